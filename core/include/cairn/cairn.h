@@ -1,0 +1,27 @@
+/*
+ * cairn/cairn.h — umbrella header of the cairn library.
+ */
+#ifndef CAIRN_H
+#define CAIRN_H
+
+#include "cairn/err.h"
+#include "cairn/log.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Library version, "MAJOR.MINOR.PATCH". */
+CAIRN_API const char *cairn_version(void);
+
+/*
+ * Initialise the library (libsodium, OpenSSL).  Safe to call more than once
+ * and from several threads.  Returns CAIRN_ECRYPTO if a crypto library
+ * cannot start.
+ */
+CAIRN_API CAIRN_NODISCARD cairn_err cairn_init(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CAIRN_H */

@@ -1,0 +1,18 @@
+/*
+ * cmds.h — the subcommands of the cairn program.  Each lives in its own
+ * cmd_*.c file; main.c holds only the table (wireguard-tools' layout).
+ * Every handler gets argv with argv[0] = the subcommand name and returns
+ * the process exit status (0 success, 1 failure, 2 usage).
+ */
+#ifndef CAIRN_CLI_CMDS_H
+#define CAIRN_CLI_CMDS_H
+
+int cmd_version(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
+int cmd_schema(int argc, char **argv);
+
+/* Print "cairn: <msg>" to stderr, printf-style; returns 1. */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * main.c — the cairn program: a thin table of subcommands.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <sodium.h>
+#include <nanomsg/nn.h>
+#include <protobuf-c/protobuf-c.h>
+#include <sqlite3.h>
+#include <libpq-fe.h>
+
+#include "cairn/cairn.h"
+#include "cli/cmds.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *help;
+} subcommands[] = {
+	{ "version", cmd_version, "print the version and library versions" },
+	{ "bench", cmd_bench, "run a benchmark (bench prg --dim N)" },
+	{ "sim", cmd_sim, "simulate a protocol in one process (sim secagg ...)" },
+	{ "schema", cmd_schema, "federation schemas (schema infer FILE.csv)" },
+};
+
+int
+cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("cairn: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: cairn <command> [options]\n\ncommands:\n");
+	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		fprintf(f, "  %-12s %s\n", subcommands[i].name,
+		    subcommands[i].help);
+	fprintf(f, "\n'cairn <command> --help' describes each command.\n");
+}
+
+int
+cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("cairn %s\n", cairn_version());
+	printf("  libsodium %s\n", sodium_version_string());
+	printf("  OpenSSL %s\n", OpenSSL_version(OPENSSL_VERSION_STRING));
+	printf("  protobuf-c %s\n", protobuf_c_version());
+	printf("  SQLite %s\n", sqlite3_libversion());
+	printf("  libpq %d\n", PQlibVersion());
+	printf("  nanomsg %d.%d.%d (ABI)\n", NN_VERSION_CURRENT,
+	    NN_VERSION_REVISION, NN_VERSION_AGE);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		return cmd_version(argc - 1, argv + 1);
+	if (cairn_init() != CAIRN_OK)
+		return cli_error("cannot initialise the crypto libraries");
+	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
+		if (strcmp(argv[1], subcommands[i].name) == 0)
+			return subcommands[i].fn(argc - 1, argv + 1);
+	}
+	cli_error("unknown command '%s'", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,42 @@
+# scripts/setup.sh — sourced by demo.sh and test.sh: install what is missing
+# (Debian 12 packages), then configure and build.  Not meant to run alone.
+#
+# Each package and why cairn needs it is listed in the README under
+# "Dependencies".
+CAIRN_PACKAGES=(
+	build-essential cmake pkg-config clang
+	libsodium-dev libssl-dev libnanomsg-dev
+	libprotobuf-c-dev protobuf-c-compiler
+	libpg-query-dev libsqlite3-dev sqlite3 libpq-dev libinih-dev
+	libcmocka-dev postgresql
+)
+
+cairn_install_deps() {
+	local missing=() p
+	for p in "${CAIRN_PACKAGES[@]}"; do
+		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q "install ok installed"; then
+			missing+=("$p")
+		fi
+	done
+	if [ ${#missing[@]} -eq 0 ]; then
+		return 0
+	fi
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "cairn: missing Debian packages; as root, run:" >&2
+		echo "  apt-get update && apt-get install -y ${missing[*]}" >&2
+		exit 1
+	fi
+	echo "cairn: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# cairn_build DIR [cmake args...]
+cairn_build() {
+	local dir=$1
+	shift
+	cmake -S "$CAIRN_ROOT" -B "$dir" -DCAIRN_WERROR=ON "$@" >/dev/null
+	cmake --build "$dir" -j "$(nproc)"
+}
