@@ -2,6 +2,8 @@
  * secret.c — library start-up, OS randomness, secret memory and
  * constant-time comparison, all on libsodium.
  */
+#include <string.h>
+
 #include <sodium.h>
 #include <openssl/crypto.h>
 
@@ -51,4 +53,48 @@ void
 crn_secure_free(void *p)
 {
 	sodium_free(p);
+}
+
+/*
+ * The DRBG is ChaCha20 (IETF) keyed by the seed; each call draws a fresh
+ * block run under a new 96-bit nonce built from the call counter, so no
+ * keystream byte is ever handed out twice.
+ */
+void
+crn_drbg_init(crn_drbg *d, const uint8_t seed[CAIRN_SEED_LEN])
+{
+	memcpy(d->key, seed, CAIRN_SEED_LEN);
+	d->counter = 0;
+}
+
+void
+crn_drbg_bytes(crn_drbg *d, void *buf, size_t n)
+{
+	uint8_t nonce[crypto_stream_chacha20_ietf_NONCEBYTES] = { 0 };
+	uint64_t c = d->counter++;
+
+	for (size_t i = 0; i < 8; i++)
+		nonce[i] = (uint8_t)(c >> (8 * i));
+	/* ChaCha20-IETF has a 32-bit block counter: 256 GiB per call. */
+	crypto_stream_chacha20_ietf(buf, n, nonce, d->key);
+}
+
+uint64_t
+crn_drbg_uniform(crn_drbg *d, uint64_t bound)
+{
+	uint64_t r, min;
+
+	CAIRN_ASSERT(bound > 0);
+	/* Rejection sampling: 2^64 mod bound values are biased; skip them. */
+	min = (0 - bound) % bound;
+	do {
+		crn_drbg_bytes(d, &r, sizeof(r));
+	} while (r < min);
+	return r % bound;
+}
+
+void
+crn_drbg_fini(crn_drbg *d)
+{
+	cairn_memzero(d, sizeof(*d));
 }
