@@ -83,6 +83,8 @@ typedef enum crn_cmpop {
 typedef struct crn_value {
 	int64_t num;
 	uint32_t cat;
+	/* HAVING only (coordinator side): num is the constant * 10^scale. */
+	uint32_t scale;
 } crn_value;
 
 typedef struct crn_expr {
@@ -128,7 +130,16 @@ typedef struct crn_output {
 	uint32_t key;
 	crn_aggfn fn;		/* else an aggregate over measures[measure] */
 	uint32_t measure;
+	/* Computed only for HAVING / ORDER BY; not shown in the table. */
+	bool hidden;
 } crn_output;
+
+/* ORDER BY item: an index into plan->outputs (possibly a hidden one).
+ * NULLs sort last ascending and first descending, as in PostgreSQL. */
+typedef struct crn_order {
+	uint32_t output;
+	bool desc;
+} crn_order;
 
 typedef struct crn_plan {
 	char *dataset;
@@ -146,6 +157,17 @@ typedef struct crn_plan {
 	size_t noutputs;
 	crn_expr *having;	/* NULL if none; see core/sql_*.c */
 	int64_t limit;		/* -1 if none */
+	/* Added by the planner (see core/sql_plan.h):
+	 * a copy of the dataset's column definitions, in schema order, so
+	 * that a plan is self-contained: every `col` index above refers to
+	 * both plan->cols and the schema's dataset->cols. */
+	crn_column *cols;
+	size_t ncols;
+	uint64_t max_rows;	/* per node, from the schema */
+	uint32_t max_nodes;	/* federation size the ring was sized for */
+	uint32_t min_cell;	/* groups with fewer rows are suppressed */
+	crn_order *order;	/* ORDER BY, applied by the decoder */
+	size_t norder;
 } crn_plan;
 
 #endif /* CRN_PLAN_H */
