@@ -56,6 +56,9 @@ typedef struct crn_schema {
 	crn_dataset *datasets;
 	size_t ndatasets;
 	uint32_t min_cell;	/* groups with fewer rows are suppressed */
+	/* Added: the largest federation the ring width must hold (sums run
+	 * over max_rows rows on each of up to max_nodes nodes). */
+	uint32_t max_nodes;
 } crn_schema;
 
 /* ---- filters (WHERE), evaluated by nodes -------------------------------- */
