@@ -37,16 +37,41 @@ CAIRN_NODISCARD cairn_err crn_shamir_split(crn_shamir_share *shares,
     crn_drbg *rng);
 /*
  * Reconstruct from count >= t shares with distinct x (uses the first t).
- * CAIRN_EINVAL for count < t, duplicate or zero x; CAIRN_EAUTH if the
- * result is not a valid secret encoding.
+ * CAIRN_EINVAL for t = 0, count < t, a duplicate, zero or too large x, or
+ * a y not < p; CAIRN_EAUTH if the result is not a valid secret encoding
+ * (a chunk of 56 bits or more, or non-zero spare bytes in the last one).
+ * secret is written only on success.
  */
 CAIRN_NODISCARD cairn_err crn_shamir_combine(
     uint8_t secret[CRN_SHAMIR_SECRET_LEN], const crn_shamir_share *shares,
     uint32_t count, uint32_t t);
 
+/*
+ * Lagrange coefficients at 0 for the holders xs[0..t-1]: coef[i] is the
+ * weight of the share with x = xs[i], so that a secret held by those t
+ * holders is sum(coef[i] * y_i).  The coefficients depend only on the
+ * holder set (they are public), so the secure-aggregation code computes
+ * them once and reconstructs many secrets with crn_shamir_combine_with.
+ * O(t^2) multiplications and a single field inversion.  coef holds t
+ * entries.  CAIRN_EINVAL for t = 0, an x of 0 or above CRN_SHAMIR_MAX_N,
+ * or a duplicate x; CAIRN_ENOMEM when scratch memory is unavailable.
+ */
+CAIRN_NODISCARD cairn_err crn_shamir_lagrange(uint64_t *coef,
+    const uint32_t *xs, uint32_t t);
+/*
+ * Reconstruct a secret from shares[0..t-1] with coefficients from
+ * crn_shamir_lagrange over exactly those shares' x, in the same order
+ * (not checked).  CAIRN_EINVAL for t = 0 or a y or coefficient not < p;
+ * CAIRN_EAUTH if the result is not a valid secret encoding.  secret is
+ * written only on success.
+ */
+CAIRN_NODISCARD cairn_err crn_shamir_combine_with(
+    uint8_t secret[CRN_SHAMIR_SECRET_LEN], const crn_shamir_share *shares,
+    const uint64_t *coef, uint32_t t);
+
 void crn_shamir_share_encode(uint8_t out[CRN_SHAMIR_SHARE_LEN],
     const crn_shamir_share *s);
-/* CAIRN_EINVAL when x is 0 or a y is not < p. */
+/* CAIRN_EINVAL when x is 0 or above CRN_SHAMIR_MAX_N, or a y is not < p. */
 CAIRN_NODISCARD cairn_err crn_shamir_share_decode(crn_shamir_share *s,
     const uint8_t in[CRN_SHAMIR_SHARE_LEN]);
 
