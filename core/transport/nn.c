@@ -1,0 +1,806 @@
+/*
+ * nn.c — the nanomsg transport backend; the only file that includes
+ * nanomsg.
+ *
+ * Pattern.  nanomsg has no socket type that is at once "many peers on one
+ * endpoint" and "address one peer, unprompted": NN_PAIR takes one peer per
+ * endpoint, NN_BUS and NN_PUB send to everyone (and PUB filters at the
+ * subscriber, so every node would download every vector), and cooked
+ * NN_REP may only answer the request in hand.  Raw NN_REP (AF_SP_RAW) is
+ * the exception: each received message carries a backtrace header whose
+ * first word is the key of the pipe (connection) it came on, and sending
+ * with that header routes the message to that pipe, any number of times.
+ * So the listener is a raw NN_REP and each dialer a raw NN_REQ, used like
+ * ZeroMQ's ROUTER/DEALER; the dialer puts a 4-byte bottom-of-stack label
+ * (top bit set) before each message as the REQ wire format requires.
+ *
+ * Acknowledgements.  Raw NN_REP drops a message silently when the target
+ * pipe is still busy writing the previous one (measured: three 16 MiB
+ * sends back to back lose the third).  A raw NN_REQ does not have this
+ * problem: its send waits for a writable pipe, up to NN_SNDTIMEO.  So in
+ * the listener-to-dialer direction only, every data frame carries a
+ * sequence number, the dialer's transport acknowledges it, the listener
+ * keeps a copy until then and sends it again with a growing interval, and
+ * the next send to that connection waits for the acknowledgement.  Sequence
+ * numbers grow across all connections of one listener and frames carry a
+ * random epoch chosen at listen time, so a dialer drops repeats even after
+ * it reconnected, and starts afresh when the listener restarts.
+ *
+ * Frame (after the REQ/REP header): kind (1) | epoch (8) | seq (8) | data.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <time.h>
+
+#include <nanomsg/nn.h>
+#include <nanomsg/reqrep.h>
+
+#include "crn.h"
+#include "crn_crypto.h"
+#include "transport.h"
+
+#define NN_FRAME_HDR 17
+#define NN_KIND_DATA 'D'
+#define NN_KIND_ACK 'A'
+/* Longest backtrace we keep per connection (key excluded).  A direct
+ * dialer has one word; nanomsg devices in between add one each. */
+#define NN_BT_MAX 32
+#define NN_RTO_MIN 200		/* ms before the first resend */
+#define NN_RTO_MAX 8000		/* ms, resend interval cap */
+
+/* The dialer's bottom-of-stack label: any word with the top bit set. */
+static const uint8_t nn_label[4] = { 0x80, 0x00, 0x00, 0x01 };
+
+typedef struct nn_conn {
+	uint32_t key;		/* nanomsg pipe key: our connection id */
+	uint8_t bt[NN_BT_MAX];	/* backtrace to echo after the key */
+	size_t btlen;
+	uint8_t *unacked;	/* copy of the frame awaiting its ack */
+	size_t unacked_len;
+	uint64_t unacked_seq;
+	int64_t first_tx;	/* ms, when unacked was first sent */
+	int64_t next_tx;	/* ms, when to send it again */
+	int rto;		/* ms, current resend interval */
+} nn_conn;
+
+/* A data message received while a send waited for an ack. */
+typedef struct nn_pending {
+	struct nn_pending *next;
+	uint32_t conn;
+	uint8_t *buf;
+	size_t len;
+} nn_pending;
+
+typedef struct nn_impl {
+	int sock;
+	uint64_t epoch;		/* listener: this run; dialer: peer's */
+	uint64_t seq;		/* listener: last used; dialer: last seen */
+	nn_conn *conns;		/* listener */
+	size_t nconns, capconns;
+	nn_pending *head, *tail;
+} nn_impl;
+
+cairn_err
+crn_tr_nn_err(int e)
+{
+	switch (e) {
+	case ETIMEDOUT:
+	case EAGAIN:
+		return CAIRN_ETIMEDOUT;
+	case ENOMEM:
+		return CAIRN_ENOMEM;
+	case EBADF:
+	case ETERM:
+		return CAIRN_ECLOSED;
+	case EINVAL:
+	case EPROTONOSUPPORT:
+	case ENAMETOOLONG:
+	case EAFNOSUPPORT:
+		return CAIRN_EINVAL;
+	case EMSGSIZE:
+		return CAIRN_ETOOBIG;
+	default:
+		return CAIRN_ESYS;
+	}
+}
+
+/* Map the current nn_errno once, logging what failed. */
+static cairn_err
+nn_fail(const char *what)
+{
+	int e = nn_errno();
+	cairn_err rv = crn_tr_nn_err(e);
+
+	if (rv != CAIRN_ETIMEDOUT)
+		crn_log_err("%s: %s", what, nn_strerror(e));
+	return rv;
+}
+
+static int64_t
+nn_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+nn_put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static uint64_t
+nn_get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static void
+nn_frame_hdr(uint8_t *h, int kind, uint64_t epoch, uint64_t seq)
+{
+	h[0] = (uint8_t)kind;
+	nn_put64(h + 1, epoch);
+	nn_put64(h + 9, seq);
+}
+
+/* Time left until deadline, clamped to [0, INT_MAX]. */
+static int
+nn_left(int64_t deadline)
+{
+	int64_t d = deadline - nn_now();
+
+	if (d < 0)
+		return 0;
+	return d > INT_MAX ? INT_MAX : (int)d;
+}
+
+static cairn_err
+nn_set_int(int sock, int opt, int val, const char *what)
+{
+	if (nn_setsockopt(sock, NN_SOL_SOCKET, opt, &val, sizeof(val)) < 0)
+		return nn_fail(what);
+	return CAIRN_OK;
+}
+
+/*
+ * Receive one raw message, waiting up to wait_ms.  On success *body, *blen
+ * and *ctl are nanomsg-owned (nn_freemsg); *ctl may be NULL.
+ */
+static cairn_err
+nn_recv_raw(int sock, int wait_ms, void **body, size_t *blen, void **ctl)
+{
+	struct nn_msghdr hdr;
+	struct nn_iovec iov;
+	cairn_err rv;
+	int rc;
+
+	*body = NULL;
+	*ctl = NULL;
+	*blen = 0;
+	if ((rv = nn_set_int(sock, NN_RCVTIMEO, wait_ms, "nn_setsockopt"))
+	    != CAIRN_OK)
+		return rv;
+	iov.iov_base = body;
+	iov.iov_len = NN_MSG;
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.msg_iov = &iov;
+	hdr.msg_iovlen = 1;
+	hdr.msg_control = ctl;
+	hdr.msg_controllen = NN_MSG;
+	do {
+		rc = nn_recvmsg(sock, &hdr, wait_ms == 0 ? NN_DONTWAIT : 0);
+	} while (rc < 0 && nn_errno() == EINTR);
+	if (rc < 0) {
+		*ctl = NULL;
+		*body = NULL;
+		return nn_fail("nn_recvmsg");
+	}
+	*blen = (size_t)rc;
+	return CAIRN_OK;
+}
+
+static void
+nn_free_raw(void *body, void *ctl)
+{
+	if (body != NULL)
+		nn_freemsg(body);
+	if (ctl != NULL)
+		nn_freemsg(ctl);
+}
+
+static cairn_err
+nn_copy_out(const uint8_t *data, size_t len, uint8_t **out)
+{
+	*out = crn_alloc(len);
+	if (*out == NULL)
+		return CAIRN_ENOMEM;
+	if (len > 0)
+		memcpy(*out, data, len);
+	return CAIRN_OK;
+}
+
+/* ---- opening and closing ---------------------------------------------- */
+
+static cairn_err
+nn_open_sock(crn_tr *tr, int protocol, nn_impl **out)
+{
+	nn_impl *im = NULL;
+	cairn_err rv = CAIRN_EINTERNAL;
+
+	*out = NULL;
+	if ((im = crn_zalloc(sizeof(*im))) == NULL) {
+		rv = CAIRN_ENOMEM;
+		goto out;
+	}
+	im->sock = -1;
+	if ((im->sock = nn_socket(AF_SP_RAW, protocol)) < 0) {
+		rv = nn_fail("nn_socket");
+		goto out;
+	}
+	if ((rv = nn_set_int(im->sock, NN_RCVMAXSIZE,
+		 (int)(tr->opts.max_msg + NN_FRAME_HDR + 8), "NN_RCVMAXSIZE"))
+	    != CAIRN_OK)
+		goto out;
+	if ((rv = nn_set_int(im->sock, NN_RECONNECT_IVL,
+		 tr->opts.reconnect_min_ms, "NN_RECONNECT_IVL")) != CAIRN_OK)
+		goto out;
+	if ((rv = nn_set_int(im->sock, NN_RECONNECT_IVL_MAX,
+		 tr->opts.reconnect_max_ms, "NN_RECONNECT_IVL_MAX"))
+	    != CAIRN_OK)
+		goto out;
+	*out = im;
+	im = NULL;
+out:
+	if (im != NULL) {
+		if (im->sock >= 0)
+			nn_close(im->sock);
+		crn_free(im, sizeof(*im));
+	}
+	return rv;
+}
+
+static void
+nn_tr_close(crn_tr *tr)
+{
+	nn_impl *im = tr->impl;
+	nn_pending *p;
+
+	if (im == NULL)
+		return;
+	if (im->sock >= 0)
+		nn_close(im->sock);
+	for (size_t i = 0; i < im->nconns; i++)
+		crn_free(im->conns[i].unacked, im->conns[i].unacked_len);
+	crn_free(im->conns, im->capconns * sizeof(*im->conns));
+	while ((p = im->head) != NULL) {
+		im->head = p->next;
+		crn_free(p->buf, p->len);
+		crn_free(p, sizeof(*p));
+	}
+	crn_free(im, sizeof(*im));
+	tr->impl = NULL;
+}
+
+static cairn_err
+nn_tr_listen(crn_tr *tr, const char *url)
+{
+	nn_impl *im = NULL;
+	cairn_err rv;
+
+	if ((rv = nn_open_sock(tr, NN_REP, &im)) != CAIRN_OK)
+		return rv;
+	tr->impl = im;
+	if (nn_bind(im->sock, url) < 0) {
+		rv = nn_fail("nn_bind");
+		nn_tr_close(tr);
+		return rv;
+	}
+	/* A fresh epoch lets dialers tell a restarted listener's sequence
+	 * numbers from the old one's; zero is reserved for "none yet". */
+	do {
+		crn_random_bytes(&im->epoch, sizeof(im->epoch));
+	} while (im->epoch == 0);
+	crn_log_info("listening on %s", url);
+	return CAIRN_OK;
+}
+
+static cairn_err
+nn_tr_dial(crn_tr *tr, const char *url)
+{
+	nn_impl *im = NULL;
+	cairn_err rv;
+
+	if ((rv = nn_open_sock(tr, NN_REQ, &im)) != CAIRN_OK)
+		return rv;
+	tr->impl = im;
+	if (nn_connect(im->sock, url) < 0) {
+		rv = nn_fail("nn_connect");
+		nn_tr_close(tr);
+		return rv;
+	}
+	crn_log_info("dialing %s", url);
+	return CAIRN_OK;
+}
+
+/* ---- dialer ------------------------------------------------------------ */
+
+/* Send label | frame header | data, waiting up to wait_ms for room. */
+static cairn_err
+nn_dialer_put(nn_impl *im, const uint8_t fh[NN_FRAME_HDR], const void *buf,
+    size_t len, int wait_ms)
+{
+	struct nn_iovec iov[3];
+	struct nn_msghdr hdr;
+	cairn_err rv;
+	int rc;
+
+	if ((rv = nn_set_int(im->sock, NN_SNDTIMEO, wait_ms, "nn_setsockopt"))
+	    != CAIRN_OK)
+		return rv;
+	/* nanomsg copies the iovecs; the casts only drop const. */
+	iov[0].iov_base = (void *)(uintptr_t)nn_label;
+	iov[0].iov_len = sizeof(nn_label);
+	iov[1].iov_base = (void *)(uintptr_t)fh;
+	iov[1].iov_len = NN_FRAME_HDR;
+	iov[2].iov_base = (void *)(uintptr_t)buf;
+	iov[2].iov_len = len;
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.msg_iov = iov;
+	hdr.msg_iovlen = len > 0 ? 3 : 2;
+	do {
+		rc = nn_sendmsg(im->sock, &hdr, wait_ms == 0 ? NN_DONTWAIT : 0);
+	} while (rc < 0 && nn_errno() == EINTR);
+	if (rc < 0)
+		return nn_fail("nn_sendmsg");
+	return CAIRN_OK;
+}
+
+static cairn_err
+nn_dialer_send(crn_tr *tr, const void *buf, size_t len, int timeout_ms)
+{
+	uint8_t fh[NN_FRAME_HDR];
+
+	nn_frame_hdr(fh, NN_KIND_DATA, 0, 0);
+	return nn_dialer_put(tr->impl, fh, buf, len, timeout_ms);
+}
+
+static cairn_err
+nn_dialer_recv(crn_tr *tr, uint8_t **buf, size_t *len, int timeout_ms)
+{
+	nn_impl *im = tr->impl;
+	int64_t deadline = nn_now() + timeout_ms;
+	uint8_t ack[NN_FRAME_HDR];
+	void *body, *ctl;
+	const uint8_t *f;
+	uint64_t epoch, seq;
+	size_t blen;
+	cairn_err rv;
+	int fresh;
+
+	for (;;) {
+		rv = nn_recv_raw(im->sock, nn_left(deadline), &body, &blen,
+		    &ctl);
+		if (rv != CAIRN_OK)
+			return rv;
+		f = body;
+		if (blen < NN_FRAME_HDR || f[0] != NN_KIND_DATA) {
+			crn_log_debug("dropped a malformed frame (%zu bytes)",
+			    blen);
+			nn_free_raw(body, ctl);
+			continue;
+		}
+		epoch = nn_get64(f + 1);
+		seq = nn_get64(f + 9);
+		/* Acknowledge even repeats: the first ack may have been lost
+		 * with a broken connection.  If the ack cannot go out now the
+		 * listener sends again and we answer then. */
+		nn_frame_hdr(ack, NN_KIND_ACK, epoch, seq);
+		if (nn_dialer_put(im, ack, NULL, 0, nn_left(deadline)) !=
+		    CAIRN_OK)
+			crn_log_debug("ack for seq %llu not sent",
+			    (unsigned long long)seq);
+		fresh = epoch != im->epoch || seq > im->seq;
+		if (!fresh) {
+			nn_free_raw(body, ctl);
+			continue;
+		}
+		rv = nn_copy_out(f + NN_FRAME_HDR, blen - NN_FRAME_HDR, buf);
+		if (rv == CAIRN_OK) {
+			im->epoch = epoch;
+			im->seq = seq;
+			*len = blen - NN_FRAME_HDR;
+		}
+		nn_free_raw(body, ctl);
+		return rv;
+	}
+}
+
+/* ---- listener ---------------------------------------------------------- */
+
+static nn_conn *
+nn_conn_find(nn_impl *im, uint32_t key)
+{
+	/* Linear: a federation has at most a few thousand connections and
+	 * this runs once per message, next to a signature check. */
+	for (size_t i = 0; i < im->nconns; i++)
+		if (im->conns[i].key == key)
+			return &im->conns[i];
+	return NULL;
+}
+
+static void
+nn_conn_drop(nn_impl *im, nn_conn *c)
+{
+	size_t i = (size_t)(c - im->conns);
+
+	crn_free(c->unacked, c->unacked_len);
+	im->conns[i] = im->conns[im->nconns - 1];
+	im->nconns--;
+}
+
+static cairn_err
+nn_conn_add(nn_impl *im, uint32_t key, const uint8_t *bt, size_t btlen,
+    nn_conn **out)
+{
+	nn_conn *nc;
+	size_t ncap;
+
+	*out = NULL;
+	if (im->nconns == im->capconns) {
+		ncap = im->capconns == 0 ? 16 : im->capconns * 2;
+		nc = crn_realloc(im->conns, im->capconns * sizeof(*nc),
+		    ncap * sizeof(*nc));
+		if (nc == NULL)
+			return CAIRN_ENOMEM;
+		im->conns = nc;
+		im->capconns = ncap;
+	}
+	nc = &im->conns[im->nconns++];
+	memset(nc, 0, sizeof(*nc));
+	nc->key = key;
+	memcpy(nc->bt, bt, btlen);
+	nc->btlen = btlen;
+	*out = nc;
+	return CAIRN_OK;
+}
+
+/* Send one frame to c with NN_DONTWAIT; raw REP never blocks anyway. */
+static cairn_err
+nn_listener_put(nn_impl *im, const nn_conn *c, const uint8_t *frame,
+    size_t flen)
+{
+	union {
+		struct nn_cmsghdr h;
+		uint8_t b[NN_CMSG_SPACE(sizeof(size_t) + 4 + NN_BT_MAX)];
+	} ctl;
+	struct nn_iovec iov;
+	struct nn_msghdr hdr;
+	size_t hl = 4 + c->btlen;
+	uint8_t *d;
+	int rc;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.h.cmsg_len = NN_CMSG_LEN(sizeof(size_t) + hl);
+	ctl.h.cmsg_level = PROTO_SP;
+	ctl.h.cmsg_type = SP_HDR;
+	d = NN_CMSG_DATA(&ctl.h);
+	memcpy(d, &hl, sizeof(hl));
+	d[sizeof(size_t) + 0] = (uint8_t)(c->key >> 24);
+	d[sizeof(size_t) + 1] = (uint8_t)(c->key >> 16);
+	d[sizeof(size_t) + 2] = (uint8_t)(c->key >> 8);
+	d[sizeof(size_t) + 3] = (uint8_t)c->key;
+	memcpy(d + sizeof(size_t) + 4, c->bt, c->btlen);
+	iov.iov_base = (void *)(uintptr_t)frame;
+	iov.iov_len = flen;
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.msg_iov = &iov;
+	hdr.msg_iovlen = 1;
+	hdr.msg_control = &ctl;
+	hdr.msg_controllen = NN_CMSG_SPACE(sizeof(size_t) + hl);
+	do {
+		rc = nn_sendmsg(im->sock, &hdr, NN_DONTWAIT);
+	} while (rc < 0 && nn_errno() == EINTR);
+	if (rc < 0)
+		return nn_fail("nn_sendmsg");
+	return CAIRN_OK;
+}
+
+/*
+ * Resend what is due; forget connections whose message stayed unacked
+ * past ack_giveup_ms.  Returns the time of the next resend (or far).
+ */
+static int64_t
+nn_listener_resend(crn_tr *tr, int64_t now)
+{
+	nn_impl *im = tr->impl;
+	int64_t next = now + INT_MAX;
+	size_t i = 0;
+
+	while (i < im->nconns) {
+		nn_conn *c = &im->conns[i];
+
+		if (c->unacked == NULL) {
+			i++;
+			continue;
+		}
+		if (now - c->first_tx >= tr->opts.ack_giveup_ms) {
+			crn_log_warn("connection %08x: no ack for %d ms, "
+				     "dropped", c->key, tr->opts.ack_giveup_ms);
+			nn_conn_drop(im, c);
+			continue;	/* slot i now holds another conn */
+		}
+		if (now >= c->next_tx) {
+			/* A failure here is retried at the next interval. */
+			(void)nn_listener_put(im, c, c->unacked,
+			    c->unacked_len);
+			c->rto = c->rto * 2 > NN_RTO_MAX ? NN_RTO_MAX
+							 : c->rto * 2;
+			c->next_tx = now + c->rto;
+		}
+		if (c->next_tx < next)
+			next = c->next_tx;
+		i++;
+	}
+	return next;
+}
+
+/* Split the SP header (pipe key + backtrace) out of the control data. */
+static int
+nn_listener_hdr(void *ctl, uint32_t *key, const uint8_t **bt, size_t *btlen)
+{
+	struct nn_msghdr hdr;
+	struct nn_cmsghdr *cm;
+	const uint8_t *d;
+	size_t hl;
+
+	if (ctl == NULL)
+		return -1;
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.msg_control = &ctl;
+	hdr.msg_controllen = NN_MSG;
+	for (cm = NN_CMSG_FIRSTHDR(&hdr); cm != NULL;
+	     cm = NN_CMSG_NXTHDR(&hdr, cm)) {
+		if (cm->cmsg_level != PROTO_SP || cm->cmsg_type != SP_HDR)
+			continue;
+		if (cm->cmsg_len < NN_CMSG_LEN(sizeof(size_t)))
+			return -1;
+		d = NN_CMSG_DATA(cm);
+		memcpy(&hl, d, sizeof(hl));
+		if (hl < 8 || hl - 4 > NN_BT_MAX ||
+		    hl > cm->cmsg_len - NN_CMSG_LEN(sizeof(size_t)))
+			return -1;
+		d += sizeof(size_t);
+		*key = (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 |
+		    (uint32_t)d[2] << 8 | d[3];
+		*bt = d + 4;
+		*btlen = hl - 4;
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * Run the listener until a data message arrives (stored in *got when got
+ * is non-NULL, queued otherwise), or, when wait_key is non-NULL, until that
+ * connection has nothing unacknowledged, or until deadline.
+ */
+static cairn_err
+nn_listener_pump(crn_tr *tr, int64_t deadline, nn_pending **got,
+    const uint32_t *wait_key)
+{
+	nn_impl *im = tr->impl;
+	nn_pending *p = NULL;
+	const uint8_t *f, *bt;
+	void *body = NULL, *ctl = NULL;
+	uint32_t key;
+	size_t blen, btlen;
+	int64_t now, next;
+	nn_conn *c;
+	cairn_err rv = CAIRN_EINTERNAL;
+	int wait;
+
+	for (;;) {
+		if (wait_key != NULL) {
+			c = nn_conn_find(im, *wait_key);
+			if (c == NULL) {
+				rv = CAIRN_ECLOSED;
+				goto out;
+			}
+			if (c->unacked == NULL) {
+				rv = CAIRN_OK;
+				goto out;
+			}
+		}
+		now = nn_now();
+		next = nn_listener_resend(tr, now);
+		if (wait_key != NULL && nn_conn_find(im, *wait_key) == NULL) {
+			rv = CAIRN_ECLOSED;
+			goto out;
+		}
+		wait = nn_left(deadline < next ? deadline : next);
+		rv = nn_recv_raw(im->sock, wait, &body, &blen, &ctl);
+		if (rv == CAIRN_ETIMEDOUT) {
+			if (nn_now() >= deadline)
+				goto out;
+			continue;
+		}
+		if (rv != CAIRN_OK)
+			goto out;
+		f = body;
+		if (nn_listener_hdr(ctl, &key, &bt, &btlen) != 0 ||
+		    blen < NN_FRAME_HDR) {
+			crn_log_debug("dropped a malformed frame (%zu bytes)",
+			    blen);
+			goto next;
+		}
+		c = nn_conn_find(im, key);
+		if (f[0] == NN_KIND_ACK) {
+			if (c != NULL && c->unacked != NULL &&
+			    nn_get64(f + 1) == im->epoch &&
+			    nn_get64(f + 9) == c->unacked_seq) {
+				crn_free(c->unacked, c->unacked_len);
+				c->unacked = NULL;
+				c->unacked_len = 0;
+			}
+			goto next;
+		}
+		if (f[0] != NN_KIND_DATA)
+			goto next;
+		if (c == NULL) {
+			if ((rv = nn_conn_add(im, key, bt, btlen, &c)) !=
+			    CAIRN_OK)
+				goto out;
+			crn_log_debug("new connection %08x", key);
+		}
+		if ((p = crn_zalloc(sizeof(*p))) == NULL) {
+			rv = CAIRN_ENOMEM;
+			goto out;
+		}
+		p->conn = key;
+		p->len = blen - NN_FRAME_HDR;
+		if ((rv = nn_copy_out(f + NN_FRAME_HDR, p->len, &p->buf)) !=
+		    CAIRN_OK)
+			goto out;
+		nn_free_raw(body, ctl);
+		body = ctl = NULL;
+		if (got != NULL) {
+			*got = p;
+			p = NULL;
+			rv = CAIRN_OK;
+			goto out;
+		}
+		if (im->tail != NULL)
+			im->tail->next = p;
+		else
+			im->head = p;
+		im->tail = p;
+		p = NULL;
+		continue;
+next:
+		nn_free_raw(body, ctl);
+		body = ctl = NULL;
+	}
+out:
+	nn_free_raw(body, ctl);
+	if (p != NULL) {
+		crn_free(p->buf, p->len);
+		crn_free(p, sizeof(*p));
+	}
+	return rv;
+}
+
+static cairn_err
+nn_listener_send(crn_tr *tr, uint32_t conn, const void *buf, size_t len,
+    int timeout_ms)
+{
+	nn_impl *im = tr->impl;
+	int64_t deadline = nn_now() + timeout_ms;
+	uint8_t *frame = NULL;
+	size_t flen = len + NN_FRAME_HDR;
+	nn_conn *c;
+	cairn_err rv = CAIRN_EINTERNAL;
+	int64_t now;
+
+	if (nn_conn_find(im, conn) == NULL) {
+		rv = CAIRN_ECLOSED;
+		goto out;
+	}
+	/* One message in flight per connection (see the top of the file). */
+	if ((rv = nn_listener_pump(tr, deadline, NULL, &conn)) != CAIRN_OK)
+		goto out;
+	if ((frame = crn_alloc(flen)) == NULL) {
+		rv = CAIRN_ENOMEM;
+		goto out;
+	}
+	nn_frame_hdr(frame, NN_KIND_DATA, im->epoch, ++im->seq);
+	if (len > 0)
+		memcpy(frame + NN_FRAME_HDR, buf, len);
+	if ((c = nn_conn_find(im, conn)) == NULL) {
+		rv = CAIRN_ECLOSED;
+		goto out;
+	}
+	if ((rv = nn_listener_put(im, c, frame, flen)) != CAIRN_OK)
+		goto out;
+	now = nn_now();
+	c->unacked = frame;
+	c->unacked_len = flen;
+	c->unacked_seq = im->seq;
+	c->first_tx = now;
+	/* Allow for the time a large message takes on a slow link before
+	 * the first resend (a resend into a busy pipe is dropped anyway). */
+	c->rto = NN_RTO_MIN + (int)(len >> 13);
+	if (c->rto > NN_RTO_MAX)
+		c->rto = NN_RTO_MAX;
+	c->next_tx = now + c->rto;
+	frame = NULL;
+out:
+	crn_free(frame, flen);
+	return rv;
+}
+
+static cairn_err
+nn_listener_recv(crn_tr *tr, uint32_t *conn, uint8_t **buf, size_t *len,
+    int timeout_ms)
+{
+	nn_impl *im = tr->impl;
+	nn_pending *p = NULL;
+	cairn_err rv;
+
+	if ((p = im->head) != NULL) {
+		im->head = p->next;
+		if (im->head == NULL)
+			im->tail = NULL;
+		/* Keep resends going even when the queue serves us. */
+		(void)nn_listener_resend(tr, nn_now());
+	} else {
+		rv = nn_listener_pump(tr, nn_now() + timeout_ms, &p, NULL);
+		if (rv != CAIRN_OK)
+			return rv;
+	}
+	*conn = p->conn;
+	*buf = p->buf;
+	*len = p->len;
+	crn_free(p, sizeof(*p));
+	return CAIRN_OK;
+}
+
+/* ---- ops --------------------------------------------------------------- */
+
+static cairn_err
+nn_tr_send(crn_tr *tr, uint32_t conn, const void *buf, size_t len,
+    int timeout_ms)
+{
+	if (tr->listener)
+		return nn_listener_send(tr, conn, buf, len, timeout_ms);
+	return nn_dialer_send(tr, buf, len, timeout_ms);
+}
+
+static cairn_err
+nn_tr_recv(crn_tr *tr, uint32_t *conn, uint8_t **buf, size_t *len,
+    int timeout_ms)
+{
+	if (tr->listener)
+		return nn_listener_recv(tr, conn, buf, len, timeout_ms);
+	*conn = CRN_TR_CONN_DIALER;
+	return nn_dialer_recv(tr, buf, len, timeout_ms);
+}
+
+const crn_tr_ops crn_tr_nn_ops = {
+	.name = "nanomsg",
+	.listen = nn_tr_listen,
+	.dial = nn_tr_dial,
+	.send = nn_tr_send,
+	.recv = nn_tr_recv,
+	.close = nn_tr_close,
+};

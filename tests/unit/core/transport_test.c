@@ -1,0 +1,518 @@
+/*
+ * transport_test.c — the nanomsg transport over ipc:// and tcp://127.0.0.1
+ * (ephemeral port): many dialers on one listener, addressed replies, 16 MiB
+ * messages back to back, timeouts, lost acks and resends, a listener
+ * restart.
+ * CAIRN_TEST_TIMEOUT: 120
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cairn_test.h"
+#include "transport.h"
+
+#define NCLIENTS 4
+#define BIG ((size_t)16 << 20)
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A free TCP port on 127.0.0.1: bind port 0, read it back, release it. */
+static int
+free_port(void)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	int fd, port;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+typedef struct url_fix {
+	char url[256];
+	char dir[256];
+} url_fix;
+
+static void
+make_url(url_fix *u, int tcp)
+{
+	memset(u, 0, sizeof(*u));
+	if (tcp) {
+		snprintf(u->url, sizeof(u->url), "tcp://127.0.0.1:%d",
+		    free_port());
+	} else {
+		snprintf(u->dir, sizeof(u->dir), "%s", crn_t_tmpdir());
+		snprintf(u->url, sizeof(u->url), "ipc://%s/coord.sock",
+		    u->dir);
+	}
+}
+
+static void
+drop_url(url_fix *u)
+{
+	if (u->dir[0] != '\0')
+		crn_t_rmtree(u->dir);
+}
+
+static void
+fill(uint8_t *p, size_t n, uint32_t seed)
+{
+	uint32_t x = seed * 2654435761u + 1;
+
+	for (size_t i = 0; i < n; i++) {
+		x = x * 1103515245u + 12345u;
+		p[i] = (uint8_t)(x >> 16);
+	}
+}
+
+static int
+check(const uint8_t *p, size_t n, uint32_t seed)
+{
+	uint32_t x = seed * 2654435761u + 1;
+
+	for (size_t i = 0; i < n; i++) {
+		x = x * 1103515245u + 12345u;
+		if (p[i] != (uint8_t)(x >> 16))
+			return 0;
+	}
+	return 1;
+}
+
+/* ---- many dialers, addressed replies ---------------------------------- */
+
+static void
+many_clients(int tcp)
+{
+	crn_tr *lst = NULL, *cl[NCLIENTS] = { NULL };
+	uint32_t conn_of[NCLIENTS], conn;
+	uint8_t *buf;
+	size_t len;
+	char msg[32];
+	url_fix u;
+
+	make_url(&u, tcp);
+	CAIRN_T_PASS(crn_tr_listen(&lst, u.url, NULL));
+	for (int i = 0; i < NCLIENTS; i++) {
+		CAIRN_T_PASS(crn_tr_dial(&cl[i], u.url, NULL));
+		snprintf(msg, sizeof(msg), "hello %d", i);
+		CAIRN_T_PASS(crn_tr_send(cl[i], CRN_TR_CONN_DIALER, msg,
+		    strlen(msg), 5000));
+	}
+	for (int i = 0; i < NCLIENTS; i++)
+		conn_of[i] = UINT32_MAX;
+	for (int k = 0; k < NCLIENTS; k++) {
+		int who;
+
+		CAIRN_T_PASS(crn_tr_recv(lst, &conn, &buf, &len, 5000));
+		assert_true(len > 6 && len < sizeof(msg));
+		memcpy(msg, buf, len);
+		msg[len] = '\0';
+		crn_free(buf, len);
+		assert_int_equal(sscanf(msg, "hello %d", &who), 1);
+		assert_true(who >= 0 && who < NCLIENTS);
+		assert_int_equal(conn_of[who], UINT32_MAX);
+		conn_of[who] = conn;
+	}
+	for (int i = 0; i < NCLIENTS; i++)
+		for (int j = i + 1; j < NCLIENTS; j++)
+			assert_int_not_equal(conn_of[i], conn_of[j]);
+	/* Reply in reverse order, twice each, to show addressing does not
+	 * depend on who spoke last. */
+	for (int r = 0; r < 2; r++)
+		for (int i = NCLIENTS - 1; i >= 0; i--) {
+			snprintf(msg, sizeof(msg), "to %d round %d", i, r);
+			CAIRN_T_PASS(crn_tr_send(lst, conn_of[i], msg,
+			    strlen(msg), 5000));
+			/* The second round's send waits for the first
+			 * round's ack, so the dialer must read now. */
+			CAIRN_T_PASS(crn_tr_recv(cl[i], &conn, &buf, &len,
+			    5000));
+			assert_int_equal(conn, CRN_TR_CONN_DIALER);
+			assert_int_equal(len, strlen(msg));
+			assert_memory_equal(buf, msg, len);
+			crn_free(buf, len);
+		}
+	/* Nobody got anything else. */
+	for (int i = 0; i < NCLIENTS; i++)
+		CAIRN_T_FAIL(crn_tr_recv(cl[i], &conn, &buf, &len, 50),
+		    CAIRN_ETIMEDOUT);
+	/* A message from a dialer still comes with its connection id. */
+	CAIRN_T_PASS(crn_tr_send(cl[2], 0, "again", 5, 5000));
+	CAIRN_T_PASS(crn_tr_recv(lst, &conn, &buf, &len, 5000));
+	assert_int_equal(conn, conn_of[2]);
+	crn_free(buf, len);
+	for (int i = 0; i < NCLIENTS; i++)
+		crn_tr_close(cl[i]);
+	crn_tr_close(lst);
+	drop_url(&u);
+}
+
+static void
+test_many_ipc(void **state)
+{
+	(void)state;
+	many_clients(0);
+}
+
+static void
+test_many_tcp(void **state)
+{
+	(void)state;
+	many_clients(1);
+}
+
+/* ---- 16 MiB messages, back to back ------------------------------------ */
+
+typedef struct big_client {
+	crn_tr *tr;
+	int nrecv;
+	int ok;
+} big_client;
+
+/* The dialer side runs in its own thread: the listener's second send to
+ * it waits for the first one's ack. */
+static void *
+big_client_main(void *arg)
+{
+	big_client *bc = arg;
+	uint32_t conn;
+	uint8_t *buf;
+	size_t len;
+
+	bc->ok = 1;
+	for (int k = 0; k < bc->nrecv; k++) {
+		if (crn_tr_recv(bc->tr, &conn, &buf, &len, 20000) !=
+		    CAIRN_OK) {
+			bc->ok = 0;
+			break;
+		}
+		if (len != BIG || !check(buf, len, (uint32_t)k + 100))
+			bc->ok = 0;
+		crn_free(buf, len);
+	}
+	/* And nothing more: repeats must have been dropped. */
+	if (bc->ok && crn_tr_recv(bc->tr, &conn, &buf, &len, 300) !=
+	    CAIRN_ETIMEDOUT)
+		bc->ok = 0;
+	return NULL;
+}
+
+static void
+big_messages(int tcp)
+{
+	crn_tr *lst = NULL;
+	big_client bc = { NULL, 3, 0 };
+	uint32_t conn;
+	uint8_t *buf, *big;
+	size_t len;
+	pthread_t th;
+	url_fix u;
+	int64_t t0;
+
+	big = crn_alloc(BIG);
+	assert_non_null(big);
+	make_url(&u, tcp);
+	CAIRN_T_PASS(crn_tr_listen(&lst, u.url, NULL));
+	CAIRN_T_PASS(crn_tr_dial(&bc.tr, u.url, NULL));
+	/* Dialer to listener. */
+	fill(big, BIG, 7);
+	t0 = now_ms();
+	CAIRN_T_PASS(crn_tr_send(bc.tr, 0, big, BIG, 10000));
+	CAIRN_T_PASS(crn_tr_recv(lst, &conn, &buf, &len, 10000));
+	print_message("16 MiB dialer->listener over %s: %lld ms\n",
+	    tcp ? "tcp" : "ipc", (long long)(now_ms() - t0));
+	assert_int_equal(len, BIG);
+	assert_true(check(buf, len, 7));
+	crn_free(buf, len);
+	/* Listener to dialer, three times back to back: nanomsg alone would
+	 * drop the later ones while the first is still being written. */
+	assert_int_equal(pthread_create(&th, NULL, big_client_main, &bc), 0);
+	t0 = now_ms();
+	for (int k = 0; k < 3; k++) {
+		fill(big, BIG, (uint32_t)k + 100);
+		CAIRN_T_PASS(crn_tr_send(lst, conn, big, BIG, 20000));
+	}
+	assert_int_equal(pthread_join(th, NULL), 0);
+	print_message("3 x 16 MiB listener->dialer over %s: %lld ms\n",
+	    tcp ? "tcp" : "ipc", (long long)(now_ms() - t0));
+	assert_true(bc.ok);
+	/* Too big for the sender's limit. */
+	CAIRN_T_FAIL(crn_tr_send(lst, conn, big,
+	    CRN_TR_MAX_MSG_DEFAULT + 1, 0), CAIRN_ETOOBIG);
+	crn_tr_close(bc.tr);
+	crn_tr_close(lst);
+	crn_free(big, BIG);
+	drop_url(&u);
+}
+
+static void
+test_big_ipc(void **state)
+{
+	(void)state;
+	big_messages(0);
+}
+
+static void
+test_big_tcp(void **state)
+{
+	(void)state;
+	big_messages(1);
+}
+
+/* A receiver with a small limit drops an oversized message (nanomsg
+ * closes that link); the next, small one still arrives. */
+static void
+test_max_msg(void **state)
+{
+	crn_tr_opts small = { .max_msg = 1024 };
+	crn_tr *lst = NULL, *cl = NULL;
+	uint8_t big[4096] = { 0 };
+	uint32_t conn;
+	uint8_t *buf;
+	size_t len;
+	url_fix u;
+
+	(void)state;
+	make_url(&u, 1);
+	CAIRN_T_PASS(crn_tr_listen(&lst, u.url, &small));
+	CAIRN_T_PASS(crn_tr_dial(&cl, u.url, NULL));
+	CAIRN_T_PASS(crn_tr_send(cl, 0, big, sizeof(big), 5000));
+	CAIRN_T_FAIL(crn_tr_recv(lst, &conn, &buf, &len, 300),
+	    CAIRN_ETIMEDOUT);
+	CAIRN_T_PASS(crn_tr_send(cl, 0, "ok", 2, 5000));
+	CAIRN_T_PASS(crn_tr_recv(lst, &conn, &buf, &len, 5000));
+	assert_int_equal(len, 2);
+	crn_free(buf, len);
+	crn_tr_close(cl);
+	crn_tr_close(lst);
+}
+
+/* ---- timeouts and errors ---------------------------------------------- */
+
+static void
+test_timeouts(void **state)
+{
+	crn_tr *lst = NULL, *cl = NULL;
+	uint32_t conn;
+	uint8_t *buf;
+	size_t len;
+	int64_t t0, dt;
+	url_fix u;
+
+	(void)state;
+	make_url(&u, 1);
+	/* Nobody listening: a dialer's send times out. */
+	CAIRN_T_PASS(crn_tr_dial(&cl, u.url, NULL));
+	t0 = now_ms();
+	CAIRN_T_FAIL(crn_tr_send(cl, 0, "x", 1, 200), CAIRN_ETIMEDOUT);
+	dt = now_ms() - t0;
+	assert_true(dt >= 150 && dt < 2000);
+	CAIRN_T_FAIL(crn_tr_recv(cl, &conn, &buf, &len, 0), CAIRN_ETIMEDOUT);
+	assert_null(buf);
+	CAIRN_T_PASS(crn_tr_listen(&lst, u.url, NULL));
+	t0 = now_ms();
+	CAIRN_T_FAIL(crn_tr_recv(lst, &conn, &buf, &len, 200),
+	    CAIRN_ETIMEDOUT);
+	dt = now_ms() - t0;
+	assert_true(dt >= 150 && dt < 2000);
+	CAIRN_T_FAIL(crn_tr_recv(lst, &conn, &buf, &len, 0),
+	    CAIRN_ETIMEDOUT);
+	/* Unknown connection. */
+	CAIRN_T_FAIL(crn_tr_send(lst, 12345, "x", 1, 100), CAIRN_ECLOSED);
+	/* Bad arguments. */
+	CAIRN_T_FAIL(crn_tr_send(lst, 1, "x", 1, -1), CAIRN_EINVAL);
+	CAIRN_T_FAIL(crn_tr_recv(lst, &conn, &buf, &len, -5), CAIRN_EINVAL);
+	CAIRN_T_FAIL(crn_tr_send(cl, 3, "x", 1, 10), CAIRN_EINVAL);
+	crn_tr_close(cl);
+	crn_tr_close(lst);
+}
+
+static void
+test_bad_urls(void **state)
+{
+	crn_tr_opts bad = { .reconnect_min_ms = 500, .reconnect_max_ms = 100 };
+	crn_tr *tr = (crn_tr *)1;
+	crn_tr *a = NULL, *b = NULL;
+	url_fix u;
+
+	(void)state;
+	CAIRN_T_FAIL(crn_tr_listen(&tr, "http://x", NULL), CAIRN_EINVAL);
+	assert_null(tr);
+	CAIRN_T_FAIL(crn_tr_listen(&tr, "tcp://", NULL), CAIRN_EINVAL);
+	CAIRN_T_FAIL(crn_tr_dial(&tr, NULL, NULL), CAIRN_EINVAL);
+	CAIRN_T_FAIL(crn_tr_listen(&tr, "tcp://127.0.0.1:notaport", NULL),
+	    CAIRN_EINVAL);
+	CAIRN_T_FAIL(crn_tr_dial(&tr, "inproc://x", &bad), CAIRN_EINVAL);
+	assert_null(tr);
+	/* The same address twice. */
+	make_url(&u, 1);
+	CAIRN_T_PASS(crn_tr_listen(&a, u.url, NULL));
+	assert_int_not_equal(crn_tr_listen(&b, u.url, NULL), CAIRN_OK);
+	assert_null(b);
+	crn_tr_close(a);
+	crn_tr_close(NULL);
+}
+
+/* ---- resends and lost acks -------------------------------------------- */
+
+/* The dialer reads late: the listener resends meanwhile, the dialer gets
+ * the message once. */
+static void
+test_resend_dedup(void **state)
+{
+	crn_tr *lst = NULL, *cl = NULL;
+	uint32_t conn, c2;
+	uint8_t *buf;
+	size_t len;
+	url_fix u;
+
+	(void)state;
+	make_url(&u, 0);
+	CAIRN_T_PASS(crn_tr_listen(&lst, u.url, NULL));
+	CAIRN_T_PASS(crn_tr_dial(&cl, u.url, NULL));
+	CAIRN_T_PASS(crn_tr_send(cl, 0, "hi", 2, 5000));
+	CAIRN_T_PASS(crn_tr_recv(lst, &conn, &buf, &len, 5000));
+	crn_free(buf, len);
+	CAIRN_T_PASS(crn_tr_send(lst, conn, "one", 3, 1000));
+	/* No ack can come yet (the dialer is not reading): the listener
+	 * resends at 200 and 600 ms while it waits here. */
+	CAIRN_T_FAIL(crn_tr_recv(lst, &c2, &buf, &len, 900), CAIRN_ETIMEDOUT);
+	/* A second send must wait for the first one's ack: time out. */
+	CAIRN_T_FAIL(crn_tr_send(lst, conn, "two", 3, 100), CAIRN_ETIMEDOUT);
+	CAIRN_T_PASS(crn_tr_recv(cl, &c2, &buf, &len, 5000));
+	assert_int_equal(len, 3);
+	assert_memory_equal(buf, "one", 3);
+	crn_free(buf, len);
+	/* The copies were dropped. */
+	CAIRN_T_FAIL(crn_tr_recv(cl, &c2, &buf, &len, 300), CAIRN_ETIMEDOUT);
+	/* The acks reach the listener, and the next send goes out. */
+	CAIRN_T_PASS(crn_tr_send(lst, conn, "two", 3, 5000));
+	CAIRN_T_PASS(crn_tr_recv(cl, &c2, &buf, &len, 5000));
+	assert_memory_equal(buf, "two", 3);
+	crn_free(buf, len);
+	crn_tr_close(cl);
+	crn_tr_close(lst);
+	drop_url(&u);
+}
+
+/* A dialer that went away: the listener gives up and forgets it. */
+static void
+test_ack_giveup(void **state)
+{
+	crn_tr_opts o = { .ack_giveup_ms = 300 };
+	crn_tr *lst = NULL, *cl = NULL;
+	uint32_t conn, c2;
+	uint8_t *buf;
+	size_t len;
+	url_fix u;
+
+	(void)state;
+	make_url(&u, 1);
+	CAIRN_T_PASS(crn_tr_listen(&lst, u.url, &o));
+	CAIRN_T_PASS(crn_tr_dial(&cl, u.url, NULL));
+	CAIRN_T_PASS(crn_tr_send(cl, 0, "hi", 2, 5000));
+	CAIRN_T_PASS(crn_tr_recv(lst, &conn, &buf, &len, 5000));
+	crn_free(buf, len);
+	crn_tr_close(cl);
+	CAIRN_T_PASS(crn_tr_send(lst, conn, "lost", 4, 1000));
+	CAIRN_T_FAIL(crn_tr_send(lst, conn, "x", 1, 2000), CAIRN_ECLOSED);
+	CAIRN_T_FAIL(crn_tr_recv(lst, &c2, &buf, &len, 50), CAIRN_ETIMEDOUT);
+	crn_tr_close(lst);
+}
+
+/* ---- listener restart -------------------------------------------------- */
+
+static void
+restart(int tcp)
+{
+	crn_tr_opts fast = { .reconnect_min_ms = 50,
+		.reconnect_max_ms = 400 };
+	crn_tr *lst = NULL, *cl = NULL;
+	uint32_t conn, c2;
+	uint8_t *buf;
+	size_t len;
+	url_fix u;
+
+	make_url(&u, tcp);
+	CAIRN_T_PASS(crn_tr_listen(&lst, u.url, NULL));
+	CAIRN_T_PASS(crn_tr_dial(&cl, u.url, &fast));
+	CAIRN_T_PASS(crn_tr_send(cl, 0, "before", 6, 5000));
+	CAIRN_T_PASS(crn_tr_recv(lst, &conn, &buf, &len, 5000));
+	crn_free(buf, len);
+	CAIRN_T_PASS(crn_tr_send(lst, conn, "r1", 2, 5000));
+	CAIRN_T_PASS(crn_tr_recv(cl, &c2, &buf, &len, 5000));
+	crn_free(buf, len);
+	crn_tr_close(lst);
+	lst = NULL;
+	/* While it is down, the dialer's send times out... */
+	nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL);
+	CAIRN_T_FAIL(crn_tr_send(cl, 0, "lost", 4, 100), CAIRN_ETIMEDOUT);
+	/* ...and after it is back, the dialer reconnects by itself. */
+	CAIRN_T_PASS(crn_tr_listen(&lst, u.url, NULL));
+	CAIRN_T_PASS(crn_tr_send(cl, 0, "after", 5, 10000));
+	CAIRN_T_PASS(crn_tr_recv(lst, &conn, &buf, &len, 10000));
+	assert_int_equal(len, 5);
+	assert_memory_equal(buf, "after", 5);
+	crn_free(buf, len);
+	/* The new listener starts its sequence numbers afresh; the dialer
+	 * must not take its first message for a repeat. */
+	CAIRN_T_PASS(crn_tr_send(lst, conn, "r2", 2, 5000));
+	CAIRN_T_PASS(crn_tr_recv(cl, &c2, &buf, &len, 5000));
+	assert_memory_equal(buf, "r2", 2);
+	crn_free(buf, len);
+	crn_tr_close(cl);
+	crn_tr_close(lst);
+	drop_url(&u);
+}
+
+static void
+test_restart_ipc(void **state)
+{
+	(void)state;
+	restart(0);
+}
+
+static void
+test_restart_tcp(void **state)
+{
+	(void)state;
+	restart(1);
+}
+
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_many_ipc),
+	cmocka_unit_test(test_many_tcp),
+	cmocka_unit_test(test_big_ipc),
+	cmocka_unit_test(test_big_tcp),
+	cmocka_unit_test(test_max_msg),
+	cmocka_unit_test(test_timeouts),
+	cmocka_unit_test(test_bad_urls),
+	cmocka_unit_test(test_resend_dedup),
+	cmocka_unit_test(test_ack_giveup),
+	cmocka_unit_test(test_restart_ipc),
+	cmocka_unit_test(test_restart_tcp),
+};
+
+CAIRN_TEST_MAIN(tests)
