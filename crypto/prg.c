@@ -201,7 +201,10 @@ crn_prg_keystream(uint8_t *out, size_t len, const uint8_t seed[32])
 		goto out;
 	/* Straight into the caller's buffer: no copy, no scratch. */
 	for (size_t off = 0; off < len; off += CRN_PRG_BLOCK) {
-		size_t m = len - off < CRN_PRG_BLOCK ? len - off : CRN_PRG_BLOCK;
+		size_t m = len - off;
+
+		if (m > CRN_PRG_BLOCK)
+			m = CRN_PRG_BLOCK;
 
 		if ((rv = prg_stream(ctx, out + off, m)) != CAIRN_OK)
 			goto out;

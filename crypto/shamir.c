@@ -110,7 +110,7 @@ cairn_err
 crn_shamir_split(crn_shamir_share *shares, uint32_t n, uint32_t t,
     const uint8_t secret[CRN_SHAMIR_SECRET_LEN], crn_drbg *rng)
 {
-	uint64_t *poly = NULL;	/* poly[j * CHUNKS + c]: x^(j+1) of chunk c */
+	uint64_t *poly = NULL;	/* [j * CHUNKS + c]: x^(j+1), chunk c */
 	uint64_t s[CRN_SHAMIR_CHUNKS], acc[CRN_SHAMIR_CHUNKS];
 	size_t npoly = 0, off = 0;
 	cairn_err rv = CAIRN_EINTERNAL;
@@ -210,9 +210,12 @@ crn_shamir_lagrange(uint64_t *coef, const uint32_t *xs, uint32_t t)
 	}
 	inv = gf_inv(prefix[t - 1]);
 	for (uint32_t i = t; i-- > 0;) {
+		/* inv = 1 / (d_0 ... d_i) here, so 1 / d_i is inv times
+		 * the product of the ones before it. */
 		uint64_t d = coef[i];
+		uint64_t inv_d = i == 0 ? inv : gf_mul(inv, prefix[i - 1]);
 
-		coef[i] = gf_mul(all, i == 0 ? inv : gf_mul(inv, prefix[i - 1]));
+		coef[i] = gf_mul(all, inv_d);
 		inv = gf_mul(inv, d);
 	}
 	rv = CAIRN_OK;

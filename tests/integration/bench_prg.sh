@@ -16,7 +16,8 @@ fail() {
 
 for bits in 32 64 128; do
 	"$CAIRN_BIN" bench prg --dim 5000 --bits "$bits" --reps 3 \
-	    >"$tmp/out" 2>"$tmp/err" || fail "bench prg --bits $bits failed: $(cat "$tmp/err")"
+	    >"$tmp/out" 2>"$tmp/err" ||
+	    fail "bench prg --bits $bits failed: $(cat "$tmp/err")"
 	last=$(tail -n 1 "$tmp/out")
 	case "$last" in
 	'{'*'}') ;;
@@ -31,7 +32,8 @@ for bits in 32 64 128; do
 	echo "$last" | grep -q "\"bits\":$bits[,}]" || fail "bits: $last"
 	echo "$last" | grep -q '"reps":3[,}]' || fail "reps: $last"
 	if command -v python3 >/dev/null 2>&1; then
-		echo "$last" | python3 -c 'import json,sys; json.load(sys.stdin)' ||
+		echo "$last" |
+		    python3 -c 'import json,sys; json.load(sys.stdin)' ||
 		    fail "not valid JSON: $last"
 	fi
 done
