@@ -285,6 +285,17 @@ crn_graph_adjacent(const uint8_t seed[32], uint32_t n, uint32_t degree,
  * bounds' maximum (ties: smaller t).  All sums are done on natural logs in
  * double precision; the hypergeometric pmf is built by its ratio
  * recurrence from the first term, so nothing underflows.
+ *
+ * What it gives (graph_test prints the table): n = 1000 with 5% corrupt
+ * and 5% dropout yields k = 36, t = 19, bound 2^-40.4; DESIGN.md quotes
+ * about k = 30, t = 17 from the paper.  By the bounds above k = 30, t = 17
+ * is secure to 2^-41.5 but its correctness bound is only 2^-27: the
+ * dropout side (t survivors in every neighbourhood, union over all n
+ * nodes) is what costs the extra six neighbours here.  For n = 10^6 with
+ * the same fractions k = 48, t = 25.  The connectivity term is far below
+ * the others at these sizes.  The bounds assume the corrupt and dropped
+ * sets do not depend on the seed, so the seed must be fixed only after
+ * the participant set is, and not by the coordinator alone.
  */
 
 /* Above this degree the sparse graph is no longer worth its bookkeeping

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cairn_test.h"
+#include "crn_crypto.h"
 #include "graph.h"
 
 static void
@@ -52,6 +53,178 @@ reach(const crn_graph *g, const bool *alive, uint32_t start)
 	crn_free(nb, (k + 1) * sizeof(uint32_t));
 	crn_free(seen, n + 1);
 	return seen_n;
+}
+
+/* Number of maximal runs of >= m consecutive removed ring positions. */
+static uint32_t
+long_runs(const crn_graph *g, const bool *alive, uint32_t m)
+{
+	uint32_t n = crn_graph_n(g), start = UINT32_MAX, runs = 0, len = 0;
+	uint32_t *at = crn_alloc(n * sizeof(uint32_t));
+
+	assert_non_null(at);
+	for (uint32_t v = 1; v <= n; v++)
+		at[crn_graph_position(g, v)] = v;
+	/* Start scanning just after a surviving position. */
+	for (uint32_t i = 0; i < n; i++)
+		if (alive[at[i]]) {
+			start = i;
+			break;
+		}
+	assert_true(start != UINT32_MAX);
+	for (uint32_t j = 1; j <= n; j++) {
+		uint32_t v = at[(start + j) % n];
+
+		if (!alive[v]) {
+			len++;
+			continue;
+		}
+		if (len >= m)
+			runs++;
+		len = 0;
+	}
+	crn_free(at, n * sizeof(uint32_t));
+	return runs;
+}
+
+/*
+ * graph.c's connectivity bound rests on: after removing nodes, the rest is
+ * connected exactly when at most one run of >= k/2 removed ring positions
+ * exists.  Check that claim against breadth-first search on random
+ * removals.
+ */
+static void
+test_disconnect_criterion(void **state)
+{
+	static const uint32_t cases[][2] = { { 40, 4 }, { 64, 6 }, { 50, 2 },
+		{ 90, 10 } };
+	uint8_t seed[32];
+	crn_drbg d;
+	bool alive[91];
+	uint32_t seen_disc = 0, seen_conn = 0;
+
+	(void)state;
+	seed_of(seed, 9);
+	crn_drbg_init(&d, seed);
+	for (size_t c = 0; c < CRN_NELEM(cases); c++) {
+		uint32_t n = cases[c][0], k = cases[c][1];
+
+		for (int trial = 0; trial < 400; trial++) {
+			crn_graph *g = NULL;
+			uint32_t alive_n = 0, first = 0;
+			/* Removal rates from 10% to 70% of the nodes. */
+			uint64_t pct = 10 + (uint64_t)trial % 61;
+			uint8_t gs[32];
+
+			crn_drbg_bytes(&d, gs, sizeof(gs));
+			CAIRN_T_PASS(crn_graph_new(&g, gs, n, k));
+			for (uint32_t v = 1; v <= n; v++) {
+				alive[v] = crn_drbg_uniform(&d, 100) >= pct;
+				if (alive[v]) {
+					alive_n++;
+					if (first == 0)
+						first = v;
+				}
+			}
+			if (alive_n > 0) {
+				bool conn = reach(g, alive, first) == alive_n;
+
+				CAIRN_T_EQ(conn,
+				    long_runs(g, alive, k / 2) <= 1);
+				seen_disc += !conn;
+				seen_conn += conn;
+			}
+			crn_graph_free(g);
+		}
+	}
+	crn_drbg_fini(&d);
+	/* Both outcomes occurred, so the comparison meant something. */
+	assert_true(seen_disc > 50);
+	assert_true(seen_conn > 50);
+}
+
+/*
+ * End to end: with the parameters crn_graph_choose picks, random corrupt
+ * and dropped sets of the assumed sizes never break a neighbourhood or
+ * the honest survivors' connectivity (each failure has probability below
+ * 2^-40, so one in these trials would be a bug).
+ */
+static void
+test_choose_holds(void **state)
+{
+	static const struct {
+		uint32_t n;
+		double g, d;
+	} cases[] = { { 300, 0.1, 0.1 }, { 1000, 0.05, 0.05 },
+		{ 500, 0.0, 0.2 } };
+	uint8_t seed[32];
+	crn_drbg d;
+
+	(void)state;
+	seed_of(seed, 10);
+	crn_drbg_init(&d, seed);
+	for (size_t c = 0; c < CRN_NELEM(cases); c++) {
+		uint32_t n = cases[c].n;
+		uint32_t C = (uint32_t)ceil(n * cases[c].g - 1e-9);
+		uint32_t D = (uint32_t)ceil(n * cases[c].d - 1e-9);
+		crn_graph_params p;
+		/* role: 0 honest survivor, 1 corrupt, 2 dropped. */
+		uint8_t *role = crn_alloc(n + 1);
+		bool *alive = crn_alloc(n + 1);
+		uint32_t *nb;
+
+		assert_non_null(role);
+		assert_non_null(alive);
+		CAIRN_T_PASS(crn_graph_choose(&p, n, cases[c].g, cases[c].d,
+		    1));
+		assert_true(p.degree < n - 1);
+		nb = crn_alloc(p.degree * sizeof(uint32_t));
+		assert_non_null(nb);
+		for (int trial = 0; trial < 30; trial++) {
+			crn_graph *g = NULL;
+			uint8_t gs[32];
+			uint32_t honest_alive = 0, first = 0;
+
+			crn_drbg_bytes(&d, gs, sizeof(gs));
+			CAIRN_T_PASS(crn_graph_new(&g, gs, n, p.degree));
+			memset(role, 0, n + 1);
+			for (uint32_t i = 0; i < C + D;) {
+				uint32_t v = 1 +
+				    (uint32_t)crn_drbg_uniform(&d, n);
+
+				if (role[v] != 0)
+					continue;
+				role[v] = i < C ? 1 : 2;
+				i++;
+			}
+			for (uint32_t v = 1; v <= n; v++) {
+				alive[v] = role[v] == 0;
+				if (alive[v]) {
+					honest_alive++;
+					if (first == 0)
+						first = v;
+				}
+			}
+			CAIRN_T_EQ(reach(g, alive, first), honest_alive);
+			for (uint32_t u = 1; u <= n; u++) {
+				size_t cnt, gone = 0, bad = 0;
+
+				CAIRN_T_PASS(crn_graph_neighbours_of(g, u, nb,
+				    p.degree, &cnt));
+				for (size_t i = 0; i < cnt; i++) {
+					gone += role[nb[i]] == 2;
+					bad += role[nb[i]] == 1;
+				}
+				assert_true(cnt - gone >= p.threshold);
+				assert_true(bad < p.threshold);
+			}
+			crn_graph_free(g);
+		}
+		crn_free(nb, p.degree * sizeof(uint32_t));
+		crn_free(role, n + 1);
+		crn_free(alive, n + 1);
+	}
+	crn_drbg_fini(&d);
 }
 
 static void
@@ -390,6 +563,8 @@ test_choose_complete(void **state)
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_degree_symmetry),
 	cmocka_unit_test(test_connected),
+	cmocka_unit_test(test_disconnect_criterion),
+	cmocka_unit_test(test_choose_holds),
 	cmocka_unit_test(test_deterministic),
 	cmocka_unit_test(test_complete_and_errors),
 	cmocka_unit_test(test_oom),
