@@ -615,10 +615,9 @@ sq_param(crn_sqlq *q, bool is_text, int64_t num, const char *text)
 	p->is_text = is_text;
 	p->num = num;
 	p->text = text;
-	if (!is_text) {
+	/* Not p->text = p->buf: the array moves when it grows. */
+	if (!is_text)
 		snprintf(p->buf, sizeof(p->buf), "%lld", (long long)num);
-		p->text = p->buf;
-	}
 	return q->nparams;
 }
 

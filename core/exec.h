@@ -185,7 +185,7 @@ enum { CRN_SQL_SQLITE = 1, CRN_SQL_PG = 2 };
 typedef struct crn_sqlparam {
 	bool is_text;
 	int64_t num;
-	const char *text;
+	const char *text;	/* is_text only */
 	char buf[24];		/* num as decimal text (PostgreSQL) */
 } crn_sqlparam;
 
