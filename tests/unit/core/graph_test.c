@@ -497,6 +497,15 @@ test_choose_table(void **state)
 
 			assert_true(corr < ldexp(1.0, -40));
 			assert_true(sec < ldexp(1.0, -40));
+			/* The malicious variant: fewer than 2t - k corrupt
+			 * neighbours, and t survivors, everywhere. */
+			corr = n * hyp_tail_brute(n - 1, D, q.degree,
+			    q.degree - q.threshold + 1);
+			sec = n * hyp_tail_brute(n - 1, C, q.degree,
+			    2 * q.threshold - q.degree) +
+			    disc_brute(n, C + D, q.degree);
+			assert_true(corr < ldexp(1.0, -40));
+			assert_true(sec < ldexp(1.0, -40));
 			/* And the next smaller degree fails for every t. */
 			if (p.degree > 2) {
 				uint32_t k = p.degree - 2;
@@ -551,6 +560,12 @@ test_choose_complete(void **state)
 	/* Dropout so high that t = 6 of 10 cannot survive: certain failure. */
 	CAIRN_T_PASS(crn_graph_choose(&p, 10, 0.0, 0.49, 0));
 	assert_true(p.fail_log2 == 0.0);
+	/* Out of memory in the sparse search: reported, *out untouched. */
+	memset(&p, 0xab, sizeof(p));
+	crn_alloc_fail_after(0);
+	CAIRN_T_FAIL(crn_graph_choose(&p, 1000, 0.05, 0.05, 1), CAIRN_ENOMEM);
+	crn_alloc_fail_after(-1);
+	CAIRN_T_EQ(p.n, 0xabababab);
 	/* Errors leave *out alone. */
 	memset(&p, 0xab, sizeof(p));
 	CAIRN_T_FAIL(crn_graph_choose(&p, 2, 0.0, 0.0, 0), CAIRN_EINVAL);
