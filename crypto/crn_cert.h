@@ -1,0 +1,221 @@
+/*
+ * crn_cert.h — the federation PKI: an offline certificate authority that
+ * issues X.509 certificates for Ed25519 identity keys, certificate requests,
+ * revocation lists, and certificate verification.  Built on OpenSSL 3; only
+ * crypto/ sees OpenSSL types, so everything here is bytes, strings and
+ * plain structs.
+ *
+ * Roles.  Every certificate carries exactly one role, coordinator, node or
+ * researcher, as the subject's organizationalUnitName; the subject is
+ * exactly "OU=<role>, CN=<name>".  We chose the subject over a custom
+ * extension because (1) the role is then part of the signed name that
+ * every tool shows (openssl x509 -subject), so an operator sees it without
+ * knowing a private OID; (2) no private OID has to be allocated and kept
+ * stable; (3) a CA that builds the subject itself, from a validated name
+ * and a role from a closed list, leaves no room for a requester to smuggle
+ * a second OU or CN in.  The verifier is strict: a certificate whose
+ * subject has any other shape, or an OU that is not one of the three role
+ * names, is refused with CAIRN_EROLE.  Leaf certificates are
+ * basicConstraints CA:FALSE (critical) and keyUsage digitalSignature
+ * (critical); the CA certificate is CA:TRUE, pathlen 0, keyUsage
+ * keyCertSign and cRLSign.  A CA certificate is never accepted as a
+ * participant's certificate.
+ *
+ * The CA directory (created by crn_ca_init, mode 0700):
+ *   ca.key     the CA's Ed25519 key, PKCS#8 PEM, 0600 (crn_identity_save)
+ *   ca.crt     the self-signed CA certificate, PEM, 0644
+ *   crl.pem    the current CRL (X.509 v2, crlNumber, nextUpdate), 0644
+ *   index.txt  the CRL number and every issued certificate, one a line:
+ *              "V|R <serial hex> <not_after> <revoked_at|-> <role> <name>"
+ *   .lock      fcntl lock taken by every operation that changes the state
+ * Serial numbers are 128 random bits.  Names (the certificate's CN) are
+ * unique among certificates that are neither revoked nor expired.
+ *
+ * Time is int64_t seconds since the Unix epoch.  The CA functions read the
+ * clock; verification takes the time as an argument so that callers (and
+ * tests) choose it.  notBefore of issued certificates and lastUpdate of
+ * CRLs are backdated by CRN_CERT_CLOCK_SKEW seconds to tolerate clocks
+ * that disagree a little.
+ *
+ * Thread safety: the CA functions serialise on the directory's lock; a
+ * crn_cert_store may be used by several threads at once.
+ */
+#ifndef CRN_CERT_H
+#define CRN_CERT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cairn/err.h"
+#include "crn_crypto.h"
+
+#define CRN_CERT_NAME_MAX 64		/* longest CN */
+#define CRN_CERT_SERIAL_LEN 16		/* 128-bit serial numbers */
+#define CRN_CERT_MAX_DAYS 36500		/* validity periods are 1..this */
+#define CRN_CERT_CRL_DAYS 30		/* nextUpdate of CRLs we issue */
+#define CRN_CERT_CLOCK_SKEW 300		/* backdating, seconds */
+#define CRN_CERT_MAX_LEN 65536		/* refuse larger PEM/DER inputs */
+
+/* Roles are bits so that a verifier can accept several (role_mask). */
+typedef enum crn_role {
+	CRN_ROLE_COORDINATOR = 1,
+	CRN_ROLE_NODE = 2,
+	CRN_ROLE_RESEARCHER = 4,
+} crn_role;
+#define CRN_ROLE_ANY \
+	(CRN_ROLE_COORDINATOR | CRN_ROLE_NODE | CRN_ROLE_RESEARCHER)
+
+/* "coordinator", "node", "researcher"; "?" for anything else. */
+const char *crn_role_name(crn_role role);
+/* Parse one of the three role names; CAIRN_EINVAL otherwise. */
+CAIRN_NODISCARD cairn_err crn_role_parse(const char *s, crn_role *out);
+
+/* A certificate name: 1..64 characters of [A-Za-z0-9._-]. */
+bool crn_cert_name_valid(const char *name);
+
+/* What a verified certificate (or a checked request) says. */
+typedef struct crn_cert_info {
+	char name[CRN_CERT_NAME_MAX + 1];
+	crn_role role;
+	uint8_t pk[CAIRN_SIGN_PK_LEN];	/* the subject's Ed25519 key */
+	uint8_t serial[CRN_CERT_SERIAL_LEN];	/* 0 for a request */
+	int64_t not_before;		/* 0 for a request */
+	int64_t not_after;		/* 0 for a request */
+} crn_cert_info;
+
+/* ---- the certificate authority (offline; reads the clock) -------------- */
+
+/*
+ * Create a CA in the new directory dir (mode 0700): a fresh Ed25519 key,
+ * a self-signed certificate with CN=ca_name valid for days (1..36500), an
+ * empty CRL and an empty index.  CAIRN_EPERM if dir already exists,
+ * CAIRN_EINVAL for a bad name or days, CAIRN_ESYS/ENOENT for file errors.
+ * On failure nothing is left behind.
+ */
+CAIRN_NODISCARD cairn_err crn_ca_init(const char *dir, const char *ca_name,
+    int days);
+
+/*
+ * Sign the certificate request csr_pem (PEM, NUL-terminated) for days
+ * (1..36500) from now.  The request's signature must verify
+ * (CAIRN_ETAMPERED otherwise); its name and role are copied, the subject
+ * is rebuilt by the CA.  CAIRN_EPERM if a certificate for that name is
+ * issued, not revoked and not expired.  On success *cert_pem is a new
+ * NUL-terminated PEM string the caller frees with crn_strfree.
+ */
+CAIRN_NODISCARD cairn_err crn_ca_sign(const char *dir, const char *csr_pem,
+    int days, char **cert_pem);
+
+/*
+ * crn_ca_sign with an explicit validity period (not_before < not_after),
+ * for tests that need expired or not-yet-valid certificates and for
+ * operators who need a fixed window.  Not backdated.
+ */
+CAIRN_NODISCARD cairn_err crn_ca_sign_validity(const char *dir,
+    const char *csr_pem, int64_t not_before, int64_t not_after,
+    char **cert_pem);
+
+/*
+ * Revoke the current certificate of name: mark it in the index and write
+ * a new CRL (next crlNumber, nextUpdate in CRN_CERT_CRL_DAYS days).
+ * CAIRN_ENOENT if no certificate was issued for name, CAIRN_ESTATE if
+ * every certificate of name is already revoked.
+ */
+CAIRN_NODISCARD cairn_err crn_ca_revoke(const char *dir, const char *name);
+
+/* Re-issue the CRL (same entries, next crlNumber) valid for days
+ * (1..36500): run this before the current CRL's nextUpdate passes. */
+CAIRN_NODISCARD cairn_err crn_ca_crl_renew(const char *dir, int days);
+
+/* ---- certificate requests ------------------------------------------------ */
+
+/*
+ * A PKCS#10 request for id's key, subject "OU=<role>, CN=<name>", signed
+ * by id (which proves possession of the key).  CAIRN_EINVAL for a bad name
+ * or role.  *pem is a new NUL-terminated string; free with crn_strfree.
+ */
+CAIRN_NODISCARD cairn_err crn_csr_new(const crn_identity *id, crn_role role,
+    const char *name, char **pem);
+
+/*
+ * Parse csr_pem, check its signature (CAIRN_ETAMPERED if it does not
+ * verify), its key type (Ed25519), name and role (CAIRN_EINVAL), and fill
+ * *info (serial and times zero).  Lets the CA operator see a request
+ * before signing it.
+ */
+CAIRN_NODISCARD cairn_err crn_csr_inspect(const char *csr_pem,
+    crn_cert_info *info);
+
+/* ---- verification ------------------------------------------------------- */
+
+/* A trust anchor (the federation CA) and its CRL, parsed once. */
+typedef struct crn_cert_store crn_cert_store;
+
+/*
+ * ca_pem: the CA certificate; crl_pem: the CA's CRL (required: every
+ * party checks revocation).  Both PEM (or DER) of at most
+ * CRN_CERT_MAX_LEN bytes.  CAIRN_EINVAL if either does not parse or the
+ * CA certificate is not a CA.  The inputs are copied.
+ */
+CAIRN_NODISCARD cairn_err crn_cert_store_new(crn_cert_store **out,
+    const uint8_t *ca, size_t ca_len, const uint8_t *crl, size_t crl_len);
+void crn_cert_store_free(crn_cert_store *s);
+
+/*
+ * Verify cert (PEM or DER, detected) at time now against the store and
+ * accept it only if its role is in role_mask.  On CAIRN_OK *info is
+ * filled.  Otherwise a distinct code per reason; when several apply the
+ * first in this list wins:
+ *   CAIRN_EINVAL      not a certificate, not Ed25519, or trailing bytes
+ *   CAIRN_ETOOBIG     larger than CRN_CERT_MAX_LEN
+ *   CAIRN_EUNKNOWNCA  not issued by this CA (another CA, even one with the
+ *                     same name; or the CA certificate itself is unusable)
+ *   CAIRN_ETAMPERED   the CA's signature does not match (altered bytes)
+ *   CAIRN_EREVOKED    on the CRL
+ *   CAIRN_EEXPIRED    now is after notAfter (of it or of the CA)
+ *   CAIRN_ENOTYET     now is before notBefore
+ *   CAIRN_EEXPIRED / CAIRN_ENOTYET  the CRL is stale (now past its
+ *                     nextUpdate) or from the future; logged as such
+ *   CAIRN_ECONFIG     the CRL is not from this CA or is not signed by it
+ *   CAIRN_EROLE       role not in role_mask, subject not of our shape,
+ *                     or a CA certificate presented as a participant's
+ *   CAIRN_EAUTH       any other verification failure
+ */
+CAIRN_NODISCARD cairn_err crn_cert_store_verify(const crn_cert_store *s,
+    const uint8_t *cert, size_t cert_len, unsigned role_mask, int64_t now,
+    crn_cert_info *info);
+
+/* One-shot: crn_cert_store_new + crn_cert_store_verify + free.  ca_pem and
+ * crl_pem are NUL-terminated PEM strings. */
+CAIRN_NODISCARD cairn_err crn_cert_verify(const char *ca_pem,
+    const char *crl_pem, const uint8_t *cert, size_t cert_len,
+    unsigned role_mask, int64_t now, crn_cert_info *info);
+
+/*
+ * Parse a certificate and report what it says WITHOUT verifying anything.
+ * For display only; never base a decision on it.
+ */
+CAIRN_NODISCARD cairn_err crn_cert_inspect(const uint8_t *cert,
+    size_t cert_len, crn_cert_info *info);
+
+/* ---- encodings and files -------------------------------------------------- */
+
+/* Certificates travel in envelopes as DER.  *der is freed with
+ * crn_free(*der, *der_len); *pem with crn_strfree.  CAIRN_EINVAL if the
+ * input is not one certificate in the expected encoding. */
+CAIRN_NODISCARD cairn_err crn_cert_pem_to_der(const char *pem, uint8_t **der,
+    size_t *der_len);
+CAIRN_NODISCARD cairn_err crn_cert_der_to_pem(const uint8_t *der,
+    size_t der_len, char **pem);
+
+/*
+ * Read the whole file path (at most max bytes: CAIRN_ETOOBIG beyond) into
+ * a new buffer with a NUL appended (so PEM text is a C string).  *len
+ * excludes the NUL; free with crn_free(*buf, *len + 1).  CAIRN_ENOENT if
+ * missing, CAIRN_ESYS for other errors.
+ */
+CAIRN_NODISCARD cairn_err crn_file_read(const char *path, size_t max,
+    uint8_t **buf, size_t *len);
+
+#endif /* CRN_CERT_H */
