@@ -1,0 +1,87 @@
+/*
+ * job.h — jobs as researchers sign them and nodes verify them.
+ *
+ * A researcher signs the serialized Job (proto/cairn.proto) with its
+ * identity key over "cairn-job-v1" || job bytes and ships it in a SignedJob
+ * with its certificate.  Nodes verify the certificate themselves (chain,
+ * revocation, role) and then the signature with the key the certificate
+ * carries, so a coordinator cannot forge or alter a job.
+ */
+#ifndef CRN_JOB_H
+#define CRN_JOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cairn/err.h"
+#include "crn_crypto.h"
+
+#define CRN_JOB_ID_LEN 16
+/* A job is small (a plan, some names); anything bigger is refused. */
+#define CRN_JOB_MAX (1024u * 1024u)
+#define CRN_NAME_MAX 256
+
+typedef enum crn_job_kind {
+	CRN_JOB_SUM_COLUMN = 1,	/* sum of one numeric column */
+	CRN_JOB_QUERY = 2,	/* a planned SQL aggregate query */
+} crn_job_kind;
+
+typedef struct crn_job {
+	uint8_t job_id[CRN_JOB_ID_LEN];
+	crn_job_kind kind;
+	char *dataset;		/* owned, never NULL after decode */
+	char *column;		/* owned, "" when unused */
+	char *sql;		/* owned, "" when unused */
+	uint8_t *plan;		/* owned encoded QueryPlan, or NULL */
+	size_t plan_len;
+	uint64_t issued_at;	/* unix seconds */
+	uint64_t not_after;	/* unix seconds */
+	uint32_t ring_bits;
+	uint64_t dim;
+} crn_job;
+
+/* A SignedJob as it travels; every buffer is owned. */
+typedef struct crn_signed_job {
+	uint8_t *job;
+	size_t job_len;
+	uint8_t *cert;		/* DER certificate of the researcher */
+	size_t cert_len;
+	uint8_t sig[CAIRN_SIG_LEN];
+} crn_signed_job;
+
+/* Free what the struct owns; safe on zeroed storage. */
+void crn_job_fini(crn_job *job);
+void crn_signed_job_fini(crn_signed_job *sj);
+
+/* Wire codecs (proto/codec_job.c).  Decoders refuse more than
+ * CRN_JOB_MAX bytes (CAIRN_ETOOBIG) and malformed input (CAIRN_EINVAL). */
+CAIRN_NODISCARD cairn_err crn_job_encode(const crn_job *job, uint8_t **out,
+    size_t *outlen);
+CAIRN_NODISCARD cairn_err crn_job_decode(crn_job *out, const uint8_t *buf,
+    size_t len);
+CAIRN_NODISCARD cairn_err crn_signed_job_encode(const crn_signed_job *sj,
+    uint8_t **out, size_t *outlen);
+CAIRN_NODISCARD cairn_err crn_signed_job_decode(crn_signed_job *out,
+    const uint8_t *buf, size_t len);
+
+/*
+ * Encode job, sign it with id and wrap it with the DER certificate into an
+ * encoded SignedJob (*out, crn_alloc'd, caller frees with crn_free).
+ */
+CAIRN_NODISCARD cairn_err crn_job_sign(const crn_job *job,
+    const crn_identity *id, const uint8_t *cert_der, size_t cert_len,
+    uint8_t **out, size_t *outlen);
+
+/*
+ * Check the signature of sj with the researcher key pk (taken from its
+ * verified certificate) and decode the job into *out.  CAIRN_EAUTH when the
+ * signature does not match; the job is not decoded then.
+ */
+CAIRN_NODISCARD cairn_err crn_job_verify(const crn_signed_job *sj,
+    const uint8_t pk[CAIRN_SIGN_PK_LEN], crn_job *out);
+
+/* Refuse a job outside [issued_at - skew, not_after] at time now. */
+CAIRN_NODISCARD cairn_err crn_job_check_time(const crn_job *job,
+    uint64_t now, uint64_t skew);
+
+#endif /* CRN_JOB_H */

@@ -1,0 +1,210 @@
+/*
+ * codec_job.c — Job and SignedJob to and from the wire.  Decoders check
+ * every length and enum before anything leaves proto/.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <string.h>
+
+#include "cairn.pb-c.h"
+#include "crn.h"
+#include "job.h"
+
+static cairn_err
+copy_bytes(uint8_t **dst, size_t *dstlen, const ProtobufCBinaryData *src)
+{
+	*dst = NULL;
+	*dstlen = 0;
+	if (src->len == 0)
+		return CAIRN_OK;
+	if ((*dst = crn_alloc(src->len)) == NULL)
+		return CAIRN_ENOMEM;
+	memcpy(*dst, src->data, src->len);
+	*dstlen = src->len;
+	return CAIRN_OK;
+}
+
+/* Strings from the wire: bounded, and without control characters, so that
+ * they can be logged and used as names safely. */
+static cairn_err
+copy_name(char **dst, const char *src, size_t max)
+{
+	size_t n = strnlen(src, max + 1);
+
+	*dst = NULL;
+	if (n > max)
+		return CAIRN_EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)src[i] < 0x20 || src[i] == 0x7f)
+			return CAIRN_EINVAL;
+	}
+	if ((*dst = crn_strdup(src)) == NULL)
+		return CAIRN_ENOMEM;
+	return CAIRN_OK;
+}
+
+static cairn_err
+pack(const ProtobufCMessage *m, uint8_t **out, size_t *outlen)
+{
+	size_t n = protobuf_c_message_get_packed_size(m);
+	uint8_t *buf;
+
+	if ((buf = crn_alloc(n)) == NULL)
+		return CAIRN_ENOMEM;
+	if (protobuf_c_message_pack(m, buf) != n) {
+		crn_free(buf, n);
+		return CAIRN_EINTERNAL;
+	}
+	*out = buf;
+	*outlen = n;
+	return CAIRN_OK;
+}
+
+void
+crn_job_fini(crn_job *job)
+{
+	if (job == NULL)
+		return;
+	crn_strfree(job->dataset);
+	crn_strfree(job->column);
+	crn_strfree(job->sql);
+	crn_free(job->plan, job->plan_len);
+	memset(job, 0, sizeof(*job));
+}
+
+void
+crn_signed_job_fini(crn_signed_job *sj)
+{
+	if (sj == NULL)
+		return;
+	crn_free(sj->job, sj->job_len);
+	crn_free(sj->cert, sj->cert_len);
+	memset(sj, 0, sizeof(*sj));
+}
+
+cairn_err
+crn_job_encode(const crn_job *job, uint8_t **out, size_t *outlen)
+{
+	Cairn__Job m = CAIRN__JOB__INIT;
+
+	*out = NULL;
+	*outlen = 0;
+	if (job->dataset == NULL || (job->kind != CRN_JOB_SUM_COLUMN &&
+	    job->kind != CRN_JOB_QUERY))
+		return CAIRN_EINVAL;
+	m.job_id.data = (uint8_t *)(uintptr_t)job->job_id;
+	m.job_id.len = CRN_JOB_ID_LEN;
+	m.kind = (Cairn__JobKind)job->kind;
+	m.dataset = (char *)(uintptr_t)job->dataset;
+	if (job->column != NULL)
+		m.column = (char *)(uintptr_t)job->column;
+	if (job->sql != NULL)
+		m.sql = (char *)(uintptr_t)job->sql;
+	m.plan.data = job->plan;
+	m.plan.len = job->plan_len;
+	m.issued_at = job->issued_at;
+	m.not_after = job->not_after;
+	m.ring_bits = job->ring_bits;
+	m.dim = job->dim;
+	return pack(&m.base, out, outlen);
+}
+
+cairn_err
+crn_job_decode(crn_job *out, const uint8_t *buf, size_t len)
+{
+	Cairn__Job *m = NULL;
+	crn_job job;
+	cairn_err rv = CAIRN_EINVAL;
+
+	memset(&job, 0, sizeof(job));
+	memset(out, 0, sizeof(*out));
+	if (len > CRN_JOB_MAX)
+		return CAIRN_ETOOBIG;
+	if ((m = cairn__job__unpack(NULL, len, buf)) == NULL)
+		goto out;
+	if (m->job_id.len != CRN_JOB_ID_LEN)
+		goto out;
+	if (m->kind != CAIRN__JOB_KIND__JOB_SUM_COLUMN &&
+	    m->kind != CAIRN__JOB_KIND__JOB_QUERY)
+		goto out;
+	if (m->ring_bits != 32 && m->ring_bits != 64 && m->ring_bits != 128)
+		goto out;
+	if (m->dim == 0 || m->dim > (uint64_t)1 << 32)
+		goto out;
+	memcpy(job.job_id, m->job_id.data, CRN_JOB_ID_LEN);
+	job.kind = (crn_job_kind)m->kind;
+	if ((rv = copy_name(&job.dataset, m->dataset, CRN_NAME_MAX)) != CAIRN_OK ||
+	    (rv = copy_name(&job.column, m->column, CRN_NAME_MAX)) != CAIRN_OK)
+		goto out;
+	if ((job.sql = crn_strdup(m->sql)) == NULL) {
+		rv = CAIRN_ENOMEM;
+		goto out;
+	}
+	if ((rv = copy_bytes(&job.plan, &job.plan_len, &m->plan)) != CAIRN_OK)
+		goto out;
+	rv = CAIRN_EINVAL;
+	if (job.dataset[0] == '\0')
+		goto out;
+	if (job.kind == CRN_JOB_SUM_COLUMN && job.column[0] == '\0')
+		goto out;
+	if (job.kind == CRN_JOB_QUERY && job.plan_len == 0)
+		goto out;
+	job.issued_at = m->issued_at;
+	job.not_after = m->not_after;
+	job.ring_bits = m->ring_bits;
+	job.dim = m->dim;
+	*out = job;
+	memset(&job, 0, sizeof(job));
+	rv = CAIRN_OK;
+out:
+	crn_job_fini(&job);
+	if (m != NULL)
+		cairn__job__free_unpacked(m, NULL);
+	return rv;
+}
+
+cairn_err
+crn_signed_job_encode(const crn_signed_job *sj, uint8_t **out, size_t *outlen)
+{
+	Cairn__SignedJob m = CAIRN__SIGNED_JOB__INIT;
+
+	*out = NULL;
+	*outlen = 0;
+	m.job.data = sj->job;
+	m.job.len = sj->job_len;
+	m.researcher_cert.data = sj->cert;
+	m.researcher_cert.len = sj->cert_len;
+	m.signature.data = (uint8_t *)(uintptr_t)sj->sig;
+	m.signature.len = CAIRN_SIG_LEN;
+	return pack(&m.base, out, outlen);
+}
+
+cairn_err
+crn_signed_job_decode(crn_signed_job *out, const uint8_t *buf, size_t len)
+{
+	Cairn__SignedJob *m = NULL;
+	crn_signed_job sj;
+	cairn_err rv = CAIRN_EINVAL;
+
+	memset(&sj, 0, sizeof(sj));
+	memset(out, 0, sizeof(*out));
+	if (len > CRN_JOB_MAX)
+		return CAIRN_ETOOBIG;
+	if ((m = cairn__signed_job__unpack(NULL, len, buf)) == NULL)
+		goto out;
+	if (m->signature.len != CAIRN_SIG_LEN || m->job.len == 0 ||
+	    m->researcher_cert.len == 0)
+		goto out;
+	if ((rv = copy_bytes(&sj.job, &sj.job_len, &m->job)) != CAIRN_OK ||
+	    (rv = copy_bytes(&sj.cert, &sj.cert_len, &m->researcher_cert)) !=
+		CAIRN_OK)
+		goto out;
+	memcpy(sj.sig, m->signature.data, CAIRN_SIG_LEN);
+	*out = sj;
+	memset(&sj, 0, sizeof(sj));
+	rv = CAIRN_OK;
+out:
+	crn_signed_job_fini(&sj);
+	if (m != NULL)
+		cairn__signed_job__free_unpacked(m, NULL);
+	return rv;
+}
