@@ -11,6 +11,13 @@ int cmd_version(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
+int cmd_ca(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_coordinator(int argc, char **argv);
+int cmd_node(int argc, char **argv);
+int cmd_query(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 /* Print "cairn: <msg>" to stderr, printf-style; returns 1. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
