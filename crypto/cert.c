@@ -25,6 +25,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
+#include <sodium.h>
 
 #include "crn.h"
 #include "crn_cert.h"
@@ -37,7 +39,7 @@
 #define CA_INDEX_MAGIC "# cairn-ca index v1"
 #define CA_PATH_MAX 4096
 
-/* ---- small helpers --------------------------------------------------------- */
+/* ---- small helpers ------------------------------------------------------- */
 
 /* Log and drop OpenSSL's error queue so no stale entry outlives a call. */
 static void
@@ -303,7 +305,7 @@ crl_parse(const uint8_t *buf, size_t len, X509_CRL **out)
 	return CAIRN_OK;
 }
 
-/* ---- files ------------------------------------------------------------------ */
+/* ---- files --------------------------------------------------------------- */
 
 cairn_err
 crn_file_read(const char *path, size_t max, uint8_t **buf, size_t *len)
@@ -429,7 +431,7 @@ syserr:
 	return rv;
 }
 
-/* ---- the CA's index ------------------------------------------------------- */
+/* ---- the CA's index ------------------------------------------------------ */
 
 struct ca_entry {
 	char status;	/* 'V' valid or 'R' revoked */
@@ -614,7 +616,7 @@ ca_index_save(const char *dir, const struct ca_index *idx)
 	return rv;
 }
 
-/* ---- the CA's state on disk ------------------------------------------------ */
+/* ---- the CA's state on disk ---------------------------------------------- */
 
 struct ca_ctx {
 	int lockfd;
@@ -700,7 +702,7 @@ out:
 	return rv;
 }
 
-/* ---- building certificates and CRLs ---------------------------------------- */
+/* ---- building certificates and CRLs -------------------------------------- */
 
 static cairn_err
 set_time(ASN1_TIME *t, int64_t when)
@@ -1002,7 +1004,7 @@ out:
 	return rv;
 }
 
-/* ---- the CA's operations ---------------------------------------------------- */
+/* ---- the CA's operations ------------------------------------------------- */
 
 /* Remove what crn_ca_init may have created, so a failed init can be run
  * again. */
@@ -1040,7 +1042,8 @@ crn_ca_init(const char *dir, const char *ca_name, int days)
 		goto out;
 	if (mkdir(dir, 0700) != 0) {
 		if (errno == EEXIST) {
-			crn_log_err("%s exists; refusing to overwrite a CA", dir);
+			crn_log_err("%s exists; refusing to overwrite a CA",
+			    dir);
 			rv = CAIRN_EPERM;
 		} else {
 			crn_log_err("mkdir %s: %s", dir, strerror(errno));
@@ -1410,10 +1413,41 @@ crn_ca_crl_renew(const char *dir, int days)
 	return rv;
 }
 
-/* ---- verification ------------------------------------------------------------ */
+/* ---- verification -------------------------------------------------------- */
+
+/*
+ * Verified certificates are cached.  Nodes and coordinators see the same
+ * few certificates in every round, and a full verification costs two
+ * Ed25519 verifications (certificate and CRL) plus OpenSSL's bookkeeping.
+ * The cache is sound because a store's CA and CRL never change: the result
+ * for the same bytes can only differ by time, and it is reused only inside
+ * the window where every time check passes (certificate, CA and CRL, with
+ * OpenSSL's semantics: valid from notBefore, expired at notAfter).  Only
+ * successes are cached; the role is checked on every call.  The cache is
+ * 8-way set-associative, so a federation's few hundred certificates stay
+ * in it; a full set evicts its oldest entry.
+ */
+#define CERT_CACHE_WAYS 8
+#define CERT_CACHE_SETS 256
+
+struct cert_cache_slot {
+	uint64_t stamp;	/* insertion order; 0 = empty */
+	uint8_t key[crypto_hash_sha256_BYTES];	/* SHA-256 of the input */
+	int64_t from, until;	/* reuse when from <= now < until */
+	crn_cert_info info;
+};
+
+struct cert_cache {
+	pthread_mutex_t lock;
+	uint64_t clock;
+	struct cert_cache_slot slot[CERT_CACHE_SETS][CERT_CACHE_WAYS];
+};
 
 struct crn_cert_store {
 	X509_STORE *store;
+	int64_t from, until;	/* the CA's and the CRL's common window */
+	struct cert_cache *cache;
+	bool lock_init;
 };
 
 void
@@ -1422,12 +1456,93 @@ crn_cert_store_free(crn_cert_store *s)
 	if (s == NULL)
 		return;
 	X509_STORE_free(s->store);
+	if (s->cache != NULL) {
+		if (s->lock_init)
+			(void)pthread_mutex_destroy(&s->cache->lock);
+		crn_free(s->cache, sizeof(*s->cache));
+	}
 	crn_free(s, sizeof(*s));
 }
 
-cairn_err
-crn_cert_store_new(crn_cert_store **out, const uint8_t *ca, size_t ca_len,
-    const uint8_t *crl, size_t crl_len)
+static int64_t
+max64(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
+static int64_t
+min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+static struct cert_cache_slot *
+cache_set(const crn_cert_store *s, const uint8_t *key)
+{
+	/* The key is a SHA-256 output: any two bytes are uniform. */
+	return s->cache->slot[((size_t)key[0] << 8 | key[1]) %
+	    CERT_CACHE_SETS];
+}
+
+static bool
+cache_get(const crn_cert_store *s, const uint8_t *key, int64_t now,
+    crn_cert_info *info)
+{
+	struct cert_cache_slot *set;
+	bool hit = false;
+
+	if (s->cache == NULL)
+		return false;
+	set = cache_set(s, key);
+	(void)pthread_mutex_lock(&s->cache->lock);
+	for (size_t w = 0; w < CERT_CACHE_WAYS && !hit; w++) {
+		struct cert_cache_slot *sl = &set[w];
+		if (sl->stamp != 0 &&
+		    memcmp(sl->key, key, sizeof(sl->key)) == 0 &&
+		    sl->from <= now && now < sl->until) {
+			*info = sl->info;
+			hit = true;
+		}
+	}
+	(void)pthread_mutex_unlock(&s->cache->lock);
+	return hit;
+}
+
+static void
+cache_put(const crn_cert_store *s, const uint8_t *key,
+    const crn_cert_info *info)
+{
+	struct cert_cache_slot *set, *sl;
+
+	if (s->cache == NULL)
+		return;
+	set = cache_set(s, key);
+	(void)pthread_mutex_lock(&s->cache->lock);
+	/* The same key again (a second thread got there first), else an
+	 * empty way, else the oldest. */
+	sl = &set[0];
+	for (size_t w = 0; w < CERT_CACHE_WAYS; w++) {
+		if (set[w].stamp != 0 &&
+		    memcmp(set[w].key, key, sizeof(set[w].key)) == 0) {
+			sl = &set[w];
+			break;
+		}
+		if (set[w].stamp < sl->stamp)
+			sl = &set[w];
+	}
+	sl->stamp = ++s->cache->clock;
+	memcpy(sl->key, key, sizeof(sl->key));
+	sl->from = max64(s->from, info->not_before);
+	sl->until = min64(s->until, info->not_after);
+	sl->info = *info;
+	(void)pthread_mutex_unlock(&s->cache->lock);
+}
+
+/* with_cache is false for one-shot verification, where a cache would
+ * only cost its allocation. */
+static cairn_err
+store_new(crn_cert_store **out, const uint8_t *ca, size_t ca_len,
+    const uint8_t *crl, size_t crl_len, bool with_cache)
 {
 	crn_cert_store *s = NULL;
 	X509 *cacert = NULL;
@@ -1447,6 +1562,37 @@ crn_cert_store_new(crn_cert_store **out, const uint8_t *ca, size_t ca_len,
 	if ((s = crn_zalloc(sizeof(*s))) == NULL) {
 		rv = CAIRN_ENOMEM;
 		goto out;
+	}
+	if (with_cache) {
+		if ((s->cache = crn_zalloc(sizeof(*s->cache))) == NULL) {
+			rv = CAIRN_ENOMEM;
+			goto out;
+		}
+		if (pthread_mutex_init(&s->cache->lock, NULL) != 0) {
+			rv = CAIRN_ESYS;
+			goto out;
+		}
+		s->lock_init = true;
+	}
+	/* The window in which the CA and the CRL themselves pass. */
+	if ((rv = asn1_time_to_unix(X509_get0_notBefore(cacert),
+	    &s->from)) != CAIRN_OK ||
+	    (rv = asn1_time_to_unix(X509_get0_notAfter(cacert),
+	    &s->until)) != CAIRN_OK)
+		goto out;
+	{
+		const ASN1_TIME *lu = X509_CRL_get0_lastUpdate(c);
+		const ASN1_TIME *nu = X509_CRL_get0_nextUpdate(c);
+		int64_t t;
+
+		if ((rv = asn1_time_to_unix(lu, &t)) != CAIRN_OK)
+			goto out;
+		s->from = max64(s->from, t);
+		if (nu != NULL) {
+			if ((rv = asn1_time_to_unix(nu, &t)) != CAIRN_OK)
+				goto out;
+			s->until = min64(s->until, t);
+		}
 	}
 	if ((s->store = X509_STORE_new()) == NULL) {
 		rv = CAIRN_ENOMEM;
@@ -1474,6 +1620,13 @@ out:
 	X509_CRL_free(c);
 	ERR_clear_error();
 	return rv;
+}
+
+cairn_err
+crn_cert_store_new(crn_cert_store **out, const uint8_t *ca, size_t ca_len,
+    const uint8_t *crl, size_t crl_len)
+{
+	return store_new(out, ca, ca_len, crl, crl_len, true);
 }
 
 /*
@@ -1566,6 +1719,7 @@ cairn_err
 crn_cert_store_verify(const crn_cert_store *s, const uint8_t *cert,
     size_t cert_len, unsigned role_mask, int64_t now, crn_cert_info *info)
 {
+	uint8_t key[crypto_hash_sha256_BYTES];
 	struct verify_errs ve;
 	X509_STORE_CTX *ctx = NULL;
 	X509 *x = NULL;
@@ -1575,6 +1729,17 @@ crn_cert_store_verify(const crn_cert_store *s, const uint8_t *cert,
 
 	memset(info, 0, sizeof(*info));
 	memset(&ve, 0, sizeof(ve));
+	if (cert == NULL || cert_len == 0) {
+		rv = CAIRN_EINVAL;
+		goto out;
+	}
+	if (cert_len > CRN_CERT_MAX_LEN) {
+		rv = CAIRN_ETOOBIG;
+		goto out;
+	}
+	crypto_hash_sha256(key, cert, cert_len);
+	if (cache_get(s, key, now, &tmp))
+		goto role;
 	if ((rv = x509_parse(cert, cert_len, &x)) != CAIRN_OK)
 		goto out;
 	if ((ctx = X509_STORE_CTX_new()) == NULL) {
@@ -1620,6 +1785,8 @@ crn_cert_store_verify(const crn_cert_store *s, const uint8_t *cert,
 	}
 	if ((rv = cert_extract(x, &tmp, true)) != CAIRN_OK)
 		goto out;
+	cache_put(s, key, &tmp);
+role:
 	if (((unsigned)tmp.role & role_mask) == 0) {
 		crn_log_info("certificate of %s has role %s, not accepted here",
 		    tmp.name, crn_role_name(tmp.role));
@@ -1645,8 +1812,8 @@ crn_cert_verify(const char *ca_pem, const char *crl_pem, const uint8_t *cert,
 	memset(info, 0, sizeof(*info));
 	if (ca_pem == NULL || crl_pem == NULL)
 		return CAIRN_EINVAL;
-	rv = crn_cert_store_new(&s, (const uint8_t *)ca_pem, strlen(ca_pem),
-	    (const uint8_t *)crl_pem, strlen(crl_pem));
+	rv = store_new(&s, (const uint8_t *)ca_pem, strlen(ca_pem),
+	    (const uint8_t *)crl_pem, strlen(crl_pem), false);
 	if (rv == CAIRN_OK)
 		rv = crn_cert_store_verify(s, cert, cert_len, role_mask, now,
 		    info);
@@ -1668,7 +1835,7 @@ crn_cert_inspect(const uint8_t *cert, size_t cert_len, crn_cert_info *info)
 	return rv;
 }
 
-/* ---- encodings ---------------------------------------------------------------- */
+/* ---- encodings ----------------------------------------------------------- */
 
 cairn_err
 crn_cert_pem_to_der(const char *pem, uint8_t **der, size_t *der_len)

@@ -84,7 +84,7 @@ typedef struct crn_cert_info {
 	int64_t not_after;		/* 0 for a request */
 } crn_cert_info;
 
-/* ---- the certificate authority (offline; reads the clock) -------------- */
+/* ---- the certificate authority (offline; reads the clock) ---------------- */
 
 /*
  * Create a CA in the new directory dir (mode 0700): a fresh Ed25519 key,
@@ -147,9 +147,16 @@ CAIRN_NODISCARD cairn_err crn_csr_new(const crn_identity *id, crn_role role,
 CAIRN_NODISCARD cairn_err crn_csr_inspect(const char *csr_pem,
     crn_cert_info *info);
 
-/* ---- verification ------------------------------------------------------- */
+/* ---- verification -------------------------------------------------------- */
 
-/* A trust anchor (the federation CA) and its CRL, parsed once. */
+/*
+ * A trust anchor (the federation CA) and its CRL, parsed once.  It caches
+ * successful verifications (keyed by SHA-256 of the presented bytes) and
+ * reuses one only while the certificate, the CA and the CRL are all still
+ * within their validity at the time asked about, so a cached answer is
+ * always the answer a full verification would give.  Load a new store to
+ * take a new CRL into account.
+ */
 typedef struct crn_cert_store crn_cert_store;
 
 /*
@@ -199,7 +206,7 @@ CAIRN_NODISCARD cairn_err crn_cert_verify(const char *ca_pem,
 CAIRN_NODISCARD cairn_err crn_cert_inspect(const uint8_t *cert,
     size_t cert_len, crn_cert_info *info);
 
-/* ---- encodings and files -------------------------------------------------- */
+/* ---- encodings and files ------------------------------------------------- */
 
 /* Certificates travel in envelopes as DER.  *der is freed with
  * crn_free(*der, *der_len); *pem with crn_strfree.  CAIRN_EINVAL if the

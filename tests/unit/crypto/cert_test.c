@@ -114,7 +114,7 @@ verify(struct fixture *f, const char *cert, unsigned mask, int64_t now,
 	    mask, now, info);
 }
 
-/* ---- minimal base64 so the tests can edit DER inside PEM -------------- */
+/* ---- minimal base64 so the tests can edit DER inside PEM ----------------- */
 
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -188,7 +188,7 @@ patch(uint8_t *buf, size_t len, const char *from, const char *to)
 	fail_msg("%s not found", from);
 }
 
-/* ---- tests ---------------------------------------------------------------- */
+/* ---- tests --------------------------------------------------------------- */
 
 static void
 test_ca_init_layout(void **state)
@@ -588,6 +588,63 @@ test_store_reuse(void **state)
 	crn_strfree(b);
 }
 
+/* The store's cache gives the answer a full verification would give. */
+static void
+test_store_cache(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = (int64_t)time(NULL);
+	int64_t stale = now + (CRN_CERT_CRL_DAYS + 1) * (int64_t)DAY;
+	crn_cert_store *s = NULL;
+	crn_cert_info info, first;
+	char *a = issue(f, f->ca, CRN_ROLE_NODE, "cache-a", now - 100,
+	    now + 5 * DAY);
+	const uint8_t *ab = (const uint8_t *)a;
+	uint8_t *der = NULL;
+	size_t der_len = 0;
+
+	CAIRN_T_PASS(crn_cert_store_new(&s, f->ca_pem.b, f->ca_pem.n,
+	    f->crl_pem.b, f->crl_pem.n));
+	CAIRN_T_PASS(crn_cert_store_verify(s, ab, strlen(a), CRN_ROLE_NODE,
+	    now, &first));
+	for (int i = 0; i < 3; i++) {
+		CAIRN_T_PASS(crn_cert_store_verify(s, ab, strlen(a),
+		    CRN_ROLE_NODE, now + i, &info));
+		assert_memory_equal(&info, &first, sizeof(info));
+	}
+	/* Cached or not, the role is checked on every call. */
+	CAIRN_T_FAIL(crn_cert_store_verify(s, ab, strlen(a),
+	    CRN_ROLE_RESEARCHER, now, &info), CAIRN_EROLE);
+	/* Time outside the certificate's window is not answered from the
+	 * cache: expired at notAfter, not yet valid before notBefore. */
+	CAIRN_T_PASS(crn_cert_store_verify(s, ab, strlen(a), CRN_ROLE_NODE,
+	    now + 5 * DAY - 1, &info));
+	CAIRN_T_FAIL(crn_cert_store_verify(s, ab, strlen(a), CRN_ROLE_NODE,
+	    now + 5 * DAY, &info), CAIRN_EEXPIRED);
+	CAIRN_T_FAIL(crn_cert_store_verify(s, ab, strlen(a), CRN_ROLE_NODE,
+	    now - 101, &info), CAIRN_ENOTYET);
+	CAIRN_T_PASS(crn_cert_store_verify(s, ab, strlen(a), CRN_ROLE_NODE,
+	    now, &info));
+	crn_strfree(a);
+	/* Nor outside the CRL's window, for a long-lived certificate. */
+	a = issue(f, f->ca, CRN_ROLE_NODE, "cache-b", 0, 0);
+	ab = (const uint8_t *)a;
+	CAIRN_T_PASS(crn_cert_store_verify(s, ab, strlen(a), CRN_ROLE_NODE,
+	    now, &info));
+	CAIRN_T_FAIL(crn_cert_store_verify(s, ab, strlen(a), CRN_ROLE_NODE,
+	    stale, &info), CAIRN_EEXPIRED);
+	/* Altered bytes after a cached success are verified afresh. */
+	CAIRN_T_PASS(crn_cert_pem_to_der(a, &der, &der_len));
+	CAIRN_T_PASS(crn_cert_store_verify(s, der, der_len, CRN_ROLE_NODE, now,
+	    &info));
+	patch(der, der_len, "cache-b", "cache-c");
+	CAIRN_T_FAIL(crn_cert_store_verify(s, der, der_len, CRN_ROLE_NODE, now,
+	    &info), CAIRN_ETAMPERED);
+	crn_free(der, der_len);
+	crn_cert_store_free(s);
+	crn_strfree(a);
+}
+
 /* Every allocation failure gives ENOMEM and leaves no state behind. */
 static void
 test_oom(void **state)
@@ -673,6 +730,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_key_file_permissions,
 	    fixture_setup, fixture_teardown),
 	cmocka_unit_test_setup_teardown(test_store_reuse, fixture_setup,
+	    fixture_teardown),
+	cmocka_unit_test_setup_teardown(test_store_cache, fixture_setup,
 	    fixture_teardown),
 	cmocka_unit_test_setup_teardown(test_oom, fixture_setup,
 	    fixture_teardown),
