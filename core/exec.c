@@ -832,30 +832,21 @@ sq_filter(crn_sqlq *q, const crn_source *src, const crn_dataset *ds,
 	sq_puts(q, ")");
 }
 
-/* width_bucket over scaled integers, PostgreSQL's numbering. */
+/* width_bucket over the scaled value v<col> of the inner query,
+ * PostgreSQL's numbering. */
 static void
-sq_bucket(crn_sqlq *q, const crn_source *src, const crn_dataset *ds,
-    const crn_groupkey *k)
+sq_bucket(crn_sqlq *q, const crn_groupkey *k)
 {
-	const crn_column *c = &ds->cols[k->col];
-
-	sq_puts(q, "(CASE WHEN ");
-	sq_scaled(q, src, c);
-	sq_puts(q, " IS NULL THEN NULL WHEN ");
-	sq_scaled(q, src, c);
-	sq_puts(q, " < ");
+	sq_printf(q, "(CASE WHEN v%u IS NULL THEN NULL WHEN v%u < ", k->col,
+	    k->col);
 	sq_int(q, k->lo);
-	sq_puts(q, " THEN 0 WHEN ");
-	sq_scaled(q, src, c);
-	sq_puts(q, " >= ");
+	sq_printf(q, " THEN 0 WHEN v%u >= ", k->col);
 	sq_int(q, k->hi);
 	sq_puts(q, " THEN ");
 	sq_int(q, (int64_t)k->nbuckets + 1);
-	sq_puts(q, " ELSE ");
 	if (q->dialect == CRN_SQL_PG) {
-		sq_puts(q, "div((");
-		sq_scaled(q, src, c);
-		sq_puts(q, " - ");
+		/* numeric: (v - lo) * n may not fit in 64 bits */
+		sq_printf(q, " ELSE div((v%u - ", k->col);
 		sq_int(q, k->lo);
 		sq_puts(q, ")::numeric * ");
 		sq_int(q, k->nbuckets);
@@ -863,9 +854,7 @@ sq_bucket(crn_sqlq *q, const crn_source *src, const crn_dataset *ds,
 		sq_int(q, k->hi - k->lo);
 		sq_puts(q, ")::int8 + 1");
 	} else {
-		sq_puts(q, "(");
-		sq_scaled(q, src, c);
-		sq_puts(q, " - ");
+		sq_printf(q, " ELSE (v%u - ", k->col);
 		sq_int(q, k->lo);
 		sq_puts(q, ") * ");
 		sq_int(q, k->nbuckets);
@@ -876,24 +865,19 @@ sq_bucket(crn_sqlq *q, const crn_source *src, const crn_dataset *ds,
 	sq_puts(q, " END)");
 }
 
+/* The inner query's v<col> clipped to the column's bounds. */
 static void
-sq_clip(crn_sqlq *q, const crn_source *src, const crn_column *c)
+sq_clip(crn_sqlq *q, uint32_t col, const crn_column *c)
 {
-	sq_puts(q, "(CASE WHEN ");
-	sq_scaled(q, src, c);
-	sq_puts(q, " < ");
+	sq_printf(q, "(CASE WHEN v%u < ", col);
 	sq_int(q, c->lo);
 	sq_puts(q, " THEN ");
 	sq_int(q, c->lo);
-	sq_puts(q, " WHEN ");
-	sq_scaled(q, src, c);
-	sq_puts(q, " > ");
+	sq_printf(q, " WHEN v%u > ", col);
 	sq_int(q, c->hi);
 	sq_puts(q, " THEN ");
 	sq_int(q, c->hi);
-	sq_puts(q, " ELSE ");
-	sq_scaled(q, src, c);
-	sq_puts(q, " END)");
+	sq_printf(q, " ELSE v%u END)", col);
 }
 
 /* Could SQLite's 64-bit integer arithmetic overflow silently?  A product
@@ -1007,24 +991,30 @@ crn_sqlq_build(crn_sqlq *q, crn_acc *acc, const crn_source *src,
 			sq_puts(q, "1");
 			q->ncols = 1;
 		}
+		/* The filter runs in the database too, so that only
+		 * matching rows travel; the C side applies it again, which
+		 * keeps the two paths one semantics. */
 		sq_puts(q, " FROM ");
 		sq_table(q, src->table);
+		sq_puts(q, " WHERE ");
+		sq_filter(q, src, ds, &p->where);
 		goto done;
 	}
+	/*
+	 * Aggregate mode is two levels: the inner query filters and computes
+	 * each column's scaled value (v<col>), raw category text (t<col>) and
+	 * bad-value flag (b<col>) once per row; the outer one groups and
+	 * sums.  OFFSET 0 keeps both SQLite and PostgreSQL from flattening
+	 * the inner query, which would re-evaluate the scaling expression
+	 * in every aggregate that uses it.
+	 */
 	for (size_t i = 0; i < p->nkeys; i++) {
 		const crn_groupkey *k = &p->keys[i];
-		const crn_column *c = &ds->cols[k->col];
 
-		if (k->bucket) {
-			sq_bucket(q, src, ds, k);
-		} else if (dialect == CRN_SQL_PG) {
-			sq_col(q, src, c);
-			sq_puts(q, "::text");
-		} else {
-			sq_puts(q, "CAST(");
-			sq_col(q, src, c);
-			sq_puts(q, " AS TEXT)");
-		}
+		if (k->bucket)
+			sq_bucket(q, k);
+		else
+			sq_printf(q, "t%u", k->col);
 		sq_puts(q, ", ");
 	}
 	sq_puts(q, "count(*)");
@@ -1033,26 +1023,20 @@ crn_sqlq_build(crn_sqlq *q, crn_acc *acc, const crn_source *src,
 		const crn_measure *m = &p->measures[i];
 		const crn_column *c = &ds->cols[m->col];
 
-		sq_puts(q, ", count(");
-		sq_scaled(q, src, c);
-		sq_puts(q, "), sum(");
-		sq_clip(q, src, c);
+		sq_printf(q, ", count(v%u), sum(", m->col);
+		sq_clip(q, m->col, c);
 		sq_puts(q, ")");
 		if (m->need_sumsq) {
 			sq_puts(q, ", sum(");
-			sq_clip(q, src, c);
+			sq_clip(q, m->col, c);
 			sq_puts(q, dialect == CRN_SQL_PG ? "::numeric * " :
 			    " * ");
-			sq_clip(q, src, c);
+			sq_clip(q, m->col, c);
 			sq_puts(q, ")");
 		}
-		sq_puts(q, ", sum(CASE WHEN ");
-		sq_scaled(q, src, c);
-		sq_puts(q, " < ");
+		sq_printf(q, ", sum(CASE WHEN v%u < ", m->col);
 		sq_int(q, c->lo);
-		sq_puts(q, " OR ");
-		sq_scaled(q, src, c);
-		sq_puts(q, " > ");
+		sq_printf(q, " OR v%u > ", m->col);
 		sq_int(q, c->hi);
 		sq_puts(q, " THEN 1 ELSE 0 END)");
 		q->ncols += m->need_sumsq ? 4 : 3;
@@ -1060,15 +1044,41 @@ crn_sqlq_build(crn_sqlq *q, crn_acc *acc, const crn_source *src,
 	for (uint32_t i = 0; i < ds->ncols; i++) {
 		if (!acc->used[i])
 			continue;
-		sq_puts(q, ", sum(CASE WHEN ");
-		sq_bad(q, src, ds, i);
-		sq_puts(q, " THEN 1 ELSE 0 END)");
+		sq_printf(q, ", sum(b%u)", i);
 		q->ncols++;
+	}
+	sq_puts(q, " FROM (SELECT 1 AS one");
+	for (uint32_t i = 0; i < ds->ncols; i++) {
+		const crn_column *c = &ds->cols[i];
+
+		if (!acc->used[i])
+			continue;
+		if (c->type == CRN_COL_CATEGORY) {
+			sq_puts(q, ", ");
+			if (dialect == CRN_SQL_PG) {
+				sq_col(q, src, c);
+				sq_puts(q, "::text");
+			} else {
+				sq_puts(q, "CAST(");
+				sq_col(q, src, c);
+				sq_puts(q, " AS TEXT)");
+			}
+			sq_printf(q, " AS t%u", i);
+		} else {
+			sq_puts(q, ", ");
+			sq_scaled(q, src, c);
+			sq_printf(q, " AS v%u", i);
+		}
+		sq_puts(q, ", CASE WHEN ");
+		sq_bad(q, src, ds, i);
+		sq_printf(q, " THEN 1 ELSE 0 END AS b%u", i);
 	}
 	sq_puts(q, " FROM ");
 	sq_table(q, src->table);
 	sq_puts(q, " WHERE ");
 	sq_filter(q, src, ds, &p->where);
+	sq_puts(q, dialect == CRN_SQL_PG ? " OFFSET 0) AS cairn_rows" :
+	    " LIMIT -1 OFFSET 0) AS cairn_rows");
 	for (size_t i = 0; i < p->nkeys; i++)
 		sq_printf(q, "%s%zu", i == 0 ? " GROUP BY " : ", ", i + 1);
 done:

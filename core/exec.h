@@ -201,9 +201,10 @@ typedef struct crn_sqlval {
  * A generated query.  In aggregate mode the columns are: one per group key
  * (category: the raw value as text; bucket: its number), count(*), per
  * measure count, clipped sum, [sum of squares], clip count, then one count
- * of bad values per column the plan reads.  In stream mode (no WHERE, no
- * GROUP BY: the C code filters and groups) it is, per column the plan
- * reads, its scaled value (category: raw text) and a 0/1 bad flag.
+ * of bad values per column the plan reads.  In stream mode (the filter is
+ * pushed down, but the C code filters again, groups and sums) it is, per
+ * column the plan reads, its scaled value (category: raw text) and a 0/1
+ * bad flag.
  */
 typedef struct crn_sqlq {
 	int dialect;
