@@ -618,8 +618,15 @@ ca_index_save(const char *dir, const struct ca_index *idx)
 
 /* ---- the CA's state on disk ---------------------------------------------- */
 
+/*
+ * fcntl locks belong to the process, so they keep two processes apart but
+ * not two threads of one; this mutex covers the threads.
+ */
+static pthread_mutex_t ca_mutex = PTHREAD_MUTEX_INITIALIZER;
+
 struct ca_ctx {
 	int lockfd;
+	bool mutex_held;
 	crn_identity *id;
 	EVP_PKEY *key;
 	X509 *cert;
@@ -636,6 +643,8 @@ ca_close(struct ca_ctx *ca)
 	/* Closing the descriptor releases the fcntl lock. */
 	if (ca->lockfd >= 0)
 		(void)close(ca->lockfd);
+	if (ca->mutex_held)
+		(void)pthread_mutex_unlock(&ca_mutex);
 	memset(ca, 0, sizeof(*ca));
 	ca->lockfd = -1;
 }
@@ -665,6 +674,11 @@ ca_open(const char *dir, struct ca_ctx *ca)
 		    strerror(errno));
 		goto out;
 	}
+	if (pthread_mutex_lock(&ca_mutex) != 0) {
+		rv = CAIRN_ESYS;
+		goto out;
+	}
+	ca->mutex_held = true;
 	memset(&fl, 0, sizeof(fl));
 	fl.l_type = F_WRLCK;
 	fl.l_whence = SEEK_SET;

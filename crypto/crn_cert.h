@@ -37,8 +37,9 @@
  * CRLs are backdated by CRN_CERT_CLOCK_SKEW seconds to tolerate clocks
  * that disagree a little.
  *
- * Thread safety: the CA functions serialise on the directory's lock; a
- * crn_cert_store may be used by several threads at once.
+ * Thread safety: the CA functions serialise on the directory's fcntl lock
+ * (between processes) and a mutex (between threads); a crn_cert_store may
+ * be used by several threads at once.
  */
 #ifndef CRN_CERT_H
 #define CRN_CERT_H

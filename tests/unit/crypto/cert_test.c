@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cairn_test.h"
 #include "crn_cert.h"
@@ -645,6 +648,142 @@ test_store_cache(void **state)
 	crn_strfree(a);
 }
 
+/*
+ * Concurrent signing: processes and threads take turns on the CA's index,
+ * so every certificate issued is recorded (each one can then be revoked).
+ */
+#define CONC_PROCS 4
+#define CONC_THREADS 4
+#define CONC_EACH 5
+
+struct conc_arg {
+	struct fixture *f;
+	int who;
+	int failures;
+};
+
+static void *
+conc_sign(void *p)
+{
+	struct conc_arg *a = p;
+	char name[32], *csr = NULL, *cert = NULL;
+
+	for (int i = 0; i < CONC_EACH; i++) {
+		snprintf(name, sizeof(name), "t%d-%d", a->who, i);
+		if (crn_csr_new(a->f->id, CRN_ROLE_NODE, name, &csr) !=
+		    CAIRN_OK || crn_ca_sign(a->f->ca, csr, 30, &cert) !=
+		    CAIRN_OK)
+			a->failures++;
+		crn_strfree(csr);
+		crn_strfree(cert);
+		csr = cert = NULL;
+	}
+	return NULL;
+}
+
+static void
+test_concurrent_signing(void **state)
+{
+	struct fixture *f = *state;
+	struct conc_arg args[CONC_THREADS];
+	pthread_t th[CONC_THREADS];
+	pid_t pid[CONC_PROCS];
+	char name[32];
+
+	for (int p = 0; p < CONC_PROCS; p++) {
+		pid[p] = fork();
+		assert_true(pid[p] >= 0);
+		if (pid[p] == 0) {
+			struct conc_arg a = { f, 100 + p, 0 };
+			conc_sign(&a);
+			_exit(a.failures == 0 ? 0 : 1);
+		}
+	}
+	for (int t = 0; t < CONC_THREADS; t++) {
+		args[t] = (struct conc_arg){ f, t, 0 };
+		assert_int_equal(pthread_create(&th[t], NULL, conc_sign,
+		    &args[t]), 0);
+	}
+	for (int t = 0; t < CONC_THREADS; t++) {
+		assert_int_equal(pthread_join(th[t], NULL), 0);
+		assert_int_equal(args[t].failures, 0);
+	}
+	for (int p = 0; p < CONC_PROCS; p++) {
+		int st = 0;
+		assert_int_equal(waitpid(pid[p], &st, 0), pid[p]);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	/* Nothing was lost from the index. */
+	for (int w = 0; w < CONC_THREADS + CONC_PROCS; w++) {
+		int who = w < CONC_THREADS ? w : 100 + w - CONC_THREADS;
+		for (int i = 0; i < CONC_EACH; i++) {
+			snprintf(name, sizeof(name), "t%d-%d", who, i);
+			CAIRN_T_PASS(crn_ca_revoke(f->ca, name));
+		}
+	}
+}
+
+/* Threads sharing one store (and its cache) agree with each other. */
+#define SHARE_CERTS 6
+#define SHARE_THREADS 4
+
+struct share_arg {
+	const crn_cert_store *s;
+	char **certs;
+	int64_t now;
+	int bad;
+};
+
+static void *
+share_verify(void *p)
+{
+	struct share_arg *a = p;
+	crn_cert_info info;
+
+	for (int r = 0; r < 200; r++) {
+		for (int i = 0; i < SHARE_CERTS; i++) {
+			const char *c = a->certs[i];
+			char want[16];
+			snprintf(want, sizeof(want), "share-%d", i);
+			if (crn_cert_store_verify(a->s, (const uint8_t *)c,
+			    strlen(c), CRN_ROLE_NODE, a->now, &info) !=
+			    CAIRN_OK || strcmp(info.name, want) != 0)
+				a->bad++;
+		}
+	}
+	return NULL;
+}
+
+static void
+test_store_threads(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = (int64_t)time(NULL);
+	char *certs[SHARE_CERTS], name[16];
+	struct share_arg args[SHARE_THREADS];
+	pthread_t th[SHARE_THREADS];
+	crn_cert_store *s = NULL;
+
+	for (int i = 0; i < SHARE_CERTS; i++) {
+		snprintf(name, sizeof(name), "share-%d", i);
+		certs[i] = issue(f, f->ca, CRN_ROLE_NODE, name, 0, 0);
+	}
+	CAIRN_T_PASS(crn_cert_store_new(&s, f->ca_pem.b, f->ca_pem.n,
+	    f->crl_pem.b, f->crl_pem.n));
+	for (int t = 0; t < SHARE_THREADS; t++) {
+		args[t] = (struct share_arg){ s, certs, now, 0 };
+		assert_int_equal(pthread_create(&th[t], NULL, share_verify,
+		    &args[t]), 0);
+	}
+	for (int t = 0; t < SHARE_THREADS; t++) {
+		assert_int_equal(pthread_join(th[t], NULL), 0);
+		assert_int_equal(args[t].bad, 0);
+	}
+	crn_cert_store_free(s);
+	for (int i = 0; i < SHARE_CERTS; i++)
+		crn_strfree(certs[i]);
+}
+
 /* Every allocation failure gives ENOMEM and leaves no state behind. */
 static void
 test_oom(void **state)
@@ -732,6 +871,10 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_store_reuse, fixture_setup,
 	    fixture_teardown),
 	cmocka_unit_test_setup_teardown(test_store_cache, fixture_setup,
+	    fixture_teardown),
+	cmocka_unit_test_setup_teardown(test_concurrent_signing,
+	    fixture_setup, fixture_teardown),
+	cmocka_unit_test_setup_teardown(test_store_threads, fixture_setup,
 	    fixture_teardown),
 	cmocka_unit_test_setup_teardown(test_oom, fixture_setup,
 	    fixture_teardown),
