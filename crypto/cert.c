@@ -120,6 +120,35 @@ crn_cert_name_valid(const char *name)
 	return n > 0;
 }
 
+/*
+ * The CA's own name is operator input, shown to people ("Example
+ * Federation CA"), so it may also hold single inner spaces; it never
+ * names a participant, so the participant rule does not bind it.
+ */
+bool
+crn_ca_name_valid(const char *name)
+{
+	size_t n;
+
+	if (name == NULL || name[0] == ' ')
+		return false;
+	for (n = 0; name[n] != '\0'; n++) {
+		char c = name[n];
+		if (n >= CRN_CERT_NAME_MAX)
+			return false;
+		if (c == ' ') {
+			if (name[n + 1] == ' ' || name[n + 1] == '\0')
+				return false;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		    c == '-'))
+			return false;
+	}
+	return n > 0;
+}
+
 static bool
 days_valid(int days)
 {
@@ -1048,7 +1077,7 @@ crn_ca_init(const char *dir, const char *ca_name, int days)
 
 	memset(&ca, 0, sizeof(ca));
 	ca.lockfd = -1;
-	if (!crn_cert_name_valid(ca_name) || !days_valid(days)) {
+	if (!crn_ca_name_valid(ca_name) || !days_valid(days)) {
 		rv = CAIRN_EINVAL;
 		goto out;
 	}

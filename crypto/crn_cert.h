@@ -74,6 +74,9 @@ CAIRN_NODISCARD cairn_err crn_role_parse(const char *s, crn_role *out);
 
 /* A certificate name: 1..64 characters of [A-Za-z0-9._-]. */
 bool crn_cert_name_valid(const char *name);
+/* A CA name: the same, but single spaces between words are allowed too
+ * ("Example Federation CA"). */
+bool crn_ca_name_valid(const char *name);
 
 /* What a verified certificate (or a checked request) says. */
 typedef struct crn_cert_info {
@@ -89,10 +92,10 @@ typedef struct crn_cert_info {
 
 /*
  * Create a CA in the new directory dir (mode 0700): a fresh Ed25519 key,
- * a self-signed certificate with CN=ca_name valid for days (1..36500), an
- * empty CRL and an empty index.  CAIRN_EPERM if dir already exists,
- * CAIRN_EINVAL for a bad name or days, CAIRN_ESYS/ENOENT for file errors.
- * On failure nothing is left behind.
+ * a self-signed certificate with CN=ca_name (crn_ca_name_valid) valid for
+ * days (1..36500), an empty CRL and an empty index.  CAIRN_EPERM if dir
+ * already exists, CAIRN_EINVAL for a bad name or days, CAIRN_ESYS or
+ * CAIRN_ENOENT for file errors.  On failure nothing is left behind.
  */
 CAIRN_NODISCARD cairn_err crn_ca_init(const char *dir, const char *ca_name,
     int days);

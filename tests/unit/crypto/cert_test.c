@@ -214,7 +214,9 @@ test_ca_init_layout(void **state)
 	CAIRN_T_FAIL(crn_ca_init(f->tmp, "x", 10), CAIRN_EPERM);
 	/* Bad arguments leave nothing behind. */
 	snprintf(path, sizeof(path), "%s/ca2", f->tmp);
-	CAIRN_T_FAIL(crn_ca_init(path, "bad name", 10), CAIRN_EINVAL);
+	CAIRN_T_FAIL(crn_ca_init(path, "bad/name", 10), CAIRN_EINVAL);
+	CAIRN_T_FAIL(crn_ca_init(path, " lead", 10), CAIRN_EINVAL);
+	CAIRN_T_FAIL(crn_ca_init(path, "", 10), CAIRN_EINVAL);
 	CAIRN_T_FAIL(crn_ca_init(path, "ok", 0), CAIRN_EINVAL);
 	CAIRN_T_FAIL(crn_ca_init(path, "ok", CRN_CERT_MAX_DAYS + 1),
 	    CAIRN_EINVAL);
@@ -400,7 +402,7 @@ test_other_ca(void **state)
 
 	snprintf(other, sizeof(other), "%s/other", f->tmp);
 	snprintf(twin, sizeof(twin), "%s/twin", f->tmp);
-	CAIRN_T_PASS(crn_ca_init(other, "other-ca", 100));
+	CAIRN_T_PASS(crn_ca_init(other, "Other Federation CA", 100));
 	/* Same CA name as ours, different key. */
 	CAIRN_T_PASS(crn_ca_init(twin, "cairn-test-ca", 100));
 	c1 = issue(f, other, CRN_ROLE_NODE, "mallory", 0, 0);
@@ -524,6 +526,16 @@ test_names(void **state)
 		assert_null(csr);
 	}
 	assert_false(crn_cert_name_valid(NULL));
+	/* CA names may have single inner spaces; participants' may not. */
+	assert_true(crn_ca_name_valid("Example Federation CA"));
+	assert_true(crn_ca_name_valid("ca"));
+	assert_false(crn_ca_name_valid("two  spaces"));
+	assert_false(crn_ca_name_valid("trailing "));
+	assert_false(crn_ca_name_valid(" leading"));
+	assert_false(crn_ca_name_valid("a/b"));
+	assert_false(crn_ca_name_valid(""));
+	assert_false(crn_ca_name_valid(NULL));
+	assert_false(crn_cert_name_valid("Example Federation CA"));
 	CAIRN_T_FAIL(crn_csr_new(f->id, (crn_role)0, "x", &csr), CAIRN_EINVAL);
 	CAIRN_T_FAIL(crn_csr_new(f->id, (crn_role)3, "x", &csr), CAIRN_EINVAL);
 	CAIRN_T_PASS(crn_role_parse("coordinator", &r));
