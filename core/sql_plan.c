@@ -89,7 +89,7 @@ grow(pctx *c, void *arr, size_t n, size_t elem)
 	return na;
 }
 
-/* ---- generic parse-tree helpers ---------------------------------------- */
+/* ---- generic parse-tree helpers --------------------------------------- */
 
 /*
  * The first non-negative "location" field in a message or, depth first,
@@ -276,7 +276,7 @@ kw_loc(const char *sql, const char *kw)
 	return -1;
 }
 
-/* ---- constants ----------------------------------------------------------- */
+/* ---- constants -------------------------------------------------------- */
 
 /* 0 and *k filled if n is a literal; -1 (error set) if it is not. */
 static int
@@ -349,7 +349,7 @@ dec_cmp(int64_t a, uint32_t as, int64_t b, uint32_t bs)
 	return x < y ? -1 : x > y;
 }
 
-/* ---- columns ------------------------------------------------------------- */
+/* ---- columns ---------------------------------------------------------- */
 
 /* Resolve a column reference to an index in the dataset; -1 on error. */
 static long
@@ -425,7 +425,7 @@ is_func(const Node *n, const char *name)
 	    n->func_call != NULL && strcmp(func_name(n->func_call), name) == 0;
 }
 
-/* ---- aggregates and outputs ---------------------------------------------- */
+/* ---- aggregates and outputs ------------------------------------------- */
 
 static const struct {
 	const char *name;
@@ -639,7 +639,7 @@ agg_output(pctx *c, const Node *n, const char *alias, int hidden,
 	return add_output(c, &o, alias != NULL ? alias : name, idx);
 }
 
-/* ---- group keys ---------------------------------------------------------- */
+/* ---- group keys ------------------------------------------------------- */
 
 /* Parse width_bucket(col, lo, hi, n) into k (not yet added). */
 static int
@@ -841,7 +841,7 @@ group_by(pctx *c)
 	return 0;
 }
 
-/* ---- the select list ------------------------------------------------------ */
+/* ---- the select list -------------------------------------------------- */
 
 static int
 select_list(pctx *c)
@@ -918,7 +918,7 @@ select_list(pctx *c)
 	return 0;
 }
 
-/* ---- WHERE --------------------------------------------------------------- */
+/* ---- WHERE ------------------------------------------------------------ */
 
 static crn_value *
 new_vals(pctx *c, size_t n)
@@ -1361,7 +1361,7 @@ where_expr(pctx *c, const Node *n, crn_expr *e, int depth)
 	}
 }
 
-/* ---- HAVING -------------------------------------------------------------- */
+/* ---- HAVING ----------------------------------------------------------- */
 
 static int
 having_operand(pctx *c, const Node *n, uint32_t *out)
@@ -1536,7 +1536,7 @@ having_expr(pctx *c, const Node *n, crn_expr *e, int depth)
 	}
 }
 
-/* ---- ORDER BY and LIMIT --------------------------------------------------- */
+/* ---- ORDER BY and LIMIT ----------------------------------------------- */
 
 static int
 order_item(pctx *c, const PgQuery__SortBy *sb, uint32_t *out)
@@ -1641,8 +1641,10 @@ order_by(pctx *c)
 			    "is not supported");
 			return -1;
 		}
-		if (sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
-		    sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST) {
+		if (sb->sortby_nulls ==
+		    PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
+		    sb->sortby_nulls ==
+		    PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST) {
 			perr(c, CAIRN_ESQL, sb->location, "NULLS FIRST/LAST "
 			    "is not supported");
 			return -1;
@@ -1688,7 +1690,7 @@ limit(pctx *c)
 	return 0;
 }
 
-/* ---- the statement ------------------------------------------------------- */
+/* ---- the statement ---------------------------------------------------- */
 
 static int
 from_clause(pctx *c)
@@ -1851,7 +1853,7 @@ plan_select(pctx *c)
 	return 0;
 }
 
-/* ---- layout and ring width ----------------------------------------------- */
+/* ---- layout and ring width -------------------------------------------- */
 
 cairn_err
 crn_plan_layout(crn_plan *p)
@@ -1959,7 +1961,7 @@ crn_plan_ring_bits(const crn_plan *p, uint32_t *bits)
 	return CAIRN_OK;
 }
 
-/* ---- entry points --------------------------------------------------------- */
+/* ---- entry points ----------------------------------------------------- */
 
 void
 crn_expr_fini(crn_expr *e)

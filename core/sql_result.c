@@ -21,7 +21,7 @@ typedef __int128 i128;
 
 /* One candidate row: every output (hidden ones too) and its group. */
 typedef struct row {
-	crn_cell *cells;	/* plan->noutputs */
+	crn_rcell *cells;	/* plan->noutputs */
 	uint64_t group;
 } row;
 
@@ -45,9 +45,9 @@ elem(const uint8_t *sum, uint32_t bits, uint64_t i)
 }
 
 static void
-cell_fini(crn_cell *c)
+cell_fini(crn_rcell *c)
 {
-	if (c->kind == CRN_CELL_TEXT)
+	if (c->kind == CRN_RCELL_TEXT)
 		crn_strfree(c->text);
 	memset(c, 0, sizeof(*c));
 }
@@ -64,7 +64,7 @@ crn_result_free(crn_result *r)
 	crn_free(r->colnames, r->ncols * sizeof(char *));
 	for (i = 0; i < r->nrows * r->ncols; i++)
 		cell_fini(&r->cells[i]);
-	crn_free(r->cells, r->nrows * r->ncols * sizeof(crn_cell));
+	crn_free(r->cells, r->nrows * r->ncols * sizeof(crn_rcell));
 	crn_free(r, sizeof(*r));
 }
 
@@ -100,28 +100,28 @@ var_num(i128 n, i128 s, i128 q)
 }
 
 static void
-set_exact(crn_cell *c, i128 v, uint32_t scale)
+set_exact(crn_rcell *c, i128 v, uint32_t scale)
 {
-	c->kind = CRN_CELL_EXACT;
+	c->kind = CRN_RCELL_EXACT;
 	c->ival = v;
 	c->scale = scale;
 }
 
 static void
-set_real(crn_cell *c, long double v)
+set_real(crn_rcell *c, long double v)
 {
 	if (isfinite(v)) {
-		c->kind = CRN_CELL_REAL;
+		c->kind = CRN_RCELL_REAL;
 		c->real = v;
 	} else {
-		c->kind = CRN_CELL_NULL;
+		c->kind = CRN_RCELL_NULL;
 	}
 }
 
 /* Compute output o of group block e (per_group elements). */
 static cairn_err
 output_cell(const crn_plan *p, const crn_output *o, const i128 *e,
-    uint64_t group, crn_cell *c)
+    uint64_t group, crn_rcell *c)
 {
 	const crn_measure *m;
 	const crn_column *col;
@@ -144,9 +144,9 @@ output_cell(const crn_plan *p, const crn_output *o, const i128 *e,
 			return CAIRN_OK;	/* else the NULL group */
 		}
 		if (idx < col->ndomain) {
-			c->kind = CRN_CELL_TEXT;
+			c->kind = CRN_RCELL_TEXT;
 			if ((c->text = crn_strdup(col->domain[idx])) == NULL) {
-				c->kind = CRN_CELL_NULL;
+				c->kind = CRN_RCELL_NULL;
 				return CAIRN_ENOMEM;
 			}
 		}
@@ -234,13 +234,13 @@ block_ok(const crn_plan *p, const i128 *e, i128 maxrows)
 	return 1;
 }
 
-/* ---- HAVING ------------------------------------------------------------- */
+/* ---- HAVING ----------------------------------------------------------- */
 
 /* Compare a cell with constant num / 10^scale: -1, 0, 1. */
 static int
-cmp_const(const crn_cell *c, int64_t num, uint32_t scale)
+cmp_const(const crn_rcell *c, int64_t num, uint32_t scale)
 {
-	if (c->kind == CRN_CELL_EXACT) {
+	if (c->kind == CRN_RCELL_EXACT) {
 		i128 a = c->ival, b = num;
 		uint32_t as = c->scale, bs = scale;
 		int ok = 1;
@@ -257,7 +257,7 @@ cmp_const(const crn_cell *c, int64_t num, uint32_t scale)
 			return a < b ? -1 : a > b;
 	}
 	{
-		long double x = c->kind == CRN_CELL_EXACT ?
+		long double x = c->kind == CRN_RCELL_EXACT ?
 		    (long double)c->ival / pow10l_u(c->scale) : c->real;
 		long double y = (long double)num / pow10l_u(scale);
 
@@ -267,9 +267,9 @@ cmp_const(const crn_cell *c, int64_t num, uint32_t scale)
 
 /* Three-valued: 1 true, 0 false, -1 unknown (NULL). */
 static int
-having_eval(const crn_expr *e, const crn_cell *cells, size_t ncells)
+having_eval(const crn_expr *e, const crn_rcell *cells, size_t ncells)
 {
-	const crn_cell *c;
+	const crn_rcell *c;
 	size_t i;
 	int r, any_unknown = 0, k;
 
@@ -306,10 +306,10 @@ having_eval(const crn_expr *e, const crn_cell *cells, size_t ncells)
 		return -1;
 	c = &cells[e->col];
 	if (e->kind == CRN_EX_ISNULL)
-		return c->kind == CRN_CELL_NULL;
+		return c->kind == CRN_RCELL_NULL;
 	if (e->kind == CRN_EX_NOTNULL)
-		return c->kind != CRN_CELL_NULL;
-	if (c->kind != CRN_CELL_EXACT && c->kind != CRN_CELL_REAL)
+		return c->kind != CRN_RCELL_NULL;
+	if (c->kind != CRN_RCELL_EXACT && c->kind != CRN_RCELL_REAL)
 		return -1;
 	switch (e->kind) {
 	case CRN_EX_CMP:
@@ -347,27 +347,28 @@ having_eval(const crn_expr *e, const crn_cell *cells, size_t ncells)
 	}
 }
 
-/* ---- ORDER BY ------------------------------------------------------------ */
+/* ---- ORDER BY --------------------------------------------------------- */
 
 static int
-cell_cmp(const crn_cell *a, const crn_cell *b)
+cell_cmp(const crn_rcell *a, const crn_rcell *b)
 {
 	/* NULL sorts above everything: last ascending, first descending,
 	 * as in PostgreSQL. */
-	if (a->kind == CRN_CELL_NULL || b->kind == CRN_CELL_NULL)
-		return (a->kind == CRN_CELL_NULL) - (b->kind == CRN_CELL_NULL);
-	if (a->kind == CRN_CELL_TEXT && b->kind == CRN_CELL_TEXT) {
+	if (a->kind == CRN_RCELL_NULL || b->kind == CRN_RCELL_NULL)
+		return (a->kind == CRN_RCELL_NULL) -
+		    (b->kind == CRN_RCELL_NULL);
+	if (a->kind == CRN_RCELL_TEXT && b->kind == CRN_RCELL_TEXT) {
 		int r = strcmp(a->text, b->text);
 
 		return (r > 0) - (r < 0);
 	}
-	if (a->kind == CRN_CELL_EXACT && b->kind == CRN_CELL_EXACT &&
+	if (a->kind == CRN_RCELL_EXACT && b->kind == CRN_RCELL_EXACT &&
 	    a->scale == b->scale)
 		return (a->ival > b->ival) - (a->ival < b->ival);
 	{
-		long double x = a->kind == CRN_CELL_EXACT ?
+		long double x = a->kind == CRN_RCELL_EXACT ?
 		    (long double)a->ival / pow10l_u(a->scale) : a->real;
-		long double y = b->kind == CRN_CELL_EXACT ?
+		long double y = b->kind == CRN_RCELL_EXACT ?
 		    (long double)b->ival / pow10l_u(b->scale) : b->real;
 
 		return (x > y) - (x < y);
@@ -411,7 +412,7 @@ sort_rows(const crn_plan *p, row *v, row *tmp, size_t n)
 	memcpy(v, tmp, n * sizeof(row));
 }
 
-/* ---- decode ------------------------------------------------------------- */
+/* ---- decode ----------------------------------------------------------- */
 
 static void
 rows_free(const crn_plan *p, row *rows, size_t n, size_t cap)
@@ -421,7 +422,7 @@ rows_free(const crn_plan *p, row *rows, size_t n, size_t cap)
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < p->noutputs; j++)
 			cell_fini(&rows[i].cells[j]);
-		crn_free(rows[i].cells, p->noutputs * sizeof(crn_cell));
+		crn_free(rows[i].cells, p->noutputs * sizeof(crn_rcell));
 	}
 	crn_free(rows, cap * sizeof(row));
 }
@@ -480,7 +481,7 @@ crn_sql_result_decode(const crn_plan *p, const uint8_t *sum, size_t len,
 		goto out;
 	}
 	for (g = 0; g < p->ngroups; g++) {
-		crn_cell *cells;
+		crn_rcell *cells;
 		int h;
 
 		for (j = 0; j < p->per_group; j++)
@@ -510,7 +511,7 @@ crn_sql_result_decode(const crn_plan *p, const uint8_t *sum, size_t len,
 			rows = nr;
 			cap = nc;
 		}
-		cells = crn_zalloc(p->noutputs * sizeof(crn_cell));
+		cells = crn_zalloc(p->noutputs * sizeof(crn_rcell));
 		if (cells == NULL) {
 			rv = CAIRN_ENOMEM;
 			goto out;
@@ -531,7 +532,7 @@ crn_sql_result_decode(const crn_plan *p, const uint8_t *sum, size_t len,
 				for (j = 0; j < p->noutputs; j++)
 					cell_fini(&cells[j]);
 				crn_free(cells, p->noutputs *
-				    sizeof(crn_cell));
+				    sizeof(crn_rcell));
 				continue;
 			}
 		}
@@ -576,7 +577,7 @@ crn_sql_result_decode(const crn_plan *p, const uint8_t *sum, size_t len,
 			goto out;
 		}
 	}
-	if ((r->cells = crn_zalloc(keep * vis * sizeof(crn_cell))) == NULL) {
+	if ((r->cells = crn_zalloc(keep * vis * sizeof(crn_rcell))) == NULL) {
 		rv = CAIRN_ENOMEM;
 		goto out;
 	}
@@ -589,7 +590,7 @@ crn_sql_result_decode(const crn_plan *p, const uint8_t *sum, size_t len,
 			if (p->outputs[j].hidden)
 				continue;
 			r->cells[i * vis + c++] = rows[i].cells[j];
-			memset(&rows[i].cells[j], 0, sizeof(crn_cell));
+			memset(&rows[i].cells[j], 0, sizeof(crn_rcell));
 		}
 	}
 	*out = r;
@@ -604,7 +605,7 @@ out:
 	return rv;
 }
 
-/* ---- rendering ------------------------------------------------------------ */
+/* ---- rendering -------------------------------------------------------- */
 
 typedef struct sbuf {
 	char *p;
@@ -681,20 +682,20 @@ sb_finish(sbuf *b, char **out, size_t *len)
 }
 
 const char *
-crn_cell_format(const crn_cell *c, char *buf, size_t len)
+crn_rcell_format(const crn_rcell *c, char *buf, size_t len)
 {
 	if (len == 0)
 		return buf;
 	buf[0] = '\0';
 	switch (c->kind) {
-	case CRN_CELL_EXACT:
+	case CRN_RCELL_EXACT:
 		if (crn_decimal_format(c->ival, c->scale, buf, len) < 0)
 			buf[0] = '\0';
 		break;
-	case CRN_CELL_REAL:
+	case CRN_RCELL_REAL:
 		snprintf(buf, len, "%.15Lg", c->real);
 		break;
-	case CRN_CELL_TEXT:
+	case CRN_RCELL_TEXT:
 		snprintf(buf, len, "%s", c->text);
 		break;
 	default:
@@ -704,9 +705,9 @@ crn_cell_format(const crn_cell *c, char *buf, size_t len)
 }
 
 static int
-numeric(const crn_cell *c)
+numeric(const crn_rcell *c)
 {
-	return c->kind == CRN_CELL_EXACT || c->kind == CRN_CELL_REAL;
+	return c->kind == CRN_RCELL_EXACT || c->kind == CRN_RCELL_REAL;
 }
 
 static void
@@ -746,10 +747,10 @@ crn_result_text(const crn_result *r, char **out, size_t *len)
 	for (j = 0; j < r->ncols; j++) {
 		w[2 * j] = strlen(r->colnames[j]);
 		for (i = 0; i < r->nrows; i++) {
-			const crn_cell *c = &r->cells[i * r->ncols + j];
-			size_t n = c->kind == CRN_CELL_NULL ? 4 :
-			    c->kind == CRN_CELL_TEXT ? strlen(c->text) :
-			    strlen(crn_cell_format(c, buf, sizeof(buf)));
+			const crn_rcell *c = &r->cells[i * r->ncols + j];
+			size_t n = c->kind == CRN_RCELL_NULL ? 4 :
+			    c->kind == CRN_RCELL_TEXT ? strlen(c->text) :
+			    strlen(crn_rcell_format(c, buf, sizeof(buf)));
 
 			if (n > w[2 * j])
 				w[2 * j] = n;
@@ -771,10 +772,10 @@ crn_result_text(const crn_result *r, char **out, size_t *len)
 	sb_str(&b, "\n");
 	for (i = 0; i < r->nrows; i++) {
 		for (j = 0; j < r->ncols; j++) {
-			const crn_cell *c = &r->cells[i * r->ncols + j];
-			const char *s = c->kind == CRN_CELL_NULL ? "NULL" :
-			    c->kind == CRN_CELL_TEXT ? c->text :
-			    crn_cell_format(c, buf, sizeof(buf));
+			const crn_rcell *c = &r->cells[i * r->ncols + j];
+			const char *s = c->kind == CRN_RCELL_NULL ? "NULL" :
+			    c->kind == CRN_RCELL_TEXT ? c->text :
+			    crn_rcell_format(c, buf, sizeof(buf));
 
 			sb_str(&b, j > 0 ? " | " : " ");
 			text_cell(&b, s, w[2 * j], (int)w[2 * j + 1],
@@ -829,12 +830,12 @@ crn_result_csv(const crn_result *r, char **out, size_t *len)
 	sb_str(&b, "\r\n");
 	for (i = 0; i < r->nrows; i++) {
 		for (j = 0; j < r->ncols; j++) {
-			const crn_cell *c = &r->cells[i * r->ncols + j];
+			const crn_rcell *c = &r->cells[i * r->ncols + j];
 
 			if (j > 0)
 				sb_str(&b, ",");
-			csv_field(&b, c->kind == CRN_CELL_TEXT ? c->text :
-			    crn_cell_format(c, buf, sizeof(buf)));
+			csv_field(&b, c->kind == CRN_RCELL_TEXT ? c->text :
+			    crn_rcell_format(c, buf, sizeof(buf)));
 		}
 		sb_str(&b, "\r\n");
 	}
@@ -879,16 +880,16 @@ crn_result_json(const crn_result *r, char **out, size_t *len)
 	for (i = 0; i < r->nrows; i++) {
 		sb_str(&b, i > 0 ? ", [" : "[");
 		for (j = 0; j < r->ncols; j++) {
-			const crn_cell *c = &r->cells[i * r->ncols + j];
+			const crn_rcell *c = &r->cells[i * r->ncols + j];
 
 			if (j > 0)
 				sb_str(&b, ", ");
-			if (c->kind == CRN_CELL_NULL)
+			if (c->kind == CRN_RCELL_NULL)
 				sb_str(&b, "null");
-			else if (c->kind == CRN_CELL_TEXT)
+			else if (c->kind == CRN_RCELL_TEXT)
 				json_str(&b, c->text);
 			else
-				sb_str(&b, crn_cell_format(c, buf,
+				sb_str(&b, crn_rcell_format(c, buf,
 				    sizeof(buf)));
 		}
 		sb_str(&b, "]");

@@ -18,25 +18,25 @@
 
 #include "plan.h"
 
-typedef enum crn_cellkind {
-	CRN_CELL_NULL = 0,
-	CRN_CELL_EXACT,		/* ival / 10^scale, printed exactly */
-	CRN_CELL_REAL,		/* real */
-	CRN_CELL_TEXT,		/* text (owned by the result) */
-} crn_cellkind;
+typedef enum crn_rcellkind {
+	CRN_RCELL_NULL = 0,
+	CRN_RCELL_EXACT,		/* ival / 10^scale, printed exactly */
+	CRN_RCELL_REAL,		/* real */
+	CRN_RCELL_TEXT,		/* text (owned by the result) */
+} crn_rcellkind;
 
-typedef struct crn_cell {
-	crn_cellkind kind;
+typedef struct crn_rcell {
+	crn_rcellkind kind;
 	uint32_t scale;
 	__int128 ival;
 	long double real;
 	char *text;
-} crn_cell;
+} crn_rcell;
 
 typedef struct crn_result {
 	char **colnames;	/* ncols names (visible outputs, in order) */
 	size_t ncols;
-	crn_cell *cells;	/* nrows * ncols, row-major */
+	crn_rcell *cells;	/* nrows * ncols, row-major */
 	size_t nrows;
 	uint64_t suppressed;	/* groups with 0 < count < min_cell */
 	uint64_t clipped;	/* values clipped to bounds, shown groups */
@@ -72,6 +72,6 @@ CAIRN_NODISCARD cairn_err crn_result_json(const crn_result *r, char **out,
     size_t *len);
 
 /* One cell as text into buf ("" for NULL); returns buf. */
-const char *crn_cell_format(const crn_cell *c, char *buf, size_t len);
+const char *crn_rcell_format(const crn_rcell *c, char *buf, size_t len);
 
 #endif /* CRN_SQL_RESULT_H */
