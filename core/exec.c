@@ -155,6 +155,12 @@ crn_acc_init(crn_acc *acc, const crn_plan *plan, const crn_dataset *ds,
 	acc->ds = ds;
 	acc->err = err;
 	acc->errlen = errlen;
+	if (plan->dataset != NULL && ds->name != NULL &&
+	    strcmp(plan->dataset, ds->name) != 0) {
+		crn_acc_errf(acc, "plan is for dataset %s, not %s",
+		    plan->dataset, ds->name);
+		goto out;
+	}
 	if (crn_exec_elem_size(plan->ring_bits) == 0) {
 		crn_acc_errf(acc, "ring_bits %u not 32, 64 or 128",
 		    plan->ring_bits);

@@ -491,6 +491,12 @@ csv_scan(csv *cs)
 		if (st == NEED_MORE) {
 			if ((rv = refill(cs)) != CAIRN_OK)
 				return rv;
+			/* A UTF-8 byte order mark (spreadsheet exports) is
+			 * not part of the first column's name. */
+			if (!cs->header_done && cs->pos == 0 &&
+			    cs->len >= 3 &&
+			    memcmp(cs->buf, "\xef\xbb\xbf", 3) == 0)
+				cs->pos = 3;
 			continue;
 		}
 		if (!cs->checked) {

@@ -36,7 +36,7 @@ static crn_measure ms[] = {
 	{ .col = C_D, .need_sumsq = true, .offset = 3 },
 };
 #define PG 8
-static crn_plan plan = { .keys = &key, .nkeys = 1, .measures = ms,
+static crn_plan plan = { .dataset = "t", .keys = &key, .nkeys = 1, .measures = ms,
 	.nmeasures = 2, .ngroups = 4, .per_group = PG, .dim = 4 * PG,
 	.ring_bits = 128, .limit = -1 };
 
@@ -90,7 +90,7 @@ test_good_file(void **state)
 	/* Signs, bare points, trailing zeros, quoted numbers, a category
 	 * with a comma and doubled quotes, a multi-line field, CRLF, NULLs,
 	 * a value to clip, and no newline at the end. */
-	put("cat,n,d,k,note\n"
+	put("\xef\xbb\xbf" "cat,n,d,k,note\n"
 	    "a,+5,5.,x,plain\n"
 	    "b,-3,.5,y,\"multi\nline\"\r\n"
 	    "\"A, \"\"B\"\"\",7,-0.50,x,\"he said \"\"hi\"\"\"\n"

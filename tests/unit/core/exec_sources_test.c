@@ -310,13 +310,42 @@ typedef struct tcase {
 	uint32_t ring;
 } tcase;
 
-static bool p_all(const trow *r) { (void)r; return true; }
-static bool p_eq(const trow *r) { return !r->age_null && r->age == 40; }
-static bool p_ne(const trow *r) { return !r->age_null && r->age != 40; }
-static bool p_lt(const trow *r) { return !r->age_null && r->age < 40; }
-static bool p_le(const trow *r) { return !r->age_null && r->age <= 40; }
-static bool p_gt(const trow *r) { return !r->age_null && r->age > 40; }
-static bool p_ge(const trow *r) { return !r->age_null && r->age >= 40; }
+static bool
+p_all(const trow *r)
+{
+	(void)r;
+	return true;
+}
+static bool
+p_eq(const trow *r)
+{
+	return !r->age_null && r->age == 40;
+}
+static bool
+p_ne(const trow *r)
+{
+	return !r->age_null && r->age != 40;
+}
+static bool
+p_lt(const trow *r)
+{
+	return !r->age_null && r->age < 40;
+}
+static bool
+p_le(const trow *r)
+{
+	return !r->age_null && r->age <= 40;
+}
+static bool
+p_gt(const trow *r)
+{
+	return !r->age_null && r->age > 40;
+}
+static bool
+p_ge(const trow *r)
+{
+	return !r->age_null && r->age >= 40;
+}
 
 static bool
 p_in(const trow *r)
@@ -330,8 +359,16 @@ p_between(const trow *r)
 	return !r->wage_null && r->wage >= 100000 && r->wage <= 300000;
 }
 
-static bool p_isnull(const trow *r) { return r->age_null; }
-static bool p_notnull(const trow *r) { return !r->wage_null; }
+static bool
+p_isnull(const trow *r)
+{
+	return r->age_null;
+}
+static bool
+p_notnull(const trow *r)
+{
+	return !r->wage_null;
+}
 
 static bool
 p_not_or(const trow *r)
@@ -746,6 +783,10 @@ test_bad_plan(void **state)
 	    sizeof(err)), CAIRN_EINVAL);
 	make_plan(&p, ms, &cases[2]);
 	ms[0].col = C_REGION;	/* a measure over a category */
+	CAIRN_T_FAIL(crn_exec_run(&p, &ds, &src, &vec, &st, err,
+	    sizeof(err)), CAIRN_EINVAL);
+	make_plan(&p, ms, &cases[2]);
+	p.dataset = "other";
 	CAIRN_T_FAIL(crn_exec_run(&p, &ds, &src, &vec, &st, err,
 	    sizeof(err)), CAIRN_EINVAL);
 	make_plan(&p, ms, &cases[2]);
