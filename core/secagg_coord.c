@@ -1177,16 +1177,24 @@ crn_sa_sim_run(const crn_sa_sim_cfg *cfg, crn_sa_sim_result *res)
 		res->correct = s.sum_len == s.vlen &&
 		    memcmp(s.sum, s.plain, s.vlen) == 0;
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		secs[i] = s.nodes[i].secs;
-		bytes[i] = s.nodes[i].sent;
+	/* Per-node figures describe the nodes that stayed to the end
+	 * (all of them if none did). */
+	{
+		uint32_t k = 0;
+
+		for (uint32_t i = 0; i < n; i++) {
+			if (s.nodes[i].drops && cfg->ndrop < n)
+				continue;
+			secs[k] = s.nodes[i].secs;
+			bytes[k++] = s.nodes[i].sent;
+		}
+		qsort(secs, k, sizeof(*secs), cmp_double);
+		qsort(bytes, k, sizeof(*bytes), cmp_u64);
+		res->node_s_median = secs[k / 2];
+		res->node_s_max = secs[k - 1];
+		res->node_bytes_median = bytes[k / 2];
+		res->node_bytes_max = bytes[k - 1];
 	}
-	qsort(secs, n, sizeof(*secs), cmp_double);
-	qsort(bytes, n, sizeof(*bytes), cmp_u64);
-	res->node_s_median = secs[n / 2];
-	res->node_s_max = secs[n - 1];
-	res->node_bytes_median = bytes[n / 2];
-	res->node_bytes_max = bytes[n - 1];
 	rv = CAIRN_OK;
 out:
 	if (s.nodes != NULL)
