@@ -159,7 +159,7 @@ read_text(const char *path)
 		memcpy(s, buf, len);
 		s[len] = '\0';
 	}
-	crn_free(buf, len);
+	crn_free(buf, len + 1);	/* crn_file_read adds a NUL */
 	return s;
 }
 
