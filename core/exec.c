@@ -661,13 +661,33 @@ pow10_i64(uint32_t s)
 	return m;
 }
 
+static uint8_t
+sq_exact(const crn_sqlq *q, const crn_column *c)
+{
+	if (q->exact == NULL || q->cols == NULL)
+		return CRN_SQL_EXACT_NONE;
+	return q->exact[c - q->cols];
+}
+
 /* The column's value in scaled units, as an integer expression. */
 static void
 sq_scaled(crn_sqlq *q, const crn_source *src, const crn_column *c)
 {
 	int64_t m = pow10_i64(c->scale);
+	uint8_t ex = sq_exact(q, c);
 
-	if (q->dialect == CRN_SQL_PG) {
+	if (q->dialect == CRN_SQL_PG && ex == CRN_SQL_EXACT_INT) {
+		sq_puts(q, "(");
+		sq_col(q, src, c);
+		if (m == 1)
+			sq_puts(q, "::int8)");
+		else
+			sq_printf(q, "::int8 * %lld)", (long long)m);
+	} else if (q->dialect == CRN_SQL_PG && ex == CRN_SQL_EXACT_NUM) {
+		sq_puts(q, "(");
+		sq_col(q, src, c);
+		sq_printf(q, " * %lld)::int8", (long long)m);
+	} else if (q->dialect == CRN_SQL_PG) {
 		sq_puts(q, "(");
 		sq_col(q, src, c);
 		sq_printf(q, "::numeric * %lld)::int8", (long long)m);
@@ -739,6 +759,8 @@ sq_bad(crn_sqlq *q, const crn_source *src, const crn_dataset *ds,
 	if (c->type == CRN_COL_CATEGORY) {
 		sq_catidx(q, src, c, q->domparam[col]);
 		sq_puts(q, " = -1");
+	} else if (sq_exact(q, c) != CRN_SQL_EXACT_NONE) {
+		sq_puts(q, "1=0");	/* the column's type vouches */
 	} else if (q->dialect == CRN_SQL_PG) {
 		sq_puts(q, "(");
 		sq_col(q, src, c);
@@ -927,7 +949,7 @@ crn_sqlq_fini(crn_sqlq *q)
 
 cairn_err
 crn_sqlq_build(crn_sqlq *q, crn_acc *acc, const crn_source *src,
-    int dialect, bool stream)
+    int dialect, bool stream, const uint8_t *exact)
 {
 	const crn_plan *p = acc->plan;
 	const crn_dataset *ds = acc->ds;
@@ -937,6 +959,8 @@ crn_sqlq_build(crn_sqlq *q, crn_acc *acc, const crn_source *src,
 	memset(q, 0, sizeof(*q));
 	q->dialect = dialect;
 	q->stream = stream;
+	q->cols = ds->cols;
+	q->exact = exact;
 	if (src->table == NULL || src->table[0] == '\0') {
 		crn_acc_errf(acc, "database source without a table");
 		return CAIRN_ECONFIG;
@@ -1033,9 +1057,16 @@ crn_sqlq_build(crn_sqlq *q, crn_acc *acc, const crn_source *src,
 		sq_clip(q, m->col, c);
 		sq_puts(q, ")");
 		if (m->need_sumsq) {
+			__int128 b = c->hi > -(__int128)c->lo ? c->hi :
+			    -(__int128)c->lo;
+
+			/* PostgreSQL sums int8 in 128 bits and returns
+			 * numeric; the square itself must fit in int8 or be
+			 * computed in numeric. */
 			sq_puts(q, ", sum(");
 			sq_clip(q, m->col, c);
-			sq_puts(q, dialect == CRN_SQL_PG ? "::numeric * " :
+			sq_puts(q, dialect == CRN_SQL_PG &&
+			    b * b > (__int128)INT64_MAX ? "::numeric * " :
 			    " * ");
 			sq_clip(q, m->col, c);
 			sq_puts(q, ")");
@@ -1093,6 +1124,18 @@ out:
 	if (rv != CAIRN_OK)
 		crn_sqlq_fini(q);
 	return rv;
+}
+
+cairn_err
+crn_sqlq_table(crn_sqlq *q, const char *table)
+{
+	memset(q, 0, sizeof(*q));
+	sq_table(q, table);
+	if (q->oom || q->sql == NULL) {
+		crn_sqlq_fini(q);
+		return CAIRN_ENOMEM;
+	}
+	return CAIRN_OK;
 }
 
 cairn_err

@@ -216,6 +216,8 @@ typedef struct crn_sqlq {
 	size_t *domparam;	/* per column: first domain param (1-based) */
 	size_t ndomparam;
 	size_t ncols;		/* result columns */
+	const crn_column *cols;	/* the dataset's columns */
+	const uint8_t *exact;	/* see CRN_SQL_EXACT_*; may be NULL */
 	bool oom;
 } crn_sqlq;
 
@@ -225,7 +227,20 @@ typedef struct crn_sqlq {
  * database's 64-bit integers (the caller then streams), CAIRN_ENOMEM.
  */
 CAIRN_NODISCARD cairn_err crn_sqlq_build(crn_sqlq *q, crn_acc *acc,
-    const crn_source *src, int dialect, bool stream);
+    const crn_source *src, int dialect, bool stream, const uint8_t *exact);
+
+/*
+ * What the database's own column types guarantee (exact argument of
+ * crn_sqlq_build, one entry per schema column, or NULL for nothing):
+ * an integer type (scaled exactly with integer arithmetic, nothing to
+ * check) or a numeric whose scale is at most the column's (no digit can be
+ * finer than the scale).  Lets the SQL skip per-row checks and numeric
+ * arithmetic.
+ */
+enum { CRN_SQL_EXACT_NONE = 0, CRN_SQL_EXACT_INT = 1, CRN_SQL_EXACT_NUM = 2 };
+
+/* Set q->sql to src's table name quoted for SQL ("schema"."table"). */
+CAIRN_NODISCARD cairn_err crn_sqlq_table(crn_sqlq *q, const char *table);
 void crn_sqlq_fini(crn_sqlq *q);
 
 /* Consume one result row of q (vals has q->ncols entries). */

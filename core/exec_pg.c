@@ -9,12 +9,22 @@
  * no sum can overflow whatever the table's size; the sums come back as
  * text and are parsed into 128-bit integers.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <libpq-fe.h>
 
 #include "crn.h"
 #include "exec.h"
+
+/* libpq prints server notices to stderr by default; the library never
+ * prints, so they go to the log. */
+static void
+pg_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	crn_log_debug("postgresql notice: %s", msg);
+}
 
 /* Map a failed result to a cairn_err by its SQLSTATE class. */
 static cairn_err
@@ -99,12 +109,84 @@ consume(crn_acc *acc, const crn_source *src, crn_sqlq *q, PGresult *r)
 	return rv;
 }
 
+/*
+ * Ask the catalog what the table's column types guarantee, so that the
+ * query can skip per-row checks and numeric arithmetic where the type
+ * already makes every value exact (integers; numeric with no more decimal
+ * digits than the schema's scale).  A missing table is an error here; any
+ * other failure only means no hints.
+ */
+static cairn_err
+column_types(crn_acc *acc, PGconn *c, const crn_source *src, uint8_t *exact)
+{
+	static const char sql[] =
+	    "SELECT a.attname, t.typname, CASE WHEN t.typname = 'numeric' "
+	    "AND a.atttypmod >= 4 THEN ((a.atttypmod - 4) & 65535) "
+	    "ELSE -1 END FROM pg_catalog.pg_attribute a "
+	    "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+	    "WHERE a.attrelid = $1::text::regclass AND a.attnum > 0 "
+	    "AND NOT a.attisdropped";
+	const crn_dataset *ds = acc->ds;
+	const char *param;
+	const char *state;
+	PGresult *r = NULL;
+	crn_sqlq t;
+	cairn_err rv;
+
+	if ((rv = crn_sqlq_table(&t, src->table)) != CAIRN_OK)
+		return rv;
+	param = t.sql;
+	r = PQexecParams(c, sql, 1, NULL, &param, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		if (state != NULL && (strcmp(state, "42P01") == 0 ||
+		    strcmp(state, "3F000") == 0)) {
+			rv = map_pg(acc, c, r, "table");
+			goto out;
+		}
+		/* Without hints the query checks everything itself; the
+		 * failed statement must not poison the transaction. */
+		PQclear(r);
+		r = NULL;
+		rv = pg_cmd(acc, c, "ROLLBACK");
+		if (rv == CAIRN_OK)
+			rv = pg_cmd(acc, c, "BEGIN TRANSACTION READ ONLY");
+		goto out;
+	}
+	for (int row = 0; row < PQntuples(r); row++) {
+		const char *name = PQgetvalue(r, row, 0);
+		const char *type = PQgetvalue(r, row, 1);
+		long scale = strtol(PQgetvalue(r, row, 2), NULL, 10);
+
+		for (size_t i = 0; i < ds->ncols; i++) {
+			const crn_column *col = &ds->cols[i];
+
+			if (!acc->used[i] || col->type == CRN_COL_CATEGORY ||
+			    strcmp(crn_exec_local_name(src, col), name) != 0)
+				continue;
+			if (strcmp(type, "int2") == 0 ||
+			    strcmp(type, "int4") == 0 ||
+			    strcmp(type, "int8") == 0)
+				exact[i] = CRN_SQL_EXACT_INT;
+			else if (strcmp(type, "numeric") == 0 && scale >= 0 &&
+			    scale <= (long)col->scale)
+				exact[i] = CRN_SQL_EXACT_NUM;
+		}
+	}
+	rv = CAIRN_OK;
+out:
+	PQclear(r);
+	crn_sqlq_fini(&t);
+	return rv;
+}
+
 cairn_err
 crn_exec_pg(crn_acc *acc, const crn_source *src)
 {
 	PGconn *c = NULL;
 	PGresult *r = NULL;
 	const char **values = NULL;
+	uint8_t *exact = NULL;
 	crn_sqlq q;
 	bool in_tx = false;
 	cairn_err rv;
@@ -114,22 +196,16 @@ crn_exec_pg(crn_acc *acc, const crn_source *src)
 		crn_acc_errf(acc, "PostgreSQL source without a conninfo");
 		return CAIRN_ECONFIG;
 	}
-	rv = crn_sqlq_build(&q, acc, src, CRN_SQL_PG, false);
-	if (rv != CAIRN_OK)
-		goto out;
+	if ((exact = crn_zalloc(acc->ds->ncols)) == NULL)
+		return CAIRN_ENOMEM;
 	rv = CAIRN_ENOMEM;
-	if (q.nparams > 0 &&
-	    (values = crn_zalloc(q.nparams * sizeof(*values))) == NULL)
-		goto out;
-	for (size_t i = 0; i < q.nparams; i++)
-		values[i] = q.params[i].is_text ? q.params[i].text :
-		    q.params[i].buf;
 	if ((c = PQconnectdb(src->conninfo)) == NULL)
 		goto out;
 	if (PQstatus(c) != CONNECTION_OK) {
 		rv = map_pg(acc, c, NULL, "connect");
 		goto out;
 	}
+	PQsetNoticeProcessor(c, pg_notice, NULL);
 	if (PQsetClientEncoding(c, "UTF8") != 0) {
 		rv = map_pg(acc, c, NULL, "client encoding");
 		goto out;
@@ -139,6 +215,18 @@ crn_exec_pg(crn_acc *acc, const crn_source *src)
 	if ((rv = pg_cmd(acc, c, "BEGIN TRANSACTION READ ONLY")) != CAIRN_OK)
 		goto out;
 	in_tx = true;
+	if ((rv = column_types(acc, c, src, exact)) != CAIRN_OK)
+		goto out;
+	rv = crn_sqlq_build(&q, acc, src, CRN_SQL_PG, false, exact);
+	if (rv != CAIRN_OK)
+		goto out;
+	rv = CAIRN_ENOMEM;
+	if (q.nparams > 0 &&
+	    (values = crn_zalloc(q.nparams * sizeof(*values))) == NULL)
+		goto out;
+	for (size_t i = 0; i < q.nparams; i++)
+		values[i] = q.params[i].is_text ? q.params[i].text :
+		    q.params[i].buf;
 	crn_log_debug("postgresql query: %s", q.sql);
 	r = PQexecParams(c, q.sql, (int)q.nparams, NULL, values, NULL, NULL,
 	    0);
@@ -154,5 +242,6 @@ out:
 	PQfinish(c);
 	crn_free(values, q.nparams * sizeof(*values));
 	crn_sqlq_fini(&q);
+	crn_free(exact, acc->ds->ncols);
 	return rv;
 }

@@ -129,7 +129,8 @@ run_mode(crn_acc *acc, sqlite3 *db, const crn_source *src, bool stream,
 	cairn_err rv;
 
 	*overflow = false;
-	rv = crn_sqlq_build(&q, acc, src, CRN_SQL_SQLITE, stream);
+	rv = crn_sqlq_build(&q, acc, src, CRN_SQL_SQLITE, stream,
+	    NULL);
 	if (rv == CAIRN_ENOTSUP) {
 		*overflow = true;
 		return rv;
