@@ -107,6 +107,16 @@ reader(char *str, int num, void *stream)
 		}
 	}
 	str[i] = '\0';
+	if (i == num - 1 && str[i - 1] != '\n' && b->text[0] != '\0' &&
+	    !(b->text[0] == '\n' || (b->text[0] == '\r' &&
+	    b->text[1] == '\n'))) {
+		/* inih would cut the line in two and read the rest as a line
+		 * of its own; refuse instead of guessing. */
+		fail(b, b->line, CAIRN_ECONFIG, "line longer than %d "
+		    "characters; continue long domains on indented lines",
+		    num - 3);
+		return NULL;
+	}
 	return str;
 }
 
@@ -966,5 +976,583 @@ out:
 	if (f != NULL)
 		fclose(f);
 	crn_free(text, cap);
+	return rv;
+}
+
+/* ---- inferring a draft schema from a CSV file ---------------------------- */
+
+#define INFER_MAX_DOMAIN 32
+#define INFER_MAX_COLS 4096
+#define INFER_MAX_FIELD (1u << 20)
+
+typedef struct icol {
+	char *name;		/* identifier made from the header */
+	uint64_t values, nulls;
+	int is_int, is_dec, is_cat;
+	uint32_t scale;		/* max digits after the point */
+	int64_t min_m, max_m;	/* exact min / max as mantissa ... */
+	uint32_t min_s, max_s;	/* ... and scale */
+	char *dom[INFER_MAX_DOMAIN];
+	size_t ndom;
+	const char *why;	/* why a text column is not usable */
+} icol;
+
+typedef struct csvr {
+	FILE *f;
+	const char *name;
+	long line;		/* current physical line, 1-based */
+	long row_line;		/* line where the current row began */
+	char *buf;
+	size_t len, cap;
+	char *err;
+	size_t errlen;
+} csvr;
+
+static void
+csv_err(csvr *r, long line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+csv_err(csvr *r, long line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (r->err == NULL || r->errlen == 0)
+		return;
+	n = snprintf(r->err, r->errlen, "%s:%ld: ", r->name, line);
+	if (n < 0 || (size_t)n >= r->errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->err + n, r->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+static int
+csv_put(csvr *r, char c)
+{
+	if (r->len + 1 >= r->cap) {
+		size_t nc = r->cap == 0 ? 256 : r->cap * 2;
+		char *nb;
+
+		if (nc > INFER_MAX_FIELD + 2)
+			return -2;
+		if ((nb = crn_realloc(r->buf, r->cap, nc)) == NULL)
+			return -1;
+		r->buf = nb;
+		r->cap = nc;
+	}
+	r->buf[r->len++] = c;
+	r->buf[r->len] = '\0';
+	return 0;
+}
+
+/*
+ * Read one field (RFC 4180).  Returns 0 with *end set to 0 (more fields
+ * in this row), 1 (end of row) or 2 (end of file before any character of
+ * a new row); CAIRN_EDATA / CAIRN_ENOMEM / CAIRN_ETOOBIG otherwise.
+ */
+static cairn_err
+csv_field(csvr *r, int *end, int at_row_start)
+{
+	int c, quoted = 0, rv;
+
+	r->len = 0;
+	if (r->buf != NULL)
+		r->buf[0] = '\0';
+	c = getc(r->f);
+	if (c == EOF && at_row_start) {
+		*end = 2;
+		return CAIRN_OK;
+	}
+	if (c == '"') {
+		quoted = 1;
+		for (;;) {
+			c = getc(r->f);
+			if (c == EOF) {
+				csv_err(r, r->row_line, "unterminated quoted "
+				    "field");
+				return CAIRN_EDATA;
+			}
+			if (c == '\n')
+				r->line++;
+			if (c == '"') {
+				c = getc(r->f);
+				if (c != '"')
+					break;
+			}
+			if ((rv = csv_put(r, (char)c)) != 0)
+				goto put_failed;
+		}
+	}
+	for (;; c = getc(r->f)) {
+		if (c == EOF || c == '\n') {
+			if (c == '\n')
+				r->line++;
+			*end = 1;
+			break;
+		}
+		if (c == '\r') {
+			int d = getc(r->f);
+
+			if (d == '\n') {
+				r->line++;
+				*end = 1;
+				break;
+			}
+			if (d != EOF)
+				ungetc(d, r->f);
+		}
+		if (c == ',') {
+			*end = 0;
+			break;
+		}
+		if (quoted || c == '"') {
+			csv_err(r, r->line, "%s", quoted ? "text after a "
+			    "closing quote" : "quote inside an unquoted "
+			    "field");
+			return CAIRN_EDATA;
+		}
+		if ((rv = csv_put(r, (char)c)) != 0)
+			goto put_failed;
+	}
+	if (r->buf == NULL && csv_put(r, '\0') != 0)
+		return CAIRN_ENOMEM;
+	if (r->buf != NULL && r->len == 0)
+		r->buf[0] = '\0';
+	return CAIRN_OK;
+put_failed:
+	if (rv == -2) {
+		csv_err(r, r->row_line, "field longer than %u bytes",
+		    INFER_MAX_FIELD);
+		return CAIRN_ETOOBIG;
+	}
+	return CAIRN_ENOMEM;
+}
+
+/* A lower-case SQL identifier from a header cell. */
+static char *
+ident_from(const char *h, size_t idx)
+{
+	char tmp[64];
+	size_t i, n = 0;
+
+	for (i = 0; h[i] != '\0' && n < sizeof(tmp) - 2; i++) {
+		char c = h[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+			c = '_';
+		if (c == '_' && (n == 0 || tmp[n - 1] == '_'))
+			continue;	/* no leading or doubled '_' */
+		if (n == 0 && c >= '0' && c <= '9')
+			tmp[n++] = '_';
+		tmp[n++] = c;
+	}
+	while (n > 0 && tmp[n - 1] == '_')
+		n--;
+	if (n == 0)
+		n = (size_t)snprintf(tmp, sizeof(tmp), "col%zu", idx + 1);
+	tmp[n] = '\0';
+	return crn_strdup(tmp);
+}
+
+/* A value that can be a domain entry in our INI format. */
+static const char *
+unusable_category(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (strpbrk(v, ",;#[]=\"") != NULL)
+		return "values contain , ; # [ ] = or quotes";
+	if (v[0] == ' ' || v[0] == '\t' || (n > 0 && (v[n - 1] == ' ' ||
+	    v[n - 1] == '\t')))
+		return "values have leading or trailing blanks";
+	for (; *v != '\0'; v++)
+		if ((unsigned char)*v < 0x20 || *v == 0x7f)
+			return "values contain control characters";
+	if (n > 63)
+		return "values longer than 63 characters";
+	return NULL;
+}
+
+/* Exact comparison of two decimals (mantissa, scale): -1, 0, 1. */
+static int
+dec_cmp_i(int64_t a, uint32_t as, int64_t b, uint32_t bs)
+{
+	__int128 x = a, y = b;
+
+	for (; as < bs; as++)
+		x *= 10;
+	for (; bs < as; bs++)
+		y *= 10;
+	return (x > y) - (x < y);
+}
+
+static cairn_err
+observe(icol *c, const char *v)
+{
+	int64_t m;
+	uint32_t sc;
+	size_t i;
+
+	if (v[0] == '\0') {
+		c->nulls++;
+		return CAIRN_OK;
+	}
+	c->values++;
+	if (c->is_int || c->is_dec) {
+		int num = crn_decimal_parse(v, &m, &sc) == CAIRN_OK;
+
+		if (num && strchr(v, '.') == NULL && c->is_int) {
+			/* still an integer */
+		} else {
+			c->is_int = 0;
+		}
+		if (!num)
+			c->is_dec = 0;
+		if (num) {
+			if (sc > c->scale)
+				c->scale = sc;
+			if (c->values == 1 || dec_cmp_i(m, sc, c->min_m,
+			    c->min_s) < 0) {
+				c->min_m = m;
+				c->min_s = sc;
+			}
+			if (c->values == 1 || dec_cmp_i(m, sc, c->max_m,
+			    c->max_s) > 0) {
+				c->max_m = m;
+				c->max_s = sc;
+			}
+		}
+	}
+	if (c->is_cat) {
+		const char *why = unusable_category(v);
+
+		if (why != NULL) {
+			c->is_cat = 0;
+			c->why = why;
+		} else {
+			for (i = 0; i < c->ndom; i++)
+				if (strcmp(c->dom[i], v) == 0)
+					break;
+			if (i == c->ndom) {
+				if (c->ndom == INFER_MAX_DOMAIN) {
+					c->is_cat = 0;
+					c->why = "more than 32 distinct values";
+				} else if ((c->dom[c->ndom] = crn_strdup(v)) ==
+				    NULL) {
+					return CAIRN_ENOMEM;
+				} else {
+					c->ndom++;
+				}
+			}
+		}
+	}
+	return CAIRN_OK;
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+typedef struct obuf {
+	char *p;
+	size_t len, cap;
+	int oom;
+} obuf;
+
+static void ob_printf(obuf *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+ob_printf(obuf *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->oom)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(o->p != NULL ? o->p + o->len : NULL,
+		    o->p != NULL ? o->cap - o->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			o->oom = 1;
+			return;
+		}
+		if (o->p != NULL && o->len + (size_t)n < o->cap) {
+			o->len += (size_t)n;
+			return;
+		}
+		{
+			size_t nc = o->cap == 0 ? 1024 : o->cap;
+			char *np;
+
+			while (nc <= o->len + (size_t)n)
+				nc *= 2;
+			if ((np = crn_realloc(o->p, o->cap, nc)) == NULL) {
+				o->oom = 1;
+				return;
+			}
+			o->p = np;
+			o->cap = nc;
+		}
+	}
+}
+
+static void
+print_bound(obuf *o, const char *key, int64_t m, uint32_t from, uint32_t to)
+{
+	int64_t v;
+	int exact;
+	char buf[64];
+
+	if (crn_decimal_rescale(m, from, to, 0, &v, &exact) != CAIRN_OK) {
+		ob_printf(o, "%s = ?\n", key);
+		return;
+	}
+	crn_decimal_format(v, to, buf, sizeof(buf));
+	ob_printf(o, "%s = %s\n", key, buf);
+}
+
+static void
+render(obuf *o, const char *src, const char *dataset, icol *cols,
+    size_t ncols, uint64_t rows)
+{
+	uint64_t max_rows = 10;
+	size_t i, j;
+
+	while (max_rows < rows * 2 && max_rows < ((uint64_t)1 << 60))
+		max_rows *= 10;
+	ob_printf(o,
+	    "; Draft federation schema inferred by 'cairn schema infer'\n"
+	    "; from %s (%llu rows).  REVIEW BEFORE USE:\n"
+	    ";  - min/max below are what this one file holds.  Every node's\n"
+	    ";    values must lie within them (values outside are clipped\n"
+	    ";    and counted), and they are public: widen them to round\n"
+	    ";    numbers that reveal nothing about individual records.\n"
+	    ";  - max_rows bounds the rows any single node holds; it sizes\n"
+	    ";    the arithmetic, so set it from the largest node.\n"
+	    ";  - check each category's domain lists every legal value.\n"
+	    "\n[federation]\nmin_cell = %d\nmax_nodes = %d\n"
+	    "\n[dataset %s]\nmax_rows = %llu\n",
+	    src, (unsigned long long)rows, CRN_SCHEMA_DEFAULT_MIN_CELL,
+	    CRN_SCHEMA_DEFAULT_MAX_NODES, dataset,
+	    (unsigned long long)max_rows);
+	for (i = 0; i < ncols; i++) {
+		icol *c = &cols[i];
+		int nullable = c->nulls > 0;
+
+		ob_printf(o, "\n");
+		if (c->values == 0) {
+			ob_printf(o, "; [column %s.%s]\n; not usable: no "
+			    "values in the file\n", dataset, c->name);
+			continue;
+		}
+		if (c->is_int || c->is_dec) {
+			uint32_t sc = c->is_int ? 0 : c->scale;
+
+			ob_printf(o, "[column %s.%s]\ntype = %s\n", dataset,
+			    c->name, c->is_int ? "integer" : "decimal");
+			if (!c->is_int)
+				ob_printf(o, "scale = %u\n", sc);
+			ob_printf(o, "; seen in %llu values; review\n",
+			    (unsigned long long)c->values);
+			print_bound(o, "min", c->min_m, c->min_s, sc);
+			print_bound(o, "max", c->max_m, c->max_s, sc);
+		} else if (c->is_cat) {
+			size_t w;
+
+			qsort(c->dom, c->ndom, sizeof(char *), str_cmp);
+			ob_printf(o, "[column %s.%s]\ntype = category\n"
+			    "; %zu distinct values seen; add any missing\n"
+			    "domain = ", dataset, c->name, c->ndom);
+			w = 9;
+			for (j = 0; j < c->ndom; j++) {
+				size_t n = strlen(c->dom[j]);
+
+				if (j > 0 && w + n + 2 > 76) {
+					/* An indented line continues the
+					 * domain (inih multi-line value). */
+					ob_printf(o, "\n  ");
+					w = 2;
+				} else if (j > 0) {
+					ob_printf(o, " ");
+					w++;
+				}
+				ob_printf(o, "%s%s", c->dom[j],
+				    j + 1 < c->ndom ? "," : "");
+				w += n + 1;
+			}
+			ob_printf(o, "\n");
+		} else {
+			ob_printf(o, "; [column %s.%s]\n; not usable in "
+			    "queries: free text (%s)\n", dataset, c->name,
+			    c->why != NULL ? c->why : "not a number");
+			continue;
+		}
+		ob_printf(o, "nullable = %s\n", nullable ? "true" : "false");
+	}
+}
+
+cairn_err
+crn_schema_infer(FILE *in, const char *name, const char *dataset,
+    char **out, size_t *outlen, char *err, size_t errlen)
+{
+	csvr r;
+	icol *cols = NULL;
+	size_t ncols = 0, i, j, k;
+	uint64_t rows = 0;
+	obuf o = { 0 };
+	cairn_err rv = CAIRN_EINTERNAL;
+	int end;
+
+	*out = NULL;
+	*outlen = 0;
+	memset(&r, 0, sizeof(r));
+	r.f = in;
+	r.name = name != NULL ? name : "csv";
+	r.line = 1;
+	r.err = err;
+	r.errlen = errlen;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (!is_ident(dataset, strlen(dataset))) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "dataset name '%s' must be a "
+			    "lower-case identifier", dataset);
+		return CAIRN_EINVAL;
+	}
+	/* The header row names the columns. */
+	r.row_line = r.line;
+	do {
+		icol *nc;
+
+		if ((rv = csv_field(&r, &end, ncols == 0)) != CAIRN_OK)
+			goto out;
+		if (end == 2) {
+			csv_err(&r, 1, "empty file: a header row is "
+			    "required");
+			rv = CAIRN_EDATA;
+			goto out;
+		}
+		if (ncols == INFER_MAX_COLS) {
+			csv_err(&r, r.row_line, "more than %d columns",
+			    INFER_MAX_COLS);
+			rv = CAIRN_ETOOBIG;
+			goto out;
+		}
+		nc = crn_realloc(cols, ncols * sizeof(icol),
+		    (ncols + 1) * sizeof(icol));
+		if (nc == NULL) {
+			rv = CAIRN_ENOMEM;
+			goto out;
+		}
+		cols = nc;
+		memset(&cols[ncols], 0, sizeof(icol));
+		cols[ncols].is_int = cols[ncols].is_dec = 1;
+		cols[ncols].is_cat = 1;
+		ncols++;
+		cols[ncols - 1].name = ident_from(r.buf != NULL ? r.buf : "",
+		    ncols - 1);
+		if (cols[ncols - 1].name == NULL) {
+			rv = CAIRN_ENOMEM;
+			goto out;
+		}
+	} while (end == 0);
+	/* Make names unique: a later duplicate gets _2, _3, ... */
+	for (i = 1; i < ncols; i++) {
+		for (k = 2;; k++) {
+			for (j = 0; j < i; j++)
+				if (strcmp(cols[j].name, cols[i].name) == 0)
+					break;
+			if (j == i)
+				break;
+			{
+				char tmp[80];
+				char *nn;
+
+				snprintf(tmp, sizeof(tmp), "%.60s_%zu",
+				    cols[j].name, k);
+				if ((nn = crn_strdup(tmp)) == NULL) {
+					rv = CAIRN_ENOMEM;
+					goto out;
+				}
+				crn_strfree(cols[i].name);
+				cols[i].name = nn;
+			}
+		}
+	}
+	for (;;) {
+		r.row_line = r.line;
+		for (i = 0;; i++) {
+			if ((rv = csv_field(&r, &end, i == 0)) != CAIRN_OK)
+				goto out;
+			if (end == 2)
+				break;
+			if (i == 0 && end == 1 && r.len == 0 && ncols > 1)
+				break;	/* a blank line */
+			if (i >= ncols) {
+				csv_err(&r, r.row_line, "row has more than "
+				    "the %zu fields of the header", ncols);
+				rv = CAIRN_EDATA;
+				goto out;
+			}
+			if ((rv = observe(&cols[i], r.buf != NULL ? r.buf :
+			    "")) != CAIRN_OK)
+				goto out;
+			if (end == 1) {
+				if (i + 1 != ncols) {
+					csv_err(&r, r.row_line, "row has %zu "
+					    "fields, the header has %zu",
+					    i + 1, ncols);
+					rv = CAIRN_EDATA;
+					goto out;
+				}
+				rows++;
+				break;
+			}
+		}
+		if (end == 2)
+			break;
+	}
+	if (ferror(in)) {
+		csv_err(&r, r.line, "read error");
+		rv = CAIRN_ESYS;
+		goto out;
+	}
+	render(&o, r.name, dataset, cols, ncols, rows);
+	if (o.oom) {
+		rv = CAIRN_ENOMEM;
+		goto out;
+	}
+	{
+		/* Exactly len + 1 bytes, as the header promises. */
+		char *np = crn_realloc(o.p, o.cap, o.len + 1);
+
+		if (np == NULL) {
+			rv = CAIRN_ENOMEM;
+			goto out;
+		}
+		*out = np;
+		*outlen = o.len;
+		o.p = NULL;
+		o.cap = 0;
+	}
+	rv = CAIRN_OK;
+out:
+	crn_free(o.p, o.cap);
+	crn_free(r.buf, r.cap);
+	for (i = 0; i < ncols; i++) {
+		crn_strfree(cols[i].name);
+		for (j = 0; j < cols[i].ndom; j++)
+			crn_strfree(cols[i].dom[j]);
+	}
+	crn_free(cols, ncols * sizeof(icol));
 	return rv;
 }

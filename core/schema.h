@@ -34,6 +34,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "plan.h"
 
@@ -108,5 +109,21 @@ CAIRN_NODISCARD cairn_err crn_decimal_rescale(int64_t mant, uint32_t from,
  * -1 if buf is too small (44 bytes always suffice up to scale 18).
  */
 int crn_decimal_format(__int128 v, uint32_t scale, char *buf, size_t len);
+
+/*
+ * Read a CSV file (RFC 4180: header row, quoted fields, CRLF or LF) from
+ * in and write a draft schema for it, as dataset `dataset`, into *out
+ * (NUL-terminated, *len bytes; free with crn_free(*out, *len + 1)).
+ * Per column: integer, decimal (scale = most digits after the point
+ * seen), category (text with at most 32 distinct usable values, domain
+ * listed) or commented-out free text; bounds seen; nullable if an empty
+ * cell was seen.  The draft tells the operator what to review.  name is
+ * used in messages; err receives "name:line: what is wrong".  Errors:
+ * CAIRN_EDATA (malformed row), CAIRN_EINVAL (bad dataset name),
+ * CAIRN_ETOOBIG, CAIRN_ESYS, CAIRN_ENOMEM.
+ */
+CAIRN_NODISCARD cairn_err crn_schema_infer(FILE *in, const char *name,
+    const char *dataset, char **out, size_t *len, char *err,
+    size_t errlen);
 
 #endif /* CRN_SCHEMA_H */

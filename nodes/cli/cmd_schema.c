@@ -1,10 +1,165 @@
-/* cmd_schema.c — 'cairn schema'.  Placeholder until its module lands. */
+/*
+ * cmd_schema.c — 'cairn schema': draft a federation schema from a CSV
+ * file (infer) and check a schema file (check).
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "cli/cmds.h"
+#include "crn.h"
+#include "schema.h"
+
+static void
+schema_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: cairn schema infer FILE.csv [--dataset NAME]\n"
+	    "       cairn schema check FILE.ini\n"
+	    "\n"
+	    "infer  reads a CSV file (header row, RFC 4180 quoting) and\n"
+	    "       prints a draft schema: integer, decimal or category\n"
+	    "       columns with the bounds and values seen.  Review it\n"
+	    "       before use; the bounds become public.  NAME defaults to\n"
+	    "       the file's name.\n"
+	    "check  loads a schema file and lists its datasets and columns,\n"
+	    "       or prints the first error with its line.\n");
+}
+
+/* Dataset name from a path: the base name without extension, made into
+ * a lower-case identifier. */
+static void
+dataset_from_path(const char *path, char *out, size_t len)
+{
+	const char *b = strrchr(path, '/');
+	size_t n = 0;
+
+	b = b != NULL ? b + 1 : path;
+	for (; *b != '\0' && *b != '.' && n + 1 < len; b++) {
+		char c = *b;
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+			c = '_';
+		if (n == 0 && c >= '0' && c <= '9')
+			out[n++] = '_';
+		out[n++] = c;
+	}
+	if (n == 0)
+		n = (size_t)snprintf(out, len, "data");
+	out[n] = '\0';
+}
+
+static int
+schema_infer(int argc, char **argv)
+{
+	const char *path = NULL, *dataset = NULL;
+	char dsbuf[64], err[512], *draft = NULL;
+	size_t len = 0;
+	FILE *f;
+	cairn_err rv;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--dataset") == 0 && i + 1 < argc) {
+			dataset = argv[++i];
+		} else if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			schema_usage(stdout);
+			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			schema_usage(stderr);
+			return 2;
+		} else if (path == NULL) {
+			path = argv[i];
+		} else {
+			schema_usage(stderr);
+			return 2;
+		}
+	}
+	if (path == NULL) {
+		schema_usage(stderr);
+		return 2;
+	}
+	if (dataset == NULL) {
+		dataset_from_path(path, dsbuf, sizeof(dsbuf));
+		dataset = dsbuf;
+	}
+	if (strcmp(path, "-") == 0)
+		f = stdin;
+	else if ((f = fopen(path, "rb")) == NULL)
+		return cli_error("%s: cannot open: %s", path,
+		    strerror(errno));
+	rv = crn_schema_infer(f, strcmp(path, "-") == 0 ? "stdin" : path,
+	    dataset, &draft, &len, err, sizeof(err));
+	if (f != stdin)
+		fclose(f);
+	if (rv != CAIRN_OK)
+		return cli_error("%s", err[0] != '\0' ? err :
+		    cairn_strerror(rv));
+	fwrite(draft, 1, len, stdout);
+	crn_free(draft, len + 1);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static int
+schema_check(int argc, char **argv)
+{
+	crn_schema *s = NULL;
+	char err[512];
+	size_t i, j;
+
+	if (argc != 2 || argv[1][0] == '-') {
+		schema_usage(argc == 2 && strcmp(argv[1], "--help") == 0 ?
+		    stdout : stderr);
+		return argc == 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
+	}
+	if (crn_schema_load(argv[1], &s, err, sizeof(err)) != CAIRN_OK)
+		return cli_error("%s", err);
+	printf("%s: min_cell %u, max_nodes %u\n", argv[1], s->min_cell,
+	    s->max_nodes);
+	for (i = 0; i < s->ndatasets; i++) {
+		const crn_dataset *d = &s->datasets[i];
+
+		printf("dataset %s (max_rows %llu)\n", d->name,
+		    (unsigned long long)d->max_rows);
+		for (j = 0; j < d->ncols; j++) {
+			const crn_column *c = &d->cols[j];
+			char lo[64], hi[64];
+
+			if (c->type == CRN_COL_CATEGORY) {
+				printf("  %-20s category, %zu values%s\n",
+				    c->name, c->ndomain, c->nullable ?
+				    ", nullable" : "");
+				continue;
+			}
+			crn_decimal_format(c->lo, c->scale, lo, sizeof(lo));
+			crn_decimal_format(c->hi, c->scale, hi, sizeof(hi));
+			printf("  %-20s %s, [%s, %s]%s\n", c->name,
+			    c->type == CRN_COL_INT ? "integer" : "decimal",
+			    lo, hi, c->nullable ? ", nullable" : "");
+		}
+	}
+	crn_schema_free(s);
+	return 0;
+}
 
 int
 cmd_schema(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cli_error("'schema' is not available in this build yet");
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		schema_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "infer") == 0)
+		return schema_infer(argc - 1, argv + 1);
+	if (strcmp(argv[1], "check") == 0)
+		return schema_check(argc - 1, argv + 1);
+	cli_error("unknown schema command '%s'", argv[1]);
+	schema_usage(stderr);
+	return 2;
 }

@@ -268,6 +268,166 @@ test_decimal(void **state)
 	CAIRN_T_EQ(crn_decimal_format(123456, 2, buf, 4), -1);
 }
 
+
+/* Run infer on csv text; returns the draft (free with crn_free). */
+static char *
+infer(const char *csv, const char *dataset, cairn_err want, char *err,
+    size_t errlen, size_t *len)
+{
+	FILE *f = tmpfile();
+	char *out = NULL;
+
+	assert_non_null(f);
+	fputs(csv, f);
+	rewind(f);
+	*len = 0;
+	CAIRN_T_FAIL(crn_schema_infer(f, "in.csv", dataset, &out, len, err,
+	    errlen), want);
+	fclose(f);
+	return out;
+}
+
+static void
+test_infer(void **state)
+{
+	char err[256], *draft, *csv;
+	size_t len, n = 0, cap = 1 << 16;
+	crn_schema *s = NULL;
+	const crn_dataset *d;
+	const crn_column *c;
+	int i;
+
+	(void)state;
+	/* A generated file: every kind of column, quoting, CRLF. */
+	csv = crn_zalloc(cap);
+	assert_non_null(csv);
+	n += (size_t)snprintf(csv + n, cap - n, "Age,Wage ($),region,"
+	    "\"Comment, free\",code,age\r\n");
+	for (i = 0; i < 200; i++)
+		n += (size_t)snprintf(csv + n, cap - n,
+		    "%d,%s%d.%02d,%s,\"note \"\"%d\"\"\",%s,%d\r\n",
+		    16 + i % 80, i == 7 ? "-" : "", 1000 + i * 37, i % 100,
+		    i % 4 == 0 ? "north" : i % 4 == 1 ? "south" :
+		    i % 4 == 2 ? "east" : "",
+		    i, i % 3 == 0 ? "1.5" : "2", i);
+	draft = infer(csv, "cps", CAIRN_OK, err, sizeof(err), &len);
+	CAIRN_T_EQ(strlen(draft), len);
+	/* The draft is itself a valid schema file. */
+	if (crn_schema_parse(draft, "draft", &s, err, sizeof(err)) !=
+	    CAIRN_OK)
+		fail_msg("draft does not parse: %s\n%s", err, draft);
+	d = crn_schema_dataset(s, "cps");
+	assert_non_null(d);
+	CAIRN_T_EQ(d->ncols, 5);	/* the comment column is left out */
+	CAIRN_T_EQ(d->max_rows, 1000);
+	c = &d->cols[crn_dataset_column(d, "age")];
+	CAIRN_T_EQ(c->type, CRN_COL_INT);
+	CAIRN_T_EQ(c->lo, 16);
+	CAIRN_T_EQ(c->hi, 95);
+	assert_false(c->nullable);
+	c = &d->cols[crn_dataset_column(d, "wage")];
+	CAIRN_T_EQ(c->type, CRN_COL_DECIMAL);
+	CAIRN_T_EQ(c->scale, 2);
+	CAIRN_T_EQ(c->lo, -(1000 + 7 * 37) * 100 - 7);
+	CAIRN_T_EQ(c->hi, (1000 + 199 * 37) * 100 + 99);
+	c = &d->cols[crn_dataset_column(d, "region")];
+	CAIRN_T_EQ(c->type, CRN_COL_CATEGORY);
+	CAIRN_T_EQ(c->ndomain, 3);
+	assert_string_equal(c->domain[0], "east");
+	assert_true(c->nullable);
+	c = &d->cols[crn_dataset_column(d, "code")];
+	CAIRN_T_EQ(c->type, CRN_COL_DECIMAL);
+	CAIRN_T_EQ(c->scale, 1);
+	CAIRN_T_EQ(c->lo, 15);
+	CAIRN_T_EQ(c->hi, 20);
+	assert_true(crn_dataset_column(d, "age_2") >= 0);
+	assert_non_null(strstr(draft, "; [column cps.comment_free]"));
+	assert_non_null(strstr(draft, "; not usable in queries: free text"));
+	if (getenv("SHOW_DRAFT") != NULL)
+		fputs(draft, stderr);
+	assert_non_null(strstr(draft, "REVIEW"));
+	crn_schema_free(s);
+	crn_free(draft, len + 1);
+	crn_free(csv, cap);
+}
+
+static void
+test_infer_wide_domain(void **state)
+{
+	char err[256], *draft, csv[4096];
+	size_t len, n = 0;
+	crn_schema *s = NULL;
+	const crn_dataset *d;
+
+	(void)state;
+	n += (size_t)snprintf(csv + n, sizeof(csv) - n, "county\n");
+	for (int i = 0; i < 30; i++)
+		n += (size_t)snprintf(csv + n, sizeof(csv) - n,
+		    "county_number_%02d\n", i);
+	draft = infer(csv, "x", CAIRN_OK, err, sizeof(err), &len);
+	/* 30 long values need continuation lines; all must come back. */
+	CAIRN_T_PASS(crn_schema_parse(draft, "draft", &s, err, sizeof(err)));
+	d = crn_schema_dataset(s, "x");
+	CAIRN_T_EQ(d->cols[0].ndomain, 30);
+	crn_schema_free(s);
+	crn_free(draft, len + 1);
+}
+
+static void
+test_infer_errors(void **state)
+{
+	static const struct {
+		const char *csv;
+		cairn_err rv;
+		const char *want;
+	} bad[] = {
+		{ "", CAIRN_EDATA, "in.csv:1: empty file" },
+		{ "a,b\n1,2\n3\n", CAIRN_EDATA,
+		  "in.csv:3: row has 1 fields, the header has 2" },
+		{ "a,b\n1,2\n3,4,5\n", CAIRN_EDATA,
+		  "in.csv:3: row has more than the 2 fields" },
+		{ "a,b\n1,\"2\n\n3,4\n", CAIRN_EDATA,
+		  "in.csv:2: unterminated quoted field" },
+		{ "a,b\n\"x\"y,2\n", CAIRN_EDATA,
+		  "in.csv:2: text after a closing quote" },
+		{ "a,b\n1,2\n\"multi\nline\",3\nx\"y,4\n", CAIRN_EDATA,
+		  "in.csv:5: quote inside an unquoted field" },
+	};
+	char err[256];
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < CRN_NELEM(bad); i++) {
+		char *d = infer(bad[i].csv, "x", bad[i].rv, err, sizeof(err),
+		    &len);
+
+		assert_null(d);
+		if (strstr(err, bad[i].want) == NULL)
+			fail_msg("case %zu: '%s', want '%s'", i, err,
+			    bad[i].want);
+	}
+	infer("a\n1\n", "Bad Name", CAIRN_EINVAL, err, sizeof(err), &len);
+}
+
+static void
+test_long_line(void **state)
+{
+	char text[600], err[256];
+	crn_schema *s = NULL;
+	int n;
+
+	(void)state;
+	n = snprintf(text, sizeof(text), "[dataset a]\nmax_rows = 1\n"
+	    "[column a.x]\ntype = category\ndomain = ");
+	for (int i = 0; i < 40; i++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n,
+		    "value%02d, ", i);
+	snprintf(text + n, sizeof(text) - (size_t)n, "\n");
+	CAIRN_T_FAIL(crn_schema_parse(text, "long.ini", &s, err, sizeof(err)),
+	    CAIRN_ECONFIG);
+	assert_non_null(strstr(err, "long.ini:5: line longer than"));
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_good),
 	cmocka_unit_test(test_defaults),
@@ -275,6 +435,10 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_load_file),
 	cmocka_unit_test(test_oom),
 	cmocka_unit_test(test_decimal),
+	cmocka_unit_test(test_infer),
+	cmocka_unit_test(test_infer_wide_domain),
+	cmocka_unit_test(test_infer_errors),
+	cmocka_unit_test(test_long_line),
 };
 
 CAIRN_TEST_MAIN(tests)
