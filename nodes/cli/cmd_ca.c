@@ -452,6 +452,7 @@ ca_sign(const struct ca_args *a)
 	int days = CA_DEFAULT_DAYS, fd = -1, ret = 1, err;
 	int64_t from = 0, until = 0, now = (int64_t)time(NULL);
 	bool window = a->from != NULL || a->until != NULL;
+	struct stat st;
 	cairn_err rv;
 
 	if (a->days != NULL && (days = ca_parse_days(a->days)) < 0)
@@ -506,6 +507,11 @@ ca_sign(const struct ca_args *a)
 	 * Open the output before signing: a certificate the CA has recorded
 	 * but could not hand out would block the name until revoked.
 	 */
+	if (stat(out, &st) == 0 && !S_ISREG(st.st_mode)) {
+		cli_error("ca sign: %s exists and is not a regular file; give "
+		    "--out FILE", out);
+		goto out;
+	}
 	crn_random_bytes(rnd, sizeof(rnd));
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%02x%02x%02x%02x%02x%02x%02x"
 	    "%02x", out, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5],

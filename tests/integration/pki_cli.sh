@@ -175,6 +175,12 @@ err_has "$ca/ca.key has mode 640"
 [ -f "$keys/researcher-2.crt" ] && fail "signed with an exposed CA key"
 chmod 0600 "$ca/ca.key"
 
+# An output that is a directory is refused before anything is issued.
+mkdir "$tmp/adir"
+refused 1 ca sign --dir "$ca" --out "$tmp/adir" "$keys/researcher-2.csr"
+err_has "is not a regular file"
+ok ca verify --dir "$ca" "$keys/coordinator-1.crt"
+
 # ---- expired ----------------------------------------------------------------
 ok ca sign --dir "$ca" --valid-from 2020-01-01 --valid-until 2021-01-01 \
     "$keys/researcher-2.csr"
