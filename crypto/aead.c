@@ -11,30 +11,31 @@
 #include "crn.h"
 #include "crn_crypto.h"
 
-_Static_assert(CAIRN_AEAD_NONCE_LEN ==
-    crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, "nonce length");
+_Static_assert(
+    CAIRN_AEAD_NONCE_LEN == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+    "nonce length");
 _Static_assert(CAIRN_AEAD_TAG_LEN == crypto_aead_xchacha20poly1305_ietf_ABYTES,
     "tag length");
-_Static_assert(CAIRN_KEY_LEN == crypto_aead_xchacha20poly1305_ietf_KEYBYTES,
-    "key length");
+_Static_assert(
+    CAIRN_KEY_LEN == crypto_aead_xchacha20poly1305_ietf_KEYBYTES, "key length");
 
 cairn_err
-crn_aead_seal(uint8_t *out, const uint8_t *pt, size_t ptlen,
-    const uint8_t *ad, size_t adlen, const uint8_t key[CAIRN_KEY_LEN])
+crn_aead_seal(uint8_t *out, const uint8_t *pt, size_t ptlen, const uint8_t *ad,
+    size_t adlen, const uint8_t key[CAIRN_KEY_LEN])
 {
 	unsigned long long clen = 0;
 
 	if (out == NULL || key == NULL || (pt == NULL && ptlen != 0) ||
 	    (ad == NULL && adlen != 0) ||
 	    ptlen > crypto_aead_xchacha20poly1305_ietf_MESSAGEBYTES_MAX -
-		CAIRN_AEAD_OVERHEAD)
+	            CAIRN_AEAD_OVERHEAD)
 		return CAIRN_EINVAL;
 	randombytes_buf(out, CAIRN_AEAD_NONCE_LEN);
 	/* libsodium allows pt to overlap the ciphertext exactly, not shifted;
 	 * callers never pass overlapping buffers here. */
 	if (crypto_aead_xchacha20poly1305_ietf_encrypt(
-		out + CAIRN_AEAD_NONCE_LEN, &clen, pt, ptlen, ad, adlen, NULL,
-		out, key) != 0 ||
+	        out + CAIRN_AEAD_NONCE_LEN, &clen, pt, ptlen, ad, adlen, NULL,
+	        out, key) != 0 ||
 	    clen != ptlen + CAIRN_AEAD_TAG_LEN) {
 		cairn_memzero(out, ptlen + CAIRN_AEAD_OVERHEAD);
 		return CAIRN_ECRYPTO;
@@ -43,8 +44,8 @@ crn_aead_seal(uint8_t *out, const uint8_t *pt, size_t ptlen,
 }
 
 cairn_err
-crn_aead_open(uint8_t *out, const uint8_t *in, size_t inlen,
-    const uint8_t *ad, size_t adlen, const uint8_t key[CAIRN_KEY_LEN])
+crn_aead_open(uint8_t *out, const uint8_t *in, size_t inlen, const uint8_t *ad,
+    size_t adlen, const uint8_t key[CAIRN_KEY_LEN])
 {
 	unsigned long long mlen = 0;
 
@@ -60,8 +61,8 @@ crn_aead_open(uint8_t *out, const uint8_t *in, size_t inlen,
 	 * untouched on forgery; wipe anyway in case that ever changes.
 	 */
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, &mlen, NULL,
-		in + CAIRN_AEAD_NONCE_LEN, inlen - CAIRN_AEAD_NONCE_LEN, ad,
-		adlen, in, key) != 0) {
+	        in + CAIRN_AEAD_NONCE_LEN, inlen - CAIRN_AEAD_NONCE_LEN, ad,
+	        adlen, in, key) != 0) {
 		if (out != NULL)
 			cairn_memzero(out, inlen - CAIRN_AEAD_OVERHEAD);
 		return CAIRN_EAUTH;

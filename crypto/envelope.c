@@ -14,11 +14,11 @@
 #include "crn.h"
 #include "crn_envelope.h"
 
-#define TBS_LABEL "cairn-envelope-v1"
+#define TBS_LABEL     "cairn-envelope-v1"
 #define TBS_LABEL_LEN (sizeof(TBS_LABEL) - 1)
 /* label, sender, type, session, round, seq, sealed, recipient, length */
-#define TBS_HEADER_LEN                                                    \
-	(TBS_LABEL_LEN + CAIRN_SIGN_PK_LEN + 4 + CAIRN_SESSION_ID_LEN + 4 + \
+#define TBS_HEADER_LEN                                                         \
+	(TBS_LABEL_LEN + CAIRN_SIGN_PK_LEN + 4 + CAIRN_SESSION_ID_LEN + 4 +    \
 	    8 + 1 + CAIRN_SIGN_PK_LEN + 8)
 /* A sealed payload is nonce || crypto_box_easy output. */
 #define SEAL_OVERHEAD (crypto_box_NONCEBYTES + crypto_box_MACBYTES)
@@ -121,7 +121,8 @@ out:
  * secret key from the seed, then converts it (the hashed, clamped scalar).
  */
 static cairn_err
-identity_curve_sk(const crn_identity *id, uint8_t xsk[crypto_box_SECRETKEYBYTES])
+identity_curve_sk(
+    const crn_identity *id, uint8_t xsk[crypto_box_SECRETKEYBYTES])
 {
 	uint8_t seed[CAIRN_SIGN_SEED_LEN];
 	uint8_t edpk[crypto_sign_PUBLICKEYBYTES];
@@ -178,7 +179,7 @@ crn_envelope_seal(crn_envelope *env, const crn_identity *sender,
 	}
 	randombytes_buf(ct, crypto_box_NONCEBYTES);
 	if (crypto_box_easy(ct + crypto_box_NONCEBYTES, env->payload,
-		env->payload_len, ct, xpk, xsk) != 0) {
+	        env->payload_len, ct, xpk, xsk) != 0) {
 		/* Only a low-order recipient point makes crypto_box refuse. */
 		rv = CAIRN_EINVAL;
 		goto out;
@@ -230,8 +231,8 @@ crn_envelope_open(crn_envelope *env, const crn_identity *me)
 		goto out;
 	}
 	if (crypto_box_open_easy(pt, env->payload + crypto_box_NONCEBYTES,
-		env->payload_len - crypto_box_NONCEBYTES, env->payload, xpk,
-		xsk) != 0) {
+	        env->payload_len - crypto_box_NONCEBYTES, env->payload, xpk,
+	        xsk) != 0) {
 		rv = CAIRN_EAUTH;
 		goto out;
 	}
@@ -271,7 +272,7 @@ typedef struct replay_slot {
 
 struct crn_replay {
 	replay_slot *slots;
-	size_t cap;	/* power of two */
+	size_t cap; /* power of two */
 	size_t count;
 	uint8_t hkey[crypto_shorthash_KEYBYTES];
 };

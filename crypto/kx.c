@@ -21,11 +21,10 @@
  * 9-byte prefix, a NUL and 8 context bytes to the purpose.
  */
 #define CRN_KDF_INFO_MAX 1024u
-#define CRN_KDF_PREFIX "cairn/v1/"
+#define CRN_KDF_PREFIX   "cairn/v1/"
 
 void
-crn_kx_keypair_from_seed(crn_kx_keypair *kp,
-    const uint8_t seed[CAIRN_SEED_LEN])
+crn_kx_keypair_from_seed(crn_kx_keypair *kp, const uint8_t seed[CAIRN_SEED_LEN])
 {
 	memcpy(kp->sk, seed, CAIRN_KX_SK_LEN);
 	/*
@@ -89,10 +88,10 @@ crn_hkdf_sha256(uint8_t *out, size_t outlen, const uint8_t *salt,
 	 * An empty salt or info is left out: HKDF then uses HashLen zero
 	 * bytes as salt, which RFC 5869 defines as the same thing.
 	 */
-	params[np++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-	    (char *)(uintptr_t)"SHA256", 0);
-	params[np++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-	    (void *)(uintptr_t)ikm, ikmlen);
+	params[np++] = OSSL_PARAM_construct_utf8_string(
+	    OSSL_KDF_PARAM_DIGEST, (char *)(uintptr_t) "SHA256", 0);
+	params[np++] = OSSL_PARAM_construct_octet_string(
+	    OSSL_KDF_PARAM_KEY, (void *)(uintptr_t)ikm, ikmlen);
 	if (saltlen > 0)
 		params[np++] = OSSL_PARAM_construct_octet_string(
 		    OSSL_KDF_PARAM_SALT, (void *)(uintptr_t)salt, saltlen);
@@ -144,8 +143,8 @@ crn_kdf(uint8_t *out, size_t outlen, const uint8_t *ikm, size_t ikmlen,
 	info[n++] = 0;
 	for (int i = 7; i >= 0; i--)
 		info[n++] = (uint8_t)(context >> (8 * i));
-	rv = crn_hkdf_sha256(out, outlen, session_id, CAIRN_SESSION_ID_LEN,
-	    ikm, ikmlen, info, n);
+	rv = crn_hkdf_sha256(out, outlen, session_id, CAIRN_SESSION_ID_LEN, ikm,
+	    ikmlen, info, n);
 out:
 	/* The context can be a round or share index: not secret, but cheap. */
 	cairn_memzero(info, n);

@@ -43,13 +43,13 @@
 /* Encode env (borrowed).  CAIRN_EINVAL for a struct the wire cannot carry
  * (payload NULL with a length, type above INT32_MAX), CAIRN_ETOOBIG when
  * the result would exceed CRN_ENVELOPE_MAX, CAIRN_ENOMEM. */
-CAIRN_NODISCARD cairn_err crn_envelope_encode(const crn_envelope *env,
-    uint8_t **out, size_t *outlen);
+CAIRN_NODISCARD cairn_err crn_envelope_encode(
+    const crn_envelope *env, uint8_t **out, size_t *outlen);
 
 /* Decode len bytes of buf (borrowed) into *out, which the caller provides
  * and releases with crn_envelope_fini on success.  CAIRN_ETOOBIG when len
  * exceeds CRN_ENVELOPE_MAX, CAIRN_EINVAL when malformed, CAIRN_ENOMEM. */
-CAIRN_NODISCARD cairn_err crn_envelope_decode(crn_envelope *out,
-    const uint8_t *buf, size_t len);
+CAIRN_NODISCARD cairn_err crn_envelope_decode(
+    crn_envelope *out, const uint8_t *buf, size_t len);
 
 #endif /* CRN_CODEC_H */

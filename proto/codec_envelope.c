@@ -96,8 +96,11 @@ canon_append(ProtobufCBuffer *b, size_t len, const uint8_t *data)
 static bool
 is_canonical(const Cairn__Envelope *m, const uint8_t *buf, size_t len)
 {
-	canon_cmp c = { .base = { .append = canon_append }, .buf = buf,
-		.len = len, .off = 0, .differs = false };
+	canon_cmp c = {.base = {.append = canon_append},
+	    .buf = buf,
+	    .len = len,
+	    .off = 0,
+	    .differs = false};
 
 	(void)cairn__envelope__pack_to_buffer(m, &c.base);
 	return !c.differs && c.off == len;
@@ -199,11 +202,11 @@ out:
 cairn_err
 crn_envelope_decode(crn_envelope *out, const uint8_t *buf, size_t len)
 {
-	pb_alloc_state st = { .failed = false };
+	pb_alloc_state st = {.failed = false};
 	ProtobufCAllocator alloc = {
-		.alloc = pb_alloc,
-		.free = pb_free,
-		.allocator_data = &st,
+	    .alloc = pb_alloc,
+	    .free = pb_free,
+	    .allocator_data = &st,
 	};
 	Cairn__Envelope *m = NULL;
 	crn_envelope env;
@@ -246,7 +249,7 @@ crn_envelope_decode(crn_envelope *out, const uint8_t *buf, size_t len)
 	 */
 	if (m->sender.len != CAIRN_SIGN_PK_LEN ||
 	    (m->session_id.len != 0 &&
-		m->session_id.len != CAIRN_SESSION_ID_LEN) ||
+	        m->session_id.len != CAIRN_SESSION_ID_LEN) ||
 	    m->signature.len != CAIRN_SIG_LEN || (int)m->type < 0 ||
 	    (m->sealed && m->recipient.len != CAIRN_SIGN_PK_LEN) ||
 	    (!m->sealed && m->recipient.len != 0)) {
@@ -256,8 +259,8 @@ crn_envelope_decode(crn_envelope *out, const uint8_t *buf, size_t len)
 	memcpy(env.sender, m->sender.data, CAIRN_SIGN_PK_LEN);
 	env.type = (uint32_t)m->type;
 	if (m->session_id.len != 0)
-		memcpy(env.session_id, m->session_id.data,
-		    CAIRN_SESSION_ID_LEN);
+		memcpy(
+		    env.session_id, m->session_id.data, CAIRN_SESSION_ID_LEN);
 	env.round = m->round;
 	env.seq = m->seq;
 	env.sealed = m->sealed != 0;
@@ -265,9 +268,9 @@ crn_envelope_decode(crn_envelope *out, const uint8_t *buf, size_t len)
 		memcpy(env.recipient, m->recipient.data, CAIRN_SIGN_PK_LEN);
 	memcpy(env.sig, m->signature.data, CAIRN_SIG_LEN);
 	if ((rv = copy_bytes(&env.payload, &env.payload_len, &m->payload)) !=
-		CAIRN_OK ||
+	        CAIRN_OK ||
 	    (rv = copy_bytes(&env.sender_cert, &env.sender_cert_len,
-		 &m->sender_cert)) != CAIRN_OK)
+	         &m->sender_cert)) != CAIRN_OK)
 		goto out;
 	*out = env;
 	memset(&env, 0, sizeof(env));

@@ -20,18 +20,17 @@ check_same(const crn_envelope *a, const crn_envelope *b)
 {
 	if (memcmp(a->sender, b->sender, sizeof(a->sender)) != 0 ||
 	    a->type != b->type ||
-	    memcmp(a->session_id, b->session_id, sizeof(a->session_id)) !=
-		0 ||
+	    memcmp(a->session_id, b->session_id, sizeof(a->session_id)) != 0 ||
 	    a->round != b->round || a->seq != b->seq ||
 	    a->sealed != b->sealed ||
 	    memcmp(a->recipient, b->recipient, sizeof(a->recipient)) != 0 ||
 	    a->payload_len != b->payload_len ||
 	    (a->payload_len > 0 &&
-		memcmp(a->payload, b->payload, a->payload_len) != 0) ||
+	        memcmp(a->payload, b->payload, a->payload_len) != 0) ||
 	    a->sender_cert_len != b->sender_cert_len ||
 	    (a->sender_cert_len > 0 &&
-		memcmp(a->sender_cert, b->sender_cert, a->sender_cert_len) !=
-		    0) ||
+	        memcmp(a->sender_cert, b->sender_cert, a->sender_cert_len) !=
+	            0) ||
 	    memcmp(a->sig, b->sig, sizeof(a->sig)) != 0)
 		abort();
 }

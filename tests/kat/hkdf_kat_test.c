@@ -105,7 +105,8 @@ rec_hex(const vec_rec *r, const char *key, uint8_t *out, size_t max)
 	n = strlen(h) / 2;
 	assert_true(n <= max);
 	for (size_t i = 0; i < n; i++)
-		out[i] = (uint8_t)(hexval(h[2 * i]) << 4 | hexval(h[2 * i + 1]));
+		out[i] =
+		    (uint8_t)(hexval(h[2 * i]) << 4 | hexval(h[2 * i + 1]));
 	return n;
 }
 
@@ -129,9 +130,9 @@ test_rfc5869_vectors(void **state)
 		length = strtol(rec_get(&r, "length"), NULL, 10);
 		assert_int_equal((size_t)length, wantlen);
 		memset(got, 0xaa, sizeof(got));
-		CAIRN_T_PASS(crn_hkdf_sha256(got, wantlen,
-		    saltlen ? salt : NULL, saltlen, ikm, ikmlen,
-		    infolen ? info : NULL, infolen));
+		CAIRN_T_PASS(
+		    crn_hkdf_sha256(got, wantlen, saltlen ? salt : NULL,
+		        saltlen, ikm, ikmlen, infolen ? info : NULL, infolen));
 		assert_memory_equal(got, want, wantlen);
 		/* Nothing written past the requested length. */
 		assert_int_equal(got[wantlen], 0xaa);
@@ -149,33 +150,33 @@ test_rfc5869_vectors(void **state)
 static void
 test_empty_salt_is_zero_salt(void **state)
 {
-	uint8_t ikm[22], zeros[32] = { 0 }, a[42], b[42];
+	uint8_t ikm[22], zeros[32] = {0}, a[42], b[42];
 
 	(void)state;
 	memset(ikm, 0x0b, sizeof(ikm));
-	CAIRN_T_PASS(crn_hkdf_sha256(a, sizeof(a), NULL, 0, ikm, sizeof(ikm),
-	    NULL, 0));
-	CAIRN_T_PASS(crn_hkdf_sha256(b, sizeof(b), zeros, sizeof(zeros), ikm,
-	    sizeof(ikm), NULL, 0));
+	CAIRN_T_PASS(
+	    crn_hkdf_sha256(a, sizeof(a), NULL, 0, ikm, sizeof(ikm), NULL, 0));
+	CAIRN_T_PASS(crn_hkdf_sha256(
+	    b, sizeof(b), zeros, sizeof(zeros), ikm, sizeof(ikm), NULL, 0));
 	assert_memory_equal(a, b, sizeof(a));
 }
 
 static void
 test_hkdf_limits(void **state)
 {
-	uint8_t ikm[32] = { 1 }, out[255 * 32 + 1];
+	uint8_t ikm[32] = {1}, out[255 * 32 + 1];
 
 	(void)state;
-	CAIRN_T_PASS(crn_hkdf_sha256(out, 255 * 32, NULL, 0, ikm, 32, NULL,
-	    0));
-	CAIRN_T_FAIL(crn_hkdf_sha256(out, 255 * 32 + 1, NULL, 0, ikm, 32,
-	    NULL, 0), CAIRN_EINVAL);
-	CAIRN_T_FAIL(crn_hkdf_sha256(out, 0, NULL, 0, ikm, 32, NULL, 0),
+	CAIRN_T_PASS(crn_hkdf_sha256(out, 255 * 32, NULL, 0, ikm, 32, NULL, 0));
+	CAIRN_T_FAIL(
+	    crn_hkdf_sha256(out, 255 * 32 + 1, NULL, 0, ikm, 32, NULL, 0),
 	    CAIRN_EINVAL);
-	CAIRN_T_FAIL(crn_hkdf_sha256(out, 32, NULL, 0, NULL, 0, NULL, 0),
-	    CAIRN_EINVAL);
-	CAIRN_T_FAIL(crn_hkdf_sha256(out, 32, NULL, 5, ikm, 32, NULL, 0),
-	    CAIRN_EINVAL);
+	CAIRN_T_FAIL(
+	    crn_hkdf_sha256(out, 0, NULL, 0, ikm, 32, NULL, 0), CAIRN_EINVAL);
+	CAIRN_T_FAIL(
+	    crn_hkdf_sha256(out, 32, NULL, 0, NULL, 0, NULL, 0), CAIRN_EINVAL);
+	CAIRN_T_FAIL(
+	    crn_hkdf_sha256(out, 32, NULL, 5, ikm, 32, NULL, 0), CAIRN_EINVAL);
 }
 
 /*
@@ -186,12 +187,12 @@ test_hkdf_limits(void **state)
 static void
 test_kdf_construction(void **state)
 {
-	static const uint8_t sid[CAIRN_SESSION_ID_LEN] = { 0x10, 0x11, 0x12,
-		0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c,
-		0x1d, 0x1e, 0x1f };
-	static const uint8_t info[] = { 'c', 'a', 'i', 'r', 'n', '/', 'v',
-		'1', '/', 'm', 'a', 's', 'k', 0, 0x01, 0x02, 0x03, 0x04, 0x05,
-		0x06, 0x07, 0x08 };
+	static const uint8_t sid[CAIRN_SESSION_ID_LEN] = {0x10, 0x11, 0x12,
+	    0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d,
+	    0x1e, 0x1f};
+	static const uint8_t info[] = {'c', 'a', 'i', 'r', 'n', '/', 'v', '1',
+	    '/', 'm', 'a', 's', 'k', 0, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06,
+	    0x07, 0x08};
 	uint8_t ikm[32], a[32], b[32];
 
 	(void)state;
@@ -205,10 +206,10 @@ test_kdf_construction(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_rfc5869_vectors),
-	cmocka_unit_test(test_empty_salt_is_zero_salt),
-	cmocka_unit_test(test_hkdf_limits),
-	cmocka_unit_test(test_kdf_construction),
+    cmocka_unit_test(test_rfc5869_vectors),
+    cmocka_unit_test(test_empty_salt_is_zero_salt),
+    cmocka_unit_test(test_hkdf_limits),
+    cmocka_unit_test(test_kdf_construction),
 };
 
 CAIRN_TEST_MAIN(tests)

@@ -102,7 +102,8 @@ rec_hex(const vec_rec *r, const char *key, uint8_t *out, size_t n)
 		fail_msg("record lacks %s", key);
 	assert_int_equal(strlen(h), 2 * n);
 	for (size_t i = 0; i < n; i++)
-		out[i] = (uint8_t)(hexval(h[2 * i]) << 4 | hexval(h[2 * i + 1]));
+		out[i] =
+		    (uint8_t)(hexval(h[2 * i]) << 4 | hexval(h[2 * i + 1]));
 }
 
 static void
@@ -176,7 +177,7 @@ test_rfc7748_vectors(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_rfc7748_vectors),
+    cmocka_unit_test(test_rfc7748_vectors),
 };
 
 CAIRN_TEST_MAIN(tests)

@@ -11,7 +11,7 @@
 static void
 test_round_trip_sizes(void **state)
 {
-	static const size_t sizes[] = { 0, 1, 15, 16, 63, 64, 65, 1000, 70000 };
+	static const size_t sizes[] = {0, 1, 15, 16, 63, 64, 65, 1000, 70000};
 	uint8_t key[CAIRN_KEY_LEN], ad[13];
 
 	(void)state;
@@ -19,7 +19,8 @@ test_round_trip_sizes(void **state)
 	crn_random_bytes(ad, sizeof(ad));
 	for (size_t i = 0; i < CRN_NELEM(sizes); i++) {
 		size_t n = sizes[i];
-		uint8_t *pt = crn_alloc(n), *ct = crn_alloc(n + CAIRN_AEAD_OVERHEAD);
+		uint8_t *pt = crn_alloc(n),
+		        *ct = crn_alloc(n + CAIRN_AEAD_OVERHEAD);
 		uint8_t *back = crn_alloc(n);
 
 		assert_non_null(pt);
@@ -29,15 +30,15 @@ test_round_trip_sizes(void **state)
 		CAIRN_T_PASS(crn_aead_seal(ct, pt, n, ad, sizeof(ad), key));
 		/* The ciphertext does not contain the plaintext verbatim. */
 		if (n >= 16)
-			assert_memory_not_equal(ct + CAIRN_AEAD_NONCE_LEN, pt,
-			    16);
-		CAIRN_T_PASS(crn_aead_open(back, ct, n + CAIRN_AEAD_OVERHEAD,
-		    ad, sizeof(ad), key));
+			assert_memory_not_equal(
+			    ct + CAIRN_AEAD_NONCE_LEN, pt, 16);
+		CAIRN_T_PASS(crn_aead_open(
+		    back, ct, n + CAIRN_AEAD_OVERHEAD, ad, sizeof(ad), key));
 		assert_memory_equal(back, pt, n);
 		/* Without associated data too. */
 		CAIRN_T_PASS(crn_aead_seal(ct, pt, n, NULL, 0, key));
-		CAIRN_T_PASS(crn_aead_open(back, ct, n + CAIRN_AEAD_OVERHEAD,
-		    NULL, 0, key));
+		CAIRN_T_PASS(crn_aead_open(
+		    back, ct, n + CAIRN_AEAD_OVERHEAD, NULL, 0, key));
 		assert_memory_equal(back, pt, n);
 		crn_free(pt, n);
 		crn_free(ct, n + CAIRN_AEAD_OVERHEAD);
@@ -48,7 +49,7 @@ test_round_trip_sizes(void **state)
 static void
 test_nonces_are_fresh(void **state)
 {
-	uint8_t key[CAIRN_KEY_LEN], pt[32] = { 0 };
+	uint8_t key[CAIRN_KEY_LEN], pt[32] = {0};
 	uint8_t c1[32 + CAIRN_AEAD_OVERHEAD], c2[32 + CAIRN_AEAD_OVERHEAD];
 
 	(void)state;
@@ -56,8 +57,8 @@ test_nonces_are_fresh(void **state)
 	CAIRN_T_PASS(crn_aead_seal(c1, pt, sizeof(pt), NULL, 0, key));
 	CAIRN_T_PASS(crn_aead_seal(c2, pt, sizeof(pt), NULL, 0, key));
 	assert_memory_not_equal(c1, c2, CAIRN_AEAD_NONCE_LEN);
-	assert_memory_not_equal(c1 + CAIRN_AEAD_NONCE_LEN,
-	    c2 + CAIRN_AEAD_NONCE_LEN, sizeof(pt));
+	assert_memory_not_equal(
+	    c1 + CAIRN_AEAD_NONCE_LEN, c2 + CAIRN_AEAD_NONCE_LEN, sizeof(pt));
 }
 
 static void
@@ -102,23 +103,24 @@ test_every_bit_flip_refused(void **state)
 	assert_int_equal(refused, (CT + (int)sizeof(ad)) * 8);
 	/* Missing, truncated or extended associated data and ciphertext. */
 	CAIRN_T_FAIL(crn_aead_open(back, ct, CT, NULL, 0, key), CAIRN_EAUTH);
-	CAIRN_T_FAIL(crn_aead_open(back, ct, CT, ad, sizeof(ad) - 1, key),
-	    CAIRN_EAUTH);
-	CAIRN_T_FAIL(crn_aead_open(back, ct, CT - 1, ad, sizeof(ad), key),
-	    CAIRN_EAUTH);
+	CAIRN_T_FAIL(
+	    crn_aead_open(back, ct, CT, ad, sizeof(ad) - 1, key), CAIRN_EAUTH);
+	CAIRN_T_FAIL(
+	    crn_aead_open(back, ct, CT - 1, ad, sizeof(ad), key), CAIRN_EAUTH);
 	CAIRN_T_FAIL(crn_aead_open(back, ct, CAIRN_AEAD_OVERHEAD - 1, ad,
-	    sizeof(ad), key), CAIRN_EAUTH);
-	CAIRN_T_FAIL(crn_aead_open(back, ct, 0, ad, sizeof(ad), key),
+	                 sizeof(ad), key),
 	    CAIRN_EAUTH);
+	CAIRN_T_FAIL(
+	    crn_aead_open(back, ct, 0, ad, sizeof(ad), key), CAIRN_EAUTH);
 	/* And the untouched message still opens. */
 	CAIRN_T_PASS(crn_aead_open(back, ct, CT, ad, sizeof(ad), key));
 	assert_memory_equal(back, pt, PT);
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_round_trip_sizes),
-	cmocka_unit_test(test_nonces_are_fresh),
-	cmocka_unit_test(test_every_bit_flip_refused),
+    cmocka_unit_test(test_round_trip_sizes),
+    cmocka_unit_test(test_nonces_are_fresh),
+    cmocka_unit_test(test_every_bit_flip_refused),
 };
 
 CAIRN_TEST_MAIN(tests)

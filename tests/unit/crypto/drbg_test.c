@@ -32,7 +32,7 @@ test_deterministic(void **state)
 static void
 test_streams_differ(void **state)
 {
-	uint8_t seed[CAIRN_SEED_LEN] = { 0 }, a[64], b[64], c[64];
+	uint8_t seed[CAIRN_SEED_LEN] = {0}, a[64], b[64], c[64];
 	crn_drbg d1, d2;
 
 	(void)state;
@@ -67,8 +67,8 @@ test_fini_wipes(void **state)
 static void
 test_uniform_range(void **state)
 {
-	static const uint64_t bounds[] = { 1, 2, 3, 7, 10, 1000,
-		(1ull << 32) + 1, (1ull << 63) + 1, UINT64_MAX };
+	static const uint64_t bounds[] = {1, 2, 3, 7, 10, 1000,
+	    (1ull << 32) + 1, (1ull << 63) + 1, UINT64_MAX};
 	uint8_t seed[CAIRN_SEED_LEN];
 	crn_drbg d;
 
@@ -77,8 +77,8 @@ test_uniform_range(void **state)
 	crn_drbg_init(&d, seed);
 	for (size_t i = 0; i < CRN_NELEM(bounds); i++) {
 		for (int j = 0; j < 2000; j++)
-			assert_true(crn_drbg_uniform(&d, bounds[i]) <
-			    bounds[i]);
+			assert_true(
+			    crn_drbg_uniform(&d, bounds[i]) < bounds[i]);
 	}
 	crn_drbg_fini(&d);
 }
@@ -94,7 +94,7 @@ test_uniform_distribution(void **state)
 {
 	enum { BUCKETS = 10, DRAWS = 100000 };
 	uint8_t seed[CAIRN_SEED_LEN];
-	uint64_t count[BUCKETS] = { 0 };
+	uint64_t count[BUCKETS] = {0};
 	double chi = 0, expect = (double)DRAWS / BUCKETS;
 	/* 2^64 - 2^64 mod 3 ... a bound near 2^64 * 2/3 maximises the bias
 	 * a modulo reduction would show: the low third doubles up. */
@@ -122,11 +122,11 @@ test_uniform_distribution(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_deterministic),
-	cmocka_unit_test(test_streams_differ),
-	cmocka_unit_test(test_fini_wipes),
-	cmocka_unit_test(test_uniform_range),
-	cmocka_unit_test(test_uniform_distribution),
+    cmocka_unit_test(test_deterministic),
+    cmocka_unit_test(test_streams_differ),
+    cmocka_unit_test(test_fini_wipes),
+    cmocka_unit_test(test_uniform_range),
+    cmocka_unit_test(test_uniform_distribution),
 };
 
 CAIRN_TEST_MAIN(tests)

@@ -58,8 +58,7 @@ assert_env_equal(const crn_envelope *a, const crn_envelope *b)
 {
 	assert_memory_equal(a->sender, b->sender, CAIRN_SIGN_PK_LEN);
 	assert_int_equal(a->type, b->type);
-	assert_memory_equal(a->session_id, b->session_id,
-	    CAIRN_SESSION_ID_LEN);
+	assert_memory_equal(a->session_id, b->session_id, CAIRN_SESSION_ID_LEN);
 	assert_int_equal(a->round, b->round);
 	assert_int_equal(a->seq, b->seq);
 	assert_int_equal(a->sealed, b->sealed);
@@ -69,8 +68,8 @@ assert_env_equal(const crn_envelope *a, const crn_envelope *b)
 		assert_memory_equal(a->payload, b->payload, a->payload_len);
 	assert_int_equal(a->sender_cert_len, b->sender_cert_len);
 	if (a->sender_cert_len > 0)
-		assert_memory_equal(a->sender_cert, b->sender_cert,
-		    a->sender_cert_len);
+		assert_memory_equal(
+		    a->sender_cert, b->sender_cert, a->sender_cert_len);
 	assert_memory_equal(a->sig, b->sig, CAIRN_SIG_LEN);
 }
 
@@ -381,8 +380,8 @@ put_bytes_field(uint8_t *p, unsigned field, const uint8_t *v, size_t n)
 }
 
 static cairn_err
-decode_fields(size_t sender, size_t session, int sealed, size_t recipient,
-    size_t sig)
+decode_fields(
+    size_t sender, size_t session, int sealed, size_t recipient, size_t sig)
 {
 	uint8_t buf[512];
 	size_t n = 0;
@@ -409,7 +408,7 @@ decode_fields(size_t sender, size_t session, int sealed, size_t recipient,
 static void
 test_decode_field_checks(void **state)
 {
-	static const uint8_t junk[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t junk[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 	crn_envelope env;
 	uint8_t zero[sizeof(env)];
 
@@ -429,14 +428,15 @@ test_decode_field_checks(void **state)
 	CAIRN_T_FAIL(decode_fields(32, 16, 0, 0, 0), CAIRN_EINVAL);
 	CAIRN_T_FAIL(decode_fields(32, 16, 0, 0, 65), CAIRN_EINVAL);
 	CAIRN_T_FAIL(crn_envelope_decode(&env, NULL, 0), CAIRN_EINVAL);
-	CAIRN_T_FAIL(crn_envelope_decode(&env, junk, sizeof(junk)),
-	    CAIRN_EINVAL);
+	CAIRN_T_FAIL(
+	    crn_envelope_decode(&env, junk, sizeof(junk)), CAIRN_EINVAL);
 	/* On failure the out struct is left zeroed. */
 	memset(zero, 0, sizeof(zero));
 	assert_memory_equal(&env, zero, sizeof(env));
 	/* Size is checked before anything is read. */
-	CAIRN_T_FAIL(crn_envelope_decode(&env, junk,
-	    (size_t)CRN_ENVELOPE_MAX + 1), CAIRN_ETOOBIG);
+	CAIRN_T_FAIL(
+	    crn_envelope_decode(&env, junk, (size_t)CRN_ENVELOPE_MAX + 1),
+	    CAIRN_ETOOBIG);
 }
 
 /* Every allocation of encode and decode may fail; none may leak. */
@@ -477,14 +477,93 @@ test_codec_oom(void **state)
 	crn_identity_free(alice);
 }
 
+/*
+ * Sign, seal, open and the replay guard under failing allocations: each
+ * either succeeds or returns CAIRN_ENOMEM with the envelope as it was.
+ */
+static void
+test_envelope_oom(void **state)
+{
+	static const char msg[] = "oom payload";
+	crn_identity *alice = ident(1), *bob = ident(3);
+	uint8_t bobpk[CAIRN_SIGN_PK_LEN];
+	crn_envelope env;
+	crn_replay *r = NULL;
+	cairn_err rv;
+	long n;
+
+	(void)state;
+	crn_identity_public(bob, bobpk);
+	make_env(&env, msg, 1);
+	for (n = 0, rv = CAIRN_ENOMEM; rv == CAIRN_ENOMEM; n++) {
+		crn_alloc_fail_after(n);
+		rv = crn_envelope_seal(&env, alice, bobpk);
+		crn_alloc_fail_after(-1);
+		if (rv == CAIRN_ENOMEM) {
+			assert_false(env.sealed);
+			assert_memory_equal(env.payload, msg, strlen(msg));
+		}
+	}
+	CAIRN_T_PASS(rv);
+	for (n = 0, rv = CAIRN_ENOMEM; rv == CAIRN_ENOMEM; n++) {
+		crn_alloc_fail_after(n);
+		rv = crn_envelope_sign(&env, alice);
+		crn_alloc_fail_after(-1);
+	}
+	CAIRN_T_PASS(rv);
+	CAIRN_T_PASS(crn_envelope_verify(&env));
+	for (n = 0, rv = CAIRN_ENOMEM; rv == CAIRN_ENOMEM; n++) {
+		crn_alloc_fail_after(n);
+		rv = crn_envelope_open(&env, bob);
+		crn_alloc_fail_after(-1);
+		if (rv == CAIRN_ENOMEM) {
+			/* Still the signed, sealed envelope. */
+			assert_true(env.sealed);
+			CAIRN_T_PASS(crn_envelope_verify(&env));
+		}
+	}
+	CAIRN_T_PASS(rv);
+	assert_memory_equal(env.payload, msg, strlen(msg));
+
+	for (n = 0, rv = CAIRN_ENOMEM; rv == CAIRN_ENOMEM; n++) {
+		crn_alloc_fail_after(n);
+		rv = crn_replay_new(&r);
+		crn_alloc_fail_after(-1);
+		if (rv == CAIRN_ENOMEM)
+			assert_null(r);
+	}
+	CAIRN_T_PASS(rv);
+	/* Growing the table fails cleanly and forgets nothing. */
+	for (uint32_t i = 0; i < 200; i++) {
+		memcpy(env.session_id, &i, sizeof(i));
+		env.seq = 1;
+		crn_alloc_fail_after(0);
+		rv = crn_replay_check(r, &env);
+		crn_alloc_fail_after(-1);
+		if (rv == CAIRN_ENOMEM)
+			CAIRN_T_PASS(crn_replay_check(r, &env));
+		else
+			CAIRN_T_PASS(rv);
+	}
+	for (uint32_t i = 0; i < 200; i++) {
+		memcpy(env.session_id, &i, sizeof(i));
+		CAIRN_T_FAIL(crn_replay_check(r, &env), CAIRN_EREPLAY);
+	}
+	crn_replay_free(r);
+	crn_envelope_fini(&env);
+	crn_identity_free(alice);
+	crn_identity_free(bob);
+}
+
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_sign_encode_decode_verify),
-	cmocka_unit_test(test_verify_refuses_changed_fields),
-	cmocka_unit_test(test_every_bit_flip_refused),
-	cmocka_unit_test(test_replay),
-	cmocka_unit_test(test_seal_open),
-	cmocka_unit_test(test_decode_field_checks),
-	cmocka_unit_test(test_codec_oom),
+    cmocka_unit_test(test_sign_encode_decode_verify),
+    cmocka_unit_test(test_verify_refuses_changed_fields),
+    cmocka_unit_test(test_every_bit_flip_refused),
+    cmocka_unit_test(test_replay),
+    cmocka_unit_test(test_seal_open),
+    cmocka_unit_test(test_decode_field_checks),
+    cmocka_unit_test(test_codec_oom),
+    cmocka_unit_test(test_envelope_oom),
 };
 
 CAIRN_TEST_MAIN(tests)

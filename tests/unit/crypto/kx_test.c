@@ -57,11 +57,11 @@ test_keypair_deterministic_and_clamped(void **state)
 static void
 test_low_order_refused(void **state)
 {
-	static const uint8_t order8[32] = { 0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41,
-		0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4, 0x6a,
-		0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62,
-		0x05, 0x16, 0x5f, 0x49, 0xb8, 0x00 };
-	uint8_t zero[32] = { 0 }, one[32] = { 1 }, seed[32], k[32];
+	static const uint8_t order8[32] = {0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41,
+	    0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4, 0x6a, 0xda,
+	    0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16,
+	    0x5f, 0x49, 0xb8, 0x00};
+	uint8_t zero[32] = {0}, one[32] = {1}, seed[32], k[32];
 	crn_kx_keypair a;
 
 	(void)state;
@@ -104,8 +104,7 @@ test_kdf_binding(void **state)
 	/* Different context, in the low and in the high byte. */
 	CAIRN_T_PASS(crn_kdf(k, 32, ikm, 32, sid, "mask", 6));
 	assert_memory_not_equal(base, k, 32);
-	CAIRN_T_PASS(crn_kdf(k, 32, ikm, 32, sid, "mask",
-	    7 | (1ull << 63)));
+	CAIRN_T_PASS(crn_kdf(k, 32, ikm, 32, sid, "mask", 7 | (1ull << 63)));
 	assert_memory_not_equal(base, k, 32);
 	/* Different key material. */
 	ikm[31] ^= 0x80;
@@ -120,7 +119,7 @@ test_kdf_binding(void **state)
 static void
 test_kdf_rejects_bad_arguments(void **state)
 {
-	uint8_t ikm[32] = { 1 }, sid[CAIRN_SESSION_ID_LEN] = { 2 }, k[32];
+	uint8_t ikm[32] = {1}, sid[CAIRN_SESSION_ID_LEN] = {2}, k[32];
 	char longp[1100];
 
 	(void)state;
@@ -159,12 +158,12 @@ test_pairwise_seed(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_agree_symmetric),
-	cmocka_unit_test(test_keypair_deterministic_and_clamped),
-	cmocka_unit_test(test_low_order_refused),
-	cmocka_unit_test(test_kdf_binding),
-	cmocka_unit_test(test_kdf_rejects_bad_arguments),
-	cmocka_unit_test(test_pairwise_seed),
+    cmocka_unit_test(test_agree_symmetric),
+    cmocka_unit_test(test_keypair_deterministic_and_clamped),
+    cmocka_unit_test(test_low_order_refused),
+    cmocka_unit_test(test_kdf_binding),
+    cmocka_unit_test(test_kdf_rejects_bad_arguments),
+    cmocka_unit_test(test_pairwise_seed),
 };
 
 CAIRN_TEST_MAIN(tests)
