@@ -110,7 +110,8 @@ kg_mkdirs(const char *dir)
 	size_t len = strlen(dir);
 
 	if (len == 0 || len >= sizeof(p))
-		return cli_error("keygen: --out '%s' is not a usable path", dir);
+		return cli_error("keygen: --out '%s' is not a usable path",
+		    dir);
 	memcpy(p, dir, len + 1);
 	/* Each prefix ending before a '/', then the whole path. */
 	for (size_t i = 1; i <= len; i++) {

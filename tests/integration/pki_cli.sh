@@ -99,7 +99,8 @@ for role in node coordinator researcher; do
 	out_has "certificate  $keys/$name.crt"
 	out_has "name         $name"
 	out_has "role         $role"
-	field serial | grep -Eq '^[0-9a-f]{32}$' || fail "serial: $(field serial)"
+	field serial | grep -Eq '^[0-9a-f]{32}$' ||
+	    fail "serial: $(field serial)"
 	[ "$(field fingerprint)" = "$kfp" ] ||
 	    fail "certificate of $name carries another key"
 	[ -f "$keys/$name.crt" ] || fail "no $name.crt"
@@ -123,7 +124,8 @@ out_has "verification not checked"
 
 # ---- one valid certificate per name -----------------------------------
 refused 1 ca sign --dir "$ca" "$keys/node-1.csr"
-err_has "a certificate for 'node-1' was already issued; revoke it first with 'cairn ca revoke --dir $ca node-1'"
+err_has "a certificate for 'node-1' was already issued; revoke it first"
+err_has "with 'cairn ca revoke --dir $ca node-1'"
 
 # ---- revocation ---------------------------------------------------------
 ok ca revoke --dir "$ca" node-1
