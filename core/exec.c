@@ -1174,37 +1174,45 @@ sqlq_stream_row(crn_sqlq *q, crn_acc *acc, const crn_source *src,
 	for (uint32_t i = 0; i < ds->ncols; i++) {
 		const crn_column *c = &ds->cols[i];
 		const crn_sqlval *v = &vals[k], *bad = &vals[k + 1];
+		const char *name = crn_exec_local_name(src, c);
 		long idx;
 
 		if (!acc->used[i])
 			continue;
 		k += 2;
-		if (!bad->null && bad->num != 0) {
-			crn_acc_errf(acc, "%s: column %s: a value that is "
-			    "not a number of scale %u, outside the domain, "
-			    "or NULL in a NOT NULL column", src->table,
-			    crn_exec_local_name(src, c), c->scale);
+		if (v->null && !c->nullable) {
+			crn_acc_errf(acc, "%s: column %s: NULL in a NOT NULL "
+			    "column", src->table, name);
 			return CAIRN_EDATA;
 		}
 		cells[i].null = v->null;
-		if (v->null)
-			continue;
-		if (c->type != CRN_COL_CATEGORY) {
-			if (v->num < INT64_MIN || v->num > INT64_MAX)
+		if (c->type == CRN_COL_CATEGORY) {
+			/* Checked here rather than by the flag, so that the
+			 * message can name the value. */
+			if (v->null)
+				continue;
+			idx = crn_exec_domain_find(c, v->text, v->textlen);
+			if (idx < 0) {
+				crn_acc_errf(acc, "%s: column %s: value '%.*s' "
+				    "outside the declared domain", src->table,
+				    name, (int)(v->textlen > 64 ? 64 :
+				    v->textlen), v->text);
 				return CAIRN_EDATA;
-			cells[i].num = (int64_t)v->num;
+			}
+			cells[i].cat = (uint32_t)idx;
 			continue;
 		}
-		idx = crn_exec_domain_find(c, v->text, v->textlen);
-		if (idx < 0) {
-			crn_acc_errf(acc, "%s: column %s: value '%.*s' "
-			    "outside the declared domain", src->table,
-			    crn_exec_local_name(src, c),
-			    (int)(v->textlen > 64 ? 64 : v->textlen),
-			    v->text);
+		if (!bad->null && bad->num != 0) {
+			crn_acc_errf(acc, "%s: column %s: a value that is not "
+			    "a number with at most %u decimal digits",
+			    src->table, name, c->scale);
 			return CAIRN_EDATA;
 		}
-		cells[i].cat = (uint32_t)idx;
+		if (v->null)
+			continue;
+		if (v->num < INT64_MIN || v->num > INT64_MAX)
+			return CAIRN_EDATA;
+		cells[i].num = (int64_t)v->num;
 	}
 	acc->stats.rows_scanned++;
 	if (crn_exec_filter(&acc->plan->where, ds, cells) != CRN_TV_TRUE)
@@ -1236,22 +1244,6 @@ crn_sqlq_row(crn_sqlq *q, crn_acc *acc, const crn_source *src,
 		if (cp != cells)
 			crn_free(cp, ds->ncols * sizeof(*cp));
 		return rv;
-	}
-	/* Bad-value counts come last; any one fails the whole run. */
-	k = q->ncols;
-	for (size_t i = ds->ncols; i-- > 0;) {
-		if (!acc->used[i])
-			continue;
-		k--;
-		if (!vals[k].null && vals[k].num != 0) {
-			crn_acc_errf(acc, "%s: column %s: %lld matching rows "
-			    "hold a value that is not a number of scale %u, "
-			    "outside the domain, or NULL in a NOT NULL "
-			    "column", src->table,
-			    crn_exec_local_name(src, &ds->cols[i]),
-			    (long long)vals[k].num, ds->cols[i].scale);
-			return CAIRN_EDATA;
-		}
 	}
 	for (size_t i = 0; i < p->nkeys; i++) {
 		const crn_groupkey *key = &p->keys[i];
@@ -1285,6 +1277,33 @@ crn_sqlq_row(crn_sqlq *q, crn_acc *acc, const crn_source *src,
 			idx = (uint64_t)d;
 		}
 		g = g * key->card + idx;
+	}
+	/* Bad-value counts come last; any one fails the whole run.  Keys
+	 * were looked at first so that a group outside the domain is named
+	 * by its value. */
+	k = q->ncols;
+	for (size_t i = ds->ncols; i-- > 0;) {
+		const crn_column *c = &ds->cols[i];
+
+		if (!acc->used[i])
+			continue;
+		k--;
+		if (vals[k].null || vals[k].num == 0)
+			continue;
+		if (c->type == CRN_COL_CATEGORY)
+			crn_acc_errf(acc, "%s: column %s: %lld matching rows "
+			    "hold a value outside the declared domain%s",
+			    src->table, crn_exec_local_name(src, c),
+			    (long long)vals[k].num, c->nullable ? "" :
+			    " or NULL");
+		else
+			crn_acc_errf(acc, "%s: column %s: %lld matching rows "
+			    "hold a value that is not a number with at most "
+			    "%u decimal digits%s", src->table,
+			    crn_exec_local_name(src, c),
+			    (long long)vals[k].num, c->scale, c->nullable ?
+			    "" : ", or NULL");
+		return CAIRN_EDATA;
 	}
 	k = p->nkeys;
 	n = vals[k].null ? 0 : vals[k].num;

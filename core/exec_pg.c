@@ -180,6 +180,37 @@ out:
 	return rv;
 }
 
+/*
+ * A data exception (SQLSTATE class 22) inside the query is a value that
+ * does not convert, e.g. text that is not a number.  PostgreSQL names the
+ * value but not the column: name the columns it can have come from.
+ */
+static void
+name_suspects(crn_acc *acc, const crn_source *src, const PGresult *r,
+    const uint8_t *exact)
+{
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	const crn_dataset *ds = acc->ds;
+	const char *sep = " (in column ";
+	size_t n;
+
+	if (state == NULL || strncmp(state, "22", 2) != 0 ||
+	    acc->err == NULL || acc->errlen == 0)
+		return;
+	for (size_t i = 0; i < ds->ncols; i++) {
+		if (!acc->used[i] || ds->cols[i].type == CRN_COL_CATEGORY ||
+		    exact[i] != CRN_SQL_EXACT_NONE)
+			continue;
+		n = strlen(acc->err);
+		snprintf(acc->err + n, acc->errlen - n, "%s%s", sep,
+		    crn_exec_local_name(src, &ds->cols[i]));
+		sep = " or ";
+	}
+	n = strlen(acc->err);
+	if (sep[1] == 'o')
+		snprintf(acc->err + n, acc->errlen - n, ")");
+}
+
 cairn_err
 crn_exec_pg(crn_acc *acc, const crn_source *src)
 {
@@ -232,6 +263,7 @@ crn_exec_pg(crn_acc *acc, const crn_source *src)
 	    0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		rv = map_pg(acc, c, r, "query");
+		name_suspects(acc, src, r, exact);
 		goto out;
 	}
 	rv = consume(acc, src, &q, r);

@@ -811,6 +811,120 @@ test_bad_plan(void **state)
 	assert_null(vec);
 }
 
+/* ---- values the schema cannot represent, in a database ---------------- */
+
+typedef struct bad_db_case {
+	const char *sqlite_row;	/* an SQL VALUES tuple for SQLite */
+	const char *pg_row;	/* the same for PostgreSQL (all text) */
+	bool grouped;		/* GROUP BY region, sector */
+	bool filter_ne;		/* WHERE region <> 'North' */
+	const char *says;
+} bad_db_case;
+
+static const bad_db_case bad_db[] = {
+	{ "('North', 'Agri', 30, 'abc')", "('North','Agri','30','abc')",
+	    false, false, "wage" },
+	{ "('North', 'Agri', 30, 'abc')", "('North','Agri','30','abc')",
+	    true, false, "wage" },
+	{ "('North', 'Agri', 30, 12.345)", "('North','Agri','30','12.345')",
+	    false, false, "wage" },
+	{ "('North', 'Agri', 30, 12.345)", "('North','Agri','30','12.345')",
+	    true, false, "wage" },
+	{ "('North', 'Agri', 42.5, 1)", "('North','Agri','42.5','1')",
+	    false, false, "age" },
+	{ "('Nowhere', 'Agri', 30, 1)", "('Nowhere','Agri','30','1')",
+	    true, false, "Nowhere" },
+	{ "('Nowhere', 'Agri', 30, 1)", "('Nowhere','Agri','30','1')",
+	    false, true, "reg" },
+	{ "('North', NULL, 30, 1)", "('North',NULL,'30','1')", true, false,
+	    "sector" },
+};
+
+static void
+bad_plan(crn_plan *p, crn_measure *ms, crn_groupkey *keys,
+    const bad_db_case *bc)
+{
+	static crn_value north[] = { { .cat = 0 } };
+	static crn_expr ne = { .kind = CRN_EX_CMP, .op = CRN_OP_NE,
+		.col = C_REGION, .vals = north, .nvals = 1 };
+
+	memset(p, 0, sizeof(*p));
+	keys[0] = k_region;
+	keys[1] = k_sector;
+	ms[0] = (crn_measure){ .col = C_WAGE, .need_sumsq = true };
+	ms[1] = (crn_measure){ .col = C_AGE, .offset = 4 };
+	p->keys = keys;
+	p->nkeys = bc->grouped ? 2 : 0;
+	p->ngroups = bc->grouped ? 15 : 1;
+	p->measures = ms;
+	p->nmeasures = 2;
+	p->per_group = 8;
+	p->dim = p->ngroups * 8;
+	p->ring_bits = 64;
+	if (bc->filter_ne)
+		p->where = ne;
+}
+
+static void
+test_db_bad_values(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < CRN_NELEM(bad_db); i++) {
+		const bad_db_case *bc = &bad_db[i];
+		crn_groupkey keys[2];
+		crn_measure ms[2];
+		crn_plan p;
+		crn_source src;
+		crn_exec_stats st;
+		char path[320], sql[512], err[512], *msg = NULL;
+		void *vec = NULL;
+		sqlite3 *db;
+		cairn_err rv;
+
+		bad_plan(&p, ms, keys, bc);
+		snprintf(path, sizeof(path), "%s/bad%zu.db", tmpdir, i);
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		snprintf(sql, sizeof(sql), "CREATE TABLE bad (reg TEXT, "
+		    "sector TEXT, age, wage); INSERT INTO bad VALUES "
+		    "('South', 'Agri', 40, 10.5), %s", bc->sqlite_row);
+		if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+			fail_msg("%s", msg);
+		sqlite3_close(db);
+		src = (crn_source){ .kind = CRN_SRC_SQLITE, .path = path,
+			.table = "bad", .map = db_map, .nmap = 1 };
+		rv = crn_exec_run(&p, &ds, &src, &vec, &st, err, sizeof(err));
+		if (rv != CAIRN_EDATA || strstr(err, bc->says) == NULL)
+			fail_msg("sqlite case %zu: %d '%s'", i, rv, err);
+		assert_null(vec);
+		if (pg_conninfo == NULL)
+			continue;
+		{
+			PGconn *c = PQconnectdb(pg_conninfo);
+			char table[96];
+
+			snprintf(table, sizeof(table), "%s_bad%zu", pg_table,
+			    i);
+			snprintf(sql, sizeof(sql), "CREATE TABLE %s (reg "
+			    "text, sector text, age text, wage text); "
+			    "INSERT INTO %s VALUES ('South','Agri','40',"
+			    "'10.5'), %s", table, table, bc->pg_row);
+			pg_ok(c, sql);
+			src = (crn_source){ .kind = CRN_SRC_PG,
+				.conninfo = pg_conninfo, .table = table,
+				.map = db_map, .nmap = 1 };
+			rv = crn_exec_run(&p, &ds, &src, &vec, &st, err,
+			    sizeof(err));
+			snprintf(sql, sizeof(sql), "DROP TABLE %s", table);
+			pg_ok(c, sql);
+			PQfinish(c);
+			if (rv != CAIRN_EDATA ||
+			    strstr(err, bc->says) == NULL)
+				fail_msg("pg case %zu: %d '%s'", i, rv, err);
+			assert_null(vec);
+		}
+	}
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_csv_matches_reference),
 	cmocka_unit_test(test_sqlite_matches_reference),
@@ -819,6 +933,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_max_rows),
 	cmocka_unit_test(test_missing),
 	cmocka_unit_test(test_bad_plan),
+	cmocka_unit_test(test_db_bad_values),
 };
 
 int
