@@ -190,6 +190,30 @@ out_has "not after    2021-01-01 00:00:00 UTC"
 refused 1 ca verify --dir "$ca" "$keys/researcher-2.crt"
 err_has "expired on 2021-01-01"
 
+# An expired certificate does not block its name.
+ok ca sign --dir "$ca" "$keys/researcher-2.csr"
+ok ca verify --dir "$ca" --role researcher "$keys/researcher-2.crt"
+
+# Two operators signing the same name at once: the CA's lock lets exactly
+# one through, the other is told the name is taken.
+ok keygen --role node --name twin --out "$tmp/tw1"
+ok keygen --role node --name twin --out "$tmp/tw2"
+set +e
+"$CAIRN_BIN" ca sign --dir "$ca" "$tmp/tw1/twin.csr" >/dev/null \
+    2>"$tmp/tw1.err" &
+p1=$!
+"$CAIRN_BIN" ca sign --dir "$ca" "$tmp/tw2/twin.csr" >/dev/null \
+    2>"$tmp/tw2.err" &
+p2=$!
+wait "$p1"
+r1=$?
+wait "$p2"
+r2=$?
+set -e
+[ $((r1 + r2)) -eq 1 ] || fail "concurrent signs exited $r1 and $r2"
+cat "$tmp/tw1.err" "$tmp/tw2.err" | grep -q "already issued" ||
+    fail "the losing sign did not say why"
+
 # ---- tampered certificate (one byte of the signature flipped) --------------
 sed '/-----/d' "$keys/coordinator-1.crt" | base64 -d >"$tmp/c.der"
 ok ca verify --dir "$ca" "$tmp/c.der"	# DER is accepted as such
