@@ -82,7 +82,9 @@ typedef enum crn_cmpop {
 /* A constant already converted to the column's representation: scaled
  * int64 for numbers (the planner rounds constants that are finer than the
  * column's scale in the direction that keeps the comparison exact), domain
- * index for categories. */
+ * index for categories.  A comparison no value of the column can satisfy
+ * (col = 1.005 on a scale-2 column) becomes BETWEEN 1 AND 0: false for
+ * every value, NULL for NULL, as in SQL. */
 typedef struct crn_value {
 	int64_t num;
 	uint32_t cat;
@@ -158,7 +160,9 @@ typedef struct crn_plan {
 	/* coordinator-side, applied after unmasking: */
 	crn_output *outputs;
 	size_t noutputs;
-	crn_expr *having;	/* NULL if none; see core/sql_*.c */
+	/* HAVING, NULL if none: the same node kinds as `where`, but `col`
+	 * is an index into outputs and each value is num / 10^scale. */
+	crn_expr *having;
 	int64_t limit;		/* -1 if none */
 	/* Added by the planner (see core/sql_plan.h):
 	 * a copy of the dataset's column definitions, in schema order, so
