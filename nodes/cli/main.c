@@ -21,7 +21,7 @@ static const struct {
 	const char *help;
 } subcommands[] = {
 	{ "demo", cmd_demo, "run a throwaway local federation and sample queries" },
-	{ "ca", cmd_ca, "federation CA: ca init | ca sign | ca revoke" },
+	{ "ca", cmd_ca, "federation CA: ca init | sign | revoke | crl | show | verify" },
 	{ "keygen", cmd_keygen, "make a key pair and a certificate request" },
 	{ "coordinator", cmd_coordinator, "run the coordinator daemon" },
 	{ "node", cmd_node, "run a node daemon (node check: validate config)" },
