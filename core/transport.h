@@ -15,18 +15,23 @@
  *
  * Delivery: messages on one connection arrive in order, whole, or not at
  * all.  A dialer's send waits (up to its timeout) until the connection is
- * up and has room.  A listener's send to one connection is acknowledged by
- * the dialer's transport: a second send to the same connection waits for
- * the first one's acknowledgement, and an unacknowledged message is sent
- * again, so no message is silently lost while the connection lives.  When
- * the connection breaks, messages in flight are lost; the protocol above
- * has deadlines for that.  The dialer acknowledges from inside
- * crn_tr_recv, so a dialer that leaves a message unread for longer than
- * the listener's ack_giveup_ms is forgotten by the listener (sends to it
- * return CAIRN_ECLOSED) until it sends again.  Because each connection has
- * one message in flight, many small listener-to-dialer messages to the same
- * dialer cost a round trip each (about 50 us on loopback); messages to
- * different connections overlap.
+ * up and has room.  A listener's send queues the message for that
+ * connection and returns; the dialer's transport acknowledges each message,
+ * the listener sends the next one after the acknowledgement and sends an
+ * unacknowledged one again, so no message is silently lost while the
+ * connection lives.  A listener's send waits only when that connection
+ * already has CRN_TR_QUEUE_MSGS messages (or 64 MiB) queued.  Queues move
+ * only while the listener is inside crn_tr_recv, crn_tr_send or
+ * crn_tr_flush, so a listener calls crn_tr_recv in its loop (as a daemon
+ * does anyway) and crn_tr_flush before closing.  When the connection
+ * breaks, messages in flight are lost; the protocol above has deadlines
+ * for that.  The dialer acknowledges from inside crn_tr_recv, so a dialer
+ * that leaves a message unread for longer than the listener's
+ * ack_giveup_ms is forgotten by the listener (its queue is dropped and
+ * sends to it return CAIRN_ECLOSED) until it sends again.  One message is
+ * in flight per connection: many small messages to the same dialer cost a
+ * round trip each (about 50 us on loopback); different connections
+ * overlap.
  *
  * Connections: a listener learns a connection when the dialer first sends
  * on it, so a dialer says hello first and, to be reachable after the
@@ -58,6 +63,9 @@
  * this long, and forgets the connection. */
 #define CRN_TR_ACK_GIVEUP_DEFAULT 60000	/* ms */
 
+/* A listener's send queue per connection (see Delivery). */
+#define CRN_TR_QUEUE_MSGS 64
+
 /* The connection id a dialer reports for its one connection. */
 #define CRN_TR_CONN_DIALER 0u
 
@@ -83,6 +91,7 @@ typedef struct crn_tr_ops {
 	    size_t len, int timeout_ms);
 	cairn_err (*recv)(crn_tr *tr, uint32_t *conn, uint8_t **buf,
 	    size_t *len, int timeout_ms);
+	cairn_err (*flush)(crn_tr *tr, int timeout_ms);
 	void (*close)(crn_tr *tr);
 } crn_tr_ops;
 
@@ -113,11 +122,13 @@ CAIRN_NODISCARD cairn_err crn_tr_dial(crn_tr **out, const char *url,
 
 /*
  * Send len bytes from buf (copied; the caller keeps buf).  A listener names
- * the connection; a dialer passes CRN_TR_CONN_DIALER.
- * Errors: CAIRN_ETIMEDOUT (no connection / no room / previous message to
- * conn still unacknowledged when timeout_ms passed), CAIRN_ECLOSED (conn
- * unknown or given up), CAIRN_ETOOBIG (len > max_msg), CAIRN_EINVAL,
- * CAIRN_ENOMEM, CAIRN_ESYS.
+ * the connection and the message is queued for it; a dialer passes
+ * CRN_TR_CONN_DIALER.  Success means the transport took the message, not
+ * that the peer has it.
+ * Errors: CAIRN_ETIMEDOUT (dialer: no connection or no room; listener:
+ * the connection's queue stayed full when timeout_ms passed),
+ * CAIRN_ECLOSED (conn unknown or given up), CAIRN_ETOOBIG (len > max_msg),
+ * CAIRN_EINVAL, CAIRN_ENOMEM, CAIRN_ESYS.
  */
 CAIRN_NODISCARD cairn_err crn_tr_send(crn_tr *tr, uint32_t conn,
     const void *buf, size_t len, int timeout_ms);
@@ -131,6 +142,14 @@ CAIRN_NODISCARD cairn_err crn_tr_send(crn_tr *tr, uint32_t conn,
  */
 CAIRN_NODISCARD cairn_err crn_tr_recv(crn_tr *tr, uint32_t *conn,
     uint8_t **buf, size_t *len, int timeout_ms);
+
+/*
+ * Listener: keep the transport running (receiving, queueing data messages
+ * for crn_tr_recv, resending) until every queued message is acknowledged
+ * or dropped with its connection.  Dialer: returns at once.
+ * Errors: CAIRN_ETIMEDOUT, CAIRN_ENOMEM, CAIRN_ESYS, CAIRN_EINVAL.
+ */
+CAIRN_NODISCARD cairn_err crn_tr_flush(crn_tr *tr, int timeout_ms);
 
 /* Close and free; messages not yet delivered are lost.  NULL is fine. */
 void crn_tr_close(crn_tr *tr);

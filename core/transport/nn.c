@@ -19,9 +19,13 @@
  * sends back to back lose the third).  A raw NN_REQ does not have this
  * problem: its send waits for a writable pipe, up to NN_SNDTIMEO.  So in
  * the listener-to-dialer direction only, every data frame carries a
- * sequence number, the dialer's transport acknowledges it, the listener
- * keeps a copy until then and sends it again with a growing interval, and
- * the next send to that connection waits for the acknowledgement.  Sequence
+ * sequence number, the dialer's transport acknowledges it, and the
+ * listener keeps it until then, sending it again with a growing interval.
+ * Each connection has one frame in flight and a bounded queue behind it,
+ * so a send does not wait for a slow dialer unless that dialer's queue is
+ * full (a single-threaded coordinator must not stall on one node); the
+ * queue moves on whenever the listener is in crn_tr_recv, crn_tr_send or
+ * crn_tr_flush.  Sequence
  * numbers grow across all connections of one listener and frames carry a
  * random epoch chosen at listen time, so a dialer drops repeats even after
  * it reconnected, and starts afresh when the listener restarts.
@@ -49,18 +53,29 @@
 #define NN_BT_MAX 32
 #define NN_RTO_MIN 200		/* ms before the first resend */
 #define NN_RTO_MAX 8000		/* ms, resend interval cap */
+/* Per-connection send queue bounds (a single message may exceed the byte
+ * bound when the queue is empty). */
+#define NN_QUEUE_MSGS CRN_TR_QUEUE_MSGS
+#define NN_QUEUE_BYTES ((size_t)64 << 20)
 
 /* The dialer's bottom-of-stack label: any word with the top bit set. */
 static const uint8_t nn_label[4] = { 0x80, 0x00, 0x00, 0x01 };
+
+/* A frame queued for one connection; the head is in flight. */
+typedef struct nn_frame {
+	struct nn_frame *next;
+	uint8_t *buf;
+	size_t len;
+	uint64_t seq;
+} nn_frame;
 
 typedef struct nn_conn {
 	uint32_t key;		/* nanomsg pipe key: our connection id */
 	uint8_t bt[NN_BT_MAX];	/* backtrace to echo after the key */
 	size_t btlen;
-	uint8_t *unacked;	/* copy of the frame awaiting its ack */
-	size_t unacked_len;
-	uint64_t unacked_seq;
-	int64_t first_tx;	/* ms, when unacked was first sent */
+	nn_frame *qhead, *qtail;	/* qhead is sent, awaiting its ack */
+	size_t qcount, qbytes;
+	int64_t first_tx;	/* ms, when qhead was first sent */
 	int64_t next_tx;	/* ms, when to send it again */
 	int rto;		/* ms, current resend interval */
 } nn_conn;
@@ -271,6 +286,27 @@ out:
 }
 
 static void
+nn_frame_free(nn_frame *f)
+{
+	crn_free(f->buf, f->len);
+	crn_free(f, sizeof(*f));
+}
+
+static void
+nn_queue_clear(nn_conn *c)
+{
+	nn_frame *f;
+
+	while ((f = c->qhead) != NULL) {
+		c->qhead = f->next;
+		nn_frame_free(f);
+	}
+	c->qtail = NULL;
+	c->qcount = 0;
+	c->qbytes = 0;
+}
+
+static void
 nn_tr_close(crn_tr *tr)
 {
 	nn_impl *im = tr->impl;
@@ -281,7 +317,7 @@ nn_tr_close(crn_tr *tr)
 	if (im->sock >= 0)
 		nn_close(im->sock);
 	for (size_t i = 0; i < im->nconns; i++)
-		crn_free(im->conns[i].unacked, im->conns[i].unacked_len);
+		nn_queue_clear(&im->conns[i]);
 	crn_free(im->conns, im->capconns * sizeof(*im->conns));
 	while ((p = im->head) != NULL) {
 		im->head = p->next;
@@ -444,7 +480,7 @@ nn_conn_drop(nn_impl *im, nn_conn *c)
 {
 	size_t i = (size_t)(c - im->conns);
 
-	crn_free(c->unacked, c->unacked_len);
+	nn_queue_clear(c);
 	im->conns[i] = im->conns[im->nconns - 1];
 	im->nconns--;
 }
@@ -516,6 +552,25 @@ nn_listener_put(nn_impl *im, const nn_conn *c, const uint8_t *frame,
 	return CAIRN_OK;
 }
 
+/* Send the head of c's queue for the first time. */
+static void
+nn_conn_start(nn_impl *im, nn_conn *c, int64_t now)
+{
+	nn_frame *f = c->qhead;
+
+	if (f == NULL)
+		return;
+	/* A failure here is retried at the first resend. */
+	(void)nn_listener_put(im, c, f->buf, f->len);
+	c->first_tx = now;
+	/* Allow for the time a large message takes on a slow link before
+	 * the first resend (a resend into a busy pipe is dropped anyway). */
+	c->rto = NN_RTO_MIN + (int)(f->len >> 13);
+	if (c->rto > NN_RTO_MAX)
+		c->rto = NN_RTO_MAX;
+	c->next_tx = now + c->rto;
+}
+
 /*
  * Resend what is due; forget connections whose message stayed unacked
  * past ack_giveup_ms.  Returns the time of the next resend (or far).
@@ -530,20 +585,21 @@ nn_listener_resend(crn_tr *tr, int64_t now)
 	while (i < im->nconns) {
 		nn_conn *c = &im->conns[i];
 
-		if (c->unacked == NULL) {
+		if (c->qhead == NULL) {
 			i++;
 			continue;
 		}
 		if (now - c->first_tx >= tr->opts.ack_giveup_ms) {
 			crn_log_warn("connection %08x: no ack for %d ms, "
-				     "dropped", c->key, tr->opts.ack_giveup_ms);
+				     "dropped with %zu queued messages",
+			    c->key, tr->opts.ack_giveup_ms, c->qcount);
 			nn_conn_drop(im, c);
 			continue;	/* slot i now holds another conn */
 		}
 		if (now >= c->next_tx) {
 			/* A failure here is retried at the next interval. */
-			(void)nn_listener_put(im, c, c->unacked,
-			    c->unacked_len);
+			(void)nn_listener_put(im, c, c->qhead->buf,
+			    c->qhead->len);
 			c->rto = c->rto * 2 > NN_RTO_MAX ? NN_RTO_MAX
 							 : c->rto * 2;
 			c->next_tx = now + c->rto;
@@ -553,6 +609,16 @@ nn_listener_resend(crn_tr *tr, int64_t now)
 		i++;
 	}
 	return next;
+}
+
+/* Whether a frame of flen bytes fits in c's queue now. */
+static int
+nn_conn_room(const nn_conn *c, size_t flen)
+{
+	if (c->qcount == 0)
+		return 1;
+	return c->qcount < NN_QUEUE_MSGS &&
+	    c->qbytes + flen <= NN_QUEUE_BYTES;
 }
 
 /* Split the SP header (pipe key + backtrace) out of the control data. */
@@ -590,14 +656,30 @@ nn_listener_hdr(void *ctl, uint32_t *key, const uint8_t **bt, size_t *btlen)
 	return -1;
 }
 
+/* What nn_listener_pump waits for. */
+typedef enum nn_until {
+	NN_UNTIL_DATA,		/* a data message (returned) */
+	NN_UNTIL_ROOM,		/* room for wait_len bytes to wait_key */
+	NN_UNTIL_EMPTY,		/* every send queue empty */
+} nn_until;
+
+static int
+nn_queues_empty(const nn_impl *im)
+{
+	for (size_t i = 0; i < im->nconns; i++)
+		if (im->conns[i].qhead != NULL)
+			return 0;
+	return 1;
+}
+
 /*
- * Run the listener until a data message arrives (stored in *got when got
- * is non-NULL, queued otherwise), or, when wait_key is non-NULL, until that
- * connection has nothing unacknowledged, or until deadline.
+ * Run the listener (receive, acknowledge, resend) until the condition
+ * `until` holds or deadline passes.  Data messages are stored in *got for
+ * NN_UNTIL_DATA and queued for crn_tr_recv otherwise.
  */
 static cairn_err
-nn_listener_pump(crn_tr *tr, int64_t deadline, nn_pending **got,
-    const uint32_t *wait_key)
+nn_listener_pump(crn_tr *tr, int64_t deadline, nn_until until,
+    nn_pending **got, uint32_t wait_key, size_t wait_len)
 {
 	nn_impl *im = tr->impl;
 	nn_pending *p = NULL;
@@ -611,21 +693,20 @@ nn_listener_pump(crn_tr *tr, int64_t deadline, nn_pending **got,
 	int wait;
 
 	for (;;) {
-		if (wait_key != NULL) {
-			c = nn_conn_find(im, *wait_key);
+		now = nn_now();
+		next = nn_listener_resend(tr, now);
+		if (until == NN_UNTIL_ROOM) {
+			c = nn_conn_find(im, wait_key);
 			if (c == NULL) {
 				rv = CAIRN_ECLOSED;
 				goto out;
 			}
-			if (c->unacked == NULL) {
+			if (nn_conn_room(c, wait_len)) {
 				rv = CAIRN_OK;
 				goto out;
 			}
-		}
-		now = nn_now();
-		next = nn_listener_resend(tr, now);
-		if (wait_key != NULL && nn_conn_find(im, *wait_key) == NULL) {
-			rv = CAIRN_ECLOSED;
+		} else if (until == NN_UNTIL_EMPTY && nn_queues_empty(im)) {
+			rv = CAIRN_OK;
 			goto out;
 		}
 		wait = nn_left(deadline < next ? deadline : next);
@@ -646,12 +727,18 @@ nn_listener_pump(crn_tr *tr, int64_t deadline, nn_pending **got,
 		}
 		c = nn_conn_find(im, key);
 		if (f[0] == NN_KIND_ACK) {
-			if (c != NULL && c->unacked != NULL &&
+			if (c != NULL && c->qhead != NULL &&
 			    nn_get64(f + 1) == im->epoch &&
-			    nn_get64(f + 9) == c->unacked_seq) {
-				crn_free(c->unacked, c->unacked_len);
-				c->unacked = NULL;
-				c->unacked_len = 0;
+			    nn_get64(f + 9) == c->qhead->seq) {
+				nn_frame *done = c->qhead;
+
+				c->qhead = done->next;
+				if (c->qhead == NULL)
+					c->qtail = NULL;
+				c->qcount--;
+				c->qbytes -= done->len;
+				nn_frame_free(done);
+				nn_conn_start(im, c, nn_now());
 			}
 			goto next;
 		}
@@ -674,7 +761,7 @@ nn_listener_pump(crn_tr *tr, int64_t deadline, nn_pending **got,
 			goto out;
 		nn_free_raw(body, ctl);
 		body = ctl = NULL;
-		if (got != NULL) {
+		if (until == NN_UNTIL_DATA) {
 			*got = p;
 			p = NULL;
 			rv = CAIRN_OK;
@@ -706,46 +793,49 @@ nn_listener_send(crn_tr *tr, uint32_t conn, const void *buf, size_t len,
 {
 	nn_impl *im = tr->impl;
 	int64_t deadline = nn_now() + timeout_ms;
-	uint8_t *frame = NULL;
 	size_t flen = len + NN_FRAME_HDR;
+	nn_frame *f = NULL;
 	nn_conn *c;
 	cairn_err rv = CAIRN_EINTERNAL;
-	int64_t now;
 
 	if (nn_conn_find(im, conn) == NULL) {
 		rv = CAIRN_ECLOSED;
 		goto out;
 	}
-	/* One message in flight per connection (see the top of the file). */
-	if ((rv = nn_listener_pump(tr, deadline, NULL, &conn)) != CAIRN_OK)
+	/* Wait only while this connection's queue is full. */
+	rv = nn_listener_pump(tr, deadline, NN_UNTIL_ROOM, NULL, conn, flen);
+	if (rv != CAIRN_OK)
 		goto out;
-	if ((frame = crn_alloc(flen)) == NULL) {
+	if ((f = crn_zalloc(sizeof(*f))) == NULL ||
+	    (f->buf = crn_alloc(flen)) == NULL) {
 		rv = CAIRN_ENOMEM;
 		goto out;
 	}
-	nn_frame_hdr(frame, NN_KIND_DATA, im->epoch, ++im->seq);
+	f->len = flen;
+	f->seq = ++im->seq;
+	nn_frame_hdr(f->buf, NN_KIND_DATA, im->epoch, f->seq);
 	if (len > 0)
-		memcpy(frame + NN_FRAME_HDR, buf, len);
+		memcpy(f->buf + NN_FRAME_HDR, buf, len);
 	if ((c = nn_conn_find(im, conn)) == NULL) {
 		rv = CAIRN_ECLOSED;
 		goto out;
 	}
-	if ((rv = nn_listener_put(im, c, frame, flen)) != CAIRN_OK)
-		goto out;
-	now = nn_now();
-	c->unacked = frame;
-	c->unacked_len = flen;
-	c->unacked_seq = im->seq;
-	c->first_tx = now;
-	/* Allow for the time a large message takes on a slow link before
-	 * the first resend (a resend into a busy pipe is dropped anyway). */
-	c->rto = NN_RTO_MIN + (int)(len >> 13);
-	if (c->rto > NN_RTO_MAX)
-		c->rto = NN_RTO_MAX;
-	c->next_tx = now + c->rto;
-	frame = NULL;
+	if (c->qtail != NULL)
+		c->qtail->next = f;
+	else
+		c->qhead = f;
+	c->qtail = f;
+	c->qcount++;
+	c->qbytes += flen;
+	if (c->qhead == f)
+		nn_conn_start(im, c, nn_now());
+	f = NULL;
+	rv = CAIRN_OK;
 out:
-	crn_free(frame, flen);
+	if (f != NULL) {
+		crn_free(f->buf, f->len);
+		crn_free(f, sizeof(*f));
+	}
 	return rv;
 }
 
@@ -764,7 +854,8 @@ nn_listener_recv(crn_tr *tr, uint32_t *conn, uint8_t **buf, size_t *len,
 		/* Keep resends going even when the queue serves us. */
 		(void)nn_listener_resend(tr, nn_now());
 	} else {
-		rv = nn_listener_pump(tr, nn_now() + timeout_ms, &p, NULL);
+		rv = nn_listener_pump(tr, nn_now() + timeout_ms,
+		    NN_UNTIL_DATA, &p, 0, 0);
 		if (rv != CAIRN_OK)
 			return rv;
 	}
@@ -776,6 +867,16 @@ nn_listener_recv(crn_tr *tr, uint32_t *conn, uint8_t **buf, size_t *len,
 }
 
 /* ---- ops --------------------------------------------------------------- */
+
+static cairn_err
+nn_tr_flush(crn_tr *tr, int timeout_ms)
+{
+	/* A dialer's send returns once nanomsg holds the message. */
+	if (!tr->listener)
+		return CAIRN_OK;
+	return nn_listener_pump(tr, nn_now() + timeout_ms, NN_UNTIL_EMPTY,
+	    NULL, 0, 0);
+}
 
 static cairn_err
 nn_tr_send(crn_tr *tr, uint32_t conn, const void *buf, size_t len,
@@ -802,5 +903,6 @@ const crn_tr_ops crn_tr_nn_ops = {
 	.dial = nn_tr_dial,
 	.send = nn_tr_send,
 	.recv = nn_tr_recv,
+	.flush = nn_tr_flush,
 	.close = nn_tr_close,
 };

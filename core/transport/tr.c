@@ -127,6 +127,14 @@ crn_tr_recv(crn_tr *tr, uint32_t *conn, uint8_t **buf, size_t *len,
 	return tr->ops->recv(tr, conn, buf, len, timeout_ms);
 }
 
+cairn_err
+crn_tr_flush(crn_tr *tr, int timeout_ms)
+{
+	if (tr == NULL || timeout_ms < 0)
+		return CAIRN_EINVAL;
+	return tr->ops->flush(tr, timeout_ms);
+}
+
 void
 crn_tr_close(crn_tr *tr)
 {

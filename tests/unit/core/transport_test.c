@@ -140,13 +140,14 @@ many_clients(int tcp)
 			assert_int_not_equal(conn_of[i], conn_of[j]);
 	/* Reply in reverse order, twice each, to show addressing does not
 	 * depend on who spoke last. */
-	for (int r = 0; r < 2; r++)
+	for (int r = 0; r < 2; r++) {
 		for (int i = NCLIENTS - 1; i >= 0; i--) {
 			snprintf(msg, sizeof(msg), "to %d round %d", i, r);
 			CAIRN_T_PASS(crn_tr_send(lst, conn_of[i], msg,
 			    strlen(msg), 5000));
-			/* The second round's send waits for the first
-			 * round's ack, so the dialer must read now. */
+		}
+		for (int i = 0; i < NCLIENTS; i++) {
+			snprintf(msg, sizeof(msg), "to %d round %d", i, r);
 			CAIRN_T_PASS(crn_tr_recv(cl[i], &conn, &buf, &len,
 			    5000));
 			assert_int_equal(conn, CRN_TR_CONN_DIALER);
@@ -154,6 +155,9 @@ many_clients(int tcp)
 			assert_memory_equal(buf, msg, len);
 			crn_free(buf, len);
 		}
+		/* Take the acks (queues move while the listener runs). */
+		CAIRN_T_PASS(crn_tr_flush(lst, 5000));
+	}
 	/* Nobody got anything else. */
 	for (int i = 0; i < NCLIENTS; i++)
 		CAIRN_T_FAIL(crn_tr_recv(cl[i], &conn, &buf, &len, 50),
@@ -254,6 +258,7 @@ big_messages(int tcp)
 		fill(big, BIG, (uint32_t)k + 100);
 		CAIRN_T_PASS(crn_tr_send(lst, conn, big, BIG, 20000));
 	}
+	CAIRN_T_PASS(crn_tr_flush(lst, 20000));
 	assert_int_equal(pthread_join(th, NULL), 0);
 	print_message("3 x 16 MiB listener->dialer over %s: %lld ms\n",
 	    tcp ? "tcp" : "ipc", (long long)(now_ms() - t0));
@@ -378,7 +383,7 @@ test_bad_urls(void **state)
 /* ---- resends and lost acks -------------------------------------------- */
 
 /* The dialer reads late: the listener resends meanwhile, the dialer gets
- * the message once. */
+ * each message once and in order. */
 static void
 test_resend_dedup(void **state)
 {
@@ -399,22 +404,95 @@ test_resend_dedup(void **state)
 	/* No ack can come yet (the dialer is not reading): the listener
 	 * resends at 200 and 600 ms while it waits here. */
 	CAIRN_T_FAIL(crn_tr_recv(lst, &c2, &buf, &len, 900), CAIRN_ETIMEDOUT);
-	/* A second send must wait for the first one's ack: time out. */
-	CAIRN_T_FAIL(crn_tr_send(lst, conn, "two", 3, 100), CAIRN_ETIMEDOUT);
+	/* A second message queues behind the first. */
+	CAIRN_T_PASS(crn_tr_send(lst, conn, "two", 3, 0));
+	CAIRN_T_FAIL(crn_tr_flush(lst, 100), CAIRN_ETIMEDOUT);
 	CAIRN_T_PASS(crn_tr_recv(cl, &c2, &buf, &len, 5000));
 	assert_int_equal(len, 3);
 	assert_memory_equal(buf, "one", 3);
 	crn_free(buf, len);
-	/* The copies were dropped. */
+	/* The copies of "one" are dropped; "two" has not left yet. */
 	CAIRN_T_FAIL(crn_tr_recv(cl, &c2, &buf, &len, 300), CAIRN_ETIMEDOUT);
-	/* The acks reach the listener, and the next send goes out. */
-	CAIRN_T_PASS(crn_tr_send(lst, conn, "two", 3, 5000));
+	/* The listener takes the ack and sends "two". */
+	CAIRN_T_FAIL(crn_tr_recv(lst, &c2, &buf, &len, 100), CAIRN_ETIMEDOUT);
 	CAIRN_T_PASS(crn_tr_recv(cl, &c2, &buf, &len, 5000));
+	assert_int_equal(len, 3);
 	assert_memory_equal(buf, "two", 3);
 	crn_free(buf, len);
+	CAIRN_T_PASS(crn_tr_flush(lst, 5000));
+	CAIRN_T_PASS(crn_tr_flush(cl, 0));
+	CAIRN_T_FAIL(crn_tr_flush(lst, -1), CAIRN_EINVAL);
 	crn_tr_close(cl);
 	crn_tr_close(lst);
 	drop_url(&u);
+}
+
+typedef struct order_client {
+	crn_tr *tr;
+	int n;
+	int ok;
+} order_client;
+
+static void *
+order_client_main(void *arg)
+{
+	order_client *oc = arg;
+	uint32_t conn;
+	uint8_t *buf;
+	size_t len;
+	char want[32];
+
+	oc->ok = 1;
+	for (int k = 0; k < oc->n; k++) {
+		if (crn_tr_recv(oc->tr, &conn, &buf, &len, 10000) !=
+		    CAIRN_OK) {
+			oc->ok = 0;
+			return NULL;
+		}
+		snprintf(want, sizeof(want), "m%d", k);
+		if (len != strlen(want) || memcmp(buf, want, len) != 0)
+			oc->ok = 0;
+		crn_free(buf, len);
+	}
+	return NULL;
+}
+
+/* A full queue makes the listener's send wait; queued messages arrive in
+ * order once the dialer reads. */
+static void
+test_queue_full(void **state)
+{
+	order_client oc = { NULL, CRN_TR_QUEUE_MSGS, 0 };
+	crn_tr *lst = NULL;
+	uint32_t conn;
+	uint8_t *buf;
+	size_t len;
+	pthread_t th;
+	char msg[32];
+	int64_t t0, dt;
+	url_fix u;
+
+	(void)state;
+	make_url(&u, 1);
+	CAIRN_T_PASS(crn_tr_listen(&lst, u.url, NULL));
+	CAIRN_T_PASS(crn_tr_dial(&oc.tr, u.url, NULL));
+	CAIRN_T_PASS(crn_tr_send(oc.tr, 0, "hi", 2, 5000));
+	CAIRN_T_PASS(crn_tr_recv(lst, &conn, &buf, &len, 5000));
+	crn_free(buf, len);
+	for (int k = 0; k < CRN_TR_QUEUE_MSGS; k++) {
+		snprintf(msg, sizeof(msg), "m%d", k);
+		CAIRN_T_PASS(crn_tr_send(lst, conn, msg, strlen(msg), 0));
+	}
+	t0 = now_ms();
+	CAIRN_T_FAIL(crn_tr_send(lst, conn, "over", 4, 150), CAIRN_ETIMEDOUT);
+	dt = now_ms() - t0;
+	assert_true(dt >= 100 && dt < 2000);
+	assert_int_equal(pthread_create(&th, NULL, order_client_main, &oc), 0);
+	CAIRN_T_PASS(crn_tr_flush(lst, 20000));
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_true(oc.ok);
+	crn_tr_close(oc.tr);
+	crn_tr_close(lst);
 }
 
 /* A dialer that went away: the listener gives up and forgets it. */
@@ -426,6 +504,7 @@ test_ack_giveup(void **state)
 	uint32_t conn, c2;
 	uint8_t *buf;
 	size_t len;
+	int64_t t0, dt;
 	url_fix u;
 
 	(void)state;
@@ -437,7 +516,13 @@ test_ack_giveup(void **state)
 	crn_free(buf, len);
 	crn_tr_close(cl);
 	CAIRN_T_PASS(crn_tr_send(lst, conn, "lost", 4, 1000));
-	CAIRN_T_FAIL(crn_tr_send(lst, conn, "x", 1, 2000), CAIRN_ECLOSED);
+	CAIRN_T_PASS(crn_tr_send(lst, conn, "queued", 6, 1000));
+	/* Flushing gives up on the silent dialer after ack_giveup_ms. */
+	t0 = now_ms();
+	CAIRN_T_PASS(crn_tr_flush(lst, 5000));
+	dt = now_ms() - t0;
+	assert_true(dt >= 250 && dt < 2000);
+	CAIRN_T_FAIL(crn_tr_send(lst, conn, "x", 1, 100), CAIRN_ECLOSED);
 	CAIRN_T_FAIL(crn_tr_recv(lst, &c2, &buf, &len, 50), CAIRN_ETIMEDOUT);
 	crn_tr_close(lst);
 }
@@ -510,6 +595,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_timeouts),
 	cmocka_unit_test(test_bad_urls),
 	cmocka_unit_test(test_resend_dedup),
+	cmocka_unit_test(test_queue_full),
 	cmocka_unit_test(test_ack_giveup),
 	cmocka_unit_test(test_restart_ipc),
 	cmocka_unit_test(test_restart_tcp),
