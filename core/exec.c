@@ -121,6 +121,35 @@ bad:
 	return CAIRN_EINVAL;
 }
 
+/*
+ * A plan carries the coordinator's copy of the columns, and the layout
+ * and ring width were computed from it.  The node computes with its own
+ * schema; the two must agree or the coordinator would decode the vector
+ * with bounds, scales or domains the node never applied.
+ */
+static bool
+same_columns(const crn_plan *p, const crn_dataset *ds)
+{
+	if (p->ncols != ds->ncols)
+		return false;
+	for (size_t i = 0; i < ds->ncols; i++) {
+		const crn_column *a = &p->cols[i], *b = &ds->cols[i];
+
+		if (a->name == NULL || b->name == NULL ||
+		    strcmp(a->name, b->name) != 0 || a->type != b->type ||
+		    a->scale != b->scale || a->nullable != b->nullable ||
+		    a->ndomain != b->ndomain)
+			return false;
+		if (a->type != CRN_COL_CATEGORY &&
+		    (a->lo != b->lo || a->hi != b->hi))
+			return false;
+		for (size_t j = 0; j < a->ndomain; j++)
+			if (strcmp(a->domain[j], b->domain[j]) != 0)
+				return false;
+	}
+	return true;
+}
+
 void
 crn_acc_fini(crn_acc *acc)
 {
@@ -159,6 +188,12 @@ crn_acc_init(crn_acc *acc, const crn_plan *plan, const crn_dataset *ds,
 	    strcmp(plan->dataset, ds->name) != 0) {
 		crn_acc_errf(acc, "plan is for dataset %s, not %s",
 		    plan->dataset, ds->name);
+		goto out;
+	}
+	if (plan->cols != NULL && !same_columns(plan, ds)) {
+		crn_acc_errf(acc, "the plan's column definitions differ from "
+		    "this node's schema for dataset %s", ds->name != NULL ?
+		    ds->name : "?");
 		goto out;
 	}
 	if (crn_exec_elem_size(plan->ring_bits) == 0) {
@@ -386,8 +421,12 @@ crn_exec_key_index(const crn_groupkey *k, const crn_column *c,
 cairn_err
 crn_acc_matched(crn_acc *acc, uint64_t n)
 {
-	uint64_t max = acc->ds->max_rows;
+	uint64_t max = acc->ds->max_rows, pmax = acc->plan->max_rows;
 
+	/* The ring was sized for the plan's max_rows; the node's own
+	 * schema may be stricter.  The smaller bound holds. */
+	if (pmax != 0 && (max == 0 || pmax < max))
+		max = pmax;
 	acc->stats.rows_matched += n;
 	if (max != 0 && acc->stats.rows_matched > max) {
 		crn_acc_errf(acc, "more than max_rows (%llu) rows match",

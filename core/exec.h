@@ -20,9 +20,11 @@
  *     outside the domain, a NULL in a column declared NOT NULL) is
  *     CAIRN_EDATA with a message naming where it is; the executor never
  *     returns a partial result.
- *   - More matching rows than the dataset's max_rows (when non-zero) is
- *     CAIRN_ERANGE: the ring width was chosen for max_rows, and a larger
- *     count could wrap.
+ *   - More matching rows than max_rows (the smaller non-zero one of the
+ *     dataset's and the plan's) is CAIRN_ERANGE: the ring width was chosen
+ *     for max_rows, and a larger count could wrap.
+ *   - A plan that carries column definitions (plan->cols) must carry the
+ *     node's own (ds), or it is refused with CAIRN_EINVAL.
  *
  * CSV files are streamed and checked whole (every schema column present in
  * the header, on every row).  SQLite and PostgreSQL sources get SQL
