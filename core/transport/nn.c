@@ -438,7 +438,15 @@ nn_dialer_recv(crn_tr *tr, uint8_t **buf, size_t *len, int timeout_ms)
 		}
 		epoch = nn_get64(f + 1);
 		seq = nn_get64(f + 9);
-		/* Acknowledge even repeats: the first ack may have been lost
+		fresh = epoch != im->epoch || seq > im->seq;
+		/* Copy before acknowledging: if we cannot keep the message,
+		 * no ack goes out and the listener sends it again. */
+		if (fresh && (rv = nn_copy_out(f + NN_FRAME_HDR,
+				  blen - NN_FRAME_HDR, buf)) != CAIRN_OK) {
+			nn_free_raw(body, ctl);
+			return rv;
+		}
+		/* Acknowledge repeats too: the first ack may have been lost
 		 * with a broken connection.  If the ack cannot go out now the
 		 * listener sends again and we answer then. */
 		nn_frame_hdr(ack, NN_KIND_ACK, epoch, seq);
@@ -446,19 +454,15 @@ nn_dialer_recv(crn_tr *tr, uint8_t **buf, size_t *len, int timeout_ms)
 		    CAIRN_OK)
 			crn_log_debug("ack for seq %llu not sent",
 			    (unsigned long long)seq);
-		fresh = epoch != im->epoch || seq > im->seq;
 		if (!fresh) {
 			nn_free_raw(body, ctl);
 			continue;
 		}
-		rv = nn_copy_out(f + NN_FRAME_HDR, blen - NN_FRAME_HDR, buf);
-		if (rv == CAIRN_OK) {
-			im->epoch = epoch;
-			im->seq = seq;
-			*len = blen - NN_FRAME_HDR;
-		}
+		im->epoch = epoch;
+		im->seq = seq;
+		*len = blen - NN_FRAME_HDR;
 		nn_free_raw(body, ctl);
-		return rv;
+		return CAIRN_OK;
 	}
 }
 

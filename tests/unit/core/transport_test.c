@@ -586,6 +586,60 @@ test_restart_tcp(void **state)
 	restart(1);
 }
 
+/* Allocation failures: opening fails cleanly; a dialer that cannot keep a
+ * message does not acknowledge it and gets it again. */
+static void
+test_oom(void **state)
+{
+	crn_tr *lst = NULL, *cl = NULL;
+	uint32_t conn, c2;
+	uint8_t *buf;
+	size_t len;
+	cairn_err rv;
+	url_fix u;
+	long n;
+
+	(void)state;
+	make_url(&u, 0);
+	for (n = 0; n < 100; n++) {
+		crn_alloc_fail_after(n);
+		rv = crn_tr_listen(&lst, u.url, NULL);
+		crn_alloc_fail_after(-1);
+		if (rv == CAIRN_OK)
+			break;
+		CAIRN_T_EQ(rv, CAIRN_ENOMEM);
+		assert_null(lst);
+	}
+	assert_true(n > 0);
+	for (n = 0; n < 100; n++) {
+		crn_alloc_fail_after(n);
+		rv = crn_tr_dial(&cl, u.url, NULL);
+		crn_alloc_fail_after(-1);
+		if (rv == CAIRN_OK)
+			break;
+		CAIRN_T_EQ(rv, CAIRN_ENOMEM);
+	}
+	CAIRN_T_PASS(crn_tr_send(cl, 0, "hi", 2, 5000));
+	CAIRN_T_PASS(crn_tr_recv(lst, &conn, &buf, &len, 5000));
+	crn_free(buf, len);
+	CAIRN_T_PASS(crn_tr_send(lst, conn, "keep", 4, 1000));
+	crn_alloc_fail_after(0);
+	rv = crn_tr_recv(cl, &c2, &buf, &len, 5000);
+	crn_alloc_fail_after(-1);
+	CAIRN_T_EQ(rv, CAIRN_ENOMEM);
+	assert_null(buf);
+	/* The listener resends (first after 200 ms) while it runs. */
+	CAIRN_T_FAIL(crn_tr_recv(lst, &c2, &buf, &len, 400), CAIRN_ETIMEDOUT);
+	CAIRN_T_PASS(crn_tr_recv(cl, &c2, &buf, &len, 5000));
+	assert_int_equal(len, 4);
+	assert_memory_equal(buf, "keep", 4);
+	crn_free(buf, len);
+	CAIRN_T_PASS(crn_tr_flush(lst, 5000));
+	crn_tr_close(cl);
+	crn_tr_close(lst);
+	drop_url(&u);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_many_ipc),
 	cmocka_unit_test(test_many_tcp),
@@ -599,6 +653,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ack_giveup),
 	cmocka_unit_test(test_restart_ipc),
 	cmocka_unit_test(test_restart_tcp),
+	cmocka_unit_test(test_oom),
 };
 
 CAIRN_TEST_MAIN(tests)
