@@ -1961,6 +1961,94 @@ crn_plan_ring_bits(const crn_plan *p, uint32_t *bits)
 	return CAIRN_OK;
 }
 
+/* ---- parse-tree depth -------------------------------------------------- */
+
+/* Deeper parse trees are refused before protobuf-c sees them. */
+#define SQL_MAX_TREE_DEPTH 600
+
+static int
+pb_varint(const uint8_t *b, size_t end, size_t *pos, uint64_t *out)
+{
+	uint64_t v = 0;
+	unsigned shift = 0;
+
+	while (*pos < end && shift < 64) {
+		uint8_t c = b[(*pos)++];
+
+		v |= (uint64_t)(c & 0x7f) << shift;
+		if ((c & 0x80) == 0) {
+			*out = v;
+			return 1;
+		}
+		shift += 7;
+	}
+	return 0;
+}
+
+/*
+ * protobuf-c unpacks (and frees) nested messages recursively, and
+ * PostgreSQL's grammar nests without bound ("NOT NOT NOT ...",
+ * "1+1+1+...").  Walk the wire bytes with an explicit stack, using the
+ * descriptors to tell submessages from strings, and refuse trees deeper
+ * than SQL_MAX_TREE_DEPTH (far beyond anything the planner accepts).
+ */
+static int
+tree_depth_ok(const uint8_t *buf, size_t len)
+{
+	struct {
+		const ProtobufCMessageDescriptor *d;
+		size_t end;
+	} st[SQL_MAX_TREE_DEPTH];
+	size_t sp = 0, pos = 0;
+
+	st[0].d = &pg_query__parse_result__descriptor;
+	st[0].end = len;
+	for (;;) {
+		const ProtobufCFieldDescriptor *f;
+		uint64_t key, v;
+
+		if (pos == st[sp].end) {
+			if (sp == 0)
+				return 1;
+			sp--;
+			continue;
+		}
+		if (!pb_varint(buf, st[sp].end, &pos, &key))
+			return 0;
+		switch (key & 7) {
+		case 0:
+			if (!pb_varint(buf, st[sp].end, &pos, &v))
+				return 0;
+			break;
+		case 1:
+		case 5:
+			v = (key & 7) == 1 ? 8 : 4;
+			if (v > st[sp].end - pos)
+				return 0;
+			pos += v;
+			break;
+		case 2:
+			if (!pb_varint(buf, st[sp].end, &pos, &v) ||
+			    v > st[sp].end - pos)
+				return 0;
+			f = protobuf_c_message_descriptor_get_field(st[sp].d,
+			    (unsigned)(key >> 3));
+			if (f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE) {
+				if (sp + 1 >= SQL_MAX_TREE_DEPTH)
+					return 0;
+				sp++;
+				st[sp].d = f->descriptor;
+				st[sp].end = pos + (size_t)v;
+			} else {
+				pos += (size_t)v;
+			}
+			break;
+		default:
+			return 0;
+		}
+	}
+}
+
 /* ---- entry points ----------------------------------------------------- */
 
 void
@@ -2036,6 +2124,11 @@ crn_sql_plan(const crn_schema *schema, const char *sql, crn_plan **out,
 		    pr.error->cursorpos - 1 : -1, "%s",
 		    pr.error->message != NULL ? pr.error->message :
 		    "syntax error");
+		goto out;
+	}
+	if (!tree_depth_ok((const uint8_t *)pr.parse_tree.data,
+	    pr.parse_tree.len)) {
+		perr(&c, CAIRN_ESQL, -1, "the query is nested too deeply");
 		goto out;
 	}
 	tree = pg_query__parse_result__unpack(NULL, pr.parse_tree.len,

@@ -509,6 +509,51 @@ test_oom(void **state)
 	fail_msg("planning never succeeded");
 }
 
+/* Trees deeper than protobuf-c's recursion can take are refused before
+ * it sees them; shallower chains hit the planner's own limit. */
+static void
+test_deep_nesting(void **state)
+{
+	static const char *unit[] = { "NOT ", "1 + ", "- " };
+	char *q, err[256];
+	crn_plan *p = NULL;
+
+	(void)state;
+	q = crn_alloc(60000);
+	assert_non_null(q);
+	for (size_t u = 0; u < CRN_NELEM(unit); u++) {
+		size_t n = (size_t)snprintf(q, 60000,
+		    "SELECT count(*) FROM cps WHERE ");
+
+		for (int i = 0; i < 5000; i++)
+			n += (size_t)snprintf(q + n, 60000 - n, "%s", unit[u]);
+		snprintf(q + n, 60000 - n, "%s",
+		    u == 0 ? "age > 1" : "1 > age");
+		if (u < 2) {
+			CAIRN_T_FAIL(crn_sql_plan(schema, q, &p, err,
+			    sizeof(err)), CAIRN_ESQL);
+			assert_null(p);
+			continue;
+		}
+		/* PostgreSQL folds 5000 unary minuses into the constant:
+		 * 1 > age, i.e. age < 1. */
+		CAIRN_T_PASS(crn_sql_plan(schema, q, &p, err, sizeof(err)));
+		CAIRN_T_EQ(p->where.kind, CRN_EX_CMP);
+		CAIRN_T_EQ(p->where.op, CRN_OP_LT);
+		CAIRN_T_EQ(p->where.vals[0].num, 1);
+		crn_plan_free(p);
+		p = NULL;
+	}
+	crn_free(q, 60000);
+	CAIRN_T_FAIL(crn_sql_plan(schema, "SELECT count(*) FROM cps WHERE "
+	    "NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT "
+	    "NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT "
+	    "NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT "
+	    "NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT "
+	    "NOT NOT age > 1", &p, err, sizeof(err)), CAIRN_ESQL);
+	assert_non_null(strstr(err, "WHERE is nested too deeply"));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 static const struct CMUnitTest tests[] = {
@@ -522,6 +567,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_having_order),
 	T(test_refusals),
 	T(test_oom),
+	T(test_deep_nesting),
 };
 
 CAIRN_TEST_MAIN(tests)
