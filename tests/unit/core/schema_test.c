@@ -428,6 +428,36 @@ test_long_line(void **state)
 	assert_non_null(strstr(err, "long.ini:5: line longer than"));
 }
 
+static void
+test_infer_oom(void **state)
+{
+	static const char csv[] = "a,b,c\n1,x,2.5\n2,y,\n3,x,-1.25\n";
+
+	(void)state;
+	for (long n = 0; n < 200; n++) {
+		FILE *f = tmpfile();
+		char *out = NULL;
+		size_t len = 0;
+		cairn_err rv;
+
+		assert_non_null(f);
+		fputs(csv, f);
+		rewind(f);
+		crn_alloc_fail_after(n);
+		rv = crn_schema_infer(f, "in.csv", "d", &out, &len, NULL, 0);
+		crn_alloc_fail_after(-1);
+		fclose(f);
+		if (rv == CAIRN_OK) {
+			assert_non_null(strstr(out, "domain = x, y"));
+			crn_free(out, len + 1);
+			return;
+		}
+		CAIRN_T_EQ(rv, CAIRN_ENOMEM);
+		assert_null(out);
+	}
+	fail_msg("never succeeded");
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_good),
 	cmocka_unit_test(test_defaults),
@@ -439,6 +469,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_infer_wide_domain),
 	cmocka_unit_test(test_infer_errors),
 	cmocka_unit_test(test_long_line),
+	cmocka_unit_test(test_infer_oom),
 };
 
 CAIRN_TEST_MAIN(tests)
