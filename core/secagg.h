@@ -21,7 +21,9 @@
  * message that breaks the protocol makes a node refuse and abort (the error
  * is returned and an ABORT action appended); the coordinator instead drops
  * the offending node from the session and carries on while at least t
- * remain.  Neither machine aborts the process on any input.
+ * remain.  When an event ends the session in an abort (fewer than t
+ * left), the call returns CAIRN_EABORT and appends the ABORT action.
+ * Neither machine aborts the process on any input.
  *
  * Thread safety: one machine per thread at a time; distinct machines are
  * independent.

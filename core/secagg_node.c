@@ -431,7 +431,7 @@ on_roster(crn_sa_node *n, const uint8_t *msg, size_t len,
 	uint32_t *nbidx = NULL;
 	crn_shamir_share *sb = NULL, *ssk = NULL;
 	crn_sa_shares sh = { NULL, 0 };
-	uint8_t chkey[CAIRN_KEY_LEN], key[CAIRN_KEY_LEN];
+	uint8_t chkey[CAIRN_KEY_LEN];
 	uint8_t pt[CRN_SA_SHARE_PT_LEN], ad[CRN_SA_SHARE_AD_LEN];
 	uint8_t *buf = NULL;
 	size_t cnt = 0, blen = 0, nsh = 0;
@@ -581,7 +581,6 @@ out:
 	crn_freezero(ssk, (size_t)r->n * sizeof(*ssk));
 	crn_sa_shares_fini(&sh);
 	cairn_memzero(chkey, sizeof(chkey));
-	cairn_memzero(key, sizeof(key));
 	cairn_memzero(pt, sizeof(pt));
 	return rv;
 }
@@ -593,7 +592,6 @@ on_shares(crn_sa_node *n, const uint8_t *msg, size_t len,
     crn_sa_actions *out)
 {
 	crn_sa_shares sh = { NULL, 0 };
-	uint8_t chkey[CAIRN_KEY_LEN], key[CAIRN_KEY_LEN];
 	uint8_t seed[CAIRN_SEED_LEN];
 	uint8_t pt[CRN_SA_SHARE_PT_LEN], ad[CRN_SA_SHARE_AD_LEN];
 	uint8_t *y = NULL, *buf = NULL;
@@ -674,6 +672,12 @@ on_shares(crn_sa_node *n, const uint8_t *msg, size_t len,
 		goto out;
 	buf = NULL;
 	n->input = NULL;
+	/* The node's own secrets have done their work: from here on it
+	 * only holds shares, so wipe b and both secret keys now rather than
+	 * at free. */
+	cairn_memzero(n->b, sizeof(n->b));
+	cairn_memzero(&n->mk, sizeof(n->mk));
+	cairn_memzero(&n->ch, sizeof(n->ch));
 	n->state = N_WAIT_CONSISTENCY;
 	rv = CAIRN_OK;
 out:
@@ -682,8 +686,6 @@ out:
 	crn_free(buf, blen);
 	crn_freezero(y, ylen);
 	crn_sa_shares_fini(&sh);
-	cairn_memzero(chkey, sizeof(chkey));
-	cairn_memzero(key, sizeof(key));
 	cairn_memzero(seed, sizeof(seed));
 	cairn_memzero(pt, sizeof(pt));
 	return rv;

@@ -620,7 +620,51 @@ test_garbage(void **state)
 	world_fini(&w);
 }
 
+/* Deadlines: a node that waits too long aborts; a coordinator short of t
+ * at a deadline aborts and tells the nodes, which then stop. */
+static void
+test_deadlines(void **state)
+{
+	world w;
+	crn_sa_actions a;
+
+	(void)state;
+	world_init(&w, 0);
+	for (int i = 0; i < 2; i++) {
+		crn_sa_actions_init(&a);
+		CAIRN_T_PASS(crn_sa_node_start(w.node[i], &a));
+		CAIRN_T_FAIL(crn_sa_node_start(w.node[i], &a), CAIRN_ESTATE);
+		to_coord(&w, i, &a);
+		crn_sa_actions_fini(&a);
+	}
+	crn_sa_actions_init(&a);
+	CAIRN_T_FAIL(crn_sa_node_deadline(w.node[1], &a), CAIRN_ETIMEDOUT);
+	CAIRN_T_EQ(a.count, 2);
+	CAIRN_T_EQ(a.v[0].kind, CRN_SA_ACT_SEND);
+	CAIRN_T_EQ(a.v[0].type, CRN_SA_MSG_ABORT);
+	CAIRN_T_EQ(a.v[1].kind, CRN_SA_ACT_ABORT);
+	CAIRN_T_EQ(a.v[1].abort.code, CAIRN_ETIMEDOUT);
+	crn_sa_actions_fini(&a);
+	/* Only two of five advertised; t = 3. */
+	crn_sa_actions_init(&a);
+	CAIRN_T_FAIL(crn_sa_coord_deadline(w.c, &a), CAIRN_EABORT);
+	coord_actions(&w, &a);
+	crn_sa_actions_fini(&a);
+	assert_true(w.aborted);
+	CAIRN_T_EQ(w.abort.code, CAIRN_EABORT);
+	CAIRN_T_EQ(w.abort.needed, T);
+	CAIRN_T_EQ(w.abort.answered, 2);
+	assert_non_null(strstr(w.abort.reason, "needed 3, answered 2"));
+	assert_false(crn_sa_coord_done(w.c));
+	/* Node 1 hears of it and stops. */
+	CAIRN_T_EQ(w.inbox[0].type, CRN_SA_MSG_ABORT);
+	CAIRN_T_FAIL(deliver(&w, 0, 1), CAIRN_EABORT);
+	CAIRN_T_FAIL(deliver(&w, 0, 1), CAIRN_ESTATE);
+	world_fini(&w);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_deadlines),
 	cmocka_unit_test(test_honest),
 	cmocka_unit_test(test_replay_reorder),
 	cmocka_unit_test(test_split_survivor_sets),
