@@ -1,10 +1,100 @@
-/* cmd_status.c — 'cairn status'.  Placeholder until its module lands. */
+/* cmd_status.c — 'cairn status --config FILE': ask the coordinator which
+ * nodes are connected and which sessions are running. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <string.h>
+
 #include "cli/cmds.h"
+#include "codec_runtime.h"
+#include "crn.h"
+#include "runtime/client.h"
+#include "runtime/rt.h"
+
+static const char *const st_rounds[6] = {
+	"advertise", "share", "masked-input", "consistency", "unmask", "done",
+};
 
 int
 cmd_status(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cli_error("'status' is not available in this build yet");
+	const char *config = NULL;
+	crn_rt_client c;
+	char err[512];
+	int status = 1;
+	int64_t deadline;
+	cairn_err rv;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			config = argv[++i];
+		} else if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			printf("usage: cairn status --config FILE\n"
+			    "List the nodes connected to the coordinator "
+			    "(certificate names) and\nthe sessions running "
+			    "(researcher config).\n");
+			return 0;
+		} else {
+			cli_error("status: unknown argument '%s'", argv[i]);
+			return 2;
+		}
+	}
+	if (config == NULL) {
+		cli_error("status: --config FILE is required");
+		return 2;
+	}
+	crn_rt_signals();
+	crn_rt_log_init("cairn");
+	cairn_log_set_level(CAIRN_LOG_ERR);
+	if ((rv = crn_rt_client_open(&c, config, err, sizeof(err))) !=
+	    CAIRN_OK) {
+		cli_error("status: %s", err);
+		return 1;
+	}
+	if ((rv = crn_rt_client_send(&c, CRN_RT_MSG_STATUS_REQ, NULL, 0,
+	    5000)) != CAIRN_OK) {
+		cli_error("status: cannot reach the coordinator at %s: %s",
+		    c.cfg->researcher.coordinator, cairn_strerror(rv));
+		goto out;
+	}
+	deadline = crn_rt_now_ms() + 10000;
+	for (;;) {
+		crn_envelope env;
+		crn_rt_status st;
+
+		if ((rv = crn_rt_client_recv(&c, &env, deadline)) != CAIRN_OK) {
+			cli_error("status: no answer from the coordinator: %s",
+			    cairn_strerror(rv));
+			goto out;
+		}
+		if (env.type != CRN_RT_MSG_STATUS) {
+			crn_envelope_fini(&env);
+			continue;
+		}
+		rv = crn_rt_status_decode(&st, env.payload, env.payload_len);
+		crn_envelope_fini(&env);
+		if (rv != CAIRN_OK) {
+			cli_error("status: malformed answer");
+			goto out;
+		}
+		printf("nodes connected: %zu\n", st.nnodes);
+		for (size_t i = 0; i < st.nnodes; i++)
+			printf("  %s\n", st.nodes[i]);
+		printf("sessions running: %zu\n", st.nsessions);
+		for (size_t i = 0; i < st.nsessions; i++) {
+			const crn_rt_session_info *si = &st.sessions[i];
+			char sid[2 * CAIRN_SESSION_ID_LEN + 1];
+
+			crn_rt_hex(si->session_id, 8, sid);
+			printf("  %s researcher %s, %u nodes, round %s\n", sid,
+			    si->researcher, si->nodes,
+			    si->round <= 5 ? st_rounds[si->round] : "?");
+		}
+		crn_rt_status_fini(&st);
+		status = 0;
+		break;
+	}
+out:
+	crn_rt_client_close(&c);
+	return status;
 }

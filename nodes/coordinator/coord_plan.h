@@ -1,0 +1,30 @@
+/*
+ * coord_plan.h — the coordinator's side of SQL jobs: it holds the
+ * federation schema and checks that the plan a researcher signed is the
+ * plan the coordinator itself derives from the job's SQL text.
+ */
+#ifndef CAIRN_NODES_COORD_PLAN_H
+#define CAIRN_NODES_COORD_PLAN_H
+
+#include <stddef.h>
+
+#include "cairn/err.h"
+#include "job.h"
+
+typedef struct co_coord_plan co_coord_plan;
+
+/* Load the schema file at path.  err receives one line on failure. */
+CAIRN_NODISCARD cairn_err co_coord_plan_new(co_coord_plan **out,
+    const char *schema_path, char *err, size_t errlen);
+void co_coord_plan_free(co_coord_plan *p);
+
+/*
+ * Check a JOB_QUERY: re-plan job->sql against the schema and refuse
+ * (CAIRN_EPERM) unless the encoded plan equals job->plan byte for byte
+ * and the job's dataset, ring width and dimension match it.  why receives
+ * the reason.  CAIRN_ENOTSUP when this build cannot plan SQL jobs.
+ */
+CAIRN_NODISCARD cairn_err co_coord_plan_check(co_coord_plan *p,
+    const crn_job *job, char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,885 @@
+/*
+ * coordinator.c — the coordinator daemon.  See coordinator.h.
+ *
+ * Sessions are driven by the sans-I/O machine of core/secagg.h: this file
+ * only moves its messages between the machine and the transport, maps
+ * machine slots (1..n) to node names and connection ids, and keeps the
+ * round deadlines.  A node is addressed by its certificate name; the
+ * connection id of its most recent authenticated message is where we
+ * send, so a node that reconnects is found again.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <string.h>
+
+#include "codec_runtime.h"
+#include "config.h"
+#include "coordinator/coordinator.h"
+#include "coordinator/coord_plan.h"
+#include "crn.h"
+#include "job.h"
+#include "runtime/rt.h"
+#include "secagg.h"
+#include "transport.h"
+
+/* A node not heard from for this long is not offered new jobs (nodes send
+ * a heartbeat every heartbeat_ms, 10 s by default). */
+#define CO_NODE_STALE_MS 45000
+/* Sends to one connection wait at most this long for the previous
+ * message to that connection to be acknowledged. */
+#define CO_SEND_MS 1500
+#define CO_MAX_NODES 4096
+/* Clock skew tolerated on a job's issue time, seconds. */
+#define CO_JOB_SKEW 300
+
+typedef struct co_node {
+	char name[CRN_CERT_NAME_MAX + 1];
+	uint32_t conn;
+	int64_t seen_ms;
+	bool live;
+} co_node;
+
+typedef struct co_slot {
+	char name[CRN_CERT_NAME_MAX + 1];
+	bool answered;		/* in the current round */
+	bool out;		/* refused, unreachable: will not answer */
+} co_slot;
+
+typedef struct co_session {
+	bool used;
+	uint8_t sid[CAIRN_SESSION_ID_LEN];
+	uint8_t job_id[CRN_JOB_ID_LEN];
+	char researcher[CRN_CERT_NAME_MAX + 1];
+	uint32_t rconn;
+	crn_sa_coord *sa;
+	co_slot *slots;
+	uint32_t nslots;
+	uint32_t round;		/* 0 advertise .. 4 unmask */
+	int64_t deadline;
+	int64_t started;
+	uint32_t ring_bits;
+	uint64_t dim;
+} co_session;
+
+typedef struct co {
+	crn_config *cfg;
+	crn_rt_party party;
+	crn_tr *tr;
+	co_coord_plan *planner;
+	co_node *nodes;
+	size_t nnodes;
+	co_session *sess;	/* max_jobs entries */
+	uint32_t nsess;
+} co;
+
+/* Messages nodes send in each round (index = round). */
+static const uint32_t round_msg[5] = {
+	CRN_SA_MSG_ADVERTISE, CRN_SA_MSG_SHARE_KEYS, CRN_SA_MSG_MASKED_INPUT,
+	CRN_SA_MSG_CONSISTENCY_SIG, CRN_SA_MSG_UNMASK,
+};
+static const char *const round_name[6] = {
+	"advertise", "share", "masked-input", "consistency", "unmask", "done",
+};
+
+static uint32_t
+co_round_ms(const co *c, uint32_t round)
+{
+	const crn_cfg_deadlines *d = &c->cfg->coord.deadlines;
+
+	switch (round) {
+	case 0:
+		return d->advertise_ms;
+	case 1:
+		return d->share_ms;
+	case 2:
+		return d->input_ms;
+	case 3:
+		return d->consistency_ms;
+	default:
+		return d->unmask_ms;
+	}
+}
+
+static co_node *
+co_node_find(co *c, const char *name)
+{
+	for (size_t i = 0; i < c->nnodes; i++) {
+		if (strcmp(c->nodes[i].name, name) == 0)
+			return &c->nodes[i];
+	}
+	return NULL;
+}
+
+/* Remember that node `name` is reachable on conn (its newest message). */
+static void
+co_node_seen(co *c, const char *name, uint32_t conn)
+{
+	co_node *n = co_node_find(c, name);
+	co_node *nn;
+
+	if (n == NULL) {
+		if (c->nnodes >= CO_MAX_NODES) {
+			crn_log_warn("node '%s' ignored: %d nodes known", name,
+			    CO_MAX_NODES);
+			return;
+		}
+		nn = crn_realloc(c->nodes, c->nnodes * sizeof(*nn),
+		    (c->nnodes + 1) * sizeof(*nn));
+		if (nn == NULL)
+			return;
+		c->nodes = nn;
+		n = &c->nodes[c->nnodes++];
+		memset(n, 0, sizeof(*n));
+		snprintf(n->name, sizeof(n->name), "%s", name);
+		crn_log_info("node '%s' joined (connection %08x)", name, conn);
+	} else if (!n->live || n->conn != conn) {
+		crn_log_info("node '%s' %s (connection %08x)", name,
+		    n->live ? "reconnected" : "is back", conn);
+	}
+	n->conn = conn;
+	n->live = true;
+	n->seen_ms = crn_rt_now_ms();
+}
+
+static bool
+co_node_usable(const co_node *n, int64_t now)
+{
+	return n->live && now - n->seen_ms < CO_NODE_STALE_MS;
+}
+
+/* Send an encoded envelope to connection conn. */
+static cairn_err
+co_send_conn(co *c, uint32_t conn, const uint8_t *buf, size_t len, int ms)
+{
+	return crn_tr_send(c->tr, conn, buf, len, ms);
+}
+
+static cairn_err
+co_send_msg(co *c, uint32_t conn, uint32_t type, const uint8_t *sid,
+    uint32_t round, const uint8_t *payload, size_t plen, int ms)
+{
+	uint8_t *env = NULL;
+	size_t elen = 0;
+	cairn_err rv;
+
+	if ((rv = crn_rt_wrap(&c->party, type, sid, round, payload, plen,
+	    &env, &elen)) != CAIRN_OK)
+		return rv;
+	rv = co_send_conn(c, conn, env, elen, ms);
+	crn_free(env, elen);
+	return rv;
+}
+
+static void
+co_send_error(co *c, uint32_t conn, const uint8_t *sid, cairn_err code,
+    const char *msg)
+{
+	crn_rt_error e = { .code = (int32_t)code, .message = (char *)(uintptr_t)msg };
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	if (crn_rt_error_encode(&e, &buf, &len) != CAIRN_OK)
+		return;
+	(void)co_send_msg(c, conn, CRN_RT_MSG_ERROR, sid, 0, buf, len,
+	    CO_SEND_MS);
+	crn_free(buf, len);
+}
+
+/* Send a JobResult to the researcher: a failure (code != 0) with text, or
+ * success with the sum. */
+static void
+co_send_result(co *c, const co_session *s, crn_rt_result *r)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	cairn_err rv;
+
+	memcpy(r->job_id, s->job_id, CRN_RT_JOB_ID_LEN);
+	if ((rv = crn_rt_result_encode(r, &buf, &len)) != CAIRN_OK) {
+		crn_log_err("cannot encode the result: %s",
+		    cairn_strerror(rv));
+		return;
+	}
+	rv = co_send_msg(c, s->rconn, CRN_RT_MSG_JOB_RESULT, s->sid, 0, buf,
+	    len, CO_SEND_MS * 4);
+	if (rv != CAIRN_OK)
+		crn_log_warn("result for '%s' not delivered: %s",
+		    s->researcher, cairn_strerror(rv));
+	crn_free(buf, len);
+}
+
+static void
+co_fail_job(co *c, uint32_t conn, const uint8_t job_id[CRN_JOB_ID_LEN],
+    cairn_err code, uint32_t needed, uint32_t answered, const char *msg)
+{
+	crn_rt_result r;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	memset(&r, 0, sizeof(r));
+	if (job_id != NULL)
+		memcpy(r.job_id, job_id, CRN_RT_JOB_ID_LEN);
+	r.code = (int32_t)code;
+	r.error = (char *)(uintptr_t)msg;
+	r.needed = needed;
+	r.answered = answered;
+	if (crn_rt_result_encode(&r, &buf, &len) != CAIRN_OK)
+		return;
+	(void)co_send_msg(c, conn, CRN_RT_MSG_JOB_RESULT, NULL, 0, buf, len,
+	    CO_SEND_MS);
+	crn_free(buf, len);
+}
+
+static void
+co_session_end(co_session *s)
+{
+	crn_sa_coord_free(s->sa);
+	crn_free(s->slots, s->nslots * sizeof(*s->slots));
+	memset(s, 0, sizeof(*s));
+}
+
+static void
+co_progress(co *c, co_session *s, uint32_t answered)
+{
+	crn_rt_jobstatus st;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	memset(&st, 0, sizeof(st));
+	memcpy(st.job_id, s->job_id, CRN_RT_JOB_ID_LEN);
+	st.round = s->round;
+	st.nodes = s->nslots;
+	st.answered = answered;
+	st.dropped = s->nslots - answered;
+	if (crn_rt_jobstatus_encode(&st, &buf, &len) != CAIRN_OK)
+		return;
+	/* Progress is best effort: never hold a session up for it. */
+	(void)co_send_msg(c, s->rconn, CRN_RT_MSG_JOB_STATUS, s->sid, 0, buf,
+	    len, 200);
+	crn_free(buf, len);
+}
+
+/* Send one message the machine produced to machine slot `slot`. */
+static void
+co_send_slot(co *c, co_session *s, uint32_t slot, const uint8_t *env,
+    size_t elen)
+{
+	co_slot *sl;
+	co_node *n;
+	cairn_err rv;
+
+	if (slot == 0 || slot > s->nslots)
+		return;
+	sl = &s->slots[slot - 1];
+	if (sl->out)
+		return;
+	n = co_node_find(c, sl->name);
+	if (n == NULL || !n->live) {
+		sl->out = true;
+		return;
+	}
+	if ((rv = co_send_conn(c, n->conn, env, elen, CO_SEND_MS)) !=
+	    CAIRN_OK) {
+		crn_log_warn("node '%s' unreachable: %s", sl->name,
+		    cairn_strerror(rv));
+		sl->out = true;
+		if (rv == CAIRN_ECLOSED)
+			n->live = false;
+	}
+}
+
+static uint32_t
+co_count_answered(const co_session *s)
+{
+	uint32_t k = 0;
+
+	for (uint32_t i = 0; i < s->nslots; i++)
+		k += s->slots[i].answered;
+	return k;
+}
+
+/* The machine sent the first message of round r: the previous round
+ * closed.  Start r's deadline and tell the researcher. */
+static void
+co_enter_round(co *c, co_session *s, uint32_t r)
+{
+	uint32_t answered = co_count_answered(s);
+
+	crn_log_info("session %02x%02x%02x%02x: round %s closed, %u of %u "
+	    "answered", s->sid[0], s->sid[1], s->sid[2], s->sid[3],
+	    round_name[s->round], answered, s->nslots);
+	for (uint32_t i = 0; i < s->nslots; i++) {
+		/* A node that missed a round is out of the session. */
+		if (!s->slots[i].answered)
+			s->slots[i].out = true;
+		s->slots[i].answered = false;
+	}
+	s->round = r;
+	s->deadline = crn_rt_now_ms() + co_round_ms(c, r);
+	co_progress(c, s, answered);
+}
+
+/* Apply what the machine asked for.  Returns true when the session ended
+ * (and has been released). */
+static bool
+co_apply(co *c, co_session *s, crn_sa_actions *acts)
+{
+	bool ended = false;
+
+	for (size_t i = 0; i < acts->count; i++) {
+		crn_sa_action *a = &acts->v[i];
+		uint8_t *env = NULL;
+		size_t elen = 0;
+
+		if (a->kind == CRN_SA_ACT_SEND) {
+			switch (a->type) {
+			case CRN_SA_MSG_ROSTER:
+				co_enter_round(c, s, 1);
+				break;
+			case CRN_SA_MSG_SHARES_FWD:
+				if (s->round < 2)
+					co_enter_round(c, s, 2);
+				break;
+			case CRN_SA_MSG_CONSISTENCY_REQ:
+				co_enter_round(c, s, 3);
+				break;
+			case CRN_SA_MSG_UNMASK_REQ:
+				co_enter_round(c, s, 4);
+				break;
+			default:
+				break;
+			}
+			if (crn_rt_wrap(&c->party, a->type, s->sid, s->round,
+			    a->data, a->len, &env, &elen) != CAIRN_OK) {
+				crn_log_err("cannot wrap a round message");
+				continue;
+			}
+			if (a->to_many != NULL) {
+				for (size_t k = 0; k < a->n_many; k++)
+					co_send_slot(c, s, a->to_many[k], env,
+					    elen);
+			} else {
+				co_send_slot(c, s, a->to, env, elen);
+			}
+			crn_free(env, elen);
+		} else if (a->kind == CRN_SA_ACT_DONE && !ended) {
+			crn_rt_result r;
+			uint32_t nsurv = 0;
+			const uint32_t *surv =
+			    crn_sa_coord_survivor_slots(s->sa, &nsurv);
+			bool *in = crn_zalloc(s->nslots + 1);
+
+			memset(&r, 0, sizeof(r));
+			r.ring_bits = s->ring_bits;
+			r.sum = a->data;
+			r.sum_len = a->len;
+			r.error = (char *)(uintptr_t)"";
+			for (uint32_t k = 0; in != NULL && k < nsurv; k++)
+				if (surv[k] >= 1 && surv[k] <= s->nslots)
+					in[surv[k]] = true;
+			for (uint32_t k = 1; in != NULL && k <= s->nslots; k++) {
+				if (crn_rt_names_add(in[k] ? &r.contributed :
+				    &r.dropped, in[k] ? &r.ncontributed :
+				    &r.ndropped, s->slots[k - 1].name) !=
+				    CAIRN_OK)
+					break;
+			}
+			crn_free(in, s->nslots + 1);
+			crn_log_info("job for '%s' done: %zu nodes in the sum, "
+			    "%zu dropped, %lld ms", s->researcher,
+			    r.ncontributed, r.ndropped,
+			    (long long)(crn_rt_now_ms() - s->started));
+			s->round = 5;
+			co_progress(c, s, (uint32_t)r.ncontributed);
+			co_send_result(c, s, &r);
+			r.sum = NULL;
+			r.sum_len = 0;
+			r.error = NULL;
+			crn_rt_result_fini(&r);
+			ended = true;
+		} else if (a->kind == CRN_SA_ACT_ABORT && !ended) {
+			crn_rt_result r;
+
+			memset(&r, 0, sizeof(r));
+			r.code = a->abort.code != 0 ? a->abort.code :
+			    CAIRN_EABORT;
+			r.error = a->abort.reason;
+			r.needed = a->abort.needed;
+			r.answered = a->abort.answered;
+			crn_log_warn("job for '%s' aborted: %s", s->researcher,
+			    a->abort.reason);
+			co_send_result(c, s, &r);
+			ended = true;
+		}
+	}
+	crn_sa_actions_clear(acts);
+	if (ended)
+		co_session_end(s);
+	return ended;
+}
+
+/* Close the round early when every node still in it has answered or is
+ * known not to answer; the machine closes it by itself only in the first
+ * case. */
+static void
+co_maybe_close(co *c, co_session *s, crn_sa_actions *acts)
+{
+	for (uint32_t i = 0; i < s->nslots; i++) {
+		if (!s->slots[i].answered && !s->slots[i].out)
+			return;
+	}
+	if (crn_sa_coord_deadline(s->sa, acts) != CAIRN_EABORT &&
+	    acts->count == 0)
+		return;
+	(void)co_apply(c, s, acts);
+}
+
+static co_session *
+co_session_find(co *c, const uint8_t sid[CAIRN_SESSION_ID_LEN])
+{
+	for (uint32_t i = 0; i < c->nsess; i++) {
+		if (c->sess[i].used &&
+		    memcmp(c->sess[i].sid, sid, CAIRN_SESSION_ID_LEN) == 0)
+			return &c->sess[i];
+	}
+	return NULL;
+}
+
+/* A round message (or a refusal) from node `name`. */
+static void
+co_on_node_msg(co *c, const crn_envelope *env, const char *name)
+{
+	co_session *s = co_session_find(c, env->session_id);
+	crn_sa_actions acts;
+	uint32_t slot = 0;
+	cairn_err rv;
+
+	if (s == NULL) {
+		crn_log_debug("message for an unknown session from '%s'",
+		    name);
+		return;
+	}
+	for (uint32_t i = 0; i < s->nslots; i++) {
+		if (strcmp(s->slots[i].name, name) == 0) {
+			slot = i + 1;
+			break;
+		}
+	}
+	if (slot == 0) {
+		crn_log_warn("refused a message from '%s': not in session",
+		    name);
+		return;
+	}
+	crn_sa_actions_init(&acts);
+	if (env->type == CRN_RT_MSG_ERROR) {
+		crn_rt_error e;
+
+		if (crn_rt_error_decode(&e, env->payload, env->payload_len) ==
+		    CAIRN_OK) {
+			crn_log_info("node '%s' refused the job: %s (%s)", name,
+			    e.message, cairn_strerror((cairn_err)e.code));
+			crn_rt_error_fini(&e);
+		}
+		s->slots[slot - 1].out = true;
+		co_maybe_close(c, s, &acts);
+		crn_sa_actions_fini(&acts);
+		return;
+	}
+	rv = crn_sa_coord_recv(s->sa, slot, env->type, env->payload,
+	    env->payload_len, &acts);
+	if (rv == CAIRN_OK && s->round < 5 && env->type == round_msg[s->round])
+		s->slots[slot - 1].answered = true;
+	else if (rv != CAIRN_OK && rv != CAIRN_EABORT)
+		crn_log_warn("session message (type %u) from '%s': %s",
+		    env->type, name, cairn_strerror(rv));
+	if (!co_apply(c, s, &acts))
+		co_maybe_close(c, s, &acts);
+	crn_sa_actions_fini(&acts);
+}
+
+/* Validate a submitted job.  On success *job is the decoded job and the
+ * signed bytes are in *sj. */
+static cairn_err
+co_check_job(co *c, const crn_envelope *env, const crn_cert_info *who,
+    crn_signed_job *sj, crn_job *job, char *why, size_t whylen)
+{
+	crn_cert_info rinfo;
+	cairn_err rv;
+
+	memset(job, 0, sizeof(*job));
+	if ((rv = crn_signed_job_decode(sj, env->payload, env->payload_len)) !=
+	    CAIRN_OK) {
+		snprintf(why, whylen, "malformed signed job");
+		return rv;
+	}
+	if ((rv = crn_rt_cert_check(&c->party, sj->cert, sj->cert_len,
+	    CRN_ROLE_RESEARCHER, &rinfo)) != CAIRN_OK) {
+		snprintf(why, whylen, "job certificate: %s",
+		    cairn_strerror(rv));
+		return rv;
+	}
+	if (!crn_ct_eq(rinfo.pk, who->pk, CAIRN_SIGN_PK_LEN)) {
+		snprintf(why, whylen, "job signed by '%s', submitted by '%s'",
+		    rinfo.name, who->name);
+		return CAIRN_EAUTH;
+	}
+	if ((rv = crn_job_verify(sj, rinfo.pk, job)) != CAIRN_OK) {
+		snprintf(why, whylen, "job signature does not verify");
+		return rv;
+	}
+	if ((rv = crn_job_check_time(job, crn_rt_wall(), CO_JOB_SKEW)) !=
+	    CAIRN_OK) {
+		snprintf(why, whylen, "job is %s",
+		    rv == CAIRN_EEXPIRED ? "expired" : "not yet valid");
+		return rv;
+	}
+	if (job->ring_bits != 32 && job->ring_bits != 64 &&
+	    job->ring_bits != 128) {
+		snprintf(why, whylen, "bad ring width %u", job->ring_bits);
+		return CAIRN_EINVAL;
+	}
+	if (job->kind == CRN_JOB_SUM_COLUMN) {
+		if (job->dim != CRN_RT_SUM_DIM || job->column[0] == '\0') {
+			snprintf(why, whylen, "a column sum has %u elements "
+			    "and names a column", CRN_RT_SUM_DIM);
+			return CAIRN_EINVAL;
+		}
+		return CAIRN_OK;
+	}
+	if (job->kind == CRN_JOB_QUERY)
+		return co_coord_plan_check(c->planner, job, why, whylen);
+	snprintf(why, whylen, "unknown job kind");
+	return CAIRN_EINVAL;
+}
+
+static void
+co_on_submit(co *c, uint32_t conn, const crn_envelope *env,
+    const crn_cert_info *who)
+{
+	crn_signed_job sj;
+	crn_job job;
+	crn_sa_coord_cfg scfg;
+	crn_rt_offer offer;
+	co_session *s = NULL;
+	crn_sa_actions acts;
+	char why[256] = "";
+	uint8_t *obuf = NULL;
+	size_t olen = 0;
+	uint32_t n = 0, t;
+	int64_t now = crn_rt_now_ms();
+	cairn_err rv;
+
+	memset(&sj, 0, sizeof(sj));
+	memset(&scfg, 0, sizeof(scfg));
+	crn_sa_actions_init(&acts);
+	if ((rv = co_check_job(c, env, who, &sj, &job, why, sizeof(why))) !=
+	    CAIRN_OK) {
+		crn_log_warn("refused a job from '%s': %s", who->name, why);
+		co_fail_job(c, conn, job.job_id, rv, 0, 0, why);
+		goto out;
+	}
+	for (uint32_t i = 0; i < c->nsess; i++) {
+		if (!c->sess[i].used) {
+			s = &c->sess[i];
+			break;
+		}
+	}
+	if (s == NULL) {
+		snprintf(why, sizeof(why), "%u jobs already running (max_jobs)",
+		    c->nsess);
+		crn_log_warn("refused a job from '%s': %s", who->name, why);
+		co_fail_job(c, conn, job.job_id, CAIRN_EPERM, 0, 0, why);
+		goto out;
+	}
+	for (size_t i = 0; i < c->nnodes; i++)
+		n += co_node_usable(&c->nodes[i], now);
+	if (n < c->cfg->coord.min_participants || n < 2) {
+		snprintf(why, sizeof(why), "needed %u connected nodes, have %u",
+		    c->cfg->coord.min_participants, n);
+		crn_log_warn("refused a job from '%s': %s", who->name, why);
+		co_fail_job(c, conn, job.job_id, CAIRN_EABORT,
+		    c->cfg->coord.min_participants, n, why);
+		goto out;
+	}
+	t = (uint32_t)((double)n * c->cfg->coord.threshold) + 1;
+	if (t < 2)
+		t = 2;
+	if (t > n)
+		t = n;
+	memset(s, 0, sizeof(*s));
+	if ((s->slots = crn_zalloc(n * sizeof(*s->slots))) == NULL)
+		goto out;
+	s->used = true;
+	s->nslots = n;
+	n = 0;
+	for (size_t i = 0; i < c->nnodes; i++) {
+		if (co_node_usable(&c->nodes[i], now))
+			snprintf(s->slots[n++].name, sizeof(s->slots[0].name),
+			    "%s", c->nodes[i].name);
+	}
+	crn_random_bytes(s->sid, sizeof(s->sid));
+	memcpy(s->job_id, job.job_id, CRN_JOB_ID_LEN);
+	snprintf(s->researcher, sizeof(s->researcher), "%s", who->name);
+	s->rconn = conn;
+	s->ring_bits = job.ring_bits;
+	s->dim = job.dim;
+	s->started = now;
+	memcpy(scfg.params.session_id, s->sid, CAIRN_SESSION_ID_LEN);
+	scfg.params.threshold = t;
+	scfg.params.ring_bits = job.ring_bits;
+	scfg.params.dim = job.dim;
+	scfg.params.degree = 0;
+	crn_random_bytes(scfg.params.graph_seed,
+	    sizeof(scfg.params.graph_seed));
+	scfg.nslots = n;
+	if ((rv = crn_sa_coord_new(&s->sa, &scfg)) != CAIRN_OK) {
+		snprintf(why, sizeof(why), "cannot start a session: %s",
+		    cairn_strerror(rv));
+		co_fail_job(c, conn, job.job_id, rv, t, n, why);
+		co_session_end(s);
+		goto out;
+	}
+	offer.signed_job = env->payload;
+	offer.signed_job_len = env->payload_len;
+	offer.threshold = t;
+	offer.nodes = n;
+	if ((rv = crn_rt_offer_encode(&offer, &obuf, &olen)) != CAIRN_OK) {
+		co_session_end(s);
+		goto out;
+	}
+	crn_log_info("job from '%s' (%s %s%s%s): session %02x%02x%02x%02x "
+	    "with %u nodes, threshold %u", who->name,
+	    job.kind == CRN_JOB_SUM_COLUMN ? "sum" : "query", job.dataset,
+	    job.kind == CRN_JOB_SUM_COLUMN ? "." : "",
+	    job.kind == CRN_JOB_SUM_COLUMN ? job.column : "", s->sid[0],
+	    s->sid[1], s->sid[2], s->sid[3], n, t);
+	s->round = 0;
+	s->deadline = now + co_round_ms(c, 0);
+	{
+		uint8_t *env2 = NULL;
+		size_t elen = 0;
+
+		if (crn_rt_wrap(&c->party, CRN_RT_MSG_JOB_OFFER, s->sid, 0,
+		    obuf, olen, &env2, &elen) == CAIRN_OK) {
+			for (uint32_t i = 1; i <= n; i++)
+				co_send_slot(c, s, i, env2, elen);
+			crn_free(env2, elen);
+		}
+	}
+	co_progress(c, s, 0);
+	co_maybe_close(c, s, &acts);
+out:
+	crn_free(obuf, olen);
+	crn_sa_actions_fini(&acts);
+	crn_signed_job_fini(&sj);
+	crn_job_fini(&job);
+}
+
+static void
+co_on_status(co *c, uint32_t conn)
+{
+	crn_rt_status st;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int64_t now = crn_rt_now_ms();
+
+	memset(&st, 0, sizeof(st));
+	for (size_t i = 0; i < c->nnodes; i++) {
+		if (co_node_usable(&c->nodes[i], now) &&
+		    crn_rt_names_add(&st.nodes, &st.nnodes,
+		    c->nodes[i].name) != CAIRN_OK)
+			goto out;
+	}
+	if (c->nsess > 0 &&
+	    (st.sessions = crn_zalloc(c->nsess * sizeof(*st.sessions))) ==
+	    NULL)
+		goto out;
+	for (uint32_t i = 0; i < c->nsess; i++) {
+		const co_session *s = &c->sess[i];
+		crn_rt_session_info *si;
+
+		if (!s->used)
+			continue;
+		si = &st.sessions[st.nsessions++];
+		memcpy(si->session_id, s->sid, CAIRN_SESSION_ID_LEN);
+		memcpy(si->job_id, s->job_id, CRN_RT_JOB_ID_LEN);
+		si->researcher = crn_strdup(s->researcher);
+		si->round = s->round;
+		si->nodes = s->nslots;
+	}
+	if (crn_rt_status_encode(&st, &buf, &len) == CAIRN_OK)
+		(void)co_send_msg(c, conn, CRN_RT_MSG_STATUS, NULL, 0, buf, len,
+		    CO_SEND_MS);
+out:
+	/* nsessions counts the filled entries; free the whole array. */
+	for (size_t i = 0; i < st.nsessions; i++)
+		crn_strfree(st.sessions[i].researcher);
+	crn_free(st.sessions, c->nsess * sizeof(*st.sessions));
+	st.sessions = NULL;
+	st.nsessions = 0;
+	crn_rt_status_fini(&st);
+	crn_free(buf, len);
+}
+
+static void
+co_on_message(co *c, uint32_t conn, const uint8_t *buf, size_t len)
+{
+	crn_envelope env;
+	crn_cert_info who;
+	bool node_msg;
+
+	if (crn_rt_unwrap(&c->party, buf, len,
+	    CRN_ROLE_NODE | CRN_ROLE_RESEARCHER, conn, &env, &who) != CAIRN_OK)
+		return;
+	node_msg = env.type == CRN_RT_MSG_HELLO ||
+	    env.type == CRN_RT_MSG_ERROR ||
+	    (env.type >= CRN_SA_MSG_ADVERTISE && env.type <= CRN_SA_MSG_ABORT);
+	if (node_msg && who.role != CRN_ROLE_NODE) {
+		crn_log_warn("refused a message (type %u) from '%s': role %s, "
+		    "need node", env.type, who.name, crn_role_name(who.role));
+		goto out;
+	}
+	if (!node_msg && who.role != CRN_ROLE_RESEARCHER) {
+		crn_log_warn("refused a message (type %u) from '%s': role %s, "
+		    "need researcher", env.type, who.name,
+		    crn_role_name(who.role));
+		goto out;
+	}
+	if (node_msg)
+		co_node_seen(c, who.name, conn);
+	switch (env.type) {
+	case CRN_RT_MSG_HELLO:
+		/* Acknowledge without waiting: a heartbeat never blocks us. */
+		(void)co_send_msg(c, conn, CRN_RT_MSG_HELLO_ACK, NULL, 0, NULL,
+		    0, 0);
+		break;
+	case CRN_RT_MSG_JOB_SUBMIT:
+		co_on_submit(c, conn, &env, &who);
+		break;
+	case CRN_RT_MSG_STATUS_REQ:
+		co_on_status(c, conn);
+		break;
+	case CRN_RT_MSG_ERROR:
+	default:
+		if (node_msg) {
+			co_on_node_msg(c, &env, who.name);
+			break;
+		}
+		crn_log_warn("refused a message from '%s': unexpected type %u",
+		    who.name, env.type);
+		co_send_error(c, conn, NULL, CAIRN_EPROTO, "unexpected message");
+		break;
+	}
+out:
+	crn_envelope_fini(&env);
+}
+
+static void
+co_deadlines(co *c)
+{
+	int64_t now = crn_rt_now_ms();
+	crn_sa_actions acts;
+
+	crn_sa_actions_init(&acts);
+	for (uint32_t i = 0; i < c->nsess; i++) {
+		co_session *s = &c->sess[i];
+
+		if (!s->used || now < s->deadline)
+			continue;
+		crn_log_info("session %02x%02x%02x%02x: deadline of round %s",
+		    s->sid[0], s->sid[1], s->sid[2], s->sid[3],
+		    round_name[s->round]);
+		if (crn_sa_coord_deadline(s->sa, &acts) != CAIRN_OK)
+			crn_log_debug("deadline closed the session");
+		if (!co_apply(c, s, &acts) && s->used && now >= s->deadline) {
+			/* The machine did not move on (nothing to close):
+			 * push the deadline so that we do not spin. */
+			s->deadline = now + co_round_ms(c, s->round);
+		}
+	}
+	crn_sa_actions_fini(&acts);
+}
+
+static int
+co_wait_ms(const co *c)
+{
+	int64_t now = crn_rt_now_ms(), wait = 500;
+
+	for (uint32_t i = 0; i < c->nsess; i++) {
+		if (c->sess[i].used && c->sess[i].deadline - now < wait)
+			wait = c->sess[i].deadline - now;
+	}
+	return wait < 0 ? 0 : (int)wait;
+}
+
+int
+crn_coordinator_main(const char *path)
+{
+	co c;
+	char err[512];
+	crn_tr_opts opts;
+	int status = 1;
+	cairn_err rv;
+
+	memset(&c, 0, sizeof(c));
+	crn_rt_log_init("cairn-coordinator");
+	crn_rt_signals();
+	if ((rv = crn_config_load(&c.cfg, path, CRN_CFG_COORDINATOR, err,
+	    sizeof(err))) != CAIRN_OK) {
+		crn_log_err("%s", rv == CAIRN_ENOENT ? path : err);
+		goto out;
+	}
+	if (crn_rt_harden() != CAIRN_OK)
+		goto out;
+	if ((rv = crn_rt_party_open(&c.party, c.cfg->coord.key,
+	    c.cfg->coord.cert, c.cfg->coord.ca_cert, c.cfg->coord.crl,
+	    CRN_ROLE_COORDINATOR, err, sizeof(err))) != CAIRN_OK) {
+		crn_log_err("%s", err);
+		goto out;
+	}
+	if ((rv = co_coord_plan_new(&c.planner, c.cfg->coord.schema, err,
+	    sizeof(err))) != CAIRN_OK) {
+		crn_log_err("schema %s: %s", c.cfg->coord.schema, err);
+		goto out;
+	}
+	c.nsess = c.cfg->coord.max_jobs;
+	if ((c.sess = crn_zalloc(c.nsess * sizeof(*c.sess))) == NULL)
+		goto out;
+	memset(&opts, 0, sizeof(opts));
+	opts.ack_giveup_ms = 10000;
+	if ((rv = crn_tr_listen(&c.tr, c.cfg->coord.listen, &opts)) !=
+	    CAIRN_OK) {
+		crn_log_err("cannot listen on %s: %s", c.cfg->coord.listen,
+		    cairn_strerror(rv));
+		goto out;
+	}
+	crn_log_info("coordinator '%s' listening on %s (max_jobs %u)",
+	    c.party.me.name, c.cfg->coord.listen, c.nsess);
+	while (!crn_rt_stop) {
+		uint8_t *buf = NULL;
+		size_t len = 0;
+		uint32_t conn = 0;
+
+		rv = crn_tr_recv(c.tr, &conn, &buf, &len, co_wait_ms(&c));
+		if (rv == CAIRN_OK) {
+			co_on_message(&c, conn, buf, len);
+			crn_free(buf, len);
+		} else if (rv != CAIRN_ETIMEDOUT) {
+			crn_log_debug("receive: %s", cairn_strerror(rv));
+		}
+		co_deadlines(&c);
+	}
+	crn_log_info("stopping");
+	status = 0;
+out:
+	for (uint32_t i = 0; c.sess != NULL && i < c.nsess; i++)
+		if (c.sess[i].used)
+			co_session_end(&c.sess[i]);
+	crn_free(c.sess, c.nsess * sizeof(*c.sess));
+	crn_free(c.nodes, c.nnodes * sizeof(*c.nodes));
+	crn_tr_close(c.tr);
+	co_coord_plan_free(c.planner);
+	crn_rt_party_close(&c.party);
+	crn_config_free(c.cfg);
+	return status;
+}

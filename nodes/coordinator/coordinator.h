@@ -1,0 +1,21 @@
+/*
+ * coordinator.h — the coordinator daemon (`cairn coordinator`).
+ *
+ * One thread, one event loop: it listens on the configured URL, accepts
+ * nodes (HELLO) and researchers (JOB_SUBMIT, STATUS_REQ), checks every
+ * job (researcher certificate and signature, freshness, plan), and runs
+ * one secure-aggregation session per job (crn_sa_coord) with the nodes
+ * connected at that moment, up to max_jobs at once.  Every round waits at
+ * most its configured deadline.
+ */
+#ifndef CAIRN_NODES_COORDINATOR_H
+#define CAIRN_NODES_COORDINATOR_H
+
+/*
+ * Run the coordinator with the configuration file at path until SIGINT or
+ * SIGTERM.  Logs to stderr.  Returns the process exit status: 0 after a
+ * clean stop, 1 when it cannot start (the reason is logged).
+ */
+int crn_coordinator_main(const char *path);
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * node.h — the node daemon (`cairn node`) and its configuration check
+ * (`cairn node check`).
+ *
+ * The daemon dials the coordinator (it opens no port), says hello with its
+ * certificate and sends a heartbeat every heartbeat_ms.  For each job
+ * offer it verifies the job itself (researcher certificate chain, CRL and
+ * role; job signature; freshness; its own policy: researcher allowed,
+ * dataset and columns exposed, participants and cell sizes), computes its
+ * vector over its own data and takes part in the secure-aggregation
+ * session (crn_sa_node), logging one line per job.
+ *
+ * Test hook: when CAIRN_TEST_DIE_AT is set to advertise, share,
+ * masked-input, consistency or unmask, the daemon calls _exit(137) as soon
+ * as it would answer that round, like a node killed with SIGKILL at that
+ * point.  Integration tests use it to place dropouts precisely.
+ */
+#ifndef CAIRN_NODES_NODE_H
+#define CAIRN_NODES_NODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cairn/err.h"
+
+/* Run the daemon until SIGINT/SIGTERM; returns the exit status. */
+int crn_node_main(const char *path);
+
+/* Check the configuration, key, certificate and every data source; prints
+ * one line per finding to stdout/stderr; returns 0 when all is well. */
+int crn_node_check(const char *path);
+
+/*
+ * A data source as the executors see it (filled from the configuration;
+ * every string borrowed).  kind: 1 CSV, 2 SQLite, 3 PostgreSQL (the
+ * numbering of both core/config.h and core/exec.h).  map_schema[i] is
+ * called map_local[i] in the source.
+ */
+typedef struct crn_node_src {
+	int kind;
+	const char *path;
+	const char *conninfo;
+	const char *table;
+	char *const *map_schema;
+	char *const *map_local;
+	size_t nmap;
+} crn_node_src;
+
+/*
+ * Fill src from a configured dataset (core/config.h); *ms and *ml are
+ * crn_alloc'd arrays of src->nmap borrowed strings, freed by the caller
+ * with crn_free(*ms, src->nmap * sizeof(char *)) (same for *ml).
+ */
+struct crn_cfg_dataset;
+CAIRN_NODISCARD cairn_err crn_node_src_from_config(
+    const struct crn_cfg_dataset *ds, crn_node_src *src, char ***ms,
+    char ***ml);
+
+/*
+ * Compute the JOB_SUM_COLUMN vector (CRN_RT_SUM_DIM elements of
+ * ring_bits, native layout) of column over dataset in src.  *vec is
+ * crn_alloc'd, *vlen bytes.  Errors of crn_exec_run; err says why.
+ */
+CAIRN_NODISCARD cairn_err crn_node_sum_column(const crn_node_src *src,
+    const char *dataset, const char *column, uint32_t ring_bits, void **vec,
+    size_t *vlen, char *err, size_t errlen);
+
+/*
+ * Decode a signed plan (JOB_QUERY) and check it against the node's policy:
+ * dataset, columns in expose (nexpose names), min_cell at least
+ * policy_min_cell, dim and ring width equal to the job's.  Then run it
+ * over src.  CAIRN_EPERM for a policy refusal; other errors of
+ * crn_plan_decode and crn_exec_run.  err says why.
+ */
+CAIRN_NODISCARD cairn_err crn_node_run_query(const crn_node_src *src,
+    const char *dataset, const uint8_t *plan, size_t plan_len,
+    char *const *expose, size_t nexpose, uint32_t policy_min_cell,
+    uint32_t ring_bits, uint64_t dim, void **vec, size_t *vlen, char *err,
+    size_t errlen);
+
+/*
+ * For `node check`: open the source and check that it has every column of
+ * want (schema names; mapped through src).  CSV: readable, header has the
+ * columns; SQLite: table exists with the columns; PostgreSQL: connects and
+ * the table has the columns.  err says what is wrong.
+ */
+CAIRN_NODISCARD cairn_err crn_node_probe(const crn_node_src *src,
+    const char *dataset, char *const *want, size_t nwant, char *err,
+    size_t errlen);
+
+#endif

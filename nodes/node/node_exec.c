@@ -1,0 +1,317 @@
+/*
+ * node_exec.c — the node's computations: plans for column sums, policy
+ * checks of signed query plans, and source probes for `node check`.
+ *
+ * This file sees core/exec.h (the executors) but not core/config.h: the
+ * two headers both name the source kinds, so the daemon passes sources in
+ * as crn_node_src.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec_plan.h"
+#include "crn.h"
+#include "exec.h"
+#include "node/node.h"
+#include "runtime/rt.h"
+#include "sql_plan.h"
+
+/* Fill an executor source from ours; *map is crn_alloc'd (nmap). */
+static cairn_err
+ne_source(const crn_node_src *in, crn_source *out, crn_colmap **map)
+{
+	memset(out, 0, sizeof(*out));
+	*map = NULL;
+	out->kind = (crn_source_kind)in->kind;
+	out->path = in->path;
+	out->conninfo = in->conninfo;
+	out->table = in->table;
+	if (in->nmap > 0) {
+		if ((*map = crn_zalloc(in->nmap * sizeof(**map))) == NULL)
+			return CAIRN_ENOMEM;
+		for (size_t i = 0; i < in->nmap; i++) {
+			(*map)[i].name = in->map_schema[i];
+			(*map)[i].local = in->map_local[i];
+		}
+	}
+	out->map = *map;
+	out->nmap = in->nmap;
+	return CAIRN_OK;
+}
+
+cairn_err
+crn_node_sum_column(const crn_node_src *src, const char *dataset,
+    const char *column, uint32_t ring_bits, void **vec, size_t *vlen,
+    char *err, size_t errlen)
+{
+	crn_column col;
+	crn_dataset ds;
+	crn_measure m;
+	crn_plan plan;
+	crn_source s;
+	crn_colmap *map = NULL;
+	crn_exec_stats st;
+	cairn_err rv;
+
+	*vec = NULL;
+	*vlen = 0;
+	/* A column sum is the plan "SELECT count(*), count(col), sum(col)
+	 * FROM dataset" over a one-column view of the dataset: an integer
+	 * column with wide bounds.  Only that column has to exist. */
+	memset(&col, 0, sizeof(col));
+	col.name = (char *)(uintptr_t)column;
+	col.type = CRN_COL_INT;
+	col.lo = CRN_RT_SUM_LO;
+	col.hi = CRN_RT_SUM_HI;
+	col.nullable = true;
+	memset(&ds, 0, sizeof(ds));
+	ds.name = (char *)(uintptr_t)dataset;
+	ds.cols = &col;
+	ds.ncols = 1;
+	memset(&m, 0, sizeof(m));
+	m.col = 0;
+	m.need_sumsq = false;
+	m.offset = 0;
+	memset(&plan, 0, sizeof(plan));
+	plan.dataset = (char *)(uintptr_t)dataset;
+	plan.where.kind = CRN_EX_TRUE;
+	plan.measures = &m;
+	plan.nmeasures = 1;
+	plan.ngroups = 1;
+	plan.per_group = CRN_RT_SUM_DIM;
+	plan.dim = CRN_RT_SUM_DIM;
+	plan.ring_bits = ring_bits;
+	plan.limit = -1;
+	plan.cols = &col;
+	plan.ncols = 1;
+	if ((rv = ne_source(src, &s, &map)) != CAIRN_OK)
+		goto out;
+	rv = crn_exec_run(&plan, &ds, &s, vec, &st, err, errlen);
+	if (rv == CAIRN_OK)
+		*vlen = CRN_RT_SUM_DIM * crn_exec_elem_size(ring_bits);
+out:
+	crn_free(map, src->nmap * sizeof(*map));
+	return rv;
+}
+
+static bool
+ne_exposed(char *const *expose, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(expose[i], name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Mark every column a filter reads. */
+static void
+ne_expr_cols(const crn_expr *e, bool *used, size_t ncols)
+{
+	switch (e->kind) {
+	case CRN_EX_CMP:
+	case CRN_EX_IN:
+	case CRN_EX_BETWEEN:
+	case CRN_EX_ISNULL:
+	case CRN_EX_NOTNULL:
+		if (e->col < ncols)
+			used[e->col] = true;
+		break;
+	default:
+		break;
+	}
+	for (size_t i = 0; i < e->nkids; i++)
+		ne_expr_cols(&e->kids[i], used, ncols);
+}
+
+cairn_err
+crn_node_run_query(const crn_node_src *src, const char *dataset,
+    const uint8_t *pbuf, size_t plen, char *const *expose, size_t nexpose,
+    uint32_t policy_min_cell, uint32_t ring_bits, uint64_t dim, void **vec,
+    size_t *vlen, char *err, size_t errlen)
+{
+	crn_plan *plan = NULL;
+	crn_dataset ds;
+	crn_source s;
+	crn_colmap *map = NULL;
+	crn_exec_stats st;
+	bool *used = NULL;
+	cairn_err rv;
+
+	*vec = NULL;
+	*vlen = 0;
+	if ((rv = crn_plan_decode(pbuf, plen, &plan)) != CAIRN_OK) {
+		snprintf(err, errlen, "signed plan does not decode: %s",
+		    cairn_strerror(rv));
+		goto out;
+	}
+	rv = CAIRN_EPERM;
+	if (plan->dataset == NULL || strcmp(plan->dataset, dataset) != 0) {
+		snprintf(err, errlen, "plan is for another dataset");
+		goto out;
+	}
+	if (plan->dim != dim || plan->ring_bits != ring_bits) {
+		snprintf(err, errlen, "plan layout differs from the job's");
+		goto out;
+	}
+	if (plan->min_cell < policy_min_cell) {
+		snprintf(err, errlen, "plan releases groups of %u rows, policy "
+		    "min_cell is %u", plan->min_cell, policy_min_cell);
+		goto out;
+	}
+	if ((used = crn_zalloc(plan->ncols + 1)) == NULL) {
+		rv = CAIRN_ENOMEM;
+		goto out;
+	}
+	ne_expr_cols(&plan->where, used, plan->ncols);
+	for (size_t i = 0; i < plan->nkeys; i++)
+		if (plan->keys[i].col < plan->ncols)
+			used[plan->keys[i].col] = true;
+	for (size_t i = 0; i < plan->nmeasures; i++)
+		if (plan->measures[i].col < plan->ncols)
+			used[plan->measures[i].col] = true;
+	for (size_t i = 0; i < plan->ncols; i++) {
+		if (used[i] && !ne_exposed(expose, nexpose,
+		    plan->cols[i].name)) {
+			snprintf(err, errlen, "column '%s' is not exposed",
+			    plan->cols[i].name);
+			goto out;
+		}
+	}
+	memset(&ds, 0, sizeof(ds));
+	ds.name = plan->dataset;
+	ds.cols = plan->cols;
+	ds.ncols = plan->ncols;
+	ds.max_rows = plan->max_rows;
+	if ((rv = ne_source(src, &s, &map)) != CAIRN_OK)
+		goto out;
+	rv = crn_exec_run(plan, &ds, &s, vec, &st, err, errlen);
+	if (rv == CAIRN_OK)
+		*vlen = (size_t)dim * crn_exec_elem_size(ring_bits);
+out:
+	if (plan != NULL)
+		crn_free(used, plan->ncols + 1);
+	crn_free(map, src->nmap * sizeof(*map));
+	crn_plan_free(plan);
+	return rv;
+}
+
+/* The local name of schema column name in src. */
+static const char *
+ne_local(const crn_node_src *src, const char *name)
+{
+	for (size_t i = 0; i < src->nmap; i++) {
+		if (strcmp(src->map_schema[i], name) == 0)
+			return src->map_local[i];
+	}
+	return name;
+}
+
+/* Is `name` a field of the CSV header line (simple quoted fields)? */
+static bool
+ne_header_has(const char *line, const char *name)
+{
+	const char *p = line;
+	char field[256];
+
+	while (*p != '\0') {
+		size_t k = 0;
+		bool q = false;
+
+		if (*p == '"') {
+			q = true;
+			p++;
+		}
+		while (*p != '\0' && (q ? *p != '"' : (*p != ',' &&
+		    *p != '\r' && *p != '\n'))) {
+			if (k + 1 < sizeof(field))
+				field[k++] = *p;
+			p++;
+		}
+		if (q && *p == '"')
+			p++;
+		field[k] = '\0';
+		if (strcmp(field, name) == 0)
+			return true;
+		if (*p != ',')
+			break;
+		p++;
+	}
+	return false;
+}
+
+cairn_err
+crn_node_probe(const crn_node_src *src, const char *dataset,
+    char *const *want, size_t nwant, char *err, size_t errlen)
+{
+	cairn_err rv = CAIRN_OK;
+
+	if (src->kind == 1) {
+		char line[8192];
+		FILE *f = fopen(src->path, "r");
+
+		if (f == NULL) {
+			snprintf(err, errlen, "%s: %s", src->path,
+			    strerror(errno));
+			return errno == ENOENT ? CAIRN_ENOENT : CAIRN_ESYS;
+		}
+		if (fgets(line, sizeof(line), f) == NULL) {
+			fclose(f);
+			snprintf(err, errlen, "%s: empty file (no header)",
+			    src->path);
+			return CAIRN_EDATA;
+		}
+		fclose(f);
+		/* Skip a UTF-8 byte order mark, as the executor does. */
+		{
+			const char *l = line;
+
+			if ((unsigned char)l[0] == 0xef &&
+			    (unsigned char)l[1] == 0xbb &&
+			    (unsigned char)l[2] == 0xbf)
+				l += 3;
+			for (size_t i = 0; i < nwant; i++) {
+				const char *ln = ne_local(src, want[i]);
+
+				if (!ne_header_has(l, ln)) {
+					snprintf(err, errlen, "%s: header has "
+					    "no column '%s'", src->path, ln);
+					return CAIRN_ENOENT;
+				}
+			}
+		}
+		return CAIRN_OK;
+	}
+	/* Databases: count the rows of the table, which opens the file or
+	 * the connection and finds the table; the columns a job reads are
+	 * checked when it runs. */
+	{
+		crn_dataset ds;
+		crn_plan plan;
+		crn_source s;
+		crn_colmap *map = NULL;
+		crn_exec_stats st;
+		void *vec = NULL;
+
+		memset(&ds, 0, sizeof(ds));
+		ds.name = (char *)(uintptr_t)dataset;
+		memset(&plan, 0, sizeof(plan));
+		plan.dataset = (char *)(uintptr_t)dataset;
+		plan.where.kind = CRN_EX_TRUE;
+		plan.ngroups = 1;
+		plan.per_group = 1;
+		plan.dim = 1;
+		plan.ring_bits = 64;
+		plan.limit = -1;
+		if ((rv = ne_source(src, &s, &map)) != CAIRN_OK)
+			return rv;
+		rv = crn_exec_run(&plan, &ds, &s, &vec, &st, err, errlen);
+		if (rv == CAIRN_OK)
+			crn_free(vec, sizeof(uint64_t));
+		crn_free(map, src->nmap * sizeof(*map));
+	}
+	return rv;
+}

@@ -1,0 +1,43 @@
+/*
+ * client.h — the researcher's side of the wire, shared by `cairn query`
+ * and `cairn status`: load the researcher configuration and identity,
+ * dial the coordinator, send signed requests and receive authenticated
+ * answers (from a certificate with role coordinator only).
+ */
+#ifndef CAIRN_NODES_CLIENT_H
+#define CAIRN_NODES_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cairn/err.h"
+#include "config.h"
+#include "crn_envelope.h"
+#include "runtime/rt.h"
+#include "transport.h"
+
+typedef struct crn_rt_client {
+	crn_config *cfg;
+	crn_rt_party party;
+	crn_tr *tr;
+} crn_rt_client;
+
+/* Load the researcher config at path, the identity and trust store, and
+ * dial the coordinator.  err receives one line on failure. */
+CAIRN_NODISCARD cairn_err crn_rt_client_open(crn_rt_client *c,
+    const char *path, char *err, size_t errlen);
+void crn_rt_client_close(crn_rt_client *c);
+
+/* Send a signed envelope of type carrying payload; waits up to
+ * timeout_ms for the connection.  CAIRN_ETIMEDOUT if the coordinator
+ * cannot be reached. */
+CAIRN_NODISCARD cairn_err crn_rt_client_send(crn_rt_client *c, uint32_t type,
+    const uint8_t *payload, size_t len, int timeout_ms);
+
+/* Receive the next authenticated message from the coordinator before
+ * deadline_ms (crn_rt_now_ms clock); refused messages are logged and
+ * skipped.  *env is the caller's to crn_envelope_fini. */
+CAIRN_NODISCARD cairn_err crn_rt_client_recv(crn_rt_client *c,
+    crn_envelope *env, int64_t deadline_ms);
+
+#endif

@@ -1,0 +1,388 @@
+/*
+ * rt.c — shared daemon code: parties, authenticated envelopes, signals,
+ * clocks, logging.  See rt.h.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "codec.h"
+#include "crn.h"
+#include "runtime/rt.h"
+
+volatile sig_atomic_t crn_rt_stop;
+
+static char rt_tag[96] = "cairn";
+
+static void
+rt_errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+rt_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static void
+rt_mtime(const char *path, struct timespec *ts)
+{
+	struct stat st;
+
+	memset(ts, 0, sizeof(*ts));
+	if (path != NULL && stat(path, &st) == 0)
+		*ts = st.st_mtim;
+}
+
+static cairn_err
+rt_store_load(crn_rt_party *p, crn_cert_store **out, char *err,
+    size_t errlen)
+{
+	uint8_t *ca = NULL, *crl = NULL;
+	size_t calen = 0, crllen = 0;
+	cairn_err rv;
+
+	*out = NULL;
+	if ((rv = crn_file_read(p->ca_path, CRN_CERT_MAX_LEN, &ca, &calen)) !=
+	    CAIRN_OK) {
+		rt_errf(err, errlen, "CA certificate %s: %s", p->ca_path,
+		    cairn_strerror(rv));
+		goto out;
+	}
+	if ((rv = crn_file_read(p->crl_path, CRN_CERT_MAX_LEN, &crl,
+	    &crllen)) != CAIRN_OK) {
+		rt_errf(err, errlen, "CRL %s: %s", p->crl_path,
+		    cairn_strerror(rv));
+		goto out;
+	}
+	if ((rv = crn_cert_store_new(out, ca, calen, crl, crllen)) !=
+	    CAIRN_OK)
+		rt_errf(err, errlen, "CA %s / CRL %s: %s", p->ca_path,
+		    p->crl_path, cairn_strerror(rv));
+out:
+	if (ca != NULL)
+		crn_free(ca, calen + 1);
+	if (crl != NULL)
+		crn_free(crl, crllen + 1);
+	return rv;
+}
+
+cairn_err
+crn_rt_party_open(crn_rt_party *p, const char *key, const char *cert,
+    const char *ca, const char *crl, crn_role role, char *err, size_t errlen)
+{
+	uint8_t *pem = NULL;
+	size_t pemlen = 0;
+	cairn_err rv;
+
+	memset(p, 0, sizeof(*p));
+	if (crl == NULL) {
+		rt_errf(err, errlen, "no CRL configured: every party checks "
+		    "revocation (set crl = ...)");
+		rv = CAIRN_ECONFIG;
+		goto out;
+	}
+	if ((rv = crn_identity_load(&p->id, key)) != CAIRN_OK) {
+		rt_errf(err, errlen, "key %s: %s%s", key, cairn_strerror(rv),
+		    rv == CAIRN_EPERM ? " (chmod 600 it)" : "");
+		goto out;
+	}
+	crn_identity_public(p->id, p->pk);
+	if ((p->ca_path = crn_strdup(ca)) == NULL ||
+	    (p->crl_path = crn_strdup(crl)) == NULL) {
+		rv = CAIRN_ENOMEM;
+		goto out;
+	}
+	rt_mtime(ca, &p->ca_mtime);
+	rt_mtime(crl, &p->crl_mtime);
+	p->checked_at = time(NULL);
+	if ((rv = rt_store_load(p, &p->store, err, errlen)) != CAIRN_OK)
+		goto out;
+	if ((rv = crn_file_read(cert, CRN_CERT_MAX_LEN, &pem, &pemlen)) !=
+	    CAIRN_OK) {
+		rt_errf(err, errlen, "certificate %s: %s", cert,
+		    cairn_strerror(rv));
+		goto out;
+	}
+	if ((rv = crn_cert_pem_to_der((const char *)pem, &p->cert_der,
+	    &p->cert_len)) != CAIRN_OK) {
+		rt_errf(err, errlen, "certificate %s: not a PEM certificate",
+		    cert);
+		goto out;
+	}
+	if ((rv = crn_cert_store_verify(p->store, p->cert_der, p->cert_len,
+	    (unsigned)role, (int64_t)time(NULL), &p->me)) != CAIRN_OK) {
+		rt_errf(err, errlen, "certificate %s: %s (need role %s)", cert,
+		    cairn_strerror(rv), crn_role_name(role));
+		goto out;
+	}
+	if (!crn_ct_eq(p->me.pk, p->pk, CAIRN_SIGN_PK_LEN)) {
+		rt_errf(err, errlen, "certificate %s is not for key %s", cert,
+		    key);
+		rv = CAIRN_EAUTH;
+		goto out;
+	}
+	if ((rv = crn_replay_new(&p->replay)) != CAIRN_OK)
+		goto out;
+	/* Sequence numbers start at the wall clock in microseconds so that a
+	 * restarted party never reuses one its peers have already seen. */
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		p->seq = (uint64_t)ts.tv_sec * 1000000u +
+		    (uint64_t)ts.tv_nsec / 1000u;
+	}
+	rv = CAIRN_OK;
+out:
+	if (pem != NULL)
+		crn_free(pem, pemlen + 1);
+	if (rv != CAIRN_OK)
+		crn_rt_party_close(p);
+	return rv;
+}
+
+void
+crn_rt_party_close(crn_rt_party *p)
+{
+	if (p == NULL)
+		return;
+	crn_identity_free(p->id);
+	crn_free(p->cert_der, p->cert_len);
+	crn_cert_store_free(p->store);
+	crn_strfree(p->ca_path);
+	crn_strfree(p->crl_path);
+	crn_replay_free(p->replay);
+	memset(p, 0, sizeof(*p));
+}
+
+void
+crn_rt_party_refresh(crn_rt_party *p)
+{
+	struct timespec ca, crl;
+	crn_cert_store *s = NULL;
+	char err[256];
+	time_t now = time(NULL);
+
+	if (p->store == NULL || now == p->checked_at)
+		return;
+	p->checked_at = now;
+	rt_mtime(p->ca_path, &ca);
+	rt_mtime(p->crl_path, &crl);
+	if (memcmp(&ca, &p->ca_mtime, sizeof(ca)) == 0 &&
+	    memcmp(&crl, &p->crl_mtime, sizeof(crl)) == 0)
+		return;
+	if (rt_store_load(p, &s, err, sizeof(err)) != CAIRN_OK) {
+		crn_log_warn("keeping the previous CA/CRL: %s", err);
+		return;
+	}
+	crn_cert_store_free(p->store);
+	p->store = s;
+	p->ca_mtime = ca;
+	p->crl_mtime = crl;
+	crn_log_info("reloaded CA %s and CRL %s", p->ca_path, p->crl_path);
+}
+
+cairn_err
+crn_rt_wrap(crn_rt_party *p, uint32_t type, const uint8_t *sid,
+    uint32_t round, const uint8_t *payload, size_t len, uint8_t **out,
+    size_t *outlen)
+{
+	crn_envelope env;
+	cairn_err rv;
+
+	*out = NULL;
+	*outlen = 0;
+	memset(&env, 0, sizeof(env));
+	env.type = type;
+	if (sid != NULL)
+		memcpy(env.session_id, sid, CAIRN_SESSION_ID_LEN);
+	env.round = round;
+	env.seq = p->seq++;
+	/* The envelope borrows payload and certificate; they are detached
+	 * again before env could free them. */
+	env.payload = (uint8_t *)(uintptr_t)payload;
+	env.payload_len = len;
+	env.sender_cert = p->cert_der;
+	env.sender_cert_len = p->cert_len;
+	if ((rv = crn_envelope_sign(&env, p->id)) == CAIRN_OK)
+		rv = crn_envelope_encode(&env, out, outlen);
+	cairn_memzero(&env, sizeof(env));
+	return rv;
+}
+
+cairn_err
+crn_rt_cert_check(crn_rt_party *p, const uint8_t *der, size_t len,
+    unsigned role_mask, crn_cert_info *info)
+{
+	crn_rt_party_refresh(p);
+	return crn_cert_store_verify(p->store, der, len, role_mask,
+	    (int64_t)time(NULL), info);
+}
+
+cairn_err
+crn_rt_unwrap(crn_rt_party *p, const uint8_t *buf, size_t len,
+    unsigned role_mask, uint32_t from, crn_envelope *env, crn_cert_info *who)
+{
+	char fp[CAIRN_FINGERPRINT_LEN];
+	cairn_err rv;
+
+	memset(env, 0, sizeof(*env));
+	memset(who, 0, sizeof(*who));
+	if ((rv = crn_envelope_decode(env, buf, len)) != CAIRN_OK) {
+		crn_log_warn("refused a message on connection %08x: "
+		    "malformed envelope (%s)", from, cairn_strerror(rv));
+		return rv;
+	}
+	crn_fingerprint(env->sender, fp);
+	if (env->sender_cert == NULL || env->sender_cert_len == 0) {
+		crn_log_warn("refused a message from %s: no certificate", fp);
+		rv = CAIRN_EAUTH;
+		goto out;
+	}
+	if ((rv = crn_rt_cert_check(p, env->sender_cert, env->sender_cert_len,
+	    role_mask, who)) != CAIRN_OK) {
+		crn_log_warn("refused a message (type %u) from %s: "
+		    "certificate: %s", env->type, fp, cairn_strerror(rv));
+		goto out;
+	}
+	if (!crn_ct_eq(who->pk, env->sender, CAIRN_SIGN_PK_LEN)) {
+		crn_log_warn("refused a message from %s: signer is not the "
+		    "key of certificate '%s'", fp, who->name);
+		rv = CAIRN_EAUTH;
+		goto out;
+	}
+	if ((rv = crn_envelope_verify(env)) != CAIRN_OK) {
+		crn_log_warn("refused a message from '%s': bad signature",
+		    who->name);
+		goto out;
+	}
+	if ((rv = crn_replay_check(p->replay, env)) != CAIRN_OK) {
+		crn_log_warn("refused a message from '%s': %s", who->name,
+		    rv == CAIRN_EREPLAY ? "replayed" : cairn_strerror(rv));
+		goto out;
+	}
+	rv = CAIRN_OK;
+out:
+	if (rv != CAIRN_OK) {
+		crn_envelope_fini(env);
+		memset(who, 0, sizeof(*who));
+	}
+	return rv;
+}
+
+static void
+rt_on_signal(int sig)
+{
+	(void)sig;
+	crn_rt_stop = 1;
+}
+
+void
+crn_rt_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = rt_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* A peer closing a connection must not kill the daemon. */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+int64_t
+crn_rt_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+uint64_t
+crn_rt_wall(void)
+{
+	return (uint64_t)time(NULL);
+}
+
+static void
+rt_logger(cairn_log_level level, const char *func, const char *msg,
+    void *arg)
+{
+	const char *lv = "info";
+
+	(void)arg;
+	switch (level) {
+	case CAIRN_LOG_ERR:
+		lv = "error";
+		break;
+	case CAIRN_LOG_WARN:
+		lv = "warning";
+		break;
+	case CAIRN_LOG_DEBUG:
+		lv = "debug";
+		break;
+	default:
+		break;
+	}
+	if (level == CAIRN_LOG_DEBUG)
+		fprintf(stderr, "%s: %s: %s: %s\n", rt_tag, lv, func, msg);
+	else
+		fprintf(stderr, "%s: %s: %s\n", rt_tag, lv, msg);
+	fflush(stderr);
+}
+
+void
+crn_rt_log_init(const char *tag)
+{
+	const char *e = getenv("CAIRN_LOG");
+
+	snprintf(rt_tag, sizeof(rt_tag), "%s", tag);
+	cairn_log_set_logger(rt_logger, NULL);
+	cairn_log_set_level(e != NULL && strcmp(e, "debug") == 0 ?
+	    CAIRN_LOG_DEBUG : CAIRN_LOG_INFO);
+}
+
+void
+crn_rt_hex(const uint8_t *b, size_t n, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hx[b[i] >> 4];
+		out[2 * i + 1] = hx[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+cairn_err
+crn_rt_harden(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &rl) != 0) {
+		crn_log_err("setrlimit(RLIMIT_CORE): %s", strerror(errno));
+		return CAIRN_ESYS;
+	}
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+		crn_log_err("prctl(PR_SET_DUMPABLE): %s", strerror(errno));
+		return CAIRN_ESYS;
+	}
+	return CAIRN_OK;
+}

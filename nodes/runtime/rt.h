@@ -1,0 +1,125 @@
+/*
+ * rt.h — code shared by the coordinator and node daemons and the
+ * researcher commands: a party's identity and trust store, signed
+ * envelopes bound to certificates, signals, clocks and logging.
+ *
+ * Channel security: every message a party sends is an envelope signed by
+ * its identity key and carrying its DER certificate.  A receiver checks
+ * the certificate against the federation CA and CRL (role included),
+ * binds the key in the certificate to the envelope's signer, checks the
+ * signature and refuses replays; only then does it read the payload.
+ * Carrying the certificate every time costs one verification per message
+ * (a few dozen per node per job) and means no party has to remember who
+ * said hello on which connection to know who is talking.
+ *
+ * Not thread-safe: each daemon runs one event loop on one thread.
+ */
+#ifndef CAIRN_NODES_RT_H
+#define CAIRN_NODES_RT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "cairn/err.h"
+#include "crn_cert.h"
+#include "crn_crypto.h"
+#include "crn_envelope.h"
+
+/*
+ * JOB_SUM_COLUMN: the node runs a plan of count(*) and one measure (the
+ * column, no sum of squares, no groups), so the vector is
+ *   [count(*), count(column), sum(column), values clipped]
+ * in the job's ring (two's complement for negative sums).
+ */
+#define CRN_RT_SUM_DIM 4u
+/* Column sums declare these bounds: values outside are clipped and
+ * counted in the fourth element. */
+#define CRN_RT_SUM_LO (-(INT64_C(1) << 53))
+#define CRN_RT_SUM_HI (INT64_C(1) << 53)
+
+/* One party: identity key, own certificate, trust store, replay guard. */
+typedef struct crn_rt_party {
+	crn_identity *id;
+	uint8_t pk[CAIRN_SIGN_PK_LEN];
+	uint8_t *cert_der;	/* own certificate, sent in every envelope */
+	size_t cert_len;
+	crn_cert_info me;	/* what our certificate says (verified) */
+	crn_cert_store *store;	/* CA + CRL; reloaded when the files change */
+	char *ca_path, *crl_path;
+	struct timespec ca_mtime, crl_mtime;
+	time_t checked_at;
+	crn_replay *replay;
+	uint64_t seq;		/* next envelope sequence number */
+} crn_rt_party;
+
+/*
+ * Load key (refused unless 0600), certificate, CA and CRL; check our own
+ * certificate is valid now and has role `role`, and that it carries our
+ * key.  On failure err holds one line saying what is wrong.
+ * Errors: those of crn_identity_load, crn_file_read, crn_cert_store_new
+ * and crn_cert_store_verify; CAIRN_EAUTH when the certificate is for
+ * another key.
+ */
+CAIRN_NODISCARD cairn_err crn_rt_party_open(crn_rt_party *p, const char *key,
+    const char *cert, const char *ca, const char *crl, crn_role role,
+    char *err, size_t errlen);
+/* Release everything; safe on zeroed storage. */
+void crn_rt_party_close(crn_rt_party *p);
+
+/* Re-read CA and CRL if either file changed (checked at most once per
+ * second), so that a revocation reaches a running daemon.  A file that no
+ * longer parses keeps the previous store (and is logged). */
+void crn_rt_party_refresh(crn_rt_party *p);
+
+/*
+ * Build, sign and encode an envelope of `type` for session sid (NULL: no
+ * session) carrying payload (borrowed) and our certificate.  *out is a
+ * crn_alloc'd buffer (crn_free(*out, *outlen)).
+ */
+CAIRN_NODISCARD cairn_err crn_rt_wrap(crn_rt_party *p, uint32_t type,
+    const uint8_t *sid, uint32_t round, const uint8_t *payload, size_t len,
+    uint8_t **out, size_t *outlen);
+
+/*
+ * Decode and authenticate an envelope: the sender certificate must be
+ * present and verify against our store with a role in role_mask; its key
+ * must be the envelope's signer; the signature must verify; the sequence
+ * number must be new.  On CAIRN_OK *env (caller frees with
+ * crn_envelope_fini) and *who are filled.  Every refusal is logged on one
+ * line with its reason (`from` names the connection for the log).
+ * Errors: CAIRN_EINVAL/ETOOBIG (malformed), CAIRN_EAUTH (unsigned, forged,
+ * no certificate, key not bound to the certificate), CAIRN_EREPLAY, and
+ * the certificate errors of crn_cert_store_verify (CAIRN_EEXPIRED,
+ * CAIRN_EREVOKED, CAIRN_EROLE, CAIRN_EUNKNOWNCA, ...).
+ */
+CAIRN_NODISCARD cairn_err crn_rt_unwrap(crn_rt_party *p, const uint8_t *buf,
+    size_t len, unsigned role_mask, uint32_t from, crn_envelope *env,
+    crn_cert_info *who);
+
+/* Verify a DER certificate (for example a researcher's, inside a signed
+ * job) against the party's store now, for role_mask. */
+CAIRN_NODISCARD cairn_err crn_rt_cert_check(crn_rt_party *p,
+    const uint8_t *der, size_t len, unsigned role_mask, crn_cert_info *info);
+
+/* Set by SIGINT / SIGTERM after crn_rt_signals(). */
+extern volatile sig_atomic_t crn_rt_stop;
+void crn_rt_signals(void);
+
+/* Milliseconds on the monotonic clock; seconds of wall-clock time. */
+int64_t crn_rt_now_ms(void);
+uint64_t crn_rt_wall(void);
+
+/* Log to stderr as "<tag>: <level>: <message>"; CAIRN_LOG=debug in the
+ * environment adds debug messages.  tag is copied. */
+void crn_rt_log_init(const char *tag);
+
+/* Lower-case hex of n bytes into out (2n + 1 bytes). */
+void crn_rt_hex(const uint8_t *b, size_t n, char *out);
+
+/* Disable core dumps and ptrace attachment (daemons holding keys). */
+CAIRN_NODISCARD cairn_err crn_rt_harden(void);
+
+#endif /* CAIRN_NODES_RT_H */

@@ -1,0 +1,464 @@
+/*
+ * codec_runtime.c — runtime messages (offers, progress, results, status,
+ * errors) to and from the wire.  Every length and count is checked before
+ * anything leaves proto/; strings must be printable so that they can be
+ * logged and printed as they are.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <string.h>
+
+#include "cairn.pb-c.h"
+#include "codec_runtime.h"
+#include "crn.h"
+
+static cairn_err
+rt_pack(const ProtobufCMessage *m, uint8_t **out, size_t *outlen)
+{
+	size_t n = protobuf_c_message_get_packed_size(m);
+	uint8_t *buf;
+
+	*out = NULL;
+	*outlen = 0;
+	if (n > CRN_RT_MSG_MAX)
+		return CAIRN_ETOOBIG;
+	/* A message with every field at its default packs to nothing; give
+	 * the caller a buffer anyway so that free(out, 0) is uniform. */
+	if ((buf = crn_alloc(n ? n : 1)) == NULL)
+		return CAIRN_ENOMEM;
+	if (protobuf_c_message_pack(m, buf) != n) {
+		crn_free(buf, n ? n : 1);
+		return CAIRN_EINTERNAL;
+	}
+	*out = buf;
+	*outlen = n;
+	return CAIRN_OK;
+}
+
+/* A string from the wire: at most max bytes of printable ASCII. */
+static cairn_err
+rt_str(char **dst, const char *src, size_t max)
+{
+	size_t n;
+
+	*dst = NULL;
+	if (src == NULL)
+		src = "";
+	n = strnlen(src, max + 1);
+	if (n > max)
+		return CAIRN_EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)src[i] < 0x20 || (unsigned char)src[i] > 0x7e)
+			return CAIRN_EINVAL;
+	}
+	if ((*dst = crn_strdup(src)) == NULL)
+		return CAIRN_ENOMEM;
+	return CAIRN_OK;
+}
+
+static cairn_err
+rt_fixed(uint8_t *dst, size_t want, const ProtobufCBinaryData *b)
+{
+	if (b->len == 0) {
+		memset(dst, 0, want);
+		return CAIRN_OK;
+	}
+	if (b->len != want)
+		return CAIRN_EINVAL;
+	memcpy(dst, b->data, want);
+	return CAIRN_OK;
+}
+
+static cairn_err
+rt_names(char ***dst, size_t *ndst, char *const *src, size_t n)
+{
+	cairn_err rv;
+
+	*dst = NULL;
+	*ndst = 0;
+	if (n > CRN_RT_LIST_MAX)
+		return CAIRN_EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		char *s = NULL;
+
+		if ((rv = rt_str(&s, src[i], CRN_RT_NAME_MAX)) != CAIRN_OK)
+			goto fail;
+		rv = crn_rt_names_add(dst, ndst, s);
+		crn_strfree(s);
+		if (rv != CAIRN_OK)
+			goto fail;
+	}
+	return CAIRN_OK;
+fail:
+	crn_rt_names_free(*dst, *ndst);
+	*dst = NULL;
+	*ndst = 0;
+	return rv;
+}
+
+cairn_err
+crn_rt_names_add(char ***list, size_t *n, const char *name)
+{
+	char **nl;
+	char *s;
+
+	if ((s = crn_strdup(name)) == NULL)
+		return CAIRN_ENOMEM;
+	nl = crn_realloc(*list, *n * sizeof(*nl), (*n + 1) * sizeof(*nl));
+	if (nl == NULL) {
+		crn_strfree(s);
+		return CAIRN_ENOMEM;
+	}
+	nl[(*n)++] = s;
+	*list = nl;
+	return CAIRN_OK;
+}
+
+void
+crn_rt_names_free(char **list, size_t n)
+{
+	if (list == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		crn_strfree(list[i]);
+	crn_free(list, n * sizeof(*list));
+}
+
+void
+crn_rt_offer_fini(crn_rt_offer *m)
+{
+	if (m == NULL)
+		return;
+	crn_free(m->signed_job, m->signed_job_len);
+	memset(m, 0, sizeof(*m));
+}
+
+void
+crn_rt_result_fini(crn_rt_result *m)
+{
+	if (m == NULL)
+		return;
+	crn_rt_names_free(m->contributed, m->ncontributed);
+	crn_rt_names_free(m->dropped, m->ndropped);
+	crn_free(m->sum, m->sum_len);
+	crn_strfree(m->error);
+	memset(m, 0, sizeof(*m));
+}
+
+void
+crn_rt_status_fini(crn_rt_status *m)
+{
+	if (m == NULL)
+		return;
+	crn_rt_names_free(m->nodes, m->nnodes);
+	for (size_t i = 0; i < m->nsessions; i++)
+		crn_strfree(m->sessions[i].researcher);
+	crn_free(m->sessions, m->nsessions * sizeof(*m->sessions));
+	memset(m, 0, sizeof(*m));
+}
+
+void
+crn_rt_error_fini(crn_rt_error *m)
+{
+	if (m == NULL)
+		return;
+	crn_strfree(m->message);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- hello ------------------------------------------------------------- */
+
+cairn_err
+crn_rt_hello_encode(const char *version, uint8_t **out, size_t *outlen)
+{
+	Cairn__Hello h = CAIRN__HELLO__INIT;
+
+	h.version = (char *)(uintptr_t)(version ? version : "");
+	return rt_pack(&h.base, out, outlen);
+}
+
+/* ---- offer ------------------------------------------------------------- */
+
+cairn_err
+crn_rt_offer_encode(const crn_rt_offer *m, uint8_t **out, size_t *outlen)
+{
+	Cairn__JobOffer o = CAIRN__JOB_OFFER__INIT;
+
+	o.signed_job.data = m->signed_job;
+	o.signed_job.len = m->signed_job_len;
+	o.threshold = m->threshold;
+	o.nodes = m->nodes;
+	return rt_pack(&o.base, out, outlen);
+}
+
+cairn_err
+crn_rt_offer_decode(crn_rt_offer *m, const uint8_t *buf, size_t len)
+{
+	Cairn__JobOffer *o = NULL;
+	cairn_err rv = CAIRN_EINVAL;
+
+	memset(m, 0, sizeof(*m));
+	if (len > CRN_RT_MSG_MAX)
+		return CAIRN_ETOOBIG;
+	if ((o = cairn__job_offer__unpack(NULL, len, buf)) == NULL)
+		goto out;
+	if (o->signed_job.len == 0)
+		goto out;
+	if ((m->signed_job = crn_alloc(o->signed_job.len)) == NULL) {
+		rv = CAIRN_ENOMEM;
+		goto out;
+	}
+	memcpy(m->signed_job, o->signed_job.data, o->signed_job.len);
+	m->signed_job_len = o->signed_job.len;
+	m->threshold = o->threshold;
+	m->nodes = o->nodes;
+	rv = CAIRN_OK;
+out:
+	if (o != NULL)
+		cairn__job_offer__free_unpacked(o, NULL);
+	if (rv != CAIRN_OK)
+		crn_rt_offer_fini(m);
+	return rv;
+}
+
+/* ---- job status -------------------------------------------------------- */
+
+cairn_err
+crn_rt_jobstatus_encode(const crn_rt_jobstatus *m, uint8_t **out,
+    size_t *outlen)
+{
+	Cairn__JobStatus s = CAIRN__JOB_STATUS__INIT;
+
+	s.job_id.data = (uint8_t *)(uintptr_t)m->job_id;
+	s.job_id.len = CRN_RT_JOB_ID_LEN;
+	s.round = m->round;
+	s.nodes = m->nodes;
+	s.answered = m->answered;
+	s.dropped = m->dropped;
+	return rt_pack(&s.base, out, outlen);
+}
+
+cairn_err
+crn_rt_jobstatus_decode(crn_rt_jobstatus *m, const uint8_t *buf, size_t len)
+{
+	Cairn__JobStatus *s = NULL;
+	cairn_err rv = CAIRN_EINVAL;
+
+	memset(m, 0, sizeof(*m));
+	if (len > CRN_RT_MSG_MAX)
+		return CAIRN_ETOOBIG;
+	if ((s = cairn__job_status__unpack(NULL, len, buf)) == NULL)
+		goto out;
+	if ((rv = rt_fixed(m->job_id, CRN_RT_JOB_ID_LEN, &s->job_id)) !=
+	    CAIRN_OK)
+		goto out;
+	m->round = s->round;
+	m->nodes = s->nodes;
+	m->answered = s->answered;
+	m->dropped = s->dropped;
+	rv = CAIRN_OK;
+out:
+	if (s != NULL)
+		cairn__job_status__free_unpacked(s, NULL);
+	if (rv != CAIRN_OK)
+		memset(m, 0, sizeof(*m));
+	return rv;
+}
+
+/* ---- job result -------------------------------------------------------- */
+
+cairn_err
+crn_rt_result_encode(const crn_rt_result *m, uint8_t **out, size_t *outlen)
+{
+	Cairn__JobResult r = CAIRN__JOB_RESULT__INIT;
+
+	r.job_id.data = (uint8_t *)(uintptr_t)m->job_id;
+	r.job_id.len = CRN_RT_JOB_ID_LEN;
+	r.n_contributed = m->ncontributed;
+	r.contributed = m->contributed;
+	r.n_dropped = m->ndropped;
+	r.dropped = m->dropped;
+	r.ring_bits = m->ring_bits;
+	r.sum.data = m->sum;
+	r.sum.len = m->sum_len;
+	r.code = m->code;
+	r.error = (char *)(uintptr_t)(m->error ? m->error : "");
+	r.needed = m->needed;
+	r.answered = m->answered;
+	return rt_pack(&r.base, out, outlen);
+}
+
+cairn_err
+crn_rt_result_decode(crn_rt_result *m, const uint8_t *buf, size_t len)
+{
+	Cairn__JobResult *r = NULL;
+	cairn_err rv = CAIRN_EINVAL;
+
+	memset(m, 0, sizeof(*m));
+	if (len > CRN_RT_MSG_MAX)
+		return CAIRN_ETOOBIG;
+	if ((r = cairn__job_result__unpack(NULL, len, buf)) == NULL)
+		goto out;
+	if ((rv = rt_fixed(m->job_id, CRN_RT_JOB_ID_LEN, &r->job_id)) !=
+	    CAIRN_OK)
+		goto out;
+	if ((rv = rt_names(&m->contributed, &m->ncontributed, r->contributed,
+	    r->n_contributed)) != CAIRN_OK)
+		goto out;
+	if ((rv = rt_names(&m->dropped, &m->ndropped, r->dropped,
+	    r->n_dropped)) != CAIRN_OK)
+		goto out;
+	if (r->ring_bits != 0 && r->ring_bits != 32 && r->ring_bits != 64 &&
+	    r->ring_bits != 128) {
+		rv = CAIRN_EINVAL;
+		goto out;
+	}
+	m->ring_bits = r->ring_bits;
+	if (r->sum.len > 0) {
+		if (r->ring_bits == 0 || r->sum.len % (r->ring_bits / 8) != 0) {
+			rv = CAIRN_EINVAL;
+			goto out;
+		}
+		if ((m->sum = crn_alloc(r->sum.len)) == NULL) {
+			rv = CAIRN_ENOMEM;
+			goto out;
+		}
+		memcpy(m->sum, r->sum.data, r->sum.len);
+		m->sum_len = r->sum.len;
+	}
+	m->code = r->code;
+	if ((rv = rt_str(&m->error, r->error, CRN_RT_TEXT_MAX)) != CAIRN_OK)
+		goto out;
+	m->needed = r->needed;
+	m->answered = r->answered;
+	rv = CAIRN_OK;
+out:
+	if (r != NULL)
+		cairn__job_result__free_unpacked(r, NULL);
+	if (rv != CAIRN_OK)
+		crn_rt_result_fini(m);
+	return rv;
+}
+
+/* ---- status report ----------------------------------------------------- */
+
+cairn_err
+crn_rt_status_encode(const crn_rt_status *m, uint8_t **out, size_t *outlen)
+{
+	Cairn__StatusReport s = CAIRN__STATUS_REPORT__INIT;
+	Cairn__SessionInfo *infos = NULL, **ptrs = NULL;
+	size_t n = m->nsessions;
+	cairn_err rv = CAIRN_ENOMEM;
+
+	if (n > 0) {
+		infos = crn_zalloc(n * sizeof(*infos));
+		ptrs = crn_zalloc(n * sizeof(*ptrs));
+		if (infos == NULL || ptrs == NULL)
+			goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const crn_rt_session_info *si = &m->sessions[i];
+
+		cairn__session_info__init(&infos[i]);
+		infos[i].session_id.data = (uint8_t *)(uintptr_t)si->session_id;
+		infos[i].session_id.len = CAIRN_SESSION_ID_LEN;
+		infos[i].job_id.data = (uint8_t *)(uintptr_t)si->job_id;
+		infos[i].job_id.len = CRN_RT_JOB_ID_LEN;
+		infos[i].researcher = (char *)(uintptr_t)(si->researcher ?
+		    si->researcher : "");
+		infos[i].round = si->round;
+		infos[i].nodes = si->nodes;
+		ptrs[i] = &infos[i];
+	}
+	s.n_nodes = m->nnodes;
+	s.nodes = m->nodes;
+	s.n_sessions = n;
+	s.sessions = ptrs;
+	rv = rt_pack(&s.base, out, outlen);
+out:
+	crn_free(infos, n * sizeof(*infos));
+	crn_free(ptrs, n * sizeof(*ptrs));
+	return rv;
+}
+
+cairn_err
+crn_rt_status_decode(crn_rt_status *m, const uint8_t *buf, size_t len)
+{
+	Cairn__StatusReport *s = NULL;
+	cairn_err rv = CAIRN_EINVAL;
+
+	memset(m, 0, sizeof(*m));
+	if (len > CRN_RT_MSG_MAX)
+		return CAIRN_ETOOBIG;
+	if ((s = cairn__status_report__unpack(NULL, len, buf)) == NULL)
+		goto out;
+	if ((rv = rt_names(&m->nodes, &m->nnodes, s->nodes, s->n_nodes)) !=
+	    CAIRN_OK)
+		goto out;
+	rv = CAIRN_EINVAL;
+	if (s->n_sessions > CRN_RT_LIST_MAX)
+		goto out;
+	if (s->n_sessions > 0) {
+		m->sessions = crn_zalloc(s->n_sessions * sizeof(*m->sessions));
+		if (m->sessions == NULL) {
+			rv = CAIRN_ENOMEM;
+			goto out;
+		}
+		m->nsessions = s->n_sessions;
+	}
+	for (size_t i = 0; i < s->n_sessions; i++) {
+		const Cairn__SessionInfo *si = s->sessions[i];
+		crn_rt_session_info *d = &m->sessions[i];
+
+		if ((rv = rt_fixed(d->session_id, CAIRN_SESSION_ID_LEN,
+		    &si->session_id)) != CAIRN_OK)
+			goto out;
+		if ((rv = rt_fixed(d->job_id, CRN_RT_JOB_ID_LEN,
+		    &si->job_id)) != CAIRN_OK)
+			goto out;
+		if ((rv = rt_str(&d->researcher, si->researcher,
+		    CRN_RT_NAME_MAX)) != CAIRN_OK)
+			goto out;
+		d->round = si->round;
+		d->nodes = si->nodes;
+	}
+	rv = CAIRN_OK;
+out:
+	if (s != NULL)
+		cairn__status_report__free_unpacked(s, NULL);
+	if (rv != CAIRN_OK)
+		crn_rt_status_fini(m);
+	return rv;
+}
+
+/* ---- error report ------------------------------------------------------ */
+
+cairn_err
+crn_rt_error_encode(const crn_rt_error *m, uint8_t **out, size_t *outlen)
+{
+	Cairn__ErrorReport e = CAIRN__ERROR_REPORT__INIT;
+
+	e.code = m->code;
+	e.message = (char *)(uintptr_t)(m->message ? m->message : "");
+	return rt_pack(&e.base, out, outlen);
+}
+
+cairn_err
+crn_rt_error_decode(crn_rt_error *m, const uint8_t *buf, size_t len)
+{
+	Cairn__ErrorReport *e = NULL;
+	cairn_err rv = CAIRN_EINVAL;
+
+	memset(m, 0, sizeof(*m));
+	if (len > CRN_RT_MSG_MAX)
+		return CAIRN_ETOOBIG;
+	if ((e = cairn__error_report__unpack(NULL, len, buf)) == NULL)
+		goto out;
+	m->code = e->code;
+	rv = rt_str(&m->message, e->message, CRN_RT_TEXT_MAX);
+out:
+	if (e != NULL)
+		cairn__error_report__free_unpacked(e, NULL);
+	if (rv != CAIRN_OK)
+		crn_rt_error_fini(m);
+	return rv;
+}

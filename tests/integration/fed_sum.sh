@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# fed_sum.sh — a real federation on loopback: CA, coordinator, 5 nodes and
+# a researcher provisioned with `cairn ca` / `cairn keygen`; a column sum
+# equals the plain sum of every node's CSV; table/csv/json formats;
+# `cairn status` lists the nodes; `cairn node check` passes and then names
+# a missing column and a group-readable key.
+# CAIRN_TEST_TIMEOUT: 150
+set -euo pipefail
+. "$(dirname "$0")/lib_fed.sh"
+
+fed_init 5
+fed_start_coord
+for i in 1 2 3 4 5; do fed_start_node "$i"; done
+fed_wait_nodes 5
+
+want=$(fed_sum 1 2 3 4 5)
+rows=$(fed_rows 1 2 3 4 5)
+out=$(fed_query --format json --dataset t --sum value) ||
+    fed_fail "query failed: $out"
+echo "$out"
+[ "$(echo "$out" | wc -l)" = 1 ] || fed_fail "json is not one line"
+got=$(echo "$out" | fed_json_rows)
+[ "$got" = "$rows, $rows, $want" ] ||
+    fed_fail "json rows '$got', want '$rows, $rows, $want'"
+contrib=$(echo "$out" | fed_json_list contributed)
+[ "$contrib" = "node1,node2,node3,node4,node5" ] ||
+    fed_fail "contributed '$contrib'"
+[ -z "$(echo "$out" | fed_json_list dropped)" ] || fed_fail "dropped nodes"
+
+out=$(fed_query --format csv --dataset t --sum value) || fed_fail "csv query"
+[ "$out" = "$(printf 'count(*),count(value),sum(value)\n%s,%s,%s' \
+    "$rows" "$rows" "$want")" ] || fed_fail "csv output: $out"
+
+out=$(fed_query --dataset t --sum value) || fed_fail "table query"
+echo "$out" | grep -q "sum(value)" || fed_fail "table header: $out"
+echo "$out" | grep -q " $want\$" || fed_fail "table value: $out"
+echo "$out" | grep -q "^contributed (5): node1, node2" ||
+    fed_fail "table nodes: $out"
+
+# A column the nodes do not expose: every node refuses; clean error.
+if out=$(fed_query --dataset t --sum id 2>&1); then
+	fed_fail "a sum of an unexposed column succeeded: $out"
+fi
+echo "$out"
+[ "$(echo "$out" | wc -l)" = 1 ] || fed_fail "error is not one line: $out"
+grep -q "column 'id' not exposed" "$FED/node1.log" ||
+    fed_fail "node1 did not log the refusal"
+
+st=$(fed_status) || fed_fail "status"
+echo "$st"
+echo "$st" | grep -q "^nodes connected: 5" || fed_fail "status: $st"
+echo "$st" | grep -q "^  node3$" || fed_fail "status lists no node3"
+
+# node check: fine as configured, then exact complaints.
+out=$("$CAIRN_BIN" node check --config "$FED/node1.conf") ||
+    fed_fail "node check: $out"
+echo "$out" | grep -q "^ok   dataset t" || fed_fail "node check: $out"
+sed -i 's/^expose = value, region/expose = value, region, missing_col/' \
+    "$FED/node2.conf"
+if out=$("$CAIRN_BIN" node check --config "$FED/node2.conf"); then
+	fed_fail "node check passed with a missing column"
+fi
+echo "$out" | grep -q "FAIL dataset t: .*no column 'missing_col'" ||
+    fed_fail "node check message: $out"
+chmod 0640 "$FED/pki/node3.key"
+if out=$("$CAIRN_BIN" node check --config "$FED/node3.conf"); then
+	fed_fail "node check passed with a group-readable key"
+fi
+echo "$out" | grep -q "FAIL key .*chmod 600" || fed_fail "key check: $out"
+chmod 0600 "$FED/pki/node3.key"
+echo "fed_sum: ok"
