@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -640,6 +641,257 @@ test_oom(void **state)
 	drop_url(&u);
 }
 
+/* ---- hostile peers ----------------------------------------------------- */
+
+/*
+ * A peer that speaks the scalability-protocol wire format by hand over a
+ * plain TCP socket (header: 0 'S' 'P' 0, protocol id, 2 reserved bytes;
+ * then each message as a 64-bit big-endian length and the bytes), so it
+ * can send what no nanomsg socket would.  REQ is protocol 48, REP 49.
+ */
+static void
+raw_timeouts(int fd)
+{
+	struct timeval tv = { 5, 0 };
+
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+	    sizeof(tv)), 0);
+}
+
+static void
+raw_read(int fd, void *buf, size_t n)
+{
+	uint8_t *p = buf;
+
+	while (n > 0) {
+		ssize_t r = read(fd, p, n);
+
+		assert_true(r > 0);
+		p += r;
+		n -= (size_t)r;
+	}
+}
+
+static void
+raw_handshake(int fd, int proto)
+{
+	uint8_t h[8] = { 0, 'S', 'P', 0, 0, (uint8_t)proto, 0, 0 }, peer[8];
+
+	assert_int_equal(write(fd, h, 8), 8);
+	raw_read(fd, peer, 8);
+	assert_int_equal(peer[1], 'S');
+}
+
+static void
+raw_send(int fd, const void *body, size_t n)
+{
+	uint8_t len[8];
+
+	for (int i = 0; i < 8; i++)
+		len[i] = (uint8_t)((uint64_t)n >> (56 - 8 * i));
+	assert_int_equal(write(fd, len, 8), 8);
+	if (n > 0)
+		assert_int_equal(write(fd, body, n), (ssize_t)n);
+}
+
+/* Read one message of at most cap bytes; returns its length. */
+static size_t
+raw_recv(int fd, uint8_t *buf, size_t cap)
+{
+	uint8_t len[8];
+	uint64_t n = 0;
+
+	raw_read(fd, len, 8);
+	for (int i = 0; i < 8; i++)
+		n = n << 8 | len[i];
+	assert_true(n <= cap);
+	raw_read(fd, buf, (size_t)n);
+	return (size_t)n;
+}
+
+/* label | kind | epoch | seq | data */
+static size_t
+raw_frame(uint8_t *out, int kind, uint64_t epoch, uint64_t seq,
+    const char *data)
+{
+	size_t n = strlen(data);
+
+	out[0] = 0x80;
+	out[1] = 0;
+	out[2] = 0;
+	out[3] = 7;
+	out[4] = (uint8_t)kind;
+	for (int i = 0; i < 8; i++) {
+		out[5 + i] = (uint8_t)(epoch >> (56 - 8 * i));
+		out[13 + i] = (uint8_t)(seq >> (56 - 8 * i));
+	}
+	memcpy(out + 21, data, n);
+	return 21 + n;
+}
+
+static int
+raw_connect(int port)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	raw_timeouts(fd);
+	return fd;
+}
+
+/* Malformed frames to a listener are dropped; good traffic goes on. */
+static void
+test_hostile_dialer(void **state)
+{
+	crn_tr *lst = NULL, *cl = NULL;
+	uint8_t f[256], *buf;
+	uint32_t conn, evil = 0, good = 0;
+	size_t len, n;
+	char url[64];
+	int port, fd, got_evil = 0, got_good = 0;
+
+	(void)state;
+	port = free_port();
+	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", port);
+	CAIRN_T_PASS(crn_tr_listen(&lst, url, NULL));
+	fd = raw_connect(port);
+	raw_handshake(fd, 48);
+	raw_send(fd, f, 0);				/* empty */
+	memset(f, 0, sizeof(f));
+	raw_send(fd, f, 40);		/* no bottom of the backtrace */
+	n = raw_frame(f, 'D', 0, 0, "");
+	raw_send(fd, f, 8);				/* short frame */
+	n = raw_frame(f, 'X', 0, 0, "what");
+	raw_send(fd, f, n);				/* unknown kind */
+	n = raw_frame(f, 'A', 1, 99, "");
+	raw_send(fd, f, n);				/* stray ack */
+	memset(f, 0, 40);		/* ten hops: a backtrace too long */
+	f[40] = 0x80;
+	raw_send(fd, f, 44 + raw_frame(f + 44, 'D', 0, 0, "deep") - 4);
+	n = raw_frame(f, 'D', 0, 0, "evil");
+	raw_send(fd, f, n);			/* well-formed: delivered */
+	CAIRN_T_PASS(crn_tr_dial(&cl, url, NULL));
+	CAIRN_T_PASS(crn_tr_send(cl, 0, "good", 4, 5000));
+	while (!got_evil || !got_good) {
+		CAIRN_T_PASS(crn_tr_recv(lst, &conn, &buf, &len, 5000));
+		assert_int_equal(len, 4);
+		if (memcmp(buf, "evil", 4) == 0) {
+			got_evil++;
+			evil = conn;
+		} else {
+			assert_memory_equal(buf, "good", 4);
+			got_good++;
+			good = conn;
+		}
+		crn_free(buf, len);
+	}
+	CAIRN_T_FAIL(crn_tr_recv(lst, &conn, &buf, &len, 200),
+	    CAIRN_ETIMEDOUT);
+	assert_int_not_equal(evil, good);
+	/* The raw peer gets an addressed data frame with its own label. */
+	CAIRN_T_PASS(crn_tr_send(lst, evil, "back", 4, 1000));
+	n = raw_recv(fd, f, sizeof(f));
+	assert_int_equal(n, 25);
+	assert_int_equal(f[0], 0x80);
+	assert_int_equal(f[3], 7);
+	assert_int_equal(f[4], 'D');
+	assert_memory_equal(f + 21, "back", 4);
+	close(fd);
+	crn_tr_close(cl);
+	crn_tr_close(lst);
+}
+
+/* Malformed, repeated and stale frames to a dialer; an oversized one. */
+static void
+test_hostile_listener(void **state)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	crn_tr_opts o = { .max_msg = 4096, .reconnect_min_ms = 50,
+		.reconnect_max_ms = 100 };
+	crn_tr *cl = NULL;
+	uint8_t f[256], *buf;
+	uint32_t conn;
+	size_t len, n;
+	char url[64];
+	int one = 1, sfd, fd;
+
+	(void)state;
+	sfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(sfd >= 0);
+	assert_int_equal(setsockopt(sfd, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof(one)), 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(sfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(sfd, (struct sockaddr *)&sa, &sl), 0);
+	assert_int_equal(listen(sfd, 4), 0);
+	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", ntohs(sa.sin_port));
+	CAIRN_T_PASS(crn_tr_dial(&cl, url, &o));
+	fd = accept(sfd, NULL, NULL);
+	assert_true(fd >= 0);
+	raw_timeouts(fd);
+	raw_handshake(fd, 49);
+	raw_send(fd, "ab", 2);			/* shorter than a label */
+	n = raw_frame(f, 'D', 5, 1, "");
+	raw_send(fd, f, 10);				/* short frame */
+	n = raw_frame(f, 'A', 5, 1, "");
+	raw_send(fd, f, n);				/* not data */
+	n = raw_frame(f, 'D', 5, 1, "ok");
+	raw_send(fd, f, n);
+	CAIRN_T_PASS(crn_tr_recv(cl, &conn, &buf, &len, 5000));
+	assert_int_equal(len, 2);
+	assert_memory_equal(buf, "ok", 2);
+	crn_free(buf, len);
+	/* The ack names epoch 5, seq 1, after our label. */
+	n = raw_recv(fd, f, sizeof(f));
+	assert_int_equal(n, 21);
+	assert_int_equal(f[0] & 0x80, 0x80);
+	assert_int_equal(f[4], 'A');
+	assert_int_equal(f[12], 5);
+	assert_int_equal(f[20], 1);
+	/* A repeat and an older one are acknowledged, not delivered; a new
+	 * epoch (a restarted listener) starts afresh. */
+	n = raw_frame(f, 'D', 5, 1, "ok");
+	raw_send(fd, f, n);
+	n = raw_frame(f, 'D', 5, 0, "old");
+	raw_send(fd, f, n);
+	n = raw_frame(f, 'D', 6, 1, "new");
+	raw_send(fd, f, n);
+	CAIRN_T_PASS(crn_tr_recv(cl, &conn, &buf, &len, 5000));
+	assert_int_equal(len, 3);
+	assert_memory_equal(buf, "new", 3);
+	crn_free(buf, len);
+	CAIRN_T_FAIL(crn_tr_recv(cl, &conn, &buf, &len, 200),
+	    CAIRN_ETIMEDOUT);
+	/* A length beyond max_msg: nanomsg drops the link, we carry on and
+	 * the dialer reconnects. */
+	memset(f, 0xff, 8);
+	f[0] = 0;
+	assert_int_equal(write(fd, f, 8), 8);
+	CAIRN_T_FAIL(crn_tr_recv(cl, &conn, &buf, &len, 200),
+	    CAIRN_ETIMEDOUT);
+	close(fd);
+	fd = accept(sfd, NULL, NULL);
+	assert_true(fd >= 0);
+	raw_timeouts(fd);
+	raw_handshake(fd, 49);
+	CAIRN_T_PASS(crn_tr_send(cl, 0, "still here", 10, 5000));
+	n = raw_recv(fd, f, sizeof(f));
+	assert_int_equal(n, 4 + 17 + 10);
+	assert_memory_equal(f + 21, "still here", 10);
+	close(fd);
+	close(sfd);
+	crn_tr_close(cl);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_many_ipc),
 	cmocka_unit_test(test_many_tcp),
@@ -654,6 +906,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_restart_ipc),
 	cmocka_unit_test(test_restart_tcp),
 	cmocka_unit_test(test_oom),
+	cmocka_unit_test(test_hostile_dialer),
+	cmocka_unit_test(test_hostile_listener),
 };
 
 CAIRN_TEST_MAIN(tests)
