@@ -10,6 +10,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "codec_runtime.h"
@@ -552,6 +553,12 @@ co_check_job(co *c, const crn_envelope *env, const crn_cert_info *who,
 	return CAIRN_EINVAL;
 }
 
+static int
+co_slot_cmp(const void *a, const void *b)
+{
+	return strcmp(((const co_slot *)a)->name, ((const co_slot *)b)->name);
+}
+
 static void
 co_on_submit(co *c, uint32_t conn, const crn_envelope *env,
     const crn_cert_info *who)
@@ -617,6 +624,8 @@ co_on_submit(co *c, uint32_t conn, const crn_envelope *env,
 			snprintf(s->slots[n++].name, sizeof(s->slots[0].name),
 			    "%s", c->nodes[i].name);
 	}
+	/* Slots in name order: results list nodes the same way each time. */
+	qsort(s->slots, n, sizeof(*s->slots), co_slot_cmp);
 	crn_random_bytes(s->sid, sizeof(s->sid));
 	memcpy(s->job_id, job.job_id, CRN_JOB_ID_LEN);
 	snprintf(s->researcher, sizeof(s->researcher), "%s", who->name);
