@@ -224,7 +224,8 @@ crn_acc_init(crn_acc *acc, const crn_plan *plan, const crn_dataset *ds,
 				    "width_bucket over %s", i, c->name);
 				goto out;
 			}
-			want = (uint64_t)k->nbuckets + 2 + (c->nullable ? 1 : 0);
+			want = (uint64_t)k->nbuckets + 2 +
+			    (c->nullable ? 1 : 0);
 		} else if (c->type == CRN_COL_CATEGORY) {
 			want = (uint64_t)c->ndomain + (c->nullable ? 1 : 0);
 		} else {
@@ -1349,7 +1350,7 @@ crn_sqlq_row(crn_sqlq *q, crn_acc *acc, const crn_source *src,
 	if (n < 0 || n > (__int128)INT64_MAX)
 		return CAIRN_EINTERNAL;
 	if (n == 0)
-		return CAIRN_OK;	/* the one row of an empty ungrouped scan */
+		return CAIRN_OK;	/* an empty ungrouped scan's row */
 	acc->stats.rows_scanned += (uint64_t)n;
 	if ((rv = crn_acc_matched(acc, (uint64_t)n)) != CAIRN_OK)
 		return rv;

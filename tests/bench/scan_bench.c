@@ -254,7 +254,8 @@ main(int argc, char **argv)
 	}
 	printf("{\"bench\":\"scan\",\"rows\":%ld,\"runs\":%d", nrows, runs);
 	for (int s = 0; s < nsrc; s++)
-		printf(",\"%s_sum_rows_per_s\":%.0f,\"%s_group_rows_per_s\":%.0f",
+		printf(",\"%s_sum_rows_per_s\":%.0f,"
+		    "\"%s_group_rows_per_s\":%.0f",
 		    names[s], r_sum[s], names[s], r_grp[s]);
 	printf("}\n");
 	if (pg != NULL) {

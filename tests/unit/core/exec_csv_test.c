@@ -36,9 +36,9 @@ static crn_measure ms[] = {
 	{ .col = C_D, .need_sumsq = true, .offset = 3 },
 };
 #define PG 8
-static crn_plan plan = { .dataset = "t", .keys = &key, .nkeys = 1, .measures = ms,
-	.nmeasures = 2, .ngroups = 4, .per_group = PG, .dim = 4 * PG,
-	.ring_bits = 128, .limit = -1 };
+static crn_plan plan = { .dataset = "t", .keys = &key, .nkeys = 1,
+	.measures = ms, .nmeasures = 2, .ngroups = 4, .per_group = PG,
+	.dim = 4 * PG, .ring_bits = 128, .limit = -1 };
 
 static char dir[256], path[300];
 

@@ -96,7 +96,8 @@ fmt_wage(char *b, size_t n, int64_t c, int style)
 	int64_t a = c < 0 ? -c : c;
 
 	if (style == 0 && a % 100 == 0)
-		snprintf(b, n, "%s%lld", c < 0 ? "-" : "", (long long)(a / 100));
+		snprintf(b, n, "%s%lld", c < 0 ? "-" : "",
+		    (long long)(a / 100));
 	else if (style == 1 && a % 10 == 0)
 		snprintf(b, n, "%s%lld.%lld", c < 0 ? "-" : "",
 		    (long long)(a / 100), (long long)(a % 100 / 10));
