@@ -31,11 +31,14 @@
  * sends to it return CAIRN_ECLOSED) until it sends again.  One message is
  * in flight per connection: many small messages to the same dialer cost a
  * round trip each (about 50 us on loopback); different connections
- * overlap.
+ * overlap.  Data messages that arrive while a listener's send waits are
+ * kept for crn_tr_recv, up to 4096 messages / 1 GiB; beyond that they are
+ * dropped (and logged).
  *
  * Connections: a listener learns a connection when the dialer first sends
  * on it, so a dialer says hello first and, to be reachable after the
- * listener restarts, sends something (a heartbeat) from time to time.  A
+ * listener restarts (or after idle_ms of silence), sends something (a
+ * heartbeat) from time to time.  A
  * reconnecting dialer gets a new connection id; map identities (from the
  * signed envelope) to the connection id of their most recent message.
  * A dialer reconnects by itself with exponential backoff between
@@ -62,6 +65,9 @@
 /* A listener gives up on a connection whose message stays unacknowledged
  * this long, and forgets the connection. */
 #define CRN_TR_ACK_GIVEUP_DEFAULT 60000	/* ms */
+/* A listener forgets a connection it has had nothing from for this long
+ * and has nothing queued for (pipes that went away leave no other trace). */
+#define CRN_TR_IDLE_DEFAULT 3600000	/* ms */
 
 /* A listener's send queue per connection (see Delivery). */
 #define CRN_TR_QUEUE_MSGS 64
@@ -77,6 +83,7 @@ typedef struct crn_tr_opts {
 	int reconnect_min_ms;	/* dialer: first reconnect delay */
 	int reconnect_max_ms;	/* dialer: backoff cap */
 	int ack_giveup_ms;	/* listener: see CRN_TR_ACK_GIVEUP_DEFAULT */
+	int idle_ms;		/* listener: see CRN_TR_IDLE_DEFAULT */
 } crn_tr_opts;
 
 /*

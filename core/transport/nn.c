@@ -57,6 +57,9 @@
  * bound when the queue is empty). */
 #define NN_QUEUE_MSGS CRN_TR_QUEUE_MSGS
 #define NN_QUEUE_BYTES ((size_t)64 << 20)
+/* Data held for crn_tr_recv while a send waits (see transport.h). */
+#define NN_PEND_MSGS 4096
+#define NN_PEND_BYTES ((size_t)1 << 30)
 
 /* The dialer's bottom-of-stack label: any word with the top bit set. */
 static const uint8_t nn_label[4] = { 0x80, 0x00, 0x00, 0x01 };
@@ -77,6 +80,7 @@ typedef struct nn_conn {
 	size_t qcount, qbytes;
 	int64_t first_tx;	/* ms, when qhead was first sent */
 	int64_t next_tx;	/* ms, when to send it again */
+	int64_t last_rx;	/* ms, when we last heard from it */
 	int rto;		/* ms, current resend interval */
 } nn_conn;
 
@@ -95,6 +99,7 @@ typedef struct nn_impl {
 	nn_conn *conns;		/* listener */
 	size_t nconns, capconns;
 	nn_pending *head, *tail;
+	size_t npend, pend_bytes;
 } nn_impl;
 
 cairn_err
@@ -590,6 +595,12 @@ nn_listener_resend(crn_tr *tr, int64_t now)
 		nn_conn *c = &im->conns[i];
 
 		if (c->qhead == NULL) {
+			if (now - c->last_rx >= tr->opts.idle_ms) {
+				crn_log_debug("connection %08x: idle, "
+					      "forgotten", c->key);
+				nn_conn_drop(im, c);
+				continue;
+			}
 			i++;
 			continue;
 		}
@@ -730,6 +741,8 @@ nn_listener_pump(crn_tr *tr, int64_t deadline, nn_until until,
 			goto next;
 		}
 		c = nn_conn_find(im, key);
+		if (c != NULL)
+			c->last_rx = nn_now();
 		if (f[0] == NN_KIND_ACK) {
 			if (c != NULL && c->qhead != NULL &&
 			    nn_get64(f + 1) == im->epoch &&
@@ -752,7 +765,15 @@ nn_listener_pump(crn_tr *tr, int64_t deadline, nn_until until,
 			if ((rv = nn_conn_add(im, key, bt, btlen, &c)) !=
 			    CAIRN_OK)
 				goto out;
+			c->last_rx = nn_now();
 			crn_log_debug("new connection %08x", key);
+		}
+		if (until != NN_UNTIL_DATA && (im->npend >= NN_PEND_MSGS ||
+		    im->pend_bytes + blen > NN_PEND_BYTES)) {
+			crn_log_warn("connection %08x: %zu bytes dropped, "
+				     "%zu messages already waiting", key, blen,
+			    im->npend);
+			goto next;
 		}
 		if ((p = crn_zalloc(sizeof(*p))) == NULL) {
 			rv = CAIRN_ENOMEM;
@@ -776,6 +797,8 @@ nn_listener_pump(crn_tr *tr, int64_t deadline, nn_until until,
 		else
 			im->head = p;
 		im->tail = p;
+		im->npend++;
+		im->pend_bytes += p->len;
 		p = NULL;
 		continue;
 next:
@@ -855,6 +878,8 @@ nn_listener_recv(crn_tr *tr, uint32_t *conn, uint8_t **buf, size_t *len,
 		im->head = p->next;
 		if (im->head == NULL)
 			im->tail = NULL;
+		im->npend--;
+		im->pend_bytes -= p->len;
 		/* Keep resends going even when the queue serves us. */
 		(void)nn_listener_resend(tr, nn_now());
 	} else {

@@ -34,7 +34,7 @@ tr_opts_fill(crn_tr_opts *dst, const crn_tr_opts *src)
 	if (src != NULL)
 		*dst = *src;
 	if (dst->reconnect_min_ms < 0 || dst->reconnect_max_ms < 0 ||
-	    dst->ack_giveup_ms < 0)
+	    dst->ack_giveup_ms < 0 || dst->idle_ms < 0)
 		return CAIRN_EINVAL;
 	/* NN_RCVMAXSIZE is an int and also covers our frame header. */
 	if (dst->max_msg > (size_t)INT_MAX - 64)
@@ -47,6 +47,8 @@ tr_opts_fill(crn_tr_opts *dst, const crn_tr_opts *src)
 		dst->reconnect_max_ms = CRN_TR_RECONNECT_MAX_DEFAULT;
 	if (dst->ack_giveup_ms == 0)
 		dst->ack_giveup_ms = CRN_TR_ACK_GIVEUP_DEFAULT;
+	if (dst->idle_ms == 0)
+		dst->idle_ms = CRN_TR_IDLE_DEFAULT;
 	if (dst->reconnect_max_ms < dst->reconnect_min_ms)
 		return CAIRN_EINVAL;
 	return CAIRN_OK;

@@ -528,6 +528,38 @@ test_ack_giveup(void **state)
 	crn_tr_close(lst);
 }
 
+/* A connection silent for idle_ms is forgotten until it speaks again. */
+static void
+test_idle(void **state)
+{
+	crn_tr_opts o = { .idle_ms = 200 };
+	crn_tr *lst = NULL, *cl = NULL;
+	uint32_t conn, c2;
+	uint8_t *buf;
+	size_t len;
+	url_fix u;
+
+	(void)state;
+	make_url(&u, 0);
+	CAIRN_T_PASS(crn_tr_listen(&lst, u.url, &o));
+	CAIRN_T_PASS(crn_tr_dial(&cl, u.url, NULL));
+	CAIRN_T_PASS(crn_tr_send(cl, 0, "hi", 2, 5000));
+	CAIRN_T_PASS(crn_tr_recv(lst, &conn, &buf, &len, 5000));
+	crn_free(buf, len);
+	CAIRN_T_FAIL(crn_tr_recv(lst, &c2, &buf, &len, 400), CAIRN_ETIMEDOUT);
+	CAIRN_T_FAIL(crn_tr_send(lst, conn, "x", 1, 0), CAIRN_ECLOSED);
+	CAIRN_T_PASS(crn_tr_send(cl, 0, "again", 5, 5000));
+	CAIRN_T_PASS(crn_tr_recv(lst, &c2, &buf, &len, 5000));
+	crn_free(buf, len);
+	assert_int_equal(c2, conn);	/* same pipe, same id */
+	CAIRN_T_PASS(crn_tr_send(lst, conn, "x", 1, 0));
+	CAIRN_T_PASS(crn_tr_recv(cl, &c2, &buf, &len, 5000));
+	crn_free(buf, len);
+	crn_tr_close(cl);
+	crn_tr_close(lst);
+	drop_url(&u);
+}
+
 /* ---- listener restart -------------------------------------------------- */
 
 static void
@@ -903,6 +935,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_resend_dedup),
 	cmocka_unit_test(test_queue_full),
 	cmocka_unit_test(test_ack_giveup),
+	cmocka_unit_test(test_idle),
 	cmocka_unit_test(test_restart_ipc),
 	cmocka_unit_test(test_restart_tcp),
 	cmocka_unit_test(test_oom),
