@@ -926,6 +926,129 @@ test_db_bad_values(void **state)
 	}
 }
 
+/* Identifiers with quotes, spaces and dots are quoted, never spliced:
+ * the odd names below come from the node's own configuration. */
+static void
+test_odd_identifiers(void **state)
+{
+	static const crn_colmap odd_map[] = { { "region", "reg\"ion; --" },
+		{ "wage", "wa ge" }, { "age", "a.ge" } };
+	crn_measure ms[3];
+	crn_plan p;
+	crn_source src;
+	crn_exec_stats st;
+	char path[320], err[256], *msg = NULL;
+	static char pg_odd[128];
+	uint64_t *v = NULL;
+	sqlite3 *db;
+
+	(void)state;
+	make_plan(&p, ms, &cases[15]);	/* and_or: GROUP BY region */
+	p.ring_bits = 64;
+	snprintf(path, sizeof(path), "%s/odd.db", tmpdir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, "CREATE TABLE \"odd \"\"t\"\"\" "
+	    "(\"reg\"\"ion; --\" "
+	    "TEXT, sector TEXT, \"a.ge\" INTEGER, \"wa ge\" REAL); "
+	    "INSERT INTO \"odd \"\"t\"\"\" VALUES ('South', 'Industry', 70, "
+	    "-5.25), ('South', 'Agri', 70, -1), (NULL, 'Services', 20, -2), "
+	    "('West', 'Services', 80, NULL)", NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s", msg);
+	sqlite3_close(db);
+	src = (crn_source){ .kind = CRN_SRC_SQLITE, .path = path,
+		.table = "odd \"t\"", .map = odd_map, .nmap = 3 };
+	for (int round = 0; round < 2; round++) {
+		if (round == 1) {
+			PGconn *c;
+			char sql[600];
+
+			if (pg_conninfo == NULL)
+				break;
+			/* "schema.table": both parts quoted apart. */
+			c = PQconnectdb(pg_conninfo);
+			snprintf(sql, sizeof(sql),
+			    "CREATE SCHEMA \"s \"\"%s\"; "
+			    "CREATE TABLE \"s \"\"%s\".\"odd \"\"t\"\"\" "
+			    "(\"reg\"\"ion; --\" text, sector text, \"a.ge\" "
+			    "int, \"wa ge\" numeric(8,2)); INSERT INTO "
+			    "\"s \"\"%s\".\"odd \"\"t\"\"\" VALUES ('South', "
+			    "'Industry', 70, -5.25), "
+			    "('South', 'Agri', 70, -1), "
+			    "(NULL, 'Services', 20, -2), ('West', 'Services', "
+			    "80, NULL)", pg_table, pg_table, pg_table);
+			pg_ok(c, sql);
+			PQfinish(c);
+			snprintf(pg_odd, sizeof(pg_odd), "s \"%s.odd \"t\"",
+			    pg_table);
+			src = (crn_source){ .kind = CRN_SRC_PG,
+				.conninfo = pg_conninfo, .table = pg_odd,
+				.map = odd_map, .nmap = 3 };
+		}
+		if (crn_exec_run(&p, &ds, &src, (void **)&v, &st, err,
+		    sizeof(err)) != CAIRN_OK)
+			fail_msg("round %d: %s", round, err);
+		/* Matches: South/Industry (wage < 0), the NULL region row
+		 * (wage < 0) and West (age >= 65, wage NULL); the Agri row
+		 * is excluded. */
+		assert_int_equal(st.rows_matched, 3);
+		/* group South (1): one row, wage -525 clipped to nothing */
+		assert_true(v[1 * p.per_group] == 1);
+		assert_true((int64_t)v[1 * p.per_group + 2] == -525);
+		/* group West (3): one row, NULL wage */
+		assert_true(v[3 * p.per_group] == 1);
+		assert_true(v[3 * p.per_group + 1] == 0);
+		/* the NULL group (4): wage -200 */
+		assert_true((int64_t)v[4 * p.per_group + 2] == -200);
+		crn_free(v, p.dim * 8);
+		v = NULL;
+		if (round == 1) {
+			PGconn *c = PQconnectdb(pg_conninfo);
+			char sql[256];
+
+			snprintf(sql, sizeof(sql), "DROP SCHEMA \"s \"\"%s\" "
+			    "CASCADE", pg_table);
+			pg_ok(c, sql);
+			PQfinish(c);
+		}
+	}
+}
+
+/* Allocation failures in the database paths: CAIRN_ENOMEM, no leaks
+ * (ASan), and success once allocations stop failing. */
+static void
+test_db_oom(void **state)
+{
+	(void)state;
+	for (int grouped = 0; grouped < 2; grouped++) {
+		crn_measure ms[3];
+		crn_plan p;
+		crn_source src;
+		crn_exec_stats st;
+		char err[256];
+		long n;
+
+		make_plan(&p, ms, &cases[grouped ? 3 : 1]);
+		source_for(&src, CRN_SRC_SQLITE);
+		for (n = 0; n < 200; n++) {
+			void *vec = NULL;
+			cairn_err rv;
+
+			crn_alloc_fail_after(n);
+			rv = crn_exec_run(&p, &ds, &src, &vec, &st, err,
+			    sizeof(err));
+			crn_alloc_fail_after(-1);
+			if (rv == CAIRN_OK) {
+				crn_free(vec, p.dim *
+				    crn_exec_elem_size(p.ring_bits));
+				break;
+			}
+			CAIRN_T_FAIL(rv, CAIRN_ENOMEM);
+			assert_null(vec);
+		}
+		assert_true(n > 2 && n < 200);
+	}
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_csv_matches_reference),
 	cmocka_unit_test(test_sqlite_matches_reference),
@@ -935,6 +1058,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_missing),
 	cmocka_unit_test(test_bad_plan),
 	cmocka_unit_test(test_db_bad_values),
+	cmocka_unit_test(test_odd_identifiers),
+	cmocka_unit_test(test_db_oom),
 };
 
 int
