@@ -32,7 +32,7 @@
 typedef enum cfg_type {
 	T_STR,			/* any non-empty text */
 	T_NAME,			/* [A-Za-z0-9_.-]{1,64} */
-	T_PATH,			/* resolved against the file's directory */
+	T_PATH,			/* resolved against the file's dir */
 	T_URL,			/* tcp://host:port or ipc://path */
 	T_U32,			/* whole number in [lo, hi] */
 	T_FRAC,			/* threshold fraction in [0.5, 1) */
@@ -50,7 +50,6 @@ typedef struct cfg_key {
 } cfg_key;
 
 #define OFF(m) offsetof(crn_config, m)
-#define KS(sec, key, m, req) { sec, key, T_STR, OFF(m), 0, req, 0, 0 }
 #define KN(sec, key, m, req) { sec, key, T_NAME, OFF(m), 0, req, 0, 0 }
 #define KP(sec, key, m, req) { sec, key, T_PATH, OFF(m), 0, req, 0, 0 }
 #define KU(sec, key, m, req) { sec, key, T_URL, OFF(m), 0, req, 0, 0 }
@@ -113,7 +112,7 @@ static const char *const ds_keys[DK_N] = { "kind", "path", "conninfo",
 
 typedef struct cfg_ds_seen {
 	int header;		/* line of the [dataset NAME] header */
-	int line[DK_N];		/* where each key was given (0: not yet) */
+	int line[DK_N];		/* where each key was given (0: no) */
 } cfg_ds_seen;
 
 typedef struct cfg_ctx {
@@ -132,7 +131,7 @@ typedef struct cfg_ctx {
 	char headers[8][32];	/* role sections seen, with their line */
 	int header_lines[8];
 	size_t nheaders;
-	int err_line;		/* line of the first error (0: none/no line) */
+	int err_line;		/* line of the first error (0: none) */
 	int failed;
 	cairn_err rv;		/* first error's code */
 	char msg[512];
@@ -484,7 +483,8 @@ cfg_set(cfg_ctx *c, const cfg_key *k, const char *section, const char *v)
 		}
 		break;
 	case T_U32:
-		r = cfg_u32(v, k->lo, k->hi, (uint32_t *)(void *)(base + k->off));
+		r = cfg_u32(v, k->lo, k->hi,
+		    (uint32_t *)(void *)(base + k->off));
 		if (r == -1)
 			cfg_err(c, CAIRN_ECONFIG, c->lineno, section, k->name,
 			    "%s is not a whole number", q);

@@ -79,7 +79,7 @@ typedef struct crn_tr crn_tr;
 
 /* Options; zero fields take the defaults above.  NULL means all defaults. */
 typedef struct crn_tr_opts {
-	size_t max_msg;		/* bytes; larger incoming messages drop the link */
+	size_t max_msg;		/* bytes; a larger one drops the link */
 	int reconnect_min_ms;	/* dialer: first reconnect delay */
 	int reconnect_max_ms;	/* dialer: backoff cap */
 	int ack_giveup_ms;	/* listener: see CRN_TR_ACK_GIVEUP_DEFAULT */

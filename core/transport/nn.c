@@ -95,7 +95,7 @@ typedef struct nn_pending {
 typedef struct nn_impl {
 	int sock;
 	uint64_t epoch;		/* listener: this run; dialer: peer's */
-	uint64_t seq;		/* listener: last used; dialer: last seen */
+	uint64_t seq;		/* listener: last used; dialer: seen */
 	nn_conn *conns;		/* listener */
 	size_t nconns, capconns;
 	nn_pending *head, *tail;

@@ -291,7 +291,8 @@ static const err_case err_cases[] = {
 	{ CRN_CFG_COORDINATOR, COORD_OK "threshold = nan\n",
 	    "is not a number" },
 	{ CRN_CFG_COORDINATOR, COORD_OK "[deadlines]\nunmask_ms = 0\n",
-	    ":9: [deadlines] unmask_ms: \"0\" is out of range (1 to 86400000)" },
+	    ":9: [deadlines] unmask_ms: \"0\" is out of range "
+	    "(1 to 86400000)" },
 	{ CRN_CFG_COORDINATOR, COORD_OK "[deadlines]\ninput_ms = 1e9\n",
 	    "input_ms: \"1e9\" is not a whole number" },
 	{ CRN_CFG_COORDINATOR,
@@ -308,8 +309,8 @@ static const err_case err_cases[] = {
 	    "want ipc://PATH" },
 	{ CRN_CFG_COORDINATOR,
 	    "[coordinator]\nlisten = ipc:///aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	    "aaaaaaaaaaaaaaaaa\n",
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaa\n",
 	    "socket path longer than 107 bytes" },
 	{ CRN_CFG_COORDINATOR,
 	    "[coordinator]\nlisten = tcp://h:1\nkey = k\ncert = c\n"
@@ -325,9 +326,9 @@ static const err_case err_cases[] = {
 	{ CRN_CFG_COORDINATOR, COORD_OK "[coordinator\n",
 	    ":8: syntax error" },
 	{ CRN_CFG_COORDINATOR, COORD_OK "; a very long comment ........."
-	    "..................................................................."
-	    "..................................................................."
-	    "..................................................................."
+	    ".................................................................."
+	    ".................................................................."
+	    ".................................................................."
 	    "\n", ":8: line longer than 198 characters" },
 	{ CRN_CFG_COORDINATOR, COORD_OK "schema = s\x01t\n",
 	    "given twice" },
@@ -344,7 +345,8 @@ static const err_case err_cases[] = {
 	    ":10: [dataset cps] kind: missing (required: csv, sqlite or "
 	    "postgres)" },
 	{ CRN_CFG_NODE, NODE_HEAD "[dataset cps]\nkind = excel\n",
-	    ":11: [dataset cps] kind: \"excel\": want csv, sqlite or postgres" },
+	    ":11: [dataset cps] kind: \"excel\": want csv, sqlite or "
+	    "postgres" },
 	{ CRN_CFG_NODE, NODE_HEAD "[dataset cps]\nkind = csv\nexpose = a\n",
 	    ":10: [dataset cps] path: missing (required with kind = csv)" },
 	{ CRN_CFG_NODE, NODE_HEAD "[dataset cps]\nkind = csv\npath = p\n"
