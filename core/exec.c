@@ -3,10 +3,11 @@
  * validation, filter evaluation in three-valued logic, group numbering,
  * exact accumulation and the reduction into the ring.
  *
- * Slots are accumulated as unsigned 128-bit integers: the true sums of the
- * plan (bounded by the declared bounds and max_rows) fit, and unsigned
- * wrap-around is exactly the ring arithmetic we need, so reducing to a
- * narrower ring is a truncation.
+ * Slots are accumulated directly in the output vector, in the ring's own
+ * width: unsigned wrap-around modulo 2^ring_bits is exactly the ring
+ * arithmetic, so adding (two's complement) values in 32, 64 or 128 bits
+ * gives the same residue as adding the exact sums and reducing at the end,
+ * with no second copy of a possibly large vector.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -153,19 +154,18 @@ same_columns(const crn_plan *p, const crn_dataset *ds)
 void
 crn_acc_fini(crn_acc *acc)
 {
-	if (acc->slots != NULL)
-		crn_free(acc->slots, (size_t)acc->plan->dim *
-		    sizeof(*acc->slots));
+	if (acc->vec != NULL)
+		crn_free(acc->vec, (size_t)acc->plan->dim * acc->esz);
 	if (acc->used != NULL)
 		crn_free(acc->used, acc->ds->ncols * sizeof(*acc->used));
-	acc->slots = NULL;
+	acc->vec = NULL;
 	acc->used = NULL;
 }
 
 void
 crn_acc_reset(crn_acc *acc)
 {
-	memset(acc->slots, 0, (size_t)acc->plan->dim * sizeof(*acc->slots));
+	memset(acc->vec, 0, (size_t)acc->plan->dim * acc->esz);
 	memset(&acc->stats, 0, sizeof(acc->stats));
 	if (acc->err != NULL && acc->errlen > 0)
 		acc->err[0] = '\0';
@@ -281,11 +281,12 @@ crn_acc_init(crn_acc *acc, const crn_plan *plan, const crn_dataset *ds,
 	dim = nbytes;
 	if ((rv = check_expr(acc, &plan->where, 0)) != CAIRN_OK)
 		goto out;
-	if (crn_mul_size(dim, sizeof(*acc->slots), &nbytes) != 0) {
+	acc->esz = crn_exec_elem_size(plan->ring_bits);
+	if (crn_mul_size(dim, acc->esz, &nbytes) != 0) {
 		rv = CAIRN_ETOOBIG;
 		goto out;
 	}
-	if ((acc->slots = crn_zalloc(nbytes)) == NULL) {
+	if ((acc->vec = crn_zalloc(nbytes)) == NULL) {
 		rv = CAIRN_ENOMEM;
 		goto out;
 	}
@@ -437,13 +438,24 @@ crn_acc_matched(crn_acc *acc, uint64_t n)
 	return CAIRN_OK;
 }
 
+/* Add v (two's complement) to element i of the vector, modulo the ring. */
+static inline void
+slot_add(crn_acc *acc, uint64_t i, unsigned __int128 v)
+{
+	if (acc->esz == sizeof(uint64_t))
+		((uint64_t *)acc->vec)[i] += (uint64_t)v;
+	else if (acc->esz == sizeof(uint32_t))
+		((uint32_t *)acc->vec)[i] += (uint32_t)v;
+	else
+		((unsigned __int128 *)acc->vec)[i] += v;
+}
+
 cairn_err
 crn_acc_row(crn_acc *acc, const crn_cell *cells, const char *where)
 {
 	const crn_plan *p = acc->plan;
 	const crn_dataset *ds = acc->ds;
-	unsigned __int128 *s;
-	uint64_t g = 0, idx;
+	uint64_t g = 0, idx, s;
 	cairn_err rv;
 
 	for (size_t i = 0; i < p->nkeys; i++) {
@@ -460,26 +472,27 @@ crn_acc_row(crn_acc *acc, const crn_cell *cells, const char *where)
 	}
 	if ((rv = crn_acc_matched(acc, 1)) != CAIRN_OK)
 		return rv;
-	s = acc->slots + g * p->per_group;
-	s[0] += 1;
+	s = g * p->per_group;
+	slot_add(acc, s, 1);
 	for (size_t i = 0; i < p->nmeasures; i++) {
 		const crn_measure *m = &p->measures[i];
 		const crn_column *c = &ds->cols[m->col];
-		unsigned __int128 *ms = s + 1 + m->offset;
+		uint64_t ms = s + 1 + m->offset;
 		int64_t v;
 
 		if (cells[m->col].null)
 			continue;
 		v = cells[m->col].num;
-		ms[0] += 1;
+		slot_add(acc, ms, 1);
 		if (v < c->lo || v > c->hi) {
 			v = v < c->lo ? c->lo : c->hi;
-			ms[m->need_sumsq ? 3 : 2] += 1;
+			slot_add(acc, ms + (m->need_sumsq ? 3 : 2), 1);
 			acc->stats.clipped++;
 		}
-		ms[1] += (unsigned __int128)(__int128)v;
+		slot_add(acc, ms + 1, (unsigned __int128)(__int128)v);
 		if (m->need_sumsq)
-			ms[2] += (unsigned __int128)((__int128)v * v);
+			slot_add(acc, ms + 2,
+			    (unsigned __int128)((__int128)v * v));
 	}
 	return CAIRN_OK;
 }
@@ -487,30 +500,14 @@ crn_acc_row(crn_acc *acc, const crn_cell *cells, const char *where)
 void
 crn_acc_add(crn_acc *acc, uint64_t g, uint32_t off, __int128 v)
 {
-	acc->slots[g * acc->plan->per_group + off] += (unsigned __int128)v;
+	slot_add(acc, g * acc->plan->per_group + off, (unsigned __int128)v);
 }
 
 cairn_err
-crn_acc_vector(const crn_acc *acc, void **vec)
+crn_acc_vector(crn_acc *acc, void **vec)
 {
-	uint64_t dim = acc->plan->dim;
-	size_t esz = crn_exec_elem_size(acc->plan->ring_bits), n;
-	void *v;
-
-	*vec = NULL;
-	if (crn_mul_size(dim, esz, &n) != 0)
-		return CAIRN_ETOOBIG;
-	if ((v = crn_alloc(n)) == NULL)
-		return CAIRN_ENOMEM;
-	for (uint64_t i = 0; i < dim; i++) {
-		if (esz == sizeof(uint32_t))
-			((uint32_t *)v)[i] = (uint32_t)acc->slots[i];
-		else if (esz == sizeof(uint64_t))
-			((uint64_t *)v)[i] = (uint64_t)acc->slots[i];
-		else
-			((unsigned __int128 *)v)[i] = acc->slots[i];
-	}
-	*vec = v;
+	*vec = acc->vec;
+	acc->vec = NULL;
 	return CAIRN_OK;
 }
 

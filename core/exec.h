@@ -13,8 +13,9 @@
  *     width_bucket keys see the unclipped value.
  *   - Categories compare by their index in the declared domain (so `<` on a
  *     category follows the domain's order, not a collation).
- *   - Sums are exact (accumulated in 128 bits) and reduced modulo
- *     2^ring_bits, negatives in two's complement.
+ *   - Sums are computed modulo 2^ring_bits, negatives in two's
+ *     complement: exact whenever the true sum fits the ring, which the
+ *     planner's choice of ring_bits guarantees for max_rows rows.
  *   - A value the schema cannot represent (non-numeric text in a numeric
  *     column, more decimal digits than the column's scale, a category value
  *     outside the domain, a NULL in a column declared NOT NULL) is
@@ -114,15 +115,17 @@ typedef struct crn_cell {
 enum { CRN_TV_FALSE = 0, CRN_TV_TRUE = 1, CRN_TV_UNKNOWN = 2 };
 
 /*
- * Accumulator for one run: exact 128-bit slots plus what the executors
- * need to know about the plan.  crn_acc_init validates the plan against
- * ds (keys, measures, offsets, card, dim, ring_bits) and allocates the
- * slots; crn_acc_fini releases them (safe on zeroed storage).
+ * Accumulator for one run: the output vector, summed into in the ring's
+ * width, plus what the executors need to know about the plan.
+ * crn_acc_init validates the plan against ds (keys, measures, offsets,
+ * card, dim, ring_bits) and allocates the vector; crn_acc_fini releases
+ * it unless crn_acc_vector handed it over (safe on zeroed storage).
  */
 typedef struct crn_acc {
 	const crn_plan *plan;
 	const crn_dataset *ds;
-	unsigned __int128 *slots;	/* plan->dim */
+	void *vec;		/* plan->dim elements of esz bytes */
+	size_t esz;
 	bool *used;			/* ds->ncols: column the plan reads */
 	crn_exec_stats stats;
 	char *err;
@@ -132,7 +135,7 @@ typedef struct crn_acc {
 CAIRN_NODISCARD cairn_err crn_acc_init(crn_acc *acc, const crn_plan *plan,
     const crn_dataset *ds, char *err, size_t errlen);
 void crn_acc_fini(crn_acc *acc);
-/* Zero the slots, stats and message (to run the scan again). */
+/* Zero the vector, stats and message (to run the scan again). */
 void crn_acc_reset(crn_acc *acc);
 
 /* Filter value of a row (cells indexed by schema column). */
@@ -166,8 +169,8 @@ void crn_acc_add(crn_acc *acc, uint64_t g, uint32_t off, __int128 v);
 /* Count matched rows added in bulk, checking max_rows. */
 CAIRN_NODISCARD cairn_err crn_acc_matched(crn_acc *acc, uint64_t n);
 
-/* Reduce the slots to plan->ring_bits into a new crn_alloc'd vector. */
-CAIRN_NODISCARD cairn_err crn_acc_vector(const crn_acc *acc, void **vec);
+/* Hand the vector over to the caller (crn_free(v, dim * esz)). */
+CAIRN_NODISCARD cairn_err crn_acc_vector(crn_acc *acc, void **vec);
 
 /* Write a formatted message into acc->err (if any). */
 void crn_acc_errf(crn_acc *acc, const char *fmt, ...)

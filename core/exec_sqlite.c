@@ -12,7 +12,7 @@
  * arithmetic could overflow — a product the declared bounds allow to
  * exceed 2^63, which SQLite would silently turn into a float, or a sum()
  * that raises "integer overflow" — the executor streams the scaled rows
- * instead and aggregates in C with 128-bit accumulators.  Grouped plans
+ * instead and aggregates them in C, in the ring.  Grouped plans
  * always stream (filter still pushed down into SQLite), see below.
  */
 #include <string.h>
@@ -173,7 +173,7 @@ crn_exec_sqlite(crn_acc *acc, const crn_source *src)
 	rv = run_mode(acc, db, src, acc->plan->nkeys > 0, &overflow);
 	if (rv != CAIRN_OK && overflow) {
 		crn_log_info("sqlite: 64-bit sums could overflow; "
-		    "aggregating rows in 128 bits instead");
+		    "aggregating the rows here instead");
 		crn_acc_reset(acc);
 		rv = run_mode(acc, db, src, true, &overflow);
 	}
