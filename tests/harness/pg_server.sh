@@ -53,6 +53,23 @@ pg_server_stop() {
 	PG_SERVER_DIR=
 }
 
+# If the test is killed outright (ctest's timeout sends SIGKILL), no trap
+# runs: a detached watchdog stops the server once this shell is gone.
+pg_server_watchdog() {
+	local parent=$$ dir=$PG_SERVER_DIR
+	(
+		trap '' HUP INT TERM
+		while kill -0 "$parent" 2>/dev/null; do
+			sleep 2
+		done
+		if [ -d "$dir/data" ]; then
+			pg_server_as "$PG_SERVER_BIN/pg_ctl" -D "$dir/data" \
+			    -m immediate -w stop
+			rm -rf "$dir"
+		fi
+	) </dev/null >/dev/null 2>&1 &
+}
+
 pg_server_start() {
 	local port try
 	if ! pg_server_find_bin; then
@@ -82,6 +99,7 @@ pg_server_start() {
 		    -l "$PG_SERVER_DIR/server.log" -w -t 60 -o \
 		    "-p $port -k $PG_SERVER_DIR/sock -c listen_addresses=127.0.0.1 -c fsync=off" \
 		    start >/dev/null 2>&1; then
+			pg_server_watchdog
 			export CAIRN_PG_PORT=$port
 			export CAIRN_PG_CONNINFO="host=$PG_SERVER_DIR/sock port=$port user=postgres dbname=postgres"
 			return 0
