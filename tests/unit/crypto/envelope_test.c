@@ -439,6 +439,51 @@ test_decode_field_checks(void **state)
 	    CAIRN_ETOOBIG);
 }
 
+/* The type is a uint32 in the struct and an int32 enum on the wire. */
+static void
+test_type_range(void **state)
+{
+	crn_identity *alice = ident(1);
+	crn_envelope env, back;
+	uint8_t *wire = NULL, *w2 = NULL;
+	size_t wlen = 0, n = 0;
+
+	(void)state;
+	make_env(&env, "t", 1);
+	env.type = (uint32_t)INT32_MAX + 1;
+	CAIRN_T_FAIL(crn_envelope_encode(&env, &wire, &wlen), CAIRN_EINVAL);
+	assert_null(wire);
+	/* An unknown but non-negative type passes through unchanged. */
+	env.type = 1000;
+	CAIRN_T_PASS(crn_envelope_sign(&env, alice));
+	CAIRN_T_PASS(crn_envelope_encode(&env, &wire, &wlen));
+	CAIRN_T_PASS(crn_envelope_decode(&back, wire, wlen));
+	assert_int_equal(back.type, 1000);
+	CAIRN_T_PASS(crn_envelope_verify(&back));
+	crn_envelope_fini(&back);
+	/*
+	 * Rewrite the type as -1 (ten-byte varint): the sender field comes
+	 * first (34 bytes), then the type's tag and its varint "e8 07".
+	 */
+	assert_int_equal(wire[34], 0x10);
+	assert_int_equal(wire[35], 0xe8);
+	assert_int_equal(wire[36], 0x07);
+	w2 = crn_alloc(wlen + 8);
+	assert_non_null(w2);
+	memcpy(w2, wire, 35);
+	n = 35;
+	for (int i = 0; i < 9; i++)
+		w2[n++] = 0xff;
+	w2[n++] = 0x01;
+	memcpy(w2 + n, wire + 37, wlen - 37);
+	n += wlen - 37;
+	CAIRN_T_FAIL(crn_envelope_decode(&back, w2, n), CAIRN_EINVAL);
+	crn_free(w2, wlen + 8);
+	crn_free(wire, wlen);
+	crn_envelope_fini(&env);
+	crn_identity_free(alice);
+}
+
 /* Every allocation of encode and decode may fail; none may leak. */
 static void
 test_codec_oom(void **state)
