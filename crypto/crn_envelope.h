@@ -9,6 +9,11 @@
  * u32be round || u64be seq || u8 sealed || recipient || u64be payload_len ||
  * payload (the ciphertext when sealed).  Any flipped bit in a field that
  * matters breaks it.
+ *
+ * Order for a receiver: decode, crn_envelope_verify, crn_replay_check, and
+ * only then crn_envelope_open.  The signature does not cover sender_cert:
+ * whoever accepts a certificate from an envelope must check that the key
+ * it certifies equals `sender`.
  */
 #ifndef CRN_ENVELOPE_H
 #define CRN_ENVELOPE_H
@@ -55,7 +60,9 @@ CAIRN_NODISCARD cairn_err crn_envelope_verify(const crn_envelope *env);
  */
 CAIRN_NODISCARD cairn_err crn_envelope_seal(crn_envelope *env,
     const crn_identity *sender, const uint8_t recipient[CAIRN_SIGN_PK_LEN]);
-/* Decrypt in place; CAIRN_EAUTH when not for me or altered. */
+/* Decrypt in place; CAIRN_EAUTH when not for me or altered.  On success
+ * `sealed` becomes false and `recipient` is zeroed, so the envelope no
+ * longer verifies: verify before opening. */
 CAIRN_NODISCARD cairn_err crn_envelope_open(crn_envelope *env,
     const crn_identity *me);
 
@@ -63,6 +70,10 @@ CAIRN_NODISCARD cairn_err crn_envelope_open(crn_envelope *env,
  * Replay guard: remembers the highest sequence number per (sender, session)
  * and refuses anything not strictly greater (CAIRN_EREPLAY).  Transport
  * preserves order per connection, so a strict counter is enough.
+ * crn_replay_check records the number when it accepts, so call it only on
+ * verified envelopes.  It remembers at most 2^20 (sender, session) pairs
+ * and answers CAIRN_ETOOBIG beyond, so a flood of sessions cannot exhaust
+ * memory.  Not thread-safe.
  */
 typedef struct crn_replay crn_replay;
 CAIRN_NODISCARD cairn_err crn_replay_new(crn_replay **out);
