@@ -358,11 +358,13 @@ cmd_query(int argc, char **argv)
 			if (rv != CAIRN_OK) {
 				cli_error("query: malformed result");
 			} else if (r.code != 0) {
-				if (r.needed > 0)
-					cli_error("query: %s (%s; needed %u, "
-					    "answered %u)", r.error,
-					    cairn_strerror((cairn_err)r.code),
-					    r.needed, r.answered);
+				if (r.needed > 0 && strstr(r.error, "needed") ==
+				    NULL)
+					cli_error("query: %s (needed %u, "
+					    "answered %u)", r.error, r.needed,
+					    r.answered);
+				else if (r.code == CAIRN_EABORT)
+					cli_error("query: aborted: %s", r.error);
 				else
 					cli_error("query: %s (%s)", r.error,
 					    cairn_strerror((cairn_err)r.code));

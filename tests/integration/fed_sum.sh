@@ -68,4 +68,5 @@ if out=$("$CAIRN_BIN" node check --config "$FED/node3.conf"); then
 fi
 echo "$out" | grep -q "FAIL key .*chmod 600" || fed_fail "key check: $out"
 chmod 0600 "$FED/pki/node3.key"
+fed_finish
 echo "fed_sum: ok"

@@ -205,3 +205,45 @@ fed_query() {
 # JSON helpers (the output is one line, one object; no python needed).
 fed_json_rows() { sed -n 's/.*"rows": \[\[\([^]]*\)\]\].*/\1/p'; }
 fed_json_list() { sed -n "s/.*\"$1\": \[\([^]]*\)\].*/\1/p" | tr -d '" '; }
+
+# fed_wait_log FILE PATTERN COUNT: wait (bounded) until FILE has COUNT lines
+# matching PATTERN.
+fed_wait_log() {
+	local f=$1 pat=$2 want=$3 k got
+	for ((k = 0; k < 150; k++)); do
+		got=$(grep -c -- "$pat" "$f" 2>/dev/null || true)
+		[ "${got:-0}" -ge "$want" ] && return 0
+		sleep 0.1
+	done
+	fed_fail "$f: $got of $want lines matching '$pat'"
+}
+
+# fed_wait_exit PID: wait (bounded) for a background daemon of this shell;
+# its exit status goes to FED_RC (not a subshell: only this shell can wait).
+fed_wait_exit() {
+	local pid=$1
+	FED_RC=0
+	timeout 30 tail --pid="$pid" -f /dev/null 2>/dev/null || true
+	wait "$pid" 2>/dev/null || FED_RC=$?
+}
+
+# fed_finish: stop every daemon still running with SIGTERM; each must exit
+# 0 (a clean stop; under ASan also no leaks), and no log may hold a
+# sanitizer report.
+fed_finish() {
+	local p bad=0
+	for p in "${FED_PIDS[@]}"; do
+		kill -0 "$p" 2>/dev/null || continue
+		kill -TERM "$p" 2>/dev/null || true
+		fed_wait_exit "$p"
+		if [ "$FED_RC" != 0 ]; then
+			echo "daemon $p exited $FED_RC after SIGTERM" >&2
+			bad=1
+		fi
+	done
+	if grep -l "AddressSanitizer\|LeakSanitizer\|runtime error:" \
+	    "$FED"/*.log >&2; then
+		bad=1
+	fi
+	[ "$bad" = 0 ] || fed_fail "unclean shutdown or sanitizer report"
+}
