@@ -291,12 +291,86 @@ test_oom(void **state)
 	assert_true(n > 3 && n < 100);
 }
 
+/*
+ * Random damage to a valid file: whatever the bytes, the scanner returns
+ * success or CAIRN_EDATA / CAIRN_ENOENT with a message, never crashes or
+ * reads out of bounds (run under ASan), and a success never counts more
+ * rows than the file has lines.
+ */
+static void
+test_random_damage(void **state)
+{
+	static const char good[] =
+	    "cat,n,d,k,note\n"
+	    "a,1,1.25,x,\"q\"\"q\"\n"
+	    "\"A, \"\"B\"\"\",-7,,y,\"multi\nline\"\r\n"
+	    "b,,3,x,\n"
+	    ",1000,-0.5,y,last";
+	static const char alphabet[] = ",\"\r\n.-+0123456789abxyAB \t";
+	uint64_t x = 0x853c49e6748fea9bu;
+	int nok = 0, nbad = 0;
+
+	(void)state;
+	for (int iter = 0; iter < 3000; iter++) {
+		char buf[sizeof(good) + 8];
+		unsigned __int128 *v = NULL;
+		crn_exec_stats st;
+		char err[256];
+		size_t len = sizeof(good) - 1;
+		int nmut = 1 + iter % 4, lines = 1;
+		cairn_err rv;
+		FILE *f;
+
+		memcpy(buf, good, len);
+		for (int m = 0; m < nmut; m++) {
+			size_t at;
+
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			at = (size_t)(x % len);
+			if ((x >> 32) % 5 == 0 && len > 1) {
+				/* delete a byte */
+				memmove(buf + at, buf + at + 1, len - at - 1);
+				len--;
+			} else {
+				buf[at] = alphabet[(x >> 40) %
+				    (sizeof(alphabet) - 1)];
+			}
+		}
+		if (iter % 7 == 0)
+			len = (size_t)(x % (len + 1));	/* truncate */
+		f = fopen(path, "w");
+		assert_non_null(f);
+		assert_int_equal(fwrite(buf, 1, len, f), len);
+		assert_int_equal(fclose(f), 0);
+		for (size_t i = 0; i < len; i++)
+			lines += buf[i] == '\n';
+		err[0] = '\0';
+		rv = run(&plan, &v, &st, err, sizeof(err));
+		if (rv == CAIRN_OK) {
+			assert_true(st.rows_scanned < (uint64_t)lines);
+			crn_free(v, plan.dim * 16);
+			nok++;
+			continue;
+		}
+		if (rv != CAIRN_EDATA && rv != CAIRN_ENOENT)
+			fail_msg("iteration %d: %s", iter, cairn_strerror(rv));
+		assert_null(v);
+		assert_true(err[0] != '\0');
+		nbad++;
+	}
+	/* Both outcomes must have been exercised. */
+	assert_true(nok > 100 && nbad > 100);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_good_file),
 	cmocka_unit_test(test_malformed),
 	cmocka_unit_test(test_header),
 	cmocka_unit_test(test_refills),
 	cmocka_unit_test(test_oom),
+	cmocka_unit_test(test_random_damage),
 };
 
 int
