@@ -56,11 +56,17 @@ typedef struct url_fix {
 	char dir[256];
 } url_fix;
 
+/* tcp: 0 ipc, 1 tcp, 2 inproc. */
 static void
 make_url(url_fix *u, int tcp)
 {
+	static int inproc_n;
+
 	memset(u, 0, sizeof(*u));
-	if (tcp) {
+	if (tcp == 2) {
+		snprintf(u->url, sizeof(u->url), "inproc://coord%d",
+		    inproc_n++);
+	} else if (tcp) {
 		snprintf(u->url, sizeof(u->url), "tcp://127.0.0.1:%d",
 		    free_port());
 	} else {
@@ -188,6 +194,13 @@ test_many_tcp(void **state)
 	many_clients(1);
 }
 
+static void
+test_many_inproc(void **state)
+{
+	(void)state;
+	many_clients(2);
+}
+
 /* ---- 16 MiB messages, back to back ------------------------------------ */
 
 typedef struct big_client {
@@ -247,7 +260,7 @@ big_messages(int tcp)
 	CAIRN_T_PASS(crn_tr_send(bc.tr, 0, big, BIG, 10000));
 	CAIRN_T_PASS(crn_tr_recv(lst, &conn, &buf, &len, 10000));
 	print_message("16 MiB dialer->listener over %s: %lld ms\n",
-	    tcp ? "tcp" : "ipc", (long long)(now_ms() - t0));
+	    u.url, (long long)(now_ms() - t0));
 	assert_int_equal(len, BIG);
 	assert_true(check(buf, len, 7));
 	crn_free(buf, len);
@@ -260,9 +273,10 @@ big_messages(int tcp)
 		CAIRN_T_PASS(crn_tr_send(lst, conn, big, BIG, 20000));
 	}
 	CAIRN_T_PASS(crn_tr_flush(lst, 20000));
-	assert_int_equal(pthread_join(th, NULL), 0);
+	/* Includes filling and checking the buffers. */
 	print_message("3 x 16 MiB listener->dialer over %s: %lld ms\n",
-	    tcp ? "tcp" : "ipc", (long long)(now_ms() - t0));
+	    u.url, (long long)(now_ms() - t0));
+	assert_int_equal(pthread_join(th, NULL), 0);
 	assert_true(bc.ok);
 	/* Too big for the sender's limit. */
 	CAIRN_T_FAIL(crn_tr_send(lst, conn, big,
@@ -285,6 +299,13 @@ test_big_tcp(void **state)
 {
 	(void)state;
 	big_messages(1);
+}
+
+static void
+test_big_inproc(void **state)
+{
+	(void)state;
+	big_messages(2);
 }
 
 /* A receiver with a small limit drops an oversized message (nanomsg
@@ -927,8 +948,10 @@ test_hostile_listener(void **state)
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_many_ipc),
 	cmocka_unit_test(test_many_tcp),
+	cmocka_unit_test(test_many_inproc),
 	cmocka_unit_test(test_big_ipc),
 	cmocka_unit_test(test_big_tcp),
+	cmocka_unit_test(test_big_inproc),
 	cmocka_unit_test(test_max_msg),
 	cmocka_unit_test(test_timeouts),
 	cmocka_unit_test(test_bad_urls),
