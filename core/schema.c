@@ -23,6 +23,8 @@
 /* A schema file larger than this is not a schema file. */
 #define SCHEMA_MAX_FILE (4u << 20)
 #define SCHEMA_MAX_DOMAIN 65536u
+/* The plan codec refuses more (CRN_PLAN_MAX_COLS in proto/codec_plan.h). */
+#define SCHEMA_MAX_COLS 4096u
 
 typedef struct colaux {
 	char *min, *max;	/* bound text until the scale is known */
@@ -454,6 +456,11 @@ find_col(builder *b, crn_dataset *d, dsaux *da, const char *name,
 			return &da->cols[i];
 		}
 	}
+	if (d->ncols >= SCHEMA_MAX_COLS) {
+		fail(b, b->line, CAIRN_ECONFIG, "dataset '%s': more than %u "
+		    "columns", d->name, SCHEMA_MAX_COLS);
+		return NULL;
+	}
 	if (d->ncols == da->cap) {
 		size_t nc = da->cap == 0 ? 8 : da->cap * 2;
 		crn_column *ncols;
@@ -515,6 +522,15 @@ parse_bool(const char *v, bool *out)
 }
 
 static int
+printable(const char *v)
+{
+	for (; *v != '\0'; v++)
+		if ((unsigned char)*v < 0x20 || *v == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int
 has_value(const crn_column *c, const char *v)
 {
 	size_t i;
@@ -554,6 +570,14 @@ add_domain(builder *b, crn_column *c, const char *v)
 			}
 			if ((val = dupn(p, n)) == NULL)
 				goto nomem;
+			if (!printable(val) || n > 255) {
+				fail(b, b->line, CAIRN_ECONFIG,
+				    "column '%s': domain values must be "
+				    "printable and at most 255 bytes",
+				    c->name);
+				crn_strfree(val);
+				return 0;
+			}
 			if (has_value(c, val)) {
 				fail(b, b->line, CAIRN_ECONFIG,
 				    "column '%s': domain value '%s' listed "

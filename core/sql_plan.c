@@ -541,6 +541,19 @@ add_output(pctx *c, const crn_output *o, const char *name, uint32_t *idx)
 {
 	crn_plan *p = c->p;
 	crn_output *no;
+	size_t i;
+
+	/* Output names travel in the plan and end up in tables, CSV and
+	 * logs: keep them short and printable (the plan codec insists). */
+	for (i = 0; name[i] != '\0'; i++) {
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f ||
+		    i >= 255) {
+			perr(c, CAIRN_ESQL, -1, "output name '%.40s...' is too "
+			    "long or has control characters", i >= 255 ?
+			    name : "");
+			return -1;
+		}
+	}
 
 	if (p->noutputs >= CRN_PLAN_MAX_OUTPUTS) {
 		perr(c, CAIRN_ESQL, -1, "more than %u output columns",

@@ -435,6 +435,8 @@ static const struct {
 	  "a constant is not supported in the select list" },
 	{ "SELECT count(*) FILTER (WHERE age > 3) FROM cps", CAIRN_ESQL,
 	  "FILTER on an aggregate is not supported" },
+	{ "SELECT count(*) AS \"a\x01z\" FROM cps", CAIRN_ESQL,
+	  "control characters" },
 	{ "SELECT count(*) FROM cps FOR UPDATE", CAIRN_ESQL,
 	  "locking clauses are not supported (at character 26)" },
 };
