@@ -90,8 +90,8 @@ test_example_coordinator(void **state)
 	assert_string_equal(cfg->coord.listen, "tcp://127.0.0.1:7700");
 	expect_example_path(cfg->coord.key, "pki/coordinator.key");
 	expect_example_path(cfg->coord.cert, "pki/coordinator.crt");
-	expect_example_path(cfg->coord.ca_cert, "pki/ca.crt");
-	expect_example_path(cfg->coord.crl, "pki/ca.crl");
+	expect_example_path(cfg->coord.ca_cert, "ca/ca.crt");
+	expect_example_path(cfg->coord.crl, "ca/crl.pem");
 	expect_example_path(cfg->coord.schema, "schema/cps.ini");
 	assert_int_equal(cfg->coord.max_jobs, 4);
 	assert_int_equal(cfg->coord.min_participants, 3);
@@ -159,7 +159,7 @@ test_example_researcher(void **state)
 	assert_string_equal(cfg->researcher.coordinator,
 	    "tcp://127.0.0.1:7700");
 	expect_example_path(cfg->researcher.key, "pki/alice.key");
-	expect_example_path(cfg->researcher.crl, "pki/ca.crl");
+	expect_example_path(cfg->researcher.crl, "ca/crl.pem");
 	assert_int_equal(cfg->researcher.timeout_ms, 600000);
 	crn_config_free(cfg);
 }
@@ -176,7 +176,7 @@ test_wrong_role(void **state)
 	CAIRN_T_FAIL(crn_config_load(&cfg, path, CRN_CFG_COORDINATOR, err,
 	    sizeof(err)), CAIRN_ECONFIG);
 	assert_null(cfg);
-	assert_non_null(strstr(err, "node1.conf:8: [node]"));
+	assert_non_null(strstr(err, "node1.conf:15: [node]"));
 	assert_non_null(strstr(err, "unknown section for a coordinator"));
 }
 
