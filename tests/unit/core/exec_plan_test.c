@@ -3,7 +3,9 @@
  * SQL -> planner -> each example agency's executor (CSV, and SQLite
  * copies of the same rows) -> the vectors summed in the ring -> the
  * result decoder, compared with SQLite answering the same question over
- * the three agencies' rows pooled in one table.
+ * the three agencies' rows pooled in one table.  With CAIRN_PG_CONNINFO
+ * (tests/integration/exec_pg.sh) the agencies also run on PostgreSQL
+ * tables, one of them with loose column types.
  *
  * This checks that the planner, the executors and the decoder read the
  * plan.h contract the same way (group numbering, measure offsets, scales,
@@ -14,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "cairn_test.h"
@@ -62,6 +66,8 @@ static const qcase queries[] = {
 };
 
 static char dir[256], dbpath[300];
+static const char *pg_conninfo;	/* CAIRN_PG_CONNINFO, or NULL */
+static char pg_prefix[64];
 static crn_schema *schema;
 static const crn_dataset *cps;
 static sqlite3 *ref;
@@ -139,6 +145,87 @@ load_csv(sqlite3 *db, const char *path, const char *table)
 	fclose(f);
 }
 
+static void
+pg_exec(PGconn *c, const char *sql)
+{
+	PGresult *r = PQexec(c, sql);
+
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		fprintf(stderr, "pg: %s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+}
+
+/*
+ * Copy the agencies' SQLite tables into PostgreSQL: agency 1 with exact
+ * types, agency 2 with its own column names and loose types (float8,
+ * text), agency 3 with numeric columns of no declared scale.
+ */
+static int
+pg_load(sqlite3 *db)
+{
+	static const char *ddl[] = {
+		"(age int, education int, wage numeric(10,2), "
+		    "hours numeric(4,1), region text, sex text)",
+		"(age int, years_schooling int, hourly_wage float8, "
+		    "hours text, region varchar(8), sex text)",
+		"(age numeric, education int8, wage numeric, hours numeric, "
+		    "region text, sex text)",
+	};
+	PGconn *c = PQconnectdb(pg_conninfo);
+	char sql[512];
+
+	if (PQstatus(c) != CONNECTION_OK) {
+		fprintf(stderr, "pg: %s", PQerrorMessage(c));
+		PQfinish(c);
+		return -1;
+	}
+	snprintf(pg_prefix, sizeof(pg_prefix), "exec_plan_%ld",
+	    (long)getpid());
+	pg_exec(c, "BEGIN");
+	for (int a = 1; a <= 3; a++) {
+		sqlite3_stmt *st;
+
+		snprintf(sql, sizeof(sql), "CREATE TABLE %s_a%d %s", pg_prefix,
+		    a, ddl[a - 1]);
+		pg_exec(c, sql);
+		snprintf(sql, sizeof(sql), "SELECT * FROM a%d", a);
+		if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+			return -1;
+		snprintf(sql, sizeof(sql), "INSERT INTO %s_a%d VALUES ($1, $2, "
+		    "$3, $4, $5, $6)", pg_prefix, a);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *v[6];
+			PGresult *r;
+
+			for (int i = 0; i < 6; i++)
+				v[i] = (const char *)sqlite3_column_text(st, i);
+			r = PQexecParams(c, sql, 6, NULL, v, NULL, NULL, 0);
+			if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+				fprintf(stderr, "pg: %s", PQerrorMessage(c));
+				PQclear(r);
+				return -1;
+			}
+			PQclear(r);
+		}
+		sqlite3_finalize(st);
+	}
+	pg_exec(c, "COMMIT");
+	PQfinish(c);
+	return 0;
+}
+
+static void
+pg_drop(void)
+{
+	PGconn *c = PQconnectdb(pg_conninfo);
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS %s_a1, %s_a2, %s_a3",
+	    pg_prefix, pg_prefix, pg_prefix);
+	pg_exec(c, sql);
+	PQfinish(c);
+}
+
 static int
 setup(void **state)
 {
@@ -173,6 +260,11 @@ setup(void **state)
 		load_csv(db, path, table);
 		load_csv(ref, path, "cps");
 	}
+	pg_conninfo = getenv("CAIRN_PG_CONNINFO");
+	if (pg_conninfo != NULL && pg_conninfo[0] == '\0')
+		pg_conninfo = NULL;
+	if (pg_conninfo != NULL && pg_load(db) != 0)
+		return -1;
 	sqlite3_close(db);
 	return 0;
 }
@@ -181,6 +273,8 @@ static int
 teardown(void **state)
 {
 	(void)state;
+	if (pg_conninfo != NULL && pg_prefix[0] != '\0')
+		pg_drop();
 	crn_schema_free(schema);
 	if (ref != NULL)
 		sqlite3_close(ref);
@@ -201,17 +295,21 @@ federated_sum(const crn_plan *p, crn_source_kind kind, size_t *len)
 	for (int a = 1; a <= 3; a++) {
 		crn_source src = { .kind = kind };
 		crn_exec_stats st;
-		char path[512], table[8], err[256];
+		char path[512], table[96], err[256];
 		void *vec = NULL;
 
 		if (kind == CRN_SRC_CSV) {
 			snprintf(path, sizeof(path),
 			    "%s/examples/data/agency%d.csv",
 			    getenv("CAIRN_SRC"), a);
-		} else {
+		} else if (kind == CRN_SRC_SQLITE) {
 			snprintf(path, sizeof(path), "%s", dbpath);
 			snprintf(table, sizeof(table), "a%d", a);
 			src.table = table;
+		} else {
+			snprintf(table, sizeof(table), "%s_a%d", pg_prefix, a);
+			src.table = table;
+			src.conninfo = pg_conninfo;
 		}
 		src.path = path;
 		if (a == 2) {
@@ -342,11 +440,14 @@ test_end_to_end(void **state)
 		if (crn_sql_plan(schema, q->sql, &p, err, sizeof(err)) !=
 		    CAIRN_OK)
 			fail_msg("plan %s: %s", q->sql, err);
-		for (int k = CRN_SRC_CSV; k <= CRN_SRC_SQLITE; k++) {
+		for (int k = CRN_SRC_CSV; k <= CRN_SRC_PG; k++) {
 			crn_result *res = NULL;
 			size_t len;
-			uint8_t *sum = federated_sum(p, (crn_source_kind)k,
-			    &len);
+			uint8_t *sum;
+
+			if (k == CRN_SRC_PG && pg_conninfo == NULL)
+				continue;
+			sum = federated_sum(p, (crn_source_kind)k, &len);
 
 			CAIRN_T_PASS(crn_sql_result_decode(p, sum, len, 3,
 			    &res));
