@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -199,6 +200,65 @@ test_many_inproc(void **state)
 {
 	(void)state;
 	many_clients(2);
+}
+
+/* Many dialers on one tcp endpoint: each gets exactly its own reply. */
+static void
+test_crowd(void **state)
+{
+	enum { CROWD = 200 };
+	crn_tr *lst = NULL, **cl;
+	uint32_t *conn_of, conn;
+	uint8_t *buf;
+	size_t len;
+	char msg[32];
+	int64_t t0;
+	url_fix u;
+	int who, seen = 0;
+
+	(void)state;
+	cl = crn_zalloc(CROWD * sizeof(*cl));
+	conn_of = crn_zalloc(CROWD * sizeof(*conn_of));
+	assert_non_null(cl);
+	assert_non_null(conn_of);
+	memset(conn_of, 0xff, CROWD * sizeof(*conn_of));
+	make_url(&u, 1);
+	CAIRN_T_PASS(crn_tr_listen(&lst, u.url, NULL));
+	t0 = now_ms();
+	for (int i = 0; i < CROWD; i++) {
+		CAIRN_T_PASS(crn_tr_dial(&cl[i], u.url, NULL));
+		snprintf(msg, sizeof(msg), "%d", i);
+		CAIRN_T_PASS(crn_tr_send(cl[i], 0, msg, strlen(msg), 5000));
+	}
+	for (int k = 0; k < CROWD; k++) {
+		CAIRN_T_PASS(crn_tr_recv(lst, &conn, &buf, &len, 5000));
+		assert_true(len < sizeof(msg));
+		memcpy(msg, buf, len);
+		msg[len] = '\0';
+		crn_free(buf, len);
+		who = atoi(msg);
+		assert_true(who >= 0 && who < CROWD);
+		assert_int_equal(conn_of[who], UINT32_MAX);
+		conn_of[who] = conn;
+		snprintf(msg, sizeof(msg), "for %d", who);
+		CAIRN_T_PASS(crn_tr_send(lst, conn, msg, strlen(msg), 0));
+	}
+	for (int i = 0; i < CROWD; i++) {
+		snprintf(msg, sizeof(msg), "for %d", i);
+		CAIRN_T_PASS(crn_tr_recv(cl[i], &conn, &buf, &len, 5000));
+		assert_int_equal(len, strlen(msg));
+		assert_memory_equal(buf, msg, len);
+		crn_free(buf, len);
+		seen++;
+	}
+	CAIRN_T_PASS(crn_tr_flush(lst, 5000));
+	print_message("%d dialers: hello, addressed reply, ack: %lld ms\n",
+	    seen, (long long)(now_ms() - t0));
+	for (int i = 0; i < CROWD; i++)
+		crn_tr_close(cl[i]);
+	crn_tr_close(lst);
+	crn_free(cl, CROWD * sizeof(*cl));
+	crn_free(conn_of, CROWD * sizeof(*conn_of));
 }
 
 /* ---- 16 MiB messages, back to back ------------------------------------ */
@@ -949,6 +1009,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_many_ipc),
 	cmocka_unit_test(test_many_tcp),
 	cmocka_unit_test(test_many_inproc),
+	cmocka_unit_test(test_crowd),
 	cmocka_unit_test(test_big_ipc),
 	cmocka_unit_test(test_big_tcp),
 	cmocka_unit_test(test_big_inproc),
