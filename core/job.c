@@ -79,7 +79,8 @@ out:
 cairn_err
 crn_job_check_time(const crn_job *job, uint64_t now, uint64_t skew)
 {
-	if (job->issued_at > now + skew)
+	/* Compared as a difference: now + skew could wrap around. */
+	if (job->issued_at > now && job->issued_at - now > skew)
 		return CAIRN_ENOTYET;
 	if (now > job->not_after)
 		return CAIRN_EEXPIRED;
