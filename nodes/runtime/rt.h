@@ -55,6 +55,10 @@ typedef struct crn_rt_party {
 	uint64_t seq;		/* next envelope sequence number */
 } crn_rt_party;
 
+/* For crn_rt_party_open: do not verify our own certificate (test hook
+ * CAIRN_TEST_UNCHECKED_SELF of client.h); it is only parsed. */
+#define CRN_ROLE_UNCHECKED 0
+
 /*
  * Load key (refused unless 0600), certificate, CA and CRL; check our own
  * certificate is valid now and has role `role`, and that it carries our
