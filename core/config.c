@@ -657,7 +657,7 @@ cfg_ds_key(cfg_ctx *c, const char *section, const char *key, const char *v)
 		else if (strcmp(v, "sqlite") == 0)
 			ds->kind = CRN_SRC_SQLITE;
 		else if (strcmp(v, "postgres") == 0)
-			ds->kind = CRN_SRC_POSTGRES;
+			ds->kind = CRN_SRC_PG;
 		else
 			cfg_err(c, CAIRN_ECONFIG, c->lineno, section, key,
 			    "%s: want csv, sqlite or postgres", q);
@@ -850,8 +850,8 @@ cfg_check_dataset(cfg_ctx *c, size_t i)
 	}
 	kind = ds->kind == CRN_SRC_CSV ? "csv" :
 	    ds->kind == CRN_SRC_SQLITE ? "sqlite" : "postgres";
-	allow_path = ds->kind != CRN_SRC_POSTGRES;
-	allow_conn = ds->kind == CRN_SRC_POSTGRES;
+	allow_path = ds->kind != CRN_SRC_PG;
+	allow_conn = ds->kind == CRN_SRC_PG;
 	allow_table = ds->kind != CRN_SRC_CSV;
 	need[DK_PATH] = allow_path;
 	need[DK_CONNINFO] = allow_conn;

@@ -38,6 +38,7 @@
 #include <stdint.h>
 
 #include "cairn/err.h"
+#include "exec.h"
 
 /* Which program reads the file (a separate enum from the certificate role
  * of crypto/crn_cert.h: this one picks a file layout). */
@@ -65,11 +66,11 @@ typedef struct crn_cfg_coordinator {
 	crn_cfg_deadlines deadlines;
 } crn_cfg_coordinator;
 
-typedef enum crn_src_kind {
-	CRN_SRC_CSV = 1,
-	CRN_SRC_SQLITE = 2,
-	CRN_SRC_POSTGRES = 3,
-} crn_src_kind;
+/* A dataset's source kind is the executors' own (core/exec.h), so that a
+ * loaded configuration feeds crn_exec_run without translation. */
+typedef crn_source_kind crn_src_kind;
+/* Older spelling, kept until every caller says CRN_SRC_PG. */
+#define CRN_SRC_POSTGRES CRN_SRC_PG
 
 typedef struct crn_cfg_colmap {
 	char *column;		/* name in the federation schema */

@@ -226,7 +226,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg->node.nresearchers, 2);
 	assert_string_equal(cfg->node.researchers[0], "Alice Smith");
 	assert_string_equal(cfg->node.researchers[1], "bob");
-	assert_int_equal(cfg->node.datasets[0].kind, CRN_SRC_POSTGRES);
+	assert_int_equal(cfg->node.datasets[0].kind, CRN_SRC_PG);
 	assert_string_equal(cfg->node.datasets[0].conninfo,
 	    "dbname=x password=secret");
 	assert_string_equal(cfg->node.datasets[0].table, "t1");
