@@ -60,6 +60,8 @@ typedef struct co_session {
 	int64_t started;
 	uint32_t ring_bits;
 	uint64_t dim;
+	uint32_t refused;	/* nodes that refused the job */
+	char refusal[160];	/* the first refusal's reason */
 } co_session;
 
 typedef struct co {
@@ -401,10 +403,21 @@ co_apply(co *c, co_session *s, crn_sa_actions *acts)
 		} else if (a->kind == CRN_SA_ACT_ABORT && !ended) {
 			crn_rt_result r;
 
+			char msg[CRN_SA_REASON_LEN + 256];
+
 			memset(&r, 0, sizeof(r));
 			r.code = a->abort.code != 0 ? a->abort.code :
 			    CAIRN_EABORT;
-			r.error = a->abort.reason;
+			/* Say why nodes were missing when they told us. */
+			if (s->refused > 0)
+				snprintf(msg, sizeof(msg), "%s; %u node%s "
+				    "refused the job (%s)", a->abort.reason,
+				    s->refused, s->refused == 1 ? "" : "s",
+				    s->refusal);
+			else
+				snprintf(msg, sizeof(msg), "%s",
+				    a->abort.reason);
+			r.error = msg;
 			r.needed = a->abort.needed;
 			r.answered = a->abort.answered;
 			crn_log_warn("job for '%s' aborted: %s", s->researcher,
@@ -479,6 +492,9 @@ co_on_node_msg(co *c, const crn_envelope *env, const char *name)
 		    CAIRN_OK) {
 			crn_log_info("node '%s' refused the job: %s (%s)", name,
 			    e.message, cairn_strerror((cairn_err)e.code));
+			if (!s->slots[slot - 1].out && s->refused++ == 0)
+				snprintf(s->refusal, sizeof(s->refusal),
+				    "%s: %s", name, e.message);
 			crn_rt_error_fini(&e);
 		}
 		s->slots[slot - 1].out = true;
