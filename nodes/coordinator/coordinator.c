@@ -673,11 +673,12 @@ co_on_submit(co *c, uint32_t conn, const crn_envelope *env,
 		goto out;
 	}
 	crn_log_info("job from '%s' (%s %s%s%s): session %02x%02x%02x%02x "
-	    "with %u nodes, threshold %u", who->name,
+	    "with %u nodes, threshold %u, %llu x %u-bit", who->name,
 	    job.kind == CRN_JOB_SUM_COLUMN ? "sum" : "query", job.dataset,
 	    job.kind == CRN_JOB_SUM_COLUMN ? "." : "",
 	    job.kind == CRN_JOB_SUM_COLUMN ? job.column : "", s->sid[0],
-	    s->sid[1], s->sid[2], s->sid[3], n, t);
+	    s->sid[1], s->sid[2], s->sid[3], n, t,
+	    (unsigned long long)job.dim, job.ring_bits);
 	s->round = 0;
 	s->deadline = now + co_round_ms(c, 0);
 	{
