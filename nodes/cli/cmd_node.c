@@ -83,7 +83,7 @@ node_check(const char *path)
 			printf("ok   dataset %s (%s %s)\n", ds->name,
 			    ds->kind == CRN_SRC_CSV ? "csv" :
 			    ds->kind == CRN_SRC_SQLITE ? "sqlite" : "postgres",
-			    ds->kind == CRN_SRC_POSTGRES ? ds->table :
+			    ds->kind == CRN_SRC_PG ? ds->table :
 			    ds->path);
 		}
 		crn_free(ms, src.nmap * sizeof(char *));
