@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "cli/cmds.h"
+#include "config.h"
 #include "crn.h"
 #include "crn_cert.h"
 #include "crn_crypto.h"
@@ -64,6 +65,9 @@ typedef struct demo_node {
 	char name[CRN_CERT_NAME_MAX + 1];
 	char csv[DEMO_PATH];
 	pid_t pid;
+	/* The sample nodes' own configs name columns their files call
+	 * differently (examples/node2.conf); NULL for --csv nodes. */
+	crn_config *cfg;
 } demo_node;
 
 typedef struct demo {
@@ -114,8 +118,9 @@ demo_usage(FILE *f)
 	    "\n"
 	    "Without --schema/--csv it uses the sample federation in examples/\n"
 	    "(three agencies' shares of a wage survey) and a few sample queries.\n"
-	    "With --format json each answer is the JSON object 'cairn query\n"
-	    "--format json' prints, one per line.\n"
+	    "With --format json (or csv) only the answers are printed, as\n"
+	    "'cairn query --format json' (csv) prints them; the comparison\n"
+	    "with the clear computation is still made.\n"
 	    "\n"
 	    "  --keep         keep the directory (keys, configs, logs) afterwards\n"
 	    "  --timeout S    give up on a query after S seconds (default 60)\n"
@@ -247,6 +252,29 @@ column_list(const crn_dataset *ds, char *out, size_t len)
 	}
 }
 
+/* The dataset section of a sample node's own configuration, if any. */
+static const crn_cfg_dataset *
+node_dataset(const demo_node *n, const char *dataset)
+{
+	return n->cfg != NULL ? crn_config_dataset(n->cfg, dataset) : NULL;
+}
+
+static void
+append_colmap(const demo_node *n, const char *dataset, char *text,
+    size_t len)
+{
+	const crn_cfg_dataset *ds = node_dataset(n, dataset);
+	size_t off = strlen(text);
+
+	for (size_t i = 0; ds != NULL && i < ds->nmap && off < len; i++) {
+		int w = snprintf(text + off, len - off, "column.%s = %s\n",
+		    ds->map[i].column, ds->map[i].source);
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+}
+
 static int
 write_configs(demo *d)
 {
@@ -304,6 +332,7 @@ write_configs(demo *d)
 		    d->nodes[i].name, d->dir, d->nodes[i].name,
 		    d->nodes[i].name, d->nodes[i].name, d->schema->min_cell,
 		    d->nnodes, d->dataset, d->nodes[i].csv, cols);
+		append_colmap(&d->nodes[i], d->dataset, text, sizeof(text));
 		snprintf(file, sizeof(file), "%s.conf", d->nodes[i].name);
 		if (path_join(path, d->dir, file) != 0 ||
 		    write_file(path, text, 0644) != 0)
@@ -551,7 +580,7 @@ ring_add(void *acc, const void *v, uint64_t dim, uint32_t bits)
  * in the clear: the figure secure aggregation must reproduce exactly.
  */
 static int
-clear_answer(demo *d, const char *sql, char **text, size_t *textlen)
+clear_answer(demo *d, const char *sql, crn_result **out)
 {
 	const crn_dataset *ds;
 	crn_plan *plan = NULL;
@@ -562,7 +591,7 @@ clear_answer(demo *d, const char *sql, char **text, size_t *textlen)
 	cairn_err rv;
 	int ret = 1;
 
-	*text = NULL;
+	*out = NULL;
 	if ((rv = crn_sql_plan(d->schema, sql, &plan, err, sizeof(err))) !=
 	    CAIRN_OK) {
 		cli_error("demo: %s", err);
@@ -574,10 +603,20 @@ clear_answer(demo *d, const char *sql, char **text, size_t *textlen)
 	if ((sum = crn_zalloc(len)) == NULL)
 		goto out;
 	for (size_t i = 0; i < d->nnodes; i++) {
+		const crn_cfg_dataset *nds = node_dataset(&d->nodes[i],
+		    plan->dataset);
+		crn_colmap map[64];
 		crn_source src = { .kind = CRN_SRC_CSV,
-			.path = d->nodes[i].csv };
+			.path = d->nodes[i].csv, .map = map };
 		crn_exec_stats st;
 		void *vec = NULL;
+
+		for (size_t k = 0; nds != NULL && k < nds->nmap &&
+		    k < CRN_NELEM(map); k++) {
+			map[k].name = nds->map[k].column;
+			map[k].local = nds->map[k].source;
+			src.nmap = k + 1;
+		}
 
 		if ((rv = crn_exec_run(plan, ds, &src, &vec, &st, err,
 		    sizeof(err))) != CAIRN_OK) {
@@ -593,8 +632,8 @@ clear_answer(demo *d, const char *sql, char **text, size_t *textlen)
 		    cairn_strerror(rv));
 		goto out;
 	}
-	if ((rv = crn_result_csv(res, text, textlen)) != CAIRN_OK)
-		goto out;
+	*out = res;
+	res = NULL;
 	ret = 0;
 out:
 	crn_result_free(res);
@@ -625,39 +664,72 @@ strip_comments(char *s)
 	*w = '\0';
 }
 
+/* The last line the clients wrote to stderr: the query's own error. */
+static void
+last_line(demo *d, char *buf, size_t len)
+{
+	char path[DEMO_PATH], *text, *end, *start;
+
+	snprintf(buf, len, "see the logs (run with --keep)");
+	if (path_join(path, d->dir, "logs/clients.log") != 0 ||
+	    (text = read_text(path)) == NULL)
+		return;
+	end = text + strlen(text);
+	while (end > text && end[-1] == '\n')
+		*--end = '\0';
+	start = strrchr(text, '\n');
+	start = start != NULL ? start + 1 : text;
+	if (strncmp(start, "cairn: ", 7) == 0)
+		start += 7;
+	if (*start != '\0') {
+		size_t n = strlen(start);
+
+		if (n >= len)
+			n = len - 1;
+		memcpy(buf, start, n);
+		buf[n] = '\0';
+	}
+	free(text);
+}
+
 static int
 run_query(demo *d, size_t qi)
 {
 	const char *sql = d->queries[qi];
 	char conf[DEMO_PATH], out[DEMO_PATH], csvout[DEMO_PATH];
-	char *fed = NULL, *fed_csv = NULL, *clear = NULL;
-	size_t clearlen = 0;
+	char *fed = NULL, *fed_csv = NULL, *clear = NULL, *table = NULL;
+	size_t clearlen = 0, tablelen = 0;
+	crn_result *res = NULL;
 	int ret = 1, st;
 
 	if (path_join(conf, d->dir, "researcher.conf") != 0 ||
 	    path_join(out, d->dir, "logs/query.out") != 0 ||
 	    path_join(csvout, d->dir, "logs/query.csv") != 0)
 		return 1;
-	if (strcmp(d->format, "json") != 0)
+	if (strcmp(d->format, "table") == 0)
 		printf("\n-- %s\n", sql);
 	{
 		char *args[] = { (char *)(uintptr_t)"query",
 			(char *)(uintptr_t)"--config", conf,
+			(char *)(uintptr_t)"--schema", d->schema_path,
 			(char *)(uintptr_t)"--format",
 			(char *)(uintptr_t)d->format, (char *)(uintptr_t)sql,
 			NULL };
 		st = run_client(d, args, out, d->timeout_s + 5);
 	}
 	if (st != 0 || (fed = read_text(out)) == NULL) {
-		cli_error("demo: query %zu failed (%s); see %s/logs/"
-		    "clients.log", qi + 1, st < 0 ? "timed out" : "error",
-		    d->dir);
+		char last[512];
+
+		last_line(d, last, sizeof(last));
+		cli_error("demo: query %zu %s: %s", qi + 1,
+		    st < 0 ? "timed out" : "failed", last);
 		goto out;
 	}
 	/* The same query as CSV, to compare with the clear figure. */
 	if (strcmp(d->format, "csv") != 0) {
 		char *args[] = { (char *)(uintptr_t)"query",
 			(char *)(uintptr_t)"--config", conf,
+			(char *)(uintptr_t)"--schema", d->schema_path,
 			(char *)(uintptr_t)"--format",
 			(char *)(uintptr_t)"csv", (char *)(uintptr_t)sql, NULL };
 		if (run_client(d, args, csvout, d->timeout_s + 5) != 0 ||
@@ -669,10 +741,14 @@ run_query(demo *d, size_t qi)
 	} else if ((fed_csv = strdup(fed)) == NULL) {
 		goto out;
 	}
-	if (clear_answer(d, sql, &clear, &clearlen) != 0)
+	if (clear_answer(d, sql, &res) != 0 ||
+	    crn_result_csv(res, &clear, &clearlen) != CAIRN_OK ||
+	    crn_result_text(res, &table, &tablelen) != CAIRN_OK)
 		goto out;
 	strip_comments(fed_csv);
-	if (strcmp(d->format, "json") == 0) {
+	if (strcmp(d->format, "table") != 0) {
+		/* Machine-readable: only the answers, as 'cairn query'
+		 * prints them; the comparison is still made. */
 		fputs(fed, stdout);
 		if (fed[0] != '\0' && fed[strlen(fed) - 1] != '\n')
 			putchar('\n');
@@ -680,14 +756,14 @@ run_query(demo *d, size_t qi)
 		printf("under secure aggregation (%zu nodes):\n%s", d->nnodes,
 		    fed);
 		printf("in the clear (pooled files, no protection):\n%s",
-		    clear);
+		    table);
 	}
 	if (strcmp(fed_csv, clear) != 0) {
 		cli_error("demo: query %zu: the federation's answer differs "
 		    "from the clear computation", qi + 1);
 		goto out;
 	}
-	if (strcmp(d->format, "json") != 0)
+	if (strcmp(d->format, "table") == 0)
 		printf("=> identical\n");
 	ret = 0;
 out:
@@ -695,6 +771,9 @@ out:
 	free(fed_csv);
 	if (clear != NULL)
 		crn_free(clear, clearlen + 1);
+	if (table != NULL)
+		crn_free(table, tablelen + 1);
+	crn_result_free(res);
 	fflush(stdout);
 	return ret;
 }
@@ -748,6 +827,12 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 			d->keep = 1;
 			continue;
 		}
+		if (strcmp(a, "--format") != 0 && strcmp(a, "--timeout") != 0 &&
+		    strcmp(a, "--schema") != 0 && strcmp(a, "--dataset") != 0 &&
+		    strcmp(a, "--examples") != 0 && strcmp(a, "--csv") != 0 &&
+		    strcmp(a, "--query") != 0)
+			return cli_error("demo: unknown option '%s' (see "
+			    "'cairn demo --help')", a) + 1;
 		if (v == NULL)
 			return cli_error("demo: %s needs a value", a) + 1;
 		i++;
@@ -787,9 +872,6 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 				return cli_error("demo: at most %d queries",
 				    DEMO_MAX_QUERIES) + 1;
 			d->queries[d->nqueries++] = v;
-		} else {
-			return cli_error("demo: unknown option '%s' (see "
-			    "'cairn demo --help')", a) + 1;
 		}
 	}
 	if (*custom && (schema == NULL || d->nnodes == 0))
@@ -800,12 +882,19 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 		char rel[64], p[DEMO_PATH];
 
 		for (size_t k = 0; k < CRN_NELEM(names); k++) {
+			char err[512];
+
 			snprintf(rel, sizeof(rel), "data/%s.csv", names[k]);
 			if (path_join(p, examples, rel) != 0 ||
 			    add_node(d, names[k], p) != 0)
 				return cli_error("demo: the sample federation "
 				    "is missing; pass --examples DIR (the "
 				    "examples/ folder of the source tree)");
+			snprintf(rel, sizeof(rel), "node%zu.conf", k + 1);
+			if (path_join(p, examples, rel) != 0 ||
+			    crn_config_load(&d->nodes[k].cfg, p, CRN_CFG_NODE,
+			    err, sizeof(err)) != CAIRN_OK)
+				return cli_error("demo: %s", err);
 		}
 		if (path_join(p, examples, "schema/cps.ini") != 0 ||
 		    absolute(d->schema_path, p) != 0)
@@ -847,6 +936,15 @@ load_schema(demo *d)
 		return cli_error("demo: %s declares no dataset '%s'",
 		    d->schema_path, d->dataset);
 	}
+	/* Refuse a query the planner refuses before starting anything. */
+	for (size_t q = 0; q < d->nqueries; q++) {
+		crn_plan *plan = NULL;
+
+		if ((rv = crn_sql_plan(d->schema, d->queries[q], &plan, err,
+		    sizeof(err))) != CAIRN_OK)
+			return cli_error("demo: query %zu: %s", q + 1, err);
+		crn_plan_free(plan);
+	}
 	return 0;
 }
 
@@ -862,14 +960,18 @@ cmd_demo(int argc, char **argv)
 	d.format = "table";
 	d.timeout_s = 60;
 	d.coord_pid = -1;
-	if ((ret = parse_args(&d, argc, argv, &custom)) != 0)
-		return ret < 0 ? 0 : (ret > 1 ? 2 : 1);
+	if ((ret = parse_args(&d, argc, argv, &custom)) != 0) {
+		ret = ret < 0 ? 0 : (ret > 1 ? 2 : 1);
+		goto out;
+	}
 	ret = 1;
 	if (load_schema(&d) != 0)
 		goto out;
-	if ((n = readlink("/proc/self/exe", d.self, sizeof(d.self) - 1)) < 0)
-		return cli_error("demo: cannot find this program: %s",
+	if ((n = readlink("/proc/self/exe", d.self, sizeof(d.self) - 1)) < 0) {
+		cli_error("demo: cannot find this program: %s",
 		    strerror(errno));
+		goto out;
+	}
 	d.self[n] = '\0';
 	snprintf(d.dir, sizeof(d.dir), "%s/cairn-demo-XXXXXX",
 	    tmp != NULL ? tmp : "/tmp");
@@ -917,5 +1019,7 @@ out:
 			nftw(d.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	}
 	crn_schema_free(d.schema);
+	for (size_t i = 0; i < d.nnodes; i++)
+		crn_config_free(d.nodes[i].cfg);
 	return ret;
 }
