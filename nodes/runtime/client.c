@@ -18,6 +18,7 @@ crn_rt_client_open(crn_rt_client *c, const char *path, char *err,
 	cairn_err rv;
 
 	memset(c, 0, sizeof(*c));
+	crn_random_bytes(c->cid, sizeof(c->cid));
 	if ((rv = crn_config_load(&c->cfg, path, CRN_CFG_RESEARCHER, err,
 	    errlen)) != CAIRN_OK) {
 		if (rv == CAIRN_ENOENT)
@@ -70,6 +71,7 @@ client_send_tampered(crn_rt_client *c, const char *how, uint32_t type,
 
 	memset(&env, 0, sizeof(env));
 	env.type = type;
+	memcpy(env.session_id, c->cid, CAIRN_SESSION_ID_LEN);
 	env.seq = c->party.seq++;
 	env.payload = (uint8_t *)(uintptr_t)payload;
 	env.payload_len = len;
@@ -117,7 +119,7 @@ crn_rt_client_send(crn_rt_client *c, uint32_t type, const uint8_t *payload,
 	if (how != NULL && *how != '\0')
 		return client_send_tampered(c, how, type, payload, len,
 		    timeout_ms);
-	if ((rv = crn_rt_wrap(&c->party, type, NULL, 0, payload, len, &env,
+	if ((rv = crn_rt_wrap(&c->party, type, c->cid, 0, payload, len, &env,
 	    &elen)) != CAIRN_OK)
 		return rv;
 	rv = crn_tr_send(c->tr, CRN_TR_CONN_DIALER, env, elen, timeout_ms);

@@ -29,6 +29,10 @@
 #include "transport.h"
 
 typedef struct crn_rt_client {
+	/* Random per process, sent as the envelope session id: the
+	 * coordinator's replay guard is per (sender, session), and several
+	 * clients of one researcher may run at once. */
+	uint8_t cid[CAIRN_SESSION_ID_LEN];
 	crn_config *cfg;
 	crn_rt_party party;
 	crn_tr *tr;

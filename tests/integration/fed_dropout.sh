@@ -49,8 +49,20 @@ for round in advertise share masked-input consistency unmask; do
 	n=$(grep -c "connected to coordinator" "$FED/node2.log" || true)
 	fed_start_node 2 CAIRN_TEST_DIE_AT="$round"
 	fed_wait_log "$FED/node2.log" "connected to coordinator" $((n + 1))
-	out=$(fed_query --format json --dataset t --sum value) ||
-	    fed_fail "query with node2 dying at $round: $out"
+	fed_query --format json --dataset t --sum value >"$FED/q.out" &
+	qpid=$!
+	if [ "$round" = advertise ]; then
+		# The session waits for the advertise deadline: status shows it.
+		sleep 0.7
+		st=$(fed_status) || fed_fail "status during a session"
+		echo "$st"
+		echo "$st" | grep -q "^sessions running: 1" ||
+		    fed_fail "status shows no running session: $st"
+		echo "$st" | grep -q "researcher alice, 5 nodes, round advertise" ||
+		    fed_fail "status session line: $st"
+	fi
+	wait "$qpid" || fed_fail "query with node2 dying at $round"
+	out=$(cat "$FED/q.out")
 	echo "$round: $out"
 	fed_wait_exit "$FED_NODE_PID_2"
 	[ "$FED_RC" = 137 ] || fed_fail "node2 exit status $FED_RC, want 137"

@@ -37,6 +37,19 @@ echo "$out" | grep -q " $want\$" || fed_fail "table value: $out"
 echo "$out" | grep -q "^contributed (5): node1, node2" ||
     fed_fail "table nodes: $out"
 
+# Several jobs at once (max_jobs = 4), each its own session.
+for k in 1 2 3; do
+	fed_query --format json --dataset t --sum value >"$FED/par$k.out" &
+	par[$k]=$!
+done
+for k in 1 2 3; do
+	wait "${par[$k]}" || fed_fail "parallel query $k failed"
+	[ "$(fed_json_rows <"$FED/par$k.out")" = "$rows, $rows, $want" ] ||
+	    fed_fail "parallel query $k: $(cat "$FED/par$k.out")"
+done
+[ "$(grep -c "job for 'alice' done: 5 nodes" "$FED/coord.log")" -ge 6 ] ||
+    fed_fail "parallel jobs did not each complete"
+
 # A column the nodes do not expose: every node refuses; clean error.
 if out=$(fed_query --dataset t --sum id 2>&1); then
 	fed_fail "a sum of an unexposed column succeeded: $out"
