@@ -730,17 +730,17 @@ out:
 static cairn_err
 on_masked(crn_sa_coord *c, const uint8_t *msg, size_t len)
 {
-	crn_sa_masked m;
+	const uint8_t *y;
+	uint32_t bits;
+	uint64_t dim;
 	cairn_err rv;
 
-	if ((rv = crn_sa_masked_decode(&m, msg, len)) != CAIRN_OK)
+	/* Add straight from the received bytes: no copy of the vector. */
+	if ((rv = crn_sa_masked_view(&bits, &dim, &y, msg, len)) != CAIRN_OK)
 		return rv;
-	if (m.ring_bits != c->p.ring_bits || m.dim != c->p.dim) {
-		crn_sa_masked_fini(&m);
+	if (bits != c->p.ring_bits || dim != c->p.dim)
 		return CAIRN_EPROTO;
-	}
-	ring_add(c->acc, m.data, m.dim, m.ring_bits);
-	crn_sa_masked_fini(&m);
+	ring_add(c->acc, y, dim, bits);
 	return CAIRN_OK;
 }
 

@@ -458,6 +458,115 @@ out:
 	return rv;
 }
 
+/* Read one base-128 varint; 0 on success.  Like protobuf, at most ten
+ * bytes, the tenth contributing its lowest bit only. */
+static int
+read_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < 10; i++) {
+		uint8_t b;
+
+		if (*p == end)
+			return -1;
+		b = *(*p)++;
+		if (i == 9 && b > 1)
+			return -1;
+		v |= (uint64_t)(b & 0x7f) << (7 * i);
+		if ((b & 0x80) == 0) {
+			*out = v;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * MaskedInput has three scalar fields, so the view parses the wire format
+ * itself instead of letting protobuf-c copy the vector out: unknown fields
+ * are skipped as protobuf requires, a repeated scalar keeps its last value
+ * (as protobuf-c does), a known field with the wrong wire type is refused.
+ */
+cairn_err
+crn_sa_masked_view(uint32_t *ring_bits, uint64_t *dim, const uint8_t **data,
+    const uint8_t *in, size_t len)
+{
+	const uint8_t *p = in, *end = in + len, *d = NULL;
+	uint64_t bits = 0, n = 0, dlen = 0;
+	cairn_err rv;
+
+	*ring_bits = 0;
+	*dim = 0;
+	*data = NULL;
+	if ((rv = unpack_check(in, len)) != CAIRN_OK)
+		return rv;
+	if (!host_is_le())
+		return CAIRN_ENOTSUP;
+	while (p < end) {
+		uint64_t key, v;
+		uint32_t wt;
+
+		if (read_varint(&p, end, &key) != 0 || (key >> 3) == 0 ||
+		    (key >> 3) > 0x1fffffffu)
+			return CAIRN_EINVAL;
+		wt = (uint32_t)(key & 7);
+		switch (key >> 3) {
+		case 1:
+		case 2:
+			if (wt != 0 || read_varint(&p, end, &v) != 0)
+				return CAIRN_EINVAL;
+			if ((key >> 3) == 1)
+				bits = (uint32_t)v;
+			else
+				n = v;
+			continue;
+		case 3:
+			if (wt != 2 || read_varint(&p, end, &v) != 0 ||
+			    v > (uint64_t)(end - p))
+				return CAIRN_EINVAL;
+			d = p;
+			dlen = v;
+			p += v;
+			continue;
+		default:
+			break;
+		}
+		/* An unknown field: skip it. */
+		switch (wt) {
+		case 0:
+			if (read_varint(&p, end, &v) != 0)
+				return CAIRN_EINVAL;
+			break;
+		case 1:
+			if (end - p < 8)
+				return CAIRN_EINVAL;
+			p += 8;
+			break;
+		case 2:
+			if (read_varint(&p, end, &v) != 0 ||
+			    v > (uint64_t)(end - p))
+				return CAIRN_EINVAL;
+			p += v;
+			break;
+		case 5:
+			if (end - p < 4)
+				return CAIRN_EINVAL;
+			p += 4;
+			break;
+		default:
+			return CAIRN_EINVAL;
+		}
+	}
+	if (!ring_ok((uint32_t)bits) || n == 0 || n > CRN_SA_MAX_DIM ||
+	    dlen != n * (bits / 8))
+		return CAIRN_EINVAL;
+	*ring_bits = (uint32_t)bits;
+	*dim = n;
+	*data = d;
+	return CAIRN_OK;
+}
+
 /* ---- ConsistencyRequest ---------------------------------------------------- */
 
 static cairn_err

@@ -47,6 +47,18 @@ CAIRN_NODISCARD cairn_err crn_sa_masked_encode(uint8_t **out,
 CAIRN_NODISCARD cairn_err crn_sa_masked_decode(crn_sa_masked *m,
     const uint8_t *in, size_t len);
 
+/*
+ * The same checks as crn_sa_masked_decode without copying the vector: on
+ * success *data points into `in` (valid while `in` is) at dim elements of
+ * ring_bits bits, little-endian.  The coordinator adds each masked input
+ * straight from the received bytes.  Never accepts what
+ * crn_sa_masked_decode refuses, and agrees with it on what both accept; it
+ * may refuse oddities protobuf-c tolerates (tags over 32 bits, groups),
+ * which no cairn encoder produces.
+ */
+CAIRN_NODISCARD cairn_err crn_sa_masked_view(uint32_t *ring_bits,
+    uint64_t *dim, const uint8_t **data, const uint8_t *in, size_t len);
+
 CAIRN_NODISCARD cairn_err crn_sa_survivors_encode(uint8_t **out,
     size_t *out_len, const crn_sa_survivors *m);
 /* Also refuses an empty or not strictly increasing list, or index 0. */

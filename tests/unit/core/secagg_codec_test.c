@@ -172,6 +172,43 @@ test_masked_roundtrip(void **state)
 }
 
 static void
+test_masked_view(void **state)
+{
+	/* ring_bits 32 (then 64: last wins), an unknown varint field 9, an
+	 * unknown bytes field 10, dim 2, data of 16 bytes. */
+	static const uint8_t msg[] = { 0x08, 32, 0x08, 64, 0x48, 0x05,
+		0x52, 0x02, 0xaa, 0xbb, 0x10, 2, 0x1a, 16, 1, 2, 3, 4, 5, 6, 7,
+		8, 9, 10, 11, 12, 13, 14, 15, 16 };
+	const uint8_t *d;
+	uint32_t bits;
+	uint64_t dim, v[8];
+	crn_sa_masked m;
+	uint8_t *buf;
+	size_t len;
+
+	(void)state;
+	CAIRN_T_PASS(crn_sa_masked_view(&bits, &dim, &d, msg, sizeof(msg)));
+	CAIRN_T_EQ(bits, 64);
+	CAIRN_T_EQ(dim, 2);
+	assert_ptr_equal(d, msg + 14);
+	CAIRN_T_PASS(crn_sa_masked_decode(&m, msg, sizeof(msg)));
+	assert_memory_equal(m.data, d, 16);
+	crn_sa_masked_fini(&m);
+	/* Cut anywhere: refused. */
+	for (size_t cut = 0; cut < sizeof(msg); cut++)
+		assert_int_not_equal(crn_sa_masked_view(&bits, &dim, &d, msg,
+		    cut), CAIRN_OK);
+	for (size_t i = 0; i < 8; i++)
+		v[i] = i * 77;
+	CAIRN_T_PASS(crn_sa_masked_encode(&buf, &len, 128, 4, v));
+	CAIRN_T_PASS(crn_sa_masked_view(&bits, &dim, &d, buf, len));
+	CAIRN_T_EQ(bits, 128);
+	CAIRN_T_EQ(dim, 4);
+	assert_memory_equal(d, v, sizeof(v));
+	crn_free(buf, len);
+}
+
+static void
 test_survivors(void **state)
 {
 	uint32_t idx[] = { 1, 4, 9 };
@@ -278,6 +315,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_roster_roundtrip),
 	cmocka_unit_test(test_shares_roundtrip),
 	cmocka_unit_test(test_masked_roundtrip),
+	cmocka_unit_test(test_masked_view),
 	cmocka_unit_test(test_survivors),
 	cmocka_unit_test(test_consig_and_unmask_req),
 	cmocka_unit_test(test_unmask_and_abort),
