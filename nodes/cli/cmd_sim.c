@@ -31,7 +31,7 @@ sim_usage(FILE *f)
 	    "         [--drop-at advertise|share|masked-input|consistency|"
 	    "unmask]\n"
 	    "         [--graph full|sparse] [--seed S] [--bits 32|64|128]\n"
-	    "         [--threshold T] [--corrupt C]\n"
+	    "         [--threshold T] [--corrupt C] [--malicious]\n"
 	    "\n"
 	    "Runs every party of one secure-aggregation session in this\n"
 	    "process with random inputs, routing each message through its\n"
@@ -40,7 +40,8 @@ sim_usage(FILE *f)
 	    "result is checked against the plain sum of the survivors'\n"
 	    "inputs.  Degree and threshold come from the federation size, the\n"
 	    "assumed corrupt fraction C (default 0.05) and F, unless\n"
-	    "--threshold is given.\n"
+	    "--threshold is given; --malicious picks them to hold against a\n"
+	    "coordinator that lies to nodes (t > 2n/3 on the complete graph).\n"
 	    "\n"
 	    "Prints human-readable lines, then one JSON object as the last\n"
 	    "line.  Exit status: 0 when the sum is exact; 1 when it is wrong\n"
@@ -141,12 +142,13 @@ sim_secagg(int argc, char **argv)
 		{ "bits", required_argument, NULL, 'b' },
 		{ "threshold", required_argument, NULL, 't' },
 		{ "corrupt", required_argument, NULL, 'c' },
+		{ "malicious", no_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t nodes = 0, dim = 0, seed = 1, bits = 64, threshold = 0;
 	double dropout = 0.0, corrupt = 0.05, ks;
-	int sparse = 0, opt;
+	int sparse = 0, malicious = 0, opt;
 	crn_sa_round at = CRN_SA_R_MASKED;
 	crn_graph_params gp;
 	crn_sa_sim_cfg cfg;
@@ -204,6 +206,9 @@ sim_secagg(int argc, char **argv)
 			if (parse_frac(optarg, &corrupt) != 0 || corrupt >= 0.5)
 				goto usage;
 			break;
+		case 'M':
+			malicious = 1;
+			break;
 		case 'h':
 			sim_usage(stdout);
 			return 0;
@@ -218,8 +223,8 @@ sim_secagg(int argc, char **argv)
 	/* Degree and threshold for the federation; the dropout fraction the
 	 * choice may assume is capped below 1/2 (beyond that no threshold
 	 * is both safe and live, and the session is expected to abort). */
-	if ((rv = crn_graph_choose(&gp, (uint32_t)nodes, corrupt,
-	    dropout < 0.45 ? dropout : 0.45, sparse)) != CAIRN_OK)
+	if ((rv = crn_graph_choose_ex(&gp, (uint32_t)nodes, corrupt,
+	    dropout < 0.45 ? dropout : 0.45, sparse, malicious)) != CAIRN_OK)
 		return cli_error("cannot choose graph parameters: %s",
 		    cairn_strerror(rv));
 	if (threshold != 0) {

@@ -40,6 +40,12 @@ last_json "$out" | grep -q '^{.*}$' || fail "last line is not one JSON object"
 [ "$(field "$out" correct)" = true ] || fail "complete-graph sum"
 [ "$(field "$out" survivors)" = 48 ] || fail "complete-graph survivors"
 
+# Parameters against a lying coordinator: t > 2n/3 on the complete graph.
+"$CAIRN_BIN" sim secagg --nodes 30 --dim 10 --dropout 0.1 --graph full \
+	--malicious --seed 11 >"$out" 2>"$err" || fail "malicious run exited $?"
+[ "$(field "$out" correct)" = true ] || fail "malicious-parameter sum"
+[ "$(field "$out" threshold)" = 21 ] || fail "malicious threshold"
+
 # Below threshold: a clean abort, exit status 1, a clear error line.
 rc=0
 "$CAIRN_BIN" sim secagg --nodes 30 --dim 8 --dropout 0.6 \
