@@ -336,10 +336,16 @@ cmd_query(int argc, char **argv)
 			    env.payload_len) == CAIRN_OK && tty &&
 			    memcmp(st.job_id, job.job_id, CRN_JOB_ID_LEN) == 0 &&
 			    st.round <= 5) {
-				fprintf(stderr, "\r\033[Kround %u/5 %s: %u of "
-				    "%u nodes answered, %u dropped", st.round,
-				    q_rounds[st.round], st.answered, st.nodes,
-				    st.dropped);
+				if (st.round == 0)
+					fprintf(stderr, "\r\033[Kround 0/5 "
+					    "advertise: waiting for %u nodes",
+					    st.nodes);
+				else
+					fprintf(stderr, "\r\033[Kround %u/5 "
+					    "%s: %u of %u nodes answered, %u "
+					    "dropped", st.round,
+					    q_rounds[st.round], st.answered,
+					    st.nodes, st.dropped);
 				progress = true;
 			}
 		} else if (env.type == CRN_RT_MSG_JOB_RESULT) {

@@ -18,6 +18,7 @@
 #include "coordinator/coordinator.h"
 #include "coordinator/coord_plan.h"
 #include "crn.h"
+#include "graph.h"
 #include "job.h"
 #include "runtime/rt.h"
 #include "secagg.h"
@@ -253,7 +254,8 @@ co_progress(co *c, co_session *s, uint32_t answered)
 	st.round = s->round;
 	st.nodes = s->nslots;
 	st.answered = answered;
-	st.dropped = s->nslots - answered;
+	for (uint32_t i = 0; i < s->nslots; i++)
+		st.dropped += s->slots[i].out;
 	if (crn_rt_jobstatus_encode(&st, &buf, &len) != CAIRN_OK)
 		return;
 	/* Progress is best effort: never hold a session up for it. */
@@ -654,6 +656,19 @@ co_on_submit(co *c, uint32_t conn, const crn_envelope *env,
 	scfg.params.ring_bits = job.ring_bits;
 	scfg.params.dim = job.dim;
 	scfg.params.degree = 0;
+	/* Large federations use the SecAgg+ sparse graph (per-node cost
+	 * grows with log n): degree and threshold from the federation size
+	 * with 5% corrupt and 5% dropout assumed; small ones keep the
+	 * complete graph and the configured threshold. */
+	if (n >= CRN_GRAPH_SPARSE_MIN_N) {
+		crn_graph_params gp;
+
+		if (crn_graph_choose(&gp, n, 0.05, 0.05, 1) == CAIRN_OK &&
+		    gp.degree > 0 && gp.degree < n - 1) {
+			scfg.params.degree = gp.degree;
+			scfg.params.threshold = t = gp.threshold;
+		}
+	}
 	crn_random_bytes(scfg.params.graph_seed,
 	    sizeof(scfg.params.graph_seed));
 	scfg.nslots = n;

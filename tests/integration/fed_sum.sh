@@ -37,6 +37,15 @@ echo "$out" | grep -q " $want\$" || fed_fail "table value: $out"
 echo "$out" | grep -q "^contributed (5): node1, node2" ||
     fed_fail "table nodes: $out"
 
+# On a terminal, live progress goes to stderr (script(1) gives a tty).
+if command -v script >/dev/null; then
+	out=$(timeout 60 script -qc "'$CAIRN_BIN' query --config \
+	    '$FED/alice.conf' --dataset t --sum value" /dev/null | tr -d '\r')
+	echo "$out" | grep -q "round 4/5 unmask: 5 of 5 nodes answered, 0 dropped" ||
+	    fed_fail "no progress on a terminal: $out"
+	echo "$out" | grep -q " $want\$" || fed_fail "tty result: $out"
+fi
+
 # Several jobs at once (max_jobs = 4), each its own session.
 for k in 1 2 3; do
 	fed_query --format json --dataset t --sum value >"$FED/par$k.out" &
