@@ -39,7 +39,7 @@
 #include "crn_crypto.h"
 #include "secagg_msg.h"
 
-/* ---- actions ---------------------------------------------------------------- */
+/* ---- actions ------------------------------------------------------------ */
 
 typedef enum crn_sa_act_kind {
 	CRN_SA_ACT_SEND = 1,	/* send data (a message of `type`) */
@@ -73,7 +73,7 @@ void crn_sa_actions_init(crn_sa_actions *a);
 void crn_sa_actions_clear(crn_sa_actions *a);
 void crn_sa_actions_fini(crn_sa_actions *a);
 
-/* ---- node ------------------------------------------------------------------- */
+/* ---- node --------------------------------------------------------------- */
 
 typedef struct crn_sa_node crn_sa_node;
 
@@ -125,7 +125,7 @@ CAIRN_NODISCARD cairn_err crn_sa_node_deadline(crn_sa_node *n,
 uint32_t crn_sa_node_index(const crn_sa_node *n);
 bool crn_sa_node_done(const crn_sa_node *n);
 
-/* ---- coordinator ------------------------------------------------------------ */
+/* ---- coordinator -------------------------------------------------------- */
 
 typedef struct crn_sa_coord crn_sa_coord;
 
@@ -164,7 +164,7 @@ CAIRN_NODISCARD cairn_err crn_sa_consistency_tbs(uint8_t **out,
     size_t *out_len, const uint8_t session_id[CAIRN_SESSION_ID_LEN],
     const uint32_t *idx, uint32_t count);
 
-/* ---- shared by the two machines (library-internal) ------------------------ */
+/* ---- shared by the two machines (library-internal) ---------------------- */
 
 /* Associated data of a share ciphertext: label, session, from, to. */
 #define CRN_SA_SHARE_AD_LEN (14 + CAIRN_SESSION_ID_LEN + 8)
@@ -193,7 +193,7 @@ CAIRN_NODISCARD cairn_err crn_sa_mask_seed(uint8_t seed[CAIRN_SEED_LEN],
     const uint8_t peer_pk[CAIRN_KX_PK_LEN],
     const uint8_t sid[CAIRN_SESSION_ID_LEN]);
 
-/* ---- one-process simulation (property tests and `cairn sim secagg`) ------- */
+/* ---- one-process simulation (property tests and `cairn sim secagg`) ----- */
 
 /* The rounds, in order, as the simulator names where nodes drop out. */
 typedef enum crn_sa_round {

@@ -156,7 +156,7 @@ crn_sa_coord_bytes_received(const crn_sa_coord *c)
 	return c->bytes_rx;
 }
 
-/* ---- helpers ------------------------------------------------------------------- */
+/* ---- helpers ------------------------------------------------------------ */
 
 /* The slots of roster members with stage >= min_stage still in. */
 static cairn_err
@@ -254,7 +254,7 @@ cmp_pk(const void *a, const void *b)
 	return memcmp(a, b, CAIRN_SIGN_PK_LEN);
 }
 
-/* ---- round closers ------------------------------------------------------------- */
+/* ---- round closers ------------------------------------------------------ */
 
 /* Round 0 -> 1: fix the roster (slot order) and send it. */
 static cairn_err
@@ -664,7 +664,7 @@ maybe_close(crn_sa_coord *c, crn_sa_actions *out)
 	return close_round(c, out);
 }
 
-/* ---- message handlers ------------------------------------------------------------ */
+/* ---- message handlers --------------------------------------------------- */
 
 static cairn_err
 on_advertise(crn_sa_coord *c, uint32_t slot, const uint8_t *msg, size_t len)
@@ -894,7 +894,7 @@ crn_sa_coord_deadline(crn_sa_coord *c, crn_sa_actions *out)
 	return close_round(c, out);
 }
 
-/* ---- one-process simulation ------------------------------------------------------ */
+/* ---- one-process simulation --------------------------------------------- */
 
 typedef struct sim_node {
 	crn_identity *id;

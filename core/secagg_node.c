@@ -25,7 +25,7 @@
 #include "graph.h"
 #include "secagg.h"
 
-/* ---- action lists ------------------------------------------------------------ */
+/* ---- action lists ------------------------------------------------------- */
 
 void
 crn_sa_actions_init(crn_sa_actions *a)
@@ -135,7 +135,7 @@ crn_sa_act_abort(crn_sa_actions *a, const crn_sa_abort *ab)
 	return CAIRN_OK;
 }
 
-/* ---- shared derivations ------------------------------------------------------ */
+/* ---- shared derivations ------------------------------------------------- */
 
 static void
 put_u32be(uint8_t *p, uint32_t v)
@@ -233,7 +233,7 @@ share_ad(uint8_t ad[CRN_SA_SHARE_AD_LEN],
 	put_u32be(ad + 18 + CAIRN_SESSION_ID_LEN, to);
 }
 
-/* ---- the node ---------------------------------------------------------------- */
+/* ---- the node ----------------------------------------------------------- */
 
 enum node_state {
 	N_INIT = 0,

@@ -13,7 +13,7 @@
 #include "crn.h"
 #include "crn_envelope.h"
 
-/* ---- fini helpers (declared in core/secagg_msg.h) ------------------------ */
+/* ---- fini helpers (declared in core/secagg_msg.h) ----------------------- */
 
 void
 crn_sa_roster_fini(crn_sa_roster *r)
@@ -72,7 +72,7 @@ crn_sa_unmask_fini(crn_sa_unmask *u)
 	memset(u, 0, sizeof(*u));
 }
 
-/* ---- helpers -------------------------------------------------------------- */
+/* ---- helpers ------------------------------------------------------------ */
 
 static cairn_err
 pack(const ProtobufCMessage *msg, uint8_t **out, size_t *out_len)
@@ -132,7 +132,7 @@ bin(ProtobufCBinaryData *b, const uint8_t *p, size_t n)
 	b->len = n;
 }
 
-/* ---- AdvertiseKeys -------------------------------------------------------- */
+/* ---- AdvertiseKeys ------------------------------------------------------ */
 
 static void
 adv_to_pb(Cairn__AdvertiseKeys *pb, const crn_sa_advertise *m)
@@ -191,7 +191,7 @@ crn_sa_advertise_decode(crn_sa_advertise *m, const uint8_t *in, size_t len)
 	return rv;
 }
 
-/* ---- Roster ----------------------------------------------------------------- */
+/* ---- Roster ------------------------------------------------------------- */
 
 cairn_err
 crn_sa_roster_encode(uint8_t **out, size_t *out_len, const crn_sa_roster *m)
@@ -285,7 +285,7 @@ out:
 	return rv;
 }
 
-/* ---- ShareKeys / ForwardedShares ------------------------------------------ */
+/* ---- ShareKeys / ForwardedShares ---------------------------------------- */
 
 cairn_err
 crn_sa_shares_encode(uint8_t **out, size_t *out_len, uint32_t type,
@@ -399,7 +399,7 @@ out:
 	return rv;
 }
 
-/* ---- MaskedInput ------------------------------------------------------------ */
+/* ---- MaskedInput -------------------------------------------------------- */
 
 cairn_err
 crn_sa_masked_encode(uint8_t **out, size_t *out_len, uint32_t ring_bits,
@@ -567,7 +567,7 @@ crn_sa_masked_view(uint32_t *ring_bits, uint64_t *dim, const uint8_t **data,
 	return CAIRN_OK;
 }
 
-/* ---- ConsistencyRequest ---------------------------------------------------- */
+/* ---- ConsistencyRequest ------------------------------------------------- */
 
 static cairn_err
 copy_survivors(crn_sa_survivors *s, const uint32_t *idx, size_t n)
@@ -615,7 +615,7 @@ crn_sa_survivors_decode(crn_sa_survivors *m, const uint8_t *in, size_t len)
 	return rv;
 }
 
-/* ---- ConsistencySignature --------------------------------------------------- */
+/* ---- ConsistencySignature ----------------------------------------------- */
 
 cairn_err
 crn_sa_consig_encode(uint8_t **out, size_t *out_len,
@@ -653,7 +653,7 @@ crn_sa_consig_decode(uint8_t sig[CAIRN_SIG_LEN], const uint8_t *in,
 	return rv;
 }
 
-/* ---- UnmaskRequest ------------------------------------------------------------ */
+/* ---- UnmaskRequest ------------------------------------------------------ */
 
 cairn_err
 crn_sa_unmask_req_encode(uint8_t **out, size_t *out_len,
@@ -739,7 +739,7 @@ out:
 	return rv;
 }
 
-/* ---- UnmaskResponse ----------------------------------------------------------- */
+/* ---- UnmaskResponse ----------------------------------------------------- */
 
 cairn_err
 crn_sa_unmask_encode(uint8_t **out, size_t *out_len, const crn_sa_unmask *m)
@@ -828,7 +828,7 @@ out:
 	return rv;
 }
 
-/* ---- Abort ---------------------------------------------------------------------- */
+/* ---- Abort -------------------------------------------------------------- */
 
 cairn_err
 crn_sa_abort_encode(uint8_t **out, size_t *out_len, const crn_sa_abort *m)
