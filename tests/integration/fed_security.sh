@@ -18,6 +18,8 @@ FED_POLICY="alice, bob"
 FED_QUERY_MS=3000
 fed_init 4
 cp "$FED/pki/crl.pem" "$FED/pki/coord-crl.pem"
+# node4's own policy does not authorise bob.
+sed -i 's/^researchers = .*/researchers = alice/' "$FED/node4.conf"
 
 # Researcher configs: name key-dir ca crl [cert]
 rconf() {
@@ -115,9 +117,18 @@ coord_refused "from 'alice': replayed"
 [ "$(grep -c "job from 'alice'" "$FED/coord.log")" = 2 ] ||
     fed_fail "a replayed job ran twice"
 
-# Revocation: bob is fine at first...
+# Revocation: bob is fine at first, except at node4 whose policy does not
+# name him: node4 refuses by itself and is not counted.
 out=$(timeout 30 "$CAIRN_BIN" query --config "$FED/bob.conf" --format json \
     --dataset t --sum value) || fed_fail "bob before revocation: $out"
+echo "bob: $out"
+[ "$(echo "$out" | fed_json_list contributed)" = "node1,node2,node3" ] ||
+    fed_fail "bob's job at node4: $out"
+[ "$(echo "$out" | fed_json_rows)" = \
+    "$(fed_rows 1 2 3), $(fed_rows 1 2 3), $(fed_sum 1 2 3)" ] ||
+    fed_fail "bob's sum: $out"
+grep -q "researcher bob dataset t: refused: researcher 'bob' not in policy" \
+    "$FED/node4.log" || fed_fail "node4 did not log its policy refusal"
 # ...then revoked; only the nodes get the new CRL.  Each refuses bob's job
 # itself, whatever the coordinator thinks.
 "$CAIRN_BIN" ca revoke --dir "$FED/ca" bob >/dev/null
