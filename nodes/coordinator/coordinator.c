@@ -204,8 +204,10 @@ co_send_result(co *c, const co_session *s, crn_rt_result *r)
 		    cairn_strerror(rv));
 		return;
 	}
+	/* Bounded like every send: a researcher that went away must not
+	 * hold the other sessions up for long. */
 	rv = co_send_msg(c, s->rconn, CRN_RT_MSG_JOB_RESULT, s->sid, 0, buf,
-	    len, CO_SEND_MS * 4);
+	    len, CO_SEND_MS);
 	if (rv != CAIRN_OK)
 		crn_log_warn("result for '%s' not delivered: %s",
 		    s->researcher, cairn_strerror(rv));

@@ -140,6 +140,12 @@ for i in 1 2 3 4; do
 	fed_wait_log "$FED/node$i.log" \
 	    "researcher bob dataset .*refused: researcher certificate: certificate revoked" 1
 done
+# Once the coordinator has the new CRL too, it refuses bob's envelopes.
+cp "$FED/pki/crl.pem" "$FED/pki/coord-crl.pem.new"
+mv "$FED/pki/coord-crl.pem.new" "$FED/pki/coord-crl.pem"
+sleep 1.2
+rq bob CAIRN_TEST_UNCHECKED_SELF=1
+coord_refused "(claims 'bob'): certificate: certificate revoked"
 # alice still works.
 out=$(fed_query --format json --dataset t --sum value) || fed_fail "$out"
 fed_finish
