@@ -72,6 +72,36 @@ q_fmt128(__int128 v, char *buf, size_t len)
 	buf[k < len ? k : len - 1] = '\0';
 }
 
+/* v / 10^scale exactly, without trailing zeros ("12.5", "-0.25", "7"). */
+static void
+q_fmt_scaled(__int128 v, uint32_t scale, char *buf, size_t len)
+{
+	__int128 p = 1, ip, fp;
+	char ib[48], fb[24];
+	int k;
+
+	for (uint32_t i = 0; i < scale; i++)
+		p *= 10;
+	ip = v / p;
+	fp = v % p;
+	if (fp < 0)
+		fp = -fp;
+	q_fmt128(ip < 0 ? -ip : ip, ib, sizeof(ib));
+	if (fp == 0) {
+		snprintf(buf, len, "%s%s", v < 0 ? "-" : "", ib);
+		return;
+	}
+	for (k = (int)scale - 1; k >= 0; k--) {
+		fb[k] = (char)('0' + (int)(fp % 10));
+		fp /= 10;
+	}
+	k = (int)scale;
+	while (k > 0 && fb[k - 1] == '0')
+		k--;
+	fb[k] = '\0';
+	snprintf(buf, len, "%s%s.%s", v < 0 ? "-" : "", ib, fb);
+}
+
 static void
 q_json_str(const char *s)
 {
@@ -112,7 +142,7 @@ q_names_line(const char *what, char **v, size_t n)
 static int
 q_print_sum(const crn_rt_result *r, const char *column, int fmt)
 {
-	char cols[3][96], vals[3][48];
+	char cols[3][96], vals[3][96];
 	__int128 clipped;
 
 	if (r->ring_bits == 0 || r->sum_len != CRN_RT_SUM_DIM *
@@ -121,9 +151,11 @@ q_print_sum(const crn_rt_result *r, const char *column, int fmt)
 	snprintf(cols[0], sizeof(cols[0]), "count(*)");
 	snprintf(cols[1], sizeof(cols[1]), "count(%s)", column);
 	snprintf(cols[2], sizeof(cols[2]), "sum(%s)", column);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 2; i++)
 		q_fmt128(q_elem(r->sum, (size_t)i, r->ring_bits), vals[i],
 		    sizeof(vals[i]));
+	q_fmt_scaled(q_elem(r->sum, 2, r->ring_bits), CRN_RT_SUM_SCALE,
+	    vals[2], sizeof(vals[2]));
 	clipped = q_elem(r->sum, 3, r->ring_bits);
 	if (clipped != 0)
 		fprintf(stderr, "cairn: warning: %lld values were outside "

@@ -59,11 +59,14 @@ crn_node_sum_column(const crn_node_src *src, const char *dataset,
 	*vec = NULL;
 	*vlen = 0;
 	/* A column sum is the plan "SELECT count(*), count(col), sum(col)
-	 * FROM dataset" over a one-column view of the dataset: an integer
-	 * column with wide bounds.  Only that column has to exist. */
+	 * FROM dataset" over a one-column view of the dataset: a decimal
+	 * column of fixed scale with wide bounds (the node has no schema,
+	 * and integers and money both fit).  Only that column has to
+	 * exist. */
 	memset(&col, 0, sizeof(col));
 	col.name = (char *)(uintptr_t)column;
-	col.type = CRN_COL_INT;
+	col.type = CRN_COL_DECIMAL;
+	col.scale = CRN_RT_SUM_SCALE;
 	col.lo = CRN_RT_SUM_LO;
 	col.hi = CRN_RT_SUM_HI;
 	col.nullable = true;

@@ -32,11 +32,15 @@
  * JOB_SUM_COLUMN: the node runs a plan of count(*) and one measure (the
  * column, no sum of squares, no groups), so the vector is
  *   [count(*), count(column), sum(column), values clipped]
- * in the job's ring (two's complement for negative sums).
+ * in the job's ring (two's complement for negative sums), the sum in
+ * units of 10^-CRN_RT_SUM_SCALE.
  */
 #define CRN_RT_SUM_DIM 4u
-/* Column sums declare these bounds: values outside are clipped and
- * counted in the fourth element. */
+/* Column sums read the column as a decimal with this many digits after
+ * the point (integers and money alike; more digits are a data error), so
+ * the sum element is in units of 10^-CRN_RT_SUM_SCALE.  Values outside
+ * these bounds (scaled) are clipped and counted in the fourth element. */
+#define CRN_RT_SUM_SCALE 4u
 #define CRN_RT_SUM_LO (-(INT64_C(1) << 53))
 #define CRN_RT_SUM_HI (INT64_C(1) << 53)
 

@@ -19,7 +19,7 @@ fed_wait_nodes 4
 plain() {
 	local reg=$1 c=0 s=0 i v r
 	for i in 1 2 3 4; do
-		while IFS=, read -r _ v r; do
+		while IFS=, read -r _ v r _; do
 			[ "$r" = "$reg" ] || continue
 			c=$((c + 1))
 			s=$((s + v))

@@ -27,6 +27,15 @@ contrib=$(echo "$out" | fed_json_list contributed)
     fed_fail "contributed '$contrib'"
 [ -z "$(echo "$out" | fed_json_list dropped)" ] || fed_fail "dropped nodes"
 
+# Money: a decimal column sums exactly (printed without trailing zeros).
+out=$(fed_query --format json --dataset t --sum amount) ||
+    fed_fail "amount query: $out"
+echo "$out"
+cents=$(fed_sum_cents 1 2 3 4 5)
+wantamt=$(fed_cents "$cents" | sed -e 's/0$//' -e 's/\.0\{0,1\}$//')
+[ "$(echo "$out" | fed_json_rows)" = "$rows, $rows, $wantamt" ] ||
+    fed_fail "amount: $(echo "$out" | fed_json_rows), want $wantamt"
+
 out=$(fed_query --format csv --dataset t --sum value) || fed_fail "csv query"
 [ "$out" = "$(printf 'count(*),count(value),sum(value)\n%s,%s,%s' \
     "$rows" "$rows" "$want")" ] || fed_fail "csv output: $out"

@@ -72,7 +72,7 @@ min_participants = 3
 [dataset t]
 kind = csv
 path = data/$name.csv
-expose = value, region
+expose = value, region, amount
 EOC
 }
 
@@ -135,16 +135,25 @@ ca_cert = pki/ca.crt
 crl = pki/crl.pem
 timeout_ms = ${FED_QUERY_MS:-60000}
 EOC
-	# Data: node i has 20 + i rows; values are known, some negative.
+	# Data: node i has 20 + i rows; values are known, some negative;
+	# amount is money (two decimals, cents = value * 7 + r).
 	for ((i = 1; i <= n; i++)); do
 		fed_node_conf "$i"
 		{
-			echo "id,value,region"
+			echo "id,value,region,amount"
 			for ((r = 1; r <= 20 + i; r++)); do
-				echo "$r,$(( (r * 37 + i * 101) % 1000 - 200 )),$([ $((r % 2)) = 0 ] && echo north || echo south)"
+				v=$(( (r * 37 + i * 101) % 1000 - 200 ))
+				echo "$r,$v,$([ $((r % 2)) = 0 ] && echo north || echo south),$(fed_cents $((v * 7 + r)))"
 			done
 		} >"$FED/data/node$i.csv"
 	done
+}
+
+# Cents as a decimal: -1234 -> -12.34, 5 -> 0.05.
+fed_cents() {
+	local c=$1 sign=""
+	if [ "$c" -lt 0 ]; then sign=-; c=$((-c)); fi
+	printf '%s%d.%02d' "$sign" $((c / 100)) $((c % 100))
 }
 
 # The plain sum of column `value` over nodes $@.
@@ -154,6 +163,18 @@ fed_sum() {
 		while IFS=, read -r _ v _; do
 			[ "$v" = value ] && continue
 			s=$((s + v))
+		done <"$FED/data/node$i.csv"
+	done
+	echo "$s"
+}
+
+# The plain sum of column `amount`, in cents, over nodes $@.
+fed_sum_cents() {
+	local s=0 i v r
+	for i in "$@"; do
+		while IFS=, read -r r v _; do
+			[ "$v" = value ] && continue
+			s=$((s + v * 7 + r))
 		done <"$FED/data/node$i.csv"
 	done
 	echo "$s"
