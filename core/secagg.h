@@ -225,7 +225,7 @@ typedef struct crn_sa_sim_result {
 	uint32_t nodes;		/* configured */
 	uint32_t survivors;	/* inputs in the sum (or expected there) */
 	double coord_s;		/* coordinator time, all rounds */
-	double node_s_median, node_s_max;
+	double node_s_median, node_s_p99, node_s_max;
 	uint64_t node_bytes_median, node_bytes_max; /* sent by a node */
 	uint64_t coord_bytes_rx;
 	uint64_t plain_bytes;	/* one plain input vector */

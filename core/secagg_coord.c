@@ -1191,6 +1191,7 @@ crn_sa_sim_run(const crn_sa_sim_cfg *cfg, crn_sa_sim_result *res)
 		qsort(secs, k, sizeof(*secs), cmp_double);
 		qsort(bytes, k, sizeof(*bytes), cmp_u64);
 		res->node_s_median = secs[k / 2];
+		res->node_s_p99 = secs[(k * 99) / 100];
 		res->node_s_max = secs[k - 1];
 		res->node_bytes_median = bytes[k / 2];
 		res->node_bytes_max = bytes[k - 1];

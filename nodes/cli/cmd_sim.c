@@ -261,9 +261,9 @@ sim_secagg(int argc, char **argv)
 		printf("result: aborted (%s)\n", r.abort.reason);
 	printf("coordinator: %.3f s, %" PRIu64 " bytes received\n",
 	    r.coord_s, r.coord_bytes_rx);
-	printf("node: median %.4f s, max %.4f s, median %" PRIu64
+	printf("node: median %.4f s, p99 %.4f s, max %.4f s, median %" PRIu64
 	    " bytes sent (%.4f x the plain vector)\n", r.node_s_median,
-	    r.node_s_max, r.node_bytes_median,
+	    r.node_s_p99, r.node_s_max, r.node_bytes_median,
 	    (double)r.node_bytes_median / (double)r.plain_bytes);
 	printf("baseline: keystream %.3f ns/element, plain sum of survivors "
 	    "%.4f s\n", ks, r.plain_sum_s);
@@ -278,7 +278,8 @@ sim_secagg(int argc, char **argv)
 	    "\"graph\":\"%s\",\"degree\":%u,\"threshold\":%u,"
 	    "\"dropout\":%g,\"dropped\":%u,\"drop_at\":\"%s\","
 	    "\"coordinator_s\":%.6f,\"node_s_median\":%.6f,"
-	    "\"node_s_max\":%.6f,\"node_bytes_sent_median\":%" PRIu64 ","
+	    "\"node_s_p99\":%.6f,\"node_s_max\":%.6f,"
+	    "\"node_bytes_sent_median\":%" PRIu64 ","
 	    "\"coordinator_bytes_received\":%" PRIu64 ","
 	    "\"expansion\":%.6f,\"keystream_ns_per_elem\":%.4f,"
 	    "\"plain_sum_s\":%.6f,\"abort_code\":%d,\"abort_needed\":%u,"
@@ -288,7 +289,7 @@ sim_secagg(int argc, char **argv)
 	    cfg.ring_bits, cfg.degree ? "sparse" : "full",
 	    cfg.degree ? cfg.degree : cfg.nodes - 1, cfg.threshold, dropout,
 	    cfg.ndrop, drop_names[at], r.coord_s, r.node_s_median,
-	    r.node_s_max, r.node_bytes_median, r.coord_bytes_rx,
+	    r.node_s_p99, r.node_s_max, r.node_bytes_median, r.coord_bytes_rx,
 	    (double)r.node_bytes_median / (double)r.plain_bytes, ks,
 	    r.plain_sum_s, r.abort.code, r.abort.needed, r.abort.answered);
 	json_str(r.abort.reason);
