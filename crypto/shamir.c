@@ -26,13 +26,27 @@ static const unsigned chunk_len[CRN_SHAMIR_CHUNKS] = { 7, 7, 7, 7, 4 };
  * 2^61 = 1 (mod p), v = hi + lo; for the inputs here hi + lo < 2p, so one
  * conditional subtraction finishes.
  */
+/*
+ * r - p when r >= p, else r, for r < 2p, without a branch on r: shares and
+ * secrets pass through here, so the time must not depend on them.  Since
+ * p < 2^61, r - p wraps to a value with the top bit set exactly when
+ * r < p, and that bit becomes the mask that adds p back.
+ */
+static inline uint64_t
+gf_csub(uint64_t r)
+{
+	uint64_t t = r - GF_P;
+
+	return t + ((0 - (t >> 63)) & GF_P);
+}
+
 static inline uint64_t
 gf_reduce(crn_u128 v)
 {
 	uint64_t r = (uint64_t)(v & GF_P) + (uint64_t)(v >> 61);
 
 	r = (r & GF_P) + (r >> 61);
-	return r >= GF_P ? r - GF_P : r;
+	return gf_csub(r);
 }
 
 static inline uint64_t
@@ -44,15 +58,15 @@ gf_mul(uint64_t a, uint64_t b)
 static inline uint64_t
 gf_add(uint64_t a, uint64_t b)
 {
-	uint64_t r = a + b;
-
-	return r >= GF_P ? r - GF_P : r;
+	return gf_csub(a + b);
 }
 
 static inline uint64_t
 gf_sub(uint64_t a, uint64_t b)
 {
-	return a >= b ? a - b : a + GF_P - b;
+	uint64_t t = a - b;	/* wraps, top bit set, exactly when a < b */
+
+	return t + ((0 - (t >> 63)) & GF_P);
 }
 
 /* a^(p-2) = a^-1 for a != 0 (Fermat). */
@@ -316,15 +330,21 @@ crn_shamir_share_decode(crn_shamir_share *s,
 {
 	crn_shamir_share tmp;
 	cairn_err rv = CAIRN_EINVAL;
+	uint64_t bad = 0;
 
 	tmp.x = (uint32_t)load_be(in, 4);
 	if (tmp.x == 0 || tmp.x > CRN_SHAMIR_MAX_N)
 		goto out;
+	/* x is public; the y values are secret, so check them all without
+	 * stopping at the first bad one. */
 	for (unsigned c = 0; c < CRN_SHAMIR_CHUNKS; c++) {
 		tmp.y[c] = load_be(in + 4 + 8 * c, 8);
-		if (tmp.y[c] >= GF_P)
-			goto out;
+		/* y >= p = 2^61 - 1 exactly when y or y + 1 has a bit at
+		 * 2^61 or above (the first catches y + 1 wrapping to 0). */
+		bad |= (tmp.y[c] >> 61) | ((tmp.y[c] + 1) >> 61);
 	}
+	if (bad != 0)
+		goto out;
 	*s = tmp;
 	rv = CAIRN_OK;
 out:
