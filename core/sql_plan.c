@@ -1887,7 +1887,9 @@ crn_plan_layout(crn_plan *p)
 			if (col->type == CRN_COL_CATEGORY ||
 			    k->nbuckets == 0 ||
 			    k->nbuckets > CRN_PLAN_MAX_BUCKETS ||
-			    k->lo >= k->hi)
+			    k->lo >= k->hi ||
+			    /* executors compute hi - lo in 64 bits */
+			    (__int128)k->hi - k->lo > (__int128)INT64_MAX)
 				return CAIRN_EINVAL;
 			card = (uint64_t)k->nbuckets + 2;
 		} else {
