@@ -80,5 +80,13 @@ CAIRN_NODISCARD cairn_err crn_replay_new(crn_replay **out);
 void crn_replay_free(crn_replay *r);
 CAIRN_NODISCARD cairn_err crn_replay_check(crn_replay *r,
     const crn_envelope *env);
+/*
+ * Forget every sender's counter for session_id, once that session is over
+ * (its messages are refused as belonging to no session from then on), so
+ * that a long-running daemon does not fill the guard.  CAIRN_ENOMEM leaves
+ * the guard as it was.
+ */
+CAIRN_NODISCARD cairn_err crn_replay_forget(crn_replay *r,
+    const uint8_t session_id[CAIRN_SESSION_ID_LEN]);
 
 #endif /* CRN_ENVELOPE_H */

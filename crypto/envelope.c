@@ -326,6 +326,34 @@ replay_grow(crn_replay *r)
 }
 
 cairn_err
+crn_replay_forget(crn_replay *r, const uint8_t session_id[CAIRN_SESSION_ID_LEN])
+{
+	replay_slot *old = r->slots, *s;
+	size_t bytes;
+
+	/* Rebuild the table without the session's entries: linear probing
+	 * cannot simply clear a slot in the middle of a probe run.  O(cap),
+	 * once per finished session. */
+	if (crn_mul_size(r->cap, sizeof(*old), &bytes) != 0)
+		return CAIRN_ENOMEM;
+	if ((r->slots = crn_zalloc(bytes)) == NULL) {
+		r->slots = old;
+		return CAIRN_ENOMEM;
+	}
+	r->count = 0;
+	for (size_t i = 0; i < r->cap; i++) {
+		if (!old[i].used || memcmp(old[i].key + CAIRN_SIGN_PK_LEN,
+		    session_id, CAIRN_SESSION_ID_LEN) == 0)
+			continue;
+		s = replay_find(r, old[i].key);
+		*s = old[i];
+		r->count++;
+	}
+	crn_free(old, bytes);
+	return CAIRN_OK;
+}
+
+cairn_err
 crn_replay_new(crn_replay **out)
 {
 	crn_replay *r = NULL;
