@@ -184,8 +184,13 @@ void crn_sa_abort_fill(crn_sa_abort *ab, cairn_err code, uint32_t needed,
     __attribute__((format(printf, 5, 6)));
 
 /* Verify an advertisement's signature by its own identity key over
- * "cairn-advertise-v1" || session_id || channel_pk || mask_pk. */
+ * "cairn-advertise-v1" || session_id || channel_pk || mask_pk ||
+ * bcommit. */
 CAIRN_NODISCARD cairn_err crn_sa_advertise_verify(const crn_sa_advertise *a,
+    const uint8_t sid[CAIRN_SESSION_ID_LEN]);
+/* The commitment to a self-mask seed: KDF(b, session, "self-commit"). */
+CAIRN_NODISCARD cairn_err crn_sa_self_commit(uint8_t out[CAIRN_KEY_LEN],
+    const uint8_t b[CAIRN_SEED_LEN],
     const uint8_t sid[CAIRN_SESSION_ID_LEN]);
 /* The pairwise mask seed s_uv = KDF(X25519(sk_u, pk_v), session, "mask"). */
 CAIRN_NODISCARD cairn_err crn_sa_mask_seed(uint8_t seed[CAIRN_SEED_LEN],

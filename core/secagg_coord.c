@@ -575,6 +575,24 @@ close_unmask(crn_sa_coord *c, crn_sa_actions *out)
 			goto out;
 		}
 		if (v->need == CRN_SA_SHARE_SELF_MASK) {
+			uint8_t commit[CAIRN_KEY_LEN];
+			bool ok;
+
+			/* Shamir's redundancy misses small shifts of a share;
+			 * the commitment does not, so a corrupted share ends
+			 * the session instead of silently skewing the sum. */
+			rv = crn_sa_self_commit(commit, secret, c->p.session_id);
+			ok = rv == CAIRN_OK && crn_ct_eq(commit,
+			    c->roster.parts[i].bcommit, sizeof(commit));
+			cairn_memzero(commit, sizeof(commit));
+			if (rv != CAIRN_OK)
+				goto out;
+			if (!ok) {
+				rv = coord_abort(c, out, CAIRN_EAUTH, t,
+				    v->ncoll, "self-mask shares do not match "
+				    "the commitment");
+				goto out;
+			}
 			if ((rv = crn_prg_add(c->acc, c->p.dim, c->p.ring_bits,
 			    secret, 1)) != CAIRN_OK)
 				goto out;

@@ -41,12 +41,14 @@
 #define CRN_SA_SHARE_SELF_MASK 1u
 #define CRN_SA_SHARE_MASK_KEY 2u
 
-/* Round 0: a node's session keys, signed by its identity key over
- * "cairn-advertise-v1" || session_id || channel_pk || mask_pk. */
+/* Round 0: a node's session keys and its commitment to b, signed by its
+ * identity key over "cairn-advertise-v1" || session_id || channel_pk ||
+ * mask_pk || bcommit. */
 typedef struct crn_sa_advertise {
 	uint8_t identity[CAIRN_SIGN_PK_LEN];
 	uint8_t channel_pk[CAIRN_KX_PK_LEN];
 	uint8_t mask_pk[CAIRN_KX_PK_LEN];
+	uint8_t bcommit[CAIRN_KEY_LEN];	/* KDF(b, session, "self-commit") */
 	uint8_t sig[CAIRN_SIG_LEN];
 } crn_sa_advertise;
 

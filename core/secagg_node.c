@@ -148,7 +148,7 @@ put_u32be(uint8_t *p, uint32_t v)
 
 #define ADV_LABEL "cairn-advertise-v1"
 #define ADV_TBS_LEN (sizeof(ADV_LABEL) - 1 + CAIRN_SESSION_ID_LEN + \
-	CAIRN_KX_PK_LEN + CAIRN_KX_PK_LEN)
+	CAIRN_KX_PK_LEN + CAIRN_KX_PK_LEN + CAIRN_KEY_LEN)
 
 static void
 adv_tbs(uint8_t out[ADV_TBS_LEN], const uint8_t sid[CAIRN_SESSION_ID_LEN],
@@ -163,6 +163,16 @@ adv_tbs(uint8_t out[ADV_TBS_LEN], const uint8_t sid[CAIRN_SESSION_ID_LEN],
 	memcpy(out + o, a->channel_pk, CAIRN_KX_PK_LEN);
 	o += CAIRN_KX_PK_LEN;
 	memcpy(out + o, a->mask_pk, CAIRN_KX_PK_LEN);
+	o += CAIRN_KX_PK_LEN;
+	memcpy(out + o, a->bcommit, CAIRN_KEY_LEN);
+}
+
+cairn_err
+crn_sa_self_commit(uint8_t out[CAIRN_KEY_LEN],
+    const uint8_t b[CAIRN_SEED_LEN], const uint8_t sid[CAIRN_SESSION_ID_LEN])
+{
+	return crn_kdf(out, CAIRN_KEY_LEN, b, CAIRN_SEED_LEN, sid,
+	    "self-commit", 0);
 }
 
 cairn_err
@@ -378,6 +388,8 @@ crn_sa_node_start(crn_sa_node *n, crn_sa_actions *out)
 	memcpy(adv.identity, n->my_pk, sizeof(adv.identity));
 	memcpy(adv.channel_pk, n->ch.pk, sizeof(adv.channel_pk));
 	memcpy(adv.mask_pk, n->mk.pk, sizeof(adv.mask_pk));
+	if ((rv = crn_sa_self_commit(adv.bcommit, n->b, n->sid)) != CAIRN_OK)
+		goto out;
 	adv_tbs(tbs, n->sid, &adv);
 	if ((rv = crn_identity_sign(n->id, tbs, sizeof(tbs), adv.sig)) !=
 	    CAIRN_OK)

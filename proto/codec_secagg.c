@@ -142,6 +142,7 @@ adv_to_pb(Cairn__AdvertiseKeys *pb, const crn_sa_advertise *m)
 	bin(&pb->channel_pk, m->channel_pk, sizeof(m->channel_pk));
 	bin(&pb->mask_pk, m->mask_pk, sizeof(m->mask_pk));
 	bin(&pb->signature, m->sig, sizeof(m->sig));
+	bin(&pb->self_mask_commit, m->bcommit, sizeof(m->bcommit));
 }
 
 static cairn_err
@@ -150,12 +151,14 @@ adv_from_pb(crn_sa_advertise *m, const Cairn__AdvertiseKeys *pb)
 	if (pb == NULL || !bytes_is(&pb->identity, CAIRN_SIGN_PK_LEN) ||
 	    !bytes_is(&pb->channel_pk, CAIRN_KX_PK_LEN) ||
 	    !bytes_is(&pb->mask_pk, CAIRN_KX_PK_LEN) ||
-	    !bytes_is(&pb->signature, CAIRN_SIG_LEN))
+	    !bytes_is(&pb->signature, CAIRN_SIG_LEN) ||
+	    !bytes_is(&pb->self_mask_commit, CAIRN_KEY_LEN))
 		return CAIRN_EINVAL;
 	memcpy(m->identity, pb->identity.data, CAIRN_SIGN_PK_LEN);
 	memcpy(m->channel_pk, pb->channel_pk.data, CAIRN_KX_PK_LEN);
 	memcpy(m->mask_pk, pb->mask_pk.data, CAIRN_KX_PK_LEN);
 	memcpy(m->sig, pb->signature.data, CAIRN_SIG_LEN);
+	memcpy(m->bcommit, pb->self_mask_commit.data, CAIRN_KEY_LEN);
 	return CAIRN_OK;
 }
 

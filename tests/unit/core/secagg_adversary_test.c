@@ -663,7 +663,55 @@ test_deadlines(void **state)
 	world_fini(&w);
 }
 
+/* A node that shifts one revealed share by one cannot skew the sum: the
+ * reconstructed b misses its commitment and the session aborts. */
+static void
+test_corrupt_share(void **state)
+{
+	world w;
+	crn_sa_unmask resp;
+	crn_sa_actions ca;
+	crn_shamir_share sh;
+	uint8_t *buf;
+	size_t len;
+	int hit = 0;
+
+	(void)state;
+	world_init(&w, 0);
+	run_to_consistency(&w);
+	for (int i = 0; i < N; i++)
+		CAIRN_T_PASS(deliver(&w, i, 0));
+	CAIRN_T_PASS(deliver(&w, 0, 0));
+	CAIRN_T_PASS(deliver(&w, 1, 1));
+	CAIRN_T_PASS(crn_sa_unmask_decode(&resp, w.sent[1].data,
+	    w.sent[1].len));
+	for (uint32_t k = 0; k < resp.count; k++) {
+		if (resp.v[k].owner != 1)
+			continue;
+		CAIRN_T_PASS(crn_shamir_share_decode(&sh, resp.v[k].share));
+		sh.y[0] = sh.y[0] == 0 ? 1 : sh.y[0] - 1;
+		crn_shamir_share_encode(resp.v[k].share, &sh);
+		hit = 1;
+	}
+	assert_true(hit);
+	CAIRN_T_PASS(crn_sa_unmask_encode(&buf, &len, &resp));
+	crn_sa_unmask_fini(&resp);
+	crn_sa_actions_init(&ca);
+	CAIRN_T_PASS(crn_sa_coord_recv(w.c, 2, CRN_SA_MSG_UNMASK, buf, len,
+	    &ca));
+	coord_actions(&w, &ca);
+	crn_sa_actions_fini(&ca);
+	crn_free(buf, len);
+	for (int i = 2; i < N; i++)
+		(void)deliver(&w, i, 0);
+	assert_null(w.sum);
+	assert_true(w.aborted);
+	CAIRN_T_EQ(w.abort.code, CAIRN_EAUTH);
+	world_fini(&w);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_corrupt_share),
 	cmocka_unit_test(test_deadlines),
 	cmocka_unit_test(test_honest),
 	cmocka_unit_test(test_replay_reorder),

@@ -27,6 +27,7 @@ test_advertise_roundtrip(void **state)
 	fill(a.channel_pk, sizeof(a.channel_pk), 2);
 	fill(a.mask_pk, sizeof(a.mask_pk), 3);
 	fill(a.sig, sizeof(a.sig), 4);
+	fill(a.bcommit, sizeof(a.bcommit), 5);
 	CAIRN_T_PASS(crn_sa_advertise_encode(&buf, &len, &a));
 	CAIRN_T_PASS(crn_sa_advertise_decode(&b, buf, len));
 	assert_memory_equal(&a, &b, sizeof(a));
