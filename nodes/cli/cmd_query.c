@@ -159,7 +159,8 @@ q_print_sum(const crn_rt_result *r, const char *column, int fmt)
 	clipped = q_elem(r->sum, 3, r->ring_bits);
 	if (clipped != 0)
 		fprintf(stderr, "cairn: warning: %lld values were outside "
-		    "[-2^53, 2^53] and clipped\n", (long long)clipped);
+		    "+-900719925474.0992 and were clipped to it\n",
+		    (long long)clipped);
 	if (fmt == FMT_JSON) {
 		printf("{\"columns\": [");
 		for (int i = 0; i < 3; i++) {

@@ -313,8 +313,9 @@ co_enter_round(co *c, co_session *s, uint32_t r)
 	uint32_t answered = co_count_answered(s);
 
 	crn_log_info("session %02x%02x%02x%02x: round %s closed, %u of %u "
-	    "answered", s->sid[0], s->sid[1], s->sid[2], s->sid[3],
-	    round_name[s->round], answered, s->nslots);
+	    "answered (%lld ms since the offer)", s->sid[0], s->sid[1],
+	    s->sid[2], s->sid[3], round_name[s->round], answered, s->nslots,
+	    (long long)(crn_rt_now_ms() - s->started));
 	for (uint32_t i = 0; i < s->nslots; i++) {
 		/* A node that missed a round is out of the session. */
 		if (!s->slots[i].answered)

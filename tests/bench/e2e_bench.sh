@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # e2e_bench.sh — end-to-end job latency over loopback: a real coordinator
-# and 10 node daemons (separate processes, ipc:// in a temp dir), a
+# and 10 node daemons (separate processes, tcp://127.0.0.1, or ipc:// with
+# FED_TCP=0), a
 # researcher submitting a signed SQL job whose vector has 100,000 64-bit
 # elements (25,000 width_bucket groups x [count(*), count, sum, clipped]),
 # timed from `cairn query` start to its printed result (process start,
@@ -15,6 +16,7 @@ set -euo pipefail
 . "$(dirname "$0")/../integration/lib_fed.sh"
 
 RUNS=${1:-7}
+FED_TCP=${FED_TCP:-1}		# tcp://127.0.0.1 (FED_TCP=0: ipc://)
 NODES=${NODES:-10}
 BUCKETS=24998			# + 2 overflow groups = 25,000 groups
 FED_DEADLINE_MS=60000
@@ -53,13 +55,13 @@ nmax_s=$(echo "$sim" | sed -n 's/.*"node_s_max":\([0-9.e-]*\).*/\1/p')
 crit_us=$(awk -v a="$coord_s" -v b="$nmax_s" 'BEGIN { printf "%d", (a + b) * 1e6 }')
 ratio=$(awk -v a="$med_us" -v b="$sim_wall_us" 'BEGIN { printf "%.2f", a / b }')
 
-echo "end-to-end: $NODES node daemons + coordinator over ipc://, 100000 x 64-bit"
+echo "end-to-end: $NODES node daemons + coordinator over ${FED_URL%%:*}://, 100000 x 64-bit"
 echo "  job latency (cairn query, $RUNS runs): median $((med_us / 1000)) ms, min $((min_us / 1000)) ms; $rows groups in the result"
 echo "simulator (cairn sim secagg --nodes $NODES --dim 100000, one process):"
 echo "  wall $((sim_wall_us / 1000)) ms; critical path (coordinator + slowest node) $((crit_us / 1000)) ms"
 echo "end-to-end / simulator wall: $ratio"
-printf '{"nodes":%d,"dim":100000,"bits":64,"runs":%d,"e2e_median_ms":%.1f,"e2e_min_ms":%.1f,"sim_wall_ms":%.1f,"sim_critical_path_ms":%.1f,"ratio_e2e_to_sim_wall":%s}\n' \
-    "$NODES" "$RUNS" "$(awk -v x="$med_us" 'BEGIN{print x/1000}')" \
+printf '{"transport":"%s","nodes":%d,"dim":100000,"bits":64,"runs":%d,"e2e_median_ms":%.1f,"e2e_min_ms":%.1f,"sim_wall_ms":%.1f,"sim_critical_path_ms":%.1f,"ratio_e2e_to_sim_wall":%s}\n' \
+    "${FED_URL%%:*}" "$NODES" "$RUNS" "$(awk -v x="$med_us" 'BEGIN{print x/1000}')" \
     "$(awk -v x="$min_us" 'BEGIN{print x/1000}')" \
     "$(awk -v x="$sim_wall_us" 'BEGIN{print x/1000}')" \
     "$(awk -v x="$crit_us" 'BEGIN{print x/1000}')" "$ratio"

@@ -25,7 +25,7 @@ sed -i 's/^researchers = .*/researchers = alice/' "$FED/node4.conf"
 rconf() {
 	cat >"$FED/$1.conf" <<EOC
 [researcher]
-coordinator = ipc://$FED/coord.sock
+coordinator = $FED_URL
 key = $2/$1.key
 cert = ${5:-$2/$1.crt}
 ca_cert = $3

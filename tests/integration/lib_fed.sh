@@ -5,7 +5,8 @@
 #                 nodes node1..nodeN and researcher alice with the real
 #                 `cairn ca` / `cairn keygen` commands; per-node CSV data
 #                 (dataset t: id,value) with known sums; configs with short
-#                 round deadlines.  The coordinator listens on ipc:// in $FED.
+#                 round deadlines.  The coordinator listens on ipc:// in $FED
+#                 ($FED_URL), or with FED_TCP=1 on tcp://127.0.0.1:<free>.
 # fed_start_coord / fed_start_node I [VAR=VAL...]
 #                 start a daemon in the background under timeout(1), log to
 #                 $FED/<name>.log; pids go to FED_PIDS.
@@ -54,7 +55,7 @@ fed_node_conf() {
 	cat >"$FED/$name.conf" <<EOC
 [node]
 name = $name
-coordinator = ipc://$FED/coord.sock
+coordinator = $FED_URL
 key = pki/$name.key
 cert = pki/$name.crt
 ca_cert = pki/ca.crt
@@ -76,10 +77,29 @@ expose = value, region, amount
 EOC
 }
 
+# A TCP port nobody listens on (bash /dev/tcp probe; racy but bounded).
+fed_free_port() {
+	local p k
+	for ((k = 0; k < 50; k++)); do
+		p=$((20000 + RANDOM % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	fed_fail "no free TCP port"
+}
+
 fed_init() {
 	local n=$1 i r
 	FED=$(mktemp -d "${TMPDIR:-/tmp}/cairn-fed.XXXXXX")
 	trap fed_cleanup EXIT
+	# FED_TCP=1: tcp://127.0.0.1 on a port that is free right now.
+	if [ "${FED_TCP:-0}" = 1 ]; then
+		FED_URL=tcp://127.0.0.1:$(fed_free_port)
+	else
+		FED_URL=ipc://$FED/coord.sock
+	fi
 	mkdir -p "$FED/data" "$FED/state"
 	"$CAIRN_BIN" ca init --dir "$FED/ca" --name fed-ca >/dev/null
 	mkdir -m 700 "$FED/pki"
@@ -109,7 +129,7 @@ domain = north, south
 EOS
 	cat >"$FED/coord.conf" <<EOC
 [coordinator]
-listen = ipc://$FED/coord.sock
+listen = $FED_URL
 key = pki/coord.key
 cert = pki/coord.crt
 ca_cert = pki/ca.crt
@@ -128,7 +148,7 @@ unmask_ms = ${FED_DEADLINE_MS:-4000}
 EOC
 	cat >"$FED/alice.conf" <<EOC
 [researcher]
-coordinator = ipc://$FED/coord.sock
+coordinator = $FED_URL
 key = pki/alice.key
 cert = pki/alice.crt
 ca_cert = pki/ca.crt
