@@ -10,6 +10,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib_fed.sh"
 
+# This test runs over TCP on loopback (the others over ipc://).
+FED_TCP=1
 fed_init 4
 fed_start_coord
 for i in 1 2 3 4; do fed_start_node "$i"; done
