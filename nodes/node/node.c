@@ -291,11 +291,13 @@ nd_on_offer(nd *d, const crn_envelope *env)
 	}
 	for (uint32_t i = 0; i < ND_MAX_SESS; i++) {
 		if (!d->sess[i].used) {
-			s = &d->sess[i];
-			break;
+			if (s == NULL)
+				s = &d->sess[i];
+			continue;
 		}
 		if (memcmp(d->sess[i].sid, env->session_id,
 		    CAIRN_SESSION_ID_LEN) == 0) {
+			s = NULL;
 			snprintf(why, sizeof(why), "session offered twice");
 			rv = CAIRN_EPROTO;
 			goto refuse;
