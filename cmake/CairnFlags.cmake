@@ -32,3 +32,10 @@ if(CAIRN_SANITIZER)
 	add_link_options(-fsanitize=${_san})
 	add_compile_definitions(CAIRN_SANITIZED=1)
 endif()
+
+# libFuzzer builds: the library gets coverage instrumentation too, so that
+# the fuzzers see the branches of the code they exercise (the fuzz targets
+# themselves link with -fsanitize=fuzzer, see tests/CMakeLists.txt).
+if(CAIRN_FUZZ)
+	add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
