@@ -47,7 +47,9 @@ rt_str(char **dst, const char *src, size_t max)
 	if (n > max)
 		return CAIRN_EINVAL;
 	for (size_t i = 0; i < n; i++) {
-		if ((unsigned char)src[i] < 0x20 || (unsigned char)src[i] > 0x7e)
+		unsigned char ch = (unsigned char)src[i];
+
+		if (ch < 0x20 || ch > 0x7e)
 			return CAIRN_EINVAL;
 	}
 	if ((*dst = crn_strdup(src)) == NULL)

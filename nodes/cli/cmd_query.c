@@ -367,7 +367,8 @@ cmd_query(int argc, char **argv)
 
 			if (crn_rt_jobstatus_decode(&st, env.payload,
 			    env.payload_len) == CAIRN_OK && tty &&
-			    memcmp(st.job_id, job.job_id, CRN_JOB_ID_LEN) == 0 &&
+			    memcmp(st.job_id, job.job_id,
+			    CRN_JOB_ID_LEN) == 0 &&
 			    st.round <= 5) {
 				if (st.round == 0)
 					fprintf(stderr, "\r\033[Kround 0/5 "
@@ -403,7 +404,8 @@ cmd_query(int argc, char **argv)
 					    "answered %u)", r.error, r.needed,
 					    r.answered);
 				else if (r.code == CAIRN_EABORT)
-					cli_error("query: aborted: %s", r.error);
+					cli_error("query: aborted: %s",
+					    r.error);
 				else
 					cli_error("query: %s (%s)", r.error,
 					    cairn_strerror((cairn_err)r.code));

@@ -178,7 +178,8 @@ static void
 co_send_error(co *c, uint32_t conn, const uint8_t *sid, cairn_err code,
     const char *msg)
 {
-	crn_rt_error e = { .code = (int32_t)code, .message = (char *)(uintptr_t)msg };
+	crn_rt_error e = { .code = (int32_t)code,
+		.message = (char *)(uintptr_t)msg };
 	uint8_t *buf = NULL;
 	size_t len = 0;
 
@@ -385,7 +386,8 @@ co_apply(co *c, co_session *s, crn_sa_actions *acts)
 			for (uint32_t k = 0; in != NULL && k < nsurv; k++)
 				if (surv[k] >= 1 && surv[k] <= s->nslots)
 					in[surv[k]] = true;
-			for (uint32_t k = 1; in != NULL && k <= s->nslots; k++) {
+			for (uint32_t k = 1; in != NULL && k <= s->nslots;
+			    k++) {
 				if (crn_rt_names_add(in[k] ? &r.contributed :
 				    &r.dropped, in[k] ? &r.ncontributed :
 				    &r.ndropped, s->slots[k - 1].name) !=
@@ -811,7 +813,8 @@ co_on_message(co *c, uint32_t conn, const uint8_t *buf, size_t len)
 		}
 		crn_log_warn("refused a message from '%s': unexpected type %u",
 		    who.name, env.type);
-		co_send_error(c, conn, NULL, CAIRN_EPROTO, "unexpected message");
+		co_send_error(c, conn, NULL, CAIRN_EPROTO,
+		    "unexpected message");
 		break;
 	}
 out:

@@ -51,7 +51,7 @@ typedef struct crn_rt_party {
 	uint8_t *cert_der;	/* own certificate, sent in every envelope */
 	size_t cert_len;
 	crn_cert_info me;	/* what our certificate says (verified) */
-	crn_cert_store *store;	/* CA + CRL; reloaded when the files change */
+	crn_cert_store *store;	/* CA + CRL; reloaded when changed */
 	char *ca_path, *crl_path;
 	struct timespec ca_mtime, crl_mtime;
 	time_t checked_at;
