@@ -269,6 +269,46 @@ looks_like_pem(const uint8_t *buf, size_t len)
 }
 
 /* Parse one certificate, PEM or DER. */
+/*
+ * Exactly one PEM "CERTIFICATE" block whose base64 holds exactly one DER
+ * certificate, and nothing but whitespace after it: PEM input is held to
+ * the same rule as DER (no bytes riding along), and a second certificate
+ * appended to the first is refused rather than silently dropped.
+ */
+static X509 *
+pem_one_cert(BIO *bio)
+{
+	char *name = NULL, *header = NULL;
+	unsigned char *data = NULL;
+	const unsigned char *q;
+	long dlen = 0;
+	X509 *x = NULL;
+	char c;
+
+	if (PEM_read_bio(bio, &name, &header, &data, &dlen) != 1)
+		goto out;
+	if (strcmp(name, PEM_STRING_X509) != 0 || header[0] != '\0')
+		goto out;
+	q = data;
+	if ((x = d2i_X509(NULL, &q, dlen)) == NULL)
+		goto out;
+	if (q != data + dlen)
+		goto bad;
+	while (BIO_read(bio, &c, 1) == 1) {
+		if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+			goto bad;
+	}
+	goto out;
+bad:
+	X509_free(x);
+	x = NULL;
+out:
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	OPENSSL_free(data);
+	return x;
+}
+
 static cairn_err
 x509_parse(const uint8_t *buf, size_t len, X509 **out)
 {
@@ -284,7 +324,7 @@ x509_parse(const uint8_t *buf, size_t len, X509 **out)
 	if (looks_like_pem(buf, len)) {
 		if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL)
 			return CAIRN_ENOMEM;
-		x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL);
+		x = pem_one_cert(bio);
 		BIO_free(bio);
 	} else {
 		x = d2i_X509(NULL, &p, (long)len);
@@ -1873,6 +1913,8 @@ crn_cert_inspect(const uint8_t *cert, size_t cert_len, crn_cert_info *info)
 	memset(info, 0, sizeof(*info));
 	if ((rv = x509_parse(cert, cert_len, &x)) == CAIRN_OK)
 		rv = cert_extract(x, info, true);
+	if (rv != CAIRN_OK)	/* out-params are set only on success */
+		memset(info, 0, sizeof(*info));
 	X509_free(x);
 	ERR_clear_error();
 	return rv;
