@@ -169,13 +169,23 @@ med_us=${sorted[$((RUNS / 2))]}
 min_us=${sorted[0]}
 fed_finish
 
-# The same GROUP BY over one node's ROWS CSV rows, in-process.
-scan_ms=null
+# The same GROUP BY over one node's ROWS rows, in-process, per source
+# (csv and sqlite always; pg when the server of CAIRN_BENCH_PG=1 is up).
+scan_ms=null scan_sqlite_ms=null scan_pg_ms=null
+scan_of() {	# scan_of JSON SOURCE: ms for ROWS rows, or null
+	local rps
+	rps=$(echo "$1" | sed -n "s/.*\"$2_group_rows_per_s\":\([0-9]*\).*/\1/p")
+	if [ -n "$rps" ] && [ "$rps" != 0 ]; then
+		awk -v r="$rps" -v n="$ROWS" 'BEGIN { printf "%.1f", n / r * 1000 }'
+	else
+		echo null
+	fi
+}
 if [ -x "$SCAN_BENCH" ]; then
-	js=$("$SCAN_BENCH" "$ROWS" 5 | tail -1)
-	rps=$(echo "$js" | sed -n 's/.*"csv_group_rows_per_s":\([0-9]*\).*/\1/p')
-	[ -n "$rps" ] && scan_ms=$(awk -v r="$rps" -v n="$ROWS" \
-	    'BEGIN { printf "%.1f", n / r * 1000 }')
+	js=$("$SCAN_BENCH" "$ROWS" 5 2>/dev/null | tail -1)
+	scan_ms=$(scan_of "$js" csv)
+	scan_sqlite_ms=$(scan_of "$js" sqlite)
+	scan_pg_ms=$(scan_of "$js" pg)
 fi
 
 med_ms=$(awk -v x="$med_us" 'BEGIN { printf "%.1f", x / 1000 }')
@@ -184,8 +194,8 @@ echo "end-to-end: $NODES node daemons x $ROWS rows + coordinator over ${FED_URL%
 echo "  query: GROUP BY 10 groups, 4 aggregates ($([ "$PGB" = 1 ] && echo "3 csv + sqlite + postgres" || echo "csv"))"
 echo "  cairn query latency ($RUNS runs): median $med_ms ms, min $min_ms ms (goal < 1000 ms)"
 echo "  coordinator's job time (offer to result), median: $coord_ms ms"
-echo "local scan of one node ($ROWS csv rows, bench_scan_bench): $scan_ms ms"
-printf '{"bench":"sql_e2e","transport":"%s","nodes":%d,"rows_per_node":%d,"sources":"%s","groups":10,"aggregates":4,"runs":%d,"e2e_median_ms":%s,"e2e_min_ms":%s,"coord_job_median_ms":%s,"local_scan_ms":%s,"goal_ms":1000}\n' \
+echo "local scan of one node's $ROWS rows (bench_scan_bench): csv $scan_ms ms, sqlite $scan_sqlite_ms ms, pg $scan_pg_ms ms"
+printf '{"bench":"sql_e2e","transport":"%s","nodes":%d,"rows_per_node":%d,"sources":"%s","groups":10,"aggregates":4,"runs":%d,"e2e_median_ms":%s,"e2e_min_ms":%s,"coord_job_median_ms":%s,"local_scan_ms":%s,"local_scan_sqlite_ms":%s,"local_scan_pg_ms":%s,"goal_ms":1000}\n' \
     "${FED_URL%%:*}" "$NODES" "$ROWS" \
     "$([ "$PGB" = 1 ] && echo csv,sqlite,postgres || echo csv)" "$RUNS" \
-    "$med_ms" "$min_ms" "$coord_ms" "$scan_ms"
+    "$med_ms" "$min_ms" "$coord_ms" "$scan_ms" "$scan_sqlite_ms" "$scan_pg_ms"
