@@ -83,9 +83,32 @@ typedef struct crn_sa_node_cfg {
 	uint8_t session_id[CAIRN_SESSION_ID_LEN];
 	uint32_t ring_bits;	/* 32, 64 or 128, as the job says */
 	uint64_t dim;		/* elements, as the job says */
-	/* Refuse a roster with fewer distinct identities than this
-	 * (at least 2 is enforced whatever the value). */
+	/* Refuse a roster with fewer distinct certified identities than
+	 * this, and refuse to sign or unmask a survivor set smaller than
+	 * max(t, this) (at least 2 is enforced whatever the value). */
 	uint32_t min_participants;
+	/* The node's own certificate (borrowed, must outlive the node),
+	 * sent in AdvertiseKeys so that the other nodes can check it. */
+	const uint8_t *cert;
+	size_t cert_len;
+	/*
+	 * Check a peer's certificate: CAIRN_OK and the Ed25519 identity key
+	 * it certifies in pk, or an error (CAIRN_EAUTH, CAIRN_EPERM, ...)
+	 * when it is not a valid node certificate.  The daemons check the
+	 * chain, the CRL and the role node; the simulator and the tests use
+	 * crn_sa_simcert_verify.  Every roster entry must pass and certify
+	 * the identity it advertises, or the node refuses the roster.
+	 * NULL (for daemons not yet wired) logs a warning once per process
+	 * and skips the check.
+	 */
+	cairn_err (*verify_peer)(void *arg, const uint8_t *cert,
+	    size_t cert_len, uint8_t pk[CAIRN_SIGN_PK_LEN]);
+	void *verify_arg;
+	/* The node's own policy for the graph parameters it accepts: the
+	 * fractions of corrupt and of dropping nodes it assumes (0 means
+	 * 0.05 each), and whether the coordinator may lie to nodes. */
+	double corrupt_frac, dropout_frac;
+	bool malicious;
 } crn_sa_node_cfg;
 
 /*
@@ -130,10 +153,17 @@ bool crn_sa_node_done(const crn_sa_node *n);
 typedef struct crn_sa_coord crn_sa_coord;
 
 typedef struct crn_sa_coord_cfg {
-	/* session id, threshold t, ring width, dim, degree (0 = complete)
-	 * and the graph seed, all announced in the roster. */
+	/* session id, threshold t, ring width, dim and degree (0 =
+	 * complete), announced in the roster.  params.graph_seed is ignored:
+	 * the roster is sorted by identity key and the seed derived from it
+	 * (crn_sa_graph_seed), as nodes require. */
 	crn_sa_params params;
 	uint32_t nslots;	/* connected nodes, addressed 1..nslots */
+	/* Optional (NULL for none): the identity key of the envelope signer
+	 * on each slot (index slot - 1), borrowed for the coordinator's
+	 * lifetime.  An advertisement whose identity differs from its
+	 * slot's is refused and the slot left out of the roster. */
+	const uint8_t (*slot_ids)[CAIRN_SIGN_PK_LEN];
 } crn_sa_coord_cfg;
 
 /* CAIRN_EINVAL for bad parameters (t < 2 or > nslots, ...). */
@@ -188,6 +218,13 @@ void crn_sa_abort_fill(crn_sa_abort *ab, cairn_err code, uint32_t needed,
  * bcommit. */
 CAIRN_NODISCARD cairn_err crn_sa_advertise_verify(const crn_sa_advertise *a,
     const uint8_t sid[CAIRN_SESSION_ID_LEN]);
+/* The neighbour-graph seed both machines derive from the roster:
+ * KDF(identity || channel_pk || mask_pk || bcommit of every entry in
+ * roster order, session, "graph-seed", n).  CAIRN_EINVAL for n == 0;
+ * CAIRN_ENOMEM. */
+CAIRN_NODISCARD cairn_err crn_sa_graph_seed(uint8_t seed[32],
+    const uint8_t sid[CAIRN_SESSION_ID_LEN], const crn_sa_advertise *parts,
+    uint32_t n);
 /* The commitment to a self-mask seed: KDF(b, session, "self-commit"). */
 CAIRN_NODISCARD cairn_err crn_sa_self_commit(uint8_t out[CAIRN_KEY_LEN],
     const uint8_t b[CAIRN_SEED_LEN],
@@ -197,6 +234,26 @@ CAIRN_NODISCARD cairn_err crn_sa_mask_seed(uint8_t seed[CAIRN_SEED_LEN],
     const uint8_t sk[CAIRN_KX_SK_LEN],
     const uint8_t peer_pk[CAIRN_KX_PK_LEN],
     const uint8_t sid[CAIRN_SESSION_ID_LEN]);
+
+/* ---- simulator certificates -------------------------------------------- */
+
+/*
+ * A lightweight but real certification for the simulator and the tests,
+ * in place of X.509: a "sim authority" Ed25519 key certifies a node's
+ * identity key pk with the 96-byte certificate
+ *     pk || Sign_authority("cairn-sim-cert-v1" || pk).
+ */
+#define CRN_SA_SIMCERT_LEN (CAIRN_SIGN_PK_LEN + CAIRN_SIG_LEN)
+
+/* Issue the certificate of pk.  Errors of crn_identity_sign. */
+CAIRN_NODISCARD cairn_err crn_sa_simcert_issue(
+    uint8_t cert[CRN_SA_SIMCERT_LEN], const crn_identity *authority,
+    const uint8_t pk[CAIRN_SIGN_PK_LEN]);
+/* A crn_sa_node_cfg.verify_peer: arg is the authority's public key
+ * (const uint8_t[CAIRN_SIGN_PK_LEN]).  CAIRN_OK and the certified key in
+ * pk; CAIRN_EAUTH for a wrong length or a bad signature. */
+CAIRN_NODISCARD cairn_err crn_sa_simcert_verify(void *arg,
+    const uint8_t *cert, size_t cert_len, uint8_t pk[CAIRN_SIGN_PK_LEN]);
 
 /* ---- one-process simulation (property tests and `cairn sim secagg`) ----- */
 
@@ -216,6 +273,12 @@ typedef struct crn_sa_sim_cfg {
 	uint32_t threshold;
 	uint32_t degree;	/* 0 = complete graph */
 	uint8_t seed[CAIRN_SEED_LEN]; /* everything derives from it */
+	/* The nodes' policy (crn_sa_node_cfg): zero fractions mean 0.05;
+	 * min_participants 0 means 2.  Every node is certified by a sim
+	 * authority (crn_sa_simcert_issue) and checks every roster entry. */
+	double corrupt_frac, dropout_frac;
+	bool malicious;
+	uint32_t min_participants;
 	uint32_t ndrop;		/* nodes (chosen from the seed) that go */
 	crn_sa_round drop_at;	/* silent instead of sending this round */
 	/* Seconds on a monotonic clock, for timing each party; NULL for

@@ -57,7 +57,8 @@ struct crn_sa_coord {
 	crn_sa_params p;
 	uint32_t nslots;
 	uint32_t t;
-	crn_sa_advertise *adv;	/* per slot */
+	uint8_t (*slot_ids)[CAIRN_SIGN_PK_LEN]; /* per slot, or NULL */
+	crn_sa_advertise *adv;	/* per slot; owns its certificate copy */
 	uint8_t *adv_got;	/* per slot: 1 advertised, 2 refused */
 	crn_sa_roster roster;
 	cnode *nd;		/* per roster index - 1 */
@@ -95,8 +96,16 @@ crn_sa_coord_new(crn_sa_coord **out, const crn_sa_coord_cfg *cfg)
 	c->adv_got = crn_zalloc(c->nslots);
 	c->index_of = crn_zalloc((size_t)c->nslots * sizeof(*c->index_of));
 	c->acc = crn_zalloc(c->acc_len);
+	if (cfg->slot_ids != NULL) {
+		/* A copy: the daemon's table may change between sessions. */
+		c->slot_ids = crn_alloc((size_t)c->nslots *
+		    sizeof(*c->slot_ids));
+		if (c->slot_ids != NULL)
+			memcpy(c->slot_ids, cfg->slot_ids, (size_t)c->nslots *
+			    sizeof(*c->slot_ids));
+	}
 	if (c->adv == NULL || c->adv_got == NULL || c->index_of == NULL ||
-	    c->acc == NULL) {
+	    c->acc == NULL || (cfg->slot_ids != NULL && c->slot_ids == NULL)) {
 		rv = CAIRN_ENOMEM;
 		goto out;
 	}
@@ -119,7 +128,12 @@ crn_sa_coord_free(crn_sa_coord *c)
 			crn_free(c->nd[i].sh, c->nd[i].nsh *
 			    sizeof(*c->nd[i].sh));
 	crn_free(c->nd, (size_t)c->roster.n * sizeof(*c->nd));
+	if (c->adv != NULL)
+		for (uint32_t s = 0; s < c->nslots; s++)
+			crn_sa_advertise_fini(&c->adv[s]);
 	crn_free(c->adv, (size_t)c->nslots * sizeof(*c->adv));
+	crn_free(c->slot_ids, c->slot_ids ? (size_t)c->nslots *
+	    sizeof(*c->slot_ids) : 0);
 	crn_free(c->adv_got, c->nslots);
 	crn_free(c->index_of, (size_t)c->nslots * sizeof(*c->index_of));
 	crn_freezero(c->coll, (size_t)c->roster.n * c->t * sizeof(*c->coll));
@@ -260,6 +274,10 @@ cmp_pk(const void *a, const void *b)
 static cairn_err
 close_advertise(crn_sa_coord *c, crn_sa_actions *out)
 {
+	struct slot_order {
+		uint8_t id[CAIRN_SIGN_PK_LEN];	/* first, for cmp_pk */
+		uint32_t slot;
+	} *order;
 	uint32_t n = 0;
 	uint8_t *buf = NULL;
 	size_t len = 0;
@@ -285,15 +303,32 @@ close_advertise(crn_sa_coord *c, crn_sa_actions *out)
 		return CAIRN_ENOMEM;
 	}
 	c->roster.n = n;
+	/* Roster order is identity-key order (nodes refuse any other): the
+	 * coordinator cannot place anyone next to anyone on the ring. */
+	if ((order = crn_alloc((size_t)n * sizeof(*order))) == NULL)
+		return CAIRN_ENOMEM;
 	n = 0;
 	for (uint32_t s = 0; s < c->nslots; s++) {
 		if (c->adv_got[s] != 1)
 			continue;
-		c->roster.parts[n] = c->adv[s];
-		c->nd[n].slot = s + 1;
-		c->nd[n].stage = 1;
-		c->index_of[s] = ++n;
+		memcpy(order[n].id, c->adv[s].identity, CAIRN_SIGN_PK_LEN);
+		order[n++].slot = s + 1;
 	}
+	qsort(order, n, sizeof(*order), cmp_pk);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t s = order[i].slot - 1;
+
+		/* The roster borrows the slot's certificate copy. */
+		c->roster.parts[i] = c->adv[s];
+		c->nd[i].slot = s + 1;
+		c->nd[i].stage = 1;
+		c->index_of[s] = i + 1;
+	}
+	crn_free(order, (size_t)n * sizeof(*order));
+	if ((rv = crn_sa_graph_seed(c->p.graph_seed, c->p.session_id,
+	    c->roster.parts, n)) != CAIRN_OK)
+		return rv;
+	c->roster.params = c->p;
 	if ((rv = crn_graph_new(&c->g, c->p.graph_seed, n, c->p.degree)) !=
 	    CAIRN_OK)
 		return coord_abort(c, out, rv, 0, n, "bad neighbour graph");
@@ -393,11 +428,18 @@ out:
 static cairn_err
 close_masked(crn_sa_coord *c, crn_sa_actions *out)
 {
-	uint32_t u2 = count_at(c, 3), k = 0;
+	uint32_t u2 = 0, k = 0;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	cairn_err rv;
 
+	/* U2 is every node whose masked input was accepted (stage 3), even
+	 * one that aborted or broke the protocol since: its input is in the
+	 * sum, so its self mask must be removed and its pairwise masks must
+	 * not be. */
+	for (uint32_t i = 0; i < c->roster.n; i++)
+		if (c->nd[i].stage >= 3)
+			u2++;
 	if (u2 < c->t)
 		return coord_abort(c, out, CAIRN_EABORT, c->t, u2,
 		    "below threshold");
@@ -406,7 +448,7 @@ close_masked(crn_sa_coord *c, crn_sa_actions *out)
 	if (c->u2.idx == NULL || c->u2_slots == NULL)
 		return CAIRN_ENOMEM;
 	for (uint32_t i = 0; i < c->roster.n; i++)
-		if (c->nd[i].stage >= 3 && !c->nd[i].out) {
+		if (c->nd[i].stage >= 3) {
 			c->nd[i].in_u2 = true;
 			c->u2_slots[k] = c->nd[i].slot;
 			c->u2.idx[k++] = i + 1;
@@ -692,10 +734,24 @@ on_advertise(crn_sa_coord *c, uint32_t slot, const uint8_t *msg, size_t len)
 
 	if (c->adv_got[slot - 1] != 0)
 		return CAIRN_EREPLAY;
-	if ((rv = crn_sa_advertise_decode(&a, msg, len)) != CAIRN_OK ||
-	    (rv = crn_sa_advertise_verify(&a, c->p.session_id)) != CAIRN_OK) {
+	if ((rv = crn_sa_advertise_decode(&a, msg, len)) != CAIRN_OK) {
 		c->adv_got[slot - 1] = 2;
 		return rv;
+	}
+	if ((rv = crn_sa_advertise_verify(&a, c->p.session_id)) != CAIRN_OK) {
+		c->adv_got[slot - 1] = 2;
+		crn_sa_advertise_fini(&a);
+		return rv;
+	}
+	/* The slot's envelopes are signed by one identity: advertising
+	 * another one (someone else's keys relayed) is refused. */
+	if (c->slot_ids != NULL && memcmp(c->slot_ids[slot - 1], a.identity,
+	    CAIRN_SIGN_PK_LEN) != 0) {
+		crn_log_warn("secagg coordinator: slot %u advertised an "
+		    "identity other than its envelope signer's", slot);
+		c->adv_got[slot - 1] = 2;
+		crn_sa_advertise_fini(&a);
+		return CAIRN_EPERM;
 	}
 	/* One identity, one seat: a second slot claiming an identity that
 	 * already advertised is refused. */
@@ -703,6 +759,7 @@ on_advertise(crn_sa_coord *c, uint32_t slot, const uint8_t *msg, size_t len)
 		if (c->adv_got[s] == 1 && cmp_pk(c->adv[s].identity,
 		    a.identity) == 0) {
 			c->adv_got[slot - 1] = 2;
+			crn_sa_advertise_fini(&a);
 			return CAIRN_EPERM;
 		}
 	c->adv[slot - 1] = a;
@@ -918,6 +975,7 @@ typedef struct sim_node {
 	crn_identity *id;
 	crn_sa_node *m;
 	uint8_t in_seed[CAIRN_SEED_LEN];
+	uint8_t cert[CRN_SA_SIMCERT_LEN]; /* from the sim authority */
 	bool drops;		/* goes silent at cfg->drop_at */
 	bool gone;
 	double secs;
@@ -1084,6 +1142,8 @@ crn_sa_sim_run(const crn_sa_sim_cfg *cfg, crn_sa_sim_result *res)
 	sim s;
 	crn_drbg rng;
 	crn_sa_coord_cfg cc;
+	crn_identity *authority = NULL;
+	uint8_t auth_pk[CAIRN_SIGN_PK_LEN];
 	uint8_t seed[CAIRN_SEED_LEN];
 	uint32_t *perm = NULL;
 	double *secs = NULL;
@@ -1149,12 +1209,35 @@ crn_sa_sim_run(const crn_sa_sim_cfg *cfg, crn_sa_sim_result *res)
 		    CAIRN_SESSION_ID_LEN);
 		nc.ring_bits = cfg->ring_bits;
 		nc.dim = cfg->dim;
-		nc.min_participants = 2;
+		nc.min_participants = cfg->min_participants ?
+		    cfg->min_participants : 2;
+		/* Issued below, before any node starts. */
+		nc.cert = s.nodes[i].cert;
+		nc.cert_len = sizeof(s.nodes[i].cert);
+		nc.verify_peer = crn_sa_simcert_verify;
+		nc.verify_arg = auth_pk;
+		nc.corrupt_frac = cfg->corrupt_frac;
+		nc.dropout_frac = cfg->dropout_frac;
+		nc.malicious = cfg->malicious;
 		rv = crn_sa_node_new(&s.nodes[i].m, &nc);
 		cairn_memzero(&nc, sizeof(nc));
 		if (rv != CAIRN_OK)
 			goto out;
 		crn_drbg_bytes(&rng, s.nodes[i].in_seed, CAIRN_SEED_LEN);
+	}
+	/* The sim authority certifies every node (drawn last, so the rest
+	 * of the simulation is what it was before certificates). */
+	crn_drbg_bytes(&rng, seed, sizeof(seed));
+	if ((rv = crn_identity_from_seed(&authority, seed)) != CAIRN_OK)
+		goto out;
+	crn_identity_public(authority, auth_pk);
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t pk[CAIRN_SIGN_PK_LEN];
+
+		crn_identity_public(s.nodes[i].id, pk);
+		if ((rv = crn_sa_simcert_issue(s.nodes[i].cert, authority,
+		    pk)) != CAIRN_OK)
+			goto out;
 	}
 	/* Round 0 starts everywhere; from then on messages flow through
 	 * the routing above, and a deadline closes each round that stalls
@@ -1222,6 +1305,7 @@ out:
 			crn_identity_free(s.nodes[i].id);
 		}
 	crn_free(s.nodes, (size_t)n * sizeof(*s.nodes));
+	crn_identity_free(authority);
 	crn_sa_coord_free(s.coord);
 	crn_free(s.inbuf, s.vlen);
 	crn_free(s.plain, s.vlen);

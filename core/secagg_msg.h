@@ -36,6 +36,9 @@
 #define CRN_SA_SHARE_PT_LEN (2 * CRN_SHAMIR_SHARE_LEN)
 #define CRN_SA_SHARE_CT_LEN (CRN_SA_SHARE_PT_LEN + CAIRN_AEAD_OVERHEAD)
 #define CRN_SA_REASON_LEN 160
+/* Largest certificate an advertisement may carry (DER; a cairn node
+ * certificate is well under 1 KiB). */
+#define CRN_SA_CERT_MAX 8192u
 
 /* Share kinds: the values of cairn.ShareKind. */
 #define CRN_SA_SHARE_SELF_MASK 1u
@@ -43,13 +46,21 @@
 
 /* Round 0: a node's session keys and its commitment to b, signed by its
  * identity key over "cairn-advertise-v1" || session_id || channel_pk ||
- * mask_pk || bcommit. */
+ * mask_pk || bcommit, and the certificate that binds the identity key to
+ * a certified node (checked by every node that receives the roster).
+ *
+ * cert is not owned by the struct, so advertisements copy by value: it
+ * points into the roster's certificate buffer (crn_sa_roster.certs), into
+ * a copy that crn_sa_advertise_decode made (released with
+ * crn_sa_advertise_fini), or at the node's own certificate. */
 typedef struct crn_sa_advertise {
 	uint8_t identity[CAIRN_SIGN_PK_LEN];
 	uint8_t channel_pk[CAIRN_KX_PK_LEN];
 	uint8_t mask_pk[CAIRN_KX_PK_LEN];
 	uint8_t bcommit[CAIRN_KEY_LEN];	/* KDF(b, session, "self-commit") */
 	uint8_t sig[CAIRN_SIG_LEN];
+	const uint8_t *cert;	/* cert_len bytes, at most CRN_SA_CERT_MAX */
+	size_t cert_len;
 } crn_sa_advertise;
 
 typedef struct crn_sa_params {
@@ -61,11 +72,16 @@ typedef struct crn_sa_params {
 	uint8_t graph_seed[32];
 } crn_sa_params;
 
-/* Participants in index order: index = position + 1. */
+/* Participants in index order: index = position + 1.  A decoded roster
+ * owns `certs`, the buffer every parts[i].cert points into; a roster the
+ * coordinator builds leaves it NULL (the certificates stay with its
+ * per-slot advertisements). */
 typedef struct crn_sa_roster {
 	crn_sa_params params;
 	crn_sa_advertise *parts; /* owned, n entries */
 	uint32_t n;
+	uint8_t *certs;		/* owned, certs_len bytes, or NULL */
+	size_t certs_len;
 } crn_sa_roster;
 
 typedef struct crn_sa_encshare {
@@ -123,6 +139,9 @@ typedef struct crn_sa_abort {
 /* Release what each struct owns; safe on zeroed storage.  The survivor
  * and share lists hold no secrets; revealed shares are wiped. */
 void crn_sa_roster_fini(crn_sa_roster *r);
+/* Frees the certificate copy crn_sa_advertise_decode made; only for
+ * advertisements from that decoder. */
+void crn_sa_advertise_fini(crn_sa_advertise *a);
 void crn_sa_shares_fini(crn_sa_shares *s);
 void crn_sa_masked_fini(crn_sa_masked *m);
 void crn_sa_survivors_fini(crn_sa_survivors *s);

@@ -13,6 +13,7 @@
  * (dropped), never both (round 4).
  */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,6 +232,39 @@ out:
 	return rv;
 }
 
+/* Every participant's advertised keys, in roster order, fix the seed: the
+ * coordinator can choose neither the graph nor the order once the
+ * participant set is known (the order is by identity key). */
+#define GSEED_ENTRY (CAIRN_SIGN_PK_LEN + 2 * CAIRN_KX_PK_LEN + CAIRN_KEY_LEN)
+
+cairn_err
+crn_sa_graph_seed(uint8_t seed[32], const uint8_t sid[CAIRN_SESSION_ID_LEN],
+    const crn_sa_advertise *parts, uint32_t n)
+{
+	size_t len = (size_t)n * GSEED_ENTRY;
+	uint8_t *ikm;
+	cairn_err rv;
+
+	if (n == 0)
+		return CAIRN_EINVAL;
+	if ((ikm = crn_alloc(len)) == NULL)
+		return CAIRN_ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t *e = ikm + (size_t)i * GSEED_ENTRY;
+
+		memcpy(e, parts[i].identity, CAIRN_SIGN_PK_LEN);
+		e += CAIRN_SIGN_PK_LEN;
+		memcpy(e, parts[i].channel_pk, CAIRN_KX_PK_LEN);
+		e += CAIRN_KX_PK_LEN;
+		memcpy(e, parts[i].mask_pk, CAIRN_KX_PK_LEN);
+		e += CAIRN_KX_PK_LEN;
+		memcpy(e, parts[i].bcommit, CAIRN_KEY_LEN);
+	}
+	rv = crn_kdf(seed, 32, ikm, len, sid, "graph-seed", n);
+	crn_free(ikm, len);
+	return rv;
+}
+
 /* The AEAD binds each share ciphertext to its direction: a ciphertext
  * from u to v cannot be replayed as one from v to u, or to anyone else. */
 static void
@@ -282,7 +316,14 @@ struct crn_sa_node {
 	uint32_t me;
 	uint32_t t;
 	nb_state *nb;		/* sorted by index */
-	size_t nnb;
+	size_t nnb, nb_cap;	/* used, allocated */
+	const uint8_t *cert;
+	size_t cert_len;
+	cairn_err (*verify_peer)(void *, const uint8_t *, size_t,
+	    uint8_t *);
+	void *verify_arg;
+	double corrupt_frac, dropout_frac;
+	bool malicious;
 	crn_shamir_share self_sb, self_ssk;
 	crn_sa_survivors u2;	/* the set we signed */
 };
@@ -306,6 +347,13 @@ crn_sa_node_new(crn_sa_node **out, const crn_sa_node_cfg *cfg)
 	n->dim = cfg->dim;
 	n->min_participants = cfg->min_participants < 2 ? 2 :
 	    cfg->min_participants;
+	n->cert = cfg->cert;
+	n->cert_len = cfg->cert_len;
+	n->verify_peer = cfg->verify_peer;
+	n->verify_arg = cfg->verify_arg;
+	n->corrupt_frac = cfg->corrupt_frac > 0 ? cfg->corrupt_frac : 0.05;
+	n->dropout_frac = cfg->dropout_frac > 0 ? cfg->dropout_frac : 0.05;
+	n->malicious = cfg->malicious;
 	crn_drbg_init(&n->rng, cfg->seed);
 	n->state = N_INIT;
 	*out = n;
@@ -318,7 +366,7 @@ crn_sa_node_free(crn_sa_node *n)
 	if (n == NULL)
 		return;
 	crn_sa_roster_fini(&n->roster);
-	crn_freezero(n->nb, n->nnb * sizeof(*n->nb));
+	crn_freezero(n->nb, n->nb_cap * sizeof(*n->nb));
 	crn_sa_survivors_fini(&n->u2);
 	crn_drbg_fini(&n->rng);
 	crn_freezero(n, sizeof(*n));
@@ -386,6 +434,8 @@ crn_sa_node_start(crn_sa_node *n, crn_sa_actions *out)
 	crn_drbg_bytes(&n->rng, n->b, sizeof(n->b));
 
 	memcpy(adv.identity, n->my_pk, sizeof(adv.identity));
+	adv.cert = n->cert;
+	adv.cert_len = n->cert_len;
 	memcpy(adv.channel_pk, n->ch.pk, sizeof(adv.channel_pk));
 	memcpy(adv.mask_pk, n->mk.pk, sizeof(adv.mask_pk));
 	if ((rv = crn_sa_self_commit(adv.bcommit, n->b, n->sid)) != CAIRN_OK)
@@ -407,10 +457,70 @@ out:
 	return rv;
 }
 
-static int
-cmp_pk(const void *a, const void *b)
+/* Daemons built before certificate checks were wired pass no verifier;
+ * say so once per process rather than once per session. */
+static atomic_flag warned_no_verifier = ATOMIC_FLAG_INIT;
+
+/*
+ * Every roster entry must carry a certificate that certifies exactly the
+ * identity it advertises: otherwise a coordinator could pad the roster
+ * with identities of its own making to pass min_participants, and would
+ * then hold enough shares to unmask the victim.
+ */
+static cairn_err
+check_certs(crn_sa_node *n, const crn_sa_roster *r, const char **why)
 {
-	return memcmp(a, b, CAIRN_SIGN_PK_LEN);
+	uint8_t pk[CAIRN_SIGN_PK_LEN];
+
+	if (n->verify_peer == NULL) {
+		if (!atomic_flag_test_and_set(&warned_no_verifier))
+			crn_log_warn("secagg: no certificate verifier given; "
+			    "roster certificates are NOT checked");
+		return CAIRN_OK;
+	}
+	for (uint32_t i = 0; i < r->n; i++) {
+		const crn_sa_advertise *p = &r->parts[i];
+
+		if (n->verify_peer(n->verify_arg, p->cert, p->cert_len, pk) !=
+		    CAIRN_OK) {
+			*why = "a roster entry has no valid node certificate";
+			return CAIRN_EAUTH;
+		}
+		if (memcmp(pk, p->identity, CAIRN_SIGN_PK_LEN) != 0) {
+			*why = "a roster certificate certifies another key";
+			return CAIRN_EAUTH;
+		}
+	}
+	return CAIRN_OK;
+}
+
+/*
+ * The graph parameters must meet our own policy, whatever the coordinator
+ * chose: a sparse graph at least as dense, and a threshold at least as
+ * high, as crn_graph_choose gives for our assumed fractions; and t large
+ * enough that two disjoint sets of t signers cannot exist within a
+ * neighbourhood of k + 1 (2t > k + 1; 3t > 2k against a lying
+ * coordinator, 3t > 2n on the complete graph).
+ */
+static bool
+params_ok(const crn_sa_node *n, uint32_t nodes, uint32_t degree,
+    uint32_t t, size_t k, bool sparse)
+{
+	crn_graph_params gp;
+
+	if (t < 2 || 2 * (uint64_t)t <= k + 1 || t > k + 1)
+		return false;
+	if (!sparse)
+		return !n->malicious || 3 * (uint64_t)t > 2 * (uint64_t)nodes;
+	if (n->malicious && 3 * (uint64_t)t <= 2 * (uint64_t)k)
+		return false;
+	if (nodes < 3 || crn_graph_choose_ex(&gp, nodes, n->corrupt_frac,
+	    n->dropout_frac, 1, n->malicious) != CAIRN_OK)
+		return false;
+	/* Our policy wants the complete graph for this size. */
+	if (gp.degree == 0 || gp.degree >= nodes - 1)
+		return false;
+	return degree >= gp.degree && t >= gp.threshold;
 }
 
 static nb_state *
@@ -438,7 +548,8 @@ on_roster(crn_sa_node *n, const uint8_t *msg, size_t len,
     crn_sa_actions *out)
 {
 	crn_sa_roster *r = &n->roster;
-	uint8_t (*ids)[CAIRN_SIGN_PK_LEN] = NULL;
+	const char *why = NULL;
+	uint8_t gseed[32];
 	crn_graph *g = NULL;
 	uint32_t *nbidx = NULL;
 	crn_shamir_share *sb = NULL, *ssk = NULL;
@@ -446,7 +557,7 @@ on_roster(crn_sa_node *n, const uint8_t *msg, size_t len,
 	uint8_t chkey[CAIRN_KEY_LEN];
 	uint8_t pt[CRN_SA_SHARE_PT_LEN], ad[CRN_SA_SHARE_AD_LEN];
 	uint8_t *buf = NULL;
-	size_t cnt = 0, blen = 0, nsh = 0;
+	size_t cnt = 0, blen = 0, nsh = 0, deg = 0;
 	bool sparse;
 	cairn_err rv = CAIRN_EINTERNAL;
 
@@ -459,21 +570,17 @@ on_roster(crn_sa_node *n, const uint8_t *msg, size_t len,
 	if (r->n < n->min_participants)
 		return node_fail(n, out, CAIRN_EPERM, n->min_participants,
 		    r->n, "too few participants");
-	/* Distinct identities: a coordinator could otherwise pad the roster
-	 * with copies of one party to pass min_participants. */
-	if ((ids = crn_alloc((size_t)r->n * sizeof(*ids))) == NULL) {
-		rv = CAIRN_ENOMEM;
-		goto out;
-	}
-	for (uint32_t i = 0; i < r->n; i++)
-		memcpy(ids[i], r->parts[i].identity, CAIRN_SIGN_PK_LEN);
-	qsort(ids, r->n, sizeof(*ids), cmp_pk);
+	/* Strictly increasing identity keys: the order (and so every Shamir
+	 * x coordinate and the graph) follows from the participant set
+	 * alone, and no identity can appear twice. */
 	for (uint32_t i = 1; i < r->n; i++)
-		if (memcmp(ids[i - 1], ids[i], CAIRN_SIGN_PK_LEN) == 0) {
-			rv = node_fail(n, out, CAIRN_EPERM, 0, 0,
-			    "duplicate identity in roster");
-			goto out;
-		}
+		if (memcmp(r->parts[i - 1].identity, r->parts[i].identity,
+		    CAIRN_SIGN_PK_LEN) >= 0)
+			return node_fail(n, out, CAIRN_EPERM, 0, 0,
+			    "roster not sorted by identity, or an identity "
+			    "repeats");
+	if ((rv = check_certs(n, r, &why)) != CAIRN_OK)
+		return node_fail(n, out, rv, 0, 0, why);
 	n->me = 0;
 	for (uint32_t i = 0; i < r->n; i++)
 		if (memcmp(r->parts[i].identity, n->my_pk,
@@ -487,31 +594,35 @@ on_roster(crn_sa_node *n, const uint8_t *msg, size_t len,
 		    "roster lacks our advertised keys");
 		goto out;
 	}
+	if ((rv = crn_sa_graph_seed(gseed, n->sid, r->parts, r->n)) !=
+	    CAIRN_OK)
+		goto out;
+	if (memcmp(gseed, r->params.graph_seed, sizeof(gseed)) != 0) {
+		rv = node_fail(n, out, CAIRN_EPROTO, 0, 0,
+		    "graph seed is not the one the roster fixes");
+		goto out;
+	}
 	sparse = r->params.degree != 0 && r->params.degree < r->n - 1;
-	if ((rv = crn_graph_new(&g, r->params.graph_seed, r->n,
-	    r->params.degree)) != CAIRN_OK) {
+	if ((rv = crn_graph_new(&g, gseed, r->n, r->params.degree)) !=
+	    CAIRN_OK) {
 		rv = node_fail(n, out, rv, 0, 0, "bad neighbour graph");
 		goto out;
 	}
-	n->nnb = crn_graph_degree(g);
-	if ((nbidx = crn_alloc(n->nnb * sizeof(*nbidx))) == NULL ||
-	    (n->nb = crn_zalloc(n->nnb * sizeof(*n->nb))) == NULL) {
-		n->nnb = 0;
+	deg = crn_graph_degree(g);
+	if ((nbidx = crn_alloc(deg * sizeof(*nbidx))) == NULL ||
+	    (n->nb = crn_zalloc(deg * sizeof(*n->nb))) == NULL) {
 		rv = CAIRN_ENOMEM;
 		goto out;
 	}
-	if ((rv = crn_graph_neighbours_of(g, n->me, nbidx, n->nnb, &cnt)) !=
+	n->nb_cap = deg;
+	if ((rv = crn_graph_neighbours_of(g, n->me, nbidx, deg, &cnt)) !=
 	    CAIRN_OK)
 		goto out;
 	n->nnb = cnt;
-	/* The threshold must make two disjoint sets of t signers
-	 * impossible within our neighbourhood (us included), or the
-	 * consistency round protects nothing. */
 	n->t = r->params.threshold;
-	if (n->t < 2 || 2 * (uint64_t)n->t <= n->nnb + 1 ||
-	    n->t > n->nnb + 1) {
+	if (!params_ok(n, r->n, r->params.degree, n->t, n->nnb, sparse)) {
 		rv = node_fail(n, out, CAIRN_EPERM, (uint32_t)(n->nnb / 2 + 1),
-		    n->t, "threshold unsafe for the neighbourhood");
+		    n->t, "graph degree or threshold below our policy");
 		goto out;
 	}
 	/* Verify the keys of everyone whose keys we use.  With the sparse
@@ -586,9 +697,8 @@ out:
 	if (rv != CAIRN_OK && n->state != N_ABORTED)
 		(void)node_fail(n, out, rv, 0, 0, "cannot share keys");
 	crn_free(buf, blen);
-	crn_free(ids, ids ? (size_t)r->n * sizeof(*ids) : 0);
 	crn_graph_free(g);
-	crn_free(nbidx, n->nnb * sizeof(*nbidx));
+	crn_free(nbidx, deg * sizeof(*nbidx));
 	crn_freezero(sb, (size_t)r->n * sizeof(*sb));
 	crn_freezero(ssk, (size_t)r->n * sizeof(*ssk));
 	crn_sa_shares_fini(&sh);
@@ -695,6 +805,10 @@ on_shares(crn_sa_node *n, const uint8_t *msg, size_t len,
 out:
 	if (rv != CAIRN_OK && n->state != N_ABORTED)
 		(void)node_fail(n, out, rv, 0, 0, "cannot mask the input");
+	/* The share round is over either way: the per-neighbour share
+	 * keys have nothing left to decrypt. */
+	for (size_t i = 0; i < n->nnb; i++)
+		cairn_memzero(n->nb[i].key, sizeof(n->nb[i].key));
 	crn_free(buf, blen);
 	crn_freezero(y, ylen);
 	crn_sa_shares_fini(&sh);
@@ -721,6 +835,13 @@ surv_has(const crn_sa_survivors *s, uint32_t idx)
 	return false;
 }
 
+/* The fewest survivors we sign for or unmask: max(t, min_participants). */
+static uint32_t
+surv_min(const crn_sa_node *n)
+{
+	return n->t > n->min_participants ? n->t : n->min_participants;
+}
+
 /* Round 3: sign the survivor set, once we know it is one we can unmask. */
 static cairn_err
 on_consistency(crn_sa_node *n, const uint8_t *msg, size_t len,
@@ -740,9 +861,11 @@ on_consistency(crn_sa_node *n, const uint8_t *msg, size_t len,
 		    "survivor set names unknown nodes or not us");
 		goto out;
 	}
-	if (s.count < n->t) {
-		rv = node_fail(n, out, CAIRN_EABORT, n->t, s.count,
-		    "survivor set below threshold");
+	/* Below min_participants the sum would reveal too little mixing
+	 * (with one other survivor, its input and ours): refuse to sign. */
+	if (s.count < surv_min(n)) {
+		rv = node_fail(n, out, CAIRN_EABORT, surv_min(n), s.count,
+		    "survivor set below threshold or min_participants");
 		goto out;
 	}
 	/* A neighbour cannot have survived round 2 without sharing with us:
@@ -800,6 +923,11 @@ on_unmask(crn_sa_node *n, const uint8_t *msg, size_t len,
 		    "survivor set differs from the one we signed");
 		goto out;
 	}
+	if (n->u2.count < surv_min(n)) {
+		rv = node_fail(n, out, CAIRN_EABORT, surv_min(n), n->u2.count,
+		    "survivor set below threshold or min_participants");
+		goto out;
+	}
 	if ((rv = crn_sa_consistency_tbs(&tbs, &tlen, n->sid, n->u2.idx,
 	    n->u2.count)) != CAIRN_OK)
 		goto out;
@@ -807,22 +935,32 @@ on_unmask(crn_sa_node *n, const uint8_t *msg, size_t len,
 		rv = CAIRN_ENOMEM;
 		goto out;
 	}
-	/* Count distinct survivors whose signature over our set verifies;
-	 * t of them are enough, so stop there (verification dominates). */
-	for (uint32_t i = 0; i < rq.nsigs && valid < n->t; i++) {
+	/*
+	 * Count distinct signers over our set among us and our neighbours
+	 * (SecAgg+): a signature from a distant node says nothing about
+	 * what our neighbours, the only holders of our shares, were told.
+	 * t of them are enough, so stop there (verification dominates);
+	 * look at no more entries than there are survivors, and mark an
+	 * index seen before verifying, so a request full of repeats costs
+	 * at most one verification per survivor.
+	 */
+	for (uint32_t i = 0; i < rq.nsigs && i < n->u2.count &&
+	    valid < n->t; i++) {
 		uint32_t s = rq.sigs[i].index;
 
-		if (!surv_has(&n->u2, s) || seen[s])
+		if (s == 0 || s > n->roster.n || seen[s] ||
+		    !surv_has(&n->u2, s) || (s != n->me && nb_find(n, s) ==
+		    NULL))
 			continue;
+		seen[s] = 1;
 		if (crn_sign_verify(n->roster.parts[s - 1].identity, tbs, tlen,
 		    rq.sigs[i].sig) != CAIRN_OK)
 			continue;
-		seen[s] = 1;
 		valid++;
 	}
 	if (valid < n->t) {
 		rv = node_fail(n, out, CAIRN_EAUTH, n->t, valid,
-		    "too few survivors signed our survivor set");
+		    "too few of our neighbours signed our survivor set");
 		goto out;
 	}
 

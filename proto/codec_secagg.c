@@ -21,7 +21,18 @@ crn_sa_roster_fini(crn_sa_roster *r)
 	if (r == NULL)
 		return;
 	crn_free(r->parts, (size_t)r->n * sizeof(*r->parts));
+	crn_free(r->certs, r->certs_len);
 	memset(r, 0, sizeof(*r));
+}
+
+void
+crn_sa_advertise_fini(crn_sa_advertise *a)
+{
+	if (a == NULL)
+		return;
+	/* The decoder's copy: the const pointer is ours to release. */
+	crn_free((void *)(uintptr_t)a->cert, a->cert_len);
+	memset(a, 0, sizeof(*a));
 }
 
 void
@@ -143,6 +154,7 @@ adv_to_pb(Cairn__AdvertiseKeys *pb, const crn_sa_advertise *m)
 	bin(&pb->mask_pk, m->mask_pk, sizeof(m->mask_pk));
 	bin(&pb->signature, m->sig, sizeof(m->sig));
 	bin(&pb->self_mask_commit, m->bcommit, sizeof(m->bcommit));
+	bin(&pb->cert, m->cert, m->cert_len);
 }
 
 static cairn_err
@@ -152,7 +164,9 @@ adv_from_pb(crn_sa_advertise *m, const Cairn__AdvertiseKeys *pb)
 	    !bytes_is(&pb->channel_pk, CAIRN_KX_PK_LEN) ||
 	    !bytes_is(&pb->mask_pk, CAIRN_KX_PK_LEN) ||
 	    !bytes_is(&pb->signature, CAIRN_SIG_LEN) ||
-	    !bytes_is(&pb->self_mask_commit, CAIRN_KEY_LEN))
+	    !bytes_is(&pb->self_mask_commit, CAIRN_KEY_LEN) ||
+	    pb->cert.len > CRN_SA_CERT_MAX ||
+	    (pb->cert.len > 0 && pb->cert.data == NULL))
 		return CAIRN_EINVAL;
 	memcpy(m->identity, pb->identity.data, CAIRN_SIGN_PK_LEN);
 	memcpy(m->channel_pk, pb->channel_pk.data, CAIRN_KX_PK_LEN);
@@ -188,6 +202,19 @@ crn_sa_advertise_decode(crn_sa_advertise *m, const uint8_t *in, size_t len)
 	if (pb == NULL)
 		return CAIRN_EINVAL;
 	rv = adv_from_pb(&tmp, pb);
+	tmp.cert = NULL;
+	tmp.cert_len = 0;
+	if (rv == CAIRN_OK && pb->cert.len > 0) {
+		uint8_t *c = crn_alloc(pb->cert.len);
+
+		if (c == NULL) {
+			rv = CAIRN_ENOMEM;
+		} else {
+			memcpy(c, pb->cert.data, pb->cert.len);
+			tmp.cert = c;
+			tmp.cert_len = pb->cert.len;
+		}
+	}
 	if (rv == CAIRN_OK)
 		*m = tmp;
 	cairn__advertise_keys__free_unpacked(pb, NULL);
@@ -278,6 +305,32 @@ crn_sa_roster_decode(crn_sa_roster *m, const uint8_t *in, size_t len)
 		rv = adv_from_pb(&tmp.parts[i], pb->participants[i]);
 		if (rv != CAIRN_OK)
 			goto out;
+		tmp.certs_len += pb->participants[i]->cert.len;
+	}
+	/* One buffer for every certificate: entries stay plain values. */
+	if (tmp.certs_len > 0) {
+		size_t o = 0;
+
+		if ((tmp.certs = crn_alloc(tmp.certs_len)) == NULL) {
+			tmp.certs_len = 0;
+			rv = CAIRN_ENOMEM;
+			goto out;
+		}
+		for (uint32_t i = 0; i < tmp.n; i++) {
+			const ProtobufCBinaryData *c =
+			    &pb->participants[i]->cert;
+
+			if (c->len > 0)
+				memcpy(tmp.certs + o, c->data, c->len);
+			tmp.parts[i].cert = c->len > 0 ? tmp.certs + o : NULL;
+			tmp.parts[i].cert_len = c->len;
+			o += c->len;
+		}
+	} else {
+		for (uint32_t i = 0; i < tmp.n; i++) {
+			tmp.parts[i].cert = NULL;
+			tmp.parts[i].cert_len = 0;
+		}
 	}
 	*m = tmp;
 	memset(&tmp, 0, sizeof(tmp));

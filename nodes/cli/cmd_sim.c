@@ -42,6 +42,17 @@ sim_usage(FILE *f)
 	    "assumed corrupt fraction C (default 0.05) and F, unless\n"
 	    "--threshold is given; --malicious picks them to hold against a\n"
 	    "coordinator that lies to nodes (t > 2n/3 on the complete graph).\n"
+	    "Every node holds the same policy (C and F, 0 meaning 0.05) and\n"
+	    "refuses a roster whose degree or threshold is below what it\n"
+	    "gives, one not sorted by identity key, or a graph seed not\n"
+	    "derived from the roster.\n"
+	    "\n"
+	    "Certificates: a \"sim authority\" Ed25519 key certifies each\n"
+	    "node's identity key pk with pk || Sign(\"cairn-sim-cert-v1\" ||\n"
+	    "pk), sent in its advertisement; every node checks the\n"
+	    "certificate of every roster entry (the daemons check X.509\n"
+	    "chains, CRLs and the node role instead), so node times include\n"
+	    "one signature verification per participant.\n"
 	    "\n"
 	    "Prints human-readable lines, then one JSON object as the last\n"
 	    "line.  Exit status: 0 when the sum is exact; 1 when it is wrong\n"
@@ -147,7 +158,7 @@ sim_secagg(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t nodes = 0, dim = 0, seed = 1, bits = 64, threshold = 0;
-	double dropout = 0.0, corrupt = 0.05, ks;
+	double dropout = 0.0, corrupt = 0.05, pol_drop, ks;
 	int sparse = 0, malicious = 0, opt;
 	crn_sa_round at = CRN_SA_R_MASKED;
 	crn_graph_params gp;
@@ -223,8 +234,15 @@ sim_secagg(int argc, char **argv)
 	/* Degree and threshold for the federation; the dropout fraction the
 	 * choice may assume is capped below 1/2 (beyond that no threshold
 	 * is both safe and live, and the session is expected to abort). */
+	/* The nodes check the parameters against the same fractions, where
+	 * zero means their default of 0.05. */
+	pol_drop = dropout < 0.45 ? dropout : 0.45;
+	if (pol_drop <= 0.0)
+		pol_drop = 0.05;
+	if (corrupt <= 0.0)
+		corrupt = 0.05;
 	if ((rv = crn_graph_choose_ex(&gp, (uint32_t)nodes, corrupt,
-	    dropout < 0.45 ? dropout : 0.45, sparse, malicious)) != CAIRN_OK)
+	    pol_drop, sparse, malicious)) != CAIRN_OK)
 		return cli_error("cannot choose graph parameters: %s",
 		    cairn_strerror(rv));
 	if (threshold != 0) {
@@ -243,6 +261,9 @@ sim_secagg(int argc, char **argv)
 	cfg.ndrop = (uint32_t)llround(dropout * (double)nodes);
 	cfg.drop_at = at;
 	cfg.clock = now_s;
+	cfg.corrupt_frac = corrupt;
+	cfg.dropout_frac = pol_drop;
+	cfg.malicious = malicious != 0;
 
 	printf("secagg simulation: %u nodes, %" PRIu64 " x %u-bit elements, "
 	    "%s graph (degree %u), threshold %u\n", cfg.nodes, dim,

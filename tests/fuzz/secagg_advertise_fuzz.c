@@ -15,8 +15,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *out;
 	size_t len;
 
-	if (crn_sa_advertise_decode(&m, data, size) == CAIRN_OK &&
-	    crn_sa_advertise_encode(&out, &len, &m) == CAIRN_OK)
+	if (crn_sa_advertise_decode(&m, data, size) != CAIRN_OK)
+		return 0;
+	if (crn_sa_advertise_encode(&out, &len, &m) == CAIRN_OK)
 		crn_free(out, len);
+	crn_sa_advertise_fini(&m);
 	return 0;
 }

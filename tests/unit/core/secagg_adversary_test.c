@@ -23,6 +23,9 @@ typedef struct msg {
 
 typedef struct world {
 	crn_identity *id[N];
+	crn_identity *auth;	/* the sim authority certifying the nodes */
+	uint8_t auth_pk[CAIRN_SIGN_PK_LEN];
+	uint8_t cert[N][CRN_SA_SIMCERT_LEN];
 	crn_sa_node *node[N];
 	uint64_t in[N][DIM];
 	crn_sa_coord *c;
@@ -123,6 +126,26 @@ deliver(world *w, int i, int hold)
 	return node_get(w, i, m.type, m.data, m.len, hold);
 }
 
+/* Order identities by public key: rosters are sorted by identity, so
+ * node i then has roster index i + 1, as the tests below assume. */
+static void
+sort_ids(crn_identity **id)
+{
+	for (int i = 1; i < N; i++)
+		for (int j = i; j > 0; j--) {
+			uint8_t a[CAIRN_SIGN_PK_LEN], b[CAIRN_SIGN_PK_LEN];
+			crn_identity *tmp;
+
+			crn_identity_public(id[j - 1], a);
+			crn_identity_public(id[j], b);
+			if (memcmp(a, b, sizeof(a)) <= 0)
+				break;
+			tmp = id[j - 1];
+			id[j - 1] = id[j];
+			id[j] = tmp;
+		}
+}
+
 static void
 world_init(world *w, int dup_identity)
 {
@@ -139,14 +162,27 @@ world_init(world *w, int dup_identity)
 	cc.nslots = N;
 	w->params = cc.params;
 	CAIRN_T_PASS(crn_sa_coord_new(&w->c, &cc));
+	memset(seed, 0xa7, sizeof(seed));
+	CAIRN_T_PASS(crn_identity_from_seed(&w->auth, seed));
+	crn_identity_public(w->auth, w->auth_pk);
 	for (int i = 0; i < N; i++) {
-		crn_sa_node_cfg nc;
-
 		memset(seed, 0, sizeof(seed));
 		/* With dup_identity the last node reuses node 0's key. */
 		seed[0] = (uint8_t)((dup_identity && i == N - 1) ? 1 : i + 1);
 		CAIRN_T_PASS(crn_identity_from_seed(&w->id[i], seed));
+	}
+	sort_ids(w->id);
+	for (int i = 0; i < N; i++) {
+		crn_sa_node_cfg nc;
+		uint8_t pk[CAIRN_SIGN_PK_LEN];
+
+		crn_identity_public(w->id[i], pk);
+		CAIRN_T_PASS(crn_sa_simcert_issue(w->cert[i], w->auth, pk));
 		memset(&nc, 0, sizeof(nc));
+		nc.cert = w->cert[i];
+		nc.cert_len = sizeof(w->cert[i]);
+		nc.verify_peer = crn_sa_simcert_verify;
+		nc.verify_arg = w->auth_pk;
 		nc.id = w->id[i];
 		nc.seed[0] = (uint8_t)(0x80 + i);
 		memcpy(nc.session_id, cc.params.session_id,
@@ -172,6 +208,7 @@ world_fini(world *w)
 	}
 	crn_sa_coord_free(w->c);
 	crn_free(w->sum, w->sum_len);
+	crn_identity_free(w->auth);
 }
 
 static void
@@ -550,6 +587,9 @@ test_bad_rosters(void **state)
 			    CAIRN_KX_PK_LEN);
 			break;
 		}
+		/* A coordinator that tampers also fixes the graph seed. */
+		CAIRN_T_PASS(crn_sa_graph_seed(r.params.graph_seed,
+		    w.params.session_id, r.parts, r.n));
 		CAIRN_T_PASS(crn_sa_roster_encode(&buf, &len, &r));
 		CAIRN_T_FAIL(node_get(&w, 0, CRN_SA_MSG_ROSTER, buf, len, 1),
 		    want[kase]);

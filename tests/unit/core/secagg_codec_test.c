@@ -1,5 +1,6 @@
 /* secagg_codec_test.c — secure-aggregation round messages: round trips,
  * and refusal of truncated, oversized and inconsistent input. */
+#include <stddef.h>
 #include <string.h>
 
 #include "cairn_test.h"
@@ -19,23 +20,62 @@ static void
 test_advertise_roundtrip(void **state)
 {
 	crn_sa_advertise a, b;
+	uint8_t cert[300];
 	uint8_t *buf;
 	size_t len;
 
 	(void)state;
+	memset(&a, 0, sizeof(a));
 	fill(a.identity, sizeof(a.identity), 1);
 	fill(a.channel_pk, sizeof(a.channel_pk), 2);
 	fill(a.mask_pk, sizeof(a.mask_pk), 3);
 	fill(a.sig, sizeof(a.sig), 4);
 	fill(a.bcommit, sizeof(a.bcommit), 5);
+	fill(cert, sizeof(cert), 6);
+	a.cert = cert;
+	a.cert_len = sizeof(cert);
 	CAIRN_T_PASS(crn_sa_advertise_encode(&buf, &len, &a));
 	CAIRN_T_PASS(crn_sa_advertise_decode(&b, buf, len));
-	assert_memory_equal(&a, &b, sizeof(a));
-	/* Every truncation is refused (a cut field is never short-accepted). */
-	for (size_t cut = 0; cut < len; cut++)
+	assert_memory_equal(&a, &b, offsetof(crn_sa_advertise, cert));
+	/* The certificate comes back as the decoder's own copy. */
+	CAIRN_T_EQ(b.cert_len, sizeof(cert));
+	assert_true(b.cert != cert);
+	assert_memory_equal(b.cert, cert, sizeof(cert));
+	crn_sa_advertise_fini(&b);
+	/* Every truncation is refused (a cut field is never short-accepted),
+	 * except the cut right before the certificate (tag and 2-byte
+	 * length), which is an advertisement without one. */
+	for (size_t cut = 0; cut < len; cut++) {
+		if (cut == len - 3 - sizeof(cert)) {
+			CAIRN_T_PASS(crn_sa_advertise_decode(&b, buf, cut));
+			CAIRN_T_EQ(b.cert_len, 0);
+			continue;
+		}
 		assert_int_not_equal(crn_sa_advertise_decode(&b, buf, cut),
 		    CAIRN_OK);
+	}
 	crn_free(buf, len);
+	/* No certificate is fine for the decoder (nodes refuse it). */
+	a.cert = NULL;
+	a.cert_len = 0;
+	CAIRN_T_PASS(crn_sa_advertise_encode(&buf, &len, &a));
+	CAIRN_T_PASS(crn_sa_advertise_decode(&b, buf, len));
+	assert_null(b.cert);
+	CAIRN_T_EQ(b.cert_len, 0);
+	crn_free(buf, len);
+	/* An oversized one is refused. */
+	{
+		uint8_t *big = crn_zalloc(CRN_SA_CERT_MAX + 1);
+
+		assert_non_null(big);
+		a.cert = big;
+		a.cert_len = CRN_SA_CERT_MAX + 1;
+		CAIRN_T_PASS(crn_sa_advertise_encode(&buf, &len, &a));
+		CAIRN_T_FAIL(crn_sa_advertise_decode(&b, buf, len),
+		    CAIRN_EINVAL);
+		crn_free(buf, len);
+		crn_free(big, CRN_SA_CERT_MAX + 1);
+	}
 }
 
 static void
@@ -71,13 +111,27 @@ test_roster_roundtrip(void **state)
 	r.n = 5;
 	r.parts = crn_alloc(r.n * sizeof(*r.parts));
 	assert_non_null(r.parts);
-	for (uint32_t i = 0; i < r.n; i++)
+	for (uint32_t i = 0; i < r.n; i++) {
 		fill(&r.parts[i], sizeof(r.parts[i]), (uint8_t)(i * 13));
+		/* Certificates of different lengths; entry 2 has none. */
+		r.parts[i].cert = i == 2 ? NULL : r.params.graph_seed;
+		r.parts[i].cert_len = i == 2 ? 0 : 10 + i;
+	}
 	CAIRN_T_PASS(crn_sa_roster_encode(&buf, &len, &r));
 	CAIRN_T_PASS(crn_sa_roster_decode(&d, buf, len));
 	assert_memory_equal(&r.params, &d.params, sizeof(r.params));
 	CAIRN_T_EQ(d.n, r.n);
-	assert_memory_equal(r.parts, d.parts, r.n * sizeof(*r.parts));
+	for (uint32_t i = 0; i < r.n; i++) {
+		assert_memory_equal(&r.parts[i], &d.parts[i],
+		    offsetof(crn_sa_advertise, cert));
+		CAIRN_T_EQ(d.parts[i].cert_len, r.parts[i].cert_len);
+		if (i == 2) {
+			assert_null(d.parts[i].cert);
+			continue;
+		}
+		assert_memory_equal(d.parts[i].cert, r.params.graph_seed,
+		    d.parts[i].cert_len);
+	}
 	crn_sa_roster_fini(&d);
 	crn_free(buf, len);
 
