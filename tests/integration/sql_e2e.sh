@@ -25,7 +25,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib_fed.sh"
 . "$(dirname "$0")/../harness/pg_server.sh"
 
-command -v sqlite3 >/dev/null || { echo "FAIL: sqlite3 CLI missing" >&2; exit 1; }
+command -v sqlite3 >/dev/null ||
+    { echo "FAIL: the sqlite3 CLI is missing" >&2; exit 1; }
 
 FED_T=230
 fed_init 4		# CA, coordinator, node1..4 and alice; configs rewritten
@@ -130,8 +131,9 @@ fi
 	echo "CREATE TABLE p (node INTEGER, region TEXT, sex TEXT,"
 	echo "  age INTEGER, wc INTEGER, hd INTEGER);"
 	echo "BEGIN;"
-	awk -F, '{ printf "INSERT INTO p VALUES (%d, \x27%s\x27, \x27%s\x27, %d, %s, %d);\n",
-	    $1, $2, $3, $4, $5 == "" ? "NULL" : $5, $6 }' "$FED/pool.csv"
+	awk -F, '{ printf "INSERT INTO p VALUES (%d, \x27%s\x27, \x27%s\x27, " \
+	    "%d, %s, %d);\n", $1, $2, $3, $4, $5 == "" ? "NULL" : $5, $6 }' \
+	    "$FED/pool.csv"
 	echo "COMMIT;"
 	# Real-valued views of the same rows for means and variances.
 	echo "CREATE VIEW t AS SELECT node, region, sex, age, wc, hd,"
@@ -221,14 +223,21 @@ else
 path = data/node4.csv
 column.hours = hrs"
 fi
-sed -i 's/^schema = .*/schema = schema.ini/' "$FED/coord.conf"
+# set_coord KEY VALUE: change a key lib_fed.sh wrote in coord.conf.
+set_coord() {
+	sed -i "s|^$1 = .*|$1 = $2|" "$FED/coord.conf"
+	grep -q "^$1 = $2\$" "$FED/coord.conf" ||
+	    fed_fail "coord.conf has no '$1' to set"
+}
+set_coord schema schema.ini
 
 for i in 1 2 3 4; do
 	if ! out=$("$CAIRN_BIN" node check --config "$FED/node$i.conf" 2>&1); then
 		# Nodes may come to need the federation schema in [node].
 		if echo "$out" | grep -q "schema"; then
 			sed -i '/^\[node\]$/a schema = schema.ini' "$FED/node$i.conf"
-			out=$("$CAIRN_BIN" node check --config "$FED/node$i.conf" 2>&1) ||
+			out=$("$CAIRN_BIN" node check \
+			    --config "$FED/node$i.conf" 2>&1) ||
 			    fed_fail "node check node$i: $out"
 		else
 			fed_fail "node check node$i: $out"
@@ -352,6 +361,12 @@ if [ -n "${SQL_E2E_DEBUG:-}" ]; then
 	done
 	exit 0
 fi
+
+# Every source kind takes part: all four nodes are in the sum.
+out=$(fed_query --schema "$FED/schema.ini" --format json \
+    "SELECT count(*) FROM $P") || fed_fail "json query: $out"
+echo "$out" | grep -q '"contributed": \["node1", "node2", "node3", "node4"\]' ||
+    fed_fail "not every node contributed: $out"
 
 # -- aggregates over everything
 check xxxxxx "SELECT count(*), count(wage), sum(wage), sum(hours), sum(age),
@@ -513,7 +528,7 @@ expect_err "pluto" "SELECT count(*) FROM $P WHERE region IN ('east', 'pluto')"
 # Suppression: the coordinator restarts with min_cell = 4; groups of 1 to
 # 3 rows are left out and counted, never shown as zero.
 write_schema "$FED/schema4.ini" 4
-sed -i 's/^schema = .*/schema = schema4.ini/' "$FED/coord.conf"
+set_coord schema schema4.ini
 kill -TERM "$FED_COORD_PID"
 fed_wait_exit "$FED_COORD_PID"
 [ "$FED_RC" = 0 ] || fed_fail "coordinator exited $FED_RC on SIGTERM"
@@ -575,7 +590,7 @@ fed_wait_log "$FED/node2.log" "node2.csv:$line" 1
 
 # A coordinator that needs every node (threshold 0.75: 4 of 4): the job
 # fails, and the error says node2 refused it.
-sed -i 's/^threshold = .*/threshold = 0.75/' "$FED/coord.conf"
+set_coord threshold 0.75
 kill -TERM "$FED_COORD_PID"
 fed_wait_exit "$FED_COORD_PID"
 fed_start_coord
