@@ -29,6 +29,7 @@ command -v sqlite3 >/dev/null ||
     { echo "FAIL: the sqlite3 CLI is missing" >&2; exit 1; }
 
 FED_T=230
+FED_DEADLINE_MS=15000	# rounds under a loaded ASan build; refusals end early
 fed_init 4		# CA, coordinator, node1..4 and alice; configs rewritten
 trap 'fed_cleanup; pg_server_stop' EXIT
 
