@@ -492,6 +492,13 @@ check xxr "SELECT width_bucket(age, 16, 100, 12), count(*), var_samp(hours)
     "$(refq "CASE WHEN age < 16 THEN 0 WHEN age >= 100 THEN 13
     ELSE (age - 16) * 12 / 84 + 1 END" "sex = 'female'" \
     "k1, count(*), $(VS hours)" "HAVING count(*) >= 100 ORDER BY k1 DESC LIMIT 4")"
+# Decimal bounds: buckets of a money column cut at exact cents.
+check xxxr "SELECT sex, width_bucket(wage, 0.50, 9999.50, 7), count(*),
+    avg(age) FROM $P WHERE wage IS NOT NULL
+    GROUP BY sex, width_bucket(wage, 0.50, 9999.50, 7)" \
+    "$(refq "sex|CASE WHEN wc < 50 THEN 0 WHEN wc >= 999950 THEN 8
+    ELSE (wc - 50) * 7 / 999900 + 1 END" "wc IS NOT NULL" \
+    "k1, k2, count(*), avg(age)")"
 echo "sql_e2e: $NQ queries agree with sqlite3"
 # NULL wages fall in a group of their own (a NULL key, an empty field).
 check xxx "SELECT width_bucket(wage, 0, 10000, 5), count(*), sum(hours)
