@@ -493,9 +493,13 @@ crn_sql_result_decode(const crn_plan *p, const uint8_t *sum, size_t len,
 			rv = CAIRN_EPROTO;
 			goto out;
 		}
-		if (blk[0] == 0)
-			continue;	/* the group does not exist */
-		if (blk[0] < (i128)p->min_cell) {
+		/* An empty group does not exist, as in SQL; but a query without
+		 * GROUP BY always answers one row (count 0, the rest NULL),
+		 * and a zero count identifies nobody, so it is not
+		 * suppressed. */
+		if (blk[0] == 0 && p->nkeys > 0)
+			continue;
+		if (blk[0] != 0 && blk[0] < (i128)p->min_cell) {
 			suppressed++;
 			continue;
 		}

@@ -238,6 +238,14 @@ test_no_group_by(void **state)
 	CAIRN_T_EQ(r->nrows, 0);
 	CAIRN_T_EQ(r->suppressed, 1);
 	crn_result_free(r);
+	/* No matching row at all: SQL still answers one row, count 0 and
+	 * NULL aggregates, and a zero count is not suppressed. */
+	memset(v, 0, len);
+	CAIRN_T_PASS(crn_sql_result_decode(p, v, len, 1, &r));
+	check_json(r, "{\"columns\": [\"count\", \"avg\", \"variance\"], "
+	    "\"rows\": [[0, null, null]], \"suppressed\": 0, "
+	    "\"clipped\": 0}");
+	crn_result_free(r);
 	crn_free(v, len);
 	crn_plan_free(p);
 }
