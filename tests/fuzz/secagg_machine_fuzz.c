@@ -30,6 +30,9 @@ typedef struct fmsg {
 
 typedef struct fworld {
 	crn_identity *id[FN];
+	crn_identity *auth;	/* sim authority certifying the nodes */
+	uint8_t auth_pk[CAIRN_SIGN_PK_LEN];
+	uint8_t cert[FN][CRN_SA_SIMCERT_LEN];
 	crn_sa_node *node[FN];
 	uint64_t in[FN][FDIM];
 	crn_sa_coord *c;
@@ -111,13 +114,28 @@ setup(fworld *w)
 	cc.nslots = FN;
 	if (crn_sa_coord_new(&w->c, &cc) != CAIRN_OK)
 		return false;
+	{
+		uint8_t aseed[32] = { 0xa0 };
+
+		if (crn_identity_from_seed(&w->auth, aseed) != CAIRN_OK)
+			return false;
+		crn_identity_public(w->auth, w->auth_pk);
+	}
 	for (int i = 0; i < FN; i++) {
 		crn_sa_node_cfg nc;
 		uint8_t seed[32] = { (uint8_t)(i + 1) };
+		uint8_t pk[CAIRN_SIGN_PK_LEN];
 
 		if (crn_identity_from_seed(&w->id[i], seed) != CAIRN_OK)
 			return false;
+		crn_identity_public(w->id[i], pk);
+		if (crn_sa_simcert_issue(w->cert[i], w->auth, pk) != CAIRN_OK)
+			return false;
 		memset(&nc, 0, sizeof(nc));
+		nc.cert = w->cert[i];
+		nc.cert_len = sizeof(w->cert[i]);
+		nc.verify_peer = crn_sa_simcert_verify;
+		nc.verify_arg = w->auth_pk;
 		nc.id = w->id[i];
 		nc.seed[0] = (uint8_t)(0x40 + i);
 		memcpy(nc.session_id, cc.params.session_id,
@@ -141,6 +159,7 @@ teardown(fworld *w)
 		crn_free(w->inbox[i].data, w->inbox[i].len);
 	}
 	crn_sa_coord_free(w->c);
+	crn_identity_free(w->auth);
 }
 
 /* Deliver every node's pending message (one honest round). */

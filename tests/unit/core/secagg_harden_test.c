@@ -243,6 +243,9 @@ fake_entry(crn_sa_advertise *a, uint8_t cert[CRN_SA_SIMCERT_LEN],
 	memcpy(nc.session_id, w->params.session_id, CAIRN_SESSION_ID_LEN);
 	nc.ring_bits = 64;
 	nc.dim = DIM;
+	/* It only advertises: any verifier will do. */
+	nc.verify_peer = crn_sa_simcert_verify;
+	nc.verify_arg = (void *)(uintptr_t)w->auth_pk;
 	CAIRN_T_PASS(crn_sa_node_new(&fn, &nc));
 	crn_sa_actions_init(&na);
 	CAIRN_T_PASS(crn_sa_node_start(fn, &na));
