@@ -55,8 +55,16 @@ grep -q "needed 16, answered 12" "$err" || fail "abort line: $(cat "$err")"
 [ "$(field "$out" correct)" = false ] || fail "abort reported correct"
 [ "$(field "$out" abort_needed)" = 16 ] || fail "abort_needed"
 
+# A threshold below the nodes' own policy: every node refuses the roster.
+rc=0
+"$CAIRN_BIN" sim secagg --nodes 200 --dim 8 --graph sparse --threshold 3 \
+	--seed 12 >"$out" 2>"$err" || rc=$?
+[ "$rc" = 1 ] || fail "low-threshold run exited $rc, want 1"
+[ "$(field "$out" finished)" = false ] || fail "low threshold finished"
+
 # Usage errors exit 2; --help documents the exit status.
 rc=0; "$CAIRN_BIN" sim secagg --nodes 2 --dim 8 >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || fail "bad usage exited $rc"
 "$CAIRN_BIN" sim secagg --help | grep -q "aborted" || fail "--help"
+"$CAIRN_BIN" sim secagg --help | grep -q "sim authority" || fail "--help certs"
 echo "sim_secagg: ok"
