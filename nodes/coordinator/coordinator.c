@@ -36,6 +36,7 @@
 
 typedef struct co_node {
 	char name[CRN_CERT_NAME_MAX + 1];
+	uint8_t pk[CAIRN_SIGN_PK_LEN];	/* identity key of its certificate */
 	uint32_t conn;
 	int64_t seen_ms;
 	bool live;
@@ -43,6 +44,7 @@ typedef struct co_node {
 
 typedef struct co_slot {
 	char name[CRN_CERT_NAME_MAX + 1];
+	uint8_t pk[CAIRN_SIGN_PK_LEN];
 	bool answered;		/* in the current round */
 	bool out;		/* refused, unreachable: will not answer */
 } co_slot;
@@ -54,6 +56,7 @@ typedef struct co_session {
 	char researcher[CRN_CERT_NAME_MAX + 1];
 	uint32_t rconn;
 	crn_sa_coord *sa;
+	uint8_t (*ids)[CAIRN_SIGN_PK_LEN];	/* slot identity keys */
 	co_slot *slots;
 	uint32_t nslots;
 	uint32_t round;		/* 0 advertise .. 4 unmask */
@@ -116,7 +119,8 @@ co_node_find(co *c, const char *name)
 
 /* Remember that node `name` is reachable on conn (its newest message). */
 static void
-co_node_seen(co *c, const char *name, uint32_t conn)
+co_node_seen(co *c, const char *name, const uint8_t pk[CAIRN_SIGN_PK_LEN],
+    uint32_t conn)
 {
 	co_node *n = co_node_find(c, name);
 	co_node *nn;
@@ -140,6 +144,8 @@ co_node_seen(co *c, const char *name, uint32_t conn)
 		crn_log_info("node '%s' %s (connection %08x)", name,
 		    n->live ? "reconnected" : "is back", conn);
 	}
+	/* A re-issued certificate may carry a new key: the newest wins. */
+	memcpy(n->pk, pk, CAIRN_SIGN_PK_LEN);
 	n->conn = conn;
 	n->live = true;
 	n->seen_ms = crn_rt_now_ms();
@@ -241,6 +247,7 @@ static void
 co_session_end(co_session *s)
 {
 	crn_sa_coord_free(s->sa);
+	crn_free(s->ids, s->nslots * sizeof(*s->ids));
 	crn_free(s->slots, s->nslots * sizeof(*s->slots));
 	memset(s, 0, sizeof(*s));
 }
@@ -643,9 +650,12 @@ co_on_submit(co *c, uint32_t conn, const crn_envelope *env,
 	s->nslots = n;
 	n = 0;
 	for (size_t i = 0; i < c->nnodes; i++) {
-		if (co_node_usable(&c->nodes[i], now))
-			snprintf(s->slots[n++].name, sizeof(s->slots[0].name),
+		if (co_node_usable(&c->nodes[i], now)) {
+			snprintf(s->slots[n].name, sizeof(s->slots[0].name),
 			    "%s", c->nodes[i].name);
+			memcpy(s->slots[n++].pk, c->nodes[i].pk,
+			    CAIRN_SIGN_PK_LEN);
+		}
 	}
 	/* Slots in name order: results list nodes the same way each time. */
 	qsort(s->slots, n, sizeof(*s->slots), co_slot_cmp);
@@ -677,6 +687,15 @@ co_on_submit(co *c, uint32_t conn, const crn_envelope *env,
 	crn_random_bytes(scfg.params.graph_seed,
 	    sizeof(scfg.params.graph_seed));
 	scfg.nslots = n;
+	/* Each slot's advertisement must come from the key of the
+	 * certificate that slot's envelopes are signed with. */
+	if ((s->ids = crn_alloc(n * sizeof(*s->ids))) == NULL) {
+		co_session_end(s);
+		goto out;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		memcpy(s->ids[i], s->slots[i].pk, CAIRN_SIGN_PK_LEN);
+	scfg.slot_ids = (const uint8_t (*)[CAIRN_SIGN_PK_LEN])s->ids;
 	if ((rv = crn_sa_coord_new(&s->sa, &scfg)) != CAIRN_OK) {
 		snprintf(why, sizeof(why), "cannot start a session: %s",
 		    cairn_strerror(rv));
@@ -792,7 +811,7 @@ co_on_message(co *c, uint32_t conn, const uint8_t *buf, size_t len)
 		goto out;
 	}
 	if (node_msg)
-		co_node_seen(c, who.name, conn);
+		co_node_seen(c, who.name, who.pk, conn);
 	switch (env.type) {
 	case CRN_RT_MSG_HELLO:
 		/* Acknowledge without waiting: a heartbeat never blocks us. */

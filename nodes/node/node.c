@@ -218,6 +218,9 @@ crn_node_src_from_config(const crn_cfg_dataset *ds, crn_node_src *src,
 	return nd_src(ds, src, ms, ml);
 }
 
+static cairn_err nd_verify_peer(void *arg, const uint8_t *cert,
+    size_t cert_len, uint8_t pk[CAIRN_SIGN_PK_LEN]);
+
 static void
 nd_on_offer(nd *d, const crn_envelope *env)
 {
@@ -348,6 +351,10 @@ nd_on_offer(nd *d, const crn_envelope *env)
 	scfg.ring_bits = job.ring_bits;
 	scfg.dim = job.dim;
 	scfg.min_participants = d->cfg->node.min_participants;
+	scfg.cert = d->party.cert_der;
+	scfg.cert_len = d->party.cert_len;
+	scfg.verify_peer = nd_verify_peer;
+	scfg.verify_arg = d;
 	rv = crn_sa_node_new(&s->sa, &scfg);
 	cairn_memzero(scfg.seed, sizeof(scfg.seed));
 	if (rv != CAIRN_OK) {
@@ -486,6 +493,28 @@ nd_deadlines(nd *d)
 		}
 	}
 	crn_sa_actions_fini(&acts);
+}
+
+/* The roster check of crn_sa_node: every other participant must hold a
+ * node certificate of our federation (chain, CRL, role), and we learn the
+ * identity key it certifies. */
+static cairn_err
+nd_verify_peer(void *arg, const uint8_t *cert, size_t cert_len,
+    uint8_t pk[CAIRN_SIGN_PK_LEN])
+{
+	nd *d = arg;
+	crn_cert_info info;
+	cairn_err rv;
+
+	rv = crn_rt_cert_check(&d->party, cert, cert_len, CRN_ROLE_NODE,
+	    &info);
+	if (rv != CAIRN_OK) {
+		crn_log_warn("roster: a participant's certificate is refused: "
+		    "%s", cairn_strerror(rv));
+		return rv;
+	}
+	memcpy(pk, info.pk, CAIRN_SIGN_PK_LEN);
+	return CAIRN_OK;
 }
 
 static int
