@@ -192,8 +192,8 @@ hex_decode(uint8_t *out, size_t n, const char *in)
 }
 
 /* days since 1970-01-01 of a proleptic Gregorian date (m 1..12). */
-static int64_t
-days_from_civil(int64_t y, int64_t m, int64_t d)
+int64_t
+crn_days_from_civil(int64_t y, int64_t m, int64_t d)
 {
 	int64_t era, yoe, doy, doe;
 
@@ -214,7 +214,7 @@ asn1_time_to_unix(const ASN1_TIME *t, int64_t *out)
 	memset(&tm, 0, sizeof(tm));
 	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
 		return CAIRN_EINVAL;
-	*out = days_from_civil((int64_t)tm.tm_year + 1900,
+	*out = crn_days_from_civil((int64_t)tm.tm_year + 1900,
 	    (int64_t)tm.tm_mon + 1, tm.tm_mday) * 86400 +
 	    (int64_t)tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
 	return CAIRN_OK;

@@ -229,4 +229,10 @@ CAIRN_NODISCARD cairn_err crn_cert_der_to_pem(const uint8_t *der,
 CAIRN_NODISCARD cairn_err crn_file_read(const char *path, size_t max,
     uint8_t **buf, size_t *len);
 
+/* Days from 1970-01-01 to the proleptic Gregorian date y-m-d (Howard
+ * Hinnant's days_from_civil algorithm; m 1..12,
+ * d 1..31, already range-checked), for turning calendar dates into the
+ * int64_t seconds used above. */
+int64_t crn_days_from_civil(int64_t y, int64_t m, int64_t d);
+
 #endif /* CRN_CERT_H */

@@ -206,21 +206,6 @@ ca_parse_days(const char *s)
 	return (int)v;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
- * days_from_civil); the caller has range-checked m and d. */
-static int64_t
-ca_days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /*
  * "YYYY-MM-DD" (midnight UTC) or "YYYY-MM-DDTHH:MM:SSZ" to seconds since
  * the epoch; -1 when s is neither.
@@ -249,7 +234,7 @@ ca_parse_date(const char *s, int64_t *out)
 	if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) ||
 	    y % 400 == 0))
 		return -1;
-	*out = ca_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+	*out = crn_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
 	return 0;
 }
 
