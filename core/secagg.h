@@ -98,8 +98,7 @@ typedef struct crn_sa_node_cfg {
 	 * chain, the CRL and the role node; the simulator and the tests use
 	 * crn_sa_simcert_verify.  Every roster entry must pass and certify
 	 * the identity it advertises, or the node refuses the roster.
-	 * NULL (for daemons not yet wired) logs a warning once per process
-	 * and skips the check.
+	 * Required: crn_sa_node_new refuses NULL (CAIRN_EINVAL).
 	 */
 	cairn_err (*verify_peer)(void *arg, const uint8_t *cert,
 	    size_t cert_len, uint8_t pk[CAIRN_SIGN_PK_LEN]);
@@ -113,7 +112,7 @@ typedef struct crn_sa_node_cfg {
 
 /*
  * Create a node for one session.  CAIRN_EINVAL for a bad ring width, dim 0
- * or over CRN_SA_MAX_DIM, or no identity; CAIRN_ENOMEM.  *out is NULL on
+ * or over CRN_SA_MAX_DIM, no identity or no verify_peer; CAIRN_ENOMEM.  *out is NULL on
  * error.  The caller wipes cfg->seed.
  */
 CAIRN_NODISCARD cairn_err crn_sa_node_new(crn_sa_node **out,

@@ -13,7 +13,6 @@
  * (dropped), never both (round 4).
  */
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,7 +335,7 @@ crn_sa_node_new(crn_sa_node **out, const crn_sa_node_cfg *cfg)
 	*out = NULL;
 	if (cfg->id == NULL || (cfg->ring_bits != 32 && cfg->ring_bits != 64 &&
 	    cfg->ring_bits != 128) || cfg->dim == 0 ||
-	    cfg->dim > CRN_SA_MAX_DIM)
+	    cfg->dim > CRN_SA_MAX_DIM || cfg->verify_peer == NULL)
 		return CAIRN_EINVAL;
 	if ((n = crn_zalloc(sizeof(*n))) == NULL)
 		return CAIRN_ENOMEM;
@@ -457,10 +456,6 @@ out:
 	return rv;
 }
 
-/* Daemons built before certificate checks were wired pass no verifier;
- * say so once per process rather than once per session. */
-static atomic_flag warned_no_verifier = ATOMIC_FLAG_INIT;
-
 /*
  * Every roster entry must carry a certificate that certifies exactly the
  * identity it advertises: otherwise a coordinator could pad the roster
@@ -472,12 +467,6 @@ check_certs(crn_sa_node *n, const crn_sa_roster *r, const char **why)
 {
 	uint8_t pk[CAIRN_SIGN_PK_LEN];
 
-	if (n->verify_peer == NULL) {
-		if (!atomic_flag_test_and_set(&warned_no_verifier))
-			crn_log_warn("secagg: no certificate verifier given; "
-			    "roster certificates are NOT checked");
-		return CAIRN_OK;
-	}
 	for (uint32_t i = 0; i < r->n; i++) {
 		const crn_sa_advertise *p = &r->parts[i];
 

@@ -333,6 +333,31 @@ test_uncertified_padding(void **state)
 	}
 }
 
+/* A node without a certificate verifier cannot be created. */
+static void
+test_verifier_required(void **state)
+{
+	hw w;
+	crn_sa_node *nn = NULL;
+	crn_sa_node_cfg nc;
+
+	(void)state;
+	hw_init(&w, 3, 2, 0, 2);
+	memset(&nc, 0, sizeof(nc));
+	nc.id = w.id[0];
+	nc.ring_bits = 64;
+	nc.dim = DIM;
+	nc.cert = w.cert[0];
+	nc.cert_len = sizeof(w.cert[0]);
+	CAIRN_T_FAIL(crn_sa_node_new(&nn, &nc), CAIRN_EINVAL);
+	assert_null(nn);
+	nc.verify_peer = crn_sa_simcert_verify;
+	nc.verify_arg = w.auth_pk;
+	CAIRN_T_PASS(crn_sa_node_new(&nn, &nc));
+	crn_sa_node_free(nn);
+	hw_fini(&w);
+}
+
 /* A slot advertising an identity other than its envelope signer's is
  * left out of the roster. */
 static void
@@ -661,6 +686,7 @@ test_unmask_request_repeats(void **state)
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_uncertified_padding),
 	cmocka_unit_test(test_slot_ids),
+	cmocka_unit_test(test_verifier_required),
 	cmocka_unit_test(test_survivors_min_participants),
 	cmocka_unit_test(test_sparse_distant_signers),
 	cmocka_unit_test(test_coordinator_chosen_graph),
