@@ -35,6 +35,27 @@ rt_pack(const ProtobufCMessage *m, uint8_t **out, size_t *outlen)
 }
 
 /* A string from the wire: at most max bytes of printable ASCII. */
+/* A rendered result table from the wire: NULL when empty; any text but
+ * control characters other than newline, carriage return and tab (the
+ * table may hold UTF-8 category values).  The message size bounds it. */
+static cairn_err
+rt_table(char **dst, const char *src)
+{
+	*dst = NULL;
+	if (src == NULL || src[0] == '\0')
+		return CAIRN_OK;
+	for (const char *p = src; *p != '\0'; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if ((ch < 0x20 && ch != '\n' && ch != '\r' && ch != '\t') ||
+		    ch == 0x7f)
+			return CAIRN_EINVAL;
+	}
+	if ((*dst = crn_strdup(src)) == NULL)
+		return CAIRN_ENOMEM;
+	return CAIRN_OK;
+}
+
 static cairn_err
 rt_str(char **dst, const char *src, size_t max)
 {
@@ -143,6 +164,9 @@ crn_rt_result_fini(crn_rt_result *m)
 	crn_rt_names_free(m->dropped, m->ndropped);
 	crn_free(m->sum, m->sum_len);
 	crn_strfree(m->error);
+	crn_strfree(m->table_text);
+	crn_strfree(m->table_json);
+	crn_strfree(m->table_csv);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -286,6 +310,11 @@ crn_rt_result_encode(const crn_rt_result *m, uint8_t **out, size_t *outlen)
 	r.error = (char *)(uintptr_t)(m->error ? m->error : "");
 	r.needed = m->needed;
 	r.answered = m->answered;
+	r.table_text = (char *)(uintptr_t)(m->table_text ? m->table_text :
+	    "");
+	r.table_json = (char *)(uintptr_t)(m->table_json ? m->table_json :
+	    "");
+	r.table_csv = (char *)(uintptr_t)(m->table_csv ? m->table_csv : "");
 	return rt_pack(&r.base, out, outlen);
 }
 
@@ -332,6 +361,10 @@ crn_rt_result_decode(crn_rt_result *m, const uint8_t *buf, size_t len)
 		goto out;
 	m->needed = r->needed;
 	m->answered = r->answered;
+	if ((rv = rt_table(&m->table_text, r->table_text)) != CAIRN_OK ||
+	    (rv = rt_table(&m->table_json, r->table_json)) != CAIRN_OK ||
+	    (rv = rt_table(&m->table_csv, r->table_csv)) != CAIRN_OK)
+		goto out;
 	rv = CAIRN_OK;
 out:
 	if (r != NULL)

@@ -64,6 +64,11 @@ typedef struct crn_rt_result {
 	int32_t code;		/* cairn_err; 0 on success */
 	char *error;		/* "" when none (never NULL after decode) */
 	uint32_t needed, answered;
+	/* JOB_QUERY success: the released table in three renderings (owned,
+	 * NUL-terminated; NULL when absent).  sum is empty then. */
+	char *table_text;
+	char *table_json;
+	char *table_csv;
 } crn_rt_result;
 
 typedef struct crn_rt_session_info {

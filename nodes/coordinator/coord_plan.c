@@ -8,6 +8,8 @@
 #include "coordinator/coord_plan.h"
 #include "crn.h"
 #include "codec_plan.h"
+#include "codec_runtime.h"
+#include "sql_result.h"
 #include "schema.h"
 #include "sql_plan.h"
 
@@ -83,6 +85,64 @@ co_coord_plan_check(co_coord_plan *p, const crn_job *job, char *why,
 	rv = CAIRN_OK;
 out:
 	crn_free(enc, enclen);
+	crn_plan_free(plan);
+	return rv;
+}
+
+/* Render r as text; *out is a crn_strdup'd copy (crn_strfree). */
+static cairn_err
+cp_render(const crn_result *r, int fmt, char **out)
+{
+	char *txt = NULL;
+	size_t len = 0;
+	cairn_err rv;
+
+	*out = NULL;
+	if (fmt == 1)
+		rv = crn_result_json(r, &txt, &len);
+	else if (fmt == 2)
+		rv = crn_result_csv(r, &txt, &len);
+	else
+		rv = crn_result_text(r, &txt, &len);
+	if (rv != CAIRN_OK)
+		return rv;
+	if ((*out = crn_strdup(txt)) == NULL)
+		rv = CAIRN_ENOMEM;
+	crn_free(txt, len + 1);
+	return rv;
+}
+
+cairn_err
+co_coord_plan_release(const uint8_t *plan_bytes, size_t plan_len,
+    const uint8_t *sum, size_t sum_len, uint32_t nodes, crn_rt_result *r,
+    char *why, size_t whylen)
+{
+	crn_plan *plan = NULL;
+	crn_result *res = NULL;
+	cairn_err rv;
+
+	if ((rv = crn_plan_decode(plan_bytes, plan_len, &plan)) != CAIRN_OK) {
+		snprintf(why, whylen, "cannot decode the session's plan: %s",
+		    cairn_strerror(rv));
+		goto out;
+	}
+	/* Suppression happens here, at the party that unmasks the sum: a
+	 * researcher's client is not trusted to drop small groups. */
+	if ((rv = crn_sql_result_decode(plan, sum, sum_len, nodes, &res)) !=
+	    CAIRN_OK) {
+		snprintf(why, whylen, "cannot decode the sum: %s",
+		    cairn_strerror(rv));
+		goto out;
+	}
+	if ((rv = cp_render(res, 0, &r->table_text)) != CAIRN_OK ||
+	    (rv = cp_render(res, 1, &r->table_json)) != CAIRN_OK ||
+	    (rv = cp_render(res, 2, &r->table_csv)) != CAIRN_OK) {
+		snprintf(why, whylen, "cannot render the result: %s",
+		    cairn_strerror(rv));
+		goto out;
+	}
+out:
+	crn_result_free(res);
 	crn_plan_free(plan);
 	return rv;
 }

@@ -7,6 +7,7 @@
 #define CAIRN_NODES_COORD_PLAN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cairn/err.h"
 #include "job.h"
@@ -26,5 +27,18 @@ void co_coord_plan_free(co_coord_plan *p);
  */
 CAIRN_NODISCARD cairn_err co_coord_plan_check(co_coord_plan *p,
     const crn_job *job, char *why, size_t whylen);
+
+/*
+ * Decode the unmasked sum of a JOB_QUERY (plan_bytes: the signed plan the
+ * session ran; `nodes` contributed) and fill r->table_text, table_json
+ * and table_csv with the released table: groups under the plan's min_cell
+ * removed and counted.  The researcher gets only this, never the raw
+ * per-group vector.  Errors of crn_plan_decode and crn_sql_result_decode
+ * (CAIRN_EPROTO: a sum honest nodes could not produce); why says which.
+ */
+struct crn_rt_result;
+CAIRN_NODISCARD cairn_err co_coord_plan_release(const uint8_t *plan_bytes,
+    size_t plan_len, const uint8_t *sum, size_t sum_len, uint32_t nodes,
+    struct crn_rt_result *r, char *why, size_t whylen);
 
 #endif

@@ -64,6 +64,8 @@ typedef struct co_session {
 	int64_t started;
 	uint32_t ring_bits;
 	uint64_t dim;
+	uint8_t *plan;		/* JOB_QUERY: the signed plan (owned) */
+	size_t plan_len;
 	uint32_t refused;	/* nodes that refused the job */
 	char refusal[160];	/* the first refusal's reason */
 } co_session;
@@ -243,12 +245,39 @@ co_fail_job(co *c, uint32_t conn, const uint8_t job_id[CRN_JOB_ID_LEN],
 	crn_free(buf, len);
 }
 
+/* JOB_QUERY: replace the raw sum in r by the released table.  When the
+ * sum cannot be decoded the researcher gets the error instead, never the
+ * sum. */
+static void
+co_release(const co_session *s, crn_rt_result *r)
+{
+	char why[256] = "";
+	cairn_err rv;
+
+	rv = co_coord_plan_release(s->plan, s->plan_len - 1, r->sum,
+	    r->sum_len, (uint32_t)r->ncontributed, r, why, sizeof(why));
+	r->sum = NULL;
+	r->sum_len = 0;
+	r->ring_bits = 0;
+	if (rv != CAIRN_OK) {
+		crn_log_err("job for '%s': %s", s->researcher, why);
+		r->code = (int32_t)rv;
+		crn_strfree(r->table_text);
+		crn_strfree(r->table_json);
+		crn_strfree(r->table_csv);
+		r->table_text = r->table_json = r->table_csv = NULL;
+		r->error = (char *)(uintptr_t)"the coordinator could not "
+		    "decode the sum";
+	}
+}
+
 static void
 co_session_end(co_session *s)
 {
 	crn_sa_coord_free(s->sa);
 	crn_free(s->ids, s->nslots * sizeof(*s->ids));
 	crn_free(s->slots, s->nslots * sizeof(*s->slots));
+	crn_free(s->plan, s->plan_len);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -402,6 +431,8 @@ co_apply(co *c, co_session *s, crn_sa_actions *acts)
 					break;
 			}
 			crn_free(in, s->nslots + 1);
+			if (s->plan != NULL)
+				co_release(s, &r);
 			crn_log_info("job for '%s' done: %zu nodes in the sum, "
 			    "%zu dropped, %lld ms", s->researcher,
 			    r.ncontributed, r.ndropped,
@@ -666,6 +697,16 @@ co_on_submit(co *c, uint32_t conn, const crn_envelope *env,
 	s->ring_bits = job.ring_bits;
 	s->dim = job.dim;
 	s->started = now;
+	if (job.kind == CRN_JOB_QUERY) {
+		/* Kept to decode the sum: only the released table goes back
+		 * to the researcher. */
+		if ((s->plan = crn_alloc(job.plan_len + 1)) == NULL) {
+			co_session_end(s);
+			goto out;
+		}
+		memcpy(s->plan, job.plan, job.plan_len);
+		s->plan_len = job.plan_len + 1;
+	}
 	memcpy(scfg.params.session_id, s->sid, CAIRN_SESSION_ID_LEN);
 	scfg.params.threshold = t;
 	scfg.params.ring_bits = job.ring_bits;

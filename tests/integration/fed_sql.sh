@@ -48,6 +48,15 @@ echo "$out" | grep -q '"contributed": \["node1", "node2", "node3", "node4"\]' ||
     fed_fail "json nodes: $out"
 echo "$out" | grep -q '"rows": \[\["north", ' || fed_fail "json rows: $out"
 
+# The coordinator decodes the sum and sends only the released table: the
+# raw per-group vector (which a modified client could read groups of one
+# row from) never reaches the researcher.
+shape=$(CAIRN_TEST_RESULT_SHAPE=1 fed_query --schema "$FED/schema.ini" \
+    --format csv "$q" 2>&1 >/dev/null) || fed_fail "sql shape: $shape"
+echo "$shape"
+[ "$shape" = "result: sum 0 bytes, table yes" ] ||
+    fed_fail "the researcher got the raw sum: $shape"
+
 # The researcher signs a plan made with a different schema (a wider
 # bound): the coordinator's own plan differs, so it refuses.
 sed 's/^max = 1000000/max = 2000000/' "$FED/schema.ini" >"$FED/other.ini"
