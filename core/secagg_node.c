@@ -456,29 +456,60 @@ out:
 	return rv;
 }
 
-/*
- * Every roster entry must carry a certificate that certifies exactly the
- * identity it advertises: otherwise a coordinator could pad the roster
- * with identities of its own making to pass min_participants, and would
- * then hold enough shares to unmask the victim.
- */
 static cairn_err
-check_certs(crn_sa_node *n, const crn_sa_roster *r, const char **why)
+check_cert(crn_sa_node *n, const crn_sa_advertise *p, const char **why)
 {
 	uint8_t pk[CAIRN_SIGN_PK_LEN];
 
-	for (uint32_t i = 0; i < r->n; i++) {
-		const crn_sa_advertise *p = &r->parts[i];
+	if (n->verify_peer(n->verify_arg, p->cert, p->cert_len, pk) !=
+	    CAIRN_OK) {
+		*why = "a roster entry has no valid node certificate";
+		return CAIRN_EAUTH;
+	}
+	if (memcmp(pk, p->identity, CAIRN_SIGN_PK_LEN) != 0) {
+		*why = "a roster certificate certifies another key";
+		return CAIRN_EAUTH;
+	}
+	return CAIRN_OK;
+}
 
-		if (n->verify_peer(n->verify_arg, p->cert, p->cert_len, pk) !=
-		    CAIRN_OK) {
-			*why = "a roster entry has no valid node certificate";
-			return CAIRN_EAUTH;
-		}
-		if (memcmp(pk, p->identity, CAIRN_SIGN_PK_LEN) != 0) {
-			*why = "a roster certificate certifies another key";
-			return CAIRN_EAUTH;
-		}
+/*
+ * Roster entries must carry certificates that certify exactly the
+ * identities they advertise, or a coordinator could pad the roster with
+ * identities of its own making and then hold enough shares to unmask us.
+ * Which entries we check:
+ *  - every neighbour: they receive our shares, their signatures count in
+ *    the consistency round, and their masks are the ones that hide our
+ *    input;
+ *  - then, in roster order, further entries until min_participants
+ *    distinct certified identities (ourselves included) are known — the
+ *    roster is strictly sorted, so they are distinct.
+ * An uncertified entry elsewhere cannot touch our input: it shares no
+ * mask with us and an honest node it neighbours refuses it in turn.
+ * With the complete graph everyone is a neighbour, so everyone is
+ * checked; with the sparse graph the cost stays O(k + min_participants)
+ * instead of O(n) signature checks (38 ms a node at n = 1,000).
+ */
+static cairn_err
+check_certs(crn_sa_node *n, const crn_sa_roster *r, const uint32_t *nbidx,
+    size_t nnb, const char **why)
+{
+	size_t known = 1 + nnb, j = 0;
+	cairn_err rv;
+
+	for (size_t i = 0; i < nnb; i++) {
+		if ((rv = check_cert(n, &r->parts[nbidx[i] - 1], why)) !=
+		    CAIRN_OK)
+			return rv;
+	}
+	for (uint32_t x = 1; x <= r->n && known < n->min_participants; x++) {
+		while (j < nnb && nbidx[j] < x)
+			j++;	/* nbidx is sorted */
+		if (x == n->me || (j < nnb && nbidx[j] == x))
+			continue;
+		if ((rv = check_cert(n, &r->parts[x - 1], why)) != CAIRN_OK)
+			return rv;
+		known++;
 	}
 	return CAIRN_OK;
 }
@@ -568,8 +599,6 @@ on_roster(crn_sa_node *n, const uint8_t *msg, size_t len,
 			return node_fail(n, out, CAIRN_EPERM, 0, 0,
 			    "roster not sorted by identity, or an identity "
 			    "repeats");
-	if ((rv = check_certs(n, r, &why)) != CAIRN_OK)
-		return node_fail(n, out, rv, 0, 0, why);
 	n->me = 0;
 	for (uint32_t i = 0; i < r->n; i++)
 		if (memcmp(r->parts[i].identity, n->my_pk,
@@ -612,6 +641,11 @@ on_roster(crn_sa_node *n, const uint8_t *msg, size_t len,
 	if (!params_ok(n, r->n, r->params.degree, n->t, n->nnb, sparse)) {
 		rv = node_fail(n, out, CAIRN_EPERM, (uint32_t)(n->nnb / 2 + 1),
 		    n->t, "graph degree or threshold below our policy");
+		goto out;
+	}
+	if ((rv = check_certs(n, r, nbidx, n->nnb, &why)) != CAIRN_OK) {
+		n->me = 0;	/* the roster was not accepted */
+		rv = node_fail(n, out, rv, 0, 0, why);
 		goto out;
 	}
 	/* Verify the keys of everyone whose keys we use.  With the sparse

@@ -445,6 +445,69 @@ sparse_world(hw *w, crn_graph_params *gp)
 }
 
 /*
+ * Which certificates a node checks in a sparse roster: every neighbour's
+ * (an uncertified neighbour is refused), and beyond them only enough
+ * entries to reach min_participants, so the cost stays O(k).  An entry
+ * far from us with a broken certificate shares nothing with us and is
+ * refused by its own honest neighbours.
+ */
+static void
+test_sparse_cert_scope(void **state)
+{
+	(void)state;
+	for (int near = 0; near <= 1; near++) {
+		hw w;
+		crn_graph_params gp;
+		crn_sa_roster r;
+		crn_graph *g;
+		uint8_t pk[CAIRN_SIGN_PK_LEN], *bad = NULL;
+		uint32_t vi = 0, target = 0;
+		uint8_t *buf;
+		size_t len;
+		cairn_err rv;
+
+		sparse_world(&w, &gp);
+		CAIRN_T_PASS(crn_sa_roster_decode(&r, w.inbox[0].data,
+		    w.inbox[0].len));
+		crn_identity_public(w.id[0], pk);
+		for (uint32_t i = 0; i < r.n; i++)
+			if (memcmp(r.parts[i].identity, pk, sizeof(pk)) == 0)
+				vi = i + 1;
+		assert_true(vi != 0);
+		CAIRN_T_PASS(crn_graph_new(&g, r.params.graph_seed, r.n,
+		    r.params.degree));
+		for (uint32_t x = 1; x <= r.n && target == 0; x++)
+			if (x != vi && crn_graph_has_edge(g, vi, x) == near)
+				target = x;
+		assert_true(target != 0);
+		/* The certificate is not part of the graph seed: corrupting
+		 * it changes nothing else of the roster. */
+		bad = crn_alloc(r.parts[target - 1].cert_len);
+		assert_non_null(bad);
+		memcpy(bad, r.parts[target - 1].cert,
+		    r.parts[target - 1].cert_len);
+		bad[r.parts[target - 1].cert_len - 1] ^= 1;
+		r.parts[target - 1].cert = bad;
+		CAIRN_T_PASS(crn_sa_roster_encode(&buf, &len, &r));
+		rv = node_get(&w, 0, CRN_SA_MSG_ROSTER, buf, len, 1);
+		if (near) {
+			CAIRN_T_FAIL(rv, CAIRN_EAUTH);
+			CAIRN_T_EQ(w.sent[0].type, CRN_SA_MSG_ABORT);
+		} else {
+			CAIRN_T_PASS(rv);
+			CAIRN_T_EQ(w.sent[0].type, CRN_SA_MSG_SHARE_KEYS);
+		}
+		crn_free(buf, len);
+		crn_free(bad, r.parts[target - 1].cert_len);
+		r.parts[target - 1].cert = NULL;
+		r.parts[target - 1].cert_len = 0;
+		crn_graph_free(g);
+		crn_sa_roster_fini(&r);
+		hw_fini(&w);
+	}
+}
+
+/*
  * The split-view attack with distant signers: every node signed the
  * same survivor set, and the coordinator hands the victim t valid
  * signatures over its set, all from nodes that are not its neighbours.
@@ -688,6 +751,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_slot_ids),
 	cmocka_unit_test(test_verifier_required),
 	cmocka_unit_test(test_survivors_min_participants),
+	cmocka_unit_test(test_sparse_cert_scope),
 	cmocka_unit_test(test_sparse_distant_signers),
 	cmocka_unit_test(test_coordinator_chosen_graph),
 	cmocka_unit_test(test_masked_then_abort),
