@@ -85,6 +85,8 @@ static const cfg_key node_keys[] = {
 	KP("node", "ca_cert", node.ca_cert, 1),
 	KP("node", "crl", node.crl, 1),
 	KP("node", "state_dir", node.state_dir, 0),
+	KP("node", "schema", node.schema, 0),
+	KN("node", "coordinator_name", node.coordinator_name, 0),
 	KI("node", "reconnect_min_ms", node.reconnect_min_ms, 1, 3600000),
 	KI("node", "reconnect_max_ms", node.reconnect_max_ms, 1, 3600000),
 	KI("node", "heartbeat_ms", node.heartbeat_ms, 100, 3600000),
@@ -92,6 +94,8 @@ static const cfg_key node_keys[] = {
 	    OFF(node.nresearchers), 1, 0, 0 },
 	KI("policy", "min_cell", node.min_cell, 1, 1000000),
 	KI("policy", "min_participants", node.min_participants, 2, 1000000),
+	KI("policy", "max_job_lifetime_ms", node.max_job_lifetime_ms, 1,
+	    CFG_DAY_MS),
 };
 
 static const cfg_key researcher_keys[] = {
@@ -101,9 +105,10 @@ static const cfg_key researcher_keys[] = {
 	KP("researcher", "ca_cert", researcher.ca_cert, 1),
 	KP("researcher", "crl", researcher.crl, 0),
 	KI("researcher", "timeout_ms", researcher.timeout_ms, 1, CFG_DAY_MS),
+	KP("researcher", "schema", researcher.schema, 0),
 };
 
-#define CFG_MAX_KEYS 16
+#define CFG_MAX_KEYS 20
 
 /* Per-dataset bookkeeping while parsing. */
 enum { DK_KIND, DK_PATH, DK_CONNINFO, DK_TABLE, DK_EXPOSE, DK_N };
@@ -952,6 +957,9 @@ cfg_defaults(crn_config *cfg)
 		cfg->node.heartbeat_ms = 10000;
 		cfg->node.min_cell = 10;
 		cfg->node.min_participants = 3;
+		/* A signed job may be valid for an hour at most: a longer
+		 * window gives a coordinator more time to replay it. */
+		cfg->node.max_job_lifetime_ms = 3600000;
 		break;
 	case CRN_CFG_RESEARCHER:
 		cfg->researcher.timeout_ms = 600000;
@@ -1121,6 +1129,8 @@ crn_config_free(crn_config *cfg)
 	crn_strfree(n->ca_cert);
 	crn_strfree(n->crl);
 	crn_strfree(n->state_dir);
+	crn_strfree(n->schema);
+	crn_strfree(n->coordinator_name);
 	cfg_list_free(n->researchers, n->nresearchers);
 	for (size_t i = 0; i < n->ndatasets; i++)
 		cfg_dataset_fini(&n->datasets[i]);
@@ -1131,6 +1141,7 @@ crn_config_free(crn_config *cfg)
 	crn_strfree(r->cert);
 	crn_strfree(r->ca_cert);
 	crn_strfree(r->crl);
+	crn_strfree(r->schema);
 	crn_strfree(cfg->path);
 	crn_strfree(cfg->dir);
 	crn_free(cfg, sizeof(*cfg));

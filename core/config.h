@@ -19,9 +19,16 @@
  * Node:
  *   [node]        name, coordinator, key, cert, ca_cert, crl (required);
  *                 state_dir ("<name>-state"), reconnect_min_ms (100),
- *                 reconnect_max_ms (30000), heartbeat_ms (10000)
+ *                 reconnect_max_ms (30000), heartbeat_ms (10000);
+ *                 schema (the federation schema file: required to serve
+ *                 SQL jobs, whose plans are checked against it);
+ *                 coordinator_name (the certificate name accepted as the
+ *                 coordinator; any coordinator-role certificate when
+ *                 absent)
  *   [policy]      researchers (required, comma-separated certificate
- *                 names), min_cell (10), min_participants (3)
+ *                 names), min_cell (10), min_participants (3),
+ *                 max_job_lifetime_ms (3600000: jobs whose not_after -
+ *                 issued_at is longer are refused)
  *   [dataset NAME] kind = csv | sqlite | postgres; path (csv, sqlite);
  *                 conninfo (postgres); table (sqlite, postgres); expose
  *                 (required, comma-separated schema columns the node
@@ -29,7 +36,9 @@
  *                 (where the source names a column differently)
  * Researcher:
  *   [researcher]  coordinator, key, cert, ca_cert (required); crl;
- *                 timeout_ms (600000)
+ *                 timeout_ms (600000); schema (the federation schema
+ *                 `cairn query` plans SQL against when --schema is not
+ *                 given)
  */
 #ifndef CRN_CONFIG_H
 #define CRN_CONFIG_H
@@ -94,12 +103,15 @@ typedef struct crn_cfg_node {
 	char *coordinator;	/* URL to dial */
 	char *key, *cert, *ca_cert, *crl;
 	char *state_dir;	/* ledgers, audit log, approvals */
+	char *schema;		/* federation schema file; NULL if not given */
+	char *coordinator_name;	/* NULL: any coordinator certificate */
 	uint32_t reconnect_min_ms, reconnect_max_ms;
 	uint32_t heartbeat_ms;
 	char **researchers;	/* certificate names allowed to submit */
 	size_t nresearchers;
 	uint32_t min_cell;
 	uint32_t min_participants;
+	uint32_t max_job_lifetime_ms;
 	crn_cfg_dataset *datasets;
 	size_t ndatasets;
 } crn_cfg_node;
@@ -109,6 +121,7 @@ typedef struct crn_cfg_researcher {
 	char *key, *cert, *ca_cert;
 	char *crl;		/* NULL when not given */
 	uint32_t timeout_ms;
+	char *schema;		/* NULL when not given */
 } crn_cfg_researcher;
 
 typedef struct crn_config {

@@ -307,8 +307,9 @@ write_configs(demo *d)
 		return cli_error("demo: cannot write %s", path);
 	for (i = 0; i < d->nnodes; i++) {
 		char file[CRN_CERT_NAME_MAX + 8];
+		int w;
 
-		snprintf(text, sizeof(text),
+		w = snprintf(text, sizeof(text),
 		    "# written by 'cairn demo'\n"
 		    "[node]\n"
 		    "name = %s\n"
@@ -318,6 +319,8 @@ write_configs(demo *d)
 		    "ca_cert = ca/ca.crt\n"
 		    "crl = ca/crl.pem\n"
 		    "state_dir = state/%s\n"
+		    "schema = %s\n"
+		    "coordinator_name = coordinator\n"
 		    "reconnect_min_ms = 50\n"
 		    "reconnect_max_ms = 1000\n"
 		    "heartbeat_ms = 1000\n"
@@ -330,8 +333,11 @@ write_configs(demo *d)
 		    "path = %s\n"
 		    "expose = %s\n",
 		    d->nodes[i].name, d->dir, d->nodes[i].name,
-		    d->nodes[i].name, d->nodes[i].name, d->schema->min_cell,
+		    d->nodes[i].name, d->nodes[i].name, d->schema_path,
+		    d->schema->min_cell,
 		    d->nnodes, d->dataset, d->nodes[i].csv, cols);
+		if (w < 0 || (size_t)w >= sizeof(text))
+			return cli_error("demo: node configuration too long");
 		append_colmap(&d->nodes[i], d->dataset, text, sizeof(text));
 		snprintf(file, sizeof(file), "%s.conf", d->nodes[i].name);
 		if (path_join(path, d->dir, file) != 0 ||
@@ -692,6 +698,33 @@ last_line(demo *d, char *buf, size_t len)
 	free(text);
 }
 
+/*
+ * Nodes tell remote parties only a generic reason for a data error (the
+ * details may quote a row); the demo runs every node itself, so as their
+ * operator it shows the last refusal each node logged.
+ */
+static void
+node_refusals(demo *d)
+{
+	for (size_t i = 0; i < d->nnodes; i++) {
+		char rel[CRN_CERT_NAME_MAX + 16], path[DEMO_PATH];
+		char *text, *line, *last = NULL, *save = NULL;
+
+		snprintf(rel, sizeof(rel), "logs/%s.log", d->nodes[i].name);
+		if (path_join(path, d->dir, rel) != 0 ||
+		    (text = read_text(path)) == NULL)
+			continue;
+		for (line = strtok_r(text, "\n", &save); line != NULL;
+		    line = strtok_r(NULL, "\n", &save))
+			if (strstr(line, ": refused: ") != NULL)
+				last = strstr(line, ": refused: ") + 2;
+		if (last != NULL)
+			cli_error("demo: node %s logged: %s",
+			    d->nodes[i].name, last);
+		free(text);
+	}
+}
+
 static int
 run_query(demo *d, size_t qi)
 {
@@ -723,6 +756,7 @@ run_query(demo *d, size_t qi)
 		last_line(d, last, sizeof(last));
 		cli_error("demo: query %zu %s: %s", qi + 1,
 		    st < 0 ? "timed out" : "failed", last);
+		node_refusals(d);
 		goto out;
 	}
 	/* The same query as CSV, to compare with the clear figure. */

@@ -12,6 +12,7 @@
 #include "crn.h"
 #include "node/node.h"
 #include "runtime/rt.h"
+#include "schema.h"
 
 static int
 node_usage(void)
@@ -30,6 +31,7 @@ node_check(const char *path)
 {
 	crn_config *cfg = NULL;
 	crn_rt_party party;
+	crn_schema *schema = NULL;
 	char err[512];
 	int bad = 0;
 	cairn_err rv;
@@ -62,6 +64,20 @@ node_check(const char *path)
 			bad = 1;
 		}
 	}
+	/* The node checks every SQL plan against its own copy of the
+	 * federation schema; without one it refuses SQL jobs. */
+	if (cfg->node.schema == NULL) {
+		printf("FAIL schema not set in [node]: SQL jobs are refused "
+		    "without the federation schema\n");
+		bad = 1;
+	} else if ((rv = crn_schema_load(cfg->node.schema, &schema, err,
+	    sizeof(err))) != CAIRN_OK) {
+		printf("FAIL schema %s\n", rv == CAIRN_ENOENT ?
+		    cfg->node.schema : err);
+		bad = 1;
+	} else {
+		printf("ok   schema %s\n", cfg->node.schema);
+	}
 	for (size_t i = 0; i < cfg->node.ndatasets; i++) {
 		const crn_cfg_dataset *ds = &cfg->node.datasets[i];
 		crn_node_src src;
@@ -71,6 +87,12 @@ node_check(const char *path)
 			printf("FAIL out of memory\n");
 			bad = 1;
 			break;
+		}
+		if (schema != NULL &&
+		    crn_schema_dataset(schema, ds->name) == NULL) {
+			printf("FAIL dataset %s: not in the schema %s\n",
+			    ds->name, cfg->node.schema);
+			bad = 1;
 		}
 		err[0] = '\0';
 		rv = crn_node_probe(&src, ds->name, ds->expose, ds->nexpose,
@@ -94,6 +116,7 @@ node_check(const char *path)
 		bad = 1;
 	}
 	crn_rt_party_close(&party);
+	crn_schema_free(schema);
 	crn_config_free(cfg);
 	return bad;
 }

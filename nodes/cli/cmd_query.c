@@ -35,7 +35,8 @@ query_usage(void)
 	    "[--schema FILE] SQL\n"
 	    "Sign a job with the researcher key, submit it to the "
 	    "coordinator and print\nthe result once the nodes have "
-	    "aggregated it.\n");
+	    "aggregated it.  SQL is planned against --schema,\nor the "
+	    "schema = FILE of the [researcher] configuration.\n");
 	return 0;
 }
 
@@ -240,6 +241,27 @@ q_print_sql(const crn_rt_result *r, int fmt)
 	return 0;
 }
 
+/* Test hook: CAIRN_TEST_JOB_ID (32 hex digits) fixes the job id, so an
+ * integration test can offer nodes a job they already ran, as a
+ * coordinator replaying a signed job would. */
+static void
+q_test_job_id(uint8_t id[CRN_JOB_ID_LEN])
+{
+	const char *e = getenv("CAIRN_TEST_JOB_ID");
+	uint8_t v[CRN_JOB_ID_LEN];
+
+	if (e == NULL || strlen(e) != 2 * CRN_JOB_ID_LEN)
+		return;
+	for (size_t i = 0; i < CRN_JOB_ID_LEN; i++) {
+		unsigned x;
+
+		if (sscanf(e + 2 * i, "%2x", &x) != 1)
+			return;
+		v[i] = (uint8_t)x;
+	}
+	memcpy(id, v, CRN_JOB_ID_LEN);
+}
+
 int
 cmd_query(int argc, char **argv)
 {
@@ -311,6 +333,7 @@ cmd_query(int argc, char **argv)
 		goto out;
 	}
 	crn_random_bytes(job.job_id, sizeof(job.job_id));
+	q_test_job_id(job.job_id);
 	job.issued_at = crn_rt_wall();
 	job.not_after = job.issued_at + c.cfg->researcher.timeout_ms / 1000 +
 	    60;
@@ -322,6 +345,9 @@ cmd_query(int argc, char **argv)
 		job.ring_bits = 64;
 		job.dim = CRN_RT_SUM_DIM;
 	} else {
+		/* --schema wins; else the file the configuration names. */
+		if (schema == NULL)
+			schema = c.cfg->researcher.schema;
 		if ((rv = crn_q_sql_plan(&qs, schema, sql, err,
 		    sizeof(err))) != CAIRN_OK) {
 			cli_error("query: %s", err);

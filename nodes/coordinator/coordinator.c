@@ -472,8 +472,14 @@ co_apply(co *c, co_session *s, crn_sa_actions *acts)
 		}
 	}
 	crn_sa_actions_clear(acts);
-	if (ended)
+	if (ended) {
+		/* The session's counters are no longer needed: its id is
+		 * random and never offered again, and a long-running
+		 * coordinator must not fill its replay guard. */
+		if (crn_replay_forget(c->party.replay, s->sid) != CAIRN_OK)
+			crn_log_debug("replay guard keeps an ended session");
 		co_session_end(s);
+	}
 	return ended;
 }
 
@@ -953,6 +959,8 @@ crn_coordinator_main(const char *path)
 	if ((c.sess = crn_zalloc(c.nsess * sizeof(*c.sess))) == NULL)
 		goto out;
 	memset(&opts, 0, sizeof(opts));
+	/* No message of ours is larger than an envelope may be. */
+	opts.max_msg = CRN_ENVELOPE_MAX;
 	opts.ack_giveup_ms = 10000;
 	if ((rv = crn_tr_listen(&c.tr, c.cfg->coord.listen, &opts)) !=
 	    CAIRN_OK) {

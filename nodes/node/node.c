@@ -18,8 +18,10 @@
 #include "config.h"
 #include "crn.h"
 #include "job.h"
+#include "node/job_ledger.h"
 #include "node/node.h"
 #include "runtime/rt.h"
+#include "schema.h"
 #include "secagg.h"
 #include "transport.h"
 
@@ -48,6 +50,8 @@ typedef struct nd {
 	crn_rt_party party;
 	crn_tr *tr;
 	nd_sess sess[ND_MAX_SESS];
+	crn_schema *schema;	/* the federation schema; NULL if none */
+	crn_job_ledger *ledger;	/* jobs this node ran, ever */
 	int die_at;		/* test hook: round index, or -1 */
 	int64_t next_hello;
 	bool acked;
@@ -110,17 +114,32 @@ static void
 nd_sess_end(nd_sess *s)
 {
 	crn_sa_node_free(s->sa);
+	s->sa = NULL;
 	if (s->vec != NULL)
 		crn_freezero(s->vec, s->vlen);
 	memset(s, 0, sizeof(*s));
 }
 
+/* A session is over: release it and let the replay guard forget its id
+ * (the job ledger keeps the job from running again). */
+static void
+nd_sess_close(nd *d, nd_sess *s)
+{
+	if (s->used && crn_replay_forget(d->party.replay, s->sid) != CAIRN_OK)
+		crn_log_debug("job %s: replay guard keeps the session", s->job);
+	nd_sess_end(s);
+}
+
+/* Refuse a job: log why here, and send the coordinator (who passes it on
+ * to the researcher) `remote`, or why when remote is NULL.  Reasons that
+ * may hold values of the node's data stay in the log. */
 static void
 nd_refuse(nd *d, const uint8_t *sid, const char *job, const char *who,
-    const char *dataset, cairn_err code, const char *why)
+    const char *dataset, cairn_err code, const char *why,
+    const char *remote)
 {
 	crn_rt_error e = { .code = (int32_t)code,
-		.message = (char *)(uintptr_t)why };
+		.message = (char *)(uintptr_t)(remote != NULL ? remote : why) };
 	uint8_t *buf = NULL;
 	size_t len = 0;
 
@@ -161,7 +180,7 @@ nd_apply(nd *d, nd_sess *s, crn_sa_actions *acts)
 	}
 	crn_sa_actions_clear(acts);
 	if (ended)
-		nd_sess_end(s);
+		nd_sess_close(d, s);
 	return ended;
 }
 
@@ -237,6 +256,7 @@ nd_on_offer(nd *d, const crn_envelope *env)
 	char jobhex[9] = "?", who[CRN_CERT_NAME_MAX + 1] = "";
 	char dsname[CRN_NAME_MAX + 1] = "";
 	char why[512] = "";
+	char remote[256] = "";
 	cairn_err rv;
 
 	memset(&offer, 0, sizeof(offer));
@@ -273,6 +293,18 @@ nd_on_offer(nd *d, const crn_envelope *env)
 	    CAIRN_OK) {
 		snprintf(why, sizeof(why), "job %s", rv == CAIRN_EEXPIRED ?
 		    "expired" : "not yet valid");
+		goto refuse;
+	}
+	/* A long validity window gives a coordinator a long time to replay
+	 * the job; the ledger below stops repeats here, the cap bounds the
+	 * window for nodes that never saw the first run. */
+	if (job.not_after < job.issued_at || job.not_after - job.issued_at >
+	    d->cfg->node.max_job_lifetime_ms / 1000) {
+		snprintf(why, sizeof(why), "job valid for %llu s, policy allows "
+		    "%u s (max_job_lifetime_ms)", (unsigned long long)
+		    (job.not_after - job.issued_at),
+		    d->cfg->node.max_job_lifetime_ms / 1000);
+		rv = CAIRN_EPERM;
 		goto refuse;
 	}
 	rv = CAIRN_EPERM;
@@ -312,6 +344,15 @@ nd_on_offer(nd *d, const crn_envelope *env)
 		goto refuse;
 	}
 	memset(s, 0, sizeof(*s));
+	/* Each signed job runs here once, ever: a coordinator that offers
+	 * it again (with other nodes, to difference the results) is
+	 * refused.  The id is on disk before anything is computed. */
+	if ((rv = crn_job_ledger_add(d->ledger, job.job_id)) != CAIRN_OK) {
+		snprintf(why, sizeof(why), rv == CAIRN_EREPLAY ? "job already "
+		    "ran here (each job runs once)" : "cannot record the job "
+		    "in the ledger: %s", cairn_strerror(rv));
+		goto refuse;
+	}
 	if ((rv = nd_src(ds, &src, &ms, &ml)) != CAIRN_OK) {
 		snprintf(why, sizeof(why), "out of memory");
 		goto refuse;
@@ -331,7 +372,10 @@ nd_on_offer(nd *d, const crn_envelope *env)
 		rv = crn_node_sum_column(&src, job.dataset, job.column,
 		    job.ring_bits, &s->vec, &s->vlen, why, sizeof(why));
 	} else if (job.kind == CRN_JOB_QUERY) {
-		rv = crn_node_run_query(&src, job.dataset, job.plan,
+		const crn_dataset *sds = d->schema == NULL ? NULL :
+		    crn_schema_dataset(d->schema, job.dataset);
+
+		rv = crn_node_run_query(&src, sds, job.dataset, job.plan,
 		    job.plan_len, ds->expose, ds->nexpose,
 		    d->cfg->node.min_cell, job.ring_bits, job.dim, &s->vec,
 		    &s->vlen, why, sizeof(why));
@@ -342,6 +386,14 @@ nd_on_offer(nd *d, const crn_envelope *env)
 	if (rv != CAIRN_OK) {
 		if (why[0] == '\0')
 			snprintf(why, sizeof(why), "%s", cairn_strerror(rv));
+		/* Policy refusals name columns and numbers of the job; the
+		 * executors' messages may quote a row's value, which must
+		 * not leave the node: the remote parties get a code and a
+		 * generic reason, the operator the details in the log. */
+		if (rv != CAIRN_EPERM)
+			snprintf(remote, sizeof(remote), "%s in dataset %s; "
+			    "see the node's log", rv == CAIRN_EDATA ?
+			    "data error" : cairn_strerror(rv), job.dataset);
 		goto refuse;
 	}
 	nd_maybe_die(d, 0);
@@ -381,7 +433,8 @@ nd_on_offer(nd *d, const crn_envelope *env)
 refuse:
 	if (s != NULL && !s->used)
 		nd_sess_end(s);
-	nd_refuse(d, env->session_id, jobhex, who, dsname, rv, why);
+	nd_refuse(d, env->session_id, jobhex, who, dsname, rv, why,
+	    remote[0] != '\0' ? remote : NULL);
 out:
 	if (ms != NULL) {
 		crn_free(ms, src.nmap * sizeof(char *));
@@ -448,6 +501,16 @@ nd_on_message(nd *d, const uint8_t *buf, size_t len)
 	if (crn_rt_unwrap(&d->party, buf, len, CRN_ROLE_COORDINATOR,
 	    CRN_TR_CONN_DIALER, &env, &who) != CAIRN_OK)
 		return;
+	/* Any coordinator certificate of the federation, unless the
+	 * operator named the one we serve. */
+	if (d->cfg->node.coordinator_name != NULL &&
+	    strcmp(who.name, d->cfg->node.coordinator_name) != 0) {
+		crn_log_warn("refused a message from coordinator '%s': "
+		    "coordinator_name is '%s'", who.name,
+		    d->cfg->node.coordinator_name);
+		crn_envelope_fini(&env);
+		return;
+	}
 	switch (env.type) {
 	case CRN_RT_MSG_HELLO_ACK:
 		if (!d->acked)
@@ -484,12 +547,16 @@ nd_deadlines(nd *d)
 
 		if (!s->used || now < s->deadline)
 			continue;
-		if (crn_sa_node_deadline(s->sa, &acts) != CAIRN_OK ||
-		    !nd_apply(d, s, &acts)) {
+		/* The machine answers CAIRN_ETIMEDOUT together with the
+		 * abort it wants sent: apply its actions whatever it
+		 * returns, so the coordinator hears the abort. */
+		if (crn_sa_node_deadline(s->sa, &acts) != CAIRN_OK)
+			crn_log_debug("job %s: round deadline passed", s->job);
+		if (!nd_apply(d, s, &acts)) {
 			crn_log_info("job %s: abandoned (coordinator silent)",
 			    s->job);
 			if (s->used)
-				nd_sess_end(s);
+				nd_sess_close(d, s);
 		}
 	}
 	crn_sa_actions_fini(&acts);
@@ -562,7 +629,22 @@ crn_node_main(const char *path)
 	if (strcmp(d.party.me.name, d.cfg->node.name) != 0)
 		crn_log_warn("certificate name '%s' differs from name = %s",
 		    d.party.me.name, d.cfg->node.name);
+	if (d.cfg->node.schema != NULL &&
+	    (rv = crn_schema_load(d.cfg->node.schema, &d.schema, err,
+	    sizeof(err))) != CAIRN_OK) {
+		crn_log_err("%s", err);
+		goto out;
+	}
+	if (d.schema == NULL)
+		crn_log_warn("no schema = in [node]: SQL jobs will be refused");
+	if ((rv = crn_job_ledger_open(&d.ledger, d.cfg->node.state_dir, err,
+	    sizeof(err))) != CAIRN_OK) {
+		crn_log_err("job ledger: %s", err);
+		goto out;
+	}
 	memset(&opts, 0, sizeof(opts));
+	/* No message of ours is larger than an envelope may be. */
+	opts.max_msg = CRN_ENVELOPE_MAX;
 	opts.reconnect_min_ms = (int)d.cfg->node.reconnect_min_ms;
 	opts.reconnect_max_ms = (int)d.cfg->node.reconnect_max_ms;
 	if ((rv = crn_tr_dial(&d.tr, d.cfg->node.coordinator, &opts)) !=
@@ -603,6 +685,8 @@ out:
 			nd_sess_end(&d.sess[i]);
 	crn_tr_close(d.tr);
 	crn_rt_party_close(&d.party);
+	crn_job_ledger_close(d.ledger);
+	crn_schema_free(d.schema);
 	crn_config_free(d.cfg);
 	return status;
 }

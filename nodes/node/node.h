@@ -67,13 +67,18 @@ CAIRN_NODISCARD cairn_err crn_node_sum_column(const crn_node_src *src,
 
 /*
  * Decode a signed plan (JOB_QUERY) and check it against the node's policy:
- * dataset, columns in expose (nexpose names), min_cell at least
+ * dataset, column definitions equal to schema_ds (the dataset of the
+ * node's own federation schema; NULL when the node has none, which
+ * refuses), columns in expose (nexpose names), min_cell at least
  * policy_min_cell, dim and ring width equal to the job's.  Then run it
- * over src.  CAIRN_EPERM for a policy refusal; other errors of
- * crn_plan_decode and crn_exec_run.  err says why.
+ * over src with schema_ds as the dataset.  CAIRN_EPERM for a policy
+ * refusal; other errors of crn_plan_decode and crn_exec_run.  err says
+ * why (it may hold data values: for the node's log only).
  */
+struct crn_dataset;
 CAIRN_NODISCARD cairn_err crn_node_run_query(const crn_node_src *src,
-    const char *dataset, const uint8_t *plan, size_t plan_len,
+    const struct crn_dataset *schema_ds, const char *dataset,
+    const uint8_t *plan, size_t plan_len,
     char *const *expose, size_t nexpose, uint32_t policy_min_cell,
     uint32_t ring_bits, uint64_t dim, void **vec, size_t *vlen, char *err,
     size_t errlen);

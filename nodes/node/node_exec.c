@@ -130,15 +130,48 @@ ne_expr_cols(const crn_expr *e, bool *used, size_t ncols)
 		ne_expr_cols(&e->kids[i], used, ncols);
 }
 
+/*
+ * The first column where the plan's definitions differ from the node's own
+ * schema, or NULL when they are the same.  The plan's layout, ring width
+ * and the coordinator's decoding come from the plan's copy; computing with
+ * other bounds, scales or domains than the node's own would let a plan
+ * widen what the node agreed to release.  "" when the counts differ.
+ */
+static const char *
+ne_col_differs(const crn_plan *p, const crn_dataset *ds)
+{
+	if (p->ncols != ds->ncols)
+		return "";
+	for (size_t i = 0; i < ds->ncols; i++) {
+		const crn_column *a = &p->cols[i], *b = &ds->cols[i];
+
+		if (a->name == NULL || strcmp(a->name, b->name) != 0)
+			return b->name;
+		if (a->type != b->type || a->scale != b->scale ||
+		    a->nullable != b->nullable || a->ndomain != b->ndomain)
+			return b->name;
+		if (a->type != CRN_COL_CATEGORY &&
+		    (a->lo != b->lo || a->hi != b->hi))
+			return b->name;
+		for (size_t j = 0; j < a->ndomain; j++)
+			if (a->domain[j] == NULL ||
+			    strcmp(a->domain[j], b->domain[j]) != 0)
+				return b->name;
+	}
+	return NULL;
+}
+
 cairn_err
-crn_node_run_query(const crn_node_src *src, const char *dataset,
-    const uint8_t *pbuf, size_t plen, char *const *expose, size_t nexpose,
-    uint32_t policy_min_cell, uint32_t ring_bits, uint64_t dim, void **vec,
-    size_t *vlen, char *err, size_t errlen)
+crn_node_run_query(const crn_node_src *src, const crn_dataset *schema_ds,
+    const char *dataset, const uint8_t *pbuf, size_t plen,
+    char *const *expose, size_t nexpose, uint32_t policy_min_cell,
+    uint32_t ring_bits, uint64_t dim, void **vec, size_t *vlen, char *err,
+    size_t errlen)
 {
 	crn_plan *plan = NULL;
 	crn_dataset ds;
 	crn_source s;
+	const char *bad;
 	crn_colmap *map = NULL;
 	crn_exec_stats st;
 	bool *used = NULL;
@@ -158,6 +191,26 @@ crn_node_run_query(const crn_node_src *src, const char *dataset,
 	}
 	if (plan->dim != dim || plan->ring_bits != ring_bits) {
 		snprintf(err, errlen, "plan layout differs from the job's");
+		goto out;
+	}
+	if (schema_ds == NULL) {
+		snprintf(err, errlen, "no federation schema for dataset '%s' "
+		    "here (schema = in [node])", dataset);
+		goto out;
+	}
+	/* The node computes with its own schema, never the plan's. */
+	if (plan->cols == NULL) {
+		snprintf(err, errlen, "plan carries no column definitions");
+		goto out;
+	}
+	if ((bad = ne_col_differs(plan, schema_ds)) != NULL) {
+		if (bad[0] == '\0')
+			snprintf(err, errlen, "plan has %zu columns, the "
+			    "node's schema %zu", plan->ncols,
+			    schema_ds->ncols);
+		else
+			snprintf(err, errlen, "plan's column '%s' differs "
+			    "from the node's schema", bad);
 		goto out;
 	}
 	if (plan->min_cell < policy_min_cell) {
@@ -184,11 +237,7 @@ crn_node_run_query(const crn_node_src *src, const char *dataset,
 			goto out;
 		}
 	}
-	memset(&ds, 0, sizeof(ds));
-	ds.name = plan->dataset;
-	ds.cols = plan->cols;
-	ds.ncols = plan->ncols;
-	ds.max_rows = plan->max_rows;
+	ds = *schema_ds;
 	if ((rv = ne_source(src, &s, &map)) != CAIRN_OK)
 		goto out;
 	rv = crn_exec_run(plan, &ds, &s, vec, &st, err, errlen);

@@ -32,6 +32,8 @@ crn_rt_client_open(crn_rt_client *c, const char *path, char *err,
 	    CAIRN_OK)
 		goto fail;
 	memset(&opts, 0, sizeof(opts));
+	/* No message of ours is larger than an envelope may be. */
+	opts.max_msg = CRN_ENVELOPE_MAX;
 	opts.reconnect_min_ms = 50;
 	opts.reconnect_max_ms = 1000;
 	if ((rv = crn_tr_dial(&c->tr, c->cfg->researcher.coordinator,

@@ -68,7 +68,28 @@ echo "$out"
 echo "$out" | grep -q "signed plan is not the plan of the signed SQL" ||
     fed_fail "refusal text: $out"
 
-# An unexposed column (id is in no node's expose list): nodes refuse.
+# The coordinator and researcher agree on a wider bound than the nodes'
+# own schema: each node checks the plan's columns against its own copy of
+# the federation schema and refuses, rather than run the plan's bounds.
+restart_coord() {
+	kill -TERM "$FED_COORD_PID"
+	fed_wait_exit "$FED_COORD_PID"
+	fed_start_coord
+	fed_wait_nodes 4
+}
+sed -i 's|^schema = schema.ini$|schema = other.ini|' "$FED/coord.conf"
+restart_coord
+if out=$(fed_query --schema "$FED/other.ini" --format csv \
+    "SELECT count(*), sum(value) FROM t" 2>&1); then
+	fed_fail "nodes ran a plan whose bounds are not their schema's: $out"
+fi
+echo "$out"
+echo "$out" | grep -q "4 nodes refused the job (node.: plan's column 'value' differs from the node's schema)" ||
+    fed_fail "refusal of a plan off the node's schema: $out"
+sed -i 's|^schema = other.ini$|schema = schema.ini|' "$FED/coord.conf"
+
+# An unexposed column (id is in no node's expose list): nodes refuse.  The
+# federation schema changes, so every party restarts with it.
 cat >>"$FED/schema.ini" <<EOS
 
 [column t.id]
@@ -76,10 +97,13 @@ type = integer
 min = 0
 max = 1000
 EOS
-kill -TERM "$FED_COORD_PID"
-fed_wait_exit "$FED_COORD_PID"
-fed_start_coord
-fed_wait_nodes 4
+for i in 1 2 3 4; do
+	eval "p=\$FED_NODE_PID_$i"
+	kill -TERM "$p"
+	fed_wait_exit "$p"
+	fed_start_node "$i"
+done
+restart_coord
 if out=$(fed_query --schema "$FED/schema.ini" \
     "SELECT count(*), sum(id) FROM t" 2>&1); then
 	fed_fail "a query over an unexposed column ran: $out"
@@ -88,5 +112,12 @@ echo "$out"
 echo "$out" | grep -q "4 nodes refused the job (node.: column 'id' is not exposed)" ||
     fed_fail "abort does not say the nodes refused: $out"
 fed_wait_log "$FED/node1.log" "refused: column 'id' is not exposed" 1
+
+# The researcher's configuration may name the schema: no --schema needed.
+echo "schema = schema.ini" >>"$FED/alice.conf"
+out=$(fed_query --format csv "$q" | tr -d '\r') ||
+    fed_fail "sql query with the configured schema: $out"
+[ "$(echo "$out" | tail -n +2)" = "$(echo "$exp" | tail -n +2)" ] ||
+    fed_fail "configured schema result:\n$out"
 fed_finish
 echo "fed_sql: ok"

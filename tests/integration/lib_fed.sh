@@ -61,6 +61,7 @@ cert = pki/$name.crt
 ca_cert = pki/ca.crt
 crl = ${FED_NODE_CRL:-pki/crl.pem}
 state_dir = state/$name
+schema = ${FED_NODE_SCHEMA:-schema.ini}
 reconnect_min_ms = 50
 reconnect_max_ms = 1000
 heartbeat_ms = 1000

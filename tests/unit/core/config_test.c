@@ -123,6 +123,11 @@ test_example_nodes(void **state)
 		expect_example_path(cfg->node.key, rel);
 		snprintf(rel, sizeof(rel), "state/agency%d", i);
 		expect_example_path(cfg->node.state_dir, rel);
+		/* Nodes check SQL plans against their own schema copy. */
+		expect_example_path(cfg->node.schema, "schema/cps.ini");
+		assert_string_equal(cfg->node.coordinator_name,
+		    "coordinator");
+		assert_int_equal(cfg->node.max_job_lifetime_ms, 3600000);
 		assert_int_equal(cfg->node.nresearchers, 1);
 		assert_string_equal(cfg->node.researchers[0], "alice");
 		assert_int_equal(cfg->node.min_cell, 5);
@@ -231,6 +236,9 @@ test_defaults(void **state)
 	assert_int_equal(cfg->node.heartbeat_ms, 10000);
 	assert_int_equal(cfg->node.min_cell, 10);
 	assert_int_equal(cfg->node.min_participants, 3);
+	assert_int_equal(cfg->node.max_job_lifetime_ms, 3600000);
+	assert_null(cfg->node.schema);
+	assert_null(cfg->node.coordinator_name);
 	snprintf(want, sizeof(want), "%s/n1-state", cfg->dir);
 	assert_string_equal(cfg->node.state_dir, want);
 	assert_int_equal(cfg->node.nresearchers, 2);
@@ -255,6 +263,62 @@ test_defaults(void **state)
 	    CRN_CFG_RESEARCHER, &cfg, NULL, 0));
 	assert_null(cfg->researcher.crl);
 	assert_int_equal(cfg->researcher.timeout_ms, 600000);
+	assert_null(cfg->researcher.schema);
+	crn_config_free(cfg);
+}
+
+/* The keys of the security review: the node's schema copy, the
+ * coordinator it accepts, the job lifetime cap; the researcher's schema. */
+static void
+test_review_keys(void **state)
+{
+	crn_config *cfg = NULL;
+	char want[512], err[512];
+
+	(void)state;
+	CAIRN_T_PASS(load_text("[node]\nname = n1\n"
+			       "coordinator = ipc://c.sock\n"
+			       "key = k\ncert = c\nca_cert = ca\ncrl = r\n"
+			       "schema = fed.ini\n"
+			       "coordinator_name = coord-1\n"
+			       "[policy]\nresearchers = bob\n"
+			       "max_job_lifetime_ms = 60000\n"
+			       "[dataset d]\nkind = csv\npath = d.csv\n"
+			       "expose = a\n",
+	    CRN_CFG_NODE, &cfg, NULL, 0));
+	snprintf(want, sizeof(want), "%s/fed.ini", cfg->dir);
+	assert_string_equal(cfg->node.schema, want);
+	assert_string_equal(cfg->node.coordinator_name, "coord-1");
+	assert_int_equal(cfg->node.max_job_lifetime_ms, 60000);
+	crn_config_free(cfg);
+	cfg = NULL;
+
+	CAIRN_T_FAIL(load_text("[node]\nname = n1\n"
+			       "coordinator = ipc://c.sock\n"
+			       "key = k\ncert = c\nca_cert = ca\ncrl = r\n"
+			       "[policy]\nresearchers = bob\n"
+			       "max_job_lifetime_ms = 0\n"
+			       "[dataset d]\nkind = csv\npath = d.csv\n"
+			       "expose = a\n",
+	    CRN_CFG_NODE, &cfg, err, sizeof(err)), CAIRN_ECONFIG);
+	assert_null(cfg);
+	assert_non_null(strstr(err, "[policy] max_job_lifetime_ms"));
+
+	CAIRN_T_FAIL(load_text("[node]\nname = n1\n"
+			       "coordinator = ipc://c.sock\n"
+			       "key = k\ncert = c\nca_cert = ca\ncrl = r\n"
+			       "coordinator_name = not a name!\n"
+			       "[policy]\nresearchers = bob\n"
+			       "[dataset d]\nkind = csv\npath = d.csv\n"
+			       "expose = a\n",
+	    CRN_CFG_NODE, &cfg, err, sizeof(err)), CAIRN_ECONFIG);
+	assert_non_null(strstr(err, "[node] coordinator_name"));
+
+	CAIRN_T_PASS(load_text("[researcher]\ncoordinator = tcp://h:1\n"
+			       "key = k\ncert = c\nca_cert = ca\n"
+			       "schema = /fed/schema.ini\n",
+	    CRN_CFG_RESEARCHER, &cfg, NULL, 0));
+	assert_string_equal(cfg->researcher.schema, "/fed/schema.ini");
 	crn_config_free(cfg);
 }
 
@@ -568,6 +632,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_example_researcher),
 	cmocka_unit_test(test_wrong_role),
 	cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_review_keys, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_relative_paths, setup, teardown),
