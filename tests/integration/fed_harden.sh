@@ -6,7 +6,8 @@
 #   - a job signed to stay valid longer than max_job_lifetime_ms;
 # and what leaves a node: an executor error quoting a row's value stays
 # in the node's log; the researcher and the coordinator get a code and a
-# generic reason.
+# generic reason.  A node serves only the coordinator its coordinator_name
+# names.
 # CAIRN_TEST_TIMEOUT: 150
 set -euo pipefail
 . "$(dirname "$0")/lib_fed.sh"
@@ -97,5 +98,22 @@ fi
 echo "$out"
 echo "$out" | grep -q "job valid for 120 s, policy allows 60 s" ||
     fed_fail "lifetime refusal: $out"
+
+# 4. coordinator_name: a node serves only the coordinator it names (any
+# coordinator certificate of the federation otherwise).
+sed -i '/^max_job_lifetime_ms = 60000$/d' "$FED/node4.conf"
+sed -i '/^state_dir = /a coordinator_name = coord-elsewhere' \
+    "$FED/node4.conf"
+sed -i '/^state_dir = /a coordinator_name = coord' "$FED/node3.conf"
+for i in 3 4; do
+	eval "p=\$FED_NODE_PID_$i"
+	kill -TERM "$p"
+	fed_wait_exit "$p"
+	fed_start_node "$i"
+done
+fed_wait_log "$FED/node4.log" "coordinator_name is 'coord-elsewhere'" 1
+fed_wait_nodes 3
+grep -q "refused a message from coordinator 'coord'" "$FED/node3.log" &&
+    fed_fail "node3 refused the coordinator it names"
 fed_finish
 echo "fed_harden: ok"
