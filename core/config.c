@@ -96,6 +96,8 @@ static const cfg_key node_keys[] = {
 	KI("policy", "min_participants", node.min_participants, 2, 1000000),
 	KI("policy", "max_job_lifetime_ms", node.max_job_lifetime_ms, 1,
 	    CFG_DAY_MS),
+	KI("policy", "query_timeout_ms", node.query_timeout_ms, 1,
+	    CFG_DAY_MS),
 };
 
 static const cfg_key researcher_keys[] = {
@@ -960,6 +962,8 @@ cfg_defaults(crn_config *cfg)
 		/* A signed job may be valid for an hour at most: a longer
 		 * window gives a coordinator more time to replay it. */
 		cfg->node.max_job_lifetime_ms = 3600000;
+		/* The coordinator's default wait for masked inputs. */
+		cfg->node.query_timeout_ms = 300000;
 		break;
 	case CRN_CFG_RESEARCHER:
 		cfg->researcher.timeout_ms = 600000;

@@ -28,7 +28,9 @@
  *   [policy]      researchers (required, comma-separated certificate
  *                 names), min_cell (10), min_participants (3),
  *                 max_job_lifetime_ms (3600000: jobs whose not_after -
- *                 issued_at is longer are refused)
+ *                 issued_at is longer are refused), query_timeout_ms
+ *                 (300000: PostgreSQL statement_timeout of a job's query,
+ *                 shortened to what is left of the job's validity)
  *   [dataset NAME] kind = csv | sqlite | postgres; path (csv, sqlite);
  *                 conninfo (postgres); table (sqlite, postgres); expose
  *                 (required, comma-separated schema columns the node
@@ -112,6 +114,7 @@ typedef struct crn_cfg_node {
 	uint32_t min_cell;
 	uint32_t min_participants;
 	uint32_t max_job_lifetime_ms;
+	uint32_t query_timeout_ms;
 	crn_cfg_dataset *datasets;
 	size_t ndatasets;
 } crn_cfg_node;

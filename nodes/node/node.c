@@ -240,6 +240,49 @@ crn_node_src_from_config(const crn_cfg_dataset *ds, crn_node_src *src,
 static cairn_err nd_verify_peer(void *arg, const uint8_t *cert,
     size_t cert_len, uint8_t pk[CAIRN_SIGN_PK_LEN]);
 
+/*
+ * The node has one thread: a query that runs on forever would stop it
+ * serving every other job.  PostgreSQL gets a statement_timeout through
+ * the connection's options (the executor's API takes a conninfo, not a
+ * setting): query_timeout_ms, or what is left of the job's validity when
+ * that is shorter.  *out is a crn_alloc'd copy of conninfo with the
+ * option added (it may hold a password: crn_freezero(*out, *outlen)), or
+ * NULL when the operator's conninfo sets options itself (theirs win).
+ */
+static cairn_err
+nd_pg_timeout(const nd *d, const crn_job *job, const char *conninfo,
+    char **out, size_t *outlen)
+{
+	uint64_t now = crn_rt_wall(), ms = d->cfg->node.query_timeout_ms;
+	bool uri;
+	size_t n;
+
+	*out = NULL;
+	*outlen = 0;
+	if (conninfo == NULL || strstr(conninfo, "options") != NULL) {
+		crn_log_debug("conninfo sets options: no statement_timeout");
+		return CAIRN_OK;
+	}
+	if (job->not_after > now && (job->not_after - now) * 1000 < ms)
+		ms = (job->not_after - now) * 1000;
+	if (ms < 1000)
+		ms = 1000;
+	uri = strncmp(conninfo, "postgresql://", 13) == 0 ||
+	    strncmp(conninfo, "postgres://", 11) == 0;
+	n = strlen(conninfo) + 64;
+	if ((*out = crn_alloc(n)) == NULL)
+		return CAIRN_ENOMEM;
+	*outlen = n;
+	if (uri)
+		snprintf(*out, n, "%s%coptions=-c%%20statement_timeout%%3D%llu",
+		    conninfo, strchr(conninfo, '?') != NULL ? '&' : '?',
+		    (unsigned long long)ms);
+	else
+		snprintf(*out, n, "%s options='-c statement_timeout=%llu'",
+		    conninfo, (unsigned long long)ms);
+	return CAIRN_OK;
+}
+
 static void
 nd_on_offer(nd *d, const crn_envelope *env)
 {
@@ -257,6 +300,8 @@ nd_on_offer(nd *d, const crn_envelope *env)
 	char dsname[CRN_NAME_MAX + 1] = "";
 	char why[512] = "";
 	char remote[256] = "";
+	char *pgconn = NULL;
+	size_t pgconnlen = 0;
 	cairn_err rv;
 
 	memset(&offer, 0, sizeof(offer));
@@ -357,6 +402,15 @@ nd_on_offer(nd *d, const crn_envelope *env)
 		snprintf(why, sizeof(why), "out of memory");
 		goto refuse;
 	}
+	if (ds->kind == CRN_SRC_PG) {
+		if ((rv = nd_pg_timeout(d, &job, ds->conninfo, &pgconn,
+		    &pgconnlen)) != CAIRN_OK) {
+			snprintf(why, sizeof(why), "out of memory");
+			goto refuse;
+		}
+		if (pgconn != NULL)
+			src.conninfo = pgconn;
+	}
 	if (job.kind == CRN_JOB_SUM_COLUMN) {
 		if (!nd_in(ds->expose, ds->nexpose, job.column)) {
 			snprintf(why, sizeof(why), "column '%s' not exposed",
@@ -440,6 +494,8 @@ out:
 		crn_free(ms, src.nmap * sizeof(char *));
 		crn_free(ml, src.nmap * sizeof(char *));
 	}
+	if (pgconn != NULL)
+		crn_freezero(pgconn, pgconnlen);
 	crn_sa_actions_fini(&acts);
 	crn_job_fini(&job);
 	crn_signed_job_fini(&sj);

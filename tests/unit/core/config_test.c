@@ -237,6 +237,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg->node.min_cell, 10);
 	assert_int_equal(cfg->node.min_participants, 3);
 	assert_int_equal(cfg->node.max_job_lifetime_ms, 3600000);
+	assert_int_equal(cfg->node.query_timeout_ms, 300000);
 	assert_null(cfg->node.schema);
 	assert_null(cfg->node.coordinator_name);
 	snprintf(want, sizeof(want), "%s/n1-state", cfg->dir);
@@ -283,9 +284,11 @@ test_review_keys(void **state)
 			       "coordinator_name = coord-1\n"
 			       "[policy]\nresearchers = bob\n"
 			       "max_job_lifetime_ms = 60000\n"
+			       "query_timeout_ms = 2500\n"
 			       "[dataset d]\nkind = csv\npath = d.csv\n"
 			       "expose = a\n",
 	    CRN_CFG_NODE, &cfg, NULL, 0));
+	assert_int_equal(cfg->node.query_timeout_ms, 2500);
 	snprintf(want, sizeof(want), "%s/fed.ini", cfg->dir);
 	assert_string_equal(cfg->node.schema, want);
 	assert_string_equal(cfg->node.coordinator_name, "coord-1");
