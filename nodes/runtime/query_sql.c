@@ -10,7 +10,6 @@
 #include "runtime/query_sql.h"
 #include "schema.h"
 #include "sql_plan.h"
-#include "sql_result.h"
 
 cairn_err
 crn_q_sql_plan(crn_q_sql *q, const char *schema_path, const char *sql,
@@ -44,34 +43,6 @@ out:
 	crn_schema_free(schema);
 	if (rv != CAIRN_OK)
 		crn_q_sql_fini(q);
-	return rv;
-}
-
-cairn_err
-crn_q_sql_render(const crn_q_sql *q, const uint8_t *sum, size_t len,
-    uint32_t nodes, int fmt, char **out, size_t *outlen, char *err,
-    size_t errlen)
-{
-	crn_result *r = NULL;
-	cairn_err rv;
-
-	*out = NULL;
-	*outlen = 0;
-	if ((rv = crn_sql_result_decode(q->plan, sum, len, nodes, &r)) !=
-	    CAIRN_OK) {
-		snprintf(err, errlen, "cannot decode the result: %s",
-		    cairn_strerror(rv));
-		return rv;
-	}
-	if (fmt == 1)
-		rv = crn_result_json(r, out, outlen);
-	else if (fmt == 2)
-		rv = crn_result_csv(r, out, outlen);
-	else
-		rv = crn_result_text(r, out, outlen);
-	if (rv != CAIRN_OK)
-		snprintf(err, errlen, "%s", cairn_strerror(rv));
-	crn_result_free(r);
 	return rv;
 }
 
