@@ -9,125 +9,26 @@
 
 #include "cairn_test.h"
 #include "crn_crypto.h"
-
-#define MAX_FIELDS 16
-
-/* One record of a vectors file: "key = value" lines up to a blank line. */
-typedef struct vec_rec {
-	char key[MAX_FIELDS][32];
-	char val[MAX_FIELDS][400];
-	int n;
-} vec_rec;
-
-static FILE *
-open_vectors(const char *name)
-{
-	const char *src = getenv("CAIRN_SRC");
-	char path[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/tests/vectors/%s",
-	    src != NULL ? src : ".", name);
-	if ((f = fopen(path, "r")) == NULL)
-		fail_msg("cannot open %s (is CAIRN_SRC set?)", path);
-	return f;
-}
-
-/* Read the next record; returns 0 at end of file. */
-static int
-next_rec(FILE *f, vec_rec *r)
-{
-	char line[1024];
-
-	memset(r, 0, sizeof(*r));
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *eq, *k, *v, *e;
-
-		line[strcspn(line, "\r\n")] = 0;
-		if (line[0] == '#')
-			continue;
-		if (line[0] == 0) {
-			if (r->n > 0)
-				return 1;
-			continue;
-		}
-		if ((eq = strchr(line, '=')) == NULL || r->n == MAX_FIELDS)
-			fail_msg("bad vectors line: %s", line);
-		*eq = 0;
-		k = line;
-		v = eq + 1;
-		while (*v == ' ')
-			v++;
-		for (e = eq; e > k && e[-1] == ' '; e--)
-			e[-1] = 0;
-		assert_true(strlen(k) < sizeof(r->key[0]));
-		assert_true(strlen(v) < sizeof(r->val[0]));
-		strcpy(r->key[r->n], k);
-		strcpy(r->val[r->n], v);
-		r->n++;
-	}
-	return r->n > 0;
-}
-
-static const char *
-rec_get(const vec_rec *r, const char *key)
-{
-	for (int i = 0; i < r->n; i++) {
-		if (strcmp(r->key[i], key) == 0)
-			return r->val[i];
-	}
-	return NULL;
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	fail_msg("bad hex digit %c", c);
-	return -1;
-}
-
-/* Decode the record's hex value for key into out; returns its length. */
-static size_t
-rec_hex(const vec_rec *r, const char *key, uint8_t *out, size_t max)
-{
-	const char *h = rec_get(r, key);
-	size_t n;
-
-	if (h == NULL)
-		fail_msg("record lacks %s", key);
-	assert_int_equal(strlen(h) % 2, 0);
-	n = strlen(h) / 2;
-	assert_true(n <= max);
-	for (size_t i = 0; i < n; i++)
-		out[i] =
-		    (uint8_t)(hexval(h[2 * i]) << 4 | hexval(h[2 * i + 1]));
-	return n;
-}
+#include "vectors.h"
 
 static void
 test_rfc5869_vectors(void **state)
 {
-	FILE *f = open_vectors("hkdf_rfc5869.txt");
-	vec_rec r;
+	FILE *f = crn_t_vectors_open("hkdf_rfc5869.txt");
+	crn_t_vec_rec r;
 	int checked = 0;
 
 	(void)state;
-	while (next_rec(f, &r)) {
+	while (crn_t_vectors_next(f, &r)) {
 		uint8_t ikm[200], salt[200], info[200], want[200], got[200];
 		size_t ikmlen, saltlen, infolen, wantlen;
 		long length;
 
-		ikmlen = rec_hex(&r, "ikm", ikm, sizeof(ikm));
-		saltlen = rec_hex(&r, "salt", salt, sizeof(salt));
-		infolen = rec_hex(&r, "info", info, sizeof(info));
-		wantlen = rec_hex(&r, "okm", want, sizeof(want));
-		length = strtol(rec_get(&r, "length"), NULL, 10);
+		ikmlen = crn_t_rec_hex(&r, "ikm", ikm, sizeof(ikm));
+		saltlen = crn_t_rec_hex(&r, "salt", salt, sizeof(salt));
+		infolen = crn_t_rec_hex(&r, "info", info, sizeof(info));
+		wantlen = crn_t_rec_hex(&r, "okm", want, sizeof(want));
+		length = strtol(crn_t_rec_get(&r, "length"), NULL, 10);
 		assert_int_equal((size_t)length, wantlen);
 		memset(got, 0xaa, sizeof(got));
 		CAIRN_T_PASS(

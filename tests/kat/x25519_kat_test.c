@@ -9,116 +9,28 @@
 
 #include "cairn_test.h"
 #include "crn_crypto.h"
-
-#define MAX_FIELDS 16
-
-/* One record of a vectors file: "key = value" lines up to a blank line. */
-typedef struct vec_rec {
-	char key[MAX_FIELDS][32];
-	char val[MAX_FIELDS][400];
-	int n;
-} vec_rec;
-
-static FILE *
-open_vectors(const char *name)
-{
-	const char *src = getenv("CAIRN_SRC");
-	char path[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/tests/vectors/%s",
-	    src != NULL ? src : ".", name);
-	if ((f = fopen(path, "r")) == NULL)
-		fail_msg("cannot open %s (is CAIRN_SRC set?)", path);
-	return f;
-}
-
-/* Read the next record; returns 0 at end of file. */
-static int
-next_rec(FILE *f, vec_rec *r)
-{
-	char line[1024];
-
-	memset(r, 0, sizeof(*r));
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *eq, *k, *v, *e;
-
-		line[strcspn(line, "\r\n")] = 0;
-		if (line[0] == '#')
-			continue;
-		if (line[0] == 0) {
-			if (r->n > 0)
-				return 1;
-			continue;
-		}
-		if ((eq = strchr(line, '=')) == NULL || r->n == MAX_FIELDS)
-			fail_msg("bad vectors line: %s", line);
-		*eq = 0;
-		k = line;
-		v = eq + 1;
-		while (*v == ' ')
-			v++;
-		for (e = eq; e > k && e[-1] == ' '; e--)
-			e[-1] = 0;
-		assert_true(strlen(k) < sizeof(r->key[0]));
-		assert_true(strlen(v) < sizeof(r->val[0]));
-		strcpy(r->key[r->n], k);
-		strcpy(r->val[r->n], v);
-		r->n++;
-	}
-	return r->n > 0;
-}
-
-static const char *
-rec_get(const vec_rec *r, const char *key)
-{
-	for (int i = 0; i < r->n; i++) {
-		if (strcmp(r->key[i], key) == 0)
-			return r->val[i];
-	}
-	return NULL;
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	fail_msg("bad hex digit %c", c);
-	return -1;
-}
+#include "vectors.h"
 
 /* Decode exactly n bytes of hex from the record's key. */
 static void
-rec_hex(const vec_rec *r, const char *key, uint8_t *out, size_t n)
+rec_hex(const crn_t_vec_rec *r, const char *key, uint8_t *out, size_t n)
 {
-	const char *h = rec_get(r, key);
-
-	if (h == NULL)
-		fail_msg("record lacks %s", key);
-	assert_int_equal(strlen(h), 2 * n);
-	for (size_t i = 0; i < n; i++)
-		out[i] =
-		    (uint8_t)(hexval(h[2 * i]) << 4 | hexval(h[2 * i + 1]));
+	assert_int_equal(crn_t_rec_hex(r, key, out, n), n);
 }
 
 static void
 test_rfc7748_vectors(void **state)
 {
-	FILE *f = open_vectors("x25519_rfc7748.txt");
-	vec_rec r;
+	FILE *f = crn_t_vectors_open("x25519_rfc7748.txt");
+	crn_t_vec_rec r;
 	int checked = 0;
 
 	(void)state;
-	while (next_rec(f, &r)) {
+	while (crn_t_vectors_next(f, &r)) {
 		uint8_t k[32], u[32], want[32], got[32];
-		const char *it = rec_get(&r, "iterations");
+		const char *it = crn_t_rec_get(&r, "iterations");
 
-		if (rec_get(&r, "scalar") != NULL) {
+		if (crn_t_rec_get(&r, "scalar") != NULL) {
 			rec_hex(&r, "scalar", k, 32);
 			rec_hex(&r, "u", u, 32);
 			rec_hex(&r, "out", want, 32);
@@ -140,7 +52,7 @@ test_rfc7748_vectors(void **state)
 			rec_hex(&r, "out", want, 32);
 			assert_memory_equal(k, want, 32);
 			checked++;
-		} else if (rec_get(&r, "alice_sk") != NULL) {
+		} else if (crn_t_rec_get(&r, "alice_sk") != NULL) {
 			crn_kx_keypair a, b;
 			uint8_t sk[32], pk[32], s1[32], s2[32];
 
@@ -168,7 +80,7 @@ test_rfc7748_vectors(void **state)
 			assert_memory_equal(s1, want, 32);
 			checked++;
 		} else {
-			fail_msg("unknown record %s", rec_get(&r, "name"));
+			fail_msg("unknown record %s", crn_t_rec_get(&r, "name"));
 		}
 	}
 	fclose(f);
