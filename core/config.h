@@ -80,8 +80,6 @@ typedef struct crn_cfg_coordinator {
 /* A dataset's source kind is the executors' own (core/exec.h), so that a
  * loaded configuration feeds crn_exec_run without translation. */
 typedef crn_source_kind crn_src_kind;
-/* Older spelling, kept until every caller says CRN_SRC_PG. */
-#define CRN_SRC_POSTGRES CRN_SRC_PG
 
 typedef struct crn_cfg_colmap {
 	char *column;		/* name in the federation schema */
