@@ -9,6 +9,9 @@ CAIRN_PACKAGES=(
 	libprotobuf-c-dev protobuf-c-compiler
 	libpg-query-dev libsqlite3-dev sqlite3 libpq-dev libinih-dev
 	libcmocka-dev postgresql
+	# used by the test scripts: a free port for the throwaway PostgreSQL
+	# server (python3), process checks (procps)
+	python3 procps
 )
 
 cairn_install_deps() {
