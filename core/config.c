@@ -24,102 +24,110 @@
 #include "crn.h"
 
 /* Longest unix-domain socket path (sun_path less the NUL). */
-#define CFG_IPC_MAX 107
-#define CFG_NAME_MAX 64
-#define CFG_DAY_MS 86400000u
+#define CFG_IPC_MAX      107
+#define CFG_NAME_MAX     64
+#define CFG_DAY_MS       86400000u
 #define CFG_MAX_DATASETS 256
 
 typedef enum cfg_type {
-	T_STR,			/* any non-empty text */
-	T_NAME,			/* [A-Za-z0-9_.-]{1,64} */
-	T_PATH,			/* resolved against the file's dir */
-	T_URL,			/* tcp://host:port or ipc://path */
-	T_U32,			/* whole number in [lo, hi] */
-	T_FRAC,			/* threshold fraction in [0.5, 1) */
-	T_LIST_CN,		/* comma-separated certificate names */
+	T_STR,     /* any non-empty text */
+	T_NAME,    /* [A-Za-z0-9_.-]{1,64} */
+	T_PATH,    /* resolved against the file's dir */
+	T_URL,     /* tcp://host:port or ipc://path */
+	T_U32,     /* whole number in [lo, hi] */
+	T_FRAC,    /* threshold fraction in [0.5, 1) */
+	T_LIST_CN, /* comma-separated certificate names */
 } cfg_type;
 
 typedef struct cfg_key {
 	const char *section;
 	const char *name;
 	cfg_type type;
-	size_t off;		/* into crn_config */
-	size_t off_n;		/* T_LIST_*: the count */
+	size_t off;   /* into crn_config */
+	size_t off_n; /* T_LIST_*: the count */
 	int required;
-	uint32_t lo, hi;	/* T_U32 */
+	uint32_t lo, hi; /* T_U32 */
 } cfg_key;
 
 #define OFF(m) offsetof(crn_config, m)
-#define KN(sec, key, m, req) { sec, key, T_NAME, OFF(m), 0, req, 0, 0 }
-#define KP(sec, key, m, req) { sec, key, T_PATH, OFF(m), 0, req, 0, 0 }
-#define KU(sec, key, m, req) { sec, key, T_URL, OFF(m), 0, req, 0, 0 }
-#define KI(sec, key, m, lo, hi) { sec, key, T_U32, OFF(m), 0, 0, lo, hi }
+#define KN(sec, key, m, req)                                                   \
+	{                                                                      \
+		sec, key, T_NAME, OFF(m), 0, req, 0, 0                         \
+	}
+#define KP(sec, key, m, req)                                                   \
+	{                                                                      \
+		sec, key, T_PATH, OFF(m), 0, req, 0, 0                         \
+	}
+#define KU(sec, key, m, req)                                                   \
+	{                                                                      \
+		sec, key, T_URL, OFF(m), 0, req, 0, 0                          \
+	}
+#define KI(sec, key, m, lo, hi)                                                \
+	{                                                                      \
+		sec, key, T_U32, OFF(m), 0, 0, lo, hi                          \
+	}
 
 static const cfg_key coord_keys[] = {
-	KU("coordinator", "listen", coord.listen, 1),
-	KP("coordinator", "key", coord.key, 1),
-	KP("coordinator", "cert", coord.cert, 1),
-	KP("coordinator", "ca_cert", coord.ca_cert, 1),
-	KP("coordinator", "crl", coord.crl, 1),
-	KP("coordinator", "schema", coord.schema, 1),
-	KI("coordinator", "max_jobs", coord.max_jobs, 1, 1024),
-	KI("coordinator", "min_participants", coord.min_participants, 2,
-	    1000000),
-	{ "coordinator", "threshold", T_FRAC, OFF(coord.threshold), 0, 0, 0,
-	    0 },
-	KI("deadlines", "advertise_ms", coord.deadlines.advertise_ms, 1,
-	    CFG_DAY_MS),
-	KI("deadlines", "share_ms", coord.deadlines.share_ms, 1, CFG_DAY_MS),
-	KI("deadlines", "input_ms", coord.deadlines.input_ms, 1, CFG_DAY_MS),
-	KI("deadlines", "consistency_ms", coord.deadlines.consistency_ms, 1,
-	    CFG_DAY_MS),
-	KI("deadlines", "unmask_ms", coord.deadlines.unmask_ms, 1,
-	    CFG_DAY_MS),
+    KU("coordinator", "listen", coord.listen, 1),
+    KP("coordinator", "key", coord.key, 1),
+    KP("coordinator", "cert", coord.cert, 1),
+    KP("coordinator", "ca_cert", coord.ca_cert, 1),
+    KP("coordinator", "crl", coord.crl, 1),
+    KP("coordinator", "schema", coord.schema, 1),
+    KI("coordinator", "max_jobs", coord.max_jobs, 1, 1024),
+    KI("coordinator", "min_participants", coord.min_participants, 2, 1000000),
+    {"coordinator", "threshold", T_FRAC, OFF(coord.threshold), 0, 0, 0, 0},
+    KI("deadlines", "advertise_ms", coord.deadlines.advertise_ms, 1,
+        CFG_DAY_MS),
+    KI("deadlines", "share_ms", coord.deadlines.share_ms, 1, CFG_DAY_MS),
+    KI("deadlines", "input_ms", coord.deadlines.input_ms, 1, CFG_DAY_MS),
+    KI("deadlines", "consistency_ms", coord.deadlines.consistency_ms, 1,
+        CFG_DAY_MS),
+    KI("deadlines", "unmask_ms", coord.deadlines.unmask_ms, 1, CFG_DAY_MS),
 };
 
 static const cfg_key node_keys[] = {
-	KN("node", "name", node.name, 1),
-	KU("node", "coordinator", node.coordinator, 1),
-	KP("node", "key", node.key, 1),
-	KP("node", "cert", node.cert, 1),
-	KP("node", "ca_cert", node.ca_cert, 1),
-	KP("node", "crl", node.crl, 1),
-	KP("node", "state_dir", node.state_dir, 0),
-	KP("node", "schema", node.schema, 0),
-	KN("node", "coordinator_name", node.coordinator_name, 0),
-	KI("node", "reconnect_min_ms", node.reconnect_min_ms, 1, 3600000),
-	KI("node", "reconnect_max_ms", node.reconnect_max_ms, 1, 3600000),
-	KI("node", "heartbeat_ms", node.heartbeat_ms, 100, 3600000),
-	{ "policy", "researchers", T_LIST_CN, OFF(node.researchers),
-	    OFF(node.nresearchers), 1, 0, 0 },
-	KI("policy", "min_cell", node.min_cell, 1, 1000000),
-	KI("policy", "min_participants", node.min_participants, 2, 1000000),
-	KI("policy", "max_job_lifetime_ms", node.max_job_lifetime_ms, 1,
-	    CFG_DAY_MS),
-	KI("policy", "query_timeout_ms", node.query_timeout_ms, 1,
-	    CFG_DAY_MS),
+    KN("node", "name", node.name, 1),
+    KU("node", "coordinator", node.coordinator, 1),
+    KP("node", "key", node.key, 1),
+    KP("node", "cert", node.cert, 1),
+    KP("node", "ca_cert", node.ca_cert, 1),
+    KP("node", "crl", node.crl, 1),
+    KP("node", "state_dir", node.state_dir, 0),
+    KP("node", "schema", node.schema, 0),
+    KN("node", "coordinator_name", node.coordinator_name, 0),
+    KI("node", "reconnect_min_ms", node.reconnect_min_ms, 1, 3600000),
+    KI("node", "reconnect_max_ms", node.reconnect_max_ms, 1, 3600000),
+    KI("node", "heartbeat_ms", node.heartbeat_ms, 100, 3600000),
+    {"policy", "researchers", T_LIST_CN, OFF(node.researchers),
+        OFF(node.nresearchers), 1, 0, 0},
+    KI("policy", "min_cell", node.min_cell, 1, 1000000),
+    KI("policy", "min_participants", node.min_participants, 2, 1000000),
+    KI("policy", "max_job_lifetime_ms", node.max_job_lifetime_ms, 1,
+        CFG_DAY_MS),
+    KI("policy", "query_timeout_ms", node.query_timeout_ms, 1, CFG_DAY_MS),
 };
 
 static const cfg_key researcher_keys[] = {
-	KU("researcher", "coordinator", researcher.coordinator, 1),
-	KP("researcher", "key", researcher.key, 1),
-	KP("researcher", "cert", researcher.cert, 1),
-	KP("researcher", "ca_cert", researcher.ca_cert, 1),
-	KP("researcher", "crl", researcher.crl, 0),
-	KI("researcher", "timeout_ms", researcher.timeout_ms, 1, CFG_DAY_MS),
-	KP("researcher", "schema", researcher.schema, 0),
+    KU("researcher", "coordinator", researcher.coordinator, 1),
+    KP("researcher", "key", researcher.key, 1),
+    KP("researcher", "cert", researcher.cert, 1),
+    KP("researcher", "ca_cert", researcher.ca_cert, 1),
+    KP("researcher", "crl", researcher.crl, 0),
+    KI("researcher", "timeout_ms", researcher.timeout_ms, 1, CFG_DAY_MS),
+    KP("researcher", "schema", researcher.schema, 0),
 };
 
 #define CFG_MAX_KEYS 20
 
 /* Per-dataset bookkeeping while parsing. */
 enum { DK_KIND, DK_PATH, DK_CONNINFO, DK_TABLE, DK_EXPOSE, DK_N };
-static const char *const ds_keys[DK_N] = { "kind", "path", "conninfo",
-	"table", "expose" };
+static const char *const ds_keys[DK_N] = {
+    "kind", "path", "conninfo", "table", "expose"};
 
 typedef struct cfg_ds_seen {
-	int header;		/* line of the [dataset NAME] header */
-	int line[DK_N];		/* where each key was given (0: no) */
+	int header;     /* line of the [dataset NAME] header */
+	int line[DK_N]; /* where each key was given (0: no) */
 } cfg_ds_seen;
 
 typedef struct cfg_ctx {
@@ -127,20 +135,20 @@ typedef struct cfg_ctx {
 	crn_config *cfg;
 	const cfg_key *keys;
 	size_t nkeys;
-	int seen[CFG_MAX_KEYS];	/* line each key was given on */
-	cfg_ds_seen *ds_seen;	/* parallel to cfg->node.datasets */
+	int seen[CFG_MAX_KEYS]; /* line each key was given on */
+	cfg_ds_seen *ds_seen;   /* parallel to cfg->node.datasets */
 	size_t nds_seen;
-	size_t ds_cur;		/* dataset of the current section + 1 */
-	char cur_section[256];	/* section of the previous key */
-	int lineno;		/* lines read so far */
-	int last_key_line;	/* line of the previous key */
-	int header_line;	/* line of the last [section] header */
-	char headers[8][32];	/* role sections seen, with their line */
+	size_t ds_cur;         /* dataset of the current section + 1 */
+	char cur_section[256]; /* section of the previous key */
+	int lineno;            /* lines read so far */
+	int last_key_line;     /* line of the previous key */
+	int header_line;       /* line of the last [section] header */
+	char headers[8][32];   /* role sections seen, with their line */
 	int header_lines[8];
 	size_t nheaders;
-	int err_line;		/* line of the first error (0: none) */
+	int err_line; /* line of the first error (0: none) */
 	int failed;
-	cairn_err rv;		/* first error's code */
+	cairn_err rv; /* first error's code */
 	char msg[512];
 } cfg_ctx;
 
@@ -194,13 +202,13 @@ cfg_err(cfg_ctx *c, cairn_err rv, int line, const char *section,
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	if (section != NULL && section[0] != '\0')
-		snprintf(where, sizeof(where), "[%.64s] %.48s%s",
-		    section, key != NULL ? key : "", key != NULL ? ": " : "");
+		snprintf(where, sizeof(where), "[%.64s] %.48s%s", section,
+		    key != NULL ? key : "", key != NULL ? ": " : "");
 	else if (key != NULL)
 		snprintf(where, sizeof(where), "%.48s: ", key);
 	if (line > 0)
-		snprintf(c->msg, sizeof(c->msg), "%s:%d: %s%s",
-		    c->cfg->path, line, where, what);
+		snprintf(c->msg, sizeof(c->msg), "%s:%d: %s%s", c->cfg->path,
+		    line, where, what);
 	else
 		snprintf(c->msg, sizeof(c->msg), "%s: %s%s", c->cfg->path,
 		    where, what);
@@ -217,8 +225,8 @@ cfg_is_name(const char *s)
 		return 0;
 	for (; *s != '\0'; s++)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-			(*s >= '0' && *s <= '9') || *s == '_' || *s == '.' ||
-			*s == '-'))
+		        (*s >= '0' && *s <= '9') || *s == '_' || *s == '.' ||
+		        *s == '-'))
 			return 0;
 	return 1;
 }
@@ -233,11 +241,11 @@ cfg_is_ident(const char *s)
 	if (n == 0 || n > 63)
 		return 0;
 	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		*s == '_'))
+	        *s == '_'))
 		return 0;
 	for (; *s != '\0'; s++)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-			(*s >= '0' && *s <= '9') || *s == '_'))
+		        (*s >= '0' && *s <= '9') || *s == '_'))
 			return 0;
 	return 1;
 }
@@ -400,8 +408,9 @@ cfg_list(cfg_ctx *c, const char *section, const char *key, const char *v,
 			cfg_quote(q, sizeof(q), item);
 			cfg_err(c, CAIRN_ECONFIG, c->lineno, section, key,
 			    ident ? "%s is not a plain column name "
-				    "([A-Za-z_][A-Za-z0-9_]*)"
-				  : "%s is not a valid name", q);
+			            "([A-Za-z_][A-Za-z0-9_]*)"
+			          : "%s is not a valid name",
+			    q);
 			goto fail;
 		}
 		for (size_t i = 0; i < n; i++)
@@ -411,8 +420,8 @@ cfg_list(cfg_ctx *c, const char *section, const char *key, const char *v,
 				    key, "%s listed twice", q);
 				goto fail;
 			}
-		grown = crn_realloc(items, n * sizeof(*items),
-		    (n + 1) * sizeof(*items));
+		grown = crn_realloc(
+		    items, n * sizeof(*items), (n + 1) * sizeof(*items));
 		if (grown == NULL)
 			goto oom;
 		items = grown;
@@ -490,8 +499,8 @@ cfg_set(cfg_ctx *c, const cfg_key *k, const char *section, const char *v)
 		}
 		break;
 	case T_U32:
-		r = cfg_u32(v, k->lo, k->hi,
-		    (uint32_t *)(void *)(base + k->off));
+		r = cfg_u32(
+		    v, k->lo, k->hi, (uint32_t *)(void *)(base + k->off));
 		if (r == -1)
 			cfg_err(c, CAIRN_ECONFIG, c->lineno, section, k->name,
 			    "%s is not a whole number", q);
@@ -558,7 +567,8 @@ cfg_ds_open(cfg_ctx *c, const char *section, const char *key)
 		cfg_quote(q, sizeof(q), name);
 		cfg_err(c, CAIRN_ECONFIG, c->header_line, section, NULL,
 		    "dataset name %s is not a plain name "
-		    "([A-Za-z_][A-Za-z0-9_]*)", q);
+		    "([A-Za-z_][A-Za-z0-9_]*)",
+		    q);
 		return NULL;
 	}
 	if (cfg_ds_find(n, name) != NULL) {
@@ -572,13 +582,13 @@ cfg_ds_open(cfg_ctx *c, const char *section, const char *key)
 		return NULL;
 	}
 	i = n->ndatasets;
-	grown = crn_realloc(n->datasets, i * sizeof(*grown),
-	    (i + 1) * sizeof(*grown));
+	grown = crn_realloc(
+	    n->datasets, i * sizeof(*grown), (i + 1) * sizeof(*grown));
 	if (grown == NULL)
 		goto oom;
 	n->datasets = grown;
-	sgrown = crn_realloc(c->ds_seen, i * sizeof(*sgrown),
-	    (i + 1) * sizeof(*sgrown));
+	sgrown = crn_realloc(
+	    c->ds_seen, i * sizeof(*sgrown), (i + 1) * sizeof(*sgrown));
 	if (sgrown == NULL)
 		goto oom;
 	c->ds_seen = sgrown;
@@ -615,7 +625,8 @@ cfg_ds_key(cfg_ctx *c, const char *section, const char *key, const char *v)
 		if (!cfg_is_ident(col) || !cfg_is_ident(v)) {
 			cfg_err(c, CAIRN_ECONFIG, c->lineno, section, key,
 			    "want column.SCHEMA_COLUMN = SOURCE_COLUMN, both "
-			    "plain names ([A-Za-z_][A-Za-z0-9_]*); got %s", q);
+			    "plain names ([A-Za-z_][A-Za-z0-9_]*); got %s",
+			    q);
 			return;
 		}
 		for (size_t i = 0; i < ds->nmap; i++)
@@ -683,7 +694,8 @@ cfg_ds_key(cfg_ctx *c, const char *section, const char *key, const char *v)
 		if (!cfg_is_ident(v)) {
 			cfg_err(c, CAIRN_ECONFIG, c->lineno, section, key,
 			    "%s is not a plain table name "
-			    "([A-Za-z_][A-Za-z0-9_]*)", q);
+			    "([A-Za-z_][A-Za-z0-9_]*)",
+			    q);
 			return;
 		}
 		if ((s = crn_strdup(v)) == NULL)
@@ -691,8 +703,8 @@ cfg_ds_key(cfg_ctx *c, const char *section, const char *key, const char *v)
 		ds->table = s;
 		return;
 	default:
-		(void)cfg_list(c, section, key, v, 1, &ds->expose,
-		    &ds->nexpose);
+		(void)cfg_list(
+		    c, section, key, v, 1, &ds->expose, &ds->nexpose);
 		return;
 	}
 oom:
@@ -700,8 +712,7 @@ oom:
 }
 
 static int
-cfg_handler(void *user, const char *section, const char *key,
-    const char *value)
+cfg_handler(void *user, const char *section, const char *key, const char *value)
 {
 	cfg_ctx *c = user;
 	const cfg_key *k = NULL;
@@ -717,16 +728,16 @@ cfg_handler(void *user, const char *section, const char *key,
 		return 1;
 	}
 	if (value[0] == '\0') {
-		cfg_err(c, CAIRN_ECONFIG, c->lineno, section, key,
-		    "empty value");
+		cfg_err(
+		    c, CAIRN_ECONFIG, c->lineno, section, key, "empty value");
 		goto done;
 	}
 	if (c->cfg->role == CRN_CFG_NODE &&
 	    strncmp(section, "dataset", 7) == 0 &&
 	    (section[7] == ' ' || section[7] == '\t' || section[7] == '\0')) {
 		if (section[7] == '\0') {
-			cfg_err(c, CAIRN_ECONFIG, c->header_line, section,
-			    NULL, "want [dataset NAME]");
+			cfg_err(c, CAIRN_ECONFIG, c->header_line, section, NULL,
+			    "want [dataset NAME]");
 			goto done;
 		}
 		cfg_ds_key(c, section, key, value);
@@ -748,8 +759,8 @@ cfg_handler(void *user, const char *section, const char *key,
 		goto done;
 	}
 	if (k == NULL) {
-		cfg_err(c, CAIRN_ECONFIG, c->lineno, section, key,
-		    "unknown key");
+		cfg_err(
+		    c, CAIRN_ECONFIG, c->lineno, section, key, "unknown key");
 		goto done;
 	}
 	if (c->seen[i] != 0) {
@@ -758,23 +769,22 @@ cfg_handler(void *user, const char *section, const char *key,
 		cfg_err(c, CAIRN_ECONFIG, c->lineno, section, key,
 		    "given twice (first on line %d%s)", c->seen[i],
 		    c->seen[i] == c->last_key_line
-			? "; an indented line continues the value above it"
-			: "");
+		        ? "; an indented line continues the value above it"
+		        : "");
 		goto done;
 	}
 	c->seen[i] = c->lineno;
-	if (cfg_header_line(c, section) == 0 && c->nheaders <
-	    CRN_NELEM(c->headers)) {
-		snprintf(c->headers[c->nheaders], sizeof(c->headers[0]),
-		    "%s", section);
+	if (cfg_header_line(c, section) == 0 &&
+	    c->nheaders < CRN_NELEM(c->headers)) {
+		snprintf(c->headers[c->nheaders], sizeof(c->headers[0]), "%s",
+		    section);
 		c->header_lines[c->nheaders++] = c->header_line;
 	}
 	cfg_set(c, k, section, value);
 done:
 	c->last_key_line = c->lineno;
 	if (strcmp(section, c->cur_section) != 0) {
-		snprintf(c->cur_section, sizeof(c->cur_section), "%s",
-		    section);
+		snprintf(c->cur_section, sizeof(c->cur_section), "%s", section);
 		if (strncmp(section, "dataset", 7) != 0)
 			c->ds_cur = 0;
 	}
@@ -833,8 +843,7 @@ cfg_missing(cfg_ctx *c)
 			    "missing (required)");
 		else
 			cfg_err(c, CAIRN_ECONFIG, 0, k->section, k->name,
-			    "missing (required; no [%s] section)",
-			    k->section);
+			    "missing (required; no [%s] section)", k->section);
 	}
 }
 
@@ -844,7 +853,7 @@ cfg_check_dataset(cfg_ctx *c, size_t i)
 	crn_cfg_dataset *ds = &c->cfg->node.datasets[i];
 	cfg_ds_seen *seen = &c->ds_seen[i];
 	char sec[80];
-	int need[DK_N] = { 0 };
+	int need[DK_N] = {0};
 	const char *kind;
 	int allow_path, allow_conn, allow_table;
 	size_t k, m, e;
@@ -855,8 +864,9 @@ cfg_check_dataset(cfg_ctx *c, size_t i)
 		    "missing (required: csv, sqlite or postgres)");
 		return;
 	}
-	kind = ds->kind == CRN_SRC_CSV ? "csv" :
-	    ds->kind == CRN_SRC_SQLITE ? "sqlite" : "postgres";
+	kind = ds->kind == CRN_SRC_CSV   ? "csv"
+	    : ds->kind == CRN_SRC_SQLITE ? "sqlite"
+	                                 : "postgres";
 	allow_path = ds->kind != CRN_SRC_PG;
 	allow_conn = ds->kind == CRN_SRC_PG;
 	allow_table = ds->kind != CRN_SRC_CSV;
@@ -865,9 +875,10 @@ cfg_check_dataset(cfg_ctx *c, size_t i)
 	need[DK_TABLE] = allow_table;
 	need[DK_EXPOSE] = 1;
 	for (k = DK_PATH; k < DK_N; k++) {
-		int allowed = k == DK_PATH ? allow_path :
-		    k == DK_CONNINFO ? allow_conn :
-		    k == DK_TABLE ? allow_table : 1;
+		int allowed = k == DK_PATH ? allow_path
+		    : k == DK_CONNINFO     ? allow_conn
+		    : k == DK_TABLE        ? allow_table
+		                           : 1;
 
 		if (seen->line[k] != 0 && !allowed) {
 			cfg_err(c, CAIRN_ECONFIG, seen->line[k], sec,
@@ -875,9 +886,8 @@ cfg_check_dataset(cfg_ctx *c, size_t i)
 			return;
 		}
 		if (seen->line[k] == 0 && need[k]) {
-			cfg_err(c, CAIRN_ECONFIG, seen->header, sec,
-			    ds_keys[k], "missing (required with kind = %s)",
-			    kind);
+			cfg_err(c, CAIRN_ECONFIG, seen->header, sec, ds_keys[k],
+			    "missing (required with kind = %s)", kind);
 			return;
 		}
 	}
@@ -890,8 +900,8 @@ cfg_check_dataset(cfg_ctx *c, size_t i)
 		if (e == ds->nexpose) {
 			char key[80];
 
-			snprintf(key, sizeof(key), "column.%s",
-			    ds->map[m].column);
+			snprintf(
+			    key, sizeof(key), "column.%s", ds->map[m].column);
 			cfg_err(c, CAIRN_ECONFIG, seen->header, sec, key,
 			    "maps a column that is not in expose");
 			return;
@@ -930,8 +940,8 @@ cfg_finish(cfg_ctx *c)
 
 		snprintf(rel, sizeof(rel), "%s-state", n->name);
 		if ((s = cfg_join(cfg->dir, rel)) == NULL) {
-			cfg_err(c, CAIRN_ENOMEM, 0, NULL, NULL,
-			    "out of memory");
+			cfg_err(
+			    c, CAIRN_ENOMEM, 0, NULL, NULL, "out of memory");
 			return;
 		}
 		n->state_dir = s;
@@ -965,9 +975,7 @@ cfg_defaults(crn_config *cfg)
 		/* The coordinator's default wait for masked inputs. */
 		cfg->node.query_timeout_ms = 300000;
 		break;
-	case CRN_CFG_RESEARCHER:
-		cfg->researcher.timeout_ms = 600000;
-		break;
+	case CRN_CFG_RESEARCHER: cfg->researcher.timeout_ms = 600000; break;
 	}
 }
 
@@ -1047,9 +1055,10 @@ crn_config_load(crn_config **out, const char *path, crn_cfg_role role,
 	if ((c->f = fopen(path, "r")) == NULL ||
 	    (cfg->dir = cfg_dir_of(path)) == NULL) {
 		e = errno;
-		rv = e == ENOMEM ? CAIRN_ENOMEM :
-		    e == EACCES ? CAIRN_EPERM :
-		    e == ENOENT ? CAIRN_ENOENT : CAIRN_ESYS;
+		rv = e == ENOMEM  ? CAIRN_ENOMEM
+		    : e == EACCES ? CAIRN_EPERM
+		    : e == ENOENT ? CAIRN_ENOENT
+		                  : CAIRN_ESYS;
 		cfg_err(c, rv, 0, NULL, NULL, "cannot open: %s", strerror(e));
 		goto out;
 	}
@@ -1060,8 +1069,8 @@ crn_config_load(crn_config **out, const char *path, crn_cfg_role role,
 	} else if (r == -2) {
 		c->failed = 0;
 		cfg_err(c, CAIRN_ENOMEM, 0, NULL, NULL, "out of memory");
-	} else if (r > 0 && (!c->failed || c->err_line == 0 ||
-	    r < c->err_line)) {
+	} else if (r > 0 &&
+	    (!c->failed || c->err_line == 0 || r < c->err_line)) {
 		/* inih found bad syntax before any error of ours. */
 		c->failed = 0;
 		cfg_err(c, CAIRN_ECONFIG, r, NULL, NULL,

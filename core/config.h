@@ -68,12 +68,12 @@ typedef struct crn_cfg_deadlines {
 } crn_cfg_deadlines;
 
 typedef struct crn_cfg_coordinator {
-	char *listen;		/* tcp://host:port or ipc:///path */
+	char *listen; /* tcp://host:port or ipc:///path */
 	char *key, *cert, *ca_cert, *crl;
-	char *schema;		/* federation schema file */
+	char *schema; /* federation schema file */
 	uint32_t max_jobs;
 	uint32_t min_participants;
-	double threshold;	/* in [0.5, 1) */
+	double threshold; /* in [0.5, 1) */
 	crn_cfg_deadlines deadlines;
 } crn_cfg_coordinator;
 
@@ -82,17 +82,17 @@ typedef struct crn_cfg_coordinator {
 typedef crn_source_kind crn_src_kind;
 
 typedef struct crn_cfg_colmap {
-	char *column;		/* name in the federation schema */
-	char *source;		/* name in the data source */
+	char *column; /* name in the federation schema */
+	char *source; /* name in the data source */
 } crn_cfg_colmap;
 
 typedef struct crn_cfg_dataset {
-	char *name;		/* a dataset of the federation schema */
+	char *name; /* a dataset of the federation schema */
 	crn_src_kind kind;
-	char *path;		/* csv, sqlite: absolute path */
-	char *conninfo;		/* postgres: libpq connection string */
-	char *table;		/* sqlite, postgres */
-	char **expose;		/* columns jobs may use */
+	char *path;     /* csv, sqlite: absolute path */
+	char *conninfo; /* postgres: libpq connection string */
+	char *table;    /* sqlite, postgres */
+	char **expose;  /* columns jobs may use */
 	size_t nexpose;
 	crn_cfg_colmap *map;
 	size_t nmap;
@@ -100,14 +100,14 @@ typedef struct crn_cfg_dataset {
 
 typedef struct crn_cfg_node {
 	char *name;
-	char *coordinator;	/* URL to dial */
+	char *coordinator; /* URL to dial */
 	char *key, *cert, *ca_cert, *crl;
-	char *state_dir;	/* ledgers, audit log, approvals */
-	char *schema;		/* federation schema file; NULL if not given */
-	char *coordinator_name;	/* NULL: any coordinator certificate */
+	char *state_dir;        /* ledgers, audit log, approvals */
+	char *schema;           /* federation schema file; NULL if not given */
+	char *coordinator_name; /* NULL: any coordinator certificate */
 	uint32_t reconnect_min_ms, reconnect_max_ms;
 	uint32_t heartbeat_ms;
-	char **researchers;	/* certificate names allowed to submit */
+	char **researchers; /* certificate names allowed to submit */
 	size_t nresearchers;
 	uint32_t min_cell;
 	uint32_t min_participants;
@@ -120,15 +120,15 @@ typedef struct crn_cfg_node {
 typedef struct crn_cfg_researcher {
 	char *coordinator;
 	char *key, *cert, *ca_cert;
-	char *crl;		/* NULL when not given */
+	char *crl; /* NULL when not given */
 	uint32_t timeout_ms;
-	char *schema;		/* NULL when not given */
+	char *schema; /* NULL when not given */
 } crn_cfg_researcher;
 
 typedef struct crn_config {
 	crn_cfg_role role;
-	char *path;		/* the file as given */
-	char *dir;		/* its directory, absolute */
+	char *path; /* the file as given */
+	char *dir;  /* its directory, absolute */
 	/* Only the member of `role` is filled in. */
 	crn_cfg_coordinator coord;
 	crn_cfg_node node;
@@ -151,8 +151,8 @@ CAIRN_NODISCARD cairn_err crn_config_load(crn_config **out, const char *path,
 void crn_config_free(crn_config *cfg);
 
 /* The node's dataset called name, or NULL. */
-const crn_cfg_dataset *crn_config_dataset(const crn_config *cfg,
-    const char *name);
+const crn_cfg_dataset *crn_config_dataset(
+    const crn_config *cfg, const char *name);
 
 /* "coordinator", "node" or "researcher" ("?" otherwise). */
 const char *crn_cfg_role_name(crn_cfg_role role);

@@ -36,18 +36,18 @@ void cairn_memzero(void *p, size_t n);
 
 void crn_log(cairn_log_level level, const char *func, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-#define crn_log_err(...) crn_log(CAIRN_LOG_ERR, __func__, __VA_ARGS__)
-#define crn_log_warn(...) crn_log(CAIRN_LOG_WARN, __func__, __VA_ARGS__)
-#define crn_log_info(...) crn_log(CAIRN_LOG_INFO, __func__, __VA_ARGS__)
+#define crn_log_err(...)   crn_log(CAIRN_LOG_ERR, __func__, __VA_ARGS__)
+#define crn_log_warn(...)  crn_log(CAIRN_LOG_WARN, __func__, __VA_ARGS__)
+#define crn_log_info(...)  crn_log(CAIRN_LOG_INFO, __func__, __VA_ARGS__)
 #define crn_log_debug(...) crn_log(CAIRN_LOG_DEBUG, __func__, __VA_ARGS__)
 
 /* For our own bugs only; never for peer input, configuration or OOM. */
-__attribute__((noreturn)) void crn_panic(const char *file, int line,
-    const char *what);
-#define CAIRN_ASSERT(x)                                               \
-	do {                                                          \
-		if (!(x))                                             \
-			crn_panic(__FILE__, __LINE__, #x);            \
+__attribute__((noreturn)) void crn_panic(
+    const char *file, int line, const char *what);
+#define CAIRN_ASSERT(x)                                                        \
+	do {                                                                   \
+		if (!(x))                                                      \
+			crn_panic(__FILE__, __LINE__, #x);                     \
 	} while (0)
 
 #define CRN_NELEM(a) (sizeof(a) / sizeof((a)[0]))

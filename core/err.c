@@ -22,7 +22,8 @@ cairn_strerror(cairn_err err)
 	case CAIRN_ENOTYET: return "certificate not yet valid";
 	case CAIRN_EREVOKED: return "certificate revoked";
 	case CAIRN_EROLE: return "certificate has the wrong role";
-	case CAIRN_EUNKNOWNCA: return "certificate not issued by the federation CA";
+	case CAIRN_EUNKNOWNCA:
+		return "certificate not issued by the federation CA";
 	case CAIRN_ETIMEDOUT: return "deadline passed";
 	case CAIRN_EABORT: return "session aborted";
 	case CAIRN_ESQL: return "unsupported or invalid query";

@@ -24,14 +24,10 @@ size_t
 crn_exec_elem_size(uint32_t ring_bits)
 {
 	switch (ring_bits) {
-	case 32:
-		return sizeof(uint32_t);
-	case 64:
-		return sizeof(uint64_t);
-	case 128:
-		return sizeof(unsigned __int128);
-	default:
-		return 0;
+	case 32: return sizeof(uint32_t);
+	case 64: return sizeof(uint64_t);
+	case 128: return sizeof(unsigned __int128);
+	default: return 0;
 	}
 }
 
@@ -79,13 +75,12 @@ check_expr(crn_acc *acc, const crn_expr *e, int depth)
 	const crn_dataset *ds = acc->ds;
 
 	if (depth > CRN_EXPR_MAX_DEPTH) {
-		crn_acc_errf(acc, "filter nested deeper than %d",
-		    CRN_EXPR_MAX_DEPTH);
+		crn_acc_errf(
+		    acc, "filter nested deeper than %d", CRN_EXPR_MAX_DEPTH);
 		return CAIRN_ENOTSUP;
 	}
 	switch (e->kind) {
-	case CRN_EX_TRUE:
-		return CAIRN_OK;
+	case CRN_EX_TRUE: return CAIRN_OK;
 	case CRN_EX_AND:
 	case CRN_EX_OR:
 	case CRN_EX_NOT:
@@ -117,8 +112,8 @@ check_expr(crn_acc *acc, const crn_expr *e, int depth)
 		return CAIRN_OK;
 	}
 bad:
-	crn_acc_errf(acc, "malformed filter expression (kind %d)",
-	    (int)e->kind);
+	crn_acc_errf(
+	    acc, "malformed filter expression (kind %d)", (int)e->kind);
 	return CAIRN_EINVAL;
 }
 
@@ -191,18 +186,18 @@ crn_acc_init(crn_acc *acc, const crn_plan *plan, const crn_dataset *ds,
 		goto out;
 	}
 	if (plan->cols != NULL && !same_columns(plan, ds)) {
-		crn_acc_errf(acc, "the plan's column definitions differ from "
-		    "this node's schema for dataset %s", ds->name != NULL ?
-		    ds->name : "?");
+		crn_acc_errf(acc,
+		    "the plan's column definitions differ from "
+		    "this node's schema for dataset %s",
+		    ds->name != NULL ? ds->name : "?");
 		goto out;
 	}
 	if (crn_exec_elem_size(plan->ring_bits) == 0) {
-		crn_acc_errf(acc, "ring_bits %u not 32, 64 or 128",
-		    plan->ring_bits);
+		crn_acc_errf(
+		    acc, "ring_bits %u not 32, 64 or 128", plan->ring_bits);
 		goto out;
 	}
-	if ((acc->used = crn_zalloc(ds->ncols * sizeof(*acc->used))) ==
-	    NULL) {
+	if ((acc->used = crn_zalloc(ds->ncols * sizeof(*acc->used))) == NULL) {
 		rv = CAIRN_ENOMEM;
 		goto out;
 	}
@@ -212,31 +207,37 @@ crn_acc_init(crn_acc *acc, const crn_plan *plan, const crn_dataset *ds,
 		uint64_t want;
 
 		if (k->col >= ds->ncols) {
-			crn_acc_errf(acc, "group key %zu: no column %u", i,
-			    k->col);
+			crn_acc_errf(
+			    acc, "group key %zu: no column %u", i, k->col);
 			goto out;
 		}
 		c = &ds->cols[k->col];
 		if (k->bucket) {
 			if (!is_numeric(c) || k->lo >= k->hi ||
 			    k->nbuckets == 0) {
-				crn_acc_errf(acc, "group key %zu: bad "
-				    "width_bucket over %s", i, c->name);
+				crn_acc_errf(acc,
+				    "group key %zu: bad "
+				    "width_bucket over %s",
+				    i, c->name);
 				goto out;
 			}
-			want = (uint64_t)k->nbuckets + 2 +
-			    (c->nullable ? 1 : 0);
+			want =
+			    (uint64_t)k->nbuckets + 2 + (c->nullable ? 1 : 0);
 		} else if (c->type == CRN_COL_CATEGORY) {
 			want = (uint64_t)c->ndomain + (c->nullable ? 1 : 0);
 		} else {
-			crn_acc_errf(acc, "group key %zu: numeric column %s "
-			    "without width_bucket", i, c->name);
+			crn_acc_errf(acc,
+			    "group key %zu: numeric column %s "
+			    "without width_bucket",
+			    i, c->name);
 			rv = CAIRN_ENOTSUP;
 			goto out;
 		}
 		if (want != k->card || want == 0) {
-			crn_acc_errf(acc, "group key %zu: card %u, expected "
-			    "%llu", i, k->card, (unsigned long long)want);
+			crn_acc_errf(acc,
+			    "group key %zu: card %u, expected "
+			    "%llu",
+			    i, k->card, (unsigned long long)want);
 			goto out;
 		}
 		if (crn_mul_size(ngroups, want, &nbytes) != 0) {
@@ -257,15 +258,16 @@ crn_acc_init(crn_acc *acc, const crn_plan *plan, const crn_dataset *ds,
 		uint64_t end;
 
 		if (m->col >= ds->ncols || !is_numeric(&ds->cols[m->col])) {
-			crn_acc_errf(acc, "measure %zu: not a numeric column",
-			    i);
+			crn_acc_errf(
+			    acc, "measure %zu: not a numeric column", i);
 			goto out;
 		}
 		end = 1 + (uint64_t)m->offset + (m->need_sumsq ? 4 : 3);
 		if (end > plan->per_group) {
-			crn_acc_errf(acc, "measure %zu: offset %u outside the "
-			    "group block of %u", i, m->offset,
-			    plan->per_group);
+			crn_acc_errf(acc,
+			    "measure %zu: offset %u outside the "
+			    "group block of %u",
+			    i, m->offset, plan->per_group);
 			goto out;
 		}
 		acc->used[m->col] = true;
@@ -274,8 +276,8 @@ crn_acc_init(crn_acc *acc, const crn_plan *plan, const crn_dataset *ds,
 	    crn_mul_size(ngroups, plan->per_group, &nbytes) != 0 ||
 	    nbytes != plan->dim) {
 		crn_acc_errf(acc, "dim %llu does not match %llu groups of %u",
-		    (unsigned long long)plan->dim,
-		    (unsigned long long)ngroups, plan->per_group);
+		    (unsigned long long)plan->dim, (unsigned long long)ngroups,
+		    plan->per_group);
 		goto out;
 	}
 	dim = nbytes;
@@ -301,18 +303,12 @@ static int
 cmp_holds(crn_cmpop op, int64_t a, int64_t b)
 {
 	switch (op) {
-	case CRN_OP_EQ:
-		return a == b;
-	case CRN_OP_NE:
-		return a != b;
-	case CRN_OP_LT:
-		return a < b;
-	case CRN_OP_LE:
-		return a <= b;
-	case CRN_OP_GT:
-		return a > b;
-	case CRN_OP_GE:
-		return a >= b;
+	case CRN_OP_EQ: return a == b;
+	case CRN_OP_NE: return a != b;
+	case CRN_OP_LT: return a < b;
+	case CRN_OP_LE: return a <= b;
+	case CRN_OP_GT: return a > b;
+	case CRN_OP_GE: return a >= b;
 	}
 	return 0;
 }
@@ -326,8 +322,7 @@ val_of(const crn_value *v, bool cat)
 }
 
 int
-crn_exec_filter(const crn_expr *e, const crn_dataset *ds,
-    const crn_cell *cells)
+crn_exec_filter(const crn_expr *e, const crn_dataset *ds, const crn_cell *cells)
 {
 	const crn_cell *c;
 	int r, any_unknown;
@@ -335,8 +330,7 @@ crn_exec_filter(const crn_expr *e, const crn_dataset *ds,
 	int64_t x;
 
 	switch (e->kind) {
-	case CRN_EX_TRUE:
-		return CRN_TV_TRUE;
+	case CRN_EX_TRUE: return CRN_TV_TRUE;
 	case CRN_EX_AND:
 		any_unknown = 0;
 		for (size_t i = 0; i < e->nkids; i++) {
@@ -357,14 +351,14 @@ crn_exec_filter(const crn_expr *e, const crn_dataset *ds,
 		return any_unknown ? CRN_TV_UNKNOWN : CRN_TV_FALSE;
 	case CRN_EX_NOT:
 		r = crn_exec_filter(&e->kids[0], ds, cells);
-		return r == CRN_TV_UNKNOWN ? r :
-		    (r == CRN_TV_TRUE ? CRN_TV_FALSE : CRN_TV_TRUE);
+		return r == CRN_TV_UNKNOWN
+		    ? r
+		    : (r == CRN_TV_TRUE ? CRN_TV_FALSE : CRN_TV_TRUE);
 	case CRN_EX_ISNULL:
 		return cells[e->col].null ? CRN_TV_TRUE : CRN_TV_FALSE;
 	case CRN_EX_NOTNULL:
 		return cells[e->col].null ? CRN_TV_FALSE : CRN_TV_TRUE;
-	default:
-		break;
+	default: break;
 	}
 	c = &cells[e->col];
 	if (c->null)
@@ -373,8 +367,9 @@ crn_exec_filter(const crn_expr *e, const crn_dataset *ds,
 	x = cat ? (int64_t)c->cat : c->num;
 	switch (e->kind) {
 	case CRN_EX_CMP:
-		return cmp_holds(e->op, x, val_of(&e->vals[0], cat)) ?
-		    CRN_TV_TRUE : CRN_TV_FALSE;
+		return cmp_holds(e->op, x, val_of(&e->vals[0], cat))
+		    ? CRN_TV_TRUE
+		    : CRN_TV_FALSE;
 	case CRN_EX_IN:
 		for (size_t i = 0; i < e->nvals; i++)
 			if (x == val_of(&e->vals[i], cat))
@@ -382,10 +377,10 @@ crn_exec_filter(const crn_expr *e, const crn_dataset *ds,
 		return CRN_TV_FALSE;
 	case CRN_EX_BETWEEN:
 		return (x >= val_of(&e->vals[0], cat) &&
-		    x <= val_of(&e->vals[1], cat)) ? CRN_TV_TRUE :
-		    CRN_TV_FALSE;
-	default:
-		return CRN_TV_FALSE;
+		           x <= val_of(&e->vals[1], cat))
+		    ? CRN_TV_TRUE
+		    : CRN_TV_FALSE;
+	default: return CRN_TV_FALSE;
 	}
 }
 
@@ -461,11 +456,13 @@ crn_acc_row(crn_acc *acc, const crn_cell *cells, const char *where)
 	for (size_t i = 0; i < p->nkeys; i++) {
 		const crn_groupkey *k = &p->keys[i];
 
-		rv = crn_exec_key_index(k, &ds->cols[k->col], &cells[k->col],
-		    &idx);
+		rv = crn_exec_key_index(
+		    k, &ds->cols[k->col], &cells[k->col], &idx);
 		if (rv != CAIRN_OK) {
-			crn_acc_errf(acc, "%s: column %s: NULL in a NOT NULL "
-			    "group key", where, ds->cols[k->col].name);
+			crn_acc_errf(acc,
+			    "%s: column %s: NULL in a NOT NULL "
+			    "group key",
+			    where, ds->cols[k->col].name);
 			return rv;
 		}
 		g = g * k->card + idx;
@@ -491,8 +488,8 @@ crn_acc_row(crn_acc *acc, const crn_cell *cells, const char *where)
 		}
 		slot_add(acc, ms + 1, (unsigned __int128)(__int128)v);
 		if (m->need_sumsq)
-			slot_add(acc, ms + 2,
-			    (unsigned __int128)((__int128)v * v));
+			slot_add(
+			    acc, ms + 2, (unsigned __int128)((__int128)v * v));
 	}
 	return CAIRN_OK;
 }
@@ -512,9 +509,8 @@ crn_acc_vector(crn_acc *acc, void **vec)
 }
 
 cairn_err
-crn_exec_run(const crn_plan *plan, const crn_dataset *ds,
-    const crn_source *src, void **vec, crn_exec_stats *stats, char *err,
-    size_t errlen)
+crn_exec_run(const crn_plan *plan, const crn_dataset *ds, const crn_source *src,
+    void **vec, crn_exec_stats *stats, char *err, size_t errlen)
 {
 	crn_acc acc;
 	cairn_err rv;
@@ -526,15 +522,9 @@ crn_exec_run(const crn_plan *plan, const crn_dataset *ds,
 	if ((rv = crn_acc_init(&acc, plan, ds, err, errlen)) != CAIRN_OK)
 		return rv;
 	switch (src->kind) {
-	case CRN_SRC_CSV:
-		rv = crn_exec_csv(&acc, src);
-		break;
-	case CRN_SRC_SQLITE:
-		rv = crn_exec_sqlite(&acc, src);
-		break;
-	case CRN_SRC_PG:
-		rv = crn_exec_pg(&acc, src);
-		break;
+	case CRN_SRC_CSV: rv = crn_exec_csv(&acc, src); break;
+	case CRN_SRC_SQLITE: rv = crn_exec_sqlite(&acc, src); break;
+	case CRN_SRC_PG: rv = crn_exec_pg(&acc, src); break;
 	default:
 		crn_acc_errf(&acc, "unknown source kind %d", (int)src->kind);
 		rv = CAIRN_EINVAL;
@@ -586,8 +576,7 @@ sq_puts(crn_sqlq *q, const char *s)
 	sq_put(q, s, strlen(s));
 }
 
-static void
-sq_printf(crn_sqlq *q, const char *fmt, ...)
+static void sq_printf(crn_sqlq *q, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -644,8 +633,8 @@ sq_param(crn_sqlq *q, bool is_text, int64_t num, const char *text)
 	if (q->nparams == q->paramcap) {
 		size_t nc = q->paramcap * 2 + 16;
 
-		p = crn_realloc(q->params, q->paramcap * sizeof(*p),
-		    nc * sizeof(*p));
+		p = crn_realloc(
+		    q->params, q->paramcap * sizeof(*p), nc * sizeof(*p));
 		if (p == NULL) {
 			q->oom = true;
 			return 0;
@@ -747,8 +736,7 @@ sq_scaled(crn_sqlq *q, const crn_source *src, const crn_column *c)
 
 /* The column's category as a domain index, -1 outside the domain. */
 static void
-sq_catidx(crn_sqlq *q, const crn_source *src, const crn_column *c,
-    size_t first)
+sq_catidx(crn_sqlq *q, const crn_source *src, const crn_column *c, size_t first)
 {
 	sq_puts(q, "(CASE WHEN ");
 	sq_col(q, src, c);
@@ -771,8 +759,8 @@ sq_catidx(crn_sqlq *q, const crn_source *src, const crn_column *c,
 }
 
 static void
-sq_value(crn_sqlq *q, const crn_source *src, const crn_dataset *ds,
-    uint32_t col)
+sq_value(
+    crn_sqlq *q, const crn_source *src, const crn_dataset *ds, uint32_t col)
 {
 	const crn_column *c = &ds->cols[col];
 
@@ -786,8 +774,7 @@ sq_value(crn_sqlq *q, const crn_source *src, const crn_dataset *ds,
  * wrong type, more digits than the scale, outside the domain, or NULL in a
  * NOT NULL column. */
 static void
-sq_bad(crn_sqlq *q, const crn_source *src, const crn_dataset *ds,
-    uint32_t col)
+sq_bad(crn_sqlq *q, const crn_source *src, const crn_dataset *ds, uint32_t col)
 {
 	const crn_column *c = &ds->cols[col];
 	int64_t m = pow10_i64(c->scale);
@@ -797,7 +784,7 @@ sq_bad(crn_sqlq *q, const crn_source *src, const crn_dataset *ds,
 		sq_catidx(q, src, c, q->domparam[col]);
 		sq_puts(q, " = -1");
 	} else if (sq_exact(q, c) != CRN_SQL_EXACT_NONE) {
-		sq_puts(q, "1=0");	/* the column's type vouches */
+		sq_puts(q, "1=0"); /* the column's type vouches */
 	} else if (q->dialect == CRN_SQL_PG) {
 		sq_puts(q, "(");
 		sq_col(q, src, c);
@@ -807,7 +794,8 @@ sq_bad(crn_sqlq *q, const crn_source *src, const crn_dataset *ds,
 	} else {
 		sq_puts(q, "typeof(");
 		sq_col(q, src, c);
-		sq_puts(q, ") NOT IN ('integer', 'real', 'null') OR "
+		sq_puts(q,
+		    ") NOT IN ('integer', 'real', 'null') OR "
 		    "(typeof(");
 		sq_col(q, src, c);
 		sq_puts(q, ") = 'real' AND abs(");
@@ -829,7 +817,7 @@ sq_bad(crn_sqlq *q, const crn_source *src, const crn_dataset *ds,
 static const char *
 sq_op(crn_cmpop op)
 {
-	static const char *ops[] = { "=", "<>", "<", "<=", ">", ">=" };
+	static const char *ops[] = {"=", "<>", "<", "<=", ">", ">="};
 
 	return ops[op];
 }
@@ -837,8 +825,8 @@ sq_op(crn_cmpop op)
 static int64_t
 sq_const(const crn_dataset *ds, uint32_t col, const crn_value *v)
 {
-	return ds->cols[col].type == CRN_COL_CATEGORY ? (int64_t)v->cat :
-	    v->num;
+	return ds->cols[col].type == CRN_COL_CATEGORY ? (int64_t)v->cat
+	                                              : v->num;
 }
 
 static void
@@ -846,16 +834,14 @@ sq_filter(crn_sqlq *q, const crn_source *src, const crn_dataset *ds,
     const crn_expr *e)
 {
 	switch (e->kind) {
-	case CRN_EX_TRUE:
-		sq_puts(q, "1=1");
-		return;
+	case CRN_EX_TRUE: sq_puts(q, "1=1"); return;
 	case CRN_EX_AND:
 	case CRN_EX_OR:
 		sq_puts(q, "(");
 		for (size_t i = 0; i < e->nkids; i++) {
 			if (i > 0)
-				sq_puts(q, e->kind == CRN_EX_AND ? " AND " :
-				    " OR ");
+				sq_puts(q,
+				    e->kind == CRN_EX_AND ? " AND " : " OR ");
 			sq_filter(q, src, ds, &e->kids[i]);
 		}
 		sq_puts(q, ")");
@@ -869,11 +855,10 @@ sq_filter(crn_sqlq *q, const crn_source *src, const crn_dataset *ds,
 	case CRN_EX_NOTNULL:
 		sq_puts(q, "(");
 		sq_col(q, src, &ds->cols[e->col]);
-		sq_puts(q, e->kind == CRN_EX_ISNULL ? " IS NULL)" :
-		    " IS NOT NULL)");
+		sq_puts(q,
+		    e->kind == CRN_EX_ISNULL ? " IS NULL)" : " IS NOT NULL)");
 		return;
-	default:
-		break;
+	default: break;
 	}
 	sq_puts(q, "(");
 	sq_value(q, src, ds, e->col);
@@ -902,8 +887,8 @@ sq_filter(crn_sqlq *q, const crn_source *src, const crn_dataset *ds,
 static void
 sq_bucket(crn_sqlq *q, const crn_groupkey *k)
 {
-	sq_printf(q, "(CASE WHEN v%u IS NULL THEN NULL WHEN v%u < ", k->col,
-	    k->col);
+	sq_printf(
+	    q, "(CASE WHEN v%u IS NULL THEN NULL WHEN v%u < ", k->col, k->col);
 	sq_int(q, k->lo);
 	sq_printf(q, " THEN 0 WHEN v%u >= ", k->col);
 	sq_int(q, k->hi);
@@ -959,14 +944,13 @@ sqlite_may_overflow(const crn_acc *acc)
 	for (size_t i = 0; i < p->nkeys; i++) {
 		const crn_groupkey *k = &p->keys[i];
 
-		if (k->bucket &&
-		    ((__int128)k->hi - k->lo) * k->nbuckets > lim)
+		if (k->bucket && ((__int128)k->hi - k->lo) * k->nbuckets > lim)
 			return true;
 	}
 	for (size_t i = 0; i < p->nmeasures; i++) {
 		const crn_column *c = &ds->cols[p->measures[i].col];
-		__int128 b = c->hi > -(__int128)c->lo ? c->hi :
-		    -(__int128)c->lo;
+		__int128 b =
+		    c->hi > -(__int128)c->lo ? c->hi : -(__int128)c->lo;
 
 		if (p->measures[i].need_sumsq && b * b > lim)
 			return true;
@@ -985,8 +969,8 @@ crn_sqlq_fini(crn_sqlq *q)
 }
 
 cairn_err
-crn_sqlq_build(crn_sqlq *q, crn_acc *acc, const crn_source *src,
-    int dialect, bool stream, const uint8_t *exact)
+crn_sqlq_build(crn_sqlq *q, crn_acc *acc, const crn_source *src, int dialect,
+    bool stream, const uint8_t *exact)
 {
 	const crn_plan *p = acc->plan;
 	const crn_dataset *ds = acc->ds;
@@ -1094,17 +1078,18 @@ crn_sqlq_build(crn_sqlq *q, crn_acc *acc, const crn_source *src,
 		sq_clip(q, m->col, c);
 		sq_puts(q, ")");
 		if (m->need_sumsq) {
-			__int128 b = c->hi > -(__int128)c->lo ? c->hi :
-			    -(__int128)c->lo;
+			__int128 b =
+			    c->hi > -(__int128)c->lo ? c->hi : -(__int128)c->lo;
 
 			/* PostgreSQL sums int8 in 128 bits and returns
 			 * numeric; the square itself must fit in int8 or be
 			 * computed in numeric. */
 			sq_puts(q, ", sum(");
 			sq_clip(q, m->col, c);
-			sq_puts(q, dialect == CRN_SQL_PG &&
-			    b * b > (__int128)INT64_MAX ? "::numeric * " :
-			    " * ");
+			sq_puts(q,
+			    dialect == CRN_SQL_PG && b * b > (__int128)INT64_MAX
+			        ? "::numeric * "
+			        : " * ");
 			sq_clip(q, m->col, c);
 			sq_puts(q, ")");
 		}
@@ -1151,8 +1136,9 @@ crn_sqlq_build(crn_sqlq *q, crn_acc *acc, const crn_source *src,
 	sq_table(q, src->table);
 	sq_puts(q, " WHERE ");
 	sq_filter(q, src, ds, &p->where);
-	sq_puts(q, dialect == CRN_SQL_PG ? " OFFSET 0) AS cairn_rows" :
-	    " LIMIT -1 OFFSET 0) AS cairn_rows");
+	sq_puts(q,
+	    dialect == CRN_SQL_PG ? " OFFSET 0) AS cairn_rows"
+	                          : " LIMIT -1 OFFSET 0) AS cairn_rows");
 	for (size_t i = 0; i < p->nkeys; i++)
 		sq_printf(q, "%s%zu", i == 0 ? " GROUP BY " : ", ", i + 1);
 done:
@@ -1218,8 +1204,10 @@ sqlq_stream_row(crn_sqlq *q, crn_acc *acc, const crn_source *src,
 			continue;
 		k += 2;
 		if (v->null && !c->nullable) {
-			crn_acc_errf(acc, "%s: column %s: NULL in a NOT NULL "
-			    "column", src->table, name);
+			crn_acc_errf(acc,
+			    "%s: column %s: NULL in a NOT NULL "
+			    "column",
+			    src->table, name);
 			return CAIRN_EDATA;
 		}
 		cells[i].null = v->null;
@@ -1230,17 +1218,20 @@ sqlq_stream_row(crn_sqlq *q, crn_acc *acc, const crn_source *src,
 				continue;
 			idx = crn_exec_domain_find(c, v->text, v->textlen);
 			if (idx < 0) {
-				crn_acc_errf(acc, "%s: column %s: value '%.*s' "
-				    "outside the declared domain", src->table,
-				    name, (int)(v->textlen > 64 ? 64 :
-				    v->textlen), v->text);
+				crn_acc_errf(acc,
+				    "%s: column %s: value '%.*s' "
+				    "outside the declared domain",
+				    src->table, name,
+				    (int)(v->textlen > 64 ? 64 : v->textlen),
+				    v->text);
 				return CAIRN_EDATA;
 			}
 			cells[i].cat = (uint32_t)idx;
 			continue;
 		}
 		if (!bad->null && bad->num != 0) {
-			crn_acc_errf(acc, "%s: column %s: a value that is not "
+			crn_acc_errf(acc,
+			    "%s: column %s: a value that is not "
 			    "a number with at most %u decimal digits",
 			    src->table, name, c->scale);
 			return CAIRN_EDATA;
@@ -1258,8 +1249,8 @@ sqlq_stream_row(crn_sqlq *q, crn_acc *acc, const crn_source *src,
 }
 
 cairn_err
-crn_sqlq_row(crn_sqlq *q, crn_acc *acc, const crn_source *src,
-    const crn_sqlval *vals)
+crn_sqlq_row(
+    crn_sqlq *q, crn_acc *acc, const crn_source *src, const crn_sqlval *vals)
 {
 	const crn_plan *p = acc->plan;
 	const crn_dataset *ds = acc->ds;
@@ -1290,9 +1281,10 @@ crn_sqlq_row(crn_sqlq *q, crn_acc *acc, const crn_source *src,
 
 		if (v->null) {
 			if (!c->nullable) {
-				crn_acc_errf(acc, "%s: column %s: NULL group "
-				    "in a NOT NULL column", src->table,
-				    crn_exec_local_name(src, c));
+				crn_acc_errf(acc,
+				    "%s: column %s: NULL group "
+				    "in a NOT NULL column",
+				    src->table, crn_exec_local_name(src, c));
 				return CAIRN_EDATA;
 			}
 			idx = (uint64_t)key->card - 1;
@@ -1304,7 +1296,8 @@ crn_sqlq_row(crn_sqlq *q, crn_acc *acc, const crn_source *src,
 			long d = crn_exec_domain_find(c, v->text, v->textlen);
 
 			if (d < 0) {
-				crn_acc_errf(acc, "%s: column %s: group '%.*s' "
+				crn_acc_errf(acc,
+				    "%s: column %s: group '%.*s' "
 				    "is outside the declared domain",
 				    src->table, crn_exec_local_name(src, c),
 				    (int)(v->textlen > 64 ? 64 : v->textlen),
@@ -1328,18 +1321,20 @@ crn_sqlq_row(crn_sqlq *q, crn_acc *acc, const crn_source *src,
 		if (vals[k].null || vals[k].num == 0)
 			continue;
 		if (c->type == CRN_COL_CATEGORY)
-			crn_acc_errf(acc, "%s: column %s: %lld matching rows "
+			crn_acc_errf(acc,
+			    "%s: column %s: %lld matching rows "
 			    "hold a value outside the declared domain%s",
 			    src->table, crn_exec_local_name(src, c),
-			    (long long)vals[k].num, c->nullable ? "" :
-			    " or NULL");
+			    (long long)vals[k].num,
+			    c->nullable ? "" : " or NULL");
 		else
-			crn_acc_errf(acc, "%s: column %s: %lld matching rows "
+			crn_acc_errf(acc,
+			    "%s: column %s: %lld matching rows "
 			    "hold a value that is not a number with at most "
-			    "%u decimal digits%s", src->table,
-			    crn_exec_local_name(src, c),
-			    (long long)vals[k].num, c->scale, c->nullable ?
-			    "" : ", or NULL");
+			    "%u decimal digits%s",
+			    src->table, crn_exec_local_name(src, c),
+			    (long long)vals[k].num, c->scale,
+			    c->nullable ? "" : ", or NULL");
 		return CAIRN_EDATA;
 	}
 	k = p->nkeys;
@@ -1347,7 +1342,7 @@ crn_sqlq_row(crn_sqlq *q, crn_acc *acc, const crn_source *src,
 	if (n < 0 || n > (__int128)INT64_MAX)
 		return CAIRN_EINTERNAL;
 	if (n == 0)
-		return CAIRN_OK;	/* an empty ungrouped scan's row */
+		return CAIRN_OK; /* an empty ungrouped scan's row */
 	acc->stats.rows_scanned += (uint64_t)n;
 	if ((rv = crn_acc_matched(acc, (uint64_t)n)) != CAIRN_OK)
 		return rv;
@@ -1359,8 +1354,8 @@ crn_sqlq_row(crn_sqlq *q, crn_acc *acc, const crn_source *src,
 
 		for (uint32_t j = 0; j < nv; j++)
 			if (!vals[k + j].null)
-				crn_acc_add(acc, g, 1 + m->offset + j,
-				    vals[k + j].num);
+				crn_acc_add(
+				    acc, g, 1 + m->offset + j, vals[k + j].num);
 		if (!vals[k + nv - 1].null)
 			acc->stats.clipped += (uint64_t)vals[k + nv - 1].num;
 		k += nv;

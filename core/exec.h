@@ -77,9 +77,9 @@ typedef struct crn_source {
 } crn_source;
 
 typedef struct crn_exec_stats {
-	uint64_t rows_scanned;	/* rows read (DB sources: rows matched) */
-	uint64_t rows_matched;	/* rows for which the filter was TRUE */
-	uint64_t clipped;	/* measure values clipped to their bounds */
+	uint64_t rows_scanned; /* rows read (DB sources: rows matched) */
+	uint64_t rows_matched; /* rows for which the filter was TRUE */
+	uint64_t clipped;      /* measure values clipped to their bounds */
 } crn_exec_stats;
 
 /*
@@ -124,9 +124,9 @@ enum { CRN_TV_FALSE = 0, CRN_TV_TRUE = 1, CRN_TV_UNKNOWN = 2 };
 typedef struct crn_acc {
 	const crn_plan *plan;
 	const crn_dataset *ds;
-	void *vec;		/* plan->dim elements of esz bytes */
+	void *vec; /* plan->dim elements of esz bytes */
 	size_t esz;
-	bool *used;			/* ds->ncols: column the plan reads */
+	bool *used; /* ds->ncols: column the plan reads */
 	crn_exec_stats stats;
 	char *err;
 	size_t errlen;
@@ -139,8 +139,8 @@ void crn_acc_fini(crn_acc *acc);
 void crn_acc_reset(crn_acc *acc);
 
 /* Filter value of a row (cells indexed by schema column). */
-int crn_exec_filter(const crn_expr *e, const crn_dataset *ds,
-    const crn_cell *cells);
+int crn_exec_filter(
+    const crn_expr *e, const crn_dataset *ds, const crn_cell *cells);
 
 /*
  * Group index of one key value: category index or NULL, or the bucket of a
@@ -157,8 +157,8 @@ CAIRN_NODISCARD cairn_err crn_exec_key_index(const crn_groupkey *k,
  * with no NULL group; CAIRN_ERANGE past max_rows.  `where` names the row in
  * error messages.
  */
-CAIRN_NODISCARD cairn_err crn_acc_row(crn_acc *acc, const crn_cell *cells,
-    const char *where);
+CAIRN_NODISCARD cairn_err crn_acc_row(
+    crn_acc *acc, const crn_cell *cells, const char *where);
 
 /*
  * Add pre-aggregated values for one group (the database executors): slot
@@ -190,16 +190,16 @@ enum { CRN_SQL_SQLITE = 1, CRN_SQL_PG = 2 };
 typedef struct crn_sqlparam {
 	bool is_text;
 	int64_t num;
-	const char *text;	/* is_text only */
-	char buf[24];		/* num as decimal text (PostgreSQL) */
+	const char *text; /* is_text only */
+	char buf[24];     /* num as decimal text (PostgreSQL) */
 } crn_sqlparam;
 
 /* One value of a result row, as the database returned it. */
 typedef struct crn_sqlval {
 	bool null;
-	const char *text;	/* category keys */
+	const char *text; /* category keys */
 	size_t textlen;
-	__int128 num;		/* everything else */
+	__int128 num; /* everything else */
 } crn_sqlval;
 
 /*
@@ -218,11 +218,11 @@ typedef struct crn_sqlq {
 	size_t len, cap;
 	crn_sqlparam *params;
 	size_t nparams, paramcap;
-	size_t *domparam;	/* per column: first domain param (1-based) */
+	size_t *domparam; /* per column: first domain param (1-based) */
 	size_t ndomparam;
-	size_t ncols;		/* result columns */
-	const crn_column *cols;	/* the dataset's columns */
-	const uint8_t *exact;	/* see CRN_SQL_EXACT_*; may be NULL */
+	size_t ncols;           /* result columns */
+	const crn_column *cols; /* the dataset's columns */
+	const uint8_t *exact;   /* see CRN_SQL_EXACT_*; may be NULL */
 	bool oom;
 } crn_sqlq;
 
@@ -249,8 +249,8 @@ CAIRN_NODISCARD cairn_err crn_sqlq_table(crn_sqlq *q, const char *table);
 void crn_sqlq_fini(crn_sqlq *q);
 
 /* Consume one result row of q (vals has q->ncols entries). */
-CAIRN_NODISCARD cairn_err crn_sqlq_row(crn_sqlq *q, crn_acc *acc,
-    const crn_source *src, const crn_sqlval *vals);
+CAIRN_NODISCARD cairn_err crn_sqlq_row(
+    crn_sqlq *q, crn_acc *acc, const crn_source *src, const crn_sqlval *vals);
 
 /* Parse a decimal integer as a database prints it ("-123", "45.000"). */
 CAIRN_NODISCARD cairn_err crn_exec_parse_i128(const char *s, __int128 *out);
@@ -258,8 +258,7 @@ CAIRN_NODISCARD cairn_err crn_exec_parse_i128(const char *s, __int128 *out);
 /* The per-source executors; same contract as crn_exec_run with a ready
  * accumulator. */
 CAIRN_NODISCARD cairn_err crn_exec_csv(crn_acc *acc, const crn_source *src);
-CAIRN_NODISCARD cairn_err crn_exec_sqlite(crn_acc *acc,
-    const crn_source *src);
+CAIRN_NODISCARD cairn_err crn_exec_sqlite(crn_acc *acc, const crn_source *src);
 CAIRN_NODISCARD cairn_err crn_exec_pg(crn_acc *acc, const crn_source *src);
 
 #endif /* CRN_EXEC_H */

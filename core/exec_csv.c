@@ -25,8 +25,8 @@
 #include "crn.h"
 #include "exec.h"
 
-#define CSV_BUF_INIT (1u << 20)
-#define CSV_BUF_MAX (256u << 20)	/* longest record we accept */
+#define CSV_BUF_INIT  (1u << 20)
+#define CSV_BUF_MAX   (256u << 20) /* longest record we accept */
 #define CSV_MAX_SCALE 18
 
 enum { NEED_MORE = 1, DONE = 2 };
@@ -35,8 +35,8 @@ enum { NEED_MORE = 1, DONE = 2 };
 enum { NUM_OK = 0, NUM_BAD, NUM_FINE, NUM_RANGE };
 
 typedef struct csv_dom {
-	uint32_t *slot;		/* index + 1, 0 = empty */
-	size_t *len;		/* strlen of each domain value */
+	uint32_t *slot; /* index + 1, 0 = empty */
+	size_t *len;    /* strlen of each domain value */
 	uint32_t mask;
 } csv_dom;
 
@@ -46,26 +46,30 @@ typedef struct csv {
 	const char *path;
 	int fd;
 	char *buf;
-	size_t cap;		/* allocated; one byte kept for a sentinel */
-	size_t len;		/* bytes of data in buf */
-	size_t pos;		/* start of the next record */
+	size_t cap; /* allocated; one byte kept for a sentinel */
+	size_t len; /* bytes of data in buf */
+	size_t pos; /* start of the next record */
 	bool eof;
 	bool header_done;
-	bool checked;		/* header columns checked */
-	uint64_t line;		/* physical line of buf[pos], from 1 */
-	int32_t *fmap;		/* field -> schema column, -1 if unused */
+	bool checked;  /* header columns checked */
+	uint64_t line; /* physical line of buf[pos], from 1 */
+	int32_t *fmap; /* field -> schema column, -1 if unused */
 	size_t nfields, fmapcap;
-	bool *seen;		/* schema column found in the header */
+	bool *seen; /* schema column found in the header */
 	crn_cell *cells;
-	char *scratch;		/* unescaped quoted field */
+	char *scratch; /* unescaped quoted field */
 	size_t scratchcap;
-	csv_dom *doms;		/* per schema column (categories only) */
+	csv_dom *doms; /* per schema column (categories only) */
 } csv;
 
 /* Bytes that end an unquoted field or need a closer look; NUL is also the
  * sentinel after the data in the buffer. */
 static const unsigned char csv_special[256] = {
-	[0] = 1, [','] = 1, ['\n'] = 1, ['\r'] = 1, ['"'] = 1,
+    [0] = 1,
+    [','] = 1,
+    ['\n'] = 1,
+    ['\r'] = 1,
+    ['"'] = 1,
 };
 
 static uint32_t
@@ -197,8 +201,8 @@ header_field(csv *cs, size_t field, const char *s, size_t n)
 
 	if (field >= cs->fmapcap) {
 		size_t nc = cs->fmapcap * 2 + 16;
-		int32_t *f = crn_realloc(cs->fmap,
-		    cs->fmapcap * sizeof(*f), nc * sizeof(*f));
+		int32_t *f = crn_realloc(
+		    cs->fmap, cs->fmapcap * sizeof(*f), nc * sizeof(*f));
 
 		if (f == NULL)
 			return CAIRN_ENOMEM;
@@ -210,9 +214,11 @@ header_field(csv *cs, size_t field, const char *s, size_t n)
 
 		if (strlen(name) == n && memcmp(name, s, n) == 0) {
 			if (cs->seen[i]) {
-				crn_acc_errf(cs->acc, "%s:%llu: column %s "
-				    "appears twice in the header", cs->path,
-				    (unsigned long long)cs->line, name);
+				crn_acc_errf(cs->acc,
+				    "%s:%llu: column %s "
+				    "appears twice in the header",
+				    cs->path, (unsigned long long)cs->line,
+				    name);
 				return CAIRN_EDATA;
 			}
 			cs->seen[i] = true;
@@ -253,7 +259,8 @@ data_field(csv *cs, size_t field, const char *s, size_t n, bool quoted)
 	if (c->type == CRN_COL_CATEGORY) {
 		k = dom_find(&cs->doms[j], c, s, n);
 		if (k < 0) {
-			csv_fail_col(cs, field, "value outside the declared "
+			csv_fail_col(cs, field,
+			    "value outside the declared "
 			    "domain");
 			return CAIRN_EDATA;
 		}
@@ -261,18 +268,16 @@ data_field(csv *cs, size_t field, const char *s, size_t n, bool quoted)
 		return CAIRN_OK;
 	}
 	switch (parse_num(s, n, c->scale, &cell->num)) {
-	case NUM_OK:
-		return CAIRN_OK;
+	case NUM_OK: return CAIRN_OK;
 	case NUM_FINE:
-		csv_fail_col(cs, field, "more decimal digits than the "
+		csv_fail_col(cs, field,
+		    "more decimal digits than the "
 		    "column's scale");
 		return CAIRN_EDATA;
 	case NUM_RANGE:
 		csv_fail_col(cs, field, "number out of range");
 		return CAIRN_EDATA;
-	default:
-		csv_fail_col(cs, field, "not a number");
-		return CAIRN_EDATA;
+	default: csv_fail_col(cs, field, "not a number"); return CAIRN_EDATA;
 	}
 }
 
@@ -306,9 +311,10 @@ parse_record(csv *cs, int *status)
 	*status = NEED_MORE;
 	if (cs->header_done && cs->nfields > 1 && p < end &&
 	    (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n'))) {
-		crn_acc_errf(cs->acc, "%s:%llu: empty line, the header has "
-		    "%zu fields", cs->path, (unsigned long long)cs->line,
-		    cs->nfields);
+		crn_acc_errf(cs->acc,
+		    "%s:%llu: empty line, the header has "
+		    "%zu fields",
+		    cs->path, (unsigned long long)cs->line, cs->nfields);
 		return CAIRN_EDATA;
 	}
 	for (;;) {
@@ -331,7 +337,8 @@ parse_record(csv *cs, int *status)
 				if (e == NULL) {
 					if (!cs->eof)
 						return CAIRN_OK;
-					csv_fail_col(cs, field, "unterminated "
+					csv_fail_col(cs, field,
+					    "unterminated "
 					    "quoted field");
 					return CAIRN_EDATA;
 				}
@@ -353,7 +360,8 @@ parse_record(csv *cs, int *status)
 			fn = out;
 			quoted = true;
 			if (p < end && *p != ',' && *p != '\n' && *p != '\r') {
-				csv_fail_col(cs, field, "text after a closing "
+				csv_fail_col(cs, field,
+				    "text after a closing "
 				    "quote");
 				return CAIRN_EDATA;
 			}
@@ -363,9 +371,9 @@ parse_record(csv *cs, int *status)
 				p++;
 			fn = (size_t)(p - fs);
 			if (p < end && (*p == '"' || *p == '\0')) {
-				csv_fail_col(cs, field, *p == '"' ?
-				    "quote inside an unquoted field" :
-				    "NUL byte");
+				csv_fail_col(cs, field,
+				    *p == '"' ? "quote inside an unquoted field"
+				              : "NUL byte");
 				return CAIRN_EDATA;
 			}
 		}
@@ -375,13 +383,14 @@ parse_record(csv *cs, int *status)
 			if (p + 1 == end && !cs->eof)
 				return CAIRN_OK;
 			if (p + 1 < end && p[1] != '\n') {
-				csv_fail_col(cs, field, "carriage return "
+				csv_fail_col(cs, field,
+				    "carriage return "
 				    "without a line feed");
 				return CAIRN_EDATA;
 			}
 		}
-		rv = cs->header_done ? data_field(cs, field, fs, fn, quoted) :
-		    header_field(cs, field, fs, fn);
+		rv = cs->header_done ? data_field(cs, field, fs, fn, quoted)
+		                     : header_field(cs, field, fs, fn);
 		if (rv != CAIRN_OK)
 			return rv;
 		field++;
@@ -400,9 +409,10 @@ parse_record(csv *cs, int *status)
 		cs->nfields = field;
 		cs->header_done = true;
 	} else if (field != cs->nfields) {
-		crn_acc_errf(cs->acc, "%s:%llu: %zu fields, the header has "
-		    "%zu", cs->path, (unsigned long long)cs->line, field,
-		    cs->nfields);
+		crn_acc_errf(cs->acc,
+		    "%s:%llu: %zu fields, the header has "
+		    "%zu",
+		    cs->path, (unsigned long long)cs->line, field, cs->nfields);
 		return CAIRN_EDATA;
 	}
 	cs->pos = (size_t)(p - cs->buf);
@@ -427,9 +437,11 @@ refill(csv *cs)
 		char *b;
 
 		if (nc > CSV_BUF_MAX) {
-			crn_acc_errf(cs->acc, "%s:%llu: record longer than "
-			    "%u bytes", cs->path,
-			    (unsigned long long)cs->line, CSV_BUF_MAX / 2);
+			crn_acc_errf(cs->acc,
+			    "%s:%llu: record longer than "
+			    "%u bytes",
+			    cs->path, (unsigned long long)cs->line,
+			    CSV_BUF_MAX / 2);
 			return CAIRN_EDATA;
 		}
 		if ((b = crn_realloc(cs->buf, cs->cap, nc)) == NULL)
@@ -441,8 +453,8 @@ refill(csv *cs)
 		n = read(cs->fd, cs->buf + cs->len, cs->cap - 1 - cs->len);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0) {
-		crn_acc_errf(cs->acc, "%s: read: %s", cs->path,
-		    strerror(errno));
+		crn_acc_errf(
+		    cs->acc, "%s: read: %s", cs->path, strerror(errno));
 		return CAIRN_ESYS;
 	}
 	if (n == 0)
@@ -493,8 +505,7 @@ csv_scan(csv *cs)
 				return rv;
 			/* A UTF-8 byte order mark (spreadsheet exports) is
 			 * not part of the first column's name. */
-			if (!cs->header_done && cs->pos == 0 &&
-			    cs->len >= 3 &&
+			if (!cs->header_done && cs->pos == 0 && cs->len >= 3 &&
 			    memcmp(cs->buf, "\xef\xbb\xbf", 3) == 0)
 				cs->pos = 3;
 			continue;
@@ -505,10 +516,12 @@ csv_scan(csv *cs)
 			cs->checked = true;
 			for (size_t i = 0; i < ds->ncols; i++)
 				if (acc->used[i] && !cs->seen[i]) {
-					crn_acc_errf(acc, "%s: column %s not "
-					    "in the header", cs->path,
-					    crn_exec_local_name(cs->src,
-					    &ds->cols[i]));
+					crn_acc_errf(acc,
+					    "%s: column %s not "
+					    "in the header",
+					    cs->path,
+					    crn_exec_local_name(
+					        cs->src, &ds->cols[i]));
 					return CAIRN_ENOENT;
 				}
 			continue;
@@ -568,8 +581,9 @@ out:
 		close(cs.fd);
 	if (cs.doms != NULL) {
 		for (size_t i = 0; i < ds->ncols; i++) {
-			size_t size = cs.doms[i].slot != NULL ?
-			    (size_t)cs.doms[i].mask + 1 : 0;
+			size_t size = cs.doms[i].slot != NULL
+			    ? (size_t)cs.doms[i].mask + 1
+			    : 0;
 
 			crn_free(cs.doms[i].slot, size * sizeof(uint32_t));
 			crn_free(cs.doms[i].len,

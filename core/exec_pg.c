@@ -30,10 +30,10 @@ pg_notice(void *arg, const char *msg)
 static cairn_err
 map_pg(crn_acc *acc, PGconn *c, const PGresult *r, const char *what)
 {
-	const char *state = r != NULL ?
-	    PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-	const char *msg = r != NULL ? PQresultErrorMessage(r) :
-	    PQerrorMessage(c);
+	const char *state =
+	    r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg =
+	    r != NULL ? PQresultErrorMessage(r) : PQerrorMessage(c);
 	size_t n = strlen(msg);
 
 	/* libpq messages end with a newline; keep ours on one line. */
@@ -75,8 +75,10 @@ consume(crn_acc *acc, const crn_source *src, crn_sqlq *q, PGresult *r)
 	cairn_err rv = CAIRN_OK;
 
 	if ((size_t)PQnfields(r) != q->ncols) {
-		crn_acc_errf(acc, "postgresql: %d result columns, expected "
-		    "%zu", PQnfields(r), q->ncols);
+		crn_acc_errf(acc,
+		    "postgresql: %d result columns, expected "
+		    "%zu",
+		    PQnfields(r), q->ncols);
 		return CAIRN_EINTERNAL;
 	}
 	if ((vals = crn_zalloc(q->ncols * sizeof(*vals))) == NULL)
@@ -95,7 +97,8 @@ consume(crn_acc *acc, const crn_source *src, crn_sqlq *q, PGresult *r)
 			v->textlen = (size_t)PQgetlength(r, row, (int)i);
 			if (!text &&
 			    crn_exec_parse_i128(v->text, &v->num) != CAIRN_OK) {
-				crn_acc_errf(acc, "postgresql: result '%.40s' "
+				crn_acc_errf(acc,
+				    "postgresql: result '%.40s' "
 				    "in column %zu is not an integer",
 				    v->text, i + 1);
 				rv = CAIRN_EDATA;
@@ -139,8 +142,9 @@ column_types(crn_acc *acc, PGconn *c, const crn_source *src, uint8_t *exact)
 	r = PQexecParams(c, sql, 1, NULL, &param, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-		if (state != NULL && (strcmp(state, "42P01") == 0 ||
-		    strcmp(state, "3F000") == 0)) {
+		if (state != NULL &&
+		    (strcmp(state, "42P01") == 0 ||
+		        strcmp(state, "3F000") == 0)) {
 			rv = map_pg(acc, c, r, "table");
 			goto out;
 		}
@@ -194,8 +198,8 @@ name_suspects(crn_acc *acc, const crn_source *src, const PGresult *r,
 	const char *sep = " (in column ";
 	size_t n;
 
-	if (state == NULL || strncmp(state, "22", 2) != 0 ||
-	    acc->err == NULL || acc->errlen == 0)
+	if (state == NULL || strncmp(state, "22", 2) != 0 || acc->err == NULL ||
+	    acc->errlen == 0)
 		return;
 	for (size_t i = 0; i < ds->ncols; i++) {
 		if (!acc->used[i] || ds->cols[i].type == CRN_COL_CATEGORY ||
@@ -256,11 +260,10 @@ crn_exec_pg(crn_acc *acc, const crn_source *src)
 	    (values = crn_zalloc(q.nparams * sizeof(*values))) == NULL)
 		goto out;
 	for (size_t i = 0; i < q.nparams; i++)
-		values[i] = q.params[i].is_text ? q.params[i].text :
-		    q.params[i].buf;
+		values[i] =
+		    q.params[i].is_text ? q.params[i].text : q.params[i].buf;
 	crn_log_debug("postgresql query: %s", q.sql);
-	r = PQexecParams(c, q.sql, (int)q.nparams, NULL, values, NULL, NULL,
-	    0);
+	r = PQexecParams(c, q.sql, (int)q.nparams, NULL, values, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		rv = map_pg(acc, c, r, "query");
 		name_suspects(acc, src, r, exact);

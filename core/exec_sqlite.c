@@ -29,18 +29,14 @@ map_sqlite(crn_acc *acc, sqlite3 *db, int rc, const char *what)
 
 	crn_acc_errf(acc, "sqlite %s: %s", what, msg);
 	switch (rc & 0xff) {
-	case SQLITE_NOMEM:
-		return CAIRN_ENOMEM;
-	case SQLITE_CANTOPEN:
-		return CAIRN_ENOENT;
-	case SQLITE_IOERR:
-		return CAIRN_ESYS;
+	case SQLITE_NOMEM: return CAIRN_ENOMEM;
+	case SQLITE_CANTOPEN: return CAIRN_ENOENT;
+	case SQLITE_IOERR: return CAIRN_ESYS;
 	case SQLITE_ERROR:
 		if (strncmp(msg, "no such ", 8) == 0)
 			return CAIRN_ENOENT;
 		return CAIRN_EDATA;
-	default:
-		return CAIRN_EDATA;
+	default: return CAIRN_EDATA;
 	}
 }
 
@@ -66,9 +62,9 @@ run_query(crn_acc *acc, sqlite3 *db, const crn_source *src, crn_sqlq *q,
 	for (size_t i = 0; i < q->nparams; i++) {
 		const crn_sqlparam *p = &q->params[i];
 
-		rc = p->is_text ? sqlite3_bind_text(st, (int)i + 1, p->text,
-		    -1, SQLITE_STATIC) : sqlite3_bind_int64(st, (int)i + 1,
-		    p->num);
+		rc = p->is_text ? sqlite3_bind_text(st, (int)i + 1, p->text, -1,
+		                      SQLITE_STATIC)
+		                : sqlite3_bind_int64(st, (int)i + 1, p->num);
 		if (rc != SQLITE_OK) {
 			rv = map_sqlite(acc, db, rc, "bind");
 			goto out;
@@ -81,25 +77,25 @@ run_query(crn_acc *acc, sqlite3 *db, const crn_source *src, crn_sqlq *q,
 
 			memset(v, 0, sizeof(*v));
 			switch (t) {
-			case SQLITE_NULL:
-				v->null = true;
-				break;
+			case SQLITE_NULL: v->null = true; break;
 			case SQLITE_INTEGER:
 				v->num = sqlite3_column_int64(st, (int)i);
 				break;
 			case SQLITE_TEXT:
-				v->text = (const char *)sqlite3_column_text(st,
-				    (int)i);
-				v->textlen = (size_t)sqlite3_column_bytes(st,
-				    (int)i);
+				v->text = (const char *)sqlite3_column_text(
+				    st, (int)i);
+				v->textlen =
+				    (size_t)sqlite3_column_bytes(st, (int)i);
 				if (v->text == NULL) {
 					rv = CAIRN_ENOMEM;
 					goto out;
 				}
 				break;
 			default:
-				crn_acc_errf(acc, "%s: unexpected %s result "
-				    "in column %zu", src->table,
+				crn_acc_errf(acc,
+				    "%s: unexpected %s result "
+				    "in column %zu",
+				    src->table,
 				    t == SQLITE_FLOAT ? "real" : "blob", i + 1);
 				rv = CAIRN_EDATA;
 				goto out;
@@ -129,8 +125,7 @@ run_mode(crn_acc *acc, sqlite3 *db, const crn_source *src, bool stream,
 	cairn_err rv;
 
 	*overflow = false;
-	rv = crn_sqlq_build(&q, acc, src, CRN_SQL_SQLITE, stream,
-	    NULL);
+	rv = crn_sqlq_build(&q, acc, src, CRN_SQL_SQLITE, stream, NULL);
 	if (rv == CAIRN_ENOTSUP) {
 		*overflow = true;
 		return rv;
@@ -154,8 +149,8 @@ crn_exec_sqlite(crn_acc *acc, const crn_source *src)
 		crn_acc_errf(acc, "SQLite source without a path");
 		return CAIRN_ECONFIG;
 	}
-	rc = sqlite3_open_v2(src->path, &db, SQLITE_OPEN_READONLY |
-	    SQLITE_OPEN_NOMUTEX, NULL);
+	rc = sqlite3_open_v2(
+	    src->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		rv = map_sqlite(acc, db, rc, "open");
 		goto out;
@@ -173,7 +168,7 @@ crn_exec_sqlite(crn_acc *acc, const crn_source *src)
 	rv = run_mode(acc, db, src, acc->plan->nkeys > 0, &overflow);
 	if (rv != CAIRN_OK && overflow) {
 		crn_log_info("sqlite: 64-bit sums could overflow; "
-		    "aggregating the rows here instead");
+		             "aggregating the rows here instead");
 		crn_acc_reset(acc);
 		rv = run_mode(acc, db, src, true, &overflow);
 	}

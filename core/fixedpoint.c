@@ -37,8 +37,8 @@ bits_needed(u128 bound)
 }
 
 cairn_err
-crn_ring_bits_for(uint64_t max_abs_sum_hi, uint64_t max_abs_sum_lo,
-    unsigned *bits)
+crn_ring_bits_for(
+    uint64_t max_abs_sum_hi, uint64_t max_abs_sum_lo, unsigned *bits)
 {
 	u128 bound = ((u128)max_abs_sum_hi << 64) | max_abs_sum_lo;
 
@@ -50,36 +50,31 @@ crn_ring_bits_for(uint64_t max_abs_sum_hi, uint64_t max_abs_sum_lo,
 		*bits = 128;
 	} else {
 		crn_log_err("sums up to 2^%u need a %u-bit ring; the widest "
-		    "is 128 bits", bits_needed(bound) - 2,
-		    bits_needed(bound));
+		            "is 128 bits",
+		    bits_needed(bound) - 2, bits_needed(bound));
 		return CAIRN_ERANGE;
 	}
 	return CAIRN_OK;
 }
 
 cairn_err
-crn_ring_bits_for_terms(uint64_t max_abs_term, uint64_t terms,
-    unsigned *bits)
+crn_ring_bits_for_terms(uint64_t max_abs_term, uint64_t terms, unsigned *bits)
 {
 	/* (2^64 - 1)^2 < 2^128: the product cannot overflow. */
 	u128 bound = (u128)max_abs_term * terms;
 
-	return crn_ring_bits_for((uint64_t)(bound >> 64), (uint64_t)bound,
-	    bits);
+	return crn_ring_bits_for(
+	    (uint64_t)(bound >> 64), (uint64_t)bound, bits);
 }
 
 size_t
 crn_ring_elem_size(unsigned bits)
 {
 	switch (bits) {
-	case 32:
-		return sizeof(uint32_t);
-	case 64:
-		return sizeof(uint64_t);
-	case 128:
-		return sizeof(u128);
-	default:
-		return 0;
+	case 32: return sizeof(uint32_t);
+	case 64: return sizeof(uint64_t);
+	case 128: return sizeof(u128);
+	default: return 0;
 	}
 }
 
@@ -121,8 +116,7 @@ crn_ring_get_signed(const void *vec, size_t i, unsigned bits, i128 *out)
 	case 128:
 		*out = crn_ring_signed128(((const u128 *)vec)[i]);
 		return CAIRN_OK;
-	default:
-		return CAIRN_EINVAL;
+	default: return CAIRN_EINVAL;
 	}
 }
 
@@ -198,8 +192,8 @@ fixed_bound(const crn_fixed_params *p, unsigned bits, u128 *m_out,
 		return CAIRN_EINVAL;
 	md = round(ldexp(p->clip, (int)p->frac_bits));
 	if (md < 1.0) {
-		crn_log_err("clip %g is below the resolution 2^-%u",
-		    p->clip, p->frac_bits);
+		crn_log_err("clip %g is below the resolution 2^-%u", p->clip,
+		    p->frac_bits);
 		return CAIRN_EINVAL;
 	}
 	if (!(md < ldexp(1.0, 127))) {
@@ -214,7 +208,7 @@ fixed_bound(const crn_fixed_params *p, unsigned bits, u128 *m_out,
 	if (m > (limit - 1) / p->n_max) {
 		if (!quiet)
 			crn_log_err("%u parties x round(%g * 2^%u) reach "
-			    "2^%.2f: a %u-bit ring would wrap",
+			            "2^%.2f: a %u-bit ring would wrap",
 			    p->n_max, p->clip, p->frac_bits,
 			    log2((double)p->n_max) + log2(md), bits);
 		return CAIRN_ERANGE;
@@ -235,7 +229,7 @@ crn_fixed_check(const crn_fixed_params *p, unsigned bits)
 cairn_err
 crn_fixed_bits(const crn_fixed_params *p, unsigned *bits)
 {
-	static const unsigned widths[] = { 32, 64, 128 };
+	static const unsigned widths[] = {32, 64, 128};
 	cairn_err rv = CAIRN_ERANGE;
 	u128 m, bound;
 
@@ -281,8 +275,8 @@ crn_fixed_encode(const crn_fixed_params *p, unsigned bits, const double *x,
 		 * |round(v * 2^f)| <= round(clip * 2^f) = M and the sum of
 		 * n_max such values stays inside the ring checked above.
 		 */
-		ring_put(out, i, bits,
-		    (i128)round(ldexp(v, (int)p->frac_bits)));
+		ring_put(
+		    out, i, bits, (i128)round(ldexp(v, (int)p->frac_bits)));
 	}
 	if (clipped != NULL)
 		*clipped = nclip;
@@ -290,8 +284,8 @@ crn_fixed_encode(const crn_fixed_params *p, unsigned bits, const double *x,
 }
 
 cairn_err
-crn_fixed_decode(const crn_fixed_params *p, unsigned bits, const void *sum,
-    double *out)
+crn_fixed_decode(
+    const crn_fixed_params *p, unsigned bits, const void *sum, double *out)
 {
 	u128 m, bound;
 	cairn_err rv;
@@ -305,9 +299,11 @@ crn_fixed_decode(const crn_fixed_params *p, unsigned bits, const void *sum,
 			return rv;
 		/* bound < 2^127, so it converts to i128 unchanged. */
 		if (s > (i128)bound || s < -(i128)bound) {
-			crn_log_err("element %zu of the sum is outside the "
+			crn_log_err(
+			    "element %zu of the sum is outside the "
 			    "bound of %u parties: corrupt sum or too many "
-			    "parties", i, p->n_max);
+			    "parties",
+			    i, p->n_max);
 			return CAIRN_ERANGE;
 		}
 		out[i] = ldexp((double)s, -(int)p->frac_bits);

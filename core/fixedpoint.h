@@ -32,15 +32,15 @@
  * number hi * 2^64 + lo.  CAIRN_ERANGE (and a log line) when even 128 bits
  * cannot (bound >= 2^127); *bits is untouched on error.
  */
-CAIRN_NODISCARD cairn_err crn_ring_bits_for(uint64_t max_abs_sum_hi,
-    uint64_t max_abs_sum_lo, unsigned *bits);
+CAIRN_NODISCARD cairn_err crn_ring_bits_for(
+    uint64_t max_abs_sum_hi, uint64_t max_abs_sum_lo, unsigned *bits);
 
 /*
  * As crn_ring_bits_for for a sum of `terms` values each of absolute value
  * at most max_abs_term (the product is computed exactly in 128 bits).
  */
-CAIRN_NODISCARD cairn_err crn_ring_bits_for_terms(uint64_t max_abs_term,
-    uint64_t terms, unsigned *bits);
+CAIRN_NODISCARD cairn_err crn_ring_bits_for_terms(
+    uint64_t max_abs_term, uint64_t terms, unsigned *bits);
 
 /* Bytes per element for bits = 32, 64, 128; 0 for any other width. */
 size_t crn_ring_elem_size(unsigned bits);
@@ -54,8 +54,8 @@ __int128 crn_ring_signed128(unsigned __int128 v);
  * Element i of a ring vector as a signed 128-bit integer (sign-extended
  * from bits).  bits must be 32, 64 or 128 (CAIRN_EINVAL otherwise).
  */
-CAIRN_NODISCARD cairn_err crn_ring_get_signed(const void *vec, size_t i,
-    unsigned bits, __int128 *out);
+CAIRN_NODISCARD cairn_err crn_ring_get_signed(
+    const void *vec, size_t i, unsigned bits, __int128 *out);
 
 /* Longest decimal text of a signed 128-bit integer, with '-' and NUL. */
 #define CRN_I128_STRLEN 41
@@ -67,8 +67,8 @@ CAIRN_NODISCARD cairn_err crn_ring_get_signed(const void *vec, size_t i,
  * unsigned value.
  */
 CAIRN_NODISCARD cairn_err crn_i128_format(__int128 v, char *buf, size_t len);
-CAIRN_NODISCARD cairn_err crn_u128_format(unsigned __int128 v, char *buf,
-    size_t len);
+CAIRN_NODISCARD cairn_err crn_u128_format(
+    unsigned __int128 v, char *buf, size_t len);
 
 /* ---- the fixed-point codec --------------------------------------------- */
 
@@ -93,12 +93,12 @@ typedef struct crn_fixed_params {
  * bad parameters or width, CAIRN_ERANGE (with a crn_log_err line giving
  * the bits needed) when n_max * M >= 2^(bits-1).
  */
-CAIRN_NODISCARD cairn_err crn_fixed_check(const crn_fixed_params *p,
-    unsigned bits);
+CAIRN_NODISCARD cairn_err crn_fixed_check(
+    const crn_fixed_params *p, unsigned bits);
 
 /* The smallest ring width for which crn_fixed_check passes. */
-CAIRN_NODISCARD cairn_err crn_fixed_bits(const crn_fixed_params *p,
-    unsigned *bits);
+CAIRN_NODISCARD cairn_err crn_fixed_bits(
+    const crn_fixed_params *p, unsigned *bits);
 
 /*
  * Encode p->dim doubles from x into the ring vector out (p->dim elements of
@@ -122,7 +122,7 @@ CAIRN_NODISCARD cairn_err crn_fixed_encode(const crn_fixed_params *p,
  * more parties than n_max.  Other errors as crn_fixed_check.  On error
  * out's contents are unspecified.
  */
-CAIRN_NODISCARD cairn_err crn_fixed_decode(const crn_fixed_params *p,
-    unsigned bits, const void *sum, double *out);
+CAIRN_NODISCARD cairn_err crn_fixed_decode(
+    const crn_fixed_params *p, unsigned bits, const void *sum, double *out);
 
 #endif /* CRN_FIXEDPOINT_H */

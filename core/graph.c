@@ -21,10 +21,10 @@
 
 struct crn_graph {
 	uint32_t n;
-	uint32_t half;		/* k/2; unused when complete */
+	uint32_t half; /* k/2; unused when complete */
 	bool complete;
-	uint32_t *order;	/* ring position -> node (1-based) */
-	uint32_t *pos;		/* node - 1 -> ring position */
+	uint32_t *order; /* ring position -> node (1-based) */
+	uint32_t *pos;   /* node - 1 -> ring position */
 };
 
 static bool
@@ -34,8 +34,8 @@ graph_is_complete(uint32_t n, uint32_t degree)
 }
 
 cairn_err
-crn_graph_new(crn_graph **out, const uint8_t seed[32], uint32_t n,
-    uint32_t degree)
+crn_graph_new(
+    crn_graph **out, const uint8_t seed[32], uint32_t n, uint32_t degree)
 {
 	crn_graph *g = NULL;
 	crn_drbg d;
@@ -137,8 +137,8 @@ cmp_u32(const void *a, const void *b)
 }
 
 cairn_err
-crn_graph_neighbours_of(const crn_graph *g, uint32_t u, uint32_t *buf,
-    size_t cap, size_t *count)
+crn_graph_neighbours_of(
+    const crn_graph *g, uint32_t u, uint32_t *buf, size_t cap, size_t *count)
 {
 	size_t need;
 	uint32_t p, n = g->n;
@@ -161,8 +161,8 @@ crn_graph_neighbours_of(const crn_graph *g, uint32_t u, uint32_t *buf,
 	p = g->pos[u - 1];
 	for (uint32_t d = 1; d <= g->half; d++) {
 		buf[2 * (d - 1)] = g->order[(uint32_t)(((uint64_t)p + d) % n)];
-		buf[2 * (d - 1) + 1] = g->order[(uint32_t)(((uint64_t)p + n -
-		    d) % n)];
+		buf[2 * (d - 1) + 1] =
+		    g->order[(uint32_t)(((uint64_t)p + n - d) % n)];
 	}
 	qsort(buf, need, sizeof(uint32_t), cmp_u32);
 	return CAIRN_OK;
@@ -220,8 +220,8 @@ out:
 }
 
 bool
-crn_graph_adjacent(const uint8_t seed[32], uint32_t n, uint32_t degree,
-    uint32_t u, uint32_t v)
+crn_graph_adjacent(
+    const uint8_t seed[32], uint32_t n, uint32_t degree, uint32_t u, uint32_t v)
 {
 	crn_graph *g = NULL;
 	bool r;
@@ -328,8 +328,8 @@ log_choose(double a, uint32_t b)
  * tail has draws + 2 entries and tail[draws + 1] = -inf.
  */
 static void
-hyper_tails(double *tail, double *lp, uint32_t pop, uint32_t marked,
-    uint32_t draws)
+hyper_tails(
+    double *tail, double *lp, uint32_t pop, uint32_t marked, uint32_t draws)
 {
 	uint32_t xmin, xmax;
 
@@ -343,8 +343,8 @@ hyper_tails(double *tail, double *lp, uint32_t pop, uint32_t marked,
 	    log_choose(pop - marked, draws - xmin) - log_choose(pop, draws);
 	for (uint32_t x = xmin; x < xmax; x++) {
 		double num = (double)(marked - x) * (double)(draws - x);
-		double den = (double)(x + 1) * ((double)pop - marked -
-		    draws + x + 1);
+		double den =
+		    (double)(x + 1) * ((double)pop - marked - draws + x + 1);
 
 		lp[x + 1] = lp[x] + log(num / den);
 	}
@@ -382,11 +382,11 @@ frac_count(uint32_t n, double frac)
 }
 
 static void
-choose_complete(crn_graph_params *p, uint32_t n, uint32_t C, uint32_t D,
-    int malicious)
+choose_complete(
+    crn_graph_params *p, uint32_t n, uint32_t C, uint32_t D, int malicious)
 {
-	uint32_t t = malicious ? (uint32_t)((2 * (uint64_t)n) / 3 + 1) :
-	    n / 2 + 1;
+	uint32_t t =
+	    malicious ? (uint32_t)((2 * (uint64_t)n) / 3 + 1) : n / 2 + 1;
 	uint32_t sec_lim;
 	bool fails;
 
@@ -489,6 +489,6 @@ cairn_err
 crn_graph_choose(crn_graph_params *out, uint32_t n, double corrupt_frac,
     double dropout_frac, int sparse)
 {
-	return crn_graph_choose_ex(out, n, corrupt_frac, dropout_frac, sparse,
-	    0);
+	return crn_graph_choose_ex(
+	    out, n, corrupt_frac, dropout_frac, sparse, 0);
 }

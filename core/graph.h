@@ -76,9 +76,8 @@ CAIRN_NODISCARD cairn_err crn_graph_choose(crn_graph_params *out, uint32_t n,
  * lying about who dropped cannot collect t shares of both kinds for one
  * honest node (each honest node reveals only one kind; corrupt ones both).
  */
-CAIRN_NODISCARD cairn_err crn_graph_choose_ex(crn_graph_params *out,
-    uint32_t n, double corrupt_frac, double dropout_frac, int sparse,
-    int malicious);
+CAIRN_NODISCARD cairn_err crn_graph_choose_ex(crn_graph_params *out, uint32_t n,
+    double corrupt_frac, double dropout_frac, int sparse, int malicious);
 
 /*
  * The neighbours of node u (1-based), sorted ascending, never u itself.
@@ -107,8 +106,8 @@ typedef struct crn_graph crn_graph;
  * complete graph).  Errors: CAIRN_EINVAL (n == 0, odd sparse degree),
  * CAIRN_ENOMEM; *out is NULL on error.  Free with crn_graph_free.
  */
-CAIRN_NODISCARD cairn_err crn_graph_new(crn_graph **out,
-    const uint8_t seed[32], uint32_t n, uint32_t degree);
+CAIRN_NODISCARD cairn_err crn_graph_new(
+    crn_graph **out, const uint8_t seed[32], uint32_t n, uint32_t degree);
 /* NULL is fine. */
 void crn_graph_free(crn_graph *g);
 
@@ -122,8 +121,8 @@ uint32_t crn_graph_degree(const crn_graph *g);
  * Errors: CAIRN_EINVAL (u outside 1..n), CAIRN_ETOOBIG (cap too small;
  * *count still says how many are needed).
  */
-CAIRN_NODISCARD cairn_err crn_graph_neighbours_of(const crn_graph *g,
-    uint32_t u, uint32_t *buf, size_t cap, size_t *count);
+CAIRN_NODISCARD cairn_err crn_graph_neighbours_of(
+    const crn_graph *g, uint32_t u, uint32_t *buf, size_t cap, size_t *count);
 
 /* O(1).  False when u == v or either is outside 1..n. */
 bool crn_graph_has_edge(const crn_graph *g, uint32_t u, uint32_t v);

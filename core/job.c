@@ -58,8 +58,8 @@ out:
 }
 
 cairn_err
-crn_job_verify(const crn_signed_job *sj, const uint8_t pk[CAIRN_SIGN_PK_LEN],
-    crn_job *out)
+crn_job_verify(
+    const crn_signed_job *sj, const uint8_t pk[CAIRN_SIGN_PK_LEN], crn_job *out)
 {
 	uint8_t *tbs = NULL;
 	size_t tbs_len = 0;

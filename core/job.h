@@ -18,24 +18,24 @@
 
 #define CRN_JOB_ID_LEN 16
 /* A job is small (a plan, some names); anything bigger is refused. */
-#define CRN_JOB_MAX (1024u * 1024u)
+#define CRN_JOB_MAX  (1024u * 1024u)
 #define CRN_NAME_MAX 256
 
 typedef enum crn_job_kind {
-	CRN_JOB_SUM_COLUMN = 1,	/* sum of one numeric column */
-	CRN_JOB_QUERY = 2,	/* a planned SQL aggregate query */
+	CRN_JOB_SUM_COLUMN = 1, /* sum of one numeric column */
+	CRN_JOB_QUERY = 2,      /* a planned SQL aggregate query */
 } crn_job_kind;
 
 typedef struct crn_job {
 	uint8_t job_id[CRN_JOB_ID_LEN];
 	crn_job_kind kind;
-	char *dataset;		/* owned, never NULL after decode */
-	char *column;		/* owned, "" when unused */
-	char *sql;		/* owned, "" when unused */
-	uint8_t *plan;		/* owned encoded QueryPlan, or NULL */
+	char *dataset; /* owned, never NULL after decode */
+	char *column;  /* owned, "" when unused */
+	char *sql;     /* owned, "" when unused */
+	uint8_t *plan; /* owned encoded QueryPlan, or NULL */
 	size_t plan_len;
-	uint64_t issued_at;	/* unix seconds */
-	uint64_t not_after;	/* unix seconds */
+	uint64_t issued_at; /* unix seconds */
+	uint64_t not_after; /* unix seconds */
 	uint32_t ring_bits;
 	uint64_t dim;
 } crn_job;
@@ -44,7 +44,7 @@ typedef struct crn_job {
 typedef struct crn_signed_job {
 	uint8_t *job;
 	size_t job_len;
-	uint8_t *cert;		/* DER certificate of the researcher */
+	uint8_t *cert; /* DER certificate of the researcher */
 	size_t cert_len;
 	uint8_t sig[CAIRN_SIG_LEN];
 } crn_signed_job;
@@ -55,14 +55,14 @@ void crn_signed_job_fini(crn_signed_job *sj);
 
 /* Wire codecs (proto/codec_job.c).  Decoders refuse more than
  * CRN_JOB_MAX bytes (CAIRN_ETOOBIG) and malformed input (CAIRN_EINVAL). */
-CAIRN_NODISCARD cairn_err crn_job_encode(const crn_job *job, uint8_t **out,
-    size_t *outlen);
-CAIRN_NODISCARD cairn_err crn_job_decode(crn_job *out, const uint8_t *buf,
-    size_t len);
-CAIRN_NODISCARD cairn_err crn_signed_job_encode(const crn_signed_job *sj,
-    uint8_t **out, size_t *outlen);
-CAIRN_NODISCARD cairn_err crn_signed_job_decode(crn_signed_job *out,
-    const uint8_t *buf, size_t len);
+CAIRN_NODISCARD cairn_err crn_job_encode(
+    const crn_job *job, uint8_t **out, size_t *outlen);
+CAIRN_NODISCARD cairn_err crn_job_decode(
+    crn_job *out, const uint8_t *buf, size_t len);
+CAIRN_NODISCARD cairn_err crn_signed_job_encode(
+    const crn_signed_job *sj, uint8_t **out, size_t *outlen);
+CAIRN_NODISCARD cairn_err crn_signed_job_decode(
+    crn_signed_job *out, const uint8_t *buf, size_t len);
 
 /*
  * Encode job, sign it with id and wrap it with the DER certificate into an
@@ -81,7 +81,7 @@ CAIRN_NODISCARD cairn_err crn_job_verify(const crn_signed_job *sj,
     const uint8_t pk[CAIRN_SIGN_PK_LEN], crn_job *out);
 
 /* Refuse a job outside [issued_at - skew, not_after] at time now. */
-CAIRN_NODISCARD cairn_err crn_job_check_time(const crn_job *job,
-    uint64_t now, uint64_t skew);
+CAIRN_NODISCARD cairn_err crn_job_check_time(
+    const crn_job *job, uint64_t now, uint64_t skew);
 
 #endif /* CRN_JOB_H */

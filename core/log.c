@@ -27,15 +27,15 @@ cairn_log_set_level(cairn_log_level level)
 }
 
 void
-cairn_log_stderr(cairn_log_level level, const char *func, const char *msg,
-    void *arg)
+cairn_log_stderr(
+    cairn_log_level level, const char *func, const char *msg, void *arg)
 {
-	static const char *names[] = { "emerg", "alert", "crit", "error",
-		"warning", "notice", "info", "debug" };
+	static const char *names[] = {"emerg", "alert", "crit", "error",
+	    "warning", "notice", "info", "debug"};
 
 	(void)arg;
-	fprintf(stderr, "cairn: %s: %s: %s\n",
-	    names[(unsigned)level & 7u], func, msg);
+	fprintf(stderr, "cairn: %s: %s: %s\n", names[(unsigned)level & 7u],
+	    func, msg);
 }
 
 void
@@ -55,7 +55,7 @@ crn_log(cairn_log_level level, const char *func, const char *fmt, ...)
 void
 crn_panic(const char *file, int line, const char *what)
 {
-	fprintf(stderr, "cairn: internal error at %s:%d: %s\n", file, line,
-	    what);
+	fprintf(
+	    stderr, "cairn: internal error at %s:%d: %s\n", file, line, what);
 	abort();
 }

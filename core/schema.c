@@ -21,41 +21,40 @@
 #include "schema.h"
 
 /* A schema file larger than this is not a schema file. */
-#define SCHEMA_MAX_FILE (4u << 20)
+#define SCHEMA_MAX_FILE   (4u << 20)
 #define SCHEMA_MAX_DOMAIN 65536u
 /* The plan codec refuses more (CRN_PLAN_MAX_COLS in proto/codec_plan.h). */
 #define SCHEMA_MAX_COLS 4096u
 
 typedef struct colaux {
-	char *min, *max;	/* bound text until the scale is known */
+	char *min, *max; /* bound text until the scale is known */
 	int minline, maxline, line;
 	int have_type, have_scale, have_nullable;
 } colaux;
 
 typedef struct dsaux {
-	colaux *cols;		/* parallel to dataset->cols */
-	size_t cap;		/* capacity of cols / dataset->cols */
+	colaux *cols; /* parallel to dataset->cols */
+	size_t cap;   /* capacity of cols / dataset->cols */
 	int line;
 	int have_max_rows;
 } dsaux;
 
 typedef struct builder {
-	const char *name;	/* file name for messages */
-	const char *text;	/* reader position */
-	int line;		/* current line, 1-based */
-	int secline;		/* line of the last [section] header */
-	int at_bol;		/* next read starts a new line */
+	const char *name; /* file name for messages */
+	const char *text; /* reader position */
+	int line;         /* current line, 1-based */
+	int secline;      /* line of the last [section] header */
+	int at_bol;       /* next read starts a new line */
 	crn_schema *s;
-	dsaux *ds;		/* parallel to s->datasets */
+	dsaux *ds; /* parallel to s->datasets */
 	size_t dscap;
 	int have_min_cell, have_max_nodes;
-	cairn_err rv;		/* first error */
+	cairn_err rv; /* first error */
 	char *err;
 	size_t errlen;
 } builder;
 
-static void
-fail(builder *b, int line, cairn_err rv, const char *fmt, ...)
+static void fail(builder *b, int line, cairn_err rv, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void
@@ -65,7 +64,7 @@ fail(builder *b, int line, cairn_err rv, const char *fmt, ...)
 	int n = 0;
 
 	if (b->rv != CAIRN_OK)
-		return;		/* keep the first error only */
+		return; /* keep the first error only */
 	b->rv = rv;
 	if (b->err == NULL || b->errlen == 0)
 		return;
@@ -110,11 +109,12 @@ reader(char *str, int num, void *stream)
 	}
 	str[i] = '\0';
 	if (i == num - 1 && str[i - 1] != '\n' && b->text[0] != '\0' &&
-	    !(b->text[0] == '\n' || (b->text[0] == '\r' &&
-	    b->text[1] == '\n'))) {
+	    !(b->text[0] == '\n' ||
+	        (b->text[0] == '\r' && b->text[1] == '\n'))) {
 		/* inih would cut the line in two and read the rest as a line
 		 * of its own; refuse instead of guessing. */
-		fail(b, b->line, CAIRN_ECONFIG, "line longer than %d "
+		fail(b, b->line, CAIRN_ECONFIG,
+		    "line longer than %d "
 		    "characters; continue long domains on indented lines",
 		    num - 3);
 		return NULL;
@@ -133,7 +133,7 @@ is_ident(const char *s, size_t n)
 		char c = s[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '_'))
+		        c == '_'))
 			return 0;
 	}
 	return 1;
@@ -157,7 +157,7 @@ cairn_err
 crn_decimal_parse(const char *s, int64_t *mant, uint32_t *scale)
 {
 	uint64_t acc = 0;
-	uint32_t sc = 0, pend = 0;	/* pending zeros after the point */
+	uint32_t sc = 0, pend = 0; /* pending zeros after the point */
 	int neg = 0, digits = 0, point = 0;
 	const char *p = s;
 
@@ -200,8 +200,8 @@ crn_decimal_parse(const char *s, int64_t *mant, uint32_t *scale)
 	if (neg) {
 		if (acc > (uint64_t)INT64_MAX + 1)
 			return CAIRN_ERANGE;
-		*mant = acc == (uint64_t)INT64_MAX + 1 ? INT64_MIN :
-		    -(int64_t)acc;
+		*mant =
+		    acc == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)acc;
 	} else {
 		if (acc > (uint64_t)INT64_MAX)
 			return CAIRN_ERANGE;
@@ -232,7 +232,7 @@ crn_decimal_rescale(int64_t mant, uint32_t from, uint32_t to, int ceil_round,
 
 		for (uint32_t i = to; i < from; i++)
 			d *= 10;
-		q = v / d;	/* truncates toward zero */
+		q = v / d; /* truncates toward zero */
 		r = v % d;
 		if (r != 0) {
 			*exact = 0;
@@ -276,14 +276,14 @@ crn_decimal_format(__int128 v, uint32_t scale, char *buf, size_t len)
 	size_t n = 0, o = 0;
 	int neg = v < 0;
 
-	u = neg ? (unsigned __int128)0 - (unsigned __int128)v :
-	    (unsigned __int128)v;
+	u = neg ? (unsigned __int128)0 - (unsigned __int128)v
+	        : (unsigned __int128)v;
 	do {
 		tmp[n++] = (char)('0' + (int)(u % 10));
 		u /= 10;
 	} while (u != 0 && n < sizeof(tmp));
 	while (n <= scale && n < sizeof(tmp))
-		tmp[n++] = '0';	/* at least one digit before the point */
+		tmp[n++] = '0'; /* at least one digit before the point */
 	/* sign + digits + point + NUL */
 	if (len < n + 3)
 		return -1;
@@ -421,13 +421,13 @@ find_ds(builder *b, const char *name, size_t n, crn_dataset **dout)
 		crn_dataset *nd;
 		dsaux *na;
 
-		nd = crn_realloc(b->s->datasets,
-		    b->dscap * sizeof(crn_dataset), nc * sizeof(crn_dataset));
+		nd = crn_realloc(b->s->datasets, b->dscap * sizeof(crn_dataset),
+		    nc * sizeof(crn_dataset));
 		if (nd == NULL)
 			return NULL;
 		b->s->datasets = nd;
-		na = crn_realloc(b->ds, b->dscap * sizeof(dsaux),
-		    nc * sizeof(dsaux));
+		na = crn_realloc(
+		    b->ds, b->dscap * sizeof(dsaux), nc * sizeof(dsaux));
 		if (na == NULL)
 			return NULL;
 		b->ds = na;
@@ -445,8 +445,8 @@ find_ds(builder *b, const char *name, size_t n, crn_dataset **dout)
 }
 
 static colaux *
-find_col(builder *b, crn_dataset *d, dsaux *da, const char *name,
-    crn_column **cout)
+find_col(
+    builder *b, crn_dataset *d, dsaux *da, const char *name, crn_column **cout)
 {
 	size_t i;
 
@@ -457,8 +457,10 @@ find_col(builder *b, crn_dataset *d, dsaux *da, const char *name,
 		}
 	}
 	if (d->ncols >= SCHEMA_MAX_COLS) {
-		fail(b, b->line, CAIRN_ECONFIG, "dataset '%s': more than %u "
-		    "columns", d->name, SCHEMA_MAX_COLS);
+		fail(b, b->line, CAIRN_ECONFIG,
+		    "dataset '%s': more than %u "
+		    "columns",
+		    d->name, SCHEMA_MAX_COLS);
 		return NULL;
 	}
 	if (d->ncols == da->cap) {
@@ -471,8 +473,8 @@ find_col(builder *b, crn_dataset *d, dsaux *da, const char *name,
 		if (ncols == NULL)
 			return NULL;
 		d->cols = ncols;
-		na = crn_realloc(da->cols, da->cap * sizeof(colaux),
-		    nc * sizeof(colaux));
+		na = crn_realloc(
+		    da->cols, da->cap * sizeof(colaux), nc * sizeof(colaux));
 		if (na == NULL)
 			return NULL;
 		da->cols = na;
@@ -581,12 +583,13 @@ add_domain(builder *b, crn_column *c, const char *v)
 			if (has_value(c, val)) {
 				fail(b, b->line, CAIRN_ECONFIG,
 				    "column '%s': domain value '%s' listed "
-				    "twice", c->name, val);
+				    "twice",
+				    c->name, val);
 				crn_strfree(val);
 				return 0;
 			}
-			nd = crn_realloc(c->domain, c->ndomain *
-			    sizeof(char *), (c->ndomain + 1) * sizeof(char *));
+			nd = crn_realloc(c->domain, c->ndomain * sizeof(char *),
+			    (c->ndomain + 1) * sizeof(char *));
 			if (nd == NULL) {
 				crn_strfree(val);
 				goto nomem;
@@ -603,8 +606,8 @@ nomem:
 }
 
 static int
-column_key(builder *b, crn_column *c, colaux *a, const char *name,
-    const char *value)
+column_key(
+    builder *b, crn_column *c, colaux *a, const char *name, const char *value)
 {
 	uint64_t u;
 	char **slot;
@@ -624,15 +627,16 @@ column_key(builder *b, crn_column *c, colaux *a, const char *name,
 		else {
 			fail(b, b->line, CAIRN_ECONFIG,
 			    "column '%s': unknown type '%s' (integer, decimal "
-			    "or category)", c->name, value);
+			    "or category)",
+			    c->name, value);
 			return 0;
 		}
 		a->have_type = 1;
 		return 1;
 	}
 	if (strcmp(name, "scale") == 0) {
-		if (a->have_scale || parse_u64(value, CRN_SCHEMA_MAX_SCALE,
-		    &u) != 0) {
+		if (a->have_scale ||
+		    parse_u64(value, CRN_SCHEMA_MAX_SCALE, &u) != 0) {
 			fail(b, b->line, CAIRN_ECONFIG,
 			    "column '%s': scale must be given once, 0 to %d",
 			    c->name, CRN_SCHEMA_MAX_SCALE);
@@ -665,7 +669,8 @@ column_key(builder *b, crn_column *c, colaux *a, const char *name,
 		if (a->have_nullable || parse_bool(value, &c->nullable) != 0) {
 			fail(b, b->line, CAIRN_ECONFIG,
 			    "column '%s': nullable must be given once, true "
-			    "or false", c->name);
+			    "or false",
+			    c->name);
 			return 0;
 		}
 		a->have_nullable = 1;
@@ -705,8 +710,8 @@ handler(void *user, const char *section, const char *name, const char *value)
 			return 1;
 		}
 		if (strcmp(name, "max_nodes") == 0) {
-			if (b->have_max_nodes || parse_u64(value, 1u << 24,
-			    &u) != 0 || u == 0) {
+			if (b->have_max_nodes ||
+			    parse_u64(value, 1u << 24, &u) != 0 || u == 0) {
 				fail(b, b->line, CAIRN_ECONFIG,
 				    "max_nodes must be given once, 1 to %u",
 				    1u << 24);
@@ -722,7 +727,8 @@ handler(void *user, const char *section, const char *name, const char *value)
 	}
 	sp = strchr(section, ' ');
 	if (sp == NULL) {
-		fail(b, b->line, CAIRN_ECONFIG, "unknown section [%s] "
+		fail(b, b->line, CAIRN_ECONFIG,
+		    "unknown section [%s] "
 		    "(federation, dataset NAME or column DATASET.COLUMN)",
 		    section);
 		return 0;
@@ -732,35 +738,43 @@ handler(void *user, const char *section, const char *name, const char *value)
 		arg++;
 	if ((size_t)(sp - section) == 7 && memcmp(section, "dataset", 7) == 0) {
 		if (!is_ident(arg, strlen(arg))) {
-			fail(b, b->line, CAIRN_ECONFIG, "dataset name '%s' "
-			    "must be a lower-case identifier", arg);
+			fail(b, b->line, CAIRN_ECONFIG,
+			    "dataset name '%s' "
+			    "must be a lower-case identifier",
+			    arg);
 			return 0;
 		}
 		if ((da = find_ds(b, arg, strlen(arg), &d)) == NULL)
 			goto nomem;
 		if (strcmp(name, "max_rows") == 0) {
-			if (da->have_max_rows || parse_u64(value,
-			    (uint64_t)1 << 62, &u) != 0 || u == 0) {
+			if (da->have_max_rows ||
+			    parse_u64(value, (uint64_t)1 << 62, &u) != 0 ||
+			    u == 0) {
 				fail(b, b->line, CAIRN_ECONFIG,
 				    "dataset '%s': max_rows must be given "
-				    "once, 1 to 2^62", d->name);
+				    "once, 1 to 2^62",
+				    d->name);
 				return 0;
 			}
 			d->max_rows = u;
 			da->have_max_rows = 1;
 			return 1;
 		}
-		fail(b, b->line, CAIRN_ECONFIG, "dataset '%s': unknown key "
-		    "'%s'", d->name, name);
+		fail(b, b->line, CAIRN_ECONFIG,
+		    "dataset '%s': unknown key "
+		    "'%s'",
+		    d->name, name);
 		return 0;
 	}
 	if ((size_t)(sp - section) == 6 && memcmp(section, "column", 6) == 0) {
 		dot = strchr(arg, '.');
 		if (dot == NULL || !is_ident(arg, (size_t)(dot - arg)) ||
 		    !is_ident(dot + 1, strlen(dot + 1))) {
-			fail(b, b->line, CAIRN_ECONFIG, "column section "
+			fail(b, b->line, CAIRN_ECONFIG,
+			    "column section "
 			    "'%s' must be [column DATASET.COLUMN] with "
-			    "lower-case identifiers", arg);
+			    "lower-case identifiers",
+			    arg);
 			return 0;
 		}
 		if ((da = find_ds(b, arg, (size_t)(dot - arg), &d)) == NULL)
@@ -802,8 +816,8 @@ finish(builder *b)
 
 			if (!a->have_type) {
 				fail(b, a->line, CAIRN_ECONFIG,
-				    "column '%s.%s': type is required",
-				    d->name, c->name);
+				    "column '%s.%s': type is required", d->name,
+				    c->name);
 				break;
 			}
 			if (c->type == CRN_COL_CATEGORY) {
@@ -811,8 +825,8 @@ finish(builder *b)
 				    a->have_scale)
 					fail(b, a->line, CAIRN_ECONFIG,
 					    "column '%s.%s': a category has "
-					    "no scale, min or max", d->name,
-					    c->name);
+					    "no scale, min or max",
+					    d->name, c->name);
 				else if (c->ndomain == 0)
 					fail(b, a->line, CAIRN_ECONFIG,
 					    "column '%s.%s': domain is "
@@ -823,7 +837,8 @@ finish(builder *b)
 			if (c->ndomain > 0) {
 				fail(b, a->line, CAIRN_ECONFIG,
 				    "column '%s.%s': only a category has a "
-				    "domain", d->name, c->name);
+				    "domain",
+				    d->name, c->name);
 				break;
 			}
 			if (c->type == CRN_COL_INT && a->have_scale &&
@@ -844,24 +859,28 @@ finish(builder *b)
 			if (rv != CAIRN_OK) {
 				fail(b, a->minline, CAIRN_ECONFIG,
 				    "column '%s.%s': min '%s' is not a "
-				    "number %s", d->name, c->name, a->min,
-				    rv == CAIRN_ERANGE ? "in range" :
-				    "at the column's scale");
+				    "number %s",
+				    d->name, c->name, a->min,
+				    rv == CAIRN_ERANGE
+				        ? "in range"
+				        : "at the column's scale");
 				break;
 			}
 			rv = crn_decimal_to_scale(a->max, c->scale, &c->hi);
 			if (rv != CAIRN_OK) {
 				fail(b, a->maxline, CAIRN_ECONFIG,
 				    "column '%s.%s': max '%s' is not a "
-				    "number %s", d->name, c->name, a->max,
-				    rv == CAIRN_ERANGE ? "in range" :
-				    "at the column's scale");
+				    "number %s",
+				    d->name, c->name, a->max,
+				    rv == CAIRN_ERANGE
+				        ? "in range"
+				        : "at the column's scale");
 				break;
 			}
 			if (c->lo > c->hi)
 				fail(b, a->maxline, CAIRN_ECONFIG,
-				    "column '%s.%s': min is above max",
-				    d->name, c->name);
+				    "column '%s.%s': min is above max", d->name,
+				    c->name);
 		}
 	}
 }
@@ -909,7 +928,8 @@ crn_schema_parse(const char *text, const char *name, crn_schema **out,
 	else if (line != 0)
 		/* The handler reports its own errors; this one is inih's
 		 * (no '=' or an unterminated section header). */
-		fail(&b, line, CAIRN_ECONFIG, "not a 'key = value' line or "
+		fail(&b, line, CAIRN_ECONFIG,
+		    "not a 'key = value' line or "
 		    "'[section]' header");
 	if (b.rv == CAIRN_OK)
 		finish(&b);
@@ -919,8 +939,9 @@ crn_schema_parse(const char *text, const char *name, crn_schema **out,
 			crn_dataset *d = &b.s->datasets[i];
 			crn_column *nc;
 
-			nc = crn_realloc(d->cols, b.ds[i].cap *
-			    sizeof(crn_column), d->ncols * sizeof(crn_column));
+			nc = crn_realloc(d->cols,
+			    b.ds[i].cap * sizeof(crn_column),
+			    d->ncols * sizeof(crn_column));
 			if (nc == NULL) {
 				fail(&b, 0, CAIRN_ENOMEM, "out of memory");
 				break;
@@ -930,8 +951,8 @@ crn_schema_parse(const char *text, const char *name, crn_schema **out,
 	}
 	builder_fini(&b);
 	if (b.rv != CAIRN_OK) {
-		crn_log_debug("schema %s rejected: %s", b.name,
-		    err != NULL ? err : "");
+		crn_log_debug(
+		    "schema %s rejected: %s", b.name, err != NULL ? err : "");
 		crn_schema_free(b.s);
 		return b.rv;
 	}
@@ -964,9 +985,10 @@ crn_schema_load(const char *path, crn_schema **out, char *err, size_t errlen)
 
 			if (nc > SCHEMA_MAX_FILE) {
 				if (err != NULL && errlen > 0)
-					snprintf(err, errlen, "%s: larger "
-					    "than %u bytes", path,
-					    SCHEMA_MAX_FILE);
+					snprintf(err, errlen,
+					    "%s: larger "
+					    "than %u bytes",
+					    path, SCHEMA_MAX_FILE);
 				rv = CAIRN_ECONFIG;
 				goto out;
 			}
@@ -1006,34 +1028,33 @@ out:
 /* ---- inferring a draft schema from a CSV file ---------------------------- */
 
 #define INFER_MAX_DOMAIN 32
-#define INFER_MAX_COLS 4096
-#define INFER_MAX_FIELD (1u << 20)
+#define INFER_MAX_COLS   4096
+#define INFER_MAX_FIELD  (1u << 20)
 
 typedef struct icol {
-	char *name;		/* identifier made from the header */
+	char *name; /* identifier made from the header */
 	uint64_t values, nulls;
 	int is_int, is_dec, is_cat;
-	uint32_t scale;		/* max digits after the point */
-	int64_t min_m, max_m;	/* exact min / max as mantissa ... */
-	uint32_t min_s, max_s;	/* ... and scale */
+	uint32_t scale;        /* max digits after the point */
+	int64_t min_m, max_m;  /* exact min / max as mantissa ... */
+	uint32_t min_s, max_s; /* ... and scale */
 	char *dom[INFER_MAX_DOMAIN];
 	size_t ndom;
-	const char *why;	/* why a text column is not usable */
+	const char *why; /* why a text column is not usable */
 } icol;
 
 typedef struct csvr {
 	FILE *f;
 	const char *name;
-	long line;		/* current physical line, 1-based */
-	long row_line;		/* line where the current row began */
+	long line;     /* current physical line, 1-based */
+	long row_line; /* line where the current row began */
 	char *buf;
 	size_t len, cap;
 	char *err;
 	size_t errlen;
 } csvr;
 
-static void
-csv_err(csvr *r, long line, const char *fmt, ...)
+static void csv_err(csvr *r, long line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -1094,7 +1115,8 @@ csv_field(csvr *r, int *end, int at_row_start)
 		for (;;) {
 			c = getc(r->f);
 			if (c == EOF) {
-				csv_err(r, r->row_line, "unterminated quoted "
+				csv_err(r, r->row_line,
+				    "unterminated quoted "
 				    "field");
 				return CAIRN_EDATA;
 			}
@@ -1132,9 +1154,11 @@ csv_field(csvr *r, int *end, int at_row_start)
 			break;
 		}
 		if (quoted || c == '"') {
-			csv_err(r, r->line, "%s", quoted ? "text after a "
-			    "closing quote" : "quote inside an unquoted "
-			    "field");
+			csv_err(r, r->line, "%s",
+			    quoted ? "text after a "
+			             "closing quote"
+			           : "quote inside an unquoted "
+			             "field");
 			return CAIRN_EDATA;
 		}
 		if ((rv = csv_put(r, (char)c)) != 0)
@@ -1169,7 +1193,7 @@ ident_from(const char *h, size_t idx)
 		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
 			c = '_';
 		if (c == '_' && (n == 0 || tmp[n - 1] == '_'))
-			continue;	/* no leading or doubled '_' */
+			continue; /* no leading or doubled '_' */
 		if (n == 0 && c >= '0' && c <= '9')
 			tmp[n++] = '_';
 		tmp[n++] = c;
@@ -1190,8 +1214,8 @@ unusable_category(const char *v)
 
 	if (strpbrk(v, ",;#[]=\"") != NULL)
 		return "values contain , ; # [ ] = or quotes";
-	if (v[0] == ' ' || v[0] == '\t' || (n > 0 && (v[n - 1] == ' ' ||
-	    v[n - 1] == '\t')))
+	if (v[0] == ' ' || v[0] == '\t' ||
+	    (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t')))
 		return "values have leading or trailing blanks";
 	for (; *v != '\0'; v++)
 		if ((unsigned char)*v < 0x20 || *v == 0x7f)
@@ -1239,13 +1263,13 @@ observe(icol *c, const char *v)
 		if (num) {
 			if (sc > c->scale)
 				c->scale = sc;
-			if (c->values == 1 || dec_cmp_i(m, sc, c->min_m,
-			    c->min_s) < 0) {
+			if (c->values == 1 ||
+			    dec_cmp_i(m, sc, c->min_m, c->min_s) < 0) {
 				c->min_m = m;
 				c->min_s = sc;
 			}
-			if (c->values == 1 || dec_cmp_i(m, sc, c->max_m,
-			    c->max_s) > 0) {
+			if (c->values == 1 ||
+			    dec_cmp_i(m, sc, c->max_m, c->max_s) > 0) {
 				c->max_m = m;
 				c->max_s = sc;
 			}
@@ -1345,8 +1369,8 @@ print_bound(obuf *o, const char *key, int64_t m, uint32_t from, uint32_t to)
 }
 
 static void
-render(obuf *o, const char *src, const char *dataset, icol *cols,
-    size_t ncols, uint64_t rows)
+render(obuf *o, const char *src, const char *dataset, icol *cols, size_t ncols,
+    uint64_t rows)
 {
 	uint64_t max_rows = 10;
 	size_t i, j;
@@ -1374,8 +1398,10 @@ render(obuf *o, const char *src, const char *dataset, icol *cols,
 
 		ob_printf(o, "\n");
 		if (c->values == 0) {
-			ob_printf(o, "; [column %s.%s]\n; not usable: no "
-			    "values in the file\n", dataset, c->name);
+			ob_printf(o,
+			    "; [column %s.%s]\n; not usable: no "
+			    "values in the file\n",
+			    dataset, c->name);
 			continue;
 		}
 		if (c->is_int || c->is_dec) {
@@ -1393,9 +1419,11 @@ render(obuf *o, const char *src, const char *dataset, icol *cols,
 			size_t w;
 
 			qsort(c->dom, c->ndom, sizeof(char *), str_cmp);
-			ob_printf(o, "[column %s.%s]\ntype = category\n"
+			ob_printf(o,
+			    "[column %s.%s]\ntype = category\n"
 			    "; %zu distinct values seen; add any missing\n"
-			    "domain = ", dataset, c->name, c->ndom);
+			    "domain = ",
+			    dataset, c->name, c->ndom);
 			w = 9;
 			for (j = 0; j < c->ndom; j++) {
 				size_t n = strlen(c->dom[j]);
@@ -1415,8 +1443,10 @@ render(obuf *o, const char *src, const char *dataset, icol *cols,
 			}
 			ob_printf(o, "\n");
 		} else {
-			ob_printf(o, "; [column %s.%s]\n; not usable in "
-			    "queries: free text (%s)\n", dataset, c->name,
+			ob_printf(o,
+			    "; [column %s.%s]\n; not usable in "
+			    "queries: free text (%s)\n",
+			    dataset, c->name,
 			    c->why != NULL ? c->why : "not a number");
 			continue;
 		}
@@ -1425,14 +1455,14 @@ render(obuf *o, const char *src, const char *dataset, icol *cols,
 }
 
 cairn_err
-crn_schema_infer(FILE *in, const char *name, const char *dataset,
-    char **out, size_t *outlen, char *err, size_t errlen)
+crn_schema_infer(FILE *in, const char *name, const char *dataset, char **out,
+    size_t *outlen, char *err, size_t errlen)
 {
 	csvr r;
 	icol *cols = NULL;
 	size_t ncols = 0, i, j, k;
 	uint64_t rows = 0;
-	obuf o = { 0 };
+	obuf o = {0};
 	cairn_err rv = CAIRN_EINTERNAL;
 	int end;
 
@@ -1448,8 +1478,10 @@ crn_schema_infer(FILE *in, const char *name, const char *dataset,
 		err[0] = '\0';
 	if (!is_ident(dataset, strlen(dataset))) {
 		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "dataset name '%s' must be a "
-			    "lower-case identifier", dataset);
+			snprintf(err, errlen,
+			    "dataset name '%s' must be a "
+			    "lower-case identifier",
+			    dataset);
 		return CAIRN_EINVAL;
 	}
 	/* The header row names the columns. */
@@ -1460,7 +1492,8 @@ crn_schema_infer(FILE *in, const char *name, const char *dataset,
 		if ((rv = csv_field(&r, &end, ncols == 0)) != CAIRN_OK)
 			goto out;
 		if (end == 2) {
-			csv_err(&r, 1, "empty file: a header row is "
+			csv_err(&r, 1,
+			    "empty file: a header row is "
 			    "required");
 			rv = CAIRN_EDATA;
 			goto out;
@@ -1471,8 +1504,8 @@ crn_schema_infer(FILE *in, const char *name, const char *dataset,
 			rv = CAIRN_ETOOBIG;
 			goto out;
 		}
-		nc = crn_realloc(cols, ncols * sizeof(icol),
-		    (ncols + 1) * sizeof(icol));
+		nc = crn_realloc(
+		    cols, ncols * sizeof(icol), (ncols + 1) * sizeof(icol));
 		if (nc == NULL) {
 			rv = CAIRN_ENOMEM;
 			goto out;
@@ -1482,8 +1515,8 @@ crn_schema_infer(FILE *in, const char *name, const char *dataset,
 		cols[ncols].is_int = cols[ncols].is_dec = 1;
 		cols[ncols].is_cat = 1;
 		ncols++;
-		cols[ncols - 1].name = ident_from(r.buf != NULL ? r.buf : "",
-		    ncols - 1);
+		cols[ncols - 1].name =
+		    ident_from(r.buf != NULL ? r.buf : "", ncols - 1);
 		if (cols[ncols - 1].name == NULL) {
 			rv = CAIRN_ENOMEM;
 			goto out;
@@ -1520,19 +1553,22 @@ crn_schema_infer(FILE *in, const char *name, const char *dataset,
 			if (end == 2)
 				break;
 			if (i == 0 && end == 1 && r.len == 0 && ncols > 1)
-				break;	/* a blank line */
+				break; /* a blank line */
 			if (i >= ncols) {
-				csv_err(&r, r.row_line, "row has more than "
-				    "the %zu fields of the header", ncols);
+				csv_err(&r, r.row_line,
+				    "row has more than "
+				    "the %zu fields of the header",
+				    ncols);
 				rv = CAIRN_EDATA;
 				goto out;
 			}
-			if ((rv = observe(&cols[i], r.buf != NULL ? r.buf :
-			    "")) != CAIRN_OK)
+			if ((rv = observe(&cols[i],
+			         r.buf != NULL ? r.buf : "")) != CAIRN_OK)
 				goto out;
 			if (end == 1) {
 				if (i + 1 != ncols) {
-					csv_err(&r, r.row_line, "row has %zu "
+					csv_err(&r, r.row_line,
+					    "row has %zu "
 					    "fields, the header has %zu",
 					    i + 1, ncols);
 					rv = CAIRN_EDATA;

@@ -39,7 +39,7 @@
 #include "plan.h"
 
 /* Defaults used when the [federation] section leaves them out. */
-#define CRN_SCHEMA_DEFAULT_MIN_CELL 5
+#define CRN_SCHEMA_DEFAULT_MIN_CELL  5
 #define CRN_SCHEMA_DEFAULT_MAX_NODES 1000
 /* Decimal scales above this cannot be held in an int64 usefully. */
 #define CRN_SCHEMA_MAX_SCALE 18
@@ -51,8 +51,8 @@
  * errlen).  Errors: CAIRN_ENOENT (cannot open), CAIRN_ECONFIG (bad
  * content), CAIRN_ENOMEM.
  */
-CAIRN_NODISCARD cairn_err crn_schema_load(const char *path, crn_schema **out,
-    char *err, size_t errlen);
+CAIRN_NODISCARD cairn_err crn_schema_load(
+    const char *path, crn_schema **out, char *err, size_t errlen);
 
 /*
  * Same as crn_schema_load, from a NUL-terminated string; name is used in
@@ -68,8 +68,8 @@ void crn_schema_free(crn_schema *s);
 void crn_column_fini(crn_column *c);
 
 /* Deep copy of a column into caller-owned storage *dst (fini it later). */
-CAIRN_NODISCARD cairn_err crn_column_copy(crn_column *dst,
-    const crn_column *src);
+CAIRN_NODISCARD cairn_err crn_column_copy(
+    crn_column *dst, const crn_column *src);
 
 /* Lookups; NULL / -1 when there is no such name.  Borrowed pointers. */
 const crn_dataset *crn_schema_dataset(const crn_schema *s, const char *name);
@@ -84,16 +84,16 @@ long crn_column_category(const crn_column *c, const char *value);
  * decimal; CAIRN_ERANGE if it does not fit an int64 (trailing zeros after
  * the point are dropped first).
  */
-CAIRN_NODISCARD cairn_err crn_decimal_parse(const char *s, int64_t *mant,
-    uint32_t *scale);
+CAIRN_NODISCARD cairn_err crn_decimal_parse(
+    const char *s, int64_t *mant, uint32_t *scale);
 
 /*
  * Parse a decimal and convert it exactly to the given scale (value *
  * 10^scale).  CAIRN_EINVAL if it is not a number or has more digits after
  * the point than scale (non-zero ones); CAIRN_ERANGE if it does not fit.
  */
-CAIRN_NODISCARD cairn_err crn_decimal_to_scale(const char *s, uint32_t scale,
-    int64_t *out);
+CAIRN_NODISCARD cairn_err crn_decimal_to_scale(
+    const char *s, uint32_t scale, int64_t *out);
 
 /*
  * Rescale mant / 10^from to units of 10^-to.  When precision is lost the
@@ -123,7 +123,6 @@ int crn_decimal_format(__int128 v, uint32_t scale, char *buf, size_t len);
  * CAIRN_ETOOBIG, CAIRN_ESYS, CAIRN_ENOMEM.
  */
 CAIRN_NODISCARD cairn_err crn_schema_infer(FILE *in, const char *name,
-    const char *dataset, char **out, size_t *len, char *err,
-    size_t errlen);
+    const char *dataset, char **out, size_t *len, char *err, size_t errlen);
 
 #endif /* CRN_SCHEMA_H */

@@ -42,24 +42,24 @@
 /* ---- actions ------------------------------------------------------------ */
 
 typedef enum crn_sa_act_kind {
-	CRN_SA_ACT_SEND = 1,	/* send data (a message of `type`) */
-	CRN_SA_ACT_DONE = 2,	/* finished; coordinator: data = the sum */
-	CRN_SA_ACT_ABORT = 3,	/* aborted; see `abort` */
+	CRN_SA_ACT_SEND = 1,  /* send data (a message of `type`) */
+	CRN_SA_ACT_DONE = 2,  /* finished; coordinator: data = the sum */
+	CRN_SA_ACT_ABORT = 3, /* aborted; see `abort` */
 } crn_sa_act_kind;
 
 typedef struct crn_sa_action {
 	crn_sa_act_kind kind;
-	uint32_t type;		/* SEND: CRN_SA_MSG_* */
+	uint32_t type; /* SEND: CRN_SA_MSG_* */
 	/* SEND: the recipient (0 = coordinator), or, when to_many is not
 	 * NULL, the same bytes go to each of the n_many slots listed. */
 	uint32_t to;
-	uint32_t *to_many;	/* owned */
+	uint32_t *to_many; /* owned */
 	size_t n_many;
 	/* SEND: the serialized message.  DONE at the coordinator: the sum,
 	 * dim little-endian ring elements.  Owned by the list. */
 	uint8_t *data;
 	size_t len;
-	crn_sa_abort abort;	/* ABORT: code, reason, needed, answered */
+	crn_sa_abort abort; /* ABORT: code, reason, needed, answered */
 } crn_sa_action;
 
 typedef struct crn_sa_actions {
@@ -78,11 +78,11 @@ void crn_sa_actions_fini(crn_sa_actions *a);
 typedef struct crn_sa_node crn_sa_node;
 
 typedef struct crn_sa_node_cfg {
-	const crn_identity *id;	/* borrowed; must outlive the node */
+	const crn_identity *id;       /* borrowed; must outlive the node */
 	uint8_t seed[CAIRN_SEED_LEN]; /* all of the node's randomness */
 	uint8_t session_id[CAIRN_SESSION_ID_LEN];
-	uint32_t ring_bits;	/* 32, 64 or 128, as the job says */
-	uint64_t dim;		/* elements, as the job says */
+	uint32_t ring_bits; /* 32, 64 or 128, as the job says */
+	uint64_t dim;       /* elements, as the job says */
 	/* Refuse a roster with fewer distinct certified identities than
 	 * this, and refuse to sign or unmask a survivor set smaller than
 	 * max(t, this) (at least 2 is enforced whatever the value). */
@@ -112,11 +112,11 @@ typedef struct crn_sa_node_cfg {
 
 /*
  * Create a node for one session.  CAIRN_EINVAL for a bad ring width, dim 0
- * or over CRN_SA_MAX_DIM, no identity or no verify_peer; CAIRN_ENOMEM.  *out is NULL on
- * error.  The caller wipes cfg->seed.
+ * or over CRN_SA_MAX_DIM, no identity or no verify_peer; CAIRN_ENOMEM.  *out is
+ * NULL on error.  The caller wipes cfg->seed.
  */
-CAIRN_NODISCARD cairn_err crn_sa_node_new(crn_sa_node **out,
-    const crn_sa_node_cfg *cfg);
+CAIRN_NODISCARD cairn_err crn_sa_node_new(
+    crn_sa_node **out, const crn_sa_node_cfg *cfg);
 /* Wipes every secret and frees; NULL is fine. */
 void crn_sa_node_free(crn_sa_node *n);
 
@@ -129,8 +129,8 @@ void crn_sa_node_set_input(crn_sa_node *n, const void *vec);
 
 /* Round 0: make the session keys and send AdvertiseKeys.  CAIRN_ESTATE
  * when called twice. */
-CAIRN_NODISCARD cairn_err crn_sa_node_start(crn_sa_node *n,
-    crn_sa_actions *out);
+CAIRN_NODISCARD cairn_err crn_sa_node_start(
+    crn_sa_node *n, crn_sa_actions *out);
 /* One message from the coordinator.  See the file comment for errors;
  * refusals are CAIRN_EPERM (roster against policy: too few or duplicate
  * identities, threshold too low), CAIRN_EAUTH (bad signature or share
@@ -140,8 +140,8 @@ CAIRN_NODISCARD cairn_err crn_sa_node_recv(crn_sa_node *n, uint32_t type,
     const uint8_t *msg, size_t len, crn_sa_actions *out);
 /* The current round's deadline passed: abort with CAIRN_ETIMEDOUT (no-op
  * after the node finished). */
-CAIRN_NODISCARD cairn_err crn_sa_node_deadline(crn_sa_node *n,
-    crn_sa_actions *out);
+CAIRN_NODISCARD cairn_err crn_sa_node_deadline(
+    crn_sa_node *n, crn_sa_actions *out);
 
 /* The node's roster index once it accepted the roster, else 0. */
 uint32_t crn_sa_node_index(const crn_sa_node *n);
@@ -157,7 +157,7 @@ typedef struct crn_sa_coord_cfg {
 	 * the roster is sorted by identity key and the seed derived from it
 	 * (crn_sa_graph_seed), as nodes require. */
 	crn_sa_params params;
-	uint32_t nslots;	/* connected nodes, addressed 1..nslots */
+	uint32_t nslots; /* connected nodes, addressed 1..nslots */
 	/* Optional (NULL for none): the identity key of the envelope signer
 	 * on each slot (index slot - 1), borrowed for the coordinator's
 	 * lifetime.  An advertisement whose identity differs from its
@@ -166,8 +166,8 @@ typedef struct crn_sa_coord_cfg {
 } crn_sa_coord_cfg;
 
 /* CAIRN_EINVAL for bad parameters (t < 2 or > nslots, ...). */
-CAIRN_NODISCARD cairn_err crn_sa_coord_new(crn_sa_coord **out,
-    const crn_sa_coord_cfg *cfg);
+CAIRN_NODISCARD cairn_err crn_sa_coord_new(
+    crn_sa_coord **out, const crn_sa_coord_cfg *cfg);
 void crn_sa_coord_free(crn_sa_coord *c);
 
 /* One message from the node on `slot`.  A round closes by itself once
@@ -176,22 +176,22 @@ CAIRN_NODISCARD cairn_err crn_sa_coord_recv(crn_sa_coord *c, uint32_t slot,
     uint32_t type, const uint8_t *msg, size_t len, crn_sa_actions *out);
 /* The current round's deadline passed: close it with whoever answered
  * (abort when fewer than t did). */
-CAIRN_NODISCARD cairn_err crn_sa_coord_deadline(crn_sa_coord *c,
-    crn_sa_actions *out);
+CAIRN_NODISCARD cairn_err crn_sa_coord_deadline(
+    crn_sa_coord *c, crn_sa_actions *out);
 
 bool crn_sa_coord_done(const crn_sa_coord *c);
 /* Roster size, and the slots whose inputs are in the sum (valid once
  * done; NULL before).  The array belongs to the coordinator. */
 uint32_t crn_sa_coord_nodes(const crn_sa_coord *c);
-const uint32_t *crn_sa_coord_survivor_slots(const crn_sa_coord *c,
-    uint32_t *count);
+const uint32_t *crn_sa_coord_survivor_slots(
+    const crn_sa_coord *c, uint32_t *count);
 /* Total bytes of messages received so far. */
 uint64_t crn_sa_coord_bytes_received(const crn_sa_coord *c);
 
 /* The to-be-signed encodings, for tests that play a dishonest party. */
-CAIRN_NODISCARD cairn_err crn_sa_consistency_tbs(uint8_t **out,
-    size_t *out_len, const uint8_t session_id[CAIRN_SESSION_ID_LEN],
-    const uint32_t *idx, uint32_t count);
+CAIRN_NODISCARD cairn_err crn_sa_consistency_tbs(uint8_t **out, size_t *out_len,
+    const uint8_t session_id[CAIRN_SESSION_ID_LEN], const uint32_t *idx,
+    uint32_t count);
 
 /* ---- shared by the two machines (library-internal) ---------------------- */
 
@@ -201,10 +201,9 @@ CAIRN_NODISCARD cairn_err crn_sa_consistency_tbs(uint8_t **out,
 /* Append an action.  send and done take ownership of data (and to_many)
  * on success only. */
 CAIRN_NODISCARD cairn_err crn_sa_act_send(crn_sa_actions *a, uint32_t type,
-    uint32_t to, uint32_t *to_many, size_t n_many, uint8_t *data,
-    size_t len);
-CAIRN_NODISCARD cairn_err crn_sa_act_done(crn_sa_actions *a, uint8_t *data,
-    size_t len);
+    uint32_t to, uint32_t *to_many, size_t n_many, uint8_t *data, size_t len);
+CAIRN_NODISCARD cairn_err crn_sa_act_done(
+    crn_sa_actions *a, uint8_t *data, size_t len);
 /* Failing to record an abort (ENOMEM) is reported but may be ignored: the
  * machine's state says aborted either way. */
 cairn_err crn_sa_act_abort(crn_sa_actions *a, const crn_sa_abort *ab);
@@ -215,8 +214,8 @@ void crn_sa_abort_fill(crn_sa_abort *ab, cairn_err code, uint32_t needed,
 /* Verify an advertisement's signature by its own identity key over
  * "cairn-advertise-v1" || session_id || channel_pk || mask_pk ||
  * bcommit. */
-CAIRN_NODISCARD cairn_err crn_sa_advertise_verify(const crn_sa_advertise *a,
-    const uint8_t sid[CAIRN_SESSION_ID_LEN]);
+CAIRN_NODISCARD cairn_err crn_sa_advertise_verify(
+    const crn_sa_advertise *a, const uint8_t sid[CAIRN_SESSION_ID_LEN]);
 /* The neighbour-graph seed both machines derive from the roster:
  * KDF(identity || channel_pk || mask_pk || bcommit of every entry in
  * roster order, session, "graph-seed", n).  CAIRN_EINVAL for n == 0;
@@ -226,12 +225,10 @@ CAIRN_NODISCARD cairn_err crn_sa_graph_seed(uint8_t seed[32],
     uint32_t n);
 /* The commitment to a self-mask seed: KDF(b, session, "self-commit"). */
 CAIRN_NODISCARD cairn_err crn_sa_self_commit(uint8_t out[CAIRN_KEY_LEN],
-    const uint8_t b[CAIRN_SEED_LEN],
-    const uint8_t sid[CAIRN_SESSION_ID_LEN]);
+    const uint8_t b[CAIRN_SEED_LEN], const uint8_t sid[CAIRN_SESSION_ID_LEN]);
 /* The pairwise mask seed s_uv = KDF(X25519(sk_u, pk_v), session, "mask"). */
 CAIRN_NODISCARD cairn_err crn_sa_mask_seed(uint8_t seed[CAIRN_SEED_LEN],
-    const uint8_t sk[CAIRN_KX_SK_LEN],
-    const uint8_t peer_pk[CAIRN_KX_PK_LEN],
+    const uint8_t sk[CAIRN_KX_SK_LEN], const uint8_t peer_pk[CAIRN_KX_PK_LEN],
     const uint8_t sid[CAIRN_SESSION_ID_LEN]);
 
 /* ---- simulator certificates -------------------------------------------- */
@@ -245,14 +242,13 @@ CAIRN_NODISCARD cairn_err crn_sa_mask_seed(uint8_t seed[CAIRN_SEED_LEN],
 #define CRN_SA_SIMCERT_LEN (CAIRN_SIGN_PK_LEN + CAIRN_SIG_LEN)
 
 /* Issue the certificate of pk.  Errors of crn_identity_sign. */
-CAIRN_NODISCARD cairn_err crn_sa_simcert_issue(
-    uint8_t cert[CRN_SA_SIMCERT_LEN], const crn_identity *authority,
-    const uint8_t pk[CAIRN_SIGN_PK_LEN]);
+CAIRN_NODISCARD cairn_err crn_sa_simcert_issue(uint8_t cert[CRN_SA_SIMCERT_LEN],
+    const crn_identity *authority, const uint8_t pk[CAIRN_SIGN_PK_LEN]);
 /* A crn_sa_node_cfg.verify_peer: arg is the authority's public key
  * (const uint8_t[CAIRN_SIGN_PK_LEN]).  CAIRN_OK and the certified key in
  * pk; CAIRN_EAUTH for a wrong length or a bad signature. */
-CAIRN_NODISCARD cairn_err crn_sa_simcert_verify(void *arg,
-    const uint8_t *cert, size_t cert_len, uint8_t pk[CAIRN_SIGN_PK_LEN]);
+CAIRN_NODISCARD cairn_err crn_sa_simcert_verify(void *arg, const uint8_t *cert,
+    size_t cert_len, uint8_t pk[CAIRN_SIGN_PK_LEN]);
 
 /* ---- one-process simulation (property tests and `cairn sim secagg`) ----- */
 
@@ -266,11 +262,11 @@ typedef enum crn_sa_round {
 } crn_sa_round;
 
 typedef struct crn_sa_sim_cfg {
-	uint32_t nodes;		/* 2 .. CRN_SA_MAX_NODES */
+	uint32_t nodes; /* 2 .. CRN_SA_MAX_NODES */
 	uint64_t dim;
 	uint32_t ring_bits;
 	uint32_t threshold;
-	uint32_t degree;	/* 0 = complete graph */
+	uint32_t degree;              /* 0 = complete graph */
 	uint8_t seed[CAIRN_SEED_LEN]; /* everything derives from it */
 	/* The nodes' policy (crn_sa_node_cfg): zero fractions mean 0.05;
 	 * min_participants 0 means 2.  Every node is certified by a sim
@@ -278,25 +274,25 @@ typedef struct crn_sa_sim_cfg {
 	double corrupt_frac, dropout_frac;
 	bool malicious;
 	uint32_t min_participants;
-	uint32_t ndrop;		/* nodes (chosen from the seed) that go */
-	crn_sa_round drop_at;	/* silent instead of sending this round */
+	uint32_t ndrop;       /* nodes (chosen from the seed) that go */
+	crn_sa_round drop_at; /* silent instead of sending this round */
 	/* Seconds on a monotonic clock, for timing each party; NULL for
 	 * none (the library reads no clock itself). */
 	double (*clock)(void);
 } crn_sa_sim_cfg;
 
 typedef struct crn_sa_sim_result {
-	bool finished;		/* the coordinator produced a sum */
-	bool correct;		/* ... equal to the plain survivors' sum */
-	crn_sa_abort abort;	/* when not finished */
-	uint32_t nodes;		/* configured */
-	uint32_t survivors;	/* inputs in the sum (or expected there) */
-	double coord_s;		/* coordinator time, all rounds */
+	bool finished;      /* the coordinator produced a sum */
+	bool correct;       /* ... equal to the plain survivors' sum */
+	crn_sa_abort abort; /* when not finished */
+	uint32_t nodes;     /* configured */
+	uint32_t survivors; /* inputs in the sum (or expected there) */
+	double coord_s;     /* coordinator time, all rounds */
 	double node_s_median, node_s_p99, node_s_max;
 	uint64_t node_bytes_median, node_bytes_max; /* sent by a node */
 	uint64_t coord_bytes_rx;
-	uint64_t plain_bytes;	/* one plain input vector */
-	double plain_sum_s;	/* adding the survivors' plain vectors */
+	uint64_t plain_bytes; /* one plain input vector */
+	double plain_sum_s;   /* adding the survivors' plain vectors */
 } crn_sa_sim_result;
 
 /*
@@ -307,7 +303,7 @@ typedef struct crn_sa_sim_result {
  * simulation ran, whatever the session's outcome (see res); CAIRN_EINVAL
  * for a bad configuration, CAIRN_ENOMEM, or another error for a bug.
  */
-CAIRN_NODISCARD cairn_err crn_sa_sim_run(const crn_sa_sim_cfg *cfg,
-    crn_sa_sim_result *res);
+CAIRN_NODISCARD cairn_err crn_sa_sim_run(
+    const crn_sa_sim_cfg *cfg, crn_sa_sim_result *res);
 
 #endif /* CRN_SECAGG_H */

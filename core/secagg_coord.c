@@ -33,23 +33,28 @@ enum coord_state {
 };
 
 static const char *const round_name[] = {
-	"advertise", "share-keys", "masked-input", "consistency", "unmask",
-	"done", "aborted",
+    "advertise",
+    "share-keys",
+    "masked-input",
+    "consistency",
+    "unmask",
+    "done",
+    "aborted",
 };
 
 /* What the coordinator knows of one roster member. */
 typedef struct cnode {
 	uint32_t slot;
-	uint8_t stage;		/* rounds answered: 1 advertise .. 5 unmask */
-	bool out;		/* dropped for breaking the protocol */
-	bool in_u1;		/* its shares were forwarded */
-	bool in_u2;		/* masked input is in the sum */
-	uint8_t need;		/* CRN_SA_SHARE_* to reconstruct, or 0 */
-	crn_sa_encshare *sh;	/* its ShareKeys, until forwarded */
+	uint8_t stage;       /* rounds answered: 1 advertise .. 5 unmask */
+	bool out;            /* dropped for breaking the protocol */
+	bool in_u1;          /* its shares were forwarded */
+	bool in_u2;          /* masked input is in the sum */
+	uint8_t need;        /* CRN_SA_SHARE_* to reconstruct, or 0 */
+	crn_sa_encshare *sh; /* its ShareKeys, until forwarded */
 	uint32_t nsh;
 	uint8_t sig[CAIRN_SIG_LEN];
-	uint32_t ncoll;		/* shares collected of its secret */
-	uint32_t mark;		/* duplicate check within one response */
+	uint32_t ncoll; /* shares collected of its secret */
+	uint32_t mark;  /* duplicate check within one response */
 } cnode;
 
 struct crn_sa_coord {
@@ -58,17 +63,17 @@ struct crn_sa_coord {
 	uint32_t nslots;
 	uint32_t t;
 	uint8_t (*slot_ids)[CAIRN_SIGN_PK_LEN]; /* per slot, or NULL */
-	crn_sa_advertise *adv;	/* per slot; owns its certificate copy */
-	uint8_t *adv_got;	/* per slot: 1 advertised, 2 refused */
+	crn_sa_advertise *adv; /* per slot; owns its certificate copy */
+	uint8_t *adv_got;      /* per slot: 1 advertised, 2 refused */
 	crn_sa_roster roster;
-	cnode *nd;		/* per roster index - 1 */
-	uint32_t *index_of;	/* per slot - 1: roster index or 0 */
+	cnode *nd;          /* per roster index - 1 */
+	uint32_t *index_of; /* per slot - 1: roster index or 0 */
 	crn_graph *g;
-	uint8_t *acc;		/* the running sum of masked inputs */
+	uint8_t *acc; /* the running sum of masked inputs */
 	size_t acc_len;
 	crn_sa_survivors u2;
 	uint32_t *u2_slots;
-	crn_shamir_share *coll;	/* n x t collected shares */
+	crn_shamir_share *coll; /* n x t collected shares */
 	uint32_t mark_gen;
 	uint64_t bytes_rx;
 };
@@ -98,11 +103,11 @@ crn_sa_coord_new(crn_sa_coord **out, const crn_sa_coord_cfg *cfg)
 	c->acc = crn_zalloc(c->acc_len);
 	if (cfg->slot_ids != NULL) {
 		/* A copy: the daemon's table may change between sessions. */
-		c->slot_ids = crn_alloc((size_t)c->nslots *
-		    sizeof(*c->slot_ids));
+		c->slot_ids =
+		    crn_alloc((size_t)c->nslots * sizeof(*c->slot_ids));
 		if (c->slot_ids != NULL)
-			memcpy(c->slot_ids, cfg->slot_ids, (size_t)c->nslots *
-			    sizeof(*c->slot_ids));
+			memcpy(c->slot_ids, cfg->slot_ids,
+			    (size_t)c->nslots * sizeof(*c->slot_ids));
 	}
 	if (c->adv == NULL || c->adv_got == NULL || c->index_of == NULL ||
 	    c->acc == NULL || (cfg->slot_ids != NULL && c->slot_ids == NULL)) {
@@ -125,15 +130,15 @@ crn_sa_coord_free(crn_sa_coord *c)
 		return;
 	if (c->nd != NULL)
 		for (uint32_t i = 0; i < c->roster.n; i++)
-			crn_free(c->nd[i].sh, c->nd[i].nsh *
-			    sizeof(*c->nd[i].sh));
+			crn_free(
+			    c->nd[i].sh, c->nd[i].nsh * sizeof(*c->nd[i].sh));
 	crn_free(c->nd, (size_t)c->roster.n * sizeof(*c->nd));
 	if (c->adv != NULL)
 		for (uint32_t s = 0; s < c->nslots; s++)
 			crn_sa_advertise_fini(&c->adv[s]);
 	crn_free(c->adv, (size_t)c->nslots * sizeof(*c->adv));
-	crn_free(c->slot_ids, c->slot_ids ? (size_t)c->nslots *
-	    sizeof(*c->slot_ids) : 0);
+	crn_free(c->slot_ids,
+	    c->slot_ids ? (size_t)c->nslots * sizeof(*c->slot_ids) : 0);
 	crn_free(c->adv_got, c->nslots);
 	crn_free(c->index_of, (size_t)c->nslots * sizeof(*c->index_of));
 	crn_freezero(c->coll, (size_t)c->roster.n * c->t * sizeof(*c->coll));
@@ -237,8 +242,9 @@ coord_abort(crn_sa_coord *c, crn_sa_actions *out, cairn_err code,
 			for (uint32_t s = 0; to != NULL && s < c->nslots; s++)
 				if (c->adv_got[s] == 1)
 					to[k++] = s + 1;
-			if (to == NULL || crn_sa_act_send(out,
-			    CRN_SA_MSG_ABORT, 0, to, k, buf, len) != CAIRN_OK) {
+			if (to == NULL ||
+			    crn_sa_act_send(out, CRN_SA_MSG_ABORT, 0, to, k,
+			        buf, len) != CAIRN_OK) {
 				crn_free(to, c->nslots * sizeof(*to));
 				crn_free(buf, len);
 			}
@@ -275,9 +281,9 @@ static cairn_err
 close_advertise(crn_sa_coord *c, crn_sa_actions *out)
 {
 	struct slot_order {
-		uint8_t id[CAIRN_SIGN_PK_LEN];	/* first, for cmp_pk */
+		uint8_t id[CAIRN_SIGN_PK_LEN]; /* first, for cmp_pk */
 		uint32_t slot;
-	} *order;
+	} * order;
 	uint32_t n = 0;
 	uint8_t *buf = NULL;
 	size_t len = 0;
@@ -326,7 +332,7 @@ close_advertise(crn_sa_coord *c, crn_sa_actions *out)
 	}
 	crn_free(order, (size_t)n * sizeof(*order));
 	if ((rv = crn_sa_graph_seed(c->p.graph_seed, c->p.session_id,
-	    c->roster.parts, n)) != CAIRN_OK)
+	         c->roster.parts, n)) != CAIRN_OK)
 		return rv;
 	c->roster.params = c->p;
 	if ((rv = crn_graph_new(&c->g, c->p.graph_seed, n, c->p.degree)) !=
@@ -355,8 +361,8 @@ close_shares(crn_sa_coord *c, crn_sa_actions *out)
 	cairn_err rv = CAIRN_EINTERNAL;
 
 	if (u1 < c->t)
-		return coord_abort(c, out, CAIRN_EABORT, c->t, u1,
-		    "below threshold");
+		return coord_abort(
+		    c, out, CAIRN_EABORT, c->t, u1, "below threshold");
 	cnt = crn_zalloc((size_t)n * sizeof(*cnt));
 	fwd = crn_zalloc((size_t)n * sizeof(*fwd));
 	if (cnt == NULL || fwd == NULL) {
@@ -405,10 +411,10 @@ close_shares(crn_sa_coord *c, crn_sa_actions *out)
 			continue;
 		c->nd[i].in_u1 = true;
 		if ((rv = crn_sa_shares_encode(&buf, &len,
-		    CRN_SA_MSG_SHARES_FWD, &fwd[i])) != CAIRN_OK)
+		         CRN_SA_MSG_SHARES_FWD, &fwd[i])) != CAIRN_OK)
 			goto out;
 		if ((rv = crn_sa_act_send(out, CRN_SA_MSG_SHARES_FWD,
-		    c->nd[i].slot, NULL, 0, buf, len)) != CAIRN_OK)
+		         c->nd[i].slot, NULL, 0, buf, len)) != CAIRN_OK)
 			goto out;
 		buf = NULL;
 	}
@@ -441,8 +447,8 @@ close_masked(crn_sa_coord *c, crn_sa_actions *out)
 		if (c->nd[i].stage >= 3)
 			u2++;
 	if (u2 < c->t)
-		return coord_abort(c, out, CAIRN_EABORT, c->t, u2,
-		    "below threshold");
+		return coord_abort(
+		    c, out, CAIRN_EABORT, c->t, u2, "below threshold");
 	c->u2.idx = crn_alloc((size_t)u2 * sizeof(*c->u2.idx));
 	c->u2_slots = crn_alloc((size_t)u2 * sizeof(*c->u2_slots));
 	if (c->u2.idx == NULL || c->u2_slots == NULL)
@@ -456,8 +462,8 @@ close_masked(crn_sa_coord *c, crn_sa_actions *out)
 	c->u2.count = k;
 	if ((rv = crn_sa_survivors_encode(&buf, &len, &c->u2)) != CAIRN_OK)
 		return rv;
-	if ((rv = multicast(c, out, CRN_SA_MSG_CONSISTENCY_REQ, 3, buf,
-	    len)) != CAIRN_OK) {
+	if ((rv = multicast(c, out, CRN_SA_MSG_CONSISTENCY_REQ, 3, buf, len)) !=
+	    CAIRN_OK) {
 		crn_free(buf, len);
 		return rv;
 	}
@@ -478,8 +484,8 @@ close_consistency(crn_sa_coord *c, crn_sa_actions *out)
 	cairn_err rv;
 
 	if (u3 < c->t)
-		return coord_abort(c, out, CAIRN_EABORT, c->t, u3,
-		    "below threshold");
+		return coord_abort(
+		    c, out, CAIRN_EABORT, c->t, u3, "below threshold");
 	if ((nb = crn_alloc(((size_t)degree + 1) * sizeof(*nb))) == NULL)
 		return CAIRN_ENOMEM;
 	for (uint32_t i = 0; i < c->roster.n; i++) {
@@ -495,8 +501,8 @@ close_consistency(crn_sa_coord *c, crn_sa_actions *out)
 			continue;
 		/* A dropped U1 member matters only if some survivor masked
 		 * with it, that is if it has a neighbour in U2. */
-		if ((rv = crn_graph_neighbours_of(c->g, i + 1, nb, degree + 1,
-		    &cnt)) != CAIRN_OK) {
+		if ((rv = crn_graph_neighbours_of(
+		         c->g, i + 1, nb, degree + 1, &cnt)) != CAIRN_OK) {
 			crn_free(nb, ((size_t)degree + 1) * sizeof(*nb));
 			return rv;
 		}
@@ -580,8 +586,8 @@ close_unmask(crn_sa_coord *c, crn_sa_actions *out)
 	cairn_err rv = CAIRN_EINTERNAL;
 
 	if (u4 < t)
-		return coord_abort(c, out, CAIRN_EABORT, t, u4,
-		    "below threshold");
+		return coord_abort(
+		    c, out, CAIRN_EABORT, t, u4, "below threshold");
 	for (uint32_t i = 0; i < c->roster.n; i++)
 		if (c->nd[i].need != 0 && c->nd[i].ncoll < t)
 			return coord_abort(c, out, CAIRN_EABORT, t,
@@ -604,8 +610,7 @@ close_unmask(crn_sa_coord *c, crn_sa_actions *out)
 		for (uint32_t j = 0; j < t; j++)
 			xs[j] = sh[j].x;
 		if (!have_coef || memcmp(xs, cached, t * sizeof(*xs)) != 0) {
-			if ((rv = crn_shamir_lagrange(coef, xs, t)) !=
-			    CAIRN_OK)
+			if ((rv = crn_shamir_lagrange(coef, xs, t)) != CAIRN_OK)
 				goto out;
 			memcpy(cached, xs, t * sizeof(*xs));
 			have_coef = true;
@@ -623,34 +628,37 @@ close_unmask(crn_sa_coord *c, crn_sa_actions *out)
 			/* Shamir's redundancy misses small shifts of a share;
 			 * the commitment does not, so a corrupted share ends
 			 * the session instead of silently skewing the sum. */
-			rv = crn_sa_self_commit(commit, secret, c->p.session_id);
-			ok = rv == CAIRN_OK && crn_ct_eq(commit,
-			    c->roster.parts[i].bcommit, sizeof(commit));
+			rv =
+			    crn_sa_self_commit(commit, secret, c->p.session_id);
+			ok = rv == CAIRN_OK &&
+			    crn_ct_eq(commit, c->roster.parts[i].bcommit,
+			        sizeof(commit));
 			cairn_memzero(commit, sizeof(commit));
 			if (rv != CAIRN_OK)
 				goto out;
 			if (!ok) {
 				rv = coord_abort(c, out, CAIRN_EAUTH, t,
-				    v->ncoll, "self-mask shares do not match "
+				    v->ncoll,
+				    "self-mask shares do not match "
 				    "the commitment");
 				goto out;
 			}
 			if ((rv = crn_prg_add(c->acc, c->p.dim, c->p.ring_bits,
-			    secret, 1)) != CAIRN_OK)
+			         secret, 1)) != CAIRN_OK)
 				goto out;
 			continue;
 		}
 		/* A dropped node: its key must be the one it advertised,
 		 * or the shares were bad. */
 		crn_kx_keypair_from_seed(&kp, secret);
-		if (!crn_ct_eq(kp.pk, c->roster.parts[i].mask_pk,
-		    CAIRN_KX_PK_LEN)) {
+		if (!crn_ct_eq(
+		        kp.pk, c->roster.parts[i].mask_pk, CAIRN_KX_PK_LEN)) {
 			rv = coord_abort(c, out, CAIRN_EAUTH, t, v->ncoll,
 			    "reconstructed mask key does not match");
 			goto out;
 		}
-		if ((rv = crn_graph_neighbours_of(c->g, i + 1, nb, degree + 1,
-		    &cnt)) != CAIRN_OK)
+		if ((rv = crn_graph_neighbours_of(
+		         c->g, i + 1, nb, degree + 1, &cnt)) != CAIRN_OK)
 			goto out;
 		for (size_t j = 0; j < cnt; j++) {
 			uint32_t u = nb[j];
@@ -658,13 +666,13 @@ close_unmask(crn_sa_coord *c, crn_sa_actions *out)
 			if (!c->nd[u - 1].in_u2)
 				continue;
 			if ((rv = crn_sa_mask_seed(seed, kp.sk,
-			    c->roster.parts[u - 1].mask_pk, c->p.session_id)) !=
-			    CAIRN_OK)
+			         c->roster.parts[u - 1].mask_pk,
+			         c->p.session_id)) != CAIRN_OK)
 				goto out;
 			/* u added PRG(s_uv) when v < u and subtracted it when
 			 * v > u; undo exactly that. */
 			if ((rv = crn_prg_add(c->acc, c->p.dim, c->p.ring_bits,
-			    seed, i + 1 < u)) != CAIRN_OK)
+			         seed, i + 1 < u)) != CAIRN_OK)
 				goto out;
 		}
 	}
@@ -691,18 +699,12 @@ static cairn_err
 close_round(crn_sa_coord *c, crn_sa_actions *out)
 {
 	switch (c->state) {
-	case C_ADVERTISE:
-		return close_advertise(c, out);
-	case C_SHARES:
-		return close_shares(c, out);
-	case C_MASKED:
-		return close_masked(c, out);
-	case C_CONSISTENCY:
-		return close_consistency(c, out);
-	case C_UNMASK:
-		return close_unmask(c, out);
-	default:
-		return CAIRN_OK;
+	case C_ADVERTISE: return close_advertise(c, out);
+	case C_SHARES: return close_shares(c, out);
+	case C_MASKED: return close_masked(c, out);
+	case C_CONSISTENCY: return close_consistency(c, out);
+	case C_UNMASK: return close_unmask(c, out);
+	default: return CAIRN_OK;
 	}
 }
 
@@ -745,10 +747,11 @@ on_advertise(crn_sa_coord *c, uint32_t slot, const uint8_t *msg, size_t len)
 	}
 	/* The slot's envelopes are signed by one identity: advertising
 	 * another one (someone else's keys relayed) is refused. */
-	if (c->slot_ids != NULL && memcmp(c->slot_ids[slot - 1], a.identity,
-	    CAIRN_SIGN_PK_LEN) != 0) {
+	if (c->slot_ids != NULL &&
+	    memcmp(c->slot_ids[slot - 1], a.identity, CAIRN_SIGN_PK_LEN) != 0) {
 		crn_log_warn("secagg coordinator: slot %u advertised an "
-		    "identity other than its envelope signer's", slot);
+		             "identity other than its envelope signer's",
+		    slot);
 		c->adv_got[slot - 1] = 2;
 		crn_sa_advertise_fini(&a);
 		return CAIRN_EPERM;
@@ -756,8 +759,8 @@ on_advertise(crn_sa_coord *c, uint32_t slot, const uint8_t *msg, size_t len)
 	/* One identity, one seat: a second slot claiming an identity that
 	 * already advertised is refused. */
 	for (uint32_t s = 0; s < c->nslots; s++)
-		if (c->adv_got[s] == 1 && cmp_pk(c->adv[s].identity,
-		    a.identity) == 0) {
+		if (c->adv_got[s] == 1 &&
+		    cmp_pk(c->adv[s].identity, a.identity) == 0) {
 			c->adv_got[slot - 1] = 2;
 			crn_sa_advertise_fini(&a);
 			return CAIRN_EPERM;
@@ -775,8 +778,8 @@ on_share_keys(crn_sa_coord *c, uint32_t u, const uint8_t *msg, size_t len)
 	uint32_t gen = ++c->mark_gen;
 	cairn_err rv;
 
-	if ((rv = crn_sa_shares_decode(&sh, CRN_SA_MSG_SHARE_KEYS, msg,
-	    len)) != CAIRN_OK)
+	if ((rv = crn_sa_shares_decode(&sh, CRN_SA_MSG_SHARE_KEYS, msg, len)) !=
+	    CAIRN_OK)
 		return rv;
 	if (sh.count != crn_graph_degree(c->g)) {
 		rv = CAIRN_EPROTO;
@@ -830,7 +833,7 @@ on_consig(crn_sa_coord *c, uint32_t u, const uint8_t *msg, size_t len)
 	if ((rv = crn_sa_consig_decode(sig, msg, len)) != CAIRN_OK)
 		return rv;
 	if ((rv = crn_sa_consistency_tbs(&tbs, &tlen, c->p.session_id,
-	    c->u2.idx, c->u2.count)) != CAIRN_OK)
+	         c->u2.idx, c->u2.count)) != CAIRN_OK)
 		return rv;
 	rv = crn_sign_verify(c->roster.parts[u - 1].identity, tbs, tlen, sig);
 	crn_free(tbs, tlen);
@@ -861,8 +864,9 @@ on_unmask(crn_sa_coord *c, uint32_t u, const uint8_t *msg, size_t len)
 		o = &c->nd[x->owner - 1];
 		if ((x->owner != u && !crn_graph_has_edge(c->g, u, x->owner)) ||
 		    !o->in_u1 || o->mark == gen ||
-		    x->kind != (o->in_u2 ? CRN_SA_SHARE_SELF_MASK :
-		    CRN_SA_SHARE_MASK_KEY) ||
+		    x->kind !=
+		        (o->in_u2 ? CRN_SA_SHARE_SELF_MASK
+		                  : CRN_SA_SHARE_MASK_KEY) ||
 		    crn_shamir_share_decode(&s, x->share) != CAIRN_OK ||
 		    s.x != u) {
 			rv = CAIRN_EPROTO;
@@ -875,8 +879,9 @@ on_unmask(crn_sa_coord *c, uint32_t u, const uint8_t *msg, size_t len)
 
 		if (o->need == 0 || o->ncoll >= c->t)
 			continue;
-		if (crn_shamir_share_decode(&c->coll[(size_t)(r.v[i].owner -
-		    1) * c->t + o->ncoll], r.v[i].share) == CAIRN_OK)
+		if (crn_shamir_share_decode(
+		        &c->coll[(size_t)(r.v[i].owner - 1) * c->t + o->ncoll],
+		        r.v[i].share) == CAIRN_OK)
 			o->ncoll++;
 	}
 	rv = CAIRN_OK;
@@ -891,11 +896,11 @@ crn_sa_coord_recv(crn_sa_coord *c, uint32_t slot, uint32_t type,
     const uint8_t *msg, size_t len, crn_sa_actions *out)
 {
 	static const uint32_t expect[] = {
-		[C_ADVERTISE] = CRN_SA_MSG_ADVERTISE,
-		[C_SHARES] = CRN_SA_MSG_SHARE_KEYS,
-		[C_MASKED] = CRN_SA_MSG_MASKED_INPUT,
-		[C_CONSISTENCY] = CRN_SA_MSG_CONSISTENCY_SIG,
-		[C_UNMASK] = CRN_SA_MSG_UNMASK,
+	    [C_ADVERTISE] = CRN_SA_MSG_ADVERTISE,
+	    [C_SHARES] = CRN_SA_MSG_SHARE_KEYS,
+	    [C_MASKED] = CRN_SA_MSG_MASKED_INPUT,
+	    [C_CONSISTENCY] = CRN_SA_MSG_CONSISTENCY_SIG,
+	    [C_UNMASK] = CRN_SA_MSG_UNMASK,
 	};
 	uint32_t u;
 	cnode *nd;
@@ -916,7 +921,7 @@ crn_sa_coord_recv(crn_sa_coord *c, uint32_t slot, uint32_t type,
 		return rv != CAIRN_OK ? rv : rv2;
 	}
 	if ((u = c->index_of[slot - 1]) == 0)
-		return CAIRN_EPROTO;	/* not in the roster */
+		return CAIRN_EPROTO; /* not in the roster */
 	nd = &c->nd[u - 1];
 	if (nd->out)
 		return CAIRN_ESTATE;
@@ -930,23 +935,13 @@ crn_sa_coord_recv(crn_sa_coord *c, uint32_t slot, uint32_t type,
 	if (nd->stage > (uint8_t)c->state)
 		return CAIRN_EREPLAY;
 	if (nd->stage < (uint8_t)c->state)
-		return CAIRN_ESTATE;	/* dropped in an earlier round */
+		return CAIRN_ESTATE; /* dropped in an earlier round */
 	switch (c->state) {
-	case C_SHARES:
-		rv = on_share_keys(c, u, msg, len);
-		break;
-	case C_MASKED:
-		rv = on_masked(c, msg, len);
-		break;
-	case C_CONSISTENCY:
-		rv = on_consig(c, u, msg, len);
-		break;
-	case C_UNMASK:
-		rv = on_unmask(c, u, msg, len);
-		break;
-	default:
-		rv = CAIRN_EINTERNAL;
-		break;
+	case C_SHARES: rv = on_share_keys(c, u, msg, len); break;
+	case C_MASKED: rv = on_masked(c, msg, len); break;
+	case C_CONSISTENCY: rv = on_consig(c, u, msg, len); break;
+	case C_UNMASK: rv = on_unmask(c, u, msg, len); break;
+	default: rv = CAIRN_EINTERNAL; break;
 	}
 	if (rv == CAIRN_OK) {
 		nd->stage++;
@@ -976,7 +971,7 @@ typedef struct sim_node {
 	crn_sa_node *m;
 	uint8_t in_seed[CAIRN_SEED_LEN];
 	uint8_t cert[CRN_SA_SIMCERT_LEN]; /* from the sim authority */
-	bool drops;		/* goes silent at cfg->drop_at */
+	bool drops;                       /* goes silent at cfg->drop_at */
 	bool gone;
 	double secs;
 	uint64_t sent;
@@ -989,7 +984,7 @@ typedef struct sim {
 	sim_node *nodes;
 	uint8_t *inbuf, *plain, *sum;
 	size_t vlen, sum_len;
-	uint32_t delivered;	/* masked inputs delivered */
+	uint32_t delivered; /* masked inputs delivered */
 	int depth;
 } sim;
 
@@ -1003,16 +998,11 @@ static crn_sa_round
 round_of_msg(uint32_t type)
 {
 	switch (type) {
-	case CRN_SA_MSG_ADVERTISE:
-		return CRN_SA_R_ADVERTISE;
-	case CRN_SA_MSG_SHARE_KEYS:
-		return CRN_SA_R_SHARE;
-	case CRN_SA_MSG_MASKED_INPUT:
-		return CRN_SA_R_MASKED;
-	case CRN_SA_MSG_CONSISTENCY_SIG:
-		return CRN_SA_R_CONSISTENCY;
-	default:
-		return CRN_SA_R_UNMASK;
+	case CRN_SA_MSG_ADVERTISE: return CRN_SA_R_ADVERTISE;
+	case CRN_SA_MSG_SHARE_KEYS: return CRN_SA_R_SHARE;
+	case CRN_SA_MSG_MASKED_INPUT: return CRN_SA_R_MASKED;
+	case CRN_SA_MSG_CONSISTENCY_SIG: return CRN_SA_R_CONSISTENCY;
+	default: return CRN_SA_R_UNMASK;
 	}
 }
 
@@ -1048,8 +1038,8 @@ sim_node_actions(sim *s, uint32_t slot, crn_sa_actions *a)
 			/* This input goes into the sum: add it to the plain
 			 * sum too, timing just the addition. */
 			t0 = sim_now(s);
-			ring_add(s->plain, s->inbuf, s->cfg->dim,
-			    s->cfg->ring_bits);
+			ring_add(
+			    s->plain, s->inbuf, s->cfg->dim, s->cfg->ring_bits);
 			s->res->plain_sum_s += sim_now(s) - t0;
 			s->delivered++;
 		}
@@ -1057,8 +1047,8 @@ sim_node_actions(sim *s, uint32_t slot, crn_sa_actions *a)
 		t0 = sim_now(s);
 		/* Refusals are the session's business (they show in the
 		 * actions); only our own failures stop the simulation. */
-		rv = sim_fatal(crn_sa_coord_recv(s->coord, slot, x->type,
-		    x->data, x->len, &ca));
+		rv = sim_fatal(crn_sa_coord_recv(
+		    s->coord, slot, x->type, x->data, x->len, &ca));
 		s->res->coord_s += sim_now(s) - t0;
 		if (rv == CAIRN_OK)
 			rv = sim_coord_actions(s, &ca);
@@ -1068,8 +1058,8 @@ sim_node_actions(sim *s, uint32_t slot, crn_sa_actions *a)
 }
 
 static cairn_err
-sim_to_node(sim *s, uint32_t slot, uint32_t type, const uint8_t *data,
-    size_t len)
+sim_to_node(
+    sim *s, uint32_t slot, uint32_t type, const uint8_t *data, size_t len)
 {
 	sim_node *sn = &s->nodes[slot - 1];
 	crn_sa_actions na;
@@ -1080,7 +1070,7 @@ sim_to_node(sim *s, uint32_t slot, uint32_t type, const uint8_t *data,
 		return CAIRN_OK;
 	if (type == CRN_SA_MSG_SHARES_FWD) {
 		if ((rv = crn_prg_expand(s->inbuf, s->cfg->dim,
-		    s->cfg->ring_bits, sn->in_seed)) != CAIRN_OK)
+		         s->cfg->ring_bits, sn->in_seed)) != CAIRN_OK)
 			return rv;
 		crn_sa_node_set_input(sn->m, s->inbuf);
 	}
@@ -1111,8 +1101,8 @@ sim_coord_actions(sim *s, crn_sa_actions *a)
 			s->res->abort = x->abort;
 		} else if (x->to_many != NULL) {
 			for (size_t j = 0; j < x->n_many && rv == CAIRN_OK; j++)
-				rv = sim_to_node(s, x->to_many[j], x->type,
-				    x->data, x->len);
+				rv = sim_to_node(
+				    s, x->to_many[j], x->type, x->data, x->len);
 		} else {
 			rv = sim_to_node(s, x->to, x->type, x->data, x->len);
 		}
@@ -1205,12 +1195,12 @@ crn_sa_sim_run(const crn_sa_sim_cfg *cfg, crn_sa_sim_result *res)
 			goto out;
 		nc.id = s.nodes[i].id;
 		crn_drbg_bytes(&rng, nc.seed, sizeof(nc.seed));
-		memcpy(nc.session_id, cc.params.session_id,
-		    CAIRN_SESSION_ID_LEN);
+		memcpy(
+		    nc.session_id, cc.params.session_id, CAIRN_SESSION_ID_LEN);
 		nc.ring_bits = cfg->ring_bits;
 		nc.dim = cfg->dim;
-		nc.min_participants = cfg->min_participants ?
-		    cfg->min_participants : 2;
+		nc.min_participants =
+		    cfg->min_participants ? cfg->min_participants : 2;
 		/* Issued below, before any node starts. */
 		nc.cert = s.nodes[i].cert;
 		nc.cert_len = sizeof(s.nodes[i].cert);
@@ -1235,8 +1225,8 @@ crn_sa_sim_run(const crn_sa_sim_cfg *cfg, crn_sa_sim_result *res)
 		uint8_t pk[CAIRN_SIGN_PK_LEN];
 
 		crn_identity_public(s.nodes[i].id, pk);
-		if ((rv = crn_sa_simcert_issue(s.nodes[i].cert, authority,
-		    pk)) != CAIRN_OK)
+		if ((rv = crn_sa_simcert_issue(
+		         s.nodes[i].cert, authority, pk)) != CAIRN_OK)
 			goto out;
 	}
 	/* Round 0 starts everywhere; from then on messages flow through
@@ -1256,8 +1246,8 @@ crn_sa_sim_run(const crn_sa_sim_cfg *cfg, crn_sa_sim_result *res)
 		if (rv != CAIRN_OK)
 			goto out;
 	}
-	for (int r = 0; r < 8 && s.sum == NULL &&
-	    res->abort.reason[0] == '\0'; r++) {
+	for (int r = 0; r < 8 && s.sum == NULL && res->abort.reason[0] == '\0';
+	     r++) {
 		crn_sa_actions ca;
 		double t0;
 
@@ -1275,8 +1265,8 @@ crn_sa_sim_run(const crn_sa_sim_cfg *cfg, crn_sa_sim_result *res)
 	res->survivors = s.delivered;
 	if (s.sum != NULL) {
 		res->finished = true;
-		res->correct = s.sum_len == s.vlen &&
-		    memcmp(s.sum, s.plain, s.vlen) == 0;
+		res->correct =
+		    s.sum_len == s.vlen && memcmp(s.sum, s.plain, s.vlen) == 0;
 	}
 	/* Per-node figures describe the nodes that stayed to the end
 	 * (all of them if none did). */

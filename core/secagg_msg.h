@@ -17,16 +17,16 @@
 #include "crn_shamir.h"
 
 /* Message types: the values of cairn.MsgType. */
-#define CRN_SA_MSG_ADVERTISE 20u
-#define CRN_SA_MSG_ROSTER 21u
-#define CRN_SA_MSG_SHARE_KEYS 22u
-#define CRN_SA_MSG_SHARES_FWD 23u
-#define CRN_SA_MSG_MASKED_INPUT 24u
+#define CRN_SA_MSG_ADVERTISE       20u
+#define CRN_SA_MSG_ROSTER          21u
+#define CRN_SA_MSG_SHARE_KEYS      22u
+#define CRN_SA_MSG_SHARES_FWD      23u
+#define CRN_SA_MSG_MASKED_INPUT    24u
 #define CRN_SA_MSG_CONSISTENCY_REQ 25u
 #define CRN_SA_MSG_CONSISTENCY_SIG 26u
-#define CRN_SA_MSG_UNMASK_REQ 27u
-#define CRN_SA_MSG_UNMASK 28u
-#define CRN_SA_MSG_ABORT 29u
+#define CRN_SA_MSG_UNMASK_REQ      27u
+#define CRN_SA_MSG_UNMASK          28u
+#define CRN_SA_MSG_ABORT           29u
 
 /* Largest roster any decoder accepts (Shamir x coordinates are u16). */
 #define CRN_SA_MAX_NODES CRN_SHAMIR_MAX_N
@@ -35,14 +35,14 @@
 /* Plaintext of one encrypted share: share of b || share of the mask key. */
 #define CRN_SA_SHARE_PT_LEN (2 * CRN_SHAMIR_SHARE_LEN)
 #define CRN_SA_SHARE_CT_LEN (CRN_SA_SHARE_PT_LEN + CAIRN_AEAD_OVERHEAD)
-#define CRN_SA_REASON_LEN 160
+#define CRN_SA_REASON_LEN   160
 /* Largest certificate an advertisement may carry (DER; a cairn node
  * certificate is well under 1 KiB). */
 #define CRN_SA_CERT_MAX 8192u
 
 /* Share kinds: the values of cairn.ShareKind. */
 #define CRN_SA_SHARE_SELF_MASK 1u
-#define CRN_SA_SHARE_MASK_KEY 2u
+#define CRN_SA_SHARE_MASK_KEY  2u
 
 /* Round 0: a node's session keys and its commitment to b, signed by its
  * identity key over "cairn-advertise-v1" || session_id || channel_pk ||
@@ -57,18 +57,18 @@ typedef struct crn_sa_advertise {
 	uint8_t identity[CAIRN_SIGN_PK_LEN];
 	uint8_t channel_pk[CAIRN_KX_PK_LEN];
 	uint8_t mask_pk[CAIRN_KX_PK_LEN];
-	uint8_t bcommit[CAIRN_KEY_LEN];	/* KDF(b, session, "self-commit") */
+	uint8_t bcommit[CAIRN_KEY_LEN]; /* KDF(b, session, "self-commit") */
 	uint8_t sig[CAIRN_SIG_LEN];
-	const uint8_t *cert;	/* cert_len bytes, at most CRN_SA_CERT_MAX */
+	const uint8_t *cert; /* cert_len bytes, at most CRN_SA_CERT_MAX */
 	size_t cert_len;
 } crn_sa_advertise;
 
 typedef struct crn_sa_params {
 	uint8_t session_id[CAIRN_SESSION_ID_LEN];
-	uint32_t threshold;	/* t */
-	uint32_t ring_bits;	/* 32, 64 or 128 */
-	uint64_t dim;		/* elements */
-	uint32_t degree;	/* 0 (or >= n-1) = complete graph */
+	uint32_t threshold; /* t */
+	uint32_t ring_bits; /* 32, 64 or 128 */
+	uint64_t dim;       /* elements */
+	uint32_t degree;    /* 0 (or >= n-1) = complete graph */
 	uint8_t graph_seed[32];
 } crn_sa_params;
 
@@ -80,7 +80,7 @@ typedef struct crn_sa_roster {
 	crn_sa_params params;
 	crn_sa_advertise *parts; /* owned, n entries */
 	uint32_t n;
-	uint8_t *certs;		/* owned, certs_len bytes, or NULL */
+	uint8_t *certs; /* owned, certs_len bytes, or NULL */
 	size_t certs_len;
 } crn_sa_roster;
 
@@ -91,20 +91,20 @@ typedef struct crn_sa_encshare {
 
 /* ShareKeys (node -> coordinator) and ForwardedShares (the other way). */
 typedef struct crn_sa_shares {
-	crn_sa_encshare *v;	/* owned, count entries */
+	crn_sa_encshare *v; /* owned, count entries */
 	uint32_t count;
 } crn_sa_shares;
 
 typedef struct crn_sa_masked {
 	uint32_t ring_bits;
 	uint64_t dim;
-	uint8_t *data;		/* owned, dim * ring_bits / 8 bytes, LE */
+	uint8_t *data; /* owned, dim * ring_bits / 8 bytes, LE */
 	size_t len;
 } crn_sa_masked;
 
 /* ConsistencyRequest: strictly increasing survivor indices. */
 typedef struct crn_sa_survivors {
-	uint32_t *idx;		/* owned */
+	uint32_t *idx; /* owned */
 	uint32_t count;
 } crn_sa_survivors;
 
@@ -115,23 +115,23 @@ typedef struct crn_sa_signed {
 
 typedef struct crn_sa_unmask_req {
 	crn_sa_survivors surv;
-	crn_sa_signed *sigs;	/* owned */
+	crn_sa_signed *sigs; /* owned */
 	uint32_t nsigs;
 } crn_sa_unmask_req;
 
 typedef struct crn_sa_revealed {
 	uint32_t owner;
-	uint32_t kind;		/* CRN_SA_SHARE_* */
+	uint32_t kind; /* CRN_SA_SHARE_* */
 	uint8_t share[CRN_SHAMIR_SHARE_LEN];
 } crn_sa_revealed;
 
 typedef struct crn_sa_unmask {
-	crn_sa_revealed *v;	/* owned */
+	crn_sa_revealed *v; /* owned */
 	uint32_t count;
 } crn_sa_unmask;
 
 typedef struct crn_sa_abort {
-	int32_t code;		/* cairn_err */
+	int32_t code;                   /* cairn_err */
 	char reason[CRN_SA_REASON_LEN]; /* NUL-terminated, printable ASCII */
 	uint32_t needed, answered;
 } crn_sa_abort;

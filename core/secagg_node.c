@@ -64,8 +64,8 @@ act_push(crn_sa_actions *a)
 
 	if (a->count == a->cap) {
 		size_t ncap = a->cap ? a->cap * 2 : 8;
-		crn_sa_action *nv = crn_realloc(a->v, a->cap * sizeof(*a->v),
-		    ncap * sizeof(*a->v));
+		crn_sa_action *nv = crn_realloc(
+		    a->v, a->cap * sizeof(*a->v), ncap * sizeof(*a->v));
 
 		if (nv == NULL)
 			return NULL;
@@ -147,8 +147,9 @@ put_u32be(uint8_t *p, uint32_t v)
 }
 
 #define ADV_LABEL "cairn-advertise-v1"
-#define ADV_TBS_LEN (sizeof(ADV_LABEL) - 1 + CAIRN_SESSION_ID_LEN + \
-	CAIRN_KX_PK_LEN + CAIRN_KX_PK_LEN + CAIRN_KEY_LEN)
+#define ADV_TBS_LEN                                                            \
+	(sizeof(ADV_LABEL) - 1 + CAIRN_SESSION_ID_LEN + CAIRN_KX_PK_LEN +      \
+	    CAIRN_KX_PK_LEN + CAIRN_KEY_LEN)
 
 static void
 adv_tbs(uint8_t out[ADV_TBS_LEN], const uint8_t sid[CAIRN_SESSION_ID_LEN],
@@ -168,16 +169,16 @@ adv_tbs(uint8_t out[ADV_TBS_LEN], const uint8_t sid[CAIRN_SESSION_ID_LEN],
 }
 
 cairn_err
-crn_sa_self_commit(uint8_t out[CAIRN_KEY_LEN],
-    const uint8_t b[CAIRN_SEED_LEN], const uint8_t sid[CAIRN_SESSION_ID_LEN])
+crn_sa_self_commit(uint8_t out[CAIRN_KEY_LEN], const uint8_t b[CAIRN_SEED_LEN],
+    const uint8_t sid[CAIRN_SESSION_ID_LEN])
 {
-	return crn_kdf(out, CAIRN_KEY_LEN, b, CAIRN_SEED_LEN, sid,
-	    "self-commit", 0);
+	return crn_kdf(
+	    out, CAIRN_KEY_LEN, b, CAIRN_SEED_LEN, sid, "self-commit", 0);
 }
 
 cairn_err
-crn_sa_advertise_verify(const crn_sa_advertise *a,
-    const uint8_t sid[CAIRN_SESSION_ID_LEN])
+crn_sa_advertise_verify(
+    const crn_sa_advertise *a, const uint8_t sid[CAIRN_SESSION_ID_LEN])
 {
 	uint8_t tbs[ADV_TBS_LEN];
 
@@ -224,8 +225,8 @@ crn_sa_mask_seed(uint8_t seed[CAIRN_SEED_LEN],
 
 	if ((rv = crn_kx_agree(shared, sk, peer_pk)) != CAIRN_OK)
 		goto out;
-	rv = crn_kdf(seed, CAIRN_SEED_LEN, shared, sizeof(shared), sid,
-	    "mask", 0);
+	rv = crn_kdf(
+	    seed, CAIRN_SEED_LEN, shared, sizeof(shared), sid, "mask", 0);
 out:
 	cairn_memzero(shared, sizeof(shared));
 	return rv;
@@ -291,11 +292,11 @@ enum node_state {
 /* What a node holds about one neighbour. */
 typedef struct nb_state {
 	uint32_t index;
-	bool have;		/* its shares reached us (it is in our U1) */
-	uint32_t revealed;	/* CRN_SA_SHARE_* once revealed, else 0 */
+	bool have;         /* its shares reached us (it is in our U1) */
+	uint32_t revealed; /* CRN_SA_SHARE_* once revealed, else 0 */
 	uint8_t key[CAIRN_KEY_LEN]; /* share-encryption key with it */
-	crn_shamir_share sb;	/* our share of its b */
-	crn_shamir_share ssk;	/* our share of its mask secret key */
+	crn_shamir_share sb;        /* our share of its b */
+	crn_shamir_share ssk;       /* our share of its mask secret key */
 } nb_state;
 
 struct crn_sa_node {
@@ -314,17 +315,16 @@ struct crn_sa_node {
 	crn_sa_roster roster;
 	uint32_t me;
 	uint32_t t;
-	nb_state *nb;		/* sorted by index */
-	size_t nnb, nb_cap;	/* used, allocated */
+	nb_state *nb;       /* sorted by index */
+	size_t nnb, nb_cap; /* used, allocated */
 	const uint8_t *cert;
 	size_t cert_len;
-	cairn_err (*verify_peer)(void *, const uint8_t *, size_t,
-	    uint8_t *);
+	cairn_err (*verify_peer)(void *, const uint8_t *, size_t, uint8_t *);
 	void *verify_arg;
 	double corrupt_frac, dropout_frac;
 	bool malicious;
 	crn_shamir_share self_sb, self_ssk;
-	crn_sa_survivors u2;	/* the set we signed */
+	crn_sa_survivors u2; /* the set we signed */
 };
 
 cairn_err
@@ -333,9 +333,11 @@ crn_sa_node_new(crn_sa_node **out, const crn_sa_node_cfg *cfg)
 	crn_sa_node *n;
 
 	*out = NULL;
-	if (cfg->id == NULL || (cfg->ring_bits != 32 && cfg->ring_bits != 64 &&
-	    cfg->ring_bits != 128) || cfg->dim == 0 ||
-	    cfg->dim > CRN_SA_MAX_DIM || cfg->verify_peer == NULL)
+	if (cfg->id == NULL ||
+	    (cfg->ring_bits != 32 && cfg->ring_bits != 64 &&
+	        cfg->ring_bits != 128) ||
+	    cfg->dim == 0 || cfg->dim > CRN_SA_MAX_DIM ||
+	    cfg->verify_peer == NULL)
 		return CAIRN_EINVAL;
 	if ((n = crn_zalloc(sizeof(*n))) == NULL)
 		return CAIRN_ENOMEM;
@@ -344,8 +346,8 @@ crn_sa_node_new(crn_sa_node **out, const crn_sa_node_cfg *cfg)
 	memcpy(n->sid, cfg->session_id, sizeof(n->sid));
 	n->ring_bits = cfg->ring_bits;
 	n->dim = cfg->dim;
-	n->min_participants = cfg->min_participants < 2 ? 2 :
-	    cfg->min_participants;
+	n->min_participants =
+	    cfg->min_participants < 2 ? 2 : cfg->min_participants;
 	n->cert = cfg->cert;
 	n->cert_len = cfg->cert_len;
 	n->verify_peer = cfg->verify_peer;
@@ -394,8 +396,8 @@ crn_sa_node_done(const crn_sa_node *n)
  * report the abort locally.  Returns code so callers can `return fail()`.
  */
 static cairn_err
-node_fail(crn_sa_node *n, crn_sa_actions *out, cairn_err code,
-    uint32_t needed, uint32_t answered, const char *why)
+node_fail(crn_sa_node *n, crn_sa_actions *out, cairn_err code, uint32_t needed,
+    uint32_t answered, const char *why)
 {
 	crn_sa_abort ab;
 	uint8_t *buf = NULL;
@@ -404,11 +406,11 @@ node_fail(crn_sa_node *n, crn_sa_actions *out, cairn_err code,
 	crn_log_warn("secagg node %u refuses: %s (%s)", n->me, why,
 	    cairn_strerror(code));
 	n->state = N_ABORTED;
-	crn_sa_abort_fill(&ab, code, needed, answered, "node %u: %s", n->me,
-	    why);
+	crn_sa_abort_fill(
+	    &ab, code, needed, answered, "node %u: %s", n->me, why);
 	if (crn_sa_abort_encode(&buf, &len, &ab) == CAIRN_OK &&
 	    crn_sa_act_send(out, CRN_SA_MSG_ABORT, 0, NULL, 0, buf, len) !=
-	    CAIRN_OK)
+	        CAIRN_OK)
 		crn_free(buf, len);
 	(void)crn_sa_act_abort(out, &ab);
 	return code;
@@ -445,8 +447,8 @@ crn_sa_node_start(crn_sa_node *n, crn_sa_actions *out)
 		goto out;
 	if ((rv = crn_sa_advertise_encode(&buf, &len, &adv)) != CAIRN_OK)
 		goto out;
-	if ((rv = crn_sa_act_send(out, CRN_SA_MSG_ADVERTISE, 0, NULL, 0, buf,
-	    len)) != CAIRN_OK)
+	if ((rv = crn_sa_act_send(
+	         out, CRN_SA_MSG_ADVERTISE, 0, NULL, 0, buf, len)) != CAIRN_OK)
 		goto out;
 	buf = NULL;
 	n->state = N_WAIT_ROSTER;
@@ -504,7 +506,7 @@ check_certs(crn_sa_node *n, const crn_sa_roster *r, const uint32_t *nbidx,
 	}
 	for (uint32_t x = 1; x <= r->n && known < n->min_participants; x++) {
 		while (j < nnb && nbidx[j] < x)
-			j++;	/* nbidx is sorted */
+			j++; /* nbidx is sorted */
 		if (x == n->me || (j < nnb && nbidx[j] == x))
 			continue;
 		if ((rv = check_cert(n, &r->parts[x - 1], why)) != CAIRN_OK)
@@ -523,8 +525,8 @@ check_certs(crn_sa_node *n, const crn_sa_roster *r, const uint32_t *nbidx,
  * coordinator, 3t > 2n on the complete graph).
  */
 static bool
-params_ok(const crn_sa_node *n, uint32_t nodes, uint32_t degree,
-    uint32_t t, size_t k, bool sparse)
+params_ok(const crn_sa_node *n, uint32_t nodes, uint32_t degree, uint32_t t,
+    size_t k, bool sparse)
 {
 	crn_graph_params gp;
 
@@ -534,8 +536,9 @@ params_ok(const crn_sa_node *n, uint32_t nodes, uint32_t degree,
 		return !n->malicious || 3 * (uint64_t)t > 2 * (uint64_t)nodes;
 	if (n->malicious && 3 * (uint64_t)t <= 2 * (uint64_t)k)
 		return false;
-	if (nodes < 3 || crn_graph_choose_ex(&gp, nodes, n->corrupt_frac,
-	    n->dropout_frac, 1, n->malicious) != CAIRN_OK)
+	if (nodes < 3 ||
+	    crn_graph_choose_ex(&gp, nodes, n->corrupt_frac, n->dropout_frac, 1,
+	        n->malicious) != CAIRN_OK)
 		return false;
 	/* Our policy wants the complete graph for this size. */
 	if (gp.degree == 0 || gp.degree >= nodes - 1)
@@ -564,8 +567,7 @@ nb_find(crn_sa_node *n, uint32_t index)
 /* Round 1: check the roster against our policy and what we advertised,
  * then share b and the mask key with our neighbours. */
 static cairn_err
-on_roster(crn_sa_node *n, const uint8_t *msg, size_t len,
-    crn_sa_actions *out)
+on_roster(crn_sa_node *n, const uint8_t *msg, size_t len, crn_sa_actions *out)
 {
 	crn_sa_roster *r = &n->roster;
 	const char *why = NULL;
@@ -573,7 +575,7 @@ on_roster(crn_sa_node *n, const uint8_t *msg, size_t len,
 	crn_graph *g = NULL;
 	uint32_t *nbidx = NULL;
 	crn_shamir_share *sb = NULL, *ssk = NULL;
-	crn_sa_shares sh = { NULL, 0 };
+	crn_sa_shares sh = {NULL, 0};
 	uint8_t chkey[CAIRN_KEY_LEN];
 	uint8_t pt[CRN_SA_SHARE_PT_LEN], ad[CRN_SA_SHARE_AD_LEN];
 	uint8_t *buf = NULL;
@@ -588,32 +590,33 @@ on_roster(crn_sa_node *n, const uint8_t *msg, size_t len,
 		return node_fail(n, out, CAIRN_EPROTO, 0, 0,
 		    "roster is for another session or vector shape");
 	if (r->n < n->min_participants)
-		return node_fail(n, out, CAIRN_EPERM, n->min_participants,
-		    r->n, "too few participants");
+		return node_fail(n, out, CAIRN_EPERM, n->min_participants, r->n,
+		    "too few participants");
 	/* Strictly increasing identity keys: the order (and so every Shamir
 	 * x coordinate and the graph) follows from the participant set
 	 * alone, and no identity can appear twice. */
 	for (uint32_t i = 1; i < r->n; i++)
 		if (memcmp(r->parts[i - 1].identity, r->parts[i].identity,
-		    CAIRN_SIGN_PK_LEN) >= 0)
+		        CAIRN_SIGN_PK_LEN) >= 0)
 			return node_fail(n, out, CAIRN_EPERM, 0, 0,
 			    "roster not sorted by identity, or an identity "
 			    "repeats");
 	n->me = 0;
 	for (uint32_t i = 0; i < r->n; i++)
-		if (memcmp(r->parts[i].identity, n->my_pk,
-		    CAIRN_SIGN_PK_LEN) == 0)
+		if (memcmp(r->parts[i].identity, n->my_pk, CAIRN_SIGN_PK_LEN) ==
+		    0)
 			n->me = i + 1;
-	if (n->me == 0 || memcmp(r->parts[n->me - 1].channel_pk, n->ch.pk,
-	    CAIRN_KX_PK_LEN) != 0 || memcmp(r->parts[n->me - 1].mask_pk,
-	    n->mk.pk, CAIRN_KX_PK_LEN) != 0) {
+	if (n->me == 0 ||
+	    memcmp(r->parts[n->me - 1].channel_pk, n->ch.pk, CAIRN_KX_PK_LEN) !=
+	        0 ||
+	    memcmp(r->parts[n->me - 1].mask_pk, n->mk.pk, CAIRN_KX_PK_LEN) !=
+	        0) {
 		n->me = 0;
 		rv = node_fail(n, out, CAIRN_EPROTO, 0, 0,
 		    "roster lacks our advertised keys");
 		goto out;
 	}
-	if ((rv = crn_sa_graph_seed(gseed, n->sid, r->parts, r->n)) !=
-	    CAIRN_OK)
+	if ((rv = crn_sa_graph_seed(gseed, n->sid, r->parts, r->n)) != CAIRN_OK)
 		goto out;
 	if (memcmp(gseed, r->params.graph_seed, sizeof(gseed)) != 0) {
 		rv = node_fail(n, out, CAIRN_EPROTO, 0, 0,
@@ -644,7 +647,7 @@ on_roster(crn_sa_node *n, const uint8_t *msg, size_t len,
 		goto out;
 	}
 	if ((rv = check_certs(n, r, nbidx, n->nnb, &why)) != CAIRN_OK) {
-		n->me = 0;	/* the roster was not accepted */
+		n->me = 0; /* the roster was not accepted */
 		rv = node_fail(n, out, rv, 0, 0, why);
 		goto out;
 	}
@@ -676,8 +679,9 @@ on_roster(crn_sa_node *n, const uint8_t *msg, size_t len,
 		goto out;
 	}
 	if ((rv = crn_shamir_split(sb, r->n, n->t, n->b, &n->rng)) !=
-	    CAIRN_OK || (rv = crn_shamir_split(ssk, r->n, n->t, n->mk.sk,
-	    &n->rng)) != CAIRN_OK)
+	        CAIRN_OK ||
+	    (rv = crn_shamir_split(ssk, r->n, n->t, n->mk.sk, &n->rng)) !=
+	        CAIRN_OK)
 		goto out;
 	n->self_sb = sb[n->me - 1];
 	n->self_ssk = ssk[n->me - 1];
@@ -687,14 +691,14 @@ on_roster(crn_sa_node *n, const uint8_t *msg, size_t len,
 
 		if ((rv = crn_kx_agree(chkey, n->ch.sk, pv->channel_pk)) !=
 		    CAIRN_OK) {
-			rv = node_fail(n, out, rv, 0, 0,
-			    "bad channel key in roster");
+			rv = node_fail(
+			    n, out, rv, 0, 0, "bad channel key in roster");
 			goto out;
 		}
 		/* Kept for decrypting its shares in the next round: one
 		 * X25519 per neighbour instead of two. */
 		if ((rv = crn_kdf(n->nb[i].key, sizeof(n->nb[i].key), chkey,
-		    sizeof(chkey), n->sid, "share", 0)) != CAIRN_OK)
+		         sizeof(chkey), n->sid, "share", 0)) != CAIRN_OK)
 			goto out;
 		crn_shamir_share_encode(pt, &sb[v - 1]);
 		crn_shamir_share_encode(pt + CRN_SHAMIR_SHARE_LEN, &ssk[v - 1]);
@@ -702,16 +706,16 @@ on_roster(crn_sa_node *n, const uint8_t *msg, size_t len,
 		sh.v[nsh].from = n->me;
 		sh.v[nsh].to = v;
 		if ((rv = crn_aead_seal(sh.v[nsh].ct, pt, sizeof(pt), ad,
-		    sizeof(ad), n->nb[i].key)) != CAIRN_OK)
+		         sizeof(ad), n->nb[i].key)) != CAIRN_OK)
 			goto out;
 		nsh++;
 	}
 	sh.count = (uint32_t)nsh;
-	if ((rv = crn_sa_shares_encode(&buf, &blen, CRN_SA_MSG_SHARE_KEYS,
-	    &sh)) != CAIRN_OK)
+	if ((rv = crn_sa_shares_encode(
+	         &buf, &blen, CRN_SA_MSG_SHARE_KEYS, &sh)) != CAIRN_OK)
 		goto out;
 	if ((rv = crn_sa_act_send(out, CRN_SA_MSG_SHARE_KEYS, 0, NULL, 0, buf,
-	    blen)) != CAIRN_OK)
+	         blen)) != CAIRN_OK)
 		goto out;
 	buf = NULL;
 	n->state = N_WAIT_SHARES;
@@ -733,10 +737,9 @@ out:
 /* Round 2: take the shares our neighbours sent, then mask the input with
  * PRG(b) and the pairwise masks of exactly those neighbours. */
 static cairn_err
-on_shares(crn_sa_node *n, const uint8_t *msg, size_t len,
-    crn_sa_actions *out)
+on_shares(crn_sa_node *n, const uint8_t *msg, size_t len, crn_sa_actions *out)
 {
-	crn_sa_shares sh = { NULL, 0 };
+	crn_sa_shares sh = {NULL, 0};
 	uint8_t seed[CAIRN_SEED_LEN];
 	uint8_t pt[CRN_SA_SHARE_PT_LEN], ad[CRN_SA_SHARE_AD_LEN];
 	uint8_t *y = NULL, *buf = NULL;
@@ -746,8 +749,8 @@ on_shares(crn_sa_node *n, const uint8_t *msg, size_t len,
 
 	if (n->input == NULL)
 		return CAIRN_ESTATE;
-	if ((rv = crn_sa_shares_decode(&sh, CRN_SA_MSG_SHARES_FWD, msg,
-	    len)) != CAIRN_OK)
+	if ((rv = crn_sa_shares_decode(&sh, CRN_SA_MSG_SHARES_FWD, msg, len)) !=
+	    CAIRN_OK)
 		return node_fail(n, out, rv, 0, 0, "undecodable shares");
 	for (uint32_t i = 0; i < sh.count; i++) {
 		const crn_sa_encshare *e = &sh.v[i];
@@ -762,10 +765,11 @@ on_shares(crn_sa_node *n, const uint8_t *msg, size_t len,
 		}
 		share_ad(ad, n->sid, e->from, n->me);
 		if (crn_aead_open(pt, e->ct, sizeof(e->ct), ad, sizeof(ad),
-		    p->key) != CAIRN_OK ||
+		        p->key) != CAIRN_OK ||
 		    crn_shamir_share_decode(&a, pt) != CAIRN_OK ||
 		    crn_shamir_share_decode(&b, pt + CRN_SHAMIR_SHARE_LEN) !=
-		    CAIRN_OK || a.x != n->me || b.x != n->me) {
+		        CAIRN_OK ||
+		    a.x != n->me || b.x != n->me) {
 			cairn_memzero(&a, sizeof(a));
 			cairn_memzero(&b, sizeof(b));
 			rv = node_fail(n, out, CAIRN_EAUTH, 0, 0,
@@ -802,18 +806,18 @@ on_shares(crn_sa_node *n, const uint8_t *msg, size_t len,
 		if (!p->have)
 			continue;
 		if ((rv = crn_sa_mask_seed(seed, n->mk.sk,
-		    n->roster.parts[p->index - 1].mask_pk, n->sid)) !=
+		         n->roster.parts[p->index - 1].mask_pk, n->sid)) !=
 		    CAIRN_OK)
 			goto out;
 		if ((rv = crn_prg_add(y, n->dim, n->ring_bits, seed,
-		    p->index > n->me)) != CAIRN_OK)
+		         p->index > n->me)) != CAIRN_OK)
 			goto out;
 	}
-	if ((rv = crn_sa_masked_encode(&buf, &blen, n->ring_bits, n->dim,
-	    y)) != CAIRN_OK)
+	if ((rv = crn_sa_masked_encode(&buf, &blen, n->ring_bits, n->dim, y)) !=
+	    CAIRN_OK)
 		goto out;
-	if ((rv = crn_sa_act_send(out, CRN_SA_MSG_MASKED_INPUT, 0, NULL, 0,
-	    buf, blen)) != CAIRN_OK)
+	if ((rv = crn_sa_act_send(out, CRN_SA_MSG_MASKED_INPUT, 0, NULL, 0, buf,
+	         blen)) != CAIRN_OK)
 		goto out;
 	buf = NULL;
 	n->input = NULL;
@@ -867,18 +871,17 @@ surv_min(const crn_sa_node *n)
 
 /* Round 3: sign the survivor set, once we know it is one we can unmask. */
 static cairn_err
-on_consistency(crn_sa_node *n, const uint8_t *msg, size_t len,
-    crn_sa_actions *out)
+on_consistency(
+    crn_sa_node *n, const uint8_t *msg, size_t len, crn_sa_actions *out)
 {
-	crn_sa_survivors s = { NULL, 0 };
+	crn_sa_survivors s = {NULL, 0};
 	uint8_t sig[CAIRN_SIG_LEN];
 	uint8_t *tbs = NULL, *buf = NULL;
 	size_t tlen = 0, blen = 0;
 	cairn_err rv = CAIRN_EINTERNAL;
 
 	if ((rv = crn_sa_survivors_decode(&s, msg, len)) != CAIRN_OK)
-		return node_fail(n, out, rv, 0, 0,
-		    "undecodable survivor set");
+		return node_fail(n, out, rv, 0, 0, "undecodable survivor set");
 	if (s.idx[s.count - 1] > n->roster.n || !surv_has(&s, n->me)) {
 		rv = node_fail(n, out, CAIRN_EPROTO, 0, 0,
 		    "survivor set names unknown nodes or not us");
@@ -902,13 +905,13 @@ on_consistency(crn_sa_node *n, const uint8_t *msg, size_t len,
 			goto out;
 		}
 	}
-	if ((rv = crn_sa_consistency_tbs(&tbs, &tlen, n->sid, s.idx,
-	    s.count)) != CAIRN_OK ||
+	if ((rv = crn_sa_consistency_tbs(
+	         &tbs, &tlen, n->sid, s.idx, s.count)) != CAIRN_OK ||
 	    (rv = crn_identity_sign(n->id, tbs, tlen, sig)) != CAIRN_OK ||
 	    (rv = crn_sa_consig_encode(&buf, &blen, sig)) != CAIRN_OK)
 		goto out;
 	if ((rv = crn_sa_act_send(out, CRN_SA_MSG_CONSISTENCY_SIG, 0, NULL, 0,
-	    buf, blen)) != CAIRN_OK)
+	         buf, blen)) != CAIRN_OK)
 		goto out;
 	buf = NULL;
 	n->u2 = s;
@@ -927,21 +930,21 @@ out:
 /* Round 4: reveal one share per neighbour, after checking that t
  * survivors signed exactly the set we signed. */
 static cairn_err
-on_unmask(crn_sa_node *n, const uint8_t *msg, size_t len,
-    crn_sa_actions *out)
+on_unmask(crn_sa_node *n, const uint8_t *msg, size_t len, crn_sa_actions *out)
 {
 	crn_sa_unmask_req rq;
-	crn_sa_unmask resp = { NULL, 0 };
+	crn_sa_unmask resp = {NULL, 0};
 	uint8_t *tbs = NULL, *buf = NULL, *seen = NULL;
 	size_t tlen = 0, blen = 0;
 	uint32_t valid = 0;
 	cairn_err rv = CAIRN_EINTERNAL;
 
 	if ((rv = crn_sa_unmask_req_decode(&rq, msg, len)) != CAIRN_OK)
-		return node_fail(n, out, rv, 0, 0,
-		    "undecodable unmask request");
-	if (rq.surv.count != n->u2.count || memcmp(rq.surv.idx, n->u2.idx,
-	    n->u2.count * sizeof(*n->u2.idx)) != 0) {
+		return node_fail(
+		    n, out, rv, 0, 0, "undecodable unmask request");
+	if (rq.surv.count != n->u2.count ||
+	    memcmp(rq.surv.idx, n->u2.idx, n->u2.count * sizeof(*n->u2.idx)) !=
+	        0) {
 		rv = node_fail(n, out, CAIRN_EPROTO, 0, 0,
 		    "survivor set differs from the one we signed");
 		goto out;
@@ -951,8 +954,8 @@ on_unmask(crn_sa_node *n, const uint8_t *msg, size_t len,
 		    "survivor set below threshold or min_participants");
 		goto out;
 	}
-	if ((rv = crn_sa_consistency_tbs(&tbs, &tlen, n->sid, n->u2.idx,
-	    n->u2.count)) != CAIRN_OK)
+	if ((rv = crn_sa_consistency_tbs(
+	         &tbs, &tlen, n->sid, n->u2.idx, n->u2.count)) != CAIRN_OK)
 		goto out;
 	if ((seen = crn_zalloc((size_t)n->roster.n + 1)) == NULL) {
 		rv = CAIRN_ENOMEM;
@@ -967,17 +970,17 @@ on_unmask(crn_sa_node *n, const uint8_t *msg, size_t len,
 	 * index seen before verifying, so a request full of repeats costs
 	 * at most one verification per survivor.
 	 */
-	for (uint32_t i = 0; i < rq.nsigs && i < n->u2.count &&
-	    valid < n->t; i++) {
+	for (uint32_t i = 0; i < rq.nsigs && i < n->u2.count && valid < n->t;
+	     i++) {
 		uint32_t s = rq.sigs[i].index;
 
 		if (s == 0 || s > n->roster.n || seen[s] ||
-		    !surv_has(&n->u2, s) || (s != n->me && nb_find(n, s) ==
-		    NULL))
+		    !surv_has(&n->u2, s) ||
+		    (s != n->me && nb_find(n, s) == NULL))
 			continue;
 		seen[s] = 1;
 		if (crn_sign_verify(n->roster.parts[s - 1].identity, tbs, tlen,
-		    rq.sigs[i].sig) != CAIRN_OK)
+		        rq.sigs[i].sig) != CAIRN_OK)
 			continue;
 		valid++;
 	}
@@ -1002,8 +1005,8 @@ on_unmask(crn_sa_node *n, const uint8_t *msg, size_t len,
 
 		if (!p->have)
 			continue;
-		kind = surv_has(&n->u2, p->index) ? CRN_SA_SHARE_SELF_MASK :
-		    CRN_SA_SHARE_MASK_KEY;
+		kind = surv_has(&n->u2, p->index) ? CRN_SA_SHARE_SELF_MASK
+		                                  : CRN_SA_SHARE_MASK_KEY;
 		/* Never both kinds for one peer: with both, anyone holding
 		 * the peer's masked input could strip every mask off it. */
 		if (p->revealed != 0 && p->revealed != kind) {
@@ -1020,8 +1023,8 @@ on_unmask(crn_sa_node *n, const uint8_t *msg, size_t len,
 	}
 	if ((rv = crn_sa_unmask_encode(&buf, &blen, &resp)) != CAIRN_OK)
 		goto out;
-	if ((rv = crn_sa_act_send(out, CRN_SA_MSG_UNMASK, 0, NULL, 0, buf,
-	    blen)) != CAIRN_OK)
+	if ((rv = crn_sa_act_send(
+	         out, CRN_SA_MSG_UNMASK, 0, NULL, 0, buf, blen)) != CAIRN_OK)
 		goto out;
 	buf = NULL;
 	n->state = N_DONE;
@@ -1040,14 +1043,14 @@ out:
 }
 
 cairn_err
-crn_sa_node_recv(crn_sa_node *n, uint32_t type, const uint8_t *msg,
-    size_t len, crn_sa_actions *out)
+crn_sa_node_recv(crn_sa_node *n, uint32_t type, const uint8_t *msg, size_t len,
+    crn_sa_actions *out)
 {
 	static const uint32_t expect[] = {
-		[N_WAIT_ROSTER] = CRN_SA_MSG_ROSTER,
-		[N_WAIT_SHARES] = CRN_SA_MSG_SHARES_FWD,
-		[N_WAIT_CONSISTENCY] = CRN_SA_MSG_CONSISTENCY_REQ,
-		[N_WAIT_UNMASK] = CRN_SA_MSG_UNMASK_REQ,
+	    [N_WAIT_ROSTER] = CRN_SA_MSG_ROSTER,
+	    [N_WAIT_SHARES] = CRN_SA_MSG_SHARES_FWD,
+	    [N_WAIT_CONSISTENCY] = CRN_SA_MSG_CONSISTENCY_REQ,
+	    [N_WAIT_UNMASK] = CRN_SA_MSG_UNMASK_REQ,
 	};
 
 	if (n->state == N_DONE || n->state == N_ABORTED || n->state == N_INIT)
@@ -1056,8 +1059,8 @@ crn_sa_node_recv(crn_sa_node *n, uint32_t type, const uint8_t *msg,
 		crn_sa_abort ab;
 
 		if (crn_sa_abort_decode(&ab, msg, len) != CAIRN_OK)
-			crn_sa_abort_fill(&ab, CAIRN_EABORT, 0, 0,
-			    "coordinator aborted");
+			crn_sa_abort_fill(
+			    &ab, CAIRN_EABORT, 0, 0, "coordinator aborted");
 		n->state = N_ABORTED;
 		(void)crn_sa_act_abort(out, &ab);
 		return CAIRN_EABORT;
@@ -1068,16 +1071,11 @@ crn_sa_node_recv(crn_sa_node *n, uint32_t type, const uint8_t *msg,
 	if (type != expect[n->state])
 		return CAIRN_ESTATE;
 	switch (n->state) {
-	case N_WAIT_ROSTER:
-		return on_roster(n, msg, len, out);
-	case N_WAIT_SHARES:
-		return on_shares(n, msg, len, out);
-	case N_WAIT_CONSISTENCY:
-		return on_consistency(n, msg, len, out);
-	case N_WAIT_UNMASK:
-		return on_unmask(n, msg, len, out);
-	default:
-		return CAIRN_ESTATE;
+	case N_WAIT_ROSTER: return on_roster(n, msg, len, out);
+	case N_WAIT_SHARES: return on_shares(n, msg, len, out);
+	case N_WAIT_CONSISTENCY: return on_consistency(n, msg, len, out);
+	case N_WAIT_UNMASK: return on_unmask(n, msg, len, out);
+	default: return CAIRN_ESTATE;
 	}
 }
 
@@ -1086,6 +1084,6 @@ crn_sa_node_deadline(crn_sa_node *n, crn_sa_actions *out)
 {
 	if (n->state == N_DONE || n->state == N_ABORTED)
 		return CAIRN_OK;
-	return node_fail(n, out, CAIRN_ETIMEDOUT, 0, 0,
-	    "round deadline passed");
+	return node_fail(
+	    n, out, CAIRN_ETIMEDOUT, 0, 0, "round deadline passed");
 }

@@ -11,7 +11,7 @@
 #include "crn_crypto.h"
 #include "secagg.h"
 
-#define SIMCERT_LABEL "cairn-sim-cert-v1"
+#define SIMCERT_LABEL   "cairn-sim-cert-v1"
 #define SIMCERT_TBS_LEN (sizeof(SIMCERT_LABEL) - 1 + CAIRN_SIGN_PK_LEN)
 
 static void
@@ -29,8 +29,8 @@ crn_sa_simcert_issue(uint8_t cert[CRN_SA_SIMCERT_LEN],
 
 	simcert_tbs(tbs, pk);
 	memcpy(cert, pk, CAIRN_SIGN_PK_LEN);
-	return crn_identity_sign(authority, tbs, sizeof(tbs),
-	    cert + CAIRN_SIGN_PK_LEN);
+	return crn_identity_sign(
+	    authority, tbs, sizeof(tbs), cert + CAIRN_SIGN_PK_LEN);
 }
 
 cairn_err
@@ -41,12 +41,11 @@ crn_sa_simcert_verify(void *arg, const uint8_t *cert, size_t cert_len,
 	uint8_t tbs[SIMCERT_TBS_LEN];
 	cairn_err rv;
 
-	if (authority == NULL || cert == NULL ||
-	    cert_len != CRN_SA_SIMCERT_LEN)
+	if (authority == NULL || cert == NULL || cert_len != CRN_SA_SIMCERT_LEN)
 		return CAIRN_EAUTH;
 	simcert_tbs(tbs, cert);
 	if ((rv = crn_sign_verify(authority, tbs, sizeof(tbs),
-	    cert + CAIRN_SIGN_PK_LEN)) != CAIRN_OK)
+	         cert + CAIRN_SIGN_PK_LEN)) != CAIRN_OK)
 		return rv;
 	memcpy(pk, cert, CAIRN_SIGN_PK_LEN);
 	return CAIRN_OK;

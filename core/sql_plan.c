@@ -29,7 +29,7 @@ typedef struct pctx {
 	const crn_schema *schema;
 	const crn_dataset *d;
 	const char *sql;
-	const char *alias;		/* FROM alias, or NULL */
+	const char *alias; /* FROM alias, or NULL */
 	PgQuery__SelectStmt *sel;
 	crn_plan *p;
 	cairn_err rv;
@@ -56,7 +56,7 @@ perr(pctx *c, cairn_err rv, int loc, const char *fmt, ...)
 	size_t n;
 
 	if (c->rv != CAIRN_OK)
-		return;		/* the first error is the one to report */
+		return; /* the first error is the one to report */
 	c->rv = rv;
 	if (c->err == NULL || c->errlen == 0)
 		return;
@@ -65,8 +65,8 @@ perr(pctx *c, cairn_err rv, int loc, const char *fmt, ...)
 	va_end(ap);
 	n = strlen(c->err);
 	if (loc >= 0 && n < c->errlen)
-		snprintf(c->err + n, c->errlen - n, " (at character %d)",
-		    loc + 1);
+		snprintf(
+		    c->err + n, c->errlen - n, " (at character %d)", loc + 1);
 }
 
 static void
@@ -164,49 +164,32 @@ node_name(const Node *n)
 	if (n == NULL)
 		return "empty expression";
 	switch (n->node_case) {
-	case PG_QUERY__NODE__NODE_SUB_LINK:
-		return "a subquery";
-	case PG_QUERY__NODE__NODE_RANGE_SUBSELECT:
-		return "a subquery in FROM";
-	case PG_QUERY__NODE__NODE_JOIN_EXPR:
-		return "JOIN";
-	case PG_QUERY__NODE__NODE_CASE_EXPR:
-		return "CASE";
-	case PG_QUERY__NODE__NODE_TYPE_CAST:
-		return "a type cast";
-	case PG_QUERY__NODE__NODE_PARAM_REF:
-		return "a query parameter";
-	case PG_QUERY__NODE__NODE_COALESCE_EXPR:
-		return "COALESCE";
-	case PG_QUERY__NODE__NODE_ROW_EXPR:
-		return "a row constructor";
-	case PG_QUERY__NODE__NODE_A_ARRAY_EXPR:
-		return "an array";
-	case PG_QUERY__NODE__NODE_COLLATE_CLAUSE:
-		return "COLLATE";
+	case PG_QUERY__NODE__NODE_SUB_LINK: return "a subquery";
+	case PG_QUERY__NODE__NODE_RANGE_SUBSELECT: return "a subquery in FROM";
+	case PG_QUERY__NODE__NODE_JOIN_EXPR: return "JOIN";
+	case PG_QUERY__NODE__NODE_CASE_EXPR: return "CASE";
+	case PG_QUERY__NODE__NODE_TYPE_CAST: return "a type cast";
+	case PG_QUERY__NODE__NODE_PARAM_REF: return "a query parameter";
+	case PG_QUERY__NODE__NODE_COALESCE_EXPR: return "COALESCE";
+	case PG_QUERY__NODE__NODE_ROW_EXPR: return "a row constructor";
+	case PG_QUERY__NODE__NODE_A_ARRAY_EXPR: return "an array";
+	case PG_QUERY__NODE__NODE_COLLATE_CLAUSE: return "COLLATE";
 	case PG_QUERY__NODE__NODE_A_INDIRECTION:
 		return "a subscript or field selection";
 	case PG_QUERY__NODE__NODE_SQLVALUE_FUNCTION:
 		return "a special function";
-	case PG_QUERY__NODE__NODE_RANGE_FUNCTION:
-		return "a function in FROM";
+	case PG_QUERY__NODE__NODE_RANGE_FUNCTION: return "a function in FROM";
 	case PG_QUERY__NODE__NODE_GROUPING_SET:
 		return "ROLLUP, CUBE or GROUPING SETS";
-	case PG_QUERY__NODE__NODE_A_CONST:
-		return "a constant";
-	case PG_QUERY__NODE__NODE_COLUMN_REF:
-		return "a column";
-	case PG_QUERY__NODE__NODE_FUNC_CALL:
-		return "a function call";
-	case PG_QUERY__NODE__NODE_A_EXPR:
-		return "an operator expression";
-	case PG_QUERY__NODE__NODE_BOOL_EXPR:
-		return "a boolean expression";
-	default:
-		break;
+	case PG_QUERY__NODE__NODE_A_CONST: return "a constant";
+	case PG_QUERY__NODE__NODE_COLUMN_REF: return "a column";
+	case PG_QUERY__NODE__NODE_FUNC_CALL: return "a function call";
+	case PG_QUERY__NODE__NODE_A_EXPR: return "an operator expression";
+	case PG_QUERY__NODE__NODE_BOOL_EXPR: return "a boolean expression";
+	default: break;
 	}
-	f = protobuf_c_message_descriptor_get_field(&pg_query__node__descriptor,
-	    (unsigned)n->node_case);
+	f = protobuf_c_message_descriptor_get_field(
+	    &pg_query__node__descriptor, (unsigned)n->node_case);
 	return f != NULL ? f->name : "an unknown construct";
 }
 
@@ -288,8 +271,10 @@ get_const(pctx *c, const Node *n, sconst *k, const char *where)
 	memset(k, 0, sizeof(*k));
 	if (n == NULL || n->node_case != PG_QUERY__NODE__NODE_A_CONST ||
 	    n->a_const == NULL) {
-		perr(c, CAIRN_ESQL, node_loc(n), "%s is not supported %s; "
-		    "only constants are", node_name(n), where);
+		perr(c, CAIRN_ESQL, node_loc(n),
+		    "%s is not supported %s; "
+		    "only constants are",
+		    node_name(n), where);
 		return -1;
 	}
 	a = n->a_const;
@@ -305,13 +290,15 @@ get_const(pctx *c, const Node *n, sconst *k, const char *where)
 		return 0;
 	case PG_QUERY__A__CONST__VAL_FVAL:
 		k->kind = K_NUM;
-		rv = crn_decimal_parse(a->fval != NULL ? a->fval->fval : "",
-		    &k->mant, &k->scale);
+		rv = crn_decimal_parse(
+		    a->fval != NULL ? a->fval->fval : "", &k->mant, &k->scale);
 		if (rv != CAIRN_OK) {
-			perr(c, CAIRN_ESQL, k->loc, "numeric constant '%s' "
-			    "is %s", a->fval != NULL ? a->fval->fval : "",
-			    rv == CAIRN_ERANGE ? "out of range" :
-			    "not a plain decimal");
+			perr(c, CAIRN_ESQL, k->loc,
+			    "numeric constant '%s' "
+			    "is %s",
+			    a->fval != NULL ? a->fval->fval : "",
+			    rv == CAIRN_ERANGE ? "out of range"
+			                       : "not a plain decimal");
 			return -1;
 		}
 		return 0;
@@ -324,7 +311,8 @@ get_const(pctx *c, const Node *n, sconst *k, const char *where)
 		k->mant = a->boolval != NULL && a->boolval->boolval;
 		return 0;
 	default:
-		perr(c, CAIRN_ESQL, k->loc, "this kind of constant is not "
+		perr(c, CAIRN_ESQL, k->loc,
+		    "this kind of constant is not "
 		    "supported");
 		return -1;
 	}
@@ -360,31 +348,38 @@ colref(pctx *c, const Node *n)
 	long i;
 
 	if (cr == NULL || cr->n_fields == 0 || cr->n_fields > 2) {
-		perr(c, CAIRN_ESQL, node_loc(n), "qualified name is not "
+		perr(c, CAIRN_ESQL, node_loc(n),
+		    "qualified name is not "
 		    "supported");
 		return -1;
 	}
 	name = str_of(cr->fields[cr->n_fields - 1]);
 	if (name == NULL) {
-		perr(c, CAIRN_ESQL, cr->location, "* returns individual "
+		perr(c, CAIRN_ESQL, cr->location,
+		    "* returns individual "
 		    "rows; only aggregates can be selected");
 		return -1;
 	}
 	if (cr->n_fields == 2) {
 		qual = str_of(cr->fields[0]);
-		if (qual == NULL || (strcmp(qual, c->d->name) != 0 &&
-		    (c->alias == NULL || strcmp(qual, c->alias) != 0)) ||
+		if (qual == NULL ||
+		    (strcmp(qual, c->d->name) != 0 &&
+		        (c->alias == NULL || strcmp(qual, c->alias) != 0)) ||
 		    (c->alias != NULL && strcmp(qual, c->d->name) == 0 &&
-		    strcmp(qual, c->alias) != 0)) {
-			perr(c, CAIRN_ESQL, cr->location, "table '%s' is "
-			    "not in FROM", qual != NULL ? qual : "?");
+		        strcmp(qual, c->alias) != 0)) {
+			perr(c, CAIRN_ESQL, cr->location,
+			    "table '%s' is "
+			    "not in FROM",
+			    qual != NULL ? qual : "?");
 			return -1;
 		}
 	}
 	i = crn_dataset_column(c->d, name);
 	if (i < 0) {
-		perr(c, CAIRN_ESQL, cr->location, "column '%s' does not "
-		    "exist in dataset '%s'", name, c->d->name);
+		perr(c, CAIRN_ESQL, cr->location,
+		    "column '%s' does not "
+		    "exist in dataset '%s'",
+		    name, c->d->name);
 		return -1;
 	}
 	return i;
@@ -411,7 +406,7 @@ func_name(const PgQuery__FuncCall *f)
 		const char *s = str_of(f->funcname[0]);
 
 		if (s == NULL || strcmp(s, "pg_catalog") != 0)
-			return "";	/* user schemas: unknown */
+			return ""; /* user schemas: unknown */
 	} else if (f->n_funcname > 2) {
 		return "";
 	}
@@ -431,15 +426,15 @@ static const struct {
 	const char *name;
 	crn_aggfn fn;
 } aggs[] = {
-	{ "count", CRN_AGG_COUNT },
-	{ "sum", CRN_AGG_SUM },
-	{ "avg", CRN_AGG_AVG },
-	{ "var_samp", CRN_AGG_VAR_SAMP },
-	{ "variance", CRN_AGG_VAR_SAMP },
-	{ "var_pop", CRN_AGG_VAR_POP },
-	{ "stddev_samp", CRN_AGG_STDDEV_SAMP },
-	{ "stddev", CRN_AGG_STDDEV_SAMP },
-	{ "stddev_pop", CRN_AGG_STDDEV_POP },
+    {"count", CRN_AGG_COUNT},
+    {"sum", CRN_AGG_SUM},
+    {"avg", CRN_AGG_AVG},
+    {"var_samp", CRN_AGG_VAR_SAMP},
+    {"variance", CRN_AGG_VAR_SAMP},
+    {"var_pop", CRN_AGG_VAR_POP},
+    {"stddev_samp", CRN_AGG_STDDEV_SAMP},
+    {"stddev", CRN_AGG_STDDEV_SAMP},
+    {"stddev_pop", CRN_AGG_STDDEV_POP},
 };
 
 const char *
@@ -447,20 +442,13 @@ crn_aggfn_name(crn_aggfn fn)
 {
 	switch (fn) {
 	case CRN_AGG_COUNT_STAR:
-	case CRN_AGG_COUNT:
-		return "count";
-	case CRN_AGG_SUM:
-		return "sum";
-	case CRN_AGG_AVG:
-		return "avg";
-	case CRN_AGG_VAR_SAMP:
-		return "var_samp";
-	case CRN_AGG_VAR_POP:
-		return "var_pop";
-	case CRN_AGG_STDDEV_SAMP:
-		return "stddev_samp";
-	case CRN_AGG_STDDEV_POP:
-		return "stddev_pop";
+	case CRN_AGG_COUNT: return "count";
+	case CRN_AGG_SUM: return "sum";
+	case CRN_AGG_AVG: return "avg";
+	case CRN_AGG_VAR_SAMP: return "var_samp";
+	case CRN_AGG_VAR_POP: return "var_pop";
+	case CRN_AGG_STDDEV_SAMP: return "stddev_samp";
+	case CRN_AGG_STDDEV_POP: return "stddev_pop";
 	}
 	return "?";
 }
@@ -486,23 +474,26 @@ static int
 refuse_funcall_extras(pctx *c, const PgQuery__FuncCall *f)
 {
 	if (f->over != NULL) {
-		perr(c, CAIRN_ESQL, f->over->location >= 0 ?
-		    f->over->location : f->location,
+		perr(c, CAIRN_ESQL,
+		    f->over->location >= 0 ? f->over->location : f->location,
 		    "window functions (OVER) are not supported");
 		return -1;
 	}
 	if (f->agg_distinct) {
-		perr(c, CAIRN_ESQL, f->location, "DISTINCT inside an "
+		perr(c, CAIRN_ESQL, f->location,
+		    "DISTINCT inside an "
 		    "aggregate is not supported");
 		return -1;
 	}
 	if (f->agg_filter != NULL) {
-		perr(c, CAIRN_ESQL, node_loc(f->agg_filter), "FILTER on an "
+		perr(c, CAIRN_ESQL, node_loc(f->agg_filter),
+		    "FILTER on an "
 		    "aggregate is not supported; use WHERE");
 		return -1;
 	}
 	if (f->n_agg_order > 0 || f->agg_within_group) {
-		perr(c, CAIRN_ESQL, f->location, "ORDER BY inside an "
+		perr(c, CAIRN_ESQL, f->location,
+		    "ORDER BY inside an "
 		    "aggregate is not supported");
 		return -1;
 	}
@@ -527,8 +518,8 @@ find_measure(pctx *c, uint32_t col, int sumsq)
 			return (int)i;
 		}
 	}
-	if ((nm = grow(c, p->measures, p->nmeasures,
-	    sizeof(crn_measure))) == NULL)
+	if ((nm = grow(c, p->measures, p->nmeasures, sizeof(crn_measure))) ==
+	    NULL)
 		return -1;
 	p->measures = nm;
 	nm[p->nmeasures].col = col;
@@ -548,9 +539,10 @@ add_output(pctx *c, const crn_output *o, const char *name, uint32_t *idx)
 	for (i = 0; name[i] != '\0'; i++) {
 		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f ||
 		    i >= 255) {
-			perr(c, CAIRN_ESQL, -1, "output name '%.40s...' is too "
-			    "long or has control characters", i >= 255 ?
-			    name : "");
+			perr(c, CAIRN_ESQL, -1,
+			    "output name '%.40s...' is too "
+			    "long or has control characters",
+			    i >= 255 ? name : "");
 			return -1;
 		}
 	}
@@ -560,8 +552,7 @@ add_output(pctx *c, const crn_output *o, const char *name, uint32_t *idx)
 		    CRN_PLAN_MAX_OUTPUTS);
 		return -1;
 	}
-	if ((no = grow(c, p->outputs, p->noutputs, sizeof(crn_output))) ==
-	    NULL)
+	if ((no = grow(c, p->outputs, p->noutputs, sizeof(crn_output))) == NULL)
 		return -1;
 	p->outputs = no;
 	no[p->noutputs] = *o;
@@ -579,8 +570,7 @@ add_output(pctx *c, const crn_output *o, const char *name, uint32_t *idx)
  * select list always gets its own column.
  */
 static int
-agg_output(pctx *c, const Node *n, const char *alias, int hidden,
-    uint32_t *idx)
+agg_output(pctx *c, const Node *n, const char *alias, int hidden, uint32_t *idx)
 {
 	const PgQuery__FuncCall *f = n->func_call;
 	const char *name = func_name(f);
@@ -598,21 +588,26 @@ agg_output(pctx *c, const Node *n, const char *alias, int hidden,
 			o.fn = aggs[i].fn;
 	if (f->agg_star) {
 		if (o.fn != CRN_AGG_COUNT) {
-			perr(c, CAIRN_ESQL, f->location, "%s(*) is not "
-			    "supported", name);
+			perr(c, CAIRN_ESQL, f->location,
+			    "%s(*) is not "
+			    "supported",
+			    name);
 			return -1;
 		}
 		o.fn = CRN_AGG_COUNT_STAR;
 	} else {
 		if (f->n_args != 1) {
-			perr(c, CAIRN_ESQL, f->location, "%s() takes one "
-			    "column", name);
+			perr(c, CAIRN_ESQL, f->location,
+			    "%s() takes one "
+			    "column",
+			    name);
 			return -1;
 		}
 		if (!is_colref(f->args[0])) {
 			perr(c, CAIRN_ESQL, node_loc(f->args[0]),
 			    "%s inside an aggregate is not supported; "
-			    "aggregate a column", node_name(f->args[0]));
+			    "aggregate a column",
+			    node_name(f->args[0]));
 			return -1;
 		}
 		if ((ci = colref(c, f->args[0])) < 0)
@@ -623,14 +618,15 @@ agg_output(pctx *c, const Node *n, const char *alias, int hidden,
 				/* Never NULL, so the same as count(*). */
 				o.fn = CRN_AGG_COUNT_STAR;
 			} else {
-				perr(c, CAIRN_ESQL, f->location, "%s() of "
+				perr(c, CAIRN_ESQL, f->location,
+				    "%s() of "
 				    "category column '%s' is not supported",
 				    name, col->name);
 				return -1;
 			}
 		} else {
-			m = find_measure(c, (uint32_t)ci,
-			    o.fn >= CRN_AGG_VAR_SAMP);
+			m = find_measure(
+			    c, (uint32_t)ci, o.fn >= CRN_AGG_VAR_SAMP);
 			if (m < 0)
 				return -1;
 			o.measure = (uint32_t)m;
@@ -642,7 +638,7 @@ agg_output(pctx *c, const Node *n, const char *alias, int hidden,
 
 			if (!e->is_key && e->fn == o.fn &&
 			    (o.fn == CRN_AGG_COUNT_STAR ||
-			    e->measure == o.measure)) {
+			        e->measure == o.measure)) {
 				*idx = (uint32_t)i;
 				return 0;
 			}
@@ -668,12 +664,14 @@ parse_bucket(pctx *c, const Node *n, crn_groupkey *k)
 	if (refuse_funcall_extras(c, f) != 0)
 		return -1;
 	if (f->n_args != 4 || f->agg_star) {
-		perr(c, CAIRN_ESQL, f->location, "width_bucket takes "
+		perr(c, CAIRN_ESQL, f->location,
+		    "width_bucket takes "
 		    "(column, low, high, count)");
 		return -1;
 	}
 	if (!is_colref(f->args[0])) {
-		perr(c, CAIRN_ESQL, node_loc(f->args[0]), "width_bucket's "
+		perr(c, CAIRN_ESQL, node_loc(f->args[0]),
+		    "width_bucket's "
 		    "first argument must be a column");
 		return -1;
 	}
@@ -681,8 +679,10 @@ parse_bucket(pctx *c, const Node *n, crn_groupkey *k)
 		return -1;
 	col = &c->d->cols[ci];
 	if (col->type == CRN_COL_CATEGORY) {
-		perr(c, CAIRN_ESQL, f->location, "width_bucket of category "
-		    "column '%s'", col->name);
+		perr(c, CAIRN_ESQL, f->location,
+		    "width_bucket of category "
+		    "column '%s'",
+		    col->name);
 		return -1;
 	}
 	if (get_const(c, f->args[1], &lo, "in width_bucket") != 0 ||
@@ -696,20 +696,26 @@ parse_bucket(pctx *c, const Node *n, crn_groupkey *k)
 	}
 	if (nb.kind != K_NUM || nb.scale != 0 || nb.mant < 1 ||
 	    nb.mant > CRN_PLAN_MAX_BUCKETS) {
-		perr(c, CAIRN_ESQL, nb.loc, "width_bucket count must be an "
-		    "integer from 1 to %u", CRN_PLAN_MAX_BUCKETS);
+		perr(c, CAIRN_ESQL, nb.loc,
+		    "width_bucket count must be an "
+		    "integer from 1 to %u",
+		    CRN_PLAN_MAX_BUCKETS);
 		return -1;
 	}
-	if (crn_decimal_rescale(lo.mant, lo.scale, col->scale, 0, &k->lo,
-	    &exact) != CAIRN_OK || !exact) {
-		perr(c, CAIRN_ESQL, lo.loc, "width_bucket bound has more "
+	if (crn_decimal_rescale(
+	        lo.mant, lo.scale, col->scale, 0, &k->lo, &exact) != CAIRN_OK ||
+	    !exact) {
+		perr(c, CAIRN_ESQL, lo.loc,
+		    "width_bucket bound has more "
 		    "decimals than column '%s' or is out of range",
 		    col->name);
 		return -1;
 	}
-	if (crn_decimal_rescale(hi.mant, hi.scale, col->scale, 0, &k->hi,
-	    &exact) != CAIRN_OK || !exact) {
-		perr(c, CAIRN_ESQL, hi.loc, "width_bucket bound has more "
+	if (crn_decimal_rescale(
+	        hi.mant, hi.scale, col->scale, 0, &k->hi, &exact) != CAIRN_OK ||
+	    !exact) {
+		perr(c, CAIRN_ESQL, hi.loc,
+		    "width_bucket bound has more "
 		    "decimals than column '%s' or is out of range",
 		    col->name);
 		return -1;
@@ -751,8 +757,9 @@ key_of(pctx *c, const Node *n, int create, uint32_t *key)
 		const crn_groupkey *e = &p->keys[i];
 
 		if (e->col == k.col && e->bucket == k.bucket &&
-		    (!k.bucket || (e->lo == k.lo && e->hi == k.hi &&
-		    e->nbuckets == k.nbuckets))) {
+		    (!k.bucket ||
+		        (e->lo == k.lo && e->hi == k.hi &&
+		            e->nbuckets == k.nbuckets))) {
 			*key = (uint32_t)i;
 			return 0;
 		}
@@ -760,7 +767,8 @@ key_of(pctx *c, const Node *n, int create, uint32_t *key)
 	if (!create)
 		return 1;
 	if (!k.bucket && c->d->cols[k.col].type != CRN_COL_CATEGORY) {
-		perr(c, CAIRN_ESQL, node_loc(n), "GROUP BY numeric column "
+		perr(c, CAIRN_ESQL, node_loc(n),
+		    "GROUP BY numeric column "
 		    "'%s' would reveal individual values; group by "
 		    "width_bucket(%s, low, high, count)",
 		    c->d->cols[k.col].name, c->d->cols[k.col].name);
@@ -791,7 +799,8 @@ target_by_position(pctx *c, const Node *n, int *bad)
 	}
 	if (k.kind != K_NUM || k.scale != 0 || k.mant < 1 ||
 	    (uint64_t)k.mant > nt) {
-		perr(c, CAIRN_ESQL, k.loc, "position is not in the select "
+		perr(c, CAIRN_ESQL, k.loc,
+		    "position is not in the select "
 		    "list");
 		*bad = 1;
 		return NULL;
@@ -838,16 +847,20 @@ group_by(pctx *c)
 			return -1;
 		if (r > 0) {
 			if (is_agg(n))
-				perr(c, CAIRN_ESQL, node_loc(n), "aggregates "
+				perr(c, CAIRN_ESQL, node_loc(n),
+				    "aggregates "
 				    "are not allowed in GROUP BY");
-			else if (n != NULL && n->node_case ==
-			    PG_QUERY__NODE__NODE_FUNC_CALL)
-				perr(c, CAIRN_ESQL, node_loc(n), "function "
+			else if (n != NULL &&
+			    n->node_case == PG_QUERY__NODE__NODE_FUNC_CALL)
+				perr(c, CAIRN_ESQL, node_loc(n),
+				    "function "
 				    "'%s' is not supported",
 				    func_name(n->func_call));
 			else
-				perr(c, CAIRN_ESQL, node_loc(n), "%s is not "
-				    "supported in GROUP BY", node_name(n));
+				perr(c, CAIRN_ESQL, node_loc(n),
+				    "%s is not "
+				    "supported in GROUP BY",
+				    node_name(n));
 			return -1;
 		}
 	}
@@ -863,7 +876,8 @@ select_list(pctx *c)
 	size_t i;
 
 	if (s->n_target_list == 0) {
-		perr(c, CAIRN_ESQL, kw_loc(c->sql, "select"), "the select "
+		perr(c, CAIRN_ESQL, kw_loc(c->sql, "select"),
+		    "the select "
 		    "list is empty");
 		return -1;
 	}
@@ -875,7 +889,7 @@ select_list(pctx *c)
 		int r;
 
 		if (s->target_list[i]->node_case !=
-		    PG_QUERY__NODE__NODE_RES_TARGET ||
+		        PG_QUERY__NODE__NODE_RES_TARGET ||
 		    (rt = s->target_list[i]->res_target) == NULL) {
 			perr(c, CAIRN_ESQL, node_loc(s->target_list[i]),
 			    "unexpected select item");
@@ -888,9 +902,11 @@ select_list(pctx *c)
 			continue;
 		}
 		if (is_colref(v) && v->column_ref->n_fields >= 1 &&
-		    str_of(v->column_ref->fields[v->column_ref->n_fields -
-		    1]) == NULL) {
-			perr(c, CAIRN_ESQL, rt->location, "SELECT * returns "
+		    str_of(
+		        v->column_ref->fields[v->column_ref->n_fields - 1]) ==
+		        NULL) {
+			perr(c, CAIRN_ESQL, rt->location,
+			    "SELECT * returns "
 			    "individual rows; only aggregates and GROUP BY "
 			    "keys can be selected");
 			return -1;
@@ -900,21 +916,25 @@ select_list(pctx *c)
 			return -1;
 		if (r > 0) {
 			if (is_colref(v))
-				perr(c, CAIRN_ESQL, node_loc(v), "column '%s' "
+				perr(c, CAIRN_ESQL, node_loc(v),
+				    "column '%s' "
 				    "must appear in GROUP BY or be used in "
-				    "an aggregate", c->d->cols[colref(c,
-				    v)].name);
-			else if (v != NULL && v->node_case ==
-			    PG_QUERY__NODE__NODE_FUNC_CALL &&
+				    "an aggregate",
+				    c->d->cols[colref(c, v)].name);
+			else if (v != NULL &&
+			    v->node_case == PG_QUERY__NODE__NODE_FUNC_CALL &&
 			    !is_func(v, "width_bucket"))
-				perr(c, CAIRN_ESQL, node_loc(v), "function "
+				perr(c, CAIRN_ESQL, node_loc(v),
+				    "function "
 				    "'%s' is not supported",
 				    func_name(v->func_call));
 			else if (is_func(v, "width_bucket"))
-				perr(c, CAIRN_ESQL, node_loc(v), "this "
+				perr(c, CAIRN_ESQL, node_loc(v),
+				    "this "
 				    "width_bucket must appear in GROUP BY");
 			else
-				perr(c, CAIRN_ESQL, node_loc(v), "%s is not "
+				perr(c, CAIRN_ESQL, node_loc(v),
+				    "%s is not "
 				    "supported in the select list; select "
 				    "aggregates and GROUP BY keys",
 				    node_name(v));
@@ -923,9 +943,12 @@ select_list(pctx *c)
 		memset(&o, 0, sizeof(o));
 		o.is_key = true;
 		o.key = key;
-		if (add_output(c, &o, nonempty(rt->name) != NULL ? rt->name :
-		    is_colref(v) ? c->d->cols[c->p->keys[key].col].name :
-		    "width_bucket", &idx) != 0)
+		if (add_output(c, &o,
+		        nonempty(rt->name) != NULL ? rt->name
+		            : is_colref(v)
+		            ? c->d->cols[c->p->keys[key].col].name
+		            : "width_bucket",
+		        &idx) != 0)
 			return -1;
 	}
 	return 0;
@@ -982,9 +1005,13 @@ parse_op(const char *op, crn_cmpop *out)
 		const char *s;
 		crn_cmpop op;
 	} ops[] = {
-		{ "=", CRN_OP_EQ }, { "<>", CRN_OP_NE }, { "!=", CRN_OP_NE },
-		{ "<", CRN_OP_LT }, { "<=", CRN_OP_LE }, { ">", CRN_OP_GT },
-		{ ">=", CRN_OP_GE },
+	    {"=", CRN_OP_EQ},
+	    {"<>", CRN_OP_NE},
+	    {"!=", CRN_OP_NE},
+	    {"<", CRN_OP_LT},
+	    {"<=", CRN_OP_LE},
+	    {">", CRN_OP_GT},
+	    {">=", CRN_OP_GE},
 	};
 	size_t i;
 
@@ -1001,16 +1028,11 @@ static crn_cmpop
 flip_op(crn_cmpop op)
 {
 	switch (op) {
-	case CRN_OP_LT:
-		return CRN_OP_GT;
-	case CRN_OP_LE:
-		return CRN_OP_GE;
-	case CRN_OP_GT:
-		return CRN_OP_LT;
-	case CRN_OP_GE:
-		return CRN_OP_LE;
-	default:
-		return op;
+	case CRN_OP_LT: return CRN_OP_GT;
+	case CRN_OP_LE: return CRN_OP_GE;
+	case CRN_OP_GT: return CRN_OP_LT;
+	case CRN_OP_GE: return CRN_OP_LE;
+	default: return op;
 	}
 }
 
@@ -1028,8 +1050,8 @@ aexpr_op(const PgQuery__AExpr *a)
  * whether that lost anything.  Categories become domain indices.
  */
 static int
-conv_const(pctx *c, uint32_t ci, const sconst *k, int ceil_round,
-    crn_value *v, int *exact)
+conv_const(pctx *c, uint32_t ci, const sconst *k, int ceil_round, crn_value *v,
+    int *exact)
 {
 	const crn_column *col = &c->d->cols[ci];
 	long idx;
@@ -1037,34 +1059,42 @@ conv_const(pctx *c, uint32_t ci, const sconst *k, int ceil_round,
 	*exact = 1;
 	memset(v, 0, sizeof(*v));
 	if (k->kind == K_NULL) {
-		perr(c, CAIRN_ESQL, k->loc, "comparison with NULL is never "
+		perr(c, CAIRN_ESQL, k->loc,
+		    "comparison with NULL is never "
 		    "true; use IS NULL or IS NOT NULL");
 		return -1;
 	}
 	if (col->type == CRN_COL_CATEGORY) {
 		if (k->kind != K_STR) {
-			perr(c, CAIRN_ESQL, k->loc, "category column '%s' is "
-			    "compared with a string", col->name);
+			perr(c, CAIRN_ESQL, k->loc,
+			    "category column '%s' is "
+			    "compared with a string",
+			    col->name);
 			return -1;
 		}
 		if ((idx = crn_column_category(col, k->str)) < 0) {
-			perr(c, CAIRN_ESQL, k->loc, "'%s' is not in the domain "
-			    "of column '%s'", k->str, col->name);
+			perr(c, CAIRN_ESQL, k->loc,
+			    "'%s' is not in the domain "
+			    "of column '%s'",
+			    k->str, col->name);
 			return -1;
 		}
 		v->cat = (uint32_t)idx;
 		return 0;
 	}
 	if (k->kind != K_NUM) {
-		perr(c, CAIRN_ESQL, k->loc, "numeric column '%s' is compared "
-		    "with a %s", col->name, k->kind == K_STR ? "string" :
-		    "boolean");
+		perr(c, CAIRN_ESQL, k->loc,
+		    "numeric column '%s' is compared "
+		    "with a %s",
+		    col->name, k->kind == K_STR ? "string" : "boolean");
 		return -1;
 	}
 	if (crn_decimal_rescale(k->mant, k->scale, col->scale, ceil_round,
-	    &v->num, exact) != CAIRN_OK) {
-		perr(c, CAIRN_ESQL, k->loc, "constant is out of range for "
-		    "column '%s'", col->name);
+	        &v->num, exact) != CAIRN_OK) {
+		perr(c, CAIRN_ESQL, k->loc,
+		    "constant is out of range for "
+		    "column '%s'",
+		    col->name);
 		return -1;
 	}
 	return 0;
@@ -1083,13 +1113,17 @@ where_cmp(pctx *c, const PgQuery__AExpr *a, crn_expr *e)
 	const char *ops = aexpr_op(a);
 
 	if (parse_op(ops, &op) != 0) {
-		perr(c, CAIRN_ESQL, a->location, "operator '%s' is not "
-		    "supported", ops != NULL ? ops : "?");
+		perr(c, CAIRN_ESQL, a->location,
+		    "operator '%s' is not "
+		    "supported",
+		    ops != NULL ? ops : "?");
 		return -1;
 	}
 	if (a->lexpr == NULL || a->rexpr == NULL) {
-		perr(c, CAIRN_ESQL, a->location, "operator '%s' needs two "
-		    "operands", ops);
+		perr(c, CAIRN_ESQL, a->location,
+		    "operator '%s' needs two "
+		    "operands",
+		    ops);
 		return -1;
 	}
 	if (is_colref(a->lexpr) && !is_colref(a->rexpr)) {
@@ -1100,7 +1134,8 @@ where_cmp(pctx *c, const PgQuery__AExpr *a, crn_expr *e)
 		kn = a->lexpr;
 		op = flip_op(op);
 	} else if (is_colref(a->lexpr)) {
-		perr(c, CAIRN_ESQL, a->location, "comparison between two "
+		perr(c, CAIRN_ESQL, a->location,
+		    "comparison between two "
 		    "columns is not supported; compare a column with a "
 		    "constant");
 		return -1;
@@ -1108,18 +1143,22 @@ where_cmp(pctx *c, const PgQuery__AExpr *a, crn_expr *e)
 		const Node *bad = is_const(a->lexpr) ? a->rexpr : a->lexpr;
 
 		if (is_agg(bad))
-			perr(c, CAIRN_ESQL, node_loc(bad), "aggregates are "
+			perr(c, CAIRN_ESQL, node_loc(bad),
+			    "aggregates are "
 			    "not allowed in WHERE; use HAVING");
 		else
-			perr(c, CAIRN_ESQL, node_loc(bad), "%s is not "
+			perr(c, CAIRN_ESQL, node_loc(bad),
+			    "%s is not "
 			    "supported in WHERE; compare a column with a "
-			    "constant", node_name(bad));
+			    "constant",
+			    node_name(bad));
 		return -1;
 	}
 	if ((ci = colref(c, cn)) < 0)
 		return -1;
 	if (is_agg(kn)) {
-		perr(c, CAIRN_ESQL, node_loc(kn), "aggregates are not "
+		perr(c, CAIRN_ESQL, node_loc(kn),
+		    "aggregates are not "
 		    "allowed in WHERE; use HAVING");
 		return -1;
 	}
@@ -1127,8 +1166,10 @@ where_cmp(pctx *c, const PgQuery__AExpr *a, crn_expr *e)
 		return -1;
 	if (c->d->cols[ci].type == CRN_COL_CATEGORY && op != CRN_OP_EQ &&
 	    op != CRN_OP_NE) {
-		perr(c, CAIRN_ESQL, a->location, "category column '%s' can "
-		    "only be compared with = or <>", c->d->cols[ci].name);
+		perr(c, CAIRN_ESQL, a->location,
+		    "category column '%s' can "
+		    "only be compared with = or <>",
+		    c->d->cols[ci].name);
 		return -1;
 	}
 	/* x < c  <=>  x < ceil(c);   x <= c  <=>  x <= floor(c);
@@ -1141,8 +1182,8 @@ where_cmp(pctx *c, const PgQuery__AExpr *a, crn_expr *e)
 	if ((e->vals = new_vals(c, 1)) == NULL)
 		return -1;
 	e->nvals = 1;
-	if (conv_const(c, (uint32_t)ci, &k, ceil_round, &e->vals[0],
-	    &exact) != 0)
+	if (conv_const(c, (uint32_t)ci, &k, ceil_round, &e->vals[0], &exact) !=
+	    0)
 		return -1;
 	if (!exact && (op == CRN_OP_EQ || op == CRN_OP_NE)) {
 		/* The column can never hold c exactly. */
@@ -1165,21 +1206,25 @@ where_in(pctx *c, const PgQuery__AExpr *a, crn_expr *e)
 	int neg;
 
 	if (ops == NULL || (strcmp(ops, "=") != 0 && strcmp(ops, "<>") != 0)) {
-		perr(c, CAIRN_ESQL, a->location, "this IN form is not "
+		perr(c, CAIRN_ESQL, a->location,
+		    "this IN form is not "
 		    "supported");
 		return -1;
 	}
 	neg = ops[0] == '<';
 	if (!is_colref(a->lexpr)) {
-		perr(c, CAIRN_ESQL, node_loc(a->lexpr), "%s is not supported "
-		    "before IN; use a column", node_name(a->lexpr));
+		perr(c, CAIRN_ESQL, node_loc(a->lexpr),
+		    "%s is not supported "
+		    "before IN; use a column",
+		    node_name(a->lexpr));
 		return -1;
 	}
-	if (a->rexpr == NULL || a->rexpr->node_case !=
-	    PG_QUERY__NODE__NODE_LIST || (l = a->rexpr->list) == NULL ||
-	    l->n_items == 0) {
-		perr(c, CAIRN_ESQL, a->rexpr != NULL ? node_loc(a->rexpr) :
-		    a->location, "IN needs a list of constants");
+	if (a->rexpr == NULL ||
+	    a->rexpr->node_case != PG_QUERY__NODE__NODE_LIST ||
+	    (l = a->rexpr->list) == NULL || l->n_items == 0) {
+		perr(c, CAIRN_ESQL,
+		    a->rexpr != NULL ? node_loc(a->rexpr) : a->location,
+		    "IN needs a list of constants");
 		return -1;
 	}
 	if ((ci = colref(c, a->lexpr)) < 0)
@@ -1196,13 +1241,14 @@ where_in(pctx *c, const PgQuery__AExpr *a, crn_expr *e)
 		if (get_const(c, l->items[i], &k, "in an IN list") != 0)
 			return -1;
 		if (k.kind == K_NULL) {
-			perr(c, CAIRN_ESQL, k.loc, "NULL in an IN list is not "
+			perr(c, CAIRN_ESQL, k.loc,
+			    "NULL in an IN list is not "
 			    "supported");
 			return -1;
 		}
 		if (conv_const(c, (uint32_t)ci, &k, 0, &v, &exact) != 0)
 			return -1;
-		if (exact)	/* values the column cannot hold never match */
+		if (exact) /* values the column cannot hold never match */
 			e->vals[e->nvals++] = v;
 	}
 	if (e->nvals == 0) {
@@ -1226,22 +1272,27 @@ where_between(pctx *c, const PgQuery__AExpr *a, crn_expr *e)
 	sym = a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN_SYM ||
 	    a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN_SYM;
 	if (!is_colref(a->lexpr)) {
-		perr(c, CAIRN_ESQL, node_loc(a->lexpr), "%s is not supported "
-		    "before BETWEEN; use a column", node_name(a->lexpr));
+		perr(c, CAIRN_ESQL, node_loc(a->lexpr),
+		    "%s is not supported "
+		    "before BETWEEN; use a column",
+		    node_name(a->lexpr));
 		return -1;
 	}
-	if (a->rexpr == NULL || a->rexpr->node_case !=
-	    PG_QUERY__NODE__NODE_LIST || (l = a->rexpr->list) == NULL ||
-	    l->n_items != 2) {
-		perr(c, CAIRN_ESQL, a->location, "BETWEEN needs two "
+	if (a->rexpr == NULL ||
+	    a->rexpr->node_case != PG_QUERY__NODE__NODE_LIST ||
+	    (l = a->rexpr->list) == NULL || l->n_items != 2) {
+		perr(c, CAIRN_ESQL, a->location,
+		    "BETWEEN needs two "
 		    "constants");
 		return -1;
 	}
 	if ((ci = colref(c, a->lexpr)) < 0)
 		return -1;
 	if (c->d->cols[ci].type == CRN_COL_CATEGORY) {
-		perr(c, CAIRN_ESQL, a->location, "BETWEEN on category column "
-		    "'%s' is not supported", c->d->cols[ci].name);
+		perr(c, CAIRN_ESQL, a->location,
+		    "BETWEEN on category column "
+		    "'%s' is not supported",
+		    c->d->cols[ci].name);
 		return -1;
 	}
 	if (get_const(c, l->items[0], &lo, "in BETWEEN") != 0 ||
@@ -1272,21 +1323,16 @@ where_bool(pctx *c, const PgQuery__BoolExpr *b, crn_expr *e, int depth)
 	size_t i;
 
 	switch (b->boolop) {
-	case PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR:
-		e->kind = CRN_EX_AND;
-		break;
-	case PG_QUERY__BOOL_EXPR_TYPE__OR_EXPR:
-		e->kind = CRN_EX_OR;
-		break;
-	case PG_QUERY__BOOL_EXPR_TYPE__NOT_EXPR:
-		e->kind = CRN_EX_NOT;
-		break;
+	case PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR: e->kind = CRN_EX_AND; break;
+	case PG_QUERY__BOOL_EXPR_TYPE__OR_EXPR: e->kind = CRN_EX_OR; break;
+	case PG_QUERY__BOOL_EXPR_TYPE__NOT_EXPR: e->kind = CRN_EX_NOT; break;
 	default:
 		perr(c, CAIRN_ESQL, b->location, "unknown boolean operator");
 		return -1;
 	}
 	if (b->n_args == 0 || (e->kind == CRN_EX_NOT && b->n_args != 1)) {
-		perr(c, CAIRN_ESQL, b->location, "malformed boolean "
+		perr(c, CAIRN_ESQL, b->location,
+		    "malformed boolean "
 		    "expression");
 		return -1;
 	}
@@ -1306,7 +1352,8 @@ where_expr(pctx *c, const Node *n, crn_expr *e, int depth)
 {
 	memset(e, 0, sizeof(*e));
 	if (depth > CRN_PLAN_MAX_EXPR_DEPTH) {
-		perr(c, CAIRN_ESQL, node_loc(n), "WHERE is nested too "
+		perr(c, CAIRN_ESQL, node_loc(n),
+		    "WHERE is nested too "
 		    "deeply");
 		return -1;
 	}
@@ -1322,16 +1369,18 @@ where_expr(pctx *c, const Node *n, crn_expr *e, int depth)
 		long ci;
 
 		if (!is_colref(t->arg)) {
-			perr(c, CAIRN_ESQL, node_loc(t->arg), "%s is not "
+			perr(c, CAIRN_ESQL, node_loc(t->arg),
+			    "%s is not "
 			    "supported before IS NULL; use a column",
 			    node_name(t->arg));
 			return -1;
 		}
 		if ((ci = colref(c, t->arg)) < 0)
 			return -1;
-		e->kind = t->nulltesttype ==
-		    PG_QUERY__NULL_TEST_TYPE__IS_NOT_NULL ? CRN_EX_NOTNULL :
-		    CRN_EX_ISNULL;
+		e->kind =
+		    t->nulltesttype == PG_QUERY__NULL_TEST_TYPE__IS_NOT_NULL
+		    ? CRN_EX_NOTNULL
+		    : CRN_EX_ISNULL;
 		e->col = (uint32_t)ci;
 		return 0;
 	}
@@ -1350,26 +1399,33 @@ where_expr(pctx *c, const Node *n, crn_expr *e, int depth)
 			return where_between(c, a, e);
 		case PG_QUERY__A__EXPR__KIND__AEXPR_LIKE:
 		case PG_QUERY__A__EXPR__KIND__AEXPR_ILIKE:
-			perr(c, CAIRN_ESQL, a->location, "LIKE is not "
+			perr(c, CAIRN_ESQL, a->location,
+			    "LIKE is not "
 			    "supported; compare categories with = or IN");
 			return -1;
 		default:
-			perr(c, CAIRN_ESQL, a->location, "this operator form "
+			perr(c, CAIRN_ESQL, a->location,
+			    "this operator form "
 			    "is not supported");
 			return -1;
 		}
 	}
 	case PG_QUERY__NODE__NODE_FUNC_CALL:
 		if (is_agg(n))
-			perr(c, CAIRN_ESQL, node_loc(n), "aggregates are not "
+			perr(c, CAIRN_ESQL, node_loc(n),
+			    "aggregates are not "
 			    "allowed in WHERE; use HAVING");
 		else
-			perr(c, CAIRN_ESQL, node_loc(n), "function '%s' is "
-			    "not supported", func_name(n->func_call));
+			perr(c, CAIRN_ESQL, node_loc(n),
+			    "function '%s' is "
+			    "not supported",
+			    func_name(n->func_call));
 		return -1;
 	default:
-		perr(c, CAIRN_ESQL, node_loc(n), "%s is not supported in "
-		    "WHERE", node_name(n));
+		perr(c, CAIRN_ESQL, node_loc(n),
+		    "%s is not supported in "
+		    "WHERE",
+		    node_name(n));
 		return -1;
 	}
 }
@@ -1382,11 +1438,14 @@ having_operand(pctx *c, const Node *n, uint32_t *out)
 	if (is_agg(n))
 		return agg_output(c, n, NULL, 1, out);
 	if (is_colref(n))
-		perr(c, CAIRN_ESQL, node_loc(n), "HAVING may only compare "
+		perr(c, CAIRN_ESQL, node_loc(n),
+		    "HAVING may only compare "
 		    "aggregates with constants; filter columns in WHERE");
 	else
-		perr(c, CAIRN_ESQL, node_loc(n), "%s is not supported in "
-		    "HAVING", node_name(n));
+		perr(c, CAIRN_ESQL, node_loc(n),
+		    "%s is not supported in "
+		    "HAVING",
+		    node_name(n));
 	return -1;
 }
 
@@ -1398,7 +1457,8 @@ having_const(pctx *c, const Node *n, crn_value *v)
 	if (get_const(c, n, &k, "in HAVING") != 0)
 		return -1;
 	if (k.kind != K_NUM) {
-		perr(c, CAIRN_ESQL, k.loc, "HAVING compares aggregates with "
+		perr(c, CAIRN_ESQL, k.loc,
+		    "HAVING compares aggregates with "
 		    "numbers only");
 		return -1;
 	}
@@ -1421,8 +1481,10 @@ having_aexpr(pctx *c, const PgQuery__AExpr *a, crn_expr *e)
 	case PG_QUERY__A__EXPR__KIND__AEXPR_OP:
 		if (parse_op(ops, &e->op) != 0 || a->lexpr == NULL ||
 		    a->rexpr == NULL) {
-			perr(c, CAIRN_ESQL, a->location, "operator '%s' is not "
-			    "supported", ops != NULL ? ops : "?");
+			perr(c, CAIRN_ESQL, a->location,
+			    "operator '%s' is not "
+			    "supported",
+			    ops != NULL ? ops : "?");
 			return -1;
 		}
 		e->kind = CRN_EX_CMP;
@@ -1432,19 +1494,22 @@ having_aexpr(pctx *c, const PgQuery__AExpr *a, crn_expr *e)
 		if (is_const(a->lexpr)) {
 			e->op = flip_op(e->op);
 			return having_operand(c, a->rexpr, &e->col) != 0 ||
-			    having_const(c, a->lexpr, &e->vals[0]) != 0 ? -1 :
-			    0;
+			        having_const(c, a->lexpr, &e->vals[0]) != 0
+			    ? -1
+			    : 0;
 		}
 		return having_operand(c, a->lexpr, &e->col) != 0 ||
-		    having_const(c, a->rexpr, &e->vals[0]) != 0 ? -1 : 0;
+		        having_const(c, a->rexpr, &e->vals[0]) != 0
+		    ? -1
+		    : 0;
 	case PG_QUERY__A__EXPR__KIND__AEXPR_IN:
-		if (ops == NULL || (strcmp(ops, "=") != 0 &&
-		    strcmp(ops, "<>") != 0))
+		if (ops == NULL ||
+		    (strcmp(ops, "=") != 0 && strcmp(ops, "<>") != 0))
 			break;
 		neg = ops[0] == '<';
-		if (a->rexpr == NULL || a->rexpr->node_case !=
-		    PG_QUERY__NODE__NODE_LIST || (l = a->rexpr->list) ==
-		    NULL || l->n_items == 0)
+		if (a->rexpr == NULL ||
+		    a->rexpr->node_case != PG_QUERY__NODE__NODE_LIST ||
+		    (l = a->rexpr->list) == NULL || l->n_items == 0)
 			break;
 		e->kind = CRN_EX_IN;
 		if (having_operand(c, a->lexpr, &e->col) != 0)
@@ -1460,9 +1525,9 @@ having_aexpr(pctx *c, const PgQuery__AExpr *a, crn_expr *e)
 	case PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN:
 	case PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN_SYM:
 	case PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN_SYM:
-		if (a->rexpr == NULL || a->rexpr->node_case !=
-		    PG_QUERY__NODE__NODE_LIST || (l = a->rexpr->list) ==
-		    NULL || l->n_items != 2)
+		if (a->rexpr == NULL ||
+		    a->rexpr->node_case != PG_QUERY__NODE__NODE_LIST ||
+		    (l = a->rexpr->list) == NULL || l->n_items != 2)
 			break;
 		e->kind = CRN_EX_BETWEEN;
 		if (having_operand(c, a->lexpr, &e->col) != 0)
@@ -1474,9 +1539,10 @@ having_aexpr(pctx *c, const PgQuery__AExpr *a, crn_expr *e)
 		    having_const(c, l->items[1], &e->vals[1]) != 0)
 			return -1;
 		if ((a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN_SYM ||
-		    a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN_SYM)
-		    && dec_cmp(e->vals[0].num, e->vals[0].scale,
-		    e->vals[1].num, e->vals[1].scale) > 0) {
+		        a->kind ==
+		            PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN_SYM) &&
+		    dec_cmp(e->vals[0].num, e->vals[0].scale, e->vals[1].num,
+		        e->vals[1].scale) > 0) {
 			crn_value t = e->vals[0];
 
 			e->vals[0] = e->vals[1];
@@ -1486,10 +1552,10 @@ having_aexpr(pctx *c, const PgQuery__AExpr *a, crn_expr *e)
 		    a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN_SYM)
 			return wrap_not(c, e);
 		return 0;
-	default:
-		break;
+	default: break;
 	}
-	perr(c, CAIRN_ESQL, a->location, "this operator form is not "
+	perr(c, CAIRN_ESQL, a->location,
+	    "this operator form is not "
 	    "supported in HAVING");
 	return -1;
 }
@@ -1501,7 +1567,8 @@ having_expr(pctx *c, const Node *n, crn_expr *e, int depth)
 
 	memset(e, 0, sizeof(*e));
 	if (depth > CRN_PLAN_MAX_EXPR_DEPTH) {
-		perr(c, CAIRN_ESQL, node_loc(n), "HAVING is nested too "
+		perr(c, CAIRN_ESQL, node_loc(n),
+		    "HAVING is nested too "
 		    "deeply");
 		return -1;
 	}
@@ -1513,13 +1580,15 @@ having_expr(pctx *c, const Node *n, crn_expr *e, int depth)
 	case PG_QUERY__NODE__NODE_BOOL_EXPR: {
 		const PgQuery__BoolExpr *b = n->bool_expr;
 
-		e->kind = b->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR ?
-		    CRN_EX_AND : b->boolop ==
-		    PG_QUERY__BOOL_EXPR_TYPE__OR_EXPR ? CRN_EX_OR :
-		    CRN_EX_NOT;
-		if (b->n_args == 0 || (e->kind == CRN_EX_NOT &&
-		    b->n_args != 1)) {
-			perr(c, CAIRN_ESQL, b->location, "malformed boolean "
+		e->kind = b->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR
+		    ? CRN_EX_AND
+		    : b->boolop == PG_QUERY__BOOL_EXPR_TYPE__OR_EXPR
+		    ? CRN_EX_OR
+		    : CRN_EX_NOT;
+		if (b->n_args == 0 ||
+		    (e->kind == CRN_EX_NOT && b->n_args != 1)) {
+			perr(c, CAIRN_ESQL, b->location,
+			    "malformed boolean "
 			    "expression");
 			return -1;
 		}
@@ -1530,21 +1599,23 @@ having_expr(pctx *c, const Node *n, crn_expr *e, int depth)
 		}
 		e->nkids = b->n_args;
 		for (i = 0; i < b->n_args; i++)
-			if (having_expr(c, b->args[i], &e->kids[i],
-			    depth + 1) != 0)
+			if (having_expr(
+			        c, b->args[i], &e->kids[i], depth + 1) != 0)
 				return -1;
 		return 0;
 	}
 	case PG_QUERY__NODE__NODE_NULL_TEST:
 		e->kind = n->null_test->nulltesttype ==
-		    PG_QUERY__NULL_TEST_TYPE__IS_NOT_NULL ? CRN_EX_NOTNULL :
-		    CRN_EX_ISNULL;
+		        PG_QUERY__NULL_TEST_TYPE__IS_NOT_NULL
+		    ? CRN_EX_NOTNULL
+		    : CRN_EX_ISNULL;
 		return having_operand(c, n->null_test->arg, &e->col);
-	case PG_QUERY__NODE__NODE_A_EXPR:
-		return having_aexpr(c, n->a_expr, e);
+	case PG_QUERY__NODE__NODE_A_EXPR: return having_aexpr(c, n->a_expr, e);
 	default:
-		perr(c, CAIRN_ESQL, node_loc(n), "%s is not supported in "
-		    "HAVING", node_name(n));
+		perr(c, CAIRN_ESQL, node_loc(n),
+		    "%s is not supported in "
+		    "HAVING",
+		    node_name(n));
 		return -1;
 	}
 }
@@ -1575,7 +1646,8 @@ order_item(pctx *c, const PgQuery__SortBy *sb, uint32_t *out)
 				}
 			}
 		}
-		perr(c, CAIRN_ESQL, k.loc, "ORDER BY position is not in the "
+		perr(c, CAIRN_ESQL, k.loc,
+		    "ORDER BY position is not in the "
 		    "select list");
 		return -1;
 	}
@@ -1611,16 +1683,19 @@ order_item(pctx *c, const PgQuery__SortBy *sb, uint32_t *out)
 		o.is_key = true;
 		o.key = key;
 		o.hidden = true;
-		return add_output(c, &o, c->d->cols[p->keys[key].col].name,
-		    out);
+		return add_output(
+		    c, &o, c->d->cols[p->keys[key].col].name, out);
 	}
 	if (is_colref(n))
-		perr(c, CAIRN_ESQL, node_loc(n), "ORDER BY column '%s' must "
+		perr(c, CAIRN_ESQL, node_loc(n),
+		    "ORDER BY column '%s' must "
 		    "be a GROUP BY key or an output name",
 		    c->d->cols[colref(c, n)].name);
 	else
-		perr(c, CAIRN_ESQL, node_loc(n), "%s is not supported in "
-		    "ORDER BY", node_name(n));
+		perr(c, CAIRN_ESQL, node_loc(n),
+		    "%s is not supported in "
+		    "ORDER BY",
+		    node_name(n));
 	return -1;
 }
 
@@ -1645,27 +1720,30 @@ order_by(pctx *c)
 
 		if (n->node_case != PG_QUERY__NODE__NODE_SORT_BY ||
 		    (sb = n->sort_by) == NULL) {
-			perr(c, CAIRN_ESQL, node_loc(n), "unexpected ORDER BY "
+			perr(c, CAIRN_ESQL, node_loc(n),
+			    "unexpected ORDER BY "
 			    "item");
 			return -1;
 		}
 		if (sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_USING) {
-			perr(c, CAIRN_ESQL, sb->location, "ORDER BY ... USING "
+			perr(c, CAIRN_ESQL, sb->location,
+			    "ORDER BY ... USING "
 			    "is not supported");
 			return -1;
 		}
 		if (sb->sortby_nulls ==
-		    PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
+		        PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
 		    sb->sortby_nulls ==
-		    PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST) {
-			perr(c, CAIRN_ESQL, sb->location, "NULLS FIRST/LAST "
+		        PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST) {
+			perr(c, CAIRN_ESQL, sb->location,
+			    "NULLS FIRST/LAST "
 			    "is not supported");
 			return -1;
 		}
 		if (order_item(c, sb, &p->order[i].output) != 0)
 			return -1;
-		p->order[i].desc = sb->sortby_dir ==
-		    PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
+		p->order[i].desc =
+		    sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
 	}
 	return 0;
 }
@@ -1678,13 +1756,15 @@ limit(pctx *c)
 
 	c->p->limit = -1;
 	if (s->limit_offset != NULL) {
-		perr(c, CAIRN_ESQL, kw_loc(c->sql, "offset") >= 0 ?
-		    kw_loc(c->sql, "offset") : node_loc(s->limit_offset),
+		perr(c, CAIRN_ESQL,
+		    kw_loc(c->sql, "offset") >= 0 ? kw_loc(c->sql, "offset")
+		                                  : node_loc(s->limit_offset),
 		    "OFFSET is not supported");
 		return -1;
 	}
 	if (s->limit_option == PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_WITH_TIES) {
-		perr(c, CAIRN_ESQL, kw_loc(c->sql, "ties"), "WITH TIES is "
+		perr(c, CAIRN_ESQL, kw_loc(c->sql, "ties"),
+		    "WITH TIES is "
 		    "not supported");
 		return -1;
 	}
@@ -1693,9 +1773,10 @@ limit(pctx *c)
 	if (get_const(c, s->limit_count, &k, "in LIMIT") != 0)
 		return -1;
 	if (k.kind == K_NULL)
-		return 0;	/* LIMIT ALL / LIMIT NULL */
+		return 0; /* LIMIT ALL / LIMIT NULL */
 	if (k.kind != K_NUM || k.scale != 0 || k.mant < 0) {
-		perr(c, CAIRN_ESQL, k.loc, "LIMIT must be a non-negative "
+		perr(c, CAIRN_ESQL, k.loc,
+		    "LIMIT must be a non-negative "
 		    "integer");
 		return -1;
 	}
@@ -1713,12 +1794,14 @@ from_clause(pctx *c)
 	const Node *n;
 
 	if (s->n_from_clause == 0) {
-		perr(c, CAIRN_ESQL, -1, "a FROM clause naming one dataset is "
+		perr(c, CAIRN_ESQL, -1,
+		    "a FROM clause naming one dataset is "
 		    "required");
 		return -1;
 	}
 	if (s->n_from_clause > 1) {
-		perr(c, CAIRN_ESQL, node_loc(s->from_clause[1]), "joins are "
+		perr(c, CAIRN_ESQL, node_loc(s->from_clause[1]),
+		    "joins are "
 		    "not supported; query one dataset");
 		return -1;
 	}
@@ -1726,19 +1809,23 @@ from_clause(pctx *c)
 	if (n->node_case == PG_QUERY__NODE__NODE_JOIN_EXPR) {
 		int loc = kw_loc(c->sql, "join");
 
-		perr(c, CAIRN_ESQL, loc >= 0 ? loc : node_loc(n), "JOIN is "
+		perr(c, CAIRN_ESQL, loc >= 0 ? loc : node_loc(n),
+		    "JOIN is "
 		    "not supported; query one dataset");
 		return -1;
 	}
 	if (n->node_case != PG_QUERY__NODE__NODE_RANGE_VAR ||
 	    (rv = n->range_var) == NULL) {
-		perr(c, CAIRN_ESQL, node_loc(n), "%s is not supported; FROM "
-		    "names one dataset", node_name(n));
+		perr(c, CAIRN_ESQL, node_loc(n),
+		    "%s is not supported; FROM "
+		    "names one dataset",
+		    node_name(n));
 		return -1;
 	}
 	if ((rv->schemaname != NULL && rv->schemaname[0] != '\0') ||
 	    (rv->catalogname != NULL && rv->catalogname[0] != '\0')) {
-		perr(c, CAIRN_ESQL, rv->location, "schema-qualified names are "
+		perr(c, CAIRN_ESQL, rv->location,
+		    "schema-qualified names are "
 		    "not supported");
 		return -1;
 	}
@@ -1748,14 +1835,16 @@ from_clause(pctx *c)
 	}
 	c->d = crn_schema_dataset(c->schema, rv->relname);
 	if (c->d == NULL) {
-		perr(c, CAIRN_ESQL, rv->location, "dataset '%s' is not in "
-		    "the federation schema", rv->relname != NULL ?
-		    rv->relname : "");
+		perr(c, CAIRN_ESQL, rv->location,
+		    "dataset '%s' is not in "
+		    "the federation schema",
+		    rv->relname != NULL ? rv->relname : "");
 		return -1;
 	}
 	if (rv->alias != NULL) {
 		if (rv->alias->n_colnames > 0) {
-			perr(c, CAIRN_ESQL, rv->location, "column aliases in "
+			perr(c, CAIRN_ESQL, rv->location,
+			    "column aliases in "
 			    "FROM are not supported");
 			return -1;
 		}
@@ -1772,48 +1861,57 @@ statement_shape(pctx *c)
 	int loc;
 
 	if (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE) {
-		const char *kw = s->op == PG_QUERY__SET_OPERATION__SETOP_UNION ?
-		    "union" : s->op ==
-		    PG_QUERY__SET_OPERATION__SETOP_INTERSECT ? "intersect" :
-		    "except";
+		const char *kw = s->op == PG_QUERY__SET_OPERATION__SETOP_UNION
+		    ? "union"
+		    : s->op == PG_QUERY__SET_OPERATION__SETOP_INTERSECT
+		    ? "intersect"
+		    : "except";
 
-		perr(c, CAIRN_ESQL, kw_loc(c->sql, kw), "UNION, INTERSECT and "
+		perr(c, CAIRN_ESQL, kw_loc(c->sql, kw),
+		    "UNION, INTERSECT and "
 		    "EXCEPT are not supported");
 		return -1;
 	}
 	if (s->with_clause != NULL) {
-		perr(c, CAIRN_ESQL, s->with_clause->location, "WITH is not "
+		perr(c, CAIRN_ESQL, s->with_clause->location,
+		    "WITH is not "
 		    "supported");
 		return -1;
 	}
 	if (s->n_values_lists > 0) {
-		perr(c, CAIRN_ESQL, kw_loc(c->sql, "values"), "VALUES is not "
+		perr(c, CAIRN_ESQL, kw_loc(c->sql, "values"),
+		    "VALUES is not "
 		    "supported");
 		return -1;
 	}
 	if (s->into_clause != NULL) {
-		perr(c, CAIRN_ESQL, kw_loc(c->sql, "into"), "SELECT INTO is "
+		perr(c, CAIRN_ESQL, kw_loc(c->sql, "into"),
+		    "SELECT INTO is "
 		    "not supported");
 		return -1;
 	}
 	if (s->n_distinct_clause > 0) {
-		perr(c, CAIRN_ESQL, kw_loc(c->sql, "distinct"), "DISTINCT is "
+		perr(c, CAIRN_ESQL, kw_loc(c->sql, "distinct"),
+		    "DISTINCT is "
 		    "not supported; use GROUP BY");
 		return -1;
 	}
 	if (s->group_distinct) {
-		perr(c, CAIRN_ESQL, kw_loc(c->sql, "distinct"), "GROUP BY "
+		perr(c, CAIRN_ESQL, kw_loc(c->sql, "distinct"),
+		    "GROUP BY "
 		    "DISTINCT is not supported");
 		return -1;
 	}
 	if (s->n_window_clause > 0) {
 		loc = kw_loc(c->sql, "window");
-		perr(c, CAIRN_ESQL, loc >= 0 ? loc :
-		    node_loc(s->window_clause[0]), "WINDOW is not supported");
+		perr(c, CAIRN_ESQL,
+		    loc >= 0 ? loc : node_loc(s->window_clause[0]),
+		    "WINDOW is not supported");
 		return -1;
 	}
 	if (s->n_locking_clause > 0) {
-		perr(c, CAIRN_ESQL, kw_loc(c->sql, "for"), "locking clauses "
+		perr(c, CAIRN_ESQL, kw_loc(c->sql, "for"),
+		    "locking clauses "
 		    "are not supported");
 		return -1;
 	}
@@ -1884,8 +1982,7 @@ crn_plan_layout(crn_plan *p)
 			return CAIRN_EINVAL;
 		col = &p->cols[k->col];
 		if (k->bucket) {
-			if (col->type == CRN_COL_CATEGORY ||
-			    k->nbuckets == 0 ||
+			if (col->type == CRN_COL_CATEGORY || k->nbuckets == 0 ||
 			    k->nbuckets > CRN_PLAN_MAX_BUCKETS ||
 			    k->lo >= k->hi ||
 			    /* executors compute hi - lo in 64 bits */
@@ -1936,7 +2033,7 @@ crn_plan_ring_bits(const crn_plan *p, uint32_t *bits)
 	if (p->max_rows == 0 || p->max_nodes == 0)
 		return CAIRN_EINVAL;
 	rows = (unsigned __int128)p->max_rows * p->max_nodes;
-	bound = rows;		/* counts and clip counts */
+	bound = rows; /* counts and clip counts */
 	for (i = 0; i < p->nmeasures; i++) {
 		const crn_column *col;
 		unsigned __int128 lo, hi, t;
@@ -1945,11 +2042,11 @@ crn_plan_ring_bits(const crn_plan *p, uint32_t *bits)
 			return CAIRN_EINVAL;
 		col = &p->cols[p->measures[i].col];
 		lo = col->lo < 0 ? (unsigned __int128)0 -
-		    (unsigned __int128)(__int128)col->lo :
-		    (unsigned __int128)col->lo;
+		        (unsigned __int128)(__int128)col->lo
+		                 : (unsigned __int128)col->lo;
 		hi = col->hi < 0 ? (unsigned __int128)0 -
-		    (unsigned __int128)(__int128)col->hi :
-		    (unsigned __int128)col->hi;
+		        (unsigned __int128)(__int128)col->hi
+		                 : (unsigned __int128)col->hi;
 		mag = lo > hi ? lo : hi;
 		if (__builtin_mul_overflow(mag, rows, &t))
 			return CAIRN_ERANGE;
@@ -2046,8 +2143,8 @@ tree_depth_ok(const uint8_t *buf, size_t len)
 			if (!pb_varint(buf, st[sp].end, &pos, &v) ||
 			    v > st[sp].end - pos)
 				return 0;
-			f = protobuf_c_message_descriptor_get_field(st[sp].d,
-			    (unsigned)(key >> 3));
+			f = protobuf_c_message_descriptor_get_field(
+			    st[sp].d, (unsigned)(key >> 3));
 			if (f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE) {
 				if (sp + 1 >= SQL_MAX_TREE_DEPTH)
 					return 0;
@@ -2058,8 +2155,7 @@ tree_depth_ok(const uint8_t *buf, size_t len)
 				pos += (size_t)v;
 			}
 			break;
-		default:
-			return 0;
+		default: return 0;
 		}
 	}
 }
@@ -2135,34 +2231,36 @@ crn_sql_plan(const crn_schema *schema, const char *sql, crn_plan **out,
 	pr = pg_query_parse_protobuf(sql);
 	parsed = 1;
 	if (pr.error != NULL) {
-		perr(&c, CAIRN_ESQL, pr.error->cursorpos > 0 ?
-		    pr.error->cursorpos - 1 : -1, "%s",
-		    pr.error->message != NULL ? pr.error->message :
-		    "syntax error");
+		perr(&c, CAIRN_ESQL,
+		    pr.error->cursorpos > 0 ? pr.error->cursorpos - 1 : -1,
+		    "%s",
+		    pr.error->message != NULL ? pr.error->message
+		                              : "syntax error");
 		goto out;
 	}
-	if (!tree_depth_ok((const uint8_t *)pr.parse_tree.data,
-	    pr.parse_tree.len)) {
+	if (!tree_depth_ok(
+	        (const uint8_t *)pr.parse_tree.data, pr.parse_tree.len)) {
 		perr(&c, CAIRN_ESQL, -1, "the query is nested too deeply");
 		goto out;
 	}
-	tree = pg_query__parse_result__unpack(NULL, pr.parse_tree.len,
-	    (const uint8_t *)pr.parse_tree.data);
+	tree = pg_query__parse_result__unpack(
+	    NULL, pr.parse_tree.len, (const uint8_t *)pr.parse_tree.data);
 	if (tree == NULL) {
 		perr(&c, CAIRN_ENOMEM, -1, "cannot read the parse tree");
 		goto out;
 	}
 	if (tree->n_stmts != 1 || tree->stmts[0] == NULL ||
 	    tree->stmts[0]->stmt == NULL) {
-		perr(&c, CAIRN_ESQL, tree->n_stmts > 1 ?
-		    tree->stmts[1]->stmt_location : -1,
-		    tree->n_stmts > 1 ? "only one statement is allowed" :
-		    "empty query");
+		perr(&c, CAIRN_ESQL,
+		    tree->n_stmts > 1 ? tree->stmts[1]->stmt_location : -1,
+		    tree->n_stmts > 1 ? "only one statement is allowed"
+		                      : "empty query");
 		goto out;
 	}
 	if (tree->stmts[0]->stmt->node_case !=
 	    PG_QUERY__NODE__NODE_SELECT_STMT) {
-		perr(&c, CAIRN_ESQL, tree->stmts[0]->stmt_location, "only "
+		perr(&c, CAIRN_ESQL, tree->stmts[0]->stmt_location,
+		    "only "
 		    "SELECT is supported");
 		goto out;
 	}
@@ -2175,14 +2273,17 @@ crn_sql_plan(const crn_schema *schema, const char *sql, crn_plan **out,
 	if (plan_select(&c) != 0)
 		goto out;
 	if ((rv = crn_plan_layout(c.p)) != CAIRN_OK) {
-		perr(&c, rv, -1, rv == CAIRN_ETOOBIG ? "the query has too "
-		    "many groups (at most %u groups and %u vector elements)" :
-		    "inconsistent grouping", CRN_PLAN_MAX_GROUPS,
-		    CRN_PLAN_MAX_DIM);
+		perr(&c, rv, -1,
+		    rv == CAIRN_ETOOBIG ? "the query has too "
+		                          "many groups (at most %u groups and "
+		                          "%u vector elements)"
+		                        : "inconsistent grouping",
+		    CRN_PLAN_MAX_GROUPS, CRN_PLAN_MAX_DIM);
 		goto out;
 	}
 	if ((rv = crn_plan_ring_bits(c.p, &c.p->ring_bits)) != CAIRN_OK) {
-		perr(&c, rv, -1, "the declared bounds and row counts make "
+		perr(&c, rv, -1,
+		    "the declared bounds and row counts make "
 		    "sums that do not fit in 128 bits; narrow the bounds");
 		goto out;
 	}

@@ -22,10 +22,10 @@
 #include "plan.h"
 
 /* Limits on what one plan may ask of every node. */
-#define CRN_PLAN_MAX_GROUPS (1u << 20)
-#define CRN_PLAN_MAX_DIM (1u << 24)
-#define CRN_PLAN_MAX_BUCKETS 100000u
-#define CRN_PLAN_MAX_OUTPUTS 256u
+#define CRN_PLAN_MAX_GROUPS     (1u << 20)
+#define CRN_PLAN_MAX_DIM        (1u << 24)
+#define CRN_PLAN_MAX_BUCKETS    100000u
+#define CRN_PLAN_MAX_OUTPUTS    256u
 #define CRN_PLAN_MAX_EXPR_DEPTH 64
 
 /*
@@ -60,8 +60,7 @@ CAIRN_NODISCARD cairn_err crn_plan_layout(crn_plan *p);
  * values bounded by the columns' bounds, and sums of their squares.
  * CAIRN_ERANGE if even 128 bits do not suffice.
  */
-CAIRN_NODISCARD cairn_err crn_plan_ring_bits(const crn_plan *p,
-    uint32_t *bits);
+CAIRN_NODISCARD cairn_err crn_plan_ring_bits(const crn_plan *p, uint32_t *bits);
 
 /* SQL name of an aggregate ("count", "avg", ...). */
 const char *crn_aggfn_name(crn_aggfn fn);

@@ -21,7 +21,7 @@ typedef __int128 i128;
 
 /* One candidate row: every output (hidden ones too) and its group. */
 typedef struct row {
-	crn_rcell *cells;	/* plan->noutputs */
+	crn_rcell *cells; /* plan->noutputs */
 	uint64_t group;
 } row;
 
@@ -35,12 +35,9 @@ elem(const uint8_t *sum, uint32_t bits, uint64_t i)
 	for (k = bits / 8; k > 0; k--)
 		u = (u << 8) | b[k - 1];
 	switch (bits) {
-	case 32:
-		return (int32_t)(uint32_t)u;
-	case 64:
-		return (int64_t)(uint64_t)u;
-	default:
-		return (i128)u;
+	case 32: return (int32_t)(uint32_t)u;
+	case 64: return (int64_t)(uint64_t)u;
+	default: return (i128)u;
 	}
 }
 
@@ -141,7 +138,7 @@ output_cell(const crn_plan *p, const crn_output *o, const i128 *e,
 		if (k->bucket) {
 			if (idx <= (uint64_t)k->nbuckets + 1)
 				set_exact(c, (i128)idx, 0);
-			return CAIRN_OK;	/* else the NULL group */
+			return CAIRN_OK; /* else the NULL group */
 		}
 		if (idx < col->ndomain) {
 			c->kind = CRN_RCELL_TEXT;
@@ -164,9 +161,7 @@ output_cell(const crn_plan *p, const crn_output *o, const i128 *e,
 		q = e[1 + m->offset + 2];
 	sc = pow10l_u(col->scale);
 	switch (o->fn) {
-	case CRN_AGG_COUNT:
-		set_exact(c, n, 0);
-		break;
+	case CRN_AGG_COUNT: set_exact(c, n, 0); break;
 	case CRN_AGG_SUM:
 		if (n > 0)
 			set_exact(c, s, col->scale);
@@ -178,21 +173,20 @@ output_cell(const crn_plan *p, const crn_output *o, const i128 *e,
 	case CRN_AGG_VAR_POP:
 	case CRN_AGG_STDDEV_POP:
 		if (n > 0) {
-			v = var_num(n, s, q) / ((long double)n *
-			    (long double)n) / (sc * sc);
+			v = var_num(n, s, q) /
+			    ((long double)n * (long double)n) / (sc * sc);
 			set_real(c, o->fn == CRN_AGG_VAR_POP ? v : sqrtl(v));
 		}
 		break;
 	case CRN_AGG_VAR_SAMP:
 	case CRN_AGG_STDDEV_SAMP:
 		if (n > 1) {
-			v = var_num(n, s, q) / ((long double)n *
-			    (long double)(n - 1)) / (sc * sc);
+			v = var_num(n, s, q) /
+			    ((long double)n * (long double)(n - 1)) / (sc * sc);
 			set_real(c, o->fn == CRN_AGG_VAR_SAMP ? v : sqrtl(v));
 		}
 		break;
-	default:
-		return CAIRN_EINVAL;
+	default: return CAIRN_EINVAL;
 	}
 	return CAIRN_OK;
 }
@@ -257,8 +251,9 @@ cmp_const(const crn_rcell *c, int64_t num, uint32_t scale)
 			return a < b ? -1 : a > b;
 	}
 	{
-		long double x = c->kind == CRN_RCELL_EXACT ?
-		    (long double)c->ival / pow10l_u(c->scale) : c->real;
+		long double x = c->kind == CRN_RCELL_EXACT
+		    ? (long double)c->ival / pow10l_u(c->scale)
+		    : c->real;
 		long double y = (long double)num / pow10l_u(scale);
 
 		return x < y ? -1 : x > y;
@@ -274,8 +269,7 @@ having_eval(const crn_expr *e, const crn_rcell *cells, size_t ncells)
 	int r, any_unknown = 0, k;
 
 	switch (e->kind) {
-	case CRN_EX_TRUE:
-		return 1;
+	case CRN_EX_TRUE: return 1;
 	case CRN_EX_AND:
 		for (i = 0; i < e->nkids; i++) {
 			r = having_eval(&e->kids[i], cells, ncells);
@@ -299,8 +293,7 @@ having_eval(const crn_expr *e, const crn_rcell *cells, size_t ncells)
 			return -1;
 		r = having_eval(&e->kids[0], cells, ncells);
 		return r < 0 ? -1 : !r;
-	default:
-		break;
+	default: break;
 	}
 	if (e->col >= ncells)
 		return -1;
@@ -317,24 +310,17 @@ having_eval(const crn_expr *e, const crn_rcell *cells, size_t ncells)
 			return -1;
 		k = cmp_const(c, e->vals[0].num, e->vals[0].scale);
 		switch (e->op) {
-		case CRN_OP_EQ:
-			return k == 0;
-		case CRN_OP_NE:
-			return k != 0;
-		case CRN_OP_LT:
-			return k < 0;
-		case CRN_OP_LE:
-			return k <= 0;
-		case CRN_OP_GT:
-			return k > 0;
-		case CRN_OP_GE:
-			return k >= 0;
+		case CRN_OP_EQ: return k == 0;
+		case CRN_OP_NE: return k != 0;
+		case CRN_OP_LT: return k < 0;
+		case CRN_OP_LE: return k <= 0;
+		case CRN_OP_GT: return k > 0;
+		case CRN_OP_GE: return k >= 0;
 		}
 		return -1;
 	case CRN_EX_IN:
 		for (i = 0; i < e->nvals; i++)
-			if (cmp_const(c, e->vals[i].num, e->vals[i].scale) ==
-			    0)
+			if (cmp_const(c, e->vals[i].num, e->vals[i].scale) == 0)
 				return 1;
 		return 0;
 	case CRN_EX_BETWEEN:
@@ -342,8 +328,7 @@ having_eval(const crn_expr *e, const crn_rcell *cells, size_t ncells)
 			return -1;
 		return cmp_const(c, e->vals[0].num, e->vals[0].scale) >= 0 &&
 		    cmp_const(c, e->vals[1].num, e->vals[1].scale) <= 0;
-	default:
-		return -1;
+	default: return -1;
 	}
 }
 
@@ -366,10 +351,12 @@ cell_cmp(const crn_rcell *a, const crn_rcell *b)
 	    a->scale == b->scale)
 		return (a->ival > b->ival) - (a->ival < b->ival);
 	{
-		long double x = a->kind == CRN_RCELL_EXACT ?
-		    (long double)a->ival / pow10l_u(a->scale) : a->real;
-		long double y = b->kind == CRN_RCELL_EXACT ?
-		    (long double)b->ival / pow10l_u(b->scale) : b->real;
+		long double x = a->kind == CRN_RCELL_EXACT
+		    ? (long double)a->ival / pow10l_u(a->scale)
+		    : a->real;
+		long double y = b->kind == CRN_RCELL_EXACT
+		    ? (long double)b->ival / pow10l_u(b->scale)
+		    : b->real;
 
 		return (x > y) - (x < y);
 	}
@@ -441,14 +428,16 @@ plan_sane(const crn_plan *p)
 			return 0;
 	for (i = 0; i < p->nmeasures; i++)
 		if (p->measures[i].col >= p->ncols ||
-		    1 + p->measures[i].offset + (p->measures[i].need_sumsq ?
-		    4u : 3u) > p->per_group)
+		    1 + p->measures[i].offset +
+		            (p->measures[i].need_sumsq ? 4u : 3u) >
+		        p->per_group)
 			return 0;
 	for (i = 0; i < p->noutputs; i++) {
 		const crn_output *o = &p->outputs[i];
 
-		if (o->is_key ? o->key >= p->nkeys :
-		    (o->fn != CRN_AGG_COUNT_STAR && o->measure >= p->nmeasures))
+		if (o->is_key ? o->key >= p->nkeys
+		              : (o->fn != CRN_AGG_COUNT_STAR &&
+		                    o->measure >= p->nmeasures))
 			return 0;
 	}
 	for (i = 0; i < p->norder; i++)
@@ -469,8 +458,7 @@ crn_sql_result_decode(const crn_plan *p, const uint8_t *sum, size_t len,
 	cairn_err rv = CAIRN_EINTERNAL;
 
 	*out = NULL;
-	if (p == NULL || !plan_sane(p) ||
-	    (sum == NULL && p->dim > 0) ||
+	if (p == NULL || !plan_sane(p) || (sum == NULL && p->dim > 0) ||
 	    len != p->dim * (p->ring_bits / 8)) {
 		rv = CAIRN_EINVAL;
 		goto out;
@@ -485,11 +473,11 @@ crn_sql_result_decode(const crn_plan *p, const uint8_t *sum, size_t len,
 		int h;
 
 		for (j = 0; j < p->per_group; j++)
-			blk[j] = elem(sum, p->ring_bits,
-			    g * p->per_group + j);
+			blk[j] = elem(sum, p->ring_bits, g * p->per_group + j);
 		if (!block_ok(p, blk, maxrows)) {
 			crn_log_warn("group %llu of the sum is not one honest "
-			    "nodes could produce", (unsigned long long)g);
+			             "nodes could produce",
+			    (unsigned long long)g);
 			rv = CAIRN_EPROTO;
 			goto out;
 		}
@@ -505,8 +493,8 @@ crn_sql_result_decode(const crn_plan *p, const uint8_t *sum, size_t len,
 		}
 		if (nrows == cap) {
 			size_t nc = cap == 0 ? 16 : cap * 2;
-			row *nr = crn_realloc(rows, cap * sizeof(row),
-			    nc * sizeof(row));
+			row *nr = crn_realloc(
+			    rows, cap * sizeof(row), nc * sizeof(row));
 
 			if (nr == NULL) {
 				rv = CAIRN_ENOMEM;
@@ -525,7 +513,7 @@ crn_sql_result_decode(const crn_plan *p, const uint8_t *sum, size_t len,
 		nrows++;
 		for (j = 0; j < p->noutputs; j++)
 			if ((rv = output_cell(p, &p->outputs[j], blk, g,
-			    &cells[j])) != CAIRN_OK)
+			         &cells[j])) != CAIRN_OK)
 				goto out;
 		if (p->having != NULL) {
 			h = having_eval(p->having, cells, p->noutputs);
@@ -535,16 +523,16 @@ crn_sql_result_decode(const crn_plan *p, const uint8_t *sum, size_t len,
 				nrows--;
 				for (j = 0; j < p->noutputs; j++)
 					cell_fini(&cells[j]);
-				crn_free(cells, p->noutputs *
-				    sizeof(crn_rcell));
+				crn_free(
+				    cells, p->noutputs * sizeof(crn_rcell));
 				continue;
 			}
 		}
 		for (j = 0; j < p->nmeasures; j++) {
 			const crn_measure *m = &p->measures[j];
 
-			clipped += (uint64_t)blk[1 + m->offset +
-			    (m->need_sumsq ? 3 : 2)];
+			clipped += (uint64_t)
+			    blk[1 + m->offset + (m->need_sumsq ? 3 : 2)];
 		}
 	}
 	if (p->norder > 0 && nrows > 1) {
@@ -660,8 +648,8 @@ sb_printf(sbuf *b, const char *fmt, ...)
 	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		sb_add(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n :
-		    sizeof(tmp) - 1);
+		sb_add(b, tmp,
+		    (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
 static cairn_err
@@ -696,14 +684,9 @@ crn_rcell_format(const crn_rcell *c, char *buf, size_t len)
 		if (crn_decimal_format(c->ival, c->scale, buf, len) < 0)
 			buf[0] = '\0';
 		break;
-	case CRN_RCELL_REAL:
-		snprintf(buf, len, "%.15Lg", c->real);
-		break;
-	case CRN_RCELL_TEXT:
-		snprintf(buf, len, "%s", c->text);
-		break;
-	default:
-		break;
+	case CRN_RCELL_REAL: snprintf(buf, len, "%.15Lg", c->real); break;
+	case CRN_RCELL_TEXT: snprintf(buf, len, "%s", c->text); break;
+	default: break;
 	}
 	return buf;
 }
@@ -740,7 +723,7 @@ crn_result_text(const crn_result *r, char **out, size_t *len)
 {
 	size_t *w = NULL, i, j, k, wsz = (r->ncols + 1) * sizeof(size_t);
 	char buf[128];
-	sbuf b = { 0 };
+	sbuf b = {0};
 
 	*out = NULL;
 	*len = 0;
@@ -752,9 +735,10 @@ crn_result_text(const crn_result *r, char **out, size_t *len)
 		w[2 * j] = strlen(r->colnames[j]);
 		for (i = 0; i < r->nrows; i++) {
 			const crn_rcell *c = &r->cells[i * r->ncols + j];
-			size_t n = c->kind == CRN_RCELL_NULL ? 4 :
-			    c->kind == CRN_RCELL_TEXT ? strlen(c->text) :
-			    strlen(crn_rcell_format(c, buf, sizeof(buf)));
+			size_t n = c->kind == CRN_RCELL_NULL ? 4
+			    : c->kind == CRN_RCELL_TEXT
+			    ? strlen(c->text)
+			    : strlen(crn_rcell_format(c, buf, sizeof(buf)));
 
 			if (n > w[2 * j])
 				w[2 * j] = n;
@@ -777,9 +761,10 @@ crn_result_text(const crn_result *r, char **out, size_t *len)
 	for (i = 0; i < r->nrows; i++) {
 		for (j = 0; j < r->ncols; j++) {
 			const crn_rcell *c = &r->cells[i * r->ncols + j];
-			const char *s = c->kind == CRN_RCELL_NULL ? "NULL" :
-			    c->kind == CRN_RCELL_TEXT ? c->text :
-			    crn_rcell_format(c, buf, sizeof(buf));
+			const char *s = c->kind == CRN_RCELL_NULL ? "NULL"
+			    : c->kind == CRN_RCELL_TEXT
+			    ? c->text
+			    : crn_rcell_format(c, buf, sizeof(buf));
 
 			sb_str(&b, j > 0 ? " | " : " ");
 			text_cell(&b, s, w[2 * j], (int)w[2 * j + 1],
@@ -789,13 +774,14 @@ crn_result_text(const crn_result *r, char **out, size_t *len)
 	}
 	sb_printf(&b, "(%zu row%s", r->nrows, r->nrows == 1 ? "" : "s");
 	if (r->suppressed > 0)
-		sb_printf(&b, "; %llu group%s suppressed below the minimum "
-		    "cell size", (unsigned long long)r->suppressed,
+		sb_printf(&b,
+		    "; %llu group%s suppressed below the minimum "
+		    "cell size",
+		    (unsigned long long)r->suppressed,
 		    r->suppressed == 1 ? "" : "s");
 	if (r->clipped > 0)
 		sb_printf(&b, "; %llu value%s clipped to declared bounds",
-		    (unsigned long long)r->clipped,
-		    r->clipped == 1 ? "" : "s");
+		    (unsigned long long)r->clipped, r->clipped == 1 ? "" : "s");
 	sb_str(&b, ")\n");
 	crn_free(w, wsz);
 	return sb_finish(&b, out, len);
@@ -820,7 +806,7 @@ csv_field(sbuf *b, const char *s)
 cairn_err
 crn_result_csv(const crn_result *r, char **out, size_t *len)
 {
-	sbuf b = { 0 };
+	sbuf b = {0};
 	char buf[128];
 	size_t i, j;
 
@@ -838,8 +824,10 @@ crn_result_csv(const crn_result *r, char **out, size_t *len)
 
 			if (j > 0)
 				sb_str(&b, ",");
-			csv_field(&b, c->kind == CRN_RCELL_TEXT ? c->text :
-			    crn_rcell_format(c, buf, sizeof(buf)));
+			csv_field(&b,
+			    c->kind == CRN_RCELL_TEXT
+			        ? c->text
+			        : crn_rcell_format(c, buf, sizeof(buf)));
 		}
 		sb_str(&b, "\r\n");
 	}
@@ -868,7 +856,7 @@ json_str(sbuf *b, const char *s)
 cairn_err
 crn_result_json(const crn_result *r, char **out, size_t *len)
 {
-	sbuf b = { 0 };
+	sbuf b = {0};
 	char buf[128];
 	size_t i, j;
 
@@ -893,13 +881,12 @@ crn_result_json(const crn_result *r, char **out, size_t *len)
 			else if (c->kind == CRN_RCELL_TEXT)
 				json_str(&b, c->text);
 			else
-				sb_str(&b, crn_rcell_format(c, buf,
-				    sizeof(buf)));
+				sb_str(
+				    &b, crn_rcell_format(c, buf, sizeof(buf)));
 		}
 		sb_str(&b, "]");
 	}
 	sb_printf(&b, "], \"suppressed\": %llu, \"clipped\": %llu}",
-	    (unsigned long long)r->suppressed,
-	    (unsigned long long)r->clipped);
+	    (unsigned long long)r->suppressed, (unsigned long long)r->clipped);
 	return sb_finish(&b, out, len);
 }

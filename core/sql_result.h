@@ -20,9 +20,9 @@
 
 typedef enum crn_rcellkind {
 	CRN_RCELL_NULL = 0,
-	CRN_RCELL_EXACT,		/* ival / 10^scale, printed exactly */
-	CRN_RCELL_REAL,		/* real */
-	CRN_RCELL_TEXT,		/* text (owned by the result) */
+	CRN_RCELL_EXACT, /* ival / 10^scale, printed exactly */
+	CRN_RCELL_REAL,  /* real */
+	CRN_RCELL_TEXT,  /* text (owned by the result) */
 } crn_rcellkind;
 
 typedef struct crn_rcell {
@@ -34,13 +34,13 @@ typedef struct crn_rcell {
 } crn_rcell;
 
 typedef struct crn_result {
-	char **colnames;	/* ncols names (visible outputs, in order) */
+	char **colnames; /* ncols names (visible outputs, in order) */
 	size_t ncols;
-	crn_rcell *cells;	/* nrows * ncols, row-major */
+	crn_rcell *cells; /* nrows * ncols, row-major */
 	size_t nrows;
-	uint64_t suppressed;	/* groups with 0 < count < min_cell */
-	uint64_t clipped;	/* values clipped to bounds, shown groups */
-	uint32_t nodes;		/* contributing nodes, as given */
+	uint64_t suppressed; /* groups with 0 < count < min_cell */
+	uint64_t clipped;    /* values clipped to bounds, shown groups */
+	uint32_t nodes;      /* contributing nodes, as given */
 } crn_result;
 
 /*
@@ -64,12 +64,12 @@ void crn_result_free(crn_result *r);
  *  "clipped": N}.  *out is a new NUL-terminated string of *len bytes
  * (free with crn_free(*out, *len + 1)).  CAIRN_ENOMEM.
  */
-CAIRN_NODISCARD cairn_err crn_result_text(const crn_result *r, char **out,
-    size_t *len);
-CAIRN_NODISCARD cairn_err crn_result_csv(const crn_result *r, char **out,
-    size_t *len);
-CAIRN_NODISCARD cairn_err crn_result_json(const crn_result *r, char **out,
-    size_t *len);
+CAIRN_NODISCARD cairn_err crn_result_text(
+    const crn_result *r, char **out, size_t *len);
+CAIRN_NODISCARD cairn_err crn_result_csv(
+    const crn_result *r, char **out, size_t *len);
+CAIRN_NODISCARD cairn_err crn_result_json(
+    const crn_result *r, char **out, size_t *len);
 
 /* One cell as text into buf ("" for NULL); returns buf. */
 const char *crn_rcell_format(const crn_rcell *c, char *buf, size_t len);

@@ -59,15 +59,15 @@
 
 /* Largest message accepted by default (a 16-million-element u64 vector plus
  * envelope); nanomsg's own default of 1 MiB is far too small. */
-#define CRN_TR_MAX_MSG_DEFAULT ((size_t)256 << 20)
-#define CRN_TR_RECONNECT_MIN_DEFAULT 100	/* ms */
-#define CRN_TR_RECONNECT_MAX_DEFAULT 30000	/* ms */
+#define CRN_TR_MAX_MSG_DEFAULT       ((size_t)256 << 20)
+#define CRN_TR_RECONNECT_MIN_DEFAULT 100   /* ms */
+#define CRN_TR_RECONNECT_MAX_DEFAULT 30000 /* ms */
 /* A listener gives up on a connection whose message stays unacknowledged
  * this long, and forgets the connection. */
-#define CRN_TR_ACK_GIVEUP_DEFAULT 60000	/* ms */
+#define CRN_TR_ACK_GIVEUP_DEFAULT 60000 /* ms */
 /* A listener forgets a connection it has had nothing from for this long
  * and has nothing queued for (pipes that went away leave no other trace). */
-#define CRN_TR_IDLE_DEFAULT 3600000	/* ms */
+#define CRN_TR_IDLE_DEFAULT 3600000 /* ms */
 
 /* A listener's send queue per connection (see Delivery). */
 #define CRN_TR_QUEUE_MSGS 64
@@ -79,11 +79,11 @@ typedef struct crn_tr crn_tr;
 
 /* Options; zero fields take the defaults above.  NULL means all defaults. */
 typedef struct crn_tr_opts {
-	size_t max_msg;		/* bytes; a larger one drops the link */
-	int reconnect_min_ms;	/* dialer: first reconnect delay */
-	int reconnect_max_ms;	/* dialer: backoff cap */
-	int ack_giveup_ms;	/* listener: see CRN_TR_ACK_GIVEUP_DEFAULT */
-	int idle_ms;		/* listener: see CRN_TR_IDLE_DEFAULT */
+	size_t max_msg;       /* bytes; a larger one drops the link */
+	int reconnect_min_ms; /* dialer: first reconnect delay */
+	int reconnect_max_ms; /* dialer: backoff cap */
+	int ack_giveup_ms;    /* listener: see CRN_TR_ACK_GIVEUP_DEFAULT */
+	int idle_ms;          /* listener: see CRN_TR_IDLE_DEFAULT */
 } crn_tr_opts;
 
 /*
@@ -104,9 +104,9 @@ typedef struct crn_tr_ops {
 
 struct crn_tr {
 	const crn_tr_ops *ops;
-	void *impl;		/* backend state */
-	crn_tr_opts opts;	/* defaults filled in */
-	int listener;		/* 1 when opened by crn_tr_listen */
+	void *impl;       /* backend state */
+	crn_tr_opts opts; /* defaults filled in */
+	int listener;     /* 1 when opened by crn_tr_listen */
 };
 
 /* The nanomsg backend (core/transport/nn.c). */
@@ -117,15 +117,15 @@ extern const crn_tr_ops crn_tr_nn_ops;
  * Errors: CAIRN_EINVAL (bad or unsupported url, bad opts), CAIRN_ESYS
  * (address in use, cannot bind), CAIRN_ENOMEM.
  */
-CAIRN_NODISCARD cairn_err crn_tr_listen(crn_tr **out, const char *url,
-    const crn_tr_opts *opts);
+CAIRN_NODISCARD cairn_err crn_tr_listen(
+    crn_tr **out, const char *url, const crn_tr_opts *opts);
 
 /*
  * Dial url; returns at once, the connection comes up (and comes back after
  * a failure) in the background.  Errors as crn_tr_listen.
  */
-CAIRN_NODISCARD cairn_err crn_tr_dial(crn_tr **out, const char *url,
-    const crn_tr_opts *opts);
+CAIRN_NODISCARD cairn_err crn_tr_dial(
+    crn_tr **out, const char *url, const crn_tr_opts *opts);
 
 /*
  * Send len bytes from buf (copied; the caller keeps buf).  A listener names
@@ -137,8 +137,8 @@ CAIRN_NODISCARD cairn_err crn_tr_dial(crn_tr **out, const char *url,
  * CAIRN_ECLOSED (conn unknown or given up), CAIRN_ETOOBIG (len > max_msg),
  * CAIRN_EINVAL, CAIRN_ENOMEM, CAIRN_ESYS.
  */
-CAIRN_NODISCARD cairn_err crn_tr_send(crn_tr *tr, uint32_t conn,
-    const void *buf, size_t len, int timeout_ms);
+CAIRN_NODISCARD cairn_err crn_tr_send(
+    crn_tr *tr, uint32_t conn, const void *buf, size_t len, int timeout_ms);
 
 /*
  * Receive the next message from any connection.  On success *buf is a new
@@ -147,8 +147,8 @@ CAIRN_NODISCARD cairn_err crn_tr_send(crn_tr *tr, uint32_t conn,
  * *conn names the connection it came on (CRN_TR_CONN_DIALER on a dialer).
  * Errors: CAIRN_ETIMEDOUT, CAIRN_ENOMEM, CAIRN_ESYS, CAIRN_EINVAL.
  */
-CAIRN_NODISCARD cairn_err crn_tr_recv(crn_tr *tr, uint32_t *conn,
-    uint8_t **buf, size_t *len, int timeout_ms);
+CAIRN_NODISCARD cairn_err crn_tr_recv(
+    crn_tr *tr, uint32_t *conn, uint8_t **buf, size_t *len, int timeout_ms);
 
 /*
  * Listener: keep the transport running (receiving, queueing data messages

@@ -31,13 +31,13 @@
 #include "crn.h"
 #include "crn_cert.h"
 
-#define CA_KEY "ca.key"
-#define CA_CRT "ca.crt"
-#define CA_CRL "crl.pem"
-#define CA_INDEX "index.txt"
-#define CA_LOCK ".lock"
+#define CA_KEY         "ca.key"
+#define CA_CRT         "ca.crt"
+#define CA_CRL         "crl.pem"
+#define CA_INDEX       "index.txt"
+#define CA_LOCK        ".lock"
 #define CA_INDEX_MAGIC "# cairn-ca index v1"
-#define CA_PATH_MAX 4096
+#define CA_PATH_MAX    4096
 
 /* ---- small helpers ------------------------------------------------------- */
 
@@ -69,12 +69,9 @@ const char *
 crn_role_name(crn_role role)
 {
 	switch (role) {
-	case CRN_ROLE_COORDINATOR:
-		return "coordinator";
-	case CRN_ROLE_NODE:
-		return "node";
-	case CRN_ROLE_RESEARCHER:
-		return "researcher";
+	case CRN_ROLE_COORDINATOR: return "coordinator";
+	case CRN_ROLE_NODE: return "node";
+	case CRN_ROLE_RESEARCHER: return "researcher";
 	}
 	return "?";
 }
@@ -82,8 +79,8 @@ crn_role_name(crn_role role)
 cairn_err
 crn_role_parse(const char *s, crn_role *out)
 {
-	static const crn_role all[] = { CRN_ROLE_COORDINATOR, CRN_ROLE_NODE,
-		CRN_ROLE_RESEARCHER };
+	static const crn_role all[] = {
+	    CRN_ROLE_COORDINATOR, CRN_ROLE_NODE, CRN_ROLE_RESEARCHER};
 
 	for (size_t i = 0; i < CRN_NELEM(all); i++) {
 		if (strcmp(s, crn_role_name(all[i])) == 0) {
@@ -113,8 +110,8 @@ crn_cert_name_valid(const char *name)
 		if (n >= CRN_CERT_NAME_MAX)
 			return false;
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-		    c == '-'))
+		        (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		        c == '-'))
 			return false;
 	}
 	return n > 0;
@@ -142,8 +139,8 @@ crn_ca_name_valid(const char *name)
 			continue;
 		}
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-		    c == '-'))
+		        (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		        c == '-'))
 			return false;
 	}
 	return n > 0;
@@ -215,7 +212,8 @@ asn1_time_to_unix(const ASN1_TIME *t, int64_t *out)
 	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
 		return CAIRN_EINVAL;
 	*out = crn_days_from_civil((int64_t)tm.tm_year + 1900,
-	    (int64_t)tm.tm_mon + 1, tm.tm_mday) * 86400 +
+	           (int64_t)tm.tm_mon + 1, tm.tm_mday) *
+	        86400 +
 	    (int64_t)tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
 	return CAIRN_OK;
 }
@@ -245,8 +243,8 @@ identity_pkey(const crn_identity *id, EVP_PKEY **out)
 	uint8_t seed[CAIRN_SIGN_SEED_LEN];
 
 	crn_identity_seed(id, seed);
-	*out = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed,
-	    sizeof(seed));
+	*out = EVP_PKEY_new_raw_private_key(
+	    EVP_PKEY_ED25519, NULL, seed, sizeof(seed));
 	cairn_memzero(seed, sizeof(seed));
 	if (*out == NULL) {
 		ossl_drain("EVP_PKEY_new_raw_private_key");
@@ -261,8 +259,9 @@ looks_like_pem(const uint8_t *buf, size_t len)
 	static const char tag[] = "-----BEGIN ";
 	size_t i = 0;
 
-	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' ||
-	    buf[i] == '\n'))
+	while (i < len &&
+	    (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' ||
+	        buf[i] == '\n'))
 		i++;
 	return len - i >= sizeof(tag) - 1 &&
 	    memcmp(buf + i, tag, sizeof(tag) - 1) == 0;
@@ -421,7 +420,7 @@ crn_file_read(const char *path, size_t max, uint8_t **buf, size_t *len)
 			goto out;
 		}
 		if (n == 0)
-			break;	/* shrank while reading: take what is there */
+			break; /* shrank while reading: take what is there */
 		got += (size_t)n;
 	}
 	b[got] = '\0';
@@ -463,8 +462,8 @@ write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 	n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if (n < 0 || n >= (int)sizeof(tmp))
 		return CAIRN_ETOOBIG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-	    mode);
+	fd = open(
+	    tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0) {
 		crn_log_err("open %s: %s", tmp, strerror(errno));
 		return errno == ENOENT ? CAIRN_ENOENT : CAIRN_ESYS;
@@ -503,10 +502,10 @@ syserr:
 /* ---- the CA's index ------------------------------------------------------ */
 
 struct ca_entry {
-	char status;	/* 'V' valid or 'R' revoked */
+	char status; /* 'V' valid or 'R' revoked */
 	uint8_t serial[CRN_CERT_SERIAL_LEN];
 	int64_t not_after;
-	int64_t revoked_at;	/* 0 unless revoked */
+	int64_t revoked_at; /* 0 unless revoked */
 	crn_role role;
 	char name[CRN_CERT_NAME_MAX + 1];
 };
@@ -514,7 +513,7 @@ struct ca_entry {
 struct ca_index {
 	struct ca_entry *e;
 	size_t n, cap;
-	uint64_t crl_number;	/* of the last CRL written */
+	uint64_t crl_number; /* of the last CRL written */
 };
 
 static void
@@ -553,7 +552,7 @@ ca_index_parse_line(char *line, struct ca_entry *ent)
 
 	memset(ent, 0, sizeof(*ent));
 	for (tok = strtok_r(line, " ", &save); tok != NULL;
-	    tok = strtok_r(NULL, " ", &save)) {
+	     tok = strtok_r(NULL, " ", &save)) {
 		if (nf == CRN_NELEM(f))
 			return CAIRN_EDATA;
 		f[nf++] = tok;
@@ -602,7 +601,7 @@ ca_index_load(const char *dir, struct ca_index *idx)
 	if ((rv = crn_file_read(path, 64u << 20, &buf, &len)) != CAIRN_OK)
 		return rv;
 	for (line = strtok_r((char *)buf, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
+	     line = strtok_r(NULL, "\n", &save)) {
 		if (!header) {
 			if (strcmp(line, CA_INDEX_MAGIC) != 0) {
 				rv = CAIRN_EDATA;
@@ -669,8 +668,8 @@ ca_index_save(const char *dir, const struct ca_index *idx)
 
 		hex_encode(hex, e->serial, sizeof(e->serial));
 		if (e->status == 'R')
-			snprintf(rev, sizeof(rev), "%lld",
-			    (long long)e->revoked_at);
+			snprintf(
+			    rev, sizeof(rev), "%lld", (long long)e->revoked_at);
 		else
 			snprintf(rev, sizeof(rev), "-");
 		n = snprintf(line, sizeof(line), "%c %s %lld %s %s %s\n",
@@ -739,8 +738,8 @@ ca_open(const char *dir, struct ca_ctx *ca)
 	ca->lockfd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (ca->lockfd < 0) {
 		rv = errno == ENOENT ? CAIRN_ENOENT : CAIRN_ESYS;
-		crn_log_err("%s: %s (not a CA directory?)", path,
-		    strerror(errno));
+		crn_log_err(
+		    "%s: %s (not a CA directory?)", path, strerror(errno));
 		goto out;
 	}
 	if (pthread_mutex_lock(&ca_mutex) != 0) {
@@ -838,7 +837,7 @@ serial_new(const struct ca_index *idx, uint8_t serial[CRN_CERT_SERIAL_LEN])
 		dup = false;
 		for (size_t i = 0; i < idx->n; i++)
 			if (memcmp(idx->e[i].serial, serial,
-			    CRN_CERT_SERIAL_LEN) == 0)
+			        CRN_CERT_SERIAL_LEN) == 0)
 				dup = true;
 	} while (dup);
 }
@@ -872,10 +871,11 @@ make_subject(X509_NAME **out, const char *ou, const char *cn)
 	*out = NULL;
 	if (n == NULL)
 		return CAIRN_ENOMEM;
-	if ((ou != NULL && X509_NAME_add_entry_by_txt(n, "OU", MBSTRING_UTF8,
-	    (const unsigned char *)ou, -1, -1, 0) != 1) ||
+	if ((ou != NULL &&
+	        X509_NAME_add_entry_by_txt(n, "OU", MBSTRING_UTF8,
+	            (const unsigned char *)ou, -1, -1, 0) != 1) ||
 	    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8,
-	    (const unsigned char *)cn, -1, -1, 0) != 1) {
+	        (const unsigned char *)cn, -1, -1, 0) != 1) {
 		ossl_drain("X509_NAME_add_entry_by_txt");
 		X509_NAME_free(n);
 		return CAIRN_ECRYPTO;
@@ -900,8 +900,7 @@ build_cert(X509 **out, EVP_PKEY *sign_key, X509 *issuer, EVP_PKEY *subj_key,
 	cairn_err rv = CAIRN_EINTERNAL;
 
 	*out = NULL;
-	if ((x = X509_new()) == NULL || (sn = serial_to_asn1(serial)) ==
-	    NULL) {
+	if ((x = X509_new()) == NULL || (sn = serial_to_asn1(serial)) == NULL) {
 		rv = CAIRN_ENOMEM;
 		goto out;
 	}
@@ -910,8 +909,8 @@ build_cert(X509 **out, EVP_PKEY *sign_key, X509 *issuer, EVP_PKEY *subj_key,
 	if (X509_set_version(x, X509_VERSION_3) != 1 ||
 	    X509_set_serialNumber(x, sn) != 1 ||
 	    X509_set_subject_name(x, subj) != 1 ||
-	    X509_set_issuer_name(x, issuer != NULL ?
-	    X509_get_subject_name(issuer) : subj) != 1 ||
+	    X509_set_issuer_name(x,
+	        issuer != NULL ? X509_get_subject_name(issuer) : subj) != 1 ||
 	    X509_set_pubkey(x, subj_key) != 1) {
 		ossl_drain("X509_set_*");
 		rv = CAIRN_ECRYPTO;
@@ -924,11 +923,11 @@ build_cert(X509 **out, EVP_PKEY *sign_key, X509 *issuer, EVP_PKEY *subj_key,
 	if (issuer == NULL) {
 		/* RFC 5280 lets a self-signed certificate omit the AKID. */
 		if ((rv = add_ext(x, &v3, NID_basic_constraints,
-		    "critical,CA:TRUE,pathlen:0")) != CAIRN_OK ||
+		         "critical,CA:TRUE,pathlen:0")) != CAIRN_OK ||
 		    (rv = add_ext(x, &v3, NID_key_usage,
-		    "critical,keyCertSign,cRLSign")) != CAIRN_OK ||
+		         "critical,keyCertSign,cRLSign")) != CAIRN_OK ||
 		    (rv = add_ext(x, &v3, NID_subject_key_identifier,
-		    "hash")) != CAIRN_OK)
+		         "hash")) != CAIRN_OK)
 			goto out;
 	} else {
 		/*
@@ -938,13 +937,13 @@ build_cert(X509 **out, EVP_PKEY *sign_key, X509 *issuer, EVP_PKEY *subj_key,
 		 * an unknown issuer.
 		 */
 		if ((rv = add_ext(x, &v3, NID_basic_constraints,
-		    "critical,CA:FALSE")) != CAIRN_OK ||
+		         "critical,CA:FALSE")) != CAIRN_OK ||
 		    (rv = add_ext(x, &v3, NID_key_usage,
-		    "critical,digitalSignature")) != CAIRN_OK ||
+		         "critical,digitalSignature")) != CAIRN_OK ||
 		    (rv = add_ext(x, &v3, NID_subject_key_identifier,
-		    "hash")) != CAIRN_OK ||
+		         "hash")) != CAIRN_OK ||
 		    (rv = add_ext(x, &v3, NID_authority_key_identifier,
-		    "keyid:always")) != CAIRN_OK)
+		         "keyid:always")) != CAIRN_OK)
 			goto out;
 	}
 	/* Ed25519 signs the message itself: no digest (NULL). */
@@ -1002,8 +1001,8 @@ ca_write_crl(const char *dir, struct ca_ctx *ca, int days)
 		goto out;
 	}
 	if (X509_CRL_set_version(crl, X509_CRL_VERSION_2) != 1 ||
-	    X509_CRL_set_issuer_name(crl,
-	    X509_get_subject_name(ca->cert)) != 1) {
+	    X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca->cert)) !=
+	        1) {
 		rv = CAIRN_ECRYPTO;
 		goto out;
 	}
@@ -1045,8 +1044,8 @@ ca_write_crl(const char *dir, struct ca_ctx *ca, int days)
 		}
 	}
 	X509V3_set_ctx(&v3, ca->cert, NULL, NULL, crl, 0);
-	akid = X509V3_EXT_nconf_nid(NULL, &v3, NID_authority_key_identifier,
-	    "keyid:always");
+	akid = X509V3_EXT_nconf_nid(
+	    NULL, &v3, NID_authority_key_identifier, "keyid:always");
 	if (akid == NULL || X509_CRL_add_ext(crl, akid, -1) != 1 ||
 	    ASN1_INTEGER_set_uint64(num, ca->idx.crl_number + 1) != 1 ||
 	    X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) != 1 ||
@@ -1094,8 +1093,8 @@ out:
 static void
 ca_init_cleanup(const char *dir)
 {
-	static const char *const files[] = { CA_KEY, CA_CRT, CA_CRL, CA_INDEX,
-		CA_LOCK, CA_CRT ".tmp", CA_CRL ".tmp", CA_INDEX ".tmp" };
+	static const char *const files[] = {CA_KEY, CA_CRT, CA_CRL, CA_INDEX,
+	    CA_LOCK, CA_CRT ".tmp", CA_CRL ".tmp", CA_INDEX ".tmp"};
 	char path[CA_PATH_MAX];
 
 	for (size_t i = 0; i < CRN_NELEM(files); i++)
@@ -1125,8 +1124,8 @@ crn_ca_init(const char *dir, const char *ca_name, int days)
 		goto out;
 	if (mkdir(dir, 0700) != 0) {
 		if (errno == EEXIST) {
-			crn_log_err("%s exists; refusing to overwrite a CA",
-			    dir);
+			crn_log_err(
+			    "%s exists; refusing to overwrite a CA", dir);
 			rv = CAIRN_EPERM;
 		} else {
 			crn_log_err("mkdir %s: %s", dir, strerror(errno));
@@ -1144,8 +1143,8 @@ crn_ca_init(const char *dir, const char *ca_name, int days)
 		goto out;
 	serial_new(&ca.idx, serial);
 	if ((rv = build_cert(&ca.cert, ca.key, NULL, ca.key, NULL, ca_name,
-	    serial, now - CRN_CERT_CLOCK_SKEW,
-	    now + (int64_t)days * 86400)) != CAIRN_OK)
+	         serial, now - CRN_CERT_CLOCK_SKEW,
+	         now + (int64_t)days * 86400)) != CAIRN_OK)
 		goto out;
 	if ((rv = x509_to_pem(ca.cert, &pem)) != CAIRN_OK)
 		goto out;
@@ -1154,8 +1153,8 @@ crn_ca_init(const char *dir, const char *ca_name, int days)
 		goto out;
 	if ((rv = ca_path(path, dir, CA_LOCK)) != CAIRN_OK)
 		goto out;
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-	    0600)) < 0) {
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) <
+	    0) {
 		rv = CAIRN_ESYS;
 		goto out;
 	}
@@ -1222,13 +1221,13 @@ cert_extract(X509 *x, crn_cert_info *info, bool full)
 		return CAIRN_EROLE;
 	if (!full)
 		return CAIRN_OK;
-	if ((rv = serial_from_asn1(X509_get0_serialNumber(x),
-	    info->serial)) != CAIRN_OK)
+	if ((rv = serial_from_asn1(X509_get0_serialNumber(x), info->serial)) !=
+	    CAIRN_OK)
 		return rv;
-	if ((rv = asn1_time_to_unix(X509_get0_notBefore(x),
-	    &info->not_before)) != CAIRN_OK ||
-	    (rv = asn1_time_to_unix(X509_get0_notAfter(x),
-	    &info->not_after)) != CAIRN_OK)
+	if ((rv = asn1_time_to_unix(
+	         X509_get0_notBefore(x), &info->not_before)) != CAIRN_OK ||
+	    (rv = asn1_time_to_unix(X509_get0_notAfter(x), &info->not_after)) !=
+	        CAIRN_OK)
 		return rv;
 	return CAIRN_OK;
 }
@@ -1288,7 +1287,7 @@ csr_check(const char *csr_pem, X509_REQ **req, crn_cert_info *info)
 	}
 	rv = cert_extract(tmp, info, false);
 	if (rv == CAIRN_EROLE)
-		rv = CAIRN_EINVAL;	/* a request has no role to be wrong */
+		rv = CAIRN_EINVAL; /* a request has no role to be wrong */
 	if (rv != CAIRN_OK)
 		goto out;
 	*req = r;
@@ -1314,8 +1313,7 @@ crn_csr_inspect(const char *csr_pem, crn_cert_info *info)
 }
 
 cairn_err
-crn_csr_new(const crn_identity *id, crn_role role, const char *name,
-    char **pem)
+crn_csr_new(const crn_identity *id, crn_role role, const char *name, char **pem)
 {
 	X509_REQ *req = NULL;
 	X509_NAME *subj = NULL;
@@ -1392,16 +1390,17 @@ ca_sign_common(const char *dir, const char *csr_pem, int64_t not_before,
 		if (e->status == 'V' && e->not_after > now &&
 		    strcmp(e->name, info.name) == 0) {
 			crn_log_err("a certificate for %s is already issued; "
-			    "revoke it first", info.name);
+			            "revoke it first",
+			    info.name);
 			rv = CAIRN_EPERM;
 			goto out;
 		}
 	}
 	memset(&ent, 0, sizeof(ent));
 	serial_new(&ca.idx, ent.serial);
-	if ((rv = build_cert(&cert, ca.key, ca.cert,
-	    X509_REQ_get0_pubkey(req), crn_role_name(info.role), info.name,
-	    ent.serial, not_before, not_after)) != CAIRN_OK)
+	if ((rv = build_cert(&cert, ca.key, ca.cert, X509_REQ_get0_pubkey(req),
+	         crn_role_name(info.role), info.name, ent.serial, not_before,
+	         not_after)) != CAIRN_OK)
 		goto out;
 	if ((rv = x509_to_pem(cert, &pem)) != CAIRN_OK)
 		goto out;
@@ -1440,8 +1439,8 @@ crn_ca_sign(const char *dir, const char *csr_pem, int days, char **cert_pem)
 }
 
 cairn_err
-crn_ca_sign_validity(const char *dir, const char *csr_pem,
-    int64_t not_before, int64_t not_after, char **cert_pem)
+crn_ca_sign_validity(const char *dir, const char *csr_pem, int64_t not_before,
+    int64_t not_after, char **cert_pem)
 {
 	return ca_sign_common(dir, csr_pem, not_before, not_after, cert_pem);
 }
@@ -1514,9 +1513,9 @@ crn_ca_crl_renew(const char *dir, int days)
 #define CERT_CACHE_SETS 256
 
 struct cert_cache_slot {
-	uint64_t stamp;	/* insertion order; 0 = empty */
-	uint8_t key[crypto_hash_sha256_BYTES];	/* SHA-256 of the input */
-	int64_t from, until;	/* reuse when from <= now < until */
+	uint64_t stamp;                        /* insertion order; 0 = empty */
+	uint8_t key[crypto_hash_sha256_BYTES]; /* SHA-256 of the input */
+	int64_t from, until; /* reuse when from <= now < until */
 	crn_cert_info info;
 };
 
@@ -1528,7 +1527,7 @@ struct cert_cache {
 
 struct crn_cert_store {
 	X509_STORE *store;
-	int64_t from, until;	/* the CA's and the CRL's common window */
+	int64_t from, until; /* the CA's and the CRL's common window */
 	struct cert_cache *cache;
 	bool lock_init;
 };
@@ -1563,8 +1562,7 @@ static struct cert_cache_slot *
 cache_set(const crn_cert_store *s, const uint8_t *key)
 {
 	/* The key is a SHA-256 output: any two bytes are uniform. */
-	return s->cache->slot[((size_t)key[0] << 8 | key[1]) %
-	    CERT_CACHE_SETS];
+	return s->cache->slot[((size_t)key[0] << 8 | key[1]) % CERT_CACHE_SETS];
 }
 
 static bool
@@ -1592,8 +1590,8 @@ cache_get(const crn_cert_store *s, const uint8_t *key, int64_t now,
 }
 
 static void
-cache_put(const crn_cert_store *s, const uint8_t *key,
-    const crn_cert_info *info)
+cache_put(
+    const crn_cert_store *s, const uint8_t *key, const crn_cert_info *info)
 {
 	struct cert_cache_slot *set, *sl;
 
@@ -1658,10 +1656,10 @@ store_new(crn_cert_store **out, const uint8_t *ca, size_t ca_len,
 		s->lock_init = true;
 	}
 	/* The window in which the CA and the CRL themselves pass. */
-	if ((rv = asn1_time_to_unix(X509_get0_notBefore(cacert),
-	    &s->from)) != CAIRN_OK ||
-	    (rv = asn1_time_to_unix(X509_get0_notAfter(cacert),
-	    &s->until)) != CAIRN_OK)
+	if ((rv = asn1_time_to_unix(X509_get0_notBefore(cacert), &s->from)) !=
+	        CAIRN_OK ||
+	    (rv = asn1_time_to_unix(X509_get0_notAfter(cacert), &s->until)) !=
+	        CAIRN_OK)
 		goto out;
 	{
 		const ASN1_TIME *lu = X509_CRL_get0_lastUpdate(c);
@@ -1689,7 +1687,7 @@ store_new(crn_cert_store **out, const uint8_t *ca, size_t ca_len,
 	if (X509_STORE_add_cert(s->store, cacert) != 1 ||
 	    X509_STORE_add_crl(s->store, c) != 1 ||
 	    X509_STORE_set_flags(s->store,
-	    X509_V_FLAG_CRL_CHECK | X509_V_FLAG_X509_STRICT) != 1) {
+	        X509_V_FLAG_CRL_CHECK | X509_V_FLAG_X509_STRICT) != 1) {
 		ossl_drain("X509_STORE");
 		rv = CAIRN_ECRYPTO;
 		goto out;
@@ -1699,7 +1697,7 @@ store_new(crn_cert_store **out, const uint8_t *ca, size_t ca_len,
 	rv = CAIRN_OK;
 out:
 	crn_cert_store_free(s);
-	X509_free(cacert);	/* the store holds its own references */
+	X509_free(cacert); /* the store holds its own references */
 	X509_CRL_free(c);
 	ERR_clear_error();
 	return rv;
@@ -1765,9 +1763,7 @@ verify_err_rank(int err, cairn_err *code)
 	case X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY:
 		*code = CAIRN_ETAMPERED;
 		return 2;
-	case X509_V_ERR_CERT_REVOKED:
-		*code = CAIRN_EREVOKED;
-		return 3;
+	case X509_V_ERR_CERT_REVOKED: *code = CAIRN_EREVOKED; return 3;
 	case X509_V_ERR_CERT_HAS_EXPIRED:
 	case X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD:
 		*code = CAIRN_EEXPIRED;
@@ -1789,12 +1785,8 @@ verify_err_rank(int err, cairn_err *code)
 	case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
 	case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
 	case X509_V_ERR_KEYUSAGE_NO_CRL_SIGN:
-	case X509_V_ERR_DIFFERENT_CRL_SCOPE:
-		*code = CAIRN_ECONFIG;
-		return 6;
-	default:
-		*code = CAIRN_EAUTH;
-		return 7;
+	case X509_V_ERR_DIFFERENT_CRL_SCOPE: *code = CAIRN_ECONFIG; return 6;
+	default: *code = CAIRN_EAUTH; return 7;
 	}
 }
 
@@ -1830,8 +1822,8 @@ crn_cert_store_verify(const crn_cert_store *s, const uint8_t *cert,
 		goto out;
 	}
 	/* The store is only read; OpenSSL's API is not const-correct. */
-	if (X509_STORE_CTX_init(ctx, (X509_STORE *)(uintptr_t)s->store, x,
-	    NULL) != 1) {
+	if (X509_STORE_CTX_init(
+	        ctx, (X509_STORE *)(uintptr_t)s->store, x, NULL) != 1) {
 		ossl_drain("X509_STORE_CTX_init");
 		rv = CAIRN_ECRYPTO;
 		goto out;
@@ -1898,8 +1890,8 @@ crn_cert_verify(const char *ca_pem, const char *crl_pem, const uint8_t *cert,
 	rv = store_new(&s, (const uint8_t *)ca_pem, strlen(ca_pem),
 	    (const uint8_t *)crl_pem, strlen(crl_pem), false);
 	if (rv == CAIRN_OK)
-		rv = crn_cert_store_verify(s, cert, cert_len, role_mask, now,
-		    info);
+		rv = crn_cert_store_verify(
+		    s, cert, cert_len, role_mask, now, info);
 	crn_cert_store_free(s);
 	return rv;
 }
@@ -1913,7 +1905,7 @@ crn_cert_inspect(const uint8_t *cert, size_t cert_len, crn_cert_info *info)
 	memset(info, 0, sizeof(*info));
 	if ((rv = x509_parse(cert, cert_len, &x)) == CAIRN_OK)
 		rv = cert_extract(x, info, true);
-	if (rv != CAIRN_OK)	/* out-params are set only on success */
+	if (rv != CAIRN_OK) /* out-params are set only on success */
 		memset(info, 0, sizeof(*info));
 	X509_free(x);
 	ERR_clear_error();
@@ -1933,8 +1925,7 @@ crn_cert_pem_to_der(const char *pem, uint8_t **der, size_t *der_len)
 
 	*der = NULL;
 	*der_len = 0;
-	if (pem == NULL || !looks_like_pem((const uint8_t *)pem,
-	    strlen(pem))) {
+	if (pem == NULL || !looks_like_pem((const uint8_t *)pem, strlen(pem))) {
 		rv = CAIRN_EINVAL;
 		goto out;
 	}

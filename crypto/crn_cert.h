@@ -51,12 +51,12 @@
 #include "cairn/err.h"
 #include "crn_crypto.h"
 
-#define CRN_CERT_NAME_MAX 64		/* longest CN */
-#define CRN_CERT_SERIAL_LEN 16		/* 128-bit serial numbers */
-#define CRN_CERT_MAX_DAYS 36500		/* validity periods are 1..this */
-#define CRN_CERT_CRL_DAYS 30		/* nextUpdate of CRLs we issue */
-#define CRN_CERT_CLOCK_SKEW 300		/* backdating, seconds */
-#define CRN_CERT_MAX_LEN 65536		/* refuse larger PEM/DER inputs */
+#define CRN_CERT_NAME_MAX   64    /* longest CN */
+#define CRN_CERT_SERIAL_LEN 16    /* 128-bit serial numbers */
+#define CRN_CERT_MAX_DAYS   36500 /* validity periods are 1..this */
+#define CRN_CERT_CRL_DAYS   30    /* nextUpdate of CRLs we issue */
+#define CRN_CERT_CLOCK_SKEW 300   /* backdating, seconds */
+#define CRN_CERT_MAX_LEN    65536 /* refuse larger PEM/DER inputs */
 
 /* Roles are bits so that a verifier can accept several (role_mask). */
 typedef enum crn_role {
@@ -64,7 +64,7 @@ typedef enum crn_role {
 	CRN_ROLE_NODE = 2,
 	CRN_ROLE_RESEARCHER = 4,
 } crn_role;
-#define CRN_ROLE_ANY \
+#define CRN_ROLE_ANY                                                           \
 	(CRN_ROLE_COORDINATOR | CRN_ROLE_NODE | CRN_ROLE_RESEARCHER)
 
 /* "coordinator", "node", "researcher"; "?" for anything else. */
@@ -82,10 +82,10 @@ bool crn_ca_name_valid(const char *name);
 typedef struct crn_cert_info {
 	char name[CRN_CERT_NAME_MAX + 1];
 	crn_role role;
-	uint8_t pk[CAIRN_SIGN_PK_LEN];	/* the subject's Ed25519 key */
-	uint8_t serial[CRN_CERT_SERIAL_LEN];	/* 0 for a request */
-	int64_t not_before;		/* 0 for a request */
-	int64_t not_after;		/* 0 for a request */
+	uint8_t pk[CAIRN_SIGN_PK_LEN];       /* the subject's Ed25519 key */
+	uint8_t serial[CRN_CERT_SERIAL_LEN]; /* 0 for a request */
+	int64_t not_before;                  /* 0 for a request */
+	int64_t not_after;                   /* 0 for a request */
 } crn_cert_info;
 
 /* ---- the certificate authority (offline; reads the clock) ---------------- */
@@ -97,8 +97,8 @@ typedef struct crn_cert_info {
  * already exists, CAIRN_EINVAL for a bad name or days, CAIRN_ESYS or
  * CAIRN_ENOENT for file errors.  On failure nothing is left behind.
  */
-CAIRN_NODISCARD cairn_err crn_ca_init(const char *dir, const char *ca_name,
-    int days);
+CAIRN_NODISCARD cairn_err crn_ca_init(
+    const char *dir, const char *ca_name, int days);
 
 /*
  * Sign the certificate request csr_pem (PEM, NUL-terminated) for days
@@ -108,8 +108,8 @@ CAIRN_NODISCARD cairn_err crn_ca_init(const char *dir, const char *ca_name,
  * issued, not revoked and not expired.  On success *cert_pem is a new
  * NUL-terminated PEM string the caller frees with crn_strfree.
  */
-CAIRN_NODISCARD cairn_err crn_ca_sign(const char *dir, const char *csr_pem,
-    int days, char **cert_pem);
+CAIRN_NODISCARD cairn_err crn_ca_sign(
+    const char *dir, const char *csr_pem, int days, char **cert_pem);
 
 /*
  * crn_ca_sign with an explicit validity period (not_before < not_after),
@@ -139,8 +139,8 @@ CAIRN_NODISCARD cairn_err crn_ca_crl_renew(const char *dir, int days);
  * by id (which proves possession of the key).  CAIRN_EINVAL for a bad name
  * or role.  *pem is a new NUL-terminated string; free with crn_strfree.
  */
-CAIRN_NODISCARD cairn_err crn_csr_new(const crn_identity *id, crn_role role,
-    const char *name, char **pem);
+CAIRN_NODISCARD cairn_err crn_csr_new(
+    const crn_identity *id, crn_role role, const char *name, char **pem);
 
 /*
  * Parse csr_pem, check its signature (CAIRN_ETAMPERED if it does not
@@ -148,8 +148,8 @@ CAIRN_NODISCARD cairn_err crn_csr_new(const crn_identity *id, crn_role role,
  * *info (serial and times zero).  Lets the CA operator see a request
  * before signing it.
  */
-CAIRN_NODISCARD cairn_err crn_csr_inspect(const char *csr_pem,
-    crn_cert_info *info);
+CAIRN_NODISCARD cairn_err crn_csr_inspect(
+    const char *csr_pem, crn_cert_info *info);
 
 /* ---- verification -------------------------------------------------------- */
 
@@ -207,18 +207,18 @@ CAIRN_NODISCARD cairn_err crn_cert_verify(const char *ca_pem,
  * Parse a certificate and report what it says WITHOUT verifying anything.
  * For display only; never base a decision on it.
  */
-CAIRN_NODISCARD cairn_err crn_cert_inspect(const uint8_t *cert,
-    size_t cert_len, crn_cert_info *info);
+CAIRN_NODISCARD cairn_err crn_cert_inspect(
+    const uint8_t *cert, size_t cert_len, crn_cert_info *info);
 
 /* ---- encodings and files ------------------------------------------------- */
 
 /* Certificates travel in envelopes as DER.  *der is freed with
  * crn_free(*der, *der_len); *pem with crn_strfree.  CAIRN_EINVAL if the
  * input is not one certificate in the expected encoding. */
-CAIRN_NODISCARD cairn_err crn_cert_pem_to_der(const char *pem, uint8_t **der,
-    size_t *der_len);
-CAIRN_NODISCARD cairn_err crn_cert_der_to_pem(const uint8_t *der,
-    size_t der_len, char **pem);
+CAIRN_NODISCARD cairn_err crn_cert_pem_to_der(
+    const char *pem, uint8_t **der, size_t *der_len);
+CAIRN_NODISCARD cairn_err crn_cert_der_to_pem(
+    const uint8_t *der, size_t der_len, char **pem);
 
 /*
  * Read the whole file path (at most max bytes: CAIRN_ETOOBIG beyond) into
@@ -226,8 +226,8 @@ CAIRN_NODISCARD cairn_err crn_cert_der_to_pem(const uint8_t *der,
  * excludes the NUL; free with crn_free(*buf, *len + 1).  CAIRN_ENOENT if
  * missing, CAIRN_ESYS for other errors.
  */
-CAIRN_NODISCARD cairn_err crn_file_read(const char *path, size_t max,
-    uint8_t **buf, size_t *len);
+CAIRN_NODISCARD cairn_err crn_file_read(
+    const char *path, size_t max, uint8_t **buf, size_t *len);
 
 /* Days from 1970-01-01 to the proleptic Gregorian date y-m-d (Howard
  * Hinnant's days_from_civil algorithm; m 1..12,

@@ -16,17 +16,17 @@
 
 #include "cairn/err.h"
 
-#define CAIRN_SIGN_PK_LEN 32	/* Ed25519 public key */
-#define CAIRN_SIGN_SEED_LEN 32	/* Ed25519 private seed */
-#define CAIRN_SIG_LEN 64	/* Ed25519 signature */
-#define CAIRN_KX_PK_LEN 32	/* X25519 public key */
-#define CAIRN_KX_SK_LEN 32	/* X25519 secret key */
-#define CAIRN_KEY_LEN 32	/* symmetric key */
-#define CAIRN_SEED_LEN 32	/* PRG / DRBG seed */
+#define CAIRN_SIGN_PK_LEN    32 /* Ed25519 public key */
+#define CAIRN_SIGN_SEED_LEN  32 /* Ed25519 private seed */
+#define CAIRN_SIG_LEN        64 /* Ed25519 signature */
+#define CAIRN_KX_PK_LEN      32 /* X25519 public key */
+#define CAIRN_KX_SK_LEN      32 /* X25519 secret key */
+#define CAIRN_KEY_LEN        32 /* symmetric key */
+#define CAIRN_SEED_LEN       32 /* PRG / DRBG seed */
 #define CAIRN_SESSION_ID_LEN 16
-#define CAIRN_AEAD_NONCE_LEN 24	/* XChaCha20-Poly1305 */
-#define CAIRN_AEAD_TAG_LEN 16
-#define CAIRN_AEAD_OVERHEAD (CAIRN_AEAD_NONCE_LEN + CAIRN_AEAD_TAG_LEN)
+#define CAIRN_AEAD_NONCE_LEN 24 /* XChaCha20-Poly1305 */
+#define CAIRN_AEAD_TAG_LEN   16
+#define CAIRN_AEAD_OVERHEAD  (CAIRN_AEAD_NONCE_LEN + CAIRN_AEAD_TAG_LEN)
 /* "SHA256:" + 43 unpadded base64 characters + NUL, as OpenSSH prints. */
 #define CAIRN_FINGERPRINT_LEN 51
 
@@ -68,8 +68,8 @@ void crn_drbg_fini(crn_drbg *d);
 typedef struct crn_identity crn_identity;
 
 CAIRN_NODISCARD cairn_err crn_identity_generate(crn_identity **out);
-CAIRN_NODISCARD cairn_err crn_identity_from_seed(crn_identity **out,
-    const uint8_t seed[CAIRN_SIGN_SEED_LEN]);
+CAIRN_NODISCARD cairn_err crn_identity_from_seed(
+    crn_identity **out, const uint8_t seed[CAIRN_SIGN_SEED_LEN]);
 /* Wipes and frees; NULL is fine. */
 void crn_identity_free(crn_identity *id);
 
@@ -80,24 +80,23 @@ void crn_identity_free(crn_identity *id);
  * group or others with CAIRN_EPERM (OpenSSH's rule), CAIRN_ENOENT when
  * missing, CAIRN_EINVAL when it is not an Ed25519 private key.
  */
-CAIRN_NODISCARD cairn_err crn_identity_save(const crn_identity *id,
-    const char *path);
-CAIRN_NODISCARD cairn_err crn_identity_load(crn_identity **out,
-    const char *path);
+CAIRN_NODISCARD cairn_err crn_identity_save(
+    const crn_identity *id, const char *path);
+CAIRN_NODISCARD cairn_err crn_identity_load(
+    crn_identity **out, const char *path);
 
-void crn_identity_public(const crn_identity *id,
-    uint8_t pk[CAIRN_SIGN_PK_LEN]);
+void crn_identity_public(const crn_identity *id, uint8_t pk[CAIRN_SIGN_PK_LEN]);
 CAIRN_NODISCARD cairn_err crn_identity_sign(const crn_identity *id,
     const void *msg, size_t len, uint8_t sig[CAIRN_SIG_LEN]);
 /* CAIRN_OK or CAIRN_EAUTH. */
 CAIRN_NODISCARD cairn_err crn_sign_verify(const uint8_t pk[CAIRN_SIGN_PK_LEN],
     const void *msg, size_t len, const uint8_t sig[CAIRN_SIG_LEN]);
 /* "SHA256:<base64>" of the public key, for display and logs. */
-void crn_fingerprint(const uint8_t pk[CAIRN_SIGN_PK_LEN],
-    char out[CAIRN_FINGERPRINT_LEN]);
+void crn_fingerprint(
+    const uint8_t pk[CAIRN_SIGN_PK_LEN], char out[CAIRN_FINGERPRINT_LEN]);
 /* Copy the 32-byte private seed (for OpenSSL key objects); caller wipes. */
-void crn_identity_seed(const crn_identity *id,
-    uint8_t seed[CAIRN_SIGN_SEED_LEN]);
+void crn_identity_seed(
+    const crn_identity *id, uint8_t seed[CAIRN_SIGN_SEED_LEN]);
 
 /* ---- key agreement (X25519) and KDF (HKDF-SHA256) ------------------------ */
 
@@ -107,8 +106,8 @@ typedef struct crn_kx_keypair {
 } crn_kx_keypair;
 
 /* From 32 random bytes (clamped as X25519 requires).  Caller wipes kp. */
-void crn_kx_keypair_from_seed(crn_kx_keypair *kp,
-    const uint8_t seed[CAIRN_SEED_LEN]);
+void crn_kx_keypair_from_seed(
+    crn_kx_keypair *kp, const uint8_t seed[CAIRN_SEED_LEN]);
 /* Raw X25519; CAIRN_EAUTH when the result is all zero (low-order peer). */
 CAIRN_NODISCARD cairn_err crn_kx_agree(uint8_t shared[CAIRN_KEY_LEN],
     const uint8_t sk[CAIRN_KX_SK_LEN], const uint8_t peer_pk[CAIRN_KX_PK_LEN]);

@@ -31,15 +31,15 @@
 
 typedef struct crn_envelope {
 	uint8_t sender[CAIRN_SIGN_PK_LEN];
-	uint32_t type;		/* cairn.MsgType */
+	uint32_t type; /* cairn.MsgType */
 	uint8_t session_id[CAIRN_SESSION_ID_LEN];
 	uint32_t round;
 	uint64_t seq;
 	bool sealed;
 	uint8_t recipient[CAIRN_SIGN_PK_LEN]; /* zero unless sealed */
-	uint8_t *payload;	/* owned, crn_alloc'd */
+	uint8_t *payload;                     /* owned, crn_alloc'd */
 	size_t payload_len;
-	uint8_t *sender_cert;	/* owned DER certificate or NULL */
+	uint8_t *sender_cert; /* owned DER certificate or NULL */
 	size_t sender_cert_len;
 	uint8_t sig[CAIRN_SIG_LEN];
 } crn_envelope;
@@ -48,8 +48,8 @@ typedef struct crn_envelope {
 void crn_envelope_fini(crn_envelope *env);
 
 /* Sign with id (sets sender from id, then sig). */
-CAIRN_NODISCARD cairn_err crn_envelope_sign(crn_envelope *env,
-    const crn_identity *id);
+CAIRN_NODISCARD cairn_err crn_envelope_sign(
+    crn_envelope *env, const crn_identity *id);
 /* CAIRN_OK or CAIRN_EAUTH. */
 CAIRN_NODISCARD cairn_err crn_envelope_verify(const crn_envelope *env);
 
@@ -63,8 +63,8 @@ CAIRN_NODISCARD cairn_err crn_envelope_seal(crn_envelope *env,
 /* Decrypt in place; CAIRN_EAUTH when not for me or altered.  On success
  * `sealed` becomes false and `recipient` is zeroed, so the envelope no
  * longer verifies: verify before opening. */
-CAIRN_NODISCARD cairn_err crn_envelope_open(crn_envelope *env,
-    const crn_identity *me);
+CAIRN_NODISCARD cairn_err crn_envelope_open(
+    crn_envelope *env, const crn_identity *me);
 
 /*
  * Replay guard: remembers the highest sequence number per (sender, session)
@@ -78,15 +78,15 @@ CAIRN_NODISCARD cairn_err crn_envelope_open(crn_envelope *env,
 typedef struct crn_replay crn_replay;
 CAIRN_NODISCARD cairn_err crn_replay_new(crn_replay **out);
 void crn_replay_free(crn_replay *r);
-CAIRN_NODISCARD cairn_err crn_replay_check(crn_replay *r,
-    const crn_envelope *env);
+CAIRN_NODISCARD cairn_err crn_replay_check(
+    crn_replay *r, const crn_envelope *env);
 /*
  * Forget every sender's counter for session_id, once that session is over
  * (its messages are refused as belonging to no session from then on), so
  * that a long-running daemon does not fill the guard.  CAIRN_ENOMEM leaves
  * the guard as it was.
  */
-CAIRN_NODISCARD cairn_err crn_replay_forget(crn_replay *r,
-    const uint8_t session_id[CAIRN_SESSION_ID_LEN]);
+CAIRN_NODISCARD cairn_err crn_replay_forget(
+    crn_replay *r, const uint8_t session_id[CAIRN_SESSION_ID_LEN]);
 
 #endif /* CRN_ENVELOPE_H */

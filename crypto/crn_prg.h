@@ -18,13 +18,13 @@
 /* vec holds n ring elements of `bits` (32, 64 or 128) bits, native layout
  * (uint32_t, uint64_t or unsigned __int128).  sub=0 adds, sub=1 subtracts,
  * modulo 2^bits.  CAIRN_EINVAL for another width. */
-CAIRN_NODISCARD cairn_err crn_prg_add(void *vec, size_t n, unsigned bits,
-    const uint8_t seed[32], int sub);
+CAIRN_NODISCARD cairn_err crn_prg_add(
+    void *vec, size_t n, unsigned bits, const uint8_t seed[32], int sub);
 /* Write the n elements themselves (for tests). */
-CAIRN_NODISCARD cairn_err crn_prg_expand(void *out, size_t n, unsigned bits,
-    const uint8_t seed[32]);
+CAIRN_NODISCARD cairn_err crn_prg_expand(
+    void *out, size_t n, unsigned bits, const uint8_t seed[32]);
 /* Raw AES-128-CTR keystream of len bytes (the benchmark's baseline). */
-CAIRN_NODISCARD cairn_err crn_prg_keystream(uint8_t *out, size_t len,
-    const uint8_t seed[32]);
+CAIRN_NODISCARD cairn_err crn_prg_keystream(
+    uint8_t *out, size_t len, const uint8_t seed[32]);
 
 #endif /* CRN_PRG_H */

@@ -17,8 +17,8 @@
 #include "crn_crypto.h"
 
 #define CRN_SHAMIR_SECRET_LEN 32
-#define CRN_SHAMIR_CHUNKS 5
-#define CRN_SHAMIR_MAX_N 65535u
+#define CRN_SHAMIR_CHUNKS     5
+#define CRN_SHAMIR_MAX_N      65535u
 /* Encoded share: u32be x || 5 x u64be y. */
 #define CRN_SHAMIR_SHARE_LEN (4 + 8 * CRN_SHAMIR_CHUNKS)
 
@@ -32,9 +32,8 @@ typedef struct crn_shamir_share {
  * nothing.  1 <= t <= n <= CRN_SHAMIR_MAX_N.  Randomness from rng.
  * shares must hold n entries; caller wipes them.
  */
-CAIRN_NODISCARD cairn_err crn_shamir_split(crn_shamir_share *shares,
-    uint32_t n, uint32_t t, const uint8_t secret[CRN_SHAMIR_SECRET_LEN],
-    crn_drbg *rng);
+CAIRN_NODISCARD cairn_err crn_shamir_split(crn_shamir_share *shares, uint32_t n,
+    uint32_t t, const uint8_t secret[CRN_SHAMIR_SECRET_LEN], crn_drbg *rng);
 /*
  * Reconstruct from count >= t shares with distinct x (uses the first t).
  * CAIRN_EINVAL for t = 0, count < t, a duplicate, zero or too large x, or
@@ -56,8 +55,8 @@ CAIRN_NODISCARD cairn_err crn_shamir_combine(
  * entries.  CAIRN_EINVAL for t = 0, an x of 0 or above CRN_SHAMIR_MAX_N,
  * or a duplicate x; CAIRN_ENOMEM when scratch memory is unavailable.
  */
-CAIRN_NODISCARD cairn_err crn_shamir_lagrange(uint64_t *coef,
-    const uint32_t *xs, uint32_t t);
+CAIRN_NODISCARD cairn_err crn_shamir_lagrange(
+    uint64_t *coef, const uint32_t *xs, uint32_t t);
 /*
  * Reconstruct a secret from shares[0..t-1] with coefficients from
  * crn_shamir_lagrange over exactly those shares' x, in the same order
@@ -69,10 +68,10 @@ CAIRN_NODISCARD cairn_err crn_shamir_combine_with(
     uint8_t secret[CRN_SHAMIR_SECRET_LEN], const crn_shamir_share *shares,
     const uint64_t *coef, uint32_t t);
 
-void crn_shamir_share_encode(uint8_t out[CRN_SHAMIR_SHARE_LEN],
-    const crn_shamir_share *s);
+void crn_shamir_share_encode(
+    uint8_t out[CRN_SHAMIR_SHARE_LEN], const crn_shamir_share *s);
 /* CAIRN_EINVAL when x is 0 or above CRN_SHAMIR_MAX_N, or a y is not < p. */
-CAIRN_NODISCARD cairn_err crn_shamir_share_decode(crn_shamir_share *s,
-    const uint8_t in[CRN_SHAMIR_SHARE_LEN]);
+CAIRN_NODISCARD cairn_err crn_shamir_share_decode(
+    crn_shamir_share *s, const uint8_t in[CRN_SHAMIR_SHARE_LEN]);
 
 #endif /* CRN_SHAMIR_H */

@@ -342,8 +342,9 @@ crn_replay_forget(crn_replay *r, const uint8_t session_id[CAIRN_SESSION_ID_LEN])
 	}
 	r->count = 0;
 	for (size_t i = 0; i < r->cap; i++) {
-		if (!old[i].used || memcmp(old[i].key + CAIRN_SIGN_PK_LEN,
-		    session_id, CAIRN_SESSION_ID_LEN) == 0)
+		if (!old[i].used ||
+		    memcmp(old[i].key + CAIRN_SIGN_PK_LEN, session_id,
+		        CAIRN_SESSION_ID_LEN) == 0)
 			continue;
 		s = replay_find(r, old[i].key);
 		*s = old[i];

@@ -63,8 +63,8 @@ crn_ossl_drain(const char *what)
 }
 
 cairn_err
-crn_identity_from_seed(crn_identity **out,
-    const uint8_t seed[CAIRN_SIGN_SEED_LEN])
+crn_identity_from_seed(
+    crn_identity **out, const uint8_t seed[CAIRN_SIGN_SEED_LEN])
 {
 	crn_identity *id = NULL;
 	cairn_err rv = CAIRN_EINTERNAL;
@@ -143,8 +143,8 @@ crn_sign_verify(const uint8_t pk[CAIRN_SIGN_PK_LEN], const void *msg,
 }
 
 void
-crn_fingerprint(const uint8_t pk[CAIRN_SIGN_PK_LEN],
-    char out[CAIRN_FINGERPRINT_LEN])
+crn_fingerprint(
+    const uint8_t pk[CAIRN_SIGN_PK_LEN], char out[CAIRN_FINGERPRINT_LEN])
 {
 	uint8_t h[crypto_hash_sha256_BYTES];
 	char b64[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES,
@@ -154,7 +154,7 @@ crn_fingerprint(const uint8_t pk[CAIRN_SIGN_PK_LEN],
 	sodium_bin2base64(b64, sizeof(b64), h, sizeof(h),
 	    sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
 	memcpy(out, "SHA256:", 7);
-	memcpy(out + 7, b64, sizeof(b64));	/* includes the NUL */
+	memcpy(out + 7, b64, sizeof(b64)); /* includes the NUL */
 }
 
 /* Write all of buf to fd, retrying short writes and EINTR. */
@@ -189,8 +189,8 @@ crn_identity_save(const crn_identity *id, const char *path)
 	cairn_err rv = CAIRN_EINTERNAL;
 
 	crn_identity_seed(id, seed);
-	pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed,
-	    sizeof(seed));
+	pkey = EVP_PKEY_new_raw_private_key(
+	    EVP_PKEY_ED25519, NULL, seed, sizeof(seed));
 	if (pkey == NULL) {
 		crn_ossl_drain("EVP_PKEY_new_raw_private_key");
 		rv = CAIRN_ECRYPTO;
@@ -198,8 +198,8 @@ crn_identity_save(const crn_identity *id, const char *path)
 	}
 	/* PEM_write_bio_PrivateKey emits PKCS#8 ("BEGIN PRIVATE KEY"). */
 	if ((bio = BIO_new(BIO_s_secmem())) == NULL ||
-	    PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0, NULL,
-	    NULL) != 1) {
+	    PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0, NULL, NULL) !=
+	        1) {
 		crn_ossl_drain("PEM_write_bio_PrivateKey");
 		rv = CAIRN_ECRYPTO;
 		goto out;
@@ -214,8 +214,8 @@ crn_identity_save(const crn_identity *id, const char *path)
 	 * by accident loses an identity).  O_NOFOLLOW: a planted symlink must
 	 * not redirect the key elsewhere.
 	 */
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
+	fd = open(
+	    path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		if (errno == EEXIST) {
 			crn_log_err("refusing to overwrite %s", path);
@@ -252,7 +252,7 @@ out:
 		if (rv != CAIRN_OK)
 			(void)unlink(path);
 	}
-	BIO_free(bio);	/* secure-heap BIO: wiped on free */
+	BIO_free(bio); /* secure-heap BIO: wiped on free */
 	EVP_PKEY_free(pkey);
 	cairn_memzero(seed, sizeof(seed));
 	return rv;
@@ -296,7 +296,8 @@ crn_identity_load(crn_identity **out, const char *path)
 	}
 	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
 		crn_log_err("key file %s has mode %03o; must not be accessible "
-		    "by group or others", path, (unsigned)(st.st_mode & 0777));
+		            "by group or others",
+		    path, (unsigned)(st.st_mode & 0777));
 		rv = CAIRN_EPERM;
 		goto out;
 	}

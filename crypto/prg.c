@@ -26,7 +26,7 @@
 #include "crn.h"
 #include "crn_prg.h"
 
-#define CRN_PRG_BLOCK 16384
+#define CRN_PRG_BLOCK   16384
 #define CRN_PRG_KEY_LEN 16
 
 __extension__ typedef unsigned __int128 crn_u128;
@@ -89,18 +89,18 @@ ld128(const uint8_t *p)
  * One macro body per width and direction.  The whole-block variant has a
  * constant trip count (vectorised); the tail variant takes a count.
  */
-#define PRG_LOOPS(name, type, load, op)                                     \
-	PRG_CLONES static void                                              \
-	name##_block(type *restrict v, const uint8_t *restrict k)           \
-	{                                                                   \
-		for (size_t i = 0; i < CRN_PRG_BLOCK / sizeof(type); i++)   \
-			v[i] op load(k + i * sizeof(type));                 \
-	}                                                                   \
-	static void                                                         \
-	name##_tail(type *restrict v, const uint8_t *restrict k, size_t m)  \
-	{                                                                   \
-		for (size_t i = 0; i < m; i++)                              \
-			v[i] op load(k + i * sizeof(type));                 \
+#define PRG_LOOPS(name, type, load, op)                                        \
+	PRG_CLONES static void name##_block(                                   \
+	    type *restrict v, const uint8_t *restrict k)                       \
+	{                                                                      \
+		for (size_t i = 0; i < CRN_PRG_BLOCK / sizeof(type); i++)      \
+			v[i] op load(k + i * sizeof(type));                    \
+	}                                                                      \
+	static void name##_tail(                                               \
+	    type *restrict v, const uint8_t *restrict k, size_t m)             \
+	{                                                                      \
+		for (size_t i = 0; i < m; i++)                                 \
+			v[i] op load(k + i * sizeof(type));                    \
 	}
 
 PRG_LOOPS(add32, uint32_t, ld32, +=)
@@ -147,7 +147,7 @@ prg_ctx_new(EVP_CIPHER_CTX **out, const uint8_t seed[32])
 	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
 		return CAIRN_ENOMEM;
 	if (EVP_EncryptInit_ex2(ctx, prg_aes128ctr(), seed,
-	    seed + CRN_PRG_KEY_LEN, NULL) != 1) {
+	        seed + CRN_PRG_KEY_LEN, NULL) != 1) {
 		crn_log_debug("EVP_EncryptInit_ex2: %lu", ERR_get_error());
 		EVP_CIPHER_CTX_free(ctx);
 		return CAIRN_ECRYPTO;
@@ -176,10 +176,8 @@ prg_width(unsigned bits)
 	switch (bits) {
 	case 32:
 	case 64:
-	case 128:
-		return bits / 8;
-	default:
-		return 0;
+	case 128: return bits / 8;
+	default: return 0;
 	}
 }
 
@@ -276,8 +274,7 @@ prg_apply(void *v, const uint8_t *k, size_t m, unsigned bits, int sub)
 }
 
 cairn_err
-crn_prg_add(void *vec, size_t n, unsigned bits, const uint8_t seed[32],
-    int sub)
+crn_prg_add(void *vec, size_t n, unsigned bits, const uint8_t seed[32], int sub)
 {
 	_Alignas(64) uint8_t buf[CRN_PRG_BLOCK];
 	EVP_CIPHER_CTX *ctx = NULL;

@@ -70,7 +70,7 @@ crn_drbg_init(crn_drbg *d, const uint8_t seed[CAIRN_SEED_LEN])
 void
 crn_drbg_bytes(crn_drbg *d, void *buf, size_t n)
 {
-	uint8_t nonce[crypto_stream_chacha20_ietf_NONCEBYTES] = { 0 };
+	uint8_t nonce[crypto_stream_chacha20_ietf_NONCEBYTES] = {0};
 	uint64_t c = d->counter++;
 
 	for (size_t i = 0; i < 8; i++)

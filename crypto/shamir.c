@@ -19,7 +19,7 @@
 __extension__ typedef unsigned __int128 crn_u128;
 
 /* Bytes of each chunk of the secret: four of 7 bytes, then 4. */
-static const unsigned chunk_len[CRN_SHAMIR_CHUNKS] = { 7, 7, 7, 7, 4 };
+static const unsigned chunk_len[CRN_SHAMIR_CHUNKS] = {7, 7, 7, 7, 4};
 
 /*
  * Reduce a value below 2^125 to [0, p).  With v = hi * 2^61 + lo and
@@ -64,7 +64,7 @@ gf_add(uint64_t a, uint64_t b)
 static inline uint64_t
 gf_sub(uint64_t a, uint64_t b)
 {
-	uint64_t t = a - b;	/* wraps, top bit set, exactly when a < b */
+	uint64_t t = a - b; /* wraps, top bit set, exactly when a < b */
 
 	return t + ((0 - (t >> 63)) & GF_P);
 }
@@ -124,7 +124,7 @@ cairn_err
 crn_shamir_split(crn_shamir_share *shares, uint32_t n, uint32_t t,
     const uint8_t secret[CRN_SHAMIR_SECRET_LEN], crn_drbg *rng)
 {
-	uint64_t *poly = NULL;	/* [j * CHUNKS + c]: x^(j+1), chunk c */
+	uint64_t *poly = NULL; /* [j * CHUNKS + c]: x^(j+1), chunk c */
 	uint64_t s[CRN_SHAMIR_CHUNKS], acc[CRN_SHAMIR_CHUNKS];
 	size_t npoly = 0, off = 0;
 	cairn_err rv = CAIRN_EINTERNAL;
@@ -166,8 +166,8 @@ crn_shamir_split(crn_shamir_share *shares, uint32_t n, uint32_t t,
 		}
 		shares[x - 1].x = x;
 		for (unsigned c = 0; c < CRN_SHAMIR_CHUNKS; c++)
-			shares[x - 1].y[c] = gf_add(
-			    gf_reduce((crn_u128)acc[c] * x), s[c]);
+			shares[x - 1].y[c] =
+			    gf_add(gf_reduce((crn_u128)acc[c] * x), s[c]);
 	}
 	rv = CAIRN_OK;
 out:
@@ -242,7 +242,7 @@ cairn_err
 crn_shamir_combine_with(uint8_t secret[CRN_SHAMIR_SECRET_LEN],
     const crn_shamir_share *shares, const uint64_t *coef, uint32_t t)
 {
-	uint64_t s[CRN_SHAMIR_CHUNKS] = { 0 };
+	uint64_t s[CRN_SHAMIR_CHUNKS] = {0};
 	uint8_t buf[CRN_SHAMIR_SECRET_LEN];
 	size_t off = 0;
 	cairn_err rv = CAIRN_EINTERNAL;
@@ -316,8 +316,8 @@ out:
 }
 
 void
-crn_shamir_share_encode(uint8_t out[CRN_SHAMIR_SHARE_LEN],
-    const crn_shamir_share *s)
+crn_shamir_share_encode(
+    uint8_t out[CRN_SHAMIR_SHARE_LEN], const crn_shamir_share *s)
 {
 	store_be(out, s->x, 4);
 	for (unsigned c = 0; c < CRN_SHAMIR_CHUNKS; c++)
@@ -325,8 +325,8 @@ crn_shamir_share_encode(uint8_t out[CRN_SHAMIR_SHARE_LEN],
 }
 
 cairn_err
-crn_shamir_share_decode(crn_shamir_share *s,
-    const uint8_t in[CRN_SHAMIR_SHARE_LEN])
+crn_shamir_share_decode(
+    crn_shamir_share *s, const uint8_t in[CRN_SHAMIR_SHARE_LEN])
 {
 	crn_shamir_share tmp;
 	cairn_err rv = CAIRN_EINVAL;

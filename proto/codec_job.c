@@ -88,8 +88,8 @@ crn_job_encode(const crn_job *job, uint8_t **out, size_t *outlen)
 
 	*out = NULL;
 	*outlen = 0;
-	if (job->dataset == NULL || (job->kind != CRN_JOB_SUM_COLUMN &&
-	    job->kind != CRN_JOB_QUERY))
+	if (job->dataset == NULL ||
+	    (job->kind != CRN_JOB_SUM_COLUMN && job->kind != CRN_JOB_QUERY))
 		return CAIRN_EINVAL;
 	m.job_id.data = (uint8_t *)(uintptr_t)job->job_id;
 	m.job_id.len = CRN_JOB_ID_LEN;
@@ -132,7 +132,8 @@ crn_job_decode(crn_job *out, const uint8_t *buf, size_t len)
 		goto out;
 	memcpy(job.job_id, m->job_id.data, CRN_JOB_ID_LEN);
 	job.kind = (crn_job_kind)m->kind;
-	if ((rv = copy_name(&job.dataset, m->dataset, CRN_NAME_MAX)) != CAIRN_OK ||
+	if ((rv = copy_name(&job.dataset, m->dataset, CRN_NAME_MAX)) !=
+	        CAIRN_OK ||
 	    (rv = copy_name(&job.column, m->column, CRN_NAME_MAX)) != CAIRN_OK)
 		goto out;
 	if ((job.sql = crn_strdup(m->sql)) == NULL) {
@@ -196,7 +197,7 @@ crn_signed_job_decode(crn_signed_job *out, const uint8_t *buf, size_t len)
 		goto out;
 	if ((rv = copy_bytes(&sj.job, &sj.job_len, &m->job)) != CAIRN_OK ||
 	    (rv = copy_bytes(&sj.cert, &sj.cert_len, &m->researcher_cert)) !=
-		CAIRN_OK)
+	        CAIRN_OK)
 		goto out;
 	memcpy(sj.sig, m->signature.data, CAIRN_SIG_LEN);
 	*out = sj;

@@ -42,8 +42,7 @@ check_expr(const crn_plan *p, const crn_expr *e, int having, int depth)
 	if (depth > EXPR_MAX_DEPTH)
 		return 0;
 	switch (e->kind) {
-	case CRN_EX_TRUE:
-		return e->nkids == 0 && e->nvals == 0;
+	case CRN_EX_TRUE: return e->nkids == 0 && e->nvals == 0;
 	case CRN_EX_AND:
 	case CRN_EX_OR:
 	case CRN_EX_NOT:
@@ -71,8 +70,7 @@ check_expr(const crn_plan *p, const crn_expr *e, int having, int depth)
 		if (e->nvals != 0)
 			return 0;
 		break;
-	default:
-		return 0;
+	default: return 0;
 	}
 	if (e->nkids != 0)
 		return 0;
@@ -87,8 +85,9 @@ check_expr(const crn_plan *p, const crn_expr *e, int having, int depth)
 	if (e->col >= p->ncols)
 		return 0;
 	if (p->cols[e->col].type == CRN_COL_CATEGORY) {
-		if (e->kind == CRN_EX_BETWEEN || (e->kind == CRN_EX_CMP &&
-		    e->op != CRN_OP_EQ && e->op != CRN_OP_NE))
+		if (e->kind == CRN_EX_BETWEEN ||
+		    (e->kind == CRN_EX_CMP && e->op != CRN_OP_EQ &&
+		        e->op != CRN_OP_NE))
 			return 0;
 		for (i = 0; i < e->nvals; i++)
 			if (e->vals[i].cat >= p->cols[e->col].ndomain)
@@ -134,8 +133,7 @@ crn_plan_check(const crn_plan *p)
 				if (!valid_name(c->domain[j]))
 					return CAIRN_EPROTO;
 			break;
-		default:
-			return CAIRN_EPROTO;
+		default: return CAIRN_EPROTO;
 		}
 	}
 	for (i = 0; i < p->nmeasures; i++)
@@ -226,8 +224,8 @@ aalloc(arena *a, size_t size)
 		return NULL;
 	if (a->n == a->cap) {
 		size_t nc = a->cap == 0 ? 32 : a->cap * 2;
-		void **np = crn_realloc(a->ptr, a->cap * sizeof(void *),
-		    nc * sizeof(void *));
+		void **np = crn_realloc(
+		    a->ptr, a->cap * sizeof(void *), nc * sizeof(void *));
 		size_t *ns;
 
 		if (np == NULL) {
@@ -235,8 +233,8 @@ aalloc(arena *a, size_t size)
 			return NULL;
 		}
 		a->ptr = np;
-		ns = crn_realloc(a->size, a->cap * sizeof(size_t),
-		    nc * sizeof(size_t));
+		ns = crn_realloc(
+		    a->size, a->cap * sizeof(size_t), nc * sizeof(size_t));
 		if (ns == NULL) {
 			a->oom = 1;
 			return NULL;
@@ -276,15 +274,15 @@ expr_count(const crn_expr *e)
 
 /* Post-order: children first; returns this node's index. */
 static uint32_t
-expr_flatten(arena *a, const crn_expr *e, Cairn__Plan__ExprNode **nodes,
-    size_t *n)
+expr_flatten(
+    arena *a, const crn_expr *e, Cairn__Plan__ExprNode **nodes, size_t *n)
 {
 	Cairn__Plan__ExprNode *x;
 	uint32_t *kids = NULL;
 	size_t i;
 
-	if (e->nkids > 0 && (kids = aalloc(a, e->nkids *
-	    sizeof(uint32_t))) == NULL)
+	if (e->nkids > 0 &&
+	    (kids = aalloc(a, e->nkids * sizeof(uint32_t))) == NULL)
 		return 0;
 	for (i = 0; i < e->nkids; i++)
 		kids[i] = expr_flatten(a, &e->kids[i], nodes, n);
@@ -317,8 +315,8 @@ expr_flatten(arena *a, const crn_expr *e, Cairn__Plan__ExprNode **nodes,
 }
 
 static int
-expr_encode(arena *a, const crn_expr *e, Cairn__Plan__ExprNode ***out,
-    size_t *nout)
+expr_encode(
+    arena *a, const crn_expr *e, Cairn__Plan__ExprNode ***out, size_t *nout)
 {
 	size_t total, n = 0;
 	Cairn__Plan__ExprNode **nodes;
@@ -342,7 +340,7 @@ cairn_err
 crn_plan_encode(const crn_plan *p, uint8_t **out, size_t *len)
 {
 	Cairn__Plan__QueryPlan m = CAIRN__PLAN__QUERY_PLAN__INIT;
-	arena a = { 0 };
+	arena a = {0};
 	uint8_t *buf = NULL;
 	size_t i, n = 0;
 	cairn_err rv;
@@ -505,8 +503,8 @@ expr_build(Cairn__Plan__ExprNode *const *nodes, size_t i, crn_expr *e)
 			return CAIRN_ENOMEM;
 		e->nkids = x->n_kids;
 		for (j = 0; j < x->n_kids; j++)
-			if ((rv = expr_build(nodes, x->kids[j],
-			    &e->kids[j])) != CAIRN_OK)
+			if ((rv = expr_build(nodes, x->kids[j], &e->kids[j])) !=
+			    CAIRN_OK)
 				return rv;
 	}
 	return CAIRN_OK;
@@ -571,8 +569,8 @@ convert(const Cairn__Plan__QueryPlan *m, crn_plan *p)
 	cairn_err rv;
 
 	if (m->n_cols == 0 || m->n_cols > CRN_PLAN_MAX_COLS ||
-	    m->n_outputs > CRN_PLAN_MAX_OUTPUTS ||
-	    m->n_keys > 64 || m->n_measures > CRN_PLAN_MAX_COLS ||
+	    m->n_outputs > CRN_PLAN_MAX_OUTPUTS || m->n_keys > 64 ||
+	    m->n_measures > CRN_PLAN_MAX_COLS ||
 	    m->n_order > CRN_PLAN_MAX_OUTPUTS)
 		return CAIRN_ETOOBIG;
 	if ((rv = dup_name(&p->dataset, m->dataset)) != CAIRN_OK)
@@ -606,8 +604,8 @@ convert(const Cairn__Plan__QueryPlan *m, crn_plan *p)
 			if (c->domain == NULL)
 				return CAIRN_ENOMEM;
 			for (j = 0; j < x->n_domain; j++) {
-				rv = dup_name(&c->domain[c->ndomain],
-				    x->domain[j]);
+				rv = dup_name(
+				    &c->domain[c->ndomain], x->domain[j]);
 				if (rv != CAIRN_OK)
 					return rv;
 				c->ndomain++;

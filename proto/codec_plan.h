@@ -16,8 +16,8 @@
 #include "plan.h"
 
 /* Plans larger than this are refused by the decoder. */
-#define CRN_PLAN_MAX_ENCODED (1u << 20)
-#define CRN_PLAN_MAX_COLS 4096u
+#define CRN_PLAN_MAX_ENCODED    (1u << 20)
+#define CRN_PLAN_MAX_COLS       4096u
 #define CRN_PLAN_MAX_EXPR_NODES 4096u
 
 /*
@@ -25,8 +25,8 @@
  * crn_free(*out, *len)).  CAIRN_EINVAL if p is not a valid plan (the
  * encoder applies the decoder's checks), CAIRN_ENOMEM.
  */
-CAIRN_NODISCARD cairn_err crn_plan_encode(const crn_plan *p, uint8_t **out,
-    size_t *len);
+CAIRN_NODISCARD cairn_err crn_plan_encode(
+    const crn_plan *p, uint8_t **out, size_t *len);
 
 /*
  * Parse and validate buf.  On success *out is a new plan (free with
@@ -34,8 +34,8 @@ CAIRN_NODISCARD cairn_err crn_plan_encode(const crn_plan *p, uint8_t **out,
  * inconsistent plans, CAIRN_ETOOBIG beyond the limits, CAIRN_ENOMEM.
  * Never crashes on any input.
  */
-CAIRN_NODISCARD cairn_err crn_plan_decode(const uint8_t *buf, size_t len,
-    crn_plan **out);
+CAIRN_NODISCARD cairn_err crn_plan_decode(
+    const uint8_t *buf, size_t len, crn_plan **out);
 
 /* Check a plan's internal consistency (what the decoder enforces). */
 CAIRN_NODISCARD cairn_err crn_plan_check(const crn_plan *p);

@@ -249,8 +249,8 @@ out:
 /* ---- job status -------------------------------------------------------- */
 
 cairn_err
-crn_rt_jobstatus_encode(const crn_rt_jobstatus *m, uint8_t **out,
-    size_t *outlen)
+crn_rt_jobstatus_encode(
+    const crn_rt_jobstatus *m, uint8_t **out, size_t *outlen)
 {
 	Cairn__JobStatus s = CAIRN__JOB_STATUS__INIT;
 
@@ -310,10 +310,8 @@ crn_rt_result_encode(const crn_rt_result *m, uint8_t **out, size_t *outlen)
 	r.error = (char *)(uintptr_t)(m->error ? m->error : "");
 	r.needed = m->needed;
 	r.answered = m->answered;
-	r.table_text = (char *)(uintptr_t)(m->table_text ? m->table_text :
-	    "");
-	r.table_json = (char *)(uintptr_t)(m->table_json ? m->table_json :
-	    "");
+	r.table_text = (char *)(uintptr_t)(m->table_text ? m->table_text : "");
+	r.table_json = (char *)(uintptr_t)(m->table_json ? m->table_json : "");
 	r.table_csv = (char *)(uintptr_t)(m->table_csv ? m->table_csv : "");
 	return rt_pack(&r.base, out, outlen);
 }
@@ -333,10 +331,10 @@ crn_rt_result_decode(crn_rt_result *m, const uint8_t *buf, size_t len)
 	    CAIRN_OK)
 		goto out;
 	if ((rv = rt_names(&m->contributed, &m->ncontributed, r->contributed,
-	    r->n_contributed)) != CAIRN_OK)
+	         r->n_contributed)) != CAIRN_OK)
 		goto out;
 	if ((rv = rt_names(&m->dropped, &m->ndropped, r->dropped,
-	    r->n_dropped)) != CAIRN_OK)
+	         r->n_dropped)) != CAIRN_OK)
 		goto out;
 	if (r->ring_bits != 0 && r->ring_bits != 32 && r->ring_bits != 64 &&
 	    r->ring_bits != 128) {
@@ -398,8 +396,8 @@ crn_rt_status_encode(const crn_rt_status *m, uint8_t **out, size_t *outlen)
 		infos[i].session_id.len = CAIRN_SESSION_ID_LEN;
 		infos[i].job_id.data = (uint8_t *)(uintptr_t)si->job_id;
 		infos[i].job_id.len = CRN_RT_JOB_ID_LEN;
-		infos[i].researcher = (char *)(uintptr_t)(si->researcher ?
-		    si->researcher : "");
+		infos[i].researcher =
+		    (char *)(uintptr_t)(si->researcher ? si->researcher : "");
 		infos[i].round = si->round;
 		infos[i].nodes = si->nodes;
 		ptrs[i] = &infos[i];
@@ -445,13 +443,13 @@ crn_rt_status_decode(crn_rt_status *m, const uint8_t *buf, size_t len)
 		crn_rt_session_info *d = &m->sessions[i];
 
 		if ((rv = rt_fixed(d->session_id, CAIRN_SESSION_ID_LEN,
-		    &si->session_id)) != CAIRN_OK)
+		         &si->session_id)) != CAIRN_OK)
 			goto out;
 		if ((rv = rt_fixed(d->job_id, CRN_RT_JOB_ID_LEN,
-		    &si->job_id)) != CAIRN_OK)
+		         &si->job_id)) != CAIRN_OK)
 			goto out;
 		if ((rv = rt_str(&d->researcher, si->researcher,
-		    CRN_RT_NAME_MAX)) != CAIRN_OK)
+		         CRN_RT_NAME_MAX)) != CAIRN_OK)
 			goto out;
 		d->round = si->round;
 		d->nodes = si->nodes;

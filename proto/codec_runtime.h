@@ -26,19 +26,19 @@
 #define CRN_RT_MSG_MAX (160u * 1024u * 1024u)
 
 /* Envelope types (values of cairn.MsgType). */
-#define CRN_RT_MSG_HELLO 1u
-#define CRN_RT_MSG_HELLO_ACK 2u
+#define CRN_RT_MSG_HELLO      1u
+#define CRN_RT_MSG_HELLO_ACK  2u
 #define CRN_RT_MSG_JOB_SUBMIT 3u
-#define CRN_RT_MSG_JOB_OFFER 4u
+#define CRN_RT_MSG_JOB_OFFER  4u
 #define CRN_RT_MSG_JOB_STATUS 5u
 #define CRN_RT_MSG_JOB_RESULT 6u
 #define CRN_RT_MSG_STATUS_REQ 7u
-#define CRN_RT_MSG_STATUS 8u
-#define CRN_RT_MSG_ERROR 9u
+#define CRN_RT_MSG_STATUS     8u
+#define CRN_RT_MSG_ERROR      9u
 
 /* JobOffer: coordinator -> node. */
 typedef struct crn_rt_offer {
-	uint8_t *signed_job;	/* owned encoded SignedJob */
+	uint8_t *signed_job; /* owned encoded SignedJob */
 	size_t signed_job_len;
 	uint32_t threshold;
 	uint32_t nodes;
@@ -47,7 +47,7 @@ typedef struct crn_rt_offer {
 /* JobStatus: coordinator -> researcher. */
 typedef struct crn_rt_jobstatus {
 	uint8_t job_id[CRN_RT_JOB_ID_LEN];
-	uint32_t round;		/* 0 advertise .. 4 unmask, 5 done */
+	uint32_t round; /* 0 advertise .. 4 unmask, 5 done */
 	uint32_t nodes, answered, dropped;
 } crn_rt_jobstatus;
 
@@ -59,10 +59,10 @@ typedef struct crn_rt_result {
 	char **dropped;
 	size_t ndropped;
 	uint32_t ring_bits;
-	uint8_t *sum;		/* little-endian ring elements */
+	uint8_t *sum; /* little-endian ring elements */
 	size_t sum_len;
-	int32_t code;		/* cairn_err; 0 on success */
-	char *error;		/* "" when none (never NULL after decode) */
+	int32_t code; /* cairn_err; 0 on success */
+	char *error;  /* "" when none (never NULL after decode) */
 	uint32_t needed, answered;
 	/* JOB_QUERY success: the released table in three renderings (owned,
 	 * NUL-terminated; NULL when absent).  sum is empty then. */
@@ -74,7 +74,7 @@ typedef struct crn_rt_result {
 typedef struct crn_rt_session_info {
 	uint8_t session_id[CAIRN_SESSION_ID_LEN];
 	uint8_t job_id[CRN_RT_JOB_ID_LEN];
-	char *researcher;	/* owned */
+	char *researcher; /* owned */
 	uint32_t round, nodes;
 } crn_rt_session_info;
 
@@ -89,7 +89,7 @@ typedef struct crn_rt_status {
 /* ErrorReport: either way. */
 typedef struct crn_rt_error {
 	int32_t code;
-	char *message;		/* owned, never NULL after decode */
+	char *message; /* owned, never NULL after decode */
 } crn_rt_error;
 
 void crn_rt_offer_fini(crn_rt_offer *m);
@@ -99,31 +99,31 @@ void crn_rt_error_fini(crn_rt_error *m);
 
 /* Append a copy of name to a list of names (crn_alloc'd array of
  * crn_strdup'd strings); free the list with crn_rt_names_free. */
-CAIRN_NODISCARD cairn_err crn_rt_names_add(char ***list, size_t *n,
-    const char *name);
+CAIRN_NODISCARD cairn_err crn_rt_names_add(
+    char ***list, size_t *n, const char *name);
 void crn_rt_names_free(char **list, size_t n);
 
-CAIRN_NODISCARD cairn_err crn_rt_hello_encode(const char *version,
-    uint8_t **out, size_t *outlen);
-CAIRN_NODISCARD cairn_err crn_rt_offer_encode(const crn_rt_offer *m,
-    uint8_t **out, size_t *outlen);
-CAIRN_NODISCARD cairn_err crn_rt_offer_decode(crn_rt_offer *m,
-    const uint8_t *buf, size_t len);
-CAIRN_NODISCARD cairn_err crn_rt_jobstatus_encode(const crn_rt_jobstatus *m,
-    uint8_t **out, size_t *outlen);
-CAIRN_NODISCARD cairn_err crn_rt_jobstatus_decode(crn_rt_jobstatus *m,
-    const uint8_t *buf, size_t len);
-CAIRN_NODISCARD cairn_err crn_rt_result_encode(const crn_rt_result *m,
-    uint8_t **out, size_t *outlen);
-CAIRN_NODISCARD cairn_err crn_rt_result_decode(crn_rt_result *m,
-    const uint8_t *buf, size_t len);
-CAIRN_NODISCARD cairn_err crn_rt_status_encode(const crn_rt_status *m,
-    uint8_t **out, size_t *outlen);
-CAIRN_NODISCARD cairn_err crn_rt_status_decode(crn_rt_status *m,
-    const uint8_t *buf, size_t len);
-CAIRN_NODISCARD cairn_err crn_rt_error_encode(const crn_rt_error *m,
-    uint8_t **out, size_t *outlen);
-CAIRN_NODISCARD cairn_err crn_rt_error_decode(crn_rt_error *m,
-    const uint8_t *buf, size_t len);
+CAIRN_NODISCARD cairn_err crn_rt_hello_encode(
+    const char *version, uint8_t **out, size_t *outlen);
+CAIRN_NODISCARD cairn_err crn_rt_offer_encode(
+    const crn_rt_offer *m, uint8_t **out, size_t *outlen);
+CAIRN_NODISCARD cairn_err crn_rt_offer_decode(
+    crn_rt_offer *m, const uint8_t *buf, size_t len);
+CAIRN_NODISCARD cairn_err crn_rt_jobstatus_encode(
+    const crn_rt_jobstatus *m, uint8_t **out, size_t *outlen);
+CAIRN_NODISCARD cairn_err crn_rt_jobstatus_decode(
+    crn_rt_jobstatus *m, const uint8_t *buf, size_t len);
+CAIRN_NODISCARD cairn_err crn_rt_result_encode(
+    const crn_rt_result *m, uint8_t **out, size_t *outlen);
+CAIRN_NODISCARD cairn_err crn_rt_result_decode(
+    crn_rt_result *m, const uint8_t *buf, size_t len);
+CAIRN_NODISCARD cairn_err crn_rt_status_encode(
+    const crn_rt_status *m, uint8_t **out, size_t *outlen);
+CAIRN_NODISCARD cairn_err crn_rt_status_decode(
+    crn_rt_status *m, const uint8_t *buf, size_t len);
+CAIRN_NODISCARD cairn_err crn_rt_error_encode(
+    const crn_rt_error *m, uint8_t **out, size_t *outlen);
+CAIRN_NODISCARD cairn_err crn_rt_error_decode(
+    crn_rt_error *m, const uint8_t *buf, size_t len);
 
 #endif /* CRN_CODEC_RUNTIME_H */

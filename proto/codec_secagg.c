@@ -177,8 +177,8 @@ adv_from_pb(crn_sa_advertise *m, const Cairn__AdvertiseKeys *pb)
 }
 
 cairn_err
-crn_sa_advertise_encode(uint8_t **out, size_t *out_len,
-    const crn_sa_advertise *m)
+crn_sa_advertise_encode(
+    uint8_t **out, size_t *out_len, const crn_sa_advertise *m)
 {
 	Cairn__AdvertiseKeys pb;
 
@@ -281,14 +281,13 @@ crn_sa_roster_decode(crn_sa_roster *m, const uint8_t *in, size_t len)
 	if (sp == NULL || !bytes_is(&sp->session_id, CAIRN_SESSION_ID_LEN) ||
 	    !bytes_is(&sp->graph_seed, 32) || !ring_ok(sp->ring_bits) ||
 	    sp->dim == 0 || sp->dim > CRN_SA_MAX_DIM ||
-	    pb->n_participants == 0 ||
-	    pb->n_participants > CRN_SA_MAX_NODES || sp->threshold == 0 ||
-	    sp->threshold > pb->n_participants) {
+	    pb->n_participants == 0 || pb->n_participants > CRN_SA_MAX_NODES ||
+	    sp->threshold == 0 || sp->threshold > pb->n_participants) {
 		rv = CAIRN_EINVAL;
 		goto out;
 	}
-	memcpy(tmp.params.session_id, sp->session_id.data,
-	    CAIRN_SESSION_ID_LEN);
+	memcpy(
+	    tmp.params.session_id, sp->session_id.data, CAIRN_SESSION_ID_LEN);
 	memcpy(tmp.params.graph_seed, sp->graph_seed.data, 32);
 	tmp.params.threshold = sp->threshold;
 	tmp.params.ring_bits = sp->ring_bits;
@@ -344,8 +343,8 @@ out:
 /* ---- ShareKeys / ForwardedShares ---------------------------------------- */
 
 cairn_err
-crn_sa_shares_encode(uint8_t **out, size_t *out_len, uint32_t type,
-    const crn_sa_shares *m)
+crn_sa_shares_encode(
+    uint8_t **out, size_t *out_len, uint32_t type, const crn_sa_shares *m)
 {
 	Cairn__EncryptedShare *items = NULL, **ptrs = NULL;
 	size_t n = m->count;
@@ -353,8 +352,8 @@ crn_sa_shares_encode(uint8_t **out, size_t *out_len, uint32_t type,
 
 	*out = NULL;
 	*out_len = 0;
-	if (n > CRN_SA_MAX_NODES || (type != CRN_SA_MSG_SHARE_KEYS &&
-	    type != CRN_SA_MSG_SHARES_FWD))
+	if (n > CRN_SA_MAX_NODES ||
+	    (type != CRN_SA_MSG_SHARE_KEYS && type != CRN_SA_MSG_SHARES_FWD))
 		return CAIRN_EINVAL;
 	items = crn_alloc(n * sizeof(*items));
 	ptrs = crn_alloc(n * sizeof(*ptrs));
@@ -391,8 +390,8 @@ out:
 }
 
 cairn_err
-crn_sa_shares_decode(crn_sa_shares *m, uint32_t type, const uint8_t *in,
-    size_t len)
+crn_sa_shares_decode(
+    crn_sa_shares *m, uint32_t type, const uint8_t *in, size_t len)
 {
 	ProtobufCMessage *msg = NULL;
 	Cairn__EncryptedShare **items;
@@ -585,8 +584,7 @@ crn_sa_masked_view(uint32_t *ring_bits, uint64_t *dim, const uint8_t **data,
 			dlen = v;
 			p += v;
 			continue;
-		default:
-			break;
+		default: break;
 		}
 		/* An unknown field: skip it. */
 		switch (wt) {
@@ -610,8 +608,7 @@ crn_sa_masked_view(uint32_t *ring_bits, uint64_t *dim, const uint8_t **data,
 				return CAIRN_EINVAL;
 			p += 4;
 			break;
-		default:
-			return CAIRN_EINVAL;
+		default: return CAIRN_EINVAL;
 		}
 	}
 	if (!ring_ok((uint32_t)bits) || n == 0 || n > CRN_SA_MAX_DIM ||
@@ -642,8 +639,8 @@ copy_survivors(crn_sa_survivors *s, const uint32_t *idx, size_t n)
 }
 
 cairn_err
-crn_sa_survivors_encode(uint8_t **out, size_t *out_len,
-    const crn_sa_survivors *m)
+crn_sa_survivors_encode(
+    uint8_t **out, size_t *out_len, const crn_sa_survivors *m)
 {
 	Cairn__ConsistencyRequest pb;
 
@@ -674,8 +671,8 @@ crn_sa_survivors_decode(crn_sa_survivors *m, const uint8_t *in, size_t len)
 /* ---- ConsistencySignature ----------------------------------------------- */
 
 cairn_err
-crn_sa_consig_encode(uint8_t **out, size_t *out_len,
-    const uint8_t sig[CAIRN_SIG_LEN])
+crn_sa_consig_encode(
+    uint8_t **out, size_t *out_len, const uint8_t sig[CAIRN_SIG_LEN])
 {
 	Cairn__ConsistencySignature pb;
 
@@ -687,8 +684,7 @@ crn_sa_consig_encode(uint8_t **out, size_t *out_len,
 }
 
 cairn_err
-crn_sa_consig_decode(uint8_t sig[CAIRN_SIG_LEN], const uint8_t *in,
-    size_t len)
+crn_sa_consig_decode(uint8_t sig[CAIRN_SIG_LEN], const uint8_t *in, size_t len)
 {
 	Cairn__ConsistencySignature *pb;
 	cairn_err rv;
@@ -712,8 +708,8 @@ crn_sa_consig_decode(uint8_t sig[CAIRN_SIG_LEN], const uint8_t *in,
 /* ---- UnmaskRequest ------------------------------------------------------ */
 
 cairn_err
-crn_sa_unmask_req_encode(uint8_t **out, size_t *out_len,
-    const crn_sa_unmask_req *m)
+crn_sa_unmask_req_encode(
+    uint8_t **out, size_t *out_len, const crn_sa_unmask_req *m)
 {
 	Cairn__UnmaskRequest pb;
 	Cairn__SignedSurvivor *items = NULL, **ptrs = NULL;
@@ -866,7 +862,7 @@ crn_sa_unmask_decode(crn_sa_unmask *m, const uint8_t *in, size_t len)
 
 		if (s == NULL || s->owner == 0 ||
 		    (s->kind != CAIRN__SHARE_KIND__SHARE_SELF_MASK &&
-		    s->kind != CAIRN__SHARE_KIND__SHARE_MASK_KEY) ||
+		        s->kind != CAIRN__SHARE_KIND__SHARE_MASK_KEY) ||
 		    !bytes_is(&s->share, CRN_SHAMIR_SHARE_LEN)) {
 			rv = CAIRN_EINVAL;
 			goto out;
@@ -922,7 +918,8 @@ crn_sa_abort_decode(crn_sa_abort *m, const uint8_t *in, size_t len)
 	m->answered = pb->answered;
 	/* A peer's text ends up in logs and on screens: keep it printable. */
 	for (i = 0; pb->reason != NULL && pb->reason[i] != '\0' &&
-	    i + 1 < sizeof(m->reason); i++) {
+	     i + 1 < sizeof(m->reason);
+	     i++) {
 		unsigned char c = (unsigned char)pb->reason[i];
 
 		m->reason[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';

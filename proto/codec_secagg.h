@@ -25,27 +25,27 @@
 #include "cairn/err.h"
 #include "secagg_msg.h"
 
-CAIRN_NODISCARD cairn_err crn_sa_advertise_encode(uint8_t **out,
-    size_t *out_len, const crn_sa_advertise *m);
-CAIRN_NODISCARD cairn_err crn_sa_advertise_decode(crn_sa_advertise *m,
-    const uint8_t *in, size_t len);
+CAIRN_NODISCARD cairn_err crn_sa_advertise_encode(
+    uint8_t **out, size_t *out_len, const crn_sa_advertise *m);
+CAIRN_NODISCARD cairn_err crn_sa_advertise_decode(
+    crn_sa_advertise *m, const uint8_t *in, size_t len);
 
-CAIRN_NODISCARD cairn_err crn_sa_roster_encode(uint8_t **out,
-    size_t *out_len, const crn_sa_roster *m);
-CAIRN_NODISCARD cairn_err crn_sa_roster_decode(crn_sa_roster *m,
-    const uint8_t *in, size_t len);
+CAIRN_NODISCARD cairn_err crn_sa_roster_encode(
+    uint8_t **out, size_t *out_len, const crn_sa_roster *m);
+CAIRN_NODISCARD cairn_err crn_sa_roster_decode(
+    crn_sa_roster *m, const uint8_t *in, size_t len);
 
 /* type is CRN_SA_MSG_SHARE_KEYS or CRN_SA_MSG_SHARES_FWD (same layout). */
-CAIRN_NODISCARD cairn_err crn_sa_shares_encode(uint8_t **out,
-    size_t *out_len, uint32_t type, const crn_sa_shares *m);
-CAIRN_NODISCARD cairn_err crn_sa_shares_decode(crn_sa_shares *m,
-    uint32_t type, const uint8_t *in, size_t len);
+CAIRN_NODISCARD cairn_err crn_sa_shares_encode(
+    uint8_t **out, size_t *out_len, uint32_t type, const crn_sa_shares *m);
+CAIRN_NODISCARD cairn_err crn_sa_shares_decode(
+    crn_sa_shares *m, uint32_t type, const uint8_t *in, size_t len);
 
 /* Encodes `dim` elements straight from a native vector (no copy of it). */
-CAIRN_NODISCARD cairn_err crn_sa_masked_encode(uint8_t **out,
-    size_t *out_len, uint32_t ring_bits, uint64_t dim, const void *vec);
-CAIRN_NODISCARD cairn_err crn_sa_masked_decode(crn_sa_masked *m,
-    const uint8_t *in, size_t len);
+CAIRN_NODISCARD cairn_err crn_sa_masked_encode(uint8_t **out, size_t *out_len,
+    uint32_t ring_bits, uint64_t dim, const void *vec);
+CAIRN_NODISCARD cairn_err crn_sa_masked_decode(
+    crn_sa_masked *m, const uint8_t *in, size_t len);
 
 /*
  * The same checks as crn_sa_masked_decode without copying the vector: on
@@ -56,34 +56,34 @@ CAIRN_NODISCARD cairn_err crn_sa_masked_decode(crn_sa_masked *m,
  * may refuse oddities protobuf-c tolerates (tags over 32 bits, groups),
  * which no cairn encoder produces.
  */
-CAIRN_NODISCARD cairn_err crn_sa_masked_view(uint32_t *ring_bits,
-    uint64_t *dim, const uint8_t **data, const uint8_t *in, size_t len);
+CAIRN_NODISCARD cairn_err crn_sa_masked_view(uint32_t *ring_bits, uint64_t *dim,
+    const uint8_t **data, const uint8_t *in, size_t len);
 
-CAIRN_NODISCARD cairn_err crn_sa_survivors_encode(uint8_t **out,
-    size_t *out_len, const crn_sa_survivors *m);
+CAIRN_NODISCARD cairn_err crn_sa_survivors_encode(
+    uint8_t **out, size_t *out_len, const crn_sa_survivors *m);
 /* Also refuses an empty or not strictly increasing list, or index 0. */
-CAIRN_NODISCARD cairn_err crn_sa_survivors_decode(crn_sa_survivors *m,
-    const uint8_t *in, size_t len);
+CAIRN_NODISCARD cairn_err crn_sa_survivors_decode(
+    crn_sa_survivors *m, const uint8_t *in, size_t len);
 
-CAIRN_NODISCARD cairn_err crn_sa_consig_encode(uint8_t **out,
-    size_t *out_len, const uint8_t sig[CAIRN_SIG_LEN]);
-CAIRN_NODISCARD cairn_err crn_sa_consig_decode(uint8_t sig[CAIRN_SIG_LEN],
-    const uint8_t *in, size_t len);
+CAIRN_NODISCARD cairn_err crn_sa_consig_encode(
+    uint8_t **out, size_t *out_len, const uint8_t sig[CAIRN_SIG_LEN]);
+CAIRN_NODISCARD cairn_err crn_sa_consig_decode(
+    uint8_t sig[CAIRN_SIG_LEN], const uint8_t *in, size_t len);
 
-CAIRN_NODISCARD cairn_err crn_sa_unmask_req_encode(uint8_t **out,
-    size_t *out_len, const crn_sa_unmask_req *m);
-CAIRN_NODISCARD cairn_err crn_sa_unmask_req_decode(crn_sa_unmask_req *m,
-    const uint8_t *in, size_t len);
+CAIRN_NODISCARD cairn_err crn_sa_unmask_req_encode(
+    uint8_t **out, size_t *out_len, const crn_sa_unmask_req *m);
+CAIRN_NODISCARD cairn_err crn_sa_unmask_req_decode(
+    crn_sa_unmask_req *m, const uint8_t *in, size_t len);
 
-CAIRN_NODISCARD cairn_err crn_sa_unmask_encode(uint8_t **out,
-    size_t *out_len, const crn_sa_unmask *m);
-CAIRN_NODISCARD cairn_err crn_sa_unmask_decode(crn_sa_unmask *m,
-    const uint8_t *in, size_t len);
+CAIRN_NODISCARD cairn_err crn_sa_unmask_encode(
+    uint8_t **out, size_t *out_len, const crn_sa_unmask *m);
+CAIRN_NODISCARD cairn_err crn_sa_unmask_decode(
+    crn_sa_unmask *m, const uint8_t *in, size_t len);
 
-CAIRN_NODISCARD cairn_err crn_sa_abort_encode(uint8_t **out,
-    size_t *out_len, const crn_sa_abort *m);
+CAIRN_NODISCARD cairn_err crn_sa_abort_encode(
+    uint8_t **out, size_t *out_len, const crn_sa_abort *m);
 /* Non-printable characters of the reason become '?'. */
-CAIRN_NODISCARD cairn_err crn_sa_abort_decode(crn_sa_abort *m,
-    const uint8_t *in, size_t len);
+CAIRN_NODISCARD cairn_err crn_sa_abort_decode(
+    crn_sa_abort *m, const uint8_t *in, size_t len);
 
 #endif /* CRN_CODEC_SECAGG_H */

@@ -48,22 +48,22 @@
 
 #define NN_FRAME_HDR 17
 #define NN_KIND_DATA 'D'
-#define NN_KIND_ACK 'A'
+#define NN_KIND_ACK  'A'
 /* Longest backtrace we keep per connection (key excluded).  A direct
  * dialer has one word; nanomsg devices in between add one each. */
-#define NN_BT_MAX 32
-#define NN_RTO_MIN 200		/* ms before the first resend */
-#define NN_RTO_MAX 8000		/* ms, resend interval cap */
+#define NN_BT_MAX  32
+#define NN_RTO_MIN 200  /* ms before the first resend */
+#define NN_RTO_MAX 8000 /* ms, resend interval cap */
 /* Per-connection send queue bounds (a single message may exceed the byte
  * bound when the queue is empty). */
-#define NN_QUEUE_MSGS CRN_TR_QUEUE_MSGS
+#define NN_QUEUE_MSGS  CRN_TR_QUEUE_MSGS
 #define NN_QUEUE_BYTES ((size_t)64 << 20)
 /* Data held for crn_tr_recv while a send waits (see transport.h). */
-#define NN_PEND_MSGS 4096
+#define NN_PEND_MSGS  4096
 #define NN_PEND_BYTES ((size_t)1 << 30)
 
 /* The dialer's bottom-of-stack label: any word with the top bit set. */
-static const uint8_t nn_label[4] = { 0x80, 0x00, 0x00, 0x01 };
+static const uint8_t nn_label[4] = {0x80, 0x00, 0x00, 0x01};
 
 /* A frame queued for one connection; the head is in flight. */
 typedef struct nn_frame {
@@ -74,15 +74,15 @@ typedef struct nn_frame {
 } nn_frame;
 
 typedef struct nn_conn {
-	uint32_t key;		/* nanomsg pipe key: our connection id */
-	uint8_t bt[NN_BT_MAX];	/* backtrace to echo after the key */
+	uint32_t key;          /* nanomsg pipe key: our connection id */
+	uint8_t bt[NN_BT_MAX]; /* backtrace to echo after the key */
 	size_t btlen;
-	nn_frame *qhead, *qtail;	/* qhead is sent, awaiting its ack */
+	nn_frame *qhead, *qtail; /* qhead is sent, awaiting its ack */
 	size_t qcount, qbytes;
-	int64_t first_tx;	/* ms, when qhead was first sent */
-	int64_t next_tx;	/* ms, when to send it again */
-	int64_t last_rx;	/* ms, when we last heard from it */
-	int rto;		/* ms, current resend interval */
+	int64_t first_tx; /* ms, when qhead was first sent */
+	int64_t next_tx;  /* ms, when to send it again */
+	int64_t last_rx;  /* ms, when we last heard from it */
+	int rto;          /* ms, current resend interval */
 } nn_conn;
 
 /* A data message received while a send waited for an ack. */
@@ -95,9 +95,9 @@ typedef struct nn_pending {
 
 typedef struct nn_impl {
 	int sock;
-	uint64_t epoch;		/* listener: this run; dialer: peer's */
-	uint64_t seq;		/* listener: last used; dialer: seen */
-	nn_conn *conns;		/* listener */
+	uint64_t epoch; /* listener: this run; dialer: peer's */
+	uint64_t seq;   /* listener: last used; dialer: seen */
+	nn_conn *conns; /* listener */
 	size_t nconns, capconns;
 	nn_pending *head, *tail;
 	size_t npend, pend_bytes;
@@ -108,22 +108,16 @@ crn_tr_nn_err(int e)
 {
 	switch (e) {
 	case ETIMEDOUT:
-	case EAGAIN:
-		return CAIRN_ETIMEDOUT;
-	case ENOMEM:
-		return CAIRN_ENOMEM;
+	case EAGAIN: return CAIRN_ETIMEDOUT;
+	case ENOMEM: return CAIRN_ENOMEM;
 	case EBADF:
-	case ETERM:
-		return CAIRN_ECLOSED;
+	case ETERM: return CAIRN_ECLOSED;
 	case EINVAL:
 	case EPROTONOSUPPORT:
 	case ENAMETOOLONG:
-	case EAFNOSUPPORT:
-		return CAIRN_EINVAL;
-	case EMSGSIZE:
-		return CAIRN_ETOOBIG;
-	default:
-		return CAIRN_ESYS;
+	case EAFNOSUPPORT: return CAIRN_EINVAL;
+	case EMSGSIZE: return CAIRN_ETOOBIG;
+	default: return CAIRN_ESYS;
 	}
 }
 
@@ -209,8 +203,8 @@ nn_recv_raw(int sock, int wait_ms, void **body, size_t *blen, void **ctl)
 	*body = NULL;
 	*ctl = NULL;
 	*blen = 0;
-	if ((rv = nn_set_int(sock, NN_RCVTIMEO, wait_ms, "nn_setsockopt"))
-	    != CAIRN_OK)
+	if ((rv = nn_set_int(sock, NN_RCVTIMEO, wait_ms, "nn_setsockopt")) !=
+	    CAIRN_OK)
 		return rv;
 	iov.iov_base = body;
 	iov.iov_len = NN_MSG;
@@ -270,15 +264,15 @@ nn_open_sock(crn_tr *tr, int protocol, nn_impl **out)
 		goto out;
 	}
 	if ((rv = nn_set_int(im->sock, NN_RCVMAXSIZE,
-		 (int)(tr->opts.max_msg + NN_FRAME_HDR + 8), "NN_RCVMAXSIZE"))
-	    != CAIRN_OK)
+	         (int)(tr->opts.max_msg + NN_FRAME_HDR + 8),
+	         "NN_RCVMAXSIZE")) != CAIRN_OK)
 		goto out;
 	if ((rv = nn_set_int(im->sock, NN_RECONNECT_IVL,
-		 tr->opts.reconnect_min_ms, "NN_RECONNECT_IVL")) != CAIRN_OK)
+	         tr->opts.reconnect_min_ms, "NN_RECONNECT_IVL")) != CAIRN_OK)
 		goto out;
 	if ((rv = nn_set_int(im->sock, NN_RECONNECT_IVL_MAX,
-		 tr->opts.reconnect_max_ms, "NN_RECONNECT_IVL_MAX"))
-	    != CAIRN_OK)
+	         tr->opts.reconnect_max_ms, "NN_RECONNECT_IVL_MAX")) !=
+	    CAIRN_OK)
 		goto out;
 	/*
 	 * Every protocol round is a small request followed by a reply that
@@ -291,9 +285,9 @@ nn_open_sock(crn_tr *tr, int protocol, nn_impl **out)
 		int one = 1;
 
 		if (nn_setsockopt(im->sock, NN_TCP, NN_TCP_NODELAY, &one,
-		    sizeof(one)) < 0)
-			crn_log_debug("NN_TCP_NODELAY: %s",
-			    nn_strerror(nn_errno()));
+		        sizeof(one)) < 0)
+			crn_log_debug(
+			    "NN_TCP_NODELAY: %s", nn_strerror(nn_errno()));
 	}
 	*out = im;
 	im = NULL;
@@ -402,8 +396,8 @@ nn_dialer_put(nn_impl *im, const uint8_t fh[NN_FRAME_HDR], const void *buf,
 	cairn_err rv;
 	int rc;
 
-	if ((rv = nn_set_int(im->sock, NN_SNDTIMEO, wait_ms, "nn_setsockopt"))
-	    != CAIRN_OK)
+	if ((rv = nn_set_int(
+	         im->sock, NN_SNDTIMEO, wait_ms, "nn_setsockopt")) != CAIRN_OK)
 		return rv;
 	/* nanomsg copies the iovecs; the casts only drop const. */
 	iov[0].iov_base = (void *)(uintptr_t)nn_label;
@@ -446,14 +440,14 @@ nn_dialer_recv(crn_tr *tr, uint8_t **buf, size_t *len, int timeout_ms)
 	int fresh;
 
 	for (;;) {
-		rv = nn_recv_raw(im->sock, nn_left(deadline), &body, &blen,
-		    &ctl);
+		rv = nn_recv_raw(
+		    im->sock, nn_left(deadline), &body, &blen, &ctl);
 		if (rv != CAIRN_OK)
 			return rv;
 		f = body;
 		if (blen < NN_FRAME_HDR || f[0] != NN_KIND_DATA) {
-			crn_log_debug("dropped a malformed frame (%zu bytes)",
-			    blen);
+			crn_log_debug(
+			    "dropped a malformed frame (%zu bytes)", blen);
 			nn_free_raw(body, ctl);
 			continue;
 		}
@@ -462,8 +456,9 @@ nn_dialer_recv(crn_tr *tr, uint8_t **buf, size_t *len, int timeout_ms)
 		fresh = epoch != im->epoch || seq > im->seq;
 		/* Copy before acknowledging: if we cannot keep the message,
 		 * no ack goes out and the listener sends it again. */
-		if (fresh && (rv = nn_copy_out(f + NN_FRAME_HDR,
-				  blen - NN_FRAME_HDR, buf)) != CAIRN_OK) {
+		if (fresh &&
+		    (rv = nn_copy_out(f + NN_FRAME_HDR, blen - NN_FRAME_HDR,
+		         buf)) != CAIRN_OK) {
 			nn_free_raw(body, ctl);
 			return rv;
 		}
@@ -511,8 +506,8 @@ nn_conn_drop(nn_impl *im, nn_conn *c)
 }
 
 static cairn_err
-nn_conn_add(nn_impl *im, uint32_t key, const uint8_t *bt, size_t btlen,
-    nn_conn **out)
+nn_conn_add(
+    nn_impl *im, uint32_t key, const uint8_t *bt, size_t btlen, nn_conn **out)
 {
 	nn_conn *nc;
 	size_t ncap;
@@ -520,8 +515,8 @@ nn_conn_add(nn_impl *im, uint32_t key, const uint8_t *bt, size_t btlen,
 	*out = NULL;
 	if (im->nconns == im->capconns) {
 		ncap = im->capconns == 0 ? 16 : im->capconns * 2;
-		nc = crn_realloc(im->conns, im->capconns * sizeof(*nc),
-		    ncap * sizeof(*nc));
+		nc = crn_realloc(
+		    im->conns, im->capconns * sizeof(*nc), ncap * sizeof(*nc));
 		if (nc == NULL)
 			return CAIRN_ENOMEM;
 		im->conns = nc;
@@ -538,8 +533,8 @@ nn_conn_add(nn_impl *im, uint32_t key, const uint8_t *bt, size_t btlen,
 
 /* Send one frame to c with NN_DONTWAIT; raw REP never blocks anyway. */
 static cairn_err
-nn_listener_put(nn_impl *im, const nn_conn *c, const uint8_t *frame,
-    size_t flen)
+nn_listener_put(
+    nn_impl *im, const nn_conn *c, const uint8_t *frame, size_t flen)
 {
 	union {
 		struct nn_cmsghdr h;
@@ -613,7 +608,8 @@ nn_listener_resend(crn_tr *tr, int64_t now)
 		if (c->qhead == NULL) {
 			if (now - c->last_rx >= tr->opts.idle_ms) {
 				crn_log_debug("connection %08x: idle, "
-					      "forgotten", c->key);
+				              "forgotten",
+				    c->key);
 				nn_conn_drop(im, c);
 				continue;
 			}
@@ -622,17 +618,17 @@ nn_listener_resend(crn_tr *tr, int64_t now)
 		}
 		if (now - c->first_tx >= tr->opts.ack_giveup_ms) {
 			crn_log_warn("connection %08x: no ack for %d ms, "
-				     "dropped with %zu queued messages",
+			             "dropped with %zu queued messages",
 			    c->key, tr->opts.ack_giveup_ms, c->qcount);
 			nn_conn_drop(im, c);
-			continue;	/* slot i now holds another conn */
+			continue; /* slot i now holds another conn */
 		}
 		if (now >= c->next_tx) {
 			/* A failure here is retried at the next interval. */
-			(void)nn_listener_put(im, c, c->qhead->buf,
-			    c->qhead->len);
-			c->rto = c->rto * 2 > NN_RTO_MAX ? NN_RTO_MAX
-							 : c->rto * 2;
+			(void)nn_listener_put(
+			    im, c, c->qhead->buf, c->qhead->len);
+			c->rto =
+			    c->rto * 2 > NN_RTO_MAX ? NN_RTO_MAX : c->rto * 2;
 			c->next_tx = now + c->rto;
 		}
 		if (c->next_tx < next)
@@ -648,8 +644,7 @@ nn_conn_room(const nn_conn *c, size_t flen)
 {
 	if (c->qcount == 0)
 		return 1;
-	return c->qcount < NN_QUEUE_MSGS &&
-	    c->qbytes + flen <= NN_QUEUE_BYTES;
+	return c->qcount < NN_QUEUE_MSGS && c->qbytes + flen <= NN_QUEUE_BYTES;
 }
 
 /* Split the SP header (pipe key + backtrace) out of the control data. */
@@ -689,9 +684,9 @@ nn_listener_hdr(void *ctl, uint32_t *key, const uint8_t **bt, size_t *btlen)
 
 /* What nn_listener_pump waits for. */
 typedef enum nn_until {
-	NN_UNTIL_DATA,		/* a data message (returned) */
-	NN_UNTIL_ROOM,		/* room for wait_len bytes to wait_key */
-	NN_UNTIL_EMPTY,		/* every send queue empty */
+	NN_UNTIL_DATA,  /* a data message (returned) */
+	NN_UNTIL_ROOM,  /* room for wait_len bytes to wait_key */
+	NN_UNTIL_EMPTY, /* every send queue empty */
 } nn_until;
 
 static int
@@ -709,8 +704,8 @@ nn_queues_empty(const nn_impl *im)
  * NN_UNTIL_DATA and queued for crn_tr_recv otherwise.
  */
 static cairn_err
-nn_listener_pump(crn_tr *tr, int64_t deadline, nn_until until,
-    nn_pending **got, uint32_t wait_key, size_t wait_len)
+nn_listener_pump(crn_tr *tr, int64_t deadline, nn_until until, nn_pending **got,
+    uint32_t wait_key, size_t wait_len)
 {
 	nn_impl *im = tr->impl;
 	nn_pending *p = NULL;
@@ -752,8 +747,8 @@ nn_listener_pump(crn_tr *tr, int64_t deadline, nn_until until,
 		f = body;
 		if (nn_listener_hdr(ctl, &key, &bt, &btlen) != 0 ||
 		    blen < NN_FRAME_HDR) {
-			crn_log_debug("dropped a malformed frame (%zu bytes)",
-			    blen);
+			crn_log_debug(
+			    "dropped a malformed frame (%zu bytes)", blen);
 			goto next;
 		}
 		c = nn_conn_find(im, key);
@@ -784,11 +779,12 @@ nn_listener_pump(crn_tr *tr, int64_t deadline, nn_until until,
 			c->last_rx = nn_now();
 			crn_log_debug("new connection %08x", key);
 		}
-		if (until != NN_UNTIL_DATA && (im->npend >= NN_PEND_MSGS ||
-		    im->pend_bytes + blen > NN_PEND_BYTES)) {
+		if (until != NN_UNTIL_DATA &&
+		    (im->npend >= NN_PEND_MSGS ||
+		        im->pend_bytes + blen > NN_PEND_BYTES)) {
 			crn_log_warn("connection %08x: %zu bytes dropped, "
-				     "%zu messages already waiting", key, blen,
-			    im->npend);
+			             "%zu messages already waiting",
+			    key, blen, im->npend);
 			goto next;
 		}
 		if ((p = crn_zalloc(sizeof(*p))) == NULL) {
@@ -817,7 +813,7 @@ nn_listener_pump(crn_tr *tr, int64_t deadline, nn_until until,
 		im->pend_bytes += p->len;
 		p = NULL;
 		continue;
-next:
+	next:
 		nn_free_raw(body, ctl);
 		body = ctl = NULL;
 	}
@@ -831,8 +827,8 @@ out:
 }
 
 static cairn_err
-nn_listener_send(crn_tr *tr, uint32_t conn, const void *buf, size_t len,
-    int timeout_ms)
+nn_listener_send(
+    crn_tr *tr, uint32_t conn, const void *buf, size_t len, int timeout_ms)
 {
 	nn_impl *im = tr->impl;
 	int64_t deadline = nn_now() + timeout_ms;
@@ -883,8 +879,8 @@ out:
 }
 
 static cairn_err
-nn_listener_recv(crn_tr *tr, uint32_t *conn, uint8_t **buf, size_t *len,
-    int timeout_ms)
+nn_listener_recv(
+    crn_tr *tr, uint32_t *conn, uint8_t **buf, size_t *len, int timeout_ms)
 {
 	nn_impl *im = tr->impl;
 	nn_pending *p = NULL;
@@ -899,8 +895,8 @@ nn_listener_recv(crn_tr *tr, uint32_t *conn, uint8_t **buf, size_t *len,
 		/* Keep resends going even when the queue serves us. */
 		(void)nn_listener_resend(tr, nn_now());
 	} else {
-		rv = nn_listener_pump(tr, nn_now() + timeout_ms,
-		    NN_UNTIL_DATA, &p, 0, 0);
+		rv = nn_listener_pump(
+		    tr, nn_now() + timeout_ms, NN_UNTIL_DATA, &p, 0, 0);
 		if (rv != CAIRN_OK)
 			return rv;
 	}
@@ -919,13 +915,13 @@ nn_tr_flush(crn_tr *tr, int timeout_ms)
 	/* A dialer's send returns once nanomsg holds the message. */
 	if (!tr->listener)
 		return CAIRN_OK;
-	return nn_listener_pump(tr, nn_now() + timeout_ms, NN_UNTIL_EMPTY,
-	    NULL, 0, 0);
+	return nn_listener_pump(
+	    tr, nn_now() + timeout_ms, NN_UNTIL_EMPTY, NULL, 0, 0);
 }
 
 static cairn_err
-nn_tr_send(crn_tr *tr, uint32_t conn, const void *buf, size_t len,
-    int timeout_ms)
+nn_tr_send(
+    crn_tr *tr, uint32_t conn, const void *buf, size_t len, int timeout_ms)
 {
 	if (tr->listener)
 		return nn_listener_send(tr, conn, buf, len, timeout_ms);
@@ -933,8 +929,8 @@ nn_tr_send(crn_tr *tr, uint32_t conn, const void *buf, size_t len,
 }
 
 static cairn_err
-nn_tr_recv(crn_tr *tr, uint32_t *conn, uint8_t **buf, size_t *len,
-    int timeout_ms)
+nn_tr_recv(
+    crn_tr *tr, uint32_t *conn, uint8_t **buf, size_t *len, int timeout_ms)
 {
 	if (tr->listener)
 		return nn_listener_recv(tr, conn, buf, len, timeout_ms);
@@ -943,11 +939,11 @@ nn_tr_recv(crn_tr *tr, uint32_t *conn, uint8_t **buf, size_t *len,
 }
 
 const crn_tr_ops crn_tr_nn_ops = {
-	.name = "nanomsg",
-	.listen = nn_tr_listen,
-	.dial = nn_tr_dial,
-	.send = nn_tr_send,
-	.recv = nn_tr_recv,
-	.flush = nn_tr_flush,
-	.close = nn_tr_close,
+    .name = "nanomsg",
+    .listen = nn_tr_listen,
+    .dial = nn_tr_dial,
+    .send = nn_tr_send,
+    .recv = nn_tr_recv,
+    .flush = nn_tr_flush,
+    .close = nn_tr_close,
 };

@@ -10,7 +10,7 @@
 
 /* Schemes we hand to the backend.  nanomsg also knows ws://, which we do
  * not offer: every link carries signed envelopes and nothing else. */
-static const char *const tr_schemes[] = { "tcp://", "ipc://", "inproc://" };
+static const char *const tr_schemes[] = {"tcp://", "ipc://", "inproc://"};
 
 static int
 tr_url_ok(const char *url)
@@ -65,7 +65,7 @@ tr_open(crn_tr **out, const char *url, const crn_tr_opts *opts, int listener)
 	*out = NULL;
 	if (!tr_url_ok(url)) {
 		crn_log_err("unsupported endpoint (want tcp://, ipc:// or "
-			    "inproc://)");
+		            "inproc://)");
 		rv = CAIRN_EINVAL;
 		goto out;
 	}
@@ -101,8 +101,8 @@ crn_tr_dial(crn_tr **out, const char *url, const crn_tr_opts *opts)
 }
 
 cairn_err
-crn_tr_send(crn_tr *tr, uint32_t conn, const void *buf, size_t len,
-    int timeout_ms)
+crn_tr_send(
+    crn_tr *tr, uint32_t conn, const void *buf, size_t len, int timeout_ms)
 {
 	if (tr == NULL || (buf == NULL && len > 0) || timeout_ms < 0)
 		return CAIRN_EINVAL;
@@ -114,8 +114,8 @@ crn_tr_send(crn_tr *tr, uint32_t conn, const void *buf, size_t len,
 }
 
 cairn_err
-crn_tr_recv(crn_tr *tr, uint32_t *conn, uint8_t **buf, size_t *len,
-    int timeout_ms)
+crn_tr_recv(
+    crn_tr *tr, uint32_t *conn, uint8_t **buf, size_t *len, int timeout_ms)
 {
 	if (buf != NULL)
 		*buf = NULL;

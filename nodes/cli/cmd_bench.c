@@ -21,7 +21,7 @@
 #include "crn_crypto.h"
 #include "crn_prg.h"
 
-#define BENCH_MAX_DIM (UINT64_C(1) << 28)
+#define BENCH_MAX_DIM  (UINT64_C(1) << 28)
 #define BENCH_MAX_REPS 1000
 /* Elements per plain-add block: a constant trip count lets gcc -O2
  * vectorise the loop (its "very cheap" cost model wants one). */
@@ -187,8 +187,8 @@ bench_prg(size_t dim, unsigned bits, size_t reps)
 	m_ks = median(t_ks, reps) / (double)dim;
 	m_plain = median(t_plain, reps) / (double)dim;
 
-	printf("prg bench: dim=%zu bits=%u reps=%zu (medians)\n", dim, bits,
-	    reps);
+	printf(
+	    "prg bench: dim=%zu bits=%u reps=%zu (medians)\n", dim, bits, reps);
 	printf("  expand+add  %8.3f ns/elem  %6.2f GB/s of mask\n", m_add,
 	    (double)(bits / 8) / m_add);
 	printf("  keystream   %8.3f ns/elem  %6.2f GB/s\n", m_ks,
@@ -197,9 +197,9 @@ bench_prg(size_t dim, unsigned bits, size_t reps)
 	    1.0 / m_plain);
 	printf("  expand+add / keystream = %.3f\n", m_add / m_ks);
 	printf("{\"bench\":\"prg\",\"dim\":%zu,\"bits\":%u,\"reps\":%zu,"
-	    "\"expand_add_ns_per_elem\":%.4f,\"keystream_ns_per_elem\":%.4f,"
-	    "\"plain_add_ns_per_elem\":%.4f,\"ratio\":%.4f,"
-	    "\"keystream_gbps\":%.3f}\n",
+	       "\"expand_add_ns_per_elem\":%.4f,\"keystream_ns_per_elem\":%.4f,"
+	       "\"plain_add_ns_per_elem\":%.4f,\"ratio\":%.4f,"
+	       "\"keystream_gbps\":%.3f}\n",
 	    dim, bits, reps, m_add, m_ks, m_plain, m_add / m_ks,
 	    (double)(bits / 8) / m_ks);
 	ret = fflush(stdout) == 0 ? 0 : 1;
@@ -228,8 +228,7 @@ cmd_bench(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "prg") != 0) {
-		cli_error("bench: unknown benchmark '%s' (try 'prg')",
-		    argv[1]);
+		cli_error("bench: unknown benchmark '%s' (try 'prg')", argv[1]);
 		return 2;
 	}
 	for (int i = 2; i < argc; i++) {
@@ -257,21 +256,22 @@ cmd_bench(int argc, char **argv)
 		if (strcmp(name, "--dim") == 0) {
 			if (parse_u64(val, 1, BENCH_MAX_DIM, &dim) != 0) {
 				cli_error("bench prg: --dim wants an integer "
-				    "in 1..%llu", (unsigned long long)
-				    BENCH_MAX_DIM);
+				          "in 1..%llu",
+				    (unsigned long long)BENCH_MAX_DIM);
 				return 2;
 			}
 		} else if (strcmp(name, "--bits") == 0) {
 			if (parse_u64(val, 32, 128, &bits) != 0 ||
 			    (bits != 32 && bits != 64 && bits != 128)) {
 				cli_error("bench prg: --bits wants 32, 64 or "
-				    "128");
+				          "128");
 				return 2;
 			}
 		} else if (strcmp(name, "--reps") == 0) {
 			if (parse_u64(val, 1, BENCH_MAX_REPS, &reps) != 0) {
 				cli_error("bench prg: --reps wants an integer "
-				    "in 1..%d", BENCH_MAX_REPS);
+				          "in 1..%d",
+				    BENCH_MAX_REPS);
 				return 2;
 			}
 		} else {

@@ -35,9 +35,9 @@
 #include "crn_cert.h"
 #include "crn_crypto.h"
 
-#define CA_DEFAULT_NAME "cairn-ca"
+#define CA_DEFAULT_NAME    "cairn-ca"
 #define CA_DEFAULT_CA_DAYS 3650
-#define CA_DEFAULT_DAYS 365
+#define CA_DEFAULT_DAYS    365
 
 /* ---- library log capture ------------------------------------------------ */
 
@@ -46,8 +46,7 @@
 static char ca_last_log[256];
 
 static void
-ca_logger(cairn_log_level level, const char *func, const char *msg,
-    void *arg)
+ca_logger(cairn_log_level level, const char *func, const char *msg, void *arg)
 {
 	(void)func;
 	(void)arg;
@@ -83,7 +82,7 @@ enum {
 
 struct ca_args {
 	const char *dir, *name, *days, *out, *role, *from, *until;
-	const char *pos;	/* the one positional argument, if any */
+	const char *pos; /* the one positional argument, if any */
 };
 
 static const struct {
@@ -91,21 +90,21 @@ static const struct {
 	unsigned bit;
 	size_t off;
 } ca_options[] = {
-	{ "--dir", O_DIR, offsetof(struct ca_args, dir) },
-	{ "--name", O_NAME, offsetof(struct ca_args, name) },
-	{ "--days", O_DAYS, offsetof(struct ca_args, days) },
-	{ "--out", O_OUT, offsetof(struct ca_args, out) },
-	{ "--role", O_ROLE, offsetof(struct ca_args, role) },
-	{ "--valid-from", O_FROM, offsetof(struct ca_args, from) },
-	{ "--valid-until", O_UNTIL, offsetof(struct ca_args, until) },
+    {"--dir", O_DIR, offsetof(struct ca_args, dir)},
+    {"--name", O_NAME, offsetof(struct ca_args, name)},
+    {"--days", O_DAYS, offsetof(struct ca_args, days)},
+    {"--out", O_OUT, offsetof(struct ca_args, out)},
+    {"--role", O_ROLE, offsetof(struct ca_args, role)},
+    {"--valid-from", O_FROM, offsetof(struct ca_args, from)},
+    {"--valid-until", O_UNTIL, offsetof(struct ca_args, until)},
 };
 
 struct ca_sub {
 	const char *name;
 	int (*fn)(const struct ca_args *);
-	unsigned allowed;	/* O_* bits */
-	unsigned required;	/* O_* bits */
-	const char *pos;	/* name of the positional argument, or NULL */
+	unsigned allowed;  /* O_* bits */
+	unsigned required; /* O_* bits */
+	const char *pos;   /* name of the positional argument, or NULL */
 	bool pos_optional;
 	const char *usage;
 };
@@ -139,8 +138,8 @@ ca_parse(const struct ca_sub *sub, int argc, char **argv, struct ca_args *a)
 		const char **slot = NULL;
 		size_t nlen, k;
 
-		if (!opts_done && (strcmp(opt, "--help") == 0 ||
-		    strcmp(opt, "-h") == 0)) {
+		if (!opts_done &&
+		    (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0)) {
 			fputs(sub->usage, stdout);
 			return 0;
 		}
@@ -150,8 +149,8 @@ ca_parse(const struct ca_sub *sub, int argc, char **argv, struct ca_args *a)
 		}
 		if (opts_done || opt[0] != '-' || opt[1] == '\0') {
 			if (sub->pos == NULL || a->pos != NULL)
-				return ca_usage_error(sub->name,
-				    "unexpected argument '%s'", opt);
+				return ca_usage_error(
+				    sub->name, "unexpected argument '%s'", opt);
 			a->pos = opt;
 			continue;
 		}
@@ -164,26 +163,27 @@ ca_parse(const struct ca_sub *sub, int argc, char **argv, struct ca_args *a)
 				break;
 		}
 		if (k == CRN_NELEM(ca_options))
-			return ca_usage_error(sub->name,
-			    "unknown option '%s'", opt);
+			return ca_usage_error(
+			    sub->name, "unknown option '%s'", opt);
 		slot = (const char **)(void *)((char *)a + ca_options[k].off);
 		if (*slot != NULL)
-			return ca_usage_error(sub->name, "%s given twice",
-			    ca_options[k].name);
+			return ca_usage_error(
+			    sub->name, "%s given twice", ca_options[k].name);
 		if (eq != NULL)
 			*slot = eq + 1;
 		else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0)
 			*slot = argv[++i];
 		if (*slot == NULL || **slot == '\0')
-			return ca_usage_error(sub->name, "%s needs a value",
-			    ca_options[k].name);
+			return ca_usage_error(
+			    sub->name, "%s needs a value", ca_options[k].name);
 	}
 	for (size_t k = 0; k < CRN_NELEM(ca_options); k++) {
-		const char *const *slot = (const char *const *)(const void *)
-		    ((const char *)a + ca_options[k].off);
+		const char *const *slot =
+		    (const char *const *)(const void *)((const char *)a +
+		        ca_options[k].off);
 		if ((sub->required & ca_options[k].bit) != 0 && *slot == NULL)
-			return ca_usage_error(sub->name, "%s is required",
-			    ca_options[k].name);
+			return ca_usage_error(
+			    sub->name, "%s is required", ca_options[k].name);
 	}
 	if (sub->pos != NULL && !sub->pos_optional && a->pos == NULL)
 		return ca_usage_error(sub->name, "which %s?", sub->pos);
@@ -214,15 +214,16 @@ static int
 ca_parse_date(const char *s, int64_t *out)
 {
 	int y, mo, d, h = 0, mi = 0, se = 0, n = 0;
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
-		30, 31 };
+	static const int mdays[] = {
+	    31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
 	if (strlen(s) == 10) {
 		if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
 			return -1;
 	} else if (strlen(s) == 20) {
 		if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h,
-		    &mi, &se, &n) != 6 || n != 20)
+		        &mi, &se, &n) != 6 ||
+		    n != 20)
 			return -1;
 	} else {
 		return -1;
@@ -231,8 +232,8 @@ ca_parse_date(const char *s, int64_t *out)
 	    d > mdays[mo - 1] || h > 23 || mi > 59 || se > 59 || h < 0 ||
 	    mi < 0 || se < 0)
 		return -1;
-	if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) ||
-	    y % 400 == 0))
+	if (mo == 2 && d == 29 &&
+	    !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		return -1;
 	*out = crn_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
 	return 0;
@@ -282,7 +283,8 @@ ca_dir_check(const char *sub, const char *dir, bool need_key)
 	if (stat(dir, &st) != 0) {
 		if (errno == ENOENT)
 			return cli_error("ca %s: %s does not exist; create a "
-			    "CA with 'cairn ca init --dir %s'", sub, dir, dir);
+			                 "CA with 'cairn ca init --dir %s'",
+			    sub, dir, dir);
 		return cli_error("ca %s: %s: %s", sub, dir, strerror(errno));
 	}
 	if (!S_ISDIR(st.st_mode))
@@ -291,26 +293,29 @@ ca_dir_check(const char *sub, const char *dir, bool need_key)
 		return cli_error("ca %s: --dir path too long", sub);
 	if (stat(p, &st) != 0)
 		return cli_error("ca %s: %s is not a CA directory (no ca.crt); "
-		    "create one with 'cairn ca init --dir DIR'", sub, dir);
+		                 "create one with 'cairn ca init --dir DIR'",
+		    sub, dir);
 	if (!need_key)
 		return 0;
 	if (!ca_path(p, dir, "ca.key"))
 		return cli_error("ca %s: --dir path too long", sub);
 	if (stat(p, &st) != 0) {
 		if (errno == ENOENT)
-			return cli_error("ca %s: %s is missing; run this on "
-			    "the offline machine that holds the CA key", sub,
-			    p);
+			return cli_error(
+			    "ca %s: %s is missing; run this on "
+			    "the offline machine that holds the CA key",
+			    sub, p);
 		return cli_error("ca %s: %s: %s", sub, p, strerror(errno));
 	}
 	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
-		return cli_error("ca %s: %s has mode %03o, readable or "
+		return cli_error(
+		    "ca %s: %s has mode %03o, readable or "
 		    "writable by others; refusing to use it (run 'chmod 600 "
 		    "%s'; if others may have read it, the CA is compromised)",
 		    sub, p, (unsigned)(st.st_mode & 0777), p);
 	if (access(p, R_OK) != 0)
-		return cli_error("ca %s: cannot read %s: %s", sub, p,
-		    strerror(errno));
+		return cli_error(
+		    "ca %s: cannot read %s: %s", sub, p, strerror(errno));
 	return 0;
 }
 
@@ -326,11 +331,11 @@ ca_read(const char *sub, const char *path, uint8_t **buf, size_t *len)
 		return cli_error("ca %s: %s: no such file", sub, path);
 	if (rv == CAIRN_ETOOBIG)
 		return cli_error("ca %s: %s is larger than %d bytes; not a "
-		    "certificate", sub, path, CRN_CERT_MAX_LEN);
+		                 "certificate",
+		    sub, path, CRN_CERT_MAX_LEN);
 	if (rv == CAIRN_EINVAL)
 		return cli_error("ca %s: %s is not a regular file", sub, path);
-	return cli_error("ca %s: cannot read %s: %s", sub, path,
-	    ca_detail(rv));
+	return cli_error("ca %s: cannot read %s: %s", sub, path, ca_detail(rv));
 }
 
 /* ---- ca init ------------------------------------------------------------ */
@@ -347,21 +352,28 @@ ca_init(const struct ca_args *a)
 	int ret = 1;
 
 	if (a->days != NULL && (days = ca_parse_days(a->days)) < 0)
-		return ca_usage_error("init", "--days wants a number of days "
-		    "in 1..36500, not '%s'", a->days);
+		return ca_usage_error("init",
+		    "--days wants a number of days "
+		    "in 1..36500, not '%s'",
+		    a->days);
 	if (!crn_cert_name_valid(name))
-		return ca_usage_error("init", "invalid --name '%s' (use 1..64 "
-		    "characters of A-Z a-z 0-9 . _ -)", name);
+		return ca_usage_error("init",
+		    "invalid --name '%s' (use 1..64 "
+		    "characters of A-Z a-z 0-9 . _ -)",
+		    name);
 	if (!ca_path(p, a->dir, "ca.key"))
 		return cli_error("ca init: --dir path too long");
 	rv = crn_ca_init(a->dir, name, days);
 	if (rv == CAIRN_EPERM)
-		return cli_error("ca init: %s already exists; refusing to "
+		return cli_error(
+		    "ca init: %s already exists; refusing to "
 		    "touch it (choose a new --dir; an existing CA is never "
-		    "re-initialised)", a->dir);
+		    "re-initialised)",
+		    a->dir);
 	if (rv == CAIRN_ENOENT)
 		return cli_error("ca init: the parent directory of %s does "
-		    "not exist; create it first", a->dir);
+		                 "not exist; create it first",
+		    a->dir);
 	if (rv != CAIRN_OK)
 		return cli_error("ca init: cannot create the CA in %s: %s",
 		    a->dir, ca_detail(rv));
@@ -379,11 +391,14 @@ ca_init(const struct ca_args *a)
 	printf("fingerprint  %s\n", fp);
 	printf("valid until  %s (%d days)\n", until, days);
 	printf("crl          %s/crl.pem (valid %d days; renew with 'cairn ca "
-	    "crl --dir %s')\n", a->dir, CRN_CERT_CRL_DAYS, a->dir);
+	       "crl --dir %s')\n",
+	    a->dir, CRN_CERT_CRL_DAYS, a->dir);
 	printf("Distribute %s/ca.crt and %s/crl.pem to every party and have "
-	    "them check the fingerprint.\n", a->dir, a->dir);
+	       "them check the fingerprint.\n",
+	    a->dir, a->dir);
 	printf("Keep %s offline: it must never leave this machine, and "
-	    "this machine should not be on the network.\n", p);
+	       "this machine should not be on the network.\n",
+	    p);
 	ret = fflush(stdout) == 0 ? 0 : 1;
 out:
 	crn_identity_free(id);
@@ -402,8 +417,8 @@ ca_default_out(char *out, const char *req, const char *name)
 	if (slash == NULL)
 		n = snprintf(out, PATH_MAX, "%s.crt", name);
 	else
-		n = snprintf(out, PATH_MAX, "%.*s/%s.crt",
-		    (int)(slash - req), req, name);
+		n = snprintf(out, PATH_MAX, "%.*s/%s.crt", (int)(slash - req),
+		    req, name);
 	return n > 0 && n < PATH_MAX;
 }
 
@@ -441,24 +456,31 @@ ca_sign(const struct ca_args *a)
 	cairn_err rv;
 
 	if (a->days != NULL && (days = ca_parse_days(a->days)) < 0)
-		return ca_usage_error("sign", "--days wants a number of days "
-		    "in 1..36500, not '%s'", a->days);
+		return ca_usage_error("sign",
+		    "--days wants a number of days "
+		    "in 1..36500, not '%s'",
+		    a->days);
 	if (a->days != NULL && a->until != NULL)
-		return ca_usage_error("sign", "%s",
-		    "give --days or --valid-until, not both");
+		return ca_usage_error(
+		    "sign", "%s", "give --days or --valid-until, not both");
 	if (a->from != NULL && ca_parse_date(a->from, &from) != 0)
-		return ca_usage_error("sign", "--valid-from wants YYYY-MM-DD "
-		    "or YYYY-MM-DDTHH:MM:SSZ, not '%s'", a->from);
+		return ca_usage_error("sign",
+		    "--valid-from wants YYYY-MM-DD "
+		    "or YYYY-MM-DDTHH:MM:SSZ, not '%s'",
+		    a->from);
 	if (a->until != NULL && ca_parse_date(a->until, &until) != 0)
-		return ca_usage_error("sign", "--valid-until wants YYYY-MM-DD "
-		    "or YYYY-MM-DDTHH:MM:SSZ, not '%s'", a->until);
+		return ca_usage_error("sign",
+		    "--valid-until wants YYYY-MM-DD "
+		    "or YYYY-MM-DDTHH:MM:SSZ, not '%s'",
+		    a->until);
 	if (window) {
 		if (a->from == NULL)
 			from = now - CRN_CERT_CLOCK_SKEW;
 		if (a->until == NULL)
 			until = from + (int64_t)days * 86400;
 		if (from >= until)
-			return ca_usage_error("sign", "%s", "the validity "
+			return ca_usage_error("sign", "%s",
+			    "the validity "
 			    "window ends before it starts");
 	}
 	if (ca_read("sign", a->pos, &csr, &csr_len) != 0)
@@ -466,14 +488,16 @@ ca_sign(const struct ca_args *a)
 	/* Look at the request before touching the CA's key. */
 	rv = crn_csr_inspect((const char *)csr, &req);
 	if (rv == CAIRN_ETAMPERED) {
-		cli_error("ca sign: %s: the request's signature does not "
+		cli_error(
+		    "ca sign: %s: the request's signature does not "
 		    "verify (altered after it was made?); ask for a new one",
 		    a->pos);
 		goto out;
 	}
 	if (rv != CAIRN_OK) {
 		cli_error("ca sign: %s is not a cairn certificate request "
-		    "(make one with 'cairn keygen')", a->pos);
+		          "(make one with 'cairn keygen')",
+		    a->pos);
 		goto out;
 	}
 	if (ca_dir_check("sign", a->dir, true) != 0)
@@ -494,32 +518,35 @@ ca_sign(const struct ca_args *a)
 	 */
 	if (stat(out, &st) == 0 && !S_ISREG(st.st_mode)) {
 		cli_error("ca sign: %s exists and is not a regular file; give "
-		    "--out FILE", out);
+		          "--out FILE",
+		    out);
 		goto out;
 	}
 	crn_random_bytes(rnd, sizeof(rnd));
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%02x%02x%02x%02x%02x%02x%02x"
-	    "%02x", out, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5],
-	    rnd[6], rnd[7]) >= (int)sizeof(tmp)) {
+	if (snprintf(tmp, sizeof(tmp),
+	        "%s.tmp-%02x%02x%02x%02x%02x%02x%02x"
+	        "%02x",
+	        out, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6],
+	        rnd[7]) >= (int)sizeof(tmp)) {
 		tmp[0] = '\0';
 		cli_error("ca sign: --out path too long");
 		goto out;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0644);
+	fd = open(
+	    tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		cli_error("ca sign: cannot write %s: %s", out, strerror(errno));
 		tmp[0] = '\0';
 		goto out;
 	}
 	if (window)
-		rv = crn_ca_sign_validity(a->dir, (const char *)csr, from,
-		    until, &cert);
+		rv = crn_ca_sign_validity(
+		    a->dir, (const char *)csr, from, until, &cert);
 	else
 		rv = crn_ca_sign(a->dir, (const char *)csr, days, &cert);
 	if (rv == CAIRN_EPERM) {
 		cli_error("ca sign: a certificate for '%s' was already issued; "
-		    "revoke it first with 'cairn ca revoke --dir %s %s'",
+		          "revoke it first with 'cairn ca revoke --dir %s %s'",
 		    req.name, a->dir, req.name);
 		goto out;
 	}
@@ -528,8 +555,8 @@ ca_sign(const struct ca_args *a)
 		    req.name, ca_detail(rv));
 		goto out;
 	}
-	if ((rv = crn_cert_inspect((const uint8_t *)cert, strlen(cert),
-	    &info)) != CAIRN_OK) {
+	if ((rv = crn_cert_inspect(
+	         (const uint8_t *)cert, strlen(cert), &info)) != CAIRN_OK) {
 		cli_error("ca sign: the issued certificate does not parse: %s",
 		    ca_detail(rv));
 		goto out;
@@ -542,10 +569,11 @@ ca_sign(const struct ca_args *a)
 		err = errno;
 	ca_fmt_serial(info.serial, serial);
 	if (err != 0) {
-		cli_error("ca sign: issued serial %s for '%s' but cannot write "
+		cli_error(
+		    "ca sign: issued serial %s for '%s' but cannot write "
 		    "%s: %s; revoke it ('cairn ca revoke --dir %s %s') and "
-		    "sign again", serial, info.name, out, strerror(err),
-		    a->dir, info.name);
+		    "sign again",
+		    serial, info.name, out, strerror(err), a->dir, info.name);
 		goto out;
 	}
 	tmp[0] = '\0';
@@ -579,25 +607,30 @@ ca_revoke(const struct ca_args *a)
 	cairn_err rv;
 
 	if (!crn_cert_name_valid(a->pos))
-		return ca_usage_error("revoke", "invalid name '%s' (use 1..64 "
-		    "characters of A-Z a-z 0-9 . _ -)", a->pos);
+		return ca_usage_error("revoke",
+		    "invalid name '%s' (use 1..64 "
+		    "characters of A-Z a-z 0-9 . _ -)",
+		    a->pos);
 	if (ca_dir_check("revoke", a->dir, true) != 0)
 		return 1;
 	rv = crn_ca_revoke(a->dir, a->pos);
 	if (rv == CAIRN_ENOENT)
 		return cli_error("ca revoke: the CA in %s never issued a "
-		    "certificate for '%s'", a->dir, a->pos);
+		                 "certificate for '%s'",
+		    a->dir, a->pos);
 	if (rv == CAIRN_ESTATE)
 		return cli_error("ca revoke: the certificate for '%s' is "
-		    "already revoked; nothing to do", a->pos);
+		                 "already revoked; nothing to do",
+		    a->pos);
 	if (rv != CAIRN_OK)
-		return cli_error("ca revoke: cannot revoke '%s': %s", a->pos,
-		    ca_detail(rv));
+		return cli_error(
+		    "ca revoke: cannot revoke '%s': %s", a->pos, ca_detail(rv));
 	printf("revoked      %s\n", a->pos);
 	printf("crl          %s/crl.pem\n", a->dir);
 	printf("Distribute %s/crl.pem to the coordinator and every node and "
-	    "researcher now: every party checks it and refuses '%s' once it "
-	    "has the new CRL.\n", a->dir, a->pos);
+	       "researcher now: every party checks it and refuses '%s' once it "
+	       "has the new CRL.\n",
+	    a->dir, a->pos);
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
@@ -608,15 +641,17 @@ ca_crl(const struct ca_args *a)
 	cairn_err rv;
 
 	if (a->days != NULL && (days = ca_parse_days(a->days)) < 0)
-		return ca_usage_error("crl", "--days wants a number of days "
-		    "in 1..36500, not '%s'", a->days);
+		return ca_usage_error("crl",
+		    "--days wants a number of days "
+		    "in 1..36500, not '%s'",
+		    a->days);
 	if (ca_dir_check("crl", a->dir, true) != 0)
 		return 1;
 	if ((rv = crn_ca_crl_renew(a->dir, days)) != CAIRN_OK)
 		return cli_error("ca crl: cannot renew %s/crl.pem: %s", a->dir,
 		    ca_detail(rv));
-	printf("crl          %s/crl.pem (renewed, valid %d days)\n", a->dir,
-	    days);
+	printf(
+	    "crl          %s/crl.pem (renewed, valid %d days)\n", a->dir, days);
 	printf("Distribute it to every party before the old one expires.\n");
 	return fflush(stdout) == 0 ? 0 : 1;
 }
@@ -638,7 +673,8 @@ ca_reason(char *buf, size_t n, cairn_err rv, const crn_cert_info *shown,
 		snprintf(buf, n, "unknown CA: not issued by the CA in %s", dir);
 		break;
 	case CAIRN_ETAMPERED:
-		snprintf(buf, n, "tampered: the CA's signature does not match "
+		snprintf(buf, n,
+		    "tampered: the CA's signature does not match "
 		    "the certificate's contents");
 		break;
 	case CAIRN_EREVOKED:
@@ -649,9 +685,11 @@ ca_reason(char *buf, size_t n, cairn_err rv, const crn_cert_info *shown,
 			ca_fmt_time(shown->not_after, t);
 			snprintf(buf, n, "expired on %s", t);
 		} else {
-			snprintf(buf, n, "expired: the CA certificate or the "
+			snprintf(buf, n,
+			    "expired: the CA certificate or the "
 			    "CRL %s/crl.pem is out of date (renew the CRL "
-			    "with 'cairn ca crl --dir %s')", dir, dir);
+			    "with 'cairn ca crl --dir %s')",
+			    dir, dir);
 		}
 		break;
 	case CAIRN_ENOTYET:
@@ -659,32 +697,39 @@ ca_reason(char *buf, size_t n, cairn_err rv, const crn_cert_info *shown,
 			ca_fmt_time(shown->not_before, t);
 			snprintf(buf, n, "not yet valid: valid from %s", t);
 		} else {
-			snprintf(buf, n, "not yet valid: the CRL %s/crl.pem "
-			    "is dated in the future (check the clocks)", dir);
+			snprintf(buf, n,
+			    "not yet valid: the CRL %s/crl.pem "
+			    "is dated in the future (check the clocks)",
+			    dir);
 		}
 		break;
 	case CAIRN_ECONFIG:
-		snprintf(buf, n, "the CRL %s/crl.pem is not from this CA or "
-		    "not signed by it", dir);
+		snprintf(buf, n,
+		    "the CRL %s/crl.pem is not from this CA or "
+		    "not signed by it",
+		    dir);
 		break;
 	case CAIRN_EROLE:
 		if (have_shown && (shown->role & mask) == 0)
-			snprintf(buf, n, "wrong role: a %s certificate, where "
-			    "%s is wanted", crn_role_name(shown->role),
-			    mask == CRN_ROLE_COORDINATOR ? "coordinator" :
-			    mask == CRN_ROLE_NODE ? "node" : "researcher");
+			snprintf(buf, n,
+			    "wrong role: a %s certificate, where "
+			    "%s is wanted",
+			    crn_role_name(shown->role),
+			    mask == CRN_ROLE_COORDINATOR ? "coordinator"
+			        : mask == CRN_ROLE_NODE  ? "node"
+			                                 : "researcher");
 		else
-			snprintf(buf, n, "wrong role: not a participant's "
+			snprintf(buf, n,
+			    "wrong role: not a participant's "
 			    "certificate (a CA certificate, or a subject "
 			    "other than OU=role, CN=name)");
 		break;
 	case CAIRN_EINVAL:
-		snprintf(buf, n, "not a certificate cairn accepts (malformed, "
+		snprintf(buf, n,
+		    "not a certificate cairn accepts (malformed, "
 		    "not Ed25519, or trailing data)");
 		break;
-	default:
-		snprintf(buf, n, "refused: %s", cairn_strerror(rv));
-		break;
+	default: snprintf(buf, n, "refused: %s", cairn_strerror(rv)); break;
 	}
 }
 
@@ -698,10 +743,11 @@ ca_show_request(const char *sub, const char *path, const char *pem)
 
 	if (rv == CAIRN_ETAMPERED)
 		return cli_error("ca %s: %s: the request's signature does not "
-		    "verify (tampered)", sub, path);
-	if (rv != CAIRN_OK)
-		return cli_error("ca %s: %s is not a cairn certificate request",
+		                 "verify (tampered)",
 		    sub, path);
+	if (rv != CAIRN_OK)
+		return cli_error(
+		    "ca %s: %s is not a cairn certificate request", sub, path);
 	crn_fingerprint(info.pk, fp);
 	printf("request      %s\n", path);
 	printf("name         %s\n", info.name);
@@ -729,17 +775,20 @@ ca_check(const char *sub, const struct ca_args *a)
 
 	if (a->role != NULL) {
 		if (crn_role_parse(a->role, &role) != CAIRN_OK)
-			return ca_usage_error(sub, "unknown role '%s' (use "
-			    "node, coordinator or researcher)", a->role);
+			return ca_usage_error(sub,
+			    "unknown role '%s' (use "
+			    "node, coordinator or researcher)",
+			    a->role);
 		mask = (unsigned)role;
 		if (a->dir == NULL)
-			return ca_usage_error(sub, "%s", "--role needs --dir "
+			return ca_usage_error(sub, "%s",
+			    "--role needs --dir "
 			    "(checking a role means verifying)");
 	}
 	if (ca_read(sub, a->pos, &cert, &cert_len) != 0)
 		goto out;
-	if (strstr((const char *)cert, "-----BEGIN CERTIFICATE REQUEST-----")
-	    != NULL) {
+	if (strstr((const char *)cert, "-----BEGIN CERTIFICATE REQUEST-----") !=
+	    NULL) {
 		ret = ca_show_request(sub, a->pos, (const char *)cert);
 		goto out;
 	}
@@ -749,11 +798,13 @@ ca_check(const char *sub, const struct ca_args *a)
 	    (!have_shown && a->dir == NULL)) {
 		if (rv == CAIRN_EROLE)
 			cli_error("ca %s: %s is not a participant's "
-			    "certificate (a CA certificate, or a subject "
-			    "other than OU=role, CN=name)", sub, a->pos);
+			          "certificate (a CA certificate, or a subject "
+			          "other than OU=role, CN=name)",
+			    sub, a->pos);
 		else
 			cli_error("ca %s: %s is not a certificate (want PEM "
-			    "or DER X.509 with an Ed25519 key)", sub, a->pos);
+			          "or DER X.509 with an Ed25519 key)",
+			    sub, a->pos);
 		goto out;
 	}
 	printf("certificate  %s\n", a->pos);
@@ -771,35 +822,34 @@ ca_check(const char *sub, const struct ca_args *a)
 	}
 	if (a->dir == NULL) {
 		printf("verification not checked (give --dir CA, or use 'cairn "
-		    "ca verify')\n");
+		       "ca verify')\n");
 		ret = fflush(stdout) == 0 ? 0 : 1;
 		goto out;
 	}
 	if (ca_dir_check(sub, a->dir, false) != 0)
 		goto out;
-	if (!ca_path(p, a->dir, "ca.crt") ||
-	    ca_read(sub, p, &ca, &ca_len) != 0)
+	if (!ca_path(p, a->dir, "ca.crt") || ca_read(sub, p, &ca, &ca_len) != 0)
 		goto out;
 	if (!ca_path(p, a->dir, "crl.pem") ||
 	    ca_read(sub, p, &crl, &crl_len) != 0)
 		goto out;
 	if ((rv = crn_cert_store_new(&store, ca, ca_len, crl, crl_len)) !=
 	    CAIRN_OK) {
-		cli_error("ca %s: %s/ca.crt or %s/crl.pem is unusable: %s",
-		    sub, a->dir, a->dir, ca_detail(rv));
+		cli_error("ca %s: %s/ca.crt or %s/crl.pem is unusable: %s", sub,
+		    a->dir, a->dir, ca_detail(rv));
 		goto out;
 	}
 	rv = crn_cert_store_verify(store, cert, cert_len, mask, now, &vinfo);
 	if (rv == CAIRN_OK) {
 		printf("verification OK (issued by %s/ca.crt, not revoked, "
-		    "valid now%s%s)\n", a->dir, a->role != NULL ?
-		    ", role " : "", a->role != NULL ?
-		    crn_role_name(vinfo.role) : "");
+		       "valid now%s%s)\n",
+		    a->dir, a->role != NULL ? ", role " : "",
+		    a->role != NULL ? crn_role_name(vinfo.role) : "");
 		ret = fflush(stdout) == 0 ? 0 : 1;
 		goto out;
 	}
-	ca_reason(reason, sizeof(reason), rv, &shown, have_shown, mask,
-	    a->dir, now);
+	ca_reason(
+	    reason, sizeof(reason), rv, &shown, have_shown, mask, a->dir, now);
 	printf("verification FAILED: %s\n", reason);
 	(void)fflush(stdout);
 	cli_error("ca %s: %s: %s", sub, a->pos, reason);
@@ -826,58 +876,58 @@ ca_verify(const struct ca_args *a)
 /* ---- the table ---------------------------------------------------------- */
 
 static const struct ca_sub ca_subs[] = {
-	{ "init", ca_init, O_DIR | O_NAME | O_DAYS, O_DIR, NULL, false,
-	    "usage: cairn ca init --dir DIR [--name NAME] [--days N]\n"
-	    "\n"
-	    "Create the federation CA in the new directory DIR (mode 0700):\n"
-	    "DIR/ca.key (keep it offline), DIR/ca.crt and DIR/crl.pem (give\n"
-	    "both to every party).  Prints the CA key's fingerprint for\n"
-	    "parties to compare.\n"
-	    "\n"
-	    "  --dir DIR    the CA directory; must not exist yet\n"
-	    "  --name NAME  the CA's name (default " CA_DEFAULT_NAME ")\n"
-	    "  --days N     validity of the CA certificate (default 3650)\n" },
-	{ "sign", ca_sign, O_DIR | O_DAYS | O_OUT | O_FROM | O_UNTIL, O_DIR,
-	    "request", false,
-	    "usage: cairn ca sign --dir DIR [--days N] [--out FILE] "
-	    "REQUEST.csr\n"
-	    "\n"
-	    "Issue a certificate for a request made by 'cairn keygen'.  The\n"
-	    "name and role come from the request.  A name that already has\n"
-	    "a valid certificate is refused until that one is revoked.\n"
-	    "\n"
-	    "  --dir DIR        the CA directory\n"
-	    "  --days N         validity in days (default 365)\n"
-	    "  --out FILE       where to write (default NAME.crt next to the\n"
-	    "                   request)\n"
-	    "  --valid-from D   start of validity, YYYY-MM-DD or\n"
-	    "                   YYYY-MM-DDTHH:MM:SSZ (UTC; default now)\n"
-	    "  --valid-until D  end of validity (instead of --days)\n" },
-	{ "revoke", ca_revoke, O_DIR, O_DIR, "name", false,
-	    "usage: cairn ca revoke --dir DIR NAME\n"
-	    "\n"
-	    "Revoke the certificate of NAME and write a new DIR/crl.pem.\n"
-	    "Distribute the new CRL to every party: each checks it.\n" },
-	{ "crl", ca_crl, O_DIR | O_DAYS, O_DIR, NULL, false,
-	    "usage: cairn ca crl --dir DIR [--days N]\n"
-	    "\n"
-	    "Re-issue DIR/crl.pem with the same entries, valid N days\n"
-	    "(default 30).  Do it before the current CRL expires: a party\n"
-	    "with an expired CRL refuses every certificate.\n" },
-	{ "show", ca_show, O_DIR | O_ROLE, 0, "file", false,
-	    "usage: cairn ca show [--dir DIR [--role ROLE]] FILE\n"
-	    "\n"
-	    "Print what a certificate (or request) says: name, role, serial,\n"
-	    "validity, fingerprint.  With --dir, also verify it against the\n"
-	    "CA in DIR (as 'cairn ca verify').\n" },
-	{ "verify", ca_verify, O_DIR | O_ROLE, O_DIR, "file", false,
-	    "usage: cairn ca verify --dir DIR [--role ROLE] FILE.crt\n"
-	    "\n"
-	    "Print what the certificate says and verify it as every party\n"
-	    "does: issued by DIR/ca.crt, untampered, not on DIR/crl.pem,\n"
-	    "within its validity and, with --role, of that role.  Exit 0 if\n"
-	    "it is accepted, 1 with the reason if not: unknown CA, tampered,\n"
-	    "revoked, expired, not yet valid, wrong role.\n" },
+    {"init", ca_init, O_DIR | O_NAME | O_DAYS, O_DIR, NULL, false,
+        "usage: cairn ca init --dir DIR [--name NAME] [--days N]\n"
+        "\n"
+        "Create the federation CA in the new directory DIR (mode 0700):\n"
+        "DIR/ca.key (keep it offline), DIR/ca.crt and DIR/crl.pem (give\n"
+        "both to every party).  Prints the CA key's fingerprint for\n"
+        "parties to compare.\n"
+        "\n"
+        "  --dir DIR    the CA directory; must not exist yet\n"
+        "  --name NAME  the CA's name (default " CA_DEFAULT_NAME ")\n"
+        "  --days N     validity of the CA certificate (default 3650)\n"},
+    {"sign", ca_sign, O_DIR | O_DAYS | O_OUT | O_FROM | O_UNTIL, O_DIR,
+        "request", false,
+        "usage: cairn ca sign --dir DIR [--days N] [--out FILE] "
+        "REQUEST.csr\n"
+        "\n"
+        "Issue a certificate for a request made by 'cairn keygen'.  The\n"
+        "name and role come from the request.  A name that already has\n"
+        "a valid certificate is refused until that one is revoked.\n"
+        "\n"
+        "  --dir DIR        the CA directory\n"
+        "  --days N         validity in days (default 365)\n"
+        "  --out FILE       where to write (default NAME.crt next to the\n"
+        "                   request)\n"
+        "  --valid-from D   start of validity, YYYY-MM-DD or\n"
+        "                   YYYY-MM-DDTHH:MM:SSZ (UTC; default now)\n"
+        "  --valid-until D  end of validity (instead of --days)\n"},
+    {"revoke", ca_revoke, O_DIR, O_DIR, "name", false,
+        "usage: cairn ca revoke --dir DIR NAME\n"
+        "\n"
+        "Revoke the certificate of NAME and write a new DIR/crl.pem.\n"
+        "Distribute the new CRL to every party: each checks it.\n"},
+    {"crl", ca_crl, O_DIR | O_DAYS, O_DIR, NULL, false,
+        "usage: cairn ca crl --dir DIR [--days N]\n"
+        "\n"
+        "Re-issue DIR/crl.pem with the same entries, valid N days\n"
+        "(default 30).  Do it before the current CRL expires: a party\n"
+        "with an expired CRL refuses every certificate.\n"},
+    {"show", ca_show, O_DIR | O_ROLE, 0, "file", false,
+        "usage: cairn ca show [--dir DIR [--role ROLE]] FILE\n"
+        "\n"
+        "Print what a certificate (or request) says: name, role, serial,\n"
+        "validity, fingerprint.  With --dir, also verify it against the\n"
+        "CA in DIR (as 'cairn ca verify').\n"},
+    {"verify", ca_verify, O_DIR | O_ROLE, O_DIR, "file", false,
+        "usage: cairn ca verify --dir DIR [--role ROLE] FILE.crt\n"
+        "\n"
+        "Print what the certificate says and verify it as every party\n"
+        "does: issued by DIR/ca.crt, untampered, not on DIR/crl.pem,\n"
+        "within its validity and, with --role, of that role.  Exit 0 if\n"
+        "it is accepted, 1 with the reason if not: unknown CA, tampered,\n"
+        "revoked, expired, not yet valid, wrong role.\n"},
 };
 
 static void
@@ -904,7 +954,7 @@ cmd_ca(int argc, char **argv)
 
 	if (argc < 2) {
 		cli_error("ca: which command? (init, sign, revoke, crl, show, "
-		    "verify; see 'cairn ca --help')");
+		          "verify; see 'cairn ca --help')");
 		return 2;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -924,6 +974,7 @@ cmd_ca(int argc, char **argv)
 		return ret;
 	}
 	cli_error("ca: unknown command '%s' (init, sign, revoke, crl, show, "
-	    "verify)", argv[1]);
+	          "verify)",
+	    argv[1]);
 	return 2;
 }

@@ -15,15 +15,16 @@ cmd_coordinator(int argc, char **argv)
 			config = argv[++i];
 		} else if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0) {
-			printf("usage: cairn coordinator --config FILE\n"
+			printf(
+			    "usage: cairn coordinator --config FILE\n"
 			    "Run the coordinator daemon: listens for nodes and "
 			    "researchers, runs\none secure-aggregation session "
 			    "per job.  Logs to stderr; stops on\nSIGINT or "
 			    "SIGTERM.\n");
 			return 0;
 		} else {
-			cli_error("coordinator: unknown argument '%s'",
-			    argv[i]);
+			cli_error(
+			    "coordinator: unknown argument '%s'", argv[i]);
 			return 2;
 		}
 	}

@@ -46,19 +46,19 @@ extern char **environ;
 #define CAIRN_EXAMPLES_DIR "examples"
 #endif
 
-#define DEMO_MAX_NODES 16
+#define DEMO_MAX_NODES   16
 #define DEMO_MAX_QUERIES 32
-#define DEMO_PATH 4096
+#define DEMO_PATH        4096
 
 /* The questions asked of the sample federation. */
 static const char *const demo_default_queries[] = {
-	"SELECT count(*), sum(wage), avg(wage) FROM cps",
-	"SELECT region, count(*), avg(wage), stddev_samp(wage) FROM cps "
-	"WHERE education >= 12 GROUP BY region ORDER BY region",
-	"SELECT sex, count(*), avg(hours) FROM cps WHERE age BETWEEN 25 AND 54 "
-	"GROUP BY sex ORDER BY sex",
-	"SELECT width_bucket(age, 16, 76, 6) AS age_band, count(*), avg(wage) "
-	"FROM cps GROUP BY width_bucket(age, 16, 76, 6) ORDER BY age_band",
+    "SELECT count(*), sum(wage), avg(wage) FROM cps",
+    "SELECT region, count(*), avg(wage), stddev_samp(wage) FROM cps "
+    "WHERE education >= 12 GROUP BY region ORDER BY region",
+    "SELECT sex, count(*), avg(hours) FROM cps WHERE age BETWEEN 25 AND 54 "
+    "GROUP BY sex ORDER BY sex",
+    "SELECT width_bucket(age, 16, 76, 6) AS age_band, count(*), avg(wage) "
+    "FROM cps GROUP BY width_bucket(age, 16, 76, 6) ORDER BY age_band",
 };
 
 typedef struct demo_node {
@@ -71,11 +71,11 @@ typedef struct demo_node {
 } demo_node;
 
 typedef struct demo {
-	char dir[DEMO_PATH];	/* the throwaway federation */
-	char self[DEMO_PATH];	/* this program */
+	char dir[DEMO_PATH];  /* the throwaway federation */
+	char self[DEMO_PATH]; /* this program */
 	char schema_path[DEMO_PATH];
 	char dataset[CRN_CERT_NAME_MAX + 1];
-	const char *format;	/* table | json | csv */
+	const char *format; /* table | json | csv */
 	const char *queries[DEMO_MAX_QUERIES];
 	size_t nqueries;
 	demo_node nodes[DEMO_MAX_NODES];
@@ -86,8 +86,7 @@ typedef struct demo {
 	crn_schema *schema;
 } demo;
 
-static void
-say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Progress goes to stderr so that stdout carries only the answers. */
 static void
@@ -106,23 +105,30 @@ static int
 demo_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: cairn demo [--keep] [--format table|json|csv] [--timeout S]\n"
-	    "                  [--schema FILE --csv NODE=PATH --csv NODE=PATH ...\n"
+	    "usage: cairn demo [--keep] [--format table|json|csv] [--timeout "
+	    "S]\n"
+	    "                  [--schema FILE --csv NODE=PATH --csv NODE=PATH "
+	    "...\n"
 	    "                   [--dataset NAME]] [--query SQL ...]\n"
 	    "\n"
-	    "Runs a throwaway federation on this machine: a CA, a coordinator,\n"
+	    "Runs a throwaway federation on this machine: a CA, a "
+	    "coordinator,\n"
 	    "one node daemon per CSV file and a researcher, in a temporary\n"
 	    "directory, as separate processes.  Each query is answered under\n"
-	    "secure aggregation and printed beside the same figure computed in\n"
+	    "secure aggregation and printed beside the same figure computed "
+	    "in\n"
 	    "the clear from the pooled files; a mismatch fails the demo.\n"
 	    "\n"
-	    "Without --schema/--csv it uses the sample federation in examples/\n"
-	    "(three agencies' shares of a wage survey) and a few sample queries.\n"
+	    "Without --schema/--csv it uses the sample federation in "
+	    "examples/\n"
+	    "(three agencies' shares of a wage survey) and a few sample "
+	    "queries.\n"
 	    "With --format json (or csv) only the answers are printed, as\n"
 	    "'cairn query --format json' (csv) prints them; the comparison\n"
 	    "with the clear computation is still made.\n"
 	    "\n"
-	    "  --keep         keep the directory (keys, configs, logs) afterwards\n"
+	    "  --keep         keep the directory (keys, configs, logs) "
+	    "afterwards\n"
 	    "  --timeout S    give up on a query after S seconds (default 60)\n"
 	    "  --examples DIR where the sample federation lives\n");
 	return f == stdout ? 0 : 2;
@@ -164,7 +170,7 @@ read_text(const char *path)
 		memcpy(s, buf, len);
 		s[len] = '\0';
 	}
-	crn_free(buf, len + 1);	/* crn_file_read adds a NUL */
+	crn_free(buf, len + 1); /* crn_file_read adds a NUL */
 	return s;
 }
 
@@ -189,8 +195,8 @@ static int
 absolute(char *out, const char *path)
 {
 	if (realpath(path, out) == NULL)
-		return cli_error("demo: cannot open %s: %s", path,
-		    strerror(errno));
+		return cli_error(
+		    "demo: cannot open %s: %s", path, strerror(errno));
 	return 0;
 }
 
@@ -224,8 +230,8 @@ provision(demo *d, const char *name, crn_role role)
 		goto out;
 	}
 	if (write_file(certpath, cert, 0644) != 0) {
-		cli_error("demo: cannot write %s: %s", certpath,
-		    strerror(errno));
+		cli_error(
+		    "demo: cannot write %s: %s", certpath, strerror(errno));
 		goto out;
 	}
 	ret = 0;
@@ -244,8 +250,8 @@ column_list(const crn_dataset *ds, char *out, size_t len)
 
 	out[0] = '\0';
 	for (size_t i = 0; i < ds->ncols && off < len; i++) {
-		int n = snprintf(out + off, len - off, "%s%s",
-		    i ? ", " : "", ds->cols[i].name);
+		int n = snprintf(out + off, len - off, "%s%s", i ? ", " : "",
+		    ds->cols[i].name);
 		if (n < 0)
 			break;
 		off += (size_t)n;
@@ -260,8 +266,7 @@ node_dataset(const demo_node *n, const char *dataset)
 }
 
 static void
-append_colmap(const demo_node *n, const char *dataset, char *text,
-    size_t len)
+append_colmap(const demo_node *n, const char *dataset, char *text, size_t len)
 {
 	const crn_cfg_dataset *ds = node_dataset(n, dataset);
 	size_t off = strlen(text);
@@ -334,8 +339,8 @@ write_configs(demo *d)
 		    "expose = %s\n",
 		    d->nodes[i].name, d->dir, d->nodes[i].name,
 		    d->nodes[i].name, d->nodes[i].name, d->schema_path,
-		    d->schema->min_cell,
-		    d->nnodes, d->dataset, d->nodes[i].csv, cols);
+		    d->schema->min_cell, d->nnodes, d->dataset, d->nodes[i].csv,
+		    cols);
 		if (w < 0 || (size_t)w >= sizeof(text))
 			return cli_error("demo: node configuration too long");
 		append_colmap(&d->nodes[i], d->dataset, text, sizeof(text));
@@ -376,8 +381,8 @@ setup_federation(demo *d)
 	if (path_join(path, d->dir, "ca") != 0)
 		return 1;
 	if ((rv = crn_ca_init(path, "cairn demo CA", 30)) != CAIRN_OK)
-		return cli_error("demo: cannot create the CA: %s",
-		    cairn_strerror(rv));
+		return cli_error(
+		    "demo: cannot create the CA: %s", cairn_strerror(rv));
 	if (provision(d, "coordinator", CRN_ROLE_COORDINATOR) != 0 ||
 	    provision(d, "researcher", CRN_ROLE_RESEARCHER) != 0)
 		return 1;
@@ -386,7 +391,8 @@ setup_federation(demo *d)
 			return 1;
 	}
 	say("federation CA, coordinator, %zu nodes and a researcher "
-	    "provisioned in %s", d->nnodes, d->dir);
+	    "provisioned in %s",
+	    d->nnodes, d->dir);
 	return write_configs(d);
 }
 
@@ -397,8 +403,8 @@ static pid_t
 start_daemon(demo *d, const char *sub, const char *conf, const char *log)
 {
 	char cpath[DEMO_PATH], lpath[DEMO_PATH], lname[128];
-	char *argv[] = { d->self, (char *)(uintptr_t)sub,
-		(char *)(uintptr_t)"--config", cpath, NULL };
+	char *argv[] = {d->self, (char *)(uintptr_t)sub,
+	    (char *)(uintptr_t) "--config", cpath, NULL};
 	posix_spawn_file_actions_t fa;
 	pid_t pid = -1;
 	int err;
@@ -409,8 +415,8 @@ start_daemon(demo *d, const char *sub, const char *conf, const char *log)
 		return -1;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, lpath,
-	    O_WRONLY | O_CREAT | O_APPEND, 0600);
+	posix_spawn_file_actions_addopen(
+	    &fa, 1, lpath, O_WRONLY | O_CREAT | O_APPEND, 0600);
 	posix_spawn_file_actions_adddup2(&fa, 1, 2);
 	err = posix_spawn(&pid, d->self, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
@@ -453,10 +459,10 @@ run_client(demo *d, char *const args[], const char *out_path, int timeout_s)
 		return -1;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, out_path,
-	    O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	posix_spawn_file_actions_addopen(&fa, 2, errlog,
-	    O_WRONLY | O_CREAT | O_APPEND, 0600);
+	posix_spawn_file_actions_addopen(
+	    &fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	posix_spawn_file_actions_addopen(
+	    &fa, 2, errlog, O_WRONLY | O_CREAT | O_APPEND, 0600);
 	err = posix_spawn(&pid, d->self, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (err != 0)
@@ -491,8 +497,8 @@ static int
 wait_for_nodes(demo *d)
 {
 	char conf[DEMO_PATH], out[DEMO_PATH];
-	char *args[] = { (char *)(uintptr_t)"status",
-		(char *)(uintptr_t)"--config", conf, NULL };
+	char *args[] = {(char *)(uintptr_t) "status",
+	    (char *)(uintptr_t) "--config", conf, NULL};
 	double deadline = now_s() + 30;
 
 	if (path_join(conf, d->dir, "researcher.conf") != 0 ||
@@ -504,7 +510,8 @@ wait_for_nodes(demo *d)
 
 		if (!child_alive(d->coord_pid))
 			return cli_error("demo: the coordinator stopped; see "
-			    "%s/logs/coordinator.log", d->dir);
+			                 "%s/logs/coordinator.log",
+			    d->dir);
 		if (run_client(d, args, out, 10) == 0 &&
 		    (text = read_text(out)) != NULL) {
 			for (size_t i = 0; i < d->nnodes; i++) {
@@ -520,7 +527,8 @@ wait_for_nodes(demo *d)
 		usleep(200000);
 	}
 	return cli_error("demo: the nodes did not all connect within 30 s; "
-	    "see the logs in %s/logs (run with --keep to look)", d->dir);
+	                 "see the logs in %s/logs (run with --keep to look)",
+	    d->dir);
 }
 
 static void
@@ -609,31 +617,31 @@ clear_answer(demo *d, const char *sql, crn_result **out)
 	if ((sum = crn_zalloc(len)) == NULL)
 		goto out;
 	for (size_t i = 0; i < d->nnodes; i++) {
-		const crn_cfg_dataset *nds = node_dataset(&d->nodes[i],
-		    plan->dataset);
+		const crn_cfg_dataset *nds =
+		    node_dataset(&d->nodes[i], plan->dataset);
 		crn_colmap map[64];
-		crn_source src = { .kind = CRN_SRC_CSV,
-			.path = d->nodes[i].csv, .map = map };
+		crn_source src = {
+		    .kind = CRN_SRC_CSV, .path = d->nodes[i].csv, .map = map};
 		crn_exec_stats st;
 		void *vec = NULL;
 
-		for (size_t k = 0; nds != NULL && k < nds->nmap &&
-		    k < CRN_NELEM(map); k++) {
+		for (size_t k = 0;
+		     nds != NULL && k < nds->nmap && k < CRN_NELEM(map); k++) {
 			map[k].name = nds->map[k].column;
 			map[k].local = nds->map[k].source;
 			src.nmap = k + 1;
 		}
 
 		if ((rv = crn_exec_run(plan, ds, &src, &vec, &st, err,
-		    sizeof(err))) != CAIRN_OK) {
+		         sizeof(err))) != CAIRN_OK) {
 			cli_error("demo: %s", err);
 			goto out;
 		}
 		ring_add(sum, vec, plan->dim, plan->ring_bits);
 		crn_free(vec, len);
 	}
-	if ((rv = crn_sql_result_decode(plan, sum, len,
-	    (uint32_t)d->nnodes, &res)) != CAIRN_OK) {
+	if ((rv = crn_sql_result_decode(
+	         plan, sum, len, (uint32_t)d->nnodes, &res)) != CAIRN_OK) {
 		cli_error("demo: cannot decode the clear sum: %s",
 		    cairn_strerror(rv));
 		goto out;
@@ -648,7 +656,8 @@ out:
 	return ret;
 }
 
-/* ---- queries -------------------------------------------------------------- */
+/* ---- queries --------------------------------------------------------------
+ */
 
 /* The header and data lines of a CSV answer, without comment lines, so
  * that the federation's answer and the clear one compare as tables. */
@@ -715,12 +724,12 @@ node_refusals(demo *d)
 		    (text = read_text(path)) == NULL)
 			continue;
 		for (line = strtok_r(text, "\n", &save); line != NULL;
-		    line = strtok_r(NULL, "\n", &save))
+		     line = strtok_r(NULL, "\n", &save))
 			if (strstr(line, ": refused: ") != NULL)
 				last = strstr(line, ": refused: ") + 2;
 		if (last != NULL)
-			cli_error("demo: node %s logged: %s",
-			    d->nodes[i].name, last);
+			cli_error(
+			    "demo: node %s logged: %s", d->nodes[i].name, last);
 		free(text);
 	}
 }
@@ -742,12 +751,11 @@ run_query(demo *d, size_t qi)
 	if (strcmp(d->format, "table") == 0)
 		printf("\n-- %s\n", sql);
 	{
-		char *args[] = { (char *)(uintptr_t)"query",
-			(char *)(uintptr_t)"--config", conf,
-			(char *)(uintptr_t)"--schema", d->schema_path,
-			(char *)(uintptr_t)"--format",
-			(char *)(uintptr_t)d->format, (char *)(uintptr_t)sql,
-			NULL };
+		char *args[] = {(char *)(uintptr_t) "query",
+		    (char *)(uintptr_t) "--config", conf,
+		    (char *)(uintptr_t) "--schema", d->schema_path,
+		    (char *)(uintptr_t) "--format",
+		    (char *)(uintptr_t)d->format, (char *)(uintptr_t)sql, NULL};
 		st = run_client(d, args, out, d->timeout_s + 5);
 	}
 	if (st != 0 || (fed = read_text(out)) == NULL) {
@@ -761,15 +769,16 @@ run_query(demo *d, size_t qi)
 	}
 	/* The same query as CSV, to compare with the clear figure. */
 	if (strcmp(d->format, "csv") != 0) {
-		char *args[] = { (char *)(uintptr_t)"query",
-			(char *)(uintptr_t)"--config", conf,
-			(char *)(uintptr_t)"--schema", d->schema_path,
-			(char *)(uintptr_t)"--format",
-			(char *)(uintptr_t)"csv", (char *)(uintptr_t)sql, NULL };
+		char *args[] = {(char *)(uintptr_t) "query",
+		    (char *)(uintptr_t) "--config", conf,
+		    (char *)(uintptr_t) "--schema", d->schema_path,
+		    (char *)(uintptr_t) "--format", (char *)(uintptr_t) "csv",
+		    (char *)(uintptr_t)sql, NULL};
 		if (run_client(d, args, csvout, d->timeout_s + 5) != 0 ||
 		    (fed_csv = read_text(csvout)) == NULL) {
 			cli_error("demo: query %zu failed as CSV; see "
-			    "%s/logs/clients.log", qi + 1, d->dir);
+			          "%s/logs/clients.log",
+			    qi + 1, d->dir);
 			goto out;
 		}
 	} else if ((fed_csv = strdup(fed)) == NULL) {
@@ -789,12 +798,13 @@ run_query(demo *d, size_t qi)
 	} else {
 		printf("under secure aggregation (%zu nodes):\n%s", d->nnodes,
 		    fed);
-		printf("in the clear (pooled files, no protection):\n%s",
-		    table);
+		printf(
+		    "in the clear (pooled files, no protection):\n%s", table);
 	}
 	if (strcmp(fed_csv, clear) != 0) {
 		cli_error("demo: query %zu: the federation's answer differs "
-		    "from the clear computation", qi + 1);
+		          "from the clear computation",
+		    qi + 1);
 		goto out;
 	}
 	if (strcmp(d->format, "table") == 0)
@@ -812,7 +822,8 @@ out:
 	return ret;
 }
 
-/* ---- arguments ------------------------------------------------------------ */
+/* ---- arguments ------------------------------------------------------------
+ */
 
 static int
 add_node(demo *d, const char *name, const char *csv)
@@ -823,9 +834,9 @@ add_node(demo *d, const char *name, const char *csv)
 		return cli_error("demo: at most %d nodes", DEMO_MAX_NODES);
 	if (!crn_cert_name_valid(name))
 		return cli_error("demo: '%s' is not a valid node name (1-64 "
-		    "of A-Z a-z 0-9 . _ -)", name);
-	if (strcmp(name, "coordinator") == 0 ||
-	    strcmp(name, "researcher") == 0)
+		                 "of A-Z a-z 0-9 . _ -)",
+		    name);
+	if (strcmp(name, "coordinator") == 0 || strcmp(name, "researcher") == 0)
 		return cli_error("demo: the node name '%s' is taken", name);
 	for (size_t i = 0; i < d->nnodes; i++) {
 		if (strcmp(d->nodes[i].name, name) == 0)
@@ -866,7 +877,9 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 		    strcmp(a, "--examples") != 0 && strcmp(a, "--csv") != 0 &&
 		    strcmp(a, "--query") != 0)
 			return cli_error("demo: unknown option '%s' (see "
-			    "'cairn demo --help')", a) + 1;
+			                 "'cairn demo --help')",
+			           a) +
+			    1;
 		if (v == NULL)
 			return cli_error("demo: %s needs a value", a) + 1;
 		i++;
@@ -874,13 +887,15 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 			if (strcmp(v, "table") != 0 && strcmp(v, "json") != 0 &&
 			    strcmp(v, "csv") != 0)
 				return cli_error("demo: --format is table, "
-				    "json or csv") + 1;
+				                 "json or csv") +
+				    1;
 			d->format = v;
 		} else if (strcmp(a, "--timeout") == 0) {
 			d->timeout_s = atoi(v);
 			if (d->timeout_s <= 0 || d->timeout_s > 3600)
 				return cli_error("demo: --timeout is 1..3600 "
-				    "seconds") + 1;
+				                 "seconds") +
+				    1;
 		} else if (strcmp(a, "--schema") == 0) {
 			schema = v;
 			*custom = 1;
@@ -895,7 +910,9 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 			if (eq == NULL || eq == v ||
 			    (size_t)(eq - v) > CRN_CERT_NAME_MAX)
 				return cli_error("demo: --csv takes NODE=PATH, "
-				    "got '%s'", v) + 1;
+				                 "got '%s'",
+				           v) +
+				    1;
 			memcpy(name, v, (size_t)(eq - v));
 			name[eq - v] = '\0';
 			if (add_node(d, name, eq + 1) != 0)
@@ -904,15 +921,16 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 		} else if (strcmp(a, "--query") == 0) {
 			if (d->nqueries == DEMO_MAX_QUERIES)
 				return cli_error("demo: at most %d queries",
-				    DEMO_MAX_QUERIES) + 1;
+				           DEMO_MAX_QUERIES) +
+				    1;
 			d->queries[d->nqueries++] = v;
 		}
 	}
 	if (*custom && (schema == NULL || d->nnodes == 0))
 		return cli_error("demo: --schema and --csv go together") + 1;
 	if (!*custom) {
-		static const char *const names[] = { "agency1", "agency2",
-			"agency3" };
+		static const char *const names[] = {
+		    "agency1", "agency2", "agency3"};
 		char rel[64], p[DEMO_PATH];
 
 		for (size_t k = 0; k < CRN_NELEM(names); k++) {
@@ -921,13 +939,14 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 			snprintf(rel, sizeof(rel), "data/%s.csv", names[k]);
 			if (path_join(p, examples, rel) != 0 ||
 			    add_node(d, names[k], p) != 0)
-				return cli_error("demo: the sample federation "
+				return cli_error(
+				    "demo: the sample federation "
 				    "is missing; pass --examples DIR (the "
 				    "examples/ folder of the source tree)");
 			snprintf(rel, sizeof(rel), "node%zu.conf", k + 1);
 			if (path_join(p, examples, rel) != 0 ||
 			    crn_config_load(&d->nodes[k].cfg, p, CRN_CFG_NODE,
-			    err, sizeof(err)) != CAIRN_OK)
+			        err, sizeof(err)) != CAIRN_OK)
 				return cli_error("demo: %s", err);
 		}
 		if (path_join(p, examples, "schema/cps.ini") != 0 ||
@@ -935,7 +954,7 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 			return 1;
 		if (d->nqueries == 0) {
 			for (size_t k = 0; k < CRN_NELEM(demo_default_queries);
-			    k++)
+			     k++)
 				d->queries[d->nqueries++] =
 				    demo_default_queries[k];
 		}
@@ -944,7 +963,7 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	}
 	if (d->nnodes < 2)
 		return cli_error("demo: secure aggregation needs at least two "
-		    "nodes; give --csv at least twice");
+		                 "nodes; give --csv at least twice");
 	if (d->nqueries == 0)
 		return cli_error("demo: give at least one --query SQL");
 	return 0;
@@ -956,14 +975,14 @@ load_schema(demo *d)
 	char err[512];
 	cairn_err rv;
 
-	if ((rv = crn_schema_load(d->schema_path, &d->schema, err,
-	    sizeof(err))) != CAIRN_OK)
+	if ((rv = crn_schema_load(
+	         d->schema_path, &d->schema, err, sizeof(err))) != CAIRN_OK)
 		return cli_error("demo: %s", err);
 	if (d->dataset[0] == '\0') {
 		if (d->schema->ndatasets != 1)
 			return cli_error("demo: %s declares %zu datasets; "
-			    "choose one with --dataset NAME", d->schema_path,
-			    d->schema->ndatasets);
+			                 "choose one with --dataset NAME",
+			    d->schema_path, d->schema->ndatasets);
 		snprintf(d->dataset, sizeof(d->dataset), "%s",
 		    d->schema->datasets[0].name);
 	} else if (crn_schema_dataset(d->schema, d->dataset) == NULL) {
@@ -975,7 +994,7 @@ load_schema(demo *d)
 		crn_plan *plan = NULL;
 
 		if ((rv = crn_sql_plan(d->schema, d->queries[q], &plan, err,
-		    sizeof(err))) != CAIRN_OK)
+		         sizeof(err))) != CAIRN_OK)
 			return cli_error("demo: query %zu: %s", q + 1, err);
 		crn_plan_free(plan);
 	}
@@ -1002,8 +1021,8 @@ cmd_demo(int argc, char **argv)
 	if (load_schema(&d) != 0)
 		goto out;
 	if ((n = readlink("/proc/self/exe", d.self, sizeof(d.self) - 1)) < 0) {
-		cli_error("demo: cannot find this program: %s",
-		    strerror(errno));
+		cli_error(
+		    "demo: cannot find this program: %s", strerror(errno));
 		goto out;
 	}
 	d.self[n] = '\0';
@@ -1016,15 +1035,15 @@ cmd_demo(int argc, char **argv)
 	}
 	if (setup_federation(&d) != 0)
 		goto out;
-	if ((d.coord_pid = start_daemon(&d, "coordinator", "coordinator.conf",
-	    "coordinator")) < 0)
+	if ((d.coord_pid = start_daemon(
+	         &d, "coordinator", "coordinator.conf", "coordinator")) < 0)
 		goto out;
 	for (size_t i = 0; i < d.nnodes; i++) {
 		char conf[CRN_CERT_NAME_MAX + 8];
 
 		snprintf(conf, sizeof(conf), "%s.conf", d.nodes[i].name);
-		if ((d.nodes[i].pid = start_daemon(&d, "node", conf,
-		    d.nodes[i].name)) < 0)
+		if ((d.nodes[i].pid = start_daemon(
+		         &d, "node", conf, d.nodes[i].name)) < 0)
 			goto out;
 	}
 	say("coordinator and %zu node daemons started", d.nnodes);
@@ -1036,12 +1055,11 @@ cmd_demo(int argc, char **argv)
 	}
 	if (failed == 0) {
 		say("%zu %s answered under secure aggregation, each identical "
-		    "to the clear computation", d.nqueries,
-		    d.nqueries == 1 ? "query" : "queries");
+		    "to the clear computation",
+		    d.nqueries, d.nqueries == 1 ? "query" : "queries");
 		ret = 0;
 	} else {
-		cli_error("demo: %d of %zu queries failed", failed,
-		    d.nqueries);
+		cli_error("demo: %d of %zu queries failed", failed, d.nqueries);
 	}
 out:
 	stop_all(&d);

@@ -31,8 +31,7 @@
 static char kg_last_log[256];
 
 static void
-kg_logger(cairn_log_level level, const char *func, const char *msg,
-    void *arg)
+kg_logger(cairn_log_level level, const char *func, const char *msg, void *arg)
 {
 	(void)func;
 	(void)arg;
@@ -110,8 +109,8 @@ kg_mkdirs(const char *dir)
 	size_t len = strlen(dir);
 
 	if (len == 0 || len >= sizeof(p))
-		return cli_error("keygen: --out '%s' is not a usable path",
-		    dir);
+		return cli_error(
+		    "keygen: --out '%s' is not a usable path", dir);
 	memcpy(p, dir, len + 1);
 	/* Each prefix ending before a '/', then the whole path. */
 	for (size_t i = 1; i <= len; i++) {
@@ -131,15 +130,16 @@ kg_mkdirs(const char *dir)
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		cli_error("keygen: --out %s exists and is not a directory",
-		    dir);
+		cli_error(
+		    "keygen: --out %s exists and is not a directory", dir);
 		return -1;
 	}
 	/* wireguard-tools warns when a key is written where others can see
 	 * it; a key file is 0600 anyway, but its directory listing, the
 	 * request and a later certificate are visible. */
 	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
-		fprintf(stderr, "cairn: keygen: warning: %s is accessible by "
+		fprintf(stderr,
+		    "cairn: keygen: warning: %s is accessible by "
 		    "group or others (mode %03o); consider 'chmod 700 %s'\n",
 		    dir, (unsigned)(st.st_mode & 0777), dir);
 	return 0;
@@ -152,8 +152,8 @@ kg_write_new(const char *path, const char *data, size_t len, mode_t mode)
 	size_t off = 0;
 	int fd, err = 0;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    mode);
+	fd = open(
+	    path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return errno;
 	while (off < len) {
@@ -197,10 +197,12 @@ kg_load_error(const char *path, cairn_err rv)
 
 	if (rv == CAIRN_ENOENT)
 		return cli_error("keygen: %s does not exist; make a key with "
-		    "'cairn keygen' without --csr-only", path);
+		                 "'cairn keygen' without --csr-only",
+		    path);
 	if (rv == CAIRN_EPERM && stat(path, &st) == 0 &&
 	    (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
-		return cli_error("keygen: %s has mode %03o, readable or "
+		return cli_error(
+		    "keygen: %s has mode %03o, readable or "
 		    "writable by others; refusing to use it (run 'chmod 600 "
 		    "%s', and make a new key if others may have read it)",
 		    path, (unsigned)(st.st_mode & 0777), path);
@@ -208,7 +210,8 @@ kg_load_error(const char *path, cairn_err rv)
 		return cli_error("keygen: %s: permission denied", path);
 	if (rv == CAIRN_EINVAL)
 		return cli_error("keygen: %s is not an Ed25519 private key "
-		    "(PKCS#8 PEM)", path);
+		                 "(PKCS#8 PEM)",
+		    path);
 	return cli_error("keygen: cannot load %s: %s", path, kg_detail(rv));
 }
 
@@ -248,10 +251,12 @@ kg_parse(int argc, char **argv, struct kg_args *a)
 		if (slot == NULL) {
 			if (opt[0] == '-')
 				cli_error("keygen: unknown option '%s' (see "
-				    "'cairn keygen --help')", opt);
+				          "'cairn keygen --help')",
+				    opt);
 			else
 				cli_error("keygen: unexpected argument '%s' "
-				    "(see 'cairn keygen --help')", opt);
+				          "(see 'cairn keygen --help')",
+				    opt);
 			return 2;
 		}
 		if (*slot != NULL) {
@@ -269,13 +274,15 @@ kg_parse(int argc, char **argv, struct kg_args *a)
 	}
 	if (a->role == NULL || a->name == NULL || a->out == NULL) {
 		cli_error("keygen: --%s is required (see 'cairn keygen "
-		    "--help')", a->role == NULL ? "role" :
-		    a->name == NULL ? "name" : "out");
+		          "--help')",
+		    a->role == NULL       ? "role"
+		        : a->name == NULL ? "name"
+		                          : "out");
 		return 2;
 	}
 	if (a->force && a->csr_only) {
 		cli_error("keygen: --force and --csr-only exclude each other "
-		    "(--csr-only keeps the key)");
+		          "(--csr-only keeps the key)");
 		return 2;
 	}
 	return -1;
@@ -304,12 +311,14 @@ cmd_keygen(int argc, char **argv)
 	cairn_log_set_level(CAIRN_LOG_WARN);
 	if (crn_role_parse(a.role, &role) != CAIRN_OK) {
 		cli_error("keygen: unknown role '%s' (use node, coordinator or "
-		    "researcher)", a.role);
+		          "researcher)",
+		    a.role);
 		return 2;
 	}
 	if (!crn_cert_name_valid(a.name)) {
 		cli_error("keygen: invalid name '%s' (use 1..%d characters of "
-		    "A-Z a-z 0-9 . _ -)", a.name, CRN_CERT_NAME_MAX);
+		          "A-Z a-z 0-9 . _ -)",
+		    a.name, CRN_CERT_NAME_MAX);
 		return 2;
 	}
 	if (!kg_path(key_path, a.out, a.name, ".key") ||
@@ -331,7 +340,8 @@ cmd_keygen(int argc, char **argv)
 			goto out;
 		if (lstat(key_path, &st) == 0) {
 			if (!a.force) {
-				cli_error("keygen: %s already exists; refusing "
+				cli_error(
+				    "keygen: %s already exists; refusing "
 				    "to overwrite a key (use --csr-only to "
 				    "reuse it, or --force to replace it)",
 				    key_path);
@@ -339,7 +349,7 @@ cmd_keygen(int argc, char **argv)
 			}
 			if (!S_ISREG(st.st_mode)) {
 				cli_error("keygen: %s exists and is not a "
-				    "regular file; remove it yourself",
+				          "regular file; remove it yourself",
 				    key_path);
 				goto out;
 			}
@@ -349,8 +359,8 @@ cmd_keygen(int argc, char **argv)
 			goto out;
 		}
 		if ((rv = crn_identity_generate(&id)) != CAIRN_OK) {
-			cli_error("keygen: cannot generate a key: %s",
-			    kg_detail(rv));
+			cli_error(
+			    "keygen: cannot generate a key: %s", kg_detail(rv));
 			goto out;
 		}
 	}
@@ -359,9 +369,8 @@ cmd_keygen(int argc, char **argv)
 		    kg_detail(rv));
 		goto out;
 	}
-	if (!a.csr_only &&
-	    (rv = crn_identity_save(id, key_tmp)) != CAIRN_OK) {
-		key_tmp[0] = '\0';	/* the library removed it */
+	if (!a.csr_only && (rv = crn_identity_save(id, key_tmp)) != CAIRN_OK) {
+		key_tmp[0] = '\0'; /* the library removed it */
 		cli_error("keygen: cannot write a key in %s: %s", a.out,
 		    kg_detail(rv));
 		goto out;
@@ -388,16 +397,16 @@ cmd_keygen(int argc, char **argv)
 		} else {
 			if (link(key_tmp, key_path) != 0) {
 				cli_error("keygen: cannot write %s: %s",
-				    key_path, errno == EEXIST ?
-				    "it appeared meanwhile" :
-				    strerror(errno));
+				    key_path,
+				    errno == EEXIST ? "it appeared meanwhile"
+				                    : strerror(errno));
 				goto out;
 			}
 		}
 	}
 	if (rename(csr_tmp, csr_path) != 0) {
-		cli_error("keygen: cannot write %s: %s", csr_path,
-		    strerror(errno));
+		cli_error(
+		    "keygen: cannot write %s: %s", csr_path, strerror(errno));
 		goto out;
 	}
 	csr_tmp[0] = '\0';
@@ -406,18 +415,22 @@ cmd_keygen(int argc, char **argv)
 	crn_identity_public(id, pk);
 	crn_fingerprint(pk, fp);
 	if (replaced)
-		fprintf(stderr, "cairn: keygen: replaced the existing key %s "
+		fprintf(stderr,
+		    "cairn: keygen: replaced the existing key %s "
 		    "(--force); a certificate for the old key no longer "
 		    "matches: have it revoked ('cairn ca revoke --dir CA "
-		    "%s')\n", key_path, a.name);
-	printf("key          %s%s\n", key_path, a.csr_only ? " (kept)" :
-	    " (mode 0600; keep it here, it never leaves this machine)");
+		    "%s')\n",
+		    key_path, a.name);
+	printf("key          %s%s\n", key_path,
+	    a.csr_only
+	        ? " (kept)"
+	        : " (mode 0600; keep it here, it never leaves this machine)");
 	printf("request      %s\n", csr_path);
 	printf("name         %s\n", a.name);
 	printf("role         %s\n", crn_role_name(role));
 	printf("fingerprint  %s\n", fp);
 	printf("next: give %s to the federation CA ('cairn ca sign --dir CA "
-	    "%s.csr') and install the %s.crt it returns next to the key\n",
+	       "%s.csr') and install the %s.crt it returns next to the key\n",
 	    csr_path, a.name, a.name);
 	ret = fflush(stdout) == 0 ? 0 : 1;
 out:

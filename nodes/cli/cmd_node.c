@@ -17,7 +17,8 @@
 static int
 node_usage(void)
 {
-	printf("usage: cairn node --config FILE\n"
+	printf(
+	    "usage: cairn node --config FILE\n"
 	    "       cairn node check --config FILE\n"
 	    "Run a node daemon: dials the coordinator, verifies every job "
 	    "itself and\ntakes part in secure aggregation over its own data.  "
@@ -37,8 +38,8 @@ node_check(const char *path)
 	cairn_err rv;
 
 	memset(&party, 0, sizeof(party));
-	if ((rv = crn_config_load(&cfg, path, CRN_CFG_NODE, err,
-	    sizeof(err))) != CAIRN_OK) {
+	if ((rv = crn_config_load(
+	         &cfg, path, CRN_CFG_NODE, err, sizeof(err))) != CAIRN_OK) {
 		if (rv == CAIRN_ENOENT)
 			printf("FAIL config %s: cannot open\n", path);
 		else
@@ -47,8 +48,8 @@ node_check(const char *path)
 	}
 	printf("ok   config %s\n", path);
 	if ((rv = crn_rt_party_open(&party, cfg->node.key, cfg->node.cert,
-	    cfg->node.ca_cert, cfg->node.crl, CRN_ROLE_NODE, err,
-	    sizeof(err))) != CAIRN_OK) {
+	         cfg->node.ca_cert, cfg->node.crl, CRN_ROLE_NODE, err,
+	         sizeof(err))) != CAIRN_OK) {
 		printf("FAIL %s\n", err);
 		bad = 1;
 	} else {
@@ -68,12 +69,12 @@ node_check(const char *path)
 	 * federation schema; without one it refuses SQL jobs. */
 	if (cfg->node.schema == NULL) {
 		printf("FAIL schema not set in [node]: SQL jobs are refused "
-		    "without the federation schema\n");
+		       "without the federation schema\n");
 		bad = 1;
 	} else if ((rv = crn_schema_load(cfg->node.schema, &schema, err,
-	    sizeof(err))) != CAIRN_OK) {
-		printf("FAIL schema %s\n", rv == CAIRN_ENOENT ?
-		    cfg->node.schema : err);
+	                sizeof(err))) != CAIRN_OK) {
+		printf("FAIL schema %s\n",
+		    rv == CAIRN_ENOENT ? cfg->node.schema : err);
 		bad = 1;
 	} else {
 		printf("ok   schema %s\n", cfg->node.schema);
@@ -95,18 +96,18 @@ node_check(const char *path)
 			bad = 1;
 		}
 		err[0] = '\0';
-		rv = crn_node_probe(&src, ds->name, ds->expose, ds->nexpose,
-		    err, sizeof(err));
+		rv = crn_node_probe(
+		    &src, ds->name, ds->expose, ds->nexpose, err, sizeof(err));
 		if (rv != CAIRN_OK) {
 			printf("FAIL dataset %s: %s\n", ds->name,
 			    err[0] ? err : cairn_strerror(rv));
 			bad = 1;
 		} else {
 			printf("ok   dataset %s (%s %s)\n", ds->name,
-			    ds->kind == CRN_SRC_CSV ? "csv" :
-			    ds->kind == CRN_SRC_SQLITE ? "sqlite" : "postgres",
-			    ds->kind == CRN_SRC_PG ? ds->table :
-			    ds->path);
+			    ds->kind == CRN_SRC_CSV          ? "csv"
+			        : ds->kind == CRN_SRC_SQLITE ? "sqlite"
+			                                     : "postgres",
+			    ds->kind == CRN_SRC_PG ? ds->table : ds->path);
 		}
 		crn_free(ms, src.nmap * sizeof(char *));
 		crn_free(ml, src.nmap * sizeof(char *));

@@ -23,20 +23,25 @@
 enum { FMT_TABLE, FMT_JSON, FMT_CSV };
 
 static const char *const q_rounds[6] = {
-	"advertise", "share", "masked-input", "consistency", "unmask", "done",
+    "advertise",
+    "share",
+    "masked-input",
+    "consistency",
+    "unmask",
+    "done",
 };
 
 static int
 query_usage(void)
 {
 	printf("usage: cairn query --config FILE [--format table|json|csv]\n"
-	    "                   --dataset DATASET --sum COLUMN\n"
-	    "       cairn query --config FILE [--format table|json|csv] "
-	    "[--schema FILE] SQL\n"
-	    "Sign a job with the researcher key, submit it to the "
-	    "coordinator and print\nthe result once the nodes have "
-	    "aggregated it.  SQL is planned against --schema,\nor the "
-	    "schema = FILE of the [researcher] configuration.\n");
+	       "                   --dataset DATASET --sum COLUMN\n"
+	       "       cairn query --config FILE [--format table|json|csv] "
+	       "[--schema FILE] SQL\n"
+	       "Sign a job with the researcher key, submit it to the "
+	       "coordinator and print\nthe result once the nodes have "
+	       "aggregated it.  SQL is planned against --schema,\nor the "
+	       "schema = FILE of the [researcher] configuration.\n");
 	return 0;
 }
 
@@ -58,8 +63,8 @@ static void
 q_fmt128(__int128 v, char *buf, size_t len)
 {
 	char tmp[48];
-	unsigned __int128 u = v < 0 ? (unsigned __int128)(-(v + 1)) + 1 :
-	    (unsigned __int128)v;
+	unsigned __int128 u =
+	    v < 0 ? (unsigned __int128)(-(v + 1)) + 1 : (unsigned __int128)v;
 	size_t k = 0;
 
 	do {
@@ -146,8 +151,8 @@ q_print_sum(const crn_rt_result *r, const char *column, int fmt)
 	char cols[3][96], vals[3][96];
 	__int128 clipped;
 
-	if (r->ring_bits == 0 || r->sum_len != CRN_RT_SUM_DIM *
-	    (r->ring_bits / 8))
+	if (r->ring_bits == 0 ||
+	    r->sum_len != CRN_RT_SUM_DIM * (r->ring_bits / 8))
 		return cli_error("query: result has an unexpected shape");
 	snprintf(cols[0], sizeof(cols[0]), "count(*)");
 	snprintf(cols[1], sizeof(cols[1]), "count(%s)", column);
@@ -155,11 +160,12 @@ q_print_sum(const crn_rt_result *r, const char *column, int fmt)
 	for (int i = 0; i < 2; i++)
 		q_fmt128(q_elem(r->sum, (size_t)i, r->ring_bits), vals[i],
 		    sizeof(vals[i]));
-	q_fmt_scaled(q_elem(r->sum, 2, r->ring_bits), CRN_RT_SUM_SCALE,
-	    vals[2], sizeof(vals[2]));
+	q_fmt_scaled(q_elem(r->sum, 2, r->ring_bits), CRN_RT_SUM_SCALE, vals[2],
+	    sizeof(vals[2]));
 	clipped = q_elem(r->sum, 3, r->ring_bits);
 	if (clipped != 0)
-		fprintf(stderr, "cairn: warning: %lld values were outside "
+		fprintf(stderr,
+		    "cairn: warning: %lld values were outside "
 		    "+-900719925474.0992 and were clipped to it\n",
 		    (long long)clipped);
 	if (fmt == FMT_JSON) {
@@ -170,7 +176,8 @@ q_print_sum(const crn_rt_result *r, const char *column, int fmt)
 			q_json_str(cols[i]);
 		}
 		printf("], \"rows\": [[%s, %s, %s]], \"nodes\": "
-		    "{\"contributed\": ", vals[0], vals[1], vals[2]);
+		       "{\"contributed\": ",
+		    vals[0], vals[1], vals[2]);
 		q_json_names(r->contributed, r->ncontributed);
 		printf(", \"dropped\": ");
 		q_json_names(r->dropped, r->ndropped);
@@ -186,8 +193,8 @@ q_print_sum(const crn_rt_result *r, const char *column, int fmt)
 
 			w[i] = (int)(a > b ? a : b);
 		}
-		printf(" %*s | %*s | %*s\n", w[0], cols[0], w[1], cols[1],
-		    w[2], cols[2]);
+		printf(" %*s | %*s | %*s\n", w[0], cols[0], w[1], cols[1], w[2],
+		    cols[2]);
 		for (int i = 0; i < 3; i++) {
 			printf("%s", i ? "-+-" : "-");
 			for (int k = 0; k < w[i]; k++)
@@ -207,8 +214,9 @@ q_print_sum(const crn_rt_result *r, const char *column, int fmt)
 static int
 q_print_sql(const crn_rt_result *r, int fmt)
 {
-	const char *out = fmt == FMT_JSON ? r->table_json : fmt == FMT_CSV ?
-	    r->table_csv : r->table_text;
+	const char *out = fmt == FMT_JSON ? r->table_json
+	    : fmt == FMT_CSV              ? r->table_csv
+	                                  : r->table_text;
 	size_t len;
 
 	if (out == NULL)
@@ -233,8 +241,8 @@ q_print_sql(const crn_rt_result *r, int fmt)
 		if (len > 0 && out[len - 1] != '\n')
 			putchar('\n');
 		if (fmt == FMT_TABLE) {
-			q_names_line("contributed", r->contributed,
-			    r->ncontributed);
+			q_names_line(
+			    "contributed", r->contributed, r->ncontributed);
 			q_names_line("dropped", r->dropped, r->ndropped);
 		}
 	}
@@ -300,7 +308,8 @@ cmd_query(int argc, char **argv)
 				fmt = FMT_CSV;
 			else {
 				cli_error("query: --format is table, json or "
-				    "csv, not '%s'", argv[i]);
+				          "csv, not '%s'",
+				    argv[i]);
 				return 2;
 			}
 		} else if (strcmp(argv[i], "--help") == 0 ||
@@ -320,13 +329,13 @@ cmd_query(int argc, char **argv)
 	if ((sql == NULL) == (column == NULL) ||
 	    (column != NULL && dataset == NULL)) {
 		cli_error("query: give either --dataset D --sum COLUMN or an "
-		    "SQL query");
+		          "SQL query");
 		return 2;
 	}
 	crn_rt_signals();
 	crn_rt_log_init("cairn");
-	cairn_log_set_level(getenv("CAIRN_LOG") != NULL ? CAIRN_LOG_DEBUG :
-	    CAIRN_LOG_ERR);
+	cairn_log_set_level(
+	    getenv("CAIRN_LOG") != NULL ? CAIRN_LOG_DEBUG : CAIRN_LOG_ERR);
 	if ((rv = crn_rt_client_open(&c, config, err, sizeof(err))) !=
 	    CAIRN_OK) {
 		cli_error("query: %s", err);
@@ -335,35 +344,35 @@ cmd_query(int argc, char **argv)
 	crn_random_bytes(job.job_id, sizeof(job.job_id));
 	q_test_job_id(job.job_id);
 	job.issued_at = crn_rt_wall();
-	job.not_after = job.issued_at + c.cfg->researcher.timeout_ms / 1000 +
-	    60;
+	job.not_after =
+	    job.issued_at + c.cfg->researcher.timeout_ms / 1000 + 60;
 	if (column != NULL) {
 		job.kind = CRN_JOB_SUM_COLUMN;
 		job.dataset = (char *)(uintptr_t)dataset;
 		job.column = (char *)(uintptr_t)column;
-		job.sql = (char *)(uintptr_t)"";
+		job.sql = (char *)(uintptr_t) "";
 		job.ring_bits = 64;
 		job.dim = CRN_RT_SUM_DIM;
 	} else {
 		/* --schema wins; else the file the configuration names. */
 		if (schema == NULL)
 			schema = c.cfg->researcher.schema;
-		if ((rv = crn_q_sql_plan(&qs, schema, sql, err,
-		    sizeof(err))) != CAIRN_OK) {
+		if ((rv = crn_q_sql_plan(&qs, schema, sql, err, sizeof(err))) !=
+		    CAIRN_OK) {
 			cli_error("query: %s", err);
 			goto out;
 		}
 		job.kind = CRN_JOB_QUERY;
 		job.dataset = qs.dataset;
-		job.column = (char *)(uintptr_t)"";
+		job.column = (char *)(uintptr_t) "";
 		job.sql = (char *)(uintptr_t)sql;
 		job.plan = qs.plan_bytes;
 		job.plan_len = qs.plan_len;
 		job.ring_bits = qs.ring_bits;
 		job.dim = qs.dim;
 	}
-	rv = crn_job_sign(&job, c.party.id, c.party.cert_der,
-	    c.party.cert_len, &sj, &sjlen);
+	rv = crn_job_sign(
+	    &job, c.party.id, c.party.cert_der, c.party.cert_len, &sj, &sjlen);
 	job.dataset = job.column = job.sql = NULL;
 	job.plan = NULL;
 	job.plan_len = 0;
@@ -371,8 +380,8 @@ cmd_query(int argc, char **argv)
 		cli_error("query: cannot sign the job: %s", cairn_strerror(rv));
 		goto out;
 	}
-	if ((rv = crn_rt_client_send(&c, CRN_RT_MSG_JOB_SUBMIT, sj, sjlen,
-	    5000)) != CAIRN_OK) {
+	if ((rv = crn_rt_client_send(
+	         &c, CRN_RT_MSG_JOB_SUBMIT, sj, sjlen, 5000)) != CAIRN_OK) {
 		cli_error("query: cannot reach the coordinator at %s: %s",
 		    c.cfg->researcher.coordinator, cairn_strerror(rv));
 		goto out;
@@ -384,37 +393,42 @@ cmd_query(int argc, char **argv)
 		if ((rv = crn_rt_client_recv(&c, &env, deadline)) != CAIRN_OK) {
 			if (progress)
 				fputc('\n', stderr);
-			cli_error("query: %s", rv == CAIRN_ETIMEDOUT ?
-			    "no result before timeout_ms" : "interrupted");
+			cli_error("query: %s",
+			    rv == CAIRN_ETIMEDOUT
+			        ? "no result before timeout_ms"
+			        : "interrupted");
 			goto out;
 		}
 		if (env.type == CRN_RT_MSG_JOB_STATUS) {
 			crn_rt_jobstatus st;
 
 			if (crn_rt_jobstatus_decode(&st, env.payload,
-			    env.payload_len) == CAIRN_OK && tty &&
-			    memcmp(st.job_id, job.job_id,
-			    CRN_JOB_ID_LEN) == 0 &&
+			        env.payload_len) == CAIRN_OK &&
+			    tty &&
+			    memcmp(st.job_id, job.job_id, CRN_JOB_ID_LEN) ==
+			        0 &&
 			    st.round <= 5) {
 				if (st.round == 0)
-					fprintf(stderr, "\r\033[Kround 0/5 "
+					fprintf(stderr,
+					    "\r\033[Kround 0/5 "
 					    "advertise: waiting for %u nodes",
 					    st.nodes);
 				else
-					fprintf(stderr, "\r\033[Kround %u/5 "
+					fprintf(stderr,
+					    "\r\033[Kround %u/5 "
 					    "%s: %u of %u nodes answered, %u "
-					    "dropped", st.round,
-					    q_rounds[st.round], st.answered,
-					    st.nodes, st.dropped);
+					    "dropped",
+					    st.round, q_rounds[st.round],
+					    st.answered, st.nodes, st.dropped);
 				progress = true;
 			}
 		} else if (env.type == CRN_RT_MSG_JOB_RESULT) {
 			crn_rt_result r;
 
-			rv = crn_rt_result_decode(&r, env.payload,
-			    env.payload_len);
-			if (rv == CAIRN_OK && memcmp(r.job_id, job.job_id,
-			    CRN_JOB_ID_LEN) != 0) {
+			rv = crn_rt_result_decode(
+			    &r, env.payload, env.payload_len);
+			if (rv == CAIRN_OK &&
+			    memcmp(r.job_id, job.job_id, CRN_JOB_ID_LEN) != 0) {
 				crn_rt_result_fini(&r);
 				crn_envelope_fini(&env);
 				continue;
@@ -424,20 +438,22 @@ cmd_query(int argc, char **argv)
 			/* Test hook: show what the coordinator sent. */
 			if (rv == CAIRN_OK &&
 			    getenv("CAIRN_TEST_RESULT_SHAPE") != NULL)
-				fprintf(stderr, "result: sum %zu bytes, "
-				    "table %s\n", r.sum_len,
+				fprintf(stderr,
+				    "result: sum %zu bytes, "
+				    "table %s\n",
+				    r.sum_len,
 				    r.table_json != NULL ? "yes" : "no");
 			if (rv != CAIRN_OK) {
 				cli_error("query: malformed result");
 			} else if (r.code != 0) {
-				if (r.needed > 0 && strstr(r.error, "needed") ==
-				    NULL)
+				if (r.needed > 0 &&
+				    strstr(r.error, "needed") == NULL)
 					cli_error("query: %s (needed %u, "
-					    "answered %u)", r.error, r.needed,
-					    r.answered);
+					          "answered %u)",
+					    r.error, r.needed, r.answered);
 				else if (r.code == CAIRN_EABORT)
-					cli_error("query: aborted: %s",
-					    r.error);
+					cli_error(
+					    "query: aborted: %s", r.error);
 				else
 					cli_error("query: %s (%s)", r.error,
 					    cairn_strerror((cairn_err)r.code));
@@ -452,8 +468,8 @@ cmd_query(int argc, char **argv)
 		} else if (env.type == CRN_RT_MSG_ERROR) {
 			crn_rt_error e;
 
-			if (crn_rt_error_decode(&e, env.payload,
-			    env.payload_len) == CAIRN_OK) {
+			if (crn_rt_error_decode(
+			        &e, env.payload, env.payload_len) == CAIRN_OK) {
 				cli_error("query: coordinator: %s", e.message);
 				crn_rt_error_fini(&e);
 			}

@@ -91,15 +91,14 @@ schema_infer(int argc, char **argv)
 	if (strcmp(path, "-") == 0)
 		f = stdin;
 	else if ((f = fopen(path, "rb")) == NULL)
-		return cli_error("%s: cannot open: %s", path,
-		    strerror(errno));
+		return cli_error("%s: cannot open: %s", path, strerror(errno));
 	rv = crn_schema_infer(f, strcmp(path, "-") == 0 ? "stdin" : path,
 	    dataset, &draft, &len, err, sizeof(err));
 	if (f != stdin)
 		fclose(f);
 	if (rv != CAIRN_OK)
-		return cli_error("%s", err[0] != '\0' ? err :
-		    cairn_strerror(rv));
+		return cli_error(
+		    "%s", err[0] != '\0' ? err : cairn_strerror(rv));
 	fwrite(draft, 1, len, stdout);
 	crn_free(draft, len + 1);
 	return fflush(stdout) == 0 ? 0 : 1;
@@ -113,8 +112,9 @@ schema_check(int argc, char **argv)
 	size_t i, j;
 
 	if (argc != 2 || argv[1][0] == '-') {
-		schema_usage(argc == 2 && strcmp(argv[1], "--help") == 0 ?
-		    stdout : stderr);
+		schema_usage(argc == 2 && strcmp(argv[1], "--help") == 0
+		        ? stdout
+		        : stderr);
 		return argc == 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
 	}
 	if (crn_schema_load(argv[1], &s, err, sizeof(err)) != CAIRN_OK)
@@ -132,15 +132,15 @@ schema_check(int argc, char **argv)
 
 			if (c->type == CRN_COL_CATEGORY) {
 				printf("  %-20s category, %zu values%s\n",
-				    c->name, c->ndomain, c->nullable ?
-				    ", nullable" : "");
+				    c->name, c->ndomain,
+				    c->nullable ? ", nullable" : "");
 				continue;
 			}
 			crn_decimal_format(c->lo, c->scale, lo, sizeof(lo));
 			crn_decimal_format(c->hi, c->scale, hi, sizeof(hi));
 			printf("  %-20s %s, [%s, %s]%s\n", c->name,
-			    c->type == CRN_COL_INT ? "integer" : "decimal",
-			    lo, hi, c->nullable ? ", nullable" : "");
+			    c->type == CRN_COL_INT ? "integer" : "decimal", lo,
+			    hi, c->nullable ? ", nullable" : "");
 		}
 	}
 	crn_schema_free(s);

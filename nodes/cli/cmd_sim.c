@@ -20,7 +20,11 @@
 #include "secagg.h"
 
 static const char *const drop_names[] = {
-	"advertise", "share", "masked-input", "consistency", "unmask",
+    "advertise",
+    "share",
+    "masked-input",
+    "consistency",
+    "unmask",
 };
 
 static void
@@ -104,7 +108,7 @@ static double
 keystream_ns_per_elem(uint64_t dim, uint32_t bits)
 {
 	size_t len = (size_t)dim * (bits / 8);
-	uint8_t seed[32] = { 1 };
+	uint8_t seed[32] = {1};
 	uint8_t *buf = malloc(len);
 	double best = -1.0;
 
@@ -144,18 +148,18 @@ static int
 sim_secagg(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "nodes", required_argument, NULL, 'n' },
-		{ "dim", required_argument, NULL, 'm' },
-		{ "dropout", required_argument, NULL, 'f' },
-		{ "drop-at", required_argument, NULL, 'a' },
-		{ "graph", required_argument, NULL, 'g' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "bits", required_argument, NULL, 'b' },
-		{ "threshold", required_argument, NULL, 't' },
-		{ "corrupt", required_argument, NULL, 'c' },
-		{ "malicious", no_argument, NULL, 'M' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"nodes", required_argument, NULL, 'n'},
+	    {"dim", required_argument, NULL, 'm'},
+	    {"dropout", required_argument, NULL, 'f'},
+	    {"drop-at", required_argument, NULL, 'a'},
+	    {"graph", required_argument, NULL, 'g'},
+	    {"seed", required_argument, NULL, 's'},
+	    {"bits", required_argument, NULL, 'b'},
+	    {"threshold", required_argument, NULL, 't'},
+	    {"corrupt", required_argument, NULL, 'c'},
+	    {"malicious", no_argument, NULL, 'M'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	uint64_t nodes = 0, dim = 0, seed = 1, bits = 64, threshold = 0;
 	double dropout = 0.0, corrupt = 0.05, pol_drop, ks;
@@ -205,8 +209,8 @@ sim_secagg(int argc, char **argv)
 				goto usage;
 			break;
 		case 'b':
-			if (parse_u64(optarg, &bits) != 0 || (bits != 32 &&
-			    bits != 64 && bits != 128))
+			if (parse_u64(optarg, &bits) != 0 ||
+			    (bits != 32 && bits != 64 && bits != 128))
 				goto usage;
 			break;
 		case 't':
@@ -217,14 +221,9 @@ sim_secagg(int argc, char **argv)
 			if (parse_frac(optarg, &corrupt) != 0 || corrupt >= 0.5)
 				goto usage;
 			break;
-		case 'M':
-			malicious = 1;
-			break;
-		case 'h':
-			sim_usage(stdout);
-			return 0;
-		default:
-			goto usage;
+		case 'M': malicious = 1; break;
+		case 'h': sim_usage(stdout); return 0;
+		default: goto usage;
 		}
 	}
 	if (optind != argc || nodes < 3 || nodes > CRN_SA_MAX_NODES ||
@@ -241,10 +240,10 @@ sim_secagg(int argc, char **argv)
 		pol_drop = 0.05;
 	if (corrupt <= 0.0)
 		corrupt = 0.05;
-	if ((rv = crn_graph_choose_ex(&gp, (uint32_t)nodes, corrupt,
-	    pol_drop, sparse, malicious)) != CAIRN_OK)
-		return cli_error("cannot choose graph parameters: %s",
-		    cairn_strerror(rv));
+	if ((rv = crn_graph_choose_ex(&gp, (uint32_t)nodes, corrupt, pol_drop,
+	         sparse, malicious)) != CAIRN_OK)
+		return cli_error(
+		    "cannot choose graph parameters: %s", cairn_strerror(rv));
 	if (threshold != 0) {
 		if (threshold < 2 || threshold > nodes)
 			goto usage;
@@ -266,8 +265,8 @@ sim_secagg(int argc, char **argv)
 	cfg.malicious = malicious != 0;
 
 	printf("secagg simulation: %u nodes, %" PRIu64 " x %u-bit elements, "
-	    "%s graph (degree %u), threshold %u\n", cfg.nodes, dim,
-	    cfg.ring_bits, cfg.degree ? "sparse" : "complete",
+	       "%s graph (degree %u), threshold %u\n",
+	    cfg.nodes, dim, cfg.ring_bits, cfg.degree ? "sparse" : "complete",
 	    cfg.degree ? cfg.degree : cfg.nodes - 1, cfg.threshold);
 	printf("dropping %u nodes at %s\n", cfg.ndrop, drop_names[at]);
 	fflush(stdout);
@@ -280,14 +279,15 @@ sim_secagg(int argc, char **argv)
 		    r.correct ? "exact" : "WRONG", r.survivors);
 	else
 		printf("result: aborted (%s)\n", r.abort.reason);
-	printf("coordinator: %.3f s, %" PRIu64 " bytes received\n",
-	    r.coord_s, r.coord_bytes_rx);
+	printf("coordinator: %.3f s, %" PRIu64 " bytes received\n", r.coord_s,
+	    r.coord_bytes_rx);
 	printf("node: median %.4f s, p99 %.4f s, max %.4f s, median %" PRIu64
-	    " bytes sent (%.4f x the plain vector)\n", r.node_s_median,
-	    r.node_s_p99, r.node_s_max, r.node_bytes_median,
+	       " bytes sent (%.4f x the plain vector)\n",
+	    r.node_s_median, r.node_s_p99, r.node_s_max, r.node_bytes_median,
 	    (double)r.node_bytes_median / (double)r.plain_bytes);
 	printf("baseline: keystream %.3f ns/element, plain sum of survivors "
-	    "%.4f s\n", ks, r.plain_sum_s);
+	       "%.4f s\n",
+	    ks, r.plain_sum_s);
 	if (!r.finished)
 		cli_error("session aborted: %s", r.abort.reason);
 	else if (!r.correct)
@@ -295,22 +295,22 @@ sim_secagg(int argc, char **argv)
 	fflush(stderr);
 
 	printf("{\"correct\":%s,\"finished\":%s,\"nodes\":%u,"
-	    "\"survivors\":%u,\"dim\":%" PRIu64 ",\"bits\":%u,"
-	    "\"graph\":\"%s\",\"degree\":%u,\"threshold\":%u,"
-	    "\"dropout\":%g,\"dropped\":%u,\"drop_at\":\"%s\","
-	    "\"coordinator_s\":%.6f,\"node_s_median\":%.6f,"
-	    "\"node_s_p99\":%.6f,\"node_s_max\":%.6f,"
-	    "\"node_bytes_sent_median\":%" PRIu64 ","
-	    "\"coordinator_bytes_received\":%" PRIu64 ","
-	    "\"expansion\":%.6f,\"keystream_ns_per_elem\":%.4f,"
-	    "\"plain_sum_s\":%.6f,\"abort_code\":%d,\"abort_needed\":%u,"
-	    "\"abort_answered\":%u,\"abort_reason\":",
+	       "\"survivors\":%u,\"dim\":%" PRIu64 ",\"bits\":%u,"
+	       "\"graph\":\"%s\",\"degree\":%u,\"threshold\":%u,"
+	       "\"dropout\":%g,\"dropped\":%u,\"drop_at\":\"%s\","
+	       "\"coordinator_s\":%.6f,\"node_s_median\":%.6f,"
+	       "\"node_s_p99\":%.6f,\"node_s_max\":%.6f,"
+	       "\"node_bytes_sent_median\":%" PRIu64 ","
+	       "\"coordinator_bytes_received\":%" PRIu64 ","
+	       "\"expansion\":%.6f,\"keystream_ns_per_elem\":%.4f,"
+	       "\"plain_sum_s\":%.6f,\"abort_code\":%d,\"abort_needed\":%u,"
+	       "\"abort_answered\":%u,\"abort_reason\":",
 	    r.finished && r.correct ? "true" : "false",
 	    r.finished ? "true" : "false", r.nodes, r.survivors, dim,
 	    cfg.ring_bits, cfg.degree ? "sparse" : "full",
 	    cfg.degree ? cfg.degree : cfg.nodes - 1, cfg.threshold, dropout,
-	    cfg.ndrop, drop_names[at], r.coord_s, r.node_s_median,
-	    r.node_s_p99, r.node_s_max, r.node_bytes_median, r.coord_bytes_rx,
+	    cfg.ndrop, drop_names[at], r.coord_s, r.node_s_median, r.node_s_p99,
+	    r.node_s_max, r.node_bytes_median, r.coord_bytes_rx,
 	    (double)r.node_bytes_median / (double)r.plain_bytes, ks,
 	    r.plain_sum_s, r.abort.code, r.abort.needed, r.abort.answered);
 	json_str(r.abort.reason);
@@ -326,8 +326,8 @@ cmd_sim(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "secagg") == 0)
 		return sim_secagg(argc - 1, argv + 1);
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0)) {
+	if (argc >= 2 &&
+	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		sim_usage(stdout);
 		return 0;
 	}

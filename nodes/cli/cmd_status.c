@@ -11,7 +11,12 @@
 #include "runtime/rt.h"
 
 static const char *const st_rounds[6] = {
-	"advertise", "share", "masked-input", "consistency", "unmask", "done",
+    "advertise",
+    "share",
+    "masked-input",
+    "consistency",
+    "unmask",
+    "done",
 };
 
 int
@@ -30,9 +35,9 @@ cmd_status(int argc, char **argv)
 		} else if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0) {
 			printf("usage: cairn status --config FILE\n"
-			    "List the nodes connected to the coordinator "
-			    "(certificate names) and\nthe sessions running "
-			    "(researcher config).\n");
+			       "List the nodes connected to the coordinator "
+			       "(certificate names) and\nthe sessions running "
+			       "(researcher config).\n");
 			return 0;
 		} else {
 			cli_error("status: unknown argument '%s'", argv[i]);
@@ -51,8 +56,8 @@ cmd_status(int argc, char **argv)
 		cli_error("status: %s", err);
 		return 1;
 	}
-	if ((rv = crn_rt_client_send(&c, CRN_RT_MSG_STATUS_REQ, NULL, 0,
-	    5000)) != CAIRN_OK) {
+	if ((rv = crn_rt_client_send(
+	         &c, CRN_RT_MSG_STATUS_REQ, NULL, 0, 5000)) != CAIRN_OK) {
 		cli_error("status: cannot reach the coordinator at %s: %s",
 		    c.cfg->researcher.coordinator, cairn_strerror(rv));
 		goto out;

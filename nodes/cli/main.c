@@ -20,17 +20,18 @@ static const struct {
 	int (*fn)(int, char **);
 	const char *help;
 } subcommands[] = {
-	{ "demo", cmd_demo, "run a throwaway local federation and sample queries" },
-	{ "ca", cmd_ca, "federation CA: ca init | sign | revoke | crl | show | verify" },
-	{ "keygen", cmd_keygen, "make a key pair and a certificate request" },
-	{ "coordinator", cmd_coordinator, "run the coordinator daemon" },
-	{ "node", cmd_node, "run a node daemon (node check: validate config)" },
-	{ "query", cmd_query, "submit a query as a researcher" },
-	{ "status", cmd_status, "list connected nodes and running sessions" },
-	{ "version", cmd_version, "print the version and library versions" },
-	{ "bench", cmd_bench, "run a benchmark (bench prg --dim N)" },
-	{ "sim", cmd_sim, "simulate a protocol in one process (sim secagg ...)" },
-	{ "schema", cmd_schema, "federation schemas (schema infer FILE.csv)" },
+    {"demo", cmd_demo, "run a throwaway local federation and sample queries"},
+    {"ca", cmd_ca,
+        "federation CA: ca init | sign | revoke | crl | show | verify"},
+    {"keygen", cmd_keygen, "make a key pair and a certificate request"},
+    {"coordinator", cmd_coordinator, "run the coordinator daemon"},
+    {"node", cmd_node, "run a node daemon (node check: validate config)"},
+    {"query", cmd_query, "submit a query as a researcher"},
+    {"status", cmd_status, "list connected nodes and running sessions"},
+    {"version", cmd_version, "print the version and library versions"},
+    {"bench", cmd_bench, "run a benchmark (bench prg --dim N)"},
+    {"sim", cmd_sim, "simulate a protocol in one process (sim secagg ...)"},
+    {"schema", cmd_schema, "federation schemas (schema infer FILE.csv)"},
 };
 
 int

@@ -18,8 +18,8 @@ struct co_coord_plan {
 };
 
 cairn_err
-co_coord_plan_new(co_coord_plan **out, const char *schema_path, char *err,
-    size_t errlen)
+co_coord_plan_new(
+    co_coord_plan **out, const char *schema_path, char *err, size_t errlen)
 {
 	co_coord_plan *p;
 	cairn_err rv;
@@ -46,8 +46,8 @@ co_coord_plan_free(co_coord_plan *p)
 }
 
 cairn_err
-co_coord_plan_check(co_coord_plan *p, const crn_job *job, char *why,
-    size_t whylen)
+co_coord_plan_check(
+    co_coord_plan *p, const crn_job *job, char *why, size_t whylen)
 {
 	crn_plan *plan = NULL;
 	uint8_t *enc = NULL;
@@ -59,8 +59,8 @@ co_coord_plan_check(co_coord_plan *p, const crn_job *job, char *why,
 	 * run (they verify its signature), ours is what the schema allows;
 	 * the two must be the same bytes, or the job says one thing and
 	 * does another. */
-	if ((rv = crn_sql_plan(p->schema, job->sql, &plan, err,
-	    sizeof(err))) != CAIRN_OK) {
+	if ((rv = crn_sql_plan(p->schema, job->sql, &plan, err, sizeof(err))) !=
+	    CAIRN_OK) {
 		snprintf(why, whylen, "query refused: %s", err);
 		goto out;
 	}
@@ -72,13 +72,15 @@ co_coord_plan_check(co_coord_plan *p, const crn_job *job, char *why,
 	rv = CAIRN_EPERM;
 	if (job->plan == NULL || enclen != job->plan_len ||
 	    memcmp(enc, job->plan, enclen) != 0) {
-		snprintf(why, whylen, "the signed plan is not the plan of the "
+		snprintf(why, whylen,
+		    "the signed plan is not the plan of the "
 		    "signed SQL under the federation schema");
 		goto out;
 	}
-	if (strcmp(plan->dataset, job->dataset) != 0 ||
-	    plan->dim != job->dim || plan->ring_bits != job->ring_bits) {
-		snprintf(why, whylen, "job dataset, dimension or ring width "
+	if (strcmp(plan->dataset, job->dataset) != 0 || plan->dim != job->dim ||
+	    plan->ring_bits != job->ring_bits) {
+		snprintf(why, whylen,
+		    "job dataset, dimension or ring width "
 		    "differ from its plan");
 		goto out;
 	}

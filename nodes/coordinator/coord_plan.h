@@ -15,8 +15,8 @@
 typedef struct co_coord_plan co_coord_plan;
 
 /* Load the schema file at path.  err receives one line on failure. */
-CAIRN_NODISCARD cairn_err co_coord_plan_new(co_coord_plan **out,
-    const char *schema_path, char *err, size_t errlen);
+CAIRN_NODISCARD cairn_err co_coord_plan_new(
+    co_coord_plan **out, const char *schema_path, char *err, size_t errlen);
 void co_coord_plan_free(co_coord_plan *p);
 
 /*
@@ -25,8 +25,8 @@ void co_coord_plan_free(co_coord_plan *p);
  * and the job's dataset, ring width and dimension match it.  why receives
  * the reason.  CAIRN_ENOTSUP when this build cannot plan SQL jobs.
  */
-CAIRN_NODISCARD cairn_err co_coord_plan_check(co_coord_plan *p,
-    const crn_job *job, char *why, size_t whylen);
+CAIRN_NODISCARD cairn_err co_coord_plan_check(
+    co_coord_plan *p, const crn_job *job, char *why, size_t whylen);
 
 /*
  * Decode the unmasked sum of a JOB_QUERY (plan_bytes: the signed plan the

@@ -29,14 +29,14 @@
 #define CO_NODE_STALE_MS 45000
 /* Sends to one connection wait at most this long for the previous
  * message to that connection to be acknowledged. */
-#define CO_SEND_MS 1500
+#define CO_SEND_MS   1500
 #define CO_MAX_NODES 4096
 /* Clock skew tolerated on a job's issue time, seconds. */
 #define CO_JOB_SKEW 300
 
 typedef struct co_node {
 	char name[CRN_CERT_NAME_MAX + 1];
-	uint8_t pk[CAIRN_SIGN_PK_LEN];	/* identity key of its certificate */
+	uint8_t pk[CAIRN_SIGN_PK_LEN]; /* identity key of its certificate */
 	uint32_t conn;
 	int64_t seen_ms;
 	bool live;
@@ -45,8 +45,8 @@ typedef struct co_node {
 typedef struct co_slot {
 	char name[CRN_CERT_NAME_MAX + 1];
 	uint8_t pk[CAIRN_SIGN_PK_LEN];
-	bool answered;		/* in the current round */
-	bool out;		/* refused, unreachable: will not answer */
+	bool answered; /* in the current round */
+	bool out;      /* refused, unreachable: will not answer */
 } co_slot;
 
 typedef struct co_session {
@@ -56,18 +56,18 @@ typedef struct co_session {
 	char researcher[CRN_CERT_NAME_MAX + 1];
 	uint32_t rconn;
 	crn_sa_coord *sa;
-	uint8_t (*ids)[CAIRN_SIGN_PK_LEN];	/* slot identity keys */
+	uint8_t (*ids)[CAIRN_SIGN_PK_LEN]; /* slot identity keys */
 	co_slot *slots;
 	uint32_t nslots;
-	uint32_t round;		/* 0 advertise .. 4 unmask */
+	uint32_t round; /* 0 advertise .. 4 unmask */
 	int64_t deadline;
 	int64_t started;
 	uint32_t ring_bits;
 	uint64_t dim;
-	uint8_t *plan;		/* JOB_QUERY: the signed plan (owned) */
+	uint8_t *plan; /* JOB_QUERY: the signed plan (owned) */
 	size_t plan_len;
-	uint32_t refused;	/* nodes that refused the job */
-	char refusal[160];	/* the first refusal's reason */
+	uint32_t refused;  /* nodes that refused the job */
+	char refusal[160]; /* the first refusal's reason */
 } co_session;
 
 typedef struct co {
@@ -77,17 +77,25 @@ typedef struct co {
 	co_coord_plan *planner;
 	co_node *nodes;
 	size_t nnodes;
-	co_session *sess;	/* max_jobs entries */
+	co_session *sess; /* max_jobs entries */
 	uint32_t nsess;
 } co;
 
 /* Messages nodes send in each round (index = round). */
 static const uint32_t round_msg[5] = {
-	CRN_SA_MSG_ADVERTISE, CRN_SA_MSG_SHARE_KEYS, CRN_SA_MSG_MASKED_INPUT,
-	CRN_SA_MSG_CONSISTENCY_SIG, CRN_SA_MSG_UNMASK,
+    CRN_SA_MSG_ADVERTISE,
+    CRN_SA_MSG_SHARE_KEYS,
+    CRN_SA_MSG_MASKED_INPUT,
+    CRN_SA_MSG_CONSISTENCY_SIG,
+    CRN_SA_MSG_UNMASK,
 };
 static const char *const round_name[6] = {
-	"advertise", "share", "masked-input", "consistency", "unmask", "done",
+    "advertise",
+    "share",
+    "masked-input",
+    "consistency",
+    "unmask",
+    "done",
 };
 
 static uint32_t
@@ -96,16 +104,11 @@ co_round_ms(const co *c, uint32_t round)
 	const crn_cfg_deadlines *d = &c->cfg->coord.deadlines;
 
 	switch (round) {
-	case 0:
-		return d->advertise_ms;
-	case 1:
-		return d->share_ms;
-	case 2:
-		return d->input_ms;
-	case 3:
-		return d->consistency_ms;
-	default:
-		return d->unmask_ms;
+	case 0: return d->advertise_ms;
+	case 1: return d->share_ms;
+	case 2: return d->input_ms;
+	case 3: return d->consistency_ms;
+	default: return d->unmask_ms;
 	}
 }
 
@@ -121,8 +124,8 @@ co_node_find(co *c, const char *name)
 
 /* Remember that node `name` is reachable on conn (its newest message). */
 static void
-co_node_seen(co *c, const char *name, const uint8_t pk[CAIRN_SIGN_PK_LEN],
-    uint32_t conn)
+co_node_seen(
+    co *c, const char *name, const uint8_t pk[CAIRN_SIGN_PK_LEN], uint32_t conn)
 {
 	co_node *n = co_node_find(c, name);
 	co_node *nn;
@@ -174,8 +177,8 @@ co_send_msg(co *c, uint32_t conn, uint32_t type, const uint8_t *sid,
 	size_t elen = 0;
 	cairn_err rv;
 
-	if ((rv = crn_rt_wrap(&c->party, type, sid, round, payload, plen,
-	    &env, &elen)) != CAIRN_OK)
+	if ((rv = crn_rt_wrap(&c->party, type, sid, round, payload, plen, &env,
+	         &elen)) != CAIRN_OK)
 		return rv;
 	rv = co_send_conn(c, conn, env, elen, ms);
 	crn_free(env, elen);
@@ -183,18 +186,18 @@ co_send_msg(co *c, uint32_t conn, uint32_t type, const uint8_t *sid,
 }
 
 static void
-co_send_error(co *c, uint32_t conn, const uint8_t *sid, cairn_err code,
-    const char *msg)
+co_send_error(
+    co *c, uint32_t conn, const uint8_t *sid, cairn_err code, const char *msg)
 {
-	crn_rt_error e = { .code = (int32_t)code,
-		.message = (char *)(uintptr_t)msg };
+	crn_rt_error e = {
+	    .code = (int32_t)code, .message = (char *)(uintptr_t)msg};
 	uint8_t *buf = NULL;
 	size_t len = 0;
 
 	if (crn_rt_error_encode(&e, &buf, &len) != CAIRN_OK)
 		return;
-	(void)co_send_msg(c, conn, CRN_RT_MSG_ERROR, sid, 0, buf, len,
-	    CO_SEND_MS);
+	(void)co_send_msg(
+	    c, conn, CRN_RT_MSG_ERROR, sid, 0, buf, len, CO_SEND_MS);
 	crn_free(buf, len);
 }
 
@@ -209,8 +212,7 @@ co_send_result(co *c, const co_session *s, crn_rt_result *r)
 
 	memcpy(r->job_id, s->job_id, CRN_RT_JOB_ID_LEN);
 	if ((rv = crn_rt_result_encode(r, &buf, &len)) != CAIRN_OK) {
-		crn_log_err("cannot encode the result: %s",
-		    cairn_strerror(rv));
+		crn_log_err("cannot encode the result: %s", cairn_strerror(rv));
 		return;
 	}
 	/* Bounded like every send: a researcher that went away must not
@@ -218,8 +220,8 @@ co_send_result(co *c, const co_session *s, crn_rt_result *r)
 	rv = co_send_msg(c, s->rconn, CRN_RT_MSG_JOB_RESULT, s->sid, 0, buf,
 	    len, CO_SEND_MS);
 	if (rv != CAIRN_OK)
-		crn_log_warn("result for '%s' not delivered: %s",
-		    s->researcher, cairn_strerror(rv));
+		crn_log_warn("result for '%s' not delivered: %s", s->researcher,
+		    cairn_strerror(rv));
 	crn_free(buf, len);
 }
 
@@ -240,8 +242,8 @@ co_fail_job(co *c, uint32_t conn, const uint8_t job_id[CRN_JOB_ID_LEN],
 	r.answered = answered;
 	if (crn_rt_result_encode(&r, &buf, &len) != CAIRN_OK)
 		return;
-	(void)co_send_msg(c, conn, CRN_RT_MSG_JOB_RESULT, NULL, 0, buf, len,
-	    CO_SEND_MS);
+	(void)co_send_msg(
+	    c, conn, CRN_RT_MSG_JOB_RESULT, NULL, 0, buf, len, CO_SEND_MS);
 	crn_free(buf, len);
 }
 
@@ -254,8 +256,8 @@ co_release(const co_session *s, crn_rt_result *r)
 	char why[256] = "";
 	cairn_err rv;
 
-	rv = co_coord_plan_release(s->plan, s->plan_len - 1, r->sum,
-	    r->sum_len, (uint32_t)r->ncontributed, r, why, sizeof(why));
+	rv = co_coord_plan_release(s->plan, s->plan_len - 1, r->sum, r->sum_len,
+	    (uint32_t)r->ncontributed, r, why, sizeof(why));
 	r->sum = NULL;
 	r->sum_len = 0;
 	r->ring_bits = 0;
@@ -266,8 +268,8 @@ co_release(const co_session *s, crn_rt_result *r)
 		crn_strfree(r->table_json);
 		crn_strfree(r->table_csv);
 		r->table_text = r->table_json = r->table_csv = NULL;
-		r->error = (char *)(uintptr_t)"the coordinator could not "
-		    "decode the sum";
+		r->error = (char *)(uintptr_t) "the coordinator could not "
+		                               "decode the sum";
 	}
 }
 
@@ -298,15 +300,15 @@ co_progress(co *c, co_session *s, uint32_t answered)
 	if (crn_rt_jobstatus_encode(&st, &buf, &len) != CAIRN_OK)
 		return;
 	/* Progress is best effort: never hold a session up for it. */
-	(void)co_send_msg(c, s->rconn, CRN_RT_MSG_JOB_STATUS, s->sid, 0, buf,
-	    len, 200);
+	(void)co_send_msg(
+	    c, s->rconn, CRN_RT_MSG_JOB_STATUS, s->sid, 0, buf, len, 200);
 	crn_free(buf, len);
 }
 
 /* Send one message the machine produced to machine slot `slot`. */
 static void
-co_send_slot(co *c, co_session *s, uint32_t slot, const uint8_t *env,
-    size_t elen)
+co_send_slot(
+    co *c, co_session *s, uint32_t slot, const uint8_t *env, size_t elen)
 {
 	co_slot *sl;
 	co_node *n;
@@ -324,8 +326,8 @@ co_send_slot(co *c, co_session *s, uint32_t slot, const uint8_t *env,
 	}
 	if ((rv = co_send_conn(c, n->conn, env, elen, CO_SEND_MS)) !=
 	    CAIRN_OK) {
-		crn_log_warn("node '%s' unreachable: %s", sl->name,
-		    cairn_strerror(rv));
+		crn_log_warn(
+		    "node '%s' unreachable: %s", sl->name, cairn_strerror(rv));
 		sl->out = true;
 		if (rv == CAIRN_ECLOSED)
 			n->live = false;
@@ -350,9 +352,9 @@ co_enter_round(co *c, co_session *s, uint32_t r)
 	uint32_t answered = co_count_answered(s);
 
 	crn_log_info("session %02x%02x%02x%02x: round %s closed, %u of %u "
-	    "answered (%lld ms since the offer)", s->sid[0], s->sid[1],
-	    s->sid[2], s->sid[3], round_name[s->round], answered, s->nslots,
-	    (long long)(crn_rt_now_ms() - s->started));
+	             "answered (%lld ms since the offer)",
+	    s->sid[0], s->sid[1], s->sid[2], s->sid[3], round_name[s->round],
+	    answered, s->nslots, (long long)(crn_rt_now_ms() - s->started));
 	for (uint32_t i = 0; i < s->nslots; i++) {
 		/* A node that missed a round is out of the session. */
 		if (!s->slots[i].answered)
@@ -378,9 +380,7 @@ co_apply(co *c, co_session *s, crn_sa_actions *acts)
 
 		if (a->kind == CRN_SA_ACT_SEND) {
 			switch (a->type) {
-			case CRN_SA_MSG_ROSTER:
-				co_enter_round(c, s, 1);
-				break;
+			case CRN_SA_MSG_ROSTER: co_enter_round(c, s, 1); break;
 			case CRN_SA_MSG_SHARES_FWD:
 				if (s->round < 2)
 					co_enter_round(c, s, 2);
@@ -391,18 +391,17 @@ co_apply(co *c, co_session *s, crn_sa_actions *acts)
 			case CRN_SA_MSG_UNMASK_REQ:
 				co_enter_round(c, s, 4);
 				break;
-			default:
-				break;
+			default: break;
 			}
 			if (crn_rt_wrap(&c->party, a->type, s->sid, s->round,
-			    a->data, a->len, &env, &elen) != CAIRN_OK) {
+			        a->data, a->len, &env, &elen) != CAIRN_OK) {
 				crn_log_err("cannot wrap a round message");
 				continue;
 			}
 			if (a->to_many != NULL) {
 				for (size_t k = 0; k < a->n_many; k++)
-					co_send_slot(c, s, a->to_many[k], env,
-					    elen);
+					co_send_slot(
+					    c, s, a->to_many[k], env, elen);
 			} else {
 				co_send_slot(c, s, a->to, env, elen);
 			}
@@ -418,24 +417,24 @@ co_apply(co *c, co_session *s, crn_sa_actions *acts)
 			r.ring_bits = s->ring_bits;
 			r.sum = a->data;
 			r.sum_len = a->len;
-			r.error = (char *)(uintptr_t)"";
+			r.error = (char *)(uintptr_t) "";
 			for (uint32_t k = 0; in != NULL && k < nsurv; k++)
 				if (surv[k] >= 1 && surv[k] <= s->nslots)
 					in[surv[k]] = true;
 			for (uint32_t k = 1; in != NULL && k <= s->nslots;
-			    k++) {
-				if (crn_rt_names_add(in[k] ? &r.contributed :
-				    &r.dropped, in[k] ? &r.ncontributed :
-				    &r.ndropped, s->slots[k - 1].name) !=
-				    CAIRN_OK)
+			     k++) {
+				if (crn_rt_names_add(
+				        in[k] ? &r.contributed : &r.dropped,
+				        in[k] ? &r.ncontributed : &r.ndropped,
+				        s->slots[k - 1].name) != CAIRN_OK)
 					break;
 			}
 			crn_free(in, s->nslots + 1);
 			if (s->plan != NULL)
 				co_release(s, &r);
 			crn_log_info("job for '%s' done: %zu nodes in the sum, "
-			    "%zu dropped, %lld ms", s->researcher,
-			    r.ncontributed, r.ndropped,
+			             "%zu dropped, %lld ms",
+			    s->researcher, r.ncontributed, r.ndropped,
 			    (long long)(crn_rt_now_ms() - s->started));
 			s->round = 5;
 			co_progress(c, s, (uint32_t)r.ncontributed);
@@ -451,17 +450,18 @@ co_apply(co *c, co_session *s, crn_sa_actions *acts)
 			char msg[CRN_SA_REASON_LEN + 256];
 
 			memset(&r, 0, sizeof(r));
-			r.code = a->abort.code != 0 ? a->abort.code :
-			    CAIRN_EABORT;
+			r.code =
+			    a->abort.code != 0 ? a->abort.code : CAIRN_EABORT;
 			/* Say why nodes were missing when they told us. */
 			if (s->refused > 0)
-				snprintf(msg, sizeof(msg), "%s; %u node%s "
-				    "refused the job (%s)", a->abort.reason,
-				    s->refused, s->refused == 1 ? "" : "s",
-				    s->refusal);
+				snprintf(msg, sizeof(msg),
+				    "%s; %u node%s "
+				    "refused the job (%s)",
+				    a->abort.reason, s->refused,
+				    s->refused == 1 ? "" : "s", s->refusal);
 			else
-				snprintf(msg, sizeof(msg), "%s",
-				    a->abort.reason);
+				snprintf(
+				    msg, sizeof(msg), "%s", a->abort.reason);
 			r.error = msg;
 			r.needed = a->abort.needed;
 			r.answered = a->abort.answered;
@@ -520,8 +520,7 @@ co_on_node_msg(co *c, const crn_envelope *env, const char *name)
 	cairn_err rv;
 
 	if (s == NULL) {
-		crn_log_debug("message for an unknown session from '%s'",
-		    name);
+		crn_log_debug("message for an unknown session from '%s'", name);
 		return;
 	}
 	for (uint32_t i = 0; i < s->nslots; i++) {
@@ -531,8 +530,8 @@ co_on_node_msg(co *c, const crn_envelope *env, const char *name)
 		}
 	}
 	if (slot == 0) {
-		crn_log_warn("refused a message from '%s': not in session",
-		    name);
+		crn_log_warn(
+		    "refused a message from '%s': not in session", name);
 		return;
 	}
 	crn_sa_actions_init(&acts);
@@ -553,8 +552,8 @@ co_on_node_msg(co *c, const crn_envelope *env, const char *name)
 		crn_sa_actions_fini(&acts);
 		return;
 	}
-	rv = crn_sa_coord_recv(s->sa, slot, env->type, env->payload,
-	    env->payload_len, &acts);
+	rv = crn_sa_coord_recv(
+	    s->sa, slot, env->type, env->payload, env->payload_len, &acts);
 	if (rv == CAIRN_OK && s->round < 5 && env->type == round_msg[s->round])
 		s->slots[slot - 1].answered = true;
 	else if (rv != CAIRN_OK && rv != CAIRN_EABORT)
@@ -581,9 +580,9 @@ co_check_job(co *c, const crn_envelope *env, const crn_cert_info *who,
 		return rv;
 	}
 	if ((rv = crn_rt_cert_check(&c->party, sj->cert, sj->cert_len,
-	    CRN_ROLE_RESEARCHER, &rinfo)) != CAIRN_OK) {
-		snprintf(why, whylen, "job certificate: %s",
-		    cairn_strerror(rv));
+	         CRN_ROLE_RESEARCHER, &rinfo)) != CAIRN_OK) {
+		snprintf(
+		    why, whylen, "job certificate: %s", cairn_strerror(rv));
 		return rv;
 	}
 	if (!crn_ct_eq(rinfo.pk, who->pk, CAIRN_SIGN_PK_LEN)) {
@@ -608,8 +607,10 @@ co_check_job(co *c, const crn_envelope *env, const crn_cert_info *who,
 	}
 	if (job->kind == CRN_JOB_SUM_COLUMN) {
 		if (job->dim != CRN_RT_SUM_DIM || job->column[0] == '\0') {
-			snprintf(why, whylen, "a column sum has %u elements "
-			    "and names a column", CRN_RT_SUM_DIM);
+			snprintf(why, whylen,
+			    "a column sum has %u elements "
+			    "and names a column",
+			    CRN_RT_SUM_DIM);
 			return CAIRN_EINVAL;
 		}
 		return CAIRN_OK;
@@ -627,8 +628,8 @@ co_slot_cmp(const void *a, const void *b)
 }
 
 static void
-co_on_submit(co *c, uint32_t conn, const crn_envelope *env,
-    const crn_cert_info *who)
+co_on_submit(
+    co *c, uint32_t conn, const crn_envelope *env, const crn_cert_info *who)
 {
 	crn_signed_job sj;
 	crn_job job;
@@ -731,8 +732,8 @@ co_on_submit(co *c, uint32_t conn, const crn_envelope *env,
 			scfg.params.threshold = t = gp.threshold;
 		}
 	}
-	crn_random_bytes(scfg.params.graph_seed,
-	    sizeof(scfg.params.graph_seed));
+	crn_random_bytes(
+	    scfg.params.graph_seed, sizeof(scfg.params.graph_seed));
 	scfg.nslots = n;
 	/* Each slot's advertisement must come from the key of the
 	 * certificate that slot's envelopes are signed with. */
@@ -742,7 +743,7 @@ co_on_submit(co *c, uint32_t conn, const crn_envelope *env,
 	}
 	for (uint32_t i = 0; i < n; i++)
 		memcpy(s->ids[i], s->slots[i].pk, CAIRN_SIGN_PK_LEN);
-	scfg.slot_ids = (const uint8_t (*)[CAIRN_SIGN_PK_LEN])s->ids;
+	scfg.slot_ids = (const uint8_t(*)[CAIRN_SIGN_PK_LEN])s->ids;
 	if ((rv = crn_sa_coord_new(&s->sa, &scfg)) != CAIRN_OK) {
 		snprintf(why, sizeof(why), "cannot start a session: %s",
 		    cairn_strerror(rv));
@@ -759,12 +760,12 @@ co_on_submit(co *c, uint32_t conn, const crn_envelope *env,
 		goto out;
 	}
 	crn_log_info("job from '%s' (%s %s%s%s): session %02x%02x%02x%02x "
-	    "with %u nodes, threshold %u, %llu x %u-bit", who->name,
-	    job.kind == CRN_JOB_SUM_COLUMN ? "sum" : "query", job.dataset,
-	    job.kind == CRN_JOB_SUM_COLUMN ? "." : "",
+	             "with %u nodes, threshold %u, %llu x %u-bit",
+	    who->name, job.kind == CRN_JOB_SUM_COLUMN ? "sum" : "query",
+	    job.dataset, job.kind == CRN_JOB_SUM_COLUMN ? "." : "",
 	    job.kind == CRN_JOB_SUM_COLUMN ? job.column : "", s->sid[0],
-	    s->sid[1], s->sid[2], s->sid[3], n, t,
-	    (unsigned long long)job.dim, job.ring_bits);
+	    s->sid[1], s->sid[2], s->sid[3], n, t, (unsigned long long)job.dim,
+	    job.ring_bits);
 	s->round = 0;
 	s->deadline = now + co_round_ms(c, 0);
 	{
@@ -772,7 +773,7 @@ co_on_submit(co *c, uint32_t conn, const crn_envelope *env,
 		size_t elen = 0;
 
 		if (crn_rt_wrap(&c->party, CRN_RT_MSG_JOB_OFFER, s->sid, 0,
-		    obuf, olen, &env2, &elen) == CAIRN_OK) {
+		        obuf, olen, &env2, &elen) == CAIRN_OK) {
 			for (uint32_t i = 1; i <= n; i++)
 				co_send_slot(c, s, i, env2, elen);
 			crn_free(env2, elen);
@@ -798,13 +799,12 @@ co_on_status(co *c, uint32_t conn)
 	memset(&st, 0, sizeof(st));
 	for (size_t i = 0; i < c->nnodes; i++) {
 		if (co_node_usable(&c->nodes[i], now) &&
-		    crn_rt_names_add(&st.nodes, &st.nnodes,
-		    c->nodes[i].name) != CAIRN_OK)
+		    crn_rt_names_add(&st.nodes, &st.nnodes, c->nodes[i].name) !=
+		        CAIRN_OK)
 			goto out;
 	}
 	if (c->nsess > 0 &&
-	    (st.sessions = crn_zalloc(c->nsess * sizeof(*st.sessions))) ==
-	    NULL)
+	    (st.sessions = crn_zalloc(c->nsess * sizeof(*st.sessions))) == NULL)
 		goto out;
 	for (uint32_t i = 0; i < c->nsess; i++) {
 		const co_session *s = &c->sess[i];
@@ -820,8 +820,8 @@ co_on_status(co *c, uint32_t conn)
 		si->nodes = s->nslots;
 	}
 	if (crn_rt_status_encode(&st, &buf, &len) == CAIRN_OK)
-		(void)co_send_msg(c, conn, CRN_RT_MSG_STATUS, NULL, 0, buf, len,
-		    CO_SEND_MS);
+		(void)co_send_msg(
+		    c, conn, CRN_RT_MSG_STATUS, NULL, 0, buf, len, CO_SEND_MS);
 out:
 	/* nsessions counts the filled entries; free the whole array. */
 	for (size_t i = 0; i < st.nsessions; i++)
@@ -841,20 +841,22 @@ co_on_message(co *c, uint32_t conn, const uint8_t *buf, size_t len)
 	bool node_msg;
 
 	if (crn_rt_unwrap(&c->party, buf, len,
-	    CRN_ROLE_NODE | CRN_ROLE_RESEARCHER, conn, &env, &who) != CAIRN_OK)
+	        CRN_ROLE_NODE | CRN_ROLE_RESEARCHER, conn, &env,
+	        &who) != CAIRN_OK)
 		return;
 	node_msg = env.type == CRN_RT_MSG_HELLO ||
 	    env.type == CRN_RT_MSG_ERROR ||
 	    (env.type >= CRN_SA_MSG_ADVERTISE && env.type <= CRN_SA_MSG_ABORT);
 	if (node_msg && who.role != CRN_ROLE_NODE) {
 		crn_log_warn("refused a message (type %u) from '%s': role %s, "
-		    "need node", env.type, who.name, crn_role_name(who.role));
+		             "need node",
+		    env.type, who.name, crn_role_name(who.role));
 		goto out;
 	}
 	if (!node_msg && who.role != CRN_ROLE_RESEARCHER) {
 		crn_log_warn("refused a message (type %u) from '%s': role %s, "
-		    "need researcher", env.type, who.name,
-		    crn_role_name(who.role));
+		             "need researcher",
+		    env.type, who.name, crn_role_name(who.role));
 		goto out;
 	}
 	if (node_msg)
@@ -862,15 +864,11 @@ co_on_message(co *c, uint32_t conn, const uint8_t *buf, size_t len)
 	switch (env.type) {
 	case CRN_RT_MSG_HELLO:
 		/* Acknowledge without waiting: a heartbeat never blocks us. */
-		(void)co_send_msg(c, conn, CRN_RT_MSG_HELLO_ACK, NULL, 0, NULL,
-		    0, 0);
+		(void)co_send_msg(
+		    c, conn, CRN_RT_MSG_HELLO_ACK, NULL, 0, NULL, 0, 0);
 		break;
-	case CRN_RT_MSG_JOB_SUBMIT:
-		co_on_submit(c, conn, &env, &who);
-		break;
-	case CRN_RT_MSG_STATUS_REQ:
-		co_on_status(c, conn);
-		break;
+	case CRN_RT_MSG_JOB_SUBMIT: co_on_submit(c, conn, &env, &who); break;
+	case CRN_RT_MSG_STATUS_REQ: co_on_status(c, conn); break;
 	case CRN_RT_MSG_ERROR:
 	default:
 		if (node_msg) {
@@ -879,8 +877,8 @@ co_on_message(co *c, uint32_t conn, const uint8_t *buf, size_t len)
 		}
 		crn_log_warn("refused a message from '%s': unexpected type %u",
 		    who.name, env.type);
-		co_send_error(c, conn, NULL, CAIRN_EPROTO,
-		    "unexpected message");
+		co_send_error(
+		    c, conn, NULL, CAIRN_EPROTO, "unexpected message");
 		break;
 	}
 out:
@@ -938,20 +936,20 @@ crn_coordinator_main(const char *path)
 	crn_rt_log_init("cairn-coordinator");
 	crn_rt_signals();
 	if ((rv = crn_config_load(&c.cfg, path, CRN_CFG_COORDINATOR, err,
-	    sizeof(err))) != CAIRN_OK) {
+	         sizeof(err))) != CAIRN_OK) {
 		crn_log_err("%s", rv == CAIRN_ENOENT ? path : err);
 		goto out;
 	}
 	if (crn_rt_harden() != CAIRN_OK)
 		goto out;
 	if ((rv = crn_rt_party_open(&c.party, c.cfg->coord.key,
-	    c.cfg->coord.cert, c.cfg->coord.ca_cert, c.cfg->coord.crl,
-	    CRN_ROLE_COORDINATOR, err, sizeof(err))) != CAIRN_OK) {
+	         c.cfg->coord.cert, c.cfg->coord.ca_cert, c.cfg->coord.crl,
+	         CRN_ROLE_COORDINATOR, err, sizeof(err))) != CAIRN_OK) {
 		crn_log_err("%s", err);
 		goto out;
 	}
 	if ((rv = co_coord_plan_new(&c.planner, c.cfg->coord.schema, err,
-	    sizeof(err))) != CAIRN_OK) {
+	         sizeof(err))) != CAIRN_OK) {
 		crn_log_err("schema %s: %s", c.cfg->coord.schema, err);
 		goto out;
 	}

@@ -63,7 +63,7 @@ jl_push(crn_job_ledger *l, const uint8_t id[CRN_JOB_ID_LEN])
 {
 	if (l->n == l->cap) {
 		size_t cap = l->cap == 0 ? 64 : l->cap * 2;
-		uint8_t (*v)[CRN_JOB_ID_LEN] = crn_alloc(cap * sizeof(*v));
+		uint8_t(*v)[CRN_JOB_ID_LEN] = crn_alloc(cap * sizeof(*v));
 
 		if (v == NULL)
 			return CAIRN_ENOMEM;
@@ -125,14 +125,16 @@ jl_read(crn_job_ledger *l, const char *path, char *err, size_t errlen)
 		goto bad;
 	return CAIRN_OK;
 bad:
-	snprintf(err, errlen, "%s:%zu: not a job id (damaged ledger; the node "
-	    "will not start without knowing which jobs it ran)", path, lineno);
+	snprintf(err, errlen,
+	    "%s:%zu: not a job id (damaged ledger; the node "
+	    "will not start without knowing which jobs it ran)",
+	    path, lineno);
 	return CAIRN_EDATA;
 }
 
 cairn_err
-crn_job_ledger_open(crn_job_ledger **out, const char *state_dir, char *err,
-    size_t errlen)
+crn_job_ledger_open(
+    crn_job_ledger **out, const char *state_dir, char *err, size_t errlen)
 {
 	crn_job_ledger *l = NULL;
 	char path[4096 + sizeof(JL_FILE) + 1];
@@ -147,8 +149,8 @@ crn_job_ledger_open(crn_job_ledger **out, const char *state_dir, char *err,
 	}
 	l->fd = -1;
 	snprintf(path, sizeof(path), "%s/%s", state_dir, JL_FILE);
-	if ((l->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC,
-	    0600)) < 0) {
+	if ((l->fd = open(
+	         path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		rv = CAIRN_ESYS;
 		goto out;

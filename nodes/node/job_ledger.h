@@ -29,15 +29,15 @@ typedef struct crn_job_ledger crn_job_ledger;
  * job id: the file was damaged; the node refuses to start rather than
  * forget what it ran), CAIRN_ENOMEM.
  */
-CAIRN_NODISCARD cairn_err crn_job_ledger_open(crn_job_ledger **out,
-    const char *state_dir, char *err, size_t errlen);
+CAIRN_NODISCARD cairn_err crn_job_ledger_open(
+    crn_job_ledger **out, const char *state_dir, char *err, size_t errlen);
 
 /* Close the file and free the ledger.  NULL-safe. */
 void crn_job_ledger_close(crn_job_ledger *l);
 
 /* Has this job id been recorded? */
-bool crn_job_ledger_has(const crn_job_ledger *l,
-    const uint8_t id[CRN_JOB_ID_LEN]);
+bool crn_job_ledger_has(
+    const crn_job_ledger *l, const uint8_t id[CRN_JOB_ID_LEN]);
 
 /*
  * Record a job id: appended to the file and flushed to disk before this
@@ -45,8 +45,8 @@ bool crn_job_ledger_has(const crn_job_ledger *l,
  * it could not be written (the caller must then not run the job);
  * CAIRN_ENOMEM.
  */
-CAIRN_NODISCARD cairn_err crn_job_ledger_add(crn_job_ledger *l,
-    const uint8_t id[CRN_JOB_ID_LEN]);
+CAIRN_NODISCARD cairn_err crn_job_ledger_add(
+    crn_job_ledger *l, const uint8_t id[CRN_JOB_ID_LEN]);
 
 /* Number of recorded jobs. */
 size_t crn_job_ledger_count(const crn_job_ledger *l);

@@ -39,7 +39,7 @@ typedef struct nd_sess {
 	crn_sa_node *sa;
 	void *vec;
 	size_t vlen;
-	char job[9];		/* first bytes of the job id, hex */
+	char job[9]; /* first bytes of the job id, hex */
 	char researcher[CRN_CERT_NAME_MAX + 1];
 	char dataset[CRN_NAME_MAX + 1];
 	int64_t deadline;
@@ -50,15 +50,19 @@ typedef struct nd {
 	crn_rt_party party;
 	crn_tr *tr;
 	nd_sess sess[ND_MAX_SESS];
-	crn_schema *schema;	/* the federation schema; NULL if none */
-	crn_job_ledger *ledger;	/* jobs this node ran, ever */
-	int die_at;		/* test hook: round index, or -1 */
+	crn_schema *schema;     /* the federation schema; NULL if none */
+	crn_job_ledger *ledger; /* jobs this node ran, ever */
+	int die_at;             /* test hook: round index, or -1 */
 	int64_t next_hello;
 	bool acked;
 } nd;
 
 static const char *const nd_rounds[5] = {
-	"advertise", "share", "masked-input", "consistency", "unmask",
+    "advertise",
+    "share",
+    "masked-input",
+    "consistency",
+    "unmask",
 };
 
 /* The test hook (node.h): exit as if killed when about to answer. */
@@ -81,7 +85,7 @@ nd_send(nd *d, uint32_t type, const uint8_t *sid, uint32_t round,
 	cairn_err rv;
 
 	if ((rv = crn_rt_wrap(&d->party, type, sid, round, payload, len, &env,
-	    &elen)) != CAIRN_OK)
+	         &elen)) != CAIRN_OK)
 		return rv;
 	rv = crn_tr_send(d->tr, CRN_TR_CONN_DIALER, env, elen, ms);
 	crn_free(env, elen);
@@ -99,8 +103,7 @@ nd_hello(nd *d)
 		return;
 	if (crn_rt_hello_encode(CAIRN_VERSION_STRING, &buf, &len) != CAIRN_OK)
 		return;
-	if (nd_send(d, CRN_RT_MSG_HELLO, NULL, 0, buf, len, 200) ==
-	    CAIRN_OK) {
+	if (nd_send(d, CRN_RT_MSG_HELLO, NULL, 0, buf, len, 200) == CAIRN_OK) {
 		d->next_hello = now + d->cfg->node.heartbeat_ms;
 	} else {
 		/* Not connected yet: try again soon; the transport keeps
@@ -135,11 +138,10 @@ nd_sess_close(nd *d, nd_sess *s)
  * may hold values of the node's data stay in the log. */
 static void
 nd_refuse(nd *d, const uint8_t *sid, const char *job, const char *who,
-    const char *dataset, cairn_err code, const char *why,
-    const char *remote)
+    const char *dataset, cairn_err code, const char *why, const char *remote)
 {
-	crn_rt_error e = { .code = (int32_t)code,
-		.message = (char *)(uintptr_t)(remote != NULL ? remote : why) };
+	crn_rt_error e = {.code = (int32_t)code,
+	    .message = (char *)(uintptr_t)(remote != NULL ? remote : why)};
 	uint8_t *buf = NULL;
 	size_t len = 0;
 
@@ -163,18 +165,19 @@ nd_apply(nd *d, nd_sess *s, crn_sa_actions *acts)
 
 		if (a->kind == CRN_SA_ACT_SEND) {
 			if ((rv = nd_send(d, a->type, s->sid, a->type, a->data,
-			    a->len, ND_SEND_MS)) != CAIRN_OK)
+			         a->len, ND_SEND_MS)) != CAIRN_OK)
 				crn_log_warn("job %s: send (type %u): %s",
 				    s->job, a->type, cairn_strerror(rv));
 		} else if (a->kind == CRN_SA_ACT_DONE) {
 			crn_log_info("job %s researcher %s dataset %s: "
-			    "contributed (index %u)", s->job, s->researcher,
-			    s->dataset, crn_sa_node_index(s->sa));
+			             "contributed (index %u)",
+			    s->job, s->researcher, s->dataset,
+			    crn_sa_node_index(s->sa));
 			ended = true;
 		} else if (a->kind == CRN_SA_ACT_ABORT) {
 			crn_log_info("job %s researcher %s dataset %s: "
-			    "aborted: %s", s->job, s->researcher, s->dataset,
-			    a->abort.reason);
+			             "aborted: %s",
+			    s->job, s->researcher, s->dataset, a->abort.reason);
 			ended = true;
 		}
 	}
@@ -231,14 +234,14 @@ nd_src(const crn_cfg_dataset *ds, crn_node_src *src, char ***ms, char ***ml)
 }
 
 cairn_err
-crn_node_src_from_config(const crn_cfg_dataset *ds, crn_node_src *src,
-    char ***ms, char ***ml)
+crn_node_src_from_config(
+    const crn_cfg_dataset *ds, crn_node_src *src, char ***ms, char ***ml)
 {
 	return nd_src(ds, src, ms, ml);
 }
 
-static cairn_err nd_verify_peer(void *arg, const uint8_t *cert,
-    size_t cert_len, uint8_t pk[CAIRN_SIGN_PK_LEN]);
+static cairn_err nd_verify_peer(void *arg, const uint8_t *cert, size_t cert_len,
+    uint8_t pk[CAIRN_SIGN_PK_LEN]);
 
 /*
  * The node has one thread: a query that runs on forever would stop it
@@ -250,8 +253,8 @@ static cairn_err nd_verify_peer(void *arg, const uint8_t *cert,
  * NULL when the operator's conninfo sets options itself (theirs win).
  */
 static cairn_err
-nd_pg_timeout(const nd *d, const crn_job *job, const char *conninfo,
-    char **out, size_t *outlen)
+nd_pg_timeout(const nd *d, const crn_job *job, const char *conninfo, char **out,
+    size_t *outlen)
 {
 	uint64_t now = crn_rt_wall(), ms = d->cfg->node.query_timeout_ms;
 	bool uri;
@@ -309,16 +312,16 @@ nd_on_offer(nd *d, const crn_envelope *env)
 	memset(&job, 0, sizeof(job));
 	memset(&scfg, 0, sizeof(scfg));
 	crn_sa_actions_init(&acts);
-	if ((rv = crn_rt_offer_decode(&offer, env->payload,
-	    env->payload_len)) != CAIRN_OK ||
-	    (rv = crn_signed_job_decode(&sj, offer.signed_job,
-	    offer.signed_job_len)) != CAIRN_OK) {
+	if ((rv = crn_rt_offer_decode(
+	         &offer, env->payload, env->payload_len)) != CAIRN_OK ||
+	    (rv = crn_signed_job_decode(
+	         &sj, offer.signed_job, offer.signed_job_len)) != CAIRN_OK) {
 		snprintf(why, sizeof(why), "malformed offer");
 		goto refuse;
 	}
 	/* Our own check of the researcher: chain, CRL, role. */
 	if ((rv = crn_rt_cert_check(&d->party, sj.cert, sj.cert_len,
-	    CRN_ROLE_RESEARCHER, &rinfo)) != CAIRN_OK) {
+	         CRN_ROLE_RESEARCHER, &rinfo)) != CAIRN_OK) {
 		crn_cert_info peek;
 
 		if (crn_cert_inspect(sj.cert, sj.cert_len, &peek) == CAIRN_OK)
@@ -336,32 +339,33 @@ nd_on_offer(nd *d, const crn_envelope *env)
 	snprintf(dsname, sizeof(dsname), "%s", job.dataset);
 	if ((rv = crn_job_check_time(&job, crn_rt_wall(), ND_JOB_SKEW)) !=
 	    CAIRN_OK) {
-		snprintf(why, sizeof(why), "job %s", rv == CAIRN_EEXPIRED ?
-		    "expired" : "not yet valid");
+		snprintf(why, sizeof(why), "job %s",
+		    rv == CAIRN_EEXPIRED ? "expired" : "not yet valid");
 		goto refuse;
 	}
 	/* A long validity window gives a coordinator a long time to replay
 	 * the job; the ledger below stops repeats here, the cap bounds the
 	 * window for nodes that never saw the first run. */
-	if (job.not_after < job.issued_at || job.not_after - job.issued_at >
-	    d->cfg->node.max_job_lifetime_ms / 1000) {
-		snprintf(why, sizeof(why), "job valid for %llu s, policy allows "
-		    "%u s (max_job_lifetime_ms)", (unsigned long long)
-		    (job.not_after - job.issued_at),
+	if (job.not_after < job.issued_at ||
+	    job.not_after - job.issued_at >
+	        d->cfg->node.max_job_lifetime_ms / 1000) {
+		snprintf(why, sizeof(why),
+		    "job valid for %llu s, policy allows "
+		    "%u s (max_job_lifetime_ms)",
+		    (unsigned long long)(job.not_after - job.issued_at),
 		    d->cfg->node.max_job_lifetime_ms / 1000);
 		rv = CAIRN_EPERM;
 		goto refuse;
 	}
 	rv = CAIRN_EPERM;
 	if (!nd_in(d->cfg->node.researchers, d->cfg->node.nresearchers,
-	    rinfo.name)) {
+	        rinfo.name)) {
 		snprintf(why, sizeof(why), "researcher '%s' not in policy",
 		    rinfo.name);
 		goto refuse;
 	}
 	if ((ds = nd_dataset(d, job.dataset)) == NULL) {
-		snprintf(why, sizeof(why), "no dataset '%s' here",
-		    job.dataset);
+		snprintf(why, sizeof(why), "no dataset '%s' here", job.dataset);
 		goto refuse;
 	}
 	if (offer.nodes < d->cfg->node.min_participants) {
@@ -376,7 +380,7 @@ nd_on_offer(nd *d, const crn_envelope *env)
 			continue;
 		}
 		if (memcmp(d->sess[i].sid, env->session_id,
-		    CAIRN_SESSION_ID_LEN) == 0) {
+		        CAIRN_SESSION_ID_LEN) == 0) {
 			s = NULL;
 			snprintf(why, sizeof(why), "session offered twice");
 			rv = CAIRN_EPROTO;
@@ -393,9 +397,12 @@ nd_on_offer(nd *d, const crn_envelope *env)
 	 * it again (with other nodes, to difference the results) is
 	 * refused.  The id is on disk before anything is computed. */
 	if ((rv = crn_job_ledger_add(d->ledger, job.job_id)) != CAIRN_OK) {
-		snprintf(why, sizeof(why), rv == CAIRN_EREPLAY ? "job already "
-		    "ran here (each job runs once)" : "cannot record the job "
-		    "in the ledger: %s", cairn_strerror(rv));
+		snprintf(why, sizeof(why),
+		    rv == CAIRN_EREPLAY ? "job already "
+		                          "ran here (each job runs once)"
+		                        : "cannot record the job "
+		                          "in the ledger: %s",
+		    cairn_strerror(rv));
 		goto refuse;
 	}
 	if ((rv = nd_src(ds, &src, &ms, &ml)) != CAIRN_OK) {
@@ -404,7 +411,7 @@ nd_on_offer(nd *d, const crn_envelope *env)
 	}
 	if (ds->kind == CRN_SRC_PG) {
 		if ((rv = nd_pg_timeout(d, &job, ds->conninfo, &pgconn,
-		    &pgconnlen)) != CAIRN_OK) {
+		         &pgconnlen)) != CAIRN_OK) {
 			snprintf(why, sizeof(why), "out of memory");
 			goto refuse;
 		}
@@ -426,8 +433,9 @@ nd_on_offer(nd *d, const crn_envelope *env)
 		rv = crn_node_sum_column(&src, job.dataset, job.column,
 		    job.ring_bits, &s->vec, &s->vlen, why, sizeof(why));
 	} else if (job.kind == CRN_JOB_QUERY) {
-		const crn_dataset *sds = d->schema == NULL ? NULL :
-		    crn_schema_dataset(d->schema, job.dataset);
+		const crn_dataset *sds = d->schema == NULL
+		    ? NULL
+		    : crn_schema_dataset(d->schema, job.dataset);
 
 		rv = crn_node_run_query(&src, sds, job.dataset, job.plan,
 		    job.plan_len, ds->expose, ds->nexpose,
@@ -445,9 +453,12 @@ nd_on_offer(nd *d, const crn_envelope *env)
 		 * not leave the node: the remote parties get a code and a
 		 * generic reason, the operator the details in the log. */
 		if (rv != CAIRN_EPERM)
-			snprintf(remote, sizeof(remote), "%s in dataset %s; "
-			    "see the node's log", rv == CAIRN_EDATA ?
-			    "data error" : cairn_strerror(rv), job.dataset);
+			snprintf(remote, sizeof(remote),
+			    "%s in dataset %s; "
+			    "see the node's log",
+			    rv == CAIRN_EDATA ? "data error"
+			                      : cairn_strerror(rv),
+			    job.dataset);
 		goto refuse;
 	}
 	nd_maybe_die(d, 0);
@@ -464,8 +475,8 @@ nd_on_offer(nd *d, const crn_envelope *env)
 	rv = crn_sa_node_new(&s->sa, &scfg);
 	cairn_memzero(scfg.seed, sizeof(scfg.seed));
 	if (rv != CAIRN_OK) {
-		snprintf(why, sizeof(why), "cannot start: %s",
-		    cairn_strerror(rv));
+		snprintf(
+		    why, sizeof(why), "cannot start: %s", cairn_strerror(rv));
 		goto refuse;
 	}
 	s->used = true;
@@ -477,8 +488,8 @@ nd_on_offer(nd *d, const crn_envelope *env)
 	crn_sa_node_set_input(s->sa, s->vec);
 	crn_log_debug("job %s: accepted, %zu-byte vector", jobhex, s->vlen);
 	if ((rv = crn_sa_node_start(s->sa, &acts)) != CAIRN_OK) {
-		crn_log_warn("job %s: cannot start: %s", jobhex,
-		    cairn_strerror(rv));
+		crn_log_warn(
+		    "job %s: cannot start: %s", jobhex, cairn_strerror(rv));
 		nd_sess_end(s);
 		goto out;
 	}
@@ -510,37 +521,29 @@ nd_on_round(nd *d, const crn_envelope *env)
 	cairn_err rv;
 
 	for (uint32_t i = 0; i < ND_MAX_SESS; i++) {
-		if (d->sess[i].used && memcmp(d->sess[i].sid, env->session_id,
-		    CAIRN_SESSION_ID_LEN) == 0) {
+		if (d->sess[i].used &&
+		    memcmp(d->sess[i].sid, env->session_id,
+		        CAIRN_SESSION_ID_LEN) == 0) {
 			s = &d->sess[i];
 			break;
 		}
 	}
 	if (s == NULL) {
-		crn_log_debug("message (type %u) for no session of ours",
-		    env->type);
+		crn_log_debug(
+		    "message (type %u) for no session of ours", env->type);
 		return;
 	}
 	switch (env->type) {
-	case CRN_SA_MSG_ROSTER:
-		nd_maybe_die(d, 1);
-		break;
-	case CRN_SA_MSG_SHARES_FWD:
-		nd_maybe_die(d, 2);
-		break;
-	case CRN_SA_MSG_CONSISTENCY_REQ:
-		nd_maybe_die(d, 3);
-		break;
-	case CRN_SA_MSG_UNMASK_REQ:
-		nd_maybe_die(d, 4);
-		break;
-	default:
-		break;
+	case CRN_SA_MSG_ROSTER: nd_maybe_die(d, 1); break;
+	case CRN_SA_MSG_SHARES_FWD: nd_maybe_die(d, 2); break;
+	case CRN_SA_MSG_CONSISTENCY_REQ: nd_maybe_die(d, 3); break;
+	case CRN_SA_MSG_UNMASK_REQ: nd_maybe_die(d, 4); break;
+	default: break;
 	}
 	s->deadline = crn_rt_now_ms() + ND_IDLE_MS;
 	crn_sa_actions_init(&acts);
-	rv = crn_sa_node_recv(s->sa, env->type, env->payload,
-	    env->payload_len, &acts);
+	rv = crn_sa_node_recv(
+	    s->sa, env->type, env->payload, env->payload_len, &acts);
 	if (rv != CAIRN_OK && acts.count == 0)
 		crn_log_warn("job %s: message (type %u) ignored: %s", s->job,
 		    env->type, cairn_strerror(rv));
@@ -555,28 +558,25 @@ nd_on_message(nd *d, const uint8_t *buf, size_t len)
 	crn_cert_info who;
 
 	if (crn_rt_unwrap(&d->party, buf, len, CRN_ROLE_COORDINATOR,
-	    CRN_TR_CONN_DIALER, &env, &who) != CAIRN_OK)
+	        CRN_TR_CONN_DIALER, &env, &who) != CAIRN_OK)
 		return;
 	/* Any coordinator certificate of the federation, unless the
 	 * operator named the one we serve. */
 	if (d->cfg->node.coordinator_name != NULL &&
 	    strcmp(who.name, d->cfg->node.coordinator_name) != 0) {
 		crn_log_warn("refused a message from coordinator '%s': "
-		    "coordinator_name is '%s'", who.name,
-		    d->cfg->node.coordinator_name);
+		             "coordinator_name is '%s'",
+		    who.name, d->cfg->node.coordinator_name);
 		crn_envelope_fini(&env);
 		return;
 	}
 	switch (env.type) {
 	case CRN_RT_MSG_HELLO_ACK:
 		if (!d->acked)
-			crn_log_info("connected to coordinator '%s'",
-			    who.name);
+			crn_log_info("connected to coordinator '%s'", who.name);
 		d->acked = true;
 		break;
-	case CRN_RT_MSG_JOB_OFFER:
-		nd_on_offer(d, &env);
-		break;
+	case CRN_RT_MSG_JOB_OFFER: nd_on_offer(d, &env); break;
 	case CRN_RT_MSG_ERROR:
 		crn_log_warn("coordinator reports an error");
 		break;
@@ -609,8 +609,8 @@ nd_deadlines(nd *d)
 		if (crn_sa_node_deadline(s->sa, &acts) != CAIRN_OK)
 			crn_log_debug("job %s: round deadline passed", s->job);
 		if (!nd_apply(d, s, &acts)) {
-			crn_log_info("job %s: abandoned (coordinator silent)",
-			    s->job);
+			crn_log_info(
+			    "job %s: abandoned (coordinator silent)", s->job);
 			if (s->used)
 				nd_sess_close(d, s);
 		}
@@ -629,11 +629,11 @@ nd_verify_peer(void *arg, const uint8_t *cert, size_t cert_len,
 	crn_cert_info info;
 	cairn_err rv;
 
-	rv = crn_rt_cert_check(&d->party, cert, cert_len, CRN_ROLE_NODE,
-	    &info);
+	rv = crn_rt_cert_check(&d->party, cert, cert_len, CRN_ROLE_NODE, &info);
 	if (rv != CAIRN_OK) {
 		crn_log_warn("roster: a participant's certificate is refused: "
-		    "%s", cairn_strerror(rv));
+		             "%s",
+		    cairn_strerror(rv));
 		return rv;
 	}
 	memcpy(pk, info.pk, CAIRN_SIGN_PK_LEN);
@@ -667,8 +667,8 @@ crn_node_main(const char *path)
 	d.die_at = nd_die_at();
 	crn_rt_log_init("cairn-node");
 	crn_rt_signals();
-	if ((rv = crn_config_load(&d.cfg, path, CRN_CFG_NODE, err,
-	    sizeof(err))) != CAIRN_OK) {
+	if ((rv = crn_config_load(
+	         &d.cfg, path, CRN_CFG_NODE, err, sizeof(err))) != CAIRN_OK) {
 		crn_log_err("%s", rv == CAIRN_ENOENT ? path : err);
 		goto out;
 	}
@@ -676,9 +676,9 @@ crn_node_main(const char *path)
 	crn_rt_log_init(tag);
 	if (crn_rt_harden() != CAIRN_OK)
 		goto out;
-	if ((rv = crn_rt_party_open(&d.party, d.cfg->node.key,
-	    d.cfg->node.cert, d.cfg->node.ca_cert, d.cfg->node.crl,
-	    CRN_ROLE_NODE, err, sizeof(err))) != CAIRN_OK) {
+	if ((rv = crn_rt_party_open(&d.party, d.cfg->node.key, d.cfg->node.cert,
+	         d.cfg->node.ca_cert, d.cfg->node.crl, CRN_ROLE_NODE, err,
+	         sizeof(err))) != CAIRN_OK) {
 		crn_log_err("%s", err);
 		goto out;
 	}
@@ -687,14 +687,14 @@ crn_node_main(const char *path)
 		    d.party.me.name, d.cfg->node.name);
 	if (d.cfg->node.schema != NULL &&
 	    (rv = crn_schema_load(d.cfg->node.schema, &d.schema, err,
-	    sizeof(err))) != CAIRN_OK) {
+	         sizeof(err))) != CAIRN_OK) {
 		crn_log_err("%s", err);
 		goto out;
 	}
 	if (d.schema == NULL)
 		crn_log_warn("no schema = in [node]: SQL jobs will be refused");
 	if ((rv = crn_job_ledger_open(&d.ledger, d.cfg->node.state_dir, err,
-	    sizeof(err))) != CAIRN_OK) {
+	         sizeof(err))) != CAIRN_OK) {
 		crn_log_err("job ledger: %s", err);
 		goto out;
 	}
@@ -710,8 +710,8 @@ crn_node_main(const char *path)
 		goto out;
 	}
 	crn_log_info("node '%s' dialling %s%s", d.party.me.name,
-	    d.cfg->node.coordinator, d.die_at >= 0 ?
-	    " (test hook CAIRN_TEST_DIE_AT set)" : "");
+	    d.cfg->node.coordinator,
+	    d.die_at >= 0 ? " (test hook CAIRN_TEST_DIE_AT set)" : "");
 	while (!crn_rt_stop) {
 		uint8_t *buf = NULL;
 		size_t len = 0;

@@ -78,10 +78,9 @@ CAIRN_NODISCARD cairn_err crn_node_sum_column(const crn_node_src *src,
 struct crn_dataset;
 CAIRN_NODISCARD cairn_err crn_node_run_query(const crn_node_src *src,
     const struct crn_dataset *schema_ds, const char *dataset,
-    const uint8_t *plan, size_t plan_len,
-    char *const *expose, size_t nexpose, uint32_t policy_min_cell,
-    uint32_t ring_bits, uint64_t dim, void **vec, size_t *vlen, char *err,
-    size_t errlen);
+    const uint8_t *plan, size_t plan_len, char *const *expose, size_t nexpose,
+    uint32_t policy_min_cell, uint32_t ring_bits, uint64_t dim, void **vec,
+    size_t *vlen, char *err, size_t errlen);
 
 /*
  * For `node check`: open the source and check that it has every column of

@@ -44,8 +44,8 @@ ne_source(const crn_node_src *in, crn_source *out, crn_colmap **map)
 
 cairn_err
 crn_node_sum_column(const crn_node_src *src, const char *dataset,
-    const char *column, uint32_t ring_bits, void **vec, size_t *vlen,
-    char *err, size_t errlen)
+    const char *column, uint32_t ring_bits, void **vec, size_t *vlen, char *err,
+    size_t errlen)
 {
 	crn_column col;
 	crn_dataset ds;
@@ -123,8 +123,7 @@ ne_expr_cols(const crn_expr *e, bool *used, size_t ncols)
 		if (e->col < ncols)
 			used[e->col] = true;
 		break;
-	default:
-		break;
+	default: break;
 	}
 	for (size_t i = 0; i < e->nkids; i++)
 		ne_expr_cols(&e->kids[i], used, ncols);
@@ -163,10 +162,9 @@ ne_col_differs(const crn_plan *p, const crn_dataset *ds)
 
 cairn_err
 crn_node_run_query(const crn_node_src *src, const crn_dataset *schema_ds,
-    const char *dataset, const uint8_t *pbuf, size_t plen,
-    char *const *expose, size_t nexpose, uint32_t policy_min_cell,
-    uint32_t ring_bits, uint64_t dim, void **vec, size_t *vlen, char *err,
-    size_t errlen)
+    const char *dataset, const uint8_t *pbuf, size_t plen, char *const *expose,
+    size_t nexpose, uint32_t policy_min_cell, uint32_t ring_bits, uint64_t dim,
+    void **vec, size_t *vlen, char *err, size_t errlen)
 {
 	crn_plan *plan = NULL;
 	crn_dataset ds;
@@ -194,8 +192,10 @@ crn_node_run_query(const crn_node_src *src, const crn_dataset *schema_ds,
 		goto out;
 	}
 	if (schema_ds == NULL) {
-		snprintf(err, errlen, "no federation schema for dataset '%s' "
-		    "here (schema = in [node])", dataset);
+		snprintf(err, errlen,
+		    "no federation schema for dataset '%s' "
+		    "here (schema = in [node])",
+		    dataset);
 		goto out;
 	}
 	/* The node computes with its own schema, never the plan's. */
@@ -205,17 +205,22 @@ crn_node_run_query(const crn_node_src *src, const crn_dataset *schema_ds,
 	}
 	if ((bad = ne_col_differs(plan, schema_ds)) != NULL) {
 		if (bad[0] == '\0')
-			snprintf(err, errlen, "plan has %zu columns, the "
-			    "node's schema %zu", plan->ncols,
-			    schema_ds->ncols);
+			snprintf(err, errlen,
+			    "plan has %zu columns, the "
+			    "node's schema %zu",
+			    plan->ncols, schema_ds->ncols);
 		else
-			snprintf(err, errlen, "plan's column '%s' differs "
-			    "from the node's schema", bad);
+			snprintf(err, errlen,
+			    "plan's column '%s' differs "
+			    "from the node's schema",
+			    bad);
 		goto out;
 	}
 	if (plan->min_cell < policy_min_cell) {
-		snprintf(err, errlen, "plan releases groups of %u rows, policy "
-		    "min_cell is %u", plan->min_cell, policy_min_cell);
+		snprintf(err, errlen,
+		    "plan releases groups of %u rows, policy "
+		    "min_cell is %u",
+		    plan->min_cell, policy_min_cell);
 		goto out;
 	}
 	if ((used = crn_zalloc(plan->ncols + 1)) == NULL) {
@@ -230,8 +235,8 @@ crn_node_run_query(const crn_node_src *src, const crn_dataset *schema_ds,
 		if (plan->measures[i].col < plan->ncols)
 			used[plan->measures[i].col] = true;
 	for (size_t i = 0; i < plan->ncols; i++) {
-		if (used[i] && !ne_exposed(expose, nexpose,
-		    plan->cols[i].name)) {
+		if (used[i] &&
+		    !ne_exposed(expose, nexpose, plan->cols[i].name)) {
 			snprintf(err, errlen, "column '%s' is not exposed",
 			    plan->cols[i].name);
 			goto out;
@@ -277,8 +282,8 @@ ne_header_has(const char *line, const char *name)
 			q = true;
 			p++;
 		}
-		while (*p != '\0' && (q ? *p != '"' : (*p != ',' &&
-		    *p != '\r' && *p != '\n'))) {
+		while (*p != '\0' &&
+		    (q ? *p != '"' : (*p != ',' && *p != '\r' && *p != '\n'))) {
 			if (k + 1 < sizeof(field))
 				field[k++] = *p;
 			p++;
@@ -296,8 +301,8 @@ ne_header_has(const char *line, const char *name)
 }
 
 cairn_err
-crn_node_probe(const crn_node_src *src, const char *dataset,
-    char *const *want, size_t nwant, char *err, size_t errlen)
+crn_node_probe(const crn_node_src *src, const char *dataset, char *const *want,
+    size_t nwant, char *err, size_t errlen)
 {
 	cairn_err rv = CAIRN_OK;
 
@@ -306,8 +311,8 @@ crn_node_probe(const crn_node_src *src, const char *dataset,
 		FILE *f = fopen(src->path, "r");
 
 		if (f == NULL) {
-			snprintf(err, errlen, "%s: %s", src->path,
-			    strerror(errno));
+			snprintf(
+			    err, errlen, "%s: %s", src->path, strerror(errno));
 			return errno == ENOENT ? CAIRN_ENOENT : CAIRN_ESYS;
 		}
 		if (fgets(line, sizeof(line), f) == NULL) {
@@ -329,8 +334,10 @@ crn_node_probe(const crn_node_src *src, const char *dataset,
 				const char *ln = ne_local(src, want[i]);
 
 				if (!ne_header_has(l, ln)) {
-					snprintf(err, errlen, "%s: header has "
-					    "no column '%s'", src->path, ln);
+					snprintf(err, errlen,
+					    "%s: header has "
+					    "no column '%s'",
+					    src->path, ln);
 					return CAIRN_ENOENT;
 				}
 			}

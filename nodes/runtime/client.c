@@ -11,33 +11,33 @@
 #include "runtime/client.h"
 
 cairn_err
-crn_rt_client_open(crn_rt_client *c, const char *path, char *err,
-    size_t errlen)
+crn_rt_client_open(crn_rt_client *c, const char *path, char *err, size_t errlen)
 {
 	crn_tr_opts opts;
 	cairn_err rv;
 
 	memset(c, 0, sizeof(*c));
 	crn_random_bytes(c->cid, sizeof(c->cid));
-	if ((rv = crn_config_load(&c->cfg, path, CRN_CFG_RESEARCHER, err,
-	    errlen)) != CAIRN_OK) {
+	if ((rv = crn_config_load(
+	         &c->cfg, path, CRN_CFG_RESEARCHER, err, errlen)) != CAIRN_OK) {
 		if (rv == CAIRN_ENOENT)
 			snprintf(err, errlen, "cannot open %s", path);
 		return rv;
 	}
 	if ((rv = crn_rt_party_open(&c->party, c->cfg->researcher.key,
-	    c->cfg->researcher.cert, c->cfg->researcher.ca_cert,
-	    c->cfg->researcher.crl, getenv("CAIRN_TEST_UNCHECKED_SELF") ?
-	    CRN_ROLE_UNCHECKED : CRN_ROLE_RESEARCHER, err, errlen)) !=
-	    CAIRN_OK)
+	         c->cfg->researcher.cert, c->cfg->researcher.ca_cert,
+	         c->cfg->researcher.crl,
+	         getenv("CAIRN_TEST_UNCHECKED_SELF") ? CRN_ROLE_UNCHECKED
+	                                             : CRN_ROLE_RESEARCHER,
+	         err, errlen)) != CAIRN_OK)
 		goto fail;
 	memset(&opts, 0, sizeof(opts));
 	/* No message of ours is larger than an envelope may be. */
 	opts.max_msg = CRN_ENVELOPE_MAX;
 	opts.reconnect_min_ms = 50;
 	opts.reconnect_max_ms = 1000;
-	if ((rv = crn_tr_dial(&c->tr, c->cfg->researcher.coordinator,
-	    &opts)) != CAIRN_OK) {
+	if ((rv = crn_tr_dial(&c->tr, c->cfg->researcher.coordinator, &opts)) !=
+	    CAIRN_OK) {
 		snprintf(err, errlen, "cannot dial %s: %s",
 		    c->cfg->researcher.coordinator, cairn_strerror(rv));
 		goto fail;
@@ -92,7 +92,7 @@ client_send_tampered(crn_rt_client *c, const char *how, uint32_t type,
 	if (rv != CAIRN_OK)
 		goto out;
 	if (strcmp(how, "forge") == 0)
-		env.seq++;		/* altered after signing */
+		env.seq++; /* altered after signing */
 	else if (strcmp(how, "unsigned") == 0)
 		memset(env.sig, 0, sizeof(env.sig));
 	if ((rv = crn_envelope_encode(&env, &buf, &blen)) != CAIRN_OK)
@@ -100,8 +100,8 @@ client_send_tampered(crn_rt_client *c, const char *how, uint32_t type,
 	rv = crn_tr_send(c->tr, CRN_TR_CONN_DIALER, buf, blen, timeout_ms);
 	/* "replay": the same bytes once more. */
 	if (rv == CAIRN_OK && strcmp(how, "replay") == 0)
-		rv = crn_tr_send(c->tr, CRN_TR_CONN_DIALER, buf, blen,
-		    timeout_ms);
+		rv = crn_tr_send(
+		    c->tr, CRN_TR_CONN_DIALER, buf, blen, timeout_ms);
 out:
 	crn_free(buf, blen);
 	crn_identity_free(other);
@@ -119,10 +119,10 @@ crn_rt_client_send(crn_rt_client *c, uint32_t type, const uint8_t *payload,
 	cairn_err rv;
 
 	if (how != NULL && *how != '\0')
-		return client_send_tampered(c, how, type, payload, len,
-		    timeout_ms);
+		return client_send_tampered(
+		    c, how, type, payload, len, timeout_ms);
 	if ((rv = crn_rt_wrap(&c->party, type, c->cid, 0, payload, len, &env,
-	    &elen)) != CAIRN_OK)
+	         &elen)) != CAIRN_OK)
 		return rv;
 	rv = crn_tr_send(c->tr, CRN_TR_CONN_DIALER, env, elen, timeout_ms);
 	crn_free(env, elen);
@@ -146,14 +146,14 @@ crn_rt_client_recv(crn_rt_client *c, crn_envelope *env, int64_t deadline_ms)
 		if (left <= 0)
 			return CAIRN_ETIMEDOUT;
 		/* Wake up now and then to notice a signal. */
-		rv = crn_tr_recv(c->tr, &conn, &buf, &len,
-		    (int)(left < 250 ? left : 250));
+		rv = crn_tr_recv(
+		    c->tr, &conn, &buf, &len, (int)(left < 250 ? left : 250));
 		if (rv == CAIRN_ETIMEDOUT)
 			continue;
 		if (rv != CAIRN_OK)
 			return rv;
-		rv = crn_rt_unwrap(&c->party, buf, len, CRN_ROLE_COORDINATOR,
-		    conn, env, &who);
+		rv = crn_rt_unwrap(
+		    &c->party, buf, len, CRN_ROLE_COORDINATOR, conn, env, &who);
 		crn_free(buf, len);
 		if (rv == CAIRN_OK)
 			return CAIRN_OK;

@@ -40,8 +40,8 @@ typedef struct crn_rt_client {
 
 /* Load the researcher config at path, the identity and trust store, and
  * dial the coordinator.  err receives one line on failure. */
-CAIRN_NODISCARD cairn_err crn_rt_client_open(crn_rt_client *c,
-    const char *path, char *err, size_t errlen);
+CAIRN_NODISCARD cairn_err crn_rt_client_open(
+    crn_rt_client *c, const char *path, char *err, size_t errlen);
 void crn_rt_client_close(crn_rt_client *c);
 
 /* Send a signed envelope of type carrying payload; waits up to
@@ -53,7 +53,7 @@ CAIRN_NODISCARD cairn_err crn_rt_client_send(crn_rt_client *c, uint32_t type,
 /* Receive the next authenticated message from the coordinator before
  * deadline_ms (crn_rt_now_ms clock); refused messages are logged and
  * skipped.  *env is the caller's to crn_envelope_fini. */
-CAIRN_NODISCARD cairn_err crn_rt_client_recv(crn_rt_client *c,
-    crn_envelope *env, int64_t deadline_ms);
+CAIRN_NODISCARD cairn_err crn_rt_client_recv(
+    crn_rt_client *c, crn_envelope *env, int64_t deadline_ms);
 
 #endif

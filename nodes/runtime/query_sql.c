@@ -20,15 +20,15 @@ crn_q_sql_plan(crn_q_sql *q, const char *schema_path, const char *sql,
 
 	memset(q, 0, sizeof(*q));
 	if (schema_path == NULL) {
-		snprintf(err, errlen, "an SQL query needs --schema FILE (the "
+		snprintf(err, errlen,
+		    "an SQL query needs --schema FILE (the "
 		    "federation schema the coordinator uses)");
 		return CAIRN_EINVAL;
 	}
 	if ((rv = crn_schema_load(schema_path, &schema, err, errlen)) !=
 	    CAIRN_OK)
 		return rv;
-	if ((rv = crn_sql_plan(schema, sql, &q->plan, err, errlen)) !=
-	    CAIRN_OK)
+	if ((rv = crn_sql_plan(schema, sql, &q->plan, err, errlen)) != CAIRN_OK)
 		goto out;
 	if ((rv = crn_plan_encode(q->plan, &q->plan_bytes, &q->plan_len)) !=
 	    CAIRN_OK) {

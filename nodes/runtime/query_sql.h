@@ -16,9 +16,9 @@
 typedef struct crn_plan crn_plan;
 
 typedef struct crn_q_sql {
-	crn_plan *plan;		/* owned */
-	char *dataset;		/* borrowed from plan */
-	uint8_t *plan_bytes;	/* owned encoded plan */
+	crn_plan *plan;      /* owned */
+	char *dataset;       /* borrowed from plan */
+	uint8_t *plan_bytes; /* owned encoded plan */
 	size_t plan_len;
 	uint32_t ring_bits;
 	uint64_t dim;
@@ -26,8 +26,8 @@ typedef struct crn_q_sql {
 
 /* Plan sql against the schema file at schema_path (required: CAIRN_EINVAL
  * with a message when NULL).  err receives the planner's message. */
-CAIRN_NODISCARD cairn_err crn_q_sql_plan(crn_q_sql *q,
-    const char *schema_path, const char *sql, char *err, size_t errlen);
+CAIRN_NODISCARD cairn_err crn_q_sql_plan(crn_q_sql *q, const char *schema_path,
+    const char *sql, char *err, size_t errlen);
 
 /* Safe on zeroed storage. */
 void crn_q_sql_fini(crn_q_sql *q);

@@ -21,8 +21,7 @@ volatile sig_atomic_t crn_rt_stop;
 
 static char rt_tag[96] = "cairn";
 
-static void
-rt_errf(char *err, size_t errlen, const char *fmt, ...)
+static void rt_errf(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -48,8 +47,7 @@ rt_mtime(const char *path, struct timespec *ts)
 }
 
 static cairn_err
-rt_store_load(crn_rt_party *p, crn_cert_store **out, char *err,
-    size_t errlen)
+rt_store_load(crn_rt_party *p, crn_cert_store **out, char *err, size_t errlen)
 {
 	uint8_t *ca = NULL, *crl = NULL;
 	size_t calen = 0, crllen = 0;
@@ -62,14 +60,13 @@ rt_store_load(crn_rt_party *p, crn_cert_store **out, char *err,
 		    cairn_strerror(rv));
 		goto out;
 	}
-	if ((rv = crn_file_read(p->crl_path, CRN_CERT_MAX_LEN, &crl,
-	    &crllen)) != CAIRN_OK) {
-		rt_errf(err, errlen, "CRL %s: %s", p->crl_path,
-		    cairn_strerror(rv));
+	if ((rv = crn_file_read(
+	         p->crl_path, CRN_CERT_MAX_LEN, &crl, &crllen)) != CAIRN_OK) {
+		rt_errf(
+		    err, errlen, "CRL %s: %s", p->crl_path, cairn_strerror(rv));
 		goto out;
 	}
-	if ((rv = crn_cert_store_new(out, ca, calen, crl, crllen)) !=
-	    CAIRN_OK)
+	if ((rv = crn_cert_store_new(out, ca, calen, crl, crllen)) != CAIRN_OK)
 		rt_errf(err, errlen, "CA %s / CRL %s: %s", p->ca_path,
 		    p->crl_path, cairn_strerror(rv));
 out:
@@ -90,7 +87,8 @@ crn_rt_party_open(crn_rt_party *p, const char *key, const char *cert,
 
 	memset(p, 0, sizeof(*p));
 	if (crl == NULL) {
-		rt_errf(err, errlen, "no CRL configured: every party checks "
+		rt_errf(err, errlen,
+		    "no CRL configured: every party checks "
 		    "revocation (set crl = ...)");
 		rv = CAIRN_ECONFIG;
 		goto out;
@@ -117,10 +115,10 @@ crn_rt_party_open(crn_rt_party *p, const char *key, const char *cert,
 		    cairn_strerror(rv));
 		goto out;
 	}
-	if ((rv = crn_cert_pem_to_der((const char *)pem, &p->cert_der,
-	    &p->cert_len)) != CAIRN_OK) {
-		rt_errf(err, errlen, "certificate %s: not a PEM certificate",
-		    cert);
+	if ((rv = crn_cert_pem_to_der(
+	         (const char *)pem, &p->cert_der, &p->cert_len)) != CAIRN_OK) {
+		rt_errf(
+		    err, errlen, "certificate %s: not a PEM certificate", cert);
 		goto out;
 	}
 	if (role == CRN_ROLE_UNCHECKED)
@@ -134,8 +132,8 @@ crn_rt_party_open(crn_rt_party *p, const char *key, const char *cert,
 		goto out;
 	}
 	if (!crn_ct_eq(p->me.pk, p->pk, CAIRN_SIGN_PK_LEN)) {
-		rt_errf(err, errlen, "certificate %s is not for key %s", cert,
-		    key);
+		rt_errf(
+		    err, errlen, "certificate %s is not for key %s", cert, key);
 		rv = CAIRN_EAUTH;
 		goto out;
 	}
@@ -201,9 +199,8 @@ crn_rt_party_refresh(crn_rt_party *p)
 }
 
 cairn_err
-crn_rt_wrap(crn_rt_party *p, uint32_t type, const uint8_t *sid,
-    uint32_t round, const uint8_t *payload, size_t len, uint8_t **out,
-    size_t *outlen)
+crn_rt_wrap(crn_rt_party *p, uint32_t type, const uint8_t *sid, uint32_t round,
+    const uint8_t *payload, size_t len, uint8_t **out, size_t *outlen)
 {
 	crn_envelope env;
 	cairn_err rv;
@@ -233,8 +230,8 @@ crn_rt_cert_check(crn_rt_party *p, const uint8_t *der, size_t len,
     unsigned role_mask, crn_cert_info *info)
 {
 	crn_rt_party_refresh(p);
-	return crn_cert_store_verify(p->store, der, len, role_mask,
-	    (int64_t)time(NULL), info);
+	return crn_cert_store_verify(
+	    p->store, der, len, role_mask, (int64_t)time(NULL), info);
 }
 
 cairn_err
@@ -248,7 +245,8 @@ crn_rt_unwrap(crn_rt_party *p, const uint8_t *buf, size_t len,
 	memset(who, 0, sizeof(*who));
 	if ((rv = crn_envelope_decode(env, buf, len)) != CAIRN_OK) {
 		crn_log_warn("refused a message on connection %08x: "
-		    "malformed envelope (%s)", from, cairn_strerror(rv));
+		             "malformed envelope (%s)",
+		    from, cairn_strerror(rv));
 		return rv;
 	}
 	crn_fingerprint(env->sender, fp);
@@ -258,29 +256,31 @@ crn_rt_unwrap(crn_rt_party *p, const uint8_t *buf, size_t len,
 		goto out;
 	}
 	if ((rv = crn_rt_cert_check(p, env->sender_cert, env->sender_cert_len,
-	    role_mask, who)) != CAIRN_OK) {
+	         role_mask, who)) != CAIRN_OK) {
 		crn_cert_info claim;
 
 		/* Name what the certificate claims (unverified, escaped by
 		 * the certificate parser's name rules) to help the
 		 * operator; decisions never use it. */
 		if (crn_cert_inspect(env->sender_cert, env->sender_cert_len,
-		    &claim) != CAIRN_OK || !crn_cert_name_valid(claim.name))
+		        &claim) != CAIRN_OK ||
+		    !crn_cert_name_valid(claim.name))
 			snprintf(claim.name, sizeof(claim.name), "?");
 		crn_log_warn("refused a message (type %u) from %s (claims "
-		    "'%s'): certificate: %s", env->type, fp, claim.name,
-		    cairn_strerror(rv));
+		             "'%s'): certificate: %s",
+		    env->type, fp, claim.name, cairn_strerror(rv));
 		goto out;
 	}
 	if (!crn_ct_eq(who->pk, env->sender, CAIRN_SIGN_PK_LEN)) {
 		crn_log_warn("refused a message from %s: signer is not the "
-		    "key of certificate '%s'", fp, who->name);
+		             "key of certificate '%s'",
+		    fp, who->name);
 		rv = CAIRN_EAUTH;
 		goto out;
 	}
 	if ((rv = crn_envelope_verify(env)) != CAIRN_OK) {
-		crn_log_warn("refused a message from '%s': bad signature",
-		    who->name);
+		crn_log_warn(
+		    "refused a message from '%s': bad signature", who->name);
 		goto out;
 	}
 	if ((rv = crn_replay_check(p->replay, env)) != CAIRN_OK) {
@@ -335,24 +335,16 @@ crn_rt_wall(void)
 }
 
 static void
-rt_logger(cairn_log_level level, const char *func, const char *msg,
-    void *arg)
+rt_logger(cairn_log_level level, const char *func, const char *msg, void *arg)
 {
 	const char *lv = "info";
 
 	(void)arg;
 	switch (level) {
-	case CAIRN_LOG_ERR:
-		lv = "error";
-		break;
-	case CAIRN_LOG_WARN:
-		lv = "warning";
-		break;
-	case CAIRN_LOG_DEBUG:
-		lv = "debug";
-		break;
-	default:
-		break;
+	case CAIRN_LOG_ERR: lv = "error"; break;
+	case CAIRN_LOG_WARN: lv = "warning"; break;
+	case CAIRN_LOG_DEBUG: lv = "debug"; break;
+	default: break;
 	}
 	if (level == CAIRN_LOG_DEBUG)
 		fprintf(stderr, "%s: %s: %s: %s\n", rt_tag, lv, func, msg);
@@ -368,8 +360,9 @@ crn_rt_log_init(const char *tag)
 
 	snprintf(rt_tag, sizeof(rt_tag), "%s", tag);
 	cairn_log_set_logger(rt_logger, NULL);
-	cairn_log_set_level(e != NULL && strcmp(e, "debug") == 0 ?
-	    CAIRN_LOG_DEBUG : CAIRN_LOG_INFO);
+	cairn_log_set_level(e != NULL && strcmp(e, "debug") == 0
+	        ? CAIRN_LOG_DEBUG
+	        : CAIRN_LOG_INFO);
 }
 
 void
@@ -387,7 +380,7 @@ crn_rt_hex(const uint8_t *b, size_t n, char *out)
 cairn_err
 crn_rt_harden(void)
 {
-	struct rlimit rl = { 0, 0 };
+	struct rlimit rl = {0, 0};
 
 	if (setrlimit(RLIMIT_CORE, &rl) != 0) {
 		crn_log_err("setrlimit(RLIMIT_CORE): %s", strerror(errno));

@@ -41,22 +41,22 @@
  * the sum element is in units of 10^-CRN_RT_SUM_SCALE.  Values outside
  * these bounds (scaled) are clipped and counted in the fourth element. */
 #define CRN_RT_SUM_SCALE 4u
-#define CRN_RT_SUM_LO (-(INT64_C(1) << 53))
-#define CRN_RT_SUM_HI (INT64_C(1) << 53)
+#define CRN_RT_SUM_LO    (-(INT64_C(1) << 53))
+#define CRN_RT_SUM_HI    (INT64_C(1) << 53)
 
 /* One party: identity key, own certificate, trust store, replay guard. */
 typedef struct crn_rt_party {
 	crn_identity *id;
 	uint8_t pk[CAIRN_SIGN_PK_LEN];
-	uint8_t *cert_der;	/* own certificate, sent in every envelope */
+	uint8_t *cert_der; /* own certificate, sent in every envelope */
 	size_t cert_len;
-	crn_cert_info me;	/* what our certificate says (verified) */
-	crn_cert_store *store;	/* CA + CRL; reloaded when changed */
+	crn_cert_info me;      /* what our certificate says (verified) */
+	crn_cert_store *store; /* CA + CRL; reloaded when changed */
 	char *ca_path, *crl_path;
 	struct timespec ca_mtime, crl_mtime;
 	time_t checked_at;
 	crn_replay *replay;
-	uint64_t seq;		/* next envelope sequence number */
+	uint64_t seq; /* next envelope sequence number */
 } crn_rt_party;
 
 /* For crn_rt_party_open: do not verify our own certificate (test hook
@@ -72,8 +72,8 @@ typedef struct crn_rt_party {
  * another key.
  */
 CAIRN_NODISCARD cairn_err crn_rt_party_open(crn_rt_party *p, const char *key,
-    const char *cert, const char *ca, const char *crl, crn_role role,
-    char *err, size_t errlen);
+    const char *cert, const char *ca, const char *crl, crn_role role, char *err,
+    size_t errlen);
 /* Release everything; safe on zeroed storage. */
 void crn_rt_party_close(crn_rt_party *p);
 
@@ -109,8 +109,8 @@ CAIRN_NODISCARD cairn_err crn_rt_unwrap(crn_rt_party *p, const uint8_t *buf,
 
 /* Verify a DER certificate (for example a researcher's, inside a signed
  * job) against the party's store now, for role_mask. */
-CAIRN_NODISCARD cairn_err crn_rt_cert_check(crn_rt_party *p,
-    const uint8_t *der, size_t len, unsigned role_mask, crn_cert_info *info);
+CAIRN_NODISCARD cairn_err crn_rt_cert_check(crn_rt_party *p, const uint8_t *der,
+    size_t len, unsigned role_mask, crn_cert_info *info);
 
 /* Set by SIGINT / SIGTERM after crn_rt_signals(). */
 extern volatile sig_atomic_t crn_rt_stop;

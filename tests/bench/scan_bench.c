@@ -24,34 +24,52 @@
 
 enum { C_GRP, C_AGE, C_WAGE, C_HOURS, NCOLS };
 
-static char *grp_dom[] = { "g0", "g1", "g2", "g3", "g4", "g5", "g6", "g7",
-	"g8", "g9" };
+static char *grp_dom[] = {
+    "g0", "g1", "g2", "g3", "g4", "g5", "g6", "g7", "g8", "g9"};
 
 static crn_column cols[NCOLS] = {
-	[C_GRP] = { .name = "grp", .type = CRN_COL_CATEGORY,
-	    .domain = grp_dom, .ndomain = 10 },
-	[C_AGE] = { .name = "age", .type = CRN_COL_INT, .lo = 16, .hi = 90,
-	    .nullable = true },
-	[C_WAGE] = { .name = "wage", .type = CRN_COL_DECIMAL, .scale = 2,
-	    .lo = 0, .hi = 10000000, .nullable = true },
-	[C_HOURS] = { .name = "hours", .type = CRN_COL_INT, .lo = 0,
-	    .hi = 100 },
+    [C_GRP] = {.name = "grp",
+        .type = CRN_COL_CATEGORY,
+        .domain = grp_dom,
+        .ndomain = 10},
+    [C_AGE] = {.name = "age",
+        .type = CRN_COL_INT,
+        .lo = 16,
+        .hi = 90,
+        .nullable = true},
+    [C_WAGE] = {.name = "wage",
+        .type = CRN_COL_DECIMAL,
+        .scale = 2,
+        .lo = 0,
+        .hi = 10000000,
+        .nullable = true},
+    [C_HOURS] = {.name = "hours", .type = CRN_COL_INT, .lo = 0, .hi = 100},
 };
-static crn_dataset ds = { .name = "bench", .cols = cols, .ncols = NCOLS };
+static crn_dataset ds = {.name = "bench", .cols = cols, .ncols = NCOLS};
 
-static crn_measure sum_ms[] = { { .col = C_WAGE } };
-static crn_plan sum_plan = { .measures = sum_ms, .nmeasures = 1,
-	.ngroups = 1, .per_group = 4, .dim = 4, .ring_bits = 64,
-	.limit = -1 };
+static crn_measure sum_ms[] = {{.col = C_WAGE}};
+static crn_plan sum_plan = {.measures = sum_ms,
+    .nmeasures = 1,
+    .ngroups = 1,
+    .per_group = 4,
+    .dim = 4,
+    .ring_bits = 64,
+    .limit = -1};
 
-static crn_groupkey grp_key = { .col = C_GRP, .card = 10 };
+static crn_groupkey grp_key = {.col = C_GRP, .card = 10};
 static crn_measure grp_ms[] = {
-	{ .col = C_WAGE, .need_sumsq = true, .offset = 0 },
-	{ .col = C_AGE, .offset = 4 },
+    {.col = C_WAGE, .need_sumsq = true, .offset = 0},
+    {.col = C_AGE, .offset = 4},
 };
-static crn_plan grp_plan = { .keys = &grp_key, .nkeys = 1,
-	.measures = grp_ms, .nmeasures = 2, .ngroups = 10, .per_group = 8,
-	.dim = 80, .ring_bits = 64, .limit = -1 };
+static crn_plan grp_plan = {.keys = &grp_key,
+    .nkeys = 1,
+    .measures = grp_ms,
+    .nmeasures = 2,
+    .ngroups = 10,
+    .per_group = 8,
+    .dim = 80,
+    .ring_bits = 64,
+    .limit = -1};
 
 static double
 now(void)
@@ -107,13 +125,16 @@ write_data(const char *csv, const char *db, long nrows, PGconn *pg)
 		fprintf(stderr, "cannot create %s / %s\n", csv, db);
 		exit(1);
 	}
-	sqlite3_exec(s, "CREATE TABLE bench (grp TEXT, age INTEGER, "
-	    "wage REAL, hours INTEGER); BEGIN", NULL, NULL, NULL);
-	sqlite3_prepare_v2(s, "INSERT INTO bench VALUES (?, ?, ?, ?)", -1,
-	    &st, NULL);
+	sqlite3_exec(s,
+	    "CREATE TABLE bench (grp TEXT, age INTEGER, "
+	    "wage REAL, hours INTEGER); BEGIN",
+	    NULL, NULL, NULL);
+	sqlite3_prepare_v2(
+	    s, "INSERT INTO bench VALUES (?, ?, ?, ?)", -1, &st, NULL);
 	if (pg != NULL) {
 		PQclear(PQexec(pg, "DROP TABLE IF EXISTS cairn_scan_bench"));
-		PQclear(PQexec(pg, "CREATE TABLE cairn_scan_bench (grp text, "
+		PQclear(PQexec(pg,
+		    "CREATE TABLE cairn_scan_bench (grp text, "
 		    "age int, wage numeric(12,2), hours int)"));
 		res = PQexec(pg, "COPY cairn_scan_bench FROM STDIN CSV");
 		if (PQresultStatus(res) != PGRES_COPY_IN) {
@@ -215,8 +236,8 @@ main(int argc, char **argv)
 	char dir[] = "/tmp/cairn-scan-XXXXXX", csv[64], db[64];
 	PGconn *pg = NULL;
 	crn_source srcs[3];
-	const char *names[] = { "csv", "sqlite", "pg" };
-	double r_sum[3] = { 0 }, r_grp[3] = { 0 };
+	const char *names[] = {"csv", "sqlite", "pg"};
+	double r_sum[3] = {0}, r_grp[3] = {0};
 	uint64_t first_sum[4], first_grp[80];
 	int nsrc = 2;
 
@@ -239,23 +260,24 @@ main(int argc, char **argv)
 	printf("generating %ld rows...\n", nrows);
 	write_data(csv, db, nrows, pg);
 	memset(srcs, 0, sizeof(srcs));
-	srcs[0] = (crn_source){ .kind = CRN_SRC_CSV, .path = csv };
-	srcs[1] = (crn_source){ .kind = CRN_SRC_SQLITE, .path = db,
-		.table = "bench" };
-	srcs[2] = (crn_source){ .kind = CRN_SRC_PG, .conninfo = conninfo,
-		.table = "cairn_scan_bench" };
+	srcs[0] = (crn_source){.kind = CRN_SRC_CSV, .path = csv};
+	srcs[1] =
+	    (crn_source){.kind = CRN_SRC_SQLITE, .path = db, .table = "bench"};
+	srcs[2] = (crn_source){.kind = CRN_SRC_PG,
+	    .conninfo = conninfo,
+	    .table = "cairn_scan_bench"};
 	first_sum[0] = first_grp[0] = UINT64_MAX;
 	for (int s = 0; s < nsrc; s++) {
 		r_sum[s] = measure(&sum_plan, &srcs[s], nrows, runs, first_sum);
 		r_grp[s] = measure(&grp_plan, &srcs[s], nrows, runs, first_grp);
 		printf("%-7s sum: %12.0f rows/s   group(10 x 4 aggregates): "
-		    "%12.0f rows/s  (median of %d)\n", names[s], r_sum[s],
-		    r_grp[s], runs);
+		       "%12.0f rows/s  (median of %d)\n",
+		    names[s], r_sum[s], r_grp[s], runs);
 	}
 	printf("{\"bench\":\"scan\",\"rows\":%ld,\"runs\":%d", nrows, runs);
 	for (int s = 0; s < nsrc; s++)
 		printf(",\"%s_sum_rows_per_s\":%.0f,"
-		    "\"%s_group_rows_per_s\":%.0f",
+		       "\"%s_group_rows_per_s\":%.0f",
 		    names[s], r_sum[s], names[s], r_grp[s]);
 	printf("}\n");
 	if (pg != NULL) {

@@ -56,17 +56,16 @@ static const char crl_pem[] =
     "-----END X509 CRL-----\n";
 
 /* A day after the CA and the corpus certificates were issued. */
-#define FZ_NOW ((int64_t)1795821592 + 86400)
-#define FZ_LATER ((int64_t)7258118400)	/* 2200-01-01 */
-#define FZ_EARLIER ((int64_t)946684800)	/* 2000-01-01 */
+#define FZ_NOW     ((int64_t)1795821592 + 86400)
+#define FZ_LATER   ((int64_t)7258118400) /* 2200-01-01 */
+#define FZ_EARLIER ((int64_t)946684800)  /* 2000-01-01 */
 
 static crn_cert_store *store;
 
 /* Format every log message (peer-chosen names end up in them) and drop
  * it, so that the formatting is exercised without filling the output. */
 static void
-fz_logger(cairn_log_level level, const char *func, const char *msg,
-    void *arg)
+fz_logger(cairn_log_level level, const char *func, const char *msg, void *arg)
 {
 	volatile size_t n;
 
@@ -85,9 +84,8 @@ fz_init(void)
 		abort();
 	cairn_log_set_logger(fz_logger, NULL);
 	cairn_log_set_level(CAIRN_LOG_DEBUG);
-	if (crn_cert_store_new(&store, (const uint8_t *)ca_pem,
-	    strlen(ca_pem), (const uint8_t *)crl_pem, strlen(crl_pem)) !=
-	    CAIRN_OK)
+	if (crn_cert_store_new(&store, (const uint8_t *)ca_pem, strlen(ca_pem),
+	        (const uint8_t *)crl_pem, strlen(crl_pem)) != CAIRN_OK)
 		abort();
 }
 
@@ -113,20 +111,18 @@ all_zero(const void *p, size_t n)
 
 /* The caching store and a fresh verification must agree at time now. */
 static cairn_err
-verify_both(const uint8_t *data, size_t size, int64_t now,
-    crn_cert_info *info)
+verify_both(const uint8_t *data, size_t size, int64_t now, crn_cert_info *info)
 {
 	crn_cert_info fresh;
 	cairn_err rv, rv2;
 
-	rv = crn_cert_store_verify(store, data, size, CRN_ROLE_ANY, now,
-	    info);
-	rv2 = crn_cert_verify(ca_pem, crl_pem, data, size, CRN_ROLE_ANY, now,
-	    &fresh);
+	rv = crn_cert_store_verify(store, data, size, CRN_ROLE_ANY, now, info);
+	rv2 = crn_cert_verify(
+	    ca_pem, crl_pem, data, size, CRN_ROLE_ANY, now, &fresh);
 	if (rv != rv2)
 		abort();
-	if (rv == CAIRN_OK ? !same_info(info, &fresh) :
-	    !all_zero(info, sizeof(*info)))
+	if (rv == CAIRN_OK ? !same_info(info, &fresh)
+	                   : !all_zero(info, sizeof(*info)))
 		abort();
 	return rv;
 }
@@ -143,9 +139,9 @@ check_verify(const uint8_t *data, size_t size)
 		 * would answer as a fresh one; other times reach other
 		 * refusals, and none may pass. */
 		if (crn_cert_store_verify(store, data, size, CRN_ROLE_ANY,
-		    FZ_LATER, &again) == CAIRN_OK ||
+		        FZ_LATER, &again) == CAIRN_OK ||
 		    crn_cert_store_verify(store, data, size, CRN_ROLE_ANY,
-		    FZ_EARLIER, &again) == CAIRN_OK)
+		        FZ_EARLIER, &again) == CAIRN_OK)
 			abort();
 		return;
 	}
@@ -153,15 +149,17 @@ check_verify(const uint8_t *data, size_t size)
 	    info.not_before > FZ_NOW || info.not_after < FZ_NOW)
 		abort();
 	/* A second time: answered from the cache. */
-	if (crn_cert_store_verify(store, data, size, CRN_ROLE_ANY, FZ_NOW,
-	    &again) != CAIRN_OK || !same_info(&info, &again))
+	if (crn_cert_store_verify(
+	        store, data, size, CRN_ROLE_ANY, FZ_NOW, &again) != CAIRN_OK ||
+	    !same_info(&info, &again))
 		abort();
 	if (crn_cert_inspect(data, size, &seen) != CAIRN_OK ||
 	    !same_info(&info, &seen))
 		abort();
 	if (crn_cert_store_verify(store, data, size,
-	    CRN_ROLE_ANY & ~(unsigned)info.role, FZ_NOW, &seen) !=
-	    CAIRN_EROLE || !all_zero(&seen, sizeof(seen)))
+	        CRN_ROLE_ANY & ~(unsigned)info.role, FZ_NOW,
+	        &seen) != CAIRN_EROLE ||
+	    !all_zero(&seen, sizeof(seen)))
 		abort();
 	/* Outside the validity windows the cached success must not leak
 	 * out: the store must refuse exactly as a fresh store does. */
@@ -222,8 +220,8 @@ pem_wrap(const uint8_t *data, size_t size, size_t *outlen)
 {
 	static const char head[] = "-----BEGIN CERTIFICATE-----\n";
 	static const char tail[] = "-----END CERTIFICATE-----\n";
-	size_t cap = sizeof(head) + sizeof(tail) + (size + 2) / 3 * 4 +
-	    size / 48 + 2;
+	size_t cap =
+	    sizeof(head) + sizeof(tail) + (size + 2) / 3 * 4 + size / 48 + 2;
 	size_t n = 0, col = 0;
 	char *p = malloc(cap);
 

@@ -54,8 +54,8 @@ fz_file(void)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const crn_cfg_role roles[] = { CRN_CFG_COORDINATOR,
-		CRN_CFG_NODE, CRN_CFG_RESEARCHER };
+	static const crn_cfg_role roles[] = {
+	    CRN_CFG_COORDINATOR, CRN_CFG_NODE, CRN_CFG_RESEARCHER};
 	crn_config *cfg;
 	char err[512];
 	FILE *f;
@@ -69,12 +69,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < CRN_NELEM(roles); i++) {
 		cfg = NULL;
 		if (crn_config_load(&cfg, fz_path, roles[i], err,
-			sizeof(err)) == CAIRN_OK) {
+		        sizeof(err)) == CAIRN_OK) {
 			if (cfg == NULL || cfg->role != roles[i])
 				abort();
 			if (roles[i] == CRN_CFG_NODE &&
-			    crn_config_dataset(cfg,
-				cfg->node.datasets[0].name) == NULL)
+			    crn_config_dataset(
+			        cfg, cfg->node.datasets[0].name) == NULL)
 				abort();
 			crn_config_free(cfg);
 		} else {

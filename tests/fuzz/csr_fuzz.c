@@ -54,7 +54,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!crn_cert_name_valid(info.name) ||
 		    strcmp(crn_role_name(info.role), "?") == 0 ||
 		    memcmp(info.serial, zero_serial, sizeof(zero_serial)) !=
-		    0 || info.not_before != 0 || info.not_after != 0)
+		        0 ||
+		    info.not_before != 0 || info.not_after != 0)
 			abort();
 	} else if (!all_zero(&info, sizeof(info))) {
 		abort();

@@ -107,7 +107,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * however large the skew (now + skew must not wrap around). */
 	if (crn_job_check_time(&job, job.issued_at, 0) == CAIRN_ENOTYET ||
 	    crn_job_check_time(&job, job.issued_at, UINT64_MAX) ==
-	    CAIRN_ENOTYET ||
+	        CAIRN_ENOTYET ||
 	    crn_job_check_time(&job, UINT64_MAX, 1) == CAIRN_ENOTYET)
 		abort();
 	crn_free(wire, wlen);

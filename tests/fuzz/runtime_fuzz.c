@@ -51,8 +51,8 @@ check_text(const char *s, int lines)
 
 		if (ch == 0x7f)
 			abort();
-		if (ch < 0x20 && !(lines && (ch == '\n' || ch == '\r' ||
-		    ch == '\t')))
+		if (ch < 0x20 &&
+		    !(lines && (ch == '\n' || ch == '\r' || ch == '\t')))
 			abort();
 	}
 }
@@ -146,8 +146,8 @@ fuzz_result(const uint8_t *d, size_t n)
 	if (m.ring_bits != 0 && m.ring_bits != 32 && m.ring_bits != 64 &&
 	    m.ring_bits != 128)
 		abort();
-	if (m.sum_len > 0 && (m.ring_bits == 0 ||
-	    m.sum_len % (m.ring_bits / 8) != 0))
+	if (m.sum_len > 0 &&
+	    (m.ring_bits == 0 || m.sum_len % (m.ring_bits / 8) != 0))
 		abort();
 	if (crn_rt_result_encode(&m, &w, &wl) != CAIRN_OK ||
 	    crn_rt_result_decode(&m2, w, wl) != CAIRN_OK ||
@@ -225,21 +225,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size == 0)
 		return 0;
 	switch (data[0] % 5) {
-	case 0:
-		fuzz_offer(data + 1, size - 1);
-		break;
-	case 1:
-		fuzz_jobstatus(data + 1, size - 1);
-		break;
-	case 2:
-		fuzz_result(data + 1, size - 1);
-		break;
-	case 3:
-		fuzz_status(data + 1, size - 1);
-		break;
-	default:
-		fuzz_error(data + 1, size - 1);
-		break;
+	case 0: fuzz_offer(data + 1, size - 1); break;
+	case 1: fuzz_jobstatus(data + 1, size - 1); break;
+	case 2: fuzz_result(data + 1, size - 1); break;
+	case 3: fuzz_status(data + 1, size - 1); break;
+	default: fuzz_error(data + 1, size - 1); break;
 	}
 	return 0;
 }

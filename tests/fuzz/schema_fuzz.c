@@ -30,7 +30,7 @@ ident(const char *s)
 		return 0;
 	for (s++; *s != '\0'; s++)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-		    *s == '_'))
+		        *s == '_'))
 			return 0;
 	return 1;
 }
@@ -67,8 +67,7 @@ check_column(const crn_dataset *d, size_t j)
 		    (c->type == CRN_COL_INT && c->scale != 0))
 			abort();
 		break;
-	default:
-		abort();
+	default: abort();
 	}
 	if (crn_column_copy(&copy, c) != CAIRN_OK)
 		abort();
@@ -98,8 +97,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rv = crn_schema_parse(text, FZ_NAME, &s, err, sizeof(err));
 	free(text);
 	if (rv != CAIRN_OK) {
-		if (s != NULL || strncmp(err, FZ_NAME ":",
-		    sizeof(FZ_NAME ":") - 1) != 0)
+		if (s != NULL ||
+		    strncmp(err, FZ_NAME ":", sizeof(FZ_NAME ":") - 1) != 0)
 			abort();
 		return 0;
 	}

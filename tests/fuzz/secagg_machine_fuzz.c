@@ -19,7 +19,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FN 3
+#define FN   3
 #define FDIM 4
 
 typedef struct fmsg {
@@ -30,7 +30,7 @@ typedef struct fmsg {
 
 typedef struct fworld {
 	crn_identity *id[FN];
-	crn_identity *auth;	/* sim authority certifying the nodes */
+	crn_identity *auth; /* sim authority certifying the nodes */
 	uint8_t auth_pk[CAIRN_SIGN_PK_LEN];
 	uint8_t cert[FN][CRN_SA_SIMCERT_LEN];
 	crn_sa_node *node[FN];
@@ -63,8 +63,8 @@ coord_out(fworld *w, crn_sa_actions *a)
 				fmsg_set(&w->inbox[x->to_many[j] - 1], x->type,
 				    x->data, x->len);
 		else if (x->to >= 1 && x->to <= FN)
-			fmsg_set(&w->inbox[x->to - 1], x->type, x->data,
-			    x->len);
+			fmsg_set(
+			    &w->inbox[x->to - 1], x->type, x->data, x->len);
 	}
 }
 
@@ -115,7 +115,7 @@ setup(fworld *w)
 	if (crn_sa_coord_new(&w->c, &cc) != CAIRN_OK)
 		return false;
 	{
-		uint8_t aseed[32] = { 0xa0 };
+		uint8_t aseed[32] = {0xa0};
 
 		if (crn_identity_from_seed(&w->auth, aseed) != CAIRN_OK)
 			return false;
@@ -123,7 +123,7 @@ setup(fworld *w)
 	}
 	for (int i = 0; i < FN; i++) {
 		crn_sa_node_cfg nc;
-		uint8_t seed[32] = { (uint8_t)(i + 1) };
+		uint8_t seed[32] = {(uint8_t)(i + 1)};
 		uint8_t pk[CAIRN_SIGN_PK_LEN];
 
 		if (crn_identity_from_seed(&w->id[i], seed) != CAIRN_OK)
@@ -138,8 +138,8 @@ setup(fworld *w)
 		nc.verify_arg = w->auth_pk;
 		nc.id = w->id[i];
 		nc.seed[0] = (uint8_t)(0x40 + i);
-		memcpy(nc.session_id, cc.params.session_id,
-		    CAIRN_SESSION_ID_LEN);
+		memcpy(
+		    nc.session_id, cc.params.session_id, CAIRN_SESSION_ID_LEN);
 		nc.ring_bits = 64;
 		nc.dim = FDIM;
 		if (crn_sa_node_new(&w->node[i], &nc) != CAIRN_OK)
@@ -180,12 +180,12 @@ honest_round(fworld *w, int skip_node0)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint32_t node_expect[] = { CRN_SA_MSG_ROSTER,
-		CRN_SA_MSG_SHARES_FWD, CRN_SA_MSG_CONSISTENCY_REQ,
-		CRN_SA_MSG_UNMASK_REQ, CRN_SA_MSG_ABORT };
-	static const uint32_t coord_expect[] = { CRN_SA_MSG_ADVERTISE,
-		CRN_SA_MSG_SHARE_KEYS, CRN_SA_MSG_MASKED_INPUT,
-		CRN_SA_MSG_CONSISTENCY_SIG, CRN_SA_MSG_UNMASK };
+	static const uint32_t node_expect[] = {CRN_SA_MSG_ROSTER,
+	    CRN_SA_MSG_SHARES_FWD, CRN_SA_MSG_CONSISTENCY_REQ,
+	    CRN_SA_MSG_UNMASK_REQ, CRN_SA_MSG_ABORT};
+	static const uint32_t coord_expect[] = {CRN_SA_MSG_ADVERTISE,
+	    CRN_SA_MSG_SHARE_KEYS, CRN_SA_MSG_MASKED_INPUT,
+	    CRN_SA_MSG_CONSISTENCY_SIG, CRN_SA_MSG_UNMASK};
 	static int inited;
 	fworld w;
 	int to_coord, round;
@@ -200,8 +200,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	to_coord = data[0] & 1;
 	round = ((data[0] >> 1) & 7) % 5;
-	type = data[1] == 0 ? (to_coord ? coord_expect[round] :
-	    node_expect[round]) : 20u + data[1] % 12u;
+	type = data[1] == 0
+	    ? (to_coord ? coord_expect[round] : node_expect[round])
+	    : 20u + data[1] % 12u;
 	data += 2;
 	size -= 2;
 	if (!setup(&w))

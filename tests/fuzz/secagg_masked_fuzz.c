@@ -29,8 +29,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* The view may refuse odd keys protobuf-c tolerates (over-long tags,
 	 * groups), never the reverse; when both accept they agree. */
-	if (vrv == CAIRN_OK && (vbits != m.ring_bits || vdim != m.dim ||
-	    memcmp(view, m.data, m.len) != 0))
+	if (vrv == CAIRN_OK &&
+	    (vbits != m.ring_bits || vdim != m.dim ||
+	        memcmp(view, m.data, m.len) != 0))
 		crn_panic(__FILE__, __LINE__, "view disagrees with decode");
 	if (crn_sa_masked_encode(&out, &len, m.ring_bits, m.dim, m.data) ==
 	    CAIRN_OK)

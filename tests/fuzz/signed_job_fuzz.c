@@ -53,10 +53,38 @@ static const char crl_pem[] =
 
 /* The Ed25519 key of the corpus researcher, "alice". */
 static const uint8_t alice_pk[CAIRN_SIGN_PK_LEN] = {
-	0x8a, 0x88, 0xe3, 0xdd, 0x74, 0x09, 0xf1, 0x95,
-	0xfd, 0x52, 0xdb, 0x2d, 0x3c, 0xba, 0x5d, 0x72,
-	0xca, 0x67, 0x09, 0xbf, 0x1d, 0x94, 0x12, 0x1b,
-	0xf3, 0x74, 0x88, 0x01, 0xb4, 0x0f, 0x6f, 0x5c,
+    0x8a,
+    0x88,
+    0xe3,
+    0xdd,
+    0x74,
+    0x09,
+    0xf1,
+    0x95,
+    0xfd,
+    0x52,
+    0xdb,
+    0x2d,
+    0x3c,
+    0xba,
+    0x5d,
+    0x72,
+    0xca,
+    0x67,
+    0x09,
+    0xbf,
+    0x1d,
+    0x94,
+    0x12,
+    0x1b,
+    0xf3,
+    0x74,
+    0x88,
+    0x01,
+    0xb4,
+    0x0f,
+    0x6f,
+    0x5c,
 };
 
 static crn_cert_store *store;
@@ -68,9 +96,8 @@ fz_init(void)
 		return;
 	if (crn_crypto_init() != CAIRN_OK)
 		abort();
-	if (crn_cert_store_new(&store, (const uint8_t *)ca_pem,
-	    strlen(ca_pem), (const uint8_t *)crl_pem, strlen(crl_pem)) !=
-	    CAIRN_OK)
+	if (crn_cert_store_new(&store, (const uint8_t *)ca_pem, strlen(ca_pem),
+	        (const uint8_t *)crl_pem, strlen(crl_pem)) != CAIRN_OK)
 		abort();
 }
 
@@ -90,8 +117,8 @@ check_same_job(const crn_job *a, const crn_job *b)
 {
 	if (memcmp(a->job_id, b->job_id, CRN_JOB_ID_LEN) != 0 ||
 	    a->kind != b->kind || strcmp(a->dataset, b->dataset) != 0 ||
-	    strcmp(a->column, b->column) != 0 ||
-	    strcmp(a->sql, b->sql) != 0 || a->plan_len != b->plan_len ||
+	    strcmp(a->column, b->column) != 0 || strcmp(a->sql, b->sql) != 0 ||
+	    a->plan_len != b->plan_len ||
 	    (a->plan_len > 0 && memcmp(a->plan, b->plan, a->plan_len) != 0) ||
 	    a->issued_at != b->issued_at || a->not_after != b->not_after ||
 	    a->ring_bits != b->ring_bits || a->dim != b->dim)
@@ -151,8 +178,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* What a node does: the certificate first, then the signature with
 	 * the key it carries. */
-	rv = crn_cert_store_verify(store, sj.cert, sj.cert_len,
-	    CRN_ROLE_RESEARCHER, FZ_NOW, &info);
+	rv = crn_cert_store_verify(
+	    store, sj.cert, sj.cert_len, CRN_ROLE_RESEARCHER, FZ_NOW, &info);
 	if (rv == CAIRN_OK)
 		check_job_verify(&sj, info.pk);
 	check_job_verify(&sj, alice_pk);

@@ -42,9 +42,9 @@ exercise(const crn_plan *p)
 	size_t len = 0, slen;
 
 	if (crn_plan_encode(p, &buf, &len) != CAIRN_OK)
-		abort();	/* a valid plan always encodes */
+		abort(); /* a valid plan always encodes */
 	if (crn_plan_decode(buf, len, &d) != CAIRN_OK)
-		abort();	/* and decodes */
+		abort(); /* and decodes */
 	crn_free(buf, len);
 	crn_plan_free(d);
 	slen = (size_t)p->dim * (p->ring_bits / 8);
@@ -69,8 +69,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	crn_plan *p = NULL;
 	char err[256];
 
-	if (schema == NULL && crn_schema_parse(schema_text, "fuzz", &schema,
-	    err, sizeof(err)) != CAIRN_OK)
+	if (schema == NULL &&
+	    crn_schema_parse(schema_text, "fuzz", &schema, err, sizeof(err)) !=
+	        CAIRN_OK)
 		abort();
 	if (size < 1)
 		return 0;
@@ -81,8 +82,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		memcpy(sql, data + 1, size - 1);
 		sql[size - 1] = '\0';
-		if (crn_sql_plan(schema, sql, &p, err, sizeof(err)) ==
-		    CAIRN_OK)
+		if (crn_sql_plan(schema, sql, &p, err, sizeof(err)) == CAIRN_OK)
 			exercise(p);
 		free(sql);
 	} else if (crn_plan_decode(data + 1, size - 1, &p) == CAIRN_OK) {

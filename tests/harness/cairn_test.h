@@ -20,12 +20,12 @@
 
 #include "crn.h"
 
-void crn_t_check_err(int got, int want, const char *expr, const char *file,
-    int line);
+void crn_t_check_err(
+    int got, int want, const char *expr, const char *file, int line);
 
-#define CAIRN_T_PASS(expr)                                                  \
+#define CAIRN_T_PASS(expr)                                                     \
 	crn_t_check_err((int)(expr), CAIRN_OK, #expr, __FILE__, __LINE__)
-#define CAIRN_T_FAIL(expr, code)                                            \
+#define CAIRN_T_FAIL(expr, code)                                               \
 	crn_t_check_err((int)(expr), (int)(code), #expr, __FILE__, __LINE__)
 #define CAIRN_T_EQ(a, b) assert_int_equal((a), (b))
 
@@ -37,11 +37,11 @@ void crn_t_rmtree(const char *path);
 /* Library start-up for tests; fails the test run if it cannot start. */
 void crn_t_init(void);
 
-#define CAIRN_TEST_MAIN(tests)                                              \
-	int main(void)                                                      \
-	{                                                                   \
-		crn_t_init();                                               \
-		return cmocka_run_group_tests(tests, NULL, NULL);           \
+#define CAIRN_TEST_MAIN(tests)                                                 \
+	int main(void)                                                         \
+	{                                                                      \
+		crn_t_init();                                                  \
+		return cmocka_run_group_tests(tests, NULL, NULL);              \
 	}
 
 #endif

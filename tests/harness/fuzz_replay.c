@@ -42,7 +42,7 @@ run_file(const char *path)
 int
 main(int argc, char **argv)
 {
-	static const uint8_t edge[] = { 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00 };
+	static const uint8_t edge[] = {0xff, 0xff, 0xff, 0xff, 0x0f, 0x00};
 	char path[4096];
 	struct dirent *de;
 	DIR *d;

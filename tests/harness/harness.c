@@ -9,8 +9,7 @@
 #include "cairn_test.h"
 
 void
-crn_t_check_err(int got, int want, const char *expr, const char *file,
-    int line)
+crn_t_check_err(int got, int want, const char *expr, const char *file, int line)
 {
 	if (got == want)
 		return;

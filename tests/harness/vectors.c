@@ -39,7 +39,8 @@ crn_t_vectors_next(FILE *f, crn_t_vec_rec *r)
 				return 1;
 			continue;
 		}
-		if ((eq = strchr(line, '=')) == NULL || r->n == CRN_T_VEC_FIELDS)
+		if ((eq = strchr(line, '=')) == NULL ||
+		    r->n == CRN_T_VEC_FIELDS)
 			fail_msg("bad vectors line: %s", line);
 		*eq = 0;
 		k = line;

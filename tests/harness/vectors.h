@@ -25,7 +25,7 @@ int crn_t_vectors_next(FILE *f, crn_t_vec_rec *r);
 /* The value of key, or NULL. */
 const char *crn_t_rec_get(const crn_t_vec_rec *r, const char *key);
 /* Decode key's hex value into out (at most max bytes); its length. */
-size_t crn_t_rec_hex(const crn_t_vec_rec *r, const char *key, uint8_t *out,
-    size_t max);
+size_t crn_t_rec_hex(
+    const crn_t_vec_rec *r, const char *key, uint8_t *out, size_t max);
 
 #endif

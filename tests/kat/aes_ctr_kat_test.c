@@ -48,8 +48,8 @@ load_vectors(struct kat *k, size_t cap)
 	FILE *f;
 
 	assert_non_null(src);
-	snprintf(path, sizeof(path), "%s/tests/vectors/aes_ctr_sp800_38a.txt",
-	    src);
+	snprintf(
+	    path, sizeof(path), "%s/tests/vectors/aes_ctr_sp800_38a.txt", src);
 	f = fopen(path, "r");
 	assert_non_null(f);
 	while (fgets(line, sizeof(line), f) != NULL) {
@@ -176,8 +176,8 @@ test_expand_words(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_keystream),
-	cmocka_unit_test(test_expand_words),
+    cmocka_unit_test(test_keystream),
+    cmocka_unit_test(test_expand_words),
 };
 
 CAIRN_TEST_MAIN(tests)

@@ -14,7 +14,7 @@
 #include "crn_crypto.h"
 
 #define KAT_LINE_MAX 4096
-#define KAT_MSG_MAX 2048
+#define KAT_MSG_MAX  2048
 
 struct kat_vec {
 	char name[64];
@@ -25,7 +25,7 @@ struct kat_vec {
 	uint8_t sig[CAIRN_SIG_LEN];
 	char fp[CAIRN_FINGERPRINT_LEN];
 	char pkcs8[128];
-	unsigned have;	/* bit set of fields seen */
+	unsigned have; /* bit set of fields seen */
 };
 
 static int
@@ -73,7 +73,7 @@ kat_next(FILE *f, struct kat_vec *v)
 		size_t n = strlen(line);
 		char *eq, *val;
 
-		assert_true(n < sizeof(line) - 1);	/* line fit */
+		assert_true(n < sizeof(line) - 1); /* line fit */
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == ' '))
 			line[--n] = '\0';
 		if (line[0] == '#')
@@ -232,7 +232,7 @@ test_rfc8032_vectors(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_rfc8032_vectors),
+    cmocka_unit_test(test_rfc8032_vectors),
 };
 
 CAIRN_TEST_MAIN(tests)

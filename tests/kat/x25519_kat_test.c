@@ -80,7 +80,8 @@ test_rfc7748_vectors(void **state)
 			assert_memory_equal(s1, want, 32);
 			checked++;
 		} else {
-			fail_msg("unknown record %s", crn_t_rec_get(&r, "name"));
+			fail_msg(
+			    "unknown record %s", crn_t_rec_get(&r, "name"));
 		}
 	}
 	fclose(f);

@@ -28,8 +28,8 @@ typedef enum cairn_log_level {
  * reporting function's name, msg a NUL-terminated line without newline.
  * May be called from any thread; must not call back into cairn.
  */
-typedef void (*cairn_logger)(cairn_log_level level, const char *func,
-    const char *msg, void *arg);
+typedef void (*cairn_logger)(
+    cairn_log_level level, const char *func, const char *msg, void *arg);
 
 /* Install fn (NULL restores the discarding default).  Not thread-safe
  * against concurrent logging; call at start-up. */
@@ -37,8 +37,8 @@ CAIRN_API void cairn_log_set_logger(cairn_logger fn, void *arg);
 /* Messages above level are dropped before formatting. */
 CAIRN_API void cairn_log_set_level(cairn_log_level level);
 /* A ready-made logger writing "level func: msg" lines to stderr. */
-CAIRN_API void cairn_log_stderr(cairn_log_level level, const char *func,
-    const char *msg, void *arg);
+CAIRN_API void cairn_log_stderr(
+    cairn_log_level level, const char *func, const char *msg, void *arg);
 
 #ifdef __cplusplus
 }

@@ -12,8 +12,8 @@ test_strerror_distinct(void **state)
 		assert_non_null(sa);
 		assert_string_not_equal(sa, "unknown error");
 		for (int b = a + 1; b <= CAIRN_OK; b++)
-			assert_string_not_equal(sa,
-			    cairn_strerror((cairn_err)b));
+			assert_string_not_equal(
+			    sa, cairn_strerror((cairn_err)b));
 	}
 	assert_string_equal(cairn_strerror((cairn_err)-9999), "unknown error");
 }
@@ -45,9 +45,9 @@ test_mul_size(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_strerror_distinct),
-	cmocka_unit_test(test_alloc_fail_after),
-	cmocka_unit_test(test_mul_size),
+    cmocka_unit_test(test_strerror_distinct),
+    cmocka_unit_test(test_alloc_fail_after),
+    cmocka_unit_test(test_mul_size),
 };
 
 CAIRN_TEST_MAIN(tests)

@@ -13,32 +13,52 @@
 
 enum { C_CAT, C_N, C_D, C_K, NCOLS };
 
-static char *cat_dom[] = { "a", "b", "A, \"B\"" };
-static char *k_dom[] = { "x", "y" };
+static char *cat_dom[] = {"a", "b", "A, \"B\""};
+static char *k_dom[] = {"x", "y"};
 
 static crn_column cols[NCOLS] = {
-	[C_CAT] = { .name = "cat", .type = CRN_COL_CATEGORY,
-	    .domain = cat_dom, .ndomain = 3, .nullable = true },
-	[C_N] = { .name = "n", .type = CRN_COL_INT, .lo = -1000, .hi = 1000,
-	    .nullable = true },
-	[C_D] = { .name = "d", .type = CRN_COL_DECIMAL, .scale = 2,
-	    .lo = -100000000, .hi = 100000000, .nullable = true },
-	[C_K] = { .name = "k", .type = CRN_COL_CATEGORY, .domain = k_dom,
-	    .ndomain = 2, .nullable = false },
+    [C_CAT] = {.name = "cat",
+        .type = CRN_COL_CATEGORY,
+        .domain = cat_dom,
+        .ndomain = 3,
+        .nullable = true},
+    [C_N] = {.name = "n",
+        .type = CRN_COL_INT,
+        .lo = -1000,
+        .hi = 1000,
+        .nullable = true},
+    [C_D] = {.name = "d",
+        .type = CRN_COL_DECIMAL,
+        .scale = 2,
+        .lo = -100000000,
+        .hi = 100000000,
+        .nullable = true},
+    [C_K] = {.name = "k",
+        .type = CRN_COL_CATEGORY,
+        .domain = k_dom,
+        .ndomain = 2,
+        .nullable = false},
 };
 
-static crn_dataset ds = { .name = "t", .cols = cols, .ncols = NCOLS };
+static crn_dataset ds = {.name = "t", .cols = cols, .ncols = NCOLS};
 
 /* GROUP BY cat; n: count, sum, clipped; d: count, sum, sumsq, clipped. */
-static crn_groupkey key = { .col = C_CAT, .card = 4 };
+static crn_groupkey key = {.col = C_CAT, .card = 4};
 static crn_measure ms[] = {
-	{ .col = C_N, .offset = 0 },
-	{ .col = C_D, .need_sumsq = true, .offset = 3 },
+    {.col = C_N, .offset = 0},
+    {.col = C_D, .need_sumsq = true, .offset = 3},
 };
 #define PG 8
-static crn_plan plan = { .dataset = "t", .keys = &key, .nkeys = 1,
-	.measures = ms, .nmeasures = 2, .ngroups = 4, .per_group = PG,
-	.dim = 4 * PG, .ring_bits = 128, .limit = -1 };
+static crn_plan plan = {.dataset = "t",
+    .keys = &key,
+    .nkeys = 1,
+    .measures = ms,
+    .nmeasures = 2,
+    .ngroups = 4,
+    .per_group = PG,
+    .dim = 4 * PG,
+    .ring_bits = 128,
+    .limit = -1};
 
 static char dir[256], path[300];
 
@@ -65,16 +85,16 @@ put(const char *content)
 	FILE *f = fopen(path, "w");
 
 	assert_non_null(f);
-	assert_int_equal(fwrite(content, 1, strlen(content), f),
-	    strlen(content));
+	assert_int_equal(
+	    fwrite(content, 1, strlen(content), f), strlen(content));
 	assert_int_equal(fclose(f), 0);
 }
 
 static cairn_err
-run(const crn_plan *p, unsigned __int128 **vec, crn_exec_stats *st,
-    char *err, size_t errlen)
+run(const crn_plan *p, unsigned __int128 **vec, crn_exec_stats *st, char *err,
+    size_t errlen)
 {
-	crn_source src = { .kind = CRN_SRC_CSV, .path = path };
+	crn_source src = {.kind = CRN_SRC_CSV, .path = path};
 
 	return crn_exec_run(p, &ds, &src, (void **)vec, st, err, errlen);
 }
@@ -90,7 +110,8 @@ test_good_file(void **state)
 	/* Signs, bare points, trailing zeros, quoted numbers, a category
 	 * with a comma and doubled quotes, a multi-line field, CRLF, NULLs,
 	 * a value to clip, and no newline at the end. */
-	put("\xef\xbb\xbf" "cat,n,d,k,note\n"
+	put("\xef\xbb\xbf"
+	    "cat,n,d,k,note\n"
 	    "a,+5,5.,x,plain\n"
 	    "b,-3,.5,y,\"multi\nline\"\r\n"
 	    "\"A, \"\"B\"\"\",7,-0.50,x,\"he said \"\"hi\"\"\"\n"
@@ -118,39 +139,40 @@ test_good_file(void **state)
 	assert_true((__int128)v[2 * PG + 5] == -50);
 	assert_true(v[2 * PG + 6] == 2500);
 	/* the NULL group: one row, no values */
-	assert_true(v[3 * PG + 0] == 1 && v[3 * PG + 1] == 0 &&
-	    v[3 * PG + 4] == 0);
+	assert_true(
+	    v[3 * PG + 0] == 1 && v[3 * PG + 1] == 0 && v[3 * PG + 4] == 0);
 	crn_free(v, plan.dim * 16);
 }
 
 typedef struct bad_case {
-	const char *body;	/* after the header line */
-	unsigned line;		/* where the error is */
-	const char *says;	/* a piece of the message */
+	const char *body; /* after the header line */
+	unsigned line;    /* where the error is */
+	const char *says; /* a piece of the message */
 } bad_case;
 
 static const bad_case bad_cases[] = {
-	{ "a,1,1.00,x,ok\na,1,1.00,x\n", 3, "4 fields" },
-	{ "a,1,1.00,x,ok,extra\n", 2, "more fields than the header" },
-	{ "a,1a,1.00,x,\n", 2, "(n): not a number" },
-	{ "a, 1,1.00,x,\n", 2, "(n): not a number" },
-	{ "a,1,1e3,x,\n", 2, "(d): not a number" },
-	{ "a,1,.,x,\n", 2, "(d): not a number" },
-	{ "a,1,-,x,\n", 2, "(d): not a number" },
-	{ "a,1,1.234,x,\n", 2, "(d): more decimal digits" },
-	{ "a,1,\"\",x,\n", 2, "(d): not a number" },
-	{ "a,99999999999999999999,1,x,\n", 2, "(n): number out of range" },
-	{ "a,1,92233720368547758.08,x,\n", 2, "(d): number out of range" },
-	{ "zz,1,1,x,\n", 2, "(cat): value outside the declared domain" },
-	{ "A,1,1,x,\n", 2, "(cat): value outside" },
-	{ "a,1,1,,\n", 2, "(k): NULL in a NOT NULL column" },
-	{ "\"a\"b,1,1,x,\n", 2, "text after a closing quote" },
-	{ "a\"b,1,1,x,\n", 2, "quote inside an unquoted field" },
-	{ "a,1,1,x,\"open\n\n", 2, "unterminated quoted field" },
-	{ "a,1,1\r,x,\n", 2, "carriage return without a line feed" },
-	{ "a,1,1,x,\"two\nlines\"\nb,2,2,y,\"and\nthree\nlines\"\n"
-	  "c,1,1,x,\n", 7, "(cat): value outside" },
-	{ "a,1,1,x,\n\nb,1,1,x,\n", 3, "empty line" },
+    {"a,1,1.00,x,ok\na,1,1.00,x\n", 3, "4 fields"},
+    {"a,1,1.00,x,ok,extra\n", 2, "more fields than the header"},
+    {"a,1a,1.00,x,\n", 2, "(n): not a number"},
+    {"a, 1,1.00,x,\n", 2, "(n): not a number"},
+    {"a,1,1e3,x,\n", 2, "(d): not a number"},
+    {"a,1,.,x,\n", 2, "(d): not a number"},
+    {"a,1,-,x,\n", 2, "(d): not a number"},
+    {"a,1,1.234,x,\n", 2, "(d): more decimal digits"},
+    {"a,1,\"\",x,\n", 2, "(d): not a number"},
+    {"a,99999999999999999999,1,x,\n", 2, "(n): number out of range"},
+    {"a,1,92233720368547758.08,x,\n", 2, "(d): number out of range"},
+    {"zz,1,1,x,\n", 2, "(cat): value outside the declared domain"},
+    {"A,1,1,x,\n", 2, "(cat): value outside"},
+    {"a,1,1,,\n", 2, "(k): NULL in a NOT NULL column"},
+    {"\"a\"b,1,1,x,\n", 2, "text after a closing quote"},
+    {"a\"b,1,1,x,\n", 2, "quote inside an unquoted field"},
+    {"a,1,1,x,\"open\n\n", 2, "unterminated quoted field"},
+    {"a,1,1\r,x,\n", 2, "carriage return without a line feed"},
+    {"a,1,1,x,\"two\nlines\"\nb,2,2,y,\"and\nthree\nlines\"\n"
+     "c,1,1,x,\n",
+        7, "(cat): value outside"},
+    {"a,1,1,x,\n\nb,1,1,x,\n", 3, "empty line"},
 };
 
 static void
@@ -171,7 +193,8 @@ test_malformed(void **state)
 		snprintf(where, sizeof(where), "%s:%u: ", path, bc->line);
 		if (strstr(err, where) == NULL || strstr(err, bc->says) == NULL)
 			fail_msg("case %zu: message '%s', wanted '%s' and "
-			    "'%s'", i, err, where, bc->says);
+			         "'%s'",
+			    i, err, where, bc->says);
 	}
 }
 
@@ -188,7 +211,7 @@ test_header(void **state)
 	put("cat,n,d,n,k\n");
 	CAIRN_T_FAIL(run(&plan, &v, &st, err, sizeof(err)), CAIRN_EDATA);
 	assert_non_null(strstr(err, "twice"));
-	put("cat,d,k\na,1,x\n");	/* n is measured but absent */
+	put("cat,d,k\na,1,x\n"); /* n is measured but absent */
 	CAIRN_T_FAIL(run(&plan, &v, &st, err, sizeof(err)), CAIRN_ENOENT);
 	assert_non_null(strstr(err, "column n not in the header"));
 	/* Only a header: a valid, empty contribution. */
@@ -211,7 +234,7 @@ test_refills(void **state)
 	const int nrows = 200000;
 	FILE *f = fopen(path, "w");
 	unsigned __int128 *v = NULL;
-	__int128 sum_n = 0, sum_d = 0, cnt[4] = { 0 };
+	__int128 sum_n = 0, sum_d = 0, cnt[4] = {0};
 	crn_exec_stats st;
 	char err[256];
 	uint64_t x = 88172645463325252u;
@@ -255,10 +278,10 @@ test_refills(void **state)
 	assert_int_equal(st.clipped, 0);
 	for (int g = 0; g < 3; g++)
 		assert_true(v[g * PG] == (unsigned __int128)cnt[g]);
-	assert_true((__int128)(v[0 * PG + 2] + v[1 * PG + 2] + v[2 * PG + 2]) ==
-	    sum_n);
-	assert_true((__int128)(v[0 * PG + 5] + v[1 * PG + 5] + v[2 * PG + 5]) ==
-	    sum_d);
+	assert_true(
+	    (__int128)(v[0 * PG + 2] + v[1 * PG + 2] + v[2 * PG + 2]) == sum_n);
+	assert_true(
+	    (__int128)(v[0 * PG + 5] + v[1 * PG + 5] + v[2 * PG + 5]) == sum_d);
 	crn_free(v, plan.dim * 16);
 }
 
@@ -300,12 +323,11 @@ test_oom(void **state)
 static void
 test_random_damage(void **state)
 {
-	static const char good[] =
-	    "cat,n,d,k,note\n"
-	    "a,1,1.25,x,\"q\"\"q\"\n"
-	    "\"A, \"\"B\"\"\",-7,,y,\"multi\nline\"\r\n"
-	    "b,,3,x,\n"
-	    ",1000,-0.5,y,last";
+	static const char good[] = "cat,n,d,k,note\n"
+	                           "a,1,1.25,x,\"q\"\"q\"\n"
+	                           "\"A, \"\"B\"\"\",-7,,y,\"multi\nline\"\r\n"
+	                           "b,,3,x,\n"
+	                           ",1000,-0.5,y,last";
 	static const char alphabet[] = ",\"\r\n.-+0123456789abxyAB \t";
 	uint64_t x = 0x853c49e6748fea9bu;
 	int nok = 0, nbad = 0;
@@ -339,7 +361,7 @@ test_random_damage(void **state)
 			}
 		}
 		if (iter % 7 == 0)
-			len = (size_t)(x % (len + 1));	/* truncate */
+			len = (size_t)(x % (len + 1)); /* truncate */
 		f = fopen(path, "w");
 		assert_non_null(f);
 		assert_int_equal(fwrite(buf, 1, len, f), len);
@@ -365,12 +387,12 @@ test_random_damage(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_good_file),
-	cmocka_unit_test(test_malformed),
-	cmocka_unit_test(test_header),
-	cmocka_unit_test(test_refills),
-	cmocka_unit_test(test_oom),
-	cmocka_unit_test(test_random_damage),
+    cmocka_unit_test(test_good_file),
+    cmocka_unit_test(test_malformed),
+    cmocka_unit_test(test_header),
+    cmocka_unit_test(test_refills),
+    cmocka_unit_test(test_oom),
+    cmocka_unit_test(test_random_damage),
 };
 
 int

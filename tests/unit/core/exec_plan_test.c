@@ -28,52 +28,57 @@
 #include "sql_result.h"
 
 typedef struct qcase {
-	const char *sql;	/* what the researcher sends */
-	const char *ref;	/* the same question for SQLite */
-	size_t nkeys;		/* leading key columns in both */
+	const char *sql; /* what the researcher sends */
+	const char *ref; /* the same question for SQLite */
+	size_t nkeys;    /* leading key columns in both */
 } qcase;
 
 static const qcase queries[] = {
-	{ "SELECT region, count(*), avg(wage) FROM cps "
-	  "WHERE education >= 12 GROUP BY region",
-	  "SELECT region, count(*), avg(wage) FROM cps "
-	  "WHERE education >= 12 GROUP BY region HAVING count(*) >= 5", 1 },
-	{ "SELECT sex, count(wage), sum(wage), avg(hours) FROM cps "
-	  "GROUP BY sex",
-	  "SELECT sex, count(wage), sum(wage), avg(hours) FROM cps "
-	  "GROUP BY sex HAVING count(*) >= 5", 1 },
-	{ "SELECT count(*), sum(age), avg(wage) FROM cps "
-	  "WHERE region IN ('north', 'west') AND "
-	  "NOT (hours < 30 OR wage IS NULL)",
-	  "SELECT count(*), sum(age), avg(wage) FROM cps "
-	  "WHERE region IN ('north', 'west') AND "
-	  "NOT (hours < 30 OR wage IS NULL)", 0 },
-	{ "SELECT region, sex, count(*), var_samp(wage), stddev_pop(hours) "
-	  "FROM cps WHERE age BETWEEN 25 AND 54 GROUP BY region, sex",
-	  "SELECT region, sex, count(*), "
-	  "(sum(wage * wage) - sum(wage) * sum(wage) / count(wage)) / "
-	  "(count(wage) - 1), "
-	  "sqrt((sum(hours * hours) - sum(hours) * sum(hours) / "
-	  "count(hours)) / count(hours)) "
-	  "FROM cps WHERE age BETWEEN 25 AND 54 GROUP BY region, sex "
-	  "HAVING count(*) >= 5", 2 },
-	{ "SELECT width_bucket(age, 20, 70, 5), count(*), avg(wage) FROM cps "
-	  "WHERE sex = 'female' GROUP BY width_bucket(age, 20, 70, 5)",
-	  "SELECT CASE WHEN age < 20 THEN 0 WHEN age >= 70 THEN 6 "
-	  "ELSE (age - 20) * 5 / 50 + 1 END AS b, count(*), avg(wage) "
-	  "FROM cps WHERE sex = 'female' GROUP BY b "
-	  "HAVING count(*) >= 5", 1 },
+    {"SELECT region, count(*), avg(wage) FROM cps "
+     "WHERE education >= 12 GROUP BY region",
+        "SELECT region, count(*), avg(wage) FROM cps "
+        "WHERE education >= 12 GROUP BY region HAVING count(*) >= 5",
+        1},
+    {"SELECT sex, count(wage), sum(wage), avg(hours) FROM cps "
+     "GROUP BY sex",
+        "SELECT sex, count(wage), sum(wage), avg(hours) FROM cps "
+        "GROUP BY sex HAVING count(*) >= 5",
+        1},
+    {"SELECT count(*), sum(age), avg(wage) FROM cps "
+     "WHERE region IN ('north', 'west') AND "
+     "NOT (hours < 30 OR wage IS NULL)",
+        "SELECT count(*), sum(age), avg(wage) FROM cps "
+        "WHERE region IN ('north', 'west') AND "
+        "NOT (hours < 30 OR wage IS NULL)",
+        0},
+    {"SELECT region, sex, count(*), var_samp(wage), stddev_pop(hours) "
+     "FROM cps WHERE age BETWEEN 25 AND 54 GROUP BY region, sex",
+        "SELECT region, sex, count(*), "
+        "(sum(wage * wage) - sum(wage) * sum(wage) / count(wage)) / "
+        "(count(wage) - 1), "
+        "sqrt((sum(hours * hours) - sum(hours) * sum(hours) / "
+        "count(hours)) / count(hours)) "
+        "FROM cps WHERE age BETWEEN 25 AND 54 GROUP BY region, sex "
+        "HAVING count(*) >= 5",
+        2},
+    {"SELECT width_bucket(age, 20, 70, 5), count(*), avg(wage) FROM cps "
+     "WHERE sex = 'female' GROUP BY width_bucket(age, 20, 70, 5)",
+        "SELECT CASE WHEN age < 20 THEN 0 WHEN age >= 70 THEN 6 "
+        "ELSE (age - 20) * 5 / 50 + 1 END AS b, count(*), avg(wage) "
+        "FROM cps WHERE sex = 'female' GROUP BY b "
+        "HAVING count(*) >= 5",
+        1},
 };
 
 static char dir[256], dbpath[300];
-static const char *pg_conninfo;	/* CAIRN_PG_CONNINFO, or NULL */
+static const char *pg_conninfo; /* CAIRN_PG_CONNINFO, or NULL */
 static char pg_prefix[64];
 static crn_schema *schema;
 static const crn_dataset *cps;
 static sqlite3 *ref;
 
-static const crn_colmap map2[] = { { "wage", "hourly_wage" },
-	{ "education", "years_schooling" } };
+static const crn_colmap map2[] = {
+    {"wage", "hourly_wage"}, {"education", "years_schooling"}};
 
 /*
  * Load one example CSV (the generator's simple dialect: no embedded
@@ -90,8 +95,8 @@ load_csv(sqlite3 *db, const char *path, const char *table)
 
 	assert_non_null(f);
 	/* One transaction: not a sync per row. */
-	assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL),
-	    SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
 	while (fgets(line, sizeof(line), f) != NULL) {
 		char *fields[8], *p = line;
 		int n = 0;
@@ -113,17 +118,22 @@ load_csv(sqlite3 *db, const char *path, const char *table)
 		}
 		assert_int_equal(n, 6);
 		if (header) {
-			snprintf(sql, sizeof(sql), "CREATE TABLE IF NOT EXISTS "
+			snprintf(sql, sizeof(sql),
+			    "CREATE TABLE IF NOT EXISTS "
 			    "%s (%s INTEGER, %s INTEGER, %s REAL, %s REAL, "
-			    "%s TEXT, %s TEXT)", table, fields[0], fields[1],
-			    fields[2], fields[3], fields[4], fields[5]);
+			    "%s TEXT, %s TEXT)",
+			    table, fields[0], fields[1], fields[2], fields[3],
+			    fields[4], fields[5]);
 			if (sqlite3_exec(db, sql, NULL, NULL, &msg) !=
 			    SQLITE_OK)
 				fail_msg("%s: %s", sql, msg);
-			snprintf(sql, sizeof(sql), "INSERT INTO %s VALUES "
-			    "(?, ?, ?, ?, ?, ?)", table);
-			assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st,
-			    NULL), SQLITE_OK);
+			snprintf(sql, sizeof(sql),
+			    "INSERT INTO %s VALUES "
+			    "(?, ?, ?, ?, ?, ?)",
+			    table);
+			assert_int_equal(
+			    sqlite3_prepare_v2(db, sql, -1, &st, NULL),
+			    SQLITE_OK);
 			header = false;
 			continue;
 		}
@@ -140,8 +150,8 @@ load_csv(sqlite3 *db, const char *path, const char *table)
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL),
-	    SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	fclose(f);
 }
 
@@ -164,12 +174,12 @@ static int
 pg_load(sqlite3 *db)
 {
 	static const char *ddl[] = {
-		"(age int, education int, wage numeric(10,2), "
-		    "hours numeric(4,1), region text, sex text)",
-		"(age int, years_schooling int, hourly_wage float8, "
-		    "hours text, region varchar(8), sex text)",
-		"(age numeric, education int8, wage numeric, hours numeric, "
-		    "region text, sex text)",
+	    "(age int, education int, wage numeric(10,2), "
+	    "hours numeric(4,1), region text, sex text)",
+	    "(age int, years_schooling int, hourly_wage float8, "
+	    "hours text, region varchar(8), sex text)",
+	    "(age numeric, education int8, wage numeric, hours numeric, "
+	    "region text, sex text)",
 	};
 	PGconn *c = PQconnectdb(pg_conninfo);
 	char sql[512];
@@ -179,8 +189,7 @@ pg_load(sqlite3 *db)
 		PQfinish(c);
 		return -1;
 	}
-	snprintf(pg_prefix, sizeof(pg_prefix), "exec_plan_%ld",
-	    (long)getpid());
+	snprintf(pg_prefix, sizeof(pg_prefix), "exec_plan_%ld", (long)getpid());
 	pg_exec(c, "BEGIN");
 	for (int a = 1; a <= 3; a++) {
 		sqlite3_stmt *st;
@@ -191,8 +200,10 @@ pg_load(sqlite3 *db)
 		snprintf(sql, sizeof(sql), "SELECT * FROM a%d", a);
 		if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 			return -1;
-		snprintf(sql, sizeof(sql), "INSERT INTO %s_a%d VALUES ($1, $2, "
-		    "$3, $4, $5, $6)", pg_prefix, a);
+		snprintf(sql, sizeof(sql),
+		    "INSERT INTO %s_a%d VALUES ($1, $2, "
+		    "$3, $4, $5, $6)",
+		    pg_prefix, a);
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			const char *v[6];
 			PGresult *r;
@@ -293,7 +304,7 @@ federated_sum(const crn_plan *p, crn_source_kind kind, size_t *len)
 
 	assert_non_null(acc);
 	for (int a = 1; a <= 3; a++) {
-		crn_source src = { .kind = kind };
+		crn_source src = {.kind = kind};
 		crn_exec_stats st;
 		char path[512], table[96], err[256];
 		void *vec = NULL;
@@ -316,8 +327,8 @@ federated_sum(const crn_plan *p, crn_source_kind kind, size_t *len)
 			src.map = map2;
 			src.nmap = 2;
 		}
-		if (crn_exec_run(p, cps, &src, &vec, &st, err,
-		    sizeof(err)) != CAIRN_OK)
+		if (crn_exec_run(p, cps, &src, &vec, &st, err, sizeof(err)) !=
+		    CAIRN_OK)
 			fail_msg("agency %d: %s", a, err);
 		for (uint64_t i = 0; i < p->dim; i++) {
 			if (esz == 4)
@@ -370,8 +381,10 @@ same_keys(const crn_result *res, size_t r, sqlite3_stmt *st, size_t nkeys)
 				return false;
 			break;
 		case SQLITE_TEXT:
-			if (c->kind != CRN_RCELL_TEXT || strcmp(c->text,
-			    (const char *)sqlite3_column_text(st, (int)k)) != 0)
+			if (c->kind != CRN_RCELL_TEXT ||
+			    strcmp(c->text,
+			        (const char *)sqlite3_column_text(
+			            st, (int)k)) != 0)
 				return false;
 			break;
 		default:
@@ -401,8 +414,8 @@ compare(const qcase *q, const crn_result *res)
 			if (same_keys(res, r, st, q->nkeys))
 				break;
 		if (r == res->nrows)
-			fail_msg("%s: reference row %zu has no match", q->sql,
-			    nref);
+			fail_msg(
+			    "%s: reference row %zu has no match", q->sql, nref);
 		for (size_t c = q->nkeys; c < res->ncols; c++) {
 			const crn_rcell *cell = &res->cells[r * res->ncols + c];
 			long double got, want;
@@ -417,7 +430,8 @@ compare(const qcase *q, const crn_result *res)
 				    q->sql, nref, c);
 			if (fabsl(got - want) > 1e-7L * fmaxl(1, fabsl(want)))
 				fail_msg("%s: row %zu col %zu: got %.10Lg, "
-				    "want %.10Lg", q->sql, nref, c, got, want);
+				         "want %.10Lg",
+				    q->sql, nref, c, got, want);
 		}
 	}
 	assert_int_equal(rc, SQLITE_DONE);
@@ -449,8 +463,8 @@ test_end_to_end(void **state)
 				continue;
 			sum = federated_sum(p, (crn_source_kind)k, &len);
 
-			CAIRN_T_PASS(crn_sql_result_decode(p, sum, len, 3,
-			    &res));
+			CAIRN_T_PASS(
+			    crn_sql_result_decode(p, sum, len, 3, &res));
 			compare(q, res);
 			crn_result_free(res);
 			free(sum);
@@ -465,8 +479,8 @@ static void
 test_plan_columns_must_match(void **state)
 {
 	crn_plan *p = NULL;
-	crn_source src = { .kind = CRN_SRC_SQLITE, .path = dbpath,
-		.table = "a1" };
+	crn_source src = {
+	    .kind = CRN_SRC_SQLITE, .path = dbpath, .table = "a1"};
 	crn_exec_stats st;
 	char err[256];
 	void *vec = NULL;
@@ -474,24 +488,23 @@ test_plan_columns_must_match(void **state)
 	(void)state;
 	if (schema == NULL)
 		skip();
-	CAIRN_T_PASS(crn_sql_plan(schema, "SELECT sum(wage) FROM cps", &p,
-	    err, sizeof(err)));
-	CAIRN_T_PASS(crn_exec_run(p, cps, &src, &vec, &st, err,
-	    sizeof(err)));
+	CAIRN_T_PASS(crn_sql_plan(
+	    schema, "SELECT sum(wage) FROM cps", &p, err, sizeof(err)));
+	CAIRN_T_PASS(crn_exec_run(p, cps, &src, &vec, &st, err, sizeof(err)));
 	crn_free(vec, p->dim * crn_exec_elem_size(p->ring_bits));
 	vec = NULL;
 	for (size_t i = 0; i < p->ncols; i++)
 		if (strcmp(p->cols[i].name, "wage") == 0)
 			p->cols[i].hi /= 2;
-	CAIRN_T_FAIL(crn_exec_run(p, cps, &src, &vec, &st, err,
-	    sizeof(err)), CAIRN_EINVAL);
+	CAIRN_T_FAIL(crn_exec_run(p, cps, &src, &vec, &st, err, sizeof(err)),
+	    CAIRN_EINVAL);
 	assert_null(vec);
 	crn_plan_free(p);
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_end_to_end),
-	cmocka_unit_test(test_plan_columns_must_match),
+    cmocka_unit_test(test_end_to_end),
+    cmocka_unit_test(test_plan_columns_must_match),
 };
 
 int

@@ -27,39 +27,52 @@
 enum { C_REGION, C_SECTOR, C_AGE, C_WAGE, NCOLS };
 
 typedef struct trow {
-	int region;		/* -1 = NULL */
+	int region; /* -1 = NULL */
 	int sector;
 	bool age_null, wage_null;
 	int64_t age;
-	int64_t wage;		/* cents */
+	int64_t wage; /* cents */
 } trow;
 
-static char *region_dom[] = { "North", "South", "East", "West" };
-static char *sector_dom[] = { "Agri", "Industry", "Services" };
+static char *region_dom[] = {"North", "South", "East", "West"};
+static char *sector_dom[] = {"Agri", "Industry", "Services"};
 
 static crn_column cols[NCOLS] = {
-	[C_REGION] = { .name = "region", .type = CRN_COL_CATEGORY,
-	    .domain = region_dom, .ndomain = 4, .nullable = true },
-	[C_SECTOR] = { .name = "sector", .type = CRN_COL_CATEGORY,
-	    .domain = sector_dom, .ndomain = 3, .nullable = false },
-	[C_AGE] = { .name = "age", .type = CRN_COL_INT, .lo = 16, .hi = 90,
-	    .nullable = true },
-	[C_WAGE] = { .name = "wage", .type = CRN_COL_DECIMAL, .scale = 2,
-	    .lo = -100000, .hi = 2000000, .nullable = true },
+    [C_REGION] = {.name = "region",
+        .type = CRN_COL_CATEGORY,
+        .domain = region_dom,
+        .ndomain = 4,
+        .nullable = true},
+    [C_SECTOR] = {.name = "sector",
+        .type = CRN_COL_CATEGORY,
+        .domain = sector_dom,
+        .ndomain = 3,
+        .nullable = false},
+    [C_AGE] = {.name = "age",
+        .type = CRN_COL_INT,
+        .lo = 16,
+        .hi = 90,
+        .nullable = true},
+    [C_WAGE] = {.name = "wage",
+        .type = CRN_COL_DECIMAL,
+        .scale = 2,
+        .lo = -100000,
+        .hi = 2000000,
+        .nullable = true},
 };
 
-static crn_dataset ds = { .name = "people", .cols = cols, .ncols = NCOLS,
-	.max_rows = 100000 };
+static crn_dataset ds = {
+    .name = "people", .cols = cols, .ncols = NCOLS, .max_rows = 100000};
 
 static trow rows[NROWS];
 static char tmpdir[256], csv_path[300], db_path[300];
 static char pg_table[64], pg_loose[80];
-static const char *pg_cur;	/* the PostgreSQL table under test */
+static const char *pg_cur; /* the PostgreSQL table under test */
 static const char *pg_conninfo;
 
 /* CSV and SQLite call the region column by other names. */
-static const crn_colmap csv_map[] = { { "region", "Region" } };
-static const crn_colmap db_map[] = { { "region", "reg" } };
+static const crn_colmap csv_map[] = {{"region", "Region"}};
+static const crn_colmap db_map[] = {{"region", "reg"}};
 
 static uint64_t rng = 0x9e3779b97f4a7c15u;
 
@@ -81,12 +94,12 @@ gen_rows(void)
 		r->region = rnd() % 20 == 0 ? -1 : (int)(rnd() % 4);
 		r->sector = (int)(rnd() % 3);
 		r->age_null = rnd() % 17 == 0;
-		r->age = 10 + (int64_t)(rnd() % 90);	/* 10..99: some clip */
+		r->age = 10 + (int64_t)(rnd() % 90); /* 10..99: some clip */
 		r->wage_null = rnd() % 13 == 0;
 		/* -2000.00 .. 24999.99, some below and above the bounds */
 		r->wage = (int64_t)(rnd() % 2700000) - 200000;
 		if (i % 50 == 0)
-			r->wage -= r->wage % 100;	/* whole units */
+			r->wage -= r->wage % 100; /* whole units */
 	}
 }
 
@@ -96,8 +109,8 @@ fmt_wage(char *b, size_t n, int64_t c, int style)
 	int64_t a = c < 0 ? -c : c;
 
 	if (style == 0 && a % 100 == 0)
-		snprintf(b, n, "%s%lld", c < 0 ? "-" : "",
-		    (long long)(a / 100));
+		snprintf(
+		    b, n, "%s%lld", c < 0 ? "-" : "", (long long)(a / 100));
 	else if (style == 1 && a % 10 == 0)
 		snprintf(b, n, "%s%lld.%lld", c < 0 ? "-" : "",
 		    (long long)(a / 100), (long long)(a % 100 / 10));
@@ -149,21 +162,25 @@ write_sqlite(void)
 	sqlite3_stmt *st;
 
 	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
-	sqlite_ok(db, "CREATE TABLE people (id INTEGER, reg TEXT, "
+	sqlite_ok(db,
+	    "CREATE TABLE people (id INTEGER, reg TEXT, "
 	    "sector TEXT, age INTEGER, wage REAL); BEGIN");
-	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO people VALUES "
-	    "(?, ?, ?, ?, ?)", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                     "INSERT INTO people VALUES "
+	                     "(?, ?, ?, ?, ?)",
+	                     -1, &st, NULL),
+	    SQLITE_OK);
 	for (int i = 0; i < NROWS; i++) {
 		const trow *r = &rows[i];
 
 		sqlite3_bind_int(st, 1, i);
 		if (r->region >= 0)
-			sqlite3_bind_text(st, 2, region_dom[r->region], -1,
-			    SQLITE_STATIC);
+			sqlite3_bind_text(
+			    st, 2, region_dom[r->region], -1, SQLITE_STATIC);
 		else
 			sqlite3_bind_null(st, 2);
-		sqlite3_bind_text(st, 3, sector_dom[r->sector], -1,
-		    SQLITE_STATIC);
+		sqlite3_bind_text(
+		    st, 3, sector_dom[r->sector], -1, SQLITE_STATIC);
 		if (r->age_null)
 			sqlite3_bind_null(st, 4);
 		else
@@ -203,17 +220,23 @@ write_pg(void)
 
 	if (PQstatus(c) != CONNECTION_OK)
 		fail_msg("pg connect: %s", PQerrorMessage(c));
-	snprintf(sql, sizeof(sql), "CREATE TABLE %s (id int, reg text, "
-	    "sector text NOT NULL, age int, wage numeric(12,2))", pg_table);
+	snprintf(sql, sizeof(sql),
+	    "CREATE TABLE %s (id int, reg text, "
+	    "sector text NOT NULL, age int, wage numeric(12,2))",
+	    pg_table);
 	pg_ok(c, "BEGIN");
 	pg_ok(c, sql);
 	/* The same rows with types that vouch for nothing: the executor
 	 * must then check and scale every value itself. */
-	snprintf(sql, sizeof(sql), "CREATE TABLE %s_loose (id int, reg "
-	    "varchar(10), sector text, age numeric, wage float8)", pg_table);
+	snprintf(sql, sizeof(sql),
+	    "CREATE TABLE %s_loose (id int, reg "
+	    "varchar(10), sector text, age numeric, wage float8)",
+	    pg_table);
 	pg_ok(c, sql);
-	snprintf(sql, sizeof(sql), "INSERT INTO %s VALUES ($1::int, $2, $3, "
-	    "$4::int, $5::numeric)", pg_table);
+	snprintf(sql, sizeof(sql),
+	    "INSERT INTO %s VALUES ($1::int, $2, $3, "
+	    "$4::int, $5::numeric)",
+	    pg_table);
 	for (int i = 0; i < NROWS; i++) {
 		const trow *r = &rows[i];
 		char id[16], age[24], wage[40];
@@ -247,8 +270,10 @@ drop_pg(void)
 	char sql[128];
 
 	if (PQstatus(c) == CONNECTION_OK) {
-		snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS %s, "
-		    "%s_loose", pg_table, pg_table);
+		snprintf(sql, sizeof(sql),
+		    "DROP TABLE IF EXISTS %s, "
+		    "%s_loose",
+		    pg_table, pg_table);
 		PQclear(PQexec(c, sql));
 	}
 	PQfinish(c);
@@ -294,18 +319,10 @@ static bool
 ref_get(const trow *r, uint32_t col, int64_t *v)
 {
 	switch (col) {
-	case C_REGION:
-		*v = r->region;
-		return r->region < 0;
-	case C_SECTOR:
-		*v = r->sector;
-		return false;
-	case C_AGE:
-		*v = r->age;
-		return r->age_null;
-	default:
-		*v = r->wage;
-		return r->wage_null;
+	case C_REGION: *v = r->region; return r->region < 0;
+	case C_SECTOR: *v = r->sector; return false;
+	case C_AGE: *v = r->age; return r->age_null;
+	default: *v = r->wage; return r->wage_null;
 	}
 }
 
@@ -387,8 +404,7 @@ p_not_or(const trow *r)
 {
 	/* NOT (age > 40 OR region = 'South'): TRUE only when both
 	 * disjuncts are known and false. */
-	return !r->age_null && r->age <= 40 && r->region >= 0 &&
-	    r->region != 1;
+	return !r->age_null && r->age <= 40 && r->region >= 0 && r->region != 1;
 }
 
 static bool
@@ -406,74 +422,177 @@ p_cat_lt(const trow *r)
 	return r->region >= 0 && r->region < 2;
 }
 
-#define V1(x) (crn_value[]){ { .num = (x), .cat = 0 } }
-#define CMP_AGE(o) { .kind = CRN_EX_CMP, .op = (o), .col = C_AGE, \
-	.vals = V1(40), .nvals = 1 }
+#define V1(x)                                                                  \
+	(crn_value[])                                                          \
+	{                                                                      \
+		{                                                              \
+			.num = (x), .cat = 0                                   \
+		}                                                              \
+	}
+#define CMP_AGE(o)                                                             \
+	{                                                                      \
+		.kind = CRN_EX_CMP, .op = (o), .col = C_AGE, .vals = V1(40),   \
+		.nvals = 1                                                     \
+	}
 
-static const crn_groupkey k_region = { .col = C_REGION, .card = 5 };
-static const crn_groupkey k_sector = { .col = C_SECTOR, .card = 3 };
-static const crn_groupkey k_agebkt = { .col = C_AGE, .bucket = true,
-	.lo = 20, .hi = 70, .nbuckets = 5, .card = 8 };
+static const crn_groupkey k_region = {.col = C_REGION, .card = 5};
+static const crn_groupkey k_sector = {.col = C_SECTOR, .card = 3};
+static const crn_groupkey k_agebkt = {
+    .col = C_AGE, .bucket = true, .lo = 20, .hi = 70, .nbuckets = 5, .card = 8};
 
 static tcase cases[] = {
-	{ .name = "count_star", .pred = p_all, .ring = 64 },
-	{ .name = "measures", .mcol = { C_WAGE, C_AGE }, .msq = { true },
-	    .nms = 2, .pred = p_all, .ring = 128 },
-	{ .name = "by_region", .keys = { k_region }, .nkeys = 1,
-	    .mcol = { C_WAGE }, .msq = { true }, .nms = 1, .pred = p_all,
-	    .ring = 64 },
-	{ .name = "by_region_bucket", .keys = { k_region, k_agebkt },
-	    .nkeys = 2, .mcol = { C_WAGE, C_AGE }, .msq = { true, true },
-	    .nms = 2, .pred = p_all, .ring = 64 },
-	{ .name = "eq", .where = CMP_AGE(CRN_OP_EQ), .mcol = { C_WAGE },
-	    .nms = 1, .pred = p_eq, .ring = 64 },
-	{ .name = "ne", .where = CMP_AGE(CRN_OP_NE), .mcol = { C_WAGE },
-	    .nms = 1, .pred = p_ne, .ring = 64 },
-	{ .name = "lt", .where = CMP_AGE(CRN_OP_LT), .mcol = { C_WAGE },
-	    .nms = 1, .pred = p_lt, .ring = 64 },
-	{ .name = "le", .where = CMP_AGE(CRN_OP_LE), .keys = { k_sector },
-	    .nkeys = 1, .mcol = { C_WAGE }, .nms = 1, .pred = p_le,
-	    .ring = 64 },
-	{ .name = "gt", .where = CMP_AGE(CRN_OP_GT), .mcol = { C_WAGE },
-	    .nms = 1, .pred = p_gt, .ring = 32 },
-	{ .name = "ge", .where = CMP_AGE(CRN_OP_GE), .mcol = { C_WAGE },
-	    .msq = { true }, .nms = 1, .pred = p_ge, .ring = 128 },
-	{ .name = "in", .where = { .kind = CRN_EX_IN, .col = C_REGION,
-	    .vals = (crn_value[]){ { .cat = 0 }, { .cat = 3 } }, .nvals = 2 },
-	    .keys = { k_sector }, .nkeys = 1, .mcol = { C_AGE }, .nms = 1,
-	    .pred = p_in, .ring = 64 },
-	{ .name = "between", .where = { .kind = CRN_EX_BETWEEN, .col = C_WAGE,
-	    .vals = (crn_value[]){ { .num = 100000 }, { .num = 300000 } },
-	    .nvals = 2 }, .keys = { k_agebkt }, .nkeys = 1,
-	    .mcol = { C_WAGE }, .msq = { true }, .nms = 1,
-	    .pred = p_between, .ring = 64 },
-	{ .name = "isnull", .where = { .kind = CRN_EX_ISNULL, .col = C_AGE },
-	    .mcol = { C_WAGE }, .nms = 1, .pred = p_isnull, .ring = 64 },
-	{ .name = "notnull", .where = { .kind = CRN_EX_NOTNULL,
-	    .col = C_WAGE }, .keys = { k_region }, .nkeys = 1,
-	    .mcol = { C_AGE }, .nms = 1, .pred = p_notnull, .ring = 64 },
-	{ .name = "not_or", .where = { .kind = CRN_EX_NOT, .nkids = 1,
-	    .kids = (crn_expr[]){ { .kind = CRN_EX_OR, .nkids = 2,
-	    .kids = (crn_expr[]){ CMP_AGE(CRN_OP_GT),
-	    { .kind = CRN_EX_CMP, .op = CRN_OP_EQ, .col = C_REGION,
-	      .vals = (crn_value[]){ { .cat = 1 } }, .nvals = 1 } } } } },
-	    .mcol = { C_WAGE }, .msq = { true }, .nms = 1,
-	    .pred = p_not_or, .ring = 64 },
-	{ .name = "and_or", .where = { .kind = CRN_EX_AND, .nkids = 2,
-	    .kids = (crn_expr[]){
-	    { .kind = CRN_EX_CMP, .op = CRN_OP_NE, .col = C_SECTOR,
-	      .vals = (crn_value[]){ { .cat = 0 } }, .nvals = 1 },
-	    { .kind = CRN_EX_OR, .nkids = 2, .kids = (crn_expr[]){
-	      { .kind = CRN_EX_CMP, .op = CRN_OP_LT, .col = C_WAGE,
-		.vals = V1(0), .nvals = 1 },
-	      { .kind = CRN_EX_CMP, .op = CRN_OP_GE, .col = C_AGE,
-		.vals = V1(65), .nvals = 1 } } } } },
-	    .keys = { k_region }, .nkeys = 1, .mcol = { C_WAGE },
-	    .msq = { true }, .nms = 1, .pred = p_and_or, .ring = 32 },
-	{ .name = "cat_lt", .where = { .kind = CRN_EX_CMP, .op = CRN_OP_LT,
-	    .col = C_REGION, .vals = (crn_value[]){ { .cat = 2 } },
-	    .nvals = 1 }, .mcol = { C_AGE }, .nms = 1, .pred = p_cat_lt,
-	    .ring = 64 },
+    {.name = "count_star", .pred = p_all, .ring = 64},
+    {.name = "measures",
+        .mcol = {C_WAGE, C_AGE},
+        .msq = {true},
+        .nms = 2,
+        .pred = p_all,
+        .ring = 128},
+    {.name = "by_region",
+        .keys = {k_region},
+        .nkeys = 1,
+        .mcol = {C_WAGE},
+        .msq = {true},
+        .nms = 1,
+        .pred = p_all,
+        .ring = 64},
+    {.name = "by_region_bucket",
+        .keys = {k_region, k_agebkt},
+        .nkeys = 2,
+        .mcol = {C_WAGE, C_AGE},
+        .msq = {true, true},
+        .nms = 2,
+        .pred = p_all,
+        .ring = 64},
+    {.name = "eq",
+        .where = CMP_AGE(CRN_OP_EQ),
+        .mcol = {C_WAGE},
+        .nms = 1,
+        .pred = p_eq,
+        .ring = 64},
+    {.name = "ne",
+        .where = CMP_AGE(CRN_OP_NE),
+        .mcol = {C_WAGE},
+        .nms = 1,
+        .pred = p_ne,
+        .ring = 64},
+    {.name = "lt",
+        .where = CMP_AGE(CRN_OP_LT),
+        .mcol = {C_WAGE},
+        .nms = 1,
+        .pred = p_lt,
+        .ring = 64},
+    {.name = "le",
+        .where = CMP_AGE(CRN_OP_LE),
+        .keys = {k_sector},
+        .nkeys = 1,
+        .mcol = {C_WAGE},
+        .nms = 1,
+        .pred = p_le,
+        .ring = 64},
+    {.name = "gt",
+        .where = CMP_AGE(CRN_OP_GT),
+        .mcol = {C_WAGE},
+        .nms = 1,
+        .pred = p_gt,
+        .ring = 32},
+    {.name = "ge",
+        .where = CMP_AGE(CRN_OP_GE),
+        .mcol = {C_WAGE},
+        .msq = {true},
+        .nms = 1,
+        .pred = p_ge,
+        .ring = 128},
+    {.name = "in",
+        .where = {.kind = CRN_EX_IN,
+            .col = C_REGION,
+            .vals = (crn_value[]){{.cat = 0}, {.cat = 3}},
+            .nvals = 2},
+        .keys = {k_sector},
+        .nkeys = 1,
+        .mcol = {C_AGE},
+        .nms = 1,
+        .pred = p_in,
+        .ring = 64},
+    {.name = "between",
+        .where = {.kind = CRN_EX_BETWEEN,
+            .col = C_WAGE,
+            .vals = (crn_value[]){{.num = 100000}, {.num = 300000}},
+            .nvals = 2},
+        .keys = {k_agebkt},
+        .nkeys = 1,
+        .mcol = {C_WAGE},
+        .msq = {true},
+        .nms = 1,
+        .pred = p_between,
+        .ring = 64},
+    {.name = "isnull",
+        .where = {.kind = CRN_EX_ISNULL, .col = C_AGE},
+        .mcol = {C_WAGE},
+        .nms = 1,
+        .pred = p_isnull,
+        .ring = 64},
+    {.name = "notnull",
+        .where = {.kind = CRN_EX_NOTNULL, .col = C_WAGE},
+        .keys = {k_region},
+        .nkeys = 1,
+        .mcol = {C_AGE},
+        .nms = 1,
+        .pred = p_notnull,
+        .ring = 64},
+    {.name = "not_or",
+        .where = {.kind = CRN_EX_NOT,
+            .nkids = 1,
+            .kids = (crn_expr[]){{.kind = CRN_EX_OR,
+                .nkids = 2,
+                .kids = (crn_expr[]){CMP_AGE(CRN_OP_GT),
+                    {.kind = CRN_EX_CMP,
+                        .op = CRN_OP_EQ,
+                        .col = C_REGION,
+                        .vals = (crn_value[]){{.cat = 1}},
+                        .nvals = 1}}}}},
+        .mcol = {C_WAGE},
+        .msq = {true},
+        .nms = 1,
+        .pred = p_not_or,
+        .ring = 64},
+    {.name = "and_or",
+        .where = {.kind = CRN_EX_AND,
+            .nkids = 2,
+            .kids = (crn_expr[]){{.kind = CRN_EX_CMP,
+                                     .op = CRN_OP_NE,
+                                     .col = C_SECTOR,
+                                     .vals = (crn_value[]){{.cat = 0}},
+                                     .nvals = 1},
+                {.kind = CRN_EX_OR,
+                    .nkids = 2,
+                    .kids = (crn_expr[]){{.kind = CRN_EX_CMP,
+                                             .op = CRN_OP_LT,
+                                             .col = C_WAGE,
+                                             .vals = V1(0),
+                                             .nvals = 1},
+                        {.kind = CRN_EX_CMP,
+                            .op = CRN_OP_GE,
+                            .col = C_AGE,
+                            .vals = V1(65),
+                            .nvals = 1}}}}},
+        .keys = {k_region},
+        .nkeys = 1,
+        .mcol = {C_WAGE},
+        .msq = {true},
+        .nms = 1,
+        .pred = p_and_or,
+        .ring = 32},
+    {.name = "cat_lt",
+        .where = {.kind = CRN_EX_CMP,
+            .op = CRN_OP_LT,
+            .col = C_REGION,
+            .vals = (crn_value[]){{.cat = 2}},
+            .nvals = 1},
+        .mcol = {C_AGE},
+        .nms = 1,
+        .pred = p_cat_lt,
+        .ring = 64},
 };
 
 static void
@@ -517,12 +636,13 @@ ref_key(const crn_groupkey *k, const trow *r)
 	if (v >= k->hi)
 		return k->nbuckets + 1;
 	return (uint64_t)floor((double)(v - k->lo) * k->nbuckets /
-	    (double)(k->hi - k->lo)) + 1;
+	           (double)(k->hi - k->lo)) +
+	    1;
 }
 
 static unsigned __int128 *
-ref_vector(const crn_plan *p, const tcase *tc, uint64_t *matched,
-    uint64_t *clipped)
+ref_vector(
+    const crn_plan *p, const tcase *tc, uint64_t *matched, uint64_t *clipped)
 {
 	unsigned __int128 *s = calloc(p->dim, sizeof(*s));
 
@@ -540,8 +660,8 @@ ref_vector(const crn_plan *p, const tcase *tc, uint64_t *matched,
 		s[g * p->per_group] += 1;
 		for (size_t m = 0; m < p->nmeasures; m++) {
 			const crn_column *c = &cols[p->measures[m].col];
-			unsigned __int128 *b = &s[g * p->per_group + 1 +
-			    p->measures[m].offset];
+			unsigned __int128 *b =
+			    &s[g * p->per_group + 1 + p->measures[m].offset];
 			int64_t v;
 
 			if (ref_get(r, p->measures[m].col, &v))
@@ -581,7 +701,7 @@ check_vec(const char *what, const crn_plan *p, const void *vec,
 				goto bad;
 		}
 		continue;
-bad:
+	bad:
 		fail_msg("%s: element %llu: got %llu, want %llu", what,
 		    (unsigned long long)i, (unsigned long long)got,
 		    (unsigned long long)ref[i]);
@@ -606,7 +726,7 @@ source_for(crn_source *src, crn_source_kind kind)
 	}
 }
 
-static const char *kind_name[] = { "", "csv", "sqlite", "pg" };
+static const char *kind_name[] = {"", "csv", "sqlite", "pg"};
 
 static void
 run_cases(crn_source_kind kind)
@@ -625,10 +745,10 @@ run_cases(crn_source_kind kind)
 		make_plan(&p, ms, tc);
 		source_for(&src, kind);
 		ref = ref_vector(&p, tc, &matched, &clipped);
-		snprintf(what, sizeof(what), "%s/%s", kind_name[kind],
-		    tc->name);
-		if (crn_exec_run(&p, &ds, &src, &vec, &st, err,
-		    sizeof(err)) != CAIRN_OK)
+		snprintf(
+		    what, sizeof(what), "%s/%s", kind_name[kind], tc->name);
+		if (crn_exec_run(&p, &ds, &src, &vec, &st, err, sizeof(err)) !=
+		    CAIRN_OK)
 			fail_msg("%s: %s", what, err);
 		check_vec(what, &p, vec, ref);
 		assert_int_equal(st.rows_matched, matched);
@@ -702,8 +822,8 @@ test_wide_bounds(void **state)
 		if (k == CRN_SRC_PG && pg_conninfo == NULL)
 			continue;
 		source_for(&src, (crn_source_kind)k);
-		if (crn_exec_run(&p, &wds, &src, &vec, &st, err,
-		    sizeof(err)) != CAIRN_OK)
+		if (crn_exec_run(&p, &wds, &src, &vec, &st, err, sizeof(err)) !=
+		    CAIRN_OK)
 			fail_msg("%s: %s", kind_name[k], err);
 		check_vec(kind_name[k], &p, vec, ref);
 		assert_int_equal(st.rows_matched, matched);
@@ -736,8 +856,9 @@ test_max_rows(void **state)
 		if (k == CRN_SRC_PG && pg_conninfo == NULL)
 			continue;
 		source_for(&src, (crn_source_kind)k);
-		CAIRN_T_FAIL(crn_exec_run(&p, &small, &src, &vec, &st, err,
-		    sizeof(err)), CAIRN_ERANGE);
+		CAIRN_T_FAIL(
+		    crn_exec_run(&p, &small, &src, &vec, &st, err, sizeof(err)),
+		    CAIRN_ERANGE);
 		assert_null(vec);
 	}
 }
@@ -759,21 +880,23 @@ test_missing(void **state)
 		if (k == CRN_SRC_PG && pg_conninfo == NULL)
 			continue;
 		source_for(&src, (crn_source_kind)k);
-		src.nmap = 0;	/* "region" is not what the source calls it */
-		CAIRN_T_FAIL(crn_exec_run(&p, &ds, &src, &vec, &st, err,
-		    sizeof(err)), CAIRN_ENOENT);
+		src.nmap = 0; /* "region" is not what the source calls it */
+		CAIRN_T_FAIL(
+		    crn_exec_run(&p, &ds, &src, &vec, &st, err, sizeof(err)),
+		    CAIRN_ENOENT);
 		assert_non_null(strstr(err, "region"));
 		if (k == CRN_SRC_CSV)
 			continue;
 		source_for(&src, (crn_source_kind)k);
 		src.table = "no_such_table";
-		CAIRN_T_FAIL(crn_exec_run(&p, &ds, &src, &vec, &st, err,
-		    sizeof(err)), CAIRN_ENOENT);
+		CAIRN_T_FAIL(
+		    crn_exec_run(&p, &ds, &src, &vec, &st, err, sizeof(err)),
+		    CAIRN_ENOENT);
 	}
 	source_for(&src, CRN_SRC_CSV);
 	src.path = "/nonexistent/people.csv";
-	CAIRN_T_FAIL(crn_exec_run(&p, &ds, &src, &vec, &st, err,
-	    sizeof(err)), CAIRN_ENOENT);
+	CAIRN_T_FAIL(crn_exec_run(&p, &ds, &src, &vec, &st, err, sizeof(err)),
+	    CAIRN_ENOENT);
 }
 
 /* Inconsistent plans are refused before any data is read. */
@@ -791,69 +914,72 @@ test_bad_plan(void **state)
 	source_for(&src, CRN_SRC_CSV);
 	make_plan(&p, ms, &cases[3]);
 	p.dim--;
-	CAIRN_T_FAIL(crn_exec_run(&p, &ds, &src, &vec, &st, err,
-	    sizeof(err)), CAIRN_EINVAL);
+	CAIRN_T_FAIL(crn_exec_run(&p, &ds, &src, &vec, &st, err, sizeof(err)),
+	    CAIRN_EINVAL);
 	make_plan(&p, ms, &cases[3]);
 	p.ring_bits = 48;
-	CAIRN_T_FAIL(crn_exec_run(&p, &ds, &src, &vec, &st, err,
-	    sizeof(err)), CAIRN_EINVAL);
+	CAIRN_T_FAIL(crn_exec_run(&p, &ds, &src, &vec, &st, err, sizeof(err)),
+	    CAIRN_EINVAL);
 	make_plan(&p, ms, &cases[2]);
-	ms[0].col = C_REGION;	/* a measure over a category */
-	CAIRN_T_FAIL(crn_exec_run(&p, &ds, &src, &vec, &st, err,
-	    sizeof(err)), CAIRN_EINVAL);
+	ms[0].col = C_REGION; /* a measure over a category */
+	CAIRN_T_FAIL(crn_exec_run(&p, &ds, &src, &vec, &st, err, sizeof(err)),
+	    CAIRN_EINVAL);
 	make_plan(&p, ms, &cases[2]);
 	p.dataset = "other";
-	CAIRN_T_FAIL(crn_exec_run(&p, &ds, &src, &vec, &st, err,
-	    sizeof(err)), CAIRN_EINVAL);
+	CAIRN_T_FAIL(crn_exec_run(&p, &ds, &src, &vec, &st, err, sizeof(err)),
+	    CAIRN_EINVAL);
 	make_plan(&p, ms, &cases[2]);
-	p.keys = (crn_groupkey[]){ { .col = C_REGION, .card = 4 } };
-	CAIRN_T_FAIL(crn_exec_run(&p, &ds, &src, &vec, &st, err,
-	    sizeof(err)), CAIRN_EINVAL);
+	p.keys = (crn_groupkey[]){{.col = C_REGION, .card = 4}};
+	CAIRN_T_FAIL(crn_exec_run(&p, &ds, &src, &vec, &st, err, sizeof(err)),
+	    CAIRN_EINVAL);
 	assert_null(vec);
 }
 
 /* ---- values the schema cannot represent, in a database ---------------- */
 
 typedef struct bad_db_case {
-	const char *sqlite_row;	/* an SQL VALUES tuple for SQLite */
-	const char *pg_row;	/* the same for PostgreSQL (all text) */
-	bool grouped;		/* GROUP BY region, sector */
-	bool filter_ne;		/* WHERE region <> 'North' */
+	const char *sqlite_row; /* an SQL VALUES tuple for SQLite */
+	const char *pg_row;     /* the same for PostgreSQL (all text) */
+	bool grouped;           /* GROUP BY region, sector */
+	bool filter_ne;         /* WHERE region <> 'North' */
 	const char *says;
 } bad_db_case;
 
 static const bad_db_case bad_db[] = {
-	{ "('North', 'Agri', 30, 'abc')", "('North','Agri','30','abc')",
-	    false, false, "wage" },
-	{ "('North', 'Agri', 30, 'abc')", "('North','Agri','30','abc')",
-	    true, false, "wage" },
-	{ "('North', 'Agri', 30, 12.345)", "('North','Agri','30','12.345')",
-	    false, false, "wage" },
-	{ "('North', 'Agri', 30, 12.345)", "('North','Agri','30','12.345')",
-	    true, false, "wage" },
-	{ "('North', 'Agri', 42.5, 1)", "('North','Agri','42.5','1')",
-	    false, false, "age" },
-	{ "('Nowhere', 'Agri', 30, 1)", "('Nowhere','Agri','30','1')",
-	    true, false, "Nowhere" },
-	{ "('Nowhere', 'Agri', 30, 1)", "('Nowhere','Agri','30','1')",
-	    false, true, "reg" },
-	{ "('North', NULL, 30, 1)", "('North',NULL,'30','1')", true, false,
-	    "sector" },
+    {"('North', 'Agri', 30, 'abc')", "('North','Agri','30','abc')", false,
+        false, "wage"},
+    {"('North', 'Agri', 30, 'abc')", "('North','Agri','30','abc')", true, false,
+        "wage"},
+    {"('North', 'Agri', 30, 12.345)", "('North','Agri','30','12.345')", false,
+        false, "wage"},
+    {"('North', 'Agri', 30, 12.345)", "('North','Agri','30','12.345')", true,
+        false, "wage"},
+    {"('North', 'Agri', 42.5, 1)", "('North','Agri','42.5','1')", false, false,
+        "age"},
+    {"('Nowhere', 'Agri', 30, 1)", "('Nowhere','Agri','30','1')", true, false,
+        "Nowhere"},
+    {"('Nowhere', 'Agri', 30, 1)", "('Nowhere','Agri','30','1')", false, true,
+        "reg"},
+    {"('North', NULL, 30, 1)", "('North',NULL,'30','1')", true, false,
+        "sector"},
 };
 
 static void
-bad_plan(crn_plan *p, crn_measure *ms, crn_groupkey *keys,
-    const bad_db_case *bc)
+bad_plan(
+    crn_plan *p, crn_measure *ms, crn_groupkey *keys, const bad_db_case *bc)
 {
-	static crn_value north[] = { { .cat = 0 } };
-	static crn_expr ne = { .kind = CRN_EX_CMP, .op = CRN_OP_NE,
-		.col = C_REGION, .vals = north, .nvals = 1 };
+	static crn_value north[] = {{.cat = 0}};
+	static crn_expr ne = {.kind = CRN_EX_CMP,
+	    .op = CRN_OP_NE,
+	    .col = C_REGION,
+	    .vals = north,
+	    .nvals = 1};
 
 	memset(p, 0, sizeof(*p));
 	keys[0] = k_region;
 	keys[1] = k_sector;
-	ms[0] = (crn_measure){ .col = C_WAGE, .need_sumsq = true };
-	ms[1] = (crn_measure){ .col = C_AGE, .offset = 4 };
+	ms[0] = (crn_measure){.col = C_WAGE, .need_sumsq = true};
+	ms[1] = (crn_measure){.col = C_AGE, .offset = 4};
 	p->keys = keys;
 	p->nkeys = bc->grouped ? 2 : 0;
 	p->ngroups = bc->grouped ? 15 : 1;
@@ -885,14 +1011,19 @@ test_db_bad_values(void **state)
 		bad_plan(&p, ms, keys, bc);
 		snprintf(path, sizeof(path), "%s/bad%zu.db", tmpdir, i);
 		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-		snprintf(sql, sizeof(sql), "CREATE TABLE bad (reg TEXT, "
+		snprintf(sql, sizeof(sql),
+		    "CREATE TABLE bad (reg TEXT, "
 		    "sector TEXT, age, wage); INSERT INTO bad VALUES "
-		    "('South', 'Agri', 40, 10.5), %s", bc->sqlite_row);
+		    "('South', 'Agri', 40, 10.5), %s",
+		    bc->sqlite_row);
 		if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
 			fail_msg("%s", msg);
 		sqlite3_close(db);
-		src = (crn_source){ .kind = CRN_SRC_SQLITE, .path = path,
-			.table = "bad", .map = db_map, .nmap = 1 };
+		src = (crn_source){.kind = CRN_SRC_SQLITE,
+		    .path = path,
+		    .table = "bad",
+		    .map = db_map,
+		    .nmap = 1};
 		rv = crn_exec_run(&p, &ds, &src, &vec, &st, err, sizeof(err));
 		if (rv != CAIRN_EDATA || strstr(err, bc->says) == NULL)
 			fail_msg("sqlite case %zu: %d '%s'", i, rv, err);
@@ -903,23 +1034,26 @@ test_db_bad_values(void **state)
 			PGconn *c = PQconnectdb(pg_conninfo);
 			char table[96];
 
-			snprintf(table, sizeof(table), "%s_bad%zu", pg_table,
-			    i);
-			snprintf(sql, sizeof(sql), "CREATE TABLE %s (reg "
+			snprintf(
+			    table, sizeof(table), "%s_bad%zu", pg_table, i);
+			snprintf(sql, sizeof(sql),
+			    "CREATE TABLE %s (reg "
 			    "text, sector text, age text, wage text); "
 			    "INSERT INTO %s VALUES ('South','Agri','40',"
-			    "'10.5'), %s", table, table, bc->pg_row);
+			    "'10.5'), %s",
+			    table, table, bc->pg_row);
 			pg_ok(c, sql);
-			src = (crn_source){ .kind = CRN_SRC_PG,
-				.conninfo = pg_conninfo, .table = table,
-				.map = db_map, .nmap = 1 };
-			rv = crn_exec_run(&p, &ds, &src, &vec, &st, err,
-			    sizeof(err));
+			src = (crn_source){.kind = CRN_SRC_PG,
+			    .conninfo = pg_conninfo,
+			    .table = table,
+			    .map = db_map,
+			    .nmap = 1};
+			rv = crn_exec_run(
+			    &p, &ds, &src, &vec, &st, err, sizeof(err));
 			snprintf(sql, sizeof(sql), "DROP TABLE %s", table);
 			pg_ok(c, sql);
 			PQfinish(c);
-			if (rv != CAIRN_EDATA ||
-			    strstr(err, bc->says) == NULL)
+			if (rv != CAIRN_EDATA || strstr(err, bc->says) == NULL)
 				fail_msg("pg case %zu: %d '%s'", i, rv, err);
 			assert_null(vec);
 		}
@@ -931,8 +1065,8 @@ test_db_bad_values(void **state)
 static void
 test_odd_identifiers(void **state)
 {
-	static const crn_colmap odd_map[] = { { "region", "reg\"ion; --" },
-		{ "wage", "wa ge" }, { "age", "a.ge" } };
+	static const crn_colmap odd_map[] = {
+	    {"region", "reg\"ion; --"}, {"wage", "wa ge"}, {"age", "a.ge"}};
 	crn_measure ms[3];
 	crn_plan p;
 	crn_source src;
@@ -943,20 +1077,27 @@ test_odd_identifiers(void **state)
 	sqlite3 *db;
 
 	(void)state;
-	make_plan(&p, ms, &cases[15]);	/* and_or: GROUP BY region */
+	make_plan(&p, ms, &cases[15]); /* and_or: GROUP BY region */
 	p.ring_bits = 64;
 	snprintf(path, sizeof(path), "%s/odd.db", tmpdir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	if (sqlite3_exec(db, "CREATE TABLE \"odd \"\"t\"\"\" "
-	    "(\"reg\"\"ion; --\" "
-	    "TEXT, sector TEXT, \"a.ge\" INTEGER, \"wa ge\" REAL); "
-	    "INSERT INTO \"odd \"\"t\"\"\" VALUES ('South', 'Industry', 70, "
-	    "-5.25), ('South', 'Agri', 70, -1), (NULL, 'Services', 20, -2), "
-	    "('West', 'Services', 80, NULL)", NULL, NULL, &msg) != SQLITE_OK)
+	if (sqlite3_exec(db,
+	        "CREATE TABLE \"odd \"\"t\"\"\" "
+	        "(\"reg\"\"ion; --\" "
+	        "TEXT, sector TEXT, \"a.ge\" INTEGER, \"wa ge\" REAL); "
+	        "INSERT INTO \"odd \"\"t\"\"\" VALUES ('South', 'Industry', "
+	        "70, "
+	        "-5.25), ('South', 'Agri', 70, -1), (NULL, 'Services', 20, "
+	        "-2), "
+	        "('West', 'Services', 80, NULL)",
+	        NULL, NULL, &msg) != SQLITE_OK)
 		fail_msg("%s", msg);
 	sqlite3_close(db);
-	src = (crn_source){ .kind = CRN_SRC_SQLITE, .path = path,
-		.table = "odd \"t\"", .map = odd_map, .nmap = 3 };
+	src = (crn_source){.kind = CRN_SRC_SQLITE,
+	    .path = path,
+	    .table = "odd \"t\"",
+	    .map = odd_map,
+	    .nmap = 3};
 	for (int round = 0; round < 2; round++) {
 		if (round == 1) {
 			PGconn *c;
@@ -975,17 +1116,20 @@ test_odd_identifiers(void **state)
 			    "'Industry', 70, -5.25), "
 			    "('South', 'Agri', 70, -1), "
 			    "(NULL, 'Services', 20, -2), ('West', 'Services', "
-			    "80, NULL)", pg_table, pg_table, pg_table);
+			    "80, NULL)",
+			    pg_table, pg_table, pg_table);
 			pg_ok(c, sql);
 			PQfinish(c);
 			snprintf(pg_odd, sizeof(pg_odd), "s \"%s.odd \"t\"",
 			    pg_table);
-			src = (crn_source){ .kind = CRN_SRC_PG,
-				.conninfo = pg_conninfo, .table = pg_odd,
-				.map = odd_map, .nmap = 3 };
+			src = (crn_source){.kind = CRN_SRC_PG,
+			    .conninfo = pg_conninfo,
+			    .table = pg_odd,
+			    .map = odd_map,
+			    .nmap = 3};
 		}
 		if (crn_exec_run(&p, &ds, &src, (void **)&v, &st, err,
-		    sizeof(err)) != CAIRN_OK)
+		        sizeof(err)) != CAIRN_OK)
 			fail_msg("round %d: %s", round, err);
 		/* Matches: South/Industry (wage < 0), the NULL region row
 		 * (wage < 0) and West (age >= 65, wage NULL); the Agri row
@@ -1005,8 +1149,10 @@ test_odd_identifiers(void **state)
 			PGconn *c = PQconnectdb(pg_conninfo);
 			char sql[256];
 
-			snprintf(sql, sizeof(sql), "DROP SCHEMA \"s \"\"%s\" "
-			    "CASCADE", pg_table);
+			snprintf(sql, sizeof(sql),
+			    "DROP SCHEMA \"s \"\"%s\" "
+			    "CASCADE",
+			    pg_table);
 			pg_ok(c, sql);
 			PQfinish(c);
 		}
@@ -1034,12 +1180,12 @@ test_db_oom(void **state)
 			cairn_err rv;
 
 			crn_alloc_fail_after(n);
-			rv = crn_exec_run(&p, &ds, &src, &vec, &st, err,
-			    sizeof(err));
+			rv = crn_exec_run(
+			    &p, &ds, &src, &vec, &st, err, sizeof(err));
 			crn_alloc_fail_after(-1);
 			if (rv == CAIRN_OK) {
-				crn_free(vec, p.dim *
-				    crn_exec_elem_size(p.ring_bits));
+				crn_free(vec,
+				    p.dim * crn_exec_elem_size(p.ring_bits));
 				break;
 			}
 			CAIRN_T_FAIL(rv, CAIRN_ENOMEM);
@@ -1050,16 +1196,16 @@ test_db_oom(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_csv_matches_reference),
-	cmocka_unit_test(test_sqlite_matches_reference),
-	cmocka_unit_test(test_pg_matches_reference),
-	cmocka_unit_test(test_wide_bounds),
-	cmocka_unit_test(test_max_rows),
-	cmocka_unit_test(test_missing),
-	cmocka_unit_test(test_bad_plan),
-	cmocka_unit_test(test_db_bad_values),
-	cmocka_unit_test(test_odd_identifiers),
-	cmocka_unit_test(test_db_oom),
+    cmocka_unit_test(test_csv_matches_reference),
+    cmocka_unit_test(test_sqlite_matches_reference),
+    cmocka_unit_test(test_pg_matches_reference),
+    cmocka_unit_test(test_wide_bounds),
+    cmocka_unit_test(test_max_rows),
+    cmocka_unit_test(test_missing),
+    cmocka_unit_test(test_bad_plan),
+    cmocka_unit_test(test_db_bad_values),
+    cmocka_unit_test(test_odd_identifiers),
+    cmocka_unit_test(test_db_oom),
 };
 
 int

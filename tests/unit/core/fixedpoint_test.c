@@ -27,8 +27,8 @@ next_rand(uint64_t *s)
 static double
 rand_sym(uint64_t *s, double a)
 {
-	return a * (2.0 * ((double)(next_rand(s) >> 11) / 9007199254740992.0) -
-	    1.0);
+	return a *
+	    (2.0 * ((double)(next_rand(s) >> 11) / 9007199254740992.0) - 1.0);
 }
 
 static char last_log[512];
@@ -72,8 +72,8 @@ test_ring_bits(void **state)
 	CAIRN_T_EQ(b, 64);
 	CAIRN_T_PASS(crn_ring_bits_for_terms(UINT64_MAX, 1ULL << 62, &b));
 	CAIRN_T_EQ(b, 128);
-	CAIRN_T_FAIL(crn_ring_bits_for_terms(UINT64_MAX, UINT64_MAX, &b),
-	    CAIRN_ERANGE);
+	CAIRN_T_FAIL(
+	    crn_ring_bits_for_terms(UINT64_MAX, UINT64_MAX, &b), CAIRN_ERANGE);
 	CAIRN_T_EQ(crn_ring_elem_size(32), 4);
 	CAIRN_T_EQ(crn_ring_elem_size(64), 8);
 	CAIRN_T_EQ(crn_ring_elem_size(128), 16);
@@ -83,10 +83,10 @@ test_ring_bits(void **state)
 static void
 test_signed(void **state)
 {
-	uint32_t v32[] = { 0, 1, 0x7fffffffu, 0x80000000u, 0xffffffffu,
-		0xfffffffdu };
-	uint64_t v64[] = { 5, 0x8000000000000000ULL, UINT64_MAX - 9 };
-	u128 v128[] = { 0, (u128)1 << 127, ~(u128)0, ((u128)1 << 127) - 1 };
+	uint32_t v32[] = {
+	    0, 1, 0x7fffffffu, 0x80000000u, 0xffffffffu, 0xfffffffdu};
+	uint64_t v64[] = {5, 0x8000000000000000ULL, UINT64_MAX - 9};
+	u128 v128[] = {0, (u128)1 << 127, ~(u128)0, ((u128)1 << 127) - 1};
 	i128 s;
 
 	(void)state;
@@ -103,8 +103,8 @@ test_signed(void **state)
 	assert_true(crn_ring_signed128(v128[1]) < 0);
 	assert_true(crn_ring_signed128(v128[3]) ==
 	    ((i128)1 << 126) - 1 + ((i128)1 << 126));
-	assert_true(crn_ring_signed128(v128[1]) ==
-	    -crn_ring_signed128(v128[3]) - 1);
+	assert_true(
+	    crn_ring_signed128(v128[1]) == -crn_ring_signed128(v128[3]) - 1);
 	assert_true(crn_ring_signed128(v128[2]) == -1);
 	assert_true(crn_ring_signed128(v128[3]) > 0);
 	CAIRN_T_PASS(crn_ring_get_signed(v32, 5, 32, &s));
@@ -147,10 +147,10 @@ test_format128(void **state)
 		assert_string_equal(buf, want);
 		if (hi == 0)
 			continue;
-		CAIRN_T_PASS(crn_i128_format(-((i128)hi *
-		    10000000000000000000ULL + lo), buf, sizeof(buf)));
-		snprintf(want, sizeof(want), "-%" PRIu64 "%019" PRIu64, hi,
-		    lo);
+		CAIRN_T_PASS(
+		    crn_i128_format(-((i128)hi * 10000000000000000000ULL + lo),
+		        buf, sizeof(buf)));
+		snprintf(want, sizeof(want), "-%" PRIu64 "%019" PRIu64, hi, lo);
 		assert_string_equal(buf, want);
 	}
 	/* Too small: "-12" needs 4 bytes. */
@@ -164,8 +164,8 @@ test_format128(void **state)
 static void
 test_check(void **state)
 {
-	crn_fixed_params p = { .frac_bits = 16, .clip = 1.0, .n_max = 1000,
-		.dim = 1 };
+	crn_fixed_params p = {
+	    .frac_bits = 16, .clip = 1.0, .n_max = 1000, .dim = 1};
 	unsigned b = 0;
 
 	(void)state;
@@ -231,11 +231,11 @@ test_check(void **state)
 static void
 test_encode_values(void **state)
 {
-	crn_fixed_params p = { .frac_bits = 1, .clip = 4.0, .n_max = 4,
-		.dim = 9 };
-	const double x[] = { -1.5, 0.25, 0.75, -0.25, -0.75, 3.0, 9.0,
-		-INFINITY, -4.0 };
-	const int64_t want[] = { -3, 1, 2, -1, -2, 6, 8, -8, -8 };
+	crn_fixed_params p = {
+	    .frac_bits = 1, .clip = 4.0, .n_max = 4, .dim = 9};
+	const double x[] = {
+	    -1.5, 0.25, 0.75, -0.25, -0.75, 3.0, 9.0, -INFINITY, -4.0};
+	const int64_t want[] = {-3, 1, 2, -1, -2, 6, 8, -8, -8};
 	uint32_t e32[9];
 	uint64_t e64[9];
 	u128 e128[9];
@@ -266,10 +266,10 @@ test_encode_values(void **state)
 static void
 test_encode_refusals(void **state)
 {
-	crn_fixed_params p = { .frac_bits = 20, .clip = 10.0, .n_max = 1000,
-		.dim = 3 };
-	const double x[] = { 1.0, NAN, 2.0 };
-	uint32_t e32[3] = { 0xaaaaaaaau, 0xaaaaaaaau, 0xaaaaaaaau };
+	crn_fixed_params p = {
+	    .frac_bits = 20, .clip = 10.0, .n_max = 1000, .dim = 3};
+	const double x[] = {1.0, NAN, 2.0};
+	uint32_t e32[3] = {0xaaaaaaaau, 0xaaaaaaaau, 0xaaaaaaaau};
 	uint64_t e64[3];
 
 	(void)state;
@@ -284,19 +284,21 @@ static void
 test_sum_round_trip(void **state)
 {
 	enum { DIM = 64, PARTIES = 50 };
-	static const unsigned widths[] = { 32, 64, 128 };
-	static const unsigned fracs[] = { 16, 40, 90 };
+	static const unsigned widths[] = {32, 64, 128};
+	static const unsigned fracs[] = {16, 40, 90};
 	uint64_t seed = 42;
 
 	(void)state;
 	for (size_t w = 0; w < 3; w++) {
 		unsigned bits = widths[w];
-		crn_fixed_params p = { .frac_bits = fracs[w], .clip = 100.0,
-			.n_max = PARTIES, .dim = DIM };
+		crn_fixed_params p = {.frac_bits = fracs[w],
+		    .clip = 100.0,
+		    .n_max = PARTIES,
+		    .dim = DIM};
 		size_t es = crn_ring_elem_size(bits);
 		uint8_t *acc = crn_zalloc(DIM * es), *one = crn_alloc(DIM * es);
-		double x[DIM], exact[DIM] = { 0 }, back[DIM];
-		i128 want[DIM] = { 0 };
+		double x[DIM], exact[DIM] = {0}, back[DIM];
+		i128 want[DIM] = {0};
 		uint64_t clipped, total_clipped = 0, want_clipped = 0;
 
 		assert_non_null(acc);
@@ -308,11 +310,12 @@ test_sum_round_trip(void **state)
 				if (fabs(x[i]) > 100.0)
 					want_clipped++;
 				exact[i] += fmax(-100.0, fmin(100.0, x[i]));
-				want[i] += (i128)round(ldexp(fmax(-100.0,
-				    fmin(100.0, x[i])), (int)p.frac_bits));
+				want[i] += (i128)round(
+				    ldexp(fmax(-100.0, fmin(100.0, x[i])),
+				        (int)p.frac_bits));
 			}
-			CAIRN_T_PASS(crn_fixed_encode(&p, bits, x, one,
-			    &clipped));
+			CAIRN_T_PASS(
+			    crn_fixed_encode(&p, bits, x, one, &clipped));
 			total_clipped += clipped;
 			/* Ring addition as secure aggregation does it. */
 			for (size_t i = 0; i < DIM; i++) {
@@ -337,8 +340,7 @@ test_sum_round_trip(void **state)
 			assert_true(s == want[i]);
 			/* Each value is off by at most half a unit. */
 			assert_true(fabs(back[i] - exact[i]) <=
-			    PARTIES * ldexp(1.0, -(int)p.frac_bits - 1) +
-			    1e-9);
+			    PARTIES * ldexp(1.0, -(int)p.frac_bits - 1) + 1e-9);
 		}
 		crn_free(acc, DIM * es);
 		crn_free(one, DIM * es);
@@ -348,12 +350,14 @@ test_sum_round_trip(void **state)
 static void
 test_decode_bounds(void **state)
 {
-	crn_fixed_params p = { .frac_bits = 0, .clip = (double)((1u << 21) - 1),
-		.n_max = 1024, .dim = 2 };
-	uint32_t acc[2] = { 0, 0 }, one[2];
-	const double x[2] = { 1e30, -1e30 };
+	crn_fixed_params p = {.frac_bits = 0,
+	    .clip = (double)((1u << 21) - 1),
+	    .n_max = 1024,
+	    .dim = 2};
+	uint32_t acc[2] = {0, 0}, one[2];
+	const double x[2] = {1e30, -1e30};
 	double back[2];
-	uint32_t bad[2] = { 0, 0 };
+	uint32_t bad[2] = {0, 0};
 
 	(void)state;
 	/* The largest honest sums at the edge of the ring decode exactly. */
@@ -375,14 +379,14 @@ test_decode_bounds(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_ring_bits),
-	cmocka_unit_test(test_signed),
-	cmocka_unit_test(test_format128),
-	cmocka_unit_test(test_check),
-	cmocka_unit_test(test_encode_values),
-	cmocka_unit_test(test_encode_refusals),
-	cmocka_unit_test(test_sum_round_trip),
-	cmocka_unit_test(test_decode_bounds),
+    cmocka_unit_test(test_ring_bits),
+    cmocka_unit_test(test_signed),
+    cmocka_unit_test(test_format128),
+    cmocka_unit_test(test_check),
+    cmocka_unit_test(test_encode_values),
+    cmocka_unit_test(test_encode_refusals),
+    cmocka_unit_test(test_sum_round_trip),
+    cmocka_unit_test(test_decode_bounds),
 };
 
 CAIRN_TEST_MAIN(tests)

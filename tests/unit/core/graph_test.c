@@ -23,7 +23,7 @@ static uint32_t
 reach(const crn_graph *g, const bool *alive, uint32_t start)
 {
 	uint32_t n = crn_graph_n(g), k = crn_graph_degree(g), head = 0,
-	    tail = 0, seen_n = 0;
+	         tail = 0, seen_n = 0;
 	uint32_t *queue = crn_alloc(n * sizeof(uint32_t));
 	uint32_t *nb = crn_alloc((k + 1) * sizeof(uint32_t));
 	bool *seen = crn_zalloc(n + 1);
@@ -96,8 +96,8 @@ long_runs(const crn_graph *g, const bool *alive, uint32_t m)
 static void
 test_disconnect_criterion(void **state)
 {
-	static const uint32_t cases[][2] = { { 40, 4 }, { 64, 6 }, { 50, 2 },
-		{ 90, 10 } };
+	static const uint32_t cases[][2] = {
+	    {40, 4}, {64, 6}, {50, 2}, {90, 10}};
 	uint8_t seed[32];
 	crn_drbg d;
 	bool alive[91];
@@ -129,8 +129,8 @@ test_disconnect_criterion(void **state)
 			if (alive_n > 0) {
 				bool conn = reach(g, alive, first) == alive_n;
 
-				CAIRN_T_EQ(conn,
-				    long_runs(g, alive, k / 2) <= 1);
+				CAIRN_T_EQ(
+				    conn, long_runs(g, alive, k / 2) <= 1);
 				seen_disc += !conn;
 				seen_conn += conn;
 			}
@@ -155,8 +155,7 @@ test_choose_holds(void **state)
 	static const struct {
 		uint32_t n;
 		double g, d;
-	} cases[] = { { 300, 0.1, 0.1 }, { 1000, 0.05, 0.05 },
-		{ 500, 0.0, 0.2 } };
+	} cases[] = {{300, 0.1, 0.1}, {1000, 0.05, 0.05}, {500, 0.0, 0.2}};
 	uint8_t seed[32];
 	crn_drbg d;
 
@@ -175,8 +174,8 @@ test_choose_holds(void **state)
 
 		assert_non_null(role);
 		assert_non_null(alive);
-		CAIRN_T_PASS(crn_graph_choose(&p, n, cases[c].g, cases[c].d,
-		    1));
+		CAIRN_T_PASS(
+		    crn_graph_choose(&p, n, cases[c].g, cases[c].d, 1));
 		assert_true(p.degree < n - 1);
 		nb = crn_alloc(p.degree * sizeof(uint32_t));
 		assert_non_null(nb);
@@ -189,8 +188,8 @@ test_choose_holds(void **state)
 			CAIRN_T_PASS(crn_graph_new(&g, gs, n, p.degree));
 			memset(role, 0, n + 1);
 			for (uint32_t i = 0; i < C + D;) {
-				uint32_t v = 1 +
-				    (uint32_t)crn_drbg_uniform(&d, n);
+				uint32_t v =
+				    1 + (uint32_t)crn_drbg_uniform(&d, n);
 
 				if (role[v] != 0)
 					continue;
@@ -209,8 +208,8 @@ test_choose_holds(void **state)
 			for (uint32_t u = 1; u <= n; u++) {
 				size_t cnt, gone = 0, bad = 0;
 
-				CAIRN_T_PASS(crn_graph_neighbours_of(g, u, nb,
-				    p.degree, &cnt));
+				CAIRN_T_PASS(crn_graph_neighbours_of(
+				    g, u, nb, p.degree, &cnt));
 				for (size_t i = 0; i < cnt; i++) {
 					gone += role[nb[i]] == 2;
 					bad += role[nb[i]] == 1;
@@ -231,8 +230,14 @@ static void
 test_degree_symmetry(void **state)
 {
 	static const uint32_t cases[][2] = {
-		{ 5, 2 }, { 10, 4 }, { 61, 6 }, { 100, 8 }, { 101, 30 },
-		{ 257, 2 }, { 30, 28 }, { 1000, 32 },
+	    {5, 2},
+	    {10, 4},
+	    {61, 6},
+	    {100, 8},
+	    {101, 30},
+	    {257, 2},
+	    {30, 28},
+	    {1000, 32},
 	};
 	uint8_t seed[32];
 
@@ -250,8 +255,8 @@ test_degree_symmetry(void **state)
 		for (uint32_t u = 1; u <= n; u++) {
 			uint32_t edges = 0;
 
-			CAIRN_T_PASS(crn_graph_neighbours_of(g, u, nb, n,
-			    &cnt));
+			CAIRN_T_PASS(
+			    crn_graph_neighbours_of(g, u, nb, n, &cnt));
 			CAIRN_T_EQ(cnt, k);
 			for (size_t i = 0; i < cnt; i++) {
 				assert_true(nb[i] >= 1 && nb[i] <= n);
@@ -372,20 +377,19 @@ test_complete_and_errors(void **state)
 	CAIRN_T_PASS(crn_graph_neighbours(&a, &na, seed, 1, 0, 1));
 	assert_null(a);
 	CAIRN_T_EQ(na, 0);
-	CAIRN_T_FAIL(crn_graph_neighbours(&a, &na, seed, 10, 3, 1),
-	    CAIRN_EINVAL);
-	CAIRN_T_FAIL(crn_graph_neighbours(&a, &na, seed, 10, 4, 0),
-	    CAIRN_EINVAL);
-	CAIRN_T_FAIL(crn_graph_neighbours(&a, &na, seed, 10, 4, 11),
-	    CAIRN_EINVAL);
-	CAIRN_T_FAIL(crn_graph_neighbours(&a, &na, seed, 0, 0, 1),
-	    CAIRN_EINVAL);
+	CAIRN_T_FAIL(
+	    crn_graph_neighbours(&a, &na, seed, 10, 3, 1), CAIRN_EINVAL);
+	CAIRN_T_FAIL(
+	    crn_graph_neighbours(&a, &na, seed, 10, 4, 0), CAIRN_EINVAL);
+	CAIRN_T_FAIL(
+	    crn_graph_neighbours(&a, &na, seed, 10, 4, 11), CAIRN_EINVAL);
+	CAIRN_T_FAIL(
+	    crn_graph_neighbours(&a, &na, seed, 0, 0, 1), CAIRN_EINVAL);
 	assert_null(a);
 	CAIRN_T_FAIL(crn_graph_new(&g, seed, 10, 5), CAIRN_EINVAL);
 	assert_null(g);
 	CAIRN_T_PASS(crn_graph_new(&g, seed, 10, 6));
-	CAIRN_T_FAIL(crn_graph_neighbours_of(g, 1, buf, 4, &na),
-	    CAIRN_ETOOBIG);
+	CAIRN_T_FAIL(crn_graph_neighbours_of(g, 1, buf, 4, &na), CAIRN_ETOOBIG);
 	CAIRN_T_EQ(na, 6);
 	crn_graph_free(g);
 	crn_graph_free(NULL);
@@ -457,10 +461,16 @@ test_choose_table(void **state)
 		uint32_t n;
 		double g, d;
 	} cases[] = {
-		{ 100, 0.05, 0.05 }, { 200, 0.05, 0.05 }, { 500, 0.1, 0.1 },
-		{ 1000, 0.05, 0.05 }, { 1000, 0.0, 0.1 }, { 1000, 0.2, 0.2 },
-		{ 5000, 0.05, 0.05 }, { 10000, 0.1, 0.05 },
-		{ 100000, 0.05, 0.05 }, { 1000000, 0.01, 0.01 },
+	    {100, 0.05, 0.05},
+	    {200, 0.05, 0.05},
+	    {500, 0.1, 0.1},
+	    {1000, 0.05, 0.05},
+	    {1000, 0.0, 0.1},
+	    {1000, 0.2, 0.2},
+	    {5000, 0.05, 0.05},
+	    {10000, 0.1, 0.05},
+	    {100000, 0.05, 0.05},
+	    {1000000, 0.01, 0.01},
 	};
 	crn_graph_params p, q;
 
@@ -470,11 +480,12 @@ test_choose_table(void **state)
 		uint32_t C = (uint32_t)ceil(n * cases[c].g - 1e-9);
 		uint32_t D = (uint32_t)ceil(n * cases[c].d - 1e-9);
 
-		CAIRN_T_PASS(crn_graph_choose(&p, n, cases[c].g, cases[c].d,
-		    1));
-		CAIRN_T_PASS(crn_graph_choose_ex(&q, n, cases[c].g,
-		    cases[c].d, 1, 1));
-		print_message("n=%u gamma=%.2f delta=%.2f: k=%u t=%u "
+		CAIRN_T_PASS(
+		    crn_graph_choose(&p, n, cases[c].g, cases[c].d, 1));
+		CAIRN_T_PASS(
+		    crn_graph_choose_ex(&q, n, cases[c].g, cases[c].d, 1, 1));
+		print_message(
+		    "n=%u gamma=%.2f delta=%.2f: k=%u t=%u "
 		    "log2 fail=%.1f | malicious k=%u t=%u log2 fail=%.1f\n",
 		    n, cases[c].g, cases[c].d, p.degree, p.threshold,
 		    p.fail_log2, q.degree, q.threshold, q.fail_log2);
@@ -490,19 +501,24 @@ test_choose_table(void **state)
 		/* Check the bounds independently with lgamma sums for the
 		 * moderate cases (the pmf there is not too small). */
 		if (n <= 10000) {
-			double corr = n * hyp_tail_brute(n - 1, D, p.degree,
-			    p.degree - p.threshold + 1);
-			double sec = n * hyp_tail_brute(n - 1, C, p.degree,
-			    p.threshold) + disc_brute(n, C + D, p.degree);
+			double corr = n *
+			    hyp_tail_brute(
+			        n - 1, D, p.degree, p.degree - p.threshold + 1);
+			double sec = n *
+			        hyp_tail_brute(
+			            n - 1, C, p.degree, p.threshold) +
+			    disc_brute(n, C + D, p.degree);
 
 			assert_true(corr < ldexp(1.0, -40));
 			assert_true(sec < ldexp(1.0, -40));
 			/* The malicious variant: fewer than 2t - k corrupt
 			 * neighbours, and t survivors, everywhere. */
-			corr = n * hyp_tail_brute(n - 1, D, q.degree,
-			    q.degree - q.threshold + 1);
-			sec = n * hyp_tail_brute(n - 1, C, q.degree,
-			    2 * q.threshold - q.degree) +
+			corr = n *
+			    hyp_tail_brute(
+			        n - 1, D, q.degree, q.degree - q.threshold + 1);
+			sec = n *
+			        hyp_tail_brute(n - 1, C, q.degree,
+			            2 * q.threshold - q.degree) +
 			    disc_brute(n, C + D, q.degree);
 			assert_true(corr < ldexp(1.0, -40));
 			assert_true(sec < ldexp(1.0, -40));
@@ -512,10 +528,11 @@ test_choose_table(void **state)
 				bool any = false;
 
 				for (uint32_t t = k / 2 + 1; t <= k; t++) {
-					double c2 = n * hyp_tail_brute(n - 1,
-					    D, k, k - t + 1);
-					double s2 = n * hyp_tail_brute(n - 1,
-					    C, k, t);
+					double c2 = n *
+					    hyp_tail_brute(
+					        n - 1, D, k, k - t + 1);
+					double s2 =
+					    n * hyp_tail_brute(n - 1, C, k, t);
 
 					s2 += disc_brute(n, C + D, k);
 					if (c2 < ldexp(1.0, -41) &&
@@ -576,15 +593,15 @@ test_choose_complete(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_degree_symmetry),
-	cmocka_unit_test(test_connected),
-	cmocka_unit_test(test_disconnect_criterion),
-	cmocka_unit_test(test_choose_holds),
-	cmocka_unit_test(test_deterministic),
-	cmocka_unit_test(test_complete_and_errors),
-	cmocka_unit_test(test_oom),
-	cmocka_unit_test(test_choose_table),
-	cmocka_unit_test(test_choose_complete),
+    cmocka_unit_test(test_degree_symmetry),
+    cmocka_unit_test(test_connected),
+    cmocka_unit_test(test_disconnect_criterion),
+    cmocka_unit_test(test_choose_holds),
+    cmocka_unit_test(test_deterministic),
+    cmocka_unit_test(test_complete_and_errors),
+    cmocka_unit_test(test_oom),
+    cmocka_unit_test(test_choose_table),
+    cmocka_unit_test(test_choose_complete),
 };
 
 CAIRN_TEST_MAIN(tests)

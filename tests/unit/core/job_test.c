@@ -22,8 +22,8 @@ fill_job(crn_job *job)
 	memset(job, 0, sizeof(*job));
 	memset(job->job_id, 0xab, sizeof(job->job_id));
 	job->kind = CRN_JOB_SUM_COLUMN;
-	job->dataset = (char *)(uintptr_t)"wages";
-	job->column = (char *)(uintptr_t)"wage";
+	job->dataset = (char *)(uintptr_t) "wages";
+	job->column = (char *)(uintptr_t) "wage";
 	job->issued_at = 1000;
 	job->not_after = 2000;
 	job->ring_bits = 64;
@@ -33,7 +33,7 @@ fill_job(crn_job *job)
 static void
 test_sign_verify_roundtrip(void **state)
 {
-	static const uint8_t cert[] = { 0x30, 0x03, 0x01, 0x02, 0x03 };
+	static const uint8_t cert[] = {0x30, 0x03, 0x01, 0x02, 0x03};
 	crn_identity *id = make_id(1);
 	uint8_t pk[CAIRN_SIGN_PK_LEN];
 	crn_signed_job sj;
@@ -69,7 +69,7 @@ test_sign_verify_roundtrip(void **state)
 static void
 test_tampering_refused(void **state)
 {
-	static const uint8_t cert[] = { 0x30, 0x00 };
+	static const uint8_t cert[] = {0x30, 0x00};
 	crn_identity *id = make_id(2), *other = make_id(3);
 	uint8_t pk[CAIRN_SIGN_PK_LEN], opk[CAIRN_SIGN_PK_LEN];
 	crn_signed_job sj;
@@ -109,12 +109,12 @@ test_decode_rejects(void **state)
 	crn_job job, got;
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	static const uint8_t junk[] = { 0xff, 0xff, 0xff, 0xff, 0x0f };
+	static const uint8_t junk[] = {0xff, 0xff, 0xff, 0xff, 0x0f};
 
 	(void)state;
 	CAIRN_T_FAIL(crn_job_decode(&got, junk, sizeof(junk)), CAIRN_EINVAL);
-	CAIRN_T_FAIL(crn_signed_job_decode(&sj, junk, sizeof(junk)),
-	    CAIRN_EINVAL);
+	CAIRN_T_FAIL(
+	    crn_signed_job_decode(&sj, junk, sizeof(junk)), CAIRN_EINVAL);
 	/* a bad ring width */
 	fill_job(&job);
 	job.ring_bits = 48;
@@ -123,7 +123,7 @@ test_decode_rejects(void **state)
 	crn_free(buf, len);
 	/* a control character in a name */
 	fill_job(&job);
-	job.dataset = (char *)(uintptr_t)"wa\nges";
+	job.dataset = (char *)(uintptr_t) "wa\nges";
 	CAIRN_T_PASS(crn_job_encode(&job, &buf, &len));
 	CAIRN_T_FAIL(crn_job_decode(&got, buf, len), CAIRN_EINVAL);
 	crn_free(buf, len);
@@ -134,14 +134,14 @@ test_decode_rejects(void **state)
 	CAIRN_T_FAIL(crn_job_decode(&got, buf, len), CAIRN_EINVAL);
 	crn_free(buf, len);
 	/* size limit */
-	CAIRN_T_FAIL(crn_job_decode(&got, junk, CRN_JOB_MAX + 1),
-	    CAIRN_ETOOBIG);
+	CAIRN_T_FAIL(
+	    crn_job_decode(&got, junk, CRN_JOB_MAX + 1), CAIRN_ETOOBIG);
 }
 
 static void
 test_oom(void **state)
 {
-	static const uint8_t cert[] = { 0x30, 0x00 };
+	static const uint8_t cert[] = {0x30, 0x00};
 	crn_identity *id = make_id(4);
 	crn_job job;
 	uint8_t *buf;
@@ -166,10 +166,10 @@ test_oom(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_sign_verify_roundtrip),
-	cmocka_unit_test(test_tampering_refused),
-	cmocka_unit_test(test_decode_rejects),
-	cmocka_unit_test(test_oom),
+    cmocka_unit_test(test_sign_verify_roundtrip),
+    cmocka_unit_test(test_tampering_refused),
+    cmocka_unit_test(test_decode_rejects),
+    cmocka_unit_test(test_oom),
 };
 
 CAIRN_TEST_MAIN(tests)

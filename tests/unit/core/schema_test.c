@@ -6,34 +6,33 @@
 #include "cairn_test.h"
 #include "schema.h"
 
-static const char good[] =
-    "; a comment\n"
-    "[federation]\n"
-    "min_cell = 7\n"
-    "max_nodes = 20\n"
-    "\n"
-    "[dataset cps]\n"
-    "max_rows = 1000\n"
-    "[column cps.wage]\n"
-    "min = -12.5\n"		/* before the scale on purpose */
-    "type = decimal\n"
-    "scale = 2\n"
-    "max = 500000.00\n"
-    "nullable = true\n"
-    "[column cps.age]\n"
-    "type = integer\n"
-    "min = 16\n"
-    "max = 99\n"
-    "[column cps.region]\n"
-    "type = category\n"
-    "domain = north, south,east , west\n"
-    "  , central\n"
-    "[dataset tax]\n"
-    "max_rows = 5\n"
-    "[column tax.amount]\n"
-    "type = int\n"
-    "min = -9223372036854775808\n"
-    "max = 9223372036854775807\n";
+static const char good[] = "; a comment\n"
+                           "[federation]\n"
+                           "min_cell = 7\n"
+                           "max_nodes = 20\n"
+                           "\n"
+                           "[dataset cps]\n"
+                           "max_rows = 1000\n"
+                           "[column cps.wage]\n"
+                           "min = -12.5\n" /* before the scale on purpose */
+                           "type = decimal\n"
+                           "scale = 2\n"
+                           "max = 500000.00\n"
+                           "nullable = true\n"
+                           "[column cps.age]\n"
+                           "type = integer\n"
+                           "min = 16\n"
+                           "max = 99\n"
+                           "[column cps.region]\n"
+                           "type = category\n"
+                           "domain = north, south,east , west\n"
+                           "  , central\n"
+                           "[dataset tax]\n"
+                           "max_rows = 5\n"
+                           "[column tax.amount]\n"
+                           "type = int\n"
+                           "min = -9223372036854775808\n"
+                           "max = 9223372036854775807\n";
 
 static void
 test_good(void **state)
@@ -89,8 +88,10 @@ test_defaults(void **state)
 	crn_schema *s = NULL;
 
 	(void)state;
-	CAIRN_T_PASS(crn_schema_parse("[dataset a]\nmax_rows=1\n"
-	    "[column a.x]\ntype=integer\nmin=0\nmax=1\n", NULL, &s, NULL, 0));
+	CAIRN_T_PASS(
+	    crn_schema_parse("[dataset a]\nmax_rows=1\n"
+	                     "[column a.x]\ntype=integer\nmin=0\nmax=1\n",
+	        NULL, &s, NULL, 0));
 	CAIRN_T_EQ(s->min_cell, CRN_SCHEMA_DEFAULT_MIN_CELL);
 	CAIRN_T_EQ(s->max_nodes, CRN_SCHEMA_DEFAULT_MAX_NODES);
 	crn_schema_free(s);
@@ -99,45 +100,51 @@ test_defaults(void **state)
 /* Each bad file must fail with the expected line and words. */
 static const struct {
 	const char *text;
-	const char *want;	/* substring of the message */
+	const char *want; /* substring of the message */
 } bad[] = {
-	{ "[dataset a]\nmax_rows = 0\n", "bad.ini:2: dataset 'a': max_rows" },
-	{ "[dataset a]\nmax_rows = 10\nmax_rows = 10\n", "bad.ini:3:" },
-	{ "[dataset A]\nmax_rows = 10\n", "bad.ini:2: dataset name 'A'" },
-	{ "[dataset a]\nmax_rows = 1\n[column a.x]\ntype = text\n",
-	  "bad.ini:4: column 'x': unknown type 'text'" },
-	{ "[dataset a]\nmax_rows = 1\n[column a.x]\ntype = decimal\n"
-	  "scale = 1\nmin = 0.25\nmax = 1\n",
-	  "bad.ini:6: column 'a.x': min '0.25' is not a number at the "
-	  "column's scale" },
-	{ "[dataset a]\nmax_rows = 1\n[column a.x]\ntype = integer\n"
-	  "min = 5\nmax = 1\n", "bad.ini:6: column 'a.x': min is above max" },
-	{ "[dataset a]\nmax_rows = 1\n[column a.x]\ntype = integer\n"
-	  "min = 1\nmax = 9223372036854775808\n", "bad.ini:6:" },
-	{ "[dataset a]\nmax_rows = 1\n[column a.x]\ntype = integer\n"
-	  "min = 1\n", "bad.ini:3: column 'a.x': min and max are required" },
-	{ "[dataset a]\nmax_rows = 1\n[column a.x]\ntype = category\n",
-	  "bad.ini:3: column 'a.x': domain is required" },
-	{ "[dataset a]\nmax_rows = 1\n[column a.x]\ntype = category\n"
-	  "domain = p, q, p\n", "bad.ini:5: column 'x': domain value 'p'" },
-	{ "[dataset a]\nmax_rows = 1\n[column a.x]\ntype = integer\n"
-	  "min = 0\nmax = 1\ncolour = red\n",
-	  "bad.ini:7: column 'x': unknown key 'colour'" },
-	{ "[federation]\nmin_cell = -1\n", "bad.ini:2: min_cell" },
-	{ "[federation]\nwhat = 1\n", "bad.ini:2: [federation]: unknown key" },
-	{ "[other]\nx = 1\n", "bad.ini:2: unknown section [other]" },
-	{ "[dataset a]\nmax_rows = 1\nthis line has no equals\n",
-	  "bad.ini:3: not a 'key = value' line" },
-	{ "[dataset a]\nmax_rows = 1\n", "bad.ini:1: dataset 'a' has no" },
-	{ "[federation]\nmin_cell = 3\n", "bad.ini: no [dataset NAME]" },
-	{ "[dataset a]\nmax_rows = 1\n[column a.x]\nmin = 1\nmax = 2\n",
-	  "bad.ini:3: column 'a.x': type is required" },
-	{ "[dataset a]\nmax_rows = 1\n[column a]\ntype = integer\n",
-	  "bad.ini:4: column section 'a'" },
-	{ "[dataset a]\nmax_rows = 1\n[column a.x]\ntype = integer\n"
-	  "scale = 2\nmin = 0\nmax = 1\n", "an integer has scale 0" },
-	{ "[dataset a]\nmax_rows = 1\n[column a.x]\ntype = integer\n"
-	  "min = 0\nmax = 1\nnullable = maybe\n", "bad.ini:7:" },
+    {"[dataset a]\nmax_rows = 0\n", "bad.ini:2: dataset 'a': max_rows"},
+    {"[dataset a]\nmax_rows = 10\nmax_rows = 10\n", "bad.ini:3:"},
+    {"[dataset A]\nmax_rows = 10\n", "bad.ini:2: dataset name 'A'"},
+    {"[dataset a]\nmax_rows = 1\n[column a.x]\ntype = text\n",
+        "bad.ini:4: column 'x': unknown type 'text'"},
+    {"[dataset a]\nmax_rows = 1\n[column a.x]\ntype = decimal\n"
+     "scale = 1\nmin = 0.25\nmax = 1\n",
+        "bad.ini:6: column 'a.x': min '0.25' is not a number at the "
+        "column's scale"},
+    {"[dataset a]\nmax_rows = 1\n[column a.x]\ntype = integer\n"
+     "min = 5\nmax = 1\n",
+        "bad.ini:6: column 'a.x': min is above max"},
+    {"[dataset a]\nmax_rows = 1\n[column a.x]\ntype = integer\n"
+     "min = 1\nmax = 9223372036854775808\n",
+        "bad.ini:6:"},
+    {"[dataset a]\nmax_rows = 1\n[column a.x]\ntype = integer\n"
+     "min = 1\n",
+        "bad.ini:3: column 'a.x': min and max are required"},
+    {"[dataset a]\nmax_rows = 1\n[column a.x]\ntype = category\n",
+        "bad.ini:3: column 'a.x': domain is required"},
+    {"[dataset a]\nmax_rows = 1\n[column a.x]\ntype = category\n"
+     "domain = p, q, p\n",
+        "bad.ini:5: column 'x': domain value 'p'"},
+    {"[dataset a]\nmax_rows = 1\n[column a.x]\ntype = integer\n"
+     "min = 0\nmax = 1\ncolour = red\n",
+        "bad.ini:7: column 'x': unknown key 'colour'"},
+    {"[federation]\nmin_cell = -1\n", "bad.ini:2: min_cell"},
+    {"[federation]\nwhat = 1\n", "bad.ini:2: [federation]: unknown key"},
+    {"[other]\nx = 1\n", "bad.ini:2: unknown section [other]"},
+    {"[dataset a]\nmax_rows = 1\nthis line has no equals\n",
+        "bad.ini:3: not a 'key = value' line"},
+    {"[dataset a]\nmax_rows = 1\n", "bad.ini:1: dataset 'a' has no"},
+    {"[federation]\nmin_cell = 3\n", "bad.ini: no [dataset NAME]"},
+    {"[dataset a]\nmax_rows = 1\n[column a.x]\nmin = 1\nmax = 2\n",
+        "bad.ini:3: column 'a.x': type is required"},
+    {"[dataset a]\nmax_rows = 1\n[column a]\ntype = integer\n",
+        "bad.ini:4: column section 'a'"},
+    {"[dataset a]\nmax_rows = 1\n[column a.x]\ntype = integer\n"
+     "scale = 2\nmin = 0\nmax = 1\n",
+        "an integer has scale 0"},
+    {"[dataset a]\nmax_rows = 1\n[column a.x]\ntype = integer\n"
+     "min = 0\nmax = 1\nnullable = maybe\n",
+        "bad.ini:7:"},
 };
 
 static void
@@ -150,11 +157,11 @@ test_bad(void **state)
 		crn_schema *s = NULL;
 		cairn_err rv;
 
-		rv = crn_schema_parse(bad[i].text, "bad.ini", &s, err,
-		    sizeof(err));
+		rv = crn_schema_parse(
+		    bad[i].text, "bad.ini", &s, err, sizeof(err));
 		if (rv != CAIRN_ECONFIG || strstr(err, bad[i].want) == NULL)
-			fail_msg("case %zu: rv %d, message '%s', want '%s'",
-			    i, rv, err, bad[i].want);
+			fail_msg("case %zu: rv %d, message '%s', want '%s'", i,
+			    rv, err, bad[i].want);
 		assert_null(s);
 	}
 }
@@ -168,8 +175,9 @@ test_load_file(void **state)
 	FILE *f;
 
 	(void)state;
-	CAIRN_T_FAIL(crn_schema_load("/nonexistent/x.ini", &s, err,
-	    sizeof(err)), CAIRN_ENOENT);
+	CAIRN_T_FAIL(
+	    crn_schema_load("/nonexistent/x.ini", &s, err, sizeof(err)),
+	    CAIRN_ENOENT);
 	assert_non_null(strstr(err, "/nonexistent/x.ini"));
 	snprintf(path, sizeof(path), "%s/s.ini", dir);
 	f = fopen(path, "w");
@@ -186,8 +194,8 @@ test_load_file(void **state)
 		if (src != NULL) {
 			snprintf(path, sizeof(path),
 			    "%s/examples/schema/cps.ini", src);
-			CAIRN_T_PASS(crn_schema_load(path, &s, err,
-			    sizeof(err)));
+			CAIRN_T_PASS(
+			    crn_schema_load(path, &s, err, sizeof(err)));
 			assert_non_null(crn_schema_dataset(s, "cps"));
 			crn_schema_free(s);
 		}
@@ -238,8 +246,8 @@ test_decimal(void **state)
 	CAIRN_T_FAIL(crn_decimal_parse("", &m, &sc), CAIRN_EINVAL);
 	CAIRN_T_FAIL(crn_decimal_parse(".", &m, &sc), CAIRN_EINVAL);
 	CAIRN_T_FAIL(crn_decimal_parse("1.2.3", &m, &sc), CAIRN_EINVAL);
-	CAIRN_T_FAIL(crn_decimal_parse("99999999999999999999", &m, &sc),
-	    CAIRN_ERANGE);
+	CAIRN_T_FAIL(
+	    crn_decimal_parse("99999999999999999999", &m, &sc), CAIRN_ERANGE);
 	CAIRN_T_PASS(crn_decimal_to_scale("3.5", 2, &v));
 	CAIRN_T_EQ(v, 350);
 	CAIRN_T_FAIL(crn_decimal_to_scale("3.555", 2, &v), CAIRN_EINVAL);
@@ -255,8 +263,8 @@ test_decimal(void **state)
 	CAIRN_T_PASS(crn_decimal_rescale(-3500, 3, 2, 1, &v, &exact));
 	CAIRN_T_EQ(v, -350);
 	CAIRN_T_EQ(exact, 1);
-	CAIRN_T_FAIL(crn_decimal_rescale(INT64_MAX, 0, 1, 0, &v, &exact),
-	    CAIRN_ERANGE);
+	CAIRN_T_FAIL(
+	    crn_decimal_rescale(INT64_MAX, 0, 1, 0, &v, &exact), CAIRN_ERANGE);
 	crn_decimal_format(-1234, 2, buf, sizeof(buf));
 	assert_string_equal(buf, "-12.34");
 	crn_decimal_format(5, 3, buf, sizeof(buf));
@@ -267,7 +275,6 @@ test_decimal(void **state)
 	assert_string_equal(buf, "-1267650600228229401496703205376");
 	CAIRN_T_EQ(crn_decimal_format(123456, 2, buf, 4), -1);
 }
-
 
 /* Run infer on csv text; returns the draft (free with crn_free). */
 static char *
@@ -281,8 +288,9 @@ infer(const char *csv, const char *dataset, cairn_err want, char *err,
 	fputs(csv, f);
 	rewind(f);
 	*len = 0;
-	CAIRN_T_FAIL(crn_schema_infer(f, "in.csv", dataset, &out, len, err,
-	    errlen), want);
+	CAIRN_T_FAIL(
+	    crn_schema_infer(f, "in.csv", dataset, &out, len, err, errlen),
+	    want);
 	fclose(f);
 	return out;
 }
@@ -301,24 +309,26 @@ test_infer(void **state)
 	/* A generated file: every kind of column, quoting, CRLF. */
 	csv = crn_zalloc(cap);
 	assert_non_null(csv);
-	n += (size_t)snprintf(csv + n, cap - n, "Age,Wage ($),region,"
+	n += (size_t)snprintf(csv + n, cap - n,
+	    "Age,Wage ($),region,"
 	    "\"Comment, free\",code,age\r\n");
 	for (i = 0; i < 200; i++)
 		n += (size_t)snprintf(csv + n, cap - n,
 		    "%d,%s%d.%02d,%s,\"note \"\"%d\"\"\",%s,%d\r\n",
 		    16 + i % 80, i == 7 ? "-" : "", 1000 + i * 37, i % 100,
-		    i % 4 == 0 ? "north" : i % 4 == 1 ? "south" :
-		    i % 4 == 2 ? "east" : "",
+		    i % 4 == 0       ? "north"
+		        : i % 4 == 1 ? "south"
+		        : i % 4 == 2 ? "east"
+		                     : "",
 		    i, i % 3 == 0 ? "1.5" : "2", i);
 	draft = infer(csv, "cps", CAIRN_OK, err, sizeof(err), &len);
 	CAIRN_T_EQ(strlen(draft), len);
 	/* The draft is itself a valid schema file. */
-	if (crn_schema_parse(draft, "draft", &s, err, sizeof(err)) !=
-	    CAIRN_OK)
+	if (crn_schema_parse(draft, "draft", &s, err, sizeof(err)) != CAIRN_OK)
 		fail_msg("draft does not parse: %s\n%s", err, draft);
 	d = crn_schema_dataset(s, "cps");
 	assert_non_null(d);
-	CAIRN_T_EQ(d->ncols, 5);	/* the comment column is left out */
+	CAIRN_T_EQ(d->ncols, 5); /* the comment column is left out */
 	CAIRN_T_EQ(d->max_rows, 1000);
 	c = &d->cols[crn_dataset_column(d, "age")];
 	CAIRN_T_EQ(c->type, CRN_COL_INT);
@@ -362,8 +372,8 @@ test_infer_wide_domain(void **state)
 	(void)state;
 	n += (size_t)snprintf(csv + n, sizeof(csv) - n, "county\n");
 	for (int i = 0; i < 30; i++)
-		n += (size_t)snprintf(csv + n, sizeof(csv) - n,
-		    "county_number_%02d\n", i);
+		n += (size_t)snprintf(
+		    csv + n, sizeof(csv) - n, "county_number_%02d\n", i);
 	draft = infer(csv, "x", CAIRN_OK, err, sizeof(err), &len);
 	/* 30 long values need continuation lines; all must come back. */
 	CAIRN_T_PASS(crn_schema_parse(draft, "draft", &s, err, sizeof(err)));
@@ -381,30 +391,30 @@ test_infer_errors(void **state)
 		cairn_err rv;
 		const char *want;
 	} bad[] = {
-		{ "", CAIRN_EDATA, "in.csv:1: empty file" },
-		{ "a,b\n1,2\n3\n", CAIRN_EDATA,
-		  "in.csv:3: row has 1 fields, the header has 2" },
-		{ "a,b\n1,2\n3,4,5\n", CAIRN_EDATA,
-		  "in.csv:3: row has more than the 2 fields" },
-		{ "a,b\n1,\"2\n\n3,4\n", CAIRN_EDATA,
-		  "in.csv:2: unterminated quoted field" },
-		{ "a,b\n\"x\"y,2\n", CAIRN_EDATA,
-		  "in.csv:2: text after a closing quote" },
-		{ "a,b\n1,2\n\"multi\nline\",3\nx\"y,4\n", CAIRN_EDATA,
-		  "in.csv:5: quote inside an unquoted field" },
+	    {"", CAIRN_EDATA, "in.csv:1: empty file"},
+	    {"a,b\n1,2\n3\n", CAIRN_EDATA,
+	        "in.csv:3: row has 1 fields, the header has 2"},
+	    {"a,b\n1,2\n3,4,5\n", CAIRN_EDATA,
+	        "in.csv:3: row has more than the 2 fields"},
+	    {"a,b\n1,\"2\n\n3,4\n", CAIRN_EDATA,
+	        "in.csv:2: unterminated quoted field"},
+	    {"a,b\n\"x\"y,2\n", CAIRN_EDATA,
+	        "in.csv:2: text after a closing quote"},
+	    {"a,b\n1,2\n\"multi\nline\",3\nx\"y,4\n", CAIRN_EDATA,
+	        "in.csv:5: quote inside an unquoted field"},
 	};
 	char err[256];
 	size_t len;
 
 	(void)state;
 	for (size_t i = 0; i < CRN_NELEM(bad); i++) {
-		char *d = infer(bad[i].csv, "x", bad[i].rv, err, sizeof(err),
-		    &len);
+		char *d =
+		    infer(bad[i].csv, "x", bad[i].rv, err, sizeof(err), &len);
 
 		assert_null(d);
 		if (strstr(err, bad[i].want) == NULL)
-			fail_msg("case %zu: '%s', want '%s'", i, err,
-			    bad[i].want);
+			fail_msg(
+			    "case %zu: '%s', want '%s'", i, err, bad[i].want);
 	}
 	infer("a\n1\n", "Bad Name", CAIRN_EINVAL, err, sizeof(err), &len);
 }
@@ -417,11 +427,12 @@ test_long_line(void **state)
 	int n;
 
 	(void)state;
-	n = snprintf(text, sizeof(text), "[dataset a]\nmax_rows = 1\n"
+	n = snprintf(text, sizeof(text),
+	    "[dataset a]\nmax_rows = 1\n"
 	    "[column a.x]\ntype = category\ndomain = ");
 	for (int i = 0; i < 40; i++)
-		n += snprintf(text + n, sizeof(text) - (size_t)n,
-		    "value%02d, ", i);
+		n += snprintf(
+		    text + n, sizeof(text) - (size_t)n, "value%02d, ", i);
 	snprintf(text + n, sizeof(text) - (size_t)n, "\n");
 	CAIRN_T_FAIL(crn_schema_parse(text, "long.ini", &s, err, sizeof(err)),
 	    CAIRN_ECONFIG);
@@ -459,17 +470,17 @@ test_infer_oom(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_good),
-	cmocka_unit_test(test_defaults),
-	cmocka_unit_test(test_bad),
-	cmocka_unit_test(test_load_file),
-	cmocka_unit_test(test_oom),
-	cmocka_unit_test(test_decimal),
-	cmocka_unit_test(test_infer),
-	cmocka_unit_test(test_infer_wide_domain),
-	cmocka_unit_test(test_infer_errors),
-	cmocka_unit_test(test_long_line),
-	cmocka_unit_test(test_infer_oom),
+    cmocka_unit_test(test_good),
+    cmocka_unit_test(test_defaults),
+    cmocka_unit_test(test_bad),
+    cmocka_unit_test(test_load_file),
+    cmocka_unit_test(test_oom),
+    cmocka_unit_test(test_decimal),
+    cmocka_unit_test(test_infer),
+    cmocka_unit_test(test_infer_wide_domain),
+    cmocka_unit_test(test_infer_errors),
+    cmocka_unit_test(test_long_line),
+    cmocka_unit_test(test_infer_oom),
 };
 
 CAIRN_TEST_MAIN(tests)

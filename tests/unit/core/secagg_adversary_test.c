@@ -11,8 +11,8 @@
 #include "crn_shamir.h"
 #include "secagg.h"
 
-#define N 5
-#define T 3
+#define N   5
+#define T   3
 #define DIM 16
 
 typedef struct msg {
@@ -23,15 +23,15 @@ typedef struct msg {
 
 typedef struct world {
 	crn_identity *id[N];
-	crn_identity *auth;	/* the sim authority certifying the nodes */
+	crn_identity *auth; /* the sim authority certifying the nodes */
 	uint8_t auth_pk[CAIRN_SIGN_PK_LEN];
 	uint8_t cert[N][CRN_SA_SIMCERT_LEN];
 	crn_sa_node *node[N];
 	uint64_t in[N][DIM];
 	crn_sa_coord *c;
 	crn_sa_params params;
-	msg inbox[N];		/* last message the coordinator sent each */
-	msg sent[N];		/* last message each node sent */
+	msg inbox[N]; /* last message the coordinator sent each */
+	msg sent[N];  /* last message each node sent */
 	uint8_t *sum;
 	size_t sum_len;
 	crn_sa_abort abort;
@@ -68,8 +68,7 @@ coord_actions(world *w, crn_sa_actions *a)
 				msg_set(&w->inbox[x->to_many[j] - 1], x->type,
 				    x->data, x->len);
 		} else {
-			msg_set(&w->inbox[x->to - 1], x->type, x->data,
-			    x->len);
+			msg_set(&w->inbox[x->to - 1], x->type, x->data, x->len);
 		}
 	}
 }
@@ -84,8 +83,8 @@ to_coord(world *w, int i, crn_sa_actions *na)
 
 		if (na->v[k].kind != CRN_SA_ACT_SEND)
 			continue;
-		msg_set(&w->sent[i], na->v[k].type, na->v[k].data,
-		    na->v[k].len);
+		msg_set(
+		    &w->sent[i], na->v[k].type, na->v[k].data, na->v[k].len);
 		crn_sa_actions_init(&ca);
 		/* Refusals show in the actions; tests check them there. */
 		rv = crn_sa_coord_recv(w->c, (uint32_t)i + 1, na->v[k].type,
@@ -98,8 +97,8 @@ to_coord(world *w, int i, crn_sa_actions *na)
 
 /* Give node i a message; forward what it sends unless `hold`. */
 static cairn_err
-node_get(world *w, int i, uint32_t type, const uint8_t *data, size_t len,
-    int hold)
+node_get(
+    world *w, int i, uint32_t type, const uint8_t *data, size_t len, int hold)
 {
 	crn_sa_actions na;
 	cairn_err rv;
@@ -112,8 +111,8 @@ node_get(world *w, int i, uint32_t type, const uint8_t *data, size_t len,
 	else
 		for (size_t k = 0; k < na.count; k++)
 			if (na.v[k].kind == CRN_SA_ACT_SEND)
-				msg_set(&w->sent[i], na.v[k].type,
-				    na.v[k].data, na.v[k].len);
+				msg_set(&w->sent[i], na.v[k].type, na.v[k].data,
+				    na.v[k].len);
 	crn_sa_actions_fini(&na);
 	return rv;
 }
@@ -185,8 +184,8 @@ world_init(world *w, int dup_identity)
 		nc.verify_arg = w->auth_pk;
 		nc.id = w->id[i];
 		nc.seed[0] = (uint8_t)(0x80 + i);
-		memcpy(nc.session_id, cc.params.session_id,
-		    CAIRN_SESSION_ID_LEN);
+		memcpy(
+		    nc.session_id, cc.params.session_id, CAIRN_SESSION_ID_LEN);
 		nc.ring_bits = 64;
 		nc.dim = DIM;
 		nc.min_participants = 3;
@@ -277,34 +276,39 @@ static void
 test_replay_reorder(void **state)
 {
 	world w;
-	msg roster = { 0, NULL, 0 };
+	msg roster = {0, NULL, 0};
 	crn_sa_actions ca;
 
 	(void)state;
 	world_init(&w, 0);
 	/* Before start, nothing is accepted. */
-	CAIRN_T_FAIL(node_get(&w, 0, CRN_SA_MSG_ROSTER, NULL, 0, 1),
-	    CAIRN_ESTATE);
+	CAIRN_T_FAIL(
+	    node_get(&w, 0, CRN_SA_MSG_ROSTER, NULL, 0, 1), CAIRN_ESTATE);
 	start_all(&w);
 	msg_set(&roster, w.inbox[0].type, w.inbox[0].data, w.inbox[0].len);
 	/* A later round's message before the roster: refused, no change. */
-	CAIRN_T_FAIL(node_get(&w, 0, CRN_SA_MSG_UNMASK_REQ, roster.data,
-	    roster.len, 1), CAIRN_ESTATE);
-	CAIRN_T_FAIL(node_get(&w, 0, CRN_SA_MSG_SHARES_FWD, roster.data,
-	    roster.len, 1), CAIRN_ESTATE);
+	CAIRN_T_FAIL(
+	    node_get(&w, 0, CRN_SA_MSG_UNMASK_REQ, roster.data, roster.len, 1),
+	    CAIRN_ESTATE);
+	CAIRN_T_FAIL(
+	    node_get(&w, 0, CRN_SA_MSG_SHARES_FWD, roster.data, roster.len, 1),
+	    CAIRN_ESTATE);
 	for (int i = 0; i < N; i++)
 		CAIRN_T_PASS(deliver(&w, i, 0));
 	/* The roster again (replayed): refused. */
-	CAIRN_T_FAIL(node_get(&w, 2, CRN_SA_MSG_ROSTER, roster.data,
-	    roster.len, 1), CAIRN_ESTATE);
+	CAIRN_T_FAIL(
+	    node_get(&w, 2, CRN_SA_MSG_ROSTER, roster.data, roster.len, 1),
+	    CAIRN_ESTATE);
 	/* A node's ShareKeys again at the coordinator, now that the round
 	 * has closed: refused. */
 	crn_sa_actions_init(&ca);
 	CAIRN_T_FAIL(crn_sa_coord_recv(w.c, 1, w.sent[0].type, w.sent[0].data,
-	    w.sent[0].len, &ca), CAIRN_ESTATE);
+	                 w.sent[0].len, &ca),
+	    CAIRN_ESTATE);
 	/* An advertisement now is for a closed round too. */
 	CAIRN_T_FAIL(crn_sa_coord_recv(w.c, 1, CRN_SA_MSG_ADVERTISE,
-	    w.sent[0].data, w.sent[0].len, &ca), CAIRN_ESTATE);
+	                 w.sent[0].data, w.sent[0].len, &ca),
+	    CAIRN_ESTATE);
 	CAIRN_T_EQ(ca.count, 0);
 	crn_sa_actions_fini(&ca);
 	for (int i = 0; i < N - 1; i++)
@@ -312,7 +316,8 @@ test_replay_reorder(void **state)
 	/* A masked input replayed within its round must not count twice. */
 	crn_sa_actions_init(&ca);
 	CAIRN_T_FAIL(crn_sa_coord_recv(w.c, 2, w.sent[1].type, w.sent[1].data,
-	    w.sent[1].len, &ca), CAIRN_EREPLAY);
+	                 w.sent[1].len, &ca),
+	    CAIRN_EREPLAY);
 	CAIRN_T_EQ(ca.count, 0);
 	crn_sa_actions_fini(&ca);
 	CAIRN_T_PASS(deliver(&w, N - 1, 0));
@@ -339,8 +344,8 @@ static void
 test_split_survivor_sets(void **state)
 {
 	world w;
-	uint32_t all[N] = { 1, 2, 3, 4, 5 }, most[N - 1] = { 2, 3, 4, 5 };
-	crn_sa_survivors sa = { all, N }, sb = { most, N - 1 };
+	uint32_t all[N] = {1, 2, 3, 4, 5}, most[N - 1] = {2, 3, 4, 5};
+	crn_sa_survivors sa = {all, N}, sb = {most, N - 1};
 	crn_sa_signed sigs[N];
 	crn_sa_unmask_req rq;
 	crn_sa_unmask resp;
@@ -355,8 +360,7 @@ test_split_survivor_sets(void **state)
 	(void)state;
 	world_init(&w, 0);
 	run_to_consistency(&w);
-	CAIRN_T_PASS(crn_sa_masked_decode(&y1, w.sent[0].data,
-	    w.sent[0].len));
+	CAIRN_T_PASS(crn_sa_masked_decode(&y1, w.sent[0].data, w.sent[0].len));
 
 	/* Consistency: different stories to the two groups. */
 	for (int i = 0; i < N; i++) {
@@ -365,18 +369,18 @@ test_split_survivor_sets(void **state)
 		if (i == 0 && s == &sb)
 			continue;
 		CAIRN_T_PASS(crn_sa_survivors_encode(&buf, &len, s));
-		CAIRN_T_PASS(node_get(&w, i, CRN_SA_MSG_CONSISTENCY_REQ, buf,
-		    len, 1));
+		CAIRN_T_PASS(
+		    node_get(&w, i, CRN_SA_MSG_CONSISTENCY_REQ, buf, len, 1));
 		crn_free(buf, len);
 		CAIRN_T_EQ(w.sent[i].type, CRN_SA_MSG_CONSISTENCY_SIG);
 		if (i < 3) {
 			sigs[nsig].index = (uint32_t)i + 1;
-			CAIRN_T_PASS(crn_sa_consig_decode(sigs[nsig++].sig,
-			    w.sent[i].data, w.sent[i].len));
+			CAIRN_T_PASS(crn_sa_consig_decode(
+			    sigs[nsig++].sig, w.sent[i].data, w.sent[i].len));
 		} else {
 			sigsb[nsigb].index = (uint32_t)i + 1;
-			CAIRN_T_PASS(crn_sa_consig_decode(sigsb[nsigb++].sig,
-			    w.sent[i].data, w.sent[i].len));
+			CAIRN_T_PASS(crn_sa_consig_decode(
+			    sigsb[nsigb++].sig, w.sent[i].data, w.sent[i].len));
 		}
 	}
 	/* Group A's request, with its three valid signatures. */
@@ -385,11 +389,11 @@ test_split_survivor_sets(void **state)
 		rq.sigs = sigs;
 		rq.nsigs = nsig;
 		CAIRN_T_PASS(crn_sa_unmask_req_encode(&buf, &len, &rq));
-		CAIRN_T_PASS(node_get(&w, i, CRN_SA_MSG_UNMASK_REQ, buf, len,
-		    1));
+		CAIRN_T_PASS(
+		    node_get(&w, i, CRN_SA_MSG_UNMASK_REQ, buf, len, 1));
 		crn_free(buf, len);
-		CAIRN_T_PASS(crn_sa_unmask_decode(&resp, w.sent[i].data,
-		    w.sent[i].len));
+		CAIRN_T_PASS(
+		    crn_sa_unmask_decode(&resp, w.sent[i].data, w.sent[i].len));
 		for (uint32_t k = 0; k < resp.count; k++) {
 			/* Group A was told everyone survived. */
 			CAIRN_T_EQ(resp.v[k].kind, CRN_SA_SHARE_SELF_MASK);
@@ -407,22 +411,23 @@ test_split_survivor_sets(void **state)
 
 		for (uint32_t k = 0; k < nsigb; k++)
 			mixed[m++] = sigsb[k];
-		mixed[m] = sigs[1];	/* node 2's signature over set A */
+		mixed[m] = sigs[1]; /* node 2's signature over set A */
 		mixed[m++].index = 2;
 		rq.surv = sb;
 		rq.sigs = mixed;
 		rq.nsigs = m;
 		CAIRN_T_PASS(crn_sa_unmask_req_encode(&buf, &len, &rq));
-		CAIRN_T_FAIL(node_get(&w, i, CRN_SA_MSG_UNMASK_REQ, buf, len,
-		    1), CAIRN_EAUTH);
+		CAIRN_T_FAIL(
+		    node_get(&w, i, CRN_SA_MSG_UNMASK_REQ, buf, len, 1),
+		    CAIRN_EAUTH);
 		crn_free(buf, len);
 		/* Whatever it answered is all the coordinator gets. */
 		if (w.sent[i].type == CRN_SA_MSG_UNMASK) {
-			CAIRN_T_PASS(crn_sa_unmask_decode(&resp,
-			    w.sent[i].data, w.sent[i].len));
+			CAIRN_T_PASS(crn_sa_unmask_decode(
+			    &resp, w.sent[i].data, w.sent[i].len));
 			for (uint32_t k = 0; k < resp.count; k++)
-				if (resp.v[k].owner == 1 && resp.v[k].kind ==
-				    CRN_SA_SHARE_MASK_KEY)
+				if (resp.v[k].owner == 1 &&
+				    resp.v[k].kind == CRN_SA_SHARE_MASK_KEY)
 					CAIRN_T_PASS(crn_shamir_share_decode(
 					    &keyshares[nkey++],
 					    resp.v[k].share));
@@ -449,22 +454,23 @@ test_split_survivor_sets(void **state)
 				crn_free(buf, len);
 				continue;
 			}
-			CAIRN_T_PASS(node_get(&w2, i,
-			    CRN_SA_MSG_CONSISTENCY_REQ, buf, len, 1));
+			CAIRN_T_PASS(node_get(
+			    &w2, i, CRN_SA_MSG_CONSISTENCY_REQ, buf, len, 1));
 			crn_free(buf, len);
 			if (i < 3) {
 				s2[nsig2].index = (uint32_t)i + 1;
-				CAIRN_T_PASS(crn_sa_consig_decode(
-				    s2[nsig2++].sig, w2.sent[i].data,
-				    w2.sent[i].len));
+				CAIRN_T_PASS(
+				    crn_sa_consig_decode(s2[nsig2++].sig,
+				        w2.sent[i].data, w2.sent[i].len));
 			}
 		}
 		rq.surv = sa;
 		rq.sigs = s2;
 		rq.nsigs = nsig2;
 		CAIRN_T_PASS(crn_sa_unmask_req_encode(&buf, &len, &rq));
-		CAIRN_T_FAIL(node_get(&w2, 4, CRN_SA_MSG_UNMASK_REQ, buf, len,
-		    1), CAIRN_EPROTO);
+		CAIRN_T_FAIL(
+		    node_get(&w2, 4, CRN_SA_MSG_UNMASK_REQ, buf, len, 1),
+		    CAIRN_EPROTO);
 		crn_free(buf, len);
 		CAIRN_T_EQ(w2.sent[4].type, CRN_SA_MSG_ABORT);
 		world_fini(&w2);
@@ -474,8 +480,7 @@ test_split_survivor_sets(void **state)
 	 * share of its mask key, so the pairwise masks stay on y_1. */
 	CAIRN_T_EQ(nb, T);
 	CAIRN_T_EQ(nkey, 0);
-	CAIRN_T_FAIL(crn_shamir_combine(b1, keyshares, nkey, T),
-	    CAIRN_EINVAL);
+	CAIRN_T_FAIL(crn_shamir_combine(b1, keyshares, nkey, T), CAIRN_EINVAL);
 	CAIRN_T_PASS(crn_shamir_combine(b1, bshares, nb, T));
 	memcpy(x1, y1.data, sizeof(x1));
 	CAIRN_T_PASS(crn_prg_add(x1, DIM, 64, b1, 1));
@@ -493,7 +498,7 @@ test_never_both_kinds(void **state)
 	world w;
 	crn_sa_unmask resp;
 	uint8_t owners[N + 1];
-	msg req = { 0, NULL, 0 };
+	msg req = {0, NULL, 0};
 
 	(void)state;
 	world_init(&w, 0);
@@ -512,8 +517,8 @@ test_never_both_kinds(void **state)
 	}
 	msg_set(&req, w.inbox[0].type, w.inbox[0].data, w.inbox[0].len);
 	CAIRN_T_PASS(deliver(&w, 0, 1));
-	CAIRN_T_PASS(crn_sa_unmask_decode(&resp, w.sent[0].data,
-	    w.sent[0].len));
+	CAIRN_T_PASS(
+	    crn_sa_unmask_decode(&resp, w.sent[0].data, w.sent[0].len));
 	memset(owners, 0, sizeof(owners));
 	for (uint32_t k = 0; k < resp.count; k++) {
 		assert_true(resp.v[k].owner >= 1 && resp.v[k].owner <= N);
@@ -525,10 +530,11 @@ test_never_both_kinds(void **state)
 		CAIRN_T_EQ(owners[o], 1);
 	crn_sa_unmask_fini(&resp);
 	/* Asked again (replay, or a changed story): refused. */
-	CAIRN_T_FAIL(node_get(&w, 0, req.type, req.data, req.len, 1),
+	CAIRN_T_FAIL(
+	    node_get(&w, 0, req.type, req.data, req.len, 1), CAIRN_ESTATE);
+	CAIRN_T_FAIL(
+	    node_get(&w, 0, CRN_SA_MSG_CONSISTENCY_REQ, req.data, req.len, 1),
 	    CAIRN_ESTATE);
-	CAIRN_T_FAIL(node_get(&w, 0, CRN_SA_MSG_CONSISTENCY_REQ, req.data,
-	    req.len, 1), CAIRN_ESTATE);
 	for (int i = 1; i < N - 1; i++)
 		CAIRN_T_PASS(deliver(&w, i, 0));
 	/* Node 1's response was held back; deliver it now. */
@@ -564,32 +570,32 @@ test_bad_rosters(void **state)
 	world_fini(&w);
 
 	for (int kase = 0; kase < 4; kase++) {
-		static const cairn_err want[] = { CAIRN_EPERM, CAIRN_EAUTH,
-			CAIRN_EPERM, CAIRN_EPROTO };
+		static const cairn_err want[] = {
+		    CAIRN_EPERM, CAIRN_EAUTH, CAIRN_EPERM, CAIRN_EPROTO};
 
 		world_init(&w, 0);
 		start_all(&w);
-		CAIRN_T_PASS(crn_sa_roster_decode(&r, w.inbox[0].data,
-		    w.inbox[0].len));
+		CAIRN_T_PASS(
+		    crn_sa_roster_decode(&r, w.inbox[0].data, w.inbox[0].len));
 		switch (kase) {
-		case 0:	/* a copy of node 2's entry in node 4's seat */
+		case 0: /* a copy of node 2's entry in node 4's seat */
 			r.parts[3] = r.parts[1];
 			break;
-		case 1:	/* node 3's mask key swapped for the coordinator's */
+		case 1: /* node 3's mask key swapped for the coordinator's */
 			r.parts[2].mask_pk[0] ^= 1;
 			break;
-		case 2:	/* below min_participants (3) */
+		case 2: /* below min_participants (3) */
 			r.n = 2;
 			r.params.threshold = 2;
 			break;
-		case 3:	/* our own entry replaced by someone else's keys */
+		case 3: /* our own entry replaced by someone else's keys */
 			memcpy(r.parts[0].channel_pk, r.parts[1].channel_pk,
 			    CAIRN_KX_PK_LEN);
 			break;
 		}
 		/* A coordinator that tampers also fixes the graph seed. */
-		CAIRN_T_PASS(crn_sa_graph_seed(r.params.graph_seed,
-		    w.params.session_id, r.parts, r.n));
+		CAIRN_T_PASS(crn_sa_graph_seed(
+		    r.params.graph_seed, w.params.session_id, r.parts, r.n));
 		CAIRN_T_PASS(crn_sa_roster_encode(&buf, &len, &r));
 		CAIRN_T_FAIL(node_get(&w, 0, CRN_SA_MSG_ROSTER, buf, len, 1),
 		    want[kase]);
@@ -617,12 +623,11 @@ test_low_threshold(void **state)
 	(void)state;
 	world_init(&w, 0);
 	start_all(&w);
-	CAIRN_T_PASS(crn_sa_roster_decode(&r, w.inbox[1].data,
-	    w.inbox[1].len));
+	CAIRN_T_PASS(crn_sa_roster_decode(&r, w.inbox[1].data, w.inbox[1].len));
 	r.params.threshold = 2;
 	CAIRN_T_PASS(crn_sa_roster_encode(&buf, &len, &r));
-	CAIRN_T_FAIL(node_get(&w, 1, CRN_SA_MSG_ROSTER, buf, len, 1),
-	    CAIRN_EPERM);
+	CAIRN_T_FAIL(
+	    node_get(&w, 1, CRN_SA_MSG_ROSTER, buf, len, 1), CAIRN_EPERM);
 	crn_free(buf, len);
 	crn_sa_roster_fini(&r);
 	world_fini(&w);
@@ -632,14 +637,14 @@ test_low_threshold(void **state)
 static void
 test_garbage(void **state)
 {
-	static const uint8_t junk[] = { 0x0a, 0xff, 0xff, 0x01, 0x12 };
+	static const uint8_t junk[] = {0x0a, 0xff, 0xff, 0x01, 0x12};
 	world w;
 
 	(void)state;
 	world_init(&w, 0);
 	start_all(&w);
-	CAIRN_T_FAIL(node_get(&w, 0, CRN_SA_MSG_ROSTER, junk, sizeof(junk),
-	    1), CAIRN_EINVAL);
+	CAIRN_T_FAIL(node_get(&w, 0, CRN_SA_MSG_ROSTER, junk, sizeof(junk), 1),
+	    CAIRN_EINVAL);
 	for (int i = 1; i < N; i++)
 		CAIRN_T_PASS(deliver(&w, i, 0));
 	/* The coordinator still waits for node 1's share keys... */
@@ -648,7 +653,8 @@ test_garbage(void **state)
 
 		crn_sa_actions_init(&ca);
 		CAIRN_T_FAIL(crn_sa_coord_recv(w.c, 2, CRN_SA_MSG_SHARE_KEYS,
-		    junk, sizeof(junk), &ca), CAIRN_EREPLAY);
+		                 junk, sizeof(junk), &ca),
+		    CAIRN_EREPLAY);
 		/* ... and node 1's refusal takes it out of the session. */
 		CAIRN_T_PASS(crn_sa_coord_recv(w.c, 1, w.sent[0].type,
 		    w.sent[0].data, w.sent[0].len, &ca));
@@ -723,8 +729,8 @@ test_corrupt_share(void **state)
 		CAIRN_T_PASS(deliver(&w, i, 0));
 	CAIRN_T_PASS(deliver(&w, 0, 0));
 	CAIRN_T_PASS(deliver(&w, 1, 1));
-	CAIRN_T_PASS(crn_sa_unmask_decode(&resp, w.sent[1].data,
-	    w.sent[1].len));
+	CAIRN_T_PASS(
+	    crn_sa_unmask_decode(&resp, w.sent[1].data, w.sent[1].len));
 	for (uint32_t k = 0; k < resp.count; k++) {
 		if (resp.v[k].owner != 1)
 			continue;
@@ -737,8 +743,8 @@ test_corrupt_share(void **state)
 	CAIRN_T_PASS(crn_sa_unmask_encode(&buf, &len, &resp));
 	crn_sa_unmask_fini(&resp);
 	crn_sa_actions_init(&ca);
-	CAIRN_T_PASS(crn_sa_coord_recv(w.c, 2, CRN_SA_MSG_UNMASK, buf, len,
-	    &ca));
+	CAIRN_T_PASS(
+	    crn_sa_coord_recv(w.c, 2, CRN_SA_MSG_UNMASK, buf, len, &ca));
 	coord_actions(&w, &ca);
 	crn_sa_actions_fini(&ca);
 	crn_free(buf, len);
@@ -751,15 +757,15 @@ test_corrupt_share(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_corrupt_share),
-	cmocka_unit_test(test_deadlines),
-	cmocka_unit_test(test_honest),
-	cmocka_unit_test(test_replay_reorder),
-	cmocka_unit_test(test_split_survivor_sets),
-	cmocka_unit_test(test_never_both_kinds),
-	cmocka_unit_test(test_bad_rosters),
-	cmocka_unit_test(test_low_threshold),
-	cmocka_unit_test(test_garbage),
+    cmocka_unit_test(test_corrupt_share),
+    cmocka_unit_test(test_deadlines),
+    cmocka_unit_test(test_honest),
+    cmocka_unit_test(test_replay_reorder),
+    cmocka_unit_test(test_split_survivor_sets),
+    cmocka_unit_test(test_never_both_kinds),
+    cmocka_unit_test(test_bad_rosters),
+    cmocka_unit_test(test_low_threshold),
+    cmocka_unit_test(test_garbage),
 };
 
 CAIRN_TEST_MAIN(tests)

@@ -51,8 +51,8 @@ test_advertise_roundtrip(void **state)
 			CAIRN_T_EQ(b.cert_len, 0);
 			continue;
 		}
-		assert_int_not_equal(crn_sa_advertise_decode(&b, buf, cut),
-		    CAIRN_OK);
+		assert_int_not_equal(
+		    crn_sa_advertise_decode(&b, buf, cut), CAIRN_OK);
 	}
 	crn_free(buf, len);
 	/* No certificate is fine for the decoder (nodes refuse it). */
@@ -71,8 +71,8 @@ test_advertise_roundtrip(void **state)
 		a.cert = big;
 		a.cert_len = CRN_SA_CERT_MAX + 1;
 		CAIRN_T_PASS(crn_sa_advertise_encode(&buf, &len, &a));
-		CAIRN_T_FAIL(crn_sa_advertise_decode(&b, buf, len),
-		    CAIRN_EINVAL);
+		CAIRN_T_FAIL(
+		    crn_sa_advertise_decode(&b, buf, len), CAIRN_EINVAL);
 		crn_free(buf, len);
 		crn_free(big, CRN_SA_CERT_MAX + 1);
 	}
@@ -82,12 +82,12 @@ static void
 test_advertise_wrong_sizes(void **state)
 {
 	/* identity of 31 bytes, nothing else */
-	uint8_t bad[2 + 31] = { 0x0a, 31 };
+	uint8_t bad[2 + 31] = {0x0a, 31};
 	crn_sa_advertise b;
 
 	(void)state;
-	CAIRN_T_FAIL(crn_sa_advertise_decode(&b, bad, sizeof(bad)),
-	    CAIRN_EINVAL);
+	CAIRN_T_FAIL(
+	    crn_sa_advertise_decode(&b, bad, sizeof(bad)), CAIRN_EINVAL);
 	CAIRN_T_FAIL(crn_sa_advertise_decode(&b, NULL, 0), CAIRN_EINVAL);
 	CAIRN_T_FAIL(crn_sa_advertise_decode(&b, bad, CRN_ENVELOPE_MAX + 1u),
 	    CAIRN_ETOOBIG);
@@ -122,15 +122,15 @@ test_roster_roundtrip(void **state)
 	assert_memory_equal(&r.params, &d.params, sizeof(r.params));
 	CAIRN_T_EQ(d.n, r.n);
 	for (uint32_t i = 0; i < r.n; i++) {
-		assert_memory_equal(&r.parts[i], &d.parts[i],
-		    offsetof(crn_sa_advertise, cert));
+		assert_memory_equal(
+		    &r.parts[i], &d.parts[i], offsetof(crn_sa_advertise, cert));
 		CAIRN_T_EQ(d.parts[i].cert_len, r.parts[i].cert_len);
 		if (i == 2) {
 			assert_null(d.parts[i].cert);
 			continue;
 		}
-		assert_memory_equal(d.parts[i].cert, r.params.graph_seed,
-		    d.parts[i].cert_len);
+		assert_memory_equal(
+		    d.parts[i].cert, r.params.graph_seed, d.parts[i].cert_len);
 	}
 	crn_sa_roster_fini(&d);
 	crn_free(buf, len);
@@ -165,26 +165,24 @@ test_shares_roundtrip(void **state)
 		s.v[i].to = i + 5;
 		fill(s.v[i].ct, sizeof(s.v[i].ct), (uint8_t)i);
 	}
-	CAIRN_T_PASS(crn_sa_shares_encode(&buf, &len, CRN_SA_MSG_SHARE_KEYS,
-	    &s));
-	CAIRN_T_PASS(crn_sa_shares_decode(&d, CRN_SA_MSG_SHARE_KEYS, buf,
-	    len));
+	CAIRN_T_PASS(
+	    crn_sa_shares_encode(&buf, &len, CRN_SA_MSG_SHARE_KEYS, &s));
+	CAIRN_T_PASS(crn_sa_shares_decode(&d, CRN_SA_MSG_SHARE_KEYS, buf, len));
 	CAIRN_T_EQ(d.count, 3);
 	assert_memory_equal(s.v, d.v, 3 * sizeof(*s.v));
 	crn_sa_shares_fini(&d);
 	/* Same layout under the other type; an unknown type is refused. */
-	CAIRN_T_PASS(crn_sa_shares_decode(&d, CRN_SA_MSG_SHARES_FWD, buf,
-	    len));
+	CAIRN_T_PASS(crn_sa_shares_decode(&d, CRN_SA_MSG_SHARES_FWD, buf, len));
 	crn_sa_shares_fini(&d);
 	CAIRN_T_FAIL(crn_sa_shares_decode(&d, CRN_SA_MSG_ROSTER, buf, len),
 	    CAIRN_EINVAL);
 	crn_free(buf, len);
 	/* Index 0 is nobody. */
 	s.v[1].to = 0;
-	CAIRN_T_PASS(crn_sa_shares_encode(&buf, &len, CRN_SA_MSG_SHARE_KEYS,
-	    &s));
-	CAIRN_T_FAIL(crn_sa_shares_decode(&d, CRN_SA_MSG_SHARE_KEYS, buf,
-	    len), CAIRN_EINVAL);
+	CAIRN_T_PASS(
+	    crn_sa_shares_encode(&buf, &len, CRN_SA_MSG_SHARE_KEYS, &s));
+	CAIRN_T_FAIL(crn_sa_shares_decode(&d, CRN_SA_MSG_SHARE_KEYS, buf, len),
+	    CAIRN_EINVAL);
 	crn_free(buf, len);
 	crn_sa_shares_fini(&s);
 }
@@ -213,8 +211,8 @@ test_masked_roundtrip(void **state)
 	CAIRN_T_PASS(crn_sa_masked_decode(&m, buf, len));
 	crn_sa_masked_fini(&m);
 	crn_free(buf, len);
-	CAIRN_T_FAIL(crn_sa_masked_encode(&buf, &len, 16, 200, v),
-	    CAIRN_EINVAL);
+	CAIRN_T_FAIL(
+	    crn_sa_masked_encode(&buf, &len, 16, 200, v), CAIRN_EINVAL);
 	CAIRN_T_PASS(crn_sa_masked_encode(&buf, &len, 32, 100, v));
 	/* Patch dim (field 2, varint 100) to 101 (still one byte). */
 	for (size_t i = 0; i + 1 < len; i++)
@@ -231,9 +229,9 @@ test_masked_view(void **state)
 {
 	/* ring_bits 32 (then 64: last wins), an unknown varint field 9, an
 	 * unknown bytes field 10, dim 2, data of 16 bytes. */
-	static const uint8_t msg[] = { 0x08, 32, 0x08, 64, 0x48, 0x05,
-		0x52, 0x02, 0xaa, 0xbb, 0x10, 2, 0x1a, 16, 1, 2, 3, 4, 5, 6, 7,
-		8, 9, 10, 11, 12, 13, 14, 15, 16 };
+	static const uint8_t msg[] = {0x08, 32, 0x08, 64, 0x48, 0x05, 0x52,
+	    0x02, 0xaa, 0xbb, 0x10, 2, 0x1a, 16, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+	    11, 12, 13, 14, 15, 16};
 	const uint8_t *d;
 	uint32_t bits;
 	uint64_t dim, v[8];
@@ -251,8 +249,8 @@ test_masked_view(void **state)
 	crn_sa_masked_fini(&m);
 	/* Cut anywhere: refused. */
 	for (size_t cut = 0; cut < sizeof(msg); cut++)
-		assert_int_not_equal(crn_sa_masked_view(&bits, &dim, &d, msg,
-		    cut), CAIRN_OK);
+		assert_int_not_equal(
+		    crn_sa_masked_view(&bits, &dim, &d, msg, cut), CAIRN_OK);
 	for (size_t i = 0; i < 8; i++)
 		v[i] = i * 77;
 	CAIRN_T_PASS(crn_sa_masked_encode(&buf, &len, 128, 4, v));
@@ -266,9 +264,9 @@ test_masked_view(void **state)
 static void
 test_survivors(void **state)
 {
-	uint32_t idx[] = { 1, 4, 9 };
-	uint32_t bad[] = { 1, 9, 4 };
-	crn_sa_survivors s = { idx, 3 }, d;
+	uint32_t idx[] = {1, 4, 9};
+	uint32_t bad[] = {1, 9, 4};
+	crn_sa_survivors s = {idx, 3}, d;
 	uint8_t *buf;
 	size_t len;
 
@@ -293,7 +291,7 @@ static void
 test_consig_and_unmask_req(void **state)
 {
 	uint8_t sig[CAIRN_SIG_LEN], got[CAIRN_SIG_LEN];
-	uint32_t idx[] = { 2, 3, 7 };
+	uint32_t idx[] = {2, 3, 7};
 	crn_sa_signed sigs[2];
 	crn_sa_unmask_req r, d;
 	uint8_t *buf;
@@ -329,7 +327,7 @@ static void
 test_unmask_and_abort(void **state)
 {
 	crn_sa_revealed v[2];
-	crn_sa_unmask u = { v, 2 }, d;
+	crn_sa_unmask u = {v, 2}, d;
 	crn_sa_abort a, ad;
 	uint8_t *buf;
 	size_t len;
@@ -365,15 +363,15 @@ test_unmask_and_abort(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_advertise_roundtrip),
-	cmocka_unit_test(test_advertise_wrong_sizes),
-	cmocka_unit_test(test_roster_roundtrip),
-	cmocka_unit_test(test_shares_roundtrip),
-	cmocka_unit_test(test_masked_roundtrip),
-	cmocka_unit_test(test_masked_view),
-	cmocka_unit_test(test_survivors),
-	cmocka_unit_test(test_consig_and_unmask_req),
-	cmocka_unit_test(test_unmask_and_abort),
+    cmocka_unit_test(test_advertise_roundtrip),
+    cmocka_unit_test(test_advertise_wrong_sizes),
+    cmocka_unit_test(test_roster_roundtrip),
+    cmocka_unit_test(test_shares_roundtrip),
+    cmocka_unit_test(test_masked_roundtrip),
+    cmocka_unit_test(test_masked_view),
+    cmocka_unit_test(test_survivors),
+    cmocka_unit_test(test_consig_and_unmask_req),
+    cmocka_unit_test(test_unmask_and_abort),
 };
 
 CAIRN_TEST_MAIN(tests)

@@ -67,8 +67,7 @@ coord_actions(hw *w, crn_sa_actions *a)
 				msg_set(&w->inbox[x->to_many[j] - 1], x->type,
 				    x->data, x->len);
 		} else {
-			msg_set(&w->inbox[x->to - 1], x->type, x->data,
-			    x->len);
+			msg_set(&w->inbox[x->to - 1], x->type, x->data, x->len);
 		}
 	}
 }
@@ -88,8 +87,8 @@ coord_get(hw *w, uint32_t i, uint32_t type, const uint8_t *data, size_t len)
 
 /* Give node i a message; forward what it sends unless `hold`. */
 static cairn_err
-node_get(hw *w, uint32_t i, uint32_t type, const uint8_t *data, size_t len,
-    int hold)
+node_get(
+    hw *w, uint32_t i, uint32_t type, const uint8_t *data, size_t len, int hold)
 {
 	crn_sa_actions na;
 	cairn_err rv;
@@ -100,11 +99,10 @@ node_get(hw *w, uint32_t i, uint32_t type, const uint8_t *data, size_t len,
 	for (size_t k = 0; k < na.count; k++) {
 		if (na.v[k].kind != CRN_SA_ACT_SEND)
 			continue;
-		msg_set(&w->sent[i], na.v[k].type, na.v[k].data,
-		    na.v[k].len);
+		msg_set(&w->sent[i], na.v[k].type, na.v[k].data, na.v[k].len);
 		if (!hold)
-			coord_get(w, i, na.v[k].type, na.v[k].data,
-			    na.v[k].len);
+			coord_get(
+			    w, i, na.v[k].type, na.v[k].data, na.v[k].len);
 	}
 	crn_sa_actions_fini(&na);
 	return rv;
@@ -132,8 +130,8 @@ hw_init(hw *w, uint32_t n, uint32_t t, uint32_t degree, uint32_t minp)
 	w->in = crn_zalloc(n * sizeof(*w->in));
 	w->inbox = crn_zalloc(n * sizeof(*w->inbox));
 	w->sent = crn_zalloc(n * sizeof(*w->sent));
-	assert_true(w->id && w->cert && w->node && w->in && w->inbox &&
-	    w->sent);
+	assert_true(
+	    w->id && w->cert && w->node && w->in && w->inbox && w->sent);
 	memset(&cc, 0, sizeof(cc));
 	memset(cc.params.session_id, 0x3c, CAIRN_SESSION_ID_LEN);
 	cc.params.threshold = t;
@@ -161,8 +159,8 @@ hw_init(hw *w, uint32_t n, uint32_t t, uint32_t degree, uint32_t minp)
 		nc.seed[0] = (uint8_t)i;
 		nc.seed[1] = (uint8_t)(i >> 8);
 		nc.seed[2] = 0xee;
-		memcpy(nc.session_id, cc.params.session_id,
-		    CAIRN_SESSION_ID_LEN);
+		memcpy(
+		    nc.session_id, cc.params.session_id, CAIRN_SESSION_ID_LEN);
 		nc.ring_bits = 64;
 		nc.dim = DIM;
 		nc.min_participants = minp;
@@ -184,8 +182,8 @@ hw_fini(hw *w)
 	for (uint32_t i = 0; i < n; i++) {
 		crn_sa_node_free(w->node[i]);
 		crn_identity_free(w->id[i]);
-		crn_free(w->inbox[i].data, w->inbox[i].len ?
-		    w->inbox[i].len : 1);
+		crn_free(
+		    w->inbox[i].data, w->inbox[i].len ? w->inbox[i].len : 1);
 		crn_free(w->sent[i].data, w->sent[i].len ? w->sent[i].len : 1);
 	}
 	crn_free(w->id, n * sizeof(*w->id));
@@ -209,8 +207,8 @@ start_all(hw *w)
 		CAIRN_T_PASS(crn_sa_node_start(w->node[i], &na));
 		for (size_t k = 0; k < na.count; k++)
 			if (na.v[k].kind == CRN_SA_ACT_SEND) {
-				msg_set(&w->sent[i], na.v[k].type,
-				    na.v[k].data, na.v[k].len);
+				msg_set(&w->sent[i], na.v[k].type, na.v[k].data,
+				    na.v[k].len);
 				coord_get(w, i, na.v[k].type, na.v[k].data,
 				    na.v[k].len);
 			}
@@ -225,8 +223,8 @@ start_all(hw *w)
  * authority, 2 a real node's valid certificate (another key), 3 one from
  * the real authority (the control: a certified node). */
 static void
-fake_entry(crn_sa_advertise *a, uint8_t cert[CRN_SA_SIMCERT_LEN],
-    const hw *w, uint32_t k, int how)
+fake_entry(crn_sa_advertise *a, uint8_t cert[CRN_SA_SIMCERT_LEN], const hw *w,
+    uint32_t k, int how)
 {
 	crn_sa_node *fn;
 	crn_sa_node_cfg nc;
@@ -302,8 +300,8 @@ test_uncertified_padding(void **state)
 		hw_init(&w, 5, 3, 0, 5);
 		start_all(&w);
 		/* The victim's own advertisement, as the coordinator got it. */
-		CAIRN_T_PASS(crn_sa_advertise_decode(&victim, w.sent[0].data,
-		    w.sent[0].len));
+		CAIRN_T_PASS(crn_sa_advertise_decode(
+		    &victim, w.sent[0].data, w.sent[0].len));
 		memset(&r, 0, sizeof(r));
 		r.params = w.params;
 		r.n = 5;
@@ -313,8 +311,8 @@ test_uncertified_padding(void **state)
 		for (uint32_t k = 0; k < 4; k++)
 			fake_entry(&r.parts[k + 1], certs[k], &w, k, how);
 		qsort(r.parts, 5, sizeof(*r.parts), cmp_adv);
-		CAIRN_T_PASS(crn_sa_graph_seed(r.params.graph_seed,
-		    r.params.session_id, r.parts, r.n));
+		CAIRN_T_PASS(crn_sa_graph_seed(
+		    r.params.graph_seed, r.params.session_id, r.parts, r.n));
 		CAIRN_T_PASS(crn_sa_roster_encode(&buf, &len, &r));
 		rv = node_get(&w, 0, CRN_SA_MSG_ROSTER, buf, len, 1);
 		crn_free(buf, len);
@@ -366,7 +364,7 @@ test_slot_ids(void **state)
 	hw w;
 	crn_sa_coord *c2;
 	crn_sa_coord_cfg cc;
-	uint8_t (*ids)[CAIRN_SIGN_PK_LEN];
+	uint8_t(*ids)[CAIRN_SIGN_PK_LEN];
 
 	(void)state;
 	hw_init(&w, 4, 3, 0, 2);
@@ -379,9 +377,9 @@ test_slot_ids(void **state)
 	memset(&cc, 0, sizeof(cc));
 	cc.params = w.params;
 	cc.nslots = 4;
-	cc.slot_ids = (const uint8_t (*)[CAIRN_SIGN_PK_LEN])ids;
+	cc.slot_ids = (const uint8_t(*)[CAIRN_SIGN_PK_LEN])ids;
 	CAIRN_T_PASS(crn_sa_coord_new(&c2, &cc));
-	crn_free(ids, 4 * sizeof(*ids));	/* the coordinator copied it */
+	crn_free(ids, 4 * sizeof(*ids)); /* the coordinator copied it */
 	crn_sa_coord_free(w.c);
 	w.c = c2;
 	start_all(&w);
@@ -394,8 +392,8 @@ test_slot_ids(void **state)
 /* ---- 2. min_participants on the survivor set ---------------------------- */
 
 static void
-run_sim(uint32_t n, uint32_t t, uint32_t minp, uint32_t ndrop,
-    crn_sa_sim_result *r)
+run_sim(
+    uint32_t n, uint32_t t, uint32_t minp, uint32_t ndrop, crn_sa_sim_result *r)
 {
 	crn_sa_sim_cfg cfg;
 
@@ -467,15 +465,15 @@ test_sparse_cert_scope(void **state)
 		cairn_err rv;
 
 		sparse_world(&w, &gp);
-		CAIRN_T_PASS(crn_sa_roster_decode(&r, w.inbox[0].data,
-		    w.inbox[0].len));
+		CAIRN_T_PASS(
+		    crn_sa_roster_decode(&r, w.inbox[0].data, w.inbox[0].len));
 		crn_identity_public(w.id[0], pk);
 		for (uint32_t i = 0; i < r.n; i++)
 			if (memcmp(r.parts[i].identity, pk, sizeof(pk)) == 0)
 				vi = i + 1;
 		assert_true(vi != 0);
-		CAIRN_T_PASS(crn_graph_new(&g, r.params.graph_seed, r.n,
-		    r.params.degree));
+		CAIRN_T_PASS(crn_graph_new(
+		    &g, r.params.graph_seed, r.n, r.params.degree));
 		for (uint32_t x = 1; x <= r.n && target == 0; x++)
 			if (x != vi && crn_graph_has_edge(g, vi, x) == near)
 				target = x;
@@ -531,18 +529,17 @@ test_sparse_distant_signers(void **state)
 
 	(void)state;
 	sparse_world(&w, &gp);
-	CAIRN_T_PASS(crn_sa_roster_decode(&r, w.inbox[0].data,
-	    w.inbox[0].len));
-	CAIRN_T_PASS(crn_graph_new(&g, r.params.graph_seed, r.n,
-	    r.params.degree));
+	CAIRN_T_PASS(crn_sa_roster_decode(&r, w.inbox[0].data, w.inbox[0].len));
+	CAIRN_T_PASS(
+	    crn_graph_new(&g, r.params.graph_seed, r.n, r.params.degree));
 	for (uint32_t i = 0; i < w.n; i++)
-		CAIRN_T_PASS(deliver(&w, i, 0));	/* roster */
+		CAIRN_T_PASS(deliver(&w, i, 0)); /* roster */
 	for (uint32_t i = 0; i < w.n; i++)
-		CAIRN_T_PASS(deliver(&w, i, 0));	/* shares -> masked */
+		CAIRN_T_PASS(deliver(&w, i, 0)); /* shares -> masked */
 	for (uint32_t i = 0; i < w.n; i++)
 		CAIRN_T_EQ(w.inbox[i].type, CRN_SA_MSG_CONSISTENCY_REQ);
-	CAIRN_T_PASS(crn_sa_survivors_decode(&surv, w.inbox[0].data,
-	    w.inbox[0].len));
+	CAIRN_T_PASS(
+	    crn_sa_survivors_decode(&surv, w.inbox[0].data, w.inbox[0].len));
 	CAIRN_T_EQ(surv.count, SPARSE_N);
 	far = crn_alloc(w.n * sizeof(*far));
 	near = crn_alloc(w.n * sizeof(*near));
@@ -560,8 +557,8 @@ test_sparse_distant_signers(void **state)
 		else
 			s = &near[nnear++];
 		s->index = x;
-		CAIRN_T_PASS(crn_sa_consig_decode(s->sig, w.sent[i].data,
-		    w.sent[i].len));
+		CAIRN_T_PASS(crn_sa_consig_decode(
+		    s->sig, w.sent[i].data, w.sent[i].len));
 		all[i] = *s;
 	}
 	assert_true(nfar >= gp.threshold);
@@ -570,8 +567,8 @@ test_sparse_distant_signers(void **state)
 	rq.sigs = far;
 	rq.nsigs = nfar;
 	CAIRN_T_PASS(crn_sa_unmask_req_encode(&buf, &len, &rq));
-	CAIRN_T_FAIL(node_get(&w, 0, CRN_SA_MSG_UNMASK_REQ, buf, len, 1),
-	    CAIRN_EAUTH);
+	CAIRN_T_FAIL(
+	    node_get(&w, 0, CRN_SA_MSG_UNMASK_REQ, buf, len, 1), CAIRN_EAUTH);
 	CAIRN_T_EQ(w.sent[0].type, CRN_SA_MSG_ABORT);
 	crn_free(buf, len);
 	/* Another node shown its neighbourhood's signatures answers. */
@@ -588,8 +585,8 @@ test_sparse_distant_signers(void **state)
 		rq.sigs = near;
 		rq.nsigs = k;
 		CAIRN_T_PASS(crn_sa_unmask_req_encode(&buf, &len, &rq));
-		CAIRN_T_PASS(node_get(&w, 1, CRN_SA_MSG_UNMASK_REQ, buf, len,
-		    1));
+		CAIRN_T_PASS(
+		    node_get(&w, 1, CRN_SA_MSG_UNMASK_REQ, buf, len, 1));
 		CAIRN_T_EQ(w.sent[1].type, CRN_SA_MSG_UNMASK);
 		crn_free(buf, len);
 	}
@@ -604,8 +601,8 @@ test_sparse_distant_signers(void **state)
 
 /* Re-encode node 0's roster after `tamper` and expect a refusal. */
 static void
-tampered_roster(void (*tamper)(crn_sa_roster *, const crn_graph_params *),
-    cairn_err want)
+tampered_roster(
+    void (*tamper)(crn_sa_roster *, const crn_graph_params *), cairn_err want)
 {
 	hw w;
 	crn_graph_params gp;
@@ -614,8 +611,7 @@ tampered_roster(void (*tamper)(crn_sa_roster *, const crn_graph_params *),
 	size_t len;
 
 	sparse_world(&w, &gp);
-	CAIRN_T_PASS(crn_sa_roster_decode(&r, w.inbox[0].data,
-	    w.inbox[0].len));
+	CAIRN_T_PASS(crn_sa_roster_decode(&r, w.inbox[0].data, w.inbox[0].len));
 	tamper(&r, &gp);
 	CAIRN_T_PASS(crn_sa_roster_encode(&buf, &len, &r));
 	CAIRN_T_FAIL(node_get(&w, 0, CRN_SA_MSG_ROSTER, buf, len, 1), want);
@@ -633,8 +629,8 @@ swap_two(crn_sa_roster *r, const crn_graph_params *gp)
 	r->parts[3] = r->parts[7];
 	r->parts[7] = tmp;
 	/* Even with the seed recomputed for the new order. */
-	CAIRN_T_PASS(crn_sa_graph_seed(r->params.graph_seed,
-	    r->params.session_id, r->parts, r->n));
+	CAIRN_T_PASS(crn_sa_graph_seed(
+	    r->params.graph_seed, r->params.session_id, r->parts, r->n));
 	(void)gp;
 }
 
@@ -683,7 +679,7 @@ test_masked_then_abort(void **state)
 	hw_init(&w, 5, 3, 0, 2);
 	start_all(&w);
 	for (uint32_t i = 0; i < w.n; i++)
-		CAIRN_T_PASS(deliver(&w, i, 0));	/* roster */
+		CAIRN_T_PASS(deliver(&w, i, 0)); /* roster */
 	/* Node 0's masked input is accepted, then it aborts. */
 	CAIRN_T_PASS(deliver(&w, 0, 0));
 	CAIRN_T_EQ(w.sent[0].type, CRN_SA_MSG_MASKED_INPUT);
@@ -692,7 +688,7 @@ test_masked_then_abort(void **state)
 	coord_get(&w, 0, CRN_SA_MSG_ABORT, buf, len);
 	crn_free(buf, len);
 	for (uint32_t i = 1; i < w.n; i++)
-		CAIRN_T_PASS(deliver(&w, i, 0));	/* masked */
+		CAIRN_T_PASS(deliver(&w, i, 0)); /* masked */
 	for (uint32_t round = 0; round < 2; round++)
 		for (uint32_t i = 1; i < w.n; i++)
 			CAIRN_T_PASS(deliver(&w, i, 0));
@@ -728,8 +724,8 @@ test_unmask_request_repeats(void **state)
 	for (uint32_t round = 0; round < 3; round++)
 		for (uint32_t i = 0; i < w.n; i++)
 			CAIRN_T_PASS(deliver(&w, i, round == 2));
-	CAIRN_T_PASS(crn_sa_survivors_decode(&surv, w.inbox[0].data,
-	    w.inbox[0].len));
+	CAIRN_T_PASS(
+	    crn_sa_survivors_decode(&surv, w.inbox[0].data, w.inbox[0].len));
 	memset(&rq, 0, sizeof(rq));
 	rq.surv = surv;
 	rq.sigs = crn_zalloc(many * sizeof(*rq.sigs));
@@ -738,8 +734,8 @@ test_unmask_request_repeats(void **state)
 	for (uint32_t i = 0; i < many; i++)
 		rq.sigs[i].index = 2;
 	CAIRN_T_PASS(crn_sa_unmask_req_encode(&buf, &len, &rq));
-	CAIRN_T_FAIL(node_get(&w, 0, CRN_SA_MSG_UNMASK_REQ, buf, len, 1),
-	    CAIRN_EAUTH);
+	CAIRN_T_FAIL(
+	    node_get(&w, 0, CRN_SA_MSG_UNMASK_REQ, buf, len, 1), CAIRN_EAUTH);
 	crn_free(buf, len);
 	crn_free(rq.sigs, many * sizeof(*rq.sigs));
 	crn_sa_survivors_fini(&surv);
@@ -747,15 +743,15 @@ test_unmask_request_repeats(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_uncertified_padding),
-	cmocka_unit_test(test_slot_ids),
-	cmocka_unit_test(test_verifier_required),
-	cmocka_unit_test(test_survivors_min_participants),
-	cmocka_unit_test(test_sparse_cert_scope),
-	cmocka_unit_test(test_sparse_distant_signers),
-	cmocka_unit_test(test_coordinator_chosen_graph),
-	cmocka_unit_test(test_masked_then_abort),
-	cmocka_unit_test(test_unmask_request_repeats),
+    cmocka_unit_test(test_uncertified_padding),
+    cmocka_unit_test(test_slot_ids),
+    cmocka_unit_test(test_verifier_required),
+    cmocka_unit_test(test_survivors_min_participants),
+    cmocka_unit_test(test_sparse_cert_scope),
+    cmocka_unit_test(test_sparse_distant_signers),
+    cmocka_unit_test(test_coordinator_chosen_graph),
+    cmocka_unit_test(test_masked_then_abort),
+    cmocka_unit_test(test_unmask_request_repeats),
 };
 
 CAIRN_TEST_MAIN(tests)

@@ -58,8 +58,8 @@ test_oom_drop_unmask(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_oom_complete),
-	cmocka_unit_test(test_oom_drop_unmask),
+    cmocka_unit_test(test_oom_complete),
+    cmocka_unit_test(test_oom_drop_unmask),
 };
 
 CAIRN_TEST_MAIN(tests)

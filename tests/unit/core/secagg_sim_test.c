@@ -63,16 +63,15 @@ test_no_dropout(void **state)
 static void
 test_dropouts_every_round_complete(void **state)
 {
-	static const uint32_t sizes[] = { 3, 4, 7, 12, 25 };
-	static const uint32_t widths[] = { 32, 64, 128 };
+	static const uint32_t sizes[] = {3, 4, 7, 12, 25};
+	static const uint32_t widths[] = {32, 64, 128};
 	unsigned finished = 0, aborted = 0;
 
 	(void)state;
 	for (size_t si = 0; si < CRN_NELEM(sizes); si++) {
 		uint32_t n = sizes[si], t = n / 2 + 1;
 
-		for (int at = CRN_SA_R_ADVERTISE; at <= CRN_SA_R_UNMASK;
-		    at++) {
+		for (int at = CRN_SA_R_ADVERTISE; at <= CRN_SA_R_UNMASK; at++) {
 			for (uint32_t s = 0; s < 3; s++) {
 				crn_sa_sim_result r;
 				uint32_t ndrop = (s * n) / 4 + (s > 0);
@@ -87,8 +86,8 @@ test_dropouts_every_round_complete(void **state)
 					finished++;
 					assert_true(r.correct);
 					CAIRN_T_EQ(r.survivors,
-					    expect_in_sum(n, ndrop,
-					    (crn_sa_round)at));
+					    expect_in_sum(
+					        n, ndrop, (crn_sa_round)at));
 					/* Finishing needs t at every round. */
 					assert_true(n - ndrop >= t);
 				} else {
@@ -97,8 +96,8 @@ test_dropouts_every_round_complete(void **state)
 					CAIRN_T_EQ(r.abort.code, CAIRN_EABORT);
 					CAIRN_T_EQ(r.abort.needed, t);
 					assert_true(r.abort.answered < t);
-					assert_non_null(strstr(r.abort.reason,
-					    "needed"));
+					assert_non_null(
+					    strstr(r.abort.reason, "needed"));
 				}
 			}
 		}
@@ -111,7 +110,7 @@ test_dropouts_every_round_complete(void **state)
 static void
 test_dropouts_sparse(void **state)
 {
-	static const uint32_t sizes[] = { 80, 200 };
+	static const uint32_t sizes[] = {80, 200};
 
 	(void)state;
 	for (size_t si = 0; si < CRN_NELEM(sizes); si++) {
@@ -120,8 +119,7 @@ test_dropouts_sparse(void **state)
 
 		CAIRN_T_PASS(crn_graph_choose(&gp, n, 0.05, 0.1, 1));
 		assert_true(gp.degree < n - 1);
-		for (int at = CRN_SA_R_ADVERTISE; at <= CRN_SA_R_UNMASK;
-		    at++) {
+		for (int at = CRN_SA_R_ADVERTISE; at <= CRN_SA_R_UNMASK; at++) {
 			crn_sa_sim_result r;
 			uint32_t ndrop = n / 10;
 
@@ -129,8 +127,8 @@ test_dropouts_sparse(void **state)
 			    (crn_sa_round)at, 7 + (uint32_t)at, &r);
 			assert_true(r.finished);
 			assert_true(r.correct);
-			CAIRN_T_EQ(r.survivors, expect_in_sum(n, ndrop,
-			    (crn_sa_round)at));
+			CAIRN_T_EQ(r.survivors,
+			    expect_in_sum(n, ndrop, (crn_sa_round)at));
 		}
 	}
 }
@@ -149,10 +147,10 @@ test_complete_200(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_no_dropout),
-	cmocka_unit_test(test_dropouts_every_round_complete),
-	cmocka_unit_test(test_dropouts_sparse),
-	cmocka_unit_test(test_complete_200),
+    cmocka_unit_test(test_no_dropout),
+    cmocka_unit_test(test_dropouts_every_round_complete),
+    cmocka_unit_test(test_dropouts_sparse),
+    cmocka_unit_test(test_complete_200),
 };
 
 CAIRN_TEST_MAIN(tests)

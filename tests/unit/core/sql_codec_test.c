@@ -22,15 +22,15 @@ static const char schema_text[] =
     "[column cps.sex]\ntype = category\ndomain = f, m\n";
 
 static const char *queries[] = {
-	"SELECT count(*) FROM cps",
-	"SELECT region, count(*), avg(wage), stddev_pop(wage), sum(age) "
-	"FROM cps WHERE age >= 18 AND (sex = 'f' OR wage < 10.005) AND "
-	"NOT region IN ('east', 'west') AND wage IS NOT NULL GROUP BY region "
-	"HAVING count(*) > 10 OR avg(wage) BETWEEN 1.5 AND 2 "
-	"ORDER BY 3 DESC, sum(wage) LIMIT 3",
-	"SELECT width_bucket(age, 20, 60, 8) AS b, sex, var_samp(age) FROM "
-	"cps WHERE age NOT BETWEEN 30 AND 31 AND wage = 1.001 GROUP BY 1, 2 "
-	"HAVING var_samp(age) IS NOT NULL ORDER BY b",
+    "SELECT count(*) FROM cps",
+    "SELECT region, count(*), avg(wage), stddev_pop(wage), sum(age) "
+    "FROM cps WHERE age >= 18 AND (sex = 'f' OR wage < 10.005) AND "
+    "NOT region IN ('east', 'west') AND wage IS NOT NULL GROUP BY region "
+    "HAVING count(*) > 10 OR avg(wage) BETWEEN 1.5 AND 2 "
+    "ORDER BY 3 DESC, sum(wage) LIMIT 3",
+    "SELECT width_bucket(age, 20, 60, 8) AS b, sex, var_samp(age) FROM "
+    "cps WHERE age NOT BETWEEN 30 AND 31 AND wage = 1.001 GROUP BY 1, 2 "
+    "HAVING var_samp(age) IS NOT NULL ORDER BY b",
 };
 
 static crn_schema *schema;
@@ -164,7 +164,7 @@ test_refuses_inconsistent(void **state)
 		case 1: p->per_group--; break;
 		case 2: p->ngroups = 5; break;
 		case 3: p->ring_bits = 32; break;
-		case 4: p->ring_bits = 64; break;	/* too narrow */
+		case 4: p->ring_bits = 64; break; /* too narrow */
 		case 5: p->keys[0].card = 5; break;
 		case 6: p->measures[0].offset = 7; break;
 		case 7: p->outputs[2].measure = 9; break;
@@ -180,7 +180,7 @@ test_refuses_inconsistent(void **state)
 		if (crn_plan_encode(p, &buf, &len) != CAIRN_EINVAL)
 			fail_msg("tampering %d was accepted", i);
 		if (i == 15)
-			p->cols[2].ndomain = 4;	/* so free sees all */
+			p->cols[2].ndomain = 4; /* so free sees all */
 		crn_plan_free(p);
 	}
 }
@@ -197,7 +197,7 @@ test_mutations(void **state)
 	(void)state;
 	CAIRN_T_PASS(crn_plan_encode(p, &buf, &len));
 	for (size_t i = 0; i < len; i++) {
-		static const uint8_t deltas[] = { 0x01, 0x80, 0xff };
+		static const uint8_t deltas[] = {0x01, 0x80, 0xff};
 
 		for (size_t k = 0; k < CRN_NELEM(deltas); k++) {
 			uint8_t save = buf[i];
@@ -221,8 +221,8 @@ test_mutations(void **state)
 	assert_true(ok < len);
 	d = NULL;
 	CAIRN_T_FAIL(crn_plan_decode(NULL, 0, &d), CAIRN_EPROTO);
-	CAIRN_T_FAIL(crn_plan_decode(buf, CRN_PLAN_MAX_ENCODED + 1, &d),
-	    CAIRN_ETOOBIG);
+	CAIRN_T_FAIL(
+	    crn_plan_decode(buf, CRN_PLAN_MAX_ENCODED + 1, &d), CAIRN_ETOOBIG);
 	assert_null(d);
 	crn_free(buf, len);
 	crn_plan_free(p);
@@ -260,10 +260,10 @@ test_oom(void **state)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 static const struct CMUnitTest tests[] = {
-	T(test_round_trip),
-	T(test_refuses_inconsistent),
-	T(test_mutations),
-	T(test_oom),
+    T(test_round_trip),
+    T(test_refuses_inconsistent),
+    T(test_mutations),
+    T(test_oom),
 };
 
 CAIRN_TEST_MAIN(tests)

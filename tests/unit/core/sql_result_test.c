@@ -63,8 +63,7 @@ vec_new(const crn_plan *p, size_t *len)
 }
 
 static void
-put(const crn_plan *p, uint8_t *v, uint64_t group, uint32_t off,
-    __int128 x)
+put(const crn_plan *p, uint8_t *v, uint64_t group, uint32_t off, __int128 x)
 {
 	unsigned __int128 u = (unsigned __int128)x;
 	uint32_t nb = p->ring_bits / 8, i;
@@ -98,9 +97,9 @@ test_groups_and_moments(void **state)
 
 	(void)state;
 	p = plan("SELECT region, count(*) AS \"n, \"\"all\"\"\", sum(wage), "
-	    "avg(wage), "
-	    "var_samp(wage), stddev_pop(wage) FROM t GROUP BY region "
-	    "ORDER BY region");
+	         "avg(wage), "
+	         "var_samp(wage), stddev_pop(wage) FROM t GROUP BY region "
+	         "ORDER BY region");
 	/* 5e7^2 * 1000 rows = 2.5e18 < 2^63 */
 	CAIRN_T_EQ(p->ring_bits, 64);
 	CAIRN_T_EQ(p->per_group, 5);
@@ -129,7 +128,8 @@ test_groups_and_moments(void **state)
 	CAIRN_T_EQ(r->suppressed, 1);
 	CAIRN_T_EQ(r->clipped, 1);
 	/* var_samp(10,20,30) = 100; stddev_pop = sqrt(200/3) */
-	check_json(r, "{\"columns\": [\"region\", \"n, \\\"all\\\"\", \"sum\", "
+	check_json(r,
+	    "{\"columns\": [\"region\", \"n, \\\"all\\\"\", \"sum\", "
 	    "\"avg\", \"var_samp\", \"stddev_pop\"], \"rows\": "
 	    "[[\"north\", 3, 60.00, 20, 100, 8.16496580927726], "
 	    "[\"west\", 2, 5.50, 5.5, null, 0]], \"suppressed\": 1, "
@@ -146,9 +146,11 @@ test_groups_and_moments(void **state)
 		crn_free(s, n + 1);
 		CAIRN_T_PASS(crn_result_text(r, &s, &n));
 		assert_non_null(strstr(s, " region | n, \"all\" |   sum |"));
-		assert_non_null(strstr(s, " west   |        2 |  5.50 | 5.5 |"
+		assert_non_null(strstr(s,
+		    " west   |        2 |  5.50 | 5.5 |"
 		    "     NULL |                0\n"));
-		assert_non_null(strstr(s, "(2 rows; 1 group suppressed below "
+		assert_non_null(strstr(s,
+		    "(2 rows; 1 group suppressed below "
 		    "the minimum cell size; 1 value clipped"));
 		crn_free(s, n + 1);
 	}
@@ -167,11 +169,11 @@ test_buckets_having_limit(void **state)
 
 	(void)state;
 	p = plan("SELECT width_bucket(age, 20, 60, 2) AS b, count(*) AS n, "
-	    "sum(score) FROM t GROUP BY 1 HAVING count(*) >= 2 "
-	    "ORDER BY n DESC, b LIMIT 2");
+	         "sum(score) FROM t GROUP BY 1 HAVING count(*) >= 2 "
+	         "ORDER BY n DESC, b LIMIT 2");
 	/* 500 * 1000 rows < 2^31 */
 	CAIRN_T_EQ(p->ring_bits, 32);
-	CAIRN_T_EQ(p->ngroups, 5);	/* 0, 1, 2, 3, NULL */
+	CAIRN_T_EQ(p->ngroups, 5); /* 0, 1, 2, 3, NULL */
 	CAIRN_T_EQ(p->per_group, 4);
 	v = vec_new(p, &len);
 	/* bucket 0: scores -1.5, -2.0, NULL (negative: two's complement) */
@@ -190,7 +192,8 @@ test_buckets_having_limit(void **state)
 	put(p, v, 4, 2, 50);
 	put(p, v, 4, 3, 2);
 	CAIRN_T_PASS(crn_sql_result_decode(p, v, len, 2, &r));
-	check_json(r, "{\"columns\": [\"b\", \"n\", \"sum\"], \"rows\": "
+	check_json(r,
+	    "{\"columns\": [\"b\", \"n\", \"sum\"], \"rows\": "
 	    "[[null, 5, 5.0], [0, 3, -3.5]], \"suppressed\": 1, "
 	    "\"clipped\": 2}");
 	crn_result_free(r);
@@ -198,10 +201,11 @@ test_buckets_having_limit(void **state)
 
 	/* The same vector, HAVING on a sum with a finer constant. */
 	p = plan("SELECT width_bucket(age, 20, 60, 2) AS b, sum(score) "
-	    "FROM t GROUP BY 1 HAVING sum(score) > -3.55 AND "
-	    "NOT sum(score) IN (5) ORDER BY 2");
+	         "FROM t GROUP BY 1 HAVING sum(score) > -3.55 AND "
+	         "NOT sum(score) IN (5) ORDER BY 2");
 	CAIRN_T_PASS(crn_sql_result_decode(p, v, len, 2, &r));
-	check_json(r, "{\"columns\": [\"b\", \"sum\"], \"rows\": "
+	check_json(r,
+	    "{\"columns\": [\"b\", \"sum\"], \"rows\": "
 	    "[[0, -3.5], [1, 9.0]], \"suppressed\": 1, \"clipped\": 0}");
 	crn_result_free(r);
 	crn_plan_free(p);
@@ -218,7 +222,7 @@ test_no_group_by(void **state)
 
 	(void)state;
 	p = plan("SELECT count(*), avg(age), variance(age) FROM t "
-	    "WHERE region = 'north'");
+	         "WHERE region = 'north'");
 	v = vec_new(p, &len);
 	/* ages 20, 30, 40, 50 and one NULL */
 	put(p, v, 0, 0, 5);
@@ -227,7 +231,8 @@ test_no_group_by(void **state)
 	put(p, v, 0, 3, 400 + 900 + 1600 + 2500);
 	CAIRN_T_PASS(crn_sql_result_decode(p, v, len, 1, &r));
 	/* var_samp = ((5400 - 140^2/4) / 3) = 166.666... */
-	check_json(r, "{\"columns\": [\"count\", \"avg\", \"variance\"], "
+	check_json(r,
+	    "{\"columns\": [\"count\", \"avg\", \"variance\"], "
 	    "\"rows\": [[5, 35, 166.666666666667]], \"suppressed\": 0, "
 	    "\"clipped\": 0}");
 	crn_result_free(r);
@@ -242,7 +247,8 @@ test_no_group_by(void **state)
 	 * NULL aggregates, and a zero count is not suppressed. */
 	memset(v, 0, len);
 	CAIRN_T_PASS(crn_sql_result_decode(p, v, len, 1, &r));
-	check_json(r, "{\"columns\": [\"count\", \"avg\", \"variance\"], "
+	check_json(r,
+	    "{\"columns\": [\"count\", \"avg\", \"variance\"], "
 	    "\"rows\": [[0, null, null]], \"suppressed\": 0, "
 	    "\"clipped\": 0}");
 	crn_result_free(r);
@@ -261,26 +267,26 @@ test_dishonest_sums(void **state)
 	(void)state;
 	p = plan("SELECT count(*), sum(score) FROM t");
 	v = vec_new(p, &len);
-	CAIRN_T_FAIL(crn_sql_result_decode(p, v, len - 1, 1, &r),
-	    CAIRN_EINVAL);
-	put(p, v, 0, 0, -1);		/* negative count */
+	CAIRN_T_FAIL(crn_sql_result_decode(p, v, len - 1, 1, &r), CAIRN_EINVAL);
+	put(p, v, 0, 0, -1); /* negative count */
 	CAIRN_T_FAIL(crn_sql_result_decode(p, v, len, 1, &r), CAIRN_EPROTO);
-	put(p, v, 0, 0, 101);		/* more rows than one node holds */
+	put(p, v, 0, 0, 101); /* more rows than one node holds */
 	CAIRN_T_FAIL(crn_sql_result_decode(p, v, len, 1, &r), CAIRN_EPROTO);
 	CAIRN_T_PASS(crn_sql_result_decode(p, v, len, 2, &r));
 	crn_result_free(r);
 	put(p, v, 0, 0, 3);
 	put(p, v, 0, 1, 2);
-	put(p, v, 0, 2, 1001);		/* above 2 * 50.0 */
+	put(p, v, 0, 2, 1001); /* above 2 * 50.0 */
 	CAIRN_T_FAIL(crn_sql_result_decode(p, v, len, 1, &r), CAIRN_EPROTO);
 	put(p, v, 0, 2, -1001);
 	CAIRN_T_FAIL(crn_sql_result_decode(p, v, len, 1, &r), CAIRN_EPROTO);
 	put(p, v, 0, 2, 1000);
-	put(p, v, 0, 3, 3);		/* clipped more than counted */
+	put(p, v, 0, 3, 3); /* clipped more than counted */
 	CAIRN_T_FAIL(crn_sql_result_decode(p, v, len, 1, &r), CAIRN_EPROTO);
 	put(p, v, 0, 3, 0);
 	CAIRN_T_PASS(crn_sql_result_decode(p, v, len, 1, &r));
-	check_json(r, "{\"columns\": [\"count\", \"sum\"], \"rows\": "
+	check_json(r,
+	    "{\"columns\": [\"count\", \"sum\"], \"rows\": "
 	    "[[3, 100.0]], \"suppressed\": 0, \"clipped\": 0}");
 	crn_result_free(r);
 	assert_null(NULL);
@@ -297,7 +303,7 @@ test_oom(void **state)
 
 	(void)state;
 	p = plan("SELECT region, count(*) AS n, avg(wage) FROM t GROUP BY "
-	    "region HAVING count(*) > 1 ORDER BY n DESC");
+	         "region HAVING count(*) > 1 ORDER BY n DESC");
 	v = vec_new(p, &len);
 	for (uint64_t g = 0; g < p->ngroups; g++)
 		put(p, v, g, 0, (__int128)(g + 2));
@@ -329,11 +335,11 @@ test_oom(void **state)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 static const struct CMUnitTest tests[] = {
-	T(test_groups_and_moments),
-	T(test_buckets_having_limit),
-	T(test_no_group_by),
-	T(test_dishonest_sums),
-	T(test_oom),
+    T(test_groups_and_moments),
+    T(test_buckets_having_limit),
+    T(test_no_group_by),
+    T(test_dishonest_sums),
+    T(test_oom),
 };
 
 CAIRN_TEST_MAIN(tests)

@@ -21,7 +21,7 @@
 #include "transport.h"
 
 #define NCLIENTS 4
-#define BIG ((size_t)16 << 20)
+#define BIG      ((size_t)16 << 20)
 
 static int64_t
 now_ms(void)
@@ -65,15 +65,14 @@ make_url(url_fix *u, int tcp)
 
 	memset(u, 0, sizeof(*u));
 	if (tcp == 2) {
-		snprintf(u->url, sizeof(u->url), "inproc://coord%d",
-		    inproc_n++);
+		snprintf(
+		    u->url, sizeof(u->url), "inproc://coord%d", inproc_n++);
 	} else if (tcp) {
-		snprintf(u->url, sizeof(u->url), "tcp://127.0.0.1:%d",
-		    free_port());
+		snprintf(
+		    u->url, sizeof(u->url), "tcp://127.0.0.1:%d", free_port());
 	} else {
 		snprintf(u->dir, sizeof(u->dir), "%s", crn_t_tmpdir());
-		snprintf(u->url, sizeof(u->url), "ipc://%s/coord.sock",
-		    u->dir);
+		snprintf(u->url, sizeof(u->url), "ipc://%s/coord.sock", u->dir);
 	}
 }
 
@@ -113,7 +112,7 @@ check(const uint8_t *p, size_t n, uint32_t seed)
 static void
 many_clients(int tcp)
 {
-	crn_tr *lst = NULL, *cl[NCLIENTS] = { NULL };
+	crn_tr *lst = NULL, *cl[NCLIENTS] = {NULL};
 	uint32_t conn_of[NCLIENTS], conn;
 	uint8_t *buf;
 	size_t len;
@@ -125,8 +124,8 @@ many_clients(int tcp)
 	for (int i = 0; i < NCLIENTS; i++) {
 		CAIRN_T_PASS(crn_tr_dial(&cl[i], u.url, NULL));
 		snprintf(msg, sizeof(msg), "hello %d", i);
-		CAIRN_T_PASS(crn_tr_send(cl[i], CRN_TR_CONN_DIALER, msg,
-		    strlen(msg), 5000));
+		CAIRN_T_PASS(crn_tr_send(
+		    cl[i], CRN_TR_CONN_DIALER, msg, strlen(msg), 5000));
 	}
 	for (int i = 0; i < NCLIENTS; i++)
 		conn_of[i] = UINT32_MAX;
@@ -151,13 +150,13 @@ many_clients(int tcp)
 	for (int r = 0; r < 2; r++) {
 		for (int i = NCLIENTS - 1; i >= 0; i--) {
 			snprintf(msg, sizeof(msg), "to %d round %d", i, r);
-			CAIRN_T_PASS(crn_tr_send(lst, conn_of[i], msg,
-			    strlen(msg), 5000));
+			CAIRN_T_PASS(crn_tr_send(
+			    lst, conn_of[i], msg, strlen(msg), 5000));
 		}
 		for (int i = 0; i < NCLIENTS; i++) {
 			snprintf(msg, sizeof(msg), "to %d round %d", i, r);
-			CAIRN_T_PASS(crn_tr_recv(cl[i], &conn, &buf, &len,
-			    5000));
+			CAIRN_T_PASS(
+			    crn_tr_recv(cl[i], &conn, &buf, &len, 5000));
 			assert_int_equal(conn, CRN_TR_CONN_DIALER);
 			assert_int_equal(len, strlen(msg));
 			assert_memory_equal(buf, msg, len);
@@ -168,8 +167,8 @@ many_clients(int tcp)
 	}
 	/* Nobody got anything else. */
 	for (int i = 0; i < NCLIENTS; i++)
-		CAIRN_T_FAIL(crn_tr_recv(cl[i], &conn, &buf, &len, 50),
-		    CAIRN_ETIMEDOUT);
+		CAIRN_T_FAIL(
+		    crn_tr_recv(cl[i], &conn, &buf, &len, 50), CAIRN_ETIMEDOUT);
 	/* A message from a dialer still comes with its connection id. */
 	CAIRN_T_PASS(crn_tr_send(cl[2], 0, "again", 5, 5000));
 	CAIRN_T_PASS(crn_tr_recv(lst, &conn, &buf, &len, 5000));
@@ -281,8 +280,7 @@ big_client_main(void *arg)
 
 	bc->ok = 1;
 	for (int k = 0; k < bc->nrecv; k++) {
-		if (crn_tr_recv(bc->tr, &conn, &buf, &len, 20000) !=
-		    CAIRN_OK) {
+		if (crn_tr_recv(bc->tr, &conn, &buf, &len, 20000) != CAIRN_OK) {
 			bc->ok = 0;
 			break;
 		}
@@ -291,8 +289,8 @@ big_client_main(void *arg)
 		crn_free(buf, len);
 	}
 	/* And nothing more: repeats must have been dropped. */
-	if (bc->ok && crn_tr_recv(bc->tr, &conn, &buf, &len, 300) !=
-	    CAIRN_ETIMEDOUT)
+	if (bc->ok &&
+	    crn_tr_recv(bc->tr, &conn, &buf, &len, 300) != CAIRN_ETIMEDOUT)
 		bc->ok = 0;
 	return NULL;
 }
@@ -301,7 +299,7 @@ static void
 big_messages(int tcp)
 {
 	crn_tr *lst = NULL;
-	big_client bc = { NULL, 3, 0 };
+	big_client bc = {NULL, 3, 0};
 	uint32_t conn;
 	uint8_t *buf, *big;
 	size_t len;
@@ -319,8 +317,8 @@ big_messages(int tcp)
 	t0 = now_ms();
 	CAIRN_T_PASS(crn_tr_send(bc.tr, 0, big, BIG, 10000));
 	CAIRN_T_PASS(crn_tr_recv(lst, &conn, &buf, &len, 10000));
-	print_message("16 MiB dialer->listener over %s: %lld ms\n",
-	    u.url, (long long)(now_ms() - t0));
+	print_message("16 MiB dialer->listener over %s: %lld ms\n", u.url,
+	    (long long)(now_ms() - t0));
 	assert_int_equal(len, BIG);
 	assert_true(check(buf, len, 7));
 	crn_free(buf, len);
@@ -334,13 +332,13 @@ big_messages(int tcp)
 	}
 	CAIRN_T_PASS(crn_tr_flush(lst, 20000));
 	/* Includes filling and checking the buffers. */
-	print_message("3 x 16 MiB listener->dialer over %s: %lld ms\n",
-	    u.url, (long long)(now_ms() - t0));
+	print_message("3 x 16 MiB listener->dialer over %s: %lld ms\n", u.url,
+	    (long long)(now_ms() - t0));
 	assert_int_equal(pthread_join(th, NULL), 0);
 	assert_true(bc.ok);
 	/* Too big for the sender's limit. */
-	CAIRN_T_FAIL(crn_tr_send(lst, conn, big,
-	    CRN_TR_MAX_MSG_DEFAULT + 1, 0), CAIRN_ETOOBIG);
+	CAIRN_T_FAIL(crn_tr_send(lst, conn, big, CRN_TR_MAX_MSG_DEFAULT + 1, 0),
+	    CAIRN_ETOOBIG);
 	crn_tr_close(bc.tr);
 	crn_tr_close(lst);
 	crn_free(big, BIG);
@@ -373,9 +371,9 @@ test_big_inproc(void **state)
 static void
 test_max_msg(void **state)
 {
-	crn_tr_opts small = { .max_msg = 1024 };
+	crn_tr_opts small = {.max_msg = 1024};
 	crn_tr *lst = NULL, *cl = NULL;
-	uint8_t big[4096] = { 0 };
+	uint8_t big[4096] = {0};
 	uint32_t conn;
 	uint8_t *buf;
 	size_t len;
@@ -386,8 +384,7 @@ test_max_msg(void **state)
 	CAIRN_T_PASS(crn_tr_listen(&lst, u.url, &small));
 	CAIRN_T_PASS(crn_tr_dial(&cl, u.url, NULL));
 	CAIRN_T_PASS(crn_tr_send(cl, 0, big, sizeof(big), 5000));
-	CAIRN_T_FAIL(crn_tr_recv(lst, &conn, &buf, &len, 300),
-	    CAIRN_ETIMEDOUT);
+	CAIRN_T_FAIL(crn_tr_recv(lst, &conn, &buf, &len, 300), CAIRN_ETIMEDOUT);
 	CAIRN_T_PASS(crn_tr_send(cl, 0, "ok", 2, 5000));
 	CAIRN_T_PASS(crn_tr_recv(lst, &conn, &buf, &len, 5000));
 	assert_int_equal(len, 2);
@@ -420,12 +417,10 @@ test_timeouts(void **state)
 	assert_null(buf);
 	CAIRN_T_PASS(crn_tr_listen(&lst, u.url, NULL));
 	t0 = now_ms();
-	CAIRN_T_FAIL(crn_tr_recv(lst, &conn, &buf, &len, 200),
-	    CAIRN_ETIMEDOUT);
+	CAIRN_T_FAIL(crn_tr_recv(lst, &conn, &buf, &len, 200), CAIRN_ETIMEDOUT);
 	dt = now_ms() - t0;
 	assert_true(dt >= 150 && dt < 2000);
-	CAIRN_T_FAIL(crn_tr_recv(lst, &conn, &buf, &len, 0),
-	    CAIRN_ETIMEDOUT);
+	CAIRN_T_FAIL(crn_tr_recv(lst, &conn, &buf, &len, 0), CAIRN_ETIMEDOUT);
 	/* Unknown connection. */
 	CAIRN_T_FAIL(crn_tr_send(lst, 12345, "x", 1, 100), CAIRN_ECLOSED);
 	/* Bad arguments. */
@@ -439,7 +434,7 @@ test_timeouts(void **state)
 static void
 test_bad_urls(void **state)
 {
-	crn_tr_opts bad = { .reconnect_min_ms = 500, .reconnect_max_ms = 100 };
+	crn_tr_opts bad = {.reconnect_min_ms = 500, .reconnect_max_ms = 100};
 	crn_tr *tr = (crn_tr *)1;
 	crn_tr *a = NULL, *b = NULL;
 	url_fix u;
@@ -449,8 +444,8 @@ test_bad_urls(void **state)
 	assert_null(tr);
 	CAIRN_T_FAIL(crn_tr_listen(&tr, "tcp://", NULL), CAIRN_EINVAL);
 	CAIRN_T_FAIL(crn_tr_dial(&tr, NULL, NULL), CAIRN_EINVAL);
-	CAIRN_T_FAIL(crn_tr_listen(&tr, "tcp://127.0.0.1:notaport", NULL),
-	    CAIRN_EINVAL);
+	CAIRN_T_FAIL(
+	    crn_tr_listen(&tr, "tcp://127.0.0.1:notaport", NULL), CAIRN_EINVAL);
 	CAIRN_T_FAIL(crn_tr_dial(&tr, "inproc://x", &bad), CAIRN_EINVAL);
 	assert_null(tr);
 	/* The same address twice. */
@@ -526,8 +521,7 @@ order_client_main(void *arg)
 
 	oc->ok = 1;
 	for (int k = 0; k < oc->n; k++) {
-		if (crn_tr_recv(oc->tr, &conn, &buf, &len, 10000) !=
-		    CAIRN_OK) {
+		if (crn_tr_recv(oc->tr, &conn, &buf, &len, 10000) != CAIRN_OK) {
 			oc->ok = 0;
 			return NULL;
 		}
@@ -544,7 +538,7 @@ order_client_main(void *arg)
 static void
 test_queue_full(void **state)
 {
-	order_client oc = { NULL, CRN_TR_QUEUE_MSGS, 0 };
+	order_client oc = {NULL, CRN_TR_QUEUE_MSGS, 0};
 	crn_tr *lst = NULL;
 	uint32_t conn;
 	uint8_t *buf;
@@ -581,7 +575,7 @@ test_queue_full(void **state)
 static void
 test_ack_giveup(void **state)
 {
-	crn_tr_opts o = { .ack_giveup_ms = 300 };
+	crn_tr_opts o = {.ack_giveup_ms = 300};
 	crn_tr *lst = NULL, *cl = NULL;
 	uint32_t conn, c2;
 	uint8_t *buf;
@@ -613,7 +607,7 @@ test_ack_giveup(void **state)
 static void
 test_idle(void **state)
 {
-	crn_tr_opts o = { .idle_ms = 200 };
+	crn_tr_opts o = {.idle_ms = 200};
 	crn_tr *lst = NULL, *cl = NULL;
 	uint32_t conn, c2;
 	uint8_t *buf;
@@ -632,7 +626,7 @@ test_idle(void **state)
 	CAIRN_T_PASS(crn_tr_send(cl, 0, "again", 5, 5000));
 	CAIRN_T_PASS(crn_tr_recv(lst, &c2, &buf, &len, 5000));
 	crn_free(buf, len);
-	assert_int_equal(c2, conn);	/* same pipe, same id */
+	assert_int_equal(c2, conn); /* same pipe, same id */
 	CAIRN_T_PASS(crn_tr_send(lst, conn, "x", 1, 0));
 	CAIRN_T_PASS(crn_tr_recv(cl, &c2, &buf, &len, 5000));
 	crn_free(buf, len);
@@ -646,8 +640,7 @@ test_idle(void **state)
 static void
 restart(int tcp)
 {
-	crn_tr_opts fast = { .reconnect_min_ms = 50,
-		.reconnect_max_ms = 400 };
+	crn_tr_opts fast = {.reconnect_min_ms = 50, .reconnect_max_ms = 400};
 	crn_tr *lst = NULL, *cl = NULL;
 	uint32_t conn, c2;
 	uint8_t *buf;
@@ -666,7 +659,7 @@ restart(int tcp)
 	crn_tr_close(lst);
 	lst = NULL;
 	/* While it is down, the dialer's send times out... */
-	nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL);
+	nanosleep(&(struct timespec){.tv_nsec = 100 * 1000 * 1000}, NULL);
 	CAIRN_T_FAIL(crn_tr_send(cl, 0, "lost", 4, 100), CAIRN_ETIMEDOUT);
 	/* ...and after it is back, the dialer reconnects by itself. */
 	CAIRN_T_PASS(crn_tr_listen(&lst, u.url, NULL));
@@ -765,10 +758,10 @@ test_oom(void **state)
 static void
 raw_timeouts(int fd)
 {
-	struct timeval tv = { 5, 0 };
+	struct timeval tv = {5, 0};
 
-	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
-	    sizeof(tv)), 0);
+	assert_int_equal(
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
 }
 
 static void
@@ -788,7 +781,7 @@ raw_read(int fd, void *buf, size_t n)
 static void
 raw_handshake(int fd, int proto)
 {
-	uint8_t h[8] = { 0, 'S', 'P', 0, 0, (uint8_t)proto, 0, 0 }, peer[8];
+	uint8_t h[8] = {0, 'S', 'P', 0, 0, (uint8_t)proto, 0, 0}, peer[8];
 
 	assert_int_equal(write(fd, h, 8), 8);
 	raw_read(fd, peer, 8);
@@ -824,8 +817,8 @@ raw_recv(int fd, uint8_t *buf, size_t cap)
 
 /* label | kind | epoch | seq | data */
 static size_t
-raw_frame(uint8_t *out, int kind, uint64_t epoch, uint64_t seq,
-    const char *data)
+raw_frame(
+    uint8_t *out, int kind, uint64_t epoch, uint64_t seq, const char *data)
 {
 	size_t n = strlen(data);
 
@@ -875,20 +868,20 @@ test_hostile_dialer(void **state)
 	CAIRN_T_PASS(crn_tr_listen(&lst, url, NULL));
 	fd = raw_connect(port);
 	raw_handshake(fd, 48);
-	raw_send(fd, f, 0);				/* empty */
+	raw_send(fd, f, 0); /* empty */
 	memset(f, 0, sizeof(f));
-	raw_send(fd, f, 40);		/* no bottom of the backtrace */
+	raw_send(fd, f, 40); /* no bottom of the backtrace */
 	n = raw_frame(f, 'D', 0, 0, "");
-	raw_send(fd, f, 8);				/* short frame */
+	raw_send(fd, f, 8); /* short frame */
 	n = raw_frame(f, 'X', 0, 0, "what");
-	raw_send(fd, f, n);				/* unknown kind */
+	raw_send(fd, f, n); /* unknown kind */
 	n = raw_frame(f, 'A', 1, 99, "");
-	raw_send(fd, f, n);				/* stray ack */
-	memset(f, 0, 40);		/* ten hops: a backtrace too long */
+	raw_send(fd, f, n); /* stray ack */
+	memset(f, 0, 40);   /* ten hops: a backtrace too long */
 	f[40] = 0x80;
 	raw_send(fd, f, 44 + raw_frame(f + 44, 'D', 0, 0, "deep") - 4);
 	n = raw_frame(f, 'D', 0, 0, "evil");
-	raw_send(fd, f, n);			/* well-formed: delivered */
+	raw_send(fd, f, n); /* well-formed: delivered */
 	CAIRN_T_PASS(crn_tr_dial(&cl, url, NULL));
 	CAIRN_T_PASS(crn_tr_send(cl, 0, "good", 4, 5000));
 	while (!got_evil || !got_good) {
@@ -904,8 +897,7 @@ test_hostile_dialer(void **state)
 		}
 		crn_free(buf, len);
 	}
-	CAIRN_T_FAIL(crn_tr_recv(lst, &conn, &buf, &len, 200),
-	    CAIRN_ETIMEDOUT);
+	CAIRN_T_FAIL(crn_tr_recv(lst, &conn, &buf, &len, 200), CAIRN_ETIMEDOUT);
 	assert_int_not_equal(evil, good);
 	/* The raw peer gets an addressed data frame with its own label. */
 	CAIRN_T_PASS(crn_tr_send(lst, evil, "back", 4, 1000));
@@ -926,8 +918,8 @@ test_hostile_listener(void **state)
 {
 	struct sockaddr_in sa;
 	socklen_t sl = sizeof(sa);
-	crn_tr_opts o = { .max_msg = 4096, .reconnect_min_ms = 50,
-		.reconnect_max_ms = 100 };
+	crn_tr_opts o = {
+	    .max_msg = 4096, .reconnect_min_ms = 50, .reconnect_max_ms = 100};
 	crn_tr *cl = NULL;
 	uint8_t f[256], *buf;
 	uint32_t conn;
@@ -938,8 +930,8 @@ test_hostile_listener(void **state)
 	(void)state;
 	sfd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(sfd >= 0);
-	assert_int_equal(setsockopt(sfd, SOL_SOCKET, SO_REUSEADDR, &one,
-	    sizeof(one)), 0);
+	assert_int_equal(
+	    setsockopt(sfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -952,11 +944,11 @@ test_hostile_listener(void **state)
 	assert_true(fd >= 0);
 	raw_timeouts(fd);
 	raw_handshake(fd, 49);
-	raw_send(fd, "ab", 2);			/* shorter than a label */
+	raw_send(fd, "ab", 2); /* shorter than a label */
 	n = raw_frame(f, 'D', 5, 1, "");
-	raw_send(fd, f, 10);				/* short frame */
+	raw_send(fd, f, 10); /* short frame */
 	n = raw_frame(f, 'A', 5, 1, "");
-	raw_send(fd, f, n);				/* not data */
+	raw_send(fd, f, n); /* not data */
 	n = raw_frame(f, 'D', 5, 1, "ok");
 	raw_send(fd, f, n);
 	CAIRN_T_PASS(crn_tr_recv(cl, &conn, &buf, &len, 5000));
@@ -982,15 +974,13 @@ test_hostile_listener(void **state)
 	assert_int_equal(len, 3);
 	assert_memory_equal(buf, "new", 3);
 	crn_free(buf, len);
-	CAIRN_T_FAIL(crn_tr_recv(cl, &conn, &buf, &len, 200),
-	    CAIRN_ETIMEDOUT);
+	CAIRN_T_FAIL(crn_tr_recv(cl, &conn, &buf, &len, 200), CAIRN_ETIMEDOUT);
 	/* A length beyond max_msg: nanomsg drops the link, we carry on and
 	 * the dialer reconnects. */
 	memset(f, 0xff, 8);
 	f[0] = 0;
 	assert_int_equal(write(fd, f, 8), 8);
-	CAIRN_T_FAIL(crn_tr_recv(cl, &conn, &buf, &len, 200),
-	    CAIRN_ETIMEDOUT);
+	CAIRN_T_FAIL(crn_tr_recv(cl, &conn, &buf, &len, 200), CAIRN_ETIMEDOUT);
 	close(fd);
 	fd = accept(sfd, NULL, NULL);
 	assert_true(fd >= 0);
@@ -1006,25 +996,25 @@ test_hostile_listener(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_many_ipc),
-	cmocka_unit_test(test_many_tcp),
-	cmocka_unit_test(test_many_inproc),
-	cmocka_unit_test(test_crowd),
-	cmocka_unit_test(test_big_ipc),
-	cmocka_unit_test(test_big_tcp),
-	cmocka_unit_test(test_big_inproc),
-	cmocka_unit_test(test_max_msg),
-	cmocka_unit_test(test_timeouts),
-	cmocka_unit_test(test_bad_urls),
-	cmocka_unit_test(test_resend_dedup),
-	cmocka_unit_test(test_queue_full),
-	cmocka_unit_test(test_ack_giveup),
-	cmocka_unit_test(test_idle),
-	cmocka_unit_test(test_restart_ipc),
-	cmocka_unit_test(test_restart_tcp),
-	cmocka_unit_test(test_oom),
-	cmocka_unit_test(test_hostile_dialer),
-	cmocka_unit_test(test_hostile_listener),
+    cmocka_unit_test(test_many_ipc),
+    cmocka_unit_test(test_many_tcp),
+    cmocka_unit_test(test_many_inproc),
+    cmocka_unit_test(test_crowd),
+    cmocka_unit_test(test_big_ipc),
+    cmocka_unit_test(test_big_tcp),
+    cmocka_unit_test(test_big_inproc),
+    cmocka_unit_test(test_max_msg),
+    cmocka_unit_test(test_timeouts),
+    cmocka_unit_test(test_bad_urls),
+    cmocka_unit_test(test_resend_dedup),
+    cmocka_unit_test(test_queue_full),
+    cmocka_unit_test(test_ack_giveup),
+    cmocka_unit_test(test_idle),
+    cmocka_unit_test(test_restart_ipc),
+    cmocka_unit_test(test_restart_tcp),
+    cmocka_unit_test(test_oom),
+    cmocka_unit_test(test_hostile_dialer),
+    cmocka_unit_test(test_hostile_listener),
 };
 
 CAIRN_TEST_MAIN(tests)

@@ -38,27 +38,26 @@ test_pem_exactly_one(void **state)
 	cert = issue(dir);
 
 	/* The plain certificate, with trailing whitespace, is fine. */
-	CAIRN_T_PASS(crn_cert_inspect((const uint8_t *)cert, strlen(cert),
-	    &info));
+	CAIRN_T_PASS(
+	    crn_cert_inspect((const uint8_t *)cert, strlen(cert), &info));
 	snprintf(buf, sizeof(buf), "%s\n\n  \n", cert);
-	CAIRN_T_PASS(crn_cert_inspect((const uint8_t *)buf, strlen(buf),
-	    &info));
+	CAIRN_T_PASS(
+	    crn_cert_inspect((const uint8_t *)buf, strlen(buf), &info));
 	CAIRN_T_PASS(crn_cert_pem_to_der(cert, &der, &der_len));
 
 	/* Two certificates: refused, and info stays zeroed. */
 	snprintf(buf, sizeof(buf), "%s%s", cert, cert);
 	memset(&info, 0xff, sizeof(info));
-	CAIRN_T_FAIL(crn_cert_inspect((const uint8_t *)buf, strlen(buf),
-	    &info), CAIRN_EINVAL);
-	assert_int_equal(info.role, 0);
-	CAIRN_T_FAIL(crn_cert_pem_to_der(buf, &der2, &der2_len),
+	CAIRN_T_FAIL(crn_cert_inspect((const uint8_t *)buf, strlen(buf), &info),
 	    CAIRN_EINVAL);
+	assert_int_equal(info.role, 0);
+	CAIRN_T_FAIL(crn_cert_pem_to_der(buf, &der2, &der2_len), CAIRN_EINVAL);
 	assert_null(der2);
 
 	/* Text after the block. */
 	snprintf(buf, sizeof(buf), "%sjunk\n", cert);
-	CAIRN_T_FAIL(crn_cert_inspect((const uint8_t *)buf, strlen(buf),
-	    &info), CAIRN_EINVAL);
+	CAIRN_T_FAIL(crn_cert_inspect((const uint8_t *)buf, strlen(buf), &info),
+	    CAIRN_EINVAL);
 
 	/* DER with a byte appended is refused as before; the DER -> PEM
 	 * round trip of the real one is accepted. */
@@ -68,13 +67,13 @@ test_pem_exactly_one(void **state)
 		assert_non_null(longer);
 		memcpy(longer, der, der_len);
 		longer[der_len] = 0;
-		CAIRN_T_FAIL(crn_cert_inspect(longer, der_len + 1, &info),
-		    CAIRN_EINVAL);
+		CAIRN_T_FAIL(
+		    crn_cert_inspect(longer, der_len + 1, &info), CAIRN_EINVAL);
 		crn_free(longer, der_len + 1);
 	}
 	CAIRN_T_PASS(crn_cert_der_to_pem(der, der_len, &pem));
-	CAIRN_T_PASS(crn_cert_inspect((const uint8_t *)pem, strlen(pem),
-	    &info));
+	CAIRN_T_PASS(
+	    crn_cert_inspect((const uint8_t *)pem, strlen(pem), &info));
 
 	crn_strfree(pem);
 	crn_free(der, der_len);
@@ -83,7 +82,7 @@ test_pem_exactly_one(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_pem_exactly_one),
+    cmocka_unit_test(test_pem_exactly_one),
 };
 
 CAIRN_TEST_MAIN(tests)

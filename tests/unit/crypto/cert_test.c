@@ -30,7 +30,7 @@ static struct blob
 slurp(const char *dir, const char *file)
 {
 	char path[1024];
-	struct blob x = { NULL, 0 };
+	struct blob x = {NULL, 0};
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	CAIRN_T_PASS(crn_file_read(path, 1 << 20, &x.b, &x.n));
@@ -205,10 +205,8 @@ test_ca_init_layout(void **state)
 	snprintf(path, sizeof(path), "%s/ca.key", f->ca);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
-	assert_non_null(strstr((const char *)f->ca_pem.b,
-	    "BEGIN CERTIFICATE"));
-	assert_non_null(strstr((const char *)f->crl_pem.b,
-	    "BEGIN X509 CRL"));
+	assert_non_null(strstr((const char *)f->ca_pem.b, "BEGIN CERTIFICATE"));
+	assert_non_null(strstr((const char *)f->crl_pem.b, "BEGIN X509 CRL"));
 	/* An existing CA is never overwritten. */
 	CAIRN_T_FAIL(crn_ca_init(f->ca, "cairn-test-ca", 3650), CAIRN_EPERM);
 	CAIRN_T_FAIL(crn_ca_init(f->tmp, "x", 10), CAIRN_EPERM);
@@ -218,8 +216,8 @@ test_ca_init_layout(void **state)
 	CAIRN_T_FAIL(crn_ca_init(path, " lead", 10), CAIRN_EINVAL);
 	CAIRN_T_FAIL(crn_ca_init(path, "", 10), CAIRN_EINVAL);
 	CAIRN_T_FAIL(crn_ca_init(path, "ok", 0), CAIRN_EINVAL);
-	CAIRN_T_FAIL(crn_ca_init(path, "ok", CRN_CERT_MAX_DAYS + 1),
-	    CAIRN_EINVAL);
+	CAIRN_T_FAIL(
+	    crn_ca_init(path, "ok", CRN_CERT_MAX_DAYS + 1), CAIRN_EINVAL);
 	assert_int_not_equal(stat(path, &st), 0);
 	snprintf(path, sizeof(path), "%s/no/such/ca", f->tmp);
 	CAIRN_T_FAIL(crn_ca_init(path, "ok", 10), CAIRN_ENOENT);
@@ -272,20 +270,21 @@ test_life_cycle(void **state)
 		memcpy(longer, der, der_len);
 		longer[der_len] = 0;
 		CAIRN_T_FAIL(crn_cert_verify((const char *)f->ca_pem.b,
-		    (const char *)f->crl_pem.b, longer, der_len + 1,
-		    CRN_ROLE_NODE, now, &info), CAIRN_EINVAL);
+		                 (const char *)f->crl_pem.b, longer,
+		                 der_len + 1, CRN_ROLE_NODE, now, &info),
+		    CAIRN_EINVAL);
 		free(longer);
 	}
-	CAIRN_T_FAIL(crn_cert_der_to_pem((const uint8_t *)cert, strlen(cert),
-	    &again), CAIRN_EINVAL);
-	crn_free(der, der_len);
-	CAIRN_T_FAIL(crn_cert_pem_to_der("garbage", &der, &der_len),
+	CAIRN_T_FAIL(
+	    crn_cert_der_to_pem((const uint8_t *)cert, strlen(cert), &again),
 	    CAIRN_EINVAL);
+	crn_free(der, der_len);
+	CAIRN_T_FAIL(
+	    crn_cert_pem_to_der("garbage", &der, &der_len), CAIRN_EINVAL);
 
 	/* One live certificate per name, whatever the key. */
 	CAIRN_T_PASS(crn_identity_generate(&other));
-	CAIRN_T_PASS(crn_csr_new(other, CRN_ROLE_RESEARCHER, "county-a",
-	    &csr));
+	CAIRN_T_PASS(crn_csr_new(other, CRN_ROLE_RESEARCHER, "county-a", &csr));
 	CAIRN_T_FAIL(crn_ca_sign(f->ca, csr, 30, &again), CAIRN_EPERM);
 	assert_null(again);
 
@@ -295,16 +294,16 @@ test_life_cycle(void **state)
 	CAIRN_T_PASS(crn_ca_revoke(f->ca, "county-a"));
 	CAIRN_T_PASS(verify(f, cert, CRN_ROLE_NODE, now, &info));
 	fixture_reload_crl(f);
-	CAIRN_T_FAIL(verify(f, cert, CRN_ROLE_NODE, now, &info),
-	    CAIRN_EREVOKED);
+	CAIRN_T_FAIL(
+	    verify(f, cert, CRN_ROLE_NODE, now, &info), CAIRN_EREVOKED);
 	CAIRN_T_FAIL(crn_ca_revoke(f->ca, "county-a"), CAIRN_ESTATE);
 
 	/* After revocation the name can be issued again. */
 	CAIRN_T_PASS(crn_ca_sign(f->ca, csr, 30, &cert2));
 	CAIRN_T_PASS(verify(f, cert2, CRN_ROLE_RESEARCHER, now, &info));
 	assert_int_equal(info.role, CRN_ROLE_RESEARCHER);
-	CAIRN_T_FAIL(verify(f, cert, CRN_ROLE_NODE, now, &info),
-	    CAIRN_EREVOKED);
+	CAIRN_T_FAIL(
+	    verify(f, cert, CRN_ROLE_NODE, now, &info), CAIRN_EREVOKED);
 
 	crn_strfree(csr);
 	crn_strfree(cert);
@@ -321,14 +320,16 @@ test_wrong_role(void **state)
 	char *cert = issue(f, f->ca, CRN_ROLE_RESEARCHER, "alice", 0, 0);
 
 	CAIRN_T_FAIL(verify(f, cert, CRN_ROLE_NODE, now, &info), CAIRN_EROLE);
-	CAIRN_T_FAIL(verify(f, cert, CRN_ROLE_NODE | CRN_ROLE_COORDINATOR,
-	    now, &info), CAIRN_EROLE);
-	assert_string_equal(info.name, "");	/* nothing on failure */
+	CAIRN_T_FAIL(
+	    verify(f, cert, CRN_ROLE_NODE | CRN_ROLE_COORDINATOR, now, &info),
+	    CAIRN_EROLE);
+	assert_string_equal(info.name, ""); /* nothing on failure */
 	CAIRN_T_FAIL(verify(f, cert, 0, now, &info), CAIRN_EROLE);
 	CAIRN_T_PASS(verify(f, cert, CRN_ROLE_RESEARCHER, now, &info));
 	/* The CA certificate is no participant's certificate. */
-	CAIRN_T_FAIL(verify(f, (const char *)f->ca_pem.b, CRN_ROLE_ANY, now,
-	    &info), CAIRN_EROLE);
+	CAIRN_T_FAIL(
+	    verify(f, (const char *)f->ca_pem.b, CRN_ROLE_ANY, now, &info),
+	    CAIRN_EROLE);
 	crn_strfree(cert);
 }
 
@@ -340,32 +341,33 @@ test_expired_and_not_yet(void **state)
 	crn_cert_info info;
 	char *old, *future, *cert;
 
-	old = issue(f, f->ca, CRN_ROLE_NODE, "old-node", now - 30 * DAY,
-	    now - DAY);
-	CAIRN_T_FAIL(verify(f, old, CRN_ROLE_NODE, now, &info),
-	    CAIRN_EEXPIRED);
-	future = issue(f, f->ca, CRN_ROLE_NODE, "new-node", now + DAY,
-	    now + 30 * DAY);
-	CAIRN_T_FAIL(verify(f, future, CRN_ROLE_NODE, now, &info),
-	    CAIRN_ENOTYET);
+	old = issue(
+	    f, f->ca, CRN_ROLE_NODE, "old-node", now - 30 * DAY, now - DAY);
+	CAIRN_T_FAIL(verify(f, old, CRN_ROLE_NODE, now, &info), CAIRN_EEXPIRED);
+	future = issue(
+	    f, f->ca, CRN_ROLE_NODE, "new-node", now + DAY, now + 30 * DAY);
+	CAIRN_T_FAIL(
+	    verify(f, future, CRN_ROLE_NODE, now, &info), CAIRN_ENOTYET);
 	/* An expired certificate does not block its name. */
 	crn_strfree(issue(f, f->ca, CRN_ROLE_NODE, "old-node", 0, 0));
 	/* Moving time around the end of the window (OpenSSL, unlike RFC
 	 * 5280, counts the notAfter second itself as expired).  Before
 	 * notBefore the CA and CRL are not valid either: ENOTYET still. */
-	cert = issue(f, f->ca, CRN_ROLE_COORDINATOR, "coord", now - DAY,
-	    now + 10 * DAY);
-	CAIRN_T_PASS(verify(f, cert, CRN_ROLE_COORDINATOR, now + 10 * DAY - 1,
-	    &info));
+	cert = issue(
+	    f, f->ca, CRN_ROLE_COORDINATOR, "coord", now - DAY, now + 10 * DAY);
+	CAIRN_T_PASS(
+	    verify(f, cert, CRN_ROLE_COORDINATOR, now + 10 * DAY - 1, &info));
 	CAIRN_T_PASS(verify(f, cert, CRN_ROLE_COORDINATOR, now, &info));
-	CAIRN_T_FAIL(verify(f, cert, CRN_ROLE_COORDINATOR,
-	    now + 10 * DAY + 1, &info), CAIRN_EEXPIRED);
-	CAIRN_T_FAIL(verify(f, cert, CRN_ROLE_COORDINATOR, now - DAY - 1,
-	    &info), CAIRN_ENOTYET);
+	CAIRN_T_FAIL(
+	    verify(f, cert, CRN_ROLE_COORDINATOR, now + 10 * DAY + 1, &info),
+	    CAIRN_EEXPIRED);
+	CAIRN_T_FAIL(
+	    verify(f, cert, CRN_ROLE_COORDINATOR, now - DAY - 1, &info),
+	    CAIRN_ENOTYET);
 	crn_strfree(cert);
 	/* Invalid windows. */
-	CAIRN_T_FAIL(crn_ca_sign_validity(f->ca, "x", now, now, &cert),
-	    CAIRN_EINVAL);
+	CAIRN_T_FAIL(
+	    crn_ca_sign_validity(f->ca, "x", now, now, &cert), CAIRN_EINVAL);
 	assert_null(cert);
 	crn_strfree(old);
 	crn_strfree(future);
@@ -381,8 +383,8 @@ test_stale_crl(void **state)
 	char *cert = issue(f, f->ca, CRN_ROLE_NODE, "stale-check", 0, 0);
 
 	/* A CRL past its nextUpdate proves nothing about revocation. */
-	CAIRN_T_FAIL(verify(f, cert, CRN_ROLE_NODE, later, &info),
-	    CAIRN_EEXPIRED);
+	CAIRN_T_FAIL(
+	    verify(f, cert, CRN_ROLE_NODE, later, &info), CAIRN_EEXPIRED);
 	CAIRN_T_FAIL(crn_ca_crl_renew(f->ca, 0), CAIRN_EINVAL);
 	CAIRN_T_PASS(crn_ca_crl_renew(f->ca, 90));
 	fixture_reload_crl(f);
@@ -407,26 +409,29 @@ test_other_ca(void **state)
 	CAIRN_T_PASS(crn_ca_init(twin, "cairn-test-ca", 100));
 	c1 = issue(f, other, CRN_ROLE_NODE, "mallory", 0, 0);
 	c2 = issue(f, twin, CRN_ROLE_NODE, "mallory", 0, 0);
-	CAIRN_T_FAIL(verify(f, c1, CRN_ROLE_NODE, now, &info),
-	    CAIRN_EUNKNOWNCA);
-	CAIRN_T_FAIL(verify(f, c2, CRN_ROLE_NODE, now, &info),
-	    CAIRN_EUNKNOWNCA);
+	CAIRN_T_FAIL(
+	    verify(f, c1, CRN_ROLE_NODE, now, &info), CAIRN_EUNKNOWNCA);
+	CAIRN_T_FAIL(
+	    verify(f, c2, CRN_ROLE_NODE, now, &info), CAIRN_EUNKNOWNCA);
 
 	/* Our certificate with a CRL from another CA: misconfiguration. */
 	c3 = issue(f, f->ca, CRN_ROLE_NODE, "honest", 0, 0);
 	other_crl = slurp(twin, "crl.pem");
 	CAIRN_T_FAIL(crn_cert_verify((const char *)f->ca_pem.b,
-	    (const char *)other_crl.b, (const uint8_t *)c3, strlen(c3),
-	    CRN_ROLE_NODE, now, &info), CAIRN_ECONFIG);
+	                 (const char *)other_crl.b, (const uint8_t *)c3,
+	                 strlen(c3), CRN_ROLE_NODE, now, &info),
+	    CAIRN_ECONFIG);
 	blob_free(&other_crl);
 	other_crl = slurp(other, "crl.pem");
 	CAIRN_T_FAIL(crn_cert_verify((const char *)f->ca_pem.b,
-	    (const char *)other_crl.b, (const uint8_t *)c3, strlen(c3),
-	    CRN_ROLE_NODE, now, &info), CAIRN_ECONFIG);
+	                 (const char *)other_crl.b, (const uint8_t *)c3,
+	                 strlen(c3), CRN_ROLE_NODE, now, &info),
+	    CAIRN_ECONFIG);
 	blob_free(&other_crl);
 	/* A leaf is not a trust anchor. */
-	CAIRN_T_FAIL(crn_cert_verify(c3, (const char *)f->crl_pem.b,
-	    (const uint8_t *)c3, strlen(c3), CRN_ROLE_NODE, now, &info),
+	CAIRN_T_FAIL(
+	    crn_cert_verify(c3, (const char *)f->crl_pem.b, (const uint8_t *)c3,
+	        strlen(c3), CRN_ROLE_NODE, now, &info),
 	    CAIRN_EINVAL);
 	crn_strfree(c1);
 	crn_strfree(c2);
@@ -447,13 +452,15 @@ test_tampered(void **state)
 	/* A different name inside the signed part. */
 	patch(der, len, "county-b", "county-c");
 	CAIRN_T_FAIL(crn_cert_verify((const char *)f->ca_pem.b,
-	    (const char *)f->crl_pem.b, der, len, CRN_ROLE_NODE, now, &info),
+	                 (const char *)f->crl_pem.b, der, len, CRN_ROLE_NODE,
+	                 now, &info),
 	    CAIRN_ETAMPERED);
 	/* Altered role bytes (OU "node" -> "nodf"). */
 	patch(der, len, "county-c", "county-b");
 	patch(der, len, "node", "nodf");
 	CAIRN_T_FAIL(crn_cert_verify((const char *)f->ca_pem.b,
-	    (const char *)f->crl_pem.b, der, len, CRN_ROLE_NODE, now, &info),
+	                 (const char *)f->crl_pem.b, der, len, CRN_ROLE_NODE,
+	                 now, &info),
 	    CAIRN_ETAMPERED);
 	patch(der, len, "nodf", "node");
 	CAIRN_T_PASS(crn_cert_verify((const char *)f->ca_pem.b,
@@ -461,7 +468,8 @@ test_tampered(void **state)
 	/* A flipped bit in the signature itself (the last bytes). */
 	der[len - 5] ^= 0x10;
 	CAIRN_T_FAIL(crn_cert_verify((const char *)f->ca_pem.b,
-	    (const char *)f->crl_pem.b, der, len, CRN_ROLE_NODE, now, &info),
+	                 (const char *)f->crl_pem.b, der, len, CRN_ROLE_NODE,
+	                 now, &info),
 	    CAIRN_ETAMPERED);
 	crn_free(der, len);
 	crn_strfree(cert);
@@ -504,14 +512,14 @@ test_csr_tampered(void **state)
 static void
 test_names(void **state)
 {
-	static const char *const good[] = { "a", "Z", "0", "node-01",
-		"county_a.example", "..", "A-Z.a_z-09",
-		"abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij"
-		"1234" };
-	static const char *const bad[] = { "", "a b", "a/b", "a\nb", "a,b",
-		"a=b", "\xc3\xa4", "OU=node", "a\tb",
-		"abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij"
-		"12345" };
+	static const char *const good[] = {"a", "Z", "0", "node-01",
+	    "county_a.example", "..", "A-Z.a_z-09",
+	    "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij"
+	    "1234"};
+	static const char *const bad[] = {"", "a b", "a/b", "a\nb", "a,b",
+	    "a=b", "\xc3\xa4", "OU=node", "a\tb",
+	    "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij"
+	    "12345"};
 	struct fixture *f = *state;
 	char *csr = NULL;
 	crn_role r;
@@ -581,16 +589,17 @@ test_store_reuse(void **state)
 	char *a = issue(f, f->ca, CRN_ROLE_NODE, "store-a", 0, 0);
 	char *b = issue(f, f->ca, CRN_ROLE_COORDINATOR, "store-b", 0, 0);
 
-	CAIRN_T_PASS(crn_cert_store_new(&s, f->ca_pem.b, f->ca_pem.n,
-	    f->crl_pem.b, f->crl_pem.n));
-	CAIRN_T_PASS(crn_cert_store_verify(s, (const uint8_t *)a, strlen(a),
-	    CRN_ROLE_NODE, now, &info));
+	CAIRN_T_PASS(crn_cert_store_new(
+	    &s, f->ca_pem.b, f->ca_pem.n, f->crl_pem.b, f->crl_pem.n));
+	CAIRN_T_PASS(crn_cert_store_verify(
+	    s, (const uint8_t *)a, strlen(a), CRN_ROLE_NODE, now, &info));
 	assert_string_equal(info.name, "store-a");
 	CAIRN_T_PASS(crn_cert_store_verify(s, (const uint8_t *)b, strlen(b),
 	    CRN_ROLE_COORDINATOR, now, &info));
 	assert_string_equal(info.name, "store-b");
-	CAIRN_T_FAIL(crn_cert_store_verify(s, (const uint8_t *)"", 0,
-	    CRN_ROLE_ANY, now, &info), CAIRN_EINVAL);
+	CAIRN_T_FAIL(crn_cert_store_verify(
+	                 s, (const uint8_t *)"", 0, CRN_ROLE_ANY, now, &info),
+	    CAIRN_EINVAL);
 	crn_cert_store_free(s);
 	crn_cert_store_free(NULL);
 	CAIRN_T_FAIL(crn_cert_store_new(&s, f->ca_pem.b, f->ca_pem.n, NULL, 0),
@@ -612,49 +621,54 @@ test_store_cache(void **state)
 	int64_t stale = now + (CRN_CERT_CRL_DAYS + 1) * (int64_t)DAY;
 	crn_cert_store *s = NULL;
 	crn_cert_info info, first;
-	char *a = issue(f, f->ca, CRN_ROLE_NODE, "cache-a", now - 100,
-	    now + 5 * DAY);
+	char *a =
+	    issue(f, f->ca, CRN_ROLE_NODE, "cache-a", now - 100, now + 5 * DAY);
 	const uint8_t *ab = (const uint8_t *)a;
 	uint8_t *der = NULL;
 	size_t der_len = 0;
 
-	CAIRN_T_PASS(crn_cert_store_new(&s, f->ca_pem.b, f->ca_pem.n,
-	    f->crl_pem.b, f->crl_pem.n));
-	CAIRN_T_PASS(crn_cert_store_verify(s, ab, strlen(a), CRN_ROLE_NODE,
-	    now, &first));
+	CAIRN_T_PASS(crn_cert_store_new(
+	    &s, f->ca_pem.b, f->ca_pem.n, f->crl_pem.b, f->crl_pem.n));
+	CAIRN_T_PASS(crn_cert_store_verify(
+	    s, ab, strlen(a), CRN_ROLE_NODE, now, &first));
 	for (int i = 0; i < 3; i++) {
-		CAIRN_T_PASS(crn_cert_store_verify(s, ab, strlen(a),
-		    CRN_ROLE_NODE, now + i, &info));
+		CAIRN_T_PASS(crn_cert_store_verify(
+		    s, ab, strlen(a), CRN_ROLE_NODE, now + i, &info));
 		assert_memory_equal(&info, &first, sizeof(info));
 	}
 	/* Cached or not, the role is checked on every call. */
-	CAIRN_T_FAIL(crn_cert_store_verify(s, ab, strlen(a),
-	    CRN_ROLE_RESEARCHER, now, &info), CAIRN_EROLE);
+	CAIRN_T_FAIL(crn_cert_store_verify(
+	                 s, ab, strlen(a), CRN_ROLE_RESEARCHER, now, &info),
+	    CAIRN_EROLE);
 	/* Time outside the certificate's window is not answered from the
 	 * cache: expired at notAfter, not yet valid before notBefore. */
-	CAIRN_T_PASS(crn_cert_store_verify(s, ab, strlen(a), CRN_ROLE_NODE,
-	    now + 5 * DAY - 1, &info));
-	CAIRN_T_FAIL(crn_cert_store_verify(s, ab, strlen(a), CRN_ROLE_NODE,
-	    now + 5 * DAY, &info), CAIRN_EEXPIRED);
-	CAIRN_T_FAIL(crn_cert_store_verify(s, ab, strlen(a), CRN_ROLE_NODE,
-	    now - 101, &info), CAIRN_ENOTYET);
-	CAIRN_T_PASS(crn_cert_store_verify(s, ab, strlen(a), CRN_ROLE_NODE,
-	    now, &info));
+	CAIRN_T_PASS(crn_cert_store_verify(
+	    s, ab, strlen(a), CRN_ROLE_NODE, now + 5 * DAY - 1, &info));
+	CAIRN_T_FAIL(crn_cert_store_verify(
+	                 s, ab, strlen(a), CRN_ROLE_NODE, now + 5 * DAY, &info),
+	    CAIRN_EEXPIRED);
+	CAIRN_T_FAIL(crn_cert_store_verify(
+	                 s, ab, strlen(a), CRN_ROLE_NODE, now - 101, &info),
+	    CAIRN_ENOTYET);
+	CAIRN_T_PASS(
+	    crn_cert_store_verify(s, ab, strlen(a), CRN_ROLE_NODE, now, &info));
 	crn_strfree(a);
 	/* Nor outside the CRL's window, for a long-lived certificate. */
 	a = issue(f, f->ca, CRN_ROLE_NODE, "cache-b", 0, 0);
 	ab = (const uint8_t *)a;
-	CAIRN_T_PASS(crn_cert_store_verify(s, ab, strlen(a), CRN_ROLE_NODE,
-	    now, &info));
-	CAIRN_T_FAIL(crn_cert_store_verify(s, ab, strlen(a), CRN_ROLE_NODE,
-	    stale, &info), CAIRN_EEXPIRED);
+	CAIRN_T_PASS(
+	    crn_cert_store_verify(s, ab, strlen(a), CRN_ROLE_NODE, now, &info));
+	CAIRN_T_FAIL(crn_cert_store_verify(
+	                 s, ab, strlen(a), CRN_ROLE_NODE, stale, &info),
+	    CAIRN_EEXPIRED);
 	/* Altered bytes after a cached success are verified afresh. */
 	CAIRN_T_PASS(crn_cert_pem_to_der(a, &der, &der_len));
-	CAIRN_T_PASS(crn_cert_store_verify(s, der, der_len, CRN_ROLE_NODE, now,
-	    &info));
+	CAIRN_T_PASS(
+	    crn_cert_store_verify(s, der, der_len, CRN_ROLE_NODE, now, &info));
 	patch(der, der_len, "cache-b", "cache-c");
-	CAIRN_T_FAIL(crn_cert_store_verify(s, der, der_len, CRN_ROLE_NODE, now,
-	    &info), CAIRN_ETAMPERED);
+	CAIRN_T_FAIL(
+	    crn_cert_store_verify(s, der, der_len, CRN_ROLE_NODE, now, &info),
+	    CAIRN_ETAMPERED);
 	crn_free(der, der_len);
 	crn_cert_store_free(s);
 	crn_strfree(a);
@@ -664,9 +678,9 @@ test_store_cache(void **state)
  * Concurrent signing: processes and threads take turns on the CA's index,
  * so every certificate issued is recorded (each one can then be revoked).
  */
-#define CONC_PROCS 4
+#define CONC_PROCS   4
 #define CONC_THREADS 4
-#define CONC_EACH 5
+#define CONC_EACH    5
 
 struct conc_arg {
 	struct fixture *f;
@@ -683,8 +697,8 @@ conc_sign(void *p)
 	for (int i = 0; i < CONC_EACH; i++) {
 		snprintf(name, sizeof(name), "t%d-%d", a->who, i);
 		if (crn_csr_new(a->f->id, CRN_ROLE_NODE, name, &csr) !=
-		    CAIRN_OK || crn_ca_sign(a->f->ca, csr, 30, &cert) !=
-		    CAIRN_OK)
+		        CAIRN_OK ||
+		    crn_ca_sign(a->f->ca, csr, 30, &cert) != CAIRN_OK)
 			a->failures++;
 		crn_strfree(csr);
 		crn_strfree(cert);
@@ -706,15 +720,15 @@ test_concurrent_signing(void **state)
 		pid[p] = fork();
 		assert_true(pid[p] >= 0);
 		if (pid[p] == 0) {
-			struct conc_arg a = { f, 100 + p, 0 };
+			struct conc_arg a = {f, 100 + p, 0};
 			conc_sign(&a);
 			_exit(a.failures == 0 ? 0 : 1);
 		}
 	}
 	for (int t = 0; t < CONC_THREADS; t++) {
-		args[t] = (struct conc_arg){ f, t, 0 };
-		assert_int_equal(pthread_create(&th[t], NULL, conc_sign,
-		    &args[t]), 0);
+		args[t] = (struct conc_arg){f, t, 0};
+		assert_int_equal(
+		    pthread_create(&th[t], NULL, conc_sign, &args[t]), 0);
 	}
 	for (int t = 0; t < CONC_THREADS; t++) {
 		assert_int_equal(pthread_join(th[t], NULL), 0);
@@ -736,7 +750,7 @@ test_concurrent_signing(void **state)
 }
 
 /* Threads sharing one store (and its cache) agree with each other. */
-#define SHARE_CERTS 6
+#define SHARE_CERTS   6
 #define SHARE_THREADS 4
 
 struct share_arg {
@@ -758,8 +772,9 @@ share_verify(void *p)
 			char want[16];
 			snprintf(want, sizeof(want), "share-%d", i);
 			if (crn_cert_store_verify(a->s, (const uint8_t *)c,
-			    strlen(c), CRN_ROLE_NODE, a->now, &info) !=
-			    CAIRN_OK || strcmp(info.name, want) != 0)
+			        strlen(c), CRN_ROLE_NODE, a->now,
+			        &info) != CAIRN_OK ||
+			    strcmp(info.name, want) != 0)
 				a->bad++;
 		}
 	}
@@ -780,12 +795,12 @@ test_store_threads(void **state)
 		snprintf(name, sizeof(name), "share-%d", i);
 		certs[i] = issue(f, f->ca, CRN_ROLE_NODE, name, 0, 0);
 	}
-	CAIRN_T_PASS(crn_cert_store_new(&s, f->ca_pem.b, f->ca_pem.n,
-	    f->crl_pem.b, f->crl_pem.n));
+	CAIRN_T_PASS(crn_cert_store_new(
+	    &s, f->ca_pem.b, f->ca_pem.n, f->crl_pem.b, f->crl_pem.n));
 	for (int t = 0; t < SHARE_THREADS; t++) {
-		args[t] = (struct share_arg){ s, certs, now, 0 };
-		assert_int_equal(pthread_create(&th[t], NULL, share_verify,
-		    &args[t]), 0);
+		args[t] = (struct share_arg){s, certs, now, 0};
+		assert_int_equal(
+		    pthread_create(&th[t], NULL, share_verify, &args[t]), 0);
 	}
 	for (int t = 0; t < SHARE_THREADS; t++) {
 		assert_int_equal(pthread_join(th[t], NULL), 0);
@@ -832,16 +847,16 @@ test_oom(void **state)
 	assert_true(n >= 3);
 	for (n = 0;; n++) {
 		crn_alloc_fail_after(n);
-		rv = crn_cert_store_new(&s, f->ca_pem.b, f->ca_pem.n,
-		    f->crl_pem.b, f->crl_pem.n);
+		rv = crn_cert_store_new(
+		    &s, f->ca_pem.b, f->ca_pem.n, f->crl_pem.b, f->crl_pem.n);
 		crn_alloc_fail_after(-1);
 		if (rv == CAIRN_OK)
 			break;
 		CAIRN_T_FAIL(rv, CAIRN_ENOMEM);
 		assert_null(s);
 	}
-	CAIRN_T_PASS(crn_cert_store_verify(s, (const uint8_t *)cert,
-	    strlen(cert), CRN_ROLE_NODE, now, &info));
+	CAIRN_T_PASS(crn_cert_store_verify(
+	    s, (const uint8_t *)cert, strlen(cert), CRN_ROLE_NODE, now, &info));
 	crn_cert_store_free(s);
 	/* Revocation: failures leave the certificate valid. */
 	for (n = 0;; n++) {
@@ -853,43 +868,42 @@ test_oom(void **state)
 		CAIRN_T_FAIL(rv, CAIRN_ENOMEM);
 	}
 	fixture_reload_crl(f);
-	CAIRN_T_FAIL(verify(f, cert, CRN_ROLE_NODE, now, &info),
-	    CAIRN_EREVOKED);
+	CAIRN_T_FAIL(
+	    verify(f, cert, CRN_ROLE_NODE, now, &info), CAIRN_EREVOKED);
 	crn_strfree(csr);
 	crn_strfree(cert);
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test_setup_teardown(test_ca_init_layout, fixture_setup,
-	    fixture_teardown),
-	cmocka_unit_test_setup_teardown(test_life_cycle, fixture_setup,
-	    fixture_teardown),
-	cmocka_unit_test_setup_teardown(test_wrong_role, fixture_setup,
-	    fixture_teardown),
-	cmocka_unit_test_setup_teardown(test_expired_and_not_yet,
-	    fixture_setup, fixture_teardown),
-	cmocka_unit_test_setup_teardown(test_stale_crl, fixture_setup,
-	    fixture_teardown),
-	cmocka_unit_test_setup_teardown(test_other_ca, fixture_setup,
-	    fixture_teardown),
-	cmocka_unit_test_setup_teardown(test_tampered, fixture_setup,
-	    fixture_teardown),
-	cmocka_unit_test_setup_teardown(test_csr_tampered, fixture_setup,
-	    fixture_teardown),
-	cmocka_unit_test_setup_teardown(test_names, fixture_setup,
-	    fixture_teardown),
-	cmocka_unit_test_setup_teardown(test_key_file_permissions,
-	    fixture_setup, fixture_teardown),
-	cmocka_unit_test_setup_teardown(test_store_reuse, fixture_setup,
-	    fixture_teardown),
-	cmocka_unit_test_setup_teardown(test_store_cache, fixture_setup,
-	    fixture_teardown),
-	cmocka_unit_test_setup_teardown(test_concurrent_signing,
-	    fixture_setup, fixture_teardown),
-	cmocka_unit_test_setup_teardown(test_store_threads, fixture_setup,
-	    fixture_teardown),
-	cmocka_unit_test_setup_teardown(test_oom, fixture_setup,
-	    fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_ca_init_layout, fixture_setup, fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_life_cycle, fixture_setup, fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_wrong_role, fixture_setup, fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_expired_and_not_yet, fixture_setup, fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_stale_crl, fixture_setup, fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_other_ca, fixture_setup, fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_tampered, fixture_setup, fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_csr_tampered, fixture_setup, fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_names, fixture_setup, fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_key_file_permissions, fixture_setup, fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_store_reuse, fixture_setup, fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_store_cache, fixture_setup, fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_concurrent_signing, fixture_setup, fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_store_threads, fixture_setup, fixture_teardown),
+    cmocka_unit_test_setup_teardown(test_oom, fixture_setup, fixture_teardown),
 };
 
 CAIRN_TEST_MAIN(tests)

@@ -276,7 +276,7 @@ test_replay(void **state)
 	/* Forgetting finished sessions (even ones): exactly those start
 	 * afresh, every other counter survives the rebuild. */
 	for (uint32_t i = 0; i < 5000; i += 2) {
-		uint8_t sid[CAIRN_SESSION_ID_LEN] = { 0 };
+		uint8_t sid[CAIRN_SESSION_ID_LEN] = {0};
 
 		memcpy(b.session_id, &i, sizeof(i));
 		memcpy(sid, b.session_id, sizeof(sid));

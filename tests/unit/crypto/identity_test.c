@@ -35,8 +35,7 @@ write_file(const char *path, const char *text, mode_t mode)
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
 
 	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)),
-	    (ssize_t)strlen(text));
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	assert_int_equal(fchmod(fd, mode), 0);
 	close(fd);
 }
@@ -60,8 +59,8 @@ test_generate_sign_verify(void **state)
 	CAIRN_T_PASS(crn_sign_verify(pka, msg, sizeof(msg), sig));
 	/* Another key, or another message, does not verify. */
 	CAIRN_T_FAIL(crn_sign_verify(pkb, msg, sizeof(msg), sig), CAIRN_EAUTH);
-	CAIRN_T_FAIL(crn_sign_verify(pka, msg, sizeof(msg) - 1, sig),
-	    CAIRN_EAUTH);
+	CAIRN_T_FAIL(
+	    crn_sign_verify(pka, msg, sizeof(msg) - 1, sig), CAIRN_EAUTH);
 	sig[10] ^= 0x40;
 	CAIRN_T_FAIL(crn_sign_verify(pka, msg, sizeof(msg), sig), CAIRN_EAUTH);
 
@@ -93,7 +92,7 @@ test_from_seed_deterministic(void **state)
 static void
 test_fingerprint_format(void **state)
 {
-	uint8_t pk[CAIRN_SIGN_PK_LEN] = { 0 };
+	uint8_t pk[CAIRN_SIGN_PK_LEN] = {0};
 	char fp[CAIRN_FINGERPRINT_LEN], fp2[CAIRN_FINGERPRINT_LEN];
 
 	(void)state;
@@ -173,7 +172,7 @@ test_save_refuses_overwrite(void **state)
 static void
 test_load_refuses_unsafe_modes(void **state)
 {
-	static const mode_t bad[] = { 0644, 0640, 0604, 0660, 0602, 0620 };
+	static const mode_t bad[] = {0644, 0640, 0604, 0660, 0602, 0620};
 	char dir[256], path[512];
 	crn_identity *id = NULL, *back = NULL;
 
@@ -235,7 +234,7 @@ test_load_refuses_other_files(void **state)
 static void
 test_oom_loop(void **state)
 {
-	uint8_t seed[CAIRN_SIGN_SEED_LEN] = { 7 };
+	uint8_t seed[CAIRN_SIGN_SEED_LEN] = {7};
 	char dir[256], path[512];
 	crn_identity *id = NULL;
 	cairn_err rv;
@@ -277,14 +276,14 @@ test_oom_loop(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_generate_sign_verify),
-	cmocka_unit_test(test_from_seed_deterministic),
-	cmocka_unit_test(test_fingerprint_format),
-	cmocka_unit_test(test_save_load_round_trip),
-	cmocka_unit_test(test_save_refuses_overwrite),
-	cmocka_unit_test(test_load_refuses_unsafe_modes),
-	cmocka_unit_test(test_load_refuses_other_files),
-	cmocka_unit_test(test_oom_loop),
+    cmocka_unit_test(test_generate_sign_verify),
+    cmocka_unit_test(test_from_seed_deterministic),
+    cmocka_unit_test(test_fingerprint_format),
+    cmocka_unit_test(test_save_load_round_trip),
+    cmocka_unit_test(test_save_refuses_overwrite),
+    cmocka_unit_test(test_load_refuses_unsafe_modes),
+    cmocka_unit_test(test_load_refuses_other_files),
+    cmocka_unit_test(test_oom_loop),
 };
 
 CAIRN_TEST_MAIN(tests)

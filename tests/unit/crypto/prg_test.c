@@ -14,14 +14,30 @@ __extension__ typedef unsigned __int128 u128;
 
 /* Element counts around the 16 KiB internal block for every width. */
 static const size_t sizes[] = {
-	0, 1, 2, 3, 5, 7, 31, 1023, 1024, 1025, 2047, 2048, 2049, 4095, 4096,
-	4097, 12289, 40000,
+    0,
+    1,
+    2,
+    3,
+    5,
+    7,
+    31,
+    1023,
+    1024,
+    1025,
+    2047,
+    2048,
+    2049,
+    4095,
+    4096,
+    4097,
+    12289,
+    40000,
 };
 
 static void *
 fill_random(size_t len, uint8_t tag)
 {
-	uint8_t seed[CAIRN_SEED_LEN] = { tag };
+	uint8_t seed[CAIRN_SEED_LEN] = {tag};
 	crn_drbg d;
 	void *p;
 
@@ -74,7 +90,7 @@ check_sum(const void *got, const void *v, const void *e, size_t n,
 static void
 test_expand_add_agree(void **state)
 {
-	static const unsigned widths[] = { 32, 64, 128 };
+	static const unsigned widths[] = {32, 64, 128};
 	uint8_t seed[32];
 
 	(void)state;
@@ -150,12 +166,12 @@ test_seeds_differ(void **state)
 	(void)state;
 	make_seed(s1, 4);
 	memcpy(s2, s1, 32);
-	s2[31] ^= 1;	/* counter block only */
+	s2[31] ^= 1; /* counter block only */
 	CAIRN_T_PASS(crn_prg_keystream(a, sizeof(a), s1));
 	CAIRN_T_PASS(crn_prg_keystream(b, sizeof(b), s2));
 	assert_memory_not_equal(a, b, 16);
 	s2[31] ^= 1;
-	s2[0] ^= 1;	/* key only */
+	s2[0] ^= 1; /* key only */
 	CAIRN_T_PASS(crn_prg_keystream(b, sizeof(b), s2));
 	assert_memory_not_equal(a, b, 16);
 	/* Deterministic: the same seed gives the same stream. */
@@ -167,7 +183,7 @@ static void
 test_zero_length(void **state)
 {
 	uint8_t seed[32];
-	uint64_t v[2] = { 11, 22 };
+	uint64_t v[2] = {11, 22};
 
 	(void)state;
 	make_seed(seed, 5);
@@ -181,10 +197,9 @@ test_zero_length(void **state)
 static void
 test_bad_arguments(void **state)
 {
-	static const unsigned bad[] = { 0, 1, 8, 16, 31, 33, 63, 96, 127,
-		256 };
+	static const unsigned bad[] = {0, 1, 8, 16, 31, 33, 63, 96, 127, 256};
 	uint8_t seed[32];
-	uint32_t v[8] = { 0 };
+	uint32_t v[8] = {0};
 
 	(void)state;
 	make_seed(seed, 6);
@@ -202,16 +217,15 @@ test_bad_arguments(void **state)
 	CAIRN_T_FAIL(crn_prg_keystream((uint8_t *)v, 2, NULL), CAIRN_EINVAL);
 	/* n * width overflowing size_t is refused, not wrapped. */
 	CAIRN_T_FAIL(crn_prg_add(v, SIZE_MAX / 4, 64, seed, 0), CAIRN_EINVAL);
-	CAIRN_T_FAIL(crn_prg_expand(v, SIZE_MAX / 8, 128, seed),
-	    CAIRN_EINVAL);
+	CAIRN_T_FAIL(crn_prg_expand(v, SIZE_MAX / 8, 128, seed), CAIRN_EINVAL);
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_expand_add_agree),
-	cmocka_unit_test(test_expand_is_keystream),
-	cmocka_unit_test(test_seeds_differ),
-	cmocka_unit_test(test_zero_length),
-	cmocka_unit_test(test_bad_arguments),
+    cmocka_unit_test(test_expand_add_agree),
+    cmocka_unit_test(test_expand_is_keystream),
+    cmocka_unit_test(test_seeds_differ),
+    cmocka_unit_test(test_zero_length),
+    cmocka_unit_test(test_bad_arguments),
 };
 
 CAIRN_TEST_MAIN(tests)

@@ -62,8 +62,15 @@ static void
 test_subsets(void **state)
 {
 	static const uint32_t cases[][2] = {
-		{ 1, 1 }, { 2, 1 }, { 2, 2 }, { 3, 2 }, { 4, 3 }, { 5, 3 },
-		{ 6, 6 }, { 7, 4 }, { 8, 5 },
+	    {1, 1},
+	    {2, 1},
+	    {2, 2},
+	    {3, 2},
+	    {4, 3},
+	    {5, 3},
+	    {6, 6},
+	    {7, 4},
+	    {8, 5},
 	};
 	uint8_t secret[CRN_SHAMIR_SECRET_LEN], got[CRN_SHAMIR_SECRET_LEN];
 	crn_shamir_share shares[8], sub[8];
@@ -88,10 +95,10 @@ test_subsets(void **state)
 				for (int r = 0; r < 2; r++) {
 					pick(sub, shares, n, mask, r);
 					memset(got, 0, sizeof(got));
-					CAIRN_T_PASS(crn_shamir_combine(got,
-					    sub, k, t));
-					assert_memory_equal(got, secret,
-					    sizeof(got));
+					CAIRN_T_PASS(
+					    crn_shamir_combine(got, sub, k, t));
+					assert_memory_equal(
+					    got, secret, sizeof(got));
 					ok++;
 				}
 			} else if (k + 1 == t) {
@@ -103,11 +110,11 @@ test_subsets(void **state)
 				rv = crn_shamir_combine(got, sub, k, k);
 				assert_true(rv == CAIRN_EAUTH ||
 				    (rv == CAIRN_OK &&
-				    memcmp(got, secret, sizeof(got)) != 0));
+				        memcmp(got, secret, sizeof(got)) != 0));
 				refused++;
 				/* And t-1 shares are too few for t. */
-				CAIRN_T_FAIL(crn_shamir_combine(got, sub, k,
-				    t), CAIRN_EINVAL);
+				CAIRN_T_FAIL(crn_shamir_combine(got, sub, k, t),
+				    CAIRN_EINVAL);
 			}
 		}
 		assert_true(ok > 0);
@@ -125,7 +132,10 @@ test_extreme_secrets(void **state)
 	(void)state;
 	rng_init(&d, 40);
 	for (int v = 0; v < 3; v++) {
-		memset(secret, v == 0 ? 0x00 : v == 1 ? 0xff : 0x80,
+		memset(secret,
+		    v == 0       ? 0x00
+		        : v == 1 ? 0xff
+		                 : 0x80,
 		    sizeof(secret));
 		CAIRN_T_PASS(crn_shamir_split(shares, 9, 5, secret, &d));
 		/* More shares than needed: the first t are used. */
@@ -247,7 +257,7 @@ test_chunk_encoding(void **state)
 	s.y[0] = 0;
 	s.y[4] = UINT64_C(0xffffffff);
 	CAIRN_T_PASS(crn_shamir_combine(got, &s, 1, 1));
-	s.y[4] = UINT64_C(1) << 32;	/* a spare byte of the last chunk */
+	s.y[4] = UINT64_C(1) << 32; /* a spare byte of the last chunk */
 	CAIRN_T_FAIL(crn_shamir_combine(got, &s, 1, 1), CAIRN_EAUTH);
 	s.y[4] = UINT64_C(1) << 55;
 	CAIRN_T_FAIL(crn_shamir_combine(got, &s, 1, 1), CAIRN_EAUTH);
@@ -288,19 +298,19 @@ test_encode_decode(void **state)
 	 * output is left alone. */
 	memset(buf, 0, sizeof(buf));
 	CAIRN_T_FAIL(crn_shamir_share_decode(&back, buf), CAIRN_EINVAL);
-	buf[1] = 1;	/* x = 65536 */
+	buf[1] = 1; /* x = 65536 */
 	CAIRN_T_FAIL(crn_shamir_share_decode(&back, buf), CAIRN_EINVAL);
 	buf[1] = 0;
 	buf[3] = 1;
 	CAIRN_T_PASS(crn_shamir_share_decode(&back, buf));
-	buf[4 + 8 * 2] = 0x20;	/* y[2] = 2^61 = p + 1 */
+	buf[4 + 8 * 2] = 0x20; /* y[2] = 2^61 = p + 1 */
 	CAIRN_T_FAIL(crn_shamir_share_decode(&back, buf), CAIRN_EINVAL);
-	buf[4 + 8 * 2] = 0x1f;	/* y[2] = 0x1f00.. < p */
+	buf[4 + 8 * 2] = 0x1f; /* y[2] = 0x1f00.. < p */
 	CAIRN_T_PASS(crn_shamir_share_decode(&back, buf));
-	memset(buf + 4 + 8 * 4, 0xff, 8);	/* y[4] = 2^64 - 1 */
+	memset(buf + 4 + 8 * 4, 0xff, 8); /* y[4] = 2^64 - 1 */
 	CAIRN_T_FAIL(crn_shamir_share_decode(&back, buf), CAIRN_EINVAL);
 	memset(buf + 4 + 8 * 4, 0xff, 8);
-	buf[4 + 8 * 4] = 0x1f;	/* y[4] = p exactly */
+	buf[4 + 8 * 4] = 0x1f; /* y[4] = p exactly */
 	CAIRN_T_FAIL(crn_shamir_share_decode(&back, buf), CAIRN_EINVAL);
 	assert_int_equal(back.x, 1);
 	assert_true(back.y[2] == UINT64_C(0x1f) << 56);
@@ -312,7 +322,7 @@ test_lagrange_reuse(void **state)
 {
 	uint8_t secret[CRN_SHAMIR_SECRET_LEN], got[CRN_SHAMIR_SECRET_LEN];
 	crn_shamir_share shares[10][12], sub[6];
-	static const uint32_t holders[6] = { 12, 3, 7, 1, 9, 10 };
+	static const uint32_t holders[6] = {12, 3, 7, 1, 9, 10};
 	uint32_t xs[6];
 	uint64_t coef[6];
 	crn_drbg d;
@@ -337,10 +347,8 @@ test_lagrange_reuse(void **state)
 	}
 	/* Coefficients out of the field are refused. */
 	coef[2] = P61;
-	CAIRN_T_FAIL(crn_shamir_combine_with(got, sub, coef, 6),
-	    CAIRN_EINVAL);
-	CAIRN_T_FAIL(crn_shamir_combine_with(got, sub, coef, 0),
-	    CAIRN_EINVAL);
+	CAIRN_T_FAIL(crn_shamir_combine_with(got, sub, coef, 6), CAIRN_EINVAL);
+	CAIRN_T_FAIL(crn_shamir_combine_with(got, sub, coef, 0), CAIRN_EINVAL);
 
 	/* The coefficients of a set sum to 1 (they interpolate the constant
 	 * polynomial 1). */
@@ -365,22 +373,20 @@ test_lagrange_reuse(void **state)
 static void
 test_bad_split(void **state)
 {
-	uint8_t secret[CRN_SHAMIR_SECRET_LEN] = { 1 };
+	uint8_t secret[CRN_SHAMIR_SECRET_LEN] = {1};
 	crn_shamir_share shares[4];
 	crn_drbg d;
 
 	(void)state;
 	rng_init(&d, 14);
-	CAIRN_T_FAIL(crn_shamir_split(shares, 4, 0, secret, &d),
+	CAIRN_T_FAIL(crn_shamir_split(shares, 4, 0, secret, &d), CAIRN_EINVAL);
+	CAIRN_T_FAIL(crn_shamir_split(shares, 4, 5, secret, &d), CAIRN_EINVAL);
+	CAIRN_T_FAIL(crn_shamir_split(shares, 0, 0, secret, &d), CAIRN_EINVAL);
+	CAIRN_T_FAIL(
+	    crn_shamir_split(shares, CRN_SHAMIR_MAX_N + 1, 2, secret, &d),
 	    CAIRN_EINVAL);
-	CAIRN_T_FAIL(crn_shamir_split(shares, 4, 5, secret, &d),
-	    CAIRN_EINVAL);
-	CAIRN_T_FAIL(crn_shamir_split(shares, 0, 0, secret, &d),
-	    CAIRN_EINVAL);
-	CAIRN_T_FAIL(crn_shamir_split(shares, CRN_SHAMIR_MAX_N + 1, 2,
-	    secret, &d), CAIRN_EINVAL);
-	CAIRN_T_FAIL(crn_shamir_split(shares, 4, 2, secret, NULL),
-	    CAIRN_EINVAL);
+	CAIRN_T_FAIL(
+	    crn_shamir_split(shares, 4, 2, secret, NULL), CAIRN_EINVAL);
 	crn_drbg_fini(&d);
 }
 
@@ -431,8 +437,8 @@ test_large(void **state)
 	CAIRN_T_PASS(crn_shamir_combine(got, sub, t, t));
 	t2 = now_s();
 	assert_memory_equal(got, secret, sizeof(got));
-	print_message("n=%u t=%u split %.3f s, combine %.3f s\n", n, t,
-	    t1 - t0, t2 - t1);
+	print_message(
+	    "n=%u t=%u split %.3f s, combine %.3f s\n", n, t, t1 - t0, t2 - t1);
 	/* One fewer holder does not reconstruct. */
 	memset(got, 0, sizeof(got));
 	if (crn_shamir_combine(got, sub + 1, t - 1, t - 1) == CAIRN_OK)
@@ -442,15 +448,15 @@ test_large(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_subsets),
-	cmocka_unit_test(test_extreme_secrets),
-	cmocka_unit_test(test_deterministic),
-	cmocka_unit_test(test_bad_combine),
-	cmocka_unit_test(test_chunk_encoding),
-	cmocka_unit_test(test_encode_decode),
-	cmocka_unit_test(test_lagrange_reuse),
-	cmocka_unit_test(test_bad_split),
-	cmocka_unit_test(test_large),
+    cmocka_unit_test(test_subsets),
+    cmocka_unit_test(test_extreme_secrets),
+    cmocka_unit_test(test_deterministic),
+    cmocka_unit_test(test_bad_combine),
+    cmocka_unit_test(test_chunk_encoding),
+    cmocka_unit_test(test_encode_decode),
+    cmocka_unit_test(test_lagrange_reuse),
+    cmocka_unit_test(test_bad_split),
+    cmocka_unit_test(test_large),
 };
 
 CAIRN_TEST_MAIN(tests)
