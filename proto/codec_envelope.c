@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "codec_util.h"
 #include "cairn.pb-c.h"
 #include "codec.h"
 #include "crn.h"
@@ -116,21 +117,6 @@ env_clear(crn_envelope *env)
 	crn_free(env->payload, env->payload_len);
 	crn_free(env->sender_cert, env->sender_cert_len);
 	memset(env, 0, sizeof(*env));
-}
-
-/* Copy an optional bytes field into a fresh crn_alloc'd buffer. */
-static cairn_err
-copy_bytes(uint8_t **dst, size_t *dstlen, const ProtobufCBinaryData *src)
-{
-	*dst = NULL;
-	*dstlen = 0;
-	if (src->len == 0)
-		return CAIRN_OK;
-	if ((*dst = crn_alloc(src->len)) == NULL)
-		return CAIRN_ENOMEM;
-	memcpy(*dst, src->data, src->len);
-	*dstlen = src->len;
-	return CAIRN_OK;
 }
 
 cairn_err
@@ -267,9 +253,9 @@ crn_envelope_decode(crn_envelope *out, const uint8_t *buf, size_t len)
 	if (env.sealed)
 		memcpy(env.recipient, m->recipient.data, CAIRN_SIGN_PK_LEN);
 	memcpy(env.sig, m->signature.data, CAIRN_SIG_LEN);
-	if ((rv = copy_bytes(&env.payload, &env.payload_len, &m->payload)) !=
-	        CAIRN_OK ||
-	    (rv = copy_bytes(&env.sender_cert, &env.sender_cert_len,
+	if ((rv = crn_pb_copy_bytes(
+	         &env.payload, &env.payload_len, &m->payload)) != CAIRN_OK ||
+	    (rv = crn_pb_copy_bytes(&env.sender_cert, &env.sender_cert_len,
 	         &m->sender_cert)) != CAIRN_OK)
 		goto out;
 	*out = env;

@@ -5,23 +5,10 @@
 #define _POSIX_C_SOURCE 200809L
 #include <string.h>
 
+#include "codec_util.h"
 #include "cairn.pb-c.h"
 #include "crn.h"
 #include "job.h"
-
-static cairn_err
-copy_bytes(uint8_t **dst, size_t *dstlen, const ProtobufCBinaryData *src)
-{
-	*dst = NULL;
-	*dstlen = 0;
-	if (src->len == 0)
-		return CAIRN_OK;
-	if ((*dst = crn_alloc(src->len)) == NULL)
-		return CAIRN_ENOMEM;
-	memcpy(*dst, src->data, src->len);
-	*dstlen = src->len;
-	return CAIRN_OK;
-}
 
 /* Strings from the wire: bounded, and without control characters, so that
  * they can be logged and used as names safely. */
@@ -39,23 +26,6 @@ copy_name(char **dst, const char *src, size_t max)
 	}
 	if ((*dst = crn_strdup(src)) == NULL)
 		return CAIRN_ENOMEM;
-	return CAIRN_OK;
-}
-
-static cairn_err
-pack(const ProtobufCMessage *m, uint8_t **out, size_t *outlen)
-{
-	size_t n = protobuf_c_message_get_packed_size(m);
-	uint8_t *buf;
-
-	if ((buf = crn_alloc(n)) == NULL)
-		return CAIRN_ENOMEM;
-	if (protobuf_c_message_pack(m, buf) != n) {
-		crn_free(buf, n);
-		return CAIRN_EINTERNAL;
-	}
-	*out = buf;
-	*outlen = n;
 	return CAIRN_OK;
 }
 
@@ -105,7 +75,7 @@ crn_job_encode(const crn_job *job, uint8_t **out, size_t *outlen)
 	m.not_after = job->not_after;
 	m.ring_bits = job->ring_bits;
 	m.dim = job->dim;
-	return pack(&m.base, out, outlen);
+	return crn_pb_pack(&m.base, 0, out, outlen);
 }
 
 cairn_err
@@ -140,7 +110,8 @@ crn_job_decode(crn_job *out, const uint8_t *buf, size_t len)
 		rv = CAIRN_ENOMEM;
 		goto out;
 	}
-	if ((rv = copy_bytes(&job.plan, &job.plan_len, &m->plan)) != CAIRN_OK)
+	if ((rv = crn_pb_copy_bytes(&job.plan, &job.plan_len, &m->plan)) !=
+	    CAIRN_OK)
 		goto out;
 	rv = CAIRN_EINVAL;
 	if (job.dataset[0] == '\0')
@@ -176,7 +147,7 @@ crn_signed_job_encode(const crn_signed_job *sj, uint8_t **out, size_t *outlen)
 	m.researcher_cert.len = sj->cert_len;
 	m.signature.data = (uint8_t *)(uintptr_t)sj->sig;
 	m.signature.len = CAIRN_SIG_LEN;
-	return pack(&m.base, out, outlen);
+	return crn_pb_pack(&m.base, 0, out, outlen);
 }
 
 cairn_err
@@ -195,9 +166,10 @@ crn_signed_job_decode(crn_signed_job *out, const uint8_t *buf, size_t len)
 	if (m->signature.len != CAIRN_SIG_LEN || m->job.len == 0 ||
 	    m->researcher_cert.len == 0)
 		goto out;
-	if ((rv = copy_bytes(&sj.job, &sj.job_len, &m->job)) != CAIRN_OK ||
-	    (rv = copy_bytes(&sj.cert, &sj.cert_len, &m->researcher_cert)) !=
-	        CAIRN_OK)
+	if ((rv = crn_pb_copy_bytes(&sj.job, &sj.job_len, &m->job)) !=
+	        CAIRN_OK ||
+	    (rv = crn_pb_copy_bytes(
+	         &sj.cert, &sj.cert_len, &m->researcher_cert)) != CAIRN_OK)
 		goto out;
 	memcpy(sj.sig, m->signature.data, CAIRN_SIG_LEN);
 	*out = sj;

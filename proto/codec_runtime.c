@@ -7,32 +7,10 @@
 #define _POSIX_C_SOURCE 200809L
 #include <string.h>
 
+#include "codec_util.h"
 #include "cairn.pb-c.h"
 #include "codec_runtime.h"
 #include "crn.h"
-
-static cairn_err
-rt_pack(const ProtobufCMessage *m, uint8_t **out, size_t *outlen)
-{
-	size_t n = protobuf_c_message_get_packed_size(m);
-	uint8_t *buf;
-
-	*out = NULL;
-	*outlen = 0;
-	if (n > CRN_RT_MSG_MAX)
-		return CAIRN_ETOOBIG;
-	/* A message with every field at its default packs to nothing; give
-	 * the caller a buffer anyway so that free(out, 0) is uniform. */
-	if ((buf = crn_alloc(n ? n : 1)) == NULL)
-		return CAIRN_ENOMEM;
-	if (protobuf_c_message_pack(m, buf) != n) {
-		crn_free(buf, n ? n : 1);
-		return CAIRN_EINTERNAL;
-	}
-	*out = buf;
-	*outlen = n;
-	return CAIRN_OK;
-}
 
 /* A string from the wire: at most max bytes of printable ASCII. */
 /* A rendered result table from the wire: NULL when empty; any text but
@@ -199,7 +177,7 @@ crn_rt_hello_encode(const char *version, uint8_t **out, size_t *outlen)
 	Cairn__Hello h = CAIRN__HELLO__INIT;
 
 	h.version = (char *)(uintptr_t)(version ? version : "");
-	return rt_pack(&h.base, out, outlen);
+	return crn_pb_pack(&h.base, CRN_RT_MSG_MAX, out, outlen);
 }
 
 /* ---- offer ------------------------------------------------------------- */
@@ -213,7 +191,7 @@ crn_rt_offer_encode(const crn_rt_offer *m, uint8_t **out, size_t *outlen)
 	o.signed_job.len = m->signed_job_len;
 	o.threshold = m->threshold;
 	o.nodes = m->nodes;
-	return rt_pack(&o.base, out, outlen);
+	return crn_pb_pack(&o.base, CRN_RT_MSG_MAX, out, outlen);
 }
 
 cairn_err
@@ -260,7 +238,7 @@ crn_rt_jobstatus_encode(
 	s.nodes = m->nodes;
 	s.answered = m->answered;
 	s.dropped = m->dropped;
-	return rt_pack(&s.base, out, outlen);
+	return crn_pb_pack(&s.base, CRN_RT_MSG_MAX, out, outlen);
 }
 
 cairn_err
@@ -313,7 +291,7 @@ crn_rt_result_encode(const crn_rt_result *m, uint8_t **out, size_t *outlen)
 	r.table_text = (char *)(uintptr_t)(m->table_text ? m->table_text : "");
 	r.table_json = (char *)(uintptr_t)(m->table_json ? m->table_json : "");
 	r.table_csv = (char *)(uintptr_t)(m->table_csv ? m->table_csv : "");
-	return rt_pack(&r.base, out, outlen);
+	return crn_pb_pack(&r.base, CRN_RT_MSG_MAX, out, outlen);
 }
 
 cairn_err
@@ -406,7 +384,7 @@ crn_rt_status_encode(const crn_rt_status *m, uint8_t **out, size_t *outlen)
 	s.nodes = m->nodes;
 	s.n_sessions = n;
 	s.sessions = ptrs;
-	rv = rt_pack(&s.base, out, outlen);
+	rv = crn_pb_pack(&s.base, CRN_RT_MSG_MAX, out, outlen);
 out:
 	crn_free(infos, n * sizeof(*infos));
 	crn_free(ptrs, n * sizeof(*ptrs));
@@ -472,7 +450,7 @@ crn_rt_error_encode(const crn_rt_error *m, uint8_t **out, size_t *outlen)
 
 	e.code = m->code;
 	e.message = (char *)(uintptr_t)(m->message ? m->message : "");
-	return rt_pack(&e.base, out, outlen);
+	return crn_pb_pack(&e.base, CRN_RT_MSG_MAX, out, outlen);
 }
 
 cairn_err

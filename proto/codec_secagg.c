@@ -8,6 +8,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+#include "codec_util.h"
 #include "cairn.pb-c.h"
 #include "codec_secagg.h"
 #include "crn.h"
@@ -84,23 +85,6 @@ crn_sa_unmask_fini(crn_sa_unmask *u)
 }
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static cairn_err
-pack(const ProtobufCMessage *msg, uint8_t **out, size_t *out_len)
-{
-	size_t n = protobuf_c_message_get_packed_size(msg);
-	uint8_t *buf;
-
-	if ((buf = crn_alloc(n)) == NULL)
-		return CAIRN_ENOMEM;
-	if (protobuf_c_message_pack(msg, buf) != n) {
-		crn_free(buf, n);
-		return CAIRN_EINTERNAL;
-	}
-	*out = buf;
-	*out_len = n;
-	return CAIRN_OK;
-}
 
 static cairn_err
 unpack_check(const uint8_t *in, size_t len)
@@ -185,7 +169,7 @@ crn_sa_advertise_encode(
 	*out = NULL;
 	*out_len = 0;
 	adv_to_pb(&pb, m);
-	return pack(&pb.base, out, out_len);
+	return crn_pb_pack(&pb.base, 0, out, out_len);
 }
 
 cairn_err
@@ -256,7 +240,7 @@ crn_sa_roster_encode(uint8_t **out, size_t *out_len, const crn_sa_roster *m)
 	pb.params = &sp;
 	pb.n_participants = m->n;
 	pb.participants = ptrs;
-	rv = pack(&pb.base, out, out_len);
+	rv = crn_pb_pack(&pb.base, 0, out, out_len);
 out:
 	crn_free(items, (size_t)m->n * sizeof(*items));
 	crn_free(ptrs, (size_t)m->n * sizeof(*ptrs));
@@ -374,14 +358,14 @@ crn_sa_shares_encode(
 		cairn__share_keys__init(&pb);
 		pb.n_shares = n;
 		pb.shares = ptrs;
-		rv = pack(&pb.base, out, out_len);
+		rv = crn_pb_pack(&pb.base, 0, out, out_len);
 	} else {
 		Cairn__ForwardedShares pb;
 
 		cairn__forwarded_shares__init(&pb);
 		pb.n_shares = n;
 		pb.shares = ptrs;
-		rv = pack(&pb.base, out, out_len);
+		rv = crn_pb_pack(&pb.base, 0, out, out_len);
 	}
 out:
 	crn_free(items, n * sizeof(*items));
@@ -472,7 +456,7 @@ crn_sa_masked_encode(uint8_t **out, size_t *out_len, uint32_t ring_bits,
 	pb.ring_bits = ring_bits;
 	pb.dim = dim;
 	bin(&pb.data, vec, (size_t)dim * (ring_bits / 8));
-	return pack(&pb.base, out, out_len);
+	return crn_pb_pack(&pb.base, 0, out, out_len);
 }
 
 cairn_err
@@ -649,7 +633,7 @@ crn_sa_survivors_encode(
 	cairn__consistency_request__init(&pb);
 	pb.n_survivors = m->count;
 	pb.survivors = m->idx;
-	return pack(&pb.base, out, out_len);
+	return crn_pb_pack(&pb.base, 0, out, out_len);
 }
 
 cairn_err
@@ -680,7 +664,7 @@ crn_sa_consig_encode(
 	*out_len = 0;
 	cairn__consistency_signature__init(&pb);
 	bin(&pb.signature, sig, CAIRN_SIG_LEN);
-	return pack(&pb.base, out, out_len);
+	return crn_pb_pack(&pb.base, 0, out, out_len);
 }
 
 cairn_err
@@ -737,7 +721,7 @@ crn_sa_unmask_req_encode(
 	pb.survivors = m->surv.idx;
 	pb.n_signatures = n;
 	pb.signatures = ptrs;
-	rv = pack(&pb.base, out, out_len);
+	rv = crn_pb_pack(&pb.base, 0, out, out_len);
 out:
 	crn_free(items, n * sizeof(*items));
 	crn_free(ptrs, n * sizeof(*ptrs));
@@ -826,7 +810,7 @@ crn_sa_unmask_encode(uint8_t **out, size_t *out_len, const crn_sa_unmask *m)
 	cairn__unmask_response__init(&pb);
 	pb.n_shares = n;
 	pb.shares = ptrs;
-	rv = pack(&pb.base, out, out_len);
+	rv = crn_pb_pack(&pb.base, 0, out, out_len);
 out:
 	crn_free(items, n * sizeof(*items));
 	crn_free(ptrs, n * sizeof(*ptrs));
@@ -898,7 +882,7 @@ crn_sa_abort_encode(uint8_t **out, size_t *out_len, const crn_sa_abort *m)
 	pb.reason = reason;
 	pb.needed = m->needed;
 	pb.answered = m->answered;
-	return pack(&pb.base, out, out_len);
+	return crn_pb_pack(&pb.base, 0, out, out_len);
 }
 
 cairn_err
