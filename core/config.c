@@ -36,6 +36,8 @@ typedef enum cfg_type {
 	T_URL,     /* tcp://host:port or ipc://path */
 	T_U32,     /* whole number in [lo, hi] */
 	T_FRAC,    /* threshold fraction in [0.5, 1) */
+	T_SFRAC,   /* assumed fraction in [0, 0.5) */
+	T_THREAT,  /* "malicious" or "semi-honest", stored as a bool */
 	T_LIST_CN, /* comma-separated certificate names */
 } cfg_type;
 
@@ -77,6 +79,12 @@ static const cfg_key coord_keys[] = {
     KI("coordinator", "max_jobs", coord.max_jobs, 1, 1024),
     KI("coordinator", "min_participants", coord.min_participants, 2, 1000000),
     {"coordinator", "threshold", T_FRAC, OFF(coord.threshold), 0, 0, 0, 0},
+    {"coordinator", "threat", T_THREAT, OFF(coord.malicious), 0, 0, 0, 0},
+    {"coordinator", "assumed_corrupt", T_SFRAC, OFF(coord.corrupt_frac), 0, 0,
+        0, 0},
+    {"coordinator", "assumed_dropout", T_SFRAC, OFF(coord.dropout_frac), 0, 0,
+        0, 0},
+    KI("deadlines", "reveal_ms", coord.deadlines.reveal_ms, 1, CFG_DAY_MS),
     KI("deadlines", "advertise_ms", coord.deadlines.advertise_ms, 1,
         CFG_DAY_MS),
     KI("deadlines", "share_ms", coord.deadlines.share_ms, 1, CFG_DAY_MS),
@@ -106,6 +114,11 @@ static const cfg_key node_keys[] = {
     KI("policy", "max_job_lifetime_ms", node.max_job_lifetime_ms, 1,
         CFG_DAY_MS),
     KI("policy", "query_timeout_ms", node.query_timeout_ms, 1, CFG_DAY_MS),
+    {"policy", "threat", T_THREAT, OFF(node.malicious), 0, 0, 0, 0},
+    {"policy", "assumed_corrupt", T_SFRAC, OFF(node.corrupt_frac), 0, 0, 0,
+        0},
+    {"policy", "assumed_dropout", T_SFRAC, OFF(node.dropout_frac), 0, 0, 0,
+        0},
 };
 
 static const cfg_key researcher_keys[] = {
@@ -118,7 +131,7 @@ static const cfg_key researcher_keys[] = {
     KP("researcher", "schema", researcher.schema, 0),
 };
 
-#define CFG_MAX_KEYS 20
+#define CFG_MAX_KEYS 24
 
 /* Per-dataset bookkeeping while parsing. */
 enum { DK_KIND, DK_PATH, DK_CONNINFO, DK_TABLE, DK_EXPOSE, DK_N };
@@ -454,14 +467,44 @@ cfg_header_line(const cfg_ctx *c, const char *section)
 }
 
 /* Set one table key from its value. */
+/* A fraction: T_FRAC in [0.5, 1), T_SFRAC in [0, 0.5). */
+static void
+cfg_fraction(cfg_ctx *c, const cfg_key *k, const char *section,
+    const char *v, const char *q, double *out)
+{
+	char *end = NULL;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (end == v || *end != '\0' || errno != 0 || !isfinite(d)) {
+		cfg_err(c, CAIRN_ECONFIG, c->lineno, section, k->name,
+		    "%s is not a number", q);
+		return;
+	}
+	/* A threshold below one half would let two disjoint halves of a
+	 * session each complete; at one, a single dropout aborts every
+	 * session.  An assumed fraction of a half or more is beyond what
+	 * any graph parameters can survive. */
+	if (k->type == T_FRAC && (d < 0.5 || d >= 1.0)) {
+		cfg_err(c, CAIRN_ECONFIG, c->lineno, section, k->name,
+		    "%s must be at least 0.5 and below 1", q);
+		return;
+	}
+	if (k->type == T_SFRAC && (d < 0.0 || d >= 0.5)) {
+		cfg_err(c, CAIRN_ECONFIG, c->lineno, section, k->name,
+		    "%s must be at least 0 and below 0.5", q);
+		return;
+	}
+	*out = d;
+}
+
 static void
 cfg_set(cfg_ctx *c, const cfg_key *k, const char *section, const char *v)
 {
 	uint8_t *base = (uint8_t *)c->cfg;
 	const char *why;
 	char q[96], *s = NULL, ***lp;
-	double d;
-	char *end;
 	int oom = 0, r;
 
 	cfg_quote(q, sizeof(q), v);
@@ -509,21 +552,16 @@ cfg_set(cfg_ctx *c, const cfg_key *k, const char *section, const char *v)
 			    "%s is out of range (%u to %u)", q, k->lo, k->hi);
 		return;
 	case T_FRAC:
-		errno = 0;
-		d = strtod(v, &end);
-		if (end == v || *end != '\0' || errno != 0 || !isfinite(d)) {
+	case T_SFRAC:
+		cfg_fraction(c, k, section, v, q, (double *)(void *)(base + k->off));
+		return;
+	case T_THREAT:
+		if (strcmp(v, "malicious") != 0 && strcmp(v, "semi-honest") != 0) {
 			cfg_err(c, CAIRN_ECONFIG, c->lineno, section, k->name,
-			    "%s is not a number", q);
+			    "%s is not malicious or semi-honest", q);
 			return;
 		}
-		/* Below one half, two disjoint halves of a session could each
-		 * complete; at one, a single dropout aborts every session. */
-		if (d < 0.5 || d >= 1.0) {
-			cfg_err(c, CAIRN_ECONFIG, c->lineno, section, k->name,
-			    "%s must be at least 0.5 and below 1", q);
-			return;
-		}
-		*(double *)(void *)(base + k->off) = d;
+		*(bool *)(void *)(base + k->off) = strcmp(v, "malicious") == 0;
 		return;
 	case T_LIST_CN:
 		lp = (char ***)(void *)(base + k->off);
@@ -956,6 +994,10 @@ cfg_defaults(crn_config *cfg)
 		cfg->coord.max_jobs = 4;
 		cfg->coord.min_participants = 3;
 		cfg->coord.threshold = 0.5;
+		cfg->coord.malicious = true;
+		cfg->coord.corrupt_frac = 0.05;
+		cfg->coord.dropout_frac = 0.05;
+		cfg->coord.deadlines.reveal_ms = 30000;
 		cfg->coord.deadlines.advertise_ms = 30000;
 		cfg->coord.deadlines.share_ms = 30000;
 		/* Nodes compute over their own data in this round. */
@@ -969,6 +1011,11 @@ cfg_defaults(crn_config *cfg)
 		cfg->node.heartbeat_ms = 10000;
 		cfg->node.min_cell = 10;
 		cfg->node.min_participants = 3;
+		/* Against a coordinator that lies to nodes unless the
+		 * operator says otherwise. */
+		cfg->node.malicious = true;
+		cfg->node.corrupt_frac = 0.05;
+		cfg->node.dropout_frac = 0.05;
 		/* A signed job may be valid for an hour at most: a longer
 		 * window gives a coordinator more time to replay it. */
 		cfg->node.max_job_lifetime_ms = 3600000;

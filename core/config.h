@@ -13,9 +13,15 @@
  * Coordinator:
  *   [coordinator] listen, key, cert, ca_cert, crl, schema (required);
  *                 max_jobs (4), min_participants (3), threshold (0.5:
- *                 a session needs floor(threshold * n) + 1 survivors)
- *   [deadlines]   advertise_ms (30000), share_ms (30000), input_ms
- *                 (300000), consistency_ms (30000), unmask_ms (30000)
+ *                 at least floor(threshold * n) + 1 survivors; it can
+ *                 only raise what the threat policy gives), threat
+ *                 (malicious | semi-honest: malicious), assumed_corrupt
+ *                 (0.05), assumed_dropout (0.05): graph degree and
+ *                 threshold follow from these (crn_graph_choose_ex), and
+ *                 nodes refuse parameters below their own policy
+ *   [deadlines]   advertise_ms (30000), reveal_ms (30000), share_ms
+ *                 (30000), input_ms (300000), consistency_ms (30000),
+ *                 unmask_ms (30000)
  * Node:
  *   [node]        name, coordinator, key, cert, ca_cert, crl (required);
  *                 state_dir ("<name>-state"), reconnect_min_ms (100),
@@ -30,7 +36,11 @@
  *                 max_job_lifetime_ms (3600000: jobs whose not_after -
  *                 issued_at is longer are refused), query_timeout_ms
  *                 (300000: PostgreSQL statement_timeout of a job's query,
- *                 shortened to what is left of the job's validity)
+ *                 shortened to what is left of the job's validity),
+ *                 threat (malicious | semi-honest: malicious),
+ *                 assumed_corrupt (0.05), assumed_dropout (0.05): the
+ *                 node refuses any roster whose degree and threshold do
+ *                 not hold under these (README "Secure aggregation")
  *   [dataset NAME] kind = csv | sqlite | postgres; path (csv, sqlite);
  *                 conninfo (postgres); table (sqlite, postgres); expose
  *                 (required, comma-separated schema columns the node
@@ -45,6 +55,7 @@
 #ifndef CRN_CONFIG_H
 #define CRN_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,6 +72,7 @@ typedef enum crn_cfg_role {
 
 typedef struct crn_cfg_deadlines {
 	uint32_t advertise_ms;
+	uint32_t reveal_ms;
 	uint32_t share_ms;
 	uint32_t input_ms;
 	uint32_t consistency_ms;
@@ -74,6 +86,8 @@ typedef struct crn_cfg_coordinator {
 	uint32_t max_jobs;
 	uint32_t min_participants;
 	double threshold; /* in [0.5, 1) */
+	bool malicious;   /* threat = malicious */
+	double corrupt_frac, dropout_frac; /* in [0, 0.5) */
 	crn_cfg_deadlines deadlines;
 } crn_cfg_coordinator;
 
@@ -113,6 +127,8 @@ typedef struct crn_cfg_node {
 	uint32_t min_participants;
 	uint32_t max_job_lifetime_ms;
 	uint32_t query_timeout_ms;
+	bool malicious;                    /* threat = malicious */
+	double corrupt_frac, dropout_frac; /* in [0, 0.5) */
 	crn_cfg_dataset *datasets;
 	size_t ndatasets;
 } crn_cfg_node;

@@ -237,65 +237,70 @@ crn_graph_adjacent(
 
 /* ---- choosing degree and threshold -------------------------------------
  *
- * What can go wrong, for n nodes of which C = ceil(gamma n) are corrupt and
- * D = ceil(delta n) drop out, all fixed before the graph seed is drawn:
+ * n nodes, C = ceil(gamma n) of them corrupt (colluding with the
+ * coordinator), D = ceil(delta n) dropping out; the corrupt set is fixed
+ * before the graph seed, which nobody can predict when the roster closes
+ * (the seed comes from every participant's committed contribution, see
+ * secagg.h).  k is the degree, t the threshold, N[w] the closed
+ * neighbourhood of w (w and its k neighbours).
  *
- *  Correctness.  The coordinator must collect t shares of every node's
- *  secret (the self-mask seed of a survivor, the mask key of a dropped
- *  node) from that node's surviving neighbours.  It fails if some node has
+ *  Correctness.  Every secret the coordinator needs (a survivor's
+ *  self-mask seed, a dropped node's mask key) must be held by t surviving
+ *  members of its owner's closed neighbourhood: it fails if some node has
  *  more than k - t dropped neighbours.
  *
- *  Security, shares.  If some honest node has t or more corrupt neighbours
- *  they can rebuild both of its secrets between them and unmask its input.
- *  Against a coordinator that lies about who dropped, honest neighbours
- *  reveal one kind of share each while corrupt ones hand over both; the
- *  adversary gets t of both kinds only if k + c >= 2t, with c the number of
- *  corrupt neighbours, so the malicious variant requires c <= 2t - k - 1.
+ *  Security against an honest-but-curious coordinator.  An honest node
+ *  with t corrupt neighbours is exposed (they rebuild both its secrets);
+ *  and the pairwise masks hide single inputs only within a connected
+ *  component of the honest survivors, so random dropouts must not cut
+ *  the ring (P_disc below).
  *
- *  Security, connectivity.  The pairwise masks hide single inputs only
- *  inside a connected component: if the graph among honest survivors
- *  falls apart, the coordinator learns the partial sum of each part.
+ *  Security against a malicious coordinator.  It decides who "dropped"
+ *  and can tell different nodes different stories, adaptively, after
+ *  seeing the graph.  Nodes reveal anything about w only when t members
+ *  of N[w] signed the same survivor set (over one roster digest), and
+ *  each honest node signs one set.  Two different sets can both gather t
+ *  signatures in N[w] only if its corrupt members sign both:
+ *  (k + 1 - c) + 2c >= 2t, so every honest w must have fewer than
+ *  2t - k - 1 corrupt neighbours ("agreement"; the + 1 is w's own share).
+ *  With agreement, no survivor's mask key and no dropped node's self-mask
+ *  seed is ever revealed, so the coordinator learns the sum of each
+ *  connected component of the honest survivors.  To learn less than the
+ *  total it must cut the ring: leave a run of k/2 consecutive positions
+ *  without honest survivors on two sides of some arc.  The honest
+ *  survivor just after such a run has no honest survivors among its k/2
+ *  neighbours on the run's side, so of the t signers its own
+ *  neighbourhood must show, at most 1 + k/2 are honest and at least
+ *  t - 1 - k/2 corrupt neighbours sit on that side ("connectivity").  If
+ *  no node has that many corrupt nodes among the k/2 on either side, the
+ *  honest survivors stay connected whatever the coordinator drops.
  *
  * The bounds.  The ring order is a uniform permutation, so a node's k
- * neighbours are a uniform k-subset of the other n - 1 nodes and the
- * number of dropped (corrupt) ones is hypergeometric: population n - 1,
- * D (C) marked, k drawn.  We use D and C marked nodes among the other
- * n - 1 even though u itself might be one of them, which only makes the
- * tails heavier.  A union bound over the n nodes gives
- *   P_corr <= n * P[Hyp(n-1, D, k) >= k - t + 1]
- *   P_sec  <= n * P[Hyp(n-1, C, k) >= s] + P_disc
- * with s = t (honest-but-curious coordinator) or s = 2t - k (malicious).
+ * neighbours are a uniform k-subset of the other n - 1 nodes (and the k/2
+ * on one side a uniform k/2-subset), and the count of corrupt (dropped)
+ * ones is hypergeometric.  Counting C and D among the other n - 1 even
+ * when the node itself is one of them only makes the tails heavier.  With
+ * a union bound over the n nodes (and the two sides):
+ *   P_corr <= n P[Hyp(n-1, D, k) >= k - t + 1]
+ *   P_sec  <= n P[Hyp(n-1, C, k) >= t] + P_disc              (semi-honest)
+ *   P_sec  <= n P[Hyp(n-1, C, k) >= 2t - k - 1]
+ *             + 2n P[Hyp(n-1, C, k/2) >= t - 1 - k/2]         (malicious)
+ * For P_disc: remove the r = C + D corrupt or dropped nodes; the rest is
+ * disconnected only if two runs of at least m = k/2 removed positions
+ * exist, which contain two disjoint all-removed windows of m positions;
+ * fewer than n^2/2 window pairs, each all removed with probability
+ * C(r, 2m) / C(n, 2m), so P_disc <= n^2/2 C(r, 2m) / C(n, 2m).
  *
- * For P_disc: remove the r = C + D corrupt or dropped nodes from the ring.
- * Two consecutive remaining nodes are adjacent exactly when the run of
- * removed positions between them is shorter than m = k/2.  One such long
- * run still leaves a path around the other side of the ring; the remaining
- * graph is disconnected only if there are at least two runs of m or more
- * removed positions, since every edge between the two arcs they cut would
- * have to jump one of the runs.  Two such runs contain two disjoint windows
- * of m positions each, all removed; there are fewer than n^2/2 pairs of
- * windows, and a fixed set of 2m positions holds a uniform 2m-subset of
- * the nodes, so
- *   P_disc <= n^2/2 * C(r, 2m) / C(n, 2m).
- *
- * This is the reasoning of Bell et al. (CCS 2020, section 3 and appendix)
- * with exact tail sums in place of their Chernoff-style estimates.  We
- * take the smallest even k < n - 1 for which some t in (k/2, k] puts both
- * bounds below 2^-40; among those t, the one with the smaller of the two
- * bounds' maximum (ties: smaller t).  All sums are done on natural logs in
- * double precision; the hypergeometric pmf is built by its ratio
- * recurrence from the first term, so nothing underflows.
- *
- * What it gives (graph_test prints the table): n = 1000 with 5% corrupt
- * and 5% dropout yields k = 36, t = 19, bound 2^-40.4; DESIGN.md quotes
- * about k = 30, t = 17 from the paper.  By the bounds above k = 30, t = 17
- * is secure to 2^-41.5 but its correctness bound is only 2^-27: the
- * dropout side (t survivors in every neighbourhood, union over all n
- * nodes) is what costs the extra six neighbours here.  For n = 10^6 with
- * the same fractions k = 48, t = 25.  The connectivity term is far below
- * the others at these sizes.  The bounds assume the corrupt and dropped
- * sets do not depend on the seed, so the seed must be fixed only after
- * the participant set is, and not by the coordinator alone.
+ * This follows the reasoning of Bell et al. (CCS 2020, section 3 and the
+ * appendix) with exact tail sums instead of their concentration bounds;
+ * the malicious connectivity argument is ours and gives the coordinator
+ * only the total, not the sums of large subsets their definition allows.
+ * We take the smallest even k < n - 1 for which some t in (k/2, k] puts
+ * both bounds below 2^-40, and among those t the one with the smaller
+ * worse bound (ties: smaller t).  Sums run on natural logs in double
+ * precision with the hypergeometric pmf built by its ratio recurrence, so
+ * nothing underflows.  graph_test prints the table; README "Secure
+ * aggregation" quotes it.
  */
 
 /* Above this degree the sparse graph is no longer worth its bookkeeping
@@ -325,7 +330,8 @@ log_choose(double a, uint32_t b)
 
 /*
  * tail[x] = ln P[X >= x] for X ~ Hyp(pop, marked, draws), x = 0..draws;
- * tail has draws + 2 entries and tail[draws + 1] = -inf.
+ * tail has draws + 2 entries and tail[draws + 1] = -inf.  lp is scratch of
+ * the same size.
  */
 static void
 hyper_tails(
@@ -381,81 +387,155 @@ frac_count(uint32_t n, double frac)
 	return (uint32_t)c;
 }
 
+/* The tails one degree k needs, for the corrupt and the dropped counts. */
+typedef struct tails {
+	double *c;    /* Hyp(n-1, C, k) */
+	double *ch;   /* Hyp(n-1, C, k/2) */
+	double *d;    /* Hyp(n-1, D, k) */
+	double *lp;   /* scratch */
+	double disc;  /* ln P_disc */
+	double *mem;
+	size_t len;
+} tails;
+
+static cairn_err
+tails_init(tails *tl, uint32_t kmax)
+{
+	tl->len = (size_t)kmax + 2;
+	tl->mem = crn_alloc(4 * tl->len * sizeof(double));
+	if (tl->mem == NULL)
+		return CAIRN_ENOMEM;
+	tl->c = tl->mem;
+	tl->ch = tl->mem + tl->len;
+	tl->d = tl->mem + 2 * tl->len;
+	tl->lp = tl->mem + 3 * tl->len;
+	return CAIRN_OK;
+}
+
+static void
+tails_fini(tails *tl)
+{
+	crn_free(tl->mem, tl->mem != NULL ? 4 * tl->len * sizeof(double) : 0);
+	tl->mem = NULL;
+}
+
+static void
+tails_fill(tails *tl, uint32_t n, uint32_t k, uint32_t C, uint32_t D)
+{
+	hyper_tails(tl->c, tl->lp, n - 1, C, k);
+	hyper_tails(tl->ch, tl->lp, n - 1, C, k / 2);
+	hyper_tails(tl->d, tl->lp, n - 1, D, k);
+	tl->disc = log_disconnect(n, C + D, k / 2);
+}
+
+/* ln of the security bound for (k, t); t in (k/2, k]. */
+static double
+sparse_sec(const tails *tl, uint32_t n, uint32_t k, uint32_t t, int malicious)
+{
+	double ln_n = log((double)n);
+
+	if (!malicious)
+		return log_add(ln_n + tl->c[t], tl->disc);
+	/* t - 1 - k/2 = 0 means a boundary node needs no corrupt help: the
+	 * tail at 0 is certainty. */
+	return log_add(ln_n + tl->c[2 * t - k - 1],
+	    log(2.0) + ln_n + tl->ch[t - 1 - k / 2]);
+}
+
+/* ln of the correctness bound for (k, t). */
+static double
+sparse_corr(const tails *tl, uint32_t n, uint32_t k, uint32_t t)
+{
+	return log((double)n) + tl->d[k - t + 1];
+}
+
+/* The complete graph's security: certain failure or none. */
+static bool
+complete_secure(uint32_t n, uint32_t t, uint32_t C, int malicious)
+{
+	/* Closed neighbourhood = all n nodes: two survivor sets with t
+	 * signers each overlap in 2t - n nodes, which must not all be
+	 * corrupt. */
+	if (malicious)
+		return 2 * (uint64_t)t > n + (uint64_t)C;
+	return t > C;
+}
+
 static void
 choose_complete(
     crn_graph_params *p, uint32_t n, uint32_t C, uint32_t D, int malicious)
 {
 	uint32_t t =
 	    malicious ? (uint32_t)((2 * (uint64_t)n) / 3 + 1) : n / 2 + 1;
-	uint32_t sec_lim;
-	bool fails;
+	bool fails = n - D < t || !complete_secure(n, t, C, malicious);
 
-	/* Corrupt neighbours of an honest node: at most C.  See above for
-	 * the 2t - k rule; here k = n - 1. */
-	sec_lim = malicious ? (uint32_t)(2 * (uint64_t)t - (n - 1)) : t;
-	fails = n - D < t || C >= sec_lim || C + D >= n;
 	p->n = n;
 	p->degree = n - 1;
 	p->threshold = t;
 	p->fail_log2 = fails ? 0.0 : -INFINITY;
 }
 
-/*
- * Search the sparse parameters; true with *p filled when some k qualifies.
- * Scratch: four arrays of GRAPH_KMAX + 2 doubles.
- */
+/* The best t for degree k, and its worse bound (ln). */
+static uint32_t
+best_threshold(const tails *tl, uint32_t n, uint32_t k, int malicious,
+    double *worst_out)
+{
+	double best = INFINITY;
+	uint32_t best_t = 0;
+
+	for (uint32_t t = k / 2 + 1; t <= k; t++) {
+		double corr = sparse_corr(tl, n, k, t);
+		double sec = sparse_sec(tl, n, k, t, malicious);
+		double worst = corr > sec ? corr : sec;
+
+		if (worst < best) {
+			best = worst;
+			best_t = t;
+		}
+	}
+	*worst_out = best;
+	return best_t;
+}
+
+/* Search the sparse parameters; *found with *p filled when a k qualifies. */
 static cairn_err
 choose_sparse(crn_graph_params *p, bool *found, uint32_t n, uint32_t C,
     uint32_t D, int malicious)
 {
 	const double target = CRN_GRAPH_FAIL_LOG2_TARGET * log(2.0);
-	const double ln_n = log((double)n);
-	size_t len = GRAPH_KMAX + 2;
-	double *mem = NULL, *tc, *td, *lp1, *lp2;
-	cairn_err rv = CAIRN_EINTERNAL;
+	tails tl;
+	cairn_err rv;
 
 	*found = false;
-	if ((mem = crn_alloc(4 * len * sizeof(double))) == NULL) {
-		rv = CAIRN_ENOMEM;
-		goto out;
-	}
-	tc = mem;
-	td = mem + len;
-	lp1 = mem + 2 * len;
-	lp2 = mem + 3 * len;
+	if ((rv = tails_init(&tl, GRAPH_KMAX)) != CAIRN_OK)
+		return rv;
 	for (uint32_t k = 2; k <= GRAPH_KMAX && k < n - 1; k += 2) {
-		double disc = log_disconnect(n, C + D, k / 2);
-		double best = INFINITY;
-		uint32_t best_t = 0;
+		double worst;
+		uint32_t t;
 
-		if (disc >= target)
+		if (!malicious && log_disconnect(n, C + D, k / 2) >= target)
 			continue;
-		hyper_tails(tc, lp1, n - 1, C, k);
-		hyper_tails(td, lp2, n - 1, D, k);
-		for (uint32_t t = k / 2 + 1; t <= k; t++) {
-			uint32_t s = malicious ? 2 * t - k : t;
-			double corr = ln_n + td[k - t + 1];
-			double sec = log_add(ln_n + tc[s], disc);
-			double worst = corr > sec ? corr : sec;
-
-			if (worst < best) {
-				best = worst;
-				best_t = t;
-			}
-		}
-		if (best < target) {
+		tails_fill(&tl, n, k, C, D);
+		t = best_threshold(&tl, n, k, malicious, &worst);
+		if (worst < target) {
 			p->n = n;
 			p->degree = k;
-			p->threshold = best_t;
-			p->fail_log2 = best / log(2.0);
+			p->threshold = t;
+			p->fail_log2 = worst / log(2.0);
 			*found = true;
 			break;
 		}
 	}
-	rv = CAIRN_OK;
-out:
-	crn_free(mem, 4 * len * sizeof(double));
-	return rv;
+	tails_fini(&tl);
+	return CAIRN_OK;
+}
+
+static bool
+fracs_ok(uint32_t n, double corrupt_frac, double dropout_frac)
+{
+	/* The negated comparisons also refuse NaN. */
+	return n >= 3 && corrupt_frac >= 0.0 && corrupt_frac < 0.5 &&
+	    dropout_frac >= 0.0 && dropout_frac < 0.5;
 }
 
 cairn_err
@@ -467,9 +547,7 @@ crn_graph_choose_ex(crn_graph_params *out, uint32_t n, double corrupt_frac,
 	bool found = false;
 	cairn_err rv;
 
-	/* The negated comparisons also refuse NaN. */
-	if (n < 3 || !(corrupt_frac >= 0.0 && corrupt_frac < 0.5) ||
-	    !(dropout_frac >= 0.0 && dropout_frac < 0.5))
+	if (!fracs_ok(n, corrupt_frac, dropout_frac))
 		return CAIRN_EINVAL;
 	C = frac_count(n, corrupt_frac);
 	D = frac_count(n, dropout_frac);
@@ -491,4 +569,32 @@ crn_graph_choose(crn_graph_params *out, uint32_t n, double corrupt_frac,
 {
 	return crn_graph_choose_ex(
 	    out, n, corrupt_frac, dropout_frac, sparse, 0);
+}
+
+cairn_err
+crn_graph_security(double *log2_out, uint32_t n, uint32_t degree,
+    uint32_t t, double corrupt_frac, double dropout_frac, int malicious)
+{
+	tails tl;
+	uint32_t C, D;
+	cairn_err rv;
+
+	if (!fracs_ok(n, corrupt_frac, dropout_frac) || t < 2 || t > n)
+		return CAIRN_EINVAL;
+	C = frac_count(n, corrupt_frac);
+	D = frac_count(n, dropout_frac);
+	if (graph_is_complete(n, degree)) {
+		*log2_out = complete_secure(n, t, C, malicious) ? -INFINITY
+		                                                 : 0.0;
+		return CAIRN_OK;
+	}
+	if (degree % 2 != 0 || degree > GRAPH_KMAX || t <= degree / 2 ||
+	    t > degree)
+		return CAIRN_EINVAL;
+	if ((rv = tails_init(&tl, degree)) != CAIRN_OK)
+		return rv;
+	tails_fill(&tl, n, degree, C, D);
+	*log2_out = sparse_sec(&tl, n, degree, t, malicious) / log(2.0);
+	tails_fini(&tl);
+	return CAIRN_OK;
 }

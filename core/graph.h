@@ -70,14 +70,28 @@ CAIRN_NODISCARD cairn_err crn_graph_choose(crn_graph_params *out, uint32_t n,
     double corrupt_frac, double dropout_frac, int sparse);
 
 /*
- * As crn_graph_choose; with malicious != 0 the complete graph's threshold is
- * floor(2n/3) + 1, and the sparse threshold must also satisfy 2t > k + c
- * for every honest node with c corrupt neighbours, so that a coordinator
- * lying about who dropped cannot collect t shares of both kinds for one
- * honest node (each honest node reveals only one kind; corrupt ones both).
+ * As crn_graph_choose; with malicious != 0 the parameters also hold against
+ * a coordinator that lies to nodes about who dropped (graph.c derives the
+ * bounds): the complete graph's threshold is floor(2n/3) + 1 (secure while
+ * 2t > n + C), and a sparse (k, t) must keep every honest node below
+ * 2t - k - 1 corrupt neighbours (survivor sets agree) and below t - 1 - k/2
+ * corrupt neighbours on either side of the ring (the honest survivors stay
+ * connected), each with probability 1 - 2^-40.
  */
 CAIRN_NODISCARD cairn_err crn_graph_choose_ex(crn_graph_params *out, uint32_t n,
     double corrupt_frac, double dropout_frac, int sparse, int malicious);
+
+/*
+ * log2 of the security failure bound of given parameters, as a node checks
+ * what the coordinator announced against its own assumed fractions:
+ * -INFINITY when failure is impossible, 0 when certain.  degree 0 or
+ * >= n - 1 is the complete graph; a sparse degree must be even, at most
+ * 2048, with degree/2 < t <= degree.  Errors: CAIRN_EINVAL (bad n, t,
+ * degree or fraction), CAIRN_ENOMEM.
+ */
+CAIRN_NODISCARD cairn_err crn_graph_security(double *log2_out, uint32_t n,
+    uint32_t degree, uint32_t t, double corrupt_frac, double dropout_frac,
+    int malicious);
 
 /*
  * The neighbours of node u (1-based), sorted ascending, never u itself.

@@ -1,7 +1,14 @@
 /*
  * secagg.h — the secure-aggregation state machines (DESIGN.md "Secure
- * aggregation"; Bonawitz et al., CCS 2017, rounds 0-4 with the consistency
- * round; SecAgg+ sparse neighbour graph of Bell et al., CCS 2020).
+ * aggregation"; Bonawitz et al., CCS 2017, with the consistency round;
+ * SecAgg+ sparse neighbour graph of Bell et al., CCS 2020).
+ *
+ * Rounds: advertise (keys and commitments) -> roster -> reveal (each node's
+ * graph-seed contribution, committed in its advertisement; the seed is
+ * fixed only once the roster is) -> share keys -> masked input ->
+ * consistency (nodes sign the survivor set over the roster digest) ->
+ * unmask.  README "Secure aggregation" lists what a node checks at each
+ * step and which adversarial test attacks each check.
  *
  * Sans-I/O: a machine is fed events (a serialized round message with its
  * cairn.MsgType, or "the round's deadline passed") and appends actions to a
@@ -37,7 +44,25 @@
 
 #include "cairn/err.h"
 #include "crn_crypto.h"
+#include "crn_shamir.h"
 #include "secagg_msg.h"
+
+/* ---- rounds --------------------------------------------------------------- */
+
+/* The rounds, in order (also where the simulator makes nodes drop out). */
+typedef enum crn_sa_round {
+	CRN_SA_R_ADVERTISE = 0,
+	CRN_SA_R_REVEAL = 1,
+	CRN_SA_R_SHARE = 2,
+	CRN_SA_R_MASKED = 3,
+	CRN_SA_R_CONSISTENCY = 4,
+	CRN_SA_R_UNMASK = 5,
+	CRN_SA_R_DONE = 6,
+} crn_sa_round;
+
+/* The one name of each round ("advertise", "reveal", "share-keys",
+ * "masked-input", "consistency", "unmask", "done"); "unknown" otherwise. */
+const char *crn_sa_round_name(crn_sa_round r);
 
 /* ---- actions ------------------------------------------------------------ */
 
@@ -87,6 +112,9 @@ typedef struct crn_sa_node_cfg {
 	 * this, and refuse to sign or unmask a survivor set smaller than
 	 * max(t, this) (at least 2 is enforced whatever the value). */
 	uint32_t min_participants;
+	/* Refuse a roster larger than this (the ring width of the job was
+	 * sized for at most this many nodes); 0 means CRN_SA_MAX_NODES. */
+	uint32_t max_nodes;
 	/* The node's own certificate (borrowed, must outlive the node),
 	 * sent in AdvertiseKeys so that the other nodes can check it. */
 	const uint8_t *cert;
@@ -105,7 +133,10 @@ typedef struct crn_sa_node_cfg {
 	void *verify_arg;
 	/* The node's own policy for the graph parameters it accepts: the
 	 * fractions of corrupt and of dropping nodes it assumes (0 means
-	 * 0.05 each), and whether the coordinator may lie to nodes. */
+	 * 0.05 each), and whether the coordinator may lie to nodes (the
+	 * daemon's default, `threat = malicious`).  A roster whose degree
+	 * and threshold do not keep the node's security bound
+	 * (crn_graph_security) below 2^-40 under this policy is refused. */
 	double corrupt_frac, dropout_frac;
 	bool malicious;
 } crn_sa_node_cfg;
@@ -142,6 +173,16 @@ CAIRN_NODISCARD cairn_err crn_sa_node_recv(crn_sa_node *n, uint32_t type,
  * after the node finished). */
 CAIRN_NODISCARD cairn_err crn_sa_node_deadline(
     crn_sa_node *n, crn_sa_actions *out);
+
+/* What a node's session cost it in public-key operations and keystream,
+ * for the simulator's crypto floor. */
+typedef struct crn_sa_node_stats {
+	uint32_t x25519;    /* key generations and agreements */
+	uint32_t verifies;  /* Ed25519 verifications, certificates included */
+	uint32_t signs;     /* Ed25519 signatures */
+	uint64_t prg_elems; /* mask keystream, in ring elements */
+} crn_sa_node_stats;
+void crn_sa_node_get_stats(const crn_sa_node *n, crn_sa_node_stats *st);
 
 /* The node's roster index once it accepted the roster, else 0. */
 uint32_t crn_sa_node_index(const crn_sa_node *n);
@@ -187,16 +228,22 @@ const uint32_t *crn_sa_coord_survivor_slots(
     const crn_sa_coord *c, uint32_t *count);
 /* Total bytes of messages received so far. */
 uint64_t crn_sa_coord_bytes_received(const crn_sa_coord *c);
+/* Revealed shares that did not match their dealer's commitment (their
+ * holders lied, or the dealer did); they were left out. */
+uint32_t crn_sa_coord_liars(const crn_sa_coord *c);
 
-/* The to-be-signed encodings, for tests that play a dishonest party. */
+/* The to-be-signed encoding of a consistency signature: label, session,
+ * roster digest, survivor count and indices.  For tests that play a
+ * dishonest party too. */
 CAIRN_NODISCARD cairn_err crn_sa_consistency_tbs(uint8_t **out, size_t *out_len,
-    const uint8_t session_id[CAIRN_SESSION_ID_LEN], const uint32_t *idx,
-    uint32_t count);
+    const uint8_t session_id[CAIRN_SESSION_ID_LEN],
+    const uint8_t digest[CAIRN_KEY_LEN], const uint32_t *idx, uint32_t count);
 
 /* ---- shared by the two machines (library-internal) ---------------------- */
 
-/* Associated data of a share ciphertext: label, session, from, to. */
-#define CRN_SA_SHARE_AD_LEN (14 + CAIRN_SESSION_ID_LEN + 8)
+/* Associated data of a share ciphertext: label, session, roster digest,
+ * from, to. */
+#define CRN_SA_SHARE_AD_LEN (14 + CAIRN_SESSION_ID_LEN + CAIRN_KEY_LEN + 8)
 
 /* Append an action.  send and done take ownership of data (and to_many)
  * on success only. */
@@ -211,25 +258,50 @@ void crn_sa_abort_fill(crn_sa_abort *ab, cairn_err code, uint32_t needed,
     uint32_t answered, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
-/* Verify an advertisement's signature by its own identity key over
- * "cairn-advertise-v1" || session_id || channel_pk || mask_pk ||
- * bcommit. */
+/* Sign / verify an advertisement by its identity key over
+ * "cairn-advertise-v2" || session_id || channel_pk || mask_pk || bcommit
+ * || gcommit. */
+CAIRN_NODISCARD cairn_err crn_sa_advertise_sign(crn_sa_advertise *a,
+    const crn_identity *id, const uint8_t sid[CAIRN_SESSION_ID_LEN]);
 CAIRN_NODISCARD cairn_err crn_sa_advertise_verify(
     const crn_sa_advertise *a, const uint8_t sid[CAIRN_SESSION_ID_LEN]);
-/* The neighbour-graph seed both machines derive from the roster:
- * KDF(identity || channel_pk || mask_pk || bcommit of every entry in
- * roster order, session, "graph-seed", n).  CAIRN_EINVAL for n == 0;
- * CAIRN_ENOMEM. */
+/* The roster digest D: KDF(params || identity, channel_pk, mask_pk,
+ * bcommit, gcommit of every entry in order, session, "roster-digest", n).
+ * CAIRN_EINVAL for an empty roster; CAIRN_ENOMEM. */
+CAIRN_NODISCARD cairn_err crn_sa_roster_digest(
+    uint8_t d[CAIRN_KEY_LEN], const crn_sa_roster *r);
+/* The neighbour-graph seed, fixed by every participant's revealed
+ * contribution: KDF(D || r_1 || ... || r_n, session, "graph-seed", n). */
 CAIRN_NODISCARD cairn_err crn_sa_graph_seed(uint8_t seed[32],
-    const uint8_t sid[CAIRN_SESSION_ID_LEN], const crn_sa_advertise *parts,
-    uint32_t n);
-/* The commitment to a self-mask seed: KDF(b, session, "self-commit"). */
+    const uint8_t sid[CAIRN_SESSION_ID_LEN],
+    const uint8_t digest[CAIRN_KEY_LEN], const crn_sa_seeds *s);
+/* Every revealed contribution against its entry's gcommit: CAIRN_OK, or
+ * CAIRN_EPROTO (wrong count) / CAIRN_EAUTH with *bad the first index
+ * whose contribution does not match. */
+CAIRN_NODISCARD cairn_err crn_sa_seeds_check(
+    const crn_sa_seeds *s, const crn_sa_roster *r, uint32_t *bad);
+/* Commitments: to a self-mask seed KDF(b, session, "self-commit"), to a
+ * graph-seed contribution KDF(r, session, "graph-commit"), and to one
+ * Shamir share of the dealer `from` held by `to`. */
 CAIRN_NODISCARD cairn_err crn_sa_self_commit(uint8_t out[CAIRN_KEY_LEN],
     const uint8_t b[CAIRN_SEED_LEN], const uint8_t sid[CAIRN_SESSION_ID_LEN]);
+CAIRN_NODISCARD cairn_err crn_sa_graph_commit(uint8_t out[CAIRN_KEY_LEN],
+    const uint8_t r[CAIRN_KEY_LEN], const uint8_t sid[CAIRN_SESSION_ID_LEN]);
+CAIRN_NODISCARD cairn_err crn_sa_share_commit(uint8_t out[CAIRN_KEY_LEN],
+    const uint8_t sid[CAIRN_SESSION_ID_LEN], uint32_t from, uint32_t to,
+    uint32_t kind, const crn_shamir_share *share);
+void crn_sa_share_ad(uint8_t ad[CRN_SA_SHARE_AD_LEN],
+    const uint8_t sid[CAIRN_SESSION_ID_LEN],
+    const uint8_t digest[CAIRN_KEY_LEN], uint32_t from, uint32_t to);
 /* The pairwise mask seed s_uv = KDF(X25519(sk_u, pk_v), session, "mask"). */
 CAIRN_NODISCARD cairn_err crn_sa_mask_seed(uint8_t seed[CAIRN_SEED_LEN],
     const uint8_t sk[CAIRN_KX_SK_LEN], const uint8_t peer_pk[CAIRN_KX_PK_LEN],
     const uint8_t sid[CAIRN_SESSION_ID_LEN]);
+/* acc += y, dim little-endian elements of bits (32, 64, 128). */
+void crn_sa_ring_add(
+    uint8_t *acc, const uint8_t *y, uint64_t dim, uint32_t bits);
+/* Binary search in a sorted survivor list. */
+bool crn_sa_surv_has(const crn_sa_survivors *s, uint32_t idx);
 
 /* ---- simulator certificates -------------------------------------------- */
 
@@ -252,14 +324,6 @@ CAIRN_NODISCARD cairn_err crn_sa_simcert_verify(void *arg, const uint8_t *cert,
 
 /* ---- one-process simulation (property tests and `cairn sim secagg`) ----- */
 
-/* The rounds, in order, as the simulator names where nodes drop out. */
-typedef enum crn_sa_round {
-	CRN_SA_R_ADVERTISE = 0,
-	CRN_SA_R_SHARE = 1,
-	CRN_SA_R_MASKED = 2,
-	CRN_SA_R_CONSISTENCY = 3,
-	CRN_SA_R_UNMASK = 4,
-} crn_sa_round;
 
 typedef struct crn_sa_sim_cfg {
 	uint32_t nodes; /* 2 .. CRN_SA_MAX_NODES */
@@ -289,6 +353,10 @@ typedef struct crn_sa_sim_result {
 	uint32_t survivors; /* inputs in the sum (or expected there) */
 	double coord_s;     /* coordinator time, all rounds */
 	double node_s_median, node_s_p99, node_s_max;
+	/* The median node's crypto floor, timed alone in the same run: its
+	 * X25519 agreements, signature and certificate checks, and the
+	 * keystream of its masks (0 when no clock was given). */
+	double node_floor_s;
 	uint64_t node_bytes_median, node_bytes_max; /* sent by a node */
 	uint64_t coord_bytes_rx;
 	uint64_t plain_bytes; /* one plain input vector */

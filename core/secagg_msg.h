@@ -27,6 +27,11 @@
 #define CRN_SA_MSG_UNMASK_REQ      27u
 #define CRN_SA_MSG_UNMASK          28u
 #define CRN_SA_MSG_ABORT           29u
+#define CRN_SA_MSG_SEED_REVEAL     30u
+#define CRN_SA_MSG_GRAPH_SEEDS     31u
+/* Every secure-aggregation message type lies in this range. */
+#define CRN_SA_MSG_FIRST CRN_SA_MSG_ADVERTISE
+#define CRN_SA_MSG_LAST  CRN_SA_MSG_GRAPH_SEEDS
 
 /* Largest roster any decoder accepts (Shamir x coordinates are u16). */
 #define CRN_SA_MAX_NODES CRN_SHAMIR_MAX_N
@@ -44,10 +49,11 @@
 #define CRN_SA_SHARE_SELF_MASK 1u
 #define CRN_SA_SHARE_MASK_KEY  2u
 
-/* Round 0: a node's session keys and its commitment to b, signed by its
- * identity key over "cairn-advertise-v1" || session_id || channel_pk ||
- * mask_pk || bcommit, and the certificate that binds the identity key to
- * a certified node (checked by every node that receives the roster).
+/* Round 0: a node's session keys, its commitment to b and to its graph
+ * seed contribution, signed by its identity key over "cairn-advertise-v2"
+ * || session_id || channel_pk || mask_pk || bcommit || gcommit, and the
+ * certificate that binds the identity key to a certified node (checked by
+ * every node that receives the roster).
  *
  * cert is not owned by the struct, so advertisements copy by value: it
  * points into the roster's certificate buffer (crn_sa_roster.certs), into
@@ -58,6 +64,7 @@ typedef struct crn_sa_advertise {
 	uint8_t channel_pk[CAIRN_KX_PK_LEN];
 	uint8_t mask_pk[CAIRN_KX_PK_LEN];
 	uint8_t bcommit[CAIRN_KEY_LEN]; /* KDF(b, session, "self-commit") */
+	uint8_t gcommit[CAIRN_KEY_LEN]; /* KDF(r, session, "graph-commit") */
 	uint8_t sig[CAIRN_SIG_LEN];
 	const uint8_t *cert; /* cert_len bytes, at most CRN_SA_CERT_MAX */
 	size_t cert_len;
@@ -69,6 +76,8 @@ typedef struct crn_sa_params {
 	uint32_t ring_bits; /* 32, 64 or 128 */
 	uint64_t dim;       /* elements */
 	uint32_t degree;    /* 0 (or >= n-1) = complete graph */
+	/* Not on the wire: derived from the revealed contributions once the
+	 * reveal round is over (crn_sa_graph_seed). */
 	uint8_t graph_seed[32];
 } crn_sa_params;
 
@@ -87,7 +96,17 @@ typedef struct crn_sa_roster {
 typedef struct crn_sa_encshare {
 	uint32_t from, to;
 	uint8_t ct[CRN_SA_SHARE_CT_LEN];
+	/* ShareKeys only: the dealer's commitments to the two shares inside
+	 * (crn_sa_share_commit); zero and not on the wire when forwarded. */
+	uint8_t cb[CAIRN_KEY_LEN], csk[CAIRN_KEY_LEN];
 } crn_sa_encshare;
+
+/* The reveal round output: every participant's graph seed contribution,
+ * in roster order. */
+typedef struct crn_sa_seeds {
+	uint8_t (*r)[CAIRN_KEY_LEN]; /* owned, n entries */
+	uint32_t n;
+} crn_sa_seeds;
 
 /* ShareKeys (node -> coordinator) and ForwardedShares (the other way). */
 typedef struct crn_sa_shares {
@@ -147,5 +166,6 @@ void crn_sa_masked_fini(crn_sa_masked *m);
 void crn_sa_survivors_fini(crn_sa_survivors *s);
 void crn_sa_unmask_req_fini(crn_sa_unmask_req *r);
 void crn_sa_unmask_fini(crn_sa_unmask *u);
+void crn_sa_seeds_fini(crn_sa_seeds *s);
 
 #endif /* CRN_SECAGG_MSG_H */

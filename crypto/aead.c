@@ -1,8 +1,9 @@
 /*
  * aead.c — authenticated encryption with libsodium's XChaCha20-Poly1305
- * (IETF).  The 24-byte nonce is drawn at random for every message: at that
- * size random nonces never collide in practice, so callers need no counter
- * state shared between processes.
+ * (IETF).  The 24-byte nonce is random: drawn from the OS for
+ * crn_aead_seal, or given by the caller for crn_aead_seal_nonce (state
+ * machines take it from their own DRBG so that a run is reproducible from
+ * its seed).  At that size random nonces never collide in practice.
  */
 #include <string.h>
 
@@ -20,17 +21,18 @@ _Static_assert(
     CAIRN_KEY_LEN == crypto_aead_xchacha20poly1305_ietf_KEYBYTES, "key length");
 
 cairn_err
-crn_aead_seal(uint8_t *out, const uint8_t *pt, size_t ptlen, const uint8_t *ad,
-    size_t adlen, const uint8_t key[CAIRN_KEY_LEN])
+crn_aead_seal_nonce(uint8_t *out, const uint8_t *pt, size_t ptlen,
+    const uint8_t *ad, size_t adlen, const uint8_t key[CAIRN_KEY_LEN],
+    const uint8_t nonce[CAIRN_AEAD_NONCE_LEN])
 {
 	unsigned long long clen = 0;
 
-	if (out == NULL || key == NULL || (pt == NULL && ptlen != 0) ||
-	    (ad == NULL && adlen != 0) ||
+	if (out == NULL || key == NULL || nonce == NULL ||
+	    (pt == NULL && ptlen != 0) || (ad == NULL && adlen != 0) ||
 	    ptlen > crypto_aead_xchacha20poly1305_ietf_MESSAGEBYTES_MAX -
 	            CAIRN_AEAD_OVERHEAD)
 		return CAIRN_EINVAL;
-	randombytes_buf(out, CAIRN_AEAD_NONCE_LEN);
+	memmove(out, nonce, CAIRN_AEAD_NONCE_LEN);
 	/* libsodium allows pt to overlap the ciphertext exactly, not shifted;
 	 * callers never pass overlapping buffers here. */
 	if (crypto_aead_xchacha20poly1305_ietf_encrypt(
@@ -41,6 +43,16 @@ crn_aead_seal(uint8_t *out, const uint8_t *pt, size_t ptlen, const uint8_t *ad,
 		return CAIRN_ECRYPTO;
 	}
 	return CAIRN_OK;
+}
+
+cairn_err
+crn_aead_seal(uint8_t *out, const uint8_t *pt, size_t ptlen, const uint8_t *ad,
+    size_t adlen, const uint8_t key[CAIRN_KEY_LEN])
+{
+	uint8_t nonce[CAIRN_AEAD_NONCE_LEN];
+
+	randombytes_buf(nonce, sizeof(nonce));
+	return crn_aead_seal_nonce(out, pt, ptlen, ad, adlen, key, nonce);
 }
 
 cairn_err

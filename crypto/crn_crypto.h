@@ -47,9 +47,11 @@ void *crn_secure_alloc(size_t n);
 void crn_secure_free(void *p);
 
 /*
- * A deterministic random bit generator: ChaCha20 keyed by a 32-byte seed.
- * State machines take their randomness from one of these so that tests and
- * the simulator are reproducible; daemons seed it from crn_random_bytes.
+ * A deterministic random bit generator: ChaCha20 keyed by a 32-byte seed,
+ * rekeyed from its own output after every call (fast key erasure), so the
+ * state never regenerates what it already produced.  State machines take
+ * their randomness from one of these so that tests and the simulator are
+ * reproducible; daemons seed it from crn_random_bytes and wipe the seed.
  * crn_drbg_fini wipes the state.
  */
 typedef struct crn_drbg {
@@ -135,6 +137,12 @@ CAIRN_NODISCARD cairn_err crn_kdf(uint8_t *out, size_t outlen,
 CAIRN_NODISCARD cairn_err crn_aead_seal(uint8_t *out, const uint8_t *pt,
     size_t ptlen, const uint8_t *ad, size_t adlen,
     const uint8_t key[CAIRN_KEY_LEN]);
+/* As crn_aead_seal with the caller's nonce, which must never repeat under
+ * one key (draw it from a DRBG or the OS). */
+CAIRN_NODISCARD cairn_err crn_aead_seal_nonce(uint8_t *out, const uint8_t *pt,
+    size_t ptlen, const uint8_t *ad, size_t adlen,
+    const uint8_t key[CAIRN_KEY_LEN],
+    const uint8_t nonce[CAIRN_AEAD_NONCE_LEN]);
 /* out receives inlen - CAIRN_AEAD_OVERHEAD bytes; CAIRN_EAUTH on forgery. */
 CAIRN_NODISCARD cairn_err crn_aead_open(uint8_t *out, const uint8_t *in,
     size_t inlen, const uint8_t *ad, size_t adlen,

@@ -58,7 +58,11 @@ crn_secure_free(void *p)
 /*
  * The DRBG is ChaCha20 (IETF) keyed by the seed; each call draws a fresh
  * block run under a new 96-bit nonce built from the call counter, so no
- * keystream byte is ever handed out twice.
+ * keystream byte is ever handed out twice.  After every call the key is
+ * replaced by 32 bytes of its own keystream under a nonce no output call
+ * uses ("fast key erasure"): a copy of the state taken later cannot
+ * regenerate anything already drawn (a node's self-mask seed, its mask
+ * key), so the seed need not be kept, and is not.
  */
 void
 crn_drbg_init(crn_drbg *d, const uint8_t seed[CAIRN_SEED_LEN])
@@ -71,12 +75,17 @@ void
 crn_drbg_bytes(crn_drbg *d, void *buf, size_t n)
 {
 	uint8_t nonce[crypto_stream_chacha20_ietf_NONCEBYTES] = {0};
+	uint8_t next[CAIRN_SEED_LEN];
 	uint64_t c = d->counter++;
 
 	for (size_t i = 0; i < 8; i++)
 		nonce[i] = (uint8_t)(c >> (8 * i));
 	/* ChaCha20-IETF has a 32-bit block counter: 256 GiB per call. */
 	crypto_stream_chacha20_ietf(buf, n, nonce, d->key);
+	nonce[sizeof(nonce) - 1] = 0x80; /* the rekey nonce of this call */
+	crypto_stream_chacha20_ietf(next, sizeof(next), nonce, d->key);
+	memcpy(d->key, next, sizeof(next));
+	sodium_memzero(next, sizeof(next));
 }
 
 uint64_t

@@ -74,6 +74,15 @@ crn_sa_unmask_req_fini(crn_sa_unmask_req *r)
 }
 
 void
+crn_sa_seeds_fini(crn_sa_seeds *s)
+{
+	if (s == NULL)
+		return;
+	crn_free(s->r, (size_t)s->n * sizeof(*s->r));
+	memset(s, 0, sizeof(*s));
+}
+
+void
 crn_sa_unmask_fini(crn_sa_unmask *u)
 {
 	if (u == NULL)
@@ -138,6 +147,7 @@ adv_to_pb(Cairn__AdvertiseKeys *pb, const crn_sa_advertise *m)
 	bin(&pb->mask_pk, m->mask_pk, sizeof(m->mask_pk));
 	bin(&pb->signature, m->sig, sizeof(m->sig));
 	bin(&pb->self_mask_commit, m->bcommit, sizeof(m->bcommit));
+	bin(&pb->graph_commit, m->gcommit, sizeof(m->gcommit));
 	bin(&pb->cert, m->cert, m->cert_len);
 }
 
@@ -149,6 +159,7 @@ adv_from_pb(crn_sa_advertise *m, const Cairn__AdvertiseKeys *pb)
 	    !bytes_is(&pb->mask_pk, CAIRN_KX_PK_LEN) ||
 	    !bytes_is(&pb->signature, CAIRN_SIG_LEN) ||
 	    !bytes_is(&pb->self_mask_commit, CAIRN_KEY_LEN) ||
+	    !bytes_is(&pb->graph_commit, CAIRN_KEY_LEN) ||
 	    pb->cert.len > CRN_SA_CERT_MAX ||
 	    (pb->cert.len > 0 && pb->cert.data == NULL))
 		return CAIRN_EINVAL;
@@ -157,6 +168,7 @@ adv_from_pb(crn_sa_advertise *m, const Cairn__AdvertiseKeys *pb)
 	memcpy(m->mask_pk, pb->mask_pk.data, CAIRN_KX_PK_LEN);
 	memcpy(m->sig, pb->signature.data, CAIRN_SIG_LEN);
 	memcpy(m->bcommit, pb->self_mask_commit.data, CAIRN_KEY_LEN);
+	memcpy(m->gcommit, pb->graph_commit.data, CAIRN_KEY_LEN);
 	return CAIRN_OK;
 }
 
@@ -235,7 +247,6 @@ crn_sa_roster_encode(uint8_t **out, size_t *out_len, const crn_sa_roster *m)
 	sp.ring_bits = m->params.ring_bits;
 	sp.dim = m->params.dim;
 	sp.degree = m->params.degree;
-	bin(&sp.graph_seed, m->params.graph_seed, 32);
 	cairn__roster__init(&pb);
 	pb.params = &sp;
 	pb.n_participants = m->n;
@@ -263,7 +274,7 @@ crn_sa_roster_decode(crn_sa_roster *m, const uint8_t *in, size_t len)
 		return CAIRN_EINVAL;
 	sp = pb->params;
 	if (sp == NULL || !bytes_is(&sp->session_id, CAIRN_SESSION_ID_LEN) ||
-	    !bytes_is(&sp->graph_seed, 32) || !ring_ok(sp->ring_bits) ||
+	    !ring_ok(sp->ring_bits) ||
 	    sp->dim == 0 || sp->dim > CRN_SA_MAX_DIM ||
 	    pb->n_participants == 0 || pb->n_participants > CRN_SA_MAX_NODES ||
 	    sp->threshold == 0 || sp->threshold > pb->n_participants) {
@@ -272,7 +283,6 @@ crn_sa_roster_decode(crn_sa_roster *m, const uint8_t *in, size_t len)
 	}
 	memcpy(
 	    tmp.params.session_id, sp->session_id.data, CAIRN_SESSION_ID_LEN);
-	memcpy(tmp.params.graph_seed, sp->graph_seed.data, 32);
 	tmp.params.threshold = sp->threshold;
 	tmp.params.ring_bits = sp->ring_bits;
 	tmp.params.dim = sp->dim;
@@ -350,6 +360,10 @@ crn_sa_shares_encode(
 		items[i].from = m->v[i].from;
 		items[i].to = m->v[i].to;
 		bin(&items[i].ciphertext, m->v[i].ct, CRN_SA_SHARE_CT_LEN);
+		if (type == CRN_SA_MSG_SHARE_KEYS) {
+			bin(&items[i].commit_b, m->v[i].cb, CAIRN_KEY_LEN);
+			bin(&items[i].commit_sk, m->v[i].csk, CAIRN_KEY_LEN);
+		}
 		ptrs[i] = &items[i];
 	}
 	if (type == CRN_SA_MSG_SHARE_KEYS) {
@@ -371,6 +385,29 @@ out:
 	crn_free(items, n * sizeof(*items));
 	crn_free(ptrs, n * sizeof(*ptrs));
 	return rv;
+}
+
+/* One EncryptedShare; commitments are required in ShareKeys and refused
+ * in ForwardedShares (the coordinator keeps them). */
+static cairn_err
+share_from_pb(
+    crn_sa_encshare *e, const Cairn__EncryptedShare *pb, bool commits)
+{
+	size_t clen = commits ? CAIRN_KEY_LEN : 0;
+
+	if (pb == NULL || pb->from == 0 || pb->to == 0 ||
+	    !bytes_is(&pb->ciphertext, CRN_SA_SHARE_CT_LEN) ||
+	    !bytes_is(&pb->commit_b, clen) || !bytes_is(&pb->commit_sk, clen))
+		return CAIRN_EINVAL;
+	memset(e, 0, sizeof(*e));
+	e->from = pb->from;
+	e->to = pb->to;
+	memcpy(e->ct, pb->ciphertext.data, CRN_SA_SHARE_CT_LEN);
+	if (commits) {
+		memcpy(e->cb, pb->commit_b.data, CAIRN_KEY_LEN);
+		memcpy(e->csk, pb->commit_sk.data, CAIRN_KEY_LEN);
+	}
+	return CAIRN_OK;
 }
 
 cairn_err
@@ -418,16 +455,9 @@ crn_sa_shares_decode(
 	}
 	tmp.count = (uint32_t)n;
 	for (size_t i = 0; i < n; i++) {
-		if (items[i] == NULL || items[i]->from == 0 ||
-		    items[i]->to == 0 ||
-		    !bytes_is(&items[i]->ciphertext, CRN_SA_SHARE_CT_LEN)) {
-			rv = CAIRN_EINVAL;
+		if ((rv = share_from_pb(&tmp.v[i], items[i],
+		         type == CRN_SA_MSG_SHARE_KEYS)) != CAIRN_OK)
 			goto out;
-		}
-		tmp.v[i].from = items[i]->from;
-		tmp.v[i].to = items[i]->to;
-		memcpy(tmp.v[i].ct, items[i]->ciphertext.data,
-		    CRN_SA_SHARE_CT_LEN);
 	}
 	*m = tmp;
 	memset(&tmp, 0, sizeof(tmp));
@@ -457,6 +487,58 @@ crn_sa_masked_encode(uint8_t **out, size_t *out_len, uint32_t ring_bits,
 	pb.dim = dim;
 	bin(&pb.data, vec, (size_t)dim * (ring_bits / 8));
 	return crn_pb_pack(&pb.base, 0, out, out_len);
+}
+
+/* Append a base-128 varint at p; returns the bytes written (at most 10). */
+static size_t
+put_varint(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+
+	do {
+		uint8_t b = (uint8_t)(v & 0x7f);
+
+		v >>= 7;
+		p[n++] = (uint8_t)(b | (v != 0 ? 0x80 : 0));
+	} while (v != 0);
+	return n;
+}
+
+/*
+ * MaskedInput written by hand, fields in order (ring_bits, dim, data), so
+ * that the vector is produced in place in the message buffer: the bytes
+ * are exactly what protobuf-c packs for the same struct (tests check).
+ */
+cairn_err
+crn_sa_masked_frame(uint8_t **out, size_t *out_len, uint8_t **data,
+    uint32_t ring_bits, uint64_t dim)
+{
+	uint8_t hdr[3 * 11];
+	size_t h = 0, dlen, total;
+	uint8_t *buf;
+
+	*out = NULL;
+	*out_len = 0;
+	*data = NULL;
+	if (!ring_ok(ring_bits) || dim == 0 || dim > CRN_SA_MAX_DIM)
+		return CAIRN_EINVAL;
+	if (!host_is_le())
+		return CAIRN_ENOTSUP;
+	dlen = (size_t)dim * (ring_bits / 8);
+	hdr[h++] = (1 << 3) | 0; /* ring_bits, varint */
+	h += put_varint(hdr + h, ring_bits);
+	hdr[h++] = (2 << 3) | 0; /* dim, varint */
+	h += put_varint(hdr + h, dim);
+	hdr[h++] = (3 << 3) | 2; /* data, length-delimited */
+	h += put_varint(hdr + h, dlen);
+	total = h + dlen;
+	if ((buf = crn_alloc(total)) == NULL)
+		return CAIRN_ENOMEM;
+	memcpy(buf, hdr, h);
+	*out = buf;
+	*out_len = total;
+	*data = buf + h;
+	return CAIRN_OK;
 }
 
 cairn_err
@@ -649,6 +731,82 @@ crn_sa_survivors_decode(crn_sa_survivors *m, const uint8_t *in, size_t len)
 		return CAIRN_EINVAL;
 	rv = copy_survivors(m, pb->survivors, pb->n_survivors);
 	cairn__consistency_request__free_unpacked(pb, NULL);
+	return rv;
+}
+
+/* ---- GraphSeedReveal / GraphSeeds --------------------------------------- */
+
+cairn_err
+crn_sa_reveal_encode(
+    uint8_t **out, size_t *out_len, const uint8_t r[CAIRN_KEY_LEN])
+{
+	Cairn__GraphSeedReveal pb;
+
+	*out = NULL;
+	*out_len = 0;
+	cairn__graph_seed_reveal__init(&pb);
+	bin(&pb.reveal, r, CAIRN_KEY_LEN);
+	return crn_pb_pack(&pb.base, 0, out, out_len);
+}
+
+cairn_err
+crn_sa_reveal_decode(uint8_t r[CAIRN_KEY_LEN], const uint8_t *in, size_t len)
+{
+	Cairn__GraphSeedReveal *pb;
+	cairn_err rv;
+
+	memset(r, 0, CAIRN_KEY_LEN);
+	if ((rv = unpack_check(in, len)) != CAIRN_OK)
+		return rv;
+	if ((pb = cairn__graph_seed_reveal__unpack(NULL, len, in)) == NULL)
+		return CAIRN_EINVAL;
+	rv = CAIRN_EINVAL;
+	if (bytes_is(&pb->reveal, CAIRN_KEY_LEN)) {
+		memcpy(r, pb->reveal.data, CAIRN_KEY_LEN);
+		rv = CAIRN_OK;
+	}
+	cairn__graph_seed_reveal__free_unpacked(pb, NULL);
+	return rv;
+}
+
+cairn_err
+crn_sa_seeds_encode(uint8_t **out, size_t *out_len, const crn_sa_seeds *m)
+{
+	Cairn__GraphSeeds pb;
+
+	*out = NULL;
+	*out_len = 0;
+	if (m->n == 0 || m->n > CRN_SA_MAX_NODES)
+		return CAIRN_EINVAL;
+	cairn__graph_seeds__init(&pb);
+	bin(&pb.reveals, (const uint8_t *)m->r, (size_t)m->n * CAIRN_KEY_LEN);
+	return crn_pb_pack(&pb.base, 0, out, out_len);
+}
+
+cairn_err
+crn_sa_seeds_decode(crn_sa_seeds *m, const uint8_t *in, size_t len)
+{
+	Cairn__GraphSeeds *pb;
+	size_t n;
+	cairn_err rv;
+
+	memset(m, 0, sizeof(*m));
+	if ((rv = unpack_check(in, len)) != CAIRN_OK)
+		return rv;
+	if ((pb = cairn__graph_seeds__unpack(NULL, len, in)) == NULL)
+		return CAIRN_EINVAL;
+	n = pb->reveals.len / CAIRN_KEY_LEN;
+	rv = CAIRN_EINVAL;
+	if (n > 0 && n <= CRN_SA_MAX_NODES &&
+	    bytes_is(&pb->reveals, n * CAIRN_KEY_LEN)) {
+		rv = CAIRN_ENOMEM;
+		if ((m->r = crn_alloc(n * sizeof(*m->r))) != NULL) {
+			memcpy(m->r, pb->reveals.data, n * CAIRN_KEY_LEN);
+			m->n = (uint32_t)n;
+			rv = CAIRN_OK;
+		}
+	}
+	cairn__graph_seeds__free_unpacked(pb, NULL);
 	return rv;
 }
 

@@ -1,7 +1,7 @@
 /*
  * codec_secagg.h — secure-aggregation round messages to and from the wire
- * (cairn.proto: AdvertiseKeys, Roster, ShareKeys, ForwardedShares,
- * MaskedInput, ConsistencyRequest, ConsistencySignature, UnmaskRequest,
+ * (cairn.proto: AdvertiseKeys, Roster, GraphSeedReveal, GraphSeeds,
+ * ShareKeys, ForwardedShares, MaskedInput, ConsistencyRequest, ConsistencySignature, UnmaskRequest,
  * UnmaskResponse, Abort).
  *
  * Encoders write a freshly crn_alloc'd buffer to *out / *out_len (free it
@@ -46,6 +46,14 @@ CAIRN_NODISCARD cairn_err crn_sa_masked_encode(uint8_t **out, size_t *out_len,
     uint32_t ring_bits, uint64_t dim, const void *vec);
 CAIRN_NODISCARD cairn_err crn_sa_masked_decode(
     crn_sa_masked *m, const uint8_t *in, size_t len);
+/*
+ * Allocate an encoded MaskedInput of dim elements whose vector the caller
+ * fills in place: *data points at its dim * ring_bits / 8 bytes inside
+ * *out (little-endian elements).  The one copy of a node's input on its
+ * way to the wire is into this buffer.
+ */
+CAIRN_NODISCARD cairn_err crn_sa_masked_frame(uint8_t **out, size_t *out_len,
+    uint8_t **data, uint32_t ring_bits, uint64_t dim);
 
 /*
  * The same checks as crn_sa_masked_decode without copying the vector: on
@@ -64,6 +72,17 @@ CAIRN_NODISCARD cairn_err crn_sa_survivors_encode(
 /* Also refuses an empty or not strictly increasing list, or index 0. */
 CAIRN_NODISCARD cairn_err crn_sa_survivors_decode(
     crn_sa_survivors *m, const uint8_t *in, size_t len);
+
+/* GraphSeedReveal: one 32-byte contribution. */
+CAIRN_NODISCARD cairn_err crn_sa_reveal_encode(
+    uint8_t **out, size_t *out_len, const uint8_t r[CAIRN_KEY_LEN]);
+CAIRN_NODISCARD cairn_err crn_sa_reveal_decode(
+    uint8_t r[CAIRN_KEY_LEN], const uint8_t *in, size_t len);
+/* GraphSeeds: n contributions in roster order (n >= 1). */
+CAIRN_NODISCARD cairn_err crn_sa_seeds_encode(
+    uint8_t **out, size_t *out_len, const crn_sa_seeds *m);
+CAIRN_NODISCARD cairn_err crn_sa_seeds_decode(
+    crn_sa_seeds *m, const uint8_t *in, size_t len);
 
 CAIRN_NODISCARD cairn_err crn_sa_consig_encode(
     uint8_t **out, size_t *out_len, const uint8_t sig[CAIRN_SIG_LEN]);

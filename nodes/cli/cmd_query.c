@@ -19,17 +19,10 @@
 #include "runtime/client.h"
 #include "runtime/query_sql.h"
 #include "runtime/rt.h"
+#include "secagg.h"
 
 enum { FMT_TABLE, FMT_JSON, FMT_CSV };
 
-static const char *const q_rounds[6] = {
-    "advertise",
-    "share",
-    "masked-input",
-    "consistency",
-    "unmask",
-    "done",
-};
 
 static int
 query_usage(void)
@@ -407,18 +400,19 @@ cmd_query(int argc, char **argv)
 			    tty &&
 			    memcmp(st.job_id, job.job_id, CRN_JOB_ID_LEN) ==
 			        0 &&
-			    st.round <= 5) {
+			    st.round <= CRN_SA_R_DONE) {
 				if (st.round == 0)
 					fprintf(stderr,
-					    "\r\033[Kround 0/5 "
-					    "advertise: waiting for %u nodes",
-					    st.nodes);
+					    "\r\033[Kround 0/%u advertise: "
+					    "waiting for %u nodes",
+					    (unsigned)CRN_SA_R_DONE, st.nodes);
 				else
 					fprintf(stderr,
-					    "\r\033[Kround %u/5 "
-					    "%s: %u of %u nodes answered, %u "
-					    "dropped",
-					    st.round, q_rounds[st.round],
+					    "\r\033[Kround %u/%u %s: %u of %u "
+					    "nodes answered, %u dropped",
+					    st.round, (unsigned)CRN_SA_R_DONE,
+					    crn_sa_round_name(
+					        (crn_sa_round)st.round),
 					    st.answered, st.nodes, st.dropped);
 				progress = true;
 			}

@@ -19,37 +19,32 @@
 #include "graph.h"
 #include "secagg.h"
 
-static const char *const drop_names[] = {
-    "advertise",
-    "share",
-    "masked-input",
-    "consistency",
-    "unmask",
-};
-
 static void
 sim_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: cairn sim secagg --nodes N --dim M [--dropout F]\n"
-	    "         [--drop-at advertise|share|masked-input|consistency|"
-	    "unmask]\n"
+	    "         [--drop-at advertise|reveal|share-keys|masked-input|\n"
+	    "                    consistency|unmask]\n"
 	    "         [--graph full|sparse] [--seed S] [--bits 32|64|128]\n"
-	    "         [--threshold T] [--corrupt C] [--malicious]\n"
+	    "         [--threshold T] [--corrupt C] [--semi-honest]\n"
 	    "\n"
 	    "Runs every party of one secure-aggregation session in this\n"
 	    "process with random inputs, routing each message through its\n"
 	    "serialized bytes.  A random fraction F of the nodes (default 0)\n"
-	    "goes silent at the chosen round (default masked-input).  The\n"
+	    "goes silent at the chosen round (default masked-input; a node\n"
+	    "missing the reveal round ends the session by design).  The\n"
 	    "result is checked against the plain sum of the survivors'\n"
 	    "inputs.  Degree and threshold come from the federation size, the\n"
 	    "assumed corrupt fraction C (default 0.05) and F, unless\n"
-	    "--threshold is given; --malicious picks them to hold against a\n"
-	    "coordinator that lies to nodes (t > 2n/3 on the complete graph).\n"
-	    "Every node holds the same policy (C and F, 0 meaning 0.05) and\n"
-	    "refuses a roster whose degree or threshold is below what it\n"
-	    "gives, one not sorted by identity key, or a graph seed not\n"
-	    "derived from the roster.\n"
+	    "--threshold is given, and hold against a coordinator that lies\n"
+	    "to nodes (the nodes' default policy); --semi-honest picks them\n"
+	    "for an honest-but-curious coordinator instead (--malicious is\n"
+	    "accepted and is the default).  Every node holds the same policy\n"
+	    "and refuses a roster whose degree or threshold does not meet\n"
+	    "it or that is not sorted by identity key; the graph seed comes\n"
+	    "from every node's committed contribution, revealed once the\n"
+	    "roster is fixed.\n"
 	    "\n"
 	    "Certificates: a \"sim authority\" Ed25519 key certifies each\n"
 	    "node's identity key pk with pk || Sign(\"cairn-sim-cert-v1\" ||\n"
@@ -158,12 +153,13 @@ sim_secagg(int argc, char **argv)
 	    {"threshold", required_argument, NULL, 't'},
 	    {"corrupt", required_argument, NULL, 'c'},
 	    {"malicious", no_argument, NULL, 'M'},
+	    {"semi-honest", no_argument, NULL, 'H'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	uint64_t nodes = 0, dim = 0, seed = 1, bits = 64, threshold = 0;
 	double dropout = 0.0, corrupt = 0.05, pol_drop, ks;
-	int sparse = 0, malicious = 0, opt;
+	int sparse = 0, malicious = 1, opt;
 	crn_sa_round at = CRN_SA_R_MASKED;
 	crn_graph_params gp;
 	crn_sa_sim_cfg cfg;
@@ -188,10 +184,11 @@ sim_secagg(int argc, char **argv)
 		case 'a': {
 			size_t i;
 
-			for (i = 0; i < CRN_NELEM(drop_names); i++)
-				if (strcmp(optarg, drop_names[i]) == 0)
+			for (i = CRN_SA_R_ADVERTISE; i < CRN_SA_R_DONE; i++)
+				if (strcmp(optarg, crn_sa_round_name(
+				                       (crn_sa_round)i)) == 0)
 					break;
-			if (i == CRN_NELEM(drop_names))
+			if (i == CRN_SA_R_DONE)
 				goto usage;
 			at = (crn_sa_round)i;
 			break;
@@ -222,6 +219,7 @@ sim_secagg(int argc, char **argv)
 				goto usage;
 			break;
 		case 'M': malicious = 1; break;
+		case 'H': malicious = 0; break;
 		case 'h': sim_usage(stdout); return 0;
 		default: goto usage;
 		}
@@ -268,7 +266,7 @@ sim_secagg(int argc, char **argv)
 	       "%s graph (degree %u), threshold %u\n",
 	    cfg.nodes, dim, cfg.ring_bits, cfg.degree ? "sparse" : "complete",
 	    cfg.degree ? cfg.degree : cfg.nodes - 1, cfg.threshold);
-	printf("dropping %u nodes at %s\n", cfg.ndrop, drop_names[at]);
+	printf("dropping %u nodes at %s\n", cfg.ndrop, crn_sa_round_name(at));
 	fflush(stdout);
 	if ((rv = crn_sa_sim_run(&cfg, &r)) != CAIRN_OK)
 		return cli_error("simulation failed: %s", cairn_strerror(rv));
@@ -286,8 +284,9 @@ sim_secagg(int argc, char **argv)
 	    r.node_s_median, r.node_s_p99, r.node_s_max, r.node_bytes_median,
 	    (double)r.node_bytes_median / (double)r.plain_bytes);
 	printf("baseline: keystream %.3f ns/element, plain sum of survivors "
-	       "%.4f s\n",
-	    ks, r.plain_sum_s);
+	       "%.4f s, median node's crypto floor %.4f s (%.2f x)\n",
+	    ks, r.plain_sum_s, r.node_floor_s,
+	    r.node_floor_s > 0 ? r.node_s_median / r.node_floor_s : 0.0);
 	if (!r.finished)
 		cli_error("session aborted: %s", r.abort.reason);
 	else if (!r.correct)
@@ -303,16 +302,19 @@ sim_secagg(int argc, char **argv)
 	       "\"node_bytes_sent_median\":%" PRIu64 ","
 	       "\"coordinator_bytes_received\":%" PRIu64 ","
 	       "\"expansion\":%.6f,\"keystream_ns_per_elem\":%.4f,"
-	       "\"plain_sum_s\":%.6f,\"abort_code\":%d,\"abort_needed\":%u,"
+	       "\"plain_sum_s\":%.6f,\"node_floor_s\":%.6f,"
+	       "\"threat\":\"%s\",\"abort_code\":%d,\"abort_needed\":%u,"
 	       "\"abort_answered\":%u,\"abort_reason\":",
 	    r.finished && r.correct ? "true" : "false",
 	    r.finished ? "true" : "false", r.nodes, r.survivors, dim,
 	    cfg.ring_bits, cfg.degree ? "sparse" : "full",
 	    cfg.degree ? cfg.degree : cfg.nodes - 1, cfg.threshold, dropout,
-	    cfg.ndrop, drop_names[at], r.coord_s, r.node_s_median, r.node_s_p99,
-	    r.node_s_max, r.node_bytes_median, r.coord_bytes_rx,
+	    cfg.ndrop, crn_sa_round_name(at), r.coord_s, r.node_s_median,
+	    r.node_s_p99, r.node_s_max, r.node_bytes_median, r.coord_bytes_rx,
 	    (double)r.node_bytes_median / (double)r.plain_bytes, ks,
-	    r.plain_sum_s, r.abort.code, r.abort.needed, r.abort.answered);
+	    r.plain_sum_s, r.node_floor_s,
+	    malicious ? "malicious" : "semi-honest", r.abort.code,
+	    r.abort.needed, r.abort.answered);
 	json_str(r.abort.reason);
 	printf("}\n");
 	return r.finished && r.correct ? 0 : 1;

@@ -9,15 +9,8 @@
 #include "crn.h"
 #include "runtime/client.h"
 #include "runtime/rt.h"
+#include "secagg.h"
 
-static const char *const st_rounds[6] = {
-    "advertise",
-    "share",
-    "masked-input",
-    "consistency",
-    "unmask",
-    "done",
-};
 
 int
 cmd_status(int argc, char **argv)
@@ -93,7 +86,7 @@ cmd_status(int argc, char **argv)
 			crn_rt_hex(si->session_id, 8, sid);
 			printf("  %s researcher %s, %u nodes, round %s\n", sid,
 			    si->researcher, si->nodes,
-			    si->round <= 5 ? st_rounds[si->round] : "?");
+			    crn_sa_round_name((crn_sa_round)si->round));
 		}
 		crn_rt_status_fini(&st);
 		status = 0;

@@ -81,21 +81,14 @@ typedef struct co {
 	uint32_t nsess;
 } co;
 
-/* Messages nodes send in each round (index = round). */
-static const uint32_t round_msg[5] = {
-    CRN_SA_MSG_ADVERTISE,
-    CRN_SA_MSG_SHARE_KEYS,
-    CRN_SA_MSG_MASKED_INPUT,
-    CRN_SA_MSG_CONSISTENCY_SIG,
-    CRN_SA_MSG_UNMASK,
-};
-static const char *const round_name[6] = {
-    "advertise",
-    "share",
-    "masked-input",
-    "consistency",
-    "unmask",
-    "done",
+/* Messages nodes send in each round (index = crn_sa_round). */
+static const uint32_t round_msg[CRN_SA_R_DONE] = {
+    [CRN_SA_R_ADVERTISE] = CRN_SA_MSG_ADVERTISE,
+    [CRN_SA_R_REVEAL] = CRN_SA_MSG_SEED_REVEAL,
+    [CRN_SA_R_SHARE] = CRN_SA_MSG_SHARE_KEYS,
+    [CRN_SA_R_MASKED] = CRN_SA_MSG_MASKED_INPUT,
+    [CRN_SA_R_CONSISTENCY] = CRN_SA_MSG_CONSISTENCY_SIG,
+    [CRN_SA_R_UNMASK] = CRN_SA_MSG_UNMASK,
 };
 
 static uint32_t
@@ -104,10 +97,11 @@ co_round_ms(const co *c, uint32_t round)
 	const crn_cfg_deadlines *d = &c->cfg->coord.deadlines;
 
 	switch (round) {
-	case 0: return d->advertise_ms;
-	case 1: return d->share_ms;
-	case 2: return d->input_ms;
-	case 3: return d->consistency_ms;
+	case CRN_SA_R_ADVERTISE: return d->advertise_ms;
+	case CRN_SA_R_REVEAL: return d->reveal_ms;
+	case CRN_SA_R_SHARE: return d->share_ms;
+	case CRN_SA_R_MASKED: return d->input_ms;
+	case CRN_SA_R_CONSISTENCY: return d->consistency_ms;
 	default: return d->unmask_ms;
 	}
 }
@@ -353,7 +347,7 @@ co_enter_round(co *c, co_session *s, uint32_t r)
 
 	crn_log_info("session %02x%02x%02x%02x: round %s closed, %u of %u "
 	             "answered (%lld ms since the offer)",
-	    s->sid[0], s->sid[1], s->sid[2], s->sid[3], round_name[s->round],
+	    s->sid[0], s->sid[1], s->sid[2], s->sid[3], crn_sa_round_name((crn_sa_round)s->round),
 	    answered, s->nslots, (long long)(crn_rt_now_ms() - s->started));
 	for (uint32_t i = 0; i < s->nslots; i++) {
 		/* A node that missed a round is out of the session. */
@@ -364,6 +358,27 @@ co_enter_round(co *c, co_session *s, uint32_t r)
 	s->round = r;
 	s->deadline = crn_rt_now_ms() + co_round_ms(c, r);
 	co_progress(c, s, answered);
+}
+
+/* The first message of each round is the sign that the previous one
+ * closed. */
+static void
+co_note_send(co *c, co_session *s, uint32_t type)
+{
+	static const struct {
+		uint32_t type;
+		crn_sa_round round;
+	} opens[] = {
+	    {CRN_SA_MSG_ROSTER, CRN_SA_R_REVEAL},
+	    {CRN_SA_MSG_GRAPH_SEEDS, CRN_SA_R_SHARE},
+	    {CRN_SA_MSG_SHARES_FWD, CRN_SA_R_MASKED},
+	    {CRN_SA_MSG_CONSISTENCY_REQ, CRN_SA_R_CONSISTENCY},
+	    {CRN_SA_MSG_UNMASK_REQ, CRN_SA_R_UNMASK},
+	};
+
+	for (size_t i = 0; i < CRN_NELEM(opens); i++)
+		if (opens[i].type == type && s->round < opens[i].round)
+			co_enter_round(c, s, opens[i].round);
 }
 
 /* Apply what the machine asked for.  Returns true when the session ended
@@ -379,20 +394,7 @@ co_apply(co *c, co_session *s, crn_sa_actions *acts)
 		size_t elen = 0;
 
 		if (a->kind == CRN_SA_ACT_SEND) {
-			switch (a->type) {
-			case CRN_SA_MSG_ROSTER: co_enter_round(c, s, 1); break;
-			case CRN_SA_MSG_SHARES_FWD:
-				if (s->round < 2)
-					co_enter_round(c, s, 2);
-				break;
-			case CRN_SA_MSG_CONSISTENCY_REQ:
-				co_enter_round(c, s, 3);
-				break;
-			case CRN_SA_MSG_UNMASK_REQ:
-				co_enter_round(c, s, 4);
-				break;
-			default: break;
-			}
+			co_note_send(c, s, a->type);
 			if (crn_rt_wrap(&c->party, a->type, s->sid, s->round,
 			        a->data, a->len, &env, &elen) != CAIRN_OK) {
 				crn_log_err("cannot wrap a round message");
@@ -436,7 +438,7 @@ co_apply(co *c, co_session *s, crn_sa_actions *acts)
 			             "%zu dropped, %lld ms",
 			    s->researcher, r.ncontributed, r.ndropped,
 			    (long long)(crn_rt_now_ms() - s->started));
-			s->round = 5;
+			s->round = CRN_SA_R_DONE;
 			co_progress(c, s, (uint32_t)r.ncontributed);
 			co_send_result(c, s, &r);
 			r.sum = NULL;
@@ -554,7 +556,8 @@ co_on_node_msg(co *c, const crn_envelope *env, const char *name)
 	}
 	rv = crn_sa_coord_recv(
 	    s->sa, slot, env->type, env->payload, env->payload_len, &acts);
-	if (rv == CAIRN_OK && s->round < 5 && env->type == round_msg[s->round])
+	if (rv == CAIRN_OK && s->round < CRN_SA_R_DONE &&
+	    env->type == round_msg[s->round])
 		s->slots[slot - 1].answered = true;
 	else if (rv != CAIRN_OK && rv != CAIRN_EABORT)
 		crn_log_warn("session message (type %u) from '%s': %s",
@@ -562,6 +565,34 @@ co_on_node_msg(co *c, const crn_envelope *env, const char *name)
 	if (!co_apply(c, s, &acts))
 		co_maybe_close(c, s, &acts);
 	crn_sa_actions_fini(&acts);
+}
+
+/*
+ * Degree and threshold by the rule nodes apply to what they accept
+ * (crn_graph_choose_ex under our threat policy and assumed fractions:
+ * the complete graph below CRN_GRAPH_SPARSE_MIN_N nodes, SecAgg+ above).
+ * The configured threshold fraction can only raise t on the complete
+ * graph; a node refuses anything below its own policy either way.
+ */
+static void
+co_choose_params(const co *c, uint32_t n, uint32_t *degree, uint32_t *t)
+{
+	const crn_cfg_coordinator *cc = &c->cfg->coord;
+	crn_graph_params gp;
+	uint32_t floor_t = (uint32_t)((double)n * cc->threshold) + 1;
+
+	*degree = 0;
+	*t = n;
+	if (n < 3 || crn_graph_choose_ex(&gp, n, cc->corrupt_frac,
+	                 cc->dropout_frac, 1, cc->malicious) != CAIRN_OK)
+		return;
+	*t = gp.threshold;
+	if (gp.degree > 0 && gp.degree < n - 1) {
+		*degree = gp.degree;
+		return;
+	}
+	if (floor_t > *t)
+		*t = floor_t > n ? n : floor_t;
 }
 
 /* Validate a submitted job.  On success *job is the decoded job and the
@@ -640,7 +671,7 @@ co_on_submit(
 	char why[256] = "";
 	uint8_t *obuf = NULL;
 	size_t olen = 0;
-	uint32_t n = 0, t;
+	uint32_t n = 0, t, degree;
 	int64_t now = crn_rt_now_ms();
 	cairn_err rv;
 
@@ -676,11 +707,7 @@ co_on_submit(
 		    c->cfg->coord.min_participants, n, why);
 		goto out;
 	}
-	t = (uint32_t)((double)n * c->cfg->coord.threshold) + 1;
-	if (t < 2)
-		t = 2;
-	if (t > n)
-		t = n;
+	co_choose_params(c, n, &degree, &t);
 	memset(s, 0, sizeof(*s));
 	if ((s->slots = crn_zalloc(n * sizeof(*s->slots))) == NULL)
 		goto out;
@@ -718,22 +745,7 @@ co_on_submit(
 	scfg.params.threshold = t;
 	scfg.params.ring_bits = job.ring_bits;
 	scfg.params.dim = job.dim;
-	scfg.params.degree = 0;
-	/* Large federations use the SecAgg+ sparse graph (per-node cost
-	 * grows with log n): degree and threshold from the federation size
-	 * with 5% corrupt and 5% dropout assumed; small ones keep the
-	 * complete graph and the configured threshold. */
-	if (n >= CRN_GRAPH_SPARSE_MIN_N) {
-		crn_graph_params gp;
-
-		if (crn_graph_choose(&gp, n, 0.05, 0.05, 1) == CAIRN_OK &&
-		    gp.degree > 0 && gp.degree < n - 1) {
-			scfg.params.degree = gp.degree;
-			scfg.params.threshold = t = gp.threshold;
-		}
-	}
-	crn_random_bytes(
-	    scfg.params.graph_seed, sizeof(scfg.params.graph_seed));
+	scfg.params.degree = degree;
 	scfg.nslots = n;
 	/* Each slot's advertisement must come from the key of the
 	 * certificate that slot's envelopes are signed with. */
@@ -846,7 +858,7 @@ co_on_message(co *c, uint32_t conn, const uint8_t *buf, size_t len)
 		return;
 	node_msg = env.type == CRN_RT_MSG_HELLO ||
 	    env.type == CRN_RT_MSG_ERROR ||
-	    (env.type >= CRN_SA_MSG_ADVERTISE && env.type <= CRN_SA_MSG_ABORT);
+	    (env.type >= CRN_SA_MSG_FIRST && env.type <= CRN_SA_MSG_LAST);
 	if (node_msg && who.role != CRN_ROLE_NODE) {
 		crn_log_warn("refused a message (type %u) from '%s': role %s, "
 		             "need node",
@@ -899,7 +911,7 @@ co_deadlines(co *c)
 			continue;
 		crn_log_info("session %02x%02x%02x%02x: deadline of round %s",
 		    s->sid[0], s->sid[1], s->sid[2], s->sid[3],
-		    round_name[s->round]);
+		    crn_sa_round_name((crn_sa_round)s->round));
 		if (crn_sa_coord_deadline(s->sa, &acts) != CAIRN_OK)
 			crn_log_debug("deadline closed the session");
 		if (!co_apply(c, s, &acts) && s->used && now >= s->deadline) {

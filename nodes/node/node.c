@@ -57,21 +57,13 @@ typedef struct nd {
 	bool acked;
 } nd;
 
-static const char *const nd_rounds[5] = {
-    "advertise",
-    "share",
-    "masked-input",
-    "consistency",
-    "unmask",
-};
-
 /* The test hook (node.h): exit as if killed when about to answer. */
 static void
 nd_maybe_die(const nd *d, int round)
 {
 	if (d->die_at == round) {
 		fprintf(stderr, "cairn-node: test hook: dying at %s\n",
-		    nd_rounds[round]);
+		    crn_sa_round_name((crn_sa_round)round));
 		_exit(137);
 	}
 }
@@ -468,6 +460,9 @@ nd_on_offer(nd *d, const crn_envelope *env)
 	scfg.ring_bits = job.ring_bits;
 	scfg.dim = job.dim;
 	scfg.min_participants = d->cfg->node.min_participants;
+	scfg.malicious = d->cfg->node.malicious;
+	scfg.corrupt_frac = d->cfg->node.corrupt_frac;
+	scfg.dropout_frac = d->cfg->node.dropout_frac;
 	scfg.cert = d->party.cert_der;
 	scfg.cert_len = d->party.cert_len;
 	scfg.verify_peer = nd_verify_peer;
@@ -534,10 +529,13 @@ nd_on_round(nd *d, const crn_envelope *env)
 		return;
 	}
 	switch (env->type) {
-	case CRN_SA_MSG_ROSTER: nd_maybe_die(d, 1); break;
-	case CRN_SA_MSG_SHARES_FWD: nd_maybe_die(d, 2); break;
-	case CRN_SA_MSG_CONSISTENCY_REQ: nd_maybe_die(d, 3); break;
-	case CRN_SA_MSG_UNMASK_REQ: nd_maybe_die(d, 4); break;
+	case CRN_SA_MSG_ROSTER: nd_maybe_die(d, CRN_SA_R_REVEAL); break;
+	case CRN_SA_MSG_GRAPH_SEEDS: nd_maybe_die(d, CRN_SA_R_SHARE); break;
+	case CRN_SA_MSG_SHARES_FWD: nd_maybe_die(d, CRN_SA_R_MASKED); break;
+	case CRN_SA_MSG_CONSISTENCY_REQ:
+		nd_maybe_die(d, CRN_SA_R_CONSISTENCY);
+		break;
+	case CRN_SA_MSG_UNMASK_REQ: nd_maybe_die(d, CRN_SA_R_UNMASK); break;
 	default: break;
 	}
 	s->deadline = crn_rt_now_ms() + ND_IDLE_MS;
@@ -581,8 +579,7 @@ nd_on_message(nd *d, const uint8_t *buf, size_t len)
 		crn_log_warn("coordinator reports an error");
 		break;
 	default:
-		if (env.type >= CRN_SA_MSG_ADVERTISE &&
-		    env.type <= CRN_SA_MSG_ABORT)
+		if (env.type >= CRN_SA_MSG_FIRST && env.type <= CRN_SA_MSG_LAST)
 			nd_on_round(d, &env);
 		else
 			crn_log_warn("unexpected message type %u", env.type);
@@ -647,8 +644,8 @@ nd_die_at(void)
 
 	if (e == NULL || *e == '\0')
 		return -1;
-	for (int i = 0; i < 5; i++) {
-		if (strcmp(e, nd_rounds[i]) == 0)
+	for (int i = CRN_SA_R_ADVERTISE; i < CRN_SA_R_DONE; i++) {
+		if (strcmp(e, crn_sa_round_name((crn_sa_round)i)) == 0)
 			return i;
 	}
 	return -1;

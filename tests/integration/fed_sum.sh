@@ -50,7 +50,7 @@ echo "$out" | grep -q "^contributed (5): node1, node2" ||
 if command -v script >/dev/null; then
 	out=$(timeout 60 script -qc "'$CAIRN_BIN' query --config \
 	    '$FED/alice.conf' --dataset t --sum value" /dev/null | tr -d '\r')
-	echo "$out" | grep -q "round 4/5 unmask: 5 of 5 nodes answered, 0 dropped" ||
+	echo "$out" | grep -q "round 5/6 unmask: 5 of 5 nodes answered, 0 dropped" ||
 	    fed_fail "no progress on a terminal: $out"
 	echo "$out" | grep -q " $want\$" || fed_fail "tty result: $out"
 fi
