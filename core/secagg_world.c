@@ -56,6 +56,7 @@ struct crn_sa_world {
 	size_t sum_len;
 	bool aborted;
 	crn_sa_abort abort;
+	crn_sa_wmsg peekview; /* borrows a queued buffer */
 };
 
 static double
@@ -667,6 +668,37 @@ crn_sa_world_queued(const crn_sa_world *w, uint32_t slot)
 {
 	return slot >= 1 && slot <= w->cfg.nodes ? w->nodes[slot - 1].queued
 	                                         : 0;
+}
+
+const crn_sa_wmsg *
+crn_sa_world_peek(crn_sa_world *w, uint32_t slot)
+{
+	const qent *q;
+
+	if (slot == 0 || slot > w->cfg.nodes ||
+	    (q = w->nodes[slot - 1].head) == NULL)
+		return NULL;
+	w->peekview.type = q->type;
+	w->peekview.data = q->b->data;
+	w->peekview.len = q->b->len;
+	return &w->peekview;
+}
+
+void
+crn_sa_world_discard(crn_sa_world *w, uint32_t slot)
+{
+	wnode *n;
+	qent *q;
+
+	if (slot == 0 || slot > w->cfg.nodes ||
+	    (q = (n = &w->nodes[slot - 1])->head) == NULL)
+		return;
+	n->head = q->next;
+	if (n->head == NULL)
+		n->tail = NULL;
+	n->queued--;
+	blob_rele(q->b);
+	crn_free(q, sizeof(*q));
 }
 
 const uint8_t *

@@ -122,6 +122,12 @@ const crn_sa_wmsg *crn_sa_world_got(
     const crn_sa_world *w, uint32_t slot, uint32_t type);
 /* Messages queued for slot and not yet delivered. */
 size_t crn_sa_world_queued(const crn_sa_world *w, uint32_t slot);
+/* The oldest message queued for slot, without delivering it (NULL if
+ * none; valid until the queue changes), and dropping it undelivered (a
+ * driver that tampers peeks, drops and hands the node its own version
+ * with crn_sa_world_to_node). */
+const crn_sa_wmsg *crn_sa_world_peek(crn_sa_world *w, uint32_t slot);
+void crn_sa_world_discard(crn_sa_world *w, uint32_t slot);
 
 /* Outcome: the sum (dim little-endian elements; NULL if none), whether
  * and why the coordinator aborted. */

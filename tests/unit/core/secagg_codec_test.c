@@ -31,6 +31,7 @@ test_advertise_roundtrip(void **state)
 	fill(a.mask_pk, sizeof(a.mask_pk), 3);
 	fill(a.sig, sizeof(a.sig), 4);
 	fill(a.bcommit, sizeof(a.bcommit), 5);
+	fill(a.gcommit, sizeof(a.gcommit), 7);
 	fill(cert, sizeof(cert), 6);
 	a.cert = cert;
 	a.cert_len = sizeof(cert);
@@ -42,18 +43,12 @@ test_advertise_roundtrip(void **state)
 	assert_true(b.cert != cert);
 	assert_memory_equal(b.cert, cert, sizeof(cert));
 	crn_sa_advertise_fini(&b);
-	/* Every truncation is refused (a cut field is never short-accepted),
-	 * except the cut right before the certificate (tag and 2-byte
-	 * length), which is an advertisement without one. */
-	for (size_t cut = 0; cut < len; cut++) {
-		if (cut == len - 3 - sizeof(cert)) {
-			CAIRN_T_PASS(crn_sa_advertise_decode(&b, buf, cut));
-			CAIRN_T_EQ(b.cert_len, 0);
-			continue;
-		}
+	/* Every truncation is refused (a cut field is never short-accepted;
+	 * the graph commitment is written after the certificate, so even a
+	 * cut that drops the certificate whole loses a required field). */
+	for (size_t cut = 0; cut < len; cut++)
 		assert_int_not_equal(
 		    crn_sa_advertise_decode(&b, buf, cut), CAIRN_OK);
-	}
 	crn_free(buf, len);
 	/* No certificate is fine for the decoder (nodes refuse it). */
 	a.cert = NULL;
@@ -103,7 +98,6 @@ test_roster_roundtrip(void **state)
 	(void)state;
 	memset(&r, 0, sizeof(r));
 	fill(r.params.session_id, sizeof(r.params.session_id), 9);
-	fill(r.params.graph_seed, sizeof(r.params.graph_seed), 10);
 	r.params.threshold = 3;
 	r.params.ring_bits = 64;
 	r.params.dim = 1000;
@@ -114,7 +108,7 @@ test_roster_roundtrip(void **state)
 	for (uint32_t i = 0; i < r.n; i++) {
 		fill(&r.parts[i], sizeof(r.parts[i]), (uint8_t)(i * 13));
 		/* Certificates of different lengths; entry 2 has none. */
-		r.parts[i].cert = i == 2 ? NULL : r.params.graph_seed;
+		r.parts[i].cert = i == 2 ? NULL : r.params.session_id;
 		r.parts[i].cert_len = i == 2 ? 0 : 10 + i;
 	}
 	CAIRN_T_PASS(crn_sa_roster_encode(&buf, &len, &r));
@@ -130,7 +124,7 @@ test_roster_roundtrip(void **state)
 			continue;
 		}
 		assert_memory_equal(
-		    d.parts[i].cert, r.params.graph_seed, d.parts[i].cert_len);
+		    d.parts[i].cert, r.params.session_id, d.parts[i].cert_len);
 	}
 	crn_sa_roster_fini(&d);
 	crn_free(buf, len);
@@ -164,6 +158,8 @@ test_shares_roundtrip(void **state)
 		s.v[i].from = 2;
 		s.v[i].to = i + 5;
 		fill(s.v[i].ct, sizeof(s.v[i].ct), (uint8_t)i);
+		fill(s.v[i].cb, sizeof(s.v[i].cb), (uint8_t)(i + 40));
+		fill(s.v[i].csk, sizeof(s.v[i].csk), (uint8_t)(i + 80));
 	}
 	CAIRN_T_PASS(
 	    crn_sa_shares_encode(&buf, &len, CRN_SA_MSG_SHARE_KEYS, &s));
@@ -171,10 +167,25 @@ test_shares_roundtrip(void **state)
 	CAIRN_T_EQ(d.count, 3);
 	assert_memory_equal(s.v, d.v, 3 * sizeof(*s.v));
 	crn_sa_shares_fini(&d);
-	/* Same layout under the other type; an unknown type is refused. */
-	CAIRN_T_PASS(crn_sa_shares_decode(&d, CRN_SA_MSG_SHARES_FWD, buf, len));
-	crn_sa_shares_fini(&d);
+	/* ForwardedShares never carry the dealer's commitments: one that
+	 * does is refused, and an encoded one has none. */
+	CAIRN_T_FAIL(crn_sa_shares_decode(&d, CRN_SA_MSG_SHARES_FWD, buf, len),
+	    CAIRN_EINVAL);
 	CAIRN_T_FAIL(crn_sa_shares_decode(&d, CRN_SA_MSG_ROSTER, buf, len),
+	    CAIRN_EINVAL);
+	crn_free(buf, len);
+	CAIRN_T_PASS(
+	    crn_sa_shares_encode(&buf, &len, CRN_SA_MSG_SHARES_FWD, &s));
+	CAIRN_T_PASS(crn_sa_shares_decode(&d, CRN_SA_MSG_SHARES_FWD, buf, len));
+	for (uint32_t i = 0; i < 3; i++) {
+		uint8_t zero[CAIRN_KEY_LEN] = {0};
+
+		assert_memory_equal(d.v[i].ct, s.v[i].ct, sizeof(s.v[i].ct));
+		assert_memory_equal(d.v[i].cb, zero, sizeof(zero));
+	}
+	crn_sa_shares_fini(&d);
+	/* ... and ShareKeys without them is refused. */
+	CAIRN_T_FAIL(crn_sa_shares_decode(&d, CRN_SA_MSG_SHARE_KEYS, buf, len),
 	    CAIRN_EINVAL);
 	crn_free(buf, len);
 	/* Index 0 is nobody. */
@@ -362,7 +373,73 @@ test_unmask_and_abort(void **state)
 	crn_free(buf, len);
 }
 
+/* The reveal round's two messages, and the graph seed over them. */
+static void
+test_reveal_and_seeds(void **state)
+{
+	uint8_t r[CAIRN_KEY_LEN], back[CAIRN_KEY_LEN];
+	crn_sa_seeds s, d;
+	uint8_t *buf;
+	size_t len;
+
+	(void)state;
+	fill(r, sizeof(r), 3);
+	CAIRN_T_PASS(crn_sa_reveal_encode(&buf, &len, r));
+	CAIRN_T_PASS(crn_sa_reveal_decode(back, buf, len));
+	assert_memory_equal(r, back, sizeof(r));
+	CAIRN_T_FAIL(crn_sa_reveal_decode(back, buf, len - 1), CAIRN_EINVAL);
+	crn_free(buf, len);
+	s.n = 4;
+	s.r = crn_alloc(s.n * sizeof(*s.r));
+	assert_non_null(s.r);
+	fill(s.r, s.n * sizeof(*s.r), 9);
+	CAIRN_T_PASS(crn_sa_seeds_encode(&buf, &len, &s));
+	CAIRN_T_PASS(crn_sa_seeds_decode(&d, buf, len));
+	CAIRN_T_EQ(d.n, 4);
+	assert_memory_equal(d.r, s.r, s.n * sizeof(*s.r));
+	crn_sa_seeds_fini(&d);
+	/* Not a whole number of contributions, or none: refused. */
+	CAIRN_T_FAIL(crn_sa_seeds_decode(&d, buf, len - 1), CAIRN_EINVAL);
+	crn_free(buf, len);
+	s.n = 0;
+	CAIRN_T_FAIL(crn_sa_seeds_encode(&buf, &len, &s), CAIRN_EINVAL);
+	s.n = 4;
+	crn_sa_seeds_fini(&s);
+}
+
+/* The hand-written in-place MaskedInput is byte for byte what protobuf-c
+ * packs, at every width and at sizes whose varints differ in length. */
+static void
+test_masked_frame(void **state)
+{
+	static const uint64_t dims[] = {1, 15, 16, 2047, 2048, 300000};
+	static const uint32_t widths[] = {32, 64, 128};
+
+	(void)state;
+	for (size_t i = 0; i < CRN_NELEM(dims); i++)
+		for (size_t j = 0; j < CRN_NELEM(widths); j++) {
+			size_t vlen = (size_t)dims[i] * (widths[j] / 8);
+			uint8_t *vec = crn_alloc(vlen), *a, *b, *data;
+			size_t alen, blen;
+
+			assert_non_null(vec);
+			fill(vec, vlen, (uint8_t)(i + j));
+			CAIRN_T_PASS(crn_sa_masked_encode(
+			    &a, &alen, widths[j], dims[i], vec));
+			CAIRN_T_PASS(crn_sa_masked_frame(
+			    &b, &blen, &data, widths[j], dims[i]));
+			memcpy(data, vec, vlen);
+			CAIRN_T_EQ(alen, blen);
+			assert_memory_equal(a, b, alen);
+			crn_free(a, alen);
+			crn_free(b, blen);
+			crn_free(vec, vlen);
+		}
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_reveal_and_seeds),
+    cmocka_unit_test(test_masked_frame),
     cmocka_unit_test(test_advertise_roundtrip),
     cmocka_unit_test(test_advertise_wrong_sizes),
     cmocka_unit_test(test_roster_roundtrip),

@@ -1,8 +1,11 @@
 /* secagg_sim_test.c — property tests of the whole protocol through the
- * one-process simulator: over random seeds, sizes, ring widths, graphs and
- * dropouts at every round, a session ends with the exact survivors' sum
- * or with a clean abort that says how many were needed and answered.
+ * one-process simulator: over random seeds, sizes, ring widths, graphs,
+ * both threat policies and dropouts at every round, a session ends with
+ * the exact survivors' sum or with a clean abort that says how many were
+ * needed and answered.  A node missing the reveal round always ends the
+ * session (the graph seed needs every contribution).
  * CAIRN_TEST_TIMEOUT: 300 */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +21,8 @@ seed_of(uint8_t seed[CAIRN_SEED_LEN], uint32_t a, uint32_t b)
 	memcpy(seed + 4, &b, sizeof(b));
 }
 
+static bool malicious_policy;
+
 static void
 run(uint32_t n, uint64_t dim, uint32_t bits, uint32_t t, uint32_t degree,
     uint32_t ndrop, crn_sa_round at, uint32_t s, crn_sa_sim_result *res)
@@ -25,6 +30,8 @@ run(uint32_t n, uint64_t dim, uint32_t bits, uint32_t t, uint32_t degree,
 	crn_sa_sim_cfg cfg;
 
 	memset(&cfg, 0, sizeof(cfg));
+	cfg.malicious = malicious_policy;
+	cfg.dropout_frac = 0.1;
 	cfg.nodes = n;
 	cfg.dim = dim;
 	cfg.ring_bits = bits;
@@ -82,7 +89,13 @@ test_dropouts_every_round_complete(void **state)
 				run(n, 17 + s, bits, t, 0, ndrop,
 				    (crn_sa_round)at, s + 100 * (uint32_t)at,
 				    &r);
-				if (r.finished) {
+				if (at == CRN_SA_R_REVEAL && ndrop > 0) {
+					aborted++;
+					assert_false(r.finished);
+					CAIRN_T_EQ(r.abort.code, CAIRN_EABORT);
+					CAIRN_T_EQ(r.abort.needed, n);
+					CAIRN_T_EQ(r.abort.answered, n - ndrop);
+				} else if (r.finished) {
 					finished++;
 					assert_true(r.correct);
 					CAIRN_T_EQ(r.survivors,
@@ -106,18 +119,24 @@ test_dropouts_every_round_complete(void **state)
 	assert_true(aborted > 0);
 }
 
-/* The sparse graph, with parameters from the graph module. */
+/* The sparse graph, with parameters from the graph module, under both
+ * threat policies. */
 static void
 test_dropouts_sparse(void **state)
 {
-	static const uint32_t sizes[] = {80, 200};
+	static const struct {
+		uint32_t n;
+		int malicious;
+	} cases[] = {{80, 0}, {200, 0}, {80, 1}};
 
 	(void)state;
-	for (size_t si = 0; si < CRN_NELEM(sizes); si++) {
+	for (size_t si = 0; si < CRN_NELEM(cases); si++) {
 		crn_graph_params gp;
-		uint32_t n = sizes[si];
+		uint32_t n = cases[si].n;
+		int mal = cases[si].malicious;
 
-		CAIRN_T_PASS(crn_graph_choose(&gp, n, 0.05, 0.1, 1));
+		malicious_policy = mal != 0;
+		CAIRN_T_PASS(crn_graph_choose_ex(&gp, n, 0.05, 0.1, 1, mal));
 		assert_true(gp.degree < n - 1);
 		for (int at = CRN_SA_R_ADVERTISE; at <= CRN_SA_R_UNMASK; at++) {
 			crn_sa_sim_result r;
@@ -125,12 +144,46 @@ test_dropouts_sparse(void **state)
 
 			run(n, 8, 64, gp.threshold, gp.degree, ndrop,
 			    (crn_sa_round)at, 7 + (uint32_t)at, &r);
+			if (at == CRN_SA_R_REVEAL) {
+				assert_false(r.finished);
+				continue;
+			}
 			assert_true(r.finished);
 			assert_true(r.correct);
 			CAIRN_T_EQ(r.survivors,
 			    expect_in_sum(n, ndrop, (crn_sa_round)at));
 		}
 	}
+	malicious_policy = false;
+}
+
+/* The daemons' default: nodes assume a lying coordinator, and the
+ * complete graph's threshold is floor(2n/3) + 1. */
+static void
+test_malicious_complete(void **state)
+{
+	static const uint32_t sizes[] = {3, 5, 9, 30};
+
+	(void)state;
+	malicious_policy = true;
+	for (size_t si = 0; si < CRN_NELEM(sizes); si++) {
+		crn_graph_params gp;
+		crn_sa_sim_result r;
+		uint32_t n = sizes[si];
+
+		CAIRN_T_PASS(crn_graph_choose_ex(&gp, n, 0.05, 0.1, 0, 1));
+		CAIRN_T_EQ(gp.threshold, (2 * n) / 3 + 1);
+		run(n, 9, 64, gp.threshold, 0, n - gp.threshold,
+		    CRN_SA_R_MASKED, 11, &r);
+		assert_true(r.finished && r.correct);
+		/* A threshold two sets of signers could share with only the
+		 * assumed corrupt nodes (2t <= n + C, C = ceil(0.05 n)):
+		 * every node refuses the roster. */
+		run(n, 9, 64, (n + (n + 19) / 20) / 2, 0, 0, CRN_SA_R_MASKED,
+		    12, &r);
+		assert_false(r.finished);
+	}
+	malicious_policy = false;
 }
 
 /* Complete graph at 200 nodes with 10% dropping at masked input. */
@@ -151,6 +204,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_dropouts_every_round_complete),
     cmocka_unit_test(test_dropouts_sparse),
     cmocka_unit_test(test_complete_200),
+    cmocka_unit_test(test_malicious_complete),
 };
 
 CAIRN_TEST_MAIN(tests)
