@@ -142,6 +142,7 @@ threshold = 0.5
 
 [deadlines]
 advertise_ms = ${FED_DEADLINE_MS:-4000}
+reveal_ms = ${FED_DEADLINE_MS:-4000}
 share_ms = ${FED_DEADLINE_MS:-4000}
 input_ms = ${FED_DEADLINE_MS:-4000}
 consistency_ms = ${FED_DEADLINE_MS:-4000}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # sim_secagg.sh — `cairn sim secagg` end to end: 1,000 nodes on the sparse
-# graph with a small vector, dropouts at two rounds, the complete graph,
-# and an abort below threshold (exit 1 with an error line naming how many
+# graph with a small vector, dropouts at several rounds (a reveal-round
+# loss ends the session), the complete graph, and an abort below threshold (exit 1 with an error line naming how many
 # were needed and how many answered).
 # CAIRN_TEST_TIMEOUT: 600
 set -u
@@ -27,28 +27,39 @@ trap 'rm -f "$out" "$err"' EXIT
 last_json "$out" | grep -q '^{.*}$' || fail "last line is not one JSON object"
 
 # Drop at the unmask round: inputs are all in, 10% never reveal.
-"$CAIRN_BIN" sim secagg --nodes 1000 --dim 16 --dropout 0.1 \
+"$CAIRN_BIN" sim secagg --nodes 300 --dim 16 --dropout 0.1 \
 	--drop-at unmask --graph sparse --seed 8 --bits 128 >"$out" 2>"$err" ||
 	fail "unmask-drop run exited $? ($(cat "$err"))"
 [ "$(field "$out" correct)" = true ] || fail "unmask-drop sum not exact"
-[ "$(field "$out" survivors)" = 1000 ] || fail "unmask-drop survivors"
+[ "$(field "$out" survivors)" = 300 ] || fail "unmask-drop survivors"
 
 # Complete graph, 32-bit ring, drop at share keys.
 "$CAIRN_BIN" sim secagg --nodes 60 --dim 100 --dropout 0.2 \
-	--drop-at share --graph full --seed 9 --bits 32 >"$out" 2>"$err" ||
+	--drop-at share-keys --graph full --seed 9 --bits 32 >"$out" 2>"$err" ||
 	fail "complete-graph run exited $?"
 [ "$(field "$out" correct)" = true ] || fail "complete-graph sum"
 [ "$(field "$out" survivors)" = 48 ] || fail "complete-graph survivors"
 
-# Parameters against a lying coordinator: t > 2n/3 on the complete graph.
+# The default policy holds against a lying coordinator: t > 2n/3 on the
+# complete graph; --semi-honest gives floor(n/2) + 1.
 "$CAIRN_BIN" sim secagg --nodes 30 --dim 10 --dropout 0.1 --graph full \
-	--malicious --seed 11 >"$out" 2>"$err" || fail "malicious run exited $?"
+	--seed 11 >"$out" 2>"$err" || fail "malicious run exited $?"
 [ "$(field "$out" correct)" = true ] || fail "malicious-parameter sum"
 [ "$(field "$out" threshold)" = 21 ] || fail "malicious threshold"
+[ "$(field "$out" threat)" = '"malicious"' ] || fail "threat field"
+
+# A node lost in the reveal round ends the session: the graph seed needs
+# every committed contribution.
+rc=0
+"$CAIRN_BIN" sim secagg --nodes 30 --dim 8 --dropout 0.1 \
+	--drop-at reveal --graph full --seed 13 >"$out" 2>"$err" || rc=$?
+[ "$rc" = 1 ] || fail "reveal-drop run exited $rc, want 1"
+grep -q "did not reveal its graph-seed share" "$err" ||
+	fail "reveal abort line: $(cat "$err")"
 
 # Below threshold: a clean abort, exit status 1, a clear error line.
 rc=0
-"$CAIRN_BIN" sim secagg --nodes 30 --dim 8 --dropout 0.6 \
+"$CAIRN_BIN" sim secagg --nodes 30 --dim 8 --dropout 0.6 --semi-honest \
 	--drop-at consistency --graph full --seed 10 >"$out" 2>"$err" || rc=$?
 [ "$rc" = 1 ] || fail "below-threshold run exited $rc, want 1"
 grep -q "needed 16, answered 12" "$err" || fail "abort line: $(cat "$err")"
