@@ -281,7 +281,7 @@ CAIRN_NODISCARD cairn_err crn_sa_graph_seed(uint8_t seed[32],
 CAIRN_NODISCARD cairn_err crn_sa_seeds_check(
     const crn_sa_seeds *s, const crn_sa_roster *r, uint32_t *bad);
 /* Commitments: to a self-mask seed KDF(b, session, "self-commit"), to a
- * graph-seed contribution KDF(r, session, "graph-commit"), and to one
+ * graph-seed contribution BLAKE2b-256 keyed by the session over "cairn-graph-commit" || r, and to one
  * Shamir share of the dealer `from` held by `to`. */
 CAIRN_NODISCARD cairn_err crn_sa_self_commit(uint8_t out[CAIRN_KEY_LEN],
     const uint8_t b[CAIRN_SEED_LEN], const uint8_t sid[CAIRN_SESSION_ID_LEN]);

@@ -214,8 +214,7 @@ cairn_err
 crn_sa_graph_commit(uint8_t out[CAIRN_KEY_LEN],
     const uint8_t r[CAIRN_KEY_LEN], const uint8_t sid[CAIRN_SESSION_ID_LEN])
 {
-	return crn_kdf(
-	    out, CAIRN_KEY_LEN, r, CAIRN_KEY_LEN, sid, "graph-commit", 0);
+	return crn_hash_commit(out, sid, "cairn-graph-commit", r, CAIRN_KEY_LEN);
 }
 
 /* What the roster digest covers per entry (not the certificate: it only

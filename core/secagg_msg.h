@@ -64,7 +64,7 @@ typedef struct crn_sa_advertise {
 	uint8_t channel_pk[CAIRN_KX_PK_LEN];
 	uint8_t mask_pk[CAIRN_KX_PK_LEN];
 	uint8_t bcommit[CAIRN_KEY_LEN]; /* KDF(b, session, "self-commit") */
-	uint8_t gcommit[CAIRN_KEY_LEN]; /* KDF(r, session, "graph-commit") */
+	uint8_t gcommit[CAIRN_KEY_LEN]; /* BLAKE2b-256 keyed by the session over "cairn-graph-commit" || r */
 	uint8_t sig[CAIRN_SIG_LEN];
 	const uint8_t *cert; /* cert_len bytes, at most CRN_SA_CERT_MAX */
 	size_t cert_len;

@@ -519,44 +519,48 @@ out:
 }
 
 /* Split b and the mask key t-of-n and send one share of each to every
- * neighbour; keep our own. */
+ * neighbour; keep our own.  Only those shares are computed (x = our
+ * index and our neighbours'), not all n. */
 static cairn_err
 share_keys(crn_sa_node *n, crn_sa_actions *out)
 {
-	uint32_t nn = n->roster.n;
+	size_t m = n->nnb + 1;
 	crn_shamir_share *sb, *ssk;
 	crn_sa_shares sh = {NULL, 0};
+	uint32_t *xs;
 	uint8_t *buf = NULL;
 	size_t blen = 0;
 	cairn_err rv = CAIRN_ENOMEM;
 
-	sb = crn_alloc((size_t)nn * sizeof(*sb));
-	ssk = crn_alloc((size_t)nn * sizeof(*ssk));
-	sh.v = crn_zalloc((n->nnb ? n->nnb : 1) * sizeof(*sh.v));
-	if (sb == NULL || ssk == NULL || sh.v == NULL)
+	xs = crn_alloc(m * sizeof(*xs));
+	sb = crn_alloc(m * sizeof(*sb));
+	ssk = crn_alloc(m * sizeof(*ssk));
+	sh.v = crn_zalloc(m * sizeof(*sh.v));
+	if (xs == NULL || sb == NULL || ssk == NULL || sh.v == NULL)
 		goto out;
-	if ((rv = crn_shamir_split(sb, nn, n->t, n->sec->b, &n->sec->rng)) !=
-	        CAIRN_OK ||
-	    (rv = crn_shamir_split(
-	         ssk, nn, n->t, n->sec->mk.sk, &n->sec->rng)) != CAIRN_OK)
+	xs[0] = n->me;
+	for (size_t i = 0; i < n->nnb; i++)
+		xs[i + 1] = n->nb[i].index;
+	if ((rv = crn_shamir_split_at(sb, xs, (uint32_t)m, n->t, n->sec->b,
+	         &n->sec->rng)) != CAIRN_OK ||
+	    (rv = crn_shamir_split_at(ssk, xs, (uint32_t)m, n->t,
+	         n->sec->mk.sk, &n->sec->rng)) != CAIRN_OK)
 		goto out;
-	n->sec->self_sb = sb[n->me - 1];
-	n->sec->self_ssk = ssk[n->me - 1];
-	for (size_t i = 0; i < n->nnb; i++) {
-		uint32_t v = n->nb[i].index;
-
-		if ((rv = seal_share(n, &n->nb[i], &sh.v[i], &sb[v - 1],
-		         &ssk[v - 1])) != CAIRN_OK)
+	n->sec->self_sb = sb[0];
+	n->sec->self_ssk = ssk[0];
+	for (size_t i = 0; i < n->nnb; i++)
+		if ((rv = seal_share(n, &n->nb[i], &sh.v[i], &sb[i + 1],
+		         &ssk[i + 1])) != CAIRN_OK)
 			goto out;
-	}
 	sh.count = (uint32_t)n->nnb;
 	if ((rv = crn_sa_shares_encode(
 	         &buf, &blen, CRN_SA_MSG_SHARE_KEYS, &sh)) == CAIRN_OK)
 		rv = send_msg(out, CRN_SA_MSG_SHARE_KEYS, buf, blen);
 out:
-	crn_freezero(sb, (size_t)nn * sizeof(*sb));
-	crn_freezero(ssk, (size_t)nn * sizeof(*ssk));
-	crn_free(sh.v, (n->nnb ? n->nnb : 1) * sizeof(*sh.v));
+	crn_free(xs, m * sizeof(*xs));
+	crn_freezero(sb, m * sizeof(*sb));
+	crn_freezero(ssk, m * sizeof(*ssk));
+	crn_free(sh.v, m * sizeof(*sh.v));
 	return rv;
 }
 

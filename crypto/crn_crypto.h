@@ -128,6 +128,16 @@ CAIRN_NODISCARD cairn_err crn_kdf(uint8_t *out, size_t outlen,
     const uint8_t session_id[CAIRN_SESSION_ID_LEN], const char *purpose,
     uint64_t context);
 
+/*
+ * A commitment or digest others check in bulk: BLAKE2b-256 keyed with the
+ * session id over purpose (with its NUL) || msg.  Much cheaper than crn_kdf
+ * (no HMAC, no provider lookup): every node checks every participant's
+ * graph-seed commitment.  CAIRN_EINVAL for NULL arguments.
+ */
+CAIRN_NODISCARD cairn_err crn_hash_commit(uint8_t out[CAIRN_KEY_LEN],
+    const uint8_t session_id[CAIRN_SESSION_ID_LEN], const char *purpose,
+    const uint8_t *msg, size_t len);
+
 /* ---- authenticated encryption (XChaCha20-Poly1305) ----------------------- */
 
 /*

@@ -35,6 +35,15 @@ typedef struct crn_shamir_share {
 CAIRN_NODISCARD cairn_err crn_shamir_split(crn_shamir_share *shares, uint32_t n,
     uint32_t t, const uint8_t secret[CRN_SHAMIR_SECRET_LEN], crn_drbg *rng);
 /*
+ * As crn_shamir_split, for the holders xs[0..count-1] only (each in
+ * 1..CRN_SHAMIR_MAX_N): the same polynomial a full split would draw, so a
+ * dealer computes just the shares it hands out.  CAIRN_EINVAL for t = 0
+ * or above CRN_SHAMIR_MAX_N or an x out of range.
+ */
+CAIRN_NODISCARD cairn_err crn_shamir_split_at(crn_shamir_share *shares,
+    const uint32_t *xs, uint32_t count, uint32_t t,
+    const uint8_t secret[CRN_SHAMIR_SECRET_LEN], crn_drbg *rng);
+/*
  * Reconstruct from count >= t shares with distinct x (uses the first t).
  * CAIRN_EINVAL for t = 0, count < t, a duplicate, zero or too large x, or
  * a y not < p; CAIRN_EAUTH if the result is not a valid secret encoding

@@ -120,20 +120,55 @@ gf_random(uint64_t *out, size_t n, crn_drbg *rng)
 	}
 }
 
+/* One share at x of the polynomials with constant terms s and higher
+ * coefficients poly (t - 1 of them per chunk). */
+static void
+share_at(crn_shamir_share *out, uint32_t x, const uint64_t *poly, uint32_t t,
+    const uint64_t s[CRN_SHAMIR_CHUNKS])
+{
+	uint64_t acc[CRN_SHAMIR_CHUNKS] = {0};
+
+	/*
+	 * Horner with lazy reduction: x < 2^16 and acc < 2^63, so acc * x <
+	 * 2^79, and folding it once leaves less than 2^61 + 2^18; adding a
+	 * coefficient keeps acc < 2^63.
+	 */
+	for (size_t j = t - 1; j-- > 0;) {
+		const uint64_t *a = poly + j * CRN_SHAMIR_CHUNKS;
+
+		for (unsigned c = 0; c < CRN_SHAMIR_CHUNKS; c++) {
+			crn_u128 m = (crn_u128)acc[c] * x;
+
+			acc[c] = (uint64_t)(m & GF_P) + (uint64_t)(m >> 61) +
+			    a[c];
+		}
+	}
+	out->x = x;
+	for (unsigned c = 0; c < CRN_SHAMIR_CHUNKS; c++)
+		out->y[c] = gf_add(gf_reduce((crn_u128)acc[c] * x), s[c]);
+	cairn_memzero(acc, sizeof(acc));
+}
+
 cairn_err
-crn_shamir_split(crn_shamir_share *shares, uint32_t n, uint32_t t,
-    const uint8_t secret[CRN_SHAMIR_SECRET_LEN], crn_drbg *rng)
+crn_shamir_split_at(crn_shamir_share *shares, const uint32_t *xs,
+    uint32_t count, uint32_t t, const uint8_t secret[CRN_SHAMIR_SECRET_LEN],
+    crn_drbg *rng)
 {
 	uint64_t *poly = NULL; /* [j * CHUNKS + c]: x^(j+1), chunk c */
-	uint64_t s[CRN_SHAMIR_CHUNKS], acc[CRN_SHAMIR_CHUNKS];
+	uint64_t s[CRN_SHAMIR_CHUNKS];
 	size_t npoly = 0, off = 0;
 	cairn_err rv = CAIRN_EINTERNAL;
 
-	if (shares == NULL || secret == NULL || rng == NULL || t == 0 ||
-	    t > n || n > CRN_SHAMIR_MAX_N) {
+	if (shares == NULL || xs == NULL || secret == NULL || rng == NULL ||
+	    t == 0 || t > CRN_SHAMIR_MAX_N) {
 		rv = CAIRN_EINVAL;
 		goto out;
 	}
+	for (uint32_t i = 0; i < count; i++)
+		if (xs[i] == 0 || xs[i] > CRN_SHAMIR_MAX_N) {
+			rv = CAIRN_EINVAL;
+			goto out;
+		}
 	for (unsigned c = 0; c < CRN_SHAMIR_CHUNKS; c++) {
 		s[c] = load_be(secret + off, chunk_len[c]);
 		off += chunk_len[c];
@@ -146,34 +181,30 @@ crn_shamir_split(crn_shamir_share *shares, uint32_t n, uint32_t t,
 		}
 		gf_random(poly, npoly, rng);
 	}
-	for (uint32_t x = 1; x <= n; x++) {
-		/*
-		 * Horner with lazy reduction: x < 2^16 and acc < 2^63, so
-		 * acc * x < 2^79, and folding it once leaves less than
-		 * 2^61 + 2^18; adding a coefficient keeps acc < 2^63.
-		 */
-		for (unsigned c = 0; c < CRN_SHAMIR_CHUNKS; c++)
-			acc[c] = 0;
-		for (size_t j = t - 1; j-- > 0;) {
-			const uint64_t *a = poly + j * CRN_SHAMIR_CHUNKS;
-
-			for (unsigned c = 0; c < CRN_SHAMIR_CHUNKS; c++) {
-				crn_u128 m = (crn_u128)acc[c] * x;
-
-				acc[c] = (uint64_t)(m & GF_P) +
-				    (uint64_t)(m >> 61) + a[c];
-			}
-		}
-		shares[x - 1].x = x;
-		for (unsigned c = 0; c < CRN_SHAMIR_CHUNKS; c++)
-			shares[x - 1].y[c] =
-			    gf_add(gf_reduce((crn_u128)acc[c] * x), s[c]);
-	}
+	for (uint32_t i = 0; i < count; i++)
+		share_at(&shares[i], xs[i], poly, t, s);
 	rv = CAIRN_OK;
 out:
 	cairn_memzero(s, sizeof(s));
-	cairn_memzero(acc, sizeof(acc));
 	crn_freezero(poly, npoly * sizeof(*poly));
+	return rv;
+}
+
+cairn_err
+crn_shamir_split(crn_shamir_share *shares, uint32_t n, uint32_t t,
+    const uint8_t secret[CRN_SHAMIR_SECRET_LEN], crn_drbg *rng)
+{
+	uint32_t *xs;
+	cairn_err rv;
+
+	if (shares == NULL || t == 0 || t > n || n > CRN_SHAMIR_MAX_N)
+		return CAIRN_EINVAL;
+	if ((xs = crn_alloc((size_t)n * sizeof(*xs))) == NULL)
+		return CAIRN_ENOMEM;
+	for (uint32_t x = 1; x <= n; x++)
+		xs[x - 1] = x;
+	rv = crn_shamir_split_at(shares, xs, n, t, secret, rng);
+	crn_free(xs, (size_t)n * sizeof(*xs));
 	return rv;
 }
 

@@ -511,17 +511,23 @@ test_choose_table(void **state)
 
 			assert_true(corr < ldexp(1.0, -40));
 			assert_true(sec < ldexp(1.0, -40));
-			/* The malicious variant: fewer than 2t - k corrupt
-			 * neighbours, and t survivors, everywhere. */
-			corr = n *
-			    hyp_tail_brute(
-			        n - 1, D, q.degree, q.degree - q.threshold + 1);
-			sec = n *
-			        hyp_tail_brute(n - 1, C, q.degree,
-			            2 * q.threshold - q.degree) +
-			    disc_brute(n, C + D, q.degree);
-			assert_true(corr < ldexp(1.0, -40));
-			assert_true(sec < ldexp(1.0, -40));
+			/* The malicious variant: fewer than 2t - k - 1
+			 * corrupt neighbours (agreement), fewer than
+			 * t - 1 - k/2 on either side (connectivity), and t
+			 * survivors, everywhere. */
+			if (q.degree < n - 1) {
+				uint32_t k = q.degree, t = q.threshold;
+
+				corr = n *
+				    hyp_tail_brute(n - 1, D, k, k - t + 1);
+				sec = n * hyp_tail_brute(n - 1, C, k,
+				              2 * t - k - 1) +
+				    2.0 * n *
+				        hyp_tail_brute(
+				            n - 1, C, k / 2, t - 1 - k / 2);
+				assert_true(corr < ldexp(1.0, -40));
+				assert_true(sec < ldexp(1.0, -40));
+			}
 			/* And the next smaller degree fails for every t. */
 			if (p.degree > 2) {
 				uint32_t k = p.degree - 2;
@@ -549,6 +555,48 @@ test_choose_table(void **state)
 	assert_true(q.degree >= p.degree);
 	CAIRN_T_PASS(crn_graph_choose(&q, 1000, 0.05, 0.1, 1));
 	assert_true(q.degree >= p.degree);
+}
+
+/* What a node checks of announced parameters: the chosen ones pass under
+ * the policy they were chosen for; the semi-honest complete-graph
+ * threshold fails a malicious node (two survivor sets of t signers share
+ * 2t - n <= C nodes: finding 2 of issue 8), and so does the smallest
+ * sparse threshold (a boundary node needs no corrupt help to cut the
+ * honest survivors apart). */
+static void
+test_security_check(void **state)
+{
+	static const uint32_t ns[] = {100, 1000, 10000};
+	crn_graph_params p;
+	double l2;
+
+	(void)state;
+	for (size_t i = 0; i < CRN_NELEM(ns); i++) {
+		CAIRN_T_PASS(crn_graph_choose_ex(&p, ns[i], 0.05, 0.05, 1, 1));
+		CAIRN_T_PASS(crn_graph_security(&l2, ns[i], p.degree,
+		    p.threshold, 0.05, 0.05, 1));
+		assert_true(l2 <= CRN_GRAPH_FAIL_LOG2_TARGET);
+		if (p.degree < ns[i] - 1) {
+			CAIRN_T_PASS(crn_graph_security(&l2, ns[i], p.degree,
+			    p.degree / 2 + 1, 0.05, 0.05, 1));
+			assert_true(l2 > CRN_GRAPH_FAIL_LOG2_TARGET);
+		}
+	}
+	for (uint32_t n = 5; n <= 9; n += 2) {
+		CAIRN_T_PASS(crn_graph_security(
+		    &l2, n, 0, n / 2 + 1, 0.05, 0.05, 1));
+		assert_true(l2 == 0.0);
+		CAIRN_T_PASS(crn_graph_security(
+		    &l2, n, 0, n / 2 + 1, 0.05, 0.05, 0));
+		assert_true(isinf(l2) && l2 < 0);
+		CAIRN_T_PASS(crn_graph_security(
+		    &l2, n, 0, (2 * n) / 3 + 1, 0.05, 0.05, 1));
+		assert_true(isinf(l2) && l2 < 0);
+	}
+	CAIRN_T_FAIL(crn_graph_security(&l2, 100, 13, 8, 0.05, 0.05, 1),
+	    CAIRN_EINVAL); /* odd degree */
+	CAIRN_T_FAIL(crn_graph_security(&l2, 100, 20, 10, 0.05, 0.05, 1),
+	    CAIRN_EINVAL); /* t <= k/2 */
 }
 
 static void
@@ -602,6 +650,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_oom),
     cmocka_unit_test(test_choose_table),
     cmocka_unit_test(test_choose_complete),
+    cmocka_unit_test(test_security_check),
 };
 
 CAIRN_TEST_MAIN(tests)
