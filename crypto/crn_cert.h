@@ -74,9 +74,14 @@ CAIRN_NODISCARD cairn_err crn_role_parse(const char *s, crn_role *out);
 
 /* A certificate name: 1..64 characters of [A-Za-z0-9._-]. */
 bool crn_cert_name_valid(const char *name);
-/* A CA name: the same, but single spaces between words are allowed too
- * ("Example Federation CA"). */
+/* A CA's display name: 1..64 bytes of printable UTF-8 (no control
+ * characters, no bidirectional overrides), not only spaces ("Example
+ * federation CA"). */
 bool crn_ca_name_valid(const char *name);
+/* Copy in (NULL: "") to out for a log line or a message: printable ASCII
+ * as is, a backslash doubled, every other byte as \xHH; truncated to fit
+ * outlen (> 0) with a NUL.  4 * strlen(in) + 1 bytes always suffice. */
+void crn_name_escape(const char *in, char *out, size_t outlen);
 
 /* What a verified certificate (or a checked request) says. */
 typedef struct crn_cert_info {
@@ -102,14 +107,18 @@ CAIRN_NODISCARD cairn_err crn_ca_init(
 
 /*
  * Sign the certificate request csr_pem (PEM, NUL-terminated) for days
- * (1..36500) from now.  The request's signature must verify
- * (CAIRN_ETAMPERED otherwise); its name and role are copied, the subject
- * is rebuilt by the CA.  CAIRN_EPERM if a certificate for that name is
+ * (1..36500) from now, as a certificate of role.  The request's signature
+ * must verify (CAIRN_ETAMPERED otherwise); its name is copied, the
+ * subject is rebuilt by the CA.  The role is the CA operator's decision,
+ * not the requester's: a request that asks for another role is refused
+ * with CAIRN_EROLE (and logged), so that nobody obtains a coordinator or
+ * researcher certificate by asking for one.  CAIRN_EINVAL for a role that
+ * is not one of the three.  CAIRN_EPERM if a certificate for that name is
  * issued, not revoked and not expired.  On success *cert_pem is a new
  * NUL-terminated PEM string the caller frees with crn_strfree.
  */
-CAIRN_NODISCARD cairn_err crn_ca_sign(
-    const char *dir, const char *csr_pem, int days, char **cert_pem);
+CAIRN_NODISCARD cairn_err crn_ca_sign(const char *dir, const char *csr_pem,
+    crn_role role, int days, char **cert_pem);
 
 /*
  * crn_ca_sign with an explicit validity period (not_before < not_after),
@@ -117,7 +126,7 @@ CAIRN_NODISCARD cairn_err crn_ca_sign(
  * operators who need a fixed window.  Not backdated.
  */
 CAIRN_NODISCARD cairn_err crn_ca_sign_validity(const char *dir,
-    const char *csr_pem, int64_t not_before, int64_t not_after,
+    const char *csr_pem, crn_role role, int64_t not_before, int64_t not_after,
     char **cert_pem);
 
 /*

@@ -76,14 +76,26 @@ void crn_identity_free(crn_identity *id);
 /*
  * Write the private key as PKCS#8 PEM (so OpenSSL tools and the certificate
  * code read it) with mode 0600, refusing to overwrite (CAIRN_EPERM if the
- * file exists).  crn_identity_load refuses a file readable or writable by
- * group or others with CAIRN_EPERM (OpenSSH's rule), CAIRN_ENOENT when
- * missing, CAIRN_EINVAL when it is not an Ed25519 private key.
+ * file exists).  crn_identity_load refuses, with CAIRN_EPERM, a file owned
+ * by anyone but the effective user or readable or writable by group or
+ * others (OpenSSH's rule; crn_keyfile_check says which and how to fix
+ * it); CAIRN_ENOENT when missing, CAIRN_EINVAL when it is not a regular
+ * file holding an Ed25519 private key.
  */
 CAIRN_NODISCARD cairn_err crn_identity_save(
     const crn_identity *id, const char *path);
 CAIRN_NODISCARD cairn_err crn_identity_load(
     crn_identity **out, const char *path);
+
+/*
+ * The ownership and mode rule of crn_identity_load, on path: CAIRN_OK, or
+ * an error with one line in why (len bytes) naming the file, what is wrong
+ * (whose it is, or its mode) and the command that fixes it (chown,
+ * chmod 600).  CAIRN_EPERM for ownership or mode, CAIRN_EINVAL when it is
+ * not a regular file, CAIRN_ENOENT / CAIRN_ESYS when stat fails.
+ */
+CAIRN_NODISCARD cairn_err crn_keyfile_check(
+    const char *path, char *why, size_t len);
 
 void crn_identity_public(const crn_identity *id, uint8_t pk[CAIRN_SIGN_PK_LEN]);
 CAIRN_NODISCARD cairn_err crn_identity_sign(const crn_identity *id,

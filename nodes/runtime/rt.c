@@ -94,8 +94,15 @@ crn_rt_party_open(crn_rt_party *p, const char *key, const char *cert,
 		goto out;
 	}
 	if ((rv = crn_identity_load(&p->id, key)) != CAIRN_OK) {
-		rt_errf(err, errlen, "key %s: %s%s", key, cairn_strerror(rv),
-		    rv == CAIRN_EPERM ? " (chmod 600 it)" : "");
+		char why[1024];
+
+		/* Whose the file is or its mode, and the command to fix it. */
+		if (rv == CAIRN_EPERM &&
+		    crn_keyfile_check(key, why, sizeof(why)) == CAIRN_EPERM)
+			rt_errf(err, errlen, "key %s", why);
+		else
+			rt_errf(
+			    err, errlen, "key %s: %s", key, cairn_strerror(rv));
 		goto out;
 	}
 	crn_identity_public(p->id, p->pk);

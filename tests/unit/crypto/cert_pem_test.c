@@ -16,7 +16,7 @@ issue(const char *dir)
 
 	CAIRN_T_PASS(crn_identity_generate(&id));
 	CAIRN_T_PASS(crn_csr_new(id, CRN_ROLE_NODE, "agency1", &csr));
-	CAIRN_T_PASS(crn_ca_sign(dir, csr, 30, &cert));
+	CAIRN_T_PASS(crn_ca_sign(dir, csr, CRN_ROLE_NODE, 30, &cert));
 	crn_strfree(csr);
 	crn_identity_free(id);
 	return cert;
