@@ -1626,6 +1626,7 @@ struct cert_cache {
 struct crn_cert_store {
 	X509_STORE *store;
 	int64_t from, until; /* the CA's and the CRL's common window */
+	crn_crl_mark mark;   /* which CA, which CRL */
 	struct cert_cache *cache;
 	bool lock_init;
 };
@@ -1717,6 +1718,46 @@ cache_put(
 	(void)pthread_mutex_unlock(&s->cache->lock);
 }
 
+/*
+ * The store's mark: the CA's key hash, the CRL's number and thisUpdate;
+ * and the window in which the CA certificate and the CRL both pass.
+ */
+static cairn_err
+store_mark(crn_cert_store *s, X509 *cacert, X509_CRL *c)
+{
+	const ASN1_BIT_STRING *key = X509_get0_pubkey_bitstr(cacert);
+	const ASN1_TIME *nu = X509_CRL_get0_nextUpdate(c);
+	ASN1_INTEGER *num;
+	uint64_t v = 0;
+	int64_t t;
+	cairn_err rv;
+
+	if (key == NULL)
+		return CAIRN_EINVAL;
+	crypto_hash_sha256(s->mark.ca, ASN1_STRING_get0_data(key),
+	    (unsigned long long)ASN1_STRING_length(key));
+	num = X509_CRL_get_ext_d2i(c, NID_crl_number, NULL, NULL);
+	if (num != NULL && ASN1_INTEGER_get_uint64(&v, num) != 1)
+		v = 0;
+	ASN1_INTEGER_free(num);
+	ERR_clear_error();
+	s->mark.number = v;
+	if ((rv = asn1_time_to_unix(X509_get0_notBefore(cacert), &s->from)) !=
+	        CAIRN_OK ||
+	    (rv = asn1_time_to_unix(X509_get0_notAfter(cacert), &s->until)) !=
+	        CAIRN_OK ||
+	    (rv = asn1_time_to_unix(X509_CRL_get0_lastUpdate(c),
+	         &s->mark.this_update)) != CAIRN_OK)
+		return rv;
+	s->from = max64(s->from, s->mark.this_update);
+	if (nu != NULL) {
+		if ((rv = asn1_time_to_unix(nu, &t)) != CAIRN_OK)
+			return rv;
+		s->until = min64(s->until, t);
+	}
+	return CAIRN_OK;
+}
+
 /* with_cache is false for one-shot verification, where a cache would
  * only cost its allocation. */
 static cairn_err
@@ -1753,26 +1794,8 @@ store_new(crn_cert_store **out, const uint8_t *ca, size_t ca_len,
 		}
 		s->lock_init = true;
 	}
-	/* The window in which the CA and the CRL themselves pass. */
-	if ((rv = asn1_time_to_unix(X509_get0_notBefore(cacert), &s->from)) !=
-	        CAIRN_OK ||
-	    (rv = asn1_time_to_unix(X509_get0_notAfter(cacert), &s->until)) !=
-	        CAIRN_OK)
+	if ((rv = store_mark(s, cacert, c)) != CAIRN_OK)
 		goto out;
-	{
-		const ASN1_TIME *lu = X509_CRL_get0_lastUpdate(c);
-		const ASN1_TIME *nu = X509_CRL_get0_nextUpdate(c);
-		int64_t t;
-
-		if ((rv = asn1_time_to_unix(lu, &t)) != CAIRN_OK)
-			goto out;
-		s->from = max64(s->from, t);
-		if (nu != NULL) {
-			if ((rv = asn1_time_to_unix(nu, &t)) != CAIRN_OK)
-				goto out;
-			s->until = min64(s->until, t);
-		}
-	}
 	if ((s->store = X509_STORE_new()) == NULL) {
 		rv = CAIRN_ENOMEM;
 		goto out;
@@ -1806,6 +1829,78 @@ crn_cert_store_new(crn_cert_store **out, const uint8_t *ca, size_t ca_len,
     const uint8_t *crl, size_t crl_len)
 {
 	return store_new(out, ca, ca_len, crl, crl_len, true);
+}
+
+void
+crn_cert_store_crl_mark(const crn_cert_store *s, crn_crl_mark *out)
+{
+	*out = s->mark;
+}
+
+cairn_err
+crn_crl_mark_check(const crn_crl_mark *floor, const crn_crl_mark *cand)
+{
+	static const uint8_t none[sizeof(floor->ca)];
+
+	if (memcmp(floor->ca, none, sizeof(none)) == 0 ||
+	    memcmp(floor->ca, cand->ca, sizeof(cand->ca)) != 0)
+		return CAIRN_OK;
+	if (cand->number < floor->number ||
+	    cand->this_update < floor->this_update)
+		return CAIRN_EREPLAY;
+	return CAIRN_OK;
+}
+
+#define CRL_MARK_MAGIC "# cairn: the newest CRL this party accepted"
+
+cairn_err
+crn_crl_mark_save(const char *path, const crn_crl_mark *m)
+{
+	char ca[2 * sizeof(m->ca) + 1], buf[256];
+	int n;
+
+	hex_encode(ca, m->ca, sizeof(m->ca));
+	/* The last line shows that the file is whole. */
+	n = snprintf(buf, sizeof(buf),
+	    "%s\nca %s\nnumber %llu\nthis_update %lld\nend\n", CRL_MARK_MAGIC,
+	    ca, (unsigned long long)m->number, (long long)m->this_update);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return CAIRN_EINTERNAL;
+	return write_atomic(path, buf, (size_t)n, 0600);
+}
+
+cairn_err
+crn_crl_mark_load(const char *path, crn_crl_mark *out)
+{
+	char ca[2 * sizeof(out->ca) + 1];
+	unsigned long long number;
+	long long this_update;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int used = 0;
+	cairn_err rv;
+
+	memset(out, 0, sizeof(*out));
+	if ((rv = crn_file_read(path, 1024, &buf, &len)) != CAIRN_OK)
+		return rv == CAIRN_ETOOBIG || rv == CAIRN_EINVAL ? CAIRN_EDATA
+		                                                 : rv;
+	/* The file is ours: exactly the lines crn_crl_mark_save writes. */
+	if (strncmp((const char *)buf, CRL_MARK_MAGIC "\n",
+	        sizeof(CRL_MARK_MAGIC)) != 0 ||
+	    sscanf((const char *)buf + sizeof(CRL_MARK_MAGIC),
+	        "ca %64[0-9a-f]\nnumber %llu\nthis_update %lld\nend\n%n", ca,
+	        &number, &this_update, &used) != 3 ||
+	    (size_t)used + sizeof(CRL_MARK_MAGIC) != len ||
+	    !hex_decode(out->ca, sizeof(out->ca), ca)) {
+		crn_log_err("%s is damaged", path);
+		memset(out, 0, sizeof(*out));
+		rv = CAIRN_EDATA;
+	} else {
+		out->number = number;
+		out->this_update = this_update;
+	}
+	crn_free(buf, len + 1);
+	return rv;
 }
 
 /*

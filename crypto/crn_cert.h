@@ -206,6 +206,46 @@ CAIRN_NODISCARD cairn_err crn_cert_store_verify(const crn_cert_store *s,
     const uint8_t *cert, size_t cert_len, unsigned role_mask, int64_t now,
     crn_cert_info *info);
 
+/* ---- CRL freshness ------------------------------------------------------ */
+
+/*
+ * Where a CRL stands in its CA's sequence.  A CRL is signed, so nobody can
+ * forge one, but an older CRL of the same CA verifies as well as the
+ * current one: putting it back would un-revoke everything revoked since.
+ * So each party remembers the highest mark it has accepted (for the
+ * process, and in its state directory when it has one) and refuses a CRL
+ * whose number or thisUpdate is lower.
+ */
+typedef struct crn_crl_mark {
+	uint8_t ca[32];      /* SHA-256 of the CA certificate's key; 0: none */
+	uint64_t number;     /* crlNumber; 0 when the CRL has none */
+	int64_t this_update; /* thisUpdate (lastUpdate), seconds */
+} crn_crl_mark;
+
+/* The mark of the store's CA and CRL. */
+void crn_cert_store_crl_mark(const crn_cert_store *s, crn_crl_mark *out);
+
+/*
+ * CAIRN_OK if a CRL with mark cand may replace one with mark floor: floor
+ * is empty (all zero), or is for another CA (a new CA starts its own
+ * sequence), or cand's number and thisUpdate are both at least floor's.
+ * CAIRN_EREPLAY when cand goes back.
+ */
+CAIRN_NODISCARD cairn_err crn_crl_mark_check(
+    const crn_crl_mark *floor, const crn_crl_mark *cand);
+
+/*
+ * Keep a mark in a small text file.  crn_crl_mark_load: CAIRN_ENOENT (and
+ * an empty mark) when the file does not exist, CAIRN_EDATA when it is
+ * damaged.  crn_crl_mark_save writes a temporary file, fsyncs it and
+ * renames it over path (mode 0600), so a crash leaves the old mark or the
+ * new one.  Errors: CAIRN_ESYS (logged with errno), CAIRN_ETOOBIG.
+ */
+CAIRN_NODISCARD cairn_err crn_crl_mark_load(
+    const char *path, crn_crl_mark *out);
+CAIRN_NODISCARD cairn_err crn_crl_mark_save(
+    const char *path, const crn_crl_mark *m);
+
 /* One-shot: crn_cert_store_new + crn_cert_store_verify + free.  ca_pem and
  * crl_pem are NUL-terminated PEM strings. */
 CAIRN_NODISCARD cairn_err crn_cert_verify(const char *ca_pem,

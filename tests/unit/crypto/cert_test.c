@@ -660,6 +660,104 @@ test_sign_role(void **state)
 	crn_strfree(csr);
 }
 
+static crn_crl_mark
+store_mark_of(struct fixture *f, const struct blob *crl)
+{
+	crn_cert_store *s = NULL;
+	crn_crl_mark m;
+
+	CAIRN_T_PASS(
+	    crn_cert_store_new(&s, f->ca_pem.b, f->ca_pem.n, crl->b, crl->n));
+	crn_cert_store_crl_mark(s, &m);
+	crn_cert_store_free(s);
+	return m;
+}
+
+/*
+ * Rolling the CRL back: revoke a node, take the new CRL, then offer the
+ * older CRL again.  Both are genuinely signed by the CA, so only the mark
+ * tells them apart: the older one is refused, the store in use keeps
+ * refusing the revoked node, and the mark survives a restart on disk.
+ */
+static void
+test_crl_rollback(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = (int64_t)time(NULL);
+	char *cert = issue(f, f->ca, CRN_ROLE_NODE, "victim", 0, 0);
+	struct blob old = slurp(f->ca, "crl.pem");
+	crn_crl_mark m_old, m_new, m_back, disk, zero;
+	crn_cert_store *cur = NULL;
+	crn_cert_info info;
+	char path[512];
+
+	memset(&zero, 0, sizeof(zero));
+	CAIRN_T_PASS(crn_ca_revoke(f->ca, "victim"));
+	fixture_reload_crl(f);
+	CAIRN_T_PASS(crn_cert_store_new(
+	    &cur, f->ca_pem.b, f->ca_pem.n, f->crl_pem.b, f->crl_pem.n));
+	crn_cert_store_crl_mark(cur, &m_new);
+	CAIRN_T_FAIL(crn_cert_store_verify(cur, (const uint8_t *)cert,
+	                 strlen(cert), CRN_ROLE_NODE, now, &info),
+	    CAIRN_EREVOKED);
+	/* The old CRL verifies on its own and would let the node back in. */
+	m_old = store_mark_of(f, &old);
+	assert_true(m_old.number < m_new.number);
+	assert_memory_equal(m_old.ca, m_new.ca, sizeof(m_old.ca));
+	CAIRN_T_PASS(crn_cert_verify((const char *)f->ca_pem.b,
+	    (const char *)old.b, (const uint8_t *)cert, strlen(cert),
+	    CRN_ROLE_NODE, now, &info));
+	/* ...so a party that has the new one refuses to go back. */
+	CAIRN_T_FAIL(crn_crl_mark_check(&m_new, &m_old), CAIRN_EREPLAY);
+	CAIRN_T_PASS(crn_crl_mark_check(&m_new, &m_new));
+	CAIRN_T_PASS(crn_crl_mark_check(&m_old, &m_new));
+	CAIRN_T_PASS(crn_crl_mark_check(&zero, &m_old));
+	CAIRN_T_FAIL(crn_cert_store_verify(cur, (const uint8_t *)cert,
+	                 strlen(cert), CRN_ROLE_NODE, now, &info),
+	    CAIRN_EREVOKED);
+	/* A higher number whose thisUpdate goes back is refused too. */
+	m_back = m_new;
+	m_back.number++;
+	m_back.this_update--;
+	CAIRN_T_FAIL(crn_crl_mark_check(&m_new, &m_back), CAIRN_EREPLAY);
+	/* A renewed CRL moves forward. */
+	CAIRN_T_PASS(crn_ca_crl_renew(f->ca, 30));
+	fixture_reload_crl(f);
+	m_back = store_mark_of(f, &f->crl_pem);
+	assert_int_equal(m_back.number, m_new.number + 1);
+	CAIRN_T_PASS(crn_crl_mark_check(&m_new, &m_back));
+	/* Another CA starts its own sequence. */
+	m_back = m_old;
+	m_back.ca[0] ^= 1;
+	CAIRN_T_PASS(crn_crl_mark_check(&m_new, &m_back));
+
+	/* Across a restart: the mark on disk. */
+	snprintf(path, sizeof(path), "%s/crl.mark", f->tmp);
+	CAIRN_T_FAIL(crn_crl_mark_load(path, &disk), CAIRN_ENOENT);
+	assert_memory_equal(&disk, &zero, sizeof(disk));
+	CAIRN_T_PASS(crn_crl_mark_save(path, &m_new));
+	CAIRN_T_PASS(crn_crl_mark_load(path, &disk));
+	assert_memory_equal(&disk, &m_new, sizeof(disk));
+	CAIRN_T_FAIL(crn_crl_mark_check(&disk, &m_old), CAIRN_EREPLAY);
+	{
+		struct stat st;
+		FILE *fp;
+
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0600);
+		/* A damaged mark is reported, not taken as "no mark". */
+		assert_int_equal(truncate(path, st.st_size - 3), 0);
+		CAIRN_T_FAIL(crn_crl_mark_load(path, &disk), CAIRN_EDATA);
+		assert_non_null(fp = fopen(path, "a"));
+		fputs("x\n", fp);
+		fclose(fp);
+		CAIRN_T_FAIL(crn_crl_mark_load(path, &disk), CAIRN_EDATA);
+	}
+	crn_cert_store_free(cur);
+	blob_free(&old);
+	crn_strfree(cert);
+}
+
 static void
 test_key_file_permissions(void **state)
 {
@@ -1009,6 +1107,8 @@ static const struct CMUnitTest tests[] = {
         test_ca_display_name, fixture_setup, fixture_teardown),
     cmocka_unit_test_setup_teardown(
         test_sign_role, fixture_setup, fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_crl_rollback, fixture_setup, fixture_teardown),
     cmocka_unit_test_setup_teardown(
         test_store_reuse, fixture_setup, fixture_teardown),
     cmocka_unit_test_setup_teardown(
