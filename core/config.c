@@ -74,6 +74,7 @@ static const cfg_key coord_keys[] = {
     KP("coordinator", "ca_cert", coord.ca_cert, 1),
     KP("coordinator", "crl", coord.crl, 1),
     KP("coordinator", "schema", coord.schema, 1),
+    KP("coordinator", "state_dir", coord.state_dir, 0),
     KI("coordinator", "max_jobs", coord.max_jobs, 1, 1024),
     KI("coordinator", "min_participants", coord.min_participants, 2, 1000000),
     {"coordinator", "threshold", T_FRAC, OFF(coord.threshold), 0, 0, 0, 0},
@@ -917,6 +918,11 @@ cfg_finish(cfg_ctx *c)
 	char *s;
 
 	cfg_missing(c);
+	if (!c->failed && cfg->role == CRN_CFG_COORDINATOR &&
+	    cfg->coord.state_dir == NULL &&
+	    (cfg->coord.state_dir = cfg_join(cfg->dir, "coordinator-state")) ==
+	        NULL)
+		cfg_err(c, CAIRN_ENOMEM, 0, NULL, NULL, "out of memory");
 	if (c->failed || cfg->role != CRN_CFG_NODE)
 		return;
 	if (n->ndatasets == 0) {
@@ -1134,6 +1140,7 @@ crn_config_free(crn_config *cfg)
 	crn_strfree(co->ca_cert);
 	crn_strfree(co->crl);
 	crn_strfree(co->schema);
+	crn_strfree(co->state_dir);
 	n = &cfg->node;
 	crn_strfree(n->name);
 	crn_strfree(n->coordinator);

@@ -13,7 +13,9 @@
  * Coordinator:
  *   [coordinator] listen, key, cert, ca_cert, crl, schema (required);
  *                 max_jobs (4), min_participants (3), threshold (0.5:
- *                 a session needs floor(threshold * n) + 1 survivors)
+ *                 a session needs floor(threshold * n) + 1 survivors);
+ *                 state_dir ("coordinator-state": its lock, the newest
+ *                 CRL accepted)
  *   [deadlines]   advertise_ms (30000), share_ms (30000), input_ms
  *                 (300000), consistency_ms (30000), unmask_ms (30000)
  * Node:
@@ -70,7 +72,8 @@ typedef struct crn_cfg_deadlines {
 typedef struct crn_cfg_coordinator {
 	char *listen; /* tcp://host:port or ipc:///path */
 	char *key, *cert, *ca_cert, *crl;
-	char *schema; /* federation schema file */
+	char *schema;    /* federation schema file */
+	char *state_dir; /* lock, crl.mark */
 	uint32_t max_jobs;
 	uint32_t min_participants;
 	double threshold; /* in [0.5, 1) */

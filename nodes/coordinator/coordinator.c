@@ -21,6 +21,7 @@
 #include "graph.h"
 #include "job.h"
 #include "runtime/rt.h"
+#include "runtime/state_lock.h"
 #include "secagg.h"
 #include "transport.h"
 
@@ -927,12 +928,14 @@ int
 crn_coordinator_main(const char *path)
 {
 	co c;
-	char err[512];
+	char err[1024];
 	crn_tr_opts opts;
+	crn_state_lock lock;
 	int status = 1;
 	cairn_err rv;
 
 	memset(&c, 0, sizeof(c));
+	memset(&lock, 0, sizeof(lock));
 	crn_rt_log_init("cairn-coordinator");
 	crn_rt_signals();
 	if ((rv = crn_config_load(&c.cfg, path, CRN_CFG_COORDINATOR, err,
@@ -940,11 +943,22 @@ crn_coordinator_main(const char *path)
 		crn_log_err("%s", rv == CAIRN_ENOENT ? path : err);
 		goto out;
 	}
+	/* First of all: a second coordinator on this state_dir stops here. */
+	if (crn_state_lock_open(
+	        &lock, c.cfg->coord.state_dir, err, sizeof(err)) != CAIRN_OK) {
+		crn_log_err("%s", err);
+		goto out;
+	}
 	if (crn_rt_harden() != CAIRN_OK)
 		goto out;
 	if ((rv = crn_rt_party_open(&c.party, c.cfg->coord.key,
 	         c.cfg->coord.cert, c.cfg->coord.ca_cert, c.cfg->coord.crl,
 	         CRN_ROLE_COORDINATOR, err, sizeof(err))) != CAIRN_OK) {
+		crn_log_err("%s", err);
+		goto out;
+	}
+	if (crn_rt_party_crl_state(&c.party, c.cfg->coord.state_dir, true, err,
+	        sizeof(err)) != CAIRN_OK) {
 		crn_log_err("%s", err);
 		goto out;
 	}
@@ -994,5 +1008,6 @@ out:
 	co_coord_plan_free(c.planner);
 	crn_rt_party_close(&c.party);
 	crn_config_free(c.cfg);
+	crn_state_lock_close(&lock);
 	return status;
 }

@@ -21,6 +21,7 @@
 #include "node/job_ledger.h"
 #include "node/node.h"
 #include "runtime/rt.h"
+#include "runtime/state_lock.h"
 #include "schema.h"
 #include "secagg.h"
 #include "transport.h"
@@ -658,12 +659,14 @@ int
 crn_node_main(const char *path)
 {
 	nd d;
-	char err[512], tag[128];
+	char err[1024], tag[128];
 	crn_tr_opts opts;
+	crn_state_lock lock;
 	int status = 1;
 	cairn_err rv;
 
 	memset(&d, 0, sizeof(d));
+	memset(&lock, 0, sizeof(lock));
 	d.die_at = nd_die_at();
 	crn_rt_log_init("cairn-node");
 	crn_rt_signals();
@@ -674,11 +677,22 @@ crn_node_main(const char *path)
 	}
 	snprintf(tag, sizeof(tag), "cairn-node[%s]", d.cfg->node.name);
 	crn_rt_log_init(tag);
+	/* First of all: a second daemon on this state_dir stops here. */
+	if (crn_state_lock_open(
+	        &lock, d.cfg->node.state_dir, err, sizeof(err)) != CAIRN_OK) {
+		crn_log_err("%s", err);
+		goto out;
+	}
 	if (crn_rt_harden() != CAIRN_OK)
 		goto out;
 	if ((rv = crn_rt_party_open(&d.party, d.cfg->node.key, d.cfg->node.cert,
 	         d.cfg->node.ca_cert, d.cfg->node.crl, CRN_ROLE_NODE, err,
 	         sizeof(err))) != CAIRN_OK) {
+		crn_log_err("%s", err);
+		goto out;
+	}
+	if (crn_rt_party_crl_state(&d.party, d.cfg->node.state_dir, true, err,
+	        sizeof(err)) != CAIRN_OK) {
 		crn_log_err("%s", err);
 		goto out;
 	}
@@ -744,5 +758,6 @@ out:
 	crn_job_ledger_close(d.ledger);
 	crn_schema_free(d.schema);
 	crn_config_free(d.cfg);
+	crn_state_lock_close(&lock);
 	return status;
 }
