@@ -28,8 +28,8 @@
 #include <pthread.h>
 #include <sodium.h>
 
-#include "crn.h"
-#include "crn_cert.h"
+#include "base/crn.h"
+#include "crypto/cert.h"
 
 #define CA_KEY         "ca.key"
 #define CA_CRT         "ca.crt"

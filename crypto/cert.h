@@ -48,8 +48,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
-#include "crn_crypto.h"
+#include "base/err.h"
+#include "crypto/crypto.h"
 
 #define CRN_CERT_NAME_MAX   64    /* longest CN */
 #define CRN_CERT_SERIAL_LEN 16    /* 128-bit serial numbers */

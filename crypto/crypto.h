@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
+#include "base/err.h"
 
 #define CAIRN_SIGN_PK_LEN    32 /* Ed25519 public key */
 #define CAIRN_SIGN_SEED_LEN  32 /* Ed25519 private seed */

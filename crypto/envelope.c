@@ -11,8 +11,8 @@
 
 #include <sodium.h>
 
-#include "crn.h"
-#include "crn_envelope.h"
+#include "base/crn.h"
+#include "crypto/envelope.h"
 
 #define TBS_LABEL     "cairn-envelope-v1"
 #define TBS_LABEL_LEN (sizeof(TBS_LABEL) - 1)

@@ -22,8 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
-#include "crn_crypto.h"
+#include "base/err.h"
+#include "crypto/crypto.h"
 
 /* Largest encoded envelope any decoder accepts (a 16M-element 64-bit
  * vector fits in 128 MiB, with room for framing). */

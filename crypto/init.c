@@ -1,6 +1,7 @@
 /* init.c — library start-up and version. */
-#include "crn.h"
-#include "crn_crypto.h"
+#include "base/crn.h"
+#include "crypto/crypto.h"
+#include "crypto/init.h"
 
 const char *
 cairn_version(void)

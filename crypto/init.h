@@ -4,8 +4,8 @@
 #ifndef CAIRN_H
 #define CAIRN_H
 
-#include "cairn/err.h"
-#include "cairn/log.h"
+#include "base/err.h"
+#include "base/log.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
+#include "base/err.h"
 
 /* vec holds n ring elements of `bits` (32, 64 or 128) bits, native layout
  * (uint32_t, uint64_t or unsigned __int128).  sub=0 adds, sub=1 subtracts,

@@ -13,8 +13,8 @@
 
 #include <stdint.h>
 
-#include "cairn/err.h"
-#include "crn_crypto.h"
+#include "base/err.h"
+#include "crypto/crypto.h"
 
 #define CRN_SHAMIR_SECRET_LEN 32
 #define CRN_SHAMIR_CHUNKS     5

@@ -24,8 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
-#include "crn_envelope.h"
+#include "base/err.h"
+#include "crypto/envelope.h"
 
 /* ---- envelope (cairn.Envelope; proto/codec_envelope.c) -------------------
  *

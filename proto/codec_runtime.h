@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
-#include "crn_crypto.h"
+#include "base/err.h"
+#include "crypto/crypto.h"
 
 #define CRN_RT_JOB_ID_LEN 16
 /* Longest name (certificate names are at most 64 characters) and message

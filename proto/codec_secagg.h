@@ -22,8 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
-#include "secagg_msg.h"
+#include "base/err.h"
+#include "proto/secagg_msg.h"
 
 CAIRN_NODISCARD cairn_err crn_sa_advertise_encode(
     uint8_t **out, size_t *out_len, const crn_sa_advertise *m);

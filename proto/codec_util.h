@@ -10,7 +10,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
-#include "cairn/err.h"
+#include "base/err.h"
 
 /*
  * Serialize m into a new crn_alloc'd buffer (*out, *outlen; free with

@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
-#include "crn_crypto.h"
+#include "base/err.h"
+#include "crypto/crypto.h"
 
 #define CRN_JOB_ID_LEN 16
 /* A job is small (a plan, some names); anything bigger is refused. */
@@ -63,25 +63,5 @@ CAIRN_NODISCARD cairn_err crn_signed_job_encode(
     const crn_signed_job *sj, uint8_t **out, size_t *outlen);
 CAIRN_NODISCARD cairn_err crn_signed_job_decode(
     crn_signed_job *out, const uint8_t *buf, size_t len);
-
-/*
- * Encode job, sign it with id and wrap it with the DER certificate into an
- * encoded SignedJob (*out, crn_alloc'd, caller frees with crn_free).
- */
-CAIRN_NODISCARD cairn_err crn_job_sign(const crn_job *job,
-    const crn_identity *id, const uint8_t *cert_der, size_t cert_len,
-    uint8_t **out, size_t *outlen);
-
-/*
- * Check the signature of sj with the researcher key pk (taken from its
- * verified certificate) and decode the job into *out.  CAIRN_EAUTH when the
- * signature does not match; the job is not decoded then.
- */
-CAIRN_NODISCARD cairn_err crn_job_verify(const crn_signed_job *sj,
-    const uint8_t pk[CAIRN_SIGN_PK_LEN], crn_job *out);
-
-/* Refuse a job outside [issued_at - skew, not_after] at time now. */
-CAIRN_NODISCARD cairn_err crn_job_check_time(
-    const crn_job *job, uint64_t now, uint64_t skew);
 
 #endif /* CRN_JOB_H */

@@ -12,9 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
-#include "crn_crypto.h"
-#include "crn_shamir.h"
+#include "base/err.h"
+#include "crypto/crypto.h"
+#include "crypto/shamir.h"
 
 /* Message types: the values of cairn.MsgType. */
 #define CRN_SA_MSG_ADVERTISE       20u

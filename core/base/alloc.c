@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crn.h"
+#include <sodium.h>
+
+#include "base/crn.h"
 
 /* Countdown for crn_alloc_fail_after; negative means "never fail". */
 static long crn_fail_countdown = -1;
@@ -96,4 +98,11 @@ crn_mul_size(size_t a, size_t b, size_t *out)
 		return -1;
 	*out = a * b;
 	return 0;
+}
+
+void
+cairn_memzero(void *p, size_t n)
+{
+	if (p != NULL && n > 0)
+		sodium_memzero(p, n);
 }

@@ -8,7 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/cairn.h"
+#include "base/err.h"
+#include "base/log.h"
 
 /*
  * Allocation goes through these so that tests can swap the allocator and

@@ -1,5 +1,5 @@
 /* err.c — cairn_strerror. */
-#include "crn.h"
+#include "base/crn.h"
 
 const char *
 cairn_strerror(cairn_err err)

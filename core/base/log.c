@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "crn.h"
+#include "base/crn.h"
 
 static cairn_logger crn_logger_fn;
 static void *crn_logger_arg;

@@ -8,7 +8,7 @@
 #ifndef CAIRN_LOG_H
 #define CAIRN_LOG_H
 
-#include "cairn/err.h"
+#include "base/err.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "crn.h"
-#include "exec.h"
+#include "base/crn.h"
+#include "exec/exec.h"
 
 /* Deeper filters than this are refused rather than recursed into: plans
  * arrive from other parties. */

@@ -41,8 +41,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
-#include "plan.h"
+#include "base/err.h"
+#include "query/plan.h"
 
 typedef enum crn_source_kind {
 	CRN_SRC_CSV = 1,

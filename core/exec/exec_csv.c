@@ -22,8 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "crn.h"
-#include "exec.h"
+#include "base/crn.h"
+#include "exec/exec.h"
 
 #define CSV_BUF_INIT  (1u << 20)
 #define CSV_BUF_MAX   (256u << 20) /* longest record we accept */

@@ -14,8 +14,8 @@
 
 #include <libpq-fe.h>
 
-#include "crn.h"
-#include "exec.h"
+#include "base/crn.h"
+#include "exec/exec.h"
 
 /* libpq prints server notices to stderr by default; the library never
  * prints, so they go to the log. */

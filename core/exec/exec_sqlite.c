@@ -19,8 +19,8 @@
 
 #include <sqlite3.h>
 
-#include "crn.h"
-#include "exec.h"
+#include "base/crn.h"
+#include "exec/exec.h"
 
 static cairn_err
 map_sqlite(crn_acc *acc, sqlite3 *db, int rc, const char *what)

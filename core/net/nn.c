@@ -42,9 +42,9 @@
 #include <nanomsg/tcp.h>
 #include <nanomsg/reqrep.h>
 
-#include "crn.h"
-#include "crn_crypto.h"
-#include "transport.h"
+#include "base/crn.h"
+#include "crypto/crypto.h"
+#include "net/transport.h"
 
 #define NN_FRAME_HDR 17
 #define NN_KIND_DATA 'D'

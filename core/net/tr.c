@@ -5,8 +5,8 @@
 #include <limits.h>
 #include <string.h>
 
-#include "crn.h"
-#include "transport.h"
+#include "base/crn.h"
+#include "net/transport.h"
 
 /* Schemes we hand to the backend.  nanomsg also knows ws://, which we do
  * not offer: every link carries signed envelopes and nothing else. */

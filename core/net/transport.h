@@ -55,7 +55,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
+#include "base/err.h"
 
 /* Largest message accepted by default (a 16-million-element u64 vector plus
  * envelope); nanomsg's own default of 1 MiB is far too small. */

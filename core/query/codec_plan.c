@@ -8,11 +8,11 @@
 #define _POSIX_C_SOURCE 200809L
 #include <string.h>
 
-#include "codec_plan.h"
-#include "crn.h"
-#include "plan.pb-c.h"
-#include "schema.h"
-#include "sql_plan.h"
+#include "base/crn.h"
+#include "proto/plan.pb-c.h"
+#include "query/codec_plan.h"
+#include "query/schema.h"
+#include "query/sql_plan.h"
 
 #define NAME_MAX_LEN 256
 /* Expressions from the planner are at most this deep (NOT wrappers add

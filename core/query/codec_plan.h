@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "plan.h"
+#include "query/plan.h"
 
 /* Plans larger than this are refused by the decoder. */
 #define CRN_PLAN_MAX_ENCODED    (1u << 20)

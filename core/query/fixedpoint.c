@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "crn.h"
-#include "fixedpoint.h"
+#include "base/crn.h"
+#include "query/fixedpoint.h"
 
 typedef unsigned __int128 u128;
 typedef __int128 i128;

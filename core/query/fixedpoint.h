@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
+#include "base/err.h"
 
 /* ---- ring widths and exact integers ------------------------------------- */
 

@@ -3,8 +3,8 @@
  */
 #include <string.h>
 
-#include "crn.h"
-#include "job.h"
+#include "base/crn.h"
+#include "query/job.h"
 
 #define JOB_SIG_DOMAIN "cairn-job-v1"
 

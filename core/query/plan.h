@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
+#include "base/err.h"
 
 typedef enum crn_coltype {
 	CRN_COL_INT = 1,      /* integer, scale 0 */

@@ -17,8 +17,8 @@
 
 #include <ini.h>
 
-#include "crn.h"
-#include "schema.h"
+#include "base/crn.h"
+#include "query/schema.h"
 
 /* A schema file larger than this is not a schema file. */
 #define SCHEMA_MAX_FILE   (4u << 20)

@@ -36,7 +36,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "plan.h"
+#include "query/plan.h"
 
 /* Defaults used when the [federation] section leaves them out. */
 #define CRN_SCHEMA_DEFAULT_MIN_CELL  5

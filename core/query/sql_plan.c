@@ -17,9 +17,9 @@
 #include <pg_query.h>
 #include <pg_query/pg_query.pb-c.h>
 
-#include "crn.h"
-#include "schema.h"
-#include "sql_plan.h"
+#include "base/crn.h"
+#include "query/schema.h"
+#include "query/sql_plan.h"
 
 #define SQL_MAX_LEN 65536
 

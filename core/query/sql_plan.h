@@ -19,7 +19,7 @@
 
 #include <stddef.h>
 
-#include "plan.h"
+#include "query/plan.h"
 
 /* Limits on what one plan may ask of every node. */
 #define CRN_PLAN_MAX_GROUPS     (1u << 20)

@@ -12,10 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "crn.h"
-#include "schema.h"
-#include "sql_plan.h"
-#include "sql_result.h"
+#include "base/crn.h"
+#include "query/schema.h"
+#include "query/sql_plan.h"
+#include "query/sql_result.h"
 
 typedef __int128 i128;
 

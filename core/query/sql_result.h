@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "plan.h"
+#include "query/plan.h"
 
 typedef enum crn_rcellkind {
 	CRN_RCELL_NULL = 0,

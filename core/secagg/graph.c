@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crn.h"
-#include "crn_crypto.h"
-#include "graph.h"
+#include "base/crn.h"
+#include "crypto/crypto.h"
+#include "secagg/graph.h"
 
 struct crn_graph {
 	uint32_t n;

@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
+#include "base/err.h"
 
 /* Target for both the correctness and the security failure bounds. */
 #define CRN_GRAPH_FAIL_LOG2_TARGET (-40.0)

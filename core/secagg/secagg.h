@@ -35,9 +35,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
-#include "crn_crypto.h"
-#include "secagg_msg.h"
+#include "base/err.h"
+#include "crypto/crypto.h"
+#include "proto/secagg_msg.h"
 
 /* ---- actions ------------------------------------------------------------ */
 

@@ -14,13 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec_secagg.h"
-#include "crn.h"
-#include "crn_crypto.h"
-#include "crn_prg.h"
-#include "crn_shamir.h"
-#include "graph.h"
-#include "secagg.h"
+#include "base/crn.h"
+#include "crypto/crypto.h"
+#include "crypto/prg.h"
+#include "crypto/shamir.h"
+#include "proto/codec_secagg.h"
+#include "secagg/graph.h"
+#include "secagg/secagg.h"
 
 enum coord_state {
 	C_ADVERTISE = 0,

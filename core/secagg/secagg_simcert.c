@@ -7,9 +7,9 @@
  */
 #include <string.h>
 
-#include "crn.h"
-#include "crn_crypto.h"
-#include "secagg.h"
+#include "base/crn.h"
+#include "crypto/crypto.h"
+#include "secagg/secagg.h"
 
 #define SIMCERT_LABEL   "cairn-sim-cert-v1"
 #define SIMCERT_TBS_LEN (sizeof(SIMCERT_LABEL) - 1 + CAIRN_SIGN_PK_LEN)

@@ -13,11 +13,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/crn.h"
 #include "cli/cmds.h"
-#include "crn.h"
-#include "crn_prg.h"
-#include "graph.h"
-#include "secagg.h"
+#include "crypto/prg.h"
+#include "secagg/graph.h"
+#include "secagg/secagg.h"
 
 static const char *const drop_names[] = {
     "advertise",

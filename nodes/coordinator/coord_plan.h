@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
-#include "job.h"
+#include "base/err.h"
+#include "proto/job.h"
 
 typedef struct co_coord_plan co_coord_plan;
 

@@ -13,16 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec_runtime.h"
-#include "config.h"
-#include "coordinator/coordinator.h"
+#include "base/crn.h"
 #include "coordinator/coord_plan.h"
-#include "crn.h"
-#include "graph.h"
-#include "job.h"
+#include "coordinator/coordinator.h"
+#include "net/transport.h"
+#include "proto/codec_runtime.h"
+#include "query/job.h"
+#include "runtime/config.h"
 #include "runtime/rt.h"
-#include "secagg.h"
-#include "transport.h"
+#include "secagg/graph.h"
+#include "secagg/secagg.h"
 
 /* A node not heard from for this long is not offered new jobs (nodes send
  * a heartbeat every heartbeat_ms, 10 s by default). */

@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
-#include "job.h"
+#include "base/err.h"
+#include "proto/job.h"
 
 typedef struct crn_job_ledger crn_job_ledger;
 

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
+#include "base/err.h"
 
 /* Run the daemon until SIGINT/SIGTERM; returns the exit status. */
 int crn_node_main(const char *path);

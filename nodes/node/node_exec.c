@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec_plan.h"
-#include "crn.h"
-#include "exec.h"
+#include "base/crn.h"
+#include "exec/exec.h"
 #include "node/node.h"
+#include "query/codec_plan.h"
+#include "query/sql_plan.h"
 #include "runtime/rt.h"
-#include "sql_plan.h"
 
 /* Fill an executor source from ours; *map is crn_alloc'd (nmap). */
 static cairn_err

@@ -22,11 +22,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
-#include "config.h"
-#include "crn_envelope.h"
+#include "base/err.h"
+#include "crypto/envelope.h"
+#include "net/transport.h"
+#include "runtime/config.h"
 #include "runtime/rt.h"
-#include "transport.h"
 
 typedef struct crn_rt_client {
 	/* Random per process, sent as the envelope session id: the

@@ -20,8 +20,8 @@
 
 #include <ini.h>
 
-#include "config.h"
-#include "crn.h"
+#include "base/crn.h"
+#include "runtime/config.h"
 
 /* Longest unix-domain socket path (sun_path less the NUL). */
 #define CFG_IPC_MAX      107

@@ -48,8 +48,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
-#include "exec.h"
+#include "base/err.h"
+#include "exec/exec.h"
 
 /* Which program reads the file (a separate enum from the certificate role
  * of crypto/crn_cert.h: this one picks a file layout). */

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
+#include "base/err.h"
 
 typedef struct crn_plan crn_plan;
 

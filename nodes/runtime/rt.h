@@ -23,10 +23,10 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "cairn/err.h"
-#include "crn_cert.h"
-#include "crn_crypto.h"
-#include "crn_envelope.h"
+#include "base/err.h"
+#include "crypto/cert.h"
+#include "crypto/crypto.h"
+#include "crypto/envelope.h"
 
 /*
  * JOB_SUM_COLUMN: the node runs a plan of count(*) and one measure (the

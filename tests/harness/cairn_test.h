@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "crn.h"
+#include "base/crn.h"
 
 void crn_t_check_err(
     int got, int want, const char *expr, const char *file, int line);

@@ -1,5 +1,5 @@
 /*
- * vectors.h — reading known-answer vector files (tests/vectors/*.txt):
+ * vectors.h — reading known-answer vector files (tests/vectors/NAME.txt):
  * records of "key = value" lines separated by blank lines, '#' comments.
  * Every helper fails the running cmocka test on malformed input.
  */

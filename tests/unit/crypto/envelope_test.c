@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "cairn_test.h"
-#include "codec.h"
-#include "crn_crypto.h"
-#include "crn_envelope.h"
+#include "crypto/crypto.h"
+#include "crypto/envelope.h"
+#include "proto/codec_envelope.h"
 
 /* Whether needle occurs in hay (memmem is not in C11). */
 static int
@@ -624,6 +624,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_replay),
     cmocka_unit_test(test_seal_open),
     cmocka_unit_test(test_decode_field_checks),
+    cmocka_unit_test(test_type_range),
     cmocka_unit_test(test_codec_oom),
     cmocka_unit_test(test_envelope_oom),
 };

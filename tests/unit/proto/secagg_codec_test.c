@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "cairn_test.h"
-#include "codec_secagg.h"
-#include "crn_envelope.h"
+#include "crypto/envelope.h"
+#include "proto/codec_secagg.h"
 
 static void
 fill(void *p, size_t n, uint8_t v)

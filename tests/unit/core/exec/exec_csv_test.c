@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cairn_test.h"
-#include "exec.h"
+#include "exec/exec.h"
 
 enum { C_CAT, C_N, C_D, C_K, NCOLS };
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cairn_test.h"
-#include "exec.h"
+#include "exec/exec.h"
 
 enum { C_AGE, C_EDU, C_WAGE, C_HOURS, C_REGION, C_SEX, NCOLS };
 

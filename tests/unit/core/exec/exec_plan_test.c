@@ -22,10 +22,10 @@
 #include <sqlite3.h>
 
 #include "cairn_test.h"
-#include "exec.h"
-#include "schema.h"
-#include "sql_plan.h"
-#include "sql_result.h"
+#include "exec/exec.h"
+#include "query/schema.h"
+#include "query/sql_plan.h"
+#include "query/sql_result.h"
 
 typedef struct qcase {
 	const char *sql; /* what the researcher sends */
@@ -418,7 +418,7 @@ compare(const qcase *q, const crn_result *res)
 			    "%s: reference row %zu has no match", q->sql, nref);
 		for (size_t c = q->nkeys; c < res->ncols; c++) {
 			const crn_rcell *cell = &res->cells[r * res->ncols + c];
-			long double got, want;
+			long double got = 0, want;
 
 			if (sqlite3_column_type(st, (int)c) == SQLITE_NULL) {
 				assert_int_equal(cell->kind, CRN_RCELL_NULL);

@@ -20,7 +20,7 @@
 #include <sqlite3.h>
 
 #include "cairn_test.h"
-#include "exec.h"
+#include "exec/exec.h"
 
 #define NROWS 2000
 
@@ -267,7 +267,7 @@ static void
 drop_pg(void)
 {
 	PGconn *c = PQconnectdb(pg_conninfo);
-	char sql[128];
+	char sql[256];
 
 	if (PQstatus(c) == CONNECTION_OK) {
 		snprintf(sql, sizeof(sql),
@@ -596,14 +596,14 @@ static tcase cases[] = {
 };
 
 static void
-make_plan(crn_plan *p, crn_measure *ms, const tcase *tc)
+make_plan(crn_plan *p, crn_measure *ms, tcase *tc)
 {
 	uint32_t off = 0;
 
 	memset(p, 0, sizeof(*p));
 	p->dataset = "people";
 	p->where = tc->where;
-	p->keys = (crn_groupkey *)tc->keys;
+	p->keys = tc->keys;
 	p->nkeys = tc->nkeys;
 	p->ngroups = 1;
 	for (size_t i = 0; i < tc->nkeys; i++)
@@ -732,7 +732,7 @@ static void
 run_cases(crn_source_kind kind)
 {
 	for (size_t t = 0; t < CRN_NELEM(cases); t++) {
-		const tcase *tc = &cases[t];
+		tcase *tc = &cases[t];
 		crn_measure ms[3];
 		crn_plan p;
 		crn_source src;
@@ -796,7 +796,7 @@ test_wide_bounds(void **state)
 {
 	crn_column wide[NCOLS];
 	crn_dataset wds = ds;
-	const tcase *tc = &cases[3];
+	tcase *tc = &cases[3];
 	crn_measure ms[3];
 	crn_plan p;
 	unsigned __int128 *ref;

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "cairn_test.h"
-#include "transport.h"
+#include "net/transport.h"
 
 #define NCLIENTS 4
 #define BIG      ((size_t)16 << 20)
@@ -72,7 +72,8 @@ make_url(url_fix *u, int tcp)
 		    u->url, sizeof(u->url), "tcp://127.0.0.1:%d", free_port());
 	} else {
 		snprintf(u->dir, sizeof(u->dir), "%s", crn_t_tmpdir());
-		snprintf(u->url, sizeof(u->url), "ipc://%s/coord.sock", u->dir);
+		assert_true(snprintf(u->url, sizeof(u->url),
+		                "ipc://%s/coord.sock", u->dir) < (int)sizeof(u->url));
 	}
 }
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cairn_test.h"
-#include "fixedpoint.h"
+#include "query/fixedpoint.h"
 
 typedef unsigned __int128 u128;
 typedef __int128 i128;

@@ -2,8 +2,8 @@
 #include <string.h>
 
 #include "cairn_test.h"
-#include "crn_crypto.h"
-#include "job.h"
+#include "crypto/crypto.h"
+#include "query/job.h"
 
 static crn_identity *
 make_id(uint8_t b)

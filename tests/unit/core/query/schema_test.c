@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cairn_test.h"
-#include "schema.h"
+#include "query/schema.h"
 
 static const char good[] = "; a comment\n"
                            "[federation]\n"
@@ -390,7 +390,7 @@ test_infer_errors(void **state)
 		const char *csv;
 		cairn_err rv;
 		const char *want;
-	} bad[] = {
+	} cases[] = {
 	    {"", CAIRN_EDATA, "in.csv:1: empty file"},
 	    {"a,b\n1,2\n3\n", CAIRN_EDATA,
 	        "in.csv:3: row has 1 fields, the header has 2"},
@@ -407,14 +407,14 @@ test_infer_errors(void **state)
 	size_t len;
 
 	(void)state;
-	for (size_t i = 0; i < CRN_NELEM(bad); i++) {
+	for (size_t i = 0; i < CRN_NELEM(cases); i++) {
 		char *d =
-		    infer(bad[i].csv, "x", bad[i].rv, err, sizeof(err), &len);
+		    infer(cases[i].csv, "x", cases[i].rv, err, sizeof(err), &len);
 
 		assert_null(d);
-		if (strstr(err, bad[i].want) == NULL)
+		if (strstr(err, cases[i].want) == NULL)
 			fail_msg(
-			    "case %zu: '%s', want '%s'", i, err, bad[i].want);
+			    "case %zu: '%s', want '%s'", i, err, cases[i].want);
 	}
 	infer("a\n1\n", "Bad Name", CAIRN_EINVAL, err, sizeof(err), &len);
 }

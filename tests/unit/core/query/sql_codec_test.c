@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "cairn_test.h"
-#include "codec_plan.h"
-#include "schema.h"
-#include "sql_plan.h"
+#include "query/codec_plan.h"
+#include "query/schema.h"
+#include "query/sql_plan.h"
 
 /* CAIRN_TEST_TIMEOUT: 300 */
 

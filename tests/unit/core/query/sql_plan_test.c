@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "cairn_test.h"
-#include "schema.h"
-#include "sql_plan.h"
+#include "query/schema.h"
+#include "query/sql_plan.h"
 
 static const char schema_text[] =
     "[federation]\nmin_cell = 5\nmax_nodes = 100\n"

@@ -3,9 +3,9 @@
 #include <string.h>
 
 #include "cairn_test.h"
-#include "schema.h"
-#include "sql_plan.h"
-#include "sql_result.h"
+#include "query/schema.h"
+#include "query/sql_plan.h"
+#include "query/sql_result.h"
 
 static const char schema_text[] =
     "[federation]\nmin_cell = 2\nmax_nodes = 10\n"

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "cairn_test.h"
-#include "crn_crypto.h"
-#include "graph.h"
+#include "crypto/crypto.h"
+#include "secagg/graph.h"
 
 static void
 seed_of(uint8_t seed[32], uint8_t b)

@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "cairn_test.h"
-#include "codec_secagg.h"
-#include "crn_prg.h"
-#include "crn_shamir.h"
-#include "secagg.h"
+#include "crypto/prg.h"
+#include "crypto/shamir.h"
+#include "proto/codec_secagg.h"
+#include "secagg/secagg.h"
 
 #define N   5
 #define T   3

@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "cairn_test.h"
-#include "codec_secagg.h"
-#include "graph.h"
-#include "secagg.h"
+#include "proto/codec_secagg.h"
+#include "secagg/graph.h"
+#include "secagg/secagg.h"
 
 #define DIM 4
 

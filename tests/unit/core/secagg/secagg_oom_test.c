@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cairn_test.h"
-#include "secagg.h"
+#include "secagg/secagg.h"
 
 static void
 oom_loop(uint32_t n, uint32_t t, uint32_t ndrop, crn_sa_round at)

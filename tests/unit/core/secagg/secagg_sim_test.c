@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "cairn_test.h"
-#include "graph.h"
-#include "secagg.h"
+#include "secagg/graph.h"
+#include "secagg/secagg.h"
 
 static void
 seed_of(uint8_t seed[CAIRN_SEED_LEN], uint32_t a, uint32_t b)

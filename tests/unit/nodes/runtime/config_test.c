@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "cairn_test.h"
-#include "config.h"
+#include "runtime/config.h"
 
 static char tdir[256];
 static char tfile[300];
