@@ -2,7 +2,7 @@
  * cert.c — the federation PKI on OpenSSL 3: CA directory, certificate
  * requests, issuing, revocation lists and verification.  The design (role
  * in the subject OU, the CA directory layout, error ranking) is written
- * down in crn_cert.h.
+ * down in cert.h.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -862,7 +862,7 @@ add_ext(X509 *cert, X509V3_CTX *ctx, int nid, const char *value)
 	return CAIRN_OK;
 }
 
-/* "OU=<role>, CN=<name>" (our subject shape; see crn_cert.h). */
+/* "OU=<role>, CN=<name>" (our subject shape; see cert.h). */
 static cairn_err
 make_subject(X509_NAME **out, const char *ou, const char *cn)
 {
@@ -1713,7 +1713,7 @@ crn_cert_store_new(crn_cert_store **out, const uint8_t *ca, size_t ca_len,
 /*
  * Every problem OpenSSL finds is collected by the callback, which lets
  * verification go on; we then report the most important one (ranked as
- * documented in crn_cert.h) instead of whichever OpenSSL hit first —
+ * documented in cert.h) instead of whichever OpenSSL hit first —
  * OpenSSL checks revocation before signatures and times, so a revoked
  * certificate with a forged signature would otherwise say "revoked".
  */

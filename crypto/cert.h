@@ -1,5 +1,5 @@
 /*
- * crn_cert.h — the federation PKI: an offline certificate authority that
+ * cert.h — the federation PKI: an offline certificate authority that
  * issues X.509 certificates for Ed25519 identity keys, certificate requests,
  * revocation lists, and certificate verification.  Built on OpenSSL 3; only
  * crypto/ sees OpenSSL types, so everything here is bytes, strings and
@@ -41,8 +41,8 @@
  * (between processes) and a mutex (between threads); a crn_cert_store may
  * be used by several threads at once.
  */
-#ifndef CRN_CERT_H
-#define CRN_CERT_H
+#ifndef CRN_CRYPTO_CERT_H
+#define CRN_CRYPTO_CERT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -235,4 +235,4 @@ CAIRN_NODISCARD cairn_err crn_file_read(
  * int64_t seconds used above. */
 int64_t crn_days_from_civil(int64_t y, int64_t m, int64_t d);
 
-#endif /* CRN_CERT_H */
+#endif /* CRN_CRYPTO_CERT_H */

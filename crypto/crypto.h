@@ -1,5 +1,5 @@
 /*
- * crn_crypto.h — cairn's wrappers over libsodium and OpenSSL: randomness,
+ * crypto.h — cairn's wrappers over libsodium and OpenSSL: randomness,
  * secret memory, identity keys (Ed25519), key agreement (X25519), the KDF
  * and authenticated encryption.  Only crypto/ includes sodium.h or the
  * OpenSSL headers; everything else uses these.
@@ -7,8 +7,8 @@
  * Thread safety: all functions are safe to call concurrently on distinct
  * objects after crn_crypto_init() returned CAIRN_OK.
  */
-#ifndef CRN_CRYPTO_H
-#define CRN_CRYPTO_H
+#ifndef CRN_CRYPTO_CRYPTO_H
+#define CRN_CRYPTO_CRYPTO_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -140,4 +140,4 @@ CAIRN_NODISCARD cairn_err crn_aead_open(uint8_t *out, const uint8_t *in,
     size_t inlen, const uint8_t *ad, size_t adlen,
     const uint8_t key[CAIRN_KEY_LEN]);
 
-#endif /* CRN_CRYPTO_H */
+#endif /* CRN_CRYPTO_CRYPTO_H */

@@ -2,7 +2,7 @@
  * envelope.c — signing, verifying, sealing and opening the envelope every
  * cairn message travels in, and the replay guard.
  *
- * The signature covers a fixed encoding of the fields (see crn_envelope.h)
+ * The signature covers a fixed encoding of the fields (see envelope.h)
  * rather than the protobuf bytes: protobuf encodings are not canonical, and
  * a signature that depended on one encoder's choices would break between
  * versions.

@@ -1,5 +1,5 @@
 /*
- * crn_envelope.h — the signed (and optionally sealed) envelope every cairn
+ * envelope.h — the signed (and optionally sealed) envelope every cairn
  * message travels in.  proto/codec_envelope.c converts it to and from the
  * wire (cairn.Envelope); this module signs, verifies, seals, opens and
  * rejects replays.
@@ -15,8 +15,8 @@
  * whoever accepts a certificate from an envelope must check that the key
  * it certifies equals `sender`.
  */
-#ifndef CRN_ENVELOPE_H
-#define CRN_ENVELOPE_H
+#ifndef CRN_CRYPTO_ENVELOPE_H
+#define CRN_CRYPTO_ENVELOPE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -89,4 +89,4 @@ CAIRN_NODISCARD cairn_err crn_replay_check(
 CAIRN_NODISCARD cairn_err crn_replay_forget(
     crn_replay *r, const uint8_t session_id[CAIRN_SESSION_ID_LEN]);
 
-#endif /* CRN_ENVELOPE_H */
+#endif /* CRN_CRYPTO_ENVELOPE_H */

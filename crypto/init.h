@@ -1,8 +1,8 @@
 /*
- * cairn/cairn.h — umbrella header of the cairn library.
+ * init.h — start-up and version: cairn_init starts libsodium and OpenSSL.
  */
-#ifndef CAIRN_H
-#define CAIRN_H
+#ifndef CRN_CRYPTO_INIT_H
+#define CRN_CRYPTO_INIT_H
 
 #include "base/err.h"
 #include "base/log.h"
@@ -24,4 +24,4 @@ CAIRN_API CAIRN_NODISCARD cairn_err cairn_init(void);
 #ifdef __cplusplus
 }
 #endif
-#endif /* CAIRN_H */
+#endif /* CRN_CRYPTO_INIT_H */

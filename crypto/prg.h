@@ -1,5 +1,5 @@
 /*
- * crn_prg.h — the mask PRG: AES-128-CTR (OpenSSL EVP) expanding a 32-byte
+ * prg.h — the mask PRG: AES-128-CTR (OpenSSL EVP) expanding a 32-byte
  * seed into ring elements of 32, 64 or 128 bits, added into or subtracted
  * from a vector in one pass over cache-sized blocks.
  *
@@ -7,8 +7,8 @@
  * counter block.  Element i is the little-endian word at keystream offset
  * i * bits/8, so expand(seed) and add(seed) agree element for element.
  */
-#ifndef CRN_PRG_H
-#define CRN_PRG_H
+#ifndef CRN_CRYPTO_PRG_H
+#define CRN_CRYPTO_PRG_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -27,4 +27,4 @@ CAIRN_NODISCARD cairn_err crn_prg_expand(
 CAIRN_NODISCARD cairn_err crn_prg_keystream(
     uint8_t *out, size_t len, const uint8_t seed[32]);
 
-#endif /* CRN_PRG_H */
+#endif /* CRN_CRYPTO_PRG_H */

@@ -1,5 +1,5 @@
 /*
- * crn_shamir.h — Shamir t-of-n secret sharing of 32-byte secrets.
+ * shamir.h — Shamir t-of-n secret sharing of 32-byte secrets.
  *
  * Field: GF(p), p = 2^61 - 1.  A 32-byte secret is cut into five chunks of
  * at most 56 bits (7 bytes; the last holds 4) and each chunk is shared with
@@ -8,8 +8,8 @@
  * chunk of 56 bits or more proves the shares were inconsistent
  * (CAIRN_EAUTH), which catches most corrupted shares.
  */
-#ifndef CRN_SHAMIR_H
-#define CRN_SHAMIR_H
+#ifndef CRN_CRYPTO_SHAMIR_H
+#define CRN_CRYPTO_SHAMIR_H
 
 #include <stdint.h>
 
@@ -74,4 +74,4 @@ void crn_shamir_share_encode(
 CAIRN_NODISCARD cairn_err crn_shamir_share_decode(
     crn_shamir_share *s, const uint8_t in[CRN_SHAMIR_SHARE_LEN]);
 
-#endif /* CRN_SHAMIR_H */
+#endif /* CRN_CRYPTO_SHAMIR_H */

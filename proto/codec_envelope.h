@@ -1,8 +1,8 @@
 /*
- * codec.h — wire codecs: core structs to and from the protobuf messages of
- * proto/cairn.proto.  Only proto/codec_*.c see the generated protobuf-c
- * types; everything else calls these functions and gets core structs it
- * owns.
+ * codec_envelope.h — wire codecs: structs to and from the protobuf
+ * messages of proto/cairn.proto.  Only the codecs (proto/codec_*.c and
+ * core/query/codec_plan.c) see the generated protobuf-c types; everything
+ * else calls these functions and gets structs it owns.
  *
  * Rules shared by every codec declared here:
  *   - encode writes a crn_alloc'd buffer to *out and its length to *outlen
@@ -18,8 +18,8 @@
  *
  * Thread safety: all codecs are reentrant.
  */
-#ifndef CRN_CODEC_H
-#define CRN_CODEC_H
+#ifndef CRN_PROTO_CODEC_ENVELOPE_H
+#define CRN_PROTO_CODEC_ENVELOPE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -52,4 +52,4 @@ CAIRN_NODISCARD cairn_err crn_envelope_encode(
 CAIRN_NODISCARD cairn_err crn_envelope_decode(
     crn_envelope *out, const uint8_t *buf, size_t len);
 
-#endif /* CRN_CODEC_H */
+#endif /* CRN_PROTO_CODEC_ENVELOPE_H */

@@ -14,7 +14,7 @@
 #include "proto/codec_secagg.h"
 #include "proto/codec_util.h"
 
-/* ---- fini helpers (declared in core/secagg_msg.h) ----------------------- */
+/* ---- fini helpers (declared in proto/secagg_msg.h) ----------------------- */
 
 void
 crn_sa_roster_fini(crn_sa_roster *r)

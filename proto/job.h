@@ -7,8 +7,8 @@
  * revocation, role) and then the signature with the key the certificate
  * carries, so a coordinator cannot forge or alter a job.
  */
-#ifndef CRN_JOB_H
-#define CRN_JOB_H
+#ifndef CRN_PROTO_JOB_H
+#define CRN_PROTO_JOB_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -64,4 +64,4 @@ CAIRN_NODISCARD cairn_err crn_signed_job_encode(
 CAIRN_NODISCARD cairn_err crn_signed_job_decode(
     crn_signed_job *out, const uint8_t *buf, size_t len);
 
-#endif /* CRN_JOB_H */
+#endif /* CRN_PROTO_JOB_H */

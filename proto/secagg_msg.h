@@ -1,12 +1,12 @@
 /*
- * secagg_msg.h — core structs for the secure-aggregation round messages
+ * secagg_msg.h — the structs of the secure-aggregation round messages
  * (cairn.proto "secure aggregation").  proto/codec_secagg.c converts them
- * to and from the wire; the state machines in core/secagg_*.c only see
+ * to and from the wire; the state machines in core/secagg/ only see
  * these.  Decoders have already checked every fixed size and bounded every
  * count; indices are checked against the roster by the machines.
  */
-#ifndef CRN_SECAGG_MSG_H
-#define CRN_SECAGG_MSG_H
+#ifndef CRN_PROTO_SECAGG_MSG_H
+#define CRN_PROTO_SECAGG_MSG_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -148,4 +148,4 @@ void crn_sa_survivors_fini(crn_sa_survivors *s);
 void crn_sa_unmask_req_fini(crn_sa_unmask_req *r);
 void crn_sa_unmask_fini(crn_sa_unmask *u);
 
-#endif /* CRN_SECAGG_MSG_H */
+#endif /* CRN_PROTO_SECAGG_MSG_H */

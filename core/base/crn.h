@@ -2,8 +2,8 @@
  * crn.h — library-internal helpers: allocator, logging, assertions.
  * Included by every .c file of the library; never installed.
  */
-#ifndef CRN_H
-#define CRN_H
+#ifndef CRN_BASE_CRN_H
+#define CRN_BASE_CRN_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -53,4 +53,4 @@ __attribute__((noreturn)) void crn_panic(
 
 #define CRN_NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-#endif /* CRN_H */
+#endif /* CRN_BASE_CRN_H */

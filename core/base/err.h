@@ -1,11 +1,11 @@
 /*
- * cairn/err.h — error codes shared by every cairn function.
+ * err.h — error codes shared by every cairn function.
  *
  * Every fallible function returns a cairn_err; results travel through
  * out-parameters.  Codes are never renumbered: new codes are appended.
  */
-#ifndef CAIRN_ERR_H
-#define CAIRN_ERR_H
+#ifndef CRN_BASE_ERR_H
+#define CRN_BASE_ERR_H
 
 #ifdef __cplusplus
 extern "C" {
@@ -59,4 +59,4 @@ CAIRN_API const char *cairn_strerror(cairn_err err);
 #ifdef __cplusplus
 }
 #endif
-#endif /* CAIRN_ERR_H */
+#endif /* CRN_BASE_ERR_H */

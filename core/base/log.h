@@ -1,12 +1,12 @@
 /*
- * cairn/log.h — the library's only output channel.
+ * log.h — the library's only output channel.
  *
  * The library never writes to stdout or stderr.  An application registers
  * one logger; the default discards everything (nng's rule).  Messages never
  * contain secrets, plaintext shares or per-record data.
  */
-#ifndef CAIRN_LOG_H
-#define CAIRN_LOG_H
+#ifndef CRN_BASE_LOG_H
+#define CRN_BASE_LOG_H
 
 #include "base/err.h"
 
@@ -43,4 +43,4 @@ CAIRN_API void cairn_log_stderr(
 #ifdef __cplusplus
 }
 #endif
-#endif /* CAIRN_LOG_H */
+#endif /* CRN_BASE_LOG_H */

@@ -1,6 +1,6 @@
 /*
  * exec.h — local executors: compute one node's contribution vector for a
- * query plan (core/plan.h) over the node's own data, which lives in a CSV
+ * query plan (core/query/plan.h) over the node's own data, which lives in a CSV
  * file, a SQLite database or a PostgreSQL database.
  *
  * The vector layout, the scaling of numbers and the meaning of the clipped
@@ -34,8 +34,8 @@
  * checks then cover the columns the plan uses, on the rows the filter
  * keeps, since the database's own types vouch for the rest.
  */
-#ifndef CRN_EXEC_H
-#define CRN_EXEC_H
+#ifndef CRN_EXEC_EXEC_H
+#define CRN_EXEC_EXEC_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -182,7 +182,7 @@ const char *crn_exec_local_name(const crn_source *src, const crn_column *c);
 /* Domain index of a category value of len bytes, or -1 if not in it. */
 long crn_exec_domain_find(const crn_column *c, const char *s, size_t len);
 
-/* ---- SQL generation for the database executors (core/exec.c) ---------- */
+/* ---- SQL generation for the database executors (exec.c) ---------------- */
 
 enum { CRN_SQL_SQLITE = 1, CRN_SQL_PG = 2 };
 
@@ -261,4 +261,4 @@ CAIRN_NODISCARD cairn_err crn_exec_csv(crn_acc *acc, const crn_source *src);
 CAIRN_NODISCARD cairn_err crn_exec_sqlite(crn_acc *acc, const crn_source *src);
 CAIRN_NODISCARD cairn_err crn_exec_pg(crn_acc *acc, const crn_source *src);
 
-#endif /* CRN_EXEC_H */
+#endif /* CRN_EXEC_EXEC_H */

@@ -11,7 +11,7 @@
  *
  * Endpoints: "tcp://host:port" and "ipc:///path" (also "inproc://name" for
  * tests inside one process).  The implementation sits behind an ops table
- * (core/transport/); today the only one is nanomsg (core/transport/nn.c).
+ * (core/net/); today the only one is nanomsg (core/net/nn.c).
  *
  * Delivery: messages on one connection arrive in order, whole, or not at
  * all.  A dialer's send waits (up to its timeout) until the connection is
@@ -49,8 +49,8 @@
  *
  * Threads: one crn_tr is used by one thread at a time.
  */
-#ifndef CRN_TRANSPORT_H
-#define CRN_TRANSPORT_H
+#ifndef CRN_NET_TRANSPORT_H
+#define CRN_NET_TRANSPORT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -88,7 +88,7 @@ typedef struct crn_tr_opts {
 
 /*
  * Implementation ops (nng-style): a transport backend fills one of these.
- * Only core/transport/ uses it.
+ * Only core/net/ uses it.
  */
 typedef struct crn_tr_ops {
 	const char *name;
@@ -109,7 +109,7 @@ struct crn_tr {
 	int listener;     /* 1 when opened by crn_tr_listen */
 };
 
-/* The nanomsg backend (core/transport/nn.c). */
+/* The nanomsg backend (core/net/nn.c). */
 extern const crn_tr_ops crn_tr_nn_ops;
 
 /*
@@ -164,4 +164,4 @@ void crn_tr_close(crn_tr *tr);
 /* Map a nanomsg errno value to a cairn_err (logged by the caller). */
 cairn_err crn_tr_nn_err(int nn_errnum);
 
-#endif /* CRN_TRANSPORT_H */
+#endif /* CRN_NET_TRANSPORT_H */

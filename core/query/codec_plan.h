@@ -1,5 +1,5 @@
 /*
- * codec_plan.h — crn_plan (core/plan.h) <-> cairn.plan.QueryPlan bytes.
+ * codec_plan.h — crn_plan (core/query/plan.h) <-> cairn.plan.QueryPlan bytes.
  *
  * Nodes receive the encoded plan inside a researcher-signed Job.  The
  * decoder trusts nothing: every index is range-checked, expressions must
@@ -7,8 +7,8 @@
  * are recomputed from the keys, measures and columns and must equal what
  * the message claims.
  */
-#ifndef CRN_CODEC_PLAN_H
-#define CRN_CODEC_PLAN_H
+#ifndef CRN_QUERY_CODEC_PLAN_H
+#define CRN_QUERY_CODEC_PLAN_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -30,7 +30,7 @@ CAIRN_NODISCARD cairn_err crn_plan_encode(
 
 /*
  * Parse and validate buf.  On success *out is a new plan (free with
- * crn_plan_free, core/sql_plan.h).  CAIRN_EPROTO for malformed or
+ * crn_plan_free, core/query/sql_plan.h).  CAIRN_EPROTO for malformed or
  * inconsistent plans, CAIRN_ETOOBIG beyond the limits, CAIRN_ENOMEM.
  * Never crashes on any input.
  */
@@ -40,4 +40,4 @@ CAIRN_NODISCARD cairn_err crn_plan_decode(
 /* Check a plan's internal consistency (what the decoder enforces). */
 CAIRN_NODISCARD cairn_err crn_plan_check(const crn_plan *p);
 
-#endif /* CRN_CODEC_PLAN_H */
+#endif /* CRN_QUERY_CODEC_PLAN_H */

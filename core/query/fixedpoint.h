@@ -3,7 +3,7 @@
  *
  * Secure aggregation adds vectors in the ring Z_{2^bits}, bits = 32, 64 or
  * 128, with elements stored as uint32_t, uint64_t or unsigned __int128
- * (the layout crypto/crn_prg.h uses).  A signed value v is the element
+ * (the layout crypto/prg.h uses).  A signed value v is the element
  * v mod 2^bits (two's complement), so a sum is exact as long as the true
  * sum satisfies |sum| < 2^(bits-1); nothing here lets a sum wrap silently.
  *
@@ -16,8 +16,8 @@
  *
  * Thread safety: all functions are reentrant.
  */
-#ifndef CRN_FIXEDPOINT_H
-#define CRN_FIXEDPOINT_H
+#ifndef CRN_QUERY_FIXEDPOINT_H
+#define CRN_QUERY_FIXEDPOINT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -125,4 +125,4 @@ CAIRN_NODISCARD cairn_err crn_fixed_encode(const crn_fixed_params *p,
 CAIRN_NODISCARD cairn_err crn_fixed_decode(
     const crn_fixed_params *p, unsigned bits, const void *sum, double *out);
 
-#endif /* CRN_FIXEDPOINT_H */
+#endif /* CRN_QUERY_FIXEDPOINT_H */

@@ -20,8 +20,8 @@
  *   dim = ngroups * per_group.  Negative sums are two's complement in the
  *   ring; ring_bits is chosen so that |any true sum| < 2^(ring_bits-1).
  */
-#ifndef CRN_PLAN_H
-#define CRN_PLAN_H
+#ifndef CRN_QUERY_PLAN_H
+#define CRN_QUERY_PLAN_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -175,7 +175,7 @@ typedef struct crn_plan {
 	 * is an index into outputs and each value is num / 10^scale. */
 	crn_expr *having;
 	int64_t limit; /* -1 if none */
-	/* Added by the planner (see core/sql_plan.h):
+	/* Added by the planner (see core/query/sql_plan.h):
 	 * a copy of the dataset's column definitions, in schema order, so
 	 * that a plan is self-contained: every `col` index above refers to
 	 * both plan->cols and the schema's dataset->cols. */
@@ -188,4 +188,4 @@ typedef struct crn_plan {
 	size_t norder;
 } crn_plan;
 
-#endif /* CRN_PLAN_H */
+#endif /* CRN_QUERY_PLAN_H */

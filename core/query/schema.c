@@ -23,7 +23,7 @@
 /* A schema file larger than this is not a schema file. */
 #define SCHEMA_MAX_FILE   (4u << 20)
 #define SCHEMA_MAX_DOMAIN 65536u
-/* The plan codec refuses more (CRN_PLAN_MAX_COLS in proto/codec_plan.h). */
+/* The plan codec refuses more (CRN_PLAN_MAX_COLS in query/codec_plan.h). */
 #define SCHEMA_MAX_COLS 4096u
 
 typedef struct colaux {

@@ -1,6 +1,6 @@
 /*
  * schema.h — the federation schema: which datasets exist, their columns,
- * types, bounds and categorical domains.  The structs live in core/plan.h
+ * types, bounds and categorical domains.  The structs live in core/query/plan.h
  * (the planner, executors and decoder share them); this module loads them
  * from an INI file (inih) and answers lookups.
  *
@@ -29,8 +29,8 @@
  * unquoted names of a query (which PostgreSQL folds to lower case) match.
  * Numbers are exact: bounds are parsed into scaled int64 without doubles.
  */
-#ifndef CRN_SCHEMA_H
-#define CRN_SCHEMA_H
+#ifndef CRN_QUERY_SCHEMA_H
+#define CRN_QUERY_SCHEMA_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -125,4 +125,4 @@ int crn_decimal_format(__int128 v, uint32_t scale, char *buf, size_t len);
 CAIRN_NODISCARD cairn_err crn_schema_infer(FILE *in, const char *name,
     const char *dataset, char **out, size_t *len, char *err, size_t errlen);
 
-#endif /* CRN_SCHEMA_H */
+#endif /* CRN_QUERY_SCHEMA_H */

@@ -1,6 +1,6 @@
 /*
  * sql_plan.h — the SQL planner: researcher SQL + federation schema ->
- * crn_plan (core/plan.h).  Parsing is PostgreSQL's own grammar through
+ * crn_plan (core/query/plan.h).  Parsing is PostgreSQL's own grammar through
  * libpg_query; everything the planner cannot compute exactly and privately
  * is refused with CAIRN_ESQL and a message that names the construct and
  * its character position (1-based, as PostgreSQL reports them).
@@ -14,8 +14,8 @@
  * Filters: = <> < <= > >=, IN, NOT IN, BETWEEN, IS [NOT] NULL, AND, OR,
  * NOT, between a column and constants.
  */
-#ifndef CRN_SQL_PLAN_H
-#define CRN_SQL_PLAN_H
+#ifndef CRN_QUERY_SQL_PLAN_H
+#define CRN_QUERY_SQL_PLAN_H
 
 #include <stddef.h>
 
@@ -65,4 +65,4 @@ CAIRN_NODISCARD cairn_err crn_plan_ring_bits(const crn_plan *p, uint32_t *bits);
 /* SQL name of an aggregate ("count", "avg", ...). */
 const char *crn_aggfn_name(crn_aggfn fn);
 
-#endif /* CRN_SQL_PLAN_H */
+#endif /* CRN_QUERY_SQL_PLAN_H */

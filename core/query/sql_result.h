@@ -10,8 +10,8 @@
  * arithmetic where it fits, long double after).  HAVING, ORDER BY and
  * LIMIT are applied here.
  */
-#ifndef CRN_SQL_RESULT_H
-#define CRN_SQL_RESULT_H
+#ifndef CRN_QUERY_SQL_RESULT_H
+#define CRN_QUERY_SQL_RESULT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -74,4 +74,4 @@ CAIRN_NODISCARD cairn_err crn_result_json(
 /* One cell as text into buf ("" for NULL); returns buf. */
 const char *crn_rcell_format(const crn_rcell *c, char *buf, size_t len);
 
-#endif /* CRN_SQL_RESULT_H */
+#endif /* CRN_QUERY_SQL_RESULT_H */

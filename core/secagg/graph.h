@@ -23,8 +23,8 @@
  * Thread safety: all functions are reentrant; a crn_graph is read-only
  * after crn_graph_new and may be queried from several threads.
  */
-#ifndef CRN_GRAPH_H
-#define CRN_GRAPH_H
+#ifndef CRN_SECAGG_GRAPH_H
+#define CRN_SECAGG_GRAPH_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -131,4 +131,4 @@ bool crn_graph_has_edge(const crn_graph *g, uint32_t u, uint32_t v);
  * (the complete graph uses the identity order).  For tests and tracing. */
 uint32_t crn_graph_position(const crn_graph *g, uint32_t u);
 
-#endif /* CRN_GRAPH_H */
+#endif /* CRN_SECAGG_GRAPH_H */

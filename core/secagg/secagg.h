@@ -28,8 +28,8 @@
  * Thread safety: one machine per thread at a time; distinct machines are
  * independent.
  */
-#ifndef CRN_SECAGG_H
-#define CRN_SECAGG_H
+#ifndef CRN_SECAGG_SECAGG_H
+#define CRN_SECAGG_SECAGG_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -306,4 +306,4 @@ typedef struct crn_sa_sim_result {
 CAIRN_NODISCARD cairn_err crn_sa_sim_run(
     const crn_sa_sim_cfg *cfg, crn_sa_sim_result *res);
 
-#endif /* CRN_SECAGG_H */
+#endif /* CRN_SECAGG_SECAGG_H */

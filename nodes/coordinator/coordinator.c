@@ -1,8 +1,8 @@
 /*
  * coordinator.c — the coordinator daemon.  See coordinator.h.
  *
- * Sessions are driven by the sans-I/O machine of core/secagg.h: this file
- * only moves its messages between the machine and the transport, maps
+ * Sessions are driven by the sans-I/O machine of core/secagg/secagg.h: this
+ * file only moves its messages between the machine and the transport, maps
  * machine slots (1..n) to node names and connection ids, and keeps the
  * round deadlines.  A node is addressed by its certificate name; the
  * connection id of its most recent authenticated message is where we

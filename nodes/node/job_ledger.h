@@ -9,8 +9,8 @@
  * each) in the node's state directory, read at start and extended, with
  * fsync, before the node computes anything for a job.
  */
-#ifndef CAIRN_NODES_JOB_LEDGER_H
-#define CAIRN_NODES_JOB_LEDGER_H
+#ifndef CRN_NODE_JOB_LEDGER_H
+#define CRN_NODE_JOB_LEDGER_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -51,4 +51,4 @@ CAIRN_NODISCARD cairn_err crn_job_ledger_add(
 /* Number of recorded jobs. */
 size_t crn_job_ledger_count(const crn_job_ledger *l);
 
-#endif
+#endif /* CRN_NODE_JOB_LEDGER_H */

@@ -2,9 +2,9 @@
  * node_exec.c — the node's computations: plans for column sums, policy
  * checks of signed query plans, and source probes for `node check`.
  *
- * This file sees core/exec.h (the executors) but not core/config.h: the
- * two headers both name the source kinds, so the daemon passes sources in
- * as crn_node_src.
+ * This file sees core/exec/exec.h (the executors) but not
+ * nodes/runtime/config.h: the two headers both name the source kinds, so
+ * the daemon passes sources in as crn_node_src.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>

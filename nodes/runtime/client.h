@@ -16,8 +16,8 @@
  *                               (to present an expired, revoked or
  *                               wrong-role certificate to the coordinator)
  */
-#ifndef CAIRN_NODES_CLIENT_H
-#define CAIRN_NODES_CLIENT_H
+#ifndef CRN_RUNTIME_CLIENT_H
+#define CRN_RUNTIME_CLIENT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -56,4 +56,4 @@ CAIRN_NODISCARD cairn_err crn_rt_client_send(crn_rt_client *c, uint32_t type,
 CAIRN_NODISCARD cairn_err crn_rt_client_recv(
     crn_rt_client *c, crn_envelope *env, int64_t deadline_ms);
 
-#endif
+#endif /* CRN_RUNTIME_CLIENT_H */

@@ -42,8 +42,8 @@
  *                 `cairn query` plans SQL against when --schema is not
  *                 given)
  */
-#ifndef CRN_CONFIG_H
-#define CRN_CONFIG_H
+#ifndef CRN_RUNTIME_CONFIG_H
+#define CRN_RUNTIME_CONFIG_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -52,7 +52,7 @@
 #include "exec/exec.h"
 
 /* Which program reads the file (a separate enum from the certificate role
- * of crypto/crn_cert.h: this one picks a file layout). */
+ * of crypto/cert.h: this one picks a file layout). */
 typedef enum crn_cfg_role {
 	CRN_CFG_COORDINATOR = 1,
 	CRN_CFG_NODE = 2,
@@ -77,7 +77,7 @@ typedef struct crn_cfg_coordinator {
 	crn_cfg_deadlines deadlines;
 } crn_cfg_coordinator;
 
-/* A dataset's source kind is the executors' own (core/exec.h), so that a
+/* A dataset's source kind is the executors' own (core/exec/exec.h), so that a
  * loaded configuration feeds crn_exec_run without translation. */
 typedef crn_source_kind crn_src_kind;
 
@@ -157,4 +157,4 @@ const crn_cfg_dataset *crn_config_dataset(
 /* "coordinator", "node" or "researcher" ("?" otherwise). */
 const char *crn_cfg_role_name(crn_cfg_role role);
 
-#endif /* CRN_CONFIG_H */
+#endif /* CRN_RUNTIME_CONFIG_H */

@@ -9,6 +9,8 @@
 #   - a file includes a header of a folder its folder's line does not list
 #     (a layer above its own, or one it does not depend on); tests under
 #     tests/unit/<folder>/ follow <folder>'s line;
+#   - a header's guard is not CRN_<FOLDER>_<NAME>_H (folder as included:
+#     core/base/crn.h is CRN_BASE_CRN_H);
 #   - a layer's library needs a crn_/cairn_ symbol that only a layer it may
 #     not use defines (nm over <build>/lib/libcairn_*.a).
 # CAIRN_TEST_TIMEOUT: 60
@@ -122,6 +124,21 @@ for path in sources("tests"):
         check_file(path, folder)
     else:
         check_file(path, None)  # fuzz, bench, harness: above every layer
+
+# ---- header names and guards --------------------------------------------
+for path in code + [p for p in sources("tests") if p.endswith(".h")]:
+    if not path.endswith(".h"):
+        continue
+    folder, name = os.path.split(path)
+    if not re.fullmatch(r"[a-z0-9_]+\.h", name):
+        bad.append(f"{path}: header names are lower_case.h")
+    want = f"CRN_{folder.rsplit('/', 1)[-1]}_{name[:-2]}_H".upper()
+    with open(os.path.join(src, path)) as f:
+        text = f.read()
+    if not re.search(rf"^#ifndef {want}\n#define {want}\n", text, re.M) or \
+            not text.rstrip().endswith(f"#endif /* {want} */"):
+        bad.append(f"{path}: include guard must be {want} "
+                   f"(#ifndef, #define, and #endif /* {want} */)")
 
 # ---- symbols: a library only needs what its allowed layers define -------
 libs = {}
