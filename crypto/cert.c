@@ -2,7 +2,7 @@
  * cert.c — the federation PKI on OpenSSL 3: CA directory, certificate
  * requests, issuing, revocation lists and verification.  The design (role
  * in the subject OU, the CA directory layout, error ranking) is written
- * down in crn_cert.h.
+ * down in cert.h.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -28,8 +28,8 @@
 #include <pthread.h>
 #include <sodium.h>
 
-#include "crn.h"
-#include "crn_cert.h"
+#include "base/crn.h"
+#include "crypto/cert.h"
 
 #define CA_KEY         "ca.key"
 #define CA_CRT         "ca.crt"
@@ -921,7 +921,7 @@ add_ext(X509 *cert, X509V3_CTX *ctx, int nid, const char *value)
 	return CAIRN_OK;
 }
 
-/* "OU=<role>, CN=<name>" (our subject shape; see crn_cert.h). */
+/* "OU=<role>, CN=<name>" (our subject shape; see cert.h). */
 static cairn_err
 make_subject(X509_NAME **out, const char *ou, const char *cn)
 {
@@ -1906,7 +1906,7 @@ crn_crl_mark_load(const char *path, crn_crl_mark *out)
 /*
  * Every problem OpenSSL finds is collected by the callback, which lets
  * verification go on; we then report the most important one (ranked as
- * documented in crn_cert.h) instead of whichever OpenSSL hit first —
+ * documented in cert.h) instead of whichever OpenSSL hit first —
  * OpenSSL checks revocation before signatures and times, so a revoked
  * certificate with a forged signature would otherwise say "revoked".
  */

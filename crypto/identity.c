@@ -22,8 +22,8 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "crn.h"
-#include "crn_crypto.h"
+#include "base/crn.h"
+#include "crypto/crypto.h"
 
 /* A PKCS#8 PEM Ed25519 key is about 120 bytes; anything far larger is not
  * one of ours, and reading it whole would let a bad file exhaust memory. */

@@ -30,10 +30,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/crn.h"
 #include "cli/cmds.h"
-#include "crn.h"
-#include "crn_cert.h"
-#include "crn_crypto.h"
+#include "crypto/cert.h"
+#include "crypto/crypto.h"
 
 #define CA_DEFAULT_NAME    "cairn-ca"
 #define CA_DEFAULT_CA_DAYS 3650

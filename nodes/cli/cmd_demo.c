@@ -30,15 +30,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/crn.h"
 #include "cli/cmds.h"
-#include "config.h"
-#include "crn.h"
-#include "crn_cert.h"
-#include "crn_crypto.h"
-#include "exec.h"
-#include "schema.h"
-#include "sql_plan.h"
-#include "sql_result.h"
+#include "crypto/cert.h"
+#include "crypto/crypto.h"
+#include "exec/exec.h"
+#include "query/schema.h"
+#include "query/sql_plan.h"
+#include "query/sql_result.h"
+#include "runtime/config.h"
 
 extern char **environ;
 

@@ -19,10 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/crn.h"
 #include "cli/cmds.h"
-#include "crn.h"
-#include "crn_cert.h"
-#include "crn_crypto.h"
+#include "crypto/cert.h"
+#include "crypto/crypto.h"
 
 #define KG_PATH_MAX PATH_MAX
 

@@ -7,12 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/crn.h"
 #include "cli/cmds.h"
-#include "config.h"
-#include "crn.h"
 #include "node/node.h"
+#include "query/schema.h"
+#include "runtime/config.h"
 #include "runtime/rt.h"
-#include "schema.h"
 
 static int
 node_usage(void)

@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/crn.h"
 #include "cli/cmds.h"
-#include "crn.h"
-#include "schema.h"
+#include "query/schema.h"
 
 static void
 schema_usage(FILE *f)

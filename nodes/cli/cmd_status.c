@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/crn.h"
 #include "cli/cmds.h"
-#include "codec_runtime.h"
-#include "crn.h"
+#include "proto/codec_runtime.h"
 #include "runtime/client.h"
 #include "runtime/rt.h"
 

@@ -1,8 +1,8 @@
 /*
  * coordinator.c — the coordinator daemon.  See coordinator.h.
  *
- * Sessions are driven by the sans-I/O machine of core/secagg.h: this file
- * only moves its messages between the machine and the transport, maps
+ * Sessions are driven by the sans-I/O machine of core/secagg/secagg.h: this
+ * file only moves its messages between the machine and the transport, maps
  * machine slots (1..n) to node names and connection ids, and keeps the
  * round deadlines.  A node is addressed by its certificate name; the
  * connection id of its most recent authenticated message is where we
@@ -13,17 +13,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec_runtime.h"
-#include "config.h"
-#include "coordinator/coordinator.h"
+#include "base/crn.h"
 #include "coordinator/coord_plan.h"
-#include "crn.h"
-#include "graph.h"
-#include "job.h"
+#include "coordinator/coordinator.h"
+#include "net/transport.h"
+#include "proto/codec_runtime.h"
+#include "query/job.h"
+#include "runtime/config.h"
 #include "runtime/rt.h"
 #include "runtime/state_lock.h"
-#include "secagg.h"
-#include "transport.h"
+#include "secagg/graph.h"
+#include "secagg/secagg.h"
 
 /* A node not heard from for this long is not offered new jobs (nodes send
  * a heartbeat every heartbeat_ms, 10 s by default). */

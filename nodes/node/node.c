@@ -14,17 +14,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "codec_runtime.h"
-#include "config.h"
-#include "crn.h"
-#include "job.h"
+#include "base/crn.h"
+#include "net/transport.h"
 #include "node/job_ledger.h"
 #include "node/node.h"
+#include "proto/codec_runtime.h"
+#include "query/job.h"
+#include "query/schema.h"
+#include "runtime/config.h"
 #include "runtime/rt.h"
 #include "runtime/state_lock.h"
-#include "schema.h"
-#include "secagg.h"
-#include "transport.h"
+#include "secagg/secagg.h"
 
 #define ND_MAX_SESS 16
 /* Clock skew tolerated on a job's issue time, seconds. */

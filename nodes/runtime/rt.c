@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "codec.h"
-#include "crn.h"
+#include "base/crn.h"
+#include "proto/codec_envelope.h"
 #include "runtime/rt.h"
 
 volatile sig_atomic_t crn_rt_stop;

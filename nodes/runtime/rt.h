@@ -14,8 +14,8 @@
  *
  * Not thread-safe: each daemon runs one event loop on one thread.
  */
-#ifndef CAIRN_NODES_RT_H
-#define CAIRN_NODES_RT_H
+#ifndef CRN_RUNTIME_RT_H
+#define CRN_RUNTIME_RT_H
 
 #include <signal.h>
 #include <stdbool.h>
@@ -23,10 +23,10 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "cairn/err.h"
-#include "crn_cert.h"
-#include "crn_crypto.h"
-#include "crn_envelope.h"
+#include "base/err.h"
+#include "crypto/cert.h"
+#include "crypto/crypto.h"
+#include "crypto/envelope.h"
 
 /*
  * JOB_SUM_COLUMN: the node runs a plan of count(*) and one measure (the
@@ -148,4 +148,4 @@ void crn_rt_hex(const uint8_t *b, size_t n, char *out);
 /* Disable core dumps and ptrace attachment (daemons holding keys). */
 CAIRN_NODISCARD cairn_err crn_rt_harden(void);
 
-#endif /* CAIRN_NODES_RT_H */
+#endif /* CRN_RUNTIME_RT_H */

@@ -15,13 +15,13 @@
  * blocks a restart.  The file also holds the holder's PID as text, for
  * people.  Not thread-safe; one lock per process.
  */
-#ifndef CAIRN_NODES_STATE_LOCK_H
-#define CAIRN_NODES_STATE_LOCK_H
+#ifndef CRN_RUNTIME_STATE_LOCK_H
+#define CRN_RUNTIME_STATE_LOCK_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cairn/err.h"
+#include "base/err.h"
 
 typedef struct crn_state_lock {
 	int fd;
@@ -39,4 +39,4 @@ CAIRN_NODISCARD cairn_err crn_state_lock_open(
 /* Release the lock; safe on zeroed storage and twice. */
 void crn_state_lock_close(crn_state_lock *l);
 
-#endif /* CAIRN_NODES_STATE_LOCK_H */
+#endif /* CRN_RUNTIME_STATE_LOCK_H */

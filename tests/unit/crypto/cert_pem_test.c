@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "cairn_test.h"
-#include "crn_cert.h"
-#include "crn_crypto.h"
+#include "crypto/cert.h"
+#include "crypto/crypto.h"
 
 static char *
 issue(const char *dir)

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "cairn_test.h"
-#include "crn_cert.h"
+#include "crypto/cert.h"
 
 #define DAY 86400
 

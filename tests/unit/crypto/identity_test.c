@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cairn_test.h"
-#include "crn_crypto.h"
+#include "crypto/crypto.h"
 
 /* An X25519 PKCS#8 key (openssl genpkey -algorithm X25519): a valid
  * private key file, but not an Ed25519 one. */
