@@ -9,8 +9,8 @@
 
 #include <sodium.h>
 
-#include "crn.h"
-#include "crn_crypto.h"
+#include "base/crn.h"
+#include "crypto/crypto.h"
 
 _Static_assert(
     CAIRN_AEAD_NONCE_LEN == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,

@@ -2,7 +2,7 @@
  * cert.c — the federation PKI on OpenSSL 3: CA directory, certificate
  * requests, issuing, revocation lists and verification.  The design (role
  * in the subject OU, the CA directory layout, error ranking) is written
- * down in crn_cert.h.
+ * down in cert.h.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -28,8 +28,8 @@
 #include <pthread.h>
 #include <sodium.h>
 
-#include "crn.h"
-#include "crn_cert.h"
+#include "base/crn.h"
+#include "crypto/cert.h"
 
 #define CA_KEY         "ca.key"
 #define CA_CRT         "ca.crt"
@@ -118,32 +118,91 @@ crn_cert_name_valid(const char *name)
 }
 
 /*
- * The CA's own name is operator input, shown to people ("Example
- * Federation CA"), so it may also hold single inner spaces; it never
- * names a participant, so the participant rule does not bind it.
+ * Length (1..4) of the UTF-8 sequence at s when it is well formed (no
+ * overlong form, no surrogate, at most U+10FFFF) and printable: not a C0
+ * or C1 control, not DEL, not a line separator or a bidirectional
+ * override (which could make a name display as another).  0 otherwise.
+ */
+static size_t
+utf8_printable(const unsigned char *s)
+{
+	unsigned c = s[0], cp;
+	size_t n;
+
+	if (c >= 0x20 && c < 0x7f)
+		return 1;
+	if (c < 0xc2 || c > 0xf4)
+		return 0;
+	n = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+	cp = c & (0x7fu >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp < 0xa0 ||
+	    cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069))
+		return 0;
+	return n;
+}
+
+/*
+ * The CA's own name is a display name chosen by the operator ("Example
+ * federation CA", "Fédération"): any printable UTF-8 of 1..64 bytes with
+ * at least one character that is not a space.  It never names a
+ * participant, so the participant rule does not bind it.
  */
 bool
 crn_ca_name_valid(const char *name)
 {
-	size_t n;
+	const unsigned char *s = (const unsigned char *)name;
+	bool visible = false;
+	size_t i = 0, k;
 
-	if (name == NULL || name[0] == ' ')
+	if (name == NULL)
 		return false;
-	for (n = 0; name[n] != '\0'; n++) {
-		char c = name[n];
-		if (n >= CRN_CERT_NAME_MAX)
+	while (s[i] != '\0') {
+		if ((k = utf8_printable(s + i)) == 0)
 			return false;
-		if (c == ' ') {
-			if (name[n + 1] == ' ' || name[n + 1] == '\0')
-				return false;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		        (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-		        c == '-'))
+		visible = visible || s[i] != ' ';
+		i += k;
+		if (i > CRN_CERT_NAME_MAX)
 			return false;
 	}
-	return n > 0;
+	return visible;
+}
+
+void
+crn_name_escape(const char *in, char *out, size_t outlen)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)in;
+	size_t o = 0;
+
+	if (outlen == 0)
+		return;
+	for (; in != NULL && *s != '\0'; s++) {
+		size_t need = *s == '\\'        ? 2
+		    : (*s >= 0x20 && *s < 0x7f) ? 1
+		                                : 4;
+
+		if (o + need >= outlen)
+			break;
+		if (need == 1) {
+			out[o++] = (char)*s;
+		} else if (need == 2) {
+			out[o++] = '\\';
+			out[o++] = '\\';
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = digits[*s >> 4];
+			out[o++] = digits[*s & 15];
+		}
+	}
+	out[o] = '\0';
 }
 
 static bool
@@ -862,7 +921,7 @@ add_ext(X509 *cert, X509V3_CTX *ctx, int nid, const char *value)
 	return CAIRN_OK;
 }
 
-/* "OU=<role>, CN=<name>" (our subject shape; see crn_cert.h). */
+/* "OU=<role>, CN=<name>" (our subject shape; see cert.h). */
 static cairn_err
 make_subject(X509_NAME **out, const char *ou, const char *cn)
 {
@@ -1162,7 +1221,12 @@ crn_ca_init(const char *dir, const char *ca_name, int days)
 	/* Writes the index (CRL number 1, no entries) and the empty CRL. */
 	if ((rv = ca_write_crl(dir, &ca, CRN_CERT_CRL_DAYS)) != CAIRN_OK)
 		goto out;
-	crn_log_info("created CA %s in %s", ca_name, dir);
+	{
+		char shown[4 * CRN_CERT_NAME_MAX + 1];
+
+		crn_name_escape(ca_name, shown, sizeof(shown));
+		crn_log_info("created CA '%s' in %s", shown, dir);
+	}
 	rv = CAIRN_OK;
 out:
 	crn_strfree(pem);
@@ -1360,9 +1424,47 @@ out:
 	return rv;
 }
 
+/* Is a certificate for name issued, not revoked and not expired? */
+static bool
+ca_name_taken(const struct ca_index *idx, const char *name, int64_t now)
+{
+	for (size_t i = 0; i < idx->n; i++) {
+		const struct ca_entry *e = &idx->e[i];
+		if (e->status == 'V' && e->not_after > now &&
+		    strcmp(e->name, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Check the request and the role before the CA's key is touched: the
+ * requester names itself, the CA operator decides what it is.
+ */
 static cairn_err
-ca_sign_common(const char *dir, const char *csr_pem, int64_t not_before,
-    int64_t not_after, char **cert_pem)
+ca_sign_check(
+    const char *csr_pem, crn_role role, X509_REQ **req, crn_cert_info *info)
+{
+	cairn_err rv;
+
+	if (!role_valid(role))
+		return CAIRN_EINVAL;
+	if ((rv = csr_check(csr_pem, req, info)) != CAIRN_OK)
+		return rv;
+	if (info->role != role) {
+		crn_log_err(
+		    "the request of %s asks for role %s, not %s; refusing to sign",
+		    info->name, crn_role_name(info->role), crn_role_name(role));
+		X509_REQ_free(*req);
+		*req = NULL;
+		return CAIRN_EROLE;
+	}
+	return CAIRN_OK;
+}
+
+static cairn_err
+ca_sign_common(const char *dir, const char *csr_pem, crn_role role,
+    int64_t not_before, int64_t not_after, char **cert_pem)
 {
 	struct ca_ctx ca;
 	struct ca_entry ent;
@@ -1370,7 +1472,6 @@ ca_sign_common(const char *dir, const char *csr_pem, int64_t not_before,
 	X509_REQ *req = NULL;
 	X509 *cert = NULL;
 	char *pem = NULL;
-	int64_t now = (int64_t)time(NULL);
 	cairn_err rv = CAIRN_EINTERNAL;
 
 	*cert_pem = NULL;
@@ -1380,41 +1481,36 @@ ca_sign_common(const char *dir, const char *csr_pem, int64_t not_before,
 		rv = CAIRN_EINVAL;
 		goto out;
 	}
-	/* Check the request before touching the CA's key. */
-	if ((rv = csr_check(csr_pem, &req, &info)) != CAIRN_OK)
+	if ((rv = ca_sign_check(csr_pem, role, &req, &info)) != CAIRN_OK)
 		goto out;
 	if ((rv = ca_open(dir, &ca)) != CAIRN_OK)
 		goto out;
-	for (size_t i = 0; i < ca.idx.n; i++) {
-		const struct ca_entry *e = &ca.idx.e[i];
-		if (e->status == 'V' && e->not_after > now &&
-		    strcmp(e->name, info.name) == 0) {
-			crn_log_err("a certificate for %s is already issued; "
-			            "revoke it first",
-			    info.name);
-			rv = CAIRN_EPERM;
-			goto out;
-		}
+	if (ca_name_taken(&ca.idx, info.name, (int64_t)time(NULL))) {
+		crn_log_err(
+		    "a certificate for %s is already issued; revoke it first",
+		    info.name);
+		rv = CAIRN_EPERM;
+		goto out;
 	}
 	memset(&ent, 0, sizeof(ent));
 	serial_new(&ca.idx, ent.serial);
 	if ((rv = build_cert(&cert, ca.key, ca.cert, X509_REQ_get0_pubkey(req),
-	         crn_role_name(info.role), info.name, ent.serial, not_before,
+	         crn_role_name(role), info.name, ent.serial, not_before,
 	         not_after)) != CAIRN_OK)
 		goto out;
 	if ((rv = x509_to_pem(cert, &pem)) != CAIRN_OK)
 		goto out;
 	ent.status = 'V';
 	ent.not_after = not_after;
-	ent.role = info.role;
+	ent.role = role;
 	memcpy(ent.name, info.name, sizeof(ent.name));
 	if ((rv = ca_index_add(&ca.idx, &ent)) != CAIRN_OK)
 		goto out;
 	/* Recorded before it is handed out: no certificate goes unlisted. */
 	if ((rv = ca_index_save(dir, &ca.idx)) != CAIRN_OK)
 		goto out;
-	crn_log_info("issued %s certificate for %s", crn_role_name(info.role),
-	    info.name);
+	crn_log_info(
+	    "issued %s certificate for %s", crn_role_name(role), info.name);
 	*cert_pem = pem;
 	pem = NULL;
 	rv = CAIRN_OK;
@@ -1427,22 +1523,24 @@ out:
 }
 
 cairn_err
-crn_ca_sign(const char *dir, const char *csr_pem, int days, char **cert_pem)
+crn_ca_sign(const char *dir, const char *csr_pem, crn_role role, int days,
+    char **cert_pem)
 {
 	int64_t now = (int64_t)time(NULL);
 
 	*cert_pem = NULL;
 	if (!days_valid(days))
 		return CAIRN_EINVAL;
-	return ca_sign_common(dir, csr_pem, now - CRN_CERT_CLOCK_SKEW,
+	return ca_sign_common(dir, csr_pem, role, now - CRN_CERT_CLOCK_SKEW,
 	    now + (int64_t)days * 86400, cert_pem);
 }
 
 cairn_err
-crn_ca_sign_validity(const char *dir, const char *csr_pem, int64_t not_before,
-    int64_t not_after, char **cert_pem)
+crn_ca_sign_validity(const char *dir, const char *csr_pem, crn_role role,
+    int64_t not_before, int64_t not_after, char **cert_pem)
 {
-	return ca_sign_common(dir, csr_pem, not_before, not_after, cert_pem);
+	return ca_sign_common(
+	    dir, csr_pem, role, not_before, not_after, cert_pem);
 }
 
 cairn_err
@@ -1528,6 +1626,7 @@ struct cert_cache {
 struct crn_cert_store {
 	X509_STORE *store;
 	int64_t from, until; /* the CA's and the CRL's common window */
+	crn_crl_mark mark;   /* which CA, which CRL */
 	struct cert_cache *cache;
 	bool lock_init;
 };
@@ -1619,6 +1718,46 @@ cache_put(
 	(void)pthread_mutex_unlock(&s->cache->lock);
 }
 
+/*
+ * The store's mark: the CA's key hash, the CRL's number and thisUpdate;
+ * and the window in which the CA certificate and the CRL both pass.
+ */
+static cairn_err
+store_mark(crn_cert_store *s, X509 *cacert, X509_CRL *c)
+{
+	const ASN1_BIT_STRING *key = X509_get0_pubkey_bitstr(cacert);
+	const ASN1_TIME *nu = X509_CRL_get0_nextUpdate(c);
+	ASN1_INTEGER *num;
+	uint64_t v = 0;
+	int64_t t;
+	cairn_err rv;
+
+	if (key == NULL)
+		return CAIRN_EINVAL;
+	crypto_hash_sha256(s->mark.ca, ASN1_STRING_get0_data(key),
+	    (unsigned long long)ASN1_STRING_length(key));
+	num = X509_CRL_get_ext_d2i(c, NID_crl_number, NULL, NULL);
+	if (num != NULL && ASN1_INTEGER_get_uint64(&v, num) != 1)
+		v = 0;
+	ASN1_INTEGER_free(num);
+	ERR_clear_error();
+	s->mark.number = v;
+	if ((rv = asn1_time_to_unix(X509_get0_notBefore(cacert), &s->from)) !=
+	        CAIRN_OK ||
+	    (rv = asn1_time_to_unix(X509_get0_notAfter(cacert), &s->until)) !=
+	        CAIRN_OK ||
+	    (rv = asn1_time_to_unix(X509_CRL_get0_lastUpdate(c),
+	         &s->mark.this_update)) != CAIRN_OK)
+		return rv;
+	s->from = max64(s->from, s->mark.this_update);
+	if (nu != NULL) {
+		if ((rv = asn1_time_to_unix(nu, &t)) != CAIRN_OK)
+			return rv;
+		s->until = min64(s->until, t);
+	}
+	return CAIRN_OK;
+}
+
 /* with_cache is false for one-shot verification, where a cache would
  * only cost its allocation. */
 static cairn_err
@@ -1655,26 +1794,8 @@ store_new(crn_cert_store **out, const uint8_t *ca, size_t ca_len,
 		}
 		s->lock_init = true;
 	}
-	/* The window in which the CA and the CRL themselves pass. */
-	if ((rv = asn1_time_to_unix(X509_get0_notBefore(cacert), &s->from)) !=
-	        CAIRN_OK ||
-	    (rv = asn1_time_to_unix(X509_get0_notAfter(cacert), &s->until)) !=
-	        CAIRN_OK)
+	if ((rv = store_mark(s, cacert, c)) != CAIRN_OK)
 		goto out;
-	{
-		const ASN1_TIME *lu = X509_CRL_get0_lastUpdate(c);
-		const ASN1_TIME *nu = X509_CRL_get0_nextUpdate(c);
-		int64_t t;
-
-		if ((rv = asn1_time_to_unix(lu, &t)) != CAIRN_OK)
-			goto out;
-		s->from = max64(s->from, t);
-		if (nu != NULL) {
-			if ((rv = asn1_time_to_unix(nu, &t)) != CAIRN_OK)
-				goto out;
-			s->until = min64(s->until, t);
-		}
-	}
 	if ((s->store = X509_STORE_new()) == NULL) {
 		rv = CAIRN_ENOMEM;
 		goto out;
@@ -1710,10 +1831,82 @@ crn_cert_store_new(crn_cert_store **out, const uint8_t *ca, size_t ca_len,
 	return store_new(out, ca, ca_len, crl, crl_len, true);
 }
 
+void
+crn_cert_store_crl_mark(const crn_cert_store *s, crn_crl_mark *out)
+{
+	*out = s->mark;
+}
+
+cairn_err
+crn_crl_mark_check(const crn_crl_mark *floor, const crn_crl_mark *cand)
+{
+	static const uint8_t none[sizeof(floor->ca)];
+
+	if (memcmp(floor->ca, none, sizeof(none)) == 0 ||
+	    memcmp(floor->ca, cand->ca, sizeof(cand->ca)) != 0)
+		return CAIRN_OK;
+	if (cand->number < floor->number ||
+	    cand->this_update < floor->this_update)
+		return CAIRN_EREPLAY;
+	return CAIRN_OK;
+}
+
+#define CRL_MARK_MAGIC "# cairn: the newest CRL this party accepted"
+
+cairn_err
+crn_crl_mark_save(const char *path, const crn_crl_mark *m)
+{
+	char ca[2 * sizeof(m->ca) + 1], buf[256];
+	int n;
+
+	hex_encode(ca, m->ca, sizeof(m->ca));
+	/* The last line shows that the file is whole. */
+	n = snprintf(buf, sizeof(buf),
+	    "%s\nca %s\nnumber %llu\nthis_update %lld\nend\n", CRL_MARK_MAGIC,
+	    ca, (unsigned long long)m->number, (long long)m->this_update);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return CAIRN_EINTERNAL;
+	return write_atomic(path, buf, (size_t)n, 0600);
+}
+
+cairn_err
+crn_crl_mark_load(const char *path, crn_crl_mark *out)
+{
+	char ca[2 * sizeof(out->ca) + 1];
+	unsigned long long number;
+	long long this_update;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int used = 0;
+	cairn_err rv;
+
+	memset(out, 0, sizeof(*out));
+	if ((rv = crn_file_read(path, 1024, &buf, &len)) != CAIRN_OK)
+		return rv == CAIRN_ETOOBIG || rv == CAIRN_EINVAL ? CAIRN_EDATA
+		                                                 : rv;
+	/* The file is ours: exactly the lines crn_crl_mark_save writes. */
+	if (strncmp((const char *)buf, CRL_MARK_MAGIC "\n",
+	        sizeof(CRL_MARK_MAGIC)) != 0 ||
+	    sscanf((const char *)buf + sizeof(CRL_MARK_MAGIC),
+	        "ca %64[0-9a-f]\nnumber %llu\nthis_update %lld\nend\n%n", ca,
+	        &number, &this_update, &used) != 3 ||
+	    (size_t)used + sizeof(CRL_MARK_MAGIC) != len ||
+	    !hex_decode(out->ca, sizeof(out->ca), ca)) {
+		crn_log_err("%s is damaged", path);
+		memset(out, 0, sizeof(*out));
+		rv = CAIRN_EDATA;
+	} else {
+		out->number = number;
+		out->this_update = this_update;
+	}
+	crn_free(buf, len + 1);
+	return rv;
+}
+
 /*
  * Every problem OpenSSL finds is collected by the callback, which lets
  * verification go on; we then report the most important one (ranked as
- * documented in crn_cert.h) instead of whichever OpenSSL hit first —
+ * documented in cert.h) instead of whichever OpenSSL hit first —
  * OpenSSL checks revocation before signatures and times, so a revoked
  * certificate with a forged signature would otherwise say "revoked".
  */

@@ -2,7 +2,7 @@
  * envelope.c — signing, verifying, sealing and opening the envelope every
  * cairn message travels in, and the replay guard.
  *
- * The signature covers a fixed encoding of the fields (see crn_envelope.h)
+ * The signature covers a fixed encoding of the fields (see envelope.h)
  * rather than the protobuf bytes: protobuf encodings are not canonical, and
  * a signature that depended on one encoder's choices would break between
  * versions.
@@ -11,8 +11,8 @@
 
 #include <sodium.h>
 
-#include "crn.h"
-#include "crn_envelope.h"
+#include "base/crn.h"
+#include "crypto/envelope.h"
 
 #define TBS_LABEL     "cairn-envelope-v1"
 #define TBS_LABEL_LEN (sizeof(TBS_LABEL) - 1)

@@ -6,8 +6,8 @@
 
 #include <sodium.h>
 
-#include "crn.h"
-#include "crn_crypto.h"
+#include "base/crn.h"
+#include "crypto/crypto.h"
 
 _Static_assert(CAIRN_SESSION_ID_LEN >= crypto_generichash_KEYBYTES_MIN,
     "a session id is a valid BLAKE2b key");

@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -20,8 +22,8 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "crn.h"
-#include "crn_crypto.h"
+#include "base/crn.h"
+#include "crypto/crypto.h"
 
 /* A PKCS#8 PEM Ed25519 key is about 120 bytes; anything far larger is not
  * one of ours, and reading it whole would let a bad file exhaust memory. */
@@ -258,9 +260,68 @@ out:
 	return rv;
 }
 
+/* The user name of uid into buf, or "uid N" when it has none. */
+static void
+user_name(uid_t uid, char *buf, size_t len)
+{
+	char tmp[4096];
+	struct passwd pw, *res = NULL;
+
+	if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res != NULL)
+		snprintf(buf, len, "%s", pw.pw_name);
+	else
+		snprintf(buf, len, "uid %u", (unsigned)uid);
+}
+
+/*
+ * OpenSSH's rule for private keys (sshkey_perm_ok, and the ownership check
+ * of its secure_filename): the file belongs to the user who runs us and
+ * nobody else can read or write it.  A key owned by another user could be
+ * read or replaced by that user, so its mode alone proves nothing.
+ */
+static cairn_err
+keyfile_stat_ok(const struct stat *st, const char *path, char *why, size_t len)
+{
+	char owner[64], me[64];
+	uid_t uid = geteuid();
+
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(why, len, "%s is not a regular file", path);
+		return CAIRN_EINVAL;
+	}
+	if (st->st_uid != uid) {
+		user_name(st->st_uid, owner, sizeof(owner));
+		user_name(uid, me, sizeof(me));
+		snprintf(why, len,
+		    "%s belongs to %s, not to %s who runs cairn; refusing another user's key (run 'chown %s %s' as root, or run cairn as %s)",
+		    path, owner, me, me, path, owner);
+		return CAIRN_EPERM;
+	}
+	if ((st->st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		snprintf(why, len,
+		    "%s has mode %03o, readable or writable by group or others; refusing to use it (run 'chmod 600 %s'; if others may have read it, replace the key)",
+		    path, (unsigned)(st->st_mode & 0777), path);
+		return CAIRN_EPERM;
+	}
+	return CAIRN_OK;
+}
+
+cairn_err
+crn_keyfile_check(const char *path, char *why, size_t len)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		snprintf(why, len, "%s: %s", path, strerror(errno));
+		return errno == ENOENT ? CAIRN_ENOENT : CAIRN_ESYS;
+	}
+	return keyfile_stat_ok(&st, path, why, len);
+}
+
 cairn_err
 crn_identity_load(crn_identity **out, const char *path)
 {
+	char why[1024];
 	uint8_t seed[CAIRN_SIGN_SEED_LEN];
 	size_t seedlen = sizeof(seed);
 	struct stat st;
@@ -290,15 +351,9 @@ crn_identity_load(crn_identity **out, const char *path)
 		rv = CAIRN_ESYS;
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		rv = CAIRN_EINVAL;
-		goto out;
-	}
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		crn_log_err("key file %s has mode %03o; must not be accessible "
-		            "by group or others",
-		    path, (unsigned)(st.st_mode & 0777));
-		rv = CAIRN_EPERM;
+	if ((rv = keyfile_stat_ok(&st, path, why, sizeof(why))) != CAIRN_OK) {
+		if (rv == CAIRN_EPERM)
+			crn_log_err("%s", why);
 		goto out;
 	}
 	if (st.st_size <= 0 || st.st_size > CRN_KEYFILE_MAX) {

@@ -11,8 +11,8 @@
 #include <openssl/params.h>
 #include <sodium.h>
 
-#include "crn.h"
-#include "crn_crypto.h"
+#include "base/crn.h"
+#include "crypto/crypto.h"
 
 /* RFC 5869: HKDF-Expand produces at most 255 hash blocks. */
 #define CRN_HKDF_MAX_OUT (255u * 32u)

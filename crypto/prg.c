@@ -23,8 +23,8 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
-#include "crn.h"
-#include "crn_prg.h"
+#include "base/crn.h"
+#include "crypto/prg.h"
 
 #define CRN_PRG_BLOCK   16384
 #define CRN_PRG_KEY_LEN 16

@@ -7,8 +7,8 @@
 #include <sodium.h>
 #include <openssl/crypto.h>
 
-#include "crn.h"
-#include "crn_crypto.h"
+#include "base/crn.h"
+#include "crypto/crypto.h"
 
 cairn_err
 crn_crypto_init(void)
@@ -22,13 +22,6 @@ crn_crypto_init(void)
 		return CAIRN_ECRYPTO;
 	}
 	return CAIRN_OK;
-}
-
-void
-cairn_memzero(void *p, size_t n)
-{
-	if (p != NULL && n > 0)
-		sodium_memzero(p, n);
 }
 
 void

@@ -11,8 +11,8 @@
  */
 #include <string.h>
 
-#include "crn.h"
-#include "crn_shamir.h"
+#include "base/crn.h"
+#include "crypto/shamir.h"
 
 #define GF_P ((UINT64_C(1) << 61) - 1)
 

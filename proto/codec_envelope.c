@@ -8,10 +8,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "codec_util.h"
-#include "cairn.pb-c.h"
-#include "codec.h"
-#include "crn.h"
+#include "base/crn.h"
+#include "proto/cairn.pb-c.h"
+#include "proto/codec_envelope.h"
+#include "proto/codec_util.h"
 
 /*
  * protobuf-c's allocator interface frees without a size, while crn_free

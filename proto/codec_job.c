@@ -5,10 +5,10 @@
 #define _POSIX_C_SOURCE 200809L
 #include <string.h>
 
-#include "codec_util.h"
-#include "cairn.pb-c.h"
-#include "crn.h"
-#include "job.h"
+#include "base/crn.h"
+#include "proto/cairn.pb-c.h"
+#include "proto/codec_util.h"
+#include "proto/job.h"
 
 /* Strings from the wire: bounded, and without control characters, so that
  * they can be logged and used as names safely. */

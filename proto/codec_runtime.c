@@ -7,10 +7,10 @@
 #define _POSIX_C_SOURCE 200809L
 #include <string.h>
 
-#include "codec_util.h"
-#include "cairn.pb-c.h"
-#include "codec_runtime.h"
-#include "crn.h"
+#include "base/crn.h"
+#include "proto/cairn.pb-c.h"
+#include "proto/codec_runtime.h"
+#include "proto/codec_util.h"
 
 /* A string from the wire: at most max bytes of printable ASCII. */
 /* A rendered result table from the wire: NULL when empty; any text but

@@ -7,14 +7,14 @@
  * check every size, leave the struct zeroed on failure and give the
  * caller a struct it releases with the matching _fini.
  */
-#ifndef CRN_CODEC_RUNTIME_H
-#define CRN_CODEC_RUNTIME_H
+#ifndef CRN_PROTO_CODEC_RUNTIME_H
+#define CRN_PROTO_CODEC_RUNTIME_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
-#include "crn_crypto.h"
+#include "base/err.h"
+#include "crypto/crypto.h"
 
 #define CRN_RT_JOB_ID_LEN 16
 /* Longest name (certificate names are at most 64 characters) and message
@@ -126,4 +126,4 @@ CAIRN_NODISCARD cairn_err crn_rt_error_encode(
 CAIRN_NODISCARD cairn_err crn_rt_error_decode(
     crn_rt_error *m, const uint8_t *buf, size_t len);
 
-#endif /* CRN_CODEC_RUNTIME_H */
+#endif /* CRN_PROTO_CODEC_RUNTIME_H */

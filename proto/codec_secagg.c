@@ -8,13 +8,13 @@
 
 #include <protobuf-c/protobuf-c.h>
 
-#include "codec_util.h"
-#include "cairn.pb-c.h"
-#include "codec_secagg.h"
-#include "crn.h"
-#include "crn_envelope.h"
+#include "base/crn.h"
+#include "crypto/envelope.h"
+#include "proto/cairn.pb-c.h"
+#include "proto/codec_secagg.h"
+#include "proto/codec_util.h"
 
-/* ---- fini helpers (declared in core/secagg_msg.h) ----------------------- */
+/* ---- fini helpers (declared in proto/secagg_msg.h) ----------------------- */
 
 void
 crn_sa_roster_fini(crn_sa_roster *r)

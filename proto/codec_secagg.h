@@ -10,20 +10,20 @@
  *
  * Decoders take untrusted bytes and fill a caller-provided struct, which
  * they zero first and fill only on success (release it with the matching
- * crn_sa_*_fini of core/secagg_msg.h).  They never crash on any input:
+ * crn_sa_*_fini of proto/secagg_msg.h).  They never crash on any input:
  * CAIRN_EINVAL for bytes that are not the message, a field of the wrong
  * size, an unknown enum value, a count over the limits, or a vector whose
  * length disagrees with its dim and ring width; CAIRN_ETOOBIG for input
  * larger than CRN_ENVELOPE_MAX.
  */
-#ifndef CRN_CODEC_SECAGG_H
-#define CRN_CODEC_SECAGG_H
+#ifndef CRN_PROTO_CODEC_SECAGG_H
+#define CRN_PROTO_CODEC_SECAGG_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
-#include "secagg_msg.h"
+#include "base/err.h"
+#include "proto/secagg_msg.h"
 
 CAIRN_NODISCARD cairn_err crn_sa_advertise_encode(
     uint8_t **out, size_t *out_len, const crn_sa_advertise *m);
@@ -105,4 +105,4 @@ CAIRN_NODISCARD cairn_err crn_sa_abort_encode(
 CAIRN_NODISCARD cairn_err crn_sa_abort_decode(
     crn_sa_abort *m, const uint8_t *in, size_t len);
 
-#endif /* CRN_CODEC_SECAGG_H */
+#endif /* CRN_PROTO_CODEC_SECAGG_H */

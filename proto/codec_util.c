@@ -1,8 +1,8 @@
 /* codec_util.c — helpers shared by the codecs (codec_util.h). */
 #include <string.h>
 
-#include "codec_util.h"
-#include "crn.h"
+#include "base/crn.h"
+#include "proto/codec_util.h"
 
 cairn_err
 crn_pb_pack(

@@ -2,15 +2,15 @@
  * codec_util.h — helpers every protobuf-c codec in proto/ shares.  Only
  * proto/ includes this (it names protobuf-c types).
  */
-#ifndef CRN_CODEC_UTIL_H
-#define CRN_CODEC_UTIL_H
+#ifndef CRN_PROTO_CODEC_UTIL_H
+#define CRN_PROTO_CODEC_UTIL_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include <protobuf-c/protobuf-c.h>
 
-#include "cairn/err.h"
+#include "base/err.h"
 
 /*
  * Serialize m into a new crn_alloc'd buffer (*out, *outlen; free with
@@ -26,4 +26,4 @@ CAIRN_NODISCARD cairn_err crn_pb_pack(
 CAIRN_NODISCARD cairn_err crn_pb_copy_bytes(
     uint8_t **dst, size_t *dstlen, const ProtobufCBinaryData *src);
 
-#endif /* CRN_CODEC_UTIL_H */
+#endif /* CRN_PROTO_CODEC_UTIL_H */

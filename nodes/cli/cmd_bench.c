@@ -16,10 +16,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/crn.h"
 #include "cli/cmds.h"
-#include "crn.h"
-#include "crn_crypto.h"
-#include "crn_prg.h"
+#include "crypto/crypto.h"
+#include "crypto/prg.h"
 
 #define BENCH_MAX_DIM  (UINT64_C(1) << 28)
 #define BENCH_MAX_REPS 1000

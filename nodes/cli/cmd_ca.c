@@ -30,10 +30,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/crn.h"
 #include "cli/cmds.h"
-#include "crn.h"
-#include "crn_cert.h"
-#include "crn_crypto.h"
+#include "crypto/cert.h"
+#include "crypto/crypto.h"
 
 #define CA_DEFAULT_NAME    "cairn-ca"
 #define CA_DEFAULT_CA_DAYS 3650
@@ -277,7 +277,7 @@ ca_path(char *out, const char *dir, const char *file)
 static int
 ca_dir_check(const char *sub, const char *dir, bool need_key)
 {
-	char p[PATH_MAX];
+	char p[PATH_MAX], why[PATH_MAX + 256];
 	struct stat st;
 
 	if (stat(dir, &st) != 0) {
@@ -307,12 +307,9 @@ ca_dir_check(const char *sub, const char *dir, bool need_key)
 			    sub, p);
 		return cli_error("ca %s: %s: %s", sub, p, strerror(errno));
 	}
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
-		return cli_error(
-		    "ca %s: %s has mode %03o, readable or "
-		    "writable by others; refusing to use it (run 'chmod 600 "
-		    "%s'; if others may have read it, the CA is compromised)",
-		    sub, p, (unsigned)(st.st_mode & 0777), p);
+	/* Another user's key, or one others can read: as OpenSSH refuses. */
+	if (crn_keyfile_check(p, why, sizeof(why)) != CAIRN_OK)
+		return cli_error("ca %s: %s", sub, why);
 	if (access(p, R_OK) != 0)
 		return cli_error(
 		    "ca %s: cannot read %s: %s", sub, p, strerror(errno));
@@ -356,11 +353,14 @@ ca_init(const struct ca_args *a)
 		    "--days wants a number of days "
 		    "in 1..36500, not '%s'",
 		    a->days);
-	if (!crn_cert_name_valid(name))
+	if (!crn_ca_name_valid(name)) {
+		char shown[4 * 256 + 1];
+
+		crn_name_escape(name, shown, sizeof(shown));
 		return ca_usage_error("init",
-		    "invalid --name '%s' (use 1..64 "
-		    "characters of A-Z a-z 0-9 . _ -)",
-		    name);
+		    "invalid --name '%s' (use 1..64 bytes of printable UTF-8, spaces allowed)",
+		    shown);
+	}
 	if (!ca_path(p, a->dir, "ca.key"))
 		return cli_error("ca init: --dir path too long");
 	rv = crn_ca_init(a->dir, name, days);
@@ -439,163 +439,224 @@ ca_write_fd(int fd, const char *data, size_t len)
 	return fsync(fd) != 0 ? errno : 0;
 }
 
-static int
-ca_sign(const struct ca_args *a)
-{
-	char out[PATH_MAX], tmp[PATH_MAX] = "";
-	char serial[2 * CRN_CERT_SERIAL_LEN + 1], fp[CAIRN_FINGERPRINT_LEN];
-	char t0[32], t1[32];
-	crn_cert_info req, info;
-	uint8_t *csr = NULL, rnd[8];
-	size_t csr_len = 0;
-	char *cert = NULL;
-	int days = CA_DEFAULT_DAYS, fd = -1, ret = 1, err;
-	int64_t from = 0, until = 0, now = (int64_t)time(NULL);
-	bool window = a->from != NULL || a->until != NULL;
-	struct stat st;
-	cairn_err rv;
+/* What 'ca sign' was asked to do, once its arguments are checked. */
+struct ca_sign_job {
+	crn_role role;
+	int days;
+	bool window; /* --valid-from or --valid-until: from..until */
+	int64_t from, until;
+	uint8_t *csr;
+	size_t csr_len;
+	crn_cert_info req; /* what the request says */
+	char out[PATH_MAX], tmp[PATH_MAX];
+	int fd;
+};
 
-	if (a->days != NULL && (days = ca_parse_days(a->days)) < 0)
+/* Options only; returns -1 to go on, otherwise the exit status. */
+static int
+ca_sign_options(const struct ca_args *a, struct ca_sign_job *j)
+{
+	if (crn_role_parse(a->role, &j->role) != CAIRN_OK)
 		return ca_usage_error("sign",
-		    "--days wants a number of days "
-		    "in 1..36500, not '%s'",
+		    "unknown role '%s' (use node, coordinator or researcher)",
+		    a->role);
+	j->days = CA_DEFAULT_DAYS;
+	if (a->days != NULL && (j->days = ca_parse_days(a->days)) < 0)
+		return ca_usage_error("sign",
+		    "--days wants a number of days in 1..36500, not '%s'",
 		    a->days);
 	if (a->days != NULL && a->until != NULL)
 		return ca_usage_error(
 		    "sign", "%s", "give --days or --valid-until, not both");
-	if (a->from != NULL && ca_parse_date(a->from, &from) != 0)
+	if (a->from != NULL && ca_parse_date(a->from, &j->from) != 0)
 		return ca_usage_error("sign",
-		    "--valid-from wants YYYY-MM-DD "
-		    "or YYYY-MM-DDTHH:MM:SSZ, not '%s'",
+		    "--valid-from wants YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, not '%s'",
 		    a->from);
-	if (a->until != NULL && ca_parse_date(a->until, &until) != 0)
+	if (a->until != NULL && ca_parse_date(a->until, &j->until) != 0)
 		return ca_usage_error("sign",
-		    "--valid-until wants YYYY-MM-DD "
-		    "or YYYY-MM-DDTHH:MM:SSZ, not '%s'",
+		    "--valid-until wants YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, not '%s'",
 		    a->until);
-	if (window) {
-		if (a->from == NULL)
-			from = now - CRN_CERT_CLOCK_SKEW;
-		if (a->until == NULL)
-			until = from + (int64_t)days * 86400;
-		if (from >= until)
-			return ca_usage_error("sign", "%s",
-			    "the validity "
-			    "window ends before it starts");
-	}
-	if (ca_read("sign", a->pos, &csr, &csr_len) != 0)
-		goto out;
-	/* Look at the request before touching the CA's key. */
-	rv = crn_csr_inspect((const char *)csr, &req);
-	if (rv == CAIRN_ETAMPERED) {
-		cli_error(
-		    "ca sign: %s: the request's signature does not "
-		    "verify (altered after it was made?); ask for a new one",
+	j->window = a->from != NULL || a->until != NULL;
+	if (!j->window)
+		return -1;
+	if (a->from == NULL)
+		j->from = (int64_t)time(NULL) - CRN_CERT_CLOCK_SKEW;
+	if (a->until == NULL)
+		j->until = j->from + (int64_t)j->days * 86400;
+	if (j->from >= j->until)
+		return ca_usage_error(
+		    "sign", "%s", "the validity window ends before it starts");
+	return -1;
+}
+
+/*
+ * Read the request and check it, and its role against --role, before the
+ * CA's key is touched.  Returns 0 or the exit status.
+ */
+static int
+ca_sign_request(const struct ca_args *a, struct ca_sign_job *j)
+{
+	cairn_err rv;
+
+	if (ca_read("sign", a->pos, &j->csr, &j->csr_len) != 0)
+		return 1;
+	rv = crn_csr_inspect((const char *)j->csr, &j->req);
+	if (rv == CAIRN_ETAMPERED)
+		return cli_error(
+		    "ca sign: %s: the request's signature does not verify (altered after it was made?); ask for a new one",
 		    a->pos);
-		goto out;
-	}
-	if (rv != CAIRN_OK) {
-		cli_error("ca sign: %s is not a cairn certificate request "
-		          "(make one with 'cairn keygen')",
+	if (rv != CAIRN_OK)
+		return cli_error(
+		    "ca sign: %s is not a cairn certificate request (make one with 'cairn keygen')",
 		    a->pos);
-		goto out;
-	}
-	if (ca_dir_check("sign", a->dir, true) != 0)
-		goto out;
+	if (j->req.role != j->role)
+		return cli_error(
+		    "ca sign: %s asks for role '%s' but --role is '%s'; refusing to sign (sign it with --role %s only if '%s' is meant to be a %s, else ask for a new request)",
+		    a->pos, crn_role_name(j->req.role), crn_role_name(j->role),
+		    crn_role_name(j->req.role), j->req.name,
+		    crn_role_name(j->req.role));
+	return ca_dir_check("sign", a->dir, true);
+}
+
+/*
+ * Choose the output and open a temporary file next to it before signing:
+ * a certificate the CA has recorded but could not hand out would block
+ * the name until revoked.  Returns 0 or the exit status.
+ */
+static int
+ca_sign_open(const struct ca_args *a, struct ca_sign_job *j)
+{
+	uint8_t rnd[8];
+	struct stat st;
+	int n;
+
 	if (a->out != NULL) {
-		if (strlen(a->out) >= sizeof(out)) {
-			cli_error("ca sign: --out path too long");
-			goto out;
-		}
-		memcpy(out, a->out, strlen(a->out) + 1);
-	} else if (!ca_default_out(out, a->pos, req.name)) {
-		cli_error("ca sign: output path too long; give --out");
-		goto out;
+		if (strlen(a->out) >= sizeof(j->out))
+			return cli_error("ca sign: --out path too long");
+		memcpy(j->out, a->out, strlen(a->out) + 1);
+	} else if (!ca_default_out(j->out, a->pos, j->req.name)) {
+		return cli_error("ca sign: output path too long; give --out");
 	}
-	/*
-	 * Open the output before signing: a certificate the CA has recorded
-	 * but could not hand out would block the name until revoked.
-	 */
-	if (stat(out, &st) == 0 && !S_ISREG(st.st_mode)) {
-		cli_error("ca sign: %s exists and is not a regular file; give "
-		          "--out FILE",
-		    out);
-		goto out;
-	}
+	if (stat(j->out, &st) == 0 && !S_ISREG(st.st_mode))
+		return cli_error(
+		    "ca sign: %s exists and is not a regular file; give --out FILE",
+		    j->out);
 	crn_random_bytes(rnd, sizeof(rnd));
-	if (snprintf(tmp, sizeof(tmp),
-	        "%s.tmp-%02x%02x%02x%02x%02x%02x%02x"
-	        "%02x",
-	        out, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6],
-	        rnd[7]) >= (int)sizeof(tmp)) {
-		tmp[0] = '\0';
-		cli_error("ca sign: --out path too long");
-		goto out;
+	n = snprintf(j->tmp, sizeof(j->tmp),
+	    "%s.tmp-%02x%02x%02x%02x%02x%02x%02x%02x", j->out, rnd[0], rnd[1],
+	    rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	if (n < 0 || n >= (int)sizeof(j->tmp)) {
+		j->tmp[0] = '\0';
+		return cli_error("ca sign: --out path too long");
 	}
-	fd = open(
-	    tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		cli_error("ca sign: cannot write %s: %s", out, strerror(errno));
-		tmp[0] = '\0';
-		goto out;
+	j->fd = open(
+	    j->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (j->fd < 0) {
+		j->tmp[0] = '\0';
+		return cli_error(
+		    "ca sign: cannot write %s: %s", j->out, strerror(errno));
 	}
-	if (window)
+	return 0;
+}
+
+/* Issue the certificate; returns 0 or the exit status. */
+static int
+ca_sign_issue(const struct ca_args *a, struct ca_sign_job *j, char **cert,
+    crn_cert_info *info)
+{
+	const char *csr = (const char *)j->csr;
+	cairn_err rv;
+
+	if (j->window)
 		rv = crn_ca_sign_validity(
-		    a->dir, (const char *)csr, from, until, &cert);
+		    a->dir, csr, j->role, j->from, j->until, cert);
 	else
-		rv = crn_ca_sign(a->dir, (const char *)csr, days, &cert);
-	if (rv == CAIRN_EPERM) {
-		cli_error("ca sign: a certificate for '%s' was already issued; "
-		          "revoke it first with 'cairn ca revoke --dir %s %s'",
-		    req.name, a->dir, req.name);
-		goto out;
-	}
-	if (rv != CAIRN_OK) {
-		cli_error("ca sign: cannot issue a certificate for '%s': %s",
-		    req.name, ca_detail(rv));
-		goto out;
-	}
-	if ((rv = crn_cert_inspect(
-	         (const uint8_t *)cert, strlen(cert), &info)) != CAIRN_OK) {
-		cli_error("ca sign: the issued certificate does not parse: %s",
+		rv = crn_ca_sign(a->dir, csr, j->role, j->days, cert);
+	if (rv == CAIRN_EPERM)
+		return cli_error(
+		    "ca sign: a certificate for '%s' was already issued; revoke it first with 'cairn ca revoke --dir %s %s'",
+		    j->req.name, a->dir, j->req.name);
+	if (rv != CAIRN_OK)
+		return cli_error(
+		    "ca sign: cannot issue a certificate for '%s': %s",
+		    j->req.name, ca_detail(rv));
+	rv = crn_cert_inspect((const uint8_t *)*cert, strlen(*cert), info);
+	if (rv != CAIRN_OK)
+		return cli_error(
+		    "ca sign: the issued certificate does not parse: %s",
 		    ca_detail(rv));
-		goto out;
-	}
-	err = ca_write_fd(fd, cert, strlen(cert));
-	if (close(fd) != 0 && err == 0)
+	return 0;
+}
+
+/* Write the certificate and move it into place; 0 or the exit status. */
+static int
+ca_sign_install(const struct ca_args *a, struct ca_sign_job *j,
+    const char *cert, const crn_cert_info *info)
+{
+	char serial[2 * CRN_CERT_SERIAL_LEN + 1];
+	int err = ca_write_fd(j->fd, cert, strlen(cert));
+
+	if (close(j->fd) != 0 && err == 0)
 		err = errno;
-	fd = -1;
-	if (err == 0 && rename(tmp, out) != 0)
+	j->fd = -1;
+	if (err == 0 && rename(j->tmp, j->out) != 0)
 		err = errno;
-	ca_fmt_serial(info.serial, serial);
 	if (err != 0) {
-		cli_error(
-		    "ca sign: issued serial %s for '%s' but cannot write "
-		    "%s: %s; revoke it ('cairn ca revoke --dir %s %s') and "
-		    "sign again",
-		    serial, info.name, out, strerror(err), a->dir, info.name);
-		goto out;
+		ca_fmt_serial(info->serial, serial);
+		return cli_error(
+		    "ca sign: issued serial %s for '%s' but cannot write %s: %s; revoke it ('cairn ca revoke --dir %s %s') and sign again",
+		    serial, info->name, j->out, strerror(err), a->dir,
+		    info->name);
 	}
-	tmp[0] = '\0';
-	crn_fingerprint(info.pk, fp);
-	ca_fmt_time(info.not_before, t0);
-	ca_fmt_time(info.not_after, t1);
+	j->tmp[0] = '\0';
+	return 0;
+}
+
+static int
+ca_sign_print(const char *out, const crn_cert_info *info)
+{
+	char serial[2 * CRN_CERT_SERIAL_LEN + 1], fp[CAIRN_FINGERPRINT_LEN];
+	char t0[32], t1[32];
+
+	ca_fmt_serial(info->serial, serial);
+	crn_fingerprint(info->pk, fp);
+	ca_fmt_time(info->not_before, t0);
+	ca_fmt_time(info->not_after, t1);
 	printf("certificate  %s\n", out);
-	printf("name         %s\n", info.name);
-	printf("role         %s\n", crn_role_name(info.role));
+	printf("name         %s\n", info->name);
+	printf("role         %s\n", crn_role_name(info->role));
 	printf("serial       %s\n", serial);
 	printf("not before   %s\n", t0);
 	printf("not after    %s\n", t1);
 	printf("fingerprint  %s\n", fp);
-	printf("Send %s back to '%s'; it is public.\n", out, info.name);
-	ret = fflush(stdout) == 0 ? 0 : 1;
-out:
-	if (fd >= 0)
-		(void)close(fd);
-	if (tmp[0] != '\0')
-		(void)unlink(tmp);
+	printf("Send %s back to '%s'; it is public.\n", out, info->name);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static int
+ca_sign(const struct ca_args *a)
+{
+	struct ca_sign_job j;
+	crn_cert_info info;
+	char *cert = NULL;
+	int ret;
+
+	memset(&j, 0, sizeof(j));
+	j.fd = -1;
+	if ((ret = ca_sign_options(a, &j)) >= 0)
+		return ret;
+	if ((ret = ca_sign_request(a, &j)) == 0 &&
+	    (ret = ca_sign_open(a, &j)) == 0 &&
+	    (ret = ca_sign_issue(a, &j, &cert, &info)) == 0 &&
+	    (ret = ca_sign_install(a, &j, cert, &info)) == 0)
+		ret = ca_sign_print(j.out, &info);
+	if (j.fd >= 0)
+		(void)close(j.fd);
+	if (j.tmp[0] != '\0')
+		(void)unlink(j.tmp);
 	crn_strfree(cert);
-	crn_free(csr, csr_len + 1);
+	if (j.csr != NULL)
+		crn_free(j.csr, j.csr_len + 1);
 	return ret;
 }
 
@@ -885,24 +946,33 @@ static const struct ca_sub ca_subs[] = {
         "parties to compare.\n"
         "\n"
         "  --dir DIR    the CA directory; must not exist yet\n"
-        "  --name NAME  the CA's name (default " CA_DEFAULT_NAME ")\n"
+        "  --name NAME  the CA's display name, up to 64 bytes of\n"
+        "               printable UTF-8, spaces allowed (default\n"
+        "               " CA_DEFAULT_NAME ")\n"
         "  --days N     validity of the CA certificate (default 3650)\n"},
-    {"sign", ca_sign, O_DIR | O_DAYS | O_OUT | O_FROM | O_UNTIL, O_DIR,
-        "request", false,
-        "usage: cairn ca sign --dir DIR [--days N] [--out FILE] "
-        "REQUEST.csr\n"
+    {"sign", ca_sign, O_DIR | O_ROLE | O_DAYS | O_OUT | O_FROM | O_UNTIL,
+        O_DIR | O_ROLE, "request", false,
+        "usage: cairn ca sign --dir DIR --role ROLE [--days N]\n"
+        "                     [--valid-from D] [--valid-until D]\n"
+        "                     [--out FILE] REQUEST.csr\n"
         "\n"
         "Issue a certificate for a request made by 'cairn keygen'.  The\n"
-        "name and role come from the request.  A name that already has\n"
-        "a valid certificate is refused until that one is revoked.\n"
+        "name comes from the request; the role is yours to decide, and a\n"
+        "request that asks for another role is refused.  A name that\n"
+        "already has a valid certificate is refused until that one is\n"
+        "revoked.\n"
         "\n"
         "  --dir DIR        the CA directory\n"
-        "  --days N         validity in days (default 365)\n"
+        "  --role ROLE      coordinator, node or researcher: what this\n"
+        "                   party is (required; must match the request)\n"
+        "  --days N         validity in days from now (default 365)\n"
+        "  --valid-from D   start of validity instead of now: YYYY-MM-DD\n"
+        "                   (midnight UTC) or YYYY-MM-DDTHH:MM:SSZ\n"
+        "  --valid-until D  end of validity instead of --days, same\n"
+        "                   forms; with --valid-from alone the end is\n"
+        "                   --days (default 365) after the start\n"
         "  --out FILE       where to write (default NAME.crt next to the\n"
-        "                   request)\n"
-        "  --valid-from D   start of validity, YYYY-MM-DD or\n"
-        "                   YYYY-MM-DDTHH:MM:SSZ (UTC; default now)\n"
-        "  --valid-until D  end of validity (instead of --days)\n"},
+        "                   request)\n"},
     {"revoke", ca_revoke, O_DIR, O_DIR, "name", false,
         "usage: cairn ca revoke --dir DIR NAME\n"
         "\n"

@@ -30,15 +30,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/crn.h"
 #include "cli/cmds.h"
-#include "config.h"
-#include "crn.h"
-#include "crn_cert.h"
-#include "crn_crypto.h"
-#include "exec.h"
-#include "schema.h"
-#include "sql_plan.h"
-#include "sql_result.h"
+#include "crypto/cert.h"
+#include "crypto/crypto.h"
+#include "exec/exec.h"
+#include "query/schema.h"
+#include "query/sql_plan.h"
+#include "query/sql_result.h"
+#include "runtime/config.h"
 
 extern char **environ;
 
@@ -105,32 +105,38 @@ static int
 demo_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: cairn demo [--keep] [--format table|json|csv] [--timeout "
-	    "S]\n"
-	    "                  [--schema FILE --csv NODE=PATH --csv NODE=PATH "
-	    "...\n"
+	    "usage: cairn demo [--keep] [--format table|json|csv] [--timeout S]\n"
+	    "                  [--examples DIR]\n"
+	    "                  [--schema FILE --csv NODE=PATH --csv NODE=PATH ...\n"
 	    "                   [--dataset NAME]] [--query SQL ...]\n"
 	    "\n"
-	    "Runs a throwaway federation on this machine: a CA, a "
-	    "coordinator,\n"
+	    "Runs a throwaway federation on this machine: a CA, a coordinator,\n"
 	    "one node daemon per CSV file and a researcher, in a temporary\n"
 	    "directory, as separate processes.  Each query is answered under\n"
-	    "secure aggregation and printed beside the same figure computed "
-	    "in\n"
+	    "secure aggregation and printed beside the same figure computed in\n"
 	    "the clear from the pooled files; a mismatch fails the demo.\n"
 	    "\n"
-	    "Without --schema/--csv it uses the sample federation in "
-	    "examples/\n"
-	    "(three agencies' shares of a wage survey) and a few sample "
-	    "queries.\n"
+	    "Without --schema/--csv it uses the sample federation in examples/\n"
+	    "(three agencies' shares of a wage survey) and a few sample queries.\n"
 	    "With --format json (or csv) only the answers are printed, as\n"
 	    "'cairn query --format json' (csv) prints them; the comparison\n"
 	    "with the clear computation is still made.\n"
 	    "\n"
-	    "  --keep         keep the directory (keys, configs, logs) "
-	    "afterwards\n"
-	    "  --timeout S    give up on a query after S seconds (default 60)\n"
-	    "  --examples DIR where the sample federation lives\n");
+	    "  --keep            keep the directory (keys, configs, logs)\n"
+	    "                    afterwards\n"
+	    "  --format F        table (default), json or csv\n"
+	    "  --timeout S       give up on a query after S seconds (default 60)\n"
+	    "  --examples DIR    where the sample federation lives: DIR/schema/\n"
+	    "                    cps.ini, DIR/data/agency{1,2,3}.csv and\n"
+	    "                    DIR/node{1,2,3}.conf (default: the source\n"
+	    "                    tree's examples/, or $CAIRN_EXAMPLES)\n"
+	    "  --schema FILE     your own federation schema (with --csv)\n"
+	    "  --csv NODE=PATH   one node named NODE serving the CSV file PATH\n"
+	    "                    (at least two)\n"
+	    "  --dataset NAME    the schema's dataset the CSV files hold\n"
+	    "                    (default: its only dataset)\n"
+	    "  --query SQL       a query to run instead of the samples; repeat\n"
+	    "                    for several\n");
 	return f == stdout ? 0 : 2;
 }
 
@@ -224,7 +230,7 @@ provision(demo *d, const char *name, crn_role role)
 	if ((rv = crn_identity_generate(&id)) != CAIRN_OK ||
 	    (rv = crn_identity_save(id, keypath)) != CAIRN_OK ||
 	    (rv = crn_csr_new(id, role, name, &csr)) != CAIRN_OK ||
-	    (rv = crn_ca_sign(cadir, csr, 30, &cert)) != CAIRN_OK) {
+	    (rv = crn_ca_sign(cadir, csr, role, 30, &cert)) != CAIRN_OK) {
 		cli_error("demo: cannot provision '%s': %s", name,
 		    cairn_strerror(rv));
 		goto out;

@@ -19,10 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/crn.h"
 #include "cli/cmds.h"
-#include "crn.h"
-#include "crn_cert.h"
-#include "crn_crypto.h"
+#include "crypto/cert.h"
+#include "crypto/crypto.h"
 
 #define KG_PATH_MAX PATH_MAX
 
@@ -193,19 +193,16 @@ kg_sync_dir(const char *dir)
 static int
 kg_load_error(const char *path, cairn_err rv)
 {
-	struct stat st;
+	char why[KG_PATH_MAX + 256];
 
 	if (rv == CAIRN_ENOENT)
 		return cli_error("keygen: %s does not exist; make a key with "
 		                 "'cairn keygen' without --csr-only",
 		    path);
-	if (rv == CAIRN_EPERM && stat(path, &st) == 0 &&
-	    (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
-		return cli_error(
-		    "keygen: %s has mode %03o, readable or "
-		    "writable by others; refusing to use it (run 'chmod 600 "
-		    "%s', and make a new key if others may have read it)",
-		    path, (unsigned)(st.st_mode & 0777), path);
+	/* Whose the file is, or its mode, and the command that fixes it. */
+	if (rv == CAIRN_EPERM &&
+	    crn_keyfile_check(path, why, sizeof(why)) == CAIRN_EPERM)
+		return cli_error("keygen: %s", why);
 	if (rv == CAIRN_EPERM)
 		return cli_error("keygen: %s: permission denied", path);
 	if (rv == CAIRN_EINVAL)
@@ -429,9 +426,9 @@ cmd_keygen(int argc, char **argv)
 	printf("name         %s\n", a.name);
 	printf("role         %s\n", crn_role_name(role));
 	printf("fingerprint  %s\n", fp);
-	printf("next: give %s to the federation CA ('cairn ca sign --dir CA "
-	       "%s.csr') and install the %s.crt it returns next to the key\n",
-	    csr_path, a.name, a.name);
+	printf(
+	    "next: give %s to the federation CA ('cairn ca sign --dir CA --role %s %s.csr') and install the %s.crt it returns next to the key\n",
+	    csr_path, crn_role_name(role), a.name, a.name);
 	ret = fflush(stdout) == 0 ? 0 : 1;
 out:
 	if (key_tmp[0] != '\0')

@@ -7,12 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/crn.h"
 #include "cli/cmds.h"
-#include "config.h"
-#include "crn.h"
 #include "node/node.h"
+#include "query/schema.h"
+#include "runtime/config.h"
 #include "runtime/rt.h"
-#include "schema.h"
 
 static int
 node_usage(void)
@@ -33,7 +33,7 @@ node_check(const char *path)
 	crn_config *cfg = NULL;
 	crn_rt_party party;
 	crn_schema *schema = NULL;
-	char err[512];
+	char err[1024];
 	int bad = 0;
 	cairn_err rv;
 
@@ -59,6 +59,13 @@ node_check(const char *path)
 		printf("ok   key %s (0600, %s)\n", cfg->node.key, fp);
 		printf("ok   certificate %s: node '%s', valid, not revoked\n",
 		    cfg->node.cert, party.me.name);
+		/* Compare with the newest CRL the daemon accepted; write
+		 * nothing: check may run as another user than the daemon. */
+		if (crn_rt_party_crl_state(&party, cfg->node.state_dir, false,
+		        err, sizeof(err)) != CAIRN_OK) {
+			printf("FAIL %s\n", err);
+			bad = 1;
+		}
 		if (strcmp(party.me.name, cfg->node.name) != 0) {
 			printf("FAIL certificate is for '%s' but name = %s\n",
 			    party.me.name, cfg->node.name);

@@ -12,14 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/crn.h"
 #include "cli/cmds.h"
-#include "codec_runtime.h"
-#include "crn.h"
-#include "job.h"
+#include "proto/codec_runtime.h"
+#include "query/job.h"
 #include "runtime/client.h"
 #include "runtime/query_sql.h"
 #include "runtime/rt.h"
-#include "secagg.h"
+#include "secagg/secagg.h"
 
 enum { FMT_TABLE, FMT_JSON, FMT_CSV };
 

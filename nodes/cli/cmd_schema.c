@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/crn.h"
 #include "cli/cmds.h"
-#include "crn.h"
-#include "schema.h"
+#include "query/schema.h"
 
 static void
 schema_usage(FILE *f)
@@ -24,8 +24,13 @@ schema_usage(FILE *f)
 	    "       columns with the bounds and values seen.  Review it\n"
 	    "       before use; the bounds become public.  NAME defaults to\n"
 	    "       the file's name.\n"
-	    "check  loads a schema file and lists its datasets and columns,\n"
-	    "       or prints the first error with its line.\n");
+	    "check  loads a schema file as the coordinator and the nodes\n"
+	    "       do ([federation] min_cell and max_nodes, each [dataset\n"
+	    "       NAME] with max_rows, each [column NAME.COL] with type,\n"
+	    "       scale, bounds, domain, nullable) and lists its datasets\n"
+	    "       and columns, or prints the first error as FILE:LINE:\n"
+	    "       what is wrong.  The exit status is 0 for a valid file,\n"
+	    "       1 otherwise.  Run it after editing a drafted schema.\n");
 }
 
 /* Dataset name from a path: the base name without extension, made into

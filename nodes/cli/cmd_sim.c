@@ -1,6 +1,6 @@
 /*
  * cmd_sim.c — 'cairn sim secagg': one whole secure-aggregation session in
- * this process (core/secagg.h crn_sa_sim_run), with timings, so that the
+ * this process (core/secagg/secagg.h crn_sa_sim_run), with timings, so that the
  * protocol's cost can be measured without a network.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -13,11 +13,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/crn.h"
 #include "cli/cmds.h"
-#include "crn.h"
-#include "crn_prg.h"
-#include "graph.h"
-#include "secagg.h"
+#include "crypto/prg.h"
+#include "secagg/graph.h"
+#include "secagg/secagg.h"
 
 static void
 sim_usage(FILE *f)

@@ -4,12 +4,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/crn.h"
 #include "cli/cmds.h"
-#include "codec_runtime.h"
-#include "crn.h"
+#include "proto/codec_runtime.h"
 #include "runtime/client.h"
 #include "runtime/rt.h"
-#include "secagg.h"
+#include "secagg/secagg.h"
 
 
 int

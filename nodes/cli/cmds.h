@@ -4,8 +4,8 @@
  * Every handler gets argv with argv[0] = the subcommand name and returns
  * the process exit status (0 success, 1 failure, 2 usage).
  */
-#ifndef CAIRN_CLI_CMDS_H
-#define CAIRN_CLI_CMDS_H
+#ifndef CRN_CLI_CMDS_H
+#define CRN_CLI_CMDS_H
 
 int cmd_version(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
@@ -22,4 +22,4 @@ int cmd_demo(int argc, char **argv);
 /* Print "cairn: <msg>" to stderr, printf-style; returns 1. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-#endif
+#endif /* CRN_CLI_CMDS_H */

@@ -12,8 +12,8 @@
 #include <sqlite3.h>
 #include <libpq-fe.h>
 
-#include "cairn/cairn.h"
 #include "cli/cmds.h"
+#include "crypto/init.h"
 
 static const struct {
 	const char *name;

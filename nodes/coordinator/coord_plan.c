@@ -5,13 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/crn.h"
 #include "coordinator/coord_plan.h"
-#include "crn.h"
-#include "codec_plan.h"
-#include "codec_runtime.h"
-#include "sql_result.h"
-#include "schema.h"
-#include "sql_plan.h"
+#include "proto/codec_runtime.h"
+#include "query/codec_plan.h"
+#include "query/schema.h"
+#include "query/sql_plan.h"
+#include "query/sql_result.h"
 
 struct co_coord_plan {
 	crn_schema *schema;

@@ -3,14 +3,14 @@
  * federation schema and checks that the plan a researcher signed is the
  * plan the coordinator itself derives from the job's SQL text.
  */
-#ifndef CAIRN_NODES_COORD_PLAN_H
-#define CAIRN_NODES_COORD_PLAN_H
+#ifndef CRN_COORDINATOR_COORD_PLAN_H
+#define CRN_COORDINATOR_COORD_PLAN_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
-#include "job.h"
+#include "base/err.h"
+#include "proto/job.h"
 
 typedef struct co_coord_plan co_coord_plan;
 
@@ -41,4 +41,4 @@ CAIRN_NODISCARD cairn_err co_coord_plan_release(const uint8_t *plan_bytes,
     size_t plan_len, const uint8_t *sum, size_t sum_len, uint32_t nodes,
     struct crn_rt_result *r, char *why, size_t whylen);
 
-#endif
+#endif /* CRN_COORDINATOR_COORD_PLAN_H */

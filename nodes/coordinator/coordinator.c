@@ -1,8 +1,8 @@
 /*
  * coordinator.c — the coordinator daemon.  See coordinator.h.
  *
- * Sessions are driven by the sans-I/O machine of core/secagg.h: this file
- * only moves its messages between the machine and the transport, maps
+ * Sessions are driven by the sans-I/O machine of core/secagg/secagg.h: this
+ * file only moves its messages between the machine and the transport, maps
  * machine slots (1..n) to node names and connection ids, and keeps the
  * round deadlines.  A node is addressed by its certificate name; the
  * connection id of its most recent authenticated message is where we
@@ -13,16 +13,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec_runtime.h"
-#include "config.h"
-#include "coordinator/coordinator.h"
+#include "base/crn.h"
 #include "coordinator/coord_plan.h"
-#include "crn.h"
-#include "graph.h"
-#include "job.h"
+#include "coordinator/coordinator.h"
+#include "net/transport.h"
+#include "proto/codec_runtime.h"
+#include "query/job.h"
+#include "runtime/config.h"
 #include "runtime/rt.h"
-#include "secagg.h"
-#include "transport.h"
+#include "runtime/state_lock.h"
+#include "secagg/graph.h"
+#include "secagg/secagg.h"
 
 /* A node not heard from for this long is not offered new jobs (nodes send
  * a heartbeat every heartbeat_ms, 10 s by default). */
@@ -939,12 +940,14 @@ int
 crn_coordinator_main(const char *path)
 {
 	co c;
-	char err[512];
+	char err[1024];
 	crn_tr_opts opts;
+	crn_state_lock lock;
 	int status = 1;
 	cairn_err rv;
 
 	memset(&c, 0, sizeof(c));
+	memset(&lock, 0, sizeof(lock));
 	crn_rt_log_init("cairn-coordinator");
 	crn_rt_signals();
 	if ((rv = crn_config_load(&c.cfg, path, CRN_CFG_COORDINATOR, err,
@@ -952,11 +955,22 @@ crn_coordinator_main(const char *path)
 		crn_log_err("%s", rv == CAIRN_ENOENT ? path : err);
 		goto out;
 	}
+	/* First of all: a second coordinator on this state_dir stops here. */
+	if (crn_state_lock_open(
+	        &lock, c.cfg->coord.state_dir, err, sizeof(err)) != CAIRN_OK) {
+		crn_log_err("%s", err);
+		goto out;
+	}
 	if (crn_rt_harden() != CAIRN_OK)
 		goto out;
 	if ((rv = crn_rt_party_open(&c.party, c.cfg->coord.key,
 	         c.cfg->coord.cert, c.cfg->coord.ca_cert, c.cfg->coord.crl,
 	         CRN_ROLE_COORDINATOR, err, sizeof(err))) != CAIRN_OK) {
+		crn_log_err("%s", err);
+		goto out;
+	}
+	if (crn_rt_party_crl_state(&c.party, c.cfg->coord.state_dir, true, err,
+	        sizeof(err)) != CAIRN_OK) {
 		crn_log_err("%s", err);
 		goto out;
 	}
@@ -1006,5 +1020,6 @@ out:
 	co_coord_plan_free(c.planner);
 	crn_rt_party_close(&c.party);
 	crn_config_free(c.cfg);
+	crn_state_lock_close(&lock);
 	return status;
 }

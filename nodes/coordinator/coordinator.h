@@ -8,8 +8,8 @@
  * connected at that moment, up to max_jobs at once.  Every round waits at
  * most its configured deadline.
  */
-#ifndef CAIRN_NODES_COORDINATOR_H
-#define CAIRN_NODES_COORDINATOR_H
+#ifndef CRN_COORDINATOR_COORDINATOR_H
+#define CRN_COORDINATOR_COORDINATOR_H
 
 /*
  * Run the coordinator with the configuration file at path until SIGINT or
@@ -18,4 +18,4 @@
  */
 int crn_coordinator_main(const char *path);
 
-#endif
+#endif /* CRN_COORDINATOR_COORDINATOR_H */

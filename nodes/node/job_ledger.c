@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "crn.h"
+#include "base/crn.h"
 #include "node/job_ledger.h"
 
 #define JL_FILE "jobs.ledger"

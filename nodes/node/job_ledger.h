@@ -9,15 +9,15 @@
  * each) in the node's state directory, read at start and extended, with
  * fsync, before the node computes anything for a job.
  */
-#ifndef CAIRN_NODES_JOB_LEDGER_H
-#define CAIRN_NODES_JOB_LEDGER_H
+#ifndef CRN_NODE_JOB_LEDGER_H
+#define CRN_NODE_JOB_LEDGER_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
-#include "job.h"
+#include "base/err.h"
+#include "proto/job.h"
 
 typedef struct crn_job_ledger crn_job_ledger;
 
@@ -51,4 +51,4 @@ CAIRN_NODISCARD cairn_err crn_job_ledger_add(
 /* Number of recorded jobs. */
 size_t crn_job_ledger_count(const crn_job_ledger *l);
 
-#endif
+#endif /* CRN_NODE_JOB_LEDGER_H */

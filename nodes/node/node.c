@@ -14,16 +14,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "codec_runtime.h"
-#include "config.h"
-#include "crn.h"
-#include "job.h"
+#include "base/crn.h"
+#include "net/transport.h"
 #include "node/job_ledger.h"
 #include "node/node.h"
+#include "proto/codec_runtime.h"
+#include "query/job.h"
+#include "query/schema.h"
+#include "runtime/config.h"
 #include "runtime/rt.h"
-#include "schema.h"
-#include "secagg.h"
-#include "transport.h"
+#include "runtime/state_lock.h"
+#include "secagg/secagg.h"
 
 #define ND_MAX_SESS 16
 /* Clock skew tolerated on a job's issue time, seconds. */
@@ -655,12 +656,14 @@ int
 crn_node_main(const char *path)
 {
 	nd d;
-	char err[512], tag[128];
+	char err[1024], tag[128];
 	crn_tr_opts opts;
+	crn_state_lock lock;
 	int status = 1;
 	cairn_err rv;
 
 	memset(&d, 0, sizeof(d));
+	memset(&lock, 0, sizeof(lock));
 	d.die_at = nd_die_at();
 	crn_rt_log_init("cairn-node");
 	crn_rt_signals();
@@ -671,11 +674,22 @@ crn_node_main(const char *path)
 	}
 	snprintf(tag, sizeof(tag), "cairn-node[%s]", d.cfg->node.name);
 	crn_rt_log_init(tag);
+	/* First of all: a second daemon on this state_dir stops here. */
+	if (crn_state_lock_open(
+	        &lock, d.cfg->node.state_dir, err, sizeof(err)) != CAIRN_OK) {
+		crn_log_err("%s", err);
+		goto out;
+	}
 	if (crn_rt_harden() != CAIRN_OK)
 		goto out;
 	if ((rv = crn_rt_party_open(&d.party, d.cfg->node.key, d.cfg->node.cert,
 	         d.cfg->node.ca_cert, d.cfg->node.crl, CRN_ROLE_NODE, err,
 	         sizeof(err))) != CAIRN_OK) {
+		crn_log_err("%s", err);
+		goto out;
+	}
+	if (crn_rt_party_crl_state(&d.party, d.cfg->node.state_dir, true, err,
+	        sizeof(err)) != CAIRN_OK) {
 		crn_log_err("%s", err);
 		goto out;
 	}
@@ -741,5 +755,6 @@ out:
 	crn_job_ledger_close(d.ledger);
 	crn_schema_free(d.schema);
 	crn_config_free(d.cfg);
+	crn_state_lock_close(&lock);
 	return status;
 }

@@ -15,13 +15,13 @@
  * as it would answer that round, like a node killed with SIGKILL at that
  * point.  Integration tests use it to place dropouts precisely.
  */
-#ifndef CAIRN_NODES_NODE_H
-#define CAIRN_NODES_NODE_H
+#ifndef CRN_NODE_NODE_H
+#define CRN_NODE_NODE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
+#include "base/err.h"
 
 /* Run the daemon until SIGINT/SIGTERM; returns the exit status. */
 int crn_node_main(const char *path);
@@ -33,8 +33,8 @@ int crn_node_check(const char *path);
 /*
  * A data source as the executors see it (filled from the configuration;
  * every string borrowed).  kind: 1 CSV, 2 SQLite, 3 PostgreSQL (the
- * numbering of both core/config.h and core/exec.h).  map_schema[i] is
- * called map_local[i] in the source.
+ * numbering of both nodes/runtime/config.h and core/exec/exec.h).
+ * map_schema[i] is called map_local[i] in the source.
  */
 typedef struct crn_node_src {
 	int kind;
@@ -47,7 +47,7 @@ typedef struct crn_node_src {
 } crn_node_src;
 
 /*
- * Fill src from a configured dataset (core/config.h); *ms and *ml are
+ * Fill src from a configured dataset (nodes/runtime/config.h); *ms and *ml are
  * crn_alloc'd arrays of src->nmap borrowed strings, freed by the caller
  * with crn_free(*ms, src->nmap * sizeof(char *)) (same for *ml).
  */
@@ -92,4 +92,4 @@ CAIRN_NODISCARD cairn_err crn_node_probe(const crn_node_src *src,
     const char *dataset, char *const *want, size_t nwant, char *err,
     size_t errlen);
 
-#endif
+#endif /* CRN_NODE_NODE_H */

@@ -2,9 +2,9 @@
  * node_exec.c — the node's computations: plans for column sums, policy
  * checks of signed query plans, and source probes for `node check`.
  *
- * This file sees core/exec.h (the executors) but not core/config.h: the
- * two headers both name the source kinds, so the daemon passes sources in
- * as crn_node_src.
+ * This file sees core/exec/exec.h (the executors) but not
+ * nodes/runtime/config.h: the two headers both name the source kinds, so
+ * the daemon passes sources in as crn_node_src.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec_plan.h"
-#include "crn.h"
-#include "exec.h"
+#include "base/crn.h"
+#include "exec/exec.h"
 #include "node/node.h"
+#include "query/codec_plan.h"
+#include "query/sql_plan.h"
 #include "runtime/rt.h"
-#include "sql_plan.h"
 
 /* Fill an executor source from ours; *map is crn_alloc'd (nmap). */
 static cairn_err

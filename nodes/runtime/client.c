@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec.h"
-#include "crn.h"
+#include "base/crn.h"
+#include "proto/codec_envelope.h"
 #include "runtime/client.h"
 
 cairn_err

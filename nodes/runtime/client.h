@@ -16,17 +16,17 @@
  *                               (to present an expired, revoked or
  *                               wrong-role certificate to the coordinator)
  */
-#ifndef CAIRN_NODES_CLIENT_H
-#define CAIRN_NODES_CLIENT_H
+#ifndef CRN_RUNTIME_CLIENT_H
+#define CRN_RUNTIME_CLIENT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
-#include "config.h"
-#include "crn_envelope.h"
+#include "base/err.h"
+#include "crypto/envelope.h"
+#include "net/transport.h"
+#include "runtime/config.h"
 #include "runtime/rt.h"
-#include "transport.h"
 
 typedef struct crn_rt_client {
 	/* Random per process, sent as the envelope session id: the
@@ -56,4 +56,4 @@ CAIRN_NODISCARD cairn_err crn_rt_client_send(crn_rt_client *c, uint32_t type,
 CAIRN_NODISCARD cairn_err crn_rt_client_recv(
     crn_rt_client *c, crn_envelope *env, int64_t deadline_ms);
 
-#endif
+#endif /* CRN_RUNTIME_CLIENT_H */

@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "codec_plan.h"
-#include "crn.h"
+#include "base/crn.h"
+#include "query/codec_plan.h"
+#include "query/schema.h"
+#include "query/sql_plan.h"
 #include "runtime/query_sql.h"
-#include "schema.h"
-#include "sql_plan.h"
 
 cairn_err
 crn_q_sql_plan(crn_q_sql *q, const char *schema_path, const char *sql,

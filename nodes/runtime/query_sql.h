@@ -5,13 +5,13 @@
  * sends the released table (nodes/coordinator/coord_plan.h); the
  * researcher never sees the per-group vector.
  */
-#ifndef CAIRN_NODES_QUERY_SQL_H
-#define CAIRN_NODES_QUERY_SQL_H
+#ifndef CRN_RUNTIME_QUERY_SQL_H
+#define CRN_RUNTIME_QUERY_SQL_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cairn/err.h"
+#include "base/err.h"
 
 typedef struct crn_plan crn_plan;
 
@@ -32,4 +32,4 @@ CAIRN_NODISCARD cairn_err crn_q_sql_plan(crn_q_sql *q, const char *schema_path,
 /* Safe on zeroed storage. */
 void crn_q_sql_fini(crn_q_sql *q);
 
-#endif
+#endif /* CRN_RUNTIME_QUERY_SQL_H */

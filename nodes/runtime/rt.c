@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "codec.h"
-#include "crn.h"
+#include "base/crn.h"
+#include "proto/codec_envelope.h"
 #include "runtime/rt.h"
 
 volatile sig_atomic_t crn_rt_stop;
@@ -94,8 +94,15 @@ crn_rt_party_open(crn_rt_party *p, const char *key, const char *cert,
 		goto out;
 	}
 	if ((rv = crn_identity_load(&p->id, key)) != CAIRN_OK) {
-		rt_errf(err, errlen, "key %s: %s%s", key, cairn_strerror(rv),
-		    rv == CAIRN_EPERM ? " (chmod 600 it)" : "");
+		char why[1024];
+
+		/* Whose the file is or its mode, and the command to fix it. */
+		if (rv == CAIRN_EPERM &&
+		    crn_keyfile_check(key, why, sizeof(why)) == CAIRN_EPERM)
+			rt_errf(err, errlen, "key %s", why);
+		else
+			rt_errf(
+			    err, errlen, "key %s: %s", key, cairn_strerror(rv));
 		goto out;
 	}
 	crn_identity_public(p->id, p->pk);
@@ -109,6 +116,7 @@ crn_rt_party_open(crn_rt_party *p, const char *key, const char *cert,
 	p->checked_at = time(NULL);
 	if ((rv = rt_store_load(p, &p->store, err, errlen)) != CAIRN_OK)
 		goto out;
+	crn_cert_store_crl_mark(p->store, &p->crl_mark);
 	if ((rv = crn_file_read(cert, CRN_CERT_MAX_LEN, &pem, &pemlen)) !=
 	    CAIRN_OK) {
 		rt_errf(err, errlen, "certificate %s: %s", cert,
@@ -167,8 +175,103 @@ crn_rt_party_close(crn_rt_party *p)
 	crn_cert_store_free(p->store);
 	crn_strfree(p->ca_path);
 	crn_strfree(p->crl_path);
+	crn_strfree(p->mark_path);
 	crn_replay_free(p->replay);
 	memset(p, 0, sizeof(*p));
+}
+
+static void
+rt_fmt_time(int64_t t, char buf[32])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, 32, "@%lld", (long long)t);
+}
+
+/* "CRL FILE is number N of DATE, older than number M of DATE <where>". */
+static void
+rt_crl_older(char *err, size_t errlen, const crn_rt_party *p,
+    const crn_crl_mark *cand, const crn_crl_mark *floor, const char *where)
+{
+	char t0[32], t1[32];
+
+	rt_fmt_time(cand->this_update, t0);
+	rt_fmt_time(floor->this_update, t1);
+	rt_errf(err, errlen,
+	    "CRL %s is number %llu of %s, older than number %llu of %s %s; an older CRL would un-revoke certificates: install the CA's current crl.pem",
+	    p->crl_path, (unsigned long long)cand->number, t0,
+	    (unsigned long long)floor->number, t1, where);
+}
+
+static bool
+rt_mark_eq(const crn_crl_mark *a, const crn_crl_mark *b)
+{
+	return memcmp(a->ca, b->ca, sizeof(a->ca)) == 0 &&
+	    a->number == b->number && a->this_update == b->this_update;
+}
+
+/* The store in use changed: remember its CRL, in state_dir too. */
+static void
+rt_crl_remember(crn_rt_party *p)
+{
+	crn_crl_mark m;
+
+	crn_cert_store_crl_mark(p->store, &m);
+	if (rt_mark_eq(&m, &p->crl_mark))
+		return;
+	p->crl_mark = m;
+	if (p->mark_path != NULL &&
+	    crn_crl_mark_save(p->mark_path, &m) != CAIRN_OK)
+		crn_log_warn(
+		    "cannot record CRL number %llu in %s: a restart would accept an older CRL",
+		    (unsigned long long)m.number, p->mark_path);
+}
+
+cairn_err
+crn_rt_party_crl_state(crn_rt_party *p, const char *state_dir, bool persist,
+    char *err, size_t errlen)
+{
+	char path[4096];
+	crn_crl_mark floor;
+	int n = snprintf(path, sizeof(path), "%s/crl.mark", state_dir);
+	cairn_err rv;
+
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		rt_errf(err, errlen, "state_dir %s: path too long", state_dir);
+		return CAIRN_ETOOBIG;
+	}
+	rv = crn_crl_mark_load(path, &floor);
+	if (rv == CAIRN_EDATA) {
+		rt_errf(err, errlen,
+		    "%s is damaged: restore it from a backup, or remove it to trust the CRL in %s as the newest",
+		    path, p->crl_path);
+		return rv;
+	}
+	if (rv != CAIRN_OK && rv != CAIRN_ENOENT) {
+		rt_errf(err, errlen, "%s: %s", path, cairn_strerror(rv));
+		return rv;
+	}
+	if (crn_crl_mark_check(&floor, &p->crl_mark) != CAIRN_OK) {
+		char where[sizeof(path) + 16];
+
+		snprintf(where, sizeof(where), "recorded in %s", path);
+		rt_crl_older(err, errlen, p, &p->crl_mark, &floor, where);
+		return CAIRN_EREPLAY;
+	}
+	if (!persist)
+		return CAIRN_OK;
+	if ((p->mark_path = crn_strdup(path)) == NULL)
+		return CAIRN_ENOMEM;
+	if (!rt_mark_eq(&floor, &p->crl_mark) &&
+	    (rv = crn_crl_mark_save(path, &p->crl_mark)) != CAIRN_OK) {
+		rt_errf(err, errlen, "cannot write %s: %s", path,
+		    cairn_strerror(rv));
+		return rv;
+	}
+	return CAIRN_OK;
 }
 
 void
@@ -176,7 +279,8 @@ crn_rt_party_refresh(crn_rt_party *p)
 {
 	struct timespec ca, crl;
 	crn_cert_store *s = NULL;
-	char err[256];
+	crn_crl_mark m;
+	char err[1024];
 	time_t now = time(NULL);
 
 	if (p->store == NULL || now == p->checked_at)
@@ -191,11 +295,23 @@ crn_rt_party_refresh(crn_rt_party *p)
 		crn_log_warn("keeping the previous CA/CRL: %s", err);
 		return;
 	}
-	crn_cert_store_free(p->store);
-	p->store = s;
+	/* These files are read whole and dealt with, taken or refused: one
+	 * log line per change, not one per second. */
 	p->ca_mtime = ca;
 	p->crl_mtime = crl;
-	crn_log_info("reloaded CA %s and CRL %s", p->ca_path, p->crl_path);
+	crn_cert_store_crl_mark(s, &m);
+	if (crn_crl_mark_check(&p->crl_mark, &m) != CAIRN_OK) {
+		rt_crl_older(
+		    err, sizeof(err), p, &m, &p->crl_mark, "already accepted");
+		crn_log_warn("keeping the previous CRL: %s", err);
+		crn_cert_store_free(s);
+		return;
+	}
+	crn_cert_store_free(p->store);
+	p->store = s;
+	rt_crl_remember(p);
+	crn_log_info("reloaded CA %s and CRL %s (number %llu)", p->ca_path,
+	    p->crl_path, (unsigned long long)m.number);
 }
 
 cairn_err

@@ -14,8 +14,8 @@
  *
  * Not thread-safe: each daemon runs one event loop on one thread.
  */
-#ifndef CAIRN_NODES_RT_H
-#define CAIRN_NODES_RT_H
+#ifndef CRN_RUNTIME_RT_H
+#define CRN_RUNTIME_RT_H
 
 #include <signal.h>
 #include <stdbool.h>
@@ -23,10 +23,10 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "cairn/err.h"
-#include "crn_cert.h"
-#include "crn_crypto.h"
-#include "crn_envelope.h"
+#include "base/err.h"
+#include "crypto/cert.h"
+#include "crypto/crypto.h"
+#include "crypto/envelope.h"
 
 /*
  * JOB_SUM_COLUMN: the node runs a plan of count(*) and one measure (the
@@ -53,6 +53,8 @@ typedef struct crn_rt_party {
 	crn_cert_info me;      /* what our certificate says (verified) */
 	crn_cert_store *store; /* CA + CRL; reloaded when changed */
 	char *ca_path, *crl_path;
+	crn_crl_mark crl_mark; /* the newest CRL accepted: never go back */
+	char *mark_path;       /* where it is kept (state_dir), or NULL */
 	struct timespec ca_mtime, crl_mtime;
 	time_t checked_at;
 	crn_replay *replay;
@@ -77,10 +79,26 @@ CAIRN_NODISCARD cairn_err crn_rt_party_open(crn_rt_party *p, const char *key,
 /* Release everything; safe on zeroed storage. */
 void crn_rt_party_close(crn_rt_party *p);
 
-/* Re-read CA and CRL if either file changed (checked at most once per
+/*
+ * Re-read CA and CRL if either file changed (checked at most once per
  * second), so that a revocation reaches a running daemon.  A file that no
- * longer parses keeps the previous store (and is logged). */
+ * longer parses keeps the previous store, and so does a CRL older (by
+ * crlNumber or thisUpdate) than the newest this party accepted: putting
+ * an old CRL back would un-revoke.  Either is logged once per change.
+ */
 void crn_rt_party_refresh(crn_rt_party *p);
+
+/*
+ * Keep the newest CRL accepted in state_dir/crl.mark too, so that a
+ * restarted daemon cannot be fed an older CRL either.  Refuses
+ * (CAIRN_EREPLAY, one line in err) when the CRL loaded by
+ * crn_rt_party_open is older than the one recorded there; otherwise, with
+ * persist, records it (and every newer CRL crn_rt_party_refresh takes
+ * later).  Without persist ('cairn node check') it only compares.
+ * Errors: CAIRN_EDATA (a damaged crl.mark), CAIRN_ESYS, CAIRN_ENOMEM.
+ */
+CAIRN_NODISCARD cairn_err crn_rt_party_crl_state(crn_rt_party *p,
+    const char *state_dir, bool persist, char *err, size_t errlen);
 
 /*
  * Build, sign and encode an envelope of `type` for session sid (NULL: no
@@ -130,4 +148,4 @@ void crn_rt_hex(const uint8_t *b, size_t n, char *out);
 /* Disable core dumps and ptrace attachment (daemons holding keys). */
 CAIRN_NODISCARD cairn_err crn_rt_harden(void);
 
-#endif /* CAIRN_NODES_RT_H */
+#endif /* CRN_RUNTIME_RT_H */

@@ -19,8 +19,9 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
-#include "crn.h"
-#include "exec.h"
+#include "base/crn.h"
+#include "crypto/init.h"
+#include "exec/exec.h"
 
 enum { C_GRP, C_AGE, C_WAGE, C_HOURS, NCOLS };
 

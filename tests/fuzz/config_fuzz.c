@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "crn.h"
+#include "base/crn.h"
+#include "runtime/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec.h"
-#include "crn.h"
-#include "crn_crypto.h"
-#include "crn_envelope.h"
+#include "base/crn.h"
+#include "crypto/crypto.h"
+#include "crypto/envelope.h"
+#include "proto/codec_envelope.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

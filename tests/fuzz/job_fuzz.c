@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crn.h"
-#include "job.h"
+#include "base/crn.h"
+#include "query/job.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec_runtime.h"
-#include "crn.h"
+#include "base/crn.h"
+#include "proto/codec_runtime.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

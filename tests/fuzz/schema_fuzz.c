@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crn.h"
-#include "schema.h"
+#include "base/crn.h"
+#include "query/schema.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,8 +3,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "codec_secagg.h"
-#include "crn.h"
+#include "base/crn.h"
+#include "proto/codec_secagg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,9 +13,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "cairn/cairn.h"
-#include "crn.h"
-#include "secagg.h"
+#include "base/crn.h"
+#include "crypto/init.h"
+#include "secagg/secagg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "codec_secagg.h"
-#include "crn.h"
+#include "base/crn.h"
+#include "proto/codec_secagg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -20,10 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crn.h"
-#include "crn_cert.h"
-#include "crn_crypto.h"
-#include "job.h"
+#include "base/crn.h"
+#include "crypto/cert.h"
+#include "crypto/crypto.h"
+#include "query/job.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

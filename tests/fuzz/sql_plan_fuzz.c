@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec_plan.h"
-#include "crn.h"
-#include "schema.h"
-#include "sql_plan.h"
-#include "sql_result.h"
+#include "base/crn.h"
+#include "query/codec_plan.h"
+#include "query/schema.h"
+#include "query/sql_plan.h"
+#include "query/sql_result.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,8 +9,8 @@
  * A test file defines its cases as cmocka unit tests and ends with
  * CAIRN_TEST_MAIN(tests) where tests is a CMUnitTest array.
  */
-#ifndef CAIRN_TEST_H
-#define CAIRN_TEST_H
+#ifndef CRN_HARNESS_CAIRN_TEST_H
+#define CRN_HARNESS_CAIRN_TEST_H
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "crn.h"
+#include "base/crn.h"
 
 void crn_t_check_err(
     int got, int want, const char *expr, const char *file, int line);
@@ -44,4 +44,4 @@ void crn_t_init(void);
 		return cmocka_run_group_tests(tests, NULL, NULL);              \
 	}
 
-#endif
+#endif /* CRN_HARNESS_CAIRN_TEST_H */

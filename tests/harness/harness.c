@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cairn_test.h"
+#include "crypto/init.h"
 
 void
 crn_t_check_err(int got, int want, const char *expr, const char *file, int line)

@@ -1,10 +1,10 @@
 /*
- * vectors.h — reading known-answer vector files (tests/vectors/*.txt):
+ * vectors.h — reading known-answer vector files (tests/vectors/NAME.txt):
  * records of "key = value" lines separated by blank lines, '#' comments.
  * Every helper fails the running cmocka test on malformed input.
  */
-#ifndef CAIRN_TEST_VECTORS_H
-#define CAIRN_TEST_VECTORS_H
+#ifndef CRN_HARNESS_VECTORS_H
+#define CRN_HARNESS_VECTORS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -28,4 +28,4 @@ const char *crn_t_rec_get(const crn_t_vec_rec *r, const char *key);
 size_t crn_t_rec_hex(
     const crn_t_vec_rec *r, const char *key, uint8_t *out, size_t max);
 
-#endif
+#endif /* CRN_HARNESS_VECTORS_H */

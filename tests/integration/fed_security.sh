@@ -38,7 +38,8 @@ fed_issue "$FED/ca" researcher carol "$FED/pki"
 # carol's certificate expired long ago.
 rm "$FED/pki/carol.crt"
 "$CAIRN_BIN" ca revoke --dir "$FED/ca" carol >/dev/null
-"$CAIRN_BIN" ca sign --dir "$FED/ca" --valid-from 2020-01-01 --days 1 \
+"$CAIRN_BIN" ca sign --dir "$FED/ca" --role researcher \
+    --valid-from 2020-01-01 --days 1 \
     --out "$FED/pki/carol.crt" "$FED/pki/carol.csr" >/dev/null 2>&1 ||
     fed_fail "cannot issue an expired certificate"
 cp "$FED/ca/crl.pem" "$FED/pki/crl.pem"

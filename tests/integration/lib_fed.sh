@@ -46,7 +46,7 @@ fed_cleanup() {
 fed_issue() {
 	local ca=$1 role=$2 name=$3 out=$4
 	"$CAIRN_BIN" keygen --role "$role" --name "$name" --out "$out" >/dev/null
-	"$CAIRN_BIN" ca sign --dir "$ca" --out "$out/$name.crt" \
+	"$CAIRN_BIN" ca sign --dir "$ca" --role "$role" --out "$out/$name.crt" \
 	    "$out/$name.csr" >/dev/null
 }
 

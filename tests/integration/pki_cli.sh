@@ -2,8 +2,10 @@
 # pki_cli.sh — the federation PKI's whole life cycle through the real
 # program: 'cairn ca init', 'cairn keygen' for every role, 'ca sign',
 # 'ca verify' (OK, revoked, expired, tampered, unknown CA, wrong role),
-# 'ca revoke', 'ca crl', key file modes, refusals of unsafe key files and
-# of overwrites, and exit status 2 with one line for bad arguments.  Every
+# 'ca revoke', 'ca crl', key file modes and owners, refusals of unsafe key
+# files and of overwrites, the CA deciding the role ('ca sign --role', a
+# request asking for another role refused), CA display names with spaces
+# and accents, and exit status 2 with one line for bad arguments.  Every
 # check looks at the exit status and at the message text.
 # CAIRN_TEST_TIMEOUT: 120
 set -euo pipefail
@@ -74,6 +76,15 @@ done
 [ "$(mode "$ca/ca.key")" = 600 ] || fail "ca.key mode $(mode "$ca/ca.key")"
 refused 1 ca init --dir "$ca"
 err_has "$ca already exists"
+# The README's first command: a display name with spaces (and accents).
+ok ca init --dir "$tmp/ca-display" --name "Example federation CA"
+out_has "created CA 'Example federation CA'"
+ok ca init --dir "$tmp/ca-utf8" --name "Fédération statistique — CA"
+out_has "created CA 'Fédération statistique — CA'"
+ok keygen --role node --name shown --out "$tmp/keys-display"
+ok ca sign --dir "$tmp/ca-display" --role node "$tmp/keys-display/shown.csr"
+ok ca verify --dir "$tmp/ca-display" --role node "$tmp/keys-display/shown.crt"
+out_has "verification OK"
 
 # ---- keygen for each role, sign, verify ----------------------------------
 for role in node coordinator researcher; do
@@ -95,7 +106,7 @@ for role in node coordinator researcher; do
 	out_has "role         $role"
 	[ "$(field fingerprint)" = "$kfp" ] || fail "request fingerprint"
 
-	ok ca sign --dir "$ca" "$keys/$name.csr"
+	ok ca sign --dir "$ca" --role "$role" "$keys/$name.csr"
 	out_has "certificate  $keys/$name.crt"
 	out_has "name         $name"
 	out_has "role         $role"
@@ -123,9 +134,28 @@ ok ca show "$keys/node-1.crt"
 out_has "verification not checked"
 
 # ---- one valid certificate per name -----------------------------------
-refused 1 ca sign --dir "$ca" "$keys/node-1.csr"
+refused 1 ca sign --dir "$ca" --role node "$keys/node-1.csr"
 err_has "a certificate for 'node-1' was already issued; revoke it first"
 err_has "with 'cairn ca revoke --dir $ca node-1'"
+
+# ---- the CA decides the role, not the request ---------------------------
+# A request for a coordinator certificate, signed by an operator who meant
+# to certify a node: refused, naming both roles, and nothing is issued.
+ok keygen --role coordinator --name climber --out "$keys"
+refused 2 ca sign --dir "$ca" "$keys/climber.csr"
+err_has "--role is required"
+refused 1 ca sign --dir "$ca" --role node "$keys/climber.csr"
+err_has "asks for role 'coordinator' but --role is 'node'; refusing to sign"
+[ -e "$keys/climber.crt" ] && fail "a certificate was issued for a role mismatch"
+refused 1 ca sign --dir "$ca" --role researcher "$keys/climber.csr"
+err_has "asks for role 'coordinator' but --role is 'researcher'"
+refused 2 ca sign --dir "$ca" --role king "$keys/climber.csr"
+err_has "unknown role 'king'"
+ls "$keys" | grep -q 'tmp' && fail "temporary files left in $keys"
+# The name is still free for the role the CA means to give.
+ok ca sign --dir "$ca" --role coordinator "$keys/climber.csr"
+out_has "role         coordinator"
+ok ca verify --dir "$ca" --role coordinator "$keys/climber.crt"
 
 # ---- revocation ---------------------------------------------------------
 ok ca revoke --dir "$ca" node-1
@@ -155,7 +185,7 @@ cmp -s "$keys/node-1.key" "$tmp/old.key" && fail "--force kept the old key"
 [ "$(mode "$keys/node-1.key")" = 600 ] || fail "replaced key mode"
 ls -a "$keys" | grep -q 'tmp' && fail "temporary files left in $keys"
 # After revocation the name can be issued again, for the new key.
-ok ca sign --dir "$ca" "$keys/node-1.csr"
+ok ca sign --dir "$ca" --role node "$keys/node-1.csr"
 [ "$(field fingerprint)" = "$newfp" ] || fail "re-issued for the wrong key"
 ok ca verify --dir "$ca" --role node "$keys/node-1.crt"
 
@@ -169,29 +199,49 @@ refused 1 keygen --role node --name node-1 --out "$keys" --csr-only
 err_has "$keys/node-1.key has mode 644"
 err_has "chmod 600"
 chmod 0600 "$keys/node-1.key"
+# ...and so are key files owned by another user, even with mode 0600 (as
+# OpenSSH does): that user could read or replace them.
+if [ "$(id -u)" = 0 ]; then
+	chown nobody "$keys/node-1.key"
+	refused 1 keygen --role node --name node-1 --out "$keys" --csr-only
+	err_has "$keys/node-1.key belongs to nobody, not to root who runs cairn"
+	err_has "chown root $keys/node-1.key"
+	chown root "$keys/node-1.key"
+	ok keygen --role node --name node-1 --out "$keys" --csr-only
+	ok keygen --role researcher --name owned --out "$keys"
+	chown nobody "$ca/ca.key"
+	refused 1 ca sign --dir "$ca" --role researcher "$keys/owned.csr"
+	err_has "$ca/ca.key belongs to nobody"
+	[ -e "$keys/owned.crt" ] && fail "signed with another user's CA key"
+	chown root "$ca/ca.key"
+else
+	echo "pki_cli: skipped the key owner checks: chown needs root"
+fi
 
 ok keygen --role researcher --name researcher-2 --out "$keys"
 chmod 0640 "$ca/ca.key"
-refused 1 ca sign --dir "$ca" "$keys/researcher-2.csr"
+refused 1 ca sign --dir "$ca" --role researcher "$keys/researcher-2.csr"
 err_has "$ca/ca.key has mode 640"
 [ -f "$keys/researcher-2.crt" ] && fail "signed with an exposed CA key"
 chmod 0600 "$ca/ca.key"
 
 # An output that is a directory is refused before anything is issued.
 mkdir "$tmp/adir"
-refused 1 ca sign --dir "$ca" --out "$tmp/adir" "$keys/researcher-2.csr"
+refused 1 ca sign --dir "$ca" --role researcher --out "$tmp/adir" \
+    "$keys/researcher-2.csr"
 err_has "is not a regular file"
 ok ca verify --dir "$ca" "$keys/coordinator-1.crt"
 
 # ---- expired ----------------------------------------------------------------
-ok ca sign --dir "$ca" --valid-from 2020-01-01 --valid-until 2021-01-01 \
+ok ca sign --dir "$ca" --role researcher --valid-from 2020-01-01 \
+    --valid-until 2021-01-01 \
     "$keys/researcher-2.csr"
 out_has "not after    2021-01-01 00:00:00 UTC"
 refused 1 ca verify --dir "$ca" "$keys/researcher-2.crt"
 err_has "expired on 2021-01-01"
 
 # An expired certificate does not block its name.
-ok ca sign --dir "$ca" "$keys/researcher-2.csr"
+ok ca sign --dir "$ca" --role researcher "$keys/researcher-2.csr"
 ok ca verify --dir "$ca" --role researcher "$keys/researcher-2.crt"
 
 # Two operators signing the same name at once: the CA's lock lets exactly
@@ -199,10 +249,10 @@ ok ca verify --dir "$ca" --role researcher "$keys/researcher-2.crt"
 ok keygen --role node --name twin --out "$tmp/tw1"
 ok keygen --role node --name twin --out "$tmp/tw2"
 set +e
-"$CAIRN_BIN" ca sign --dir "$ca" "$tmp/tw1/twin.csr" >/dev/null \
+"$CAIRN_BIN" ca sign --dir "$ca" --role node "$tmp/tw1/twin.csr" >/dev/null \
     2>"$tmp/tw1.err" &
 p1=$!
-"$CAIRN_BIN" ca sign --dir "$ca" "$tmp/tw2/twin.csr" >/dev/null \
+"$CAIRN_BIN" ca sign --dir "$ca" --role node "$tmp/tw2/twin.csr" >/dev/null \
     2>"$tmp/tw2.err" &
 p2=$!
 wait "$p1"
@@ -237,7 +287,8 @@ err_has "tampered"
 	base64 -w 64 "$tmp/r.der"
 	echo '-----END CERTIFICATE REQUEST-----'
 } >"$tmp/bad.csr"
-refused 1 ca sign --dir "$ca" --out "$tmp/bad.crt" "$tmp/bad.csr"
+refused 1 ca sign --dir "$ca" --role researcher --out "$tmp/bad.crt" \
+    "$tmp/bad.csr"
 err_has "signature does not verify"
 [ -e "$tmp/bad.crt" ] && fail "a tampered request was signed"
 
@@ -245,7 +296,7 @@ err_has "signature does not verify"
 ok ca init --dir "$tmp/ca2" --name testfed
 [ "$(field fingerprint)" != "$ca_fp" ] || fail "two CAs, one fingerprint"
 ok keygen --role node --name rogue --out "$tmp/keys2"
-ok ca sign --dir "$tmp/ca2" "$tmp/keys2/rogue.csr"
+ok ca sign --dir "$tmp/ca2" --role node "$tmp/keys2/rogue.csr"
 ok ca verify --dir "$tmp/ca2" "$tmp/keys2/rogue.crt"
 refused 1 ca verify --dir "$ca" --role node "$tmp/keys2/rogue.crt"
 err_has "unknown CA"
@@ -257,7 +308,8 @@ err_has "warning: $tmp/open is accessible by group or others"
 [ "$(mode "$tmp/open/n9.key")" = 600 ] || fail "n9.key mode"
 
 # ---- not a CA directory ---------------------------------------------------
-refused 1 ca sign --dir "$tmp/nowhere" "$keys/researcher-2.csr"
+refused 1 ca sign --dir "$tmp/nowhere" --role researcher \
+    "$keys/researcher-2.csr"
 err_has "cairn ca init --dir"
 refused 1 ca verify --dir "$keys" "$keys/node-1.crt"
 err_has "not a CA directory"
@@ -269,6 +321,15 @@ for sub in init sign revoke crl show verify; do
 	ok ca "$sub" --help
 	out_has "usage: cairn ca $sub"
 done
+ok ca sign --help
+out_has "--role ROLE"
+out_has "[--valid-from D] [--valid-until D]"
+ok schema check --help
+out_has "cairn schema check FILE.ini"
+out_has "exit status"
+ok demo --help
+out_has "[--examples DIR]"
+out_has "--query SQL"
 ok ca --help
 ok keygen --help
 out_has "usage: cairn keygen"
@@ -282,14 +343,19 @@ err_has "--dir is required"
 refused 2 ca init --dir "$tmp/ca3" --days 0
 err_has "--days"
 [ -e "$tmp/ca3" ] && fail "ca init made a CA despite a usage error"
-refused 2 ca init --dir "$tmp/ca3" --name 'bad name'
-refused 2 ca sign --dir "$ca"
+refused 2 ca init --dir "$tmp/ca3" --name $'bad\tname'
+err_has "invalid --name 'bad\\x09name'"
+refused 2 ca init --dir "$tmp/ca3" --name "$(printf 'x%.0s' {1..65})"
+refused 2 ca init --dir "$tmp/ca3" --name $'\xff'
+[ -e "$tmp/ca3" ] && fail "ca init made a CA from a bad name"
+refused 2 ca sign --dir "$ca" --role node
 err_has "which request?"
-refused 2 ca sign --dir "$ca" --days abc "$keys/node-1.csr"
-refused 2 ca sign --dir "$ca" --valid-until 2021-02-30 "$keys/node-1.csr"
-refused 2 ca sign --dir "$ca" --days 5 --valid-until 2030-01-01 \
+refused 2 ca sign --dir "$ca" --role node --days abc "$keys/node-1.csr"
+refused 2 ca sign --dir "$ca" --role node --valid-until 2021-02-30 \
     "$keys/node-1.csr"
-refused 2 ca sign --dir "$ca" a.csr b.csr
+refused 2 ca sign --dir "$ca" --role node --days 5 --valid-until 2030-01-01 \
+    "$keys/node-1.csr"
+refused 2 ca sign --dir "$ca" --role node a.csr b.csr
 err_has "unexpected argument 'b.csr'"
 refused 2 ca revoke --dir "$ca" 'bad/name'
 refused 2 ca verify "$keys/node-1.crt"

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cairn_test.h"
-#include "crn_prg.h"
+#include "crypto/prg.h"
 
 #define KAT_MAX 256
 

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cairn_test.h"
-#include "crn_crypto.h"
+#include "crypto/crypto.h"
 
 #define KAT_LINE_MAX 4096
 #define KAT_MSG_MAX  2048

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cairn_test.h"
-#include "crn_crypto.h"
+#include "crypto/crypto.h"
 #include "vectors.h"
 
 /* Decode exactly n bytes of hex from the record's key. */

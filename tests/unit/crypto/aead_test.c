@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cairn_test.h"
-#include "crn_crypto.h"
+#include "crypto/crypto.h"
 
 static void
 test_round_trip_sizes(void **state)

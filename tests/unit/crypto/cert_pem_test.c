@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "cairn_test.h"
-#include "crn_cert.h"
-#include "crn_crypto.h"
+#include "crypto/cert.h"
+#include "crypto/crypto.h"
 
 static char *
 issue(const char *dir)
@@ -16,7 +16,7 @@ issue(const char *dir)
 
 	CAIRN_T_PASS(crn_identity_generate(&id));
 	CAIRN_T_PASS(crn_csr_new(id, CRN_ROLE_NODE, "agency1", &csr));
-	CAIRN_T_PASS(crn_ca_sign(dir, csr, 30, &cert));
+	CAIRN_T_PASS(crn_ca_sign(dir, csr, CRN_ROLE_NODE, 30, &cert));
 	crn_strfree(csr);
 	crn_identity_free(id);
 	return cert;

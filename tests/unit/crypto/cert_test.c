@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "cairn_test.h"
-#include "crn_cert.h"
+#include "crypto/cert.h"
 
 #define DAY 86400
 
@@ -101,9 +101,10 @@ issue(struct fixture *f, const char *ca, crn_role role, const char *name,
 
 	CAIRN_T_PASS(crn_csr_new(f->id, role, name, &csr));
 	if (nb == 0 && na == 0)
-		CAIRN_T_PASS(crn_ca_sign(ca, csr, 365, &cert));
+		CAIRN_T_PASS(crn_ca_sign(ca, csr, role, 365, &cert));
 	else
-		CAIRN_T_PASS(crn_ca_sign_validity(ca, csr, nb, na, &cert));
+		CAIRN_T_PASS(
+		    crn_ca_sign_validity(ca, csr, role, nb, na, &cert));
 	crn_strfree(csr);
 	return cert;
 }
@@ -212,8 +213,8 @@ test_ca_init_layout(void **state)
 	CAIRN_T_FAIL(crn_ca_init(f->tmp, "x", 10), CAIRN_EPERM);
 	/* Bad arguments leave nothing behind. */
 	snprintf(path, sizeof(path), "%s/ca2", f->tmp);
-	CAIRN_T_FAIL(crn_ca_init(path, "bad/name", 10), CAIRN_EINVAL);
-	CAIRN_T_FAIL(crn_ca_init(path, " lead", 10), CAIRN_EINVAL);
+	CAIRN_T_FAIL(crn_ca_init(path, "bad\nname", 10), CAIRN_EINVAL);
+	CAIRN_T_FAIL(crn_ca_init(path, "  ", 10), CAIRN_EINVAL);
 	CAIRN_T_FAIL(crn_ca_init(path, "", 10), CAIRN_EINVAL);
 	CAIRN_T_FAIL(crn_ca_init(path, "ok", 0), CAIRN_EINVAL);
 	CAIRN_T_FAIL(
@@ -285,7 +286,8 @@ test_life_cycle(void **state)
 	/* One live certificate per name, whatever the key. */
 	CAIRN_T_PASS(crn_identity_generate(&other));
 	CAIRN_T_PASS(crn_csr_new(other, CRN_ROLE_RESEARCHER, "county-a", &csr));
-	CAIRN_T_FAIL(crn_ca_sign(f->ca, csr, 30, &again), CAIRN_EPERM);
+	CAIRN_T_FAIL(crn_ca_sign(f->ca, csr, CRN_ROLE_RESEARCHER, 30, &again),
+	    CAIRN_EPERM);
 	assert_null(again);
 
 	/* Revocation: the old CRL still passes it, the new one does not. */
@@ -299,7 +301,7 @@ test_life_cycle(void **state)
 	CAIRN_T_FAIL(crn_ca_revoke(f->ca, "county-a"), CAIRN_ESTATE);
 
 	/* After revocation the name can be issued again. */
-	CAIRN_T_PASS(crn_ca_sign(f->ca, csr, 30, &cert2));
+	CAIRN_T_PASS(crn_ca_sign(f->ca, csr, CRN_ROLE_RESEARCHER, 30, &cert2));
 	CAIRN_T_PASS(verify(f, cert2, CRN_ROLE_RESEARCHER, now, &info));
 	assert_int_equal(info.role, CRN_ROLE_RESEARCHER);
 	CAIRN_T_FAIL(
@@ -367,7 +369,8 @@ test_expired_and_not_yet(void **state)
 	crn_strfree(cert);
 	/* Invalid windows. */
 	CAIRN_T_FAIL(
-	    crn_ca_sign_validity(f->ca, "x", now, now, &cert), CAIRN_EINVAL);
+	    crn_ca_sign_validity(f->ca, "x", CRN_ROLE_NODE, now, now, &cert),
+	    CAIRN_EINVAL);
 	assert_null(cert);
 	crn_strfree(old);
 	crn_strfree(future);
@@ -494,7 +497,8 @@ test_csr_tampered(void **state)
 	patch(der, len, "csr-victim", "csr-attack");
 	bad = pem_encode("CERTIFICATE REQUEST", der, len);
 	CAIRN_T_FAIL(crn_csr_inspect(bad, &info), CAIRN_ETAMPERED);
-	CAIRN_T_FAIL(crn_ca_sign(f->ca, bad, 30, &cert), CAIRN_ETAMPERED);
+	CAIRN_T_FAIL(
+	    crn_ca_sign(f->ca, bad, CRN_ROLE_NODE, 30, &cert), CAIRN_ETAMPERED);
 	assert_null(cert);
 	free(bad);
 	/* Or asks for a stronger role. */
@@ -504,8 +508,10 @@ test_csr_tampered(void **state)
 	CAIRN_T_FAIL(crn_csr_inspect(bad, &info), CAIRN_ETAMPERED);
 	free(bad);
 	CAIRN_T_FAIL(crn_csr_inspect("not a request", &info), CAIRN_EINVAL);
-	CAIRN_T_FAIL(crn_ca_sign(f->ca, "junk", 30, &cert), CAIRN_EINVAL);
-	CAIRN_T_FAIL(crn_ca_sign(f->ca, csr, 0, &cert), CAIRN_EINVAL);
+	CAIRN_T_FAIL(
+	    crn_ca_sign(f->ca, "junk", CRN_ROLE_NODE, 30, &cert), CAIRN_EINVAL);
+	CAIRN_T_FAIL(
+	    crn_ca_sign(f->ca, csr, CRN_ROLE_NODE, 0, &cert), CAIRN_EINVAL);
 	crn_strfree(csr);
 }
 
@@ -520,6 +526,21 @@ test_names(void **state)
 	    "a=b", "\xc3\xa4", "OU=node", "a\tb",
 	    "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij"
 	    "12345"};
+	static const char *const ca_good[] = {"Example federation CA", "ca",
+	    "two  spaces", " leading", "trailing ", "a/b, O=x", "Caf\xc3\xa9",
+	    "F\xc3\xa9"
+	    "d\xc3\xa9ration statistique \xe2\x80\x94 CA",
+	    "\xf0\x9f\x8c\x8d", "'quoted' \\ back",
+	    "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij"
+	    "1234"};
+	static const char *const ca_bad[] = {"", "   ", "a\nb", "a\tb",
+	    "bell\a", "del\x7f", "c1\xc2\x85", "\xc3", "\xc3(", "\xc0\xaf",
+	    "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff",
+	    "bidi\xe2\x80\xae", "ls\xe2\x80\xa8",
+	    "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij"
+	    "12345",
+	    "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij"
+	    "123\xc3\xa9"};
 	struct fixture *f = *state;
 	char *csr = NULL;
 	crn_role r;
@@ -534,16 +555,14 @@ test_names(void **state)
 		assert_null(csr);
 	}
 	assert_false(crn_cert_name_valid(NULL));
-	/* CA names may have single inner spaces; participants' may not. */
-	assert_true(crn_ca_name_valid("Example Federation CA"));
-	assert_true(crn_ca_name_valid("ca"));
-	assert_false(crn_ca_name_valid("two  spaces"));
-	assert_false(crn_ca_name_valid("trailing "));
-	assert_false(crn_ca_name_valid(" leading"));
-	assert_false(crn_ca_name_valid("a/b"));
-	assert_false(crn_ca_name_valid(""));
-	assert_false(crn_ca_name_valid(NULL));
+	/* A CA's display name is printable UTF-8 of up to 64 bytes;
+	 * participants' names stay within the strict rule. */
 	assert_false(crn_cert_name_valid("Example Federation CA"));
+	for (size_t i = 0; i < CRN_NELEM(ca_good); i++)
+		assert_true(crn_ca_name_valid(ca_good[i]));
+	for (size_t i = 0; i < CRN_NELEM(ca_bad); i++)
+		assert_false(crn_ca_name_valid(ca_bad[i]));
+	assert_false(crn_ca_name_valid(NULL));
 	CAIRN_T_FAIL(crn_csr_new(f->id, (crn_role)0, "x", &csr), CAIRN_EINVAL);
 	CAIRN_T_FAIL(crn_csr_new(f->id, (crn_role)3, "x", &csr), CAIRN_EINVAL);
 	CAIRN_T_PASS(crn_role_parse("coordinator", &r));
@@ -553,6 +572,190 @@ test_names(void **state)
 	CAIRN_T_FAIL(crn_role_parse("Node", &r), CAIRN_EINVAL);
 	assert_string_equal(crn_role_name(CRN_ROLE_NODE), "node");
 	assert_string_equal(crn_role_name((crn_role)8), "?");
+}
+
+/* Logs get names escaped: nothing but printable ASCII reaches them. */
+static void
+test_name_escape(void **state)
+{
+	char out[64];
+
+	(void)state;
+	crn_name_escape("Example CA", out, sizeof(out));
+	assert_string_equal(out, "Example CA");
+	crn_name_escape("F\xc3\xa9"
+	                "d\n\\",
+	    out, sizeof(out));
+	assert_string_equal(out,
+	    "F\\xc3\\xa9"
+	    "d\\x0a\\\\");
+	crn_name_escape(NULL, out, sizeof(out));
+	assert_string_equal(out, "");
+	/* Truncated whole: never half of an escape. */
+	crn_name_escape("ab\x01", out, 5);
+	assert_string_equal(out, "ab");
+}
+
+/* A CA whose display name has spaces and accents issues certificates
+ * that verify like any other. */
+static void
+test_ca_display_name(void **state)
+{
+	struct fixture *f = *state;
+	char dir[512], *cert;
+	struct blob ca, crl;
+	crn_cert_info info;
+
+	snprintf(dir, sizeof(dir), "%s/display", f->tmp);
+	CAIRN_T_PASS(crn_ca_init(dir,
+	    "F\xc3\xa9"
+	    "d\xc3\xa9ration statistique CA",
+	    30));
+	cert = issue(f, dir, CRN_ROLE_NODE, "agency1", 0, 0);
+	ca = slurp(dir, "ca.crt");
+	crl = slurp(dir, "crl.pem");
+	CAIRN_T_PASS(crn_cert_verify((const char *)ca.b, (const char *)crl.b,
+	    (const uint8_t *)cert, strlen(cert), CRN_ROLE_NODE,
+	    (int64_t)time(NULL), &info));
+	assert_string_equal(info.name, "agency1");
+	blob_free(&ca);
+	blob_free(&crl);
+	crn_strfree(cert);
+}
+
+/*
+ * The CA operator decides the role, not the requester: a request that
+ * asks for another role than the one the CA signs for is refused, and
+ * the refusal leaves the name free.
+ */
+static void
+test_sign_role(void **state)
+{
+	struct fixture *f = *state;
+	char *csr = NULL, *cert = NULL;
+	crn_cert_info info;
+
+	CAIRN_T_PASS(crn_csr_new(f->id, CRN_ROLE_COORDINATOR, "climber", &csr));
+	CAIRN_T_FAIL(
+	    crn_ca_sign(f->ca, csr, CRN_ROLE_NODE, 30, &cert), CAIRN_EROLE);
+	assert_null(cert);
+	CAIRN_T_FAIL(crn_ca_sign(f->ca, csr, CRN_ROLE_RESEARCHER, 30, &cert),
+	    CAIRN_EROLE);
+	CAIRN_T_FAIL(
+	    crn_ca_sign_validity(f->ca, csr, CRN_ROLE_NODE, 1, 2, &cert),
+	    CAIRN_EROLE);
+	CAIRN_T_FAIL(
+	    crn_ca_sign(f->ca, csr, (crn_role)0, 30, &cert), CAIRN_EINVAL);
+	CAIRN_T_FAIL(
+	    crn_ca_sign(f->ca, csr,
+	        (crn_role)(CRN_ROLE_NODE | CRN_ROLE_COORDINATOR), 30, &cert),
+	    CAIRN_EINVAL);
+	assert_null(cert);
+	/* Nothing was recorded: the right role still gets the name. */
+	CAIRN_T_PASS(crn_ca_sign(f->ca, csr, CRN_ROLE_COORDINATOR, 30, &cert));
+	CAIRN_T_PASS(
+	    crn_cert_inspect((const uint8_t *)cert, strlen(cert), &info));
+	assert_int_equal(info.role, CRN_ROLE_COORDINATOR);
+	crn_strfree(cert);
+	crn_strfree(csr);
+}
+
+static crn_crl_mark
+store_mark_of(struct fixture *f, const struct blob *crl)
+{
+	crn_cert_store *s = NULL;
+	crn_crl_mark m;
+
+	CAIRN_T_PASS(
+	    crn_cert_store_new(&s, f->ca_pem.b, f->ca_pem.n, crl->b, crl->n));
+	crn_cert_store_crl_mark(s, &m);
+	crn_cert_store_free(s);
+	return m;
+}
+
+/*
+ * Rolling the CRL back: revoke a node, take the new CRL, then offer the
+ * older CRL again.  Both are genuinely signed by the CA, so only the mark
+ * tells them apart: the older one is refused, the store in use keeps
+ * refusing the revoked node, and the mark survives a restart on disk.
+ */
+static void
+test_crl_rollback(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = (int64_t)time(NULL);
+	char *cert = issue(f, f->ca, CRN_ROLE_NODE, "victim", 0, 0);
+	struct blob old = slurp(f->ca, "crl.pem");
+	crn_crl_mark m_old, m_new, m_back, disk, zero;
+	crn_cert_store *cur = NULL;
+	crn_cert_info info;
+	char path[512];
+
+	memset(&zero, 0, sizeof(zero));
+	CAIRN_T_PASS(crn_ca_revoke(f->ca, "victim"));
+	fixture_reload_crl(f);
+	CAIRN_T_PASS(crn_cert_store_new(
+	    &cur, f->ca_pem.b, f->ca_pem.n, f->crl_pem.b, f->crl_pem.n));
+	crn_cert_store_crl_mark(cur, &m_new);
+	CAIRN_T_FAIL(crn_cert_store_verify(cur, (const uint8_t *)cert,
+	                 strlen(cert), CRN_ROLE_NODE, now, &info),
+	    CAIRN_EREVOKED);
+	/* The old CRL verifies on its own and would let the node back in. */
+	m_old = store_mark_of(f, &old);
+	assert_true(m_old.number < m_new.number);
+	assert_memory_equal(m_old.ca, m_new.ca, sizeof(m_old.ca));
+	CAIRN_T_PASS(crn_cert_verify((const char *)f->ca_pem.b,
+	    (const char *)old.b, (const uint8_t *)cert, strlen(cert),
+	    CRN_ROLE_NODE, now, &info));
+	/* ...so a party that has the new one refuses to go back. */
+	CAIRN_T_FAIL(crn_crl_mark_check(&m_new, &m_old), CAIRN_EREPLAY);
+	CAIRN_T_PASS(crn_crl_mark_check(&m_new, &m_new));
+	CAIRN_T_PASS(crn_crl_mark_check(&m_old, &m_new));
+	CAIRN_T_PASS(crn_crl_mark_check(&zero, &m_old));
+	CAIRN_T_FAIL(crn_cert_store_verify(cur, (const uint8_t *)cert,
+	                 strlen(cert), CRN_ROLE_NODE, now, &info),
+	    CAIRN_EREVOKED);
+	/* A higher number whose thisUpdate goes back is refused too. */
+	m_back = m_new;
+	m_back.number++;
+	m_back.this_update--;
+	CAIRN_T_FAIL(crn_crl_mark_check(&m_new, &m_back), CAIRN_EREPLAY);
+	/* A renewed CRL moves forward. */
+	CAIRN_T_PASS(crn_ca_crl_renew(f->ca, 30));
+	fixture_reload_crl(f);
+	m_back = store_mark_of(f, &f->crl_pem);
+	assert_int_equal(m_back.number, m_new.number + 1);
+	CAIRN_T_PASS(crn_crl_mark_check(&m_new, &m_back));
+	/* Another CA starts its own sequence. */
+	m_back = m_old;
+	m_back.ca[0] ^= 1;
+	CAIRN_T_PASS(crn_crl_mark_check(&m_new, &m_back));
+
+	/* Across a restart: the mark on disk. */
+	snprintf(path, sizeof(path), "%s/crl.mark", f->tmp);
+	CAIRN_T_FAIL(crn_crl_mark_load(path, &disk), CAIRN_ENOENT);
+	assert_memory_equal(&disk, &zero, sizeof(disk));
+	CAIRN_T_PASS(crn_crl_mark_save(path, &m_new));
+	CAIRN_T_PASS(crn_crl_mark_load(path, &disk));
+	assert_memory_equal(&disk, &m_new, sizeof(disk));
+	CAIRN_T_FAIL(crn_crl_mark_check(&disk, &m_old), CAIRN_EREPLAY);
+	{
+		struct stat st;
+		FILE *fp;
+
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0600);
+		/* A damaged mark is reported, not taken as "no mark". */
+		assert_int_equal(truncate(path, st.st_size - 3), 0);
+		CAIRN_T_FAIL(crn_crl_mark_load(path, &disk), CAIRN_EDATA);
+		assert_non_null(fp = fopen(path, "a"));
+		fputs("x\n", fp);
+		fclose(fp);
+		CAIRN_T_FAIL(crn_crl_mark_load(path, &disk), CAIRN_EDATA);
+	}
+	crn_cert_store_free(cur);
+	blob_free(&old);
+	crn_strfree(cert);
 }
 
 static void
@@ -565,15 +768,18 @@ test_key_file_permissions(void **state)
 	CAIRN_T_PASS(crn_csr_new(f->id, CRN_ROLE_NODE, "perm-check", &csr));
 	/* A group-readable CA key is refused, and nothing is issued. */
 	assert_int_equal(chmod(path, 0640), 0);
-	CAIRN_T_FAIL(crn_ca_sign(f->ca, csr, 30, &cert), CAIRN_EPERM);
+	CAIRN_T_FAIL(
+	    crn_ca_sign(f->ca, csr, CRN_ROLE_NODE, 30, &cert), CAIRN_EPERM);
 	CAIRN_T_FAIL(crn_ca_revoke(f->ca, "perm-check"), CAIRN_EPERM);
 	assert_int_equal(chmod(path, 0604), 0);
-	CAIRN_T_FAIL(crn_ca_sign(f->ca, csr, 30, &cert), CAIRN_EPERM);
+	CAIRN_T_FAIL(
+	    crn_ca_sign(f->ca, csr, CRN_ROLE_NODE, 30, &cert), CAIRN_EPERM);
 	assert_int_equal(chmod(path, 0600), 0);
-	CAIRN_T_PASS(crn_ca_sign(f->ca, csr, 30, &cert));
+	CAIRN_T_PASS(crn_ca_sign(f->ca, csr, CRN_ROLE_NODE, 30, &cert));
 	crn_strfree(cert);
 	/* Not a CA directory at all. */
-	CAIRN_T_FAIL(crn_ca_sign(f->tmp, csr, 30, &cert), CAIRN_ENOENT);
+	CAIRN_T_FAIL(
+	    crn_ca_sign(f->tmp, csr, CRN_ROLE_NODE, 30, &cert), CAIRN_ENOENT);
 	crn_strfree(csr);
 	snprintf(path, sizeof(path), "%s/nowhere", f->tmp);
 	CAIRN_T_FAIL(crn_ca_revoke(path, "x"), CAIRN_ENOENT);
@@ -698,7 +904,8 @@ conc_sign(void *p)
 		snprintf(name, sizeof(name), "t%d-%d", a->who, i);
 		if (crn_csr_new(a->f->id, CRN_ROLE_NODE, name, &csr) !=
 		        CAIRN_OK ||
-		    crn_ca_sign(a->f->ca, csr, 30, &cert) != CAIRN_OK)
+		    crn_ca_sign(a->f->ca, csr, CRN_ROLE_NODE, 30, &cert) !=
+		        CAIRN_OK)
 			a->failures++;
 		crn_strfree(csr);
 		crn_strfree(cert);
@@ -837,7 +1044,7 @@ test_oom(void **state)
 	 * or the next attempt would be refused with EPERM. */
 	for (n = 0;; n++) {
 		crn_alloc_fail_after(n);
-		rv = crn_ca_sign(f->ca, csr, 30, &cert);
+		rv = crn_ca_sign(f->ca, csr, CRN_ROLE_NODE, 30, &cert);
 		crn_alloc_fail_after(-1);
 		if (rv == CAIRN_OK)
 			break;
@@ -895,6 +1102,13 @@ static const struct CMUnitTest tests[] = {
         test_names, fixture_setup, fixture_teardown),
     cmocka_unit_test_setup_teardown(
         test_key_file_permissions, fixture_setup, fixture_teardown),
+    cmocka_unit_test(test_name_escape),
+    cmocka_unit_test_setup_teardown(
+        test_ca_display_name, fixture_setup, fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_sign_role, fixture_setup, fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_crl_rollback, fixture_setup, fixture_teardown),
     cmocka_unit_test_setup_teardown(
         test_store_reuse, fixture_setup, fixture_teardown),
     cmocka_unit_test_setup_teardown(

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cairn_test.h"
-#include "crn_crypto.h"
+#include "crypto/crypto.h"
 
 static void
 test_agree_symmetric(void **state)

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "cairn_test.h"
-#include "crn_crypto.h"
-#include "crn_prg.h"
+#include "crypto/crypto.h"
+#include "crypto/prg.h"
 
 __extension__ typedef unsigned __int128 u128;
 

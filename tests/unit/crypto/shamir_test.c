@@ -8,8 +8,8 @@
 #include <time.h>
 
 #include "cairn_test.h"
-#include "crn_crypto.h"
-#include "crn_shamir.h"
+#include "crypto/crypto.h"
+#include "crypto/shamir.h"
 
 #define P61 ((UINT64_C(1) << 61) - 1)
 

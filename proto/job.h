@@ -1,0 +1,67 @@
+/*
+ * job.h — jobs as researchers sign them and nodes verify them.
+ *
+ * A researcher signs the serialized Job (proto/cairn.proto) with its
+ * identity key over "cairn-job-v1" || job bytes and ships it in a SignedJob
+ * with its certificate.  Nodes verify the certificate themselves (chain,
+ * revocation, role) and then the signature with the key the certificate
+ * carries, so a coordinator cannot forge or alter a job.
+ */
+#ifndef CRN_PROTO_JOB_H
+#define CRN_PROTO_JOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "crypto/crypto.h"
+
+#define CRN_JOB_ID_LEN 16
+/* A job is small (a plan, some names); anything bigger is refused. */
+#define CRN_JOB_MAX  (1024u * 1024u)
+#define CRN_NAME_MAX 256
+
+typedef enum crn_job_kind {
+	CRN_JOB_SUM_COLUMN = 1, /* sum of one numeric column */
+	CRN_JOB_QUERY = 2,      /* a planned SQL aggregate query */
+} crn_job_kind;
+
+typedef struct crn_job {
+	uint8_t job_id[CRN_JOB_ID_LEN];
+	crn_job_kind kind;
+	char *dataset; /* owned, never NULL after decode */
+	char *column;  /* owned, "" when unused */
+	char *sql;     /* owned, "" when unused */
+	uint8_t *plan; /* owned encoded QueryPlan, or NULL */
+	size_t plan_len;
+	uint64_t issued_at; /* unix seconds */
+	uint64_t not_after; /* unix seconds */
+	uint32_t ring_bits;
+	uint64_t dim;
+} crn_job;
+
+/* A SignedJob as it travels; every buffer is owned. */
+typedef struct crn_signed_job {
+	uint8_t *job;
+	size_t job_len;
+	uint8_t *cert; /* DER certificate of the researcher */
+	size_t cert_len;
+	uint8_t sig[CAIRN_SIG_LEN];
+} crn_signed_job;
+
+/* Free what the struct owns; safe on zeroed storage. */
+void crn_job_fini(crn_job *job);
+void crn_signed_job_fini(crn_signed_job *sj);
+
+/* Wire codecs (proto/codec_job.c).  Decoders refuse more than
+ * CRN_JOB_MAX bytes (CAIRN_ETOOBIG) and malformed input (CAIRN_EINVAL). */
+CAIRN_NODISCARD cairn_err crn_job_encode(
+    const crn_job *job, uint8_t **out, size_t *outlen);
+CAIRN_NODISCARD cairn_err crn_job_decode(
+    crn_job *out, const uint8_t *buf, size_t len);
+CAIRN_NODISCARD cairn_err crn_signed_job_encode(
+    const crn_signed_job *sj, uint8_t **out, size_t *outlen);
+CAIRN_NODISCARD cairn_err crn_signed_job_decode(
+    crn_signed_job *out, const uint8_t *buf, size_t len);
+
+#endif /* CRN_PROTO_JOB_H */
