@@ -505,16 +505,18 @@ put_varint(uint8_t *p, uint64_t v)
 }
 
 /*
- * MaskedInput written by hand, fields in order (ring_bits, dim, data), so
- * that the vector is produced in place in the message buffer: the bytes
- * are exactly what protobuf-c packs for the same struct (tests check).
+ * MaskedInput written by hand as (ring_bits, dim, pad, data), with pad
+ * sized so that the vector starts 16 bytes into an aligned buffer: the
+ * node masks it in place with aligned vector stores.  Any protobuf reader
+ * decodes it to the same message protobuf-c packs (tests check).
  */
 cairn_err
 crn_sa_masked_frame(uint8_t **out, size_t *out_len, uint8_t **data,
     uint32_t ring_bits, uint64_t dim)
 {
-	uint8_t hdr[3 * 11];
-	size_t h = 0, dlen, total;
+	uint8_t hdr[4 * 11 + 16];
+	size_t h = 0, dlen, total, pad, dh;
+	uint8_t dhdr[11];
 	uint8_t *buf;
 
 	*out = NULL;
@@ -529,8 +531,16 @@ crn_sa_masked_frame(uint8_t **out, size_t *out_len, uint8_t **data,
 	h += put_varint(hdr + h, ring_bits);
 	hdr[h++] = (2 << 3) | 0; /* dim, varint */
 	h += put_varint(hdr + h, dim);
-	hdr[h++] = (3 << 3) | 2; /* data, length-delimited */
-	h += put_varint(hdr + h, dlen);
+	dhdr[0] = (3 << 3) | 2; /* data, length-delimited */
+	dh = 1 + put_varint(dhdr + 1, dlen);
+	/* pad: tag, one-byte length, zeros; then the data header. */
+	pad = (16 - (h + 2 + dh) % 16) % 16;
+	hdr[h++] = (4 << 3) | 2;
+	hdr[h++] = (uint8_t)pad;
+	memset(hdr + h, 0, pad);
+	h += pad;
+	memcpy(hdr + h, dhdr, dh);
+	h += dh;
 	total = h + dlen;
 	if ((buf = crn_alloc(total)) == NULL)
 		return CAIRN_ENOMEM;
