@@ -111,12 +111,15 @@
  *    tries until some honest node has 4 corrupt neighbours placed so
  *    that the schedule works, then runs it.  Works today after 38 rosters
  *    (over 30 random federations: about 24 on average, 0.17 ms a
- *    roster).  By
- *    the hypergeometric tail (union over victims) the rosters needed for
- *    2t - k - 2 corrupt neighbours: n = 300: ~4e8; n = 1000 (k = 68,
- *    t = 46, 22 of 50): ~8e10, at 1.4 ms a roster.  Corrupt nodes can
- *    also re-key after seeing the honest advertisements, so the number of
- *    tries is not bounded by the roster choices.
+ *    roster; so about one honest roster in 25 already exposes some node
+ *    without any grinding).  The hypergeometric tail (a union bound over
+ *    victims, so a lower bound on the tries) puts the rosters needed for
+ *    2t - k - 2 corrupt neighbours at n = 300 above 4e8 and at n = 1000
+ *    (k = 68, t = 46, 22 of 50) above 7e10, at 1.4 ms a roster.  Corrupt
+ *    nodes can also re-key after seeing the honest advertisements, and a
+ *    coordinator can add uncertified entries (only their neighbours check
+ *    them, and refuse, which counts as dropout), so the number of tries
+ *    is not bounded by the roster choices.
  *  - One bad revealed share (test_one_bad_share, the real coordinator):
  *    an honest session of 7 aborts on one node's shifted share.  The
  *    coordinator should collect more than t shares and decode around the
