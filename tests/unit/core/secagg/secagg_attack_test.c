@@ -168,12 +168,12 @@
 #include <time.h>
 
 #include "cairn_test.h"
-#include "codec_secagg.h"
-#include "crn_prg.h"
-#include "crn_shamir.h"
-#include "graph.h"
-#include "secagg.h"
-#include "secagg_world.h"
+#include "proto/codec_secagg.h"
+#include "crypto/prg.h"
+#include "crypto/shamir.h"
+#include "secagg/graph.h"
+#include "secagg/secagg.h"
+#include "secagg/world.h"
 
 #define DIM  128
 #define RING 64
