@@ -88,6 +88,12 @@ const crn_identity *crn_sa_world_identity(const crn_sa_world *w, uint32_t slot);
 /* The node's input: dim native ring elements. */
 const void *crn_sa_world_input(const crn_sa_world *w, uint32_t slot);
 const uint8_t *crn_sa_world_session(const crn_sa_world *w);
+/* The seed node `slot`'s machine was made from (every secret it holds
+ * derives from it), for tests that play a corrupt node colluding with
+ * the coordinator.  Kept only with cfg.keep: CAIRN_ESTATE otherwise;
+ * CAIRN_EINVAL for a bad slot. */
+CAIRN_NODISCARD cairn_err crn_sa_world_node_seed(
+    const crn_sa_world *w, uint32_t slot, uint8_t seed[CAIRN_SEED_LEN]);
 /* The sim authority's key: crn_sa_simcert_verify's argument. */
 const uint8_t *crn_sa_world_authority(const crn_sa_world *w);
 
