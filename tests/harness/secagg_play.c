@@ -101,7 +101,9 @@ tsa_until(crn_sa_world *w, uint32_t type)
 	for (int i = 0; i < 16; i++) {
 		if (heads_are(w, n, type))
 			return;
-		assert_true(tsa_step(w) > 0);
+		/* Nothing to deliver: the coordinator's round deadline. */
+		if (tsa_step(w) == 0)
+			CAIRN_T_PASS(crn_sa_world_deadline(w));
 	}
 	fail_msg("no round delivers message type %u", type);
 }
@@ -121,6 +123,19 @@ bool
 tsa_sent(const crn_sa_world *w, uint32_t slot, uint32_t type)
 {
 	return crn_sa_world_sent(w, slot, type) != NULL;
+}
+
+void
+tsa_refused(const crn_sa_world *w, uint32_t slot, const char *why)
+{
+	const crn_sa_wmsg *m = crn_sa_world_sent(w, slot, CRN_SA_MSG_ABORT);
+	crn_sa_abort ab;
+
+	assert_non_null(m);
+	CAIRN_T_PASS(crn_sa_abort_decode(&ab, m->data, m->len));
+	if (strstr(ab.reason, why) == NULL)
+		fail_msg("node %u refused with \"%s\", not \"%s\"", slot,
+		    ab.reason, why);
 }
 
 void
@@ -160,22 +175,32 @@ tsa_got_roster(const crn_sa_world *w, uint32_t slot, crn_sa_roster *r)
 }
 
 crn_graph *
-tsa_got_graph(const crn_sa_world *w, uint32_t slot)
+tsa_graph_of(
+    const crn_sa_world *w, const crn_sa_roster *r, const crn_sa_wmsg *seeds)
 {
-	const crn_sa_wmsg *m =
-	    crn_sa_world_got(w, slot, CRN_SA_MSG_GRAPH_SEEDS);
-	crn_sa_roster r;
 	crn_sa_seeds sd;
 	uint8_t d[CAIRN_KEY_LEN], seed[32];
 	crn_graph *g = NULL;
 
-	assert_non_null(m);
-	tsa_got_roster(w, slot, &r);
-	CAIRN_T_PASS(crn_sa_seeds_decode(&sd, m->data, m->len));
-	CAIRN_T_PASS(crn_sa_roster_digest(d, &r));
+	assert_non_null(seeds);
+	CAIRN_T_EQ(seeds->type, CRN_SA_MSG_GRAPH_SEEDS);
+	CAIRN_T_PASS(crn_sa_seeds_decode(&sd, seeds->data, seeds->len));
+	CAIRN_T_PASS(crn_sa_roster_digest(d, r));
 	CAIRN_T_PASS(crn_sa_graph_seed(seed, crn_sa_world_session(w), d, &sd));
-	CAIRN_T_PASS(crn_graph_new(&g, seed, r.n, r.params.degree));
+	CAIRN_T_PASS(crn_graph_new(&g, seed, r->n, r->params.degree));
 	crn_sa_seeds_fini(&sd);
+	return g;
+}
+
+crn_graph *
+tsa_got_graph(const crn_sa_world *w, uint32_t slot)
+{
+	crn_sa_roster r;
+	crn_graph *g;
+
+	tsa_got_roster(w, slot, &r);
+	g = tsa_graph_of(
+	    w, &r, crn_sa_world_got(w, slot, CRN_SA_MSG_GRAPH_SEEDS));
 	crn_sa_roster_fini(&r);
 	return g;
 }
@@ -377,7 +402,7 @@ tsa_play_consistency(tsa_play *p, uint32_t slot, const crn_sa_survivors *s,
 }
 
 cairn_err
-tsa_play_unmask(tsa_play *p, uint32_t slot, const crn_sa_survivors *s,
+tsa_give_unmask(crn_sa_world *w, uint32_t slot, const crn_sa_survivors *s,
     const crn_sa_signed *sigs, uint32_t nsigs)
 {
 	crn_sa_unmask_req rq;
@@ -392,7 +417,14 @@ tsa_play_unmask(tsa_play *p, uint32_t slot, const crn_sa_survivors *s,
 	memcpy(rq.sigs, sigs, nsigs * sizeof(*sigs));
 	CAIRN_T_PASS(crn_sa_unmask_req_encode(&buf, &len, &rq));
 	crn_free(rq.sigs, (nsigs ? nsigs : 1) * sizeof(*rq.sigs));
-	return tsa_give(p->w, slot, CRN_SA_MSG_UNMASK_REQ, buf, len);
+	return tsa_give(w, slot, CRN_SA_MSG_UNMASK_REQ, buf, len);
+}
+
+cairn_err
+tsa_play_unmask(tsa_play *p, uint32_t slot, const crn_sa_survivors *s,
+    const crn_sa_signed *sigs, uint32_t nsigs)
+{
+	return tsa_give_unmask(p->w, slot, s, sigs, nsigs);
 }
 
 /* ---- corrupt nodes ------------------------------------------------------ */

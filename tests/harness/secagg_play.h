@@ -39,20 +39,28 @@ void tsa_start(crn_sa_world *w);
 /* Deliver the oldest queued message of every slot once; how many. */
 size_t tsa_step(crn_sa_world *w);
 /* Step until something is queued and every non-empty queue starts with
- * a message of `type` (the honest rounds before it). */
+ * a message of `type` (the honest rounds before it), passing the
+ * coordinator's deadline whenever nothing is queued. */
 void tsa_until(crn_sa_world *w, uint32_t type);
 /* Give node slot a message of our own making (takes buf, a crn_alloc'd
  * buffer of len bytes); the node's own return. */
 cairn_err tsa_give(crn_sa_world *w, uint32_t slot, uint32_t type, uint8_t *buf,
     size_t len);
 bool tsa_sent(const crn_sa_world *w, uint32_t slot, uint32_t type);
+/* Node slot sent an abort whose reason contains why. */
+void tsa_refused(const crn_sa_world *w, uint32_t slot, const char *why);
 /* The coordinator's sum equals the plain sum of the slots listed. */
 void tsa_check_sum(const crn_sa_world *w, const uint32_t *slots, size_t count);
 void tsa_check_sum_all(const crn_sa_world *w, uint32_t n);
-/* The roster node slot received (decoded), its digest, and the graph
- * fixed by the GraphSeeds it received. */
+/* The roster node slot received (decoded); the graph a roster and a
+ * GraphSeeds message fix; the graph of what node slot received. */
 void tsa_got_roster(const crn_sa_world *w, uint32_t slot, crn_sa_roster *r);
+crn_graph *tsa_graph_of(
+    const crn_sa_world *w, const crn_sa_roster *r, const crn_sa_wmsg *seeds);
 crn_graph *tsa_got_graph(const crn_sa_world *w, uint32_t slot);
+/* Give slot an UnmaskRequest for s with these signatures. */
+cairn_err tsa_give_unmask(crn_sa_world *w, uint32_t slot,
+    const crn_sa_survivors *s, const crn_sa_signed *sigs, uint32_t nsigs);
 /* A survivor set of the listed indices (sorted here), or 1..n but
  * those with skip[i - 1].  Free with crn_sa_survivors_fini. */
 void tsa_set(crn_sa_survivors *s, const uint32_t *idx, uint32_t count);

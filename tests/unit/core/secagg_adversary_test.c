@@ -202,6 +202,7 @@ split_unmask(tsa_play *p, uint32_t t, bool malicious,
 		}
 		/* n - t + 1 signers: too few for t. */
 		CAIRN_T_FAIL(rv, CAIRN_EAUTH);
+		tsa_refused(p->w, s, "too few of our neighbours signed");
 		assert_false(tsa_sent(p->w, s, CRN_SA_MSG_UNMASK));
 		assert_true(tsa_sent(p->w, s, CRN_SA_MSG_ABORT));
 	}
@@ -311,6 +312,7 @@ test_unmask_other_set(void **state)
 	crn_sa_world_discard(w, 1);
 	CAIRN_T_FAIL(tsa_give(w, 1, CRN_SA_MSG_UNMASK_REQ, buf, len),
 	    CAIRN_EPROTO);
+	tsa_refused(w, 1, "differs from the one we signed");
 	assert_false(tsa_sent(w, 1, CRN_SA_MSG_UNMASK));
 	crn_sa_world_free(w);
 }
@@ -463,6 +465,9 @@ test_bad_rosters(void **state)
 {
 	static const cairn_err want[] = {CAIRN_EPERM, CAIRN_EAUTH,
 	    CAIRN_EPERM, CAIRN_EPROTO, CAIRN_EPROTO};
+	static const char *const why[] = {"not sorted", "bad advertise",
+	    "too few participants", "lacks our advertised keys",
+	    "lacks our advertised keys"};
 
 	(void)state;
 	for (int kase = DUP_SEAT; kase <= NOT_OUR_COMMIT; kase++) {
@@ -482,7 +487,7 @@ test_bad_rosters(void **state)
 			assert_false(tsa_sent(w, 1, CRN_SA_MSG_SEED_REVEAL));
 		}
 		CAIRN_T_FAIL(rv, want[kase]);
-		assert_true(tsa_sent(w, 1, CRN_SA_MSG_ABORT));
+		tsa_refused(w, 1, why[kase]);
 		assert_false(tsa_sent(w, 1, CRN_SA_MSG_SHARE_KEYS));
 		/* Refused for good: nothing more is accepted. */
 		CAIRN_T_FAIL(again(w, 1, last, 1), CAIRN_ESTATE);
