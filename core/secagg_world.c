@@ -528,6 +528,30 @@ maybe_drain(crn_sa_world *w, cairn_err rv)
 }
 
 cairn_err
+crn_sa_world_to_coord(crn_sa_world *w, uint32_t slot, uint32_t type,
+    const uint8_t *data, size_t len)
+{
+	crn_sa_action x;
+	cairn_err rv;
+
+	if (slot == 0 || slot > w->cfg.nodes)
+		return CAIRN_EINVAL;
+	/* A copy first: data may be one of our own records, which
+	 * node_send replaces. */
+	memset(&x, 0, sizeof(x));
+	x.kind = CRN_SA_ACT_SEND;
+	x.type = type;
+	x.len = len;
+	if ((x.data = crn_alloc(len ? len : 1)) == NULL)
+		return CAIRN_ENOMEM;
+	if (len > 0)
+		memcpy(x.data, data, len);
+	rv = node_send(w, slot, &x);
+	crn_free(x.data, len ? len : 1);
+	return maybe_drain(w, rv);
+}
+
+cairn_err
 crn_sa_world_start(crn_sa_world *w, uint32_t slot)
 {
 	wnode *n;

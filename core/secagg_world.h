@@ -109,6 +109,11 @@ CAIRN_NODISCARD cairn_err crn_sa_world_start_all(crn_sa_world *w);
  * copied); what it sends back is routed as usual. */
 CAIRN_NODISCARD cairn_err crn_sa_world_to_node(crn_sa_world *w, uint32_t slot,
     uint32_t type, const uint8_t *data, size_t len);
+/* Hand the coordinator a message as if node `slot` sent it (a replay, a
+ * forgery; the bytes are copied, the hook sees it, it is recorded as
+ * sent); what the coordinator sends back is routed as usual. */
+CAIRN_NODISCARD cairn_err crn_sa_world_to_coord(crn_sa_world *w, uint32_t slot,
+    uint32_t type, const uint8_t *data, size_t len);
 /* Deliver the oldest message queued for slot (CAIRN_ENOENT if none). */
 CAIRN_NODISCARD cairn_err crn_sa_world_deliver(crn_sa_world *w, uint32_t slot);
 /* Deliver every queued message, in slot order, until none is left. */
