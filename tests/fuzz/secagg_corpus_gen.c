@@ -89,7 +89,7 @@ drop_reveal_of_3(void *arg, uint32_t from, uint32_t to, uint32_t type,
 	(void)data;
 	(void)len;
 	return from == 3 && type == CRN_SA_MSG_SEED_REVEAL ? CRN_SA_DROP
-	                                                    : CRN_SA_PASS;
+	                                                   : CRN_SA_PASS;
 }
 
 /* The machine fuzzer's world (4 nodes, t = 3, dim 3), run to its end. */
@@ -141,7 +141,8 @@ put_no_cert(const crn_sa_wmsg *m)
 static void
 decoder_corpora(const crn_sa_world *w)
 {
-	const crn_sa_wmsg *keys = crn_sa_world_sent(w, 1, CRN_SA_MSG_SHARE_KEYS);
+	const crn_sa_wmsg *keys =
+	    crn_sa_world_sent(w, 1, CRN_SA_MSG_SHARE_KEYS);
 
 	put_family("secagg_advertise", "valid", -1,
 	    crn_sa_world_sent(w, 1, CRN_SA_MSG_ADVERTISE));
@@ -233,7 +234,8 @@ machine_corpus(const crn_sa_world *w)
 	static const uint8_t replays[] = {
 	    0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0, 0x06, 1, 0x07, 10, 0};
 	static const uint8_t early[] = {0, 0, 0, 0, 0, 0, 0, 0, 0x05};
-	const crn_sa_wmsg *real = crn_sa_world_sent(w, 2, CRN_SA_MSG_SHARE_KEYS);
+	const crn_sa_wmsg *real =
+	    crn_sa_world_sent(w, 2, CRN_SA_MSG_SHARE_KEYS);
 	uint8_t buf[512];
 	char name[64];
 

@@ -22,8 +22,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (m.n == 0 || crn_sa_seeds_encode(&out, &len, &m) != CAIRN_OK)
 		crn_panic(__FILE__, __LINE__, "decoded seeds do not encode");
-	if (crn_sa_seeds_decode(&back, out, len) != CAIRN_OK ||
-	    back.n != m.n ||
+	if (crn_sa_seeds_decode(&back, out, len) != CAIRN_OK || back.n != m.n ||
 	    memcmp(back.r, m.r, (size_t)m.n * sizeof(*m.r)) != 0)
 		crn_panic(__FILE__, __LINE__, "seeds do not round-trip");
 	crn_sa_seeds_fini(&back);

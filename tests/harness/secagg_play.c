@@ -109,8 +109,8 @@ tsa_until(crn_sa_world *w, uint32_t type)
 }
 
 cairn_err
-tsa_give(crn_sa_world *w, uint32_t slot, uint32_t type, uint8_t *buf,
-    size_t len)
+tsa_give(
+    crn_sa_world *w, uint32_t slot, uint32_t type, uint8_t *buf, size_t len)
 {
 	cairn_err rv = crn_sa_world_to_node(w, slot, type, buf, len);
 
@@ -376,14 +376,15 @@ tsa_play_forward(tsa_play *p, uint32_t slot, const bool *from)
 				memset(f.v[f.count++].csk, 0, CAIRN_KEY_LEN);
 			}
 	}
-	CAIRN_T_PASS(crn_sa_shares_encode(&buf, &len, CRN_SA_MSG_SHARES_FWD, &f));
+	CAIRN_T_PASS(
+	    crn_sa_shares_encode(&buf, &len, CRN_SA_MSG_SHARES_FWD, &f));
 	crn_free(f.v, p->n * sizeof(*f.v));
 	return tsa_give(p->w, slot, CRN_SA_MSG_SHARES_FWD, buf, len);
 }
 
 cairn_err
-tsa_play_consistency(tsa_play *p, uint32_t slot, const crn_sa_survivors *s,
-    crn_sa_signed *sig)
+tsa_play_consistency(
+    tsa_play *p, uint32_t slot, const crn_sa_survivors *s, crn_sa_signed *sig)
 {
 	const crn_sa_wmsg *m;
 	uint8_t *buf;
@@ -480,15 +481,15 @@ tsa_corrupt_open(const tsa_play *p, uint32_t holder, uint32_t dealer,
 	tsa_corrupt_keys(p->w, holder, &p->ads[holder - 1], &ch, &mk, b);
 	CAIRN_T_PASS(
 	    crn_kx_agree(shared, ch.sk, p->ads[dealer - 1].channel_pk));
-	CAIRN_T_PASS(crn_kdf(
-	    key, sizeof(key), shared, sizeof(shared), sid, "share", 0));
+	CAIRN_T_PASS(
+	    crn_kdf(key, sizeof(key), shared, sizeof(shared), sid, "share", 0));
 	crn_sa_share_ad(ad, sid, p->digest, dealer, holder);
 	ok = crn_aead_open(pt, e->ct, sizeof(e->ct), ad, sizeof(ad), key) ==
 	    CAIRN_OK;
 	if (ok) {
 		CAIRN_T_PASS(crn_shamir_share_decode(sb, pt));
-		CAIRN_T_PASS(crn_shamir_share_decode(
-		    ssk, pt + CRN_SHAMIR_SHARE_LEN));
+		CAIRN_T_PASS(
+		    crn_shamir_share_decode(ssk, pt + CRN_SHAMIR_SHARE_LEN));
 	}
 	cairn_memzero(&ch, sizeof(ch));
 	cairn_memzero(&mk, sizeof(mk));
@@ -504,8 +505,8 @@ tsa_corrupt_sign(const crn_sa_world *w, uint32_t slot,
 	uint8_t *tbs;
 	size_t tlen;
 
-	CAIRN_T_PASS(crn_sa_consistency_tbs(&tbs, &tlen,
-	    crn_sa_world_session(w), digest, s->idx, s->count));
+	CAIRN_T_PASS(crn_sa_consistency_tbs(
+	    &tbs, &tlen, crn_sa_world_session(w), digest, s->idx, s->count));
 	CAIRN_T_PASS(crn_identity_sign(
 	    crn_sa_world_identity(w, slot), tbs, tlen, sig->sig));
 	sig->index = slot;
@@ -513,11 +514,12 @@ tsa_corrupt_sign(const crn_sa_world *w, uint32_t slot,
 }
 
 uint32_t
-tsa_revealed(const crn_sa_world *w, uint32_t n, uint32_t owner,
-    uint32_t kind, crn_shamir_share *out, uint32_t count, uint32_t cap)
+tsa_revealed(const crn_sa_world *w, uint32_t n, uint32_t owner, uint32_t kind,
+    crn_shamir_share *out, uint32_t count, uint32_t cap)
 {
 	for (uint32_t s = 1; s <= n; s++) {
-		const crn_sa_wmsg *m = crn_sa_world_sent(w, s, CRN_SA_MSG_UNMASK);
+		const crn_sa_wmsg *m =
+		    crn_sa_world_sent(w, s, CRN_SA_MSG_UNMASK);
 		crn_sa_unmask u;
 
 		if (m == NULL)
@@ -537,8 +539,7 @@ tsa_unmask_input(const crn_sa_world *w, uint32_t u,
     const uint8_t b[CRN_SHAMIR_SECRET_LEN], const uint32_t *nb,
     const uint8_t (*seed)[CAIRN_SEED_LEN], size_t count)
 {
-	const crn_sa_wmsg *m =
-	    crn_sa_world_sent(w, u, CRN_SA_MSG_MASKED_INPUT);
+	const crn_sa_wmsg *m = crn_sa_world_sent(w, u, CRN_SA_MSG_MASKED_INPUT);
 	crn_sa_masked y;
 	bool eq;
 

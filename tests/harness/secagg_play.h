@@ -44,8 +44,8 @@ size_t tsa_step(crn_sa_world *w);
 void tsa_until(crn_sa_world *w, uint32_t type);
 /* Give node slot a message of our own making (takes buf, a crn_alloc'd
  * buffer of len bytes); the node's own return. */
-cairn_err tsa_give(crn_sa_world *w, uint32_t slot, uint32_t type, uint8_t *buf,
-    size_t len);
+cairn_err tsa_give(
+    crn_sa_world *w, uint32_t slot, uint32_t type, uint8_t *buf, size_t len);
 bool tsa_sent(const crn_sa_world *w, uint32_t slot, uint32_t type);
 /* Node slot sent an abort whose reason contains why. */
 void tsa_refused(const crn_sa_world *w, uint32_t slot, const char *why);
@@ -95,10 +95,10 @@ void tsa_play_to_shares(tsa_play *p);
 void tsa_play_keys(tsa_play *p);
 cairn_err tsa_play_forward(tsa_play *p, uint32_t slot, const bool *from);
 /* Ask slot to sign s; on success *sig is its signature. */
-cairn_err tsa_play_consistency(tsa_play *p, uint32_t slot,
-    const crn_sa_survivors *s, crn_sa_signed *sig);
-cairn_err tsa_play_unmask(tsa_play *p, uint32_t slot,
-    const crn_sa_survivors *s, const crn_sa_signed *sigs, uint32_t nsigs);
+cairn_err tsa_play_consistency(
+    tsa_play *p, uint32_t slot, const crn_sa_survivors *s, crn_sa_signed *sig);
+cairn_err tsa_play_unmask(tsa_play *p, uint32_t slot, const crn_sa_survivors *s,
+    const crn_sa_signed *sigs, uint32_t nsigs);
 
 /* ---- corrupt nodes and what the coordinator can rebuild ----------------- */
 

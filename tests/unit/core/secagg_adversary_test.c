@@ -91,8 +91,8 @@ early_messages(crn_sa_world *w)
 	    CRN_SA_MSG_UNMASK_REQ};
 	const crn_sa_wmsg *m;
 
-	CAIRN_T_PASS(crn_sa_world_to_node(
-	    w, 1, CRN_SA_MSG_ROSTER, junk, sizeof(junk)));
+	CAIRN_T_PASS(
+	    crn_sa_world_to_node(w, 1, CRN_SA_MSG_ROSTER, junk, sizeof(junk)));
 	CAIRN_T_FAIL(crn_sa_world_last_rv(w, 1), CAIRN_ESTATE);
 	tsa_start(w);
 	m = crn_sa_world_peek(w, 1);
@@ -129,8 +129,7 @@ test_replay_reorder(void **state)
 	for (uint32_t s = 1; s < N; s++)
 		CAIRN_T_PASS(crn_sa_world_deliver(w, s));
 	/* A masked input replayed within its round must not count twice. */
-	CAIRN_T_FAIL(
-	    coord_again(w, 2, CRN_SA_MSG_MASKED_INPUT), CAIRN_EREPLAY);
+	CAIRN_T_FAIL(coord_again(w, 2, CRN_SA_MSG_MASKED_INPUT), CAIRN_EREPLAY);
 	CAIRN_T_PASS(crn_sa_world_deliver(w, N));
 	CAIRN_T_PASS(crn_sa_world_drain(w));
 	tsa_check_sum_all(w, N);
@@ -246,9 +245,11 @@ split_attack(uint32_t n, uint32_t t, bool malicious)
 	tsa_set_but(&sb, n, skip);
 	for (uint32_t s = 1; s < n; s++)
 		if (s < t)
-			CAIRN_T_PASS(tsa_play_consistency(&p, s, &sa, &ga[na++]));
+			CAIRN_T_PASS(
+			    tsa_play_consistency(&p, s, &sa, &ga[na++]));
 		else
-			CAIRN_T_PASS(tsa_play_consistency(&p, s, &sb, &gb[nb++]));
+			CAIRN_T_PASS(
+			    tsa_play_consistency(&p, s, &sb, &gb[nb++]));
 	tsa_corrupt_sign(w, n, p.digest, &sa, &ga[na++]);
 	tsa_corrupt_sign(w, n, p.digest, &sb, &gb[nb++]);
 	split_unmask(&p, t, malicious, &sa, ga, na, &sb, gb, nb);
@@ -303,15 +304,15 @@ test_unmask_other_set(void **state)
 	CAIRN_T_PASS(crn_sa_unmask_req_decode(&rq, m->data, m->len));
 	CAIRN_T_EQ(rq.surv.count, N);
 	/* Node 2 "dropped" in the set shown now. */
-	memmove(&rq.surv.idx[1], &rq.surv.idx[2],
-	    (N - 2) * sizeof(*rq.surv.idx));
+	memmove(
+	    &rq.surv.idx[1], &rq.surv.idx[2], (N - 2) * sizeof(*rq.surv.idx));
 	rq.surv.count--;
 	CAIRN_T_PASS(crn_sa_unmask_req_encode(&buf, &len, &rq));
 	rq.surv.count++;
 	crn_sa_unmask_req_fini(&rq);
 	crn_sa_world_discard(w, 1);
-	CAIRN_T_FAIL(tsa_give(w, 1, CRN_SA_MSG_UNMASK_REQ, buf, len),
-	    CAIRN_EPROTO);
+	CAIRN_T_FAIL(
+	    tsa_give(w, 1, CRN_SA_MSG_UNMASK_REQ, buf, len), CAIRN_EPROTO);
 	tsa_refused(w, 1, "differs from the one we signed");
 	assert_false(tsa_sent(w, 1, CRN_SA_MSG_UNMASK));
 	crn_sa_world_free(w);
@@ -328,7 +329,7 @@ drop_consig_of_n(void *arg, uint32_t from, uint32_t to, uint32_t type,
 	(void)data;
 	(void)len;
 	return from == N && type == CRN_SA_MSG_CONSISTENCY_SIG ? CRN_SA_DROP
-	                                                        : CRN_SA_PASS;
+	                                                       : CRN_SA_PASS;
 }
 
 /* Node N goes silent before signing; its masked input is in the sum, so
@@ -403,8 +404,8 @@ test_duplicate_identity(void **state)
 	CAIRN_T_EQ(crn_sa_world_queued(w, 4), 0);
 	for (uint32_t s = 1; s <= N; s++)
 		if (s != 4)
-			CAIRN_T_EQ(crn_sa_world_peek(w, s)->type,
-			    CRN_SA_MSG_ROSTER);
+			CAIRN_T_EQ(
+			    crn_sa_world_peek(w, s)->type, CRN_SA_MSG_ROSTER);
 	crn_sa_world_free(w);
 }
 
@@ -463,8 +464,8 @@ tampered_roster(crn_sa_world *w, int kase)
 static void
 test_bad_rosters(void **state)
 {
-	static const cairn_err want[] = {CAIRN_EPERM, CAIRN_EAUTH,
-	    CAIRN_EPERM, CAIRN_EPROTO, CAIRN_EPROTO};
+	static const cairn_err want[] = {
+	    CAIRN_EPERM, CAIRN_EAUTH, CAIRN_EPERM, CAIRN_EPROTO, CAIRN_EPROTO};
 	static const char *const why[] = {"not sorted", "bad advertise",
 	    "too few participants", "lacks our advertised keys",
 	    "lacks our advertised keys"};
@@ -520,8 +521,8 @@ test_low_threshold(void **state)
 		CAIRN_T_PASS(crn_sa_roster_encode(&buf, &len, &r));
 		crn_sa_roster_fini(&r);
 		crn_sa_world_discard(w, i + 1);
-		CAIRN_T_FAIL(tsa_give(w, i + 1, CRN_SA_MSG_ROSTER, buf, len),
-		    want[i]);
+		CAIRN_T_FAIL(
+		    tsa_give(w, i + 1, CRN_SA_MSG_ROSTER, buf, len), want[i]);
 		assert_false(tsa_sent(w, i + 1, CRN_SA_MSG_SEED_REVEAL));
 	}
 	crn_sa_world_free(w);
@@ -573,8 +574,8 @@ test_garbage_to_node(void **state)
 		tsa_start(w);
 		tsa_until(w, types[i]);
 		crn_sa_world_discard(w, 1);
-		CAIRN_T_FAIL(tsa_give(w, 1, types[i], buf, sizeof(junk)),
-		    CAIRN_EINVAL);
+		CAIRN_T_FAIL(
+		    tsa_give(w, 1, types[i], buf, sizeof(junk)), CAIRN_EINVAL);
 		assert_true(tsa_sent(w, 1, CRN_SA_MSG_ABORT));
 		/* Its masked input stays in the sum once accepted. */
 		check_outcome(w, i == 0, 1, i >= 3);
@@ -635,11 +636,11 @@ test_deadlines(void **state)
 	CAIRN_T_PASS(crn_sa_world_start(w, 1));
 	CAIRN_T_PASS(crn_sa_world_start(w, 2));
 	crn_sa_actions_init(&a);
-	CAIRN_T_FAIL(crn_sa_node_start(crn_sa_world_node(w, 1), &a),
-	    CAIRN_ESTATE);
+	CAIRN_T_FAIL(
+	    crn_sa_node_start(crn_sa_world_node(w, 1), &a), CAIRN_ESTATE);
 	CAIRN_T_EQ(a.count, 0);
-	CAIRN_T_FAIL(crn_sa_node_deadline(crn_sa_world_node(w, 2), &a),
-	    CAIRN_ETIMEDOUT);
+	CAIRN_T_FAIL(
+	    crn_sa_node_deadline(crn_sa_world_node(w, 2), &a), CAIRN_ETIMEDOUT);
 	CAIRN_T_EQ(a.count, 2);
 	CAIRN_T_EQ(a.v[0].kind, CRN_SA_ACT_SEND);
 	CAIRN_T_EQ(a.v[0].type, CRN_SA_MSG_ABORT);

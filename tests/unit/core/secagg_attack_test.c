@@ -126,7 +126,7 @@ drop_reveal_of_3(void *arg, uint32_t from, uint32_t to, uint32_t type,
 	(void)data;
 	(void)len;
 	return from == 3 && type == CRN_SA_MSG_SEED_REVEAL ? CRN_SA_DROP
-	                                                    : CRN_SA_PASS;
+	                                                   : CRN_SA_PASS;
 }
 
 /* Without node 3's contribution there is no graph anyone can agree on
@@ -184,8 +184,8 @@ test_reveal_withheld_filled_in(void **state)
 	memcpy(fewer.r[0], p.sd.r[0], 2 * sizeof(*fewer.r));
 	memcpy(fewer.r[2], p.sd.r[3], 2 * sizeof(*fewer.r));
 	for (uint32_t s = 1; s <= N; s++) {
-		CAIRN_T_FAIL(tsa_play_seeds(&p, s, s < 3 ? &fewer : &own),
-		    CAIRN_EPROTO);
+		CAIRN_T_FAIL(
+		    tsa_play_seeds(&p, s, s < 3 ? &fewer : &own), CAIRN_EPROTO);
 		tsa_refused(w, s,
 		    s < 3 ? "another roster" : "does not match its commitment");
 	}
@@ -254,7 +254,8 @@ test_roster_split_shares(void **state)
 	CAIRN_T_PASS(crn_sa_roster_digest(d2, &r2));
 	assert_memory_not_equal(d2, p.digest, sizeof(d2));
 	for (uint32_t s = 1; s <= N; s++)
-		CAIRN_T_PASS(tsa_play_roster(&p, s, s == 3 || s == 4 ? &r2 : NULL));
+		CAIRN_T_PASS(
+		    tsa_play_roster(&p, s, s == 3 || s == 4 ? &r2 : NULL));
 	tsa_play_reveals(&p);
 	for (uint32_t s = 1; s <= N; s++)
 		CAIRN_T_PASS(tsa_play_seeds(&p, s, NULL));
@@ -277,8 +278,8 @@ test_roster_split_shares(void **state)
  * further than revealing (its shares under R would not open under R2):
  * each signature in sig. */
 static crn_sa_world *
-signed_world(bool alt, tsa_play *p, crn_sa_signed sig[N - 1],
-    crn_sa_survivors *four)
+signed_world(
+    bool alt, tsa_play *p, crn_sa_signed sig[N - 1], crn_sa_survivors *four)
 {
 	tsa_opts o = {.n = N, .t = T, .malicious = true, .seed = 0x49};
 	crn_sa_world *w = tsa_world(&o);
@@ -349,9 +350,9 @@ typedef struct nbsplit {
 	tsa_play p;
 	crn_graph_params gp;
 	uint32_t u;
-	bool *in_h;    /* H: the t - 1 neighbours whose shares reach u */
-	bool *in_r;    /* R: u's other k - t + 1 neighbours */
-	bool *group1;  /* shown set s1; the others s2 */
+	bool *in_h;   /* H: the t - 1 neighbours whose shares reach u */
+	bool *in_r;   /* R: u's other k - t + 1 neighbours */
+	bool *group1; /* shown set s1; the others s2 */
 	crn_sa_survivors s1, s2;
 	cairn_err *rv; /* each node's refusal, or its answer to unmask */
 } nbsplit;
@@ -387,8 +388,9 @@ split_neighbours(nbsplit *x)
 
 		if (!crn_graph_has_edge(x->p.g, x->u, y))
 			continue;
-		off = (int32_t)((crn_graph_position(x->p.g, y) + SPARSE_N - pu) %
-		    SPARSE_N);
+		off =
+		    (int32_t)((crn_graph_position(x->p.g, y) + SPARSE_N - pu) %
+		        SPARSE_N);
 		v[m].off = off > SPARSE_N / 2 ? off - SPARSE_N : off;
 		v[m++].v = y;
 	}
@@ -430,8 +432,8 @@ nbsplit_setup(nbsplit *x, uint8_t seed)
 	tsa_play_to_shares(&x->p);
 	split_neighbours(x);
 	for (uint32_t s = 1; s <= SPARSE_N; s++)
-		CAIRN_T_PASS(tsa_play_forward(
-		    &x->p, s, s == x->u ? x->in_h : NULL));
+		CAIRN_T_PASS(
+		    tsa_play_forward(&x->p, s, s == x->u ? x->in_h : NULL));
 }
 
 static void
@@ -463,8 +465,8 @@ nbsplit_run(nbsplit *x)
 		bool one = x->group1[s - 1];
 		crn_sa_signed *sig = one ? &g1[n1] : &g2[n2];
 
-		x->rv[s - 1] = tsa_play_consistency(
-		    &x->p, s, one ? &x->s1 : &x->s2, sig);
+		x->rv[s - 1] =
+		    tsa_play_consistency(&x->p, s, one ? &x->s1 : &x->s2, sig);
 		if (x->rv[s - 1] == CAIRN_OK && one)
 			n1++;
 		else if (x->rv[s - 1] == CAIRN_OK)
@@ -474,9 +476,9 @@ nbsplit_run(nbsplit *x)
 		bool one = x->group1[s - 1];
 
 		if (x->rv[s - 1] == CAIRN_OK)
-			x->rv[s - 1] = tsa_play_unmask(&x->p, s,
-			    one ? &x->s1 : &x->s2, one ? g1 : g2,
-			    one ? n1 : n2);
+			x->rv[s - 1] =
+			    tsa_play_unmask(&x->p, s, one ? &x->s1 : &x->s2,
+			        one ? g1 : g2, one ? n1 : n2);
 	}
 	crn_free(g1, SPARSE_N * sizeof(*g1));
 	crn_free(g2, SPARSE_N * sizeof(*g2));
@@ -535,8 +537,8 @@ nbsplit_loot(const nbsplit *x, uint32_t *nbu)
 		CAIRN_T_PASS(crn_shamir_combine(sk[nh++], sh, c, t));
 	}
 	nh = h_seeds(x, (const uint8_t(*)[CRN_SHAMIR_SECRET_LEN])sk, h, seeds);
-	won = tsa_unmask_input(x->p.w, x->u, b, h,
-	    (const uint8_t(*)[CAIRN_SEED_LEN])seeds, nh);
+	won = tsa_unmask_input(
+	    x->p.w, x->u, b, h, (const uint8_t(*)[CAIRN_SEED_LEN])seeds, nh);
 out:
 	crn_freezero(sh, cap * sizeof(*sh));
 	crn_freezero(sk, SPARSE_N * sizeof(*sk));
@@ -559,13 +561,14 @@ nbsplit_control(const nbsplit *x)
 	assert_true(sk && seeds);
 	for (uint32_t v = 1; v <= SPARSE_N; v++)
 		if (x->in_h[v - 1]) {
-			tsa_corrupt_keys(x->p.w, v, &x->p.ads[v - 1], &ch, &mk, bv);
+			tsa_corrupt_keys(
+			    x->p.w, v, &x->p.ads[v - 1], &ch, &mk, bv);
 			memcpy(sk[nh++], mk.sk, CRN_SHAMIR_SECRET_LEN);
 		}
 	tsa_corrupt_keys(x->p.w, x->u, &x->p.ads[x->u - 1], &ch, &mk, b);
 	nh = h_seeds(x, (const uint8_t(*)[CRN_SHAMIR_SECRET_LEN])sk, h, seeds);
-	assert_true(tsa_unmask_input(x->p.w, x->u, b, h,
-	    (const uint8_t(*)[CAIRN_SEED_LEN])seeds, nh));
+	assert_true(tsa_unmask_input(
+	    x->p.w, x->u, b, h, (const uint8_t(*)[CAIRN_SEED_LEN])seeds, nh));
 	cairn_memzero(&ch, sizeof(ch));
 	cairn_memzero(&mk, sizeof(mk));
 	crn_freezero(sk, SPARSE_N * sizeof(*sk));
@@ -695,8 +698,8 @@ lie(void *arg, uint32_t from, uint32_t to, uint32_t type, uint8_t **data,
 static uint32_t
 lying_session(uint32_t n, liars *l, crn_sa_world **out)
 {
-	crn_sa_world *w = world_of(n, (2 * n) / 3 + 1,
-	    (uint8_t)(0x60 + n + l->drop), lie, l);
+	crn_sa_world *w =
+	    world_of(n, (2 * n) / 3 + 1, (uint8_t)(0x60 + n + l->drop), lie, l);
 
 	tsa_start(w);
 	tsa_until(w, CRN_SA_MSG_UNMASK_REQ);
@@ -779,8 +782,11 @@ test_roster_above_max_nodes(void **state)
 {
 	(void)state;
 	for (uint32_t max = N - 1; max <= N; max++) {
-		tsa_opts o = {.n = N, .t = T, .max_nodes = max,
-		    .coordinator = true, .malicious = true,
+		tsa_opts o = {.n = N,
+		    .t = T,
+		    .max_nodes = max,
+		    .coordinator = true,
+		    .malicious = true,
 		    .seed = (uint8_t)(0x70 + max)};
 		crn_sa_world *w = tsa_world(&o);
 
@@ -811,8 +817,11 @@ test_roster_above_max_nodes(void **state)
 static bool
 policy_session(uint32_t n, uint32_t t, bool malicious, cairn_err *rv)
 {
-	tsa_opts o = {.n = n, .t = t, .coordinator = true,
-	    .malicious = malicious, .seed = (uint8_t)(0x80 + n + t)};
+	tsa_opts o = {.n = n,
+	    .t = t,
+	    .coordinator = true,
+	    .malicious = malicious,
+	    .seed = (uint8_t)(0x80 + n + t)};
 	crn_sa_world *w = tsa_world(&o);
 	size_t len;
 	bool done;
@@ -821,8 +830,8 @@ policy_session(uint32_t n, uint32_t t, bool malicious, cairn_err *rv)
 	CAIRN_T_EQ(tsa_step(w), n); /* the roster */
 	*rv = crn_sa_world_last_rv(w, 1);
 	for (uint32_t s = 1; s <= n; s++)
-		assert_true(
-		    tsa_sent(w, s, CRN_SA_MSG_SEED_REVEAL) == (*rv == CAIRN_OK));
+		assert_true(tsa_sent(w, s, CRN_SA_MSG_SEED_REVEAL) ==
+		    (*rv == CAIRN_OK));
 	CAIRN_T_PASS(crn_sa_world_drain(w));
 	done = crn_sa_world_sum(w, &len) != NULL;
 	if (done)

@@ -83,7 +83,8 @@ fake_reveal(fake *f, const uint8_t *roster, size_t len, uint8_t r[32])
 	crn_sa_actions na;
 
 	crn_sa_actions_init(&na);
-	CAIRN_T_PASS(crn_sa_node_recv(f->m, CRN_SA_MSG_ROSTER, roster, len, &na));
+	CAIRN_T_PASS(
+	    crn_sa_node_recv(f->m, CRN_SA_MSG_ROSTER, roster, len, &na));
 	CAIRN_T_EQ(na.v[0].type, CRN_SA_MSG_SEED_REVEAL);
 	CAIRN_T_PASS(crn_sa_reveal_decode(r, na.v[0].data, na.v[0].len));
 	crn_sa_actions_fini(&na);
@@ -132,7 +133,8 @@ padded_session(tsa_play *p, int how)
 	qsort(r.parts, 5, sizeof(*r.parts), cmp_adv);
 	CAIRN_T_PASS(crn_sa_roster_encode(&buf, &len, &r));
 	for (uint32_t k = 0; k < 4; k++)
-		fake_reveal(&f[k], buf, len, sd.r[seat_of(&r, f[k].adv.identity)]);
+		fake_reveal(
+		    &f[k], buf, len, sd.r[seat_of(&r, f[k].adv.identity)]);
 	CAIRN_T_PASS(tsa_give(p->w, 1, CRN_SA_MSG_ROSTER, buf, len));
 	m = crn_sa_world_sent(p->w, 1, CRN_SA_MSG_SEED_REVEAL);
 	assert_non_null(m);
@@ -157,7 +159,10 @@ test_uncertified_padding(void **state)
 {
 	(void)state;
 	for (int how = 0; how <= 3; how++) {
-		tsa_opts o = {.n = 5, .t = 4, .minp = 5, .malicious = true,
+		tsa_opts o = {.n = 5,
+		    .t = 4,
+		    .minp = 5,
+		    .malicious = true,
 		    .seed = (uint8_t)(0x60 + how)};
 		crn_sa_world *w = tsa_world(&o);
 		tsa_play p;
@@ -235,8 +240,8 @@ test_slot_ids(void **state)
 		const crn_sa_wmsg *m =
 		    crn_sa_world_sent(w, s, CRN_SA_MSG_ADVERTISE);
 
-		CAIRN_T_FAIL(crn_sa_coord_recv(c, s, m->type, m->data, m->len,
-		                 &a),
+		CAIRN_T_FAIL(
+		    crn_sa_coord_recv(c, s, m->type, m->data, m->len, &a),
 		    s == 3 ? CAIRN_EPERM : CAIRN_OK);
 	}
 	CAIRN_T_EQ(crn_sa_coord_nodes(c), 3);
@@ -421,7 +426,7 @@ pick(const crn_sa_signed *all, const bool *in, bool not, crn_sa_signed *out)
 	uint32_t k = 0;
 
 	for (uint32_t i = 0; i < SPARSE_N; i++)
-		if (in[i] != not)
+		if (in[i] != not )
 			out[k++] = all[i];
 	return k;
 }
@@ -429,7 +434,7 @@ pick(const crn_sa_signed *all, const bool *in, bool not, crn_sa_signed *out)
 /* Node slot's answer to the survivor set with the marked signatures. */
 static cairn_err
 ask(crn_sa_world *w, uint32_t slot, const crn_sa_survivors *s,
-    const crn_sa_signed *all, const bool *in, bool not)
+    const crn_sa_signed *all, const bool *in, bool not )
 {
 	crn_sa_signed *sel = crn_alloc(SPARSE_N * sizeof(*sel));
 	uint32_t k;
@@ -475,7 +480,8 @@ test_sparse_distant_signers(void **state)
 	for (uint32_t s = 1; s <= SPARSE_N; s++) {
 		m = crn_sa_world_sent(w, s, CRN_SA_MSG_CONSISTENCY_SIG);
 		all[s - 1].index = s;
-		CAIRN_T_PASS(crn_sa_consig_decode(all[s - 1].sig, m->data, m->len));
+		CAIRN_T_PASS(
+		    crn_sa_consig_decode(all[s - 1].sig, m->data, m->len));
 	}
 	mark_closed(g, 1, in);
 	assert_true(SPARSE_N - (gp.degree + 1) >= gp.threshold);
@@ -576,8 +582,8 @@ test_coordinator_chosen_graph(void **state)
 	CAIRN_T_PASS(crn_sa_seeds_encode(&buf, &len, &sd));
 	crn_sa_seeds_fini(&sd);
 	crn_sa_world_discard(w, 1);
-	CAIRN_T_FAIL(tsa_give(w, 1, CRN_SA_MSG_GRAPH_SEEDS, buf, len),
-	    CAIRN_EPROTO);
+	CAIRN_T_FAIL(
+	    tsa_give(w, 1, CRN_SA_MSG_GRAPH_SEEDS, buf, len), CAIRN_EPROTO);
 	tsa_refused(w, 1, "does not match its commitment");
 	assert_false(tsa_sent(w, 1, CRN_SA_MSG_SHARE_KEYS));
 	crn_sa_world_free(w);
@@ -588,7 +594,10 @@ test_coordinator_chosen_graph(void **state)
 static crn_sa_world *
 small_world(uint8_t seed)
 {
-	tsa_opts o = {.n = 5, .t = 4, .coordinator = true, .malicious = true,
+	tsa_opts o = {.n = 5,
+	    .t = 4,
+	    .coordinator = true,
+	    .malicious = true,
 	    .seed = seed};
 
 	return tsa_world(&o);
