@@ -106,7 +106,9 @@ const uint8_t *crn_sa_world_authority(const crn_sa_world *w);
 CAIRN_NODISCARD cairn_err crn_sa_world_start(crn_sa_world *w, uint32_t slot);
 CAIRN_NODISCARD cairn_err crn_sa_world_start_all(crn_sa_world *w);
 /* Hand node `slot` a message as if from the coordinator (the bytes are
- * copied); what it sends back is routed as usual. */
+ * copied); what it sends back is routed as usual.  data must not point
+ * into the world's own records (crn_sa_world_got / _sent), which this
+ * call replaces: copy a recorded message first. */
 CAIRN_NODISCARD cairn_err crn_sa_world_to_node(crn_sa_world *w, uint32_t slot,
     uint32_t type, const uint8_t *data, size_t len);
 /* Hand the coordinator a message as if node `slot` sent it (a replay, a
