@@ -196,6 +196,7 @@ machine_input(uint8_t *b, uint32_t m, int op, const crn_sa_wmsg *real)
 {
 	size_t k = 0, l;
 
+	b[k++] = 0; /* the default world: 64 bits, 4 nodes */
 	for (uint32_t i = 0; i < m && i < 8; i++)
 		b[k++] = 0;
 	if (m >= 8) {
@@ -232,14 +233,19 @@ machine_corpus(const crn_sa_world *w)
 	/* Driver-level replays: slot 1 gets its roster again, then sends
 	 * its reveal again; a deadline before anyone revealed. */
 	static const uint8_t replays[] = {
-	    0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0, 0x06, 1, 0x07, 10, 0};
-	static const uint8_t early[] = {0, 0, 0, 0, 0, 0, 0, 0, 0x05};
+	    0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0, 0x06, 1, 0x07, 10, 0};
+	static const uint8_t early[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0x05};
 	const crn_sa_wmsg *real =
 	    crn_sa_world_sent(w, 2, CRN_SA_MSG_SHARE_KEYS);
 	uint8_t buf[512];
 	char name[64];
 
 	put("secagg_machine", "honest", -1, buf, 0);
+	/* Every other world the first byte picks: widths and sizes. */
+	for (uint8_t h = 1; h < 9; h++) {
+		snprintf(name, sizeof(name), "honest_world%u", h);
+		put("secagg_machine", name, -1, &h, 1);
+	}
 	put("secagg_machine", "replays", -1, replays, sizeof(replays));
 	put("secagg_machine", "deadline_early", -1, early, sizeof(early));
 	for (uint32_t m = 0; m < HOOKED; m++)

@@ -1,13 +1,16 @@
 /* secagg_machine_fuzz.c — fuzz both secure-aggregation state machines
  * through whole sessions on the one-process world (core/secagg_world.h):
- * a real federation of FN certified nodes and the coordinator, every
+ * a real federation of n certified nodes and the coordinator, every
  * message passing a hook that the fuzz input drives, and a driver the
  * input also steers.
  *
- * Input: a stream of bytes read as needed.  The driver reads one byte
- * per step (at most 64 steps, while input remains):
+ * Input: a stream of bytes read as needed.  The first picks the world:
+ * ring width (32, 64, 128)[b % 3] and n = 4 + (b / 3) % 3 nodes, with
+ * the malicious policy's threshold floor(2n/3) + 1 (0: 64 bits, 4
+ * nodes).  Then the driver reads one byte per step (at most 64 steps,
+ * while input remains):
  *     low 3 bits 0-3  deliver the next message queued for slot
- *                     (bits 3-7 mod FN, + 1), or drain if it has none
+ *                     (bits 3-7 mod n, + 1), or drain if it has none
  *                4    drain every queue
  *                5    the coordinator's round deadline
  *                6    give slot again the last message of type (next
@@ -37,8 +40,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FN     4
-#define FT     3 /* floor(2 FN / 3) + 1: the malicious policy's */
 #define FDIM   3
 #define NTYPES (CRN_SA_MSG_LAST - CRN_SA_MSG_FIRST + 1)
 
@@ -46,6 +47,7 @@ typedef struct fz {
 	const uint8_t *in;
 	size_t len, pos;
 	crn_sa_world *w;
+	uint32_t n, bits;
 	uint8_t *seen[NTYPES]; /* the last message of each type */
 	size_t seen_len[NTYPES];
 	bool bent; /* a masked input was altered or replaced */
@@ -192,7 +194,7 @@ copy_of(const crn_sa_wmsg *m, size_t *len)
 static cairn_err
 step(fz *f, uint8_t op)
 {
-	uint32_t slot = (uint32_t)(op >> 3) % FN + 1, type;
+	uint32_t slot = (uint32_t)(op >> 3) % f->n + 1, type;
 	uint8_t *b;
 	size_t len = 0;
 	cairn_err rv;
@@ -224,10 +226,10 @@ world(fz *f)
 	crn_sa_world *w = NULL;
 
 	memset(&c, 0, sizeof(c));
-	c.nodes = FN;
+	c.nodes = f->n;
 	c.dim = FDIM;
-	c.ring_bits = 64;
-	c.threshold = FT;
+	c.ring_bits = f->bits;
+	c.threshold = (2 * f->n) / 3 + 1;
 	memset(c.seed, 0x33, sizeof(c.seed));
 	c.malicious = true;
 	c.coordinator = true;
@@ -249,14 +251,14 @@ check(fz *f)
 	    crn_sa_coord_survivor_slots(crn_sa_world_coord(f->w), &count);
 	size_t len = 0;
 	const uint8_t *sum = crn_sa_world_sum(f->w, &len);
-	uint8_t want[FDIM * 8];
+	uint8_t want[FDIM * 16];
 
 	if (sum == NULL || f->bent)
 		return;
-	if (len != sizeof(want) || slots == NULL)
+	if (len != (size_t)FDIM * f->bits / 8 || slots == NULL)
 		crn_panic(__FILE__, __LINE__, "sum without survivors");
 	crn_sa_world_plain_sum(f->w, slots, count, want);
-	if (memcmp(sum, want, sizeof(want)) != 0)
+	if (memcmp(sum, want, len) != 0)
 		crn_panic(__FILE__, __LINE__, "wrong sum");
 }
 
@@ -270,7 +272,9 @@ ok(cairn_err rv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const uint32_t widths[] = {64, 32, 128};
 	static int inited;
+	uint8_t h;
 	fz f;
 
 	if (!inited) {
@@ -281,6 +285,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&f, 0, sizeof(f));
 	f.in = data;
 	f.len = data != NULL ? size : 0;
+	h = next(&f);
+	f.bits = widths[h % 3];
+	f.n = 4 + (uint32_t)(h / 3) % 3;
 	f.w = world(&f);
 	ok(crn_sa_world_start_all(f.w));
 	for (int i = 0; i < 64 && f.pos < f.len; i++)
