@@ -34,6 +34,7 @@ typedef struct wnode {
 	crn_sa_node *m;
 	uint8_t cert[CRN_SA_SIMCERT_LEN];
 	uint8_t in_seed[CAIRN_SEED_LEN];
+	uint8_t m_seed[CAIRN_SEED_LEN]; /* the machine's seed, with keep */
 	qent *head, *tail;
 	size_t queued;
 	crn_sa_wmsg sent[NTYPES], got[NTYPES];
@@ -179,6 +180,8 @@ make_machine(crn_sa_world *w, uint32_t i, crn_drbg *rng)
 	memset(&nc, 0, sizeof(nc));
 	nc.id = w->nodes[i].id;
 	crn_drbg_bytes(rng, nc.seed, sizeof(nc.seed));
+	if (cfg->keep)
+		memcpy(w->nodes[i].m_seed, nc.seed, sizeof(nc.seed));
 	memcpy(nc.session_id, w->sid, CAIRN_SESSION_ID_LEN);
 	nc.ring_bits = cfg->ring_bits;
 	nc.dim = cfg->dim;
@@ -274,6 +277,7 @@ crn_sa_world_free(crn_sa_world *w)
 
 		crn_sa_node_free(n->m);
 		crn_identity_free(n->id);
+		cairn_memzero(n->m_seed, sizeof(n->m_seed));
 		queue_clear(n);
 		for (size_t k = 0; k < NTYPES; k++) {
 			wmsg_clear(&n->sent[k]);
@@ -524,6 +528,30 @@ maybe_drain(crn_sa_world *w, cairn_err rv)
 }
 
 cairn_err
+crn_sa_world_to_coord(crn_sa_world *w, uint32_t slot, uint32_t type,
+    const uint8_t *data, size_t len)
+{
+	crn_sa_action x;
+	cairn_err rv;
+
+	if (slot == 0 || slot > w->cfg.nodes)
+		return CAIRN_EINVAL;
+	/* A copy first: data may be one of our own records, which
+	 * node_send replaces. */
+	memset(&x, 0, sizeof(x));
+	x.kind = CRN_SA_ACT_SEND;
+	x.type = type;
+	x.len = len;
+	if ((x.data = crn_alloc(len ? len : 1)) == NULL)
+		return CAIRN_ENOMEM;
+	if (len > 0)
+		memcpy(x.data, data, len);
+	rv = node_send(w, slot, &x);
+	crn_free(x.data, len ? len : 1);
+	return maybe_drain(w, rv);
+}
+
+cairn_err
 crn_sa_world_start(crn_sa_world *w, uint32_t slot)
 {
 	wnode *n;
@@ -617,6 +645,18 @@ crn_sa_world_input(const crn_sa_world *w, uint32_t slot)
 		return NULL;
 	expand_input(w, slot, w->scratch);
 	return w->scratch;
+}
+
+cairn_err
+crn_sa_world_node_seed(
+    const crn_sa_world *w, uint32_t slot, uint8_t seed[CAIRN_SEED_LEN])
+{
+	if (slot == 0 || slot > w->cfg.nodes)
+		return CAIRN_EINVAL;
+	if (!w->cfg.keep)
+		return CAIRN_ESTATE;
+	memcpy(seed, w->nodes[slot - 1].m_seed, CAIRN_SEED_LEN);
+	return CAIRN_OK;
 }
 
 const uint8_t *

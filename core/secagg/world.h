@@ -88,6 +88,12 @@ const crn_identity *crn_sa_world_identity(const crn_sa_world *w, uint32_t slot);
 /* The node's input: dim native ring elements. */
 const void *crn_sa_world_input(const crn_sa_world *w, uint32_t slot);
 const uint8_t *crn_sa_world_session(const crn_sa_world *w);
+/* The seed node `slot`'s machine was made from (every secret it holds
+ * derives from it), for tests that play a corrupt node colluding with
+ * the coordinator.  Kept only with cfg.keep: CAIRN_ESTATE otherwise;
+ * CAIRN_EINVAL for a bad slot. */
+CAIRN_NODISCARD cairn_err crn_sa_world_node_seed(
+    const crn_sa_world *w, uint32_t slot, uint8_t seed[CAIRN_SEED_LEN]);
 /* The sim authority's key: crn_sa_simcert_verify's argument. */
 const uint8_t *crn_sa_world_authority(const crn_sa_world *w);
 
@@ -100,8 +106,15 @@ const uint8_t *crn_sa_world_authority(const crn_sa_world *w);
 CAIRN_NODISCARD cairn_err crn_sa_world_start(crn_sa_world *w, uint32_t slot);
 CAIRN_NODISCARD cairn_err crn_sa_world_start_all(crn_sa_world *w);
 /* Hand node `slot` a message as if from the coordinator (the bytes are
- * copied); what it sends back is routed as usual. */
+ * copied); what it sends back is routed as usual.  data must not point
+ * into the world's own records (crn_sa_world_got / _sent), which this
+ * call replaces: copy a recorded message first. */
 CAIRN_NODISCARD cairn_err crn_sa_world_to_node(crn_sa_world *w, uint32_t slot,
+    uint32_t type, const uint8_t *data, size_t len);
+/* Hand the coordinator a message as if node `slot` sent it (a replay, a
+ * forgery; the bytes are copied, the hook sees it, it is recorded as
+ * sent); what the coordinator sends back is routed as usual. */
+CAIRN_NODISCARD cairn_err crn_sa_world_to_coord(crn_sa_world *w, uint32_t slot,
     uint32_t type, const uint8_t *data, size_t len);
 /* Deliver the oldest message queued for slot (CAIRN_ENOENT if none). */
 CAIRN_NODISCARD cairn_err crn_sa_world_deliver(crn_sa_world *w, uint32_t slot);

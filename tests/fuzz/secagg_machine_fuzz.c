@@ -1,274 +1,306 @@
-/* secagg_machine_fuzz.c — fuzz the state machines' entry points.  A real
- * three-node session (fixed seeds) runs honestly up to the round chosen by
- * the input; then the rest of the input is handed to node 1 (as if from
- * the coordinator) or to the coordinator (as if from node 1).  Whatever
- * arrives, the machines must refuse or proceed without crashing, and the
- * session must still end cleanly when driven on.
+/* secagg_machine_fuzz.c — fuzz both secure-aggregation state machines
+ * through whole sessions on the one-process world (core/secagg_world.h):
+ * a real federation of n certified nodes and the coordinator, every
+ * message passing a hook that the fuzz input drives, and a driver the
+ * input also steers.
  *
- * Input: byte 0 = target (bit 0: 0 node, 1 coordinator) and round
- * (bits 1-3, modulo 5); byte 1 = message type offset from 20 (0 means the
- * type the round expects); the rest is the message. */
+ * Input: a stream of bytes read as needed.  The first picks the world:
+ * ring width (32, 64, 128)[b % 3] and n = 4 + (b / 3) % 3 nodes, with
+ * the malicious policy's threshold floor(2n/3) + 1 (0: 64 bits, 4
+ * nodes).  Then the driver reads one byte per step (at most 64 steps,
+ * while input remains):
+ *     low 3 bits 0-3  deliver the next message queued for slot
+ *                     (bits 3-7 mod n, + 1), or drain if it has none
+ *                4    drain every queue
+ *                5    the coordinator's round deadline
+ *                6    give slot again the last message of type (next
+ *                     byte mod 12 + 20) it got
+ *                7    send the coordinator again, as slot, the last
+ *                     message of that type slot sent
+ * then the session is driven to its end (drain and deadlines).  The hook
+ * reads one byte per message: 0-127 pass, 128-159 flip bit (next byte &
+ * 7) of byte (next two bytes mod length), 160-191 truncate to (next two
+ * bytes mod length), 192-223 drop, 224-239 replace by the last message of
+ * the same type seen before (from anyone), 240-255 replace by the next
+ * (next byte) bytes of the input.  Exhausted input reads as 0: pass.
+ *
+ * Whatever arrives, no party may crash, leak or hang; and a session that
+ * ends with a sum while no masked input was altered (the transport's
+ * signed envelopes stop that in the daemons) ends with the exact sum of
+ * the survivors the coordinator names. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "base/crn.h"
 #include "crypto/init.h"
+#include "base/crn.h"
 #include "secagg/secagg.h"
+#include "secagg/world.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FN   3
-#define FDIM 4
+#define FDIM   3
+#define NTYPES (CRN_SA_MSG_LAST - CRN_SA_MSG_FIRST + 1)
 
-typedef struct fmsg {
-	uint32_t type;
-	uint8_t *data;
-	size_t len;
-} fmsg;
+typedef struct fz {
+	const uint8_t *in;
+	size_t len, pos;
+	crn_sa_world *w;
+	uint32_t n, bits;
+	uint8_t *seen[NTYPES]; /* the last message of each type */
+	size_t seen_len[NTYPES];
+	bool bent; /* a masked input was altered or replaced */
+} fz;
 
-typedef struct fworld {
-	crn_identity *id[FN];
-	crn_identity *auth; /* sim authority certifying the nodes */
-	uint8_t auth_pk[CAIRN_SIGN_PK_LEN];
-	uint8_t cert[FN][CRN_SA_SIMCERT_LEN];
-	crn_sa_node *node[FN];
-	uint64_t in[FN][FDIM];
-	crn_sa_coord *c;
-	fmsg inbox[FN];
-} fworld;
-
-static void
-fmsg_set(fmsg *m, uint32_t type, const uint8_t *d, size_t len)
+static uint8_t
+next(fz *f)
 {
-	crn_free(m->data, m->len);
-	m->data = crn_alloc(len);
-	m->len = m->data != NULL ? len : 0;
-	m->type = type;
-	if (m->data != NULL && len > 0)
-		memcpy(m->data, d, len);
+	return f->pos < f->len ? f->in[f->pos++] : 0;
+}
+
+static size_t
+next16(fz *f)
+{
+	size_t hi = next(f);
+
+	return hi << 8 | next(f);
 }
 
 static void
-coord_out(fworld *w, crn_sa_actions *a)
+remember(fz *f, uint32_t type, const uint8_t *data, size_t len)
 {
-	for (size_t i = 0; i < a->count; i++) {
-		const crn_sa_action *x = &a->v[i];
+	size_t k = type - CRN_SA_MSG_FIRST;
+	uint8_t *copy = crn_alloc(len ? len : 1);
 
-		if (x->kind != CRN_SA_ACT_SEND)
-			continue;
-		if (x->to_many != NULL)
-			for (size_t j = 0; j < x->n_many; j++)
-				fmsg_set(&w->inbox[x->to_many[j] - 1], x->type,
-				    x->data, x->len);
-		else if (x->to >= 1 && x->to <= FN)
-			fmsg_set(
-			    &w->inbox[x->to - 1], x->type, x->data, x->len);
-	}
+	if (copy == NULL)
+		return;
+	if (len > 0)
+		memcpy(copy, data, len);
+	crn_free(f->seen[k], f->seen_len[k] ? f->seen_len[k] : 1);
+	f->seen[k] = copy;
+	f->seen_len[k] = len;
 }
 
-static void
-node_out(fworld *w, int i, crn_sa_actions *na)
-{
-	for (size_t k = 0; k < na->count; k++) {
-		crn_sa_actions ca;
-		cairn_err rv;
-
-		if (na->v[k].kind != CRN_SA_ACT_SEND)
-			continue;
-		crn_sa_actions_init(&ca);
-		rv = crn_sa_coord_recv(w->c, (uint32_t)i + 1, na->v[k].type,
-		    na->v[k].data, na->v[k].len, &ca);
-		(void)rv;
-		coord_out(w, &ca);
-		crn_sa_actions_fini(&ca);
-	}
-}
-
-static void
-node_in(fworld *w, int i, uint32_t type, const uint8_t *d, size_t len)
-{
-	crn_sa_actions na;
-	cairn_err rv;
-
-	crn_sa_actions_init(&na);
-	crn_sa_node_set_input(w->node[i], w->in[i]);
-	rv = crn_sa_node_recv(w->node[i], type, d, len, &na);
-	(void)rv;
-	node_out(w, i, &na);
-	crn_sa_actions_fini(&na);
-}
-
+/* Replace *data by a copy of src; false if out of memory. */
 static bool
-setup(fworld *w)
+replace(uint8_t **data, size_t *len, const uint8_t *src, size_t n)
 {
-	crn_sa_coord_cfg cc;
+	uint8_t *b = crn_alloc(n ? n : 1);
 
-	memset(w, 0, sizeof(*w));
-	memset(&cc, 0, sizeof(cc));
-	memset(cc.params.session_id, 0x33, CAIRN_SESSION_ID_LEN);
-	cc.params.threshold = 2;
-	cc.params.ring_bits = 64;
-	cc.params.dim = FDIM;
-	cc.nslots = FN;
-	if (crn_sa_coord_new(&w->c, &cc) != CAIRN_OK)
+	if (b == NULL)
 		return false;
-	{
-		uint8_t aseed[32] = {0xa0};
-
-		if (crn_identity_from_seed(&w->auth, aseed) != CAIRN_OK)
-			return false;
-		crn_identity_public(w->auth, w->auth_pk);
-	}
-	for (int i = 0; i < FN; i++) {
-		crn_sa_node_cfg nc;
-		uint8_t seed[32] = {(uint8_t)(i + 1)};
-		uint8_t pk[CAIRN_SIGN_PK_LEN];
-
-		if (crn_identity_from_seed(&w->id[i], seed) != CAIRN_OK)
-			return false;
-		crn_identity_public(w->id[i], pk);
-		if (crn_sa_simcert_issue(w->cert[i], w->auth, pk) != CAIRN_OK)
-			return false;
-		memset(&nc, 0, sizeof(nc));
-		nc.cert = w->cert[i];
-		nc.cert_len = sizeof(w->cert[i]);
-		nc.verify_peer = crn_sa_simcert_verify;
-		nc.verify_arg = w->auth_pk;
-		nc.id = w->id[i];
-		nc.seed[0] = (uint8_t)(0x40 + i);
-		memcpy(
-		    nc.session_id, cc.params.session_id, CAIRN_SESSION_ID_LEN);
-		nc.ring_bits = 64;
-		nc.dim = FDIM;
-		if (crn_sa_node_new(&w->node[i], &nc) != CAIRN_OK)
-			return false;
-		for (int k = 0; k < FDIM; k++)
-			w->in[i][k] = (uint64_t)(i * 10 + k);
-	}
+	if (n > 0)
+		memcpy(b, src, n);
+	crn_free(*data, *len ? *len : 1);
+	*data = b;
+	*len = n;
 	return true;
 }
 
-static void
-teardown(fworld *w)
+/* Apply mutation `op` (128..223 or 240..255) to one message; true if it
+ * changed. */
+static bool
+mutate(fz *f, uint8_t op, uint32_t type, uint8_t **data, size_t *len)
 {
-	for (int i = 0; i < FN; i++) {
-		crn_sa_node_free(w->node[i]);
-		crn_identity_free(w->id[i]);
-		crn_free(w->inbox[i].data, w->inbox[i].len);
+	size_t at, n;
+
+	(void)type;
+	if (op < 160) {
+		at = next16(f);
+		n = next(f);
+		if (*len == 0)
+			return false;
+		(*data)[at % *len] ^= (uint8_t)(1u << (n & 7));
+		return true;
 	}
-	crn_sa_coord_free(w->c);
-	crn_identity_free(w->auth);
+	if (op < 192) {
+		n = next16(f);
+		if (*len == 0)
+			return false;
+		*len = n % *len; /* crn_free ignores the size */
+		return true;
+	}
+	n = next(f);
+	if (n > f->len - f->pos)
+		n = f->len - f->pos;
+	f->pos += n;
+	return replace(data, len, f->in + f->pos - n, n);
 }
 
-/* Deliver every node's pending message (one honest round). */
-static void
-honest_round(fworld *w, int skip_node0)
+/* Replace the message by the last one of its type seen before, and
+ * remember it in turn; true if it changed. */
+static bool
+replay(fz *f, uint32_t type, uint8_t **data, size_t *len)
 {
-	for (int i = skip_node0 ? 1 : 0; i < FN; i++) {
-		fmsg m = w->inbox[i];
+	size_t k = type - CRN_SA_MSG_FIRST, olen = f->seen_len[k];
+	uint8_t *old = f->seen[k];
+	bool changed = false;
 
-		w->inbox[i].data = NULL;
-		w->inbox[i].len = 0;
-		if (m.data != NULL)
-			node_in(w, i, m.type, m.data, m.len);
-		crn_free(m.data, m.len);
+	f->seen[k] = NULL;
+	f->seen_len[k] = 0;
+	remember(f, type, *data, *len);
+	if (old != NULL) {
+		changed = olen != *len || memcmp(old, *data, olen) != 0;
+		if (!replace(data, len, old, olen))
+			changed = false;
+		crn_free(old, olen ? olen : 1);
 	}
+	return changed;
+}
+
+static crn_sa_verdict
+hook(void *arg, uint32_t from, uint32_t to, uint32_t type, uint8_t **data,
+    size_t *len)
+{
+	fz *f = arg;
+	uint8_t op = next(f);
+	bool in_range = type >= CRN_SA_MSG_FIRST && type <= CRN_SA_MSG_LAST;
+	bool changed = false;
+
+	(void)from;
+	(void)to;
+	if (op >= 192 && op < 224)
+		return CRN_SA_DROP;
+	if (op >= 224 && op < 240 && in_range) {
+		changed = replay(f, type, data, len);
+	} else {
+		if (in_range)
+			remember(f, type, *data, *len);
+		if (op >= 128 && !(op >= 224 && op < 240))
+			changed = mutate(f, op, type, data, len);
+	}
+	if (changed && type == CRN_SA_MSG_MASKED_INPUT)
+		f->bent = true;
+	return CRN_SA_PASS;
+}
+
+/* A message of `type` a party has (got or sent), copied, or NULL. */
+static uint8_t *
+copy_of(const crn_sa_wmsg *m, size_t *len)
+{
+	uint8_t *b;
+
+	if (m == NULL || (b = crn_alloc(m->len ? m->len : 1)) == NULL)
+		return NULL;
+	if (m->len > 0)
+		memcpy(b, m->data, m->len);
+	*len = m->len;
+	return b;
+}
+
+/* One driver step; a cairn_err only for what is not the session's
+ * business (a bug, or memory). */
+static cairn_err
+step(fz *f, uint8_t op)
+{
+	uint32_t slot = (uint32_t)(op >> 3) % f->n + 1, type;
+	uint8_t *b;
+	size_t len = 0;
+	cairn_err rv;
+
+	if ((op & 7) < 4)
+		return crn_sa_world_queued(f->w, slot) > 0
+		    ? crn_sa_world_deliver(f->w, slot)
+		    : crn_sa_world_drain(f->w);
+	if ((op & 7) == 4)
+		return crn_sa_world_drain(f->w);
+	if ((op & 7) == 5)
+		return crn_sa_world_deadline(f->w);
+	type = CRN_SA_MSG_FIRST + next(f) % NTYPES;
+	b = copy_of((op & 7) == 6 ? crn_sa_world_got(f->w, slot, type)
+	                          : crn_sa_world_sent(f->w, slot, type),
+	    &len);
+	if (b == NULL)
+		return CAIRN_OK;
+	rv = (op & 7) == 6 ? crn_sa_world_to_node(f->w, slot, type, b, len)
+	                   : crn_sa_world_to_coord(f->w, slot, type, b, len);
+	crn_free(b, len ? len : 1);
+	return rv;
+}
+
+static crn_sa_world *
+world(fz *f)
+{
+	crn_sa_world_cfg c;
+	crn_sa_world *w = NULL;
+
+	memset(&c, 0, sizeof(c));
+	c.nodes = f->n;
+	c.dim = FDIM;
+	c.ring_bits = f->bits;
+	c.threshold = (2 * f->n) / 3 + 1;
+	memset(c.seed, 0x33, sizeof(c.seed));
+	c.malicious = true;
+	c.coordinator = true;
+	c.sorted = true;
+	c.keep = true;
+	c.hook = hook;
+	c.hook_arg = f;
+	if (crn_sa_world_new(&w, &c) != CAIRN_OK)
+		crn_panic(__FILE__, __LINE__, "cannot make the world");
+	return w;
+}
+
+/* A sum, unless a masked input was bent, is the survivors' exact sum. */
+static void
+check(fz *f)
+{
+	uint32_t count = 0;
+	const uint32_t *slots =
+	    crn_sa_coord_survivor_slots(crn_sa_world_coord(f->w), &count);
+	size_t len = 0;
+	const uint8_t *sum = crn_sa_world_sum(f->w, &len);
+	uint8_t want[FDIM * 16];
+
+	if (sum == NULL || f->bent)
+		return;
+	if (len != (size_t)FDIM * f->bits / 8 || slots == NULL)
+		crn_panic(__FILE__, __LINE__, "sum without survivors");
+	crn_sa_world_plain_sum(f->w, slots, count, want);
+	if (memcmp(sum, want, len) != 0)
+		crn_panic(__FILE__, __LINE__, "wrong sum");
+}
+
+static void
+ok(cairn_err rv)
+{
+	if (rv != CAIRN_OK)
+		crn_panic(__FILE__, __LINE__, "world failed");
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint32_t node_expect[] = {CRN_SA_MSG_ROSTER,
-	    CRN_SA_MSG_SHARES_FWD, CRN_SA_MSG_CONSISTENCY_REQ,
-	    CRN_SA_MSG_UNMASK_REQ, CRN_SA_MSG_ABORT};
-	static const uint32_t coord_expect[] = {CRN_SA_MSG_ADVERTISE,
-	    CRN_SA_MSG_SHARE_KEYS, CRN_SA_MSG_MASKED_INPUT,
-	    CRN_SA_MSG_CONSISTENCY_SIG, CRN_SA_MSG_UNMASK};
+	static const uint32_t widths[] = {64, 32, 128};
 	static int inited;
-	fworld w;
-	int to_coord, round;
-	uint32_t type;
+	uint8_t h;
+	fz f;
 
 	if (!inited) {
 		if (cairn_init() != CAIRN_OK)
 			return 0;
 		inited = 1;
 	}
-	if (size < 2)
-		return 0;
-	to_coord = data[0] & 1;
-	round = ((data[0] >> 1) & 7) % 5;
-	type = data[1] == 0
-	    ? (to_coord ? coord_expect[round] : node_expect[round])
-	    : 20u + data[1] % 12u;
-	data += 2;
-	size -= 2;
-	if (!setup(&w))
-		goto out;
-
-	if (to_coord && round == 0) {
-		/* The fuzzed advertisement takes node 1's seat. */
-		crn_sa_actions ca;
-		cairn_err rv;
-
-		crn_sa_actions_init(&ca);
-		rv = crn_sa_coord_recv(w.c, 1, type, data, size, &ca);
-		(void)rv;
-		coord_out(&w, &ca);
-		crn_sa_actions_fini(&ca);
-		for (int i = 1; i < FN; i++) {
-			crn_sa_actions na;
-
-			crn_sa_actions_init(&na);
-			if (crn_sa_node_start(w.node[i], &na) == CAIRN_OK)
-				node_out(&w, i, &na);
-			crn_sa_actions_fini(&na);
-		}
-	} else {
-		for (int i = 0; i < FN; i++) {
-			crn_sa_actions na;
-
-			crn_sa_actions_init(&na);
-			if (crn_sa_node_start(w.node[i], &na) == CAIRN_OK)
-				node_out(&w, i, &na);
-			crn_sa_actions_fini(&na);
-		}
-		if (to_coord) {
-			/* Honest rounds before the chosen one; in it, node 1
-			 * stays silent and the fuzz input arrives from its
-			 * slot instead. */
-			crn_sa_actions ca;
-			cairn_err rv;
-
-			for (int r = 0; r < round - 1; r++)
-				honest_round(&w, 0);
-			honest_round(&w, 1);
-			crn_sa_actions_init(&ca);
-			rv = crn_sa_coord_recv(w.c, 1, type, data, size, &ca);
-			(void)rv;
-			coord_out(&w, &ca);
-			crn_sa_actions_fini(&ca);
-		} else {
-			for (int r = 0; r < round; r++)
-				honest_round(&w, 0);
-			node_in(&w, 0, type, data, size);
-		}
+	memset(&f, 0, sizeof(f));
+	f.in = data;
+	f.len = data != NULL ? size : 0;
+	h = next(&f);
+	f.bits = widths[h % 3];
+	f.n = 4 + (uint32_t)(h / 3) % 3;
+	f.w = world(&f);
+	ok(crn_sa_world_start_all(f.w));
+	for (int i = 0; i < 64 && f.pos < f.len; i++)
+		ok(step(&f, next(&f)));
+	/* Then to the end: at most one deadline per round is needed. */
+	for (int r = 0; r <= CRN_SA_R_DONE + 1; r++) {
+		ok(crn_sa_world_drain(f.w));
+		ok(crn_sa_world_deadline(f.w));
 	}
-	/* Drive the session on to its end, with deadlines as needed. */
-	for (int r = 0; r < 6; r++) {
-		crn_sa_actions ca;
-		cairn_err rv;
-
-		honest_round(&w, 0);
-		crn_sa_actions_init(&ca);
-		rv = crn_sa_coord_deadline(w.c, &ca);
-		(void)rv;
-		coord_out(&w, &ca);
-		crn_sa_actions_fini(&ca);
-	}
-out:
-	teardown(&w);
+	ok(crn_sa_world_drain(f.w));
+	check(&f);
+	crn_sa_world_free(f.w);
+	for (size_t k = 0; k < NTYPES; k++)
+		crn_free(f.seen[k], f.seen_len[k] ? f.seen_len[k] : 1);
 	return 0;
 }

@@ -1,7 +1,8 @@
 /*
  * drbg_test.c — the deterministic random bit generator state machines
- * draw from: same seed, same stream; crn_drbg_uniform stays in range and
- * is not visibly biased.
+ * draw from: same seed, same stream; the state ratchets, so a copy taken
+ * later cannot regenerate an earlier draw; crn_drbg_uniform stays in
+ * range and is not visibly biased.
  */
 #include <string.h>
 
@@ -48,6 +49,46 @@ test_streams_differ(void **state)
 	assert_memory_not_equal(a, c, sizeof(a));
 	crn_drbg_fini(&d1);
 	crn_drbg_fini(&d2);
+}
+
+/*
+ * Fast key erasure: a copy of the state taken after a draw, even with its
+ * counter wound back to where the draw was made, cannot produce that draw
+ * again, nor can it be stepped back to it.  (With the key kept and only
+ * the counter moving, as before the ratchet, the copy repeats the first
+ * output: an attacker who reads a node's state after it made b and its
+ * mask key could make them again.)
+ */
+static void
+test_ratchet(void **state)
+{
+	uint8_t seed[CAIRN_SEED_LEN], first[64], again[64], later[64];
+	crn_drbg d, copy;
+
+	(void)state;
+	memset(seed, 0x3c, sizeof(seed));
+	crn_drbg_init(&d, seed);
+	crn_drbg_bytes(&d, first, sizeof(first));
+	assert_memory_not_equal(d.key, seed, sizeof(seed));
+	copy = d;
+	copy.counter = 0;
+	crn_drbg_bytes(&copy, again, sizeof(again));
+	assert_memory_not_equal(first, again, sizeof(first));
+	/* Nor at any counter a copy could be set to. */
+	for (uint64_t c = 0; c < 64; c++) {
+		copy = d;
+		copy.counter = c;
+		crn_drbg_bytes(&copy, later, sizeof(later));
+		assert_memory_not_equal(first, later, sizeof(first));
+	}
+	/* The generator itself goes on, deterministically, from its
+	 * ratcheted state. */
+	copy = d;
+	crn_drbg_bytes(&d, again, sizeof(again));
+	crn_drbg_bytes(&copy, later, sizeof(later));
+	assert_memory_equal(again, later, sizeof(again));
+	crn_drbg_fini(&d);
+	crn_drbg_fini(&copy);
 }
 
 static void
@@ -126,6 +167,7 @@ test_uniform_distribution(void **state)
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_deterministic),
     cmocka_unit_test(test_streams_differ),
+    cmocka_unit_test(test_ratchet),
     cmocka_unit_test(test_fini_wipes),
     cmocka_unit_test(test_uniform_range),
     cmocka_unit_test(test_uniform_distribution),

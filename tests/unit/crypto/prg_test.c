@@ -127,6 +127,49 @@ test_expand_add_agree(void **state)
 	}
 }
 
+/*
+ * crn_prg_add on a vector at every byte offset, as a node's masked input
+ * frame hands it (secagg_node.c mask_into adds the masks straight into
+ * the encoded MaskedInput, whose vector starts after a protobuf header).
+ *
+ * KNOWN FAILURE in the sanitizer build (build-asan, -fsanitize=undefined,
+ * no recovery): crn_prg_add loads and stores the vector as uint32_t /
+ * uint64_t / unsigned __int128, which is undefined at an unaligned
+ * address ("load of misaligned address" in add64_tail), so this test and
+ * every secagg test that masks a vector abort there.  Reported to the
+ * lead; not fixed here (crypto/ is outside the tests' remit).  Release
+ * builds on x86-64 compute the right sum, which this test checks.
+ */
+static void
+test_add_unaligned_vector(void **state)
+{
+	static const unsigned widths[] = {32, 64, 128};
+	static const size_t counts[] = {5, 4097};
+	uint8_t seed[32];
+
+	(void)state;
+	make_seed(seed, 4);
+	for (size_t w = 0; w < CRN_NELEM(widths); w++)
+		for (size_t c = 0; c < CRN_NELEM(counts); c++)
+			for (size_t off = 1; off < 16; off += 5) {
+				unsigned bits = widths[w];
+				size_t n = counts[c], len = n * bits / 8;
+				uint8_t *buf = crn_zalloc(len + 16);
+				void *e = fill_random(len, 7);
+				void *v = fill_random(len, 8);
+
+				assert_non_null(buf);
+				CAIRN_T_PASS(crn_prg_expand(e, n, bits, seed));
+				memcpy(buf + off, v, len);
+				CAIRN_T_PASS(
+				    crn_prg_add(buf + off, n, bits, seed, 0));
+				check_sum(buf + off, v, e, n, bits, 0);
+				crn_free(buf, len + 16);
+				crn_free(e, len);
+				crn_free(v, len);
+			}
+}
+
 /* The elements are the keystream bytes (little-endian words), and a
  * prefix of a long expansion is the short expansion. */
 static void
@@ -222,6 +265,7 @@ test_bad_arguments(void **state)
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_expand_add_agree),
+    cmocka_unit_test(test_add_unaligned_vector),
     cmocka_unit_test(test_expand_is_keystream),
     cmocka_unit_test(test_seeds_differ),
     cmocka_unit_test(test_zero_length),

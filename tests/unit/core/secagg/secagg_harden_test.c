@@ -1,272 +1,93 @@
-/* secagg_harden_test.c — the privacy holes of the security review, each
- * played by a dishonest coordinator (or a node) against the machines:
- * a roster padded with uncertified identities, a survivor set below
- * min_participants, consistency signatures from distant nodes in the
- * sparse graph, a coordinator-chosen graph (order, seed, degree), and a
- * node that aborts after its masked input was accepted.
- * CAIRN_TEST_TIMEOUT: 300 */
+/* secagg_harden_test.c — the privacy holes of the first security review,
+ * each played by a dishonest coordinator (or node) against the real
+ * machines on the one-process world: a roster padded with uncertified
+ * identities, a slot advertising someone else's identity, a survivor set
+ * below min_participants, which certificates a sparse node checks,
+ * consistency signatures from distant nodes (or from the node's own
+ * neighbourhood only), a coordinator-chosen graph (order, degree,
+ * threshold, graph seed), a node that aborts after its masked input was
+ * accepted, and 5,000 copies of one bad signature.
+ * CAIRN_TEST_TIMEOUT: 120 */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cairn_test.h"
-#include "proto/codec_secagg.h"
-#include "secagg/graph.h"
-#include "secagg/secagg.h"
-
-#define DIM 4
-
-typedef struct msg {
-	uint32_t type;
-	uint8_t *data;
-	size_t len;
-} msg;
-
-typedef struct hw {
-	uint32_t n;
-	crn_identity *auth;
-	uint8_t auth_pk[CAIRN_SIGN_PK_LEN];
-	crn_identity **id;
-	uint8_t (*cert)[CRN_SA_SIMCERT_LEN];
-	crn_sa_node **node;
-	uint64_t (*in)[DIM];
-	crn_sa_coord *c;
-	crn_sa_params params;
-	msg *inbox, *sent;
-	uint8_t *sum;
-	size_t sum_len;
-	int aborted;
-} hw;
-
-static void
-msg_set(msg *m, uint32_t type, const uint8_t *data, size_t len)
-{
-	crn_free(m->data, m->len);
-	m->type = type;
-	m->len = len;
-	m->data = crn_alloc(len ? len : 1);
-	assert_non_null(m->data);
-	if (len)
-		memcpy(m->data, data, len);
-}
-
-static void
-coord_actions(hw *w, crn_sa_actions *a)
-{
-	for (size_t i = 0; i < a->count; i++) {
-		crn_sa_action *x = &a->v[i];
-
-		if (x->kind == CRN_SA_ACT_DONE) {
-			w->sum = x->data;
-			w->sum_len = x->len;
-			x->data = NULL;
-			x->len = 0;
-		} else if (x->kind == CRN_SA_ACT_ABORT) {
-			w->aborted = 1;
-		} else if (x->to_many != NULL) {
-			for (size_t j = 0; j < x->n_many; j++)
-				msg_set(&w->inbox[x->to_many[j] - 1], x->type,
-				    x->data, x->len);
-		} else {
-			msg_set(&w->inbox[x->to - 1], x->type, x->data, x->len);
-		}
-	}
-}
-
-static void
-coord_get(hw *w, uint32_t i, uint32_t type, const uint8_t *data, size_t len)
-{
-	crn_sa_actions ca;
-	cairn_err rv;
-
-	crn_sa_actions_init(&ca);
-	rv = crn_sa_coord_recv(w->c, i + 1, type, data, len, &ca);
-	assert_true(rv != CAIRN_ENOMEM && rv != CAIRN_EINTERNAL);
-	coord_actions(w, &ca);
-	crn_sa_actions_fini(&ca);
-}
-
-/* Give node i a message; forward what it sends unless `hold`. */
-static cairn_err
-node_get(
-    hw *w, uint32_t i, uint32_t type, const uint8_t *data, size_t len, int hold)
-{
-	crn_sa_actions na;
-	cairn_err rv;
-
-	crn_sa_actions_init(&na);
-	crn_sa_node_set_input(w->node[i], w->in[i]);
-	rv = crn_sa_node_recv(w->node[i], type, data, len, &na);
-	for (size_t k = 0; k < na.count; k++) {
-		if (na.v[k].kind != CRN_SA_ACT_SEND)
-			continue;
-		msg_set(&w->sent[i], na.v[k].type, na.v[k].data, na.v[k].len);
-		if (!hold)
-			coord_get(
-			    w, i, na.v[k].type, na.v[k].data, na.v[k].len);
-	}
-	crn_sa_actions_fini(&na);
-	return rv;
-}
-
-static cairn_err
-deliver(hw *w, uint32_t i, int hold)
-{
-	msg m = w->inbox[i];
-
-	return node_get(w, i, m.type, m.data, m.len, hold);
-}
-
-static void
-hw_init(hw *w, uint32_t n, uint32_t t, uint32_t degree, uint32_t minp)
-{
-	crn_sa_coord_cfg cc;
-	uint8_t seed[32];
-
-	memset(w, 0, sizeof(*w));
-	w->n = n;
-	w->id = crn_zalloc(n * sizeof(*w->id));
-	w->cert = crn_zalloc(n * sizeof(*w->cert));
-	w->node = crn_zalloc(n * sizeof(*w->node));
-	w->in = crn_zalloc(n * sizeof(*w->in));
-	w->inbox = crn_zalloc(n * sizeof(*w->inbox));
-	w->sent = crn_zalloc(n * sizeof(*w->sent));
-	assert_true(
-	    w->id && w->cert && w->node && w->in && w->inbox && w->sent);
-	memset(&cc, 0, sizeof(cc));
-	memset(cc.params.session_id, 0x3c, CAIRN_SESSION_ID_LEN);
-	cc.params.threshold = t;
-	cc.params.ring_bits = 64;
-	cc.params.dim = DIM;
-	cc.params.degree = degree;
-	cc.nslots = n;
-	w->params = cc.params;
-	CAIRN_T_PASS(crn_sa_coord_new(&w->c, &cc));
-	memset(seed, 0xa5, sizeof(seed));
-	CAIRN_T_PASS(crn_identity_from_seed(&w->auth, seed));
-	crn_identity_public(w->auth, w->auth_pk);
-	for (uint32_t i = 0; i < n; i++) {
-		crn_sa_node_cfg nc;
-		uint8_t pk[CAIRN_SIGN_PK_LEN];
-
-		memset(seed, 0, sizeof(seed));
-		memcpy(seed, &i, sizeof(i));
-		seed[31] = 0x77;
-		CAIRN_T_PASS(crn_identity_from_seed(&w->id[i], seed));
-		crn_identity_public(w->id[i], pk);
-		CAIRN_T_PASS(crn_sa_simcert_issue(w->cert[i], w->auth, pk));
-		memset(&nc, 0, sizeof(nc));
-		nc.id = w->id[i];
-		nc.seed[0] = (uint8_t)i;
-		nc.seed[1] = (uint8_t)(i >> 8);
-		nc.seed[2] = 0xee;
-		memcpy(
-		    nc.session_id, cc.params.session_id, CAIRN_SESSION_ID_LEN);
-		nc.ring_bits = 64;
-		nc.dim = DIM;
-		nc.min_participants = minp;
-		nc.cert = w->cert[i];
-		nc.cert_len = sizeof(w->cert[i]);
-		nc.verify_peer = crn_sa_simcert_verify;
-		nc.verify_arg = w->auth_pk;
-		CAIRN_T_PASS(crn_sa_node_new(&w->node[i], &nc));
-		for (uint32_t k = 0; k < DIM; k++)
-			w->in[i][k] = (uint64_t)(i + 1) * 7919u + k;
-	}
-}
-
-static void
-hw_fini(hw *w)
-{
-	uint32_t n = w->n;
-
-	for (uint32_t i = 0; i < n; i++) {
-		crn_sa_node_free(w->node[i]);
-		crn_identity_free(w->id[i]);
-		crn_free(
-		    w->inbox[i].data, w->inbox[i].len ? w->inbox[i].len : 1);
-		crn_free(w->sent[i].data, w->sent[i].len ? w->sent[i].len : 1);
-	}
-	crn_free(w->id, n * sizeof(*w->id));
-	crn_free(w->cert, n * sizeof(*w->cert));
-	crn_free(w->node, n * sizeof(*w->node));
-	crn_free(w->in, n * sizeof(*w->in));
-	crn_free(w->inbox, n * sizeof(*w->inbox));
-	crn_free(w->sent, n * sizeof(*w->sent));
-	crn_sa_coord_free(w->c);
-	crn_free(w->sum, w->sum_len);
-	crn_identity_free(w->auth);
-}
-
-static void
-start_all(hw *w)
-{
-	for (uint32_t i = 0; i < w->n; i++) {
-		crn_sa_actions na;
-
-		crn_sa_actions_init(&na);
-		CAIRN_T_PASS(crn_sa_node_start(w->node[i], &na));
-		for (size_t k = 0; k < na.count; k++)
-			if (na.v[k].kind == CRN_SA_ACT_SEND) {
-				msg_set(&w->sent[i], na.v[k].type, na.v[k].data,
-				    na.v[k].len);
-				coord_get(w, i, na.v[k].type, na.v[k].data,
-				    na.v[k].len);
-			}
-		crn_sa_actions_fini(&na);
-	}
-}
+#include "secagg_play.h"
 
 /* ---- 1. certified participants ------------------------------------------ */
 
-/* A fake participant: a fresh identity with a correctly signed
- * advertisement; `how` picks its certificate: 0 none, 1 from another
- * authority, 2 a real node's valid certificate (another key), 3 one from
- * the real authority (the control: a certified node). */
+/* A participant of the coordinator's own making: a fresh identity with a
+ * correctly signed advertisement, its own machine (to reveal a graph
+ * contribution that matches its commitment) and a certificate that is
+ * none (how 0), from another authority (1) or a real node's (2). */
+typedef struct fake {
+	crn_identity *id;
+	crn_sa_node *m;
+	crn_sa_advertise adv;
+	uint8_t cert[CRN_SA_SIMCERT_LEN];
+} fake;
+
 static void
-fake_entry(crn_sa_advertise *a, uint8_t cert[CRN_SA_SIMCERT_LEN], const hw *w,
-    uint32_t k, int how)
+fake_new(fake *f, crn_sa_world *w, uint32_t k, int how, const uint8_t *real)
 {
-	crn_sa_node *fn;
 	crn_sa_node_cfg nc;
 	crn_sa_actions na;
-	crn_identity *fid, *other;
+	crn_identity *other;
 	uint8_t seed[32], pk[CAIRN_SIGN_PK_LEN];
 
+	memset(f, 0, sizeof(*f));
 	memset(seed, 0x40 + (int)k, sizeof(seed));
-	CAIRN_T_PASS(crn_identity_from_seed(&fid, seed));
-	crn_identity_public(fid, pk);
+	CAIRN_T_PASS(crn_identity_from_seed(&f->id, seed));
+	crn_identity_public(f->id, pk);
 	memset(&nc, 0, sizeof(nc));
-	nc.id = fid;
+	nc.id = f->id;
 	nc.seed[0] = (uint8_t)(0x90 + k);
-	memcpy(nc.session_id, w->params.session_id, CAIRN_SESSION_ID_LEN);
+	memcpy(nc.session_id, crn_sa_world_session(w), CAIRN_SESSION_ID_LEN);
 	nc.ring_bits = 64;
-	nc.dim = DIM;
-	/* It only advertises: any verifier will do. */
+	nc.dim = 4;
 	nc.verify_peer = crn_sa_simcert_verify;
-	nc.verify_arg = (void *)(uintptr_t)w->auth_pk;
-	CAIRN_T_PASS(crn_sa_node_new(&fn, &nc));
+	nc.verify_arg = (void *)(uintptr_t)crn_sa_world_authority(w);
+	CAIRN_T_PASS(crn_sa_node_new(&f->m, &nc));
 	crn_sa_actions_init(&na);
-	CAIRN_T_PASS(crn_sa_node_start(fn, &na));
-	/* Configured without a certificate, it advertises none. */
-	CAIRN_T_PASS(crn_sa_advertise_decode(a, na.v[0].data, na.v[0].len));
-	assert_null(a->cert);
+	CAIRN_T_PASS(crn_sa_node_start(f->m, &na));
+	CAIRN_T_PASS(
+	    crn_sa_advertise_decode(&f->adv, na.v[0].data, na.v[0].len));
+	crn_sa_actions_fini(&na);
+	assert_null(f->adv.cert); /* configured without one */
 	if (how == 1) {
 		memset(seed, 0x99, sizeof(seed));
 		CAIRN_T_PASS(crn_identity_from_seed(&other, seed));
-		CAIRN_T_PASS(crn_sa_simcert_issue(cert, other, pk));
+		CAIRN_T_PASS(crn_sa_simcert_issue(f->cert, other, pk));
 		crn_identity_free(other);
 	} else if (how == 2) {
-		memcpy(cert, w->cert[1], CRN_SA_SIMCERT_LEN);
-	} else if (how == 3) {
-		CAIRN_T_PASS(crn_sa_simcert_issue(cert, w->auth, pk));
+		memcpy(f->cert, real, CRN_SA_SIMCERT_LEN);
 	}
 	if (how != 0) {
-		a->cert = cert;
-		a->cert_len = CRN_SA_SIMCERT_LEN;
+		f->adv.cert = f->cert;
+		f->adv.cert_len = CRN_SA_SIMCERT_LEN;
 	}
+}
+
+static void
+fake_free(fake *f)
+{
+	crn_sa_node_free(f->m);
+	crn_identity_free(f->id);
+	memset(f, 0, sizeof(*f));
+}
+
+/* The fake's graph-seed contribution, revealed by its own machine. */
+static void
+fake_reveal(fake *f, const uint8_t *roster, size_t len, uint8_t r[32])
+{
+	crn_sa_actions na;
+
+	crn_sa_actions_init(&na);
+	CAIRN_T_PASS(
+	    crn_sa_node_recv(f->m, CRN_SA_MSG_ROSTER, roster, len, &na));
+	CAIRN_T_EQ(na.v[0].type, CRN_SA_MSG_SEED_REVEAL);
+	CAIRN_T_PASS(crn_sa_reveal_decode(r, na.v[0].data, na.v[0].len));
 	crn_sa_actions_fini(&na);
-	crn_sa_node_free(fn);
-	crn_identity_free(fid);
 }
 
 static int
@@ -277,57 +98,89 @@ cmp_adv(const void *x, const void *y)
 	return memcmp(a->identity, b->identity, CAIRN_SIGN_PK_LEN);
 }
 
+/* The roster position of an identity. */
+static uint32_t
+seat_of(const crn_sa_roster *r, const uint8_t id[CAIRN_SIGN_PK_LEN])
+{
+	for (uint32_t i = 0; i < r->n; i++)
+		if (memcmp(r->parts[i].identity, id, CAIRN_SIGN_PK_LEN) == 0)
+			return i;
+	fail_msg("identity not in the roster");
+	return 0;
+}
+
+/* The victim (slot 1) seated among four fakes; its answer to the graph
+ * seeds, which make it check its neighbours' certificates. */
+static cairn_err
+padded_session(tsa_play *p, int how)
+{
+	fake f[4];
+	crn_sa_roster r = p->r;
+	crn_sa_seeds sd = {NULL, 5};
+	const crn_sa_wmsg *m;
+	uint8_t *buf;
+	size_t len;
+	cairn_err rv;
+
+	r.parts = crn_alloc(5 * sizeof(*r.parts));
+	sd.r = crn_alloc(5 * sizeof(*sd.r));
+	assert_true(r.parts && sd.r);
+	r.parts[0] = p->ads[0];
+	for (uint32_t k = 0; k < 4; k++) {
+		fake_new(&f[k], p->w, k, how, p->ads[1].cert);
+		r.parts[k + 1] = f[k].adv;
+	}
+	qsort(r.parts, 5, sizeof(*r.parts), cmp_adv);
+	CAIRN_T_PASS(crn_sa_roster_encode(&buf, &len, &r));
+	for (uint32_t k = 0; k < 4; k++)
+		fake_reveal(
+		    &f[k], buf, len, sd.r[seat_of(&r, f[k].adv.identity)]);
+	CAIRN_T_PASS(tsa_give(p->w, 1, CRN_SA_MSG_ROSTER, buf, len));
+	m = crn_sa_world_sent(p->w, 1, CRN_SA_MSG_SEED_REVEAL);
+	assert_non_null(m);
+	CAIRN_T_PASS(crn_sa_reveal_decode(
+	    sd.r[seat_of(&r, p->ads[0].identity)], m->data, m->len));
+	for (uint32_t k = 0; k < 4; k++)
+		fake_free(&f[k]);
+	crn_free(r.parts, 5 * sizeof(*r.parts));
+	rv = tsa_play_seeds(p, 1, &sd);
+	crn_sa_seeds_fini(&sd);
+	return rv;
+}
+
 /*
- * The coordinator seats the victim (node 0) among 4 identities of its
- * own making to pass min_participants = 5.  Every kind of bad
- * certificate is refused before the victim shares anything, so the
- * coordinator holds no share to decrypt; with certified entries (the
- * control) the victim would share.
+ * The coordinator seats the victim among four identities of its own
+ * making to pass min_participants = 5.  Every kind of bad certificate is
+ * refused once the graph is fixed, before the victim shares anything;
+ * seated with the real, certified nodes it shares.
  */
 static void
 test_uncertified_padding(void **state)
 {
 	(void)state;
 	for (int how = 0; how <= 3; how++) {
-		hw w;
-		crn_sa_roster r;
-		crn_sa_advertise victim;
-		uint8_t certs[4][CRN_SA_SIMCERT_LEN];
-		uint8_t *buf;
-		size_t len;
-		cairn_err rv;
+		tsa_opts o = {.n = 5,
+		    .t = 4,
+		    .minp = 5,
+		    .malicious = true,
+		    .seed = (uint8_t)(0x60 + how)};
+		crn_sa_world *w = tsa_world(&o);
+		tsa_play p;
 
-		hw_init(&w, 5, 3, 0, 5);
-		start_all(&w);
-		/* The victim's own advertisement, as the coordinator got it. */
-		CAIRN_T_PASS(crn_sa_advertise_decode(
-		    &victim, w.sent[0].data, w.sent[0].len));
-		memset(&r, 0, sizeof(r));
-		r.params = w.params;
-		r.n = 5;
-		r.parts = crn_zalloc(5 * sizeof(*r.parts));
-		assert_non_null(r.parts);
-		r.parts[0] = victim;
-		for (uint32_t k = 0; k < 4; k++)
-			fake_entry(&r.parts[k + 1], certs[k], &w, k, how);
-		qsort(r.parts, 5, sizeof(*r.parts), cmp_adv);
-		CAIRN_T_PASS(crn_sa_graph_seed(
-		    r.params.graph_seed, r.params.session_id, r.parts, r.n));
-		CAIRN_T_PASS(crn_sa_roster_encode(&buf, &len, &r));
-		rv = node_get(&w, 0, CRN_SA_MSG_ROSTER, buf, len, 1);
-		crn_free(buf, len);
+		tsa_play_init(&p, w, &o);
 		if (how == 3) {
-			CAIRN_T_PASS(rv);
-			CAIRN_T_EQ(w.sent[0].type, CRN_SA_MSG_SHARE_KEYS);
+			tsa_play_to_shares(&p);
+			assert_true(tsa_sent(w, 1, CRN_SA_MSG_SHARE_KEYS));
 		} else {
-			CAIRN_T_FAIL(rv, CAIRN_EAUTH);
-			/* No ShareKeys: nothing of the victim's to decrypt. */
-			CAIRN_T_EQ(w.sent[0].type, CRN_SA_MSG_ABORT);
-			assert_int_equal(crn_sa_node_index(w.node[0]), 0);
+			CAIRN_T_FAIL(padded_session(&p, how), CAIRN_EAUTH);
+			tsa_refused(w, 1,
+			    how == 2 ? "certifies another key"
+			             : "no valid node certificate");
+			assert_false(tsa_sent(w, 1, CRN_SA_MSG_SHARE_KEYS));
+			assert_true(tsa_sent(w, 1, CRN_SA_MSG_ABORT));
 		}
-		crn_free(r.parts, 5 * sizeof(*r.parts));
-		crn_sa_advertise_fini(&victim);
-		hw_fini(&w);
+		tsa_play_fini(&p);
+		crn_sa_world_free(w);
 	}
 }
 
@@ -335,25 +188,23 @@ test_uncertified_padding(void **state)
 static void
 test_verifier_required(void **state)
 {
-	hw w;
+	tsa_opts o = {.n = 3, .t = 3, .seed = 0x70};
+	crn_sa_world *w = tsa_world(&o);
 	crn_sa_node *nn = NULL;
 	crn_sa_node_cfg nc;
 
 	(void)state;
-	hw_init(&w, 3, 2, 0, 2);
 	memset(&nc, 0, sizeof(nc));
-	nc.id = w.id[0];
+	nc.id = crn_sa_world_identity(w, 1);
 	nc.ring_bits = 64;
-	nc.dim = DIM;
-	nc.cert = w.cert[0];
-	nc.cert_len = sizeof(w.cert[0]);
+	nc.dim = 4;
 	CAIRN_T_FAIL(crn_sa_node_new(&nn, &nc), CAIRN_EINVAL);
 	assert_null(nn);
 	nc.verify_peer = crn_sa_simcert_verify;
-	nc.verify_arg = w.auth_pk;
+	nc.verify_arg = (void *)(uintptr_t)crn_sa_world_authority(w);
 	CAIRN_T_PASS(crn_sa_node_new(&nn, &nc));
 	crn_sa_node_free(nn);
-	hw_fini(&w);
+	crn_sa_world_free(w);
 }
 
 /* A slot advertising an identity other than its envelope signer's is
@@ -361,32 +212,47 @@ test_verifier_required(void **state)
 static void
 test_slot_ids(void **state)
 {
-	hw w;
-	crn_sa_coord *c2;
+	tsa_opts o = {.n = 4, .t = 3, .seed = 0x71};
+	crn_sa_world *w = tsa_world(&o);
+	uint8_t ids[4][CAIRN_SIGN_PK_LEN];
 	crn_sa_coord_cfg cc;
-	uint8_t(*ids)[CAIRN_SIGN_PK_LEN];
+	crn_sa_coord *c;
+	crn_sa_actions a;
 
 	(void)state;
-	hw_init(&w, 4, 3, 0, 2);
-	ids = crn_alloc(4 * sizeof(*ids));
-	assert_non_null(ids);
 	for (uint32_t i = 0; i < 4; i++)
-		crn_identity_public(w.id[i], ids[i]);
+		crn_identity_public(crn_sa_world_identity(w, i + 1), ids[i]);
 	/* Slot 3's envelopes are signed by node 1's key. */
 	memcpy(ids[2], ids[0], sizeof(ids[2]));
 	memset(&cc, 0, sizeof(cc));
-	cc.params = w.params;
+	memcpy(cc.params.session_id, crn_sa_world_session(w),
+	    CAIRN_SESSION_ID_LEN);
+	cc.params.threshold = 3;
+	cc.params.ring_bits = 64;
+	cc.params.dim = 4;
 	cc.nslots = 4;
 	cc.slot_ids = (const uint8_t(*)[CAIRN_SIGN_PK_LEN])ids;
-	CAIRN_T_PASS(crn_sa_coord_new(&c2, &cc));
-	crn_free(ids, 4 * sizeof(*ids)); /* the coordinator copied it */
-	crn_sa_coord_free(w.c);
-	w.c = c2;
-	start_all(&w);
-	CAIRN_T_EQ(crn_sa_coord_nodes(w.c), 3);
-	CAIRN_T_EQ(w.inbox[0].type, CRN_SA_MSG_ROSTER);
-	assert_null(w.inbox[2].data);
-	hw_fini(&w);
+	CAIRN_T_PASS(crn_sa_coord_new(&c, &cc));
+	memset(ids, 0, sizeof(ids)); /* the coordinator copied them */
+	tsa_start(w);
+	crn_sa_actions_init(&a);
+	for (uint32_t s = 1; s <= 4; s++) {
+		const crn_sa_wmsg *m =
+		    crn_sa_world_sent(w, s, CRN_SA_MSG_ADVERTISE);
+
+		CAIRN_T_FAIL(
+		    crn_sa_coord_recv(c, s, m->type, m->data, m->len, &a),
+		    s == 3 ? CAIRN_EPERM : CAIRN_OK);
+	}
+	CAIRN_T_EQ(crn_sa_coord_nodes(c), 3);
+	CAIRN_T_EQ(a.count, 1);
+	CAIRN_T_EQ(a.v[0].type, CRN_SA_MSG_ROSTER);
+	CAIRN_T_EQ(a.v[0].n_many, 3);
+	for (size_t i = 0; i < a.v[0].n_many; i++)
+		assert_int_not_equal(a.v[0].to_many[i], 3);
+	crn_sa_actions_fini(&a);
+	crn_sa_coord_free(c);
+	crn_sa_world_free(w);
 }
 
 /* ---- 2. min_participants on the survivor set ---------------------------- */
@@ -431,15 +297,87 @@ test_survivors_min_participants(void **state)
 
 #define SPARSE_N 80
 
-static void
-sparse_world(hw *w, crn_graph_params *gp)
+/* A sparse world with the malicious policy's own parameters. */
+static crn_sa_world *
+sparse_world(uint8_t seed, crn_graph_params *gp)
 {
-	CAIRN_T_PASS(crn_graph_choose(gp, SPARSE_N, 0.05, 0.05, 1));
+	tsa_opts o;
+
+	CAIRN_T_PASS(crn_graph_choose_ex(gp, SPARSE_N, 0.05, 0.05, 1, 1));
 	assert_true(gp->degree > 0 && gp->degree < SPARSE_N - 1);
-	hw_init(w, SPARSE_N, gp->threshold, gp->degree, 2);
-	start_all(w);
-	for (uint32_t i = 0; i < w->n; i++)
-		CAIRN_T_EQ(w->inbox[i].type, CRN_SA_MSG_ROSTER);
+	memset(&o, 0, sizeof(o));
+	o.n = SPARSE_N;
+	o.t = gp->threshold;
+	o.degree = gp->degree;
+	o.coordinator = true;
+	o.malicious = true;
+	o.seed = seed;
+	return tsa_world(&o);
+}
+
+/* The graph the world's session will have, and its GraphSeeds bytes
+ * (the seed follows from the reveals, which a node makes only once it
+ * holds its roster: a probe world of the same seed runs that far). */
+static crn_graph *
+probe_graph(uint8_t seed, uint8_t **seeds, size_t *len)
+{
+	crn_graph_params gp;
+	crn_sa_world *w = sparse_world(seed, &gp);
+	const crn_sa_wmsg *m;
+	crn_sa_roster r;
+	crn_graph *g;
+
+	tsa_start(w);
+	CAIRN_T_EQ(tsa_step(w), SPARSE_N);
+	m = crn_sa_world_peek(w, 1);
+	tsa_got_roster(w, 1, &r);
+	g = tsa_graph_of(w, &r, m);
+	*seeds = crn_alloc(m->len);
+	assert_non_null(*seeds);
+	memcpy(*seeds, m->data, m->len);
+	*len = m->len;
+	crn_sa_roster_fini(&r);
+	crn_sa_world_free(w);
+	return g;
+}
+
+/* Node 1 gets the roster with entry `target`'s certificate broken (the
+ * certificate is not in the roster digest, so nothing else changes);
+ * its answer to the graph seeds, which must be the probe's. */
+static cairn_err
+broken_cert(uint8_t seed, uint32_t target, const uint8_t *gs, size_t gslen)
+{
+	crn_graph_params gp;
+	crn_sa_world *w = sparse_world(seed, &gp);
+	const crn_sa_wmsg *m;
+	crn_sa_roster r;
+	uint8_t *buf, *bad;
+	size_t len, clen;
+	cairn_err rv;
+
+	tsa_start(w);
+	m = crn_sa_world_peek(w, 1);
+	CAIRN_T_PASS(crn_sa_roster_decode(&r, m->data, m->len));
+	clen = r.parts[target - 1].cert_len;
+	bad = crn_alloc(clen);
+	assert_non_null(bad);
+	memcpy(bad, r.parts[target - 1].cert, clen);
+	bad[clen - 1] ^= 1;
+	r.parts[target - 1].cert = bad;
+	CAIRN_T_PASS(crn_sa_roster_encode(&buf, &len, &r));
+	crn_free(bad, clen);
+	crn_sa_roster_fini(&r);
+	crn_sa_world_discard(w, 1);
+	CAIRN_T_PASS(tsa_give(w, 1, CRN_SA_MSG_ROSTER, buf, len));
+	CAIRN_T_EQ(tsa_step(w), SPARSE_N - 1);
+	m = crn_sa_world_peek(w, 1);
+	CAIRN_T_EQ(m->len, gslen);
+	assert_memory_equal(m->data, gs, gslen);
+	CAIRN_T_PASS(crn_sa_world_deliver(w, 1));
+	rv = crn_sa_world_last_rv(w, 1);
+	assert_true(tsa_sent(w, 1, CRN_SA_MSG_SHARE_KEYS) == (rv == CAIRN_OK));
+	crn_sa_world_free(w);
+	return rv;
 }
 
 /*
@@ -452,173 +390,117 @@ sparse_world(hw *w, crn_graph_params *gp)
 static void
 test_sparse_cert_scope(void **state)
 {
-	(void)state;
-	for (int near = 0; near <= 1; near++) {
-		hw w;
-		crn_graph_params gp;
-		crn_sa_roster r;
-		crn_graph *g;
-		uint8_t pk[CAIRN_SIGN_PK_LEN], *bad = NULL;
-		uint32_t vi = 0, target = 0;
-		uint8_t *buf;
-		size_t len;
-		cairn_err rv;
+	uint8_t *gs;
+	size_t gslen;
+	crn_graph *g = probe_graph(0x72, &gs, &gslen);
+	uint32_t near = 0, far = 0;
 
-		sparse_world(&w, &gp);
-		CAIRN_T_PASS(
-		    crn_sa_roster_decode(&r, w.inbox[0].data, w.inbox[0].len));
-		crn_identity_public(w.id[0], pk);
-		for (uint32_t i = 0; i < r.n; i++)
-			if (memcmp(r.parts[i].identity, pk, sizeof(pk)) == 0)
-				vi = i + 1;
-		assert_true(vi != 0);
-		CAIRN_T_PASS(crn_graph_new(
-		    &g, r.params.graph_seed, r.n, r.params.degree));
-		for (uint32_t x = 1; x <= r.n && target == 0; x++)
-			if (x != vi && crn_graph_has_edge(g, vi, x) == near)
-				target = x;
-		assert_true(target != 0);
-		/* The certificate is not part of the graph seed: corrupting
-		 * it changes nothing else of the roster. */
-		bad = crn_alloc(r.parts[target - 1].cert_len);
-		assert_non_null(bad);
-		memcpy(bad, r.parts[target - 1].cert,
-		    r.parts[target - 1].cert_len);
-		bad[r.parts[target - 1].cert_len - 1] ^= 1;
-		r.parts[target - 1].cert = bad;
-		CAIRN_T_PASS(crn_sa_roster_encode(&buf, &len, &r));
-		rv = node_get(&w, 0, CRN_SA_MSG_ROSTER, buf, len, 1);
-		if (near) {
-			CAIRN_T_FAIL(rv, CAIRN_EAUTH);
-			CAIRN_T_EQ(w.sent[0].type, CRN_SA_MSG_ABORT);
-		} else {
-			CAIRN_T_PASS(rv);
-			CAIRN_T_EQ(w.sent[0].type, CRN_SA_MSG_SHARE_KEYS);
-		}
-		crn_free(buf, len);
-		crn_free(bad, r.parts[target - 1].cert_len);
-		r.parts[target - 1].cert = NULL;
-		r.parts[target - 1].cert_len = 0;
-		crn_graph_free(g);
-		crn_sa_roster_fini(&r);
-		hw_fini(&w);
+	(void)state;
+	for (uint32_t x = 2; x <= SPARSE_N; x++) {
+		if (crn_graph_has_edge(g, 1, x) && near == 0)
+			near = x;
+		if (!crn_graph_has_edge(g, 1, x) && far == 0)
+			far = x;
 	}
+	assert_true(near != 0 && far != 0);
+	CAIRN_T_FAIL(broken_cert(0x72, near, gs, gslen), CAIRN_EAUTH);
+	CAIRN_T_PASS(broken_cert(0x72, far, gs, gslen));
+	crn_free(gs, gslen);
+	crn_graph_free(g);
+}
+
+/* Mark x and its neighbours. */
+static void
+mark_closed(const crn_graph *g, uint32_t x, bool *in)
+{
+	in[x - 1] = true;
+	for (uint32_t v = 1; v <= crn_graph_n(g); v++)
+		if (crn_graph_has_edge(g, x, v))
+			in[v - 1] = true;
+}
+
+/* The signatures of the marked signers (inverted with `not`). */
+static uint32_t
+pick(const crn_sa_signed *all, const bool *in, bool not, crn_sa_signed *out)
+{
+	uint32_t k = 0;
+
+	for (uint32_t i = 0; i < SPARSE_N; i++)
+		if (in[i] != not )
+			out[k++] = all[i];
+	return k;
+}
+
+/* Node slot's answer to the survivor set with the marked signatures. */
+static cairn_err
+ask(crn_sa_world *w, uint32_t slot, const crn_sa_survivors *s,
+    const crn_sa_signed *all, const bool *in, bool not )
+{
+	crn_sa_signed *sel = crn_alloc(SPARSE_N * sizeof(*sel));
+	uint32_t k;
+	cairn_err rv;
+
+	assert_non_null(sel);
+	k = pick(all, in, not, sel);
+	crn_sa_world_discard(w, slot);
+	rv = tsa_give_unmask(w, slot, s, sel, k);
+	assert_true(tsa_sent(w, slot, CRN_SA_MSG_UNMASK) == (rv == CAIRN_OK));
+	crn_free(sel, SPARSE_N * sizeof(*sel));
+	return rv;
 }
 
 /*
- * The split-view attack with distant signers: every node signed the
- * same survivor set, and the coordinator hands the victim t valid
- * signatures over its set, all from nodes that are not its neighbours.
- * Those say nothing of what its neighbours (who hold its shares) were
- * told: the victim refuses.  With its neighbours' signatures it
- * answers.
+ * The split-view attack with signers the victim cannot vouch for: every
+ * node signed the same survivor set, and the coordinator shows node 1 t
+ * valid signatures over it, all from nodes that are not its neighbours;
+ * node 2 only the signatures of its own closed neighbourhood.  Neither
+ * says what the neighbourhoods of the nodes whose secrets they would
+ * reveal were told: both refuse.  Node 3, shown the signatures of the
+ * closed neighbourhoods of itself and of each neighbour, answers.
  */
 static void
 test_sparse_distant_signers(void **state)
 {
-	hw w;
 	crn_graph_params gp;
-	crn_sa_roster r;
-	crn_graph *g;
+	crn_sa_world *w = sparse_world(0x73, &gp);
+	crn_sa_signed *all = crn_alloc(SPARSE_N * sizeof(*all));
+	bool *in = crn_zalloc(SPARSE_N * sizeof(*in));
+	const crn_sa_wmsg *m;
 	crn_sa_survivors surv;
-	crn_sa_signed *far, *near, *all;
-	uint32_t nfar = 0, nnear = 0, vi;
-	crn_sa_unmask_req rq;
-	uint8_t *buf;
-	size_t len;
+	crn_graph *g;
 
 	(void)state;
-	sparse_world(&w, &gp);
-	CAIRN_T_PASS(crn_sa_roster_decode(&r, w.inbox[0].data, w.inbox[0].len));
-	CAIRN_T_PASS(
-	    crn_graph_new(&g, r.params.graph_seed, r.n, r.params.degree));
-	for (uint32_t i = 0; i < w.n; i++)
-		CAIRN_T_PASS(deliver(&w, i, 0)); /* roster */
-	for (uint32_t i = 0; i < w.n; i++)
-		CAIRN_T_PASS(deliver(&w, i, 0)); /* shares -> masked */
-	for (uint32_t i = 0; i < w.n; i++)
-		CAIRN_T_EQ(w.inbox[i].type, CRN_SA_MSG_CONSISTENCY_REQ);
-	CAIRN_T_PASS(
-	    crn_sa_survivors_decode(&surv, w.inbox[0].data, w.inbox[0].len));
+	assert_true(all && in);
+	tsa_start(w);
+	tsa_until(w, CRN_SA_MSG_UNMASK_REQ);
+	g = tsa_got_graph(w, 1);
+	m = crn_sa_world_got(w, 1, CRN_SA_MSG_CONSISTENCY_REQ);
+	CAIRN_T_PASS(crn_sa_survivors_decode(&surv, m->data, m->len));
 	CAIRN_T_EQ(surv.count, SPARSE_N);
-	far = crn_alloc(w.n * sizeof(*far));
-	near = crn_alloc(w.n * sizeof(*near));
-	all = crn_alloc(w.n * sizeof(*all));
-	assert_true(far && near && all);
-	vi = crn_sa_node_index(w.node[0]);
-	for (uint32_t i = 0; i < w.n; i++) {
-		uint32_t x = crn_sa_node_index(w.node[i]);
-		crn_sa_signed *s;
-
-		CAIRN_T_PASS(deliver(&w, i, 1));
-		CAIRN_T_EQ(w.sent[i].type, CRN_SA_MSG_CONSISTENCY_SIG);
-		if (x != vi && !crn_graph_has_edge(g, vi, x))
-			s = &far[nfar++];
-		else
-			s = &near[nnear++];
-		s->index = x;
-		CAIRN_T_PASS(crn_sa_consig_decode(
-		    s->sig, w.sent[i].data, w.sent[i].len));
-		all[i] = *s;
-	}
-	assert_true(nfar >= gp.threshold);
-	memset(&rq, 0, sizeof(rq));
-	rq.surv = surv;
-	rq.sigs = far;
-	rq.nsigs = nfar;
-	CAIRN_T_PASS(crn_sa_unmask_req_encode(&buf, &len, &rq));
-	CAIRN_T_FAIL(
-	    node_get(&w, 0, CRN_SA_MSG_UNMASK_REQ, buf, len, 1), CAIRN_EAUTH);
-	CAIRN_T_EQ(w.sent[0].type, CRN_SA_MSG_ABORT);
-	crn_free(buf, len);
-	/* Another node shown its neighbourhood's signatures answers. */
-	{
-		uint32_t vj = crn_sa_node_index(w.node[1]);
-		uint32_t k = 0;
-
-		for (uint32_t i = 0; i < w.n; i++) {
-			uint32_t x = crn_sa_node_index(w.node[i]);
-
-			if (x == vj || crn_graph_has_edge(g, vj, x))
-				near[k++] = all[i];
-		}
-		rq.sigs = near;
-		rq.nsigs = k;
-		CAIRN_T_PASS(crn_sa_unmask_req_encode(&buf, &len, &rq));
+	for (uint32_t s = 1; s <= SPARSE_N; s++) {
+		m = crn_sa_world_sent(w, s, CRN_SA_MSG_CONSISTENCY_SIG);
+		all[s - 1].index = s;
 		CAIRN_T_PASS(
-		    node_get(&w, 1, CRN_SA_MSG_UNMASK_REQ, buf, len, 1));
-		CAIRN_T_EQ(w.sent[1].type, CRN_SA_MSG_UNMASK);
-		crn_free(buf, len);
+		    crn_sa_consig_decode(all[s - 1].sig, m->data, m->len));
 	}
-	crn_free(far, w.n * sizeof(*far));
-	crn_free(near, w.n * sizeof(*near));
-	crn_free(all, w.n * sizeof(*all));
+	mark_closed(g, 1, in);
+	assert_true(SPARSE_N - (gp.degree + 1) >= gp.threshold);
+	CAIRN_T_FAIL(ask(w, 1, &surv, all, in, true), CAIRN_EAUTH);
+	tsa_refused(w, 1, "too few of our neighbours signed");
+	memset(in, 0, SPARSE_N * sizeof(*in));
+	mark_closed(g, 2, in);
+	CAIRN_T_FAIL(ask(w, 2, &surv, all, in, false), CAIRN_EAUTH);
+	tsa_refused(w, 2, "too few of a neighbour's neighbours signed");
+	memset(in, 0, SPARSE_N * sizeof(*in));
+	for (uint32_t v = 1; v <= SPARSE_N; v++)
+		if (v == 3 || crn_graph_has_edge(g, 3, v))
+			mark_closed(g, v, in);
+	CAIRN_T_PASS(ask(w, 3, &surv, all, in, false));
+	crn_free(all, SPARSE_N * sizeof(*all));
+	crn_free(in, SPARSE_N * sizeof(*in));
 	crn_sa_survivors_fini(&surv);
 	crn_graph_free(g);
-	crn_sa_roster_fini(&r);
-	hw_fini(&w);
-}
-
-/* Re-encode node 0's roster after `tamper` and expect a refusal. */
-static void
-tampered_roster(
-    void (*tamper)(crn_sa_roster *, const crn_graph_params *), cairn_err want)
-{
-	hw w;
-	crn_graph_params gp;
-	crn_sa_roster r;
-	uint8_t *buf;
-	size_t len;
-
-	sparse_world(&w, &gp);
-	CAIRN_T_PASS(crn_sa_roster_decode(&r, w.inbox[0].data, w.inbox[0].len));
-	tamper(&r, &gp);
-	CAIRN_T_PASS(crn_sa_roster_encode(&buf, &len, &r));
-	CAIRN_T_FAIL(node_get(&w, 0, CRN_SA_MSG_ROSTER, buf, len, 1), want);
-	CAIRN_T_EQ(w.sent[0].type, CRN_SA_MSG_ABORT);
-	crn_free(buf, len);
-	crn_sa_roster_fini(&r);
-	hw_fini(&w);
+	crn_sa_world_free(w);
 }
 
 static void
@@ -626,19 +508,9 @@ swap_two(crn_sa_roster *r, const crn_graph_params *gp)
 {
 	crn_sa_advertise tmp = r->parts[3];
 
+	(void)gp;
 	r->parts[3] = r->parts[7];
 	r->parts[7] = tmp;
-	/* Even with the seed recomputed for the new order. */
-	CAIRN_T_PASS(crn_sa_graph_seed(
-	    r->params.graph_seed, r->params.session_id, r->parts, r->n));
-	(void)gp;
-}
-
-static void
-chosen_seed(crn_sa_roster *r, const crn_graph_params *gp)
-{
-	r->params.graph_seed[5] ^= 0x40;
-	(void)gp;
 }
 
 static void
@@ -654,98 +526,149 @@ low_threshold(crn_sa_roster *r, const crn_graph_params *gp)
 	r->params.threshold = gp->threshold - 1;
 }
 
+/* Give node slot its roster after `tamper`; its answer. */
+static cairn_err
+tampered(crn_sa_world *w, uint32_t slot, const crn_graph_params *gp,
+    void (*tamper)(crn_sa_roster *, const crn_graph_params *))
+{
+	const crn_sa_wmsg *m = crn_sa_world_peek(w, slot);
+	crn_sa_roster r;
+	uint8_t *buf;
+	size_t len;
+
+	CAIRN_T_PASS(crn_sa_roster_decode(&r, m->data, m->len));
+	tamper(&r, gp);
+	CAIRN_T_PASS(crn_sa_roster_encode(&buf, &len, &r));
+	crn_sa_roster_fini(&r);
+	crn_sa_world_discard(w, slot);
+	return tsa_give(w, slot, CRN_SA_MSG_ROSTER, buf, len);
+}
+
+/*
+ * The coordinator tries to choose the graph: reorder the roster, lower
+ * the degree or the threshold (refused against each node's own policy
+ * before it reveals anything), or, once it has seen every revealed
+ * contribution, change one in the graph seeds (refused: it no longer
+ * matches the commitment its owner signed in its advertisement).
+ */
 static void
 test_coordinator_chosen_graph(void **state)
 {
+	crn_graph_params gp;
+	crn_sa_world *w = sparse_world(0x74, &gp);
+	const crn_sa_wmsg *m;
+	crn_sa_seeds sd;
+	uint8_t *buf;
+	size_t len;
+
 	(void)state;
-	tampered_roster(swap_two, CAIRN_EPERM);
-	tampered_roster(chosen_seed, CAIRN_EPROTO);
-	tampered_roster(low_degree, CAIRN_EPERM);
-	tampered_roster(low_threshold, CAIRN_EPERM);
+	tsa_start(w);
+	CAIRN_T_FAIL(tampered(w, 1, &gp, swap_two), CAIRN_EPERM);
+	tsa_refused(w, 1, "not sorted by identity");
+	CAIRN_T_FAIL(tampered(w, 2, &gp, low_degree), CAIRN_EPERM);
+	tsa_refused(w, 2, "below our policy");
+	CAIRN_T_FAIL(tampered(w, 3, &gp, low_threshold), CAIRN_EPERM);
+	tsa_refused(w, 3, "below our policy");
+	for (uint32_t s = 1; s <= 3; s++)
+		assert_false(tsa_sent(w, s, CRN_SA_MSG_SEED_REVEAL));
+	crn_sa_world_free(w);
+
+	w = sparse_world(0x75, &gp);
+	tsa_start(w);
+	CAIRN_T_EQ(tsa_step(w), SPARSE_N);
+	m = crn_sa_world_peek(w, 1);
+	CAIRN_T_PASS(crn_sa_seeds_decode(&sd, m->data, m->len));
+	sd.r[5][0] ^= 0x40;
+	CAIRN_T_PASS(crn_sa_seeds_encode(&buf, &len, &sd));
+	crn_sa_seeds_fini(&sd);
+	crn_sa_world_discard(w, 1);
+	CAIRN_T_FAIL(
+	    tsa_give(w, 1, CRN_SA_MSG_GRAPH_SEEDS, buf, len), CAIRN_EPROTO);
+	tsa_refused(w, 1, "does not match its commitment");
+	assert_false(tsa_sent(w, 1, CRN_SA_MSG_SHARE_KEYS));
+	crn_sa_world_free(w);
 }
 
 /* ---- 5. a masked input followed by an abort ----------------------------- */
 
+static crn_sa_world *
+small_world(uint8_t seed)
+{
+	tsa_opts o = {.n = 5,
+	    .t = 4,
+	    .coordinator = true,
+	    .malicious = true,
+	    .seed = seed};
+
+	return tsa_world(&o);
+}
+
+/* Node 1's masked input is accepted, then it aborts: its input is in the
+ * sum, so its self mask is removed and the sum is of all five. */
 static void
 test_masked_then_abort(void **state)
 {
-	hw w;
+	crn_sa_world *w = small_world(0x76);
+	crn_sa_actions a;
 	crn_sa_abort ab;
 	uint8_t *buf;
 	size_t len;
-	uint64_t want[DIM];
 
 	(void)state;
-	hw_init(&w, 5, 3, 0, 2);
-	start_all(&w);
-	for (uint32_t i = 0; i < w.n; i++)
-		CAIRN_T_PASS(deliver(&w, i, 0)); /* roster */
-	/* Node 0's masked input is accepted, then it aborts. */
-	CAIRN_T_PASS(deliver(&w, 0, 0));
-	CAIRN_T_EQ(w.sent[0].type, CRN_SA_MSG_MASKED_INPUT);
+	tsa_start(w);
+	tsa_until(w, CRN_SA_MSG_SHARES_FWD);
+	CAIRN_T_PASS(crn_sa_world_deliver(w, 1));
+	assert_true(tsa_sent(w, 1, CRN_SA_MSG_MASKED_INPUT));
 	crn_sa_abort_fill(&ab, CAIRN_EABORT, 0, 0, "changed my mind");
 	CAIRN_T_PASS(crn_sa_abort_encode(&buf, &len, &ab));
-	coord_get(&w, 0, CRN_SA_MSG_ABORT, buf, len);
+	crn_sa_actions_init(&a);
+	CAIRN_T_PASS(crn_sa_coord_recv(
+	    crn_sa_world_coord(w), 1, CRN_SA_MSG_ABORT, buf, len, &a));
+	CAIRN_T_EQ(a.count, 0);
+	crn_sa_actions_fini(&a);
 	crn_free(buf, len);
-	for (uint32_t i = 1; i < w.n; i++)
-		CAIRN_T_PASS(deliver(&w, i, 0)); /* masked */
-	for (uint32_t round = 0; round < 2; round++)
-		for (uint32_t i = 1; i < w.n; i++)
-			CAIRN_T_PASS(deliver(&w, i, 0));
-	assert_false(w.aborted);
-	/* Its input is in the sum, so the sum is of all five inputs. */
-	memset(want, 0, sizeof(want));
-	for (uint32_t i = 0; i < w.n; i++)
-		for (uint32_t k = 0; k < DIM; k++)
-			want[k] += w.in[i][k];
-	assert_non_null(w.sum);
-	CAIRN_T_EQ(w.sum_len, sizeof(want));
-	assert_memory_equal(w.sum, want, sizeof(want));
-	hw_fini(&w);
+	CAIRN_T_PASS(crn_sa_world_drain(w));
+	assert_false(crn_sa_world_aborted(w, NULL));
+	tsa_check_sum_all(w, 5);
+	crn_sa_world_free(w);
 }
 
 /* ---- 6. bounded unmask requests ----------------------------------------- */
 
-/* 5,000 copies of one bad signature cost one verification each time at
- * most, and are refused. */
+/* 5,000 copies of one bad signature cost one verification at most, and
+ * are refused. */
 static void
 test_unmask_request_repeats(void **state)
 {
-	hw w;
-	crn_sa_survivors surv;
-	crn_sa_unmask_req rq;
-	uint8_t *buf;
-	size_t len;
 	const uint32_t many = 5000;
+	crn_sa_world *w = small_world(0x77);
+	crn_sa_node_stats before, after;
+	const crn_sa_wmsg *m;
+	crn_sa_survivors surv;
+	crn_sa_signed *sigs = crn_zalloc(many * sizeof(*sigs));
 
 	(void)state;
-	hw_init(&w, 5, 3, 0, 2);
-	start_all(&w);
-	for (uint32_t round = 0; round < 3; round++)
-		for (uint32_t i = 0; i < w.n; i++)
-			CAIRN_T_PASS(deliver(&w, i, round == 2));
-	CAIRN_T_PASS(
-	    crn_sa_survivors_decode(&surv, w.inbox[0].data, w.inbox[0].len));
-	memset(&rq, 0, sizeof(rq));
-	rq.surv = surv;
-	rq.sigs = crn_zalloc(many * sizeof(*rq.sigs));
-	assert_non_null(rq.sigs);
-	rq.nsigs = many;
+	assert_non_null(sigs);
+	tsa_start(w);
+	tsa_until(w, CRN_SA_MSG_UNMASK_REQ);
+	m = crn_sa_world_got(w, 1, CRN_SA_MSG_CONSISTENCY_REQ);
+	CAIRN_T_PASS(crn_sa_survivors_decode(&surv, m->data, m->len));
 	for (uint32_t i = 0; i < many; i++)
-		rq.sigs[i].index = 2;
-	CAIRN_T_PASS(crn_sa_unmask_req_encode(&buf, &len, &rq));
-	CAIRN_T_FAIL(
-	    node_get(&w, 0, CRN_SA_MSG_UNMASK_REQ, buf, len, 1), CAIRN_EAUTH);
-	crn_free(buf, len);
-	crn_free(rq.sigs, many * sizeof(*rq.sigs));
+		sigs[i].index = 2;
+	crn_sa_node_get_stats(crn_sa_world_node(w, 1), &before);
+	crn_sa_world_discard(w, 1);
+	CAIRN_T_FAIL(tsa_give_unmask(w, 1, &surv, sigs, many), CAIRN_EAUTH);
+	crn_sa_node_get_stats(crn_sa_world_node(w, 1), &after);
+	assert_true(after.verifies - before.verifies <= 1);
+	crn_free(sigs, many * sizeof(*sigs));
 	crn_sa_survivors_fini(&surv);
-	hw_fini(&w);
+	crn_sa_world_free(w);
 }
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_uncertified_padding),
-    cmocka_unit_test(test_slot_ids),
     cmocka_unit_test(test_verifier_required),
+    cmocka_unit_test(test_slot_ids),
     cmocka_unit_test(test_survivors_min_participants),
     cmocka_unit_test(test_sparse_cert_scope),
     cmocka_unit_test(test_sparse_distant_signers),
