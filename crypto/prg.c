@@ -87,20 +87,33 @@ ld128(const uint8_t *p)
 
 /*
  * One macro body per width and direction.  The whole-block variant has a
- * constant trip count (vectorised); the tail variant takes a count.
+ * constant trip count (vectorised); the tail variant takes a count.  The
+ * vector's elements are read and written through memcpy, so it may sit at
+ * any alignment (a node masks its input inside a message buffer); the
+ * compiler emits unaligned vector moves, which cost nothing extra here.
  */
 #define PRG_LOOPS(name, type, load, op)                                        \
 	PRG_CLONES static void name##_block(                                   \
-	    type *restrict v, const uint8_t *restrict k)                       \
+	    uint8_t *restrict v, const uint8_t *restrict k)                    \
 	{                                                                      \
-		for (size_t i = 0; i < CRN_PRG_BLOCK / sizeof(type); i++)      \
-			v[i] op load(k + i * sizeof(type));                    \
+		for (size_t i = 0; i < CRN_PRG_BLOCK / sizeof(type); i++) {    \
+			type x;                                                \
+                                                                               \
+			memcpy(&x, v + i * sizeof(type), sizeof(type));        \
+			x op load(k + i * sizeof(type));                       \
+			memcpy(v + i * sizeof(type), &x, sizeof(type));        \
+		}                                                              \
 	}                                                                      \
 	static void name##_tail(                                               \
-	    type *restrict v, const uint8_t *restrict k, size_t m)             \
+	    uint8_t *restrict v, const uint8_t *restrict k, size_t m)          \
 	{                                                                      \
-		for (size_t i = 0; i < m; i++)                                 \
-			v[i] op load(k + i * sizeof(type));                    \
+		for (size_t i = 0; i < m; i++) {                               \
+			type x;                                                \
+                                                                               \
+			memcpy(&x, v + i * sizeof(type), sizeof(type));        \
+			x op load(k + i * sizeof(type));                       \
+			memcpy(v + i * sizeof(type), &x, sizeof(type));        \
+		}                                                              \
 	}
 
 PRG_LOOPS(add32, uint32_t, ld32, +=)
@@ -247,7 +260,7 @@ crn_prg_expand(void *out, size_t n, unsigned bits, const uint8_t seed[32])
 
 /* Add (or subtract) one block of m elements of keystream k into v. */
 static void
-prg_apply(void *v, const uint8_t *k, size_t m, unsigned bits, int sub)
+prg_apply(uint8_t *v, const uint8_t *k, size_t m, unsigned bits, int sub)
 {
 	size_t full = CRN_PRG_BLOCK / (bits / 8);
 

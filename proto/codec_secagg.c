@@ -638,8 +638,13 @@ crn_sa_masked_view(uint32_t *ring_bits, uint64_t *dim, const uint8_t **data,
 		uint64_t key, v;
 		uint32_t wt;
 
-		if (read_varint(&p, end, &key) != 0 || (key >> 3) == 0 ||
-		    (key >> 3) > 0x1fffffffu)
+		const uint8_t *kstart = p;
+
+		/* protobuf-c reads a field key of at most five bytes; a longer
+		 * (padded) one is refused here too, so the view never takes
+		 * what the decoder refuses. */
+		if (read_varint(&p, end, &key) != 0 || p - kstart > 5 ||
+		    (key >> 3) == 0 || (key >> 3) > 0x1fffffffu)
 			return CAIRN_EINVAL;
 		wt = (uint32_t)(key & 7);
 		switch (key >> 3) {

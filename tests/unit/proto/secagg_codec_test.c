@@ -274,15 +274,11 @@ test_masked_view(void **state)
 }
 
 /*
- * KNOWN FAILURE (found by secagg_masked_fuzz, reported to the lead; the
- * fix belongs in proto/codec_secagg.c): the zero-copy view must never
- * accept what crn_sa_masked_decode refuses, but it reads a field key as
- * a varint of up to ten bytes, while protobuf-c refuses a key longer
- * than five.  A MaskedInput followed by an unknown field whose key is
- * written in six bytes (0xc8 0x80 0x80 0x80 0x80 0x00: field 9, varint)
- * passes the coordinator's view and fails the decoder.  The committed
- * fuzz input tests/fuzz/corpus/secagg_masked/bug_view_long_key is the
- * fuzzer's own find.
+ * The zero-copy view never accepts what crn_sa_masked_decode refuses: a
+ * MaskedInput followed by an unknown field whose key is written in six
+ * bytes (0xc8 0x80 0x80 0x80 0x80 0x00: field 9, varint) used to pass the
+ * coordinator's view and fail the decoder (found by secagg_masked_fuzz;
+ * its input is tests/fuzz/corpus/secagg_masked/bug_view_long_key).
  */
 static void
 test_masked_view_long_key(void **state)
