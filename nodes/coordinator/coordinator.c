@@ -4,9 +4,11 @@
  * Sessions are driven by the sans-I/O machine of core/secagg.h: this file
  * only moves its messages between the machine and the transport, maps
  * machine slots (1..n) to node names and connection ids, and keeps the
- * round deadlines.  A node is addressed by its certificate name; the
- * connection id of its most recent authenticated message is where we
- * send, so a node that reconnects is found again.
+ * round deadlines.  A job's passes run through the same code one after
+ * the other (co_pass_begin .. co_pass_done); what the counts allow to be
+ * released is decided in core/release.c.  A node is addressed by its
+ * certificate name; the connection id of its most recent authenticated message
+ * is where we send, so a node that reconnects is found again.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -976,7 +978,7 @@ co_session_nodes(co *c, co_session *s, int64_t now, char *why, size_t whylen)
 		    "%u nodes are connected, the federation schema allows at "
 		    "most %u (max_nodes sizes the ring width)",
 		    n, max);
-		return CAIRN_ETOOBIG;
+		return CAIRN_ERANGE;
 	}
 	if ((s->slots = crn_zalloc(n * sizeof(*s->slots))) == NULL)
 		return CAIRN_ENOMEM;

@@ -2,11 +2,14 @@
  * node.c — the node daemon.  See node.h.
  *
  * One thread: an event loop over the dialer connection to the
- * coordinator.  Each job offer becomes one crn_sa_node session, addressed
- * by the envelope's session id; several may run at once.  The node never
- * trusts the coordinator about the job: it checks the researcher's
- * certificate and signature and its own policy itself, and the session
- * machine checks the roster (distinct certified identities, threshold).
+ * coordinator.  Each job offer becomes a job slot that runs the job's
+ * passes one after the other (nd_pass_begin), each a crn_sa_node session
+ * addressed by the envelope's session id, which the node recomputes from
+ * the job id; several jobs may run at once.  The node never trusts the
+ * coordinator about the job: it checks the researcher's certificate and
+ * signature, its own policy and the cells announced for the second pass
+ * itself, and the session machine checks the roster (distinct certified
+ * identities, threshold).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -438,6 +441,15 @@ nd_offer_policy(nd *d, const crn_envelope *env, nd_offer *o)
 		    d->cfg->node.min_participants);
 		return CAIRN_EPERM;
 	}
+	/* Ring widths are sized for the schema's max_nodes: a larger
+	 * federation could wrap a sum. */
+	if (d->schema != NULL && o->offer.nodes > d->schema->max_nodes) {
+		snprintf(o->why, sizeof(o->why),
+		    "%u nodes offered, the federation schema allows at most "
+		    "%u (max_nodes sizes the ring width)",
+		    o->offer.nodes, d->schema->max_nodes);
+		return CAIRN_EPERM;
+	}
 	/* The passes' sessions are the job's, not the coordinator's pick. */
 	if (crn_release_session_id(sid, job->job_id, CRN_RELEASE_PASS_COUNTS) !=
 	        CAIRN_OK ||
@@ -517,8 +529,8 @@ nd_compute(nd *d, nd_sess *s, nd_offer *o, const crn_node_src *src)
 /* The node's own bounds for the job: the threshold it applies to what it
  * contributes (the largest of its policy's, its schema's and the plan's
  * min_cell) and the largest roster its schema's ring widths allow. */
-static cairn_err
-nd_limits(nd *d, nd_sess *s, nd_offer *o)
+static void
+nd_limits(const nd *d, nd_sess *s)
 {
 	uint32_t mc = d->cfg->node.min_cell;
 
@@ -529,16 +541,8 @@ nd_limits(nd *d, nd_sess *s, nd_offer *o)
 	s->min_cell = mc;
 	/* TODO(lead): crn_sa_node_cfg.max_nodes, when the machine has it,
 	 * refuses the roster itself; until then nd_roster_fits checks the
-	 * roster here. */
+	 * roster against this. */
 	s->max_nodes = d->schema != NULL ? d->schema->max_nodes : 0;
-	if (s->max_nodes > 0 && o->offer.nodes > s->max_nodes) {
-		snprintf(o->why, sizeof(o->why),
-		    "%u nodes offered, the federation schema allows at most "
-		    "%u (max_nodes sizes the ring width)",
-		    o->offer.nodes, s->max_nodes);
-		return CAIRN_EPERM;
-	}
-	return CAIRN_OK;
 }
 
 /* Start pass s->pass with input s->vec of dim elements of ring_bits: the
@@ -614,9 +618,9 @@ nd_offer_run(nd *d, nd_sess *s, nd_offer *o)
 	}
 	if (pgconn != NULL)
 		src.conninfo = pgconn;
-	if ((rv = nd_compute(d, s, o, &src)) != CAIRN_OK ||
-	    (rv = nd_limits(d, s, o)) != CAIRN_OK)
+	if ((rv = nd_compute(d, s, o, &src)) != CAIRN_OK)
 		goto out;
+	nd_limits(d, s);
 	if ((rv = crn_release_counts_shape(s->plan, &bits, &dim)) != CAIRN_OK ||
 	    (rv = crn_release_counts_vector(
 	         s->plan, s->full, &s->vec, &s->vlen)) != CAIRN_OK ||

@@ -6,14 +6,22 @@
  * certificate and sends a heartbeat every heartbeat_ms.  For each job
  * offer it verifies the job itself (researcher certificate chain, CRL and
  * role; job signature; freshness; its own policy: researcher allowed,
- * dataset and columns exposed, participants and cell sizes), computes its
- * vector over its own data and takes part in the secure-aggregation
- * session (crn_sa_node), logging one line per job.
+ * dataset and columns exposed, participants, the plan against its own
+ * schema), computes its vector over its own data and takes part in the
+ * secure-aggregation sessions (crn_sa_node), logging one line per pass.
+ *
+ * A query job runs in two passes (core/release.h): the node computes its
+ * whole local result once, sends only the counts in the first session,
+ * keeps the result until the coordinator announces the releasable cells
+ * (or the job ends, aborts or expires; then it is wiped), and sends those
+ * cells in the second session, withholding those below its own min_cell.
  *
  * Test hook: when CAIRN_TEST_DIE_AT is set to advertise, share,
  * masked-input, consistency or unmask, the daemon calls _exit(137) as soon
- * as it would answer that round, like a node killed with SIGKILL at that
- * point.  Integration tests use it to place dropouts precisely.
+ * as it would answer that round of the first pass, like a node killed with
+ * SIGKILL at that point; "figures:" before the round name means the second
+ * pass ("figures:advertise": on receiving the cells, between the passes).
+ * Integration tests use it to place dropouts precisely.
  */
 #ifndef CAIRN_NODES_NODE_H
 #define CAIRN_NODES_NODE_H
