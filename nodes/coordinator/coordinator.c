@@ -647,6 +647,12 @@ co_after_counts(co *c, co_session *s, const uint8_t *sum, size_t len,
 	s->counted = surv;
 	s->ncounted = nsurv;
 	rv = crn_release_decide(s->plan, sum, len, n, &s->rel);
+	if (rv == CAIRN_OK)
+		crn_log_info("job for '%s': counts pass done, %llu of %llu "
+		             "groups releasable, %lld ms",
+		    s->researcher, (unsigned long long)s->rel.ngroups,
+		    (unsigned long long)s->plan->ngroups,
+		    (long long)(crn_rt_now_ms() - s->started));
 	next = co_next_slots(s, surv, nsurv);
 	co_pass_end(c, s);
 	s->slots = next;
