@@ -141,8 +141,7 @@ nd_pass_end(nd *d, nd_sess *s)
 {
 	/* Let the replay guard forget the ended session (the job ledger
 	 * keeps the job from running again). */
-	if (s->sa != NULL &&
-	    crn_replay_forget(d->party.replay, s->sid) != CAIRN_OK)
+	if (s->used && crn_replay_forget(d->party.replay, s->sid) != CAIRN_OK)
 		crn_log_debug("job %s: replay guard keeps the session", s->job);
 	crn_sa_node_free(s->sa);
 	s->sa = NULL;
@@ -770,6 +769,14 @@ nd_on_pass_start(nd *d, const crn_envelope *env)
 		crn_log_debug("cells to release for no job of ours");
 		goto out;
 	}
+	/* Pass 1's session ended here (forgotten by the replay guard): the
+	 * job now answers on this one, checked below, and the replay guard
+	 * forgets it when the job ends. */
+	if (s->sa == NULL)
+		memcpy(s->sid, env->session_id, CAIRN_SESSION_ID_LEN);
+	else if (crn_replay_forget(d->party.replay, env->session_id) !=
+	    CAIRN_OK)
+		crn_log_debug("job %s: replay guard keeps a session", s->job);
 	if (rel.ngroups == 0) {
 		crn_log_info("job %s researcher %s dataset %s: nothing to "
 		             "release; local result wiped",
@@ -781,7 +788,6 @@ nd_on_pass_start(nd *d, const crn_envelope *env)
 		goto refuse;
 	mc = rel.min_cell > s->min_cell ? rel.min_cell : s->min_cell;
 	s->pass = CRN_RELEASE_PASS_FIGURES;
-	memcpy(s->sid, env->session_id, CAIRN_SESSION_ID_LEN);
 	if ((rv = crn_release_figures_vector(s->plan, &rel, s->full, mc,
 	         &s->vec, &s->vlen, &withheld)) != CAIRN_OK) {
 		snprintf(why, sizeof(why), "cannot build the figures: %s",

@@ -149,6 +149,7 @@ crn_node_run_query(const crn_node_src *src, const crn_schema *schema,
 	crn_colmap *map = NULL;
 	crn_exec_stats st;
 	bool *used = NULL;
+	size_t usedlen = 0;
 	cairn_err rv;
 
 	*planp = NULL;
@@ -201,7 +202,8 @@ crn_node_run_query(const crn_node_src *src, const crn_schema *schema,
 	         plan, schema, schema_ds, err, errlen)) != CAIRN_OK)
 		goto out;
 	rv = CAIRN_EPERM;
-	if ((used = crn_zalloc(plan->ncols + 1)) == NULL) {
+	usedlen = plan->ncols + 1;
+	if ((used = crn_zalloc(usedlen)) == NULL) {
 		rv = CAIRN_ENOMEM;
 		goto out;
 	}
@@ -230,10 +232,7 @@ crn_node_run_query(const crn_node_src *src, const crn_schema *schema,
 		plan = NULL;
 	}
 out:
-	if (plan != NULL)
-		crn_free(used, plan->ncols + 1);
-	else if (*planp != NULL)
-		crn_free(used, (*planp)->ncols + 1);
+	crn_free(used, usedlen);
 	crn_free(map, src->nmap * sizeof(*map));
 	crn_plan_free(plan);
 	return rv;
