@@ -42,13 +42,12 @@ q_progress(const crn_rt_jobstatus *st)
 		    st->passes, st->pass <= 1 ? "counts" : "figures");
 	if (st->round == 0)
 		fprintf(stderr,
-		    "\r\033[K%sround 0/5 advertise: waiting for %u "
-		    "nodes",
-		    pass, st->nodes);
+		    "\r\033[K%sround 0/5 advertise: waiting for %u nodes", pass,
+		    st->nodes);
 	else
 		fprintf(stderr,
-		    "\r\033[K%sround %u/5 %s: %u of %u nodes "
-		    "answered, %u dropped",
+		    "\r\033[K%sround %u/5 %s: %u of %u nodes answered, %u "
+		    "dropped",
 		    pass, st->round, q_rounds[st->round], st->answered,
 		    st->nodes, st->dropped);
 }
@@ -112,8 +111,8 @@ q_csv_note(const crn_rt_result *r)
 		return;
 	fprintf(stderr,
 	    "cairn: %llu cell%s and %llu group%s suppressed (fewer rows or "
-	    "values than the minimum cell size, or none); suppressed cells "
-	    "are empty fields\n",
+	    "values than the minimum cell size, or none); suppressed cells are "
+	    "empty fields\n",
 	    (unsigned long long)r->suppressed_cells,
 	    r->suppressed_cells == 1 ? "" : "s",
 	    (unsigned long long)r->suppressed_groups,

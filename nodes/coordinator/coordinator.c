@@ -676,14 +676,12 @@ co_after_counts(co *c, co_session *s, const uint8_t *sum, size_t len,
 		need = 2;
 	if (rv != CAIRN_OK)
 		snprintf(why, sizeof(why),
-		    "the coordinator could not decode "
-		    "the counts: %s",
+		    "the coordinator could not decode the counts: %s",
 		    cairn_strerror(rv));
 	else if (n < need)
 		snprintf(why, sizeof(why),
-		    "%u nodes took part in the counts, "
-		    "the figures need %u",
-		    n, need);
+		    "%u nodes took part in the counts, the figures need %u", n,
+		    need);
 	else if (co_pass_begin(c, s, CRN_RELEASE_PASS_FIGURES, why,
 	             sizeof(why)) == CAIRN_OK)
 		return false;

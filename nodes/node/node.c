@@ -444,8 +444,8 @@ nd_offer_policy(nd *d, const crn_envelope *env, nd_offer *o)
 	 * federation could wrap a sum. */
 	if (d->schema != NULL && o->offer.nodes > d->schema->max_nodes) {
 		snprintf(o->why, sizeof(o->why),
-		    "%u nodes offered, the federation schema allows at most "
-		    "%u (max_nodes sizes the ring width)",
+		    "%u nodes offered, the federation schema allows at most %u "
+		    "(max_nodes sizes the ring width)",
 		    o->offer.nodes, d->schema->max_nodes);
 		return CAIRN_EPERM;
 	}
@@ -654,10 +654,9 @@ nd_on_offer(nd *d, const crn_envelope *env)
 	 * refused.  The id is on disk before anything is computed. */
 	if ((rv = crn_job_ledger_add(d->ledger, o.job.job_id)) != CAIRN_OK) {
 		snprintf(o.why, sizeof(o.why),
-		    rv == CAIRN_EREPLAY ? "job already ran here (each job "
-		                          "runs once)"
-		                        : "cannot record the job in the "
-		                          "ledger: %s",
+		    rv == CAIRN_EREPLAY
+		        ? "job already ran here (each job runs once)"
+		        : "cannot record the job in the ledger: %s",
 		    cairn_strerror(rv));
 		goto refuse;
 	}
@@ -715,8 +714,7 @@ nd_cells_ok(nd *d, const nd_sess *s, const crn_envelope *env,
 
 	if (!s->between) {
 		snprintf(why, whylen,
-		    "cells to release before the counts "
-		    "pass ended here");
+		    "cells to release before the counts pass ended here");
 		return CAIRN_EPROTO;
 	}
 	if (crn_release_session_id(sid1, s->job_id, CRN_RELEASE_PASS_COUNTS) !=
@@ -726,22 +724,19 @@ nd_cells_ok(nd *d, const nd_sess *s, const crn_envelope *env,
 	    !crn_ct_eq(sid1, rel->counts_sid, CAIRN_SESSION_ID_LEN) ||
 	    !crn_ct_eq(sid2, env->session_id, CAIRN_SESSION_ID_LEN)) {
 		snprintf(why, whylen,
-		    "the cells are not bound to this job's "
-		    "passes");
+		    "the cells are not bound to this job's passes");
 		return CAIRN_EPROTO;
 	}
 	if (crn_release_check(s->plan, rel) != CAIRN_OK) {
 		snprintf(why, whylen,
-		    "the cells announced break the release "
-		    "rule (a group below min_cell, or counts the plan cannot "
-		    "give)");
+		    "the cells announced break the release rule (a group below "
+		    "min_cell, or counts the plan cannot give)");
 		return CAIRN_EPROTO;
 	}
 	if (rel->nodes < d->cfg->node.min_participants ||
 	    (s->max_nodes > 0 && rel->nodes > s->max_nodes)) {
 		snprintf(why, whylen,
-		    "%u nodes in the second pass, policy "
-		    "needs %u to %u",
+		    "%u nodes in the second pass, policy needs %u to %u",
 		    rel->nodes, d->cfg->node.min_participants, s->max_nodes);
 		return CAIRN_EPERM;
 	}
@@ -794,8 +789,8 @@ nd_on_pass_start(nd *d, const crn_envelope *env)
 		    cairn_strerror(rv));
 		goto refuse;
 	}
-	crn_log_info("job %s: %llu listed groups, %llu cells withheld below "
-	             "min_cell %u",
+	crn_log_info(
+	    "job %s: %llu listed groups, %llu cells withheld below min_cell %u",
 	    s->job, (unsigned long long)rel.ngroups,
 	    (unsigned long long)withheld, mc);
 	if ((rv = nd_pass_begin(d, s, s->plan->ring_bits,
