@@ -234,9 +234,14 @@ crn_release_decide(const crn_plan *p, const uint8_t *sum, size_t len,
 		if (le_get(sum, bits, g * per1) < floor)
 			continue;
 		out->groups[k] = g;
-		for (uint64_t j = 0; j < per1; j++)
+		for (uint64_t j = 0; j < per1; j++) {
+			i128 c = le_get(sum, bits, g * per1 + j);
+
+			/* A column count below the minimum is announced as
+			 * 0, "not released": no node learns a small count. */
 			out->counts[k * per1 + j] =
-			    (uint64_t)le_get(sum, bits, g * per1 + j);
+			    c >= floor ? (uint64_t)c : 0;
+		}
 		k++;
 	}
 	return CAIRN_OK;
@@ -263,7 +268,7 @@ crn_release_check(const crn_plan *p, const crn_release *r)
 		if (c[0] < floor || (u128)c[0] > maxrows)
 			return CAIRN_EPROTO;
 		for (uint64_t j = 1; j < per1; j++)
-			if (c[j] > c[0])
+			if (c[j] > c[0] || (c[j] != 0 && c[j] < floor))
 				return CAIRN_EPROTO;
 	}
 	return CAIRN_OK;

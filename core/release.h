@@ -10,10 +10,11 @@
  *
  * The coordinator unmasks the counts and lists the releasable cells: a
  * group whose count(*) reaches min_cell, with its pass-1 count(*) and
- * measure counts.  An aggregate over column c (count(c), sum, avg,
- * variances, standard deviations) is released only when count(c) reaches
- * min_cell; a cell with no rows is suppressed like a small one (min_cell
- * is taken as at least 1).
+ * measure counts (a measure count below min_cell is announced as 0, so
+ * that no node learns a small count).  An aggregate over column c (count(c),
+ * sum, avg, variances, standard deviations) is released only when count(c)
+ * reaches min_cell; a cell with no rows is suppressed like a small one
+ * (min_cell is taken as at least 1).
  *
  * Pass 2 ("figures"): each node receives that list (crn_release) and
  * contributes, for the listed groups only and in list order, the plan's
@@ -57,7 +58,8 @@
  * session id is the pass-2 session of job_id (crn_release_session_id).
  * counts holds, for listed group k, the pass-1 figures
  *     counts[k * (1 + nmeasures)]          count(*)
- *     counts[k * (1 + nmeasures) + 1 + j]  count of measure j's column
+ *     counts[k * (1 + nmeasures) + 1 + j]  count of measure j's column,
+ *                                          0 when below min_cell
  * Every pointer owned; release with crn_release_fini.
  */
 typedef struct crn_release {
@@ -123,7 +125,8 @@ CAIRN_NODISCARD cairn_err crn_release_decide(const crn_plan *p,
  * is for.  Groups in range and strictly increasing, nmeasures equal to
  * the plan's, min_cell at least the plan's, every listed count(*) at
  * least crn_release_floor(max(min_cell, plan min_cell)), measure counts
- * at most count(*), counts at most max_rows * max_nodes.  A list breaking
+ * 0 or at least that floor and at most count(*), counts at most max_rows
+ * * max_nodes.  A list breaking
  * these asks for a cell no honest coordinator would: CAIRN_EPROTO.
  */
 CAIRN_NODISCARD cairn_err crn_release_check(

@@ -286,7 +286,7 @@ test_decide(void **state)
 	CAIRN_T_EQ(rel.groups[0], 0);
 	CAIRN_T_EQ(rel.groups[1], 3);
 	CAIRN_T_EQ(rel.counts[0], 4);
-	CAIRN_T_EQ(rel.counts[1], 2);
+	CAIRN_T_EQ(rel.counts[1], 0); /* 2 wages: announced as none */
 	CAIRN_T_EQ(rel.counts[2], 3);
 	CAIRN_T_EQ(rel.counts[3], 3);
 	CAIRN_T_PASS(crn_release_check(p, &rel));
@@ -351,6 +351,10 @@ test_check(void **state)
 	counts[2] = 3;
 	counts[1] = 6; /* more wages than rows */
 	CAIRN_T_FAIL(crn_release_check(p, &r), CAIRN_EPROTO);
+	counts[1] = 2; /* a small column count, which no node may learn */
+	CAIRN_T_FAIL(crn_release_check(p, &r), CAIRN_EPROTO);
+	counts[1] = 0; /* "not released" */
+	CAIRN_T_PASS(crn_release_check(p, &r));
 	counts[1] = 4;
 	groups[1] = 0; /* not increasing */
 	CAIRN_T_FAIL(crn_release_check(p, &r), CAIRN_EPROTO);
