@@ -18,9 +18,10 @@
 #include "cairn/err.h"
 #include "release.h"
 
-/* Largest encoded list a decoder accepts (counts of up to the planner's
- * largest vector, as varints). */
-#define CRN_RELEASE_MAX_ENCODED (64u * 1024u * 1024u)
+/* Largest encoded list a decoder accepts: counts of up to the planner's
+ * largest vector as varints of up to 8 bytes, inside an envelope
+ * (CRN_ENVELOPE_MAX). */
+#define CRN_RELEASE_MAX_ENCODED (128u * 1024u * 1024u)
 
 /* Encode r.  CAIRN_EINVAL for a list the decoder would refuse,
  * CAIRN_ETOOBIG beyond CRN_RELEASE_MAX_ENCODED, CAIRN_ENOMEM. */
