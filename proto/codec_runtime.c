@@ -140,6 +140,7 @@ crn_rt_result_fini(crn_rt_result *m)
 		return;
 	crn_rt_names_free(m->contributed, m->ncontributed);
 	crn_rt_names_free(m->dropped, m->ndropped);
+	crn_rt_names_free(m->dropped_between, m->ndropped_between);
 	crn_free(m->sum, m->sum_len);
 	crn_strfree(m->error);
 	crn_strfree(m->table_text);
@@ -238,6 +239,8 @@ crn_rt_jobstatus_encode(
 	s.nodes = m->nodes;
 	s.answered = m->answered;
 	s.dropped = m->dropped;
+	s.pass = m->pass;
+	s.passes = m->passes;
 	return crn_pb_pack(&s.base, CRN_RT_MSG_MAX, out, outlen);
 }
 
@@ -259,6 +262,8 @@ crn_rt_jobstatus_decode(crn_rt_jobstatus *m, const uint8_t *buf, size_t len)
 	m->nodes = s->nodes;
 	m->answered = s->answered;
 	m->dropped = s->dropped;
+	m->pass = s->pass;
+	m->passes = s->passes;
 	rv = CAIRN_OK;
 out:
 	if (s != NULL)
@@ -291,6 +296,10 @@ crn_rt_result_encode(const crn_rt_result *m, uint8_t **out, size_t *outlen)
 	r.table_text = (char *)(uintptr_t)(m->table_text ? m->table_text : "");
 	r.table_json = (char *)(uintptr_t)(m->table_json ? m->table_json : "");
 	r.table_csv = (char *)(uintptr_t)(m->table_csv ? m->table_csv : "");
+	r.suppressed_cells = m->suppressed_cells;
+	r.suppressed_groups = m->suppressed_groups;
+	r.n_dropped_between_passes = m->ndropped_between;
+	r.dropped_between_passes = m->dropped_between;
 	return crn_pb_pack(&r.base, CRN_RT_MSG_MAX, out, outlen);
 }
 
@@ -340,6 +349,12 @@ crn_rt_result_decode(crn_rt_result *m, const uint8_t *buf, size_t len)
 	if ((rv = rt_table(&m->table_text, r->table_text)) != CAIRN_OK ||
 	    (rv = rt_table(&m->table_json, r->table_json)) != CAIRN_OK ||
 	    (rv = rt_table(&m->table_csv, r->table_csv)) != CAIRN_OK)
+		goto out;
+	m->suppressed_cells = r->suppressed_cells;
+	m->suppressed_groups = r->suppressed_groups;
+	if ((rv = rt_names(&m->dropped_between, &m->ndropped_between,
+	         r->dropped_between_passes, r->n_dropped_between_passes)) !=
+	    CAIRN_OK)
 		goto out;
 	rv = CAIRN_OK;
 out:

@@ -35,6 +35,9 @@
 #define CRN_RT_MSG_STATUS_REQ 7u
 #define CRN_RT_MSG_STATUS     8u
 #define CRN_RT_MSG_ERROR      9u
+/* Coordinator -> node between the passes of a query: the cells the second
+ * pass sums (proto/codec_release.h). */
+#define CRN_RT_MSG_PASS_START 40u
 
 /* JobOffer: coordinator -> node. */
 typedef struct crn_rt_offer {
@@ -49,6 +52,7 @@ typedef struct crn_rt_jobstatus {
 	uint8_t job_id[CRN_RT_JOB_ID_LEN];
 	uint32_t round; /* 0 advertise .. 4 unmask, 5 done */
 	uint32_t nodes, answered, dropped;
+	uint32_t pass, passes; /* 1 counts, 2 figures; 0 when one pass */
 } crn_rt_jobstatus;
 
 /* JobResult: coordinator -> researcher.  Every pointer owned. */
@@ -69,6 +73,10 @@ typedef struct crn_rt_result {
 	char *table_text;
 	char *table_json;
 	char *table_csv;
+	uint64_t suppressed_cells, suppressed_groups;
+	/* Counted in pass 1, not in the pass-2 figures (owned names). */
+	char **dropped_between;
+	size_t ndropped_between;
 } crn_rt_result;
 
 typedef struct crn_rt_session_info {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/crn.h"
+#include "query/release.h"
 #include "query/schema.h"
 #include "query/sql_plan.h"
 #include "query/sql_result.h"
@@ -65,6 +66,20 @@ crn_result_free(crn_result *r)
 	crn_free(r, sizeof(*r));
 }
 
+void
+crn_result_trim(crn_result *r)
+{
+	for (size_t i = 0; r != NULL && i < r->nrows * r->ncols; i++) {
+		crn_rcell *c = &r->cells[i];
+
+		while (c->kind == CRN_RCELL_EXACT && c->scale > 0 &&
+		    c->ival % 10 == 0) {
+			c->ival /= 10;
+			c->scale--;
+		}
+	}
+}
+
 static long double
 pow10l_u(uint32_t n)
 {
@@ -115,10 +130,40 @@ set_real(crn_rcell *c, long double v)
 	}
 }
 
-/* Compute output o of group block e (per_group elements). */
+/* A key cell: the group's category, bucket number, or NULL group. */
+static cairn_err
+key_cell(const crn_plan *p, const crn_output *o, uint64_t group, crn_rcell *c)
+{
+	const crn_groupkey *k = &p->keys[o->key];
+	const crn_column *col = &p->cols[k->col];
+	uint64_t div = 1, idx;
+	size_t j;
+
+	for (j = o->key + 1; j < p->nkeys; j++)
+		div *= p->keys[j].card;
+	idx = (group / div) % k->card;
+	if (k->bucket) {
+		if (idx <= (uint64_t)k->nbuckets + 1)
+			set_exact(c, (i128)idx, 0);
+		return CAIRN_OK; /* else the NULL group */
+	}
+	if (idx < col->ndomain) {
+		c->kind = CRN_RCELL_TEXT;
+		if ((c->text = crn_strdup(col->domain[idx])) == NULL) {
+			c->kind = CRN_RCELL_NULL;
+			return CAIRN_ENOMEM;
+		}
+	}
+	return CAIRN_OK;
+}
+
+/* Compute output o of group block e (per_group elements).  An aggregate
+ * whose contributor count (rows for count(*), non-NULL values of its
+ * column otherwise) is below `floor` is suppressed: NULL to HAVING and
+ * ORDER BY, and marked so that every format shows it as suppressed. */
 static cairn_err
 output_cell(const crn_plan *p, const crn_output *o, const i128 *e,
-    uint64_t group, crn_rcell *c)
+    uint64_t group, i128 floor, crn_rcell *c)
 {
 	const crn_measure *m;
 	const crn_column *col;
@@ -126,31 +171,13 @@ output_cell(const crn_plan *p, const crn_output *o, const i128 *e,
 	long double sc, v;
 
 	memset(c, 0, sizeof(*c));
-	if (o->is_key) {
-		const crn_groupkey *k = &p->keys[o->key];
-		uint64_t div = 1, idx;
-		size_t j;
-
-		for (j = o->key + 1; j < p->nkeys; j++)
-			div *= p->keys[j].card;
-		idx = (group / div) % k->card;
-		col = &p->cols[k->col];
-		if (k->bucket) {
-			if (idx <= (uint64_t)k->nbuckets + 1)
-				set_exact(c, (i128)idx, 0);
-			return CAIRN_OK; /* else the NULL group */
-		}
-		if (idx < col->ndomain) {
-			c->kind = CRN_RCELL_TEXT;
-			if ((c->text = crn_strdup(col->domain[idx])) == NULL) {
-				c->kind = CRN_RCELL_NULL;
-				return CAIRN_ENOMEM;
-			}
-		}
-		return CAIRN_OK;
-	}
+	if (o->is_key)
+		return key_cell(p, o, group, c);
 	if (o->fn == CRN_AGG_COUNT_STAR) {
-		set_exact(c, e[0], 0);
+		if (e[0] < floor)
+			c->suppressed = true;
+		else
+			set_exact(c, e[0], 0);
 		return CAIRN_OK;
 	}
 	m = &p->measures[o->measure];
@@ -159,6 +186,10 @@ output_cell(const crn_plan *p, const crn_output *o, const i128 *e,
 	s = e[1 + m->offset + 1];
 	if (m->need_sumsq)
 		q = e[1 + m->offset + 2];
+	if (n < floor) {
+		c->suppressed = true;
+		return CAIRN_OK;
+	}
 	sc = pow10l_u(col->scale);
 	switch (o->fn) {
 	case CRN_AGG_COUNT: set_exact(c, n, 0); break;
@@ -446,155 +477,245 @@ plan_sane(const crn_plan *p)
 	return 1;
 }
 
-cairn_err
-crn_sql_result_decode(const crn_plan *p, const uint8_t *sum, size_t len,
-    uint32_t nodes, crn_result **out)
+/* Where each group's block comes from: every group of a full vector
+ * (rel NULL), or the listed groups of a pass-2 vector, in list order. */
+typedef struct blocks {
+	const crn_plan *p;
+	const uint8_t *sum;
+	const crn_release *rel;
+	uint64_t next; /* the next listed group (rel) */
+} blocks;
+
+/* Group g's block into blk (zero when the vector does not hold it);
+ * returns 1 and its position in the vector in *at when it does. */
+static int
+block_get(blocks *b, uint64_t g, i128 *blk, uint64_t *at)
 {
+	const crn_plan *p = b->p;
+
+	memset(blk, 0, p->per_group * sizeof(i128));
+	if (b->rel == NULL) {
+		*at = g;
+	} else if (b->next < b->rel->ngroups && b->rel->groups[b->next] == g) {
+		*at = b->next++;
+	} else {
+		return 0;
+	}
+	for (uint32_t j = 0; j < p->per_group; j++)
+		blk[j] = elem(b->sum, p->ring_bits, *at * p->per_group + j);
+	return 1;
+}
+
+/* Pass-2 counts come from a subset of pass 1's nodes: none may exceed
+ * the pass-1 count the list announced for the same cell. */
+static int
+within_announced(
+    const crn_plan *p, const crn_release *rel, uint64_t k, const i128 *e)
+{
+	const uint64_t *c = rel->counts + k * (1 + (uint64_t)p->nmeasures);
+
+	if (e[0] > (i128)c[0])
+		return 0;
+	for (size_t j = 0; j < p->nmeasures; j++)
+		if (e[1 + p->measures[j].offset] > (i128)c[1 + j])
+			return 0;
+	return 1;
+}
+
+/* The decoder's state: candidate rows and what it counted. */
+typedef struct dec {
+	const crn_plan *p;
+	i128 floor;
+	row *rows;
+	size_t nrows, cap;
+	uint64_t groups_suppressed, clipped;
+} dec;
+
+static void
+row_drop(dec *d)
+{
+	row *r = &d->rows[--d->nrows];
+
+	for (size_t j = 0; j < d->p->noutputs; j++)
+		cell_fini(&r->cells[j]);
+	crn_free(r->cells, d->p->noutputs * sizeof(crn_rcell));
+	r->cells = NULL;
+}
+
+/* Make group g's row from block e; HAVING may drop it again. */
+static cairn_err
+dec_row(dec *d, const i128 *e, uint64_t g)
+{
+	const crn_plan *p = d->p;
+	crn_rcell *cells;
+	cairn_err rv;
+
+	if (d->nrows == d->cap) {
+		size_t nc = d->cap == 0 ? 16 : d->cap * 2;
+		row *nr = crn_realloc(
+		    d->rows, d->cap * sizeof(row), nc * sizeof(row));
+
+		if (nr == NULL)
+			return CAIRN_ENOMEM;
+		d->rows = nr;
+		d->cap = nc;
+	}
+	if ((cells = crn_zalloc(p->noutputs * sizeof(crn_rcell))) == NULL)
+		return CAIRN_ENOMEM;
+	d->rows[d->nrows].cells = cells;
+	d->rows[d->nrows].group = g;
+	d->nrows++;
+	for (size_t j = 0; j < p->noutputs; j++)
+		if ((rv = output_cell(p, &p->outputs[j], e, g, d->floor,
+		         &cells[j])) != CAIRN_OK)
+			return rv;
+	/* Filtered groups are dropped silently: the researcher asked for
+	 * that.  A suppressed value is NULL here, so it never passes a
+	 * comparison. */
+	if (p->having != NULL &&
+	    having_eval(p->having, cells, p->noutputs) != 1) {
+		row_drop(d);
+		return CAIRN_OK;
+	}
+	/* Clipping is reported for released cells only: that a small cell
+	 * held an outlier is itself a figure of that cell. */
+	for (size_t j = 0; j < p->nmeasures; j++) {
+		const crn_measure *m = &p->measures[j];
+
+		if (e[1 + m->offset] >= d->floor)
+			d->clipped += (uint64_t)
+			    e[1 + m->offset + (m->need_sumsq ? 3 : 2)];
+	}
+	return CAIRN_OK;
+}
+
+/* Sort, cut to LIMIT and move the visible cells into a result. */
+static cairn_err
+dec_result(dec *d, uint32_t nodes, crn_result **out)
+{
+	const crn_plan *p = d->p;
 	crn_result *r = NULL;
-	row *rows = NULL, *tmp = NULL;
-	i128 *blk = NULL, maxrows;
-	size_t nrows = 0, cap = 0, i, j, vis = 0, keep;
-	uint64_t g, suppressed = 0, clipped = 0;
-	cairn_err rv = CAIRN_EINTERNAL;
+	row *tmp = NULL;
+	size_t keep = d->nrows, vis = 0, i, j;
+	cairn_err rv = CAIRN_ENOMEM;
 
-	*out = NULL;
-	if (p == NULL || !plan_sane(p) || (sum == NULL && p->dim > 0) ||
-	    len != p->dim * (p->ring_bits / 8)) {
-		rv = CAIRN_EINVAL;
-		goto out;
-	}
-	maxrows = (i128)p->max_rows * (nodes > 0 ? nodes : p->max_nodes);
-	if ((blk = crn_alloc(p->per_group * sizeof(i128))) == NULL) {
-		rv = CAIRN_ENOMEM;
-		goto out;
-	}
-	for (g = 0; g < p->ngroups; g++) {
-		crn_rcell *cells;
-		int h;
-
-		for (j = 0; j < p->per_group; j++)
-			blk[j] = elem(sum, p->ring_bits, g * p->per_group + j);
-		if (!block_ok(p, blk, maxrows)) {
-			crn_log_warn("group %llu of the sum is not one honest "
-			             "nodes could produce",
-			    (unsigned long long)g);
-			rv = CAIRN_EPROTO;
+	if (p->norder > 0 && d->nrows > 1) {
+		if ((tmp = crn_alloc(d->nrows * sizeof(row))) == NULL)
 			goto out;
-		}
-		/* An empty group does not exist, as in SQL; but a query without
-		 * GROUP BY always answers one row (count 0, the rest NULL),
-		 * and a zero count identifies nobody, so it is not
-		 * suppressed. */
-		if (blk[0] == 0 && p->nkeys > 0)
-			continue;
-		if (blk[0] != 0 && blk[0] < (i128)p->min_cell) {
-			suppressed++;
-			continue;
-		}
-		if (nrows == cap) {
-			size_t nc = cap == 0 ? 16 : cap * 2;
-			row *nr = crn_realloc(
-			    rows, cap * sizeof(row), nc * sizeof(row));
-
-			if (nr == NULL) {
-				rv = CAIRN_ENOMEM;
-				goto out;
-			}
-			rows = nr;
-			cap = nc;
-		}
-		cells = crn_zalloc(p->noutputs * sizeof(crn_rcell));
-		if (cells == NULL) {
-			rv = CAIRN_ENOMEM;
-			goto out;
-		}
-		rows[nrows].cells = cells;
-		rows[nrows].group = g;
-		nrows++;
-		for (j = 0; j < p->noutputs; j++)
-			if ((rv = output_cell(p, &p->outputs[j], blk, g,
-			         &cells[j])) != CAIRN_OK)
-				goto out;
-		if (p->having != NULL) {
-			h = having_eval(p->having, cells, p->noutputs);
-			if (h != 1) {
-				/* Filtered groups are dropped silently: the
-				 * researcher asked for that. */
-				nrows--;
-				for (j = 0; j < p->noutputs; j++)
-					cell_fini(&cells[j]);
-				crn_free(
-				    cells, p->noutputs * sizeof(crn_rcell));
-				continue;
-			}
-		}
-		for (j = 0; j < p->nmeasures; j++) {
-			const crn_measure *m = &p->measures[j];
-
-			clipped += (uint64_t)
-			    blk[1 + m->offset + (m->need_sumsq ? 3 : 2)];
-		}
+		sort_rows(p, d->rows, tmp, d->nrows);
 	}
-	if (p->norder > 0 && nrows > 1) {
-		if ((tmp = crn_alloc(nrows * sizeof(row))) == NULL) {
-			rv = CAIRN_ENOMEM;
-			goto out;
-		}
-		sort_rows(p, rows, tmp, nrows);
-	}
-	keep = nrows;
 	if (p->limit >= 0 && (uint64_t)p->limit < keep)
 		keep = (size_t)p->limit;
 	for (j = 0; j < p->noutputs; j++)
-		if (!p->outputs[j].hidden)
-			vis++;
-	if ((r = crn_zalloc(sizeof(*r))) == NULL) {
-		rv = CAIRN_ENOMEM;
+		vis += !p->outputs[j].hidden;
+	if ((r = crn_zalloc(sizeof(*r))) == NULL)
 		goto out;
-	}
-	r->suppressed = suppressed;
-	r->clipped = clipped;
+	r->suppressed_groups = d->groups_suppressed;
+	r->clipped = d->clipped;
 	r->nodes = nodes;
-	if ((r->colnames = crn_zalloc(vis * sizeof(char *))) == NULL) {
-		rv = CAIRN_ENOMEM;
+	r->min_cell = (uint32_t)d->floor;
+	if ((r->colnames = crn_zalloc(vis * sizeof(char *))) == NULL)
 		goto out;
-	}
 	r->ncols = vis;
-	for (i = 0, j = 0; j < p->noutputs; j++) {
-		if (p->outputs[j].hidden)
-			continue;
-		if ((r->colnames[i++] = crn_strdup(p->outputs[j].name)) ==
-		    NULL) {
-			rv = CAIRN_ENOMEM;
+	for (i = 0, j = 0; j < p->noutputs; j++)
+		if (!p->outputs[j].hidden &&
+		    (r->colnames[i++] = crn_strdup(p->outputs[j].name)) == NULL)
 			goto out;
-		}
-	}
-	if ((r->cells = crn_zalloc(keep * vis * sizeof(crn_rcell))) == NULL) {
-		rv = CAIRN_ENOMEM;
+	if ((r->cells = crn_zalloc(keep * vis * sizeof(crn_rcell))) == NULL)
 		goto out;
-	}
 	r->nrows = keep;
-	/* Move the visible cells; what stays behind is freed below. */
+	/* Move the visible cells; what stays behind is freed by the caller. */
 	for (i = 0; i < keep; i++) {
 		size_t c = 0;
 
 		for (j = 0; j < p->noutputs; j++) {
 			if (p->outputs[j].hidden)
 				continue;
-			r->cells[i * vis + c++] = rows[i].cells[j];
-			memset(&rows[i].cells[j], 0, sizeof(crn_rcell));
+			r->suppressed_cells += d->rows[i].cells[j].suppressed;
+			r->cells[i * vis + c++] = d->rows[i].cells[j];
+			memset(&d->rows[i].cells[j], 0, sizeof(crn_rcell));
 		}
 	}
 	*out = r;
 	r = NULL;
 	rv = CAIRN_OK;
 out:
-	crn_free(blk, p != NULL ? p->per_group * sizeof(i128) : 0);
-	crn_free(tmp, nrows * sizeof(row));
-	if (rows != NULL)
-		rows_free(p, rows, nrows, cap);
+	crn_free(tmp, d->nrows * sizeof(row));
 	crn_result_free(r);
 	return rv;
+}
+
+static cairn_err
+decode(const crn_plan *p, blocks *b, uint32_t nodes, crn_result **out)
+{
+	dec d;
+	i128 *blk = NULL, maxrows;
+	uint64_t at = 0;
+	cairn_err rv = CAIRN_OK;
+
+	memset(&d, 0, sizeof(d));
+	d.p = p;
+	d.floor = crn_release_floor(p->min_cell);
+	maxrows = (i128)p->max_rows * (nodes > 0 ? nodes : p->max_nodes);
+	if ((blk = crn_alloc(p->per_group * sizeof(i128))) == NULL)
+		return CAIRN_ENOMEM;
+	for (uint64_t g = 0; g < p->ngroups && rv == CAIRN_OK; g++) {
+		int present = block_get(b, g, blk, &at);
+
+		if (present &&
+		    (!block_ok(p, blk, maxrows) ||
+		        (b->rel != NULL &&
+		            !within_announced(p, b->rel, at, blk)))) {
+			crn_log_warn("group %llu of the sum is not one honest "
+			             "nodes could produce",
+			    (unsigned long long)g);
+			rv = CAIRN_EPROTO;
+			break;
+		}
+		/* A group below the minimum cell size, empty or not, is not
+		 * listed; without GROUP BY the one row is always there, its
+		 * aggregates suppressed, as SQL answers one row. */
+		if (blk[0] < d.floor && p->nkeys > 0) {
+			d.groups_suppressed++;
+			continue;
+		}
+		rv = dec_row(&d, blk, g);
+	}
+	if (rv == CAIRN_OK)
+		rv = dec_result(&d, nodes, out);
+	crn_free(blk, p->per_group * sizeof(i128));
+	if (d.rows != NULL)
+		rows_free(p, d.rows, d.nrows, d.cap);
+	return rv;
+}
+
+cairn_err
+crn_sql_result_decode(const crn_plan *p, const uint8_t *sum, size_t len,
+    uint32_t nodes, crn_result **out)
+{
+	blocks b = {.p = p, .sum = sum};
+
+	*out = NULL;
+	if (p == NULL || !plan_sane(p) || (sum == NULL && p->dim > 0) ||
+	    len != p->dim * (p->ring_bits / 8))
+		return CAIRN_EINVAL;
+	return decode(p, &b, nodes, out);
+}
+
+cairn_err
+crn_sql_result_release(const crn_plan *p, const crn_release *rel,
+    const uint8_t *sum, size_t len, uint32_t nodes, crn_result **out)
+{
+	blocks b = {.p = p, .sum = sum, .rel = rel};
+
+	*out = NULL;
+	if (p == NULL || rel == NULL || !plan_sane(p) ||
+	    (sum == NULL && len > 0) ||
+	    len != crn_release_figures_dim(p, rel) * (p->ring_bits / 8))
+		return CAIRN_EINVAL;
+	if (crn_release_check(p, rel) != CAIRN_OK)
+		return CAIRN_EPROTO;
+	return decode(p, &b, nodes, out);
 }
 
 /* ---- rendering -------------------------------------------------------- */
@@ -718,6 +839,41 @@ text_cell(sbuf *b, const char *s, size_t w, int right, int last)
 		pad(b, n, w);
 }
 
+/* A cell as the text table shows it. */
+static const char *
+text_of(const crn_rcell *c, char *buf, size_t len)
+{
+	if (c->suppressed)
+		return CRN_RESULT_SUPPRESSED;
+	if (c->kind == CRN_RCELL_NULL)
+		return "NULL";
+	if (c->kind == CRN_RCELL_TEXT)
+		return c->text;
+	return crn_rcell_format(c, buf, len);
+}
+
+/* The footer's account of suppression: how many cells and groups, and
+ * the rule, which covers empty cells too. */
+static void
+text_suppressed(sbuf *b, const crn_result *r)
+{
+	uint64_t c = r->suppressed_cells, g = r->suppressed_groups;
+
+	if (c == 0 && g == 0)
+		return;
+	sb_str(b, "; ");
+	if (c > 0)
+		sb_printf(
+		    b, "%llu cell%s", (unsigned long long)c, c == 1 ? "" : "s");
+	if (c > 0 && g > 0)
+		sb_str(b, " and ");
+	if (g > 0)
+		sb_printf(b, "%llu group%s", (unsigned long long)g,
+		    g == 1 ? "" : "s");
+	sb_printf(b, " suppressed: fewer than %u contributing rows, or none",
+	    r->min_cell);
+}
+
 cairn_err
 crn_result_text(const crn_result *r, char **out, size_t *len)
 {
@@ -735,10 +891,7 @@ crn_result_text(const crn_result *r, char **out, size_t *len)
 		w[2 * j] = strlen(r->colnames[j]);
 		for (i = 0; i < r->nrows; i++) {
 			const crn_rcell *c = &r->cells[i * r->ncols + j];
-			size_t n = c->kind == CRN_RCELL_NULL ? 4
-			    : c->kind == CRN_RCELL_TEXT
-			    ? strlen(c->text)
-			    : strlen(crn_rcell_format(c, buf, sizeof(buf)));
+			size_t n = strlen(text_of(c, buf, sizeof(buf)));
 
 			if (n > w[2 * j])
 				w[2 * j] = n;
@@ -760,11 +913,8 @@ crn_result_text(const crn_result *r, char **out, size_t *len)
 	sb_str(&b, "\n");
 	for (i = 0; i < r->nrows; i++) {
 		for (j = 0; j < r->ncols; j++) {
-			const crn_rcell *c = &r->cells[i * r->ncols + j];
-			const char *s = c->kind == CRN_RCELL_NULL ? "NULL"
-			    : c->kind == CRN_RCELL_TEXT
-			    ? c->text
-			    : crn_rcell_format(c, buf, sizeof(buf));
+			const char *s = text_of(
+			    &r->cells[i * r->ncols + j], buf, sizeof(buf));
 
 			sb_str(&b, j > 0 ? " | " : " ");
 			text_cell(&b, s, w[2 * j], (int)w[2 * j + 1],
@@ -773,12 +923,7 @@ crn_result_text(const crn_result *r, char **out, size_t *len)
 		sb_str(&b, "\n");
 	}
 	sb_printf(&b, "(%zu row%s", r->nrows, r->nrows == 1 ? "" : "s");
-	if (r->suppressed > 0)
-		sb_printf(&b,
-		    "; %llu group%s suppressed below the minimum "
-		    "cell size",
-		    (unsigned long long)r->suppressed,
-		    r->suppressed == 1 ? "" : "s");
+	text_suppressed(&b, r);
 	if (r->clipped > 0)
 		sb_printf(&b, "; %llu value%s clipped to declared bounds",
 		    (unsigned long long)r->clipped, r->clipped == 1 ? "" : "s");
@@ -824,6 +969,8 @@ crn_result_csv(const crn_result *r, char **out, size_t *len)
 
 			if (j > 0)
 				sb_str(&b, ",");
+			/* NULL and suppressed are both empty; stderr and the
+			 * other formats tell them apart. */
 			csv_field(&b,
 			    c->kind == CRN_RCELL_TEXT
 			        ? c->text
@@ -886,7 +1033,23 @@ crn_result_json(const crn_result *r, char **out, size_t *len)
 		}
 		sb_str(&b, "]");
 	}
-	sb_printf(&b, "], \"suppressed\": %llu, \"clipped\": %llu}",
-	    (unsigned long long)r->suppressed, (unsigned long long)r->clipped);
+	sb_str(&b, "], \"suppressed\": [");
+	for (i = 0; i < r->nrows; i++) {
+		sb_str(&b, i > 0 ? ", [" : "[");
+		for (j = 0; j < r->ncols; j++) {
+			if (j > 0)
+				sb_str(&b, ", ");
+			sb_str(&b,
+			    r->cells[i * r->ncols + j].suppressed ? "true"
+			                                          : "false");
+		}
+		sb_str(&b, "]");
+	}
+	sb_printf(&b,
+	    "], \"suppressed_cells\": %llu, \"suppressed_groups\": %llu, "
+	    "\"min_cell\": %u, \"clipped\": %llu}",
+	    (unsigned long long)r->suppressed_cells,
+	    (unsigned long long)r->suppressed_groups, r->min_cell,
+	    (unsigned long long)r->clipped);
 	return sb_finish(&b, out, len);
 }

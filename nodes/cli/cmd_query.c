@@ -24,6 +24,27 @@
 enum { FMT_TABLE, FMT_JSON, FMT_CSV };
 
 
+/* One line of live progress on a terminal. */
+static void
+q_progress(const crn_rt_jobstatus *st)
+{
+	char pass[48] = "";
+
+	if (st->passes > 1)
+		snprintf(pass, sizeof(pass), "pass %u/%u (%s), ", st->pass,
+		    st->passes, st->pass <= 1 ? "counts" : "figures");
+	if (st->round == 0)
+		fprintf(stderr,
+		    "\r\033[K%sround 0/%u advertise: waiting for %u nodes",
+		    pass, (unsigned)CRN_SA_R_DONE, st->nodes);
+	else
+		fprintf(stderr,
+		    "\r\033[K%sround %u/%u %s: %u of %u nodes answered, %u dropped",
+		    pass, st->round, (unsigned)CRN_SA_R_DONE,
+		    crn_sa_round_name((crn_sa_round)st->round), st->answered,
+		    st->nodes, st->dropped);
+}
+
 static int
 query_usage(void)
 {
@@ -36,69 +57,6 @@ query_usage(void)
 	       "aggregated it.  SQL is planned against --schema,\nor the "
 	       "schema = FILE of the [researcher] configuration.\n");
 	return 0;
-}
-
-/* Element i of a little-endian ring vector, as a signed number. */
-static __int128
-q_elem(const uint8_t *v, size_t i, uint32_t bits)
-{
-	size_t w = bits / 8;
-	unsigned __int128 u = 0;
-
-	for (size_t k = 0; k < w; k++)
-		u |= (unsigned __int128)v[i * w + k] << (8 * k);
-	if (bits < 128 && (u >> (bits - 1)) & 1)
-		u |= ~(unsigned __int128)0 << bits;
-	return (__int128)u;
-}
-
-static void
-q_fmt128(__int128 v, char *buf, size_t len)
-{
-	char tmp[48];
-	unsigned __int128 u =
-	    v < 0 ? (unsigned __int128)(-(v + 1)) + 1 : (unsigned __int128)v;
-	size_t k = 0;
-
-	do {
-		tmp[k++] = (char)('0' + (int)(u % 10));
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		tmp[k++] = '-';
-	for (size_t i = 0; i < k && i + 1 < len; i++)
-		buf[i] = tmp[k - 1 - i];
-	buf[k < len ? k : len - 1] = '\0';
-}
-
-/* v / 10^scale exactly, without trailing zeros ("12.5", "-0.25", "7"). */
-static void
-q_fmt_scaled(__int128 v, uint32_t scale, char *buf, size_t len)
-{
-	__int128 p = 1, ip, fp;
-	char ib[48], fb[24];
-	int k;
-
-	for (uint32_t i = 0; i < scale; i++)
-		p *= 10;
-	ip = v / p;
-	fp = v % p;
-	if (fp < 0)
-		fp = -fp;
-	q_fmt128(ip < 0 ? -ip : ip, ib, sizeof(ib));
-	if (fp == 0) {
-		snprintf(buf, len, "%s%s", v < 0 ? "-" : "", ib);
-		return;
-	}
-	for (k = (int)scale - 1; k >= 0; k--) {
-		fb[k] = (char)('0' + (int)(fp % 10));
-		fp /= 10;
-	}
-	k = (int)scale;
-	while (k > 0 && fb[k - 1] == '0')
-		k--;
-	fb[k] = '\0';
-	snprintf(buf, len, "%s%s.%s", v < 0 ? "-" : "", ib, fb);
 }
 
 static void
@@ -137,75 +95,28 @@ q_names_line(const char *what, char **v, size_t n)
 	putchar('\n');
 }
 
-/* Print a column-sum result in the chosen format. */
-static int
-q_print_sum(const crn_rt_result *r, const char *column, int fmt)
+/* What was suppressed, for the CSV format, whose empty fields say NULL
+ * and suppressed alike. */
+static void
+q_csv_note(const crn_rt_result *r)
 {
-	char cols[3][96], vals[3][96];
-	__int128 clipped;
-
-	if (r->ring_bits == 0 ||
-	    r->sum_len != CRN_RT_SUM_DIM * (r->ring_bits / 8))
-		return cli_error("query: result has an unexpected shape");
-	snprintf(cols[0], sizeof(cols[0]), "count(*)");
-	snprintf(cols[1], sizeof(cols[1]), "count(%s)", column);
-	snprintf(cols[2], sizeof(cols[2]), "sum(%s)", column);
-	for (int i = 0; i < 2; i++)
-		q_fmt128(q_elem(r->sum, (size_t)i, r->ring_bits), vals[i],
-		    sizeof(vals[i]));
-	q_fmt_scaled(q_elem(r->sum, 2, r->ring_bits), CRN_RT_SUM_SCALE, vals[2],
-	    sizeof(vals[2]));
-	clipped = q_elem(r->sum, 3, r->ring_bits);
-	if (clipped != 0)
-		fprintf(stderr,
-		    "cairn: warning: %lld values were outside "
-		    "+-900719925474.0992 and were clipped to it\n",
-		    (long long)clipped);
-	if (fmt == FMT_JSON) {
-		printf("{\"columns\": [");
-		for (int i = 0; i < 3; i++) {
-			if (i)
-				fputs(", ", stdout);
-			q_json_str(cols[i]);
-		}
-		printf("], \"rows\": [[%s, %s, %s]], \"nodes\": "
-		       "{\"contributed\": ",
-		    vals[0], vals[1], vals[2]);
-		q_json_names(r->contributed, r->ncontributed);
-		printf(", \"dropped\": ");
-		q_json_names(r->dropped, r->ndropped);
-		printf("}}\n");
-	} else if (fmt == FMT_CSV) {
-		printf("%s,%s,%s\n%s,%s,%s\n", cols[0], cols[1], cols[2],
-		    vals[0], vals[1], vals[2]);
-	} else {
-		int w[3];
-
-		for (int i = 0; i < 3; i++) {
-			size_t a = strlen(cols[i]), b = strlen(vals[i]);
-
-			w[i] = (int)(a > b ? a : b);
-		}
-		printf(" %*s | %*s | %*s\n", w[0], cols[0], w[1], cols[1], w[2],
-		    cols[2]);
-		for (int i = 0; i < 3; i++) {
-			printf("%s", i ? "-+-" : "-");
-			for (int k = 0; k < w[i]; k++)
-				putchar('-');
-		}
-		printf("-\n %*s | %*s | %*s\n", w[0], vals[0], w[1], vals[1],
-		    w[2], vals[2]);
-		q_names_line("contributed", r->contributed, r->ncontributed);
-		q_names_line("dropped", r->dropped, r->ndropped);
-	}
-	return 0;
+	if (r->suppressed_cells == 0 && r->suppressed_groups == 0)
+		return;
+	fprintf(stderr,
+	    "cairn: %llu cell%s and %llu group%s suppressed (fewer rows or "
+	    "values than the minimum cell size, or none); suppressed cells are "
+	    "empty fields\n",
+	    (unsigned long long)r->suppressed_cells,
+	    r->suppressed_cells == 1 ? "" : "s",
+	    (unsigned long long)r->suppressed_groups,
+	    r->suppressed_groups == 1 ? "" : "s");
 }
 
-/* Print an SQL result: the released table the coordinator decoded (it
- * suppresses small groups; the raw per-group sum never reaches us), with
- * the nodes added. */
+/* Print a result: the released table the coordinator decoded (it
+ * suppresses small cells; no raw vector ever reaches us), with the nodes
+ * added. */
 static int
-q_print_sql(const crn_rt_result *r, int fmt)
+q_print(const crn_rt_result *r, int fmt)
 {
 	const char *out = fmt == FMT_JSON ? r->table_json
 	    : fmt == FMT_CSV              ? r->table_csv
@@ -228,16 +139,31 @@ q_print_sql(const crn_rt_result *r, int fmt)
 		q_json_names(r->contributed, r->ncontributed);
 		printf(", \"dropped\": ");
 		q_json_names(r->dropped, r->ndropped);
+		printf(", \"dropped_between_passes\": ");
+		q_json_names(r->dropped_between, r->ndropped_between);
 		printf("}}\n");
-	} else {
-		fwrite(out, 1, len, stdout);
-		if (len > 0 && out[len - 1] != '\n')
-			putchar('\n');
-		if (fmt == FMT_TABLE) {
-			q_names_line(
-			    "contributed", r->contributed, r->ncontributed);
-			q_names_line("dropped", r->dropped, r->ndropped);
-		}
+		return 0;
+	}
+	fwrite(out, 1, len, stdout);
+	if (len > 0 && out[len - 1] != '\n')
+		putchar('\n');
+	if (fmt == FMT_CSV)
+		q_csv_note(r);
+	if (fmt == FMT_TABLE) {
+		q_names_line("contributed", r->contributed, r->ncontributed);
+		q_names_line("dropped", r->dropped, r->ndropped);
+	}
+	if (r->ndropped_between > 0) {
+		/* The figures lack these nodes' rows, though the counts that
+		 * decided suppression held them: say so on every format. */
+		fprintf(fmt == FMT_TABLE ? stdout : stderr,
+		    "%sdropped between the passes (%zu):",
+		    fmt == FMT_TABLE ? "" : "cairn: ", r->ndropped_between);
+		for (size_t i = 0; i < r->ndropped_between; i++)
+			fprintf(fmt == FMT_TABLE ? stdout : stderr, "%s %s",
+			    i ? "," : "", r->dropped_between[i]);
+		fprintf(fmt == FMT_TABLE ? stdout : stderr,
+		    "; the figures come from the second pass's nodes only\n");
 	}
 	return 0;
 }
@@ -401,19 +327,7 @@ cmd_query(int argc, char **argv)
 			    memcmp(st.job_id, job.job_id, CRN_JOB_ID_LEN) ==
 			        0 &&
 			    st.round <= CRN_SA_R_DONE) {
-				if (st.round == 0)
-					fprintf(stderr,
-					    "\r\033[Kround 0/%u advertise: "
-					    "waiting for %u nodes",
-					    (unsigned)CRN_SA_R_DONE, st.nodes);
-				else
-					fprintf(stderr,
-					    "\r\033[Kround %u/%u %s: %u of %u "
-					    "nodes answered, %u dropped",
-					    st.round, (unsigned)CRN_SA_R_DONE,
-					    crn_sa_round_name(
-					        (crn_sa_round)st.round),
-					    st.answered, st.nodes, st.dropped);
+				q_progress(&st);
 				progress = true;
 			}
 		} else if (env.type == CRN_RT_MSG_JOB_RESULT) {
@@ -451,10 +365,8 @@ cmd_query(int argc, char **argv)
 				else
 					cli_error("query: %s (%s)", r.error,
 					    cairn_strerror((cairn_err)r.code));
-			} else if (column != NULL) {
-				status = q_print_sum(&r, column, fmt);
 			} else {
-				status = q_print_sql(&r, fmt);
+				status = q_print(&r, fmt);
 			}
 			crn_rt_result_fini(&r);
 			crn_envelope_fini(&env);

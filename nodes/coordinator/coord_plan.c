@@ -7,11 +7,13 @@
 
 #include "base/crn.h"
 #include "coordinator/coord_plan.h"
+#include "base/crn.h"
 #include "proto/codec_runtime.h"
 #include "query/codec_plan.h"
 #include "query/schema.h"
 #include "query/sql_plan.h"
 #include "query/sql_result.h"
+#include "runtime/query_sql.h"
 
 struct co_coord_plan {
 	crn_schema *schema;
@@ -45,9 +47,16 @@ co_coord_plan_free(co_coord_plan *p)
 	crn_free(p, sizeof(*p));
 }
 
-cairn_err
-co_coord_plan_check(
-    co_coord_plan *p, const crn_job *job, char *why, size_t whylen)
+uint32_t
+co_coord_plan_max_nodes(const co_coord_plan *p)
+{
+	return p->schema->max_nodes;
+}
+
+/* JOB_QUERY: the plan of the signed SQL, equal to the signed plan. */
+static cairn_err
+cp_query(co_coord_plan *p, const crn_job *job, crn_plan **out, char *why,
+    size_t whylen)
 {
 	crn_plan *plan = NULL;
 	uint8_t *enc = NULL;
@@ -84,10 +93,33 @@ co_coord_plan_check(
 		    "differ from its plan");
 		goto out;
 	}
+	*out = plan;
+	plan = NULL;
 	rv = CAIRN_OK;
 out:
 	crn_free(enc, enclen);
 	crn_plan_free(plan);
+	return rv;
+}
+
+cairn_err
+co_coord_plan_job(co_coord_plan *p, const crn_job *job, crn_plan **plan,
+    char *why, size_t whylen)
+{
+	cairn_err rv;
+
+	*plan = NULL;
+	if (job->kind == CRN_JOB_QUERY)
+		return cp_query(p, job, plan, why, whylen);
+	if (job->kind != CRN_JOB_SUM_COLUMN) {
+		snprintf(why, whylen, "unknown job kind");
+		return CAIRN_EINVAL;
+	}
+	rv = crn_q_sum_plan(job->dataset, job->column, job->ring_bits,
+	    p->schema->min_cell, plan);
+	if (rv != CAIRN_OK)
+		snprintf(why, whylen, "cannot plan the column sum: %s",
+		    cairn_strerror(rv));
 	return rv;
 }
 
@@ -115,27 +147,23 @@ cp_render(const crn_result *r, int fmt, char **out)
 }
 
 cairn_err
-co_coord_plan_release(const uint8_t *plan_bytes, size_t plan_len,
-    const uint8_t *sum, size_t sum_len, uint32_t nodes, crn_rt_result *r,
-    char *why, size_t whylen)
+co_coord_plan_release(const crn_plan *plan, const crn_release *rel,
+    const uint8_t *sum, size_t sum_len, uint32_t nodes, bool trim,
+    crn_rt_result *r, char *why, size_t whylen)
 {
-	crn_plan *plan = NULL;
 	crn_result *res = NULL;
 	cairn_err rv;
 
-	if ((rv = crn_plan_decode(plan_bytes, plan_len, &plan)) != CAIRN_OK) {
-		snprintf(why, whylen, "cannot decode the session's plan: %s",
-		    cairn_strerror(rv));
-		goto out;
-	}
 	/* Suppression happens here, at the party that unmasks the sum: a
-	 * researcher's client is not trusted to drop small groups. */
-	if ((rv = crn_sql_result_decode(plan, sum, sum_len, nodes, &res)) !=
-	    CAIRN_OK) {
+	 * researcher's client is not trusted to drop small cells. */
+	if ((rv = crn_sql_result_release(
+	         plan, rel, sum, sum_len, nodes, &res)) != CAIRN_OK) {
 		snprintf(why, whylen, "cannot decode the sum: %s",
 		    cairn_strerror(rv));
 		goto out;
 	}
+	if (trim)
+		crn_result_trim(res);
 	if ((rv = cp_render(res, 0, &r->table_text)) != CAIRN_OK ||
 	    (rv = cp_render(res, 1, &r->table_json)) != CAIRN_OK ||
 	    (rv = cp_render(res, 2, &r->table_csv)) != CAIRN_OK) {
@@ -143,8 +171,9 @@ co_coord_plan_release(const uint8_t *plan_bytes, size_t plan_len,
 		    cairn_strerror(rv));
 		goto out;
 	}
+	r->suppressed_cells = res->suppressed_cells;
+	r->suppressed_groups = res->suppressed_groups;
 out:
 	crn_result_free(res);
-	crn_plan_free(plan);
 	return rv;
 }

@@ -1,16 +1,20 @@
 /*
- * coord_plan.h — the coordinator's side of SQL jobs: it holds the
- * federation schema and checks that the plan a researcher signed is the
- * plan the coordinator itself derives from the job's SQL text.
+ * coord_plan.h — the coordinator's side of query jobs: it holds the
+ * federation schema, checks that the plan a researcher signed is the plan
+ * the coordinator itself derives from the job's SQL text, and renders the
+ * released table once the passes are done (core/release.h).
  */
 #ifndef CRN_COORDINATOR_COORD_PLAN_H
 #define CRN_COORDINATOR_COORD_PLAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "base/err.h"
 #include "proto/job.h"
+#include "query/job.h"
+#include "query/release.h"
 
 typedef struct co_coord_plan co_coord_plan;
 
@@ -19,26 +23,33 @@ CAIRN_NODISCARD cairn_err co_coord_plan_new(
     co_coord_plan **out, const char *schema_path, char *err, size_t errlen);
 void co_coord_plan_free(co_coord_plan *p);
 
-/*
- * Check a JOB_QUERY: re-plan job->sql against the schema and refuse
- * (CAIRN_EPERM) unless the encoded plan equals job->plan byte for byte
- * and the job's dataset, ring width and dimension match it.  why receives
- * the reason.  CAIRN_ENOTSUP when this build cannot plan SQL jobs.
- */
-CAIRN_NODISCARD cairn_err co_coord_plan_check(
-    co_coord_plan *p, const crn_job *job, char *why, size_t whylen);
+/* The federation schema's max_nodes: the most nodes a session may hold,
+ * since ring widths are sized for it. */
+uint32_t co_coord_plan_max_nodes(const co_coord_plan *p);
 
 /*
- * Decode the unmasked sum of a JOB_QUERY (plan_bytes: the signed plan the
- * session ran; `nodes` contributed) and fill r->table_text, table_json
- * and table_csv with the released table: groups under the plan's min_cell
- * removed and counted.  The researcher gets only this, never the raw
- * per-group vector.  Errors of crn_plan_decode and crn_sql_result_decode
- * (CAIRN_EPROTO: a sum honest nodes could not produce); why says which.
+ * The plan a job runs by, checked.  JOB_QUERY: re-plan job->sql against
+ * the schema and refuse (CAIRN_EPERM) unless the encoded plan equals
+ * job->plan byte for byte and the job's dataset, ring width and dimension
+ * match it.  JOB_SUM_COLUMN: the column-sum plan (runtime/query_sql.h)
+ * with the schema's min_cell.  *plan is new (crn_plan_free); why receives
+ * the reason of a refusal.
+ */
+struct crn_plan;
+CAIRN_NODISCARD cairn_err co_coord_plan_job(co_coord_plan *p,
+    const crn_job *job, struct crn_plan **plan, char *why, size_t whylen);
+
+/*
+ * Decode the unmasked pass-2 sum (the groups of rel; `nodes` contributed)
+ * and fill r->table_text, table_json, table_csv and the suppression
+ * counts with the released table.  The researcher gets only this, never
+ * a raw vector.  trim: print exact decimals without trailing zeros (the
+ * column-sum job).  Errors of crn_sql_result_release (CAIRN_EPROTO: a sum
+ * honest nodes could not produce); why says which.
  */
 struct crn_rt_result;
-CAIRN_NODISCARD cairn_err co_coord_plan_release(const uint8_t *plan_bytes,
-    size_t plan_len, const uint8_t *sum, size_t sum_len, uint32_t nodes,
-    struct crn_rt_result *r, char *why, size_t whylen);
+CAIRN_NODISCARD cairn_err co_coord_plan_release(const struct crn_plan *plan,
+    const crn_release *rel, const uint8_t *sum, size_t sum_len, uint32_t nodes,
+    bool trim, struct crn_rt_result *r, char *why, size_t whylen);
 
 #endif /* CRN_COORDINATOR_COORD_PLAN_H */

@@ -4,9 +4,11 @@
  * Sessions are driven by the sans-I/O machine of core/secagg/secagg.h: this
  * file only moves its messages between the machine and the transport, maps
  * machine slots (1..n) to node names and connection ids, and keeps the
- * round deadlines.  A node is addressed by its certificate name; the
- * connection id of its most recent authenticated message is where we
- * send, so a node that reconnects is found again.
+ * round deadlines.  A job's passes run through the same code one after
+ * the other (co_pass_begin .. co_pass_done); what the counts allow to be
+ * released is decided in core/release.c.  A node is addressed by its
+ * certificate name; the connection id of its most recent authenticated message
+ * is where we send, so a node that reconnects is found again.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -18,8 +20,12 @@
 #include "coordinator/coordinator.h"
 #include "net/transport.h"
 #include "proto/codec_runtime.h"
+#include "query/codec_release.h"
 #include "query/job.h"
+#include "query/release.h"
+#include "query/sql_plan.h"
 #include "runtime/config.h"
+#include "secagg/graph.h"
 #include "runtime/rt.h"
 #include "runtime/state_lock.h"
 #include "secagg/graph.h"
@@ -50,9 +56,12 @@ typedef struct co_slot {
 	bool out;      /* refused, unreachable: will not answer */
 } co_slot;
 
+/* One job: its passes (core/release.h) run one after the other, each a
+ * secure-aggregation session of its own with the nodes that took part in
+ * the one before. */
 typedef struct co_session {
 	bool used;
-	uint8_t sid[CAIRN_SESSION_ID_LEN];
+	uint8_t sid[CAIRN_SESSION_ID_LEN]; /* the current pass's session */
 	uint8_t job_id[CRN_JOB_ID_LEN];
 	char researcher[CRN_CERT_NAME_MAX + 1];
 	uint32_t rconn;
@@ -60,13 +69,19 @@ typedef struct co_session {
 	uint8_t (*ids)[CAIRN_SIGN_PK_LEN]; /* slot identity keys */
 	co_slot *slots;
 	uint32_t nslots;
+	uint32_t pass;  /* CRN_RELEASE_PASS_COUNTS, then _FIGURES */
 	uint32_t round; /* 0 advertise .. 4 unmask */
 	int64_t deadline;
 	int64_t started;
-	uint32_t ring_bits;
-	uint64_t dim;
-	uint8_t *plan; /* JOB_QUERY: the signed plan (owned) */
-	size_t plan_len;
+	crn_plan *plan;      /* what the job computes (owned) */
+	bool is_sum;         /* a column sum: decimals printed trimmed */
+	uint8_t *signed_job; /* as submitted, for the pass-1 offer */
+	size_t signed_job_len;
+	crn_release rel; /* pass 1's decision: what pass 2 sums */
+	char **offered;  /* nodes offered the job */
+	size_t noffered;
+	char **counted; /* nodes in pass 1's counts */
+	size_t ncounted;
 	uint32_t refused;  /* nodes that refused the job */
 	char refusal[160]; /* the first refusal's reason */
 } co_session;
@@ -242,20 +257,17 @@ co_fail_job(co *c, uint32_t conn, const uint8_t job_id[CRN_JOB_ID_LEN],
 	crn_free(buf, len);
 }
 
-/* JOB_QUERY: replace the raw sum in r by the released table.  When the
- * sum cannot be decoded the researcher gets the error instead, never the
- * sum. */
+/* The released table of the last pass into r; when the sum cannot be
+ * decoded the researcher gets the error instead, never the sum. */
 static void
-co_release(const co_session *s, crn_rt_result *r)
+co_release(const co_session *s, const uint8_t *sum, size_t len, uint32_t nodes,
+    crn_rt_result *r)
 {
 	char why[256] = "";
 	cairn_err rv;
 
-	rv = co_coord_plan_release(s->plan, s->plan_len - 1, r->sum, r->sum_len,
-	    (uint32_t)r->ncontributed, r, why, sizeof(why));
-	r->sum = NULL;
-	r->sum_len = 0;
-	r->ring_bits = 0;
+	rv = co_coord_plan_release(
+	    s->plan, &s->rel, sum, len, nodes, s->is_sum, r, why, sizeof(why));
 	if (rv != CAIRN_OK) {
 		crn_log_err("job for '%s': %s", s->researcher, why);
 		r->code = (int32_t)rv;
@@ -268,13 +280,34 @@ co_release(const co_session *s, crn_rt_result *r)
 	}
 }
 
+/* The current pass's machine and slots go; the job stays. */
 static void
-co_session_end(co_session *s)
+co_pass_end(co *c, co_session *s)
 {
+	/* The session's counters are no longer needed: its id is never
+	 * offered again, and a long-running coordinator must not fill its
+	 * replay guard. */
+	if (s->sa != NULL &&
+	    crn_replay_forget(c->party.replay, s->sid) != CAIRN_OK)
+		crn_log_debug("replay guard keeps an ended session");
 	crn_sa_coord_free(s->sa);
+	s->sa = NULL;
 	crn_free(s->ids, s->nslots * sizeof(*s->ids));
 	crn_free(s->slots, s->nslots * sizeof(*s->slots));
-	crn_free(s->plan, s->plan_len);
+	s->ids = NULL;
+	s->slots = NULL;
+	s->nslots = 0;
+}
+
+static void
+co_session_end(co *c, co_session *s)
+{
+	co_pass_end(c, s);
+	crn_plan_free(s->plan);
+	crn_free(s->signed_job, s->signed_job_len);
+	crn_release_fini(&s->rel);
+	crn_rt_names_free(s->offered, s->noffered);
+	crn_rt_names_free(s->counted, s->ncounted);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -290,6 +323,8 @@ co_progress(co *c, co_session *s, uint32_t answered)
 	st.round = s->round;
 	st.nodes = s->nslots;
 	st.answered = answered;
+	st.pass = s->pass;
+	st.passes = CRN_RELEASE_PASSES;
 	for (uint32_t i = 0; i < s->nslots; i++)
 		st.dropped += s->slots[i].out;
 	if (crn_rt_jobstatus_encode(&st, &buf, &len) != CAIRN_OK)
@@ -361,6 +396,347 @@ co_enter_round(co *c, co_session *s, uint32_t r)
 	co_progress(c, s, answered);
 }
 
+static bool
+co_name_in(char *const *list, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* The names of the slots whose inputs are in the sum of the pass that
+ * just ended, in slot (name) order. */
+static cairn_err
+co_survivors(const co_session *s, char ***names, size_t *n)
+{
+	uint32_t nsurv = 0;
+	const uint32_t *surv = crn_sa_coord_survivor_slots(s->sa, &nsurv);
+	bool *in = crn_zalloc(s->nslots + 1);
+	cairn_err rv = CAIRN_OK;
+
+	*names = NULL;
+	*n = 0;
+	if (in == NULL)
+		return CAIRN_ENOMEM;
+	for (uint32_t k = 0; k < nsurv; k++)
+		if (surv[k] >= 1 && surv[k] <= s->nslots)
+			in[surv[k]] = true;
+	for (uint32_t k = 1; k <= s->nslots && rv == CAIRN_OK; k++)
+		if (in[k])
+			rv = crn_rt_names_add(names, n, s->slots[k - 1].name);
+	crn_free(in, s->nslots + 1);
+	if (rv != CAIRN_OK) {
+		crn_rt_names_free(*names, *n);
+		*names = NULL;
+		*n = 0;
+	}
+	return rv;
+}
+
+/*
+ * Degree and threshold by the rule nodes apply to what they accept
+ * (crn_graph_choose_ex under our threat policy and assumed fractions:
+ * the complete graph below CRN_GRAPH_SPARSE_MIN_N nodes, SecAgg+ above).
+ * The configured threshold fraction can only raise t on the complete
+ * graph; a node refuses anything below its own policy either way.
+ */
+static void
+co_params(const co *c, uint32_t n, uint32_t *t, uint32_t *degree)
+{
+	const crn_cfg_coordinator *cc = &c->cfg->coord;
+	crn_graph_params gp;
+	uint32_t floor_t = (uint32_t)((double)n * cc->threshold) + 1;
+
+	*degree = 0;
+	*t = n;
+	if (n < 3 || crn_graph_choose_ex(&gp, n, cc->corrupt_frac,
+	                 cc->dropout_frac, 1, cc->malicious) != CAIRN_OK)
+		return;
+	*t = gp.threshold;
+	if (gp.degree > 0 && gp.degree < n - 1) {
+		*degree = gp.degree;
+		return;
+	}
+	if (floor_t > *t)
+		*t = floor_t > n ? n : floor_t;
+}
+
+/* The vector each node sends in the current pass. */
+static cairn_err
+co_pass_shape(const co_session *s, uint32_t *ring_bits, uint64_t *dim)
+{
+	if (s->pass == CRN_RELEASE_PASS_COUNTS)
+		return crn_release_counts_shape(s->plan, ring_bits, dim);
+	*ring_bits = s->plan->ring_bits;
+	*dim = crn_release_figures_dim(s->plan, &s->rel);
+	return CAIRN_OK;
+}
+
+/* The message that opens the current pass for n nodes and threshold t:
+ * the signed job (pass 1) or the cells pass 2 sums. */
+static cairn_err
+co_opening(co_session *s, uint32_t t, uint32_t n, uint32_t *type, uint8_t **buf,
+    size_t *len)
+{
+	if (s->pass == CRN_RELEASE_PASS_COUNTS) {
+		crn_rt_offer offer = {.signed_job = s->signed_job,
+		    .signed_job_len = s->signed_job_len,
+		    .threshold = t,
+		    .nodes = n};
+
+		*type = CRN_RT_MSG_JOB_OFFER;
+		return crn_rt_offer_encode(&offer, buf, len);
+	}
+	s->rel.threshold = t;
+	s->rel.nodes = n;
+	*type = CRN_RT_MSG_PASS_START;
+	return crn_release_encode(&s->rel, buf, len);
+}
+
+/* Start pass `pass` of the job with the nodes of s->slots: its own
+ * session id (derived from the job), a new machine, and the pass's
+ * opening message to every node.  The same code runs every pass. */
+static cairn_err
+co_pass_begin(co *c, co_session *s, uint32_t pass, char *why, size_t whylen)
+{
+	crn_sa_coord_cfg scfg;
+	uint8_t *msg = NULL, *env = NULL;
+	size_t mlen = 0, elen = 0;
+	uint32_t type = 0, n = s->nslots;
+	cairn_err rv;
+
+	memset(&scfg, 0, sizeof(scfg));
+	s->pass = pass;
+	if ((rv = crn_release_session_id(s->sid, s->job_id, pass)) !=
+	        CAIRN_OK ||
+	    (rv = co_pass_shape(s, &scfg.params.ring_bits, &scfg.params.dim)) !=
+	        CAIRN_OK)
+		goto out;
+	co_params(c, n, &scfg.params.threshold, &scfg.params.degree);
+	memcpy(scfg.params.session_id, s->sid, CAIRN_SESSION_ID_LEN);
+	scfg.nslots = n;
+	/* Each slot's advertisement must come from the key of the
+	 * certificate that slot's envelopes are signed with. */
+	if ((s->ids = crn_alloc(n * sizeof(*s->ids))) == NULL) {
+		rv = CAIRN_ENOMEM;
+		goto out;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		memcpy(s->ids[i], s->slots[i].pk, CAIRN_SIGN_PK_LEN);
+	scfg.slot_ids = (const uint8_t(*)[CAIRN_SIGN_PK_LEN])s->ids;
+	if ((rv = crn_sa_coord_new(&s->sa, &scfg)) != CAIRN_OK ||
+	    (rv = co_opening(s, scfg.params.threshold, n, &type, &msg,
+	         &mlen)) != CAIRN_OK ||
+	    (rv = crn_rt_wrap(&c->party, type, s->sid, 0, msg, mlen, &env,
+	         &elen)) != CAIRN_OK)
+		goto out;
+	crn_log_info("job for '%s', pass %u of %u: session %02x%02x%02x%02x "
+	             "with %u nodes, threshold %u, %llu x %u-bit",
+	    s->researcher, pass, CRN_RELEASE_PASSES, s->sid[0], s->sid[1],
+	    s->sid[2], s->sid[3], n, scfg.params.threshold,
+	    (unsigned long long)scfg.params.dim, scfg.params.ring_bits);
+	s->round = 0;
+	s->deadline = crn_rt_now_ms() + co_round_ms(c, 0);
+	for (uint32_t i = 1; i <= n; i++)
+		co_send_slot(c, s, i, env, elen);
+	co_progress(c, s, 0);
+out:
+	if (rv != CAIRN_OK)
+		snprintf(why, whylen, "cannot start pass %u: %s", pass,
+		    cairn_strerror(rv));
+	crn_free(msg, mlen);
+	crn_free(env, elen);
+	return rv;
+}
+
+/* Tell every node of the current slots that the job ends before pass 2
+ * (an empty list for the pass-2 session): they wipe what they kept. */
+static void
+co_send_forget(co *c, co_session *s)
+{
+	crn_release e;
+	uint8_t sid[CAIRN_SESSION_ID_LEN], *msg = NULL;
+	size_t mlen = 0;
+
+	memset(&e, 0, sizeof(e));
+	memcpy(e.job_id, s->job_id, CRN_JOB_ID_LEN);
+	e.min_cell = s->plan->min_cell;
+	e.nmeasures = (uint32_t)s->plan->nmeasures;
+	if (crn_release_session_id(
+	        e.counts_sid, s->job_id, CRN_RELEASE_PASS_COUNTS) != CAIRN_OK ||
+	    crn_release_session_id(sid, s->job_id, CRN_RELEASE_PASS_FIGURES) !=
+	        CAIRN_OK ||
+	    crn_release_encode(&e, &msg, &mlen) != CAIRN_OK)
+		return;
+	/* Nodes that dropped out may still hold the job: all of them. */
+	for (uint32_t i = 0; i < s->nslots; i++) {
+		co_node *n = co_node_find(c, s->slots[i].name);
+
+		if (n != NULL && n->live)
+			(void)co_send_msg(c, n->conn, CRN_RT_MSG_PASS_START,
+			    sid, 0, msg, mlen, CO_SEND_MS);
+	}
+	crn_free(msg, mlen);
+}
+
+/* The final result: the released table of the last pass, with who
+ * contributed (the last pass's nodes: the figures are theirs), who was
+ * offered the job and did not, and who was counted in pass 1 but is not
+ * in the figures.  Takes ownership of surv. */
+static void
+co_finish(co *c, co_session *s, const uint8_t *sum, size_t len, char **surv,
+    size_t nsurv)
+{
+	crn_rt_result r;
+	cairn_err rv = CAIRN_OK;
+
+	memset(&r, 0, sizeof(r));
+	r.contributed = surv;
+	r.ncontributed = nsurv;
+	r.error = (char *)(uintptr_t) "";
+	for (size_t i = 0; i < s->noffered && rv == CAIRN_OK; i++)
+		if (!co_name_in(surv, nsurv, s->offered[i]))
+			rv = crn_rt_names_add(
+			    &r.dropped, &r.ndropped, s->offered[i]);
+	for (size_t i = 0; i < s->ncounted && rv == CAIRN_OK; i++)
+		if (!co_name_in(surv, nsurv, s->counted[i]))
+			rv = crn_rt_names_add(&r.dropped_between,
+			    &r.ndropped_between, s->counted[i]);
+	co_release(s, sum, len, (uint32_t)nsurv, &r);
+	crn_log_info("job for '%s' done: %zu nodes in the sum, %zu dropped, "
+	             "%zu between the passes, %lld ms",
+	    s->researcher, r.ncontributed, r.ndropped, r.ndropped_between,
+	    (long long)(crn_rt_now_ms() - s->started));
+	s->round = CRN_SA_R_DONE;
+	co_progress(c, s, (uint32_t)r.ncontributed);
+	co_send_result(c, s, &r);
+	r.error = NULL;
+	crn_rt_result_fini(&r);
+}
+
+/* Slots for the next pass: the current slots named in names (sorted). */
+static co_slot *
+co_next_slots(const co_session *s, char *const *names, size_t n)
+{
+	co_slot *v = crn_zalloc((n > 0 ? n : 1) * sizeof(*v));
+	size_t k = 0;
+
+	for (uint32_t i = 0; v != NULL && i < s->nslots && k < n; i++) {
+		if (!co_name_in(names, n, s->slots[i].name))
+			continue;
+		memcpy(v[k].name, s->slots[i].name, sizeof(v[k].name));
+		memcpy(v[k].pk, s->slots[i].pk, CAIRN_SIGN_PK_LEN);
+		k++;
+	}
+	return v;
+}
+
+/* Pass 1 ended with the counts: decide what may be released and start
+ * pass 2 with pass 1's nodes, or end the job.  Takes ownership of surv.
+ * Returns true when the job ended. */
+static bool
+co_after_counts(co *c, co_session *s, const uint8_t *sum, size_t len,
+    char **surv, size_t nsurv)
+{
+	uint32_t n = (uint32_t)nsurv, need = c->cfg->coord.min_participants;
+	co_slot *next;
+	char why[256] = "";
+	cairn_err rv;
+
+	s->counted = surv;
+	s->ncounted = nsurv;
+	rv = crn_release_decide(s->plan, sum, len, n, &s->rel);
+	if (rv == CAIRN_OK)
+		crn_log_info("job for '%s': counts pass done, %llu of %llu "
+		             "groups releasable, %lld ms",
+		    s->researcher, (unsigned long long)s->rel.ngroups,
+		    (unsigned long long)s->plan->ngroups,
+		    (long long)(crn_rt_now_ms() - s->started));
+	next = co_next_slots(s, surv, nsurv);
+	co_pass_end(c, s);
+	s->slots = next;
+	s->nslots = next != NULL ? n : 0;
+	memcpy(s->rel.job_id, s->job_id, CRN_JOB_ID_LEN);
+	if (rv == CAIRN_OK && next == NULL)
+		rv = CAIRN_ENOMEM;
+	if (rv == CAIRN_OK &&
+	    (rv = crn_release_session_id(s->rel.counts_sid, s->job_id,
+	         CRN_RELEASE_PASS_COUNTS)) == CAIRN_OK &&
+	    s->rel.ngroups == 0) {
+		/* Every cell is below the minimum: nothing more leaves the
+		 * nodes, and the answer is the all-suppressed table. */
+		co_send_forget(c, s);
+		co_finish(c, s, NULL, 0, surv, nsurv);
+		s->counted = NULL;
+		s->ncounted = 0;
+		return true;
+	}
+	if (need < 2)
+		need = 2;
+	if (rv != CAIRN_OK)
+		snprintf(why, sizeof(why),
+		    "the coordinator could not decode the counts: %s",
+		    cairn_strerror(rv));
+	else if (n < need)
+		snprintf(why, sizeof(why),
+		    "%u nodes took part in the counts, the figures need %u", n,
+		    need);
+	else if (co_pass_begin(c, s, CRN_RELEASE_PASS_FIGURES, why,
+	             sizeof(why)) == CAIRN_OK)
+		return false;
+	crn_log_warn("job for '%s' failed: %s", s->researcher, why);
+	co_send_forget(c, s);
+	co_fail_job(c, s->rconn, s->job_id, rv != CAIRN_OK ? rv : CAIRN_EABORT,
+	    need, n, why);
+	return true;
+}
+
+/* The machine finished the current pass with this sum.  Returns true
+ * when the job ended. */
+static bool
+co_pass_done(co *c, co_session *s, const uint8_t *sum, size_t len)
+{
+	char **surv = NULL;
+	size_t nsurv = 0;
+
+	if (co_survivors(s, &surv, &nsurv) != CAIRN_OK) {
+		co_fail_job(c, s->rconn, s->job_id, CAIRN_ENOMEM, 0, 0,
+		    "out of memory");
+		return true;
+	}
+	if (s->pass == CRN_RELEASE_PASS_COUNTS)
+		return co_after_counts(c, s, sum, len, surv, nsurv);
+	co_finish(c, s, sum, len, surv, nsurv);
+	return true;
+}
+
+/* The machine aborted the current pass. */
+static void
+co_abort(co *c, co_session *s, const crn_sa_action *a)
+{
+	char msg[CRN_SA_REASON_LEN + 256];
+	crn_rt_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.code = a->abort.code != 0 ? a->abort.code : CAIRN_EABORT;
+	/* Say why nodes were missing when they told us. */
+	if (s->refused > 0)
+		snprintf(msg, sizeof(msg), "%s; %u node%s refused the job (%s)",
+		    a->abort.reason, s->refused, s->refused == 1 ? "" : "s",
+		    s->refusal);
+	else
+		snprintf(msg, sizeof(msg), "%s", a->abort.reason);
+	r.error = msg;
+	r.needed = a->abort.needed;
+	r.answered = a->abort.answered;
+	crn_log_warn("job for '%s' aborted in pass %u: %s", s->researcher,
+	    s->pass, a->abort.reason);
+	if (s->pass == CRN_RELEASE_PASS_COUNTS)
+		co_send_forget(c, s);
+	co_send_result(c, s, &r);
+}
+
 /* The first message of each round is the sign that the previous one
  * closed. */
 static void
@@ -382,8 +758,31 @@ co_note_send(co *c, co_session *s, uint32_t type)
 			co_enter_round(c, s, opens[i].round);
 }
 
-/* Apply what the machine asked for.  Returns true when the session ended
- * (and has been released). */
+/* Send one message the machine produced. */
+static void
+co_apply_send(co *c, co_session *s, const crn_sa_action *a)
+{
+	uint8_t *env = NULL;
+	size_t elen = 0;
+
+	co_note_send(c, s, a->type);
+	if (crn_rt_wrap(&c->party, a->type, s->sid, s->round, a->data, a->len,
+	        &env, &elen) != CAIRN_OK) {
+		crn_log_err("cannot wrap a round message");
+		return;
+	}
+	if (a->to_many != NULL) {
+		for (size_t k = 0; k < a->n_many; k++)
+			co_send_slot(c, s, a->to_many[k], env, elen);
+	} else {
+		co_send_slot(c, s, a->to, env, elen);
+	}
+	crn_free(env, elen);
+}
+
+/* Apply what the machine asked for.  Returns true when the job ended
+ * (and has been released); a pass that ends and starts the next one
+ * returns false with the next pass's machine in place. */
 static bool
 co_apply(co *c, co_session *s, crn_sa_actions *acts)
 {
@@ -391,98 +790,21 @@ co_apply(co *c, co_session *s, crn_sa_actions *acts)
 
 	for (size_t i = 0; i < acts->count; i++) {
 		crn_sa_action *a = &acts->v[i];
-		uint8_t *env = NULL;
-		size_t elen = 0;
 
 		if (a->kind == CRN_SA_ACT_SEND) {
-			co_note_send(c, s, a->type);
-			if (crn_rt_wrap(&c->party, a->type, s->sid, s->round,
-			        a->data, a->len, &env, &elen) != CAIRN_OK) {
-				crn_log_err("cannot wrap a round message");
-				continue;
-			}
-			if (a->to_many != NULL) {
-				for (size_t k = 0; k < a->n_many; k++)
-					co_send_slot(
-					    c, s, a->to_many[k], env, elen);
-			} else {
-				co_send_slot(c, s, a->to, env, elen);
-			}
-			crn_free(env, elen);
-		} else if (a->kind == CRN_SA_ACT_DONE && !ended) {
-			crn_rt_result r;
-			uint32_t nsurv = 0;
-			const uint32_t *surv =
-			    crn_sa_coord_survivor_slots(s->sa, &nsurv);
-			bool *in = crn_zalloc(s->nslots + 1);
-
-			memset(&r, 0, sizeof(r));
-			r.ring_bits = s->ring_bits;
-			r.sum = a->data;
-			r.sum_len = a->len;
-			r.error = (char *)(uintptr_t) "";
-			for (uint32_t k = 0; in != NULL && k < nsurv; k++)
-				if (surv[k] >= 1 && surv[k] <= s->nslots)
-					in[surv[k]] = true;
-			for (uint32_t k = 1; in != NULL && k <= s->nslots;
-			     k++) {
-				if (crn_rt_names_add(
-				        in[k] ? &r.contributed : &r.dropped,
-				        in[k] ? &r.ncontributed : &r.ndropped,
-				        s->slots[k - 1].name) != CAIRN_OK)
-					break;
-			}
-			crn_free(in, s->nslots + 1);
-			if (s->plan != NULL)
-				co_release(s, &r);
-			crn_log_info("job for '%s' done: %zu nodes in the sum, "
-			             "%zu dropped, %lld ms",
-			    s->researcher, r.ncontributed, r.ndropped,
-			    (long long)(crn_rt_now_ms() - s->started));
-			s->round = CRN_SA_R_DONE;
-			co_progress(c, s, (uint32_t)r.ncontributed);
-			co_send_result(c, s, &r);
-			r.sum = NULL;
-			r.sum_len = 0;
-			r.error = NULL;
-			crn_rt_result_fini(&r);
+			co_apply_send(c, s, a);
+		} else if (a->kind == CRN_SA_ACT_DONE) {
+			ended = co_pass_done(c, s, a->data, a->len);
+			break;
+		} else if (a->kind == CRN_SA_ACT_ABORT) {
+			co_abort(c, s, a);
 			ended = true;
-		} else if (a->kind == CRN_SA_ACT_ABORT && !ended) {
-			crn_rt_result r;
-
-			char msg[CRN_SA_REASON_LEN + 256];
-
-			memset(&r, 0, sizeof(r));
-			r.code =
-			    a->abort.code != 0 ? a->abort.code : CAIRN_EABORT;
-			/* Say why nodes were missing when they told us. */
-			if (s->refused > 0)
-				snprintf(msg, sizeof(msg),
-				    "%s; %u node%s "
-				    "refused the job (%s)",
-				    a->abort.reason, s->refused,
-				    s->refused == 1 ? "" : "s", s->refusal);
-			else
-				snprintf(
-				    msg, sizeof(msg), "%s", a->abort.reason);
-			r.error = msg;
-			r.needed = a->abort.needed;
-			r.answered = a->abort.answered;
-			crn_log_warn("job for '%s' aborted: %s", s->researcher,
-			    a->abort.reason);
-			co_send_result(c, s, &r);
-			ended = true;
+			break;
 		}
 	}
 	crn_sa_actions_clear(acts);
-	if (ended) {
-		/* The session's counters are no longer needed: its id is
-		 * random and never offered again, and a long-running
-		 * coordinator must not fill its replay guard. */
-		if (crn_replay_forget(c->party.replay, s->sid) != CAIRN_OK)
-			crn_log_debug("replay guard keeps an ended session");
-		co_session_end(s);
-	}
+	if (ended)
+		co_session_end(c, s);
 	return ended;
 }
 
@@ -568,39 +890,11 @@ co_on_node_msg(co *c, const crn_envelope *env, const char *name)
 	crn_sa_actions_fini(&acts);
 }
 
-/*
- * Degree and threshold by the rule nodes apply to what they accept
- * (crn_graph_choose_ex under our threat policy and assumed fractions:
- * the complete graph below CRN_GRAPH_SPARSE_MIN_N nodes, SecAgg+ above).
- * The configured threshold fraction can only raise t on the complete
- * graph; a node refuses anything below its own policy either way.
- */
-static void
-co_choose_params(const co *c, uint32_t n, uint32_t *degree, uint32_t *t)
-{
-	const crn_cfg_coordinator *cc = &c->cfg->coord;
-	crn_graph_params gp;
-	uint32_t floor_t = (uint32_t)((double)n * cc->threshold) + 1;
-
-	*degree = 0;
-	*t = n;
-	if (n < 3 || crn_graph_choose_ex(&gp, n, cc->corrupt_frac,
-	                 cc->dropout_frac, 1, cc->malicious) != CAIRN_OK)
-		return;
-	*t = gp.threshold;
-	if (gp.degree > 0 && gp.degree < n - 1) {
-		*degree = gp.degree;
-		return;
-	}
-	if (floor_t > *t)
-		*t = floor_t > n ? n : floor_t;
-}
-
-/* Validate a submitted job.  On success *job is the decoded job and the
- * signed bytes are in *sj. */
+/* Validate a submitted job.  On success *job is the decoded job, the
+ * signed bytes are in *sj and *plan is what the job computes. */
 static cairn_err
 co_check_job(co *c, const crn_envelope *env, const crn_cert_info *who,
-    crn_signed_job *sj, crn_job *job, char *why, size_t whylen)
+    crn_signed_job *sj, crn_job *job, crn_plan **plan, char *why, size_t whylen)
 {
 	crn_cert_info rinfo;
 	cairn_err rv;
@@ -637,20 +931,14 @@ co_check_job(co *c, const crn_envelope *env, const crn_cert_info *who,
 		snprintf(why, whylen, "bad ring width %u", job->ring_bits);
 		return CAIRN_EINVAL;
 	}
-	if (job->kind == CRN_JOB_SUM_COLUMN) {
-		if (job->dim != CRN_RT_SUM_DIM || job->column[0] == '\0') {
-			snprintf(why, whylen,
-			    "a column sum has %u elements "
-			    "and names a column",
-			    CRN_RT_SUM_DIM);
-			return CAIRN_EINVAL;
-		}
-		return CAIRN_OK;
+	if (job->kind == CRN_JOB_SUM_COLUMN &&
+	    (job->dim != CRN_RT_SUM_DIM || job->column[0] == '\0')) {
+		snprintf(why, whylen,
+		    "a column sum has %u elements and names a column",
+		    CRN_RT_SUM_DIM);
+		return CAIRN_EINVAL;
 	}
-	if (job->kind == CRN_JOB_QUERY)
-		return co_coord_plan_check(c->planner, job, why, whylen);
-	snprintf(why, whylen, "unknown job kind");
-	return CAIRN_EINVAL;
+	return co_coord_plan_job(c->planner, job, plan, why, whylen);
 }
 
 static int
@@ -659,60 +947,58 @@ co_slot_cmp(const void *a, const void *b)
 	return strcmp(((const co_slot *)a)->name, ((const co_slot *)b)->name);
 }
 
-static void
-co_on_submit(
-    co *c, uint32_t conn, const crn_envelope *env, const crn_cert_info *who)
+/* A free session for a job, or NULL (why says why). */
+static co_session *
+co_session_for(co *c, const uint8_t job_id[CRN_JOB_ID_LEN], char *why,
+    size_t whylen, cairn_err *rv)
 {
-	crn_signed_job sj;
-	crn_job job;
-	crn_sa_coord_cfg scfg;
-	crn_rt_offer offer;
-	co_session *s = NULL;
-	crn_sa_actions acts;
-	char why[256] = "";
-	uint8_t *obuf = NULL;
-	size_t olen = 0;
-	uint32_t n = 0, t, degree;
-	int64_t now = crn_rt_now_ms();
-	cairn_err rv;
+	co_session *free_s = NULL;
 
-	memset(&sj, 0, sizeof(sj));
-	memset(&scfg, 0, sizeof(scfg));
-	crn_sa_actions_init(&acts);
-	if ((rv = co_check_job(c, env, who, &sj, &job, why, sizeof(why))) !=
-	    CAIRN_OK) {
-		crn_log_warn("refused a job from '%s': %s", who->name, why);
-		co_fail_job(c, conn, job.job_id, rv, 0, 0, why);
-		goto out;
-	}
 	for (uint32_t i = 0; i < c->nsess; i++) {
 		if (!c->sess[i].used) {
-			s = &c->sess[i];
-			break;
+			if (free_s == NULL)
+				free_s = &c->sess[i];
+		} else if (memcmp(c->sess[i].job_id, job_id, CRN_JOB_ID_LEN) ==
+		    0) {
+			/* Session ids derive from the job: one run at a
+			 * time, and nodes run each job once anyway. */
+			snprintf(why, whylen, "this job is already running");
+			*rv = CAIRN_EREPLAY;
+			return NULL;
 		}
 	}
-	if (s == NULL) {
-		snprintf(why, sizeof(why), "%u jobs already running (max_jobs)",
+	if (free_s == NULL) {
+		snprintf(why, whylen, "%u jobs already running (max_jobs)",
 		    c->nsess);
-		crn_log_warn("refused a job from '%s': %s", who->name, why);
-		co_fail_job(c, conn, job.job_id, CAIRN_EPERM, 0, 0, why);
-		goto out;
+		*rv = CAIRN_EPERM;
 	}
+	return free_s;
+}
+
+/* Fill a new session with the usable nodes (at most max: the ring width
+ * is sized for the schema's max_nodes). */
+static cairn_err
+co_session_nodes(co *c, co_session *s, int64_t now, char *why, size_t whylen)
+{
+	uint32_t n = 0, need = c->cfg->coord.min_participants;
+	uint32_t max = co_coord_plan_max_nodes(c->planner);
+
 	for (size_t i = 0; i < c->nnodes; i++)
 		n += co_node_usable(&c->nodes[i], now);
-	if (n < c->cfg->coord.min_participants || n < 2) {
-		snprintf(why, sizeof(why), "needed %u connected nodes, have %u",
-		    c->cfg->coord.min_participants, n);
-		crn_log_warn("refused a job from '%s': %s", who->name, why);
-		co_fail_job(c, conn, job.job_id, CAIRN_EABORT,
-		    c->cfg->coord.min_participants, n, why);
-		goto out;
+	if (n < need || n < 2) {
+		snprintf(
+		    why, whylen, "needed %u connected nodes, have %u", need, n);
+		return CAIRN_EABORT;
 	}
-	co_choose_params(c, n, &degree, &t);
-	memset(s, 0, sizeof(*s));
+	if (n > max) {
+		snprintf(why, whylen,
+		    "%u nodes are connected, the federation schema allows at "
+		    "most %u (max_nodes sizes the ring width)",
+		    n, max);
+		return CAIRN_ERANGE;
+	}
 	if ((s->slots = crn_zalloc(n * sizeof(*s->slots))) == NULL)
-		goto out;
-	s->used = true;
+		return CAIRN_ENOMEM;
 	s->nslots = n;
 	n = 0;
 	for (size_t i = 0; i < c->nnodes; i++) {
@@ -725,77 +1011,68 @@ co_on_submit(
 	}
 	/* Slots in name order: results list nodes the same way each time. */
 	qsort(s->slots, n, sizeof(*s->slots), co_slot_cmp);
-	crn_random_bytes(s->sid, sizeof(s->sid));
+	for (uint32_t i = 0; i < n; i++)
+		if (crn_rt_names_add(&s->offered, &s->noffered,
+		        s->slots[i].name) != CAIRN_OK)
+			return CAIRN_ENOMEM;
+	return CAIRN_OK;
+}
+
+static void
+co_on_submit(
+    co *c, uint32_t conn, const crn_envelope *env, const crn_cert_info *who)
+{
+	crn_signed_job sj;
+	crn_job job;
+	crn_plan *plan = NULL;
+	co_session *s = NULL;
+	crn_sa_actions acts;
+	char why[256] = "";
+	int64_t now = crn_rt_now_ms();
+	cairn_err rv;
+
+	memset(&sj, 0, sizeof(sj));
+	crn_sa_actions_init(&acts);
+	if ((rv = co_check_job(c, env, who, &sj, &job, &plan, why,
+	         sizeof(why))) != CAIRN_OK ||
+	    (s = co_session_for(c, job.job_id, why, sizeof(why), &rv)) == NULL)
+		goto refuse;
+	memset(s, 0, sizeof(*s));
+	s->used = true;
 	memcpy(s->job_id, job.job_id, CRN_JOB_ID_LEN);
 	snprintf(s->researcher, sizeof(s->researcher), "%s", who->name);
 	s->rconn = conn;
-	s->ring_bits = job.ring_bits;
-	s->dim = job.dim;
 	s->started = now;
-	if (job.kind == CRN_JOB_QUERY) {
-		/* Kept to decode the sum: only the released table goes back
-		 * to the researcher. */
-		if ((s->plan = crn_alloc(job.plan_len + 1)) == NULL) {
-			co_session_end(s);
-			goto out;
-		}
-		memcpy(s->plan, job.plan, job.plan_len);
-		s->plan_len = job.plan_len + 1;
+	s->plan = plan;
+	plan = NULL;
+	s->is_sum = job.kind == CRN_JOB_SUM_COLUMN;
+	if ((rv = co_session_nodes(c, s, now, why, sizeof(why))) != CAIRN_OK)
+		goto refuse;
+	if ((s->signed_job = crn_alloc(env->payload_len)) == NULL) {
+		rv = CAIRN_ENOMEM;
+		goto refuse;
 	}
-	memcpy(scfg.params.session_id, s->sid, CAIRN_SESSION_ID_LEN);
-	scfg.params.threshold = t;
-	scfg.params.ring_bits = job.ring_bits;
-	scfg.params.dim = job.dim;
-	scfg.params.degree = degree;
-	scfg.nslots = n;
-	/* Each slot's advertisement must come from the key of the
-	 * certificate that slot's envelopes are signed with. */
-	if ((s->ids = crn_alloc(n * sizeof(*s->ids))) == NULL) {
-		co_session_end(s);
-		goto out;
-	}
-	for (uint32_t i = 0; i < n; i++)
-		memcpy(s->ids[i], s->slots[i].pk, CAIRN_SIGN_PK_LEN);
-	scfg.slot_ids = (const uint8_t(*)[CAIRN_SIGN_PK_LEN])s->ids;
-	if ((rv = crn_sa_coord_new(&s->sa, &scfg)) != CAIRN_OK) {
-		snprintf(why, sizeof(why), "cannot start a session: %s",
-		    cairn_strerror(rv));
-		co_fail_job(c, conn, job.job_id, rv, t, n, why);
-		co_session_end(s);
-		goto out;
-	}
-	offer.signed_job = env->payload;
-	offer.signed_job_len = env->payload_len;
-	offer.threshold = t;
-	offer.nodes = n;
-	if ((rv = crn_rt_offer_encode(&offer, &obuf, &olen)) != CAIRN_OK) {
-		co_session_end(s);
-		goto out;
-	}
-	crn_log_info("job from '%s' (%s %s%s%s): session %02x%02x%02x%02x "
-	             "with %u nodes, threshold %u, %llu x %u-bit",
-	    who->name, job.kind == CRN_JOB_SUM_COLUMN ? "sum" : "query",
-	    job.dataset, job.kind == CRN_JOB_SUM_COLUMN ? "." : "",
-	    job.kind == CRN_JOB_SUM_COLUMN ? job.column : "", s->sid[0],
-	    s->sid[1], s->sid[2], s->sid[3], n, t, (unsigned long long)job.dim,
-	    job.ring_bits);
-	s->round = 0;
-	s->deadline = now + co_round_ms(c, 0);
-	{
-		uint8_t *env2 = NULL;
-		size_t elen = 0;
-
-		if (crn_rt_wrap(&c->party, CRN_RT_MSG_JOB_OFFER, s->sid, 0,
-		        obuf, olen, &env2, &elen) == CAIRN_OK) {
-			for (uint32_t i = 1; i <= n; i++)
-				co_send_slot(c, s, i, env2, elen);
-			crn_free(env2, elen);
-		}
-	}
-	co_progress(c, s, 0);
+	memcpy(s->signed_job, env->payload, env->payload_len);
+	s->signed_job_len = env->payload_len;
+	crn_log_info("job from '%s' (%s %s%s%s) for %u nodes", who->name,
+	    s->is_sum ? "sum" : "query", job.dataset, s->is_sum ? "." : "",
+	    s->is_sum ? job.column : "", s->nslots);
+	if ((rv = co_pass_begin(
+	         c, s, CRN_RELEASE_PASS_COUNTS, why, sizeof(why))) != CAIRN_OK)
+		goto refuse;
 	co_maybe_close(c, s, &acts);
+	goto out;
+refuse:
+	if (rv == CAIRN_ENOMEM && why[0] == '\0')
+		snprintf(why, sizeof(why), "out of memory");
+	crn_log_warn("refused a job from '%s': %s", who->name, why);
+	co_fail_job(c, conn, job.job_id, rv,
+	    rv == CAIRN_EABORT ? c->cfg->coord.min_participants : 0,
+	    s != NULL ? s->nslots : 0, why);
+	if (s != NULL)
+		co_session_end(c, s);
 out:
-	crn_free(obuf, olen);
+	crn_plan_free(plan);
 	crn_sa_actions_fini(&acts);
 	crn_signed_job_fini(&sj);
 	crn_job_fini(&job);
@@ -1013,7 +1290,7 @@ crn_coordinator_main(const char *path)
 out:
 	for (uint32_t i = 0; c.sess != NULL && i < c.nsess; i++)
 		if (c.sess[i].used)
-			co_session_end(&c.sess[i]);
+			co_session_end(&c, &c.sess[i]);
 	crn_free(c.sess, c.nsess * sizeof(*c.sess));
 	crn_free(c.nodes, c.nnodes * sizeof(*c.nodes));
 	crn_tr_close(c.tr);

@@ -6,14 +6,22 @@
  * certificate and sends a heartbeat every heartbeat_ms.  For each job
  * offer it verifies the job itself (researcher certificate chain, CRL and
  * role; job signature; freshness; its own policy: researcher allowed,
- * dataset and columns exposed, participants and cell sizes), computes its
- * vector over its own data and takes part in the secure-aggregation
- * session (crn_sa_node), logging one line per job.
+ * dataset and columns exposed, participants, the plan against its own
+ * schema), computes its vector over its own data and takes part in the
+ * secure-aggregation sessions (crn_sa_node), logging one line per pass.
+ *
+ * A query job runs in two passes (core/release.h): the node computes its
+ * whole local result once, sends only the counts in the first session,
+ * keeps the result until the coordinator announces the releasable cells
+ * (or the job ends, aborts or expires; then it is wiped), and sends those
+ * cells in the second session, withholding those below its own min_cell.
  *
  * Test hook: when CAIRN_TEST_DIE_AT is set to advertise, share,
  * masked-input, consistency or unmask, the daemon calls _exit(137) as soon
- * as it would answer that round, like a node killed with SIGKILL at that
- * point.  Integration tests use it to place dropouts precisely.
+ * as it would answer that round of the first pass, like a node killed with
+ * SIGKILL at that point; "figures:" before the round name means the second
+ * pass ("figures:advertise": on receiving the cells, between the passes).
+ * Integration tests use it to place dropouts precisely.
  */
 #ifndef CRN_NODE_NODE_H
 #define CRN_NODE_NODE_H
@@ -57,30 +65,35 @@ CAIRN_NODISCARD cairn_err crn_node_src_from_config(
     char ***ml);
 
 /*
- * Compute the JOB_SUM_COLUMN vector (CRN_RT_SUM_DIM elements of
- * ring_bits, native layout) of column over dataset in src.  *vec is
- * crn_alloc'd, *vlen bytes.  Errors of crn_exec_run; err says why.
+ * Compute the full local result of a JOB_SUM_COLUMN job: plan is the
+ * column-sum plan (runtime/query_sql.h crn_q_sum_plan), run over src.
+ * *vec is crn_alloc'd, *vlen bytes, native layout; it holds the node's
+ * figures (crn_freezero).  Errors of crn_exec_run; err says why.
  */
+struct crn_plan;
 CAIRN_NODISCARD cairn_err crn_node_sum_column(const crn_node_src *src,
-    const char *dataset, const char *column, uint32_t ring_bits, void **vec,
-    size_t *vlen, char *err, size_t errlen);
+    const struct crn_plan *plan, void **vec, size_t *vlen, char *err,
+    size_t errlen);
 
 /*
- * Decode a signed plan (JOB_QUERY) and check it against the node's policy:
- * dataset, column definitions equal to schema_ds (the dataset of the
- * node's own federation schema; NULL when the node has none, which
- * refuses), columns in expose (nexpose names), min_cell at least
- * policy_min_cell, dim and ring width equal to the job's.  Then run it
- * over src with schema_ds as the dataset.  CAIRN_EPERM for a policy
+ * Decode a signed plan (JOB_QUERY) and check it against the node's policy
+ * and its own copy of the federation schema (NULL when the node has none,
+ * which refuses): dataset, column definitions, max_rows, max_nodes and
+ * ring width equal to the schema's, columns in expose (nexpose names),
+ * dim and ring width equal to the job's.  Then run it over src with the
+ * schema's dataset.  On success *plan is the decoded plan (crn_plan_free)
+ * and *vec the node's full local result (plan->dim native elements;
+ * crn_freezero).  The node's min_cell is not checked here: it applies it
+ * to the cells it contributes (core/release.h).  CAIRN_EPERM for a policy
  * refusal; other errors of crn_plan_decode and crn_exec_run.  err says
  * why (it may hold data values: for the node's log only).
  */
-struct crn_dataset;
+struct crn_schema;
 CAIRN_NODISCARD cairn_err crn_node_run_query(const crn_node_src *src,
-    const struct crn_dataset *schema_ds, const char *dataset,
-    const uint8_t *plan, size_t plan_len, char *const *expose, size_t nexpose,
-    uint32_t policy_min_cell, uint32_t ring_bits, uint64_t dim, void **vec,
-    size_t *vlen, char *err, size_t errlen);
+    const struct crn_schema *schema, const char *dataset, const uint8_t *plan,
+    size_t plan_len, char *const *expose, size_t nexpose, uint32_t ring_bits,
+    uint64_t dim, struct crn_plan **planp, void **vec, size_t *vlen, char *err,
+    size_t errlen);
 
 /*
  * For `node check`: open the source and check that it has every column of

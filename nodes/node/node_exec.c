@@ -16,6 +16,8 @@
 #include "exec/exec.h"
 #include "node/node.h"
 #include "query/codec_plan.h"
+#include "query/release.h"
+#include "query/schema.h"
 #include "query/sql_plan.h"
 #include "runtime/rt.h"
 
@@ -43,14 +45,10 @@ ne_source(const crn_node_src *in, crn_source *out, crn_colmap **map)
 }
 
 cairn_err
-crn_node_sum_column(const crn_node_src *src, const char *dataset,
-    const char *column, uint32_t ring_bits, void **vec, size_t *vlen, char *err,
-    size_t errlen)
+crn_node_sum_column(const crn_node_src *src, const crn_plan *plan, void **vec,
+    size_t *vlen, char *err, size_t errlen)
 {
-	crn_column col;
 	crn_dataset ds;
-	crn_measure m;
-	crn_plan plan;
 	crn_source s;
 	crn_colmap *map = NULL;
 	crn_exec_stats st;
@@ -58,43 +56,19 @@ crn_node_sum_column(const crn_node_src *src, const char *dataset,
 
 	*vec = NULL;
 	*vlen = 0;
-	/* A column sum is the plan "SELECT count(*), count(col), sum(col)
-	 * FROM dataset" over a one-column view of the dataset: a decimal
-	 * column of fixed scale with wide bounds (the node has no schema,
-	 * and integers and money both fit).  Only that column has to
-	 * exist. */
-	memset(&col, 0, sizeof(col));
-	col.name = (char *)(uintptr_t)column;
-	col.type = CRN_COL_DECIMAL;
-	col.scale = CRN_RT_SUM_SCALE;
-	col.lo = CRN_RT_SUM_LO;
-	col.hi = CRN_RT_SUM_HI;
-	col.nullable = true;
+	/* The column-sum plan (runtime/query_sql.h) reads a one-column view
+	 * of the dataset: a decimal column of fixed scale with wide bounds
+	 * (the node needs no schema, and integers and money both fit).  Only
+	 * that column has to exist. */
 	memset(&ds, 0, sizeof(ds));
-	ds.name = (char *)(uintptr_t)dataset;
-	ds.cols = &col;
-	ds.ncols = 1;
-	memset(&m, 0, sizeof(m));
-	m.col = 0;
-	m.need_sumsq = false;
-	m.offset = 0;
-	memset(&plan, 0, sizeof(plan));
-	plan.dataset = (char *)(uintptr_t)dataset;
-	plan.where.kind = CRN_EX_TRUE;
-	plan.measures = &m;
-	plan.nmeasures = 1;
-	plan.ngroups = 1;
-	plan.per_group = CRN_RT_SUM_DIM;
-	plan.dim = CRN_RT_SUM_DIM;
-	plan.ring_bits = ring_bits;
-	plan.limit = -1;
-	plan.cols = &col;
-	plan.ncols = 1;
+	ds.name = plan->dataset;
+	ds.cols = plan->cols;
+	ds.ncols = plan->ncols;
 	if ((rv = ne_source(src, &s, &map)) != CAIRN_OK)
 		goto out;
-	rv = crn_exec_run(&plan, &ds, &s, vec, &st, err, errlen);
+	rv = crn_exec_run(plan, &ds, &s, vec, &st, err, errlen);
 	if (rv == CAIRN_OK)
-		*vlen = CRN_RT_SUM_DIM * crn_exec_elem_size(ring_bits);
+		*vlen = (size_t)plan->dim * crn_exec_elem_size(plan->ring_bits);
 out:
 	crn_free(map, src->nmap * sizeof(*map));
 	return rv;
@@ -161,11 +135,13 @@ ne_col_differs(const crn_plan *p, const crn_dataset *ds)
 }
 
 cairn_err
-crn_node_run_query(const crn_node_src *src, const crn_dataset *schema_ds,
+crn_node_run_query(const crn_node_src *src, const crn_schema *schema,
     const char *dataset, const uint8_t *pbuf, size_t plen, char *const *expose,
-    size_t nexpose, uint32_t policy_min_cell, uint32_t ring_bits, uint64_t dim,
+    size_t nexpose, uint32_t ring_bits, uint64_t dim, crn_plan **planp,
     void **vec, size_t *vlen, char *err, size_t errlen)
 {
+	const crn_dataset *schema_ds =
+	    schema != NULL ? crn_schema_dataset(schema, dataset) : NULL;
 	crn_plan *plan = NULL;
 	crn_dataset ds;
 	crn_source s;
@@ -173,8 +149,10 @@ crn_node_run_query(const crn_node_src *src, const crn_dataset *schema_ds,
 	crn_colmap *map = NULL;
 	crn_exec_stats st;
 	bool *used = NULL;
+	size_t usedlen = 0;
 	cairn_err rv;
 
+	*planp = NULL;
 	*vec = NULL;
 	*vlen = 0;
 	if ((rv = crn_plan_decode(pbuf, plen, &plan)) != CAIRN_OK) {
@@ -216,14 +194,16 @@ crn_node_run_query(const crn_node_src *src, const crn_dataset *schema_ds,
 			    bad);
 		goto out;
 	}
-	if (plan->min_cell < policy_min_cell) {
-		snprintf(err, errlen,
-		    "plan releases groups of %u rows, policy "
-		    "min_cell is %u",
-		    plan->min_cell, policy_min_cell);
+	/* The ring width, too, is the node's own: the plan's bounds on rows
+	 * and nodes must be the schema's.  (A stricter min_cell of the node's
+	 * is not a refusal: the node applies it to what it contributes in
+	 * the second pass, core/release.h.) */
+	if ((rv = crn_release_plan_fits(
+	         plan, schema, schema_ds, err, errlen)) != CAIRN_OK)
 		goto out;
-	}
-	if ((used = crn_zalloc(plan->ncols + 1)) == NULL) {
+	rv = CAIRN_EPERM;
+	usedlen = plan->ncols + 1;
+	if ((used = crn_zalloc(usedlen)) == NULL) {
 		rv = CAIRN_ENOMEM;
 		goto out;
 	}
@@ -246,11 +226,13 @@ crn_node_run_query(const crn_node_src *src, const crn_dataset *schema_ds,
 	if ((rv = ne_source(src, &s, &map)) != CAIRN_OK)
 		goto out;
 	rv = crn_exec_run(plan, &ds, &s, vec, &st, err, errlen);
-	if (rv == CAIRN_OK)
+	if (rv == CAIRN_OK) {
 		*vlen = (size_t)dim * crn_exec_elem_size(ring_bits);
+		*planp = plan;
+		plan = NULL;
+	}
 out:
-	if (plan != NULL)
-		crn_free(used, plan->ncols + 1);
+	crn_free(used, usedlen);
 	crn_free(map, src->nmap * sizeof(*map));
 	crn_plan_free(plan);
 	return rv;

@@ -7,9 +7,11 @@
 
 #include "base/crn.h"
 #include "query/codec_plan.h"
+#include "query/release.h"
 #include "query/schema.h"
 #include "query/sql_plan.h"
 #include "runtime/query_sql.h"
+#include "runtime/rt.h"
 
 cairn_err
 crn_q_sql_plan(crn_q_sql *q, const char *schema_path, const char *sql,
@@ -54,4 +56,13 @@ crn_q_sql_fini(crn_q_sql *q)
 	crn_plan_free(q->plan);
 	crn_free(q->plan_bytes, q->plan_len);
 	memset(q, 0, sizeof(*q));
+}
+
+cairn_err
+crn_q_sum_plan(const char *dataset, const char *column, uint32_t ring_bits,
+    uint32_t min_cell, crn_plan **out)
+{
+	return crn_release_sum_plan(out, dataset, column, CRN_RT_SUM_SCALE,
+	    CRN_RT_SUM_LO, CRN_RT_SUM_HI, ring_bits, CRN_Q_SUM_MAX_ROWS,
+	    CRN_Q_SUM_MAX_NODES, min_cell);
 }

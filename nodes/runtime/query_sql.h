@@ -32,4 +32,20 @@ CAIRN_NODISCARD cairn_err crn_q_sql_plan(crn_q_sql *q, const char *schema_path,
 /* Safe on zeroed storage. */
 void crn_q_sql_fini(crn_q_sql *q);
 
+/*
+ * A column-sum job (JOB_SUM_COLUMN) as the plan both the coordinator and
+ * the nodes run it by (core/release.h crn_release_sum_plan): the column
+ * read as a decimal of CRN_RT_SUM_SCALE digits within CRN_RT_SUM_LO..HI,
+ * in the job's ring.  Its row and node bounds are fixed (not any
+ * schema's) so that both sides size the counts pass alike: at most
+ * CRN_Q_SUM_MAX_ROWS rows per node, CRN_Q_SUM_MAX_NODES nodes.  min_cell
+ * is the threshold the caller applies (the coordinator: the federation
+ * schema's; a node: 0, it applies its own when the cells are announced).
+ * Errors of crn_release_sum_plan.
+ */
+#define CRN_Q_SUM_MAX_ROWS  (UINT64_C(1) << 32)
+#define CRN_Q_SUM_MAX_NODES 65535u
+CAIRN_NODISCARD cairn_err crn_q_sum_plan(const char *dataset,
+    const char *column, uint32_t ring_bits, uint32_t min_cell, crn_plan **out);
+
 #endif /* CRN_RUNTIME_QUERY_SQL_H */

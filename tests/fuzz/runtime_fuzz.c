@@ -137,6 +137,7 @@ fuzz_result(const uint8_t *d, size_t n)
 	}
 	check_names(m.contributed, m.ncontributed);
 	check_names(m.dropped, m.ndropped);
+	check_names(m.dropped_between, m.ndropped_between);
 	if (m.error == NULL)
 		abort();
 	check_text(m.error, 0);

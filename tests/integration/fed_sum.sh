@@ -36,7 +36,8 @@ wantamt=$(fed_cents "$cents" | sed -e 's/0$//' -e 's/\.0\{0,1\}$//')
 [ "$(echo "$out" | fed_json_rows)" = "$rows, $rows, $wantamt" ] ||
     fed_fail "amount: $(echo "$out" | fed_json_rows), want $wantamt"
 
-out=$(fed_query --format csv --dataset t --sum value) || fed_fail "csv query"
+out=$(fed_query --format csv --dataset t --sum value | tr -d '\r') ||
+    fed_fail "csv query"
 [ "$out" = "$(printf 'count(*),count(value),sum(value)\n%s,%s,%s' \
     "$rows" "$rows" "$want")" ] || fed_fail "csv output: $out"
 

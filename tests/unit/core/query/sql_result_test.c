@@ -87,6 +87,28 @@ check_json(const crn_result *r, const char *want)
 	crn_free(s, n + 1);
 }
 
+static char *
+render(const crn_result *r, int fmt)
+{
+	char *s = NULL;
+	size_t n = 0;
+
+	if (fmt == 0)
+		CAIRN_T_PASS(crn_result_text(r, &s, &n));
+	else if (fmt == 1)
+		CAIRN_T_PASS(crn_result_csv(r, &s, &n));
+	else
+		CAIRN_T_PASS(crn_result_json(r, &s, &n));
+	CAIRN_T_EQ(strlen(s), n);
+	return s;
+}
+
+static void
+render_free(char *s)
+{
+	crn_free(s, strlen(s) + 1);
+}
+
 static void
 test_groups_and_moments(void **state)
 {
@@ -115,48 +137,213 @@ test_groups_and_moments(void **state)
 	put(p, v, 1, 1, 1);
 	put(p, v, 1, 2, 100);
 	put(p, v, 1, 3, 10000);
-	/* east: no rows -> no group */
-	/* west: NULL and 5.50 (clipped once) */
-	put(p, v, 3, 0, 2);
-	put(p, v, 3, 1, 1);
-	put(p, v, 3, 2, 550);
-	put(p, v, 3, 3, 550 * 550);
+	/* east: no rows -> suppressed alike */
+	/* west: NULL, 5.50 (clipped once) and 5.50 */
+	put(p, v, 3, 0, 3);
+	put(p, v, 3, 1, 2);
+	put(p, v, 3, 2, 1100);
+	put(p, v, 3, 3, 2 * 550 * 550);
 	put(p, v, 3, 4, 1);
 	CAIRN_T_PASS(crn_sql_result_decode(p, v, len, 3, &r));
 	CAIRN_T_EQ(r->nrows, 2);
 	CAIRN_T_EQ(r->ncols, 6);
-	CAIRN_T_EQ(r->suppressed, 1);
+	CAIRN_T_EQ(r->suppressed_groups, 2);
+	CAIRN_T_EQ(r->suppressed_cells, 0);
 	CAIRN_T_EQ(r->clipped, 1);
 	/* var_samp(10,20,30) = 100; stddev_pop = sqrt(200/3) */
 	check_json(r,
 	    "{\"columns\": [\"region\", \"n, \\\"all\\\"\", \"sum\", "
 	    "\"avg\", \"var_samp\", \"stddev_pop\"], \"rows\": "
 	    "[[\"north\", 3, 60.00, 20, 100, 8.16496580927726], "
-	    "[\"west\", 2, 5.50, 5.5, null, 0]], \"suppressed\": 1, "
-	    "\"clipped\": 1}");
+	    "[\"west\", 3, 11.00, 5.5, 0, 0]], \"suppressed\": "
+	    "[[false, false, false, false, false, false], "
+	    "[false, false, false, false, false, false]], "
+	    "\"suppressed_cells\": 0, \"suppressed_groups\": 2, "
+	    "\"min_cell\": 2, \"clipped\": 1}");
 	{
-		char *s = NULL;
-		size_t n = 0;
+		char *s = render(r, 1);
 
-		CAIRN_T_PASS(crn_result_csv(r, &s, &n));
 		assert_string_equal(s,
 		    "region,\"n, \"\"all\"\"\",sum,avg,var_samp,stddev_pop\r\n"
 		    "north,3,60.00,20,100,8.16496580927726\r\n"
-		    "west,2,5.50,5.5,,0\r\n");
-		crn_free(s, n + 1);
-		CAIRN_T_PASS(crn_result_text(r, &s, &n));
+		    "west,3,11.00,5.5,0,0\r\n");
+		render_free(s);
+		s = render(r, 0);
 		assert_non_null(strstr(s, " region | n, \"all\" |   sum |"));
 		assert_non_null(strstr(s,
-		    " west   |        2 |  5.50 | 5.5 |"
-		    "     NULL |                0\n"));
-		assert_non_null(strstr(s,
-		    "(2 rows; 1 group suppressed below "
-		    "the minimum cell size; 1 value clipped"));
-		crn_free(s, n + 1);
+		    "(2 rows; 2 groups suppressed: fewer than 2 contributing "
+		    "rows, or none; 1 value clipped"));
+		render_free(s);
 	}
 	crn_result_free(r);
 	crn_free(v, len);
 	crn_plan_free(p);
+}
+
+/* Finding 4: a group of 41 rows whose only non-NULL wage is one person's
+ * (WHERE wage IS NULL OR <that person>).  count(*) is released, every
+ * aggregate over wage is not. */
+static void
+test_null_padding(void **state)
+{
+	crn_plan *p;
+	crn_result *r = NULL;
+	uint8_t *v;
+	size_t len;
+
+	(void)state;
+	p = plan("SELECT count(*), sum(wage), avg(wage), count(wage), "
+	         "stddev_pop(wage), avg(age) FROM t WHERE wage IS NULL OR "
+	         "(region = 'west' AND age = 47)");
+	v = vec_new(p, &len);
+	put(p, v, 0, 0, 41);
+	put(p, v, 0, 1, 1); /* count(wage): the one person */
+	put(p, v, 0, 2, 432100);
+	put(p, v, 0, 3, (__int128)432100 * 432100);
+	put(p, v, 0, 5, 41); /* age, known for everyone */
+	put(p, v, 0, 6, 41 * 40);
+	CAIRN_T_PASS(crn_sql_result_decode(p, v, len, 3, &r));
+	check_json(r,
+	    "{\"columns\": [\"count\", \"sum\", \"avg\", \"count\", "
+	    "\"stddev_pop\", \"avg\"], \"rows\": [[41, null, null, null, "
+	    "null, 40]], \"suppressed\": [[false, true, true, true, true, "
+	    "false]], \"suppressed_cells\": 4, \"suppressed_groups\": 0, "
+	    "\"min_cell\": 2, \"clipped\": 0}");
+	{
+		char *s = render(r, 0);
+
+		assert_null(strstr(s, "4321"));
+		assert_non_null(strstr(s, " 41 | suppressed | suppressed |"));
+		render_free(s);
+	}
+	crn_result_free(r);
+	crn_free(v, len);
+	crn_plan_free(p);
+}
+
+/* A cell with no rows and one with fewer than min_cell rows render the
+ * same in every format, grouped or not. */
+static void
+same_renderings(
+    const crn_plan *p, const uint8_t *a, const uint8_t *b, size_t len)
+{
+	crn_result *ra = NULL, *rb = NULL;
+
+	CAIRN_T_PASS(crn_sql_result_decode(p, a, len, 2, &ra));
+	CAIRN_T_PASS(crn_sql_result_decode(p, b, len, 2, &rb));
+	for (int fmt = 0; fmt < 3; fmt++) {
+		char *sa = render(ra, fmt), *sb = render(rb, fmt);
+
+		assert_string_equal(sa, sb);
+		render_free(sa);
+		render_free(sb);
+	}
+	crn_result_free(ra);
+	crn_result_free(rb);
+}
+
+static void
+test_zero_vs_small(void **state)
+{
+	crn_plan *p;
+	uint8_t *a, *b;
+	size_t len;
+
+	(void)state;
+	p = plan("SELECT region, count(*), sum(wage) FROM t GROUP BY region");
+	a = vec_new(p, &len);
+	b = vec_new(p, &len);
+	/* north: 4 rows in both; east: none in a, one in b */
+	put(p, a, 0, 0, 4);
+	put(p, a, 0, 1, 4);
+	put(p, a, 0, 2, 4000);
+	memcpy(b, a, len);
+	put(p, b, 2, 0, 1);
+	put(p, b, 2, 1, 1);
+	put(p, b, 2, 2, 123456);
+	same_renderings(p, a, b, len);
+	crn_free(a, len);
+	crn_free(b, len);
+	crn_plan_free(p);
+
+	p = plan("SELECT count(*), avg(age) FROM t WHERE region = 'east'");
+	a = vec_new(p, &len);
+	b = vec_new(p, &len);
+	put(p, b, 0, 0, 1);
+	put(p, b, 0, 1, 1);
+	put(p, b, 0, 2, 47);
+	same_renderings(p, a, b, len);
+	{
+		crn_result *r = NULL;
+
+		CAIRN_T_PASS(crn_sql_result_decode(p, a, len, 2, &r));
+		check_json(r,
+		    "{\"columns\": [\"count\", \"avg\"], \"rows\": [[null, "
+		    "null]], \"suppressed\": [[true, true]], "
+		    "\"suppressed_cells\": 2, \"suppressed_groups\": 0, "
+		    "\"min_cell\": 2, \"clipped\": 0}");
+		crn_result_free(r);
+	}
+	crn_free(a, len);
+	crn_free(b, len);
+	crn_plan_free(p);
+}
+
+/* HAVING and ORDER BY see a suppressed value as NULL. */
+static void
+test_having_order_suppressed(void **state)
+{
+	crn_plan *p;
+	crn_result *r = NULL;
+	uint8_t *v;
+	size_t len;
+
+	(void)state;
+	p = plan("SELECT region, sum(wage) FROM t GROUP BY region "
+	         "HAVING sum(wage) > 0 OR count(*) > 100");
+	v = vec_new(p, &len);
+	/* north: 3 wages; south: 3 rows, one wage of 999.99 */
+	put(p, v, 0, 0, 3);
+	put(p, v, 0, 1, 3);
+	put(p, v, 0, 2, 600);
+	put(p, v, 1, 0, 3);
+	put(p, v, 1, 1, 1);
+	put(p, v, 1, 2, 99999);
+	CAIRN_T_PASS(crn_sql_result_decode(p, v, len, 2, &r));
+	/* south's suppressed sum is NULL: NULL > 0 is unknown, dropped */
+	CAIRN_T_EQ(r->nrows, 1);
+	CAIRN_T_EQ(r->suppressed_cells, 0);
+	crn_result_free(r);
+	crn_plan_free(p);
+
+	p = plan("SELECT region, sum(wage) FROM t GROUP BY region "
+	         "HAVING sum(wage) IS NULL");
+	CAIRN_T_PASS(crn_sql_result_decode(p, v, len, 2, &r));
+	check_json(r,
+	    "{\"columns\": [\"region\", \"sum\"], \"rows\": [[\"south\", "
+	    "null]], \"suppressed\": [[false, true]], \"suppressed_cells\": "
+	    "1, \"suppressed_groups\": 2, \"min_cell\": 2, \"clipped\": 0}");
+	crn_result_free(r);
+	crn_plan_free(p);
+
+	/* NULLs sort last ascending and first descending. */
+	p = plan("SELECT region, avg(wage) FROM t GROUP BY region "
+	         "ORDER BY avg(wage)");
+	CAIRN_T_PASS(crn_sql_result_decode(p, v, len, 2, &r));
+	CAIRN_T_EQ(r->nrows, 2);
+	assert_string_equal(r->cells[0].text, "north");
+	assert_true(r->cells[3].suppressed);
+	crn_result_free(r);
+	crn_plan_free(p);
+	p = plan("SELECT region, avg(wage) FROM t GROUP BY region "
+	         "ORDER BY avg(wage) DESC LIMIT 1");
+	CAIRN_T_PASS(crn_sql_result_decode(p, v, len, 2, &r));
+	CAIRN_T_EQ(r->nrows, 1);
+	assert_string_equal(r->cells[0].text, "south");
+	CAIRN_T_EQ(r->suppressed_cells, 1);
+	crn_result_free(r);
+	crn_plan_free(p);
+	crn_free(v, len);
 }
 
 static void
@@ -184,7 +371,7 @@ test_buckets_having_limit(void **state)
 	put(p, v, 1, 0, 2);
 	put(p, v, 1, 1, 2);
 	put(p, v, 1, 2, 90);
-	/* bucket 2: one row -> suppressed */
+	/* bucket 2: one row -> suppressed; bucket 3: none, alike */
 	put(p, v, 2, 0, 1);
 	/* NULL age: five rows of 1.0, two of them clipped */
 	put(p, v, 4, 0, 5);
@@ -194,8 +381,9 @@ test_buckets_having_limit(void **state)
 	CAIRN_T_PASS(crn_sql_result_decode(p, v, len, 2, &r));
 	check_json(r,
 	    "{\"columns\": [\"b\", \"n\", \"sum\"], \"rows\": "
-	    "[[null, 5, 5.0], [0, 3, -3.5]], \"suppressed\": 1, "
-	    "\"clipped\": 2}");
+	    "[[null, 5, 5.0], [0, 3, -3.5]], \"suppressed\": [[false, "
+	    "false, false], [false, false, false]], \"suppressed_cells\": 0, "
+	    "\"suppressed_groups\": 2, \"min_cell\": 2, \"clipped\": 2}");
 	crn_result_free(r);
 	crn_plan_free(p);
 
@@ -206,7 +394,9 @@ test_buckets_having_limit(void **state)
 	CAIRN_T_PASS(crn_sql_result_decode(p, v, len, 2, &r));
 	check_json(r,
 	    "{\"columns\": [\"b\", \"sum\"], \"rows\": "
-	    "[[0, -3.5], [1, 9.0]], \"suppressed\": 1, \"clipped\": 0}");
+	    "[[0, -3.5], [1, 9.0]], \"suppressed\": [[false, false], "
+	    "[false, false]], \"suppressed_cells\": 0, "
+	    "\"suppressed_groups\": 2, \"min_cell\": 2, \"clipped\": 0}");
 	crn_result_free(r);
 	crn_plan_free(p);
 	crn_free(v, len);
@@ -233,24 +423,22 @@ test_no_group_by(void **state)
 	/* var_samp = ((5400 - 140^2/4) / 3) = 166.666... */
 	check_json(r,
 	    "{\"columns\": [\"count\", \"avg\", \"variance\"], "
-	    "\"rows\": [[5, 35, 166.666666666667]], \"suppressed\": 0, "
-	    "\"clipped\": 0}");
+	    "\"rows\": [[5, 35, 166.666666666667]], \"suppressed\": "
+	    "[[false, false, false]], \"suppressed_cells\": 0, "
+	    "\"suppressed_groups\": 0, \"min_cell\": 2, \"clipped\": 0}");
 	crn_result_free(r);
-	/* A single small group is suppressed, not shown as zero. */
+	/* A single small group: its one row, every aggregate suppressed. */
 	memset(v, 0, len);
 	put(p, v, 0, 0, 1);
 	CAIRN_T_PASS(crn_sql_result_decode(p, v, len, 1, &r));
-	CAIRN_T_EQ(r->nrows, 0);
-	CAIRN_T_EQ(r->suppressed, 1);
-	crn_result_free(r);
-	/* No matching row at all: SQL still answers one row, count 0 and
-	 * NULL aggregates, and a zero count is not suppressed. */
-	memset(v, 0, len);
-	CAIRN_T_PASS(crn_sql_result_decode(p, v, len, 1, &r));
-	check_json(r,
-	    "{\"columns\": [\"count\", \"avg\", \"variance\"], "
-	    "\"rows\": [[0, null, null]], \"suppressed\": 0, "
-	    "\"clipped\": 0}");
+	CAIRN_T_EQ(r->nrows, 1);
+	CAIRN_T_EQ(r->suppressed_cells, 3);
+	{
+		char *s = render(r, 1);
+
+		assert_string_equal(s, "count,avg,variance\r\n,,\r\n");
+		render_free(s);
+	}
 	crn_result_free(r);
 	crn_free(v, len);
 	crn_plan_free(p);
@@ -287,7 +475,9 @@ test_dishonest_sums(void **state)
 	CAIRN_T_PASS(crn_sql_result_decode(p, v, len, 1, &r));
 	check_json(r,
 	    "{\"columns\": [\"count\", \"sum\"], \"rows\": "
-	    "[[3, 100.0]], \"suppressed\": 0, \"clipped\": 0}");
+	    "[[3, 100.0]], \"suppressed\": [[false, false]], "
+	    "\"suppressed_cells\": 0, \"suppressed_groups\": 0, "
+	    "\"min_cell\": 2, \"clipped\": 0}");
 	crn_result_free(r);
 	assert_null(NULL);
 	crn_free(v, len);
@@ -336,6 +526,9 @@ test_oom(void **state)
 
 static const struct CMUnitTest tests[] = {
     T(test_groups_and_moments),
+    T(test_null_padding),
+    T(test_zero_vs_small),
+    T(test_having_order_suppressed),
     T(test_buckets_having_limit),
     T(test_no_group_by),
     T(test_dishonest_sums),
