@@ -77,6 +77,8 @@ static const cfg_key coord_keys[] = {
     KI("coordinator", "max_jobs", coord.max_jobs, 1, 1024),
     KI("coordinator", "min_participants", coord.min_participants, 2, 1000000),
     {"coordinator", "threshold", T_FRAC, OFF(coord.threshold), 0, 0, 0, 0},
+    KI("coordinator", "max_unauth", coord.max_unauth, 1, 100000),
+    KI("coordinator", "handshake_ms", coord.handshake_ms, 100, 600000),
     KI("deadlines", "advertise_ms", coord.deadlines.advertise_ms, 1,
         CFG_DAY_MS),
     KI("deadlines", "share_ms", coord.deadlines.share_ms, 1, CFG_DAY_MS),
@@ -116,6 +118,7 @@ static const cfg_key researcher_keys[] = {
     KP("researcher", "crl", researcher.crl, 0),
     KI("researcher", "timeout_ms", researcher.timeout_ms, 1, CFG_DAY_MS),
     KP("researcher", "schema", researcher.schema, 0),
+    KN("researcher", "coordinator_name", researcher.coordinator_name, 0),
 };
 
 #define CFG_MAX_KEYS 20
@@ -956,6 +959,8 @@ cfg_defaults(crn_config *cfg)
 		cfg->coord.max_jobs = 4;
 		cfg->coord.min_participants = 3;
 		cfg->coord.threshold = 0.5;
+		cfg->coord.max_unauth = 64;
+		cfg->coord.handshake_ms = 5000;
 		cfg->coord.deadlines.advertise_ms = 30000;
 		cfg->coord.deadlines.share_ms = 30000;
 		/* Nodes compute over their own data in this round. */
@@ -1155,6 +1160,7 @@ crn_config_free(crn_config *cfg)
 	crn_strfree(r->ca_cert);
 	crn_strfree(r->crl);
 	crn_strfree(r->schema);
+	crn_strfree(r->coordinator_name);
 	crn_strfree(cfg->path);
 	crn_strfree(cfg->dir);
 	crn_free(cfg, sizeof(*cfg));

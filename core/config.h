@@ -13,7 +13,11 @@
  * Coordinator:
  *   [coordinator] listen, key, cert, ca_cert, crl, schema (required);
  *                 max_jobs (4), min_participants (3), threshold (0.5:
- *                 a session needs floor(threshold * n) + 1 survivors)
+ *                 a session needs floor(threshold * n) + 1 survivors);
+ *                 max_unauth (64: connections still in their TLS
+ *                 handshake at once; more are closed on accept),
+ *                 handshake_ms (5000: a connection must authenticate
+ *                 within this)
  *   [deadlines]   advertise_ms (30000), share_ms (30000), input_ms
  *                 (300000), consistency_ms (30000), unmask_ms (30000)
  * Node:
@@ -40,7 +44,7 @@
  *   [researcher]  coordinator, key, cert, ca_cert (required); crl;
  *                 timeout_ms (600000); schema (the federation schema
  *                 `cairn query` plans SQL against when --schema is not
- *                 given)
+ *                 given); coordinator_name (as for a node)
  */
 #ifndef CRN_CONFIG_H
 #define CRN_CONFIG_H
@@ -74,6 +78,8 @@ typedef struct crn_cfg_coordinator {
 	uint32_t max_jobs;
 	uint32_t min_participants;
 	double threshold; /* in [0.5, 1) */
+	uint32_t max_unauth;
+	uint32_t handshake_ms;
 	crn_cfg_deadlines deadlines;
 } crn_cfg_coordinator;
 
@@ -122,7 +128,8 @@ typedef struct crn_cfg_researcher {
 	char *key, *cert, *ca_cert;
 	char *crl; /* NULL when not given */
 	uint32_t timeout_ms;
-	char *schema; /* NULL when not given */
+	char *schema;           /* NULL when not given */
+	char *coordinator_name; /* NULL: any coordinator certificate */
 } crn_cfg_researcher;
 
 typedef struct crn_config {

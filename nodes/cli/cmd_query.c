@@ -383,7 +383,9 @@ cmd_query(int argc, char **argv)
 	if ((rv = crn_rt_client_send(
 	         &c, CRN_RT_MSG_JOB_SUBMIT, sj, sjlen, 5000)) != CAIRN_OK) {
 		cli_error("query: cannot reach the coordinator at %s: %s",
-		    c.cfg->researcher.coordinator, cairn_strerror(rv));
+		    c.cfg->researcher.coordinator,
+		    crn_rt_client_why(&c)[0] ? crn_rt_client_why(&c)
+		                              : cairn_strerror(rv));
 		goto out;
 	}
 	deadline = crn_rt_now_ms() + c.cfg->researcher.timeout_ms;
@@ -393,10 +395,15 @@ cmd_query(int argc, char **argv)
 		if ((rv = crn_rt_client_recv(&c, &env, deadline)) != CAIRN_OK) {
 			if (progress)
 				fputc('\n', stderr);
-			cli_error("query: %s",
-			    rv == CAIRN_ETIMEDOUT
-			        ? "no result before timeout_ms"
-			        : "interrupted");
+			if (rv == CAIRN_ETIMEDOUT)
+				cli_error("query: no result before timeout_ms");
+			else if (rv == CAIRN_ECLOSED && !crn_rt_stop)
+				cli_error("query: lost the connection to the "
+				          "coordinator (%s): the job's result "
+				          "is lost, run the query again",
+				    crn_rt_client_why(&c));
+			else
+				cli_error("query: interrupted");
 			goto out;
 		}
 		if (env.type == CRN_RT_MSG_JOB_STATUS) {
