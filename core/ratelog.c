@@ -29,7 +29,7 @@ ratelog_slot(crn_ratelog *rl, const char *key, bool *found)
 			return s;
 		}
 		if (pick == NULL || (pick->used && !s->used) ||
-		    (pick->used && s->used && s->last_ms < pick->last_ms))
+		    (pick->used && s->used && s->seen_ms < pick->seen_ms))
 			pick = s;
 	}
 	return pick;
@@ -48,6 +48,7 @@ crn_ratelog_allow(
 	s = ratelog_slot(rl, k, &found);
 	if (found && now_ms - s->last_ms < rl->interval_ms) {
 		s->held++;
+		s->seen_ms = now_ms;
 		return false;
 	}
 	if (found)
@@ -55,6 +56,6 @@ crn_ratelog_allow(
 	memset(s, 0, sizeof(*s));
 	memcpy(s->key, k, sizeof(s->key));
 	s->used = true;
-	s->last_ms = now_ms;
+	s->last_ms = s->seen_ms = now_ms;
 	return true;
 }

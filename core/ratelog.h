@@ -6,8 +6,9 @@
  * sees every kind of trouble and how often it happened.
  *
  * The table has a fixed number of slots, so a peer changing its address
- * cannot grow it; when every slot is taken the one quiet longest is
- * reused (its held-back count is lost, which only shortens a summary).
+ * cannot grow it; when every slot is taken the one quiet longest (no line
+ * asked for) is reused: its held-back count is lost, which only shortens
+ * a summary, and a key that keeps talking is never the one reused.
  * No clock inside: callers pass the time (sans-I/O).
  *
  * Threads: one thread at a time per table.
@@ -26,6 +27,7 @@
 typedef struct crn_ratelog_slot {
 	char key[CRN_RATELOG_KEY_MAX + 1];
 	int64_t last_ms; /* when a line for key was last allowed */
+	int64_t seen_ms; /* when a line for key was last asked for */
 	uint64_t held;   /* lines held back since */
 	bool used;
 } crn_ratelog_slot;

@@ -107,8 +107,7 @@ tls_sniff_ok(crn_tls *t)
 
 	if ((n > 0 && s[0] != 0x16) || (n > 1 && s[1] != 0x03) ||
 	    (n > 5 && s[5] != 0x01)) {
-		tls_why(t, "not a TLS client (first bytes are not a "
-		           "ClientHello)");
+		tls_why(t, "not a TLS client (no ClientHello)");
 		return false;
 	}
 	if (n >= 5 && ((uint32_t)s[3] << 8 | s[4]) < 4) {

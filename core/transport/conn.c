@@ -210,9 +210,8 @@ tr_header(tr_conn *c, char *why, size_t whylen)
 	}
 	if (len > c->max_msg) {
 		snprintf(why, whylen,
-		    "a message of %zu bytes is over the limit of %zu for "
-		    "this peer",
-		    len, c->max_msg);
+		    "a message of %zu bytes, over the limit of %zu for it", len,
+		    c->max_msg);
 		return CAIRN_ETOOBIG;
 	}
 	/* Room for what the header announces.  The peer is authenticated

@@ -417,6 +417,16 @@ tr_dial_start(crn_tr *tr, int64_t now)
 	snprintf(c->key, sizeof(c->key), "dial");
 }
 
+/* Too many connections are in their handshake: close this one now. */
+static void
+tr_over_cap(crn_tr *tr, int fd, const char *addr, const char *key)
+{
+	close(fd);
+	tr_complain(tr, key, CAIRN_ETOOBIG,
+	    "refused a connection from %s: %zu in handshake (max_unauth)",
+	    addr, tr->nunauth);
+}
+
 static void
 tr_accept(crn_tr *tr, int64_t now)
 {
@@ -434,11 +444,7 @@ tr_accept(crn_tr *tr, int64_t now)
 		if (fd < 0)
 			return;
 		if (tr->nunauth >= tr->opts.max_unauth) {
-			close(fd);
-			tr_complain(tr, key, CAIRN_ETOOBIG,
-			    "refused a connection from %s: max_unauth (%zu) "
-			    "connections are in their handshake",
-			    addr, tr->nunauth);
+			tr_over_cap(tr, fd, addr, key);
 			continue;
 		}
 		if (crn_tr_conn_new(&c, fd, tr->tls, TR_HANDSHAKE) != CAIRN_OK) {
@@ -456,40 +462,49 @@ tr_accept(crn_tr *tr, int64_t now)
 	}
 }
 
+/* Whether c is past a deadline (why says which); else *next is lowered
+ * to c's next one. */
+static bool
+tr_overdue(const crn_tr *tr, tr_conn *c, int64_t now, int64_t *next,
+    char *why, size_t wl)
+{
+	int64_t due;
+
+	if (c->st != TR_UP) {
+		due = c->deadline;
+		snprintf(why, wl, "not authenticated within %d ms",
+		    tr->opts.handshake_ms);
+	} else if (tr_rx_full(tr)) {
+		c->last_rx = now; /* we are not reading: not its fault */
+		return false;
+	} else if (crn_tr_conn_partial(c)) {
+		due = c->last_rx + tr->opts.stall_ms;
+		snprintf(why, wl, "a partial message stalled for %d ms",
+		    tr->opts.stall_ms);
+	} else {
+		return false;
+	}
+	if (now >= due)
+		return true;
+	if (due < *next)
+		*next = due;
+	return false;
+}
+
 /* Deadlines, stalls and the dialer's next attempt; returns when the
  * next timer is due. */
 static int64_t
 tr_timers(crn_tr *tr, int64_t now)
 {
 	int64_t next = now + 60000;
-	bool full = tr_rx_full(tr);
 	char why[CRN_TR_WHY_LEN];
 
 	for (size_t i = 0; i < tr->nconns;) {
 		tr_conn *c = tr->conns[i];
 
-		if (c->st != TR_UP && now >= c->deadline) {
-			snprintf(why, sizeof(why),
-			    "no authenticated connection within %d ms",
-			    tr->opts.handshake_ms);
+		if (tr_overdue(tr, c, now, &next, why, sizeof(why))) {
 			tr_end(tr, c, CAIRN_ETIMEDOUT, why, false);
-			continue;
-		}
-		if (c->st != TR_UP) {
-			next = c->deadline < next ? c->deadline : next;
-		} else if (full) {
-			c->last_rx = now; /* we are not reading: not its fault */
-		} else if (crn_tr_conn_partial(c)) {
-			if (now - c->last_rx >= tr->opts.stall_ms) {
-				snprintf(why, sizeof(why),
-				    "a partial message made no progress for "
-				    "%d ms",
-				    tr->opts.stall_ms);
-				tr_end(tr, c, CAIRN_ETIMEDOUT, why, false);
-				continue;
-			}
-			if (c->last_rx + tr->opts.stall_ms < next)
-				next = c->last_rx + tr->opts.stall_ms;
+			continue; /* slot i holds the next one now */
 		}
 		i++;
 	}
@@ -711,8 +726,9 @@ tr_open(crn_tr **out, const char *url, const crn_tr_auth *auth,
 	if ((rv = tr_opts_fill(&tr->opts, opts)) != CAIRN_OK)
 		goto out;
 	if ((rv = crn_tr_url_parse(url, &tr->url)) != CAIRN_OK) {
-		crn_log_err("unsupported endpoint (want tcp://host:port or "
-		            "ipc:///path)");
+		crn_log_err(
+		    "unsupported endpoint %s: want tcp://host:port or ipc:///path",
+		    url != NULL ? url : "(none)");
 		goto out;
 	}
 	snprintf(tr->url_text, sizeof(tr->url_text), "%s", url);

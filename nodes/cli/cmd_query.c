@@ -270,6 +270,19 @@ q_test_job_id(uint8_t id[CRN_JOB_ID_LEN])
 	memcpy(id, v, CRN_JOB_ID_LEN);
 }
 
+/* Why no result came: one line. */
+static void
+q_recv_failed(cairn_err rv, const char *why)
+{
+	if (rv == CAIRN_ETIMEDOUT)
+		cli_error("query: no result before timeout_ms");
+	else if (rv == CAIRN_ECLOSED && !crn_rt_stop)
+		cli_error("query: lost the connection to the coordinator: %s",
+		    why);
+	else
+		cli_error("query: interrupted");
+}
+
 int
 cmd_query(int argc, char **argv)
 {
@@ -395,15 +408,7 @@ cmd_query(int argc, char **argv)
 		if ((rv = crn_rt_client_recv(&c, &env, deadline)) != CAIRN_OK) {
 			if (progress)
 				fputc('\n', stderr);
-			if (rv == CAIRN_ETIMEDOUT)
-				cli_error("query: no result before timeout_ms");
-			else if (rv == CAIRN_ECLOSED && !crn_rt_stop)
-				cli_error("query: lost the connection to the "
-				          "coordinator (%s): the job's result "
-				          "is lost, run the query again",
-				    crn_rt_client_why(&c));
-			else
-				cli_error("query: interrupted");
+			q_recv_failed(rv, crn_rt_client_why(&c));
 			goto out;
 		}
 		if (env.type == CRN_RT_MSG_JOB_STATUS) {

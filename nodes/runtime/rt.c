@@ -243,46 +243,45 @@ static void rt_refuse(crn_rt_party *p, const crn_tr_event *ev,
     const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Log a refused message: one warning per peer address and kind of refusal
- * a minute, saying how many were held back; the rest at debug level. */
+/*
+ * Log "refused a message from '<peer>': <why>": one warning per peer
+ * address and kind of refusal a minute, saying how many were held back;
+ * the rest at debug level (a peer decides how often this happens).
+ */
 static void
 rt_refuse(crn_rt_party *p, const crn_tr_event *ev, const char *kind,
     const char *fmt, ...)
 {
-	char line[512], key[CRN_TR_ADDR_LEN + 16];
+	char why[384], more[96] = "", key[CRN_TR_ADDR_LEN + 16];
 	const char *colon = strrchr(ev->addr, ':');
 	int alen = colon != NULL ? (int)(colon - ev->addr) : (int)strlen(ev->addr);
 	uint64_t held;
+	bool loud;
 	va_list ap;
 
 	/* The address without its port: one peer, many connections. */
 	snprintf(key, sizeof(key), "%.*s#%s", alen, ev->addr, kind);
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	if (!crn_ratelog_allow(&p->rl, key, crn_rt_now_ms(), &held))
-		crn_log_debug("%s", line);
-	else if (held > 0)
-		crn_log_warn("%s (and %llu more like it from %.*s)", line,
+	loud = crn_ratelog_allow(&p->rl, key, crn_rt_now_ms(), &held);
+	if (held > 0)
+		snprintf(more, sizeof(more), " (and %llu more like it from %.*s)",
 		    (unsigned long long)held, alen, ev->addr);
-	else
-		crn_log_warn("%s", line);
+	crn_log(loud ? CAIRN_LOG_WARN : CAIRN_LOG_DEBUG, __func__,
+	    "refused a message from '%s': %s%s", ev->peer.name, why, more);
 }
 
 /* The sender's certificate: verified, or the refusal logged. */
 static cairn_err
-rt_unwrap_cert(crn_rt_party *p, const crn_tr_event *ev, const crn_envelope *env,
-    unsigned role_mask, crn_cert_info *who)
+rt_unwrap_cert(crn_rt_party *p, const crn_tr_event *ev,
+    const crn_envelope *env, unsigned role_mask, crn_cert_info *who)
 {
-	char fp[CAIRN_FINGERPRINT_LEN];
 	crn_cert_info claim;
 	cairn_err rv;
 
-	crn_fingerprint(env->sender, fp);
 	if (env->sender_cert == NULL || env->sender_cert_len == 0) {
-		rt_refuse(p, ev, "nocert",
-		    "refused a message from %s (%s): no certificate", fp,
-		    ev->addr);
+		rt_refuse(p, ev, "nocert", "no certificate in the envelope");
 		return CAIRN_EAUTH;
 	}
 	rv = crn_rt_cert_check(p, env->sender_cert, env->sender_cert_len,
@@ -296,9 +295,8 @@ rt_unwrap_cert(crn_rt_party *p, const crn_tr_event *ev, const crn_envelope *env,
 	        CAIRN_OK ||
 	    !crn_cert_name_valid(claim.name))
 		snprintf(claim.name, sizeof(claim.name), "?");
-	rt_refuse(p, ev, "cert",
-	    "refused a message (type %u) from %s (claims '%s'): certificate: %s",
-	    env->type, fp, claim.name, cairn_strerror(rv));
+	rt_refuse(p, ev, "cert", "certificate of '%s' (type %u): %s",
+	    claim.name, env->type, cairn_strerror(rv));
 	return rv;
 }
 
@@ -311,37 +309,31 @@ crn_rt_unwrap(crn_rt_party *p, const crn_tr_event *ev, unsigned role_mask,
 	memset(env, 0, sizeof(*env));
 	memset(who, 0, sizeof(*who));
 	if ((rv = crn_envelope_decode(env, ev->buf, ev->len)) != CAIRN_OK) {
-		rt_refuse(p, ev, "malformed",
-		    "refused a message from '%s' (%s): malformed envelope (%s)",
-		    ev->peer.name, ev->addr, cairn_strerror(rv));
+		rt_refuse(p, ev, "malformed", "malformed envelope (%s)",
+		    cairn_strerror(rv));
 		return rv;
 	}
 	if ((rv = rt_unwrap_cert(p, ev, env, role_mask, who)) != CAIRN_OK)
 		goto out;
+	rv = CAIRN_EAUTH;
 	if (!crn_ct_eq(who->pk, env->sender, CAIRN_SIGN_PK_LEN)) {
 		rt_refuse(p, ev, "signer",
-		    "refused a message from '%s': signer is not the key of certificate '%s'",
-		    ev->peer.name, who->name);
-		rv = CAIRN_EAUTH;
+		    "signer is not the key of certificate '%s'", who->name);
 		goto out;
 	}
 	/* The link's peer proved its key in the TLS handshake: a message
 	 * signed by anyone else did not come from the party it names. */
 	if (!crn_ct_eq(who->pk, ev->peer.pk, CAIRN_SIGN_PK_LEN)) {
-		rt_refuse(p, ev, "peer",
-		    "refused a message signed by '%s' on the connection of '%s': signer is not the channel's peer",
-		    who->name, ev->peer.name);
-		rv = CAIRN_EAUTH;
+		rt_refuse(p, ev, "peer", "signed by '%s', not by this peer",
+		    who->name);
 		goto out;
 	}
 	if ((rv = crn_envelope_verify(env)) != CAIRN_OK) {
-		rt_refuse(p, ev, "signature",
-		    "refused a message from '%s': bad signature", who->name);
+		rt_refuse(p, ev, "signature", "bad signature");
 		goto out;
 	}
 	if ((rv = crn_replay_check(p->replay, env)) != CAIRN_OK) {
-		rt_refuse(p, ev, "replay", "refused a message from '%s': %s",
-		    who->name,
+		rt_refuse(p, ev, "replay", "%s",
 		    rv == CAIRN_EREPLAY ? "replayed" : cairn_strerror(rv));
 		goto out;
 	}
