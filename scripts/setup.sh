@@ -5,7 +5,7 @@
 # "Dependencies".
 CAIRN_PACKAGES=(
 	build-essential cmake pkg-config clang
-	libsodium-dev libssl-dev libnanomsg-dev
+	libsodium-dev libssl-dev
 	libprotobuf-c-dev protobuf-c-compiler
 	libpg-query-dev libsqlite3-dev sqlite3 libpq-dev libinih-dev
 	libcmocka-dev postgresql
