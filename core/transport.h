@@ -123,8 +123,8 @@ typedef struct crn_tr_opts {
  * refuses the connection.  Called once per connection, during its
  * handshake.
  */
-typedef cairn_err (*crn_tr_verify_fn)(void *arg, const uint8_t *der,
-    size_t len, crn_cert_info *info, size_t *max_msg);
+typedef cairn_err (*crn_tr_verify_fn)(void *arg, const uint8_t *der, size_t len,
+    crn_cert_info *info, size_t *max_msg);
 
 /* Who we are and how we judge peers.  id, cert and arg are borrowed for
  * the life of the crn_tr (the certificate is copied into TLS). */

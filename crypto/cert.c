@@ -1863,7 +1863,8 @@ crn_cert_store_verify(const crn_cert_store *s, const uint8_t *cert,
 	cache_put(s, key, &tmp);
 role:
 	if (((unsigned)tmp.role & role_mask) == 0) {
-		crn_log_debug("certificate of %s has role %s, not accepted here",
+		crn_log_debug(
+		    "certificate of %s has role %s, not accepted here",
 		    tmp.name, crn_role_name(tmp.role));
 		rv = CAIRN_EROLE;
 		goto out;

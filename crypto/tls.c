@@ -36,7 +36,7 @@
 
 /* TLS record header (5) + handshake header (4): what we check of the
  * first ClientHello before OpenSSL sees it. */
-#define TLS_SNIFF_LEN 9
+#define TLS_SNIFF_LEN    9
 #define TLS_GROUP_X25519 0x001d
 
 struct crn_tls_ctx {
@@ -52,10 +52,10 @@ struct crn_tls {
 	SSL *ssl;
 	int fd;
 	short want;
-	bool done;    /* handshake complete, peer accepted */
-	bool peer_ok; /* the verify function accepted the peer */
-	bool limit;   /* a pre-authentication limit was hit (why says) */
-	bool alerted; /* the peer sent a fatal alert: it refused us */
+	bool done;         /* handshake complete, peer accepted */
+	bool peer_ok;      /* the verify function accepted the peer */
+	bool limit;        /* a pre-authentication limit was hit (why says) */
+	bool alerted;      /* the peer sent a fatal alert: it refused us */
 	cairn_err verdict; /* the verify function's refusal */
 	int sys_errno;
 	size_t preauth_in;
@@ -164,7 +164,8 @@ tls_bio_read(BIO *b, char *buf, int len)
 		t->sys_errno = errno;
 		return -1;
 	}
-	if (n > 0 && !t->done && !tls_preauth_ok(t, (uint8_t *)buf, (size_t)n)) {
+	if (n > 0 && !t->done &&
+	    !tls_preauth_ok(t, (uint8_t *)buf, (size_t)n)) {
 		t->limit = true;
 		return -1;
 	}
@@ -217,8 +218,8 @@ tls_bio_method(crn_tls_ctx *c)
 	int type = BIO_get_new_index();
 
 	if (type == -1 ||
-	    (c->bio = BIO_meth_new(type | BIO_TYPE_SOURCE_SINK,
-	         "cairn socket")) == NULL ||
+	    (c->bio = BIO_meth_new(
+	         type | BIO_TYPE_SOURCE_SINK, "cairn socket")) == NULL ||
 	    BIO_meth_set_read(c->bio, tls_bio_read) != 1 ||
 	    BIO_meth_set_write(c->bio, tls_bio_write) != 1 ||
 	    BIO_meth_set_ctrl(c->bio, tls_bio_ctrl) != 1 ||
@@ -358,15 +359,15 @@ tls_ctx_policy(crn_tls_ctx *c)
 		tls_drain("SSL_CTX policy");
 		return CAIRN_ECRYPTO;
 	}
-	SSL_CTX_set_options(s, SSL_OP_NO_TICKET | SSL_OP_NO_COMPRESSION |
-	        SSL_OP_NO_RENEGOTIATION);
+	SSL_CTX_set_options(s,
+	    SSL_OP_NO_TICKET | SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
 	SSL_CTX_set_session_cache_mode(s, SSL_SESS_CACHE_OFF);
-	SSL_CTX_set_mode(s, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	        SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-	        SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_mode(s,
+	    SSL_MODE_ENABLE_PARTIAL_WRITE |
+	        SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_max_cert_list(s, CRN_TLS_CERT_LIST_MAX);
-	SSL_CTX_set_verify(s, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
-	    NULL);
+	SSL_CTX_set_verify(
+	    s, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	SSL_CTX_set_cert_verify_callback(s, tls_cert_cb, c);
 	SSL_CTX_set_info_callback(s, tls_info_cb);
 	if (c->server)
@@ -534,8 +535,8 @@ tls_result(crn_tls *t, int r)
 			rv = t->sys_errno == ECONNRESET || t->sys_errno == EPIPE
 			    ? CAIRN_ECLOSED
 			    : CAIRN_ESYS;
-		} else if (oe == 0 || ERR_GET_REASON(oe) ==
-		                          SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+		} else if (oe == 0 ||
+		    ERR_GET_REASON(oe) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
 			tls_why(t, "the peer closed the connection");
 			rv = CAIRN_ECLOSED;
 		} else {

@@ -82,7 +82,8 @@ crn_tr_url_parse(const char *url, tr_url *u)
 			return CAIRN_EINVAL;
 		return tr_port_parse(end + 2, u);
 	}
-	if ((end = strrchr(p, ':')) == NULL || memchr(p, ':', (size_t)(end - p)))
+	if ((end = strrchr(p, ':')) == NULL ||
+	    memchr(p, ':', (size_t)(end - p)))
 		return CAIRN_EINVAL; /* no port, or IPv6 without brackets */
 	if (tr_host_parse(p, (size_t)(end - p), u) != CAIRN_OK)
 		return CAIRN_EINVAL;
@@ -142,8 +143,8 @@ tr_listen_ipc(const char *path, int *fd)
 
 	if ((rv = tr_un_addr(path, &sa)) != CAIRN_OK)
 		goto out;
-	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	         0)) < 0)
+	if ((s = socket(
+	         AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
 		goto sys;
 	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		/* A socket file a dead listener left behind is ours to
@@ -179,8 +180,8 @@ tr_tcp_listen_one(const struct addrinfo *ai)
 		return -1;
 	(void)setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ai->ai_family == AF_INET6)
-		(void)setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero,
-		    sizeof(zero));
+		(void)setsockopt(
+		    s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
 	if (bind(s, ai->ai_addr, ai->ai_addrlen) != 0 ||
 	    listen(s, TR_BACKLOG) != 0) {
 		int e = errno;
@@ -249,8 +250,8 @@ tr_connect_start(int s, const struct sockaddr *sa, socklen_t sl, bool *pending,
 }
 
 static cairn_err
-tr_connect_ipc(const tr_url *u, int *fd, bool *pending, char *why,
-    size_t whylen)
+tr_connect_ipc(
+    const tr_url *u, int *fd, bool *pending, char *why, size_t whylen)
 {
 	struct sockaddr_un sa;
 	cairn_err rv;
@@ -292,8 +293,8 @@ crn_tr_sock_connect(const tr_url *u, unsigned attempt, int *fd, bool *pending,
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
 	/* A name resolves here, blocking (the resolver's own timeouts). */
-	g = getaddrinfo(u->host[0] ? u->host : "localhost", u->port, &hints,
-	    &res);
+	g = getaddrinfo(
+	    u->host[0] ? u->host : "localhost", u->port, &hints, &res);
 	if (g != 0) {
 		snprintf(why, whylen, "cannot resolve '%s': %s", u->host,
 		    gai_strerror(g));
@@ -313,8 +314,8 @@ crn_tr_sock_connect(const tr_url *u, unsigned attempt, int *fd, bool *pending,
 		return CAIRN_ESYS;
 	}
 	crn_tr_sock_tune(s);
-	rv = tr_connect_start(s, ai->ai_addr, ai->ai_addrlen, pending, why,
-	    whylen);
+	rv = tr_connect_start(
+	    s, ai->ai_addr, ai->ai_addrlen, pending, why, whylen);
 	freeaddrinfo(res);
 	if (rv != CAIRN_OK) {
 		close(s);
@@ -365,8 +366,8 @@ tr_addr_name(const struct sockaddr_storage *ss, char *addr, size_t addrlen,
 }
 
 cairn_err
-crn_tr_sock_accept(int lfd, int *fd, char *addr, size_t addrlen, char *key,
-    size_t keylen)
+crn_tr_sock_accept(
+    int lfd, int *fd, char *addr, size_t addrlen, char *key, size_t keylen)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
@@ -374,11 +375,11 @@ crn_tr_sock_accept(int lfd, int *fd, char *addr, size_t addrlen, char *key,
 
 	*fd = -1;
 	memset(&ss, 0, sizeof(ss));
-	s = accept4(lfd, (struct sockaddr *)&ss, &sl,
-	    SOCK_NONBLOCK | SOCK_CLOEXEC);
+	s = accept4(
+	    lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (s < 0) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK ||
-		    errno == EINTR || errno == ECONNABORTED)
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
+		    errno == ECONNABORTED)
 			return CAIRN_OK;
 		crn_log_warn("accept: %s", strerror(errno));
 		return CAIRN_ESYS;

@@ -118,7 +118,8 @@ tr_next_bytes(tr_conn *c, const uint8_t **p, size_t *n, bool *staged)
 		return CAIRN_OK;
 	}
 	if (o->off == 0) {
-		if (c->stage == NULL && (c->stage = crn_alloc(TR_STAGE)) == NULL)
+		if (c->stage == NULL &&
+		    (c->stage = crn_alloc(TR_STAGE)) == NULL)
 			return CAIRN_ENOMEM;
 		c->stage[0] = o->kind;
 		for (int i = 0; i < 4; i++)
@@ -218,8 +219,8 @@ tr_header(tr_conn *c, char *why, size_t whylen)
 	 * and within its role's limit; pages are touched only as bytes
 	 * arrive. */
 	if ((c->body = crn_alloc(len)) == NULL) {
-		snprintf(why, whylen, "no memory for a message of %zu bytes",
-		    len);
+		snprintf(
+		    why, whylen, "no memory for a message of %zu bytes", len);
 		return CAIRN_ENOMEM;
 	}
 	c->blen = len;
@@ -234,8 +235,8 @@ tr_read_some(tr_conn *c, size_t *n, char *why, size_t whylen)
 	cairn_err rv;
 
 	if (c->hgot < TR_HDR)
-		rv = crn_tls_read(
-		    c->tls, c->hdr + c->hgot, TR_HDR - c->hgot, n);
+		rv =
+		    crn_tls_read(c->tls, c->hdr + c->hgot, TR_HDR - c->hgot, n);
 	else
 		rv = crn_tls_read(
 		    c->tls, c->body + c->bgot, c->blen - c->bgot, n);

@@ -62,8 +62,8 @@ struct crn_tr {
 	int64_t next_dial;
 	int backoff_ms;
 	unsigned attempts;
-	cairn_err refused;  /* the last authentication failure */
-	uint64_t refusals;  /* how many so far */
+	cairn_err refused; /* the last authentication failure */
+	uint64_t refusals; /* how many so far */
 	char why[CRN_TR_WHY_LEN];
 	/* poll set, kept between passes */
 	struct pollfd *pfd;
@@ -145,8 +145,8 @@ tr_add(crn_tr *tr, tr_conn *c)
 
 	if (tr->nconns == tr->capconns) {
 		ncap = tr->capconns == 0 ? 16 : tr->capconns * 2;
-		nc = crn_realloc(tr->conns, tr->capconns * sizeof(*nc),
-		    ncap * sizeof(*nc));
+		nc = crn_realloc(
+		    tr->conns, tr->capconns * sizeof(*nc), ncap * sizeof(*nc));
 		if (nc == NULL)
 			return CAIRN_ENOMEM;
 		tr->conns = nc;
@@ -203,25 +203,32 @@ static bool
 tr_auth_failure(cairn_err rv)
 {
 	return rv != CAIRN_EPROTO && rv != CAIRN_ECLOSED && rv != CAIRN_ESYS &&
-	    rv != CAIRN_ENOMEM && rv != CAIRN_ETIMEDOUT &&
-	    rv != CAIRN_ENOENT && rv != CAIRN_ETOOBIG;
+	    rv != CAIRN_ENOMEM && rv != CAIRN_ETIMEDOUT && rv != CAIRN_ENOENT &&
+	    rv != CAIRN_ETOOBIG;
 }
 
-/* The dialer's attempt failed or its connection ended: try again later. */
+/* Double the dialer's next delay, up to reconnect_max_ms. */
+static void
+tr_backoff(crn_tr *tr)
+{
+	tr->backoff_ms = tr->backoff_ms > tr->opts.reconnect_max_ms / 2
+	    ? tr->opts.reconnect_max_ms
+	    : tr->backoff_ms * 2;
+}
+
+/* The dialer's attempt failed: try again later. */
 static void
 tr_dial_failed(crn_tr *tr, int64_t now, const char *why, cairn_err rv)
 {
 	snprintf(tr->why, sizeof(tr->why), "%s", why);
 	tr->next_dial = now + tr->backoff_ms;
-	tr->backoff_ms = tr->backoff_ms > tr->opts.reconnect_max_ms / 2
-	    ? tr->opts.reconnect_max_ms
-	    : tr->backoff_ms * 2;
+	tr_backoff(tr);
 	if (tr_auth_failure(rv)) {
 		tr->refused = rv;
 		tr->refusals++;
 	}
-	tr_complain(tr, "dial", rv, "cannot connect to %s: %s", tr->url_text,
-	    why);
+	tr_complain(
+	    tr, "dial", rv, "cannot connect to %s: %s", tr->url_text, why);
 }
 
 /*
@@ -246,8 +253,11 @@ tr_end(crn_tr *tr, tr_conn *c, cairn_err rv, const char *why, bool quiet)
 		if (!quiet)
 			(void)tr_push(tr, CRN_TR_EV_DOWN, c, NULL, 0, why);
 		if (!tr->listener) {
+			/* Back off from here too: a link that keeps dropping
+			 * right after it came up is not retried in a loop. */
 			snprintf(tr->why, sizeof(tr->why), "%s", why);
-			tr->next_dial = tr_now() + tr->opts.reconnect_min_ms;
+			tr->next_dial = tr_now() + tr->backoff_ms;
+			tr_backoff(tr);
 		}
 	} else if (tr->listener) {
 		tr->nunauth--;
@@ -311,9 +321,9 @@ tr_handshake(crn_tr *tr, tr_conn *c, int64_t now, char *why, size_t wl)
 		c->st = TR_WELCOME;
 		return CAIRN_OK;
 	}
-	tr->nunauth--;
 	if ((rv = crn_tr_conn_queue(c, TR_KIND_WELCOME, NULL, 0)) != CAIRN_OK)
 		return rv;
+	tr->nunauth--;
 	return tr_up(tr, c, now);
 }
 
@@ -423,8 +433,8 @@ tr_over_cap(crn_tr *tr, int fd, const char *addr, const char *key)
 {
 	close(fd);
 	tr_complain(tr, key, CAIRN_ETOOBIG,
-	    "refused a connection from %s: %zu in handshake (max_unauth)",
-	    addr, tr->nunauth);
+	    "refused a connection from %s: %zu in handshake (max_unauth)", addr,
+	    tr->nunauth);
 }
 
 static void
@@ -447,7 +457,8 @@ tr_accept(crn_tr *tr, int64_t now)
 			tr_over_cap(tr, fd, addr, key);
 			continue;
 		}
-		if (crn_tr_conn_new(&c, fd, tr->tls, TR_HANDSHAKE) != CAIRN_OK) {
+		if (crn_tr_conn_new(&c, fd, tr->tls, TR_HANDSHAKE) !=
+		    CAIRN_OK) {
 			close(fd);
 			continue;
 		}
@@ -465,8 +476,8 @@ tr_accept(crn_tr *tr, int64_t now)
 /* Whether c is past a deadline (why says which); else *next is lowered
  * to c's next one. */
 static bool
-tr_overdue(const crn_tr *tr, tr_conn *c, int64_t now, int64_t *next,
-    char *why, size_t wl)
+tr_overdue(const crn_tr *tr, tr_conn *c, int64_t now, int64_t *next, char *why,
+    size_t wl)
 {
 	int64_t due;
 
@@ -578,13 +589,14 @@ tr_poll(crn_tr *tr, int64_t wait_ms, int64_t now)
 
 		if (ev == 0)
 			continue;
-		tr->pfd[n] = (struct pollfd){.fd = tr->conns[i]->fd,
-		    .events = ev};
+		tr->pfd[n] =
+		    (struct pollfd){.fd = tr->conns[i]->fd, .events = ev};
 		tr->pmap[n++] = tr->conns[i];
 	}
 	if (ready)
 		wait_ms = 0;
-	r = poll(tr->pfd, (nfds_t)n, wait_ms > INT_MAX ? INT_MAX : (int)wait_ms);
+	r = poll(
+	    tr->pfd, (nfds_t)n, wait_ms > INT_MAX ? INT_MAX : (int)wait_ms);
 	tr->last_poll = now = tr_now();
 	if (r < 0)
 		return errno == EINTR ? CAIRN_OK : CAIRN_ESYS;
@@ -647,14 +659,13 @@ tr_met(const crn_tr *tr, tr_until until, uint32_t conn, size_t need,
 			return CAIRN_ECLOSED;
 		/* A dialer waits for its connection, unless the peer
 		 * refused us (or we it) meanwhile: that will not pass. */
-		return tr->refusals != refusals ? tr->refused
-		                                : CAIRN_ETIMEDOUT;
+		return tr->refusals != refusals ? tr->refused : CAIRN_ETIMEDOUT;
 	}
 }
 
 static cairn_err
-tr_pump(crn_tr *tr, int64_t deadline, tr_until until, uint32_t conn,
-    size_t need)
+tr_pump(
+    crn_tr *tr, int64_t deadline, tr_until until, uint32_t conn, size_t need)
 {
 	uint64_t refusals = tr->refusals;
 	int64_t now, next;
@@ -726,8 +737,7 @@ tr_open(crn_tr **out, const char *url, const crn_tr_auth *auth,
 	if ((rv = tr_opts_fill(&tr->opts, opts)) != CAIRN_OK)
 		goto out;
 	if ((rv = crn_tr_url_parse(url, &tr->url)) != CAIRN_OK) {
-		crn_log_err(
-		    "unsupported endpoint %s: want tcp://host:port or ipc:///path",
+		crn_log_err("bad endpoint %s: want tcp://host:port or ipc:///path",
 		    url != NULL ? url : "(none)");
 		goto out;
 	}
@@ -736,8 +746,8 @@ tr_open(crn_tr **out, const char *url, const crn_tr_auth *auth,
 	         auth->cert_len, tr_verify, tr)) != CAIRN_OK)
 		goto out;
 	tr->backoff_ms = tr->opts.reconnect_min_ms;
-	if (listener && (rv = crn_tr_sock_listen(&tr->url, &tr->lfd)) !=
-	        CAIRN_OK)
+	if (listener &&
+	    (rv = crn_tr_sock_listen(&tr->url, &tr->lfd)) != CAIRN_OK)
 		goto out;
 	if (!listener)
 		tr_dial_start(tr, tr_now());

@@ -17,8 +17,8 @@
 #include "transport.h"
 
 /* Frame: kind (1) | body length (4, big endian) | body. */
-#define TR_HDR         5
-#define TR_KIND_MSG    'M'
+#define TR_HDR          5
+#define TR_KIND_MSG     'M'
 #define TR_KIND_WELCOME 'W'
 /* The first frame of a message goes out of a staging buffer with its
  * header, so that a small message is one TLS record; the rest of a large
@@ -37,8 +37,8 @@
 
 typedef struct tr_url {
 	bool ipc;
-	char path[108];  /* ipc: the socket path (sun_path) */
-	char host[256];  /* tcp: as written, brackets removed; "" = any */
+	char path[108]; /* ipc: the socket path (sun_path) */
+	char host[256]; /* tcp: as written, brackets removed; "" = any */
 	char port[8];
 } tr_url;
 
@@ -55,16 +55,16 @@ CAIRN_NODISCARD cairn_err crn_tr_sock_listen(const tr_url *u, int *fd);
  * progress (wait for POLLOUT, then crn_tr_sock_connected).  why gets a
  * line on failure.  Errors: CAIRN_ESYS, CAIRN_ENOENT (no such host).
  */
-CAIRN_NODISCARD cairn_err crn_tr_sock_connect(const tr_url *u,
-    unsigned attempt, int *fd, bool *pending, char *why, size_t whylen);
+CAIRN_NODISCARD cairn_err crn_tr_sock_connect(const tr_url *u, unsigned attempt,
+    int *fd, bool *pending, char *why, size_t whylen);
 /* Whether a pending connect on fd succeeded (why on failure). */
 CAIRN_NODISCARD cairn_err crn_tr_sock_connected(
     int fd, char *why, size_t whylen);
 
 /* Accept one connection (non-blocking); *fd = -1 when none waits.  addr
  * gets "ip:port" or "unix", key the part to rate-limit by (the ip). */
-CAIRN_NODISCARD cairn_err crn_tr_sock_accept(int lfd, int *fd, char *addr,
-    size_t addrlen, char *key, size_t keylen);
+CAIRN_NODISCARD cairn_err crn_tr_sock_accept(
+    int lfd, int *fd, char *addr, size_t addrlen, char *key, size_t keylen);
 
 /* TCP_NODELAY and keepalive on a TCP socket (no-op for Unix sockets). */
 void crn_tr_sock_tune(int fd);
@@ -131,8 +131,8 @@ CAIRN_NODISCARD cairn_err crn_tr_conn_queue(
 bool crn_tr_conn_room(const tr_conn *c, size_t len);
 
 /* Write what the socket takes, up to TR_PASS_BYTES.  why on failure. */
-CAIRN_NODISCARD cairn_err crn_tr_conn_write(tr_conn *c, char *why,
-    size_t whylen);
+CAIRN_NODISCARD cairn_err crn_tr_conn_write(
+    tr_conn *c, char *why, size_t whylen);
 
 /*
  * Read until a whole frame is in (*rx), the socket is dry, or
@@ -140,8 +140,8 @@ CAIRN_NODISCARD cairn_err crn_tr_conn_write(tr_conn *c, char *why,
  * connection (why says why): CAIRN_ETOOBIG, CAIRN_EPROTO, CAIRN_ECLOSED,
  * CAIRN_ENOMEM, CAIRN_ESYS.
  */
-CAIRN_NODISCARD cairn_err crn_tr_conn_read(tr_conn *c, int64_t now_ms,
-    tr_rx *rx, char *why, size_t whylen);
+CAIRN_NODISCARD cairn_err crn_tr_conn_read(
+    tr_conn *c, int64_t now_ms, tr_rx *rx, char *why, size_t whylen);
 
 /* Whether a partial frame is being received. */
 bool crn_tr_conn_partial(const tr_conn *c);

@@ -277,8 +277,8 @@ q_recv_failed(cairn_err rv, const char *why)
 	if (rv == CAIRN_ETIMEDOUT)
 		cli_error("query: no result before timeout_ms");
 	else if (rv == CAIRN_ECLOSED && !crn_rt_stop)
-		cli_error("query: lost the connection to the coordinator: %s",
-		    why);
+		cli_error(
+		    "query: lost the connection to the coordinator: %s", why);
 	else
 		cli_error("query: interrupted");
 }
@@ -398,7 +398,7 @@ cmd_query(int argc, char **argv)
 		cli_error("query: cannot reach the coordinator at %s: %s",
 		    c.cfg->researcher.coordinator,
 		    crn_rt_client_why(&c)[0] ? crn_rt_client_why(&c)
-		                              : cairn_strerror(rv));
+		                             : cairn_strerror(rv));
 		goto out;
 	}
 	deadline = crn_rt_now_ms() + c.cfg->researcher.timeout_ms;

@@ -61,7 +61,7 @@ cmd_status(int argc, char **argv)
 		cli_error("status: cannot reach the coordinator at %s: %s",
 		    c.cfg->researcher.coordinator,
 		    crn_rt_client_why(&c)[0] ? crn_rt_client_why(&c)
-		                              : cairn_strerror(rv));
+		                             : cairn_strerror(rv));
 		goto out;
 	}
 	deadline = crn_rt_now_ms() + 10000;

@@ -604,7 +604,8 @@ nd_on_link(nd *d, const crn_tr_event *ev)
 		d->next_hello = 0;
 		return;
 	}
-	crn_log_warn("lost the connection to coordinator '%s' (%s), reconnecting",
+	crn_log_warn(
+	    "lost the connection to coordinator '%s' (%s), reconnecting",
 	    ev->peer.name, ev->why);
 	d->acked = false;
 }

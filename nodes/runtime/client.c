@@ -129,7 +129,8 @@ crn_rt_client_send(crn_rt_client *c, uint32_t type, const uint8_t *payload,
 	if ((rv = crn_rt_wrap(&c->party, type, c->cid, 0, payload, len, &env,
 	         &elen)) != CAIRN_OK)
 		return rv;
-	rv = crn_tr_send_owned(c->tr, CRN_TR_CONN_DIALER, env, elen, timeout_ms);
+	rv =
+	    crn_tr_send_owned(c->tr, CRN_TR_CONN_DIALER, env, elen, timeout_ms);
 	if (rv != CAIRN_OK)
 		crn_free(env, elen);
 	return rv;

@@ -239,9 +239,8 @@ crn_rt_cert_check(crn_rt_party *p, const uint8_t *der, size_t len,
 	    p->store, der, len, role_mask, (int64_t)time(NULL), info);
 }
 
-static void rt_refuse(crn_rt_party *p, const crn_tr_event *ev,
-    const char *kind, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static void rt_refuse(crn_rt_party *p, const crn_tr_event *ev, const char *kind,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /*
  * Log "refused a message from '<peer>': <why>": one warning per peer
@@ -254,7 +253,8 @@ rt_refuse(crn_rt_party *p, const crn_tr_event *ev, const char *kind,
 {
 	char why[384], more[96] = "", key[CRN_TR_ADDR_LEN + 16];
 	const char *colon = strrchr(ev->addr, ':');
-	int alen = colon != NULL ? (int)(colon - ev->addr) : (int)strlen(ev->addr);
+	int alen =
+	    colon != NULL ? (int)(colon - ev->addr) : (int)strlen(ev->addr);
 	uint64_t held;
 	bool loud;
 	va_list ap;
@@ -266,7 +266,8 @@ rt_refuse(crn_rt_party *p, const crn_tr_event *ev, const char *kind,
 	va_end(ap);
 	loud = crn_ratelog_allow(&p->rl, key, crn_rt_now_ms(), &held);
 	if (held > 0)
-		snprintf(more, sizeof(more), " (and %llu more like it from %.*s)",
+		snprintf(more, sizeof(more),
+		    " (and %llu more like it from %.*s)",
 		    (unsigned long long)held, alen, ev->addr);
 	crn_log(loud ? CAIRN_LOG_WARN : CAIRN_LOG_DEBUG, __func__,
 	    "refused a message from '%s': %s%s", ev->peer.name, why, more);
@@ -274,8 +275,8 @@ rt_refuse(crn_rt_party *p, const crn_tr_event *ev, const char *kind,
 
 /* The sender's certificate: verified, or the refusal logged. */
 static cairn_err
-rt_unwrap_cert(crn_rt_party *p, const crn_tr_event *ev,
-    const crn_envelope *env, unsigned role_mask, crn_cert_info *who)
+rt_unwrap_cert(crn_rt_party *p, const crn_tr_event *ev, const crn_envelope *env,
+    unsigned role_mask, crn_cert_info *who)
 {
 	crn_cert_info claim;
 	cairn_err rv;
@@ -284,8 +285,8 @@ rt_unwrap_cert(crn_rt_party *p, const crn_tr_event *ev,
 		rt_refuse(p, ev, "nocert", "no certificate in the envelope");
 		return CAIRN_EAUTH;
 	}
-	rv = crn_rt_cert_check(p, env->sender_cert, env->sender_cert_len,
-	    role_mask, who);
+	rv = crn_rt_cert_check(
+	    p, env->sender_cert, env->sender_cert_len, role_mask, who);
 	if (rv == CAIRN_OK)
 		return CAIRN_OK;
 	/* Name what the certificate claims (unverified, escaped by the

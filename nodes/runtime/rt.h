@@ -122,9 +122,8 @@ CAIRN_NODISCARD cairn_err crn_rt_wrap(crn_rt_party *p, uint32_t type,
  * crn_cert_store_verify (CAIRN_EEXPIRED, CAIRN_EREVOKED, CAIRN_EROLE,
  * CAIRN_EUNKNOWNCA, ...).
  */
-CAIRN_NODISCARD cairn_err crn_rt_unwrap(crn_rt_party *p,
-    const crn_tr_event *ev, unsigned role_mask, crn_envelope *env,
-    crn_cert_info *who);
+CAIRN_NODISCARD cairn_err crn_rt_unwrap(crn_rt_party *p, const crn_tr_event *ev,
+    unsigned role_mask, crn_envelope *env, crn_cert_info *who);
 
 /* Whom a party's transport accepts: roles, and one certificate name if
  * name is not NULL (a pinned coordinator).  Borrowed by the transport. */

@@ -40,14 +40,14 @@
 /* ---- the federation of this test ---------------------------------------- */
 
 enum {
-	P_COORD,    /* coordinator "coord" */
-	P_COORD2,   /* coordinator "coord2" */
-	P_NODE1,    /* nodes node1..node4 */
+	P_COORD,  /* coordinator "coord" */
+	P_COORD2, /* coordinator "coord2" */
+	P_NODE1,  /* nodes node1..node4 */
 	P_NODE4 = P_NODE1 + 3,
-	P_ALICE,    /* researcher */
-	P_REVOKED,  /* node, revoked */
-	P_EXPIRED,  /* node, expired yesterday */
-	P_FOREIGN,  /* node of another CA */
+	P_ALICE,   /* researcher */
+	P_REVOKED, /* node, revoked */
+	P_EXPIRED, /* node, expired yesterday */
+	P_FOREIGN, /* node of another CA */
 	NPARTIES
 };
 
@@ -87,16 +87,16 @@ judge_verify(void *arg, const uint8_t *der, size_t len, crn_cert_info *info,
 		return rv;
 	if (j->name != NULL && strcmp(info->name, j->name) != 0)
 		return CAIRN_EPERM;
-	*max_msg = info->role == CRN_ROLE_RESEARCHER ? j->researcher_max
-	                                             : j->node_max;
+	*max_msg =
+	    info->role == CRN_ROLE_RESEARCHER ? j->researcher_max : j->node_max;
 	return CAIRN_OK;
 }
 
 static crn_tr_auth
 auth_of(int who, judge *j)
 {
-	crn_tr_auth a = {W.p[who].id, W.p[who].der, W.p[who].len,
-	    judge_verify, j};
+	crn_tr_auth a = {
+	    W.p[who].id, W.p[who].der, W.p[who].len, judge_verify, j};
 
 	return a;
 }
@@ -112,8 +112,8 @@ issue(const char *ca, party *p, crn_role role, const char *name,
 	if (not_after == 0)
 		CAIRN_T_PASS(crn_ca_sign(ca, csr, 30, &pem));
 	else
-		CAIRN_T_PASS(crn_ca_sign_validity(
-		    ca, csr, not_before, not_after, &pem));
+		CAIRN_T_PASS(
+		    crn_ca_sign_validity(ca, csr, not_before, not_after, &pem));
 	CAIRN_T_PASS(crn_cert_pem_to_der(pem, &p->der, &p->len));
 	crn_strfree(csr);
 	crn_strfree(pem);
@@ -224,8 +224,8 @@ make_url(url_fix *u, int tcp)
 		u->port = free_port();
 		snprintf(u->url, sizeof(u->url), "tcp://127.0.0.1:%d", u->port);
 	} else {
-		snprintf(u->url, sizeof(u->url), "ipc://%s/s%d.sock", W.dir,
-		    n++);
+		snprintf(
+		    u->url, sizeof(u->url), "ipc://%s/s%d.sock", W.dir, n++);
 	}
 }
 
@@ -578,8 +578,8 @@ refused(srv *s, const char *url, int who, judge *j, cairn_err want)
 	dial(&cl, who, url, j, NULL);
 	CAIRN_T_FAIL(crn_tr_send(cl, 0, "x", 1, 5000), want);
 	assert_true(now_ms() - t0 < 3000);
-	print_message("refused (%s): %s\n", cairn_strerror(want),
-	    crn_tr_why(cl));
+	print_message(
+	    "refused (%s): %s\n", cairn_strerror(want), crn_tr_why(cl));
 	assert_true(crn_tr_why(cl)[0] != '\0');
 	crn_tr_close(cl);
 	assert_int_equal(srv_get(s, &s->ups), 0);
@@ -660,8 +660,8 @@ test_garbage(void **state)
 {
 	crn_tr_opts o = {.handshake_ms = 4000};
 	static const char http[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-	uint8_t hello[1009] = {0x16, 0x03, 0x01, 0x03, 0xec, 0x01, 0x01, 0x86,
-	    0xa0};
+	uint8_t hello[1009] = {
+	    0x16, 0x03, 0x01, 0x03, 0xec, 0x01, 0x01, 0x86, 0xa0};
 	url_fix u;
 	int64_t dt;
 	srv s;
@@ -676,7 +676,8 @@ test_garbage(void **state)
 	assert_true(dt >= 0 && dt < 1000);
 	close(fd);
 	fd = raw_connect(u.port);
-	assert_int_equal(write(fd, hello, sizeof(hello)), (ssize_t)sizeof(hello));
+	assert_int_equal(
+	    write(fd, hello, sizeof(hello)), (ssize_t)sizeof(hello));
 	dt = ms_to_eof(fd, 3000);
 	assert_true(dt >= 0 && dt < 1000);
 	close(fd);
@@ -705,8 +706,8 @@ raw_tls_open(raw_tls *r, int port, int who)
 {
 	int fl;
 
-	CAIRN_T_PASS(crn_tls_ctx_new(&r->ctx, false, W.p[who].id,
-	    W.p[who].der, W.p[who].len, judge_verify_tls, &J_NODE));
+	CAIRN_T_PASS(crn_tls_ctx_new(&r->ctx, false, W.p[who].id, W.p[who].der,
+	    W.p[who].len, judge_verify_tls, &J_NODE));
 	r->fd = raw_connect(port);
 	fl = fcntl(r->fd, F_GETFL);
 	assert_int_equal(fcntl(r->fd, F_SETFL, fl | O_NONBLOCK), 0);
@@ -806,8 +807,8 @@ test_stop_midhandshake(void **state)
 	fd = raw_connect(u.port);
 	assert_int_equal(write(fd, hello, n), (ssize_t)n);
 	dt = ms_to_eof(fd, 5000);
-	print_message("a stopped handshake closed after %lld ms\n",
-	    (long long)dt);
+	print_message(
+	    "a stopped handshake closed after %lld ms\n", (long long)dt);
 	assert_true(dt >= 300 && dt < 3000);
 	close(fd);
 	assert_int_equal(srv_get(&s, &s.ups), 0);
@@ -1155,13 +1156,14 @@ test_bad_urls(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		CAIRN_T_FAIL(crn_tr_listen(&tr, bad[i], &a, NULL), CAIRN_EINVAL);
+		CAIRN_T_FAIL(
+		    crn_tr_listen(&tr, bad[i], &a, NULL), CAIRN_EINVAL);
 		assert_null(tr);
 		CAIRN_T_FAIL(crn_tr_dial(&tr, bad[i], &a, NULL), CAIRN_EINVAL);
 	}
 	CAIRN_T_FAIL(crn_tr_dial(&tr, NULL, &a, NULL), CAIRN_EINVAL);
-	CAIRN_T_FAIL(crn_tr_dial(&tr, "tcp://127.0.0.1:1", &a, &bo),
-	    CAIRN_EINVAL);
+	CAIRN_T_FAIL(
+	    crn_tr_dial(&tr, "tcp://127.0.0.1:1", &a, &bo), CAIRN_EINVAL);
 	CAIRN_T_FAIL(
 	    crn_tr_dial(&tr, "tcp://127.0.0.1:1", NULL, NULL), CAIRN_EINVAL);
 	none.verify = NULL;

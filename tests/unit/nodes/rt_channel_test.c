@@ -99,8 +99,8 @@ send_env(crn_tr *tr, crn_rt_party *signer, const uint8_t *cid)
 	uint8_t *env = NULL;
 	size_t len = 0;
 
-	CAIRN_T_PASS(crn_rt_wrap(signer, CRN_RT_MSG_STATUS_REQ, cid, 0, NULL,
-	    0, &env, &len));
+	CAIRN_T_PASS(crn_rt_wrap(
+	    signer, CRN_RT_MSG_STATUS_REQ, cid, 0, NULL, 0, &env, &len));
 	CAIRN_T_PASS(crn_tr_send_owned(tr, CRN_TR_CONN_DIALER, env, len, 5000));
 }
 
@@ -123,8 +123,8 @@ test_signer_is_peer(void **state)
 	party(&c.party, CRN_ROLE_COORDINATOR, "coord");
 	party(&alice, CRN_ROLE_RESEARCHER, "alice");
 	party(&bob, CRN_ROLE_RESEARCHER, "bob");
-	c.peers = (crn_rt_peers){&c.party, CRN_ROLE_NODE | CRN_ROLE_RESEARCHER,
-	    NULL};
+	c.peers =
+	    (crn_rt_peers){&c.party, CRN_ROLE_NODE | CRN_ROLE_RESEARCHER, NULL};
 	crn_rt_tr_auth(&c.peers, &auth);
 	CAIRN_T_PASS(crn_tr_listen(&c.tr, url, &auth, NULL));
 	c.n = 3;
