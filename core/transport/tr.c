@@ -737,7 +737,8 @@ tr_open(crn_tr **out, const char *url, const crn_tr_auth *auth,
 	if ((rv = tr_opts_fill(&tr->opts, opts)) != CAIRN_OK)
 		goto out;
 	if ((rv = crn_tr_url_parse(url, &tr->url)) != CAIRN_OK) {
-		crn_log_err("bad endpoint %s: want tcp://host:port or ipc:///path",
+		crn_log_err(
+		    "bad endpoint %s: want tcp://host:port or ipc:///path",
 		    url != NULL ? url : "(none)");
 		goto out;
 	}
