@@ -17,7 +17,8 @@
 # VmRSS: the worst-case figure the README documents for max_unauth = 64
 # unauthenticated connections.  Every one of those connections must be
 # closed by the coordinator within handshake_ms (5 s) plus slack, and the
-# coordinator must still serve a federation afterwards.
+# coordinator must still serve a federation afterwards.  The refusals
+# are logged once per address and kind of failure, not once each.
 # CAIRN_TEST_TIMEOUT: 150
 set -euo pipefail
 . "$(dirname "$0")/lib_fed.sh"
@@ -153,6 +154,14 @@ fed_log "coordinator VmHWM $peak kB: grew by $grow kB (limit $PREAUTH_MAX_KB kB)
     fed_fail "unauthenticated peers made the coordinator grow by $grow kB (limit $PREAUTH_MAX_KB kB)"
 grep -q '"phase": "end", "still_open": 0,' "$FED/flood.json" ||
     fed_fail "unauthenticated connections still open after the handshake deadline: $(tail -1 "$FED/flood.json")"
+
+# The refusals are logged, but not one line each (272 connections from one
+# address): at most one line per kind of failure.
+warned=$(grep -c "warning: refused a connection from 127.0.0.1" "$FED/coord.log" || true)
+fed_log "$warned warning lines for the refused connections"
+grep "warning: refused a connection" "$FED/coord.log" >&2 || true
+[ "$warned" -ge 1 ] && [ "$warned" -le 8 ] ||
+    fed_fail "$warned warning lines for one address's refused connections"
 
 # The coordinator still serves its federation.
 for i in 1 2 3; do fed_start_node "$i"; done

@@ -6,7 +6,8 @@
  * researcher (a real certificate of the federation, a good signature)
  * sent on alice's connection is refused.  A researcher's messages are
  * capped at CRN_RT_RESEARCHER_MSG_MAX; a pinned coordinator name is held
- * to in the handshake.
+ * to in the handshake.  A peer sending malformed messages gets one
+ * warning line per address and kind a minute, not one per message.
  * CAIRN_TEST_TIMEOUT: 60
  */
 #define _POSIX_C_SOURCE 200809L
@@ -195,8 +196,67 @@ teardown(void **state)
 	return 0;
 }
 
+/* Counts the warnings and debug lines about refused messages. */
+static int warns, debugs;
+
+static void
+count_logger(cairn_log_level level, const char *func, const char *msg,
+    void *arg)
+{
+	(void)func;
+	(void)arg;
+	if (strstr(msg, "refused a message from 'alice'") == NULL)
+		return;
+	if (level == CAIRN_LOG_WARN)
+		warns++;
+	else if (level == CAIRN_LOG_DEBUG)
+		debugs++;
+}
+
+static void
+test_refusals_rate_limited(void **state)
+{
+	crn_rt_party alice;
+	crn_rt_peers apeers;
+	crn_tr_auth auth;
+	crn_tr *cl = NULL;
+	char url[400];
+	coord c;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	snprintf(url, sizeof(url), "ipc://%s/coord2.sock", dir);
+	party(&c.party, CRN_ROLE_COORDINATOR, "coord");
+	party(&alice, CRN_ROLE_RESEARCHER, "alice");
+	c.peers = (crn_rt_peers){&c.party, CRN_ROLE_RESEARCHER, NULL};
+	crn_rt_tr_auth(&c.peers, &auth);
+	CAIRN_T_PASS(crn_tr_listen(&c.tr, url, &auth, NULL));
+	c.n = 8;
+	c.ms = 10000;
+	cairn_log_set_logger(count_logger, NULL);
+	cairn_log_set_level(CAIRN_LOG_DEBUG);
+	assert_int_equal(pthread_create(&c.th, NULL, coord_main, &c), 0);
+	apeers = (crn_rt_peers){&alice, CRN_ROLE_COORDINATOR, NULL};
+	crn_rt_tr_auth(&apeers, &auth);
+	CAIRN_T_PASS(crn_tr_dial(&cl, url, &auth, NULL));
+	for (int i = 0; i < 8; i++)
+		CAIRN_T_PASS(crn_tr_send(cl, 0, "garbage", 7, 5000));
+	CAIRN_T_PASS(crn_tr_flush(cl, 10000));
+	assert_int_equal(pthread_join(c.th, NULL), 0);
+	cairn_log_set_logger(NULL, NULL);
+	for (int i = 0; i < 8; i++)
+		CAIRN_T_EQ(c.rv[i], CAIRN_EINVAL);
+	CAIRN_T_EQ(warns, 1);
+	CAIRN_T_EQ(debugs, 7);
+	crn_tr_close(cl);
+	crn_tr_close(c.tr);
+	crn_rt_party_close(&c.party);
+	crn_rt_party_close(&alice);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_signer_is_peer),
+    cmocka_unit_test(test_refusals_rate_limited),
 };
 
 int
