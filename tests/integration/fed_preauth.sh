@@ -163,6 +163,17 @@ grep "warning: refused a connection" "$FED/coord.log" >&2 || true
 [ "$warned" -ge 1 ] && [ "$warned" -le 8 ] ||
     fed_fail "$warned warning lines for one address's refused connections"
 
+# A ClientHello that offers X25519 but carries a key share for P-256 only
+# (a server would normally answer with a HelloRetryRequest and read a
+# second hello) is refused at once, with a TLS alert.
+start=$(date +%s%N)
+out=$(timeout 10 openssl s_client -connect "127.0.0.1:$port" -tls1_3 \
+    -groups P-256:X25519 </dev/null 2>&1) || true
+ms=$((($(date +%s%N) - start) / 1000000))
+echo "$out" | grep -q "handshake failure" ||
+    fed_fail "a hello without an X25519 key share: $(echo "$out" | head -5)"
+[ "$ms" -lt 3000 ] || fed_fail "a hello without an X25519 key share took $ms ms"
+
 # The coordinator still serves its federation.
 for i in 1 2 3; do fed_start_node "$i"; done
 fed_wait_nodes 3
