@@ -668,6 +668,7 @@ tr_pump(
     crn_tr *tr, int64_t deadline, tr_until until, uint32_t conn, size_t need)
 {
 	uint64_t refusals = tr->refusals;
+	bool polled = false;
 	int64_t now, next;
 	cairn_err rv;
 
@@ -677,12 +678,15 @@ tr_pump(
 		rv = tr_met(tr, until, conn, need, refusals);
 		if (rv != CAIRN_ETIMEDOUT)
 			return rv;
-		if (now >= deadline)
+		/* Even with no time to wait, move what is there once. */
+		if (now >= deadline && polled)
 			return CAIRN_ETIMEDOUT;
 		if (next > deadline)
 			next = deadline;
-		if ((rv = tr_poll(tr, next - now, now)) != CAIRN_OK)
+		if ((rv = tr_poll(tr, next > now ? next - now : 0, now)) !=
+		    CAIRN_OK)
 			return rv;
+		polled = true;
 	}
 }
 

@@ -1141,6 +1141,43 @@ test_timeouts(void **state)
 	crn_tr_close(lst);
 }
 
+/* A caller that never waits (timeout 0) still gets its connection up and
+ * its messages through: each call moves what is there. */
+static void
+test_zero_timeouts(void **state)
+{
+	crn_tr *cl = NULL;
+	uint32_t conn;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	cairn_err rv = CAIRN_ETIMEDOUT;
+	url_fix u;
+	srv s;
+
+	(void)state;
+	make_url(&u, 1);
+	srv_start(&s, u.url, &J_COORD, NULL);
+	dial(&cl, P_NODE1, u.url, &J_NODE, NULL);
+	for (int k = 0; k < 5000 && rv == CAIRN_ETIMEDOUT; k++) {
+		rv = crn_tr_send(cl, 0, "now", 3, 0);
+		if (rv == CAIRN_ETIMEDOUT)
+			sleep_ms(1);
+	}
+	CAIRN_T_PASS(rv);
+	rv = CAIRN_ETIMEDOUT;
+	for (int k = 0; k < 5000 && rv == CAIRN_ETIMEDOUT; k++) {
+		rv = crn_tr_recv(cl, &conn, &buf, &len, 0);
+		if (rv == CAIRN_ETIMEDOUT)
+			sleep_ms(1);
+	}
+	CAIRN_T_PASS(rv);
+	assert_int_equal(len, 3);
+	assert_memory_equal(buf, "now", 3);
+	crn_free(buf, len);
+	crn_tr_close(cl);
+	srv_stop(&s);
+}
+
 static void
 test_bad_urls(void **state)
 {
@@ -1249,6 +1286,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_queue_full),
     cmocka_unit_test(test_drop),
     cmocka_unit_test(test_timeouts),
+    cmocka_unit_test(test_zero_timeouts),
     cmocka_unit_test(test_bad_urls),
     cmocka_unit_test(test_oom),
 };
