@@ -200,8 +200,8 @@ teardown(void **state)
 static int warns, debugs;
 
 static void
-count_logger(cairn_log_level level, const char *func, const char *msg,
-    void *arg)
+count_logger(
+    cairn_log_level level, const char *func, const char *msg, void *arg)
 {
 	(void)func;
 	(void)arg;
