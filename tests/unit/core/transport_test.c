@@ -36,6 +36,9 @@
 
 #define NCLIENTS 4
 #define BIG      ((size_t)16 << 20)
+/* "At once", on a loaded machine: well under the timeouts and deadlines
+ * (5 s and more) the thing checked would otherwise wait for. */
+#define SOON_MS 3000
 
 /* ---- the federation of this test ---------------------------------------- */
 
@@ -548,7 +551,7 @@ test_role_limit(void **state)
 	CAIRN_T_PASS(crn_tr_send(cl, 0, big, 1025, 5000));
 	t0 = now_ms();
 	CAIRN_T_FAIL(crn_tr_recv(cl, &conn, &buf, &len, 5000), CAIRN_ECLOSED);
-	assert_true(now_ms() - t0 < 2000);
+	assert_true(now_ms() - t0 < SOON_MS);
 	srv_wait(&s, &s.downs, 1);
 	pthread_mutex_lock(&s.mu);
 	assert_non_null(strstr(s.why, "over the limit of 1024"));
@@ -577,7 +580,7 @@ refused(srv *s, const char *url, int who, judge *j, cairn_err want)
 
 	dial(&cl, who, url, j, NULL);
 	CAIRN_T_FAIL(crn_tr_send(cl, 0, "x", 1, 5000), want);
-	assert_true(now_ms() - t0 < 3000);
+	assert_true(now_ms() - t0 < SOON_MS);
 	print_message(
 	    "refused (%s): %s\n", cairn_strerror(want), crn_tr_why(cl));
 	assert_true(crn_tr_why(cl)[0] != '\0');
@@ -658,7 +661,7 @@ ms_to_eof(int fd, int ms)
 static void
 test_garbage(void **state)
 {
-	crn_tr_opts o = {.handshake_ms = 4000};
+	crn_tr_opts o = {.handshake_ms = 10000};
 	static const char http[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
 	uint8_t hello[1009] = {
 	    0x16, 0x03, 0x01, 0x03, 0xec, 0x01, 0x01, 0x86, 0xa0};
@@ -673,13 +676,13 @@ test_garbage(void **state)
 	fd = raw_connect(u.port);
 	assert_int_equal(write(fd, http, strlen(http)), (ssize_t)strlen(http));
 	dt = ms_to_eof(fd, 3000);
-	assert_true(dt >= 0 && dt < 1000);
+	assert_true(dt >= 0 && dt < SOON_MS);
 	close(fd);
 	fd = raw_connect(u.port);
 	assert_int_equal(
 	    write(fd, hello, sizeof(hello)), (ssize_t)sizeof(hello));
 	dt = ms_to_eof(fd, 3000);
-	assert_true(dt >= 0 && dt < 1000);
+	assert_true(dt >= 0 && dt < SOON_MS);
 	close(fd);
 	assert_int_equal(srv_get(&s, &s.ups), 0);
 	srv_stop(&s);
@@ -846,7 +849,7 @@ test_stall_and_framing(void **state)
 	raw_tls_welcome(&r);
 	raw_tls_write(&r, odd, sizeof(odd));
 	dt = ms_to_eof(r.fd, 5000);
-	assert_true(dt >= 0 && dt < 200 + 1000);
+	assert_true(dt >= 0 && dt < SOON_MS);
 	srv_wait(&s, &s.downs, 2);
 	pthread_mutex_lock(&s.mu);
 	assert_non_null(strstr(s.why, "unexpected frame"));
@@ -876,19 +879,19 @@ test_unauth_cap(void **state)
 		fd[i] = raw_connect(u.port);
 		sleep_ms(50); /* accepted in this order */
 	}
-	for (int i = 3; i < 5; i++) {
-		dt = ms_to_eof(fd[i], 1000);
-		assert_true(dt >= 0 && dt < 1000);
-	}
+	/* Before any deadline (1.5 s from accept): the first three are open,
+	 * the two beyond max_unauth are closed, or will be at once. */
 	for (int i = 0; i < 3; i++) {
 		struct pollfd p = {.fd = fd[i], .events = POLLIN};
 
-		assert_int_equal(poll(&p, 1, 0), 0); /* still open */
+		assert_int_equal(poll(&p, 1, 0), 0);
 	}
+	for (int i = 3; i < 5; i++)
+		assert_true(ms_to_eof(fd[i], SOON_MS) >= 0);
 	for (int i = 0; i < 3; i++) {
-		assert_true(ms_to_eof(fd[i], 5000) >= 0);
+		assert_true(ms_to_eof(fd[i], 5000 + SOON_MS) >= 0);
 		dt = now_ms() - t0;
-		assert_true(dt >= 1400 && dt < 4000);
+		assert_true(dt >= 1400 && dt < 1500 + 250 + SOON_MS);
 		close(fd[i]);
 	}
 	close(fd[3]);
@@ -923,7 +926,7 @@ restart(int tcp)
 	srv_stop(&s);
 	t0 = now_ms();
 	CAIRN_T_FAIL(crn_tr_recv(cl, &conn, &buf, &len, 10000), CAIRN_ECLOSED);
-	assert_true(now_ms() - t0 < 1000);
+	assert_true(now_ms() - t0 < SOON_MS);
 	assert_true(crn_tr_why(cl)[0] != '\0');
 	CAIRN_T_FAIL(crn_tr_send(cl, 0, "lost", 4, 100), CAIRN_ETIMEDOUT);
 	srv_start(&s, u.url, &J_COORD, NULL);
@@ -1040,7 +1043,7 @@ test_queue_full(void **state)
 	t0 = now_ms();
 	CAIRN_T_FAIL(crn_tr_send(lst, conn, "over", 4, 150), CAIRN_ETIMEDOUT);
 	dt = now_ms() - t0;
-	assert_true(dt >= 100 && dt < 2000);
+	assert_true(dt >= 100 && dt < 2000 + SOON_MS);
 	pthread_mutex_lock(&p.mu);
 	p.nrecv = n;
 	p.go = 1;
@@ -1090,7 +1093,7 @@ test_drop(void **state)
 	CAIRN_T_PASS(crn_tr_drop(lst, conn));
 	assert_int_equal(pthread_join(p.th, NULL), 0);
 	assert_true(p.ok);
-	assert_true(p.closed_ms - t0 < 1000);
+	assert_true(p.closed_ms - t0 < SOON_MS);
 	CAIRN_T_FAIL(crn_tr_drop(lst, conn), CAIRN_ECLOSED);
 	CAIRN_T_FAIL(crn_tr_send(lst, conn, "x", 1, 100), CAIRN_ECLOSED);
 	crn_tr_close(p.tr);
@@ -1117,7 +1120,7 @@ test_timeouts(void **state)
 	t0 = now_ms();
 	CAIRN_T_FAIL(crn_tr_send(cl, 0, "x", 1, 200), CAIRN_ETIMEDOUT);
 	dt = now_ms() - t0;
-	assert_true(dt >= 150 && dt < 2000);
+	assert_true(dt >= 150 && dt < 2000 + SOON_MS);
 	assert_non_null(strstr(crn_tr_why(cl), "refused"));
 	CAIRN_T_FAIL(crn_tr_recv(cl, &conn, &buf, &len, 0), CAIRN_ETIMEDOUT);
 	assert_null(buf);
@@ -1126,7 +1129,7 @@ test_timeouts(void **state)
 	t0 = now_ms();
 	CAIRN_T_FAIL(crn_tr_recv(lst, &conn, &buf, &len, 200), CAIRN_ETIMEDOUT);
 	dt = now_ms() - t0;
-	assert_true(dt >= 150 && dt < 2000);
+	assert_true(dt >= 150 && dt < 2000 + SOON_MS);
 	CAIRN_T_FAIL(crn_tr_recv(lst, &conn, &buf, &len, 0), CAIRN_ETIMEDOUT);
 	/* Unknown connection. */
 	CAIRN_T_FAIL(crn_tr_send(lst, 12345, "x", 1, 100), CAIRN_ECLOSED);
