@@ -2040,14 +2040,14 @@ crn_cert_store_verify(const crn_cert_store *s, const uint8_t *cert,
 		}
 	}
 	if (best_i >= 0) {
-		crn_log_info("certificate refused: %s (depth %d): %s",
+		crn_log_debug("certificate refused: %s (depth %d): %s",
 		    X509_verify_cert_error_string(ve.err[best_i]),
 		    ve.depth[best_i], cairn_strerror(rv));
 		goto out;
 	}
 	/* The chain is good; now the participant-specific rules. */
 	if (X509_check_ca(x) != 0) {
-		crn_log_info("a CA certificate is not a participant's");
+		crn_log_debug("a CA certificate is not a participant's");
 		rv = CAIRN_EROLE;
 		goto out;
 	}
@@ -2056,7 +2056,8 @@ crn_cert_store_verify(const crn_cert_store *s, const uint8_t *cert,
 	cache_put(s, key, &tmp);
 role:
 	if (((unsigned)tmp.role & role_mask) == 0) {
-		crn_log_info("certificate of %s has role %s, not accepted here",
+		crn_log_debug(
+		    "certificate of %s has role %s, not accepted here",
 		    tmp.name, crn_role_name(tmp.role));
 		rv = CAIRN_EROLE;
 		goto out;

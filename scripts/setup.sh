@@ -5,13 +5,14 @@
 # "Dependencies".
 CAIRN_PACKAGES=(
 	build-essential cmake pkg-config clang
-	libsodium-dev libssl-dev libnanomsg-dev
+	libsodium-dev libssl-dev
 	libprotobuf-c-dev protobuf-c-compiler
 	libpg-query-dev libsqlite3-dev sqlite3 libpq-dev libinih-dev
 	libcmocka-dev postgresql
 	# used by the test scripts: a free port for the throwaway PostgreSQL
-	# server (python3), process checks (procps)
-	python3 procps
+	# server and hostile TLS clients (python3), process checks (procps),
+	# a ClientHello without an X25519 key share (openssl s_client)
+	python3 procps openssl
 )
 
 cairn_install_deps() {

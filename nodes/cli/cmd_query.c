@@ -189,6 +189,19 @@ q_test_job_id(uint8_t id[CRN_JOB_ID_LEN])
 	memcpy(id, v, CRN_JOB_ID_LEN);
 }
 
+/* Why no result came: one line. */
+static void
+q_recv_failed(cairn_err rv, const char *why)
+{
+	if (rv == CAIRN_ETIMEDOUT)
+		cli_error("query: no result before timeout_ms");
+	else if (rv == CAIRN_ECLOSED && !crn_rt_stop)
+		cli_error(
+		    "query: lost the connection to the coordinator: %s", why);
+	else
+		cli_error("query: interrupted");
+}
+
 int
 cmd_query(int argc, char **argv)
 {
@@ -302,7 +315,9 @@ cmd_query(int argc, char **argv)
 	if ((rv = crn_rt_client_send(
 	         &c, CRN_RT_MSG_JOB_SUBMIT, sj, sjlen, 5000)) != CAIRN_OK) {
 		cli_error("query: cannot reach the coordinator at %s: %s",
-		    c.cfg->researcher.coordinator, cairn_strerror(rv));
+		    c.cfg->researcher.coordinator,
+		    crn_rt_client_why(&c)[0] ? crn_rt_client_why(&c)
+		                             : cairn_strerror(rv));
 		goto out;
 	}
 	deadline = crn_rt_now_ms() + c.cfg->researcher.timeout_ms;
@@ -312,10 +327,7 @@ cmd_query(int argc, char **argv)
 		if ((rv = crn_rt_client_recv(&c, &env, deadline)) != CAIRN_OK) {
 			if (progress)
 				fputc('\n', stderr);
-			cli_error("query: %s",
-			    rv == CAIRN_ETIMEDOUT
-			        ? "no result before timeout_ms"
-			        : "interrupted");
+			q_recv_failed(rv, crn_rt_client_why(&c));
 			goto out;
 		}
 		if (env.type == CRN_RT_MSG_JOB_STATUS) {

@@ -52,7 +52,9 @@ cmd_status(int argc, char **argv)
 	if ((rv = crn_rt_client_send(
 	         &c, CRN_RT_MSG_STATUS_REQ, NULL, 0, 5000)) != CAIRN_OK) {
 		cli_error("status: cannot reach the coordinator at %s: %s",
-		    c.cfg->researcher.coordinator, cairn_strerror(rv));
+		    c.cfg->researcher.coordinator,
+		    crn_rt_client_why(&c)[0] ? crn_rt_client_why(&c)
+		                             : cairn_strerror(rv));
 		goto out;
 	}
 	deadline = crn_rt_now_ms() + 10000;
@@ -62,7 +64,9 @@ cmd_status(int argc, char **argv)
 
 		if ((rv = crn_rt_client_recv(&c, &env, deadline)) != CAIRN_OK) {
 			cli_error("status: no answer from the coordinator: %s",
-			    cairn_strerror(rv));
+			    rv == CAIRN_ECLOSED && crn_rt_client_why(&c)[0]
+			        ? crn_rt_client_why(&c)
+			        : cairn_strerror(rv));
 			goto out;
 		}
 		if (env.type != CRN_RT_MSG_STATUS) {

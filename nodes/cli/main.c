@@ -7,7 +7,6 @@
 
 #include <openssl/crypto.h>
 #include <sodium.h>
-#include <nanomsg/nn.h>
 #include <protobuf-c/protobuf-c.h>
 #include <sqlite3.h>
 #include <libpq-fe.h>
@@ -70,8 +69,6 @@ cmd_version(int argc, char **argv)
 	printf("  protobuf-c %s\n", protobuf_c_version());
 	printf("  SQLite %s\n", sqlite3_libversion());
 	printf("  libpq %d\n", PQlibVersion());
-	printf("  nanomsg %d.%d.%d (ABI)\n", NN_VERSION_CURRENT,
-	    NN_VERSION_REVISION, NN_VERSION_AGE);
 	return 0;
 }
 

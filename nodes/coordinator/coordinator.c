@@ -89,6 +89,7 @@ typedef struct co_session {
 typedef struct co {
 	crn_config *cfg;
 	crn_rt_party party;
+	crn_rt_peers peers; /* nodes and researchers of the federation */
 	crn_tr *tr;
 	co_coord_plan *planner;
 	co_node *nodes;
@@ -1124,15 +1125,15 @@ out:
 }
 
 static void
-co_on_message(co *c, uint32_t conn, const uint8_t *buf, size_t len)
+co_on_message(co *c, const crn_tr_event *ev)
 {
+	uint32_t conn = ev->conn;
 	crn_envelope env;
 	crn_cert_info who;
 	bool node_msg;
 
-	if (crn_rt_unwrap(&c->party, buf, len,
-	        CRN_ROLE_NODE | CRN_ROLE_RESEARCHER, conn, &env,
-	        &who) != CAIRN_OK)
+	if (crn_rt_unwrap(&c->party, ev, CRN_ROLE_NODE | CRN_ROLE_RESEARCHER,
+	        &env, &who) != CAIRN_OK)
 		return;
 	node_msg = env.type == CRN_RT_MSG_HELLO ||
 	    env.type == CRN_RT_MSG_ERROR ||
@@ -1173,6 +1174,49 @@ co_on_message(co *c, uint32_t conn, const uint8_t *buf, size_t len)
 	}
 out:
 	crn_envelope_fini(&env);
+}
+
+/* Node `name` is gone: it will not answer in any session it is in, so a
+ * round need not wait for it until its deadline. */
+static void
+co_node_gone(co *c, const char *name)
+{
+	crn_sa_actions acts;
+
+	for (uint32_t i = 0; i < c->nsess; i++) {
+		co_session *s = &c->sess[i];
+		bool in = false;
+
+		for (uint32_t k = 0; s->used && k < s->nslots; k++) {
+			if (strcmp(s->slots[k].name, name) == 0 &&
+			    !s->slots[k].out) {
+				s->slots[k].out = true;
+				in = true;
+			}
+		}
+		if (!in)
+			continue;
+		crn_sa_actions_init(&acts);
+		co_maybe_close(c, s, &acts);
+		crn_sa_actions_fini(&acts);
+	}
+}
+
+/* A connection closed.  A node on it is gone at once (the transport
+ * knows; no heartbeat needs to go missing first). */
+static void
+co_on_down(co *c, const crn_tr_event *ev)
+{
+	co_node *n;
+
+	if (ev->peer.role != CRN_ROLE_NODE)
+		return;
+	n = co_node_find(c, ev->peer.name);
+	if (n == NULL || !n->live || n->conn != ev->conn)
+		return;
+	n->live = false;
+	crn_log_info("node '%s' disconnected: %s", n->name, ev->why);
+	co_node_gone(c, n->name);
 }
 
 static void
@@ -1218,6 +1262,7 @@ crn_coordinator_main(const char *path)
 {
 	co c;
 	char err[1024];
+	crn_tr_auth auth;
 	crn_tr_opts opts;
 	crn_state_lock lock;
 	int status = 1;
@@ -1259,11 +1304,16 @@ crn_coordinator_main(const char *path)
 	c.nsess = c.cfg->coord.max_jobs;
 	if ((c.sess = crn_zalloc(c.nsess * sizeof(*c.sess))) == NULL)
 		goto out;
+	c.peers.party = &c.party;
+	c.peers.roles = CRN_ROLE_NODE | CRN_ROLE_RESEARCHER;
+	crn_rt_tr_auth(&c.peers, &auth);
 	memset(&opts, 0, sizeof(opts));
-	/* No message of ours is larger than an envelope may be. */
+	/* No message is larger than an envelope may be; a researcher's are
+	 * much smaller (crn_rt_peer_verify). */
 	opts.max_msg = CRN_ENVELOPE_MAX;
-	opts.ack_giveup_ms = 10000;
-	if ((rv = crn_tr_listen(&c.tr, c.cfg->coord.listen, &opts)) !=
+	opts.max_unauth = c.cfg->coord.max_unauth;
+	opts.handshake_ms = (int)c.cfg->coord.handshake_ms;
+	if ((rv = crn_tr_listen(&c.tr, c.cfg->coord.listen, &auth, &opts)) !=
 	    CAIRN_OK) {
 		crn_log_err("cannot listen on %s: %s", c.cfg->coord.listen,
 		    cairn_strerror(rv));
@@ -1272,14 +1322,15 @@ crn_coordinator_main(const char *path)
 	crn_log_info("coordinator '%s' listening on %s (max_jobs %u)",
 	    c.party.me.name, c.cfg->coord.listen, c.nsess);
 	while (!crn_rt_stop) {
-		uint8_t *buf = NULL;
-		size_t len = 0;
-		uint32_t conn = 0;
+		crn_tr_event ev;
 
-		rv = crn_tr_recv(c.tr, &conn, &buf, &len, co_wait_ms(&c));
+		rv = crn_tr_next(c.tr, &ev, co_wait_ms(&c));
 		if (rv == CAIRN_OK) {
-			co_on_message(&c, conn, buf, len);
-			crn_free(buf, len);
+			if (ev.kind == CRN_TR_EV_MSG)
+				co_on_message(&c, &ev);
+			else if (ev.kind == CRN_TR_EV_DOWN)
+				co_on_down(&c, &ev);
+			crn_tr_event_fini(&ev);
 		} else if (rv != CAIRN_ETIMEDOUT) {
 			crn_log_debug("receive: %s", cairn_strerror(rv));
 		}

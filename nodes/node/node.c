@@ -70,6 +70,7 @@ typedef struct nd_sess {
 typedef struct nd {
 	crn_config *cfg;
 	crn_rt_party party;
+	crn_rt_peers peers; /* a coordinator (the pinned one, if named) */
 	crn_tr *tr;
 	nd_sess sess[ND_MAX_SESS];
 	crn_schema *schema;     /* the federation schema; NULL if none */
@@ -103,8 +104,11 @@ nd_send(nd *d, uint32_t type, const uint8_t *sid, uint32_t round,
 	if ((rv = crn_rt_wrap(&d->party, type, sid, round, payload, len, &env,
 	         &elen)) != CAIRN_OK)
 		return rv;
-	rv = crn_tr_send(d->tr, CRN_TR_CONN_DIALER, env, elen, ms);
-	crn_free(env, elen);
+	/* The envelope goes out from where it was encoded (a masked input
+	 * is the largest thing a node sends): no copy in the transport. */
+	rv = crn_tr_send_owned(d->tr, CRN_TR_CONN_DIALER, env, elen, ms);
+	if (rv != CAIRN_OK)
+		crn_free(env, elen);
 	return rv;
 }
 
@@ -851,13 +855,13 @@ nd_on_round(nd *d, const crn_envelope *env)
 }
 
 static void
-nd_on_message(nd *d, const uint8_t *buf, size_t len)
+nd_on_message(nd *d, const crn_tr_event *ev)
 {
 	crn_envelope env;
 	crn_cert_info who;
 
-	if (crn_rt_unwrap(&d->party, buf, len, CRN_ROLE_COORDINATOR,
-	        CRN_TR_CONN_DIALER, &env, &who) != CAIRN_OK)
+	if (crn_rt_unwrap(&d->party, ev, CRN_ROLE_COORDINATOR, &env, &who) !=
+	    CAIRN_OK)
 		return;
 	/* Any coordinator certificate of the federation, unless the
 	 * operator named the one we serve. */
@@ -888,6 +892,21 @@ nd_on_message(nd *d, const uint8_t *buf, size_t len)
 		break;
 	}
 	crn_envelope_fini(&env);
+}
+
+/* The connection to the coordinator came up or went away. */
+static void
+nd_on_link(nd *d, const crn_tr_event *ev)
+{
+	if (ev->kind == CRN_TR_EV_UP) {
+		/* Say hello at once: the coordinator learns of us now. */
+		d->next_hello = 0;
+		return;
+	}
+	crn_log_warn(
+	    "lost the connection to coordinator '%s' (%s), reconnecting",
+	    ev->peer.name, ev->why);
+	d->acked = false;
 }
 
 static void
@@ -973,6 +992,7 @@ crn_node_main(const char *path)
 {
 	nd d;
 	char err[1024], tag[128];
+	crn_tr_auth auth;
 	crn_tr_opts opts;
 	crn_state_lock lock;
 	int status = 1;
@@ -1025,12 +1045,16 @@ crn_node_main(const char *path)
 		crn_log_err("job ledger: %s", err);
 		goto out;
 	}
+	d.peers.party = &d.party;
+	d.peers.roles = CRN_ROLE_COORDINATOR;
+	d.peers.name = d.cfg->node.coordinator_name;
+	crn_rt_tr_auth(&d.peers, &auth);
 	memset(&opts, 0, sizeof(opts));
-	/* No message of ours is larger than an envelope may be. */
+	/* No message is larger than an envelope may be. */
 	opts.max_msg = CRN_ENVELOPE_MAX;
 	opts.reconnect_min_ms = (int)d.cfg->node.reconnect_min_ms;
 	opts.reconnect_max_ms = (int)d.cfg->node.reconnect_max_ms;
-	if ((rv = crn_tr_dial(&d.tr, d.cfg->node.coordinator, &opts)) !=
+	if ((rv = crn_tr_dial(&d.tr, d.cfg->node.coordinator, &auth, &opts)) !=
 	    CAIRN_OK) {
 		crn_log_err("cannot dial %s: %s", d.cfg->node.coordinator,
 		    cairn_strerror(rv));
@@ -1040,9 +1064,7 @@ crn_node_main(const char *path)
 	    d.cfg->node.coordinator,
 	    d.die_at >= 0 ? " (test hook CAIRN_TEST_DIE_AT set)" : "");
 	while (!crn_rt_stop) {
-		uint8_t *buf = NULL;
-		size_t len = 0;
-		uint32_t conn = 0;
+		crn_tr_event ev;
 		int64_t wait;
 
 		nd_hello(&d);
@@ -1051,10 +1073,13 @@ crn_node_main(const char *path)
 			wait = 500;
 		if (wait < 0)
 			wait = 0;
-		rv = crn_tr_recv(d.tr, &conn, &buf, &len, (int)wait);
+		rv = crn_tr_next(d.tr, &ev, (int)wait);
 		if (rv == CAIRN_OK) {
-			nd_on_message(&d, buf, len);
-			crn_free(buf, len);
+			if (ev.kind == CRN_TR_EV_MSG)
+				nd_on_message(&d, &ev);
+			else
+				nd_on_link(&d, &ev);
+			crn_tr_event_fini(&ev);
 		} else if (rv != CAIRN_ETIMEDOUT) {
 			crn_log_debug("receive: %s", cairn_strerror(rv));
 		}

@@ -13,6 +13,7 @@
 cairn_err
 crn_rt_client_open(crn_rt_client *c, const char *path, char *err, size_t errlen)
 {
+	crn_tr_auth auth;
 	crn_tr_opts opts;
 	cairn_err rv;
 
@@ -31,13 +32,17 @@ crn_rt_client_open(crn_rt_client *c, const char *path, char *err, size_t errlen)
 	                                             : CRN_ROLE_RESEARCHER,
 	         err, errlen)) != CAIRN_OK)
 		goto fail;
+	c->peers.party = &c->party;
+	c->peers.roles = CRN_ROLE_COORDINATOR;
+	c->peers.name = c->cfg->researcher.coordinator_name;
+	crn_rt_tr_auth(&c->peers, &auth);
 	memset(&opts, 0, sizeof(opts));
-	/* No message of ours is larger than an envelope may be. */
+	/* No message is larger than an envelope may be. */
 	opts.max_msg = CRN_ENVELOPE_MAX;
 	opts.reconnect_min_ms = 50;
 	opts.reconnect_max_ms = 1000;
-	if ((rv = crn_tr_dial(&c->tr, c->cfg->researcher.coordinator, &opts)) !=
-	    CAIRN_OK) {
+	if ((rv = crn_tr_dial(&c->tr, c->cfg->researcher.coordinator, &auth,
+	         &opts)) != CAIRN_OK) {
 		snprintf(err, errlen, "cannot dial %s: %s",
 		    c->cfg->researcher.coordinator, cairn_strerror(rv));
 		goto fail;
@@ -124,8 +129,10 @@ crn_rt_client_send(crn_rt_client *c, uint32_t type, const uint8_t *payload,
 	if ((rv = crn_rt_wrap(&c->party, type, c->cid, 0, payload, len, &env,
 	         &elen)) != CAIRN_OK)
 		return rv;
-	rv = crn_tr_send(c->tr, CRN_TR_CONN_DIALER, env, elen, timeout_ms);
-	crn_free(env, elen);
+	rv =
+	    crn_tr_send_owned(c->tr, CRN_TR_CONN_DIALER, env, elen, timeout_ms);
+	if (rv != CAIRN_OK)
+		crn_free(env, elen);
 	return rv;
 }
 
@@ -133,12 +140,10 @@ cairn_err
 crn_rt_client_recv(crn_rt_client *c, crn_envelope *env, int64_t deadline_ms)
 {
 	crn_cert_info who;
+	crn_tr_event ev;
 	cairn_err rv;
 
 	for (;;) {
-		uint8_t *buf = NULL;
-		size_t len = 0;
-		uint32_t conn = 0;
 		int64_t left = deadline_ms - crn_rt_now_ms();
 
 		if (crn_rt_stop)
@@ -146,16 +151,25 @@ crn_rt_client_recv(crn_rt_client *c, crn_envelope *env, int64_t deadline_ms)
 		if (left <= 0)
 			return CAIRN_ETIMEDOUT;
 		/* Wake up now and then to notice a signal. */
-		rv = crn_tr_recv(
-		    c->tr, &conn, &buf, &len, (int)(left < 250 ? left : 250));
+		rv = crn_tr_next(c->tr, &ev, (int)(left < 250 ? left : 250));
 		if (rv == CAIRN_ETIMEDOUT)
 			continue;
 		if (rv != CAIRN_OK)
 			return rv;
+		if (ev.kind == CRN_TR_EV_DOWN)
+			return CAIRN_ECLOSED;
+		if (ev.kind != CRN_TR_EV_MSG)
+			continue;
 		rv = crn_rt_unwrap(
-		    &c->party, buf, len, CRN_ROLE_COORDINATOR, conn, env, &who);
-		crn_free(buf, len);
+		    &c->party, &ev, CRN_ROLE_COORDINATOR, env, &who);
+		crn_tr_event_fini(&ev);
 		if (rv == CAIRN_OK)
 			return CAIRN_OK;
 	}
+}
+
+const char *
+crn_rt_client_why(const crn_rt_client *c)
+{
+	return crn_tr_why(c->tr);
 }

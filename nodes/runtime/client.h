@@ -35,25 +35,35 @@ typedef struct crn_rt_client {
 	uint8_t cid[CAIRN_SESSION_ID_LEN];
 	crn_config *cfg;
 	crn_rt_party party;
+	crn_rt_peers peers; /* a coordinator (the pinned one, if named) */
 	crn_tr *tr;
 } crn_rt_client;
 
 /* Load the researcher config at path, the identity and trust store, and
- * dial the coordinator.  err receives one line on failure. */
+ * dial the coordinator (TLS; only a coordinator certificate of the
+ * federation, the one named by coordinator_name if set, is accepted).
+ * err receives one line on failure.  c must stay where it is until
+ * crn_rt_client_close (the transport points into it). */
 CAIRN_NODISCARD cairn_err crn_rt_client_open(
     crn_rt_client *c, const char *path, char *err, size_t errlen);
 void crn_rt_client_close(crn_rt_client *c);
 
 /* Send a signed envelope of type carrying payload; waits up to
  * timeout_ms for the connection.  CAIRN_ETIMEDOUT if the coordinator
- * cannot be reached. */
+ * cannot be reached, CAIRN_EAUTH (or a certificate code) if it refused
+ * us or we it; crn_rt_client_why says more. */
 CAIRN_NODISCARD cairn_err crn_rt_client_send(crn_rt_client *c, uint32_t type,
     const uint8_t *payload, size_t len, int timeout_ms);
 
 /* Receive the next authenticated message from the coordinator before
  * deadline_ms (crn_rt_now_ms clock); refused messages are logged and
- * skipped.  *env is the caller's to crn_envelope_fini. */
+ * skipped.  *env is the caller's to crn_envelope_fini.  CAIRN_ECLOSED at
+ * once when the connection to the coordinator is lost (what was asked
+ * is then lost with it). */
 CAIRN_NODISCARD cairn_err crn_rt_client_recv(
     crn_rt_client *c, crn_envelope *env, int64_t deadline_ms);
+
+/* One line on why the connection failed or ended ("" if it did not). */
+const char *crn_rt_client_why(const crn_rt_client *c);
 
 #endif /* CRN_RUNTIME_CLIENT_H */

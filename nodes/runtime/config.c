@@ -86,6 +86,8 @@ static const cfg_key coord_keys[] = {
     {"coordinator", "assumed_dropout", T_SFRAC, OFF(coord.dropout_frac), 0, 0,
         0, 0},
     KI("deadlines", "reveal_ms", coord.deadlines.reveal_ms, 1, CFG_DAY_MS),
+    KI("coordinator", "max_unauth", coord.max_unauth, 1, 100000),
+    KI("coordinator", "handshake_ms", coord.handshake_ms, 100, 600000),
     KI("deadlines", "advertise_ms", coord.deadlines.advertise_ms, 1,
         CFG_DAY_MS),
     KI("deadlines", "share_ms", coord.deadlines.share_ms, 1, CFG_DAY_MS),
@@ -130,9 +132,10 @@ static const cfg_key researcher_keys[] = {
     KP("researcher", "crl", researcher.crl, 0),
     KI("researcher", "timeout_ms", researcher.timeout_ms, 1, CFG_DAY_MS),
     KP("researcher", "schema", researcher.schema, 0),
+    KN("researcher", "coordinator_name", researcher.coordinator_name, 0),
 };
 
-#define CFG_MAX_KEYS 24
+#define CFG_MAX_KEYS 40
 
 /* Per-dataset bookkeeping while parsing. */
 enum { DK_KIND, DK_PATH, DK_CONNINFO, DK_TABLE, DK_EXPOSE, DK_N };
@@ -1004,6 +1007,8 @@ cfg_defaults(crn_config *cfg)
 		cfg->coord.corrupt_frac = 0.05;
 		cfg->coord.dropout_frac = 0.05;
 		cfg->coord.deadlines.reveal_ms = 30000;
+		cfg->coord.max_unauth = 64;
+		cfg->coord.handshake_ms = 5000;
 		cfg->coord.deadlines.advertise_ms = 30000;
 		cfg->coord.deadlines.share_ms = 30000;
 		/* Nodes compute over their own data in this round. */
@@ -1209,6 +1214,7 @@ crn_config_free(crn_config *cfg)
 	crn_strfree(r->ca_cert);
 	crn_strfree(r->crl);
 	crn_strfree(r->schema);
+	crn_strfree(r->coordinator_name);
 	crn_strfree(cfg->path);
 	crn_strfree(cfg->dir);
 	crn_free(cfg, sizeof(*cfg));

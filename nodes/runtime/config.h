@@ -20,7 +20,10 @@
  *                 threshold follow from these (crn_graph_choose_ex), and
  *                 nodes refuse parameters below their own policy;
  *                 state_dir ("coordinator-state": its lock, the newest
- *                 CRL accepted)
+ *                 CRL accepted); max_unauth (64: connections still in
+ *                 their TLS handshake at once; more are closed on
+ *                 accept), handshake_ms (5000: a connection must
+ *                 authenticate within this)
  *   [deadlines]   advertise_ms (30000), reveal_ms (30000), share_ms
  *                 (30000), input_ms (300000), consistency_ms (30000),
  *                 unmask_ms (30000)
@@ -52,7 +55,7 @@
  *   [researcher]  coordinator, key, cert, ca_cert (required); crl;
  *                 timeout_ms (600000); schema (the federation schema
  *                 `cairn query` plans SQL against when --schema is not
- *                 given)
+ *                 given); coordinator_name (as for a node)
  */
 #ifndef CRN_RUNTIME_CONFIG_H
 #define CRN_RUNTIME_CONFIG_H
@@ -91,6 +94,8 @@ typedef struct crn_cfg_coordinator {
 	double threshold; /* in [0.5, 1) */
 	bool malicious;   /* threat = malicious */
 	double corrupt_frac, dropout_frac; /* in [0, 0.5) */
+	uint32_t max_unauth;
+	uint32_t handshake_ms;
 	crn_cfg_deadlines deadlines;
 } crn_cfg_coordinator;
 
@@ -141,7 +146,8 @@ typedef struct crn_cfg_researcher {
 	char *key, *cert, *ca_cert;
 	char *crl; /* NULL when not given */
 	uint32_t timeout_ms;
-	char *schema; /* NULL when not given */
+	char *schema;           /* NULL when not given */
+	char *coordinator_name; /* NULL: any coordinator certificate */
 } crn_cfg_researcher;
 
 typedef struct crn_config {

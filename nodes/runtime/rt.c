@@ -21,6 +21,10 @@ volatile sig_atomic_t crn_rt_stop;
 
 static char rt_tag[96] = "cairn";
 
+/* Refusals a peer can cause at will: one warning per address this often
+ * (the rest at debug level). */
+#define RT_COMPLAIN_MS 60000
+
 static void rt_errf(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -147,6 +151,7 @@ crn_rt_party_open(crn_rt_party *p, const char *key, const char *cert,
 	}
 	if ((rv = crn_replay_new(&p->replay)) != CAIRN_OK)
 		goto out;
+	crn_ratelog_init(&p->rl, RT_COMPLAIN_MS);
 	/* Sequence numbers start at the wall clock in microseconds so that a
 	 * restarted party never reuses one its peers have already seen. */
 	{
@@ -350,57 +355,102 @@ crn_rt_cert_check(crn_rt_party *p, const uint8_t *der, size_t len,
 	    p->store, der, len, role_mask, (int64_t)time(NULL), info);
 }
 
-cairn_err
-crn_rt_unwrap(crn_rt_party *p, const uint8_t *buf, size_t len,
-    unsigned role_mask, uint32_t from, crn_envelope *env, crn_cert_info *who)
+static void rt_refuse(crn_rt_party *p, const crn_tr_event *ev, const char *kind,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Log "refused a message from '<peer>': <why>": one warning per peer
+ * address and kind of refusal a minute, saying how many were held back;
+ * the rest at debug level (a peer decides how often this happens).
+ */
+static void
+rt_refuse(crn_rt_party *p, const crn_tr_event *ev, const char *kind,
+    const char *fmt, ...)
 {
-	char fp[CAIRN_FINGERPRINT_LEN];
+	char why[384], more[96] = "", key[CRN_TR_ADDR_LEN + 16];
+	const char *colon = strrchr(ev->addr, ':');
+	int alen =
+	    colon != NULL ? (int)(colon - ev->addr) : (int)strlen(ev->addr);
+	uint64_t held;
+	bool loud;
+	va_list ap;
+
+	/* The address without its port: one peer, many connections. */
+	snprintf(key, sizeof(key), "%.*s#%s", alen, ev->addr, kind);
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	loud = crn_ratelog_allow(&p->rl, key, crn_rt_now_ms(), &held);
+	if (held > 0)
+		snprintf(more, sizeof(more),
+		    " (and %llu more like it from %.*s)",
+		    (unsigned long long)held, alen, ev->addr);
+	crn_log(loud ? CAIRN_LOG_WARN : CAIRN_LOG_DEBUG, __func__,
+	    "refused a message from '%s': %s%s", ev->peer.name, why, more);
+}
+
+/* The sender's certificate: verified, or the refusal logged. */
+static cairn_err
+rt_unwrap_cert(crn_rt_party *p, const crn_tr_event *ev, const crn_envelope *env,
+    unsigned role_mask, crn_cert_info *who)
+{
+	crn_cert_info claim;
+	cairn_err rv;
+
+	if (env->sender_cert == NULL || env->sender_cert_len == 0) {
+		rt_refuse(p, ev, "nocert", "no certificate in the envelope");
+		return CAIRN_EAUTH;
+	}
+	rv = crn_rt_cert_check(
+	    p, env->sender_cert, env->sender_cert_len, role_mask, who);
+	if (rv == CAIRN_OK)
+		return CAIRN_OK;
+	/* Name what the certificate claims (unverified, escaped by the
+	 * certificate parser's name rules) to help the operator;
+	 * decisions never use it. */
+	if (crn_cert_inspect(env->sender_cert, env->sender_cert_len, &claim) !=
+	        CAIRN_OK ||
+	    !crn_cert_name_valid(claim.name))
+		snprintf(claim.name, sizeof(claim.name), "?");
+	rt_refuse(p, ev, "cert", "certificate of '%s' (type %u): %s",
+	    claim.name, env->type, cairn_strerror(rv));
+	return rv;
+}
+
+cairn_err
+crn_rt_unwrap(crn_rt_party *p, const crn_tr_event *ev, unsigned role_mask,
+    crn_envelope *env, crn_cert_info *who)
+{
 	cairn_err rv;
 
 	memset(env, 0, sizeof(*env));
 	memset(who, 0, sizeof(*who));
-	if ((rv = crn_envelope_decode(env, buf, len)) != CAIRN_OK) {
-		crn_log_warn("refused a message on connection %08x: "
-		             "malformed envelope (%s)",
-		    from, cairn_strerror(rv));
+	if ((rv = crn_envelope_decode(env, ev->buf, ev->len)) != CAIRN_OK) {
+		rt_refuse(p, ev, "malformed", "malformed envelope (%s)",
+		    cairn_strerror(rv));
 		return rv;
 	}
-	crn_fingerprint(env->sender, fp);
-	if (env->sender_cert == NULL || env->sender_cert_len == 0) {
-		crn_log_warn("refused a message from %s: no certificate", fp);
-		rv = CAIRN_EAUTH;
+	if ((rv = rt_unwrap_cert(p, ev, env, role_mask, who)) != CAIRN_OK)
 		goto out;
-	}
-	if ((rv = crn_rt_cert_check(p, env->sender_cert, env->sender_cert_len,
-	         role_mask, who)) != CAIRN_OK) {
-		crn_cert_info claim;
-
-		/* Name what the certificate claims (unverified, escaped by
-		 * the certificate parser's name rules) to help the
-		 * operator; decisions never use it. */
-		if (crn_cert_inspect(env->sender_cert, env->sender_cert_len,
-		        &claim) != CAIRN_OK ||
-		    !crn_cert_name_valid(claim.name))
-			snprintf(claim.name, sizeof(claim.name), "?");
-		crn_log_warn("refused a message (type %u) from %s (claims "
-		             "'%s'): certificate: %s",
-		    env->type, fp, claim.name, cairn_strerror(rv));
-		goto out;
-	}
+	rv = CAIRN_EAUTH;
 	if (!crn_ct_eq(who->pk, env->sender, CAIRN_SIGN_PK_LEN)) {
-		crn_log_warn("refused a message from %s: signer is not the "
-		             "key of certificate '%s'",
-		    fp, who->name);
-		rv = CAIRN_EAUTH;
+		rt_refuse(p, ev, "signer",
+		    "signer is not the key of certificate '%s'", who->name);
+		goto out;
+	}
+	/* The link's peer proved its key in the TLS handshake: a message
+	 * signed by anyone else did not come from the party it names. */
+	if (!crn_ct_eq(who->pk, ev->peer.pk, CAIRN_SIGN_PK_LEN)) {
+		rt_refuse(p, ev, "peer", "signed by '%s', not by this peer",
+		    who->name);
 		goto out;
 	}
 	if ((rv = crn_envelope_verify(env)) != CAIRN_OK) {
-		crn_log_warn(
-		    "refused a message from '%s': bad signature", who->name);
+		rt_refuse(p, ev, "signature", "bad signature");
 		goto out;
 	}
 	if ((rv = crn_replay_check(p->replay, env)) != CAIRN_OK) {
-		crn_log_warn("refused a message from '%s': %s", who->name,
+		rt_refuse(p, ev, "replay", "%s",
 		    rv == CAIRN_EREPLAY ? "replayed" : cairn_strerror(rv));
 		goto out;
 	}
@@ -411,6 +461,37 @@ out:
 		memset(who, 0, sizeof(*who));
 	}
 	return rv;
+}
+
+cairn_err
+crn_rt_peer_verify(void *arg, const uint8_t *der, size_t len,
+    crn_cert_info *info, size_t *max_msg)
+{
+	crn_rt_peers *peers = arg;
+	cairn_err rv;
+
+	*max_msg = 0;
+	rv = crn_rt_cert_check(peers->party, der, len, peers->roles, info);
+	if (rv != CAIRN_OK)
+		return rv;
+	/* The caller logs the refusal (rate-limited): a peer chooses how
+	 * often it happens. */
+	if (peers->name != NULL && strcmp(info->name, peers->name) != 0)
+		return CAIRN_EPERM;
+	*max_msg = info->role == CRN_ROLE_RESEARCHER ? CRN_RT_RESEARCHER_MSG_MAX
+	                                             : CRN_RT_PEER_MSG_MAX;
+	return CAIRN_OK;
+}
+
+void
+crn_rt_tr_auth(crn_rt_peers *peers, crn_tr_auth *auth)
+{
+	memset(auth, 0, sizeof(*auth));
+	auth->id = peers->party->id;
+	auth->cert = peers->party->cert_der;
+	auth->cert_len = peers->party->cert_len;
+	auth->verify = crn_rt_peer_verify;
+	auth->arg = peers;
 }
 
 static void

@@ -3,14 +3,20 @@
  * researcher commands: a party's identity and trust store, signed
  * envelopes bound to certificates, signals, clocks and logging.
  *
- * Channel security: every message a party sends is an envelope signed by
- * its identity key and carrying its DER certificate.  A receiver checks
- * the certificate against the federation CA and CRL (role included),
- * binds the key in the certificate to the envelope's signer, checks the
+ * Channel security, in two layers.  The link: every connection is TLS 1.3
+ * (core/transport.h) in which both parties authenticate with their
+ * federation certificates, checked here (crn_rt_peer_verify: CA, CRL,
+ * role, pinned coordinator name) with the same rules as everything else;
+ * so nothing travels in clear and an unauthenticated peer gets no further
+ * than the handshake.  The message: every message a party sends is an
+ * envelope signed by its identity key and carrying its DER certificate.
+ * A receiver checks the certificate against the federation CA and CRL
+ * (role included), binds the key in the certificate to the envelope's
+ * signer and to the TLS peer of the connection it came on, checks the
  * signature and refuses replays; only then does it read the payload.
- * Carrying the certificate every time costs one verification per message
- * (a few dozen per node per job) and means no party has to remember who
- * said hello on which connection to know who is talking.
+ * The signatures stay because they outlive the link: a node checks the
+ * researcher's signed job itself, and signatures bind round messages to
+ * their session.
  *
  * Not thread-safe: each daemon runs one event loop on one thread.
  */
@@ -24,9 +30,11 @@
 #include <time.h>
 
 #include "base/err.h"
+#include "base/ratelog.h"
 #include "crypto/cert.h"
 #include "crypto/crypto.h"
 #include "crypto/envelope.h"
+#include "net/transport.h"
 
 /*
  * JOB_SUM_COLUMN: the node runs a plan of count(*) and one measure (the
@@ -44,6 +52,13 @@
 #define CRN_RT_SUM_LO    (-(INT64_C(1) << 53))
 #define CRN_RT_SUM_HI    (INT64_C(1) << 53)
 
+/* The largest message each role may send us (transport limit per peer):
+ * a researcher sends a signed job (at most CRN_JOB_MAX, 1 MiB) with two
+ * certificates and an envelope around them; nodes and the coordinator
+ * send masked vectors and rosters, up to an envelope's limit. */
+#define CRN_RT_RESEARCHER_MSG_MAX ((size_t)2 << 20)
+#define CRN_RT_PEER_MSG_MAX       ((size_t)CRN_ENVELOPE_MAX)
+
 /* One party: identity key, own certificate, trust store, replay guard. */
 typedef struct crn_rt_party {
 	crn_identity *id;
@@ -58,7 +73,8 @@ typedef struct crn_rt_party {
 	struct timespec ca_mtime, crl_mtime;
 	time_t checked_at;
 	crn_replay *replay;
-	uint64_t seq; /* next envelope sequence number */
+	uint64_t seq;   /* next envelope sequence number */
+	crn_ratelog rl; /* refusals: one warning per peer address a minute */
 } crn_rt_party;
 
 /* For crn_rt_party_open: do not verify our own certificate (test hook
@@ -110,20 +126,44 @@ CAIRN_NODISCARD cairn_err crn_rt_wrap(crn_rt_party *p, uint32_t type,
     uint8_t **out, size_t *outlen);
 
 /*
- * Decode and authenticate an envelope: the sender certificate must be
- * present and verify against our store with a role in role_mask; its key
- * must be the envelope's signer; the signature must verify; the sequence
- * number must be new.  On CAIRN_OK *env (caller frees with
+ * Decode and authenticate the envelope of message ev (CRN_TR_EV_MSG): the
+ * sender certificate must be present and verify against our store with a
+ * role in role_mask; its key must be the envelope's signer and the TLS
+ * peer of the connection (ev->peer); the signature must verify; the
+ * sequence number must be new.  On CAIRN_OK *env (caller frees with
  * crn_envelope_fini) and *who are filled.  Every refusal is logged on one
- * line with its reason (`from` names the connection for the log).
+ * line with its reason, at most one warning per peer address a minute
+ * (the others at debug level).
  * Errors: CAIRN_EINVAL/ETOOBIG (malformed), CAIRN_EAUTH (unsigned, forged,
- * no certificate, key not bound to the certificate), CAIRN_EREPLAY, and
- * the certificate errors of crn_cert_store_verify (CAIRN_EEXPIRED,
- * CAIRN_EREVOKED, CAIRN_EROLE, CAIRN_EUNKNOWNCA, ...).
+ * no certificate, key not bound to the certificate, signer not the
+ * channel's peer), CAIRN_EREPLAY, and the certificate errors of
+ * crn_cert_store_verify (CAIRN_EEXPIRED, CAIRN_EREVOKED, CAIRN_EROLE,
+ * CAIRN_EUNKNOWNCA, ...).
  */
-CAIRN_NODISCARD cairn_err crn_rt_unwrap(crn_rt_party *p, const uint8_t *buf,
-    size_t len, unsigned role_mask, uint32_t from, crn_envelope *env,
-    crn_cert_info *who);
+CAIRN_NODISCARD cairn_err crn_rt_unwrap(crn_rt_party *p, const crn_tr_event *ev,
+    unsigned role_mask, crn_envelope *env, crn_cert_info *who);
+
+/* Whom a party's transport accepts: roles, and one certificate name if
+ * name is not NULL (a pinned coordinator).  Borrowed by the transport. */
+typedef struct crn_rt_peers {
+	crn_rt_party *party;
+	unsigned roles;
+	const char *name;
+} crn_rt_peers;
+
+/*
+ * The transport's judge of a peer (crn_tr_verify_fn, arg a crn_rt_peers):
+ * the certificate must verify against the party's CA and CRL now
+ * (crn_rt_cert_check) with a role in peers->roles, and carry peers->name
+ * if set (CAIRN_EPERM otherwise); *max_msg is that role's limit.
+ */
+CAIRN_NODISCARD cairn_err crn_rt_peer_verify(void *arg, const uint8_t *der,
+    size_t len, crn_cert_info *info, size_t *max_msg);
+
+/* The transport's credentials for a party: its key and certificate, and
+ * crn_rt_peer_verify with peers (both borrowed while the transport
+ * lives). */
+void crn_rt_tr_auth(crn_rt_peers *peers, crn_tr_auth *auth);
 
 /* Verify a DER certificate (for example a researcher's, inside a signed
  * job) against the party's store now, for role_mask. */

@@ -6,8 +6,12 @@
 # sum of the nodes the coordinator reports as contributing; a node lost in
 # the reveal round ends the session (the graph seed needs every committed
 # contribution) with a one-line reason; with two dead at share-keys the job
-# aborts cleanly with needed/answered; never a hang.  A node killed with a
-# real SIGKILL and restarted rejoins and serves the next job.
+# aborts cleanly with needed/answered; never a hang.  A node that dies
+# closes its connection, and the coordinator closes the round at once
+# instead of waiting for its deadline; a node that is alive but silent
+# (SIGSTOP) is waited for until the deadline, and `cairn status` shows the
+# session meanwhile.  A node killed with a real SIGKILL and restarted
+# rejoins and serves the next job.
 # CAIRN_TEST_TIMEOUT: 170
 set -euo pipefail
 . "$(dirname "$0")/lib_fed.sh"
@@ -43,6 +47,25 @@ restart() {
 	fed_wait_log "$FED/node$i.log" "connected to coordinator" $((n + 1))
 }
 
+# A silent node (stopped, its connection open) is waited for until the
+# round's deadline; status shows the session meanwhile.
+kill -STOP "$(pgrep -P "$FED_NODE_PID_2")"
+fed_query --format json --dataset t --sum value >"$FED/q.out" &
+qpid=$!
+sleep 0.7
+st=$(fed_status) || fed_fail "status during a session"
+echo "$st"
+echo "$st" | grep -q "^sessions running: 1" ||
+    fed_fail "status shows no running session: $st"
+echo "$st" | grep -q "researcher alice, 5 nodes, round advertise" ||
+    fed_fail "status session line: $st"
+wait "$qpid" || fed_fail "query with node2 stopped"
+kill -CONT "$(pgrep -P "$FED_NODE_PID_2")"
+grep -q "deadline of round advertise" "$FED/coord.log" ||
+    fed_fail "the coordinator did not wait for the stopped node"
+names "$(cat "$FED/q.out")" dropped | grep -qw 2 ||
+    fed_fail "node2 stopped: not listed as dropped: $(cat "$FED/q.out")"
+
 for round in advertise reveal share-keys masked-input consistency unmask; do
 	# One node dies at this round.
 	fed_log "node2 dies at $round"
@@ -51,19 +74,10 @@ for round in advertise reveal share-keys masked-input consistency unmask; do
 	n=$(grep -c "connected to coordinator" "$FED/node2.log" || true)
 	fed_start_node 2 CAIRN_TEST_DIE_AT="$round"
 	fed_wait_log "$FED/node2.log" "connected to coordinator" $((n + 1))
+	deadlines=$(grep -c "deadline of round" "$FED/coord.log" || true)
 	fed_query --format json --dataset t --sum value >"$FED/q.out" \
 	    2>"$FED/q.err" &
 	qpid=$!
-	if [ "$round" = advertise ]; then
-		# The session waits for the advertise deadline: status shows it.
-		sleep 0.7
-		st=$(fed_status) || fed_fail "status during a session"
-		echo "$st"
-		echo "$st" | grep -q "^sessions running: 1" ||
-		    fed_fail "status shows no running session: $st"
-		echo "$st" | grep -q "researcher alice, 5 nodes, round advertise" ||
-		    fed_fail "status session line: $st"
-	fi
 	if [ "$round" = reveal ]; then
 		wait "$qpid" &&
 		    fed_fail "a session without node2's reveal gave a result"
@@ -84,6 +98,11 @@ for round in advertise reveal share-keys masked-input consistency unmask; do
 		continue
 	fi
 	check_sum "$out"
+	# Its connection closed: no round waited for its deadline.
+	grep -q "node 'node2' disconnected" "$FED/coord.log" ||
+	    fed_fail "the coordinator did not see node2 go"
+	[ "$(grep -c "deadline of round" "$FED/coord.log")" = "$deadlines" ] ||
+	    fed_fail "a round waited for its deadline although node2 was gone"
 	case $round in
 	advertise|share-keys|masked-input)
 		names "$out" contributed | grep -qw 2 &&

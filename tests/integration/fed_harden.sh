@@ -111,9 +111,12 @@ for i in 3 4; do
 	fed_wait_exit "$p"
 	fed_start_node "$i"
 done
-fed_wait_log "$FED/node4.log" "coordinator_name is 'coord-elsewhere'" 1
+# node4 refuses the coordinator's certificate in the TLS handshake.
+fed_wait_log "$FED/node4.log" \
+    "certificate of 'coord' refused: not the peer name accepted here" 1
 fed_wait_nodes 3
-grep -q "refused a message from coordinator 'coord'" "$FED/node3.log" &&
+grep -q "certificate of 'coord' refused" "$FED/node3.log" &&
     fed_fail "node3 refused the coordinator it names"
+fed_status | grep -q "node4" && fed_fail "status lists node4"
 fed_finish
 echo "fed_harden: ok"

@@ -96,6 +96,8 @@ test_example_coordinator(void **state)
 	assert_int_equal(cfg->coord.max_jobs, 4);
 	assert_int_equal(cfg->coord.min_participants, 3);
 	assert_true(cfg->coord.threshold == 0.5);
+	assert_int_equal(cfg->coord.max_unauth, 64);
+	assert_int_equal(cfg->coord.handshake_ms, 5000);
 	assert_int_equal(cfg->coord.deadlines.advertise_ms, 30000);
 	assert_int_equal(cfg->coord.deadlines.input_ms, 300000);
 	assert_int_equal(cfg->coord.deadlines.unmask_ms, 30000);
@@ -174,6 +176,7 @@ test_example_researcher(void **state)
 	expect_example_path(cfg->researcher.key, "pki/alice.key");
 	expect_example_path(cfg->researcher.crl, "ca/crl.pem");
 	assert_int_equal(cfg->researcher.timeout_ms, 600000);
+	assert_string_equal(cfg->researcher.coordinator_name, "coordinator");
 	crn_config_free(cfg);
 }
 
@@ -213,6 +216,8 @@ test_defaults(void **state)
 	assert_int_equal(cfg->coord.max_jobs, 4);
 	assert_int_equal(cfg->coord.min_participants, 3);
 	assert_true(cfg->coord.threshold == 0.5);
+	assert_int_equal(cfg->coord.max_unauth, 64);
+	assert_int_equal(cfg->coord.handshake_ms, 5000);
 	assert_int_equal(cfg->coord.deadlines.advertise_ms, 30000);
 	assert_int_equal(cfg->coord.deadlines.share_ms, 30000);
 	assert_int_equal(cfg->coord.deadlines.input_ms, 300000);
