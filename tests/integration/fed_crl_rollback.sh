@@ -23,7 +23,7 @@ touch -d '1 minute ago' "$FED/crl-old.pem"
 cp "$FED/ca/crl.pem" "$FED/pki/crl.pem.new"
 mv "$FED/pki/crl.pem.new" "$FED/pki/crl.pem"
 fed_wait_log "$FED/coord.log" "reloaded CA .* (number 2)" 1
-fed_wait_log "$FED/coord.log" "(claims 'node4'): certificate: certificate revoked" 1
+fed_wait_log "$FED/coord.log" "refused a message from 'node4': .*certificate revoked" 1
 for i in 1 2 3; do
 	fed_wait_log "$FED/node$i.log" "reloaded CA .* (number 2)" 1
 done
@@ -33,8 +33,6 @@ grep -qx "number 2" "$FED/coordinator-state/crl.mark" ||
     fed_fail "crl.mark: $(cat "$FED/coordinator-state/crl.mark")"
 
 # Roll the CRL back.  A new mtime makes every party look at it.
-refused=$(grep -c "(claims 'node4'): certificate: certificate revoked" \
-    "$FED/coord.log")
 cp "$FED/crl-old.pem" "$FED/pki/crl.pem.new"
 mv "$FED/pki/crl.pem.new" "$FED/pki/crl.pem"
 touch "$FED/pki/crl.pem"
@@ -42,9 +40,9 @@ fed_wait_log "$FED/coord.log" "keeping the previous CRL: CRL .* is number 1 of .
 for i in 1 2 3; do
 	fed_wait_log "$FED/node$i.log" "keeping the previous CRL: CRL .* is number 1" 1
 done
-# node4 keeps knocking and keeps being refused.
-fed_wait_log "$FED/coord.log" \
-    "(claims 'node4'): certificate: certificate revoked" $((refused + 2))
+# node4 keeps knocking and keeps being refused (its refusals after the
+# first are logged at debug level, one warning a minute per peer and
+# kind): the query below counts node1..node3 only.
 out=$(fed_query --format json --dataset t --sum value) || fed_fail "$out"
 echo "$out"
 [ "$(echo "$out" | fed_json_list contributed)" = "node1,node2,node3" ] ||
