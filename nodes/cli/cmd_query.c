@@ -19,6 +19,7 @@
 #include "runtime/client.h"
 #include "runtime/query_sql.h"
 #include "runtime/rt.h"
+#include "runtime/testhook.h"
 #include "secagg/secagg.h"
 
 enum { FMT_TABLE, FMT_JSON, FMT_CSV };
@@ -168,27 +169,6 @@ q_print(const crn_rt_result *r, int fmt)
 	return 0;
 }
 
-/* Test hook: CAIRN_TEST_JOB_ID (32 hex digits) fixes the job id, so an
- * integration test can offer nodes a job they already ran, as a
- * coordinator replaying a signed job would. */
-static void
-q_test_job_id(uint8_t id[CRN_JOB_ID_LEN])
-{
-	const char *e = getenv("CAIRN_TEST_JOB_ID");
-	uint8_t v[CRN_JOB_ID_LEN];
-
-	if (e == NULL || strlen(e) != 2 * CRN_JOB_ID_LEN)
-		return;
-	for (size_t i = 0; i < CRN_JOB_ID_LEN; i++) {
-		unsigned x;
-
-		if (sscanf(e + 2 * i, "%2x", &x) != 1)
-			return;
-		v[i] = (uint8_t)x;
-	}
-	memcpy(id, v, CRN_JOB_ID_LEN);
-}
-
 /* Why no result came: one line. */
 static void
 q_recv_failed(cairn_err rv, const char *why)
@@ -274,7 +254,8 @@ cmd_query(int argc, char **argv)
 		goto out;
 	}
 	crn_random_bytes(job.job_id, sizeof(job.job_id));
-	q_test_job_id(job.job_id);
+	if (crn_hooks.job_id != NULL)
+		crn_hooks.job_id(job.job_id);
 	job.issued_at = crn_rt_wall();
 	job.not_after =
 	    job.issued_at + c.cfg->researcher.timeout_ms / 1000 + 60;
@@ -355,14 +336,8 @@ cmd_query(int argc, char **argv)
 			}
 			if (progress)
 				fputc('\n', stderr);
-			/* Test hook: show what the coordinator sent. */
-			if (rv == CAIRN_OK &&
-			    getenv("CAIRN_TEST_RESULT_SHAPE") != NULL)
-				fprintf(stderr,
-				    "result: sum %zu bytes, "
-				    "table %s\n",
-				    r.sum_len,
-				    r.table_json != NULL ? "yes" : "no");
+			if (rv == CAIRN_OK && crn_hooks.result != NULL)
+				crn_hooks.result(&r);
 			if (rv != CAIRN_OK) {
 				cli_error("query: malformed result");
 			} else if (r.code != 0) {

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "base/crn.h"
+#include "coordinator/coord_admit.h"
 #include "coordinator/coord_plan.h"
 #include "coordinator/coordinator.h"
 #include "net/transport.h"
@@ -38,8 +39,6 @@
  * message to that connection to be acknowledged. */
 #define CO_SEND_MS   1500
 #define CO_MAX_NODES 4096
-/* Clock skew tolerated on a job's issue time, seconds. */
-#define CO_JOB_SKEW 300
 
 typedef struct co_node {
 	char name[CRN_CERT_NAME_MAX + 1];
@@ -912,33 +911,14 @@ co_check_job(co *c, const crn_envelope *env, const crn_cert_info *who,
 		    why, whylen, "job certificate: %s", cairn_strerror(rv));
 		return rv;
 	}
-	if (!crn_ct_eq(rinfo.pk, who->pk, CAIRN_SIGN_PK_LEN)) {
-		snprintf(why, whylen, "job signed by '%s', submitted by '%s'",
-		    rinfo.name, who->name);
-		return CAIRN_EAUTH;
-	}
+	if ((rv = co_admit_signer(&rinfo, who, why, whylen)) != CAIRN_OK)
+		return rv;
 	if ((rv = crn_job_verify(sj, rinfo.pk, job)) != CAIRN_OK) {
 		snprintf(why, whylen, "job signature does not verify");
 		return rv;
 	}
-	if ((rv = crn_job_check_time(job, crn_rt_wall(), CO_JOB_SKEW)) !=
-	    CAIRN_OK) {
-		snprintf(why, whylen, "job is %s",
-		    rv == CAIRN_EEXPIRED ? "expired" : "not yet valid");
+	if ((rv = co_admit_job(job, crn_rt_wall(), why, whylen)) != CAIRN_OK)
 		return rv;
-	}
-	if (job->ring_bits != 32 && job->ring_bits != 64 &&
-	    job->ring_bits != 128) {
-		snprintf(why, whylen, "bad ring width %u", job->ring_bits);
-		return CAIRN_EINVAL;
-	}
-	if (job->kind == CRN_JOB_SUM_COLUMN &&
-	    (job->dim != CRN_RT_SUM_DIM || job->column[0] == '\0')) {
-		snprintf(why, whylen,
-		    "a column sum has %u elements and names a column",
-		    CRN_RT_SUM_DIM);
-		return CAIRN_EINVAL;
-	}
 	return co_coord_plan_job(c->planner, job, plan, why, whylen);
 }
 
@@ -954,6 +934,7 @@ co_session_for(co *c, const uint8_t job_id[CRN_JOB_ID_LEN], char *why,
     size_t whylen, cairn_err *rv)
 {
 	co_session *free_s = NULL;
+	bool running = false;
 
 	for (uint32_t i = 0; i < c->nsess; i++) {
 		if (!c->sess[i].used) {
@@ -961,18 +942,12 @@ co_session_for(co *c, const uint8_t job_id[CRN_JOB_ID_LEN], char *why,
 				free_s = &c->sess[i];
 		} else if (memcmp(c->sess[i].job_id, job_id, CRN_JOB_ID_LEN) ==
 		    0) {
-			/* Session ids derive from the job: one run at a
-			 * time, and nodes run each job once anyway. */
-			snprintf(why, whylen, "this job is already running");
-			*rv = CAIRN_EREPLAY;
-			return NULL;
+			running = true;
 		}
 	}
-	if (free_s == NULL) {
-		snprintf(why, whylen, "%u jobs already running (max_jobs)",
-		    c->nsess);
-		*rv = CAIRN_EPERM;
-	}
+	if ((*rv = co_admit_slot(running, free_s != NULL, c->nsess, why,
+	         whylen)) != CAIRN_OK)
+		return NULL;
 	return free_s;
 }
 
@@ -986,18 +961,10 @@ co_session_nodes(co *c, co_session *s, int64_t now, char *why, size_t whylen)
 
 	for (size_t i = 0; i < c->nnodes; i++)
 		n += co_node_usable(&c->nodes[i], now);
-	if (n < need || n < 2) {
-		snprintf(
-		    why, whylen, "needed %u connected nodes, have %u", need, n);
-		return CAIRN_EABORT;
-	}
-	if (n > max) {
-		snprintf(why, whylen,
-		    "%u nodes are connected, the federation schema allows at "
-		    "most %u (max_nodes sizes the ring width)",
-		    n, max);
-		return CAIRN_ERANGE;
-	}
+	cairn_err rv;
+
+	if ((rv = co_admit_roster(n, need, max, why, whylen)) != CAIRN_OK)
+		return rv;
 	if ((s->slots = crn_zalloc(n * sizeof(*s->slots))) == NULL)
 		return CAIRN_ENOMEM;
 	s->nslots = n;

@@ -19,6 +19,7 @@
 
 #include "base/crn.h"
 #include "net/transport.h"
+#include "node/admit.h"
 #include "node/job_ledger.h"
 #include "node/node.h"
 #include "proto/codec_runtime.h"
@@ -32,11 +33,10 @@
 #include "runtime/query_sql.h"
 #include "runtime/rt.h"
 #include "runtime/state_lock.h"
+#include "runtime/testhook.h"
 #include "secagg/secagg.h"
 
 #define ND_MAX_SESS 16
-/* Clock skew tolerated on a job's issue time, seconds. */
-#define ND_JOB_SKEW 300
 /* A session that hears nothing from the coordinator for this long is
  * abandoned (the coordinator's own deadlines are shorter). */
 #define ND_IDLE_MS (15 * 60 * 1000)
@@ -75,22 +75,18 @@ typedef struct nd {
 	nd_sess sess[ND_MAX_SESS];
 	crn_schema *schema;     /* the federation schema; NULL if none */
 	crn_job_ledger *ledger; /* jobs this node ran, ever */
-	int die_at; /* test hook: (pass - 1) * 5 + round index, or -1 */
 	int64_t next_hello;
 	bool acked;
 } nd;
 
-/* The test hook (node.h): exit as if killed when about to answer round
+/* The test build's seam (runtime/testhook.h): about to answer round
  * `round` of pass `pass` (rounds numbered as crn_sa_round). */
 static void
 nd_maybe_die(const nd *d, uint32_t pass, int round)
 {
-	if (pass >= 1 && d->die_at == (int)(pass - 1) * CRN_SA_R_DONE + round) {
-		fprintf(stderr, "cairn-node: test hook: dying at %s%s\n",
-		    pass > 1 ? "figures:" : "",
-		    crn_sa_round_name((crn_sa_round)round));
-		_exit(137);
-	}
+	(void)d;
+	if (crn_hooks.node_round != NULL)
+		crn_hooks.node_round(pass, round);
 }
 
 static cairn_err
@@ -246,22 +242,6 @@ nd_apply(nd *d, nd_sess *s, crn_sa_actions *acts)
 	return ended;
 }
 
-static const crn_cfg_dataset *
-nd_dataset(const nd *d, const char *name)
-{
-	return crn_config_dataset(d->cfg, name);
-}
-
-static bool
-nd_in(char *const *list, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(list[i], name) == 0)
-			return true;
-	}
-	return false;
-}
-
 /* Fill src from a configured dataset; the map arrays are crn_alloc'd. */
 static cairn_err
 nd_src(const crn_cfg_dataset *ds, crn_node_src *src, char ***ms, char ***ml)
@@ -392,70 +372,45 @@ nd_offer_job(nd *d, const crn_envelope *env, nd_offer *o)
 	}
 	crn_rt_hex(o->job.job_id, 4, o->jobhex);
 	snprintf(o->dsname, sizeof(o->dsname), "%s", o->job.dataset);
-	if ((rv = crn_job_check_time(&o->job, crn_rt_wall(), ND_JOB_SKEW)) !=
-	    CAIRN_OK) {
-		snprintf(o->why, sizeof(o->why), "job %s",
-		    rv == CAIRN_EEXPIRED ? "expired" : "not yet valid");
-		return rv;
-	}
 	return CAIRN_OK;
 }
 
-/* The node's policy over a verified job. */
+/* The node's policy as admit.h takes it. */
+static crn_admit_policy
+nd_policy(const nd *d)
+{
+	crn_admit_policy p;
+
+	memset(&p, 0, sizeof(p));
+	p.node = &d->cfg->node;
+	if (d->schema != NULL) {
+		p.have_schema = true;
+		p.schema_max_nodes = d->schema->max_nodes;
+		p.schema_min_cell = d->schema->min_cell;
+	}
+	return p;
+}
+
+/* The node's policy over a verified job (admit.h). */
 static cairn_err
 nd_offer_policy(nd *d, const crn_envelope *env, nd_offer *o)
 {
-	const crn_job *job = &o->job;
-	uint8_t sid[CAIRN_SESSION_ID_LEN];
+	crn_admit_policy p = nd_policy(d);
+	crn_admit_offer in;
+	crn_admit a;
+	cairn_err rv;
 
-	/* A long validity window gives a coordinator a long time to replay
-	 * the job; the ledger stops repeats here, the cap bounds the window
-	 * for nodes that never saw the first run. */
-	if (job->not_after < job->issued_at ||
-	    job->not_after - job->issued_at >
-	        d->cfg->node.max_job_lifetime_ms / 1000) {
-		snprintf(o->why, sizeof(o->why),
-		    "job valid for %llu s, policy allows %u s "
-		    "(max_job_lifetime_ms)",
-		    (unsigned long long)(job->not_after - job->issued_at),
-		    d->cfg->node.max_job_lifetime_ms / 1000);
-		return CAIRN_EPERM;
-	}
-	if (!nd_in(
-	        d->cfg->node.researchers, d->cfg->node.nresearchers, o->who)) {
-		snprintf(o->why, sizeof(o->why),
-		    "researcher '%s' not in policy", o->who);
-		return CAIRN_EPERM;
-	}
-	if ((o->ds = nd_dataset(d, job->dataset)) == NULL) {
-		snprintf(o->why, sizeof(o->why), "no dataset '%s' here",
-		    job->dataset);
-		return CAIRN_EPERM;
-	}
-	if (o->offer.nodes < d->cfg->node.min_participants) {
-		snprintf(o->why, sizeof(o->why),
-		    "%u nodes offered, policy needs %u", o->offer.nodes,
-		    d->cfg->node.min_participants);
-		return CAIRN_EPERM;
-	}
-	/* Ring widths are sized for the schema's max_nodes: a larger
-	 * federation could wrap a sum. */
-	if (d->schema != NULL && o->offer.nodes > d->schema->max_nodes) {
-		snprintf(o->why, sizeof(o->why),
-		    "%u nodes offered, the federation schema allows at most %u "
-		    "(max_nodes sizes the ring width)",
-		    o->offer.nodes, d->schema->max_nodes);
-		return CAIRN_EPERM;
-	}
-	/* The passes' sessions are the job's, not the coordinator's pick. */
-	if (crn_release_session_id(sid, job->job_id, CRN_RELEASE_PASS_COUNTS) !=
-	        CAIRN_OK ||
-	    !crn_ct_eq(sid, env->session_id, CAIRN_SESSION_ID_LEN)) {
-		snprintf(o->why, sizeof(o->why),
-		    "the offer's session is not the job's first pass");
-		return CAIRN_EPROTO;
-	}
-	return CAIRN_OK;
+	memset(&in, 0, sizeof(in));
+	in.job = &o->job;
+	in.researcher = o->who;
+	in.nodes = o->offer.nodes;
+	in.session_id = env->session_id;
+	in.now = crn_rt_wall();
+	rv = crn_admit_job(&p, &in, &a);
+	o->ds = a.ds;
+	if (rv != CAIRN_OK)
+		snprintf(o->why, sizeof(o->why), "%s", a.why);
+	return rv;
 }
 
 /* A free session slot for the job (NULL: why says why). */
@@ -492,6 +447,7 @@ static cairn_err
 nd_compute(nd *d, nd_sess *s, nd_offer *o, const crn_node_src *src)
 {
 	const crn_job *job = &o->job;
+	crn_admit a;
 	cairn_err rv;
 
 	if (job->kind == CRN_JOB_QUERY)
@@ -499,18 +455,9 @@ nd_compute(nd *d, nd_sess *s, nd_offer *o, const crn_node_src *src)
 		    job->plan, job->plan_len, o->ds->expose, o->ds->nexpose,
 		    job->ring_bits, job->dim, &s->plan, &s->full, &s->full_len,
 		    o->why, sizeof(o->why));
-	if (job->kind != CRN_JOB_SUM_COLUMN) {
-		snprintf(o->why, sizeof(o->why), "unknown job kind");
-		return CAIRN_ENOTSUP;
-	}
-	if (!nd_in(o->ds->expose, o->ds->nexpose, job->column)) {
-		snprintf(o->why, sizeof(o->why), "column '%s' not exposed",
-		    job->column);
-		return CAIRN_EPERM;
-	}
-	if (job->dim != CRN_RT_SUM_DIM) {
-		snprintf(o->why, sizeof(o->why), "bad vector length");
-		return CAIRN_EINVAL;
+	if ((rv = crn_admit_sum(o->ds, job, &a)) != CAIRN_OK) {
+		snprintf(o->why, sizeof(o->why), "%s", a.why);
+		return rv;
 	}
 	/* The threshold comes when the cells are announced: 0 here. */
 	if ((rv = crn_q_sum_plan(job->dataset, job->column, job->ring_bits, 0,
@@ -529,13 +476,9 @@ nd_compute(nd *d, nd_sess *s, nd_offer *o, const crn_node_src *src)
 static void
 nd_limits(const nd *d, nd_sess *s)
 {
-	uint32_t mc = d->cfg->node.min_cell;
+	crn_admit_policy p = nd_policy(d);
 
-	if (d->schema != NULL && d->schema->min_cell > mc)
-		mc = d->schema->min_cell;
-	if (s->plan->min_cell > mc)
-		mc = s->plan->min_cell;
-	s->min_cell = mc;
+	s->min_cell = crn_admit_min_cell(&p, s->plan->min_cell);
 	/* The secure-aggregation machine refuses a roster above this. */
 	s->max_nodes = d->schema != NULL ? d->schema->max_nodes : 0;
 }
@@ -710,37 +653,21 @@ static cairn_err
 nd_cells_ok(nd *d, const nd_sess *s, const crn_envelope *env,
     const crn_release *rel, char *why, size_t whylen)
 {
-	uint8_t sid1[CAIRN_SESSION_ID_LEN], sid2[CAIRN_SESSION_ID_LEN];
+	crn_admit_policy p = nd_policy(d);
+	crn_admit_cells c;
+	crn_admit a;
+	cairn_err rv;
 
-	if (!s->between) {
-		snprintf(why, whylen,
-		    "cells to release before the counts pass ended here");
-		return CAIRN_EPROTO;
-	}
-	if (crn_release_session_id(sid1, s->job_id, CRN_RELEASE_PASS_COUNTS) !=
-	        CAIRN_OK ||
-	    crn_release_session_id(sid2, s->job_id, CRN_RELEASE_PASS_FIGURES) !=
-	        CAIRN_OK ||
-	    !crn_ct_eq(sid1, rel->counts_sid, CAIRN_SESSION_ID_LEN) ||
-	    !crn_ct_eq(sid2, env->session_id, CAIRN_SESSION_ID_LEN)) {
-		snprintf(why, whylen,
-		    "the cells are not bound to this job's passes");
-		return CAIRN_EPROTO;
-	}
-	if (crn_release_check(s->plan, rel) != CAIRN_OK) {
-		snprintf(why, whylen,
-		    "the cells announced break the release rule (a group below "
-		    "min_cell, or counts the plan cannot give)");
-		return CAIRN_EPROTO;
-	}
-	if (rel->nodes < d->cfg->node.min_participants ||
-	    (s->max_nodes > 0 && rel->nodes > s->max_nodes)) {
-		snprintf(why, whylen,
-		    "%u nodes in the second pass, policy needs %u to %u",
-		    rel->nodes, d->cfg->node.min_participants, s->max_nodes);
-		return CAIRN_EPERM;
-	}
-	return CAIRN_OK;
+	memset(&c, 0, sizeof(c));
+	c.between = s->between;
+	c.job_id = s->job_id;
+	c.session_id = env->session_id;
+	c.plan = s->plan;
+	c.rel = rel;
+	c.max_nodes = s->max_nodes;
+	if ((rv = crn_admit_pass2(&p, &c, &a)) != CAIRN_OK)
+		snprintf(why, whylen, "%s", a.why);
+	return rv;
 }
 
 /* The cells pass 2 sums (or an empty list: the job ends before it). */
@@ -965,28 +892,6 @@ nd_verify_peer(void *arg, const uint8_t *cert, size_t cert_len,
 	return CAIRN_OK;
 }
 
-/* The test hook's round: "advertise" .. "unmask" in pass 1, the same
- * prefixed with "figures:" in pass 2 (a node dying at figures:advertise
- * drops out between the passes). */
-static int
-nd_die_at(void)
-{
-	const char *e = getenv("CAIRN_TEST_DIE_AT");
-	int base = 0;
-
-	if (e == NULL || *e == '\0')
-		return -1;
-	if (strncmp(e, "figures:", 8) == 0) {
-		e += 8;
-		base = CRN_SA_R_DONE;
-	}
-	for (int i = CRN_SA_R_ADVERTISE; i < CRN_SA_R_DONE; i++) {
-		if (strcmp(e, crn_sa_round_name((crn_sa_round)i)) == 0)
-			return base + i;
-	}
-	return -1;
-}
-
 int
 crn_node_main(const char *path)
 {
@@ -1000,7 +905,6 @@ crn_node_main(const char *path)
 
 	memset(&d, 0, sizeof(d));
 	memset(&lock, 0, sizeof(lock));
-	d.die_at = nd_die_at();
 	crn_rt_log_init("cairn-node");
 	crn_rt_signals();
 	if ((rv = crn_config_load(
@@ -1062,7 +966,7 @@ crn_node_main(const char *path)
 	}
 	crn_log_info("node '%s' dialling %s%s", d.party.me.name,
 	    d.cfg->node.coordinator,
-	    d.die_at >= 0 ? " (test hook CAIRN_TEST_DIE_AT set)" : "");
+	    crn_hooks.note != NULL ? crn_hooks.note : "");
 	while (!crn_rt_stop) {
 		crn_tr_event ev;
 		int64_t wait;

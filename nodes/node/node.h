@@ -16,12 +16,10 @@
  * (or the job ends, aborts or expires; then it is wiped), and sends those
  * cells in the second session, withholding those below its own min_cell.
  *
- * Test hook: when CAIRN_TEST_DIE_AT is set to advertise, share,
- * masked-input, consistency or unmask, the daemon calls _exit(137) as soon
- * as it would answer that round of the first pass, like a node killed with
- * SIGKILL at that point; "figures:" before the round name means the second
- * pass ("figures:advertise": on receiving the cells, between the passes).
- * Integration tests use it to place dropouts precisely.
+ * The test build (runtime/testhook.h, tests/harness/hooks.c) can make the
+ * daemon _exit(137) as it is about to answer a chosen round, like a node
+ * killed with SIGKILL at that point; integration tests use it to place
+ * dropouts precisely.
  */
 #ifndef CRN_NODE_NODE_H
 #define CRN_NODE_NODE_H

@@ -9,6 +9,7 @@
 #include "base/crn.h"
 #include "proto/codec_envelope.h"
 #include "runtime/client.h"
+#include "runtime/testhook.h"
 
 cairn_err
 crn_rt_client_open(crn_rt_client *c, const char *path, char *err, size_t errlen)
@@ -28,8 +29,8 @@ crn_rt_client_open(crn_rt_client *c, const char *path, char *err, size_t errlen)
 	if ((rv = crn_rt_party_open(&c->party, c->cfg->researcher.key,
 	         c->cfg->researcher.cert, c->cfg->researcher.ca_cert,
 	         c->cfg->researcher.crl,
-	         getenv("CAIRN_TEST_UNCHECKED_SELF") ? CRN_ROLE_UNCHECKED
-	                                             : CRN_ROLE_RESEARCHER,
+	         crn_hooks.unchecked_self ? CRN_ROLE_UNCHECKED
+	                                  : CRN_ROLE_RESEARCHER,
 	         err, errlen)) != CAIRN_OK)
 		goto fail;
 	c->peers.party = &c->party;
@@ -62,70 +63,16 @@ crn_rt_client_close(crn_rt_client *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/*
- * Test hook (client.h): build the envelope by hand and spoil it the way
- * CAIRN_TEST_TAMPER says.
- */
-static cairn_err
-client_send_tampered(crn_rt_client *c, const char *how, uint32_t type,
-    const uint8_t *payload, size_t len, int timeout_ms)
-{
-	crn_envelope env;
-	crn_identity *other = NULL;
-	uint8_t *buf = NULL;
-	size_t blen = 0;
-	cairn_err rv;
-
-	memset(&env, 0, sizeof(env));
-	env.type = type;
-	memcpy(env.session_id, c->cid, CAIRN_SESSION_ID_LEN);
-	env.seq = c->party.seq++;
-	env.payload = (uint8_t *)(uintptr_t)payload;
-	env.payload_len = len;
-	if (strcmp(how, "nocert") != 0) {
-		env.sender_cert = c->party.cert_der;
-		env.sender_cert_len = c->party.cert_len;
-	}
-	if (strcmp(how, "wrongkey") == 0) {
-		/* Signed by a key that is not the certificate's. */
-		if ((rv = crn_identity_generate(&other)) != CAIRN_OK)
-			goto out;
-		rv = crn_envelope_sign(&env, other);
-	} else {
-		rv = crn_envelope_sign(&env, c->party.id);
-	}
-	if (rv != CAIRN_OK)
-		goto out;
-	if (strcmp(how, "forge") == 0)
-		env.seq++; /* altered after signing */
-	else if (strcmp(how, "unsigned") == 0)
-		memset(env.sig, 0, sizeof(env.sig));
-	if ((rv = crn_envelope_encode(&env, &buf, &blen)) != CAIRN_OK)
-		goto out;
-	rv = crn_tr_send(c->tr, CRN_TR_CONN_DIALER, buf, blen, timeout_ms);
-	/* "replay": the same bytes once more. */
-	if (rv == CAIRN_OK && strcmp(how, "replay") == 0)
-		rv = crn_tr_send(
-		    c->tr, CRN_TR_CONN_DIALER, buf, blen, timeout_ms);
-out:
-	crn_free(buf, blen);
-	crn_identity_free(other);
-	cairn_memzero(&env, sizeof(env));
-	return rv;
-}
-
 cairn_err
 crn_rt_client_send(crn_rt_client *c, uint32_t type, const uint8_t *payload,
     size_t len, int timeout_ms)
 {
-	const char *how = getenv("CAIRN_TEST_TAMPER");
 	uint8_t *env = NULL;
 	size_t elen = 0;
 	cairn_err rv;
 
-	if (how != NULL && *how != '\0')
-		return client_send_tampered(
-		    c, how, type, payload, len, timeout_ms);
+	if (crn_hooks.client_send != NULL)
+		return crn_hooks.client_send(c, type, payload, len, timeout_ms);
 	if ((rv = crn_rt_wrap(&c->party, type, c->cid, 0, payload, len, &env,
 	         &elen)) != CAIRN_OK)
 		return rv;

@@ -4,17 +4,10 @@
  * dial the coordinator, send signed requests and receive authenticated
  * answers (from a certificate with role coordinator only).
  *
- * Test hooks, for the integration tests that show the coordinator refuses
- * bad messages (tests/integration/fed_security.sh); they only spoil what
- * this client sends:
- *   CAIRN_TEST_TAMPER=forge     alter the envelope after signing it
- *                     unsigned  send an all-zero signature
- *                     nocert    leave the certificate out
- *                     wrongkey  sign with a key that is not the cert's
- *                     replay    send the same envelope twice
- *   CAIRN_TEST_UNCHECKED_SELF=1 do not check our own certificate at start
- *                               (to present an expired, revoked or
- *                               wrong-role certificate to the coordinator)
+ * The test build (runtime/testhook.h, tests/harness/hooks.c) can spoil
+ * what this client sends and skip the check of its own certificate, for
+ * the integration tests that show the coordinator refuses bad messages
+ * (tests/integration/fed_security.sh).
  */
 #ifndef CRN_RUNTIME_CLIENT_H
 #define CRN_RUNTIME_CLIENT_H

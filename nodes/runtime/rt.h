@@ -77,8 +77,8 @@ typedef struct crn_rt_party {
 	crn_ratelog rl; /* refusals: one warning per peer address a minute */
 } crn_rt_party;
 
-/* For crn_rt_party_open: do not verify our own certificate (test hook
- * CAIRN_TEST_UNCHECKED_SELF of client.h); it is only parsed. */
+/* For crn_rt_party_open: do not verify our own certificate (the test
+ * build's unchecked_self, runtime/testhook.h); it is only parsed. */
 #define CRN_ROLE_UNCHECKED 0
 
 /*

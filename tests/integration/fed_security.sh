@@ -81,7 +81,7 @@ coord_refused() {	# pattern: the coordinator logged a refusal
 rq() {	# researcher-config [env...]: a query that must fail
 	local c=$1 out
 	shift
-	if out=$(env "$@" timeout 30 "$CAIRN_BIN" query --config \
+	if out=$(env "$@" timeout 30 "$(fed_bin "$@")" query --config \
 	    "$FED/$c.conf" --format json --dataset t --sum value 2>&1); then
 		fed_fail "query as $c ($*) succeeded: $out"
 	fi

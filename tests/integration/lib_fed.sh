@@ -12,10 +12,15 @@
 #                 $FED/<name>.log; pids go to FED_PIDS.
 # fed_wait_nodes K   wait (bounded) until `cairn status` lists K nodes.
 # fed_query ARGS...  run `cairn query` as alice, bounded by timeout(1).
+# fed_bin [VAR=VAL...] the program to run: the test build cairn-hooked
+#                 (tests/harness/hooks.c) when a CAIRN_TEST_ variable is
+#                 among the arguments or in the environment, else the
+#                 release program, which has no test hooks.
 # fed_sum I...       the plain sum of the values of the listed nodes.
 # Every process is bounded by timeout(1) and killed by the EXIT trap.
 
 : "${CAIRN_BIN:?CAIRN_BIN must name the cairn program}"
+: "${CAIRN_HOOKED_BIN:=$(dirname "$CAIRN_BIN")/../tests/cairn-hooked}"
 FED_PIDS=()
 FED_T=${FED_T:-170}		# hard bound on any daemon, seconds
 
@@ -210,6 +215,19 @@ fed_rows() {
 	echo "$s"
 }
 
+fed_bin() {
+	local a
+	for a in "$@" $(env | sed -n 's/^\(CAIRN_TEST_[A-Z_]*=\).*/\1/p'); do
+		case $a in
+		CAIRN_TEST_*=*)
+			echo "$CAIRN_HOOKED_BIN"
+			return
+			;;
+		esac
+	done
+	echo "$CAIRN_BIN"
+}
+
 fed_start_coord() {
 	timeout -s KILL "$FED_T" "$CAIRN_BIN" coordinator \
 	    --config "$FED/coord.conf" 2>>"$FED/coord.log" &
@@ -221,7 +239,7 @@ fed_start_coord() {
 fed_start_node() {
 	local i=$1
 	shift
-	env "$@" timeout -s KILL "$FED_T" "$CAIRN_BIN" node \
+	env "$@" timeout -s KILL "$FED_T" "$(fed_bin "$@")" node \
 	    --config "$FED/node$i.conf" 2>>"$FED/node$i.log" &
 	FED_PIDS+=($!)
 	eval "FED_NODE_PID_$i=$!"
@@ -242,7 +260,7 @@ fed_wait_nodes() {
 }
 
 fed_query() {
-	timeout 90 "$CAIRN_BIN" query --config "$FED/alice.conf" "$@"
+	timeout 90 "$(fed_bin)" query --config "$FED/alice.conf" "$@"
 }
 
 # JSON helpers (the output is one line, one object; no python needed).
