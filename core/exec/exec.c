@@ -166,6 +166,94 @@ crn_acc_reset(crn_acc *acc)
 		acc->err[0] = '\0';
 }
 
+/* Check the plan's group keys against the dataset and mark their
+ * columns used; *ngroups receives the product of their cardinalities. */
+static cairn_err
+acc_keys(crn_acc *acc, uint64_t *ngroups)
+{
+	const crn_plan *plan = acc->plan;
+	const crn_dataset *ds = acc->ds;
+	size_t nbytes;
+
+	*ngroups = 1;
+	for (size_t i = 0; i < plan->nkeys; i++) {
+		const crn_groupkey *k = &plan->keys[i];
+		const crn_column *c;
+		uint64_t want;
+
+		if (k->col >= ds->ncols) {
+			crn_acc_errf(
+			    acc, "group key %zu: no column %u", i, k->col);
+			return CAIRN_EINVAL;
+		}
+		c = &ds->cols[k->col];
+		if (k->bucket) {
+			if (!is_numeric(c) || k->lo >= k->hi ||
+			    k->nbuckets == 0) {
+				crn_acc_errf(acc,
+				    "group key %zu: bad "
+				    "width_bucket over %s",
+				    i, c->name);
+				return CAIRN_EINVAL;
+			}
+			want =
+			    (uint64_t)k->nbuckets + 2 + (c->nullable ? 1 : 0);
+		} else if (c->type == CRN_COL_CATEGORY) {
+			want = (uint64_t)c->ndomain + (c->nullable ? 1 : 0);
+		} else {
+			crn_acc_errf(acc,
+			    "group key %zu: numeric column %s "
+			    "without width_bucket",
+			    i, c->name);
+			return CAIRN_ENOTSUP;
+		}
+		if (want != k->card || want == 0) {
+			crn_acc_errf(acc,
+			    "group key %zu: card %u, expected "
+			    "%llu",
+			    i, k->card, (unsigned long long)want);
+			return CAIRN_EINVAL;
+		}
+		if (crn_mul_size(*ngroups, want, &nbytes) != 0) {
+			crn_acc_errf(acc, "too many groups");
+			return CAIRN_EINVAL;
+		}
+		*ngroups = nbytes;
+		acc->used[k->col] = true;
+	}
+	return CAIRN_OK;
+}
+
+/* Check the plan's measures against the dataset and mark their columns
+ * used. */
+static cairn_err
+acc_measures(crn_acc *acc)
+{
+	const crn_plan *plan = acc->plan;
+	const crn_dataset *ds = acc->ds;
+
+	for (size_t i = 0; i < plan->nmeasures; i++) {
+		const crn_measure *m = &plan->measures[i];
+		uint64_t end;
+
+		if (m->col >= ds->ncols || !is_numeric(&ds->cols[m->col])) {
+			crn_acc_errf(
+			    acc, "measure %zu: not a numeric column", i);
+			return CAIRN_EINVAL;
+		}
+		end = 1 + (uint64_t)m->offset + (m->need_sumsq ? 4 : 3);
+		if (end > plan->per_group) {
+			crn_acc_errf(acc,
+			    "measure %zu: offset %u outside the "
+			    "group block of %u",
+			    i, m->offset, plan->per_group);
+			return CAIRN_EINVAL;
+		}
+		acc->used[m->col] = true;
+	}
+	return CAIRN_OK;
+}
+
 cairn_err
 crn_acc_init(crn_acc *acc, const crn_plan *plan, const crn_dataset *ds,
     char *err, size_t errlen)
@@ -201,77 +289,18 @@ crn_acc_init(crn_acc *acc, const crn_plan *plan, const crn_dataset *ds,
 		rv = CAIRN_ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < plan->nkeys; i++) {
-		const crn_groupkey *k = &plan->keys[i];
-		const crn_column *c;
-		uint64_t want;
-
-		if (k->col >= ds->ncols) {
-			crn_acc_errf(
-			    acc, "group key %zu: no column %u", i, k->col);
-			goto out;
-		}
-		c = &ds->cols[k->col];
-		if (k->bucket) {
-			if (!is_numeric(c) || k->lo >= k->hi ||
-			    k->nbuckets == 0) {
-				crn_acc_errf(acc,
-				    "group key %zu: bad "
-				    "width_bucket over %s",
-				    i, c->name);
-				goto out;
-			}
-			want =
-			    (uint64_t)k->nbuckets + 2 + (c->nullable ? 1 : 0);
-		} else if (c->type == CRN_COL_CATEGORY) {
-			want = (uint64_t)c->ndomain + (c->nullable ? 1 : 0);
-		} else {
-			crn_acc_errf(acc,
-			    "group key %zu: numeric column %s "
-			    "without width_bucket",
-			    i, c->name);
-			rv = CAIRN_ENOTSUP;
-			goto out;
-		}
-		if (want != k->card || want == 0) {
-			crn_acc_errf(acc,
-			    "group key %zu: card %u, expected "
-			    "%llu",
-			    i, k->card, (unsigned long long)want);
-			goto out;
-		}
-		if (crn_mul_size(ngroups, want, &nbytes) != 0) {
-			crn_acc_errf(acc, "too many groups");
-			goto out;
-		}
-		ngroups = nbytes;
-		acc->used[k->col] = true;
-	}
+	if ((rv = acc_keys(acc, &ngroups)) != CAIRN_OK)
+		goto out;
+	rv = CAIRN_EINVAL;
 	if (ngroups != plan->ngroups) {
 		crn_acc_errf(acc, "ngroups %llu, expected %llu",
 		    (unsigned long long)plan->ngroups,
 		    (unsigned long long)ngroups);
 		goto out;
 	}
-	for (size_t i = 0; i < plan->nmeasures; i++) {
-		const crn_measure *m = &plan->measures[i];
-		uint64_t end;
-
-		if (m->col >= ds->ncols || !is_numeric(&ds->cols[m->col])) {
-			crn_acc_errf(
-			    acc, "measure %zu: not a numeric column", i);
-			goto out;
-		}
-		end = 1 + (uint64_t)m->offset + (m->need_sumsq ? 4 : 3);
-		if (end > plan->per_group) {
-			crn_acc_errf(acc,
-			    "measure %zu: offset %u outside the "
-			    "group block of %u",
-			    i, m->offset, plan->per_group);
-			goto out;
-		}
-		acc->used[m->col] = true;
-	}
+	if ((rv = acc_measures(acc)) != CAIRN_OK)
+		goto out;
+	rv = CAIRN_EINVAL;
 	if (plan->per_group == 0 ||
 	    crn_mul_size(ngroups, plan->per_group, &nbytes) != 0 ||
 	    nbytes != plan->dim) {
@@ -968,13 +997,163 @@ crn_sqlq_fini(crn_sqlq *q)
 	memset(q, 0, sizeof(*q));
 }
 
+/* A category column as text in the query's dialect. */
+static void
+sq_text(crn_sqlq *q, const crn_source *src, const crn_column *c)
+{
+	if (q->dialect == CRN_SQL_PG) {
+		sq_col(q, src, c);
+		sq_puts(q, "::text");
+	} else {
+		sq_puts(q, "CAST(");
+		sq_col(q, src, c);
+		sq_puts(q, " AS TEXT)");
+	}
+}
+
+/* Streaming mode: one row out per matching row, each used column's value
+ * and its bad-value flag. */
+static void
+sq_stream(crn_sqlq *q, const crn_acc *acc, const crn_source *src)
+{
+	const crn_dataset *ds = acc->ds;
+	const char *sep = "";
+
+	for (uint32_t i = 0; i < ds->ncols; i++) {
+		const crn_column *c = &ds->cols[i];
+
+		if (!acc->used[i])
+			continue;
+		sq_puts(q, sep);
+		sep = ", ";
+		if (c->type == CRN_COL_CATEGORY)
+			sq_text(q, src, c);
+		else
+			sq_scaled(q, src, c);
+		sq_puts(q, ", CASE WHEN ");
+		sq_bad(q, src, ds, i);
+		sq_puts(q, " THEN 1 ELSE 0 END");
+		q->ncols += 2;
+	}
+	if (q->ncols == 0) {
+		sq_puts(q, "1");
+		q->ncols = 1;
+	}
+	/* The filter runs in the database too, so that only matching rows
+	 * travel; the C side applies it again, which keeps the two paths
+	 * one semantics. */
+	sq_puts(q, " FROM ");
+	sq_table(q, src->table);
+	sq_puts(q, " WHERE ");
+	sq_filter(q, src, ds, &acc->plan->where);
+}
+
+/* Aggregate mode, one measure's columns: count, sum, sum of squares
+ * when needed, and the out-of-range count. */
+static void
+sq_measure(crn_sqlq *q, const crn_measure *m, const crn_column *c)
+{
+	sq_printf(q, ", count(v%u), sum(", m->col);
+	sq_clip(q, m->col, c);
+	sq_puts(q, ")");
+	if (m->need_sumsq) {
+		__int128 b = c->hi > -(__int128)c->lo ? c->hi : -(__int128)c->lo;
+
+		/* PostgreSQL sums int8 in 128 bits and returns numeric; the
+		 * square itself must fit in int8 or be computed in numeric. */
+		sq_puts(q, ", sum(");
+		sq_clip(q, m->col, c);
+		sq_puts(q,
+		    q->dialect == CRN_SQL_PG && b * b > (__int128)INT64_MAX
+		        ? "::numeric * "
+		        : " * ");
+		sq_clip(q, m->col, c);
+		sq_puts(q, ")");
+	}
+	sq_printf(q, ", sum(CASE WHEN v%u < ", m->col);
+	sq_int(q, c->lo);
+	sq_printf(q, " OR v%u > ", m->col);
+	sq_int(q, c->hi);
+	sq_puts(q, " THEN 1 ELSE 0 END)");
+	q->ncols += m->need_sumsq ? 4 : 3;
+}
+
+/* Aggregate mode, the inner query: per row, each used column's scaled
+ * value (v<col>) or category text (t<col>) and bad-value flag (b<col>). */
+static void
+sq_rows(crn_sqlq *q, const crn_acc *acc, const crn_source *src)
+{
+	const crn_dataset *ds = acc->ds;
+
+	sq_puts(q, " FROM (SELECT 1 AS one");
+	for (uint32_t i = 0; i < ds->ncols; i++) {
+		const crn_column *c = &ds->cols[i];
+
+		if (!acc->used[i])
+			continue;
+		sq_puts(q, ", ");
+		if (c->type == CRN_COL_CATEGORY) {
+			sq_text(q, src, c);
+			sq_printf(q, " AS t%u", i);
+		} else {
+			sq_scaled(q, src, c);
+			sq_printf(q, " AS v%u", i);
+		}
+		sq_puts(q, ", CASE WHEN ");
+		sq_bad(q, src, ds, i);
+		sq_printf(q, " THEN 1 ELSE 0 END AS b%u", i);
+	}
+	sq_puts(q, " FROM ");
+	sq_table(q, src->table);
+	sq_puts(q, " WHERE ");
+	sq_filter(q, src, ds, &acc->plan->where);
+	sq_puts(q,
+	    q->dialect == CRN_SQL_PG ? " OFFSET 0) AS cairn_rows"
+	                             : " LIMIT -1 OFFSET 0) AS cairn_rows");
+}
+
+/*
+ * Aggregate mode is two levels: the inner query (sq_rows) filters and
+ * computes each column's values once per row; the outer one groups and
+ * sums.  OFFSET 0 keeps both SQLite and PostgreSQL from flattening the
+ * inner query, which would re-evaluate the scaling expression in every
+ * aggregate that uses it.
+ */
+static void
+sq_aggregate(crn_sqlq *q, const crn_acc *acc, const crn_source *src)
+{
+	const crn_plan *p = acc->plan;
+	const crn_dataset *ds = acc->ds;
+
+	for (size_t i = 0; i < p->nkeys; i++) {
+		const crn_groupkey *k = &p->keys[i];
+
+		if (k->bucket)
+			sq_bucket(q, k);
+		else
+			sq_printf(q, "t%u", k->col);
+		sq_puts(q, ", ");
+	}
+	sq_puts(q, "count(*)");
+	q->ncols = p->nkeys + 1;
+	for (size_t i = 0; i < p->nmeasures; i++)
+		sq_measure(q, &p->measures[i], &ds->cols[p->measures[i].col]);
+	for (uint32_t i = 0; i < ds->ncols; i++) {
+		if (!acc->used[i])
+			continue;
+		sq_printf(q, ", sum(b%u)", i);
+		q->ncols++;
+	}
+	sq_rows(q, acc, src);
+	for (size_t i = 0; i < p->nkeys; i++)
+		sq_printf(q, "%s%zu", i == 0 ? " GROUP BY " : ", ", i + 1);
+}
+
 cairn_err
 crn_sqlq_build(crn_sqlq *q, crn_acc *acc, const crn_source *src, int dialect,
     bool stream, const uint8_t *exact)
 {
-	const crn_plan *p = acc->plan;
 	const crn_dataset *ds = acc->ds;
-	const char *sep = "";
 	cairn_err rv = CAIRN_ENOMEM;
 
 	memset(q, 0, sizeof(*q));
@@ -1013,135 +1192,10 @@ crn_sqlq_build(crn_sqlq *q, crn_acc *acc, const crn_source *src, int dialect,
 		}
 	}
 	sq_puts(q, "SELECT ");
-	if (stream) {
-		for (uint32_t i = 0; i < ds->ncols; i++) {
-			const crn_column *c = &ds->cols[i];
-
-			if (!acc->used[i])
-				continue;
-			sq_puts(q, sep);
-			sep = ", ";
-			if (c->type == CRN_COL_CATEGORY) {
-				if (dialect == CRN_SQL_PG) {
-					sq_col(q, src, c);
-					sq_puts(q, "::text");
-				} else {
-					sq_puts(q, "CAST(");
-					sq_col(q, src, c);
-					sq_puts(q, " AS TEXT)");
-				}
-			} else {
-				sq_scaled(q, src, c);
-			}
-			sq_puts(q, ", CASE WHEN ");
-			sq_bad(q, src, ds, i);
-			sq_puts(q, " THEN 1 ELSE 0 END");
-			q->ncols += 2;
-		}
-		if (q->ncols == 0) {
-			sq_puts(q, "1");
-			q->ncols = 1;
-		}
-		/* The filter runs in the database too, so that only
-		 * matching rows travel; the C side applies it again, which
-		 * keeps the two paths one semantics. */
-		sq_puts(q, " FROM ");
-		sq_table(q, src->table);
-		sq_puts(q, " WHERE ");
-		sq_filter(q, src, ds, &p->where);
-		goto done;
-	}
-	/*
-	 * Aggregate mode is two levels: the inner query filters and computes
-	 * each column's scaled value (v<col>), raw category text (t<col>) and
-	 * bad-value flag (b<col>) once per row; the outer one groups and
-	 * sums.  OFFSET 0 keeps both SQLite and PostgreSQL from flattening
-	 * the inner query, which would re-evaluate the scaling expression
-	 * in every aggregate that uses it.
-	 */
-	for (size_t i = 0; i < p->nkeys; i++) {
-		const crn_groupkey *k = &p->keys[i];
-
-		if (k->bucket)
-			sq_bucket(q, k);
-		else
-			sq_printf(q, "t%u", k->col);
-		sq_puts(q, ", ");
-	}
-	sq_puts(q, "count(*)");
-	q->ncols = p->nkeys + 1;
-	for (size_t i = 0; i < p->nmeasures; i++) {
-		const crn_measure *m = &p->measures[i];
-		const crn_column *c = &ds->cols[m->col];
-
-		sq_printf(q, ", count(v%u), sum(", m->col);
-		sq_clip(q, m->col, c);
-		sq_puts(q, ")");
-		if (m->need_sumsq) {
-			__int128 b =
-			    c->hi > -(__int128)c->lo ? c->hi : -(__int128)c->lo;
-
-			/* PostgreSQL sums int8 in 128 bits and returns
-			 * numeric; the square itself must fit in int8 or be
-			 * computed in numeric. */
-			sq_puts(q, ", sum(");
-			sq_clip(q, m->col, c);
-			sq_puts(q,
-			    dialect == CRN_SQL_PG && b * b > (__int128)INT64_MAX
-			        ? "::numeric * "
-			        : " * ");
-			sq_clip(q, m->col, c);
-			sq_puts(q, ")");
-		}
-		sq_printf(q, ", sum(CASE WHEN v%u < ", m->col);
-		sq_int(q, c->lo);
-		sq_printf(q, " OR v%u > ", m->col);
-		sq_int(q, c->hi);
-		sq_puts(q, " THEN 1 ELSE 0 END)");
-		q->ncols += m->need_sumsq ? 4 : 3;
-	}
-	for (uint32_t i = 0; i < ds->ncols; i++) {
-		if (!acc->used[i])
-			continue;
-		sq_printf(q, ", sum(b%u)", i);
-		q->ncols++;
-	}
-	sq_puts(q, " FROM (SELECT 1 AS one");
-	for (uint32_t i = 0; i < ds->ncols; i++) {
-		const crn_column *c = &ds->cols[i];
-
-		if (!acc->used[i])
-			continue;
-		if (c->type == CRN_COL_CATEGORY) {
-			sq_puts(q, ", ");
-			if (dialect == CRN_SQL_PG) {
-				sq_col(q, src, c);
-				sq_puts(q, "::text");
-			} else {
-				sq_puts(q, "CAST(");
-				sq_col(q, src, c);
-				sq_puts(q, " AS TEXT)");
-			}
-			sq_printf(q, " AS t%u", i);
-		} else {
-			sq_puts(q, ", ");
-			sq_scaled(q, src, c);
-			sq_printf(q, " AS v%u", i);
-		}
-		sq_puts(q, ", CASE WHEN ");
-		sq_bad(q, src, ds, i);
-		sq_printf(q, " THEN 1 ELSE 0 END AS b%u", i);
-	}
-	sq_puts(q, " FROM ");
-	sq_table(q, src->table);
-	sq_puts(q, " WHERE ");
-	sq_filter(q, src, ds, &p->where);
-	sq_puts(q,
-	    dialect == CRN_SQL_PG ? " OFFSET 0) AS cairn_rows"
-	                          : " LIMIT -1 OFFSET 0) AS cairn_rows");
-	for (size_t i = 0; i < p->nkeys; i++)
-		sq_printf(q, "%s%zu", i == 0 ? " GROUP BY " : ", ", i + 1);
-done:
+	if (stream)
+		sq_stream(q, acc, src);
+	else
+		sq_aggregate(q, acc, src);
 	rv = q->oom ? CAIRN_ENOMEM : CAIRN_OK;
 out:
 	if (rv != CAIRN_OK)

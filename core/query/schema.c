@@ -1454,17 +1454,125 @@ render(obuf *o, const char *src, const char *dataset, icol *cols, size_t ncols,
 	}
 }
 
+/* The header row: one column per field, named from it.  *cols grows
+ * with *ncols (the caller frees both on failure too). */
+static cairn_err
+infer_header(csvr *r, icol **cols, size_t *ncols)
+{
+	cairn_err rv;
+	int end;
+
+	r->row_line = r->line;
+	do {
+		icol *nc;
+
+		if ((rv = csv_field(r, &end, *ncols == 0)) != CAIRN_OK)
+			return rv;
+		if (end == 2) {
+			csv_err(r, 1, "empty file: a header row is required");
+			return CAIRN_EDATA;
+		}
+		if (*ncols == INFER_MAX_COLS) {
+			csv_err(r, r->row_line, "more than %d columns",
+			    INFER_MAX_COLS);
+			return CAIRN_ETOOBIG;
+		}
+		nc = crn_realloc(*cols, *ncols * sizeof(icol),
+		    (*ncols + 1) * sizeof(icol));
+		if (nc == NULL)
+			return CAIRN_ENOMEM;
+		*cols = nc;
+		memset(&nc[*ncols], 0, sizeof(icol));
+		nc[*ncols].is_int = nc[*ncols].is_dec = 1;
+		nc[*ncols].is_cat = 1;
+		(*ncols)++;
+		nc[*ncols - 1].name =
+		    ident_from(r->buf != NULL ? r->buf : "", *ncols - 1);
+		if (nc[*ncols - 1].name == NULL)
+			return CAIRN_ENOMEM;
+	} while (end == 0);
+	return CAIRN_OK;
+}
+
+/* Make names unique: a later duplicate gets _2, _3, ... */
+static cairn_err
+infer_unique(icol *cols, size_t ncols)
+{
+	size_t i, j, k;
+
+	for (i = 1; i < ncols; i++) {
+		for (k = 2;; k++) {
+			char tmp[80];
+			char *nn;
+
+			for (j = 0; j < i; j++)
+				if (strcmp(cols[j].name, cols[i].name) == 0)
+					break;
+			if (j == i)
+				break;
+			snprintf(tmp, sizeof(tmp), "%.60s_%zu", cols[j].name, k);
+			if ((nn = crn_strdup(tmp)) == NULL)
+				return CAIRN_ENOMEM;
+			crn_strfree(cols[i].name);
+			cols[i].name = nn;
+		}
+	}
+	return CAIRN_OK;
+}
+
+/* The data rows: each field observed into its column; *rows counts
+ * them. */
+static cairn_err
+infer_rows(csvr *r, icol *cols, size_t ncols, uint64_t *rows)
+{
+	cairn_err rv;
+	size_t i;
+	int end;
+
+	for (;;) {
+		r->row_line = r->line;
+		for (i = 0;; i++) {
+			if ((rv = csv_field(r, &end, i == 0)) != CAIRN_OK)
+				return rv;
+			if (end == 2)
+				break;
+			if (i == 0 && end == 1 && r->len == 0 && ncols > 1)
+				break; /* a blank line */
+			if (i >= ncols) {
+				csv_err(r, r->row_line,
+				    "row has more than the %zu fields of the header",
+				    ncols);
+				return CAIRN_EDATA;
+			}
+			if ((rv = observe(&cols[i],
+			         r->buf != NULL ? r->buf : "")) != CAIRN_OK)
+				return rv;
+			if (end == 1) {
+				if (i + 1 != ncols) {
+					csv_err(r, r->row_line,
+					    "row has %zu fields, the header has %zu",
+					    i + 1, ncols);
+					return CAIRN_EDATA;
+				}
+				(*rows)++;
+				break;
+			}
+		}
+		if (end == 2)
+			return CAIRN_OK;
+	}
+}
+
 cairn_err
 crn_schema_infer(FILE *in, const char *name, const char *dataset, char **out,
     size_t *outlen, char *err, size_t errlen)
 {
 	csvr r;
 	icol *cols = NULL;
-	size_t ncols = 0, i, j, k;
+	size_t ncols = 0, i, j;
 	uint64_t rows = 0;
 	obuf o = {0};
 	cairn_err rv = CAIRN_EINTERNAL;
-	int end;
 
 	*out = NULL;
 	*outlen = 0;
@@ -1484,103 +1592,10 @@ crn_schema_infer(FILE *in, const char *name, const char *dataset, char **out,
 			    dataset);
 		return CAIRN_EINVAL;
 	}
-	/* The header row names the columns. */
-	r.row_line = r.line;
-	do {
-		icol *nc;
-
-		if ((rv = csv_field(&r, &end, ncols == 0)) != CAIRN_OK)
-			goto out;
-		if (end == 2) {
-			csv_err(&r, 1,
-			    "empty file: a header row is "
-			    "required");
-			rv = CAIRN_EDATA;
-			goto out;
-		}
-		if (ncols == INFER_MAX_COLS) {
-			csv_err(&r, r.row_line, "more than %d columns",
-			    INFER_MAX_COLS);
-			rv = CAIRN_ETOOBIG;
-			goto out;
-		}
-		nc = crn_realloc(
-		    cols, ncols * sizeof(icol), (ncols + 1) * sizeof(icol));
-		if (nc == NULL) {
-			rv = CAIRN_ENOMEM;
-			goto out;
-		}
-		cols = nc;
-		memset(&cols[ncols], 0, sizeof(icol));
-		cols[ncols].is_int = cols[ncols].is_dec = 1;
-		cols[ncols].is_cat = 1;
-		ncols++;
-		cols[ncols - 1].name =
-		    ident_from(r.buf != NULL ? r.buf : "", ncols - 1);
-		if (cols[ncols - 1].name == NULL) {
-			rv = CAIRN_ENOMEM;
-			goto out;
-		}
-	} while (end == 0);
-	/* Make names unique: a later duplicate gets _2, _3, ... */
-	for (i = 1; i < ncols; i++) {
-		for (k = 2;; k++) {
-			for (j = 0; j < i; j++)
-				if (strcmp(cols[j].name, cols[i].name) == 0)
-					break;
-			if (j == i)
-				break;
-			{
-				char tmp[80];
-				char *nn;
-
-				snprintf(tmp, sizeof(tmp), "%.60s_%zu",
-				    cols[j].name, k);
-				if ((nn = crn_strdup(tmp)) == NULL) {
-					rv = CAIRN_ENOMEM;
-					goto out;
-				}
-				crn_strfree(cols[i].name);
-				cols[i].name = nn;
-			}
-		}
-	}
-	for (;;) {
-		r.row_line = r.line;
-		for (i = 0;; i++) {
-			if ((rv = csv_field(&r, &end, i == 0)) != CAIRN_OK)
-				goto out;
-			if (end == 2)
-				break;
-			if (i == 0 && end == 1 && r.len == 0 && ncols > 1)
-				break; /* a blank line */
-			if (i >= ncols) {
-				csv_err(&r, r.row_line,
-				    "row has more than "
-				    "the %zu fields of the header",
-				    ncols);
-				rv = CAIRN_EDATA;
-				goto out;
-			}
-			if ((rv = observe(&cols[i],
-			         r.buf != NULL ? r.buf : "")) != CAIRN_OK)
-				goto out;
-			if (end == 1) {
-				if (i + 1 != ncols) {
-					csv_err(&r, r.row_line,
-					    "row has %zu "
-					    "fields, the header has %zu",
-					    i + 1, ncols);
-					rv = CAIRN_EDATA;
-					goto out;
-				}
-				rows++;
-				break;
-			}
-		}
-		if (end == 2)
-			break;
-	}
+	if ((rv = infer_header(&r, &cols, &ncols)) != CAIRN_OK ||
+	    (rv = infer_unique(cols, ncols)) != CAIRN_OK ||
+	    (rv = infer_rows(&r, cols, ncols, &rows)) != CAIRN_OK)
+		goto out;
 	if (ferror(in)) {
 		csv_err(&r, r.line, "read error");
 		rv = CAIRN_ESYS;

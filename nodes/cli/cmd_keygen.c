@@ -285,6 +285,57 @@ kg_parse(int argc, char **argv, struct kg_args *a)
 	return -1;
 }
 
+/* A new key for key_path (the directory made, an existing key refused
+ * unless --force).  0, or 1 after printing the error. */
+static int
+kg_new_key(const struct kg_args *a, const char *key_path, crn_identity **id,
+    bool *replaced)
+{
+	struct stat st;
+	cairn_err rv;
+
+	if (kg_mkdirs(a->out) != 0)
+		return 1;
+	if (lstat(key_path, &st) == 0) {
+		if (!a->force)
+			return cli_error("keygen: %s already exists; refusing "
+			                 "to overwrite a key (use --csr-only to "
+			                 "reuse it, or --force to replace it)",
+			    key_path);
+		if (!S_ISREG(st.st_mode))
+			return cli_error("keygen: %s exists and is not a "
+			                 "regular file; remove it yourself",
+			    key_path);
+		*replaced = true;
+	} else if (errno != ENOENT) {
+		return cli_error("keygen: %s: %s", key_path, strerror(errno));
+	}
+	if ((rv = crn_identity_generate(id)) != CAIRN_OK)
+		return cli_error(
+		    "keygen: cannot generate a key: %s", kg_detail(rv));
+	return 0;
+}
+
+/* Put the written key_tmp in place: without --force, link() succeeds
+ * only if no key appeared at key_path since we looked (EEXIST); with
+ * --force, rename() replaces the old key atomically.  0, or 1 after
+ * printing the error; key_tmp is emptied once it is gone. */
+static int
+kg_install_key(const struct kg_args *a, char *key_tmp, const char *key_path)
+{
+	if (a->force) {
+		if (rename(key_tmp, key_path) != 0)
+			return cli_error("keygen: cannot replace %s: %s",
+			    key_path, strerror(errno));
+		key_tmp[0] = '\0';
+		return 0;
+	}
+	if (link(key_tmp, key_path) != 0)
+		return cli_error("keygen: cannot write %s: %s", key_path,
+		    errno == EEXIST ? "it appeared meanwhile" : strerror(errno));
+	return 0;
+}
+
 int
 cmd_keygen(int argc, char **argv)
 {
@@ -293,7 +344,6 @@ cmd_keygen(int argc, char **argv)
 	char fp[CAIRN_FINGERPRINT_LEN];
 	uint8_t pk[CAIRN_SIGN_PK_LEN];
 	struct kg_args a;
-	struct stat st;
 	crn_identity *id = NULL;
 	crn_role role;
 	char *csr = NULL;
@@ -332,34 +382,8 @@ cmd_keygen(int argc, char **argv)
 			kg_load_error(key_path, rv);
 			goto out;
 		}
-	} else {
-		if (kg_mkdirs(a.out) != 0)
-			goto out;
-		if (lstat(key_path, &st) == 0) {
-			if (!a.force) {
-				cli_error(
-				    "keygen: %s already exists; refusing "
-				    "to overwrite a key (use --csr-only to "
-				    "reuse it, or --force to replace it)",
-				    key_path);
-				goto out;
-			}
-			if (!S_ISREG(st.st_mode)) {
-				cli_error("keygen: %s exists and is not a "
-				          "regular file; remove it yourself",
-				    key_path);
-				goto out;
-			}
-			replaced = true;
-		} else if (errno != ENOENT) {
-			cli_error("keygen: %s: %s", key_path, strerror(errno));
-			goto out;
-		}
-		if ((rv = crn_identity_generate(&id)) != CAIRN_OK) {
-			cli_error(
-			    "keygen: cannot generate a key: %s", kg_detail(rv));
-			goto out;
-		}
+	} else if (kg_new_key(&a, key_path, &id, &replaced) != 0) {
+		goto out;
 	}
 	if ((rv = crn_csr_new(id, role, a.name, &csr)) != CAIRN_OK) {
 		cli_error("keygen: cannot make the certificate request: %s",
@@ -378,29 +402,8 @@ cmd_keygen(int argc, char **argv)
 		    strerror(err));
 		goto out;
 	}
-	if (!a.csr_only) {
-		/*
-		 * Without --force, link() puts the key in place only if no
-		 * key appeared there since we looked (it fails with EEXIST);
-		 * with --force, rename() replaces the old key atomically.
-		 */
-		if (a.force) {
-			if (rename(key_tmp, key_path) != 0) {
-				cli_error("keygen: cannot replace %s: %s",
-				    key_path, strerror(errno));
-				goto out;
-			}
-			key_tmp[0] = '\0';
-		} else {
-			if (link(key_tmp, key_path) != 0) {
-				cli_error("keygen: cannot write %s: %s",
-				    key_path,
-				    errno == EEXIST ? "it appeared meanwhile"
-				                    : strerror(errno));
-				goto out;
-			}
-		}
-	}
+	if (!a.csr_only && kg_install_key(&a, key_tmp, key_path) != 0)
+		goto out;
 	if (rename(csr_tmp, csr_path) != 0) {
 		cli_error(
 		    "keygen: cannot write %s: %s", csr_path, strerror(errno));

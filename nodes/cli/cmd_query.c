@@ -182,42 +182,35 @@ q_recv_failed(cairn_err rv, const char *why)
 		cli_error("query: interrupted");
 }
 
-int
-cmd_query(int argc, char **argv)
-{
-	const char *config = NULL, *dataset = NULL, *column = NULL;
-	const char *sql = NULL, *schema = NULL;
-	int fmt = FMT_TABLE, status = 1;
-	crn_rt_client c;
-	crn_job job;
-	crn_q_sql qs;
-	uint8_t *sj = NULL;
-	size_t sjlen = 0;
-	char err[512];
-	bool tty = isatty(STDERR_FILENO) != 0, progress = false;
-	int64_t deadline;
-	cairn_err rv;
+/* The command line of 'cairn query'. */
+struct q_args {
+	const char *config, *dataset, *column, *sql, *schema;
+	int fmt;
+};
 
-	memset(&c, 0, sizeof(c));
-	memset(&job, 0, sizeof(job));
-	memset(&qs, 0, sizeof(qs));
+/* Parse argv into *a: -1 to go on, else the exit status. */
+static int
+q_parse(int argc, char **argv, struct q_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->fmt = FMT_TABLE;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
-			config = argv[++i];
+			a->config = argv[++i];
 		} else if (strcmp(argv[i], "--dataset") == 0 && i + 1 < argc) {
-			dataset = argv[++i];
+			a->dataset = argv[++i];
 		} else if (strcmp(argv[i], "--sum") == 0 && i + 1 < argc) {
-			column = argv[++i];
+			a->column = argv[++i];
 		} else if (strcmp(argv[i], "--schema") == 0 && i + 1 < argc) {
-			schema = argv[++i];
+			a->schema = argv[++i];
 		} else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
 			i++;
 			if (strcmp(argv[i], "table") == 0)
-				fmt = FMT_TABLE;
+				a->fmt = FMT_TABLE;
 			else if (strcmp(argv[i], "json") == 0)
-				fmt = FMT_JSON;
+				a->fmt = FMT_JSON;
 			else if (strcmp(argv[i], "csv") == 0)
-				fmt = FMT_CSV;
+				a->fmt = FMT_CSV;
 			else {
 				cli_error("query: --format is table, json or "
 				          "csv, not '%s'",
@@ -227,89 +220,124 @@ cmd_query(int argc, char **argv)
 		} else if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0) {
 			return query_usage();
-		} else if (argv[i][0] != '-' && sql == NULL) {
-			sql = argv[i];
+		} else if (argv[i][0] != '-' && a->sql == NULL) {
+			a->sql = argv[i];
 		} else {
 			cli_error("query: unknown argument '%s'", argv[i]);
 			return 2;
 		}
 	}
-	if (config == NULL) {
+	if (a->config == NULL) {
 		cli_error("query: --config FILE is required");
 		return 2;
 	}
-	if ((sql == NULL) == (column == NULL) ||
-	    (column != NULL && dataset == NULL)) {
+	if ((a->sql == NULL) == (a->column == NULL) ||
+	    (a->column != NULL && a->dataset == NULL)) {
 		cli_error("query: give either --dataset D --sum COLUMN or an "
 		          "SQL query");
 		return 2;
 	}
-	crn_rt_signals();
-	crn_rt_log_init("cairn");
-	cairn_log_set_level(
-	    getenv("CAIRN_LOG") != NULL ? CAIRN_LOG_DEBUG : CAIRN_LOG_ERR);
-	if ((rv = crn_rt_client_open(&c, config, err, sizeof(err))) !=
-	    CAIRN_OK) {
-		cli_error("query: %s", err);
-		goto out;
-	}
-	crn_random_bytes(job.job_id, sizeof(job.job_id));
+	return -1;
+}
+
+/* Fill, sign and send the job the arguments describe; qs holds the SQL
+ * plan while the job borrows it.  0 when sent, else the exit status. */
+static int
+q_submit(crn_rt_client *c, const struct q_args *a, crn_job *job,
+    crn_q_sql *qs)
+{
+	const char *schema = a->schema;
+	uint8_t *sj = NULL;
+	size_t sjlen = 0;
+	char err[512];
+	cairn_err rv;
+
+	crn_random_bytes(job->job_id, sizeof(job->job_id));
 	if (crn_hooks.job_id != NULL)
-		crn_hooks.job_id(job.job_id);
-	job.issued_at = crn_rt_wall();
-	job.not_after =
-	    job.issued_at + c.cfg->researcher.timeout_ms / 1000 + 60;
-	if (column != NULL) {
-		job.kind = CRN_JOB_SUM_COLUMN;
-		job.dataset = (char *)(uintptr_t)dataset;
-		job.column = (char *)(uintptr_t)column;
-		job.sql = (char *)(uintptr_t) "";
-		job.ring_bits = 64;
-		job.dim = CRN_RT_SUM_DIM;
+		crn_hooks.job_id(job->job_id);
+	job->issued_at = crn_rt_wall();
+	job->not_after =
+	    job->issued_at + c->cfg->researcher.timeout_ms / 1000 + 60;
+	if (a->column != NULL) {
+		job->kind = CRN_JOB_SUM_COLUMN;
+		job->dataset = (char *)(uintptr_t)a->dataset;
+		job->column = (char *)(uintptr_t)a->column;
+		job->sql = (char *)(uintptr_t) "";
+		job->ring_bits = 64;
+		job->dim = CRN_RT_SUM_DIM;
 	} else {
 		/* --schema wins; else the file the configuration names. */
 		if (schema == NULL)
-			schema = c.cfg->researcher.schema;
-		if ((rv = crn_q_sql_plan(&qs, schema, sql, err, sizeof(err))) !=
-		    CAIRN_OK) {
-			cli_error("query: %s", err);
-			goto out;
-		}
-		job.kind = CRN_JOB_QUERY;
-		job.dataset = qs.dataset;
-		job.column = (char *)(uintptr_t) "";
-		job.sql = (char *)(uintptr_t)sql;
-		job.plan = qs.plan_bytes;
-		job.plan_len = qs.plan_len;
-		job.ring_bits = qs.ring_bits;
-		job.dim = qs.dim;
+			schema = c->cfg->researcher.schema;
+		if ((rv = crn_q_sql_plan(qs, schema, a->sql, err,
+		         sizeof(err))) != CAIRN_OK)
+			return cli_error("query: %s", err);
+		job->kind = CRN_JOB_QUERY;
+		job->dataset = qs->dataset;
+		job->column = (char *)(uintptr_t) "";
+		job->sql = (char *)(uintptr_t)a->sql;
+		job->plan = qs->plan_bytes;
+		job->plan_len = qs->plan_len;
+		job->ring_bits = qs->ring_bits;
+		job->dim = qs->dim;
 	}
 	rv = crn_job_sign(
-	    &job, c.party.id, c.party.cert_der, c.party.cert_len, &sj, &sjlen);
-	job.dataset = job.column = job.sql = NULL;
-	job.plan = NULL;
-	job.plan_len = 0;
-	if (rv != CAIRN_OK) {
-		cli_error("query: cannot sign the job: %s", cairn_strerror(rv));
-		goto out;
-	}
-	if ((rv = crn_rt_client_send(
-	         &c, CRN_RT_MSG_JOB_SUBMIT, sj, sjlen, 5000)) != CAIRN_OK) {
-		cli_error("query: cannot reach the coordinator at %s: %s",
-		    c.cfg->researcher.coordinator,
-		    crn_rt_client_why(&c)[0] ? crn_rt_client_why(&c)
-		                             : cairn_strerror(rv));
-		goto out;
-	}
-	deadline = crn_rt_now_ms() + c.cfg->researcher.timeout_ms;
+	    job, c->party.id, c->party.cert_der, c->party.cert_len, &sj, &sjlen);
+	job->dataset = job->column = job->sql = NULL;
+	job->plan = NULL;
+	job->plan_len = 0;
+	if (rv != CAIRN_OK)
+		return cli_error(
+		    "query: cannot sign the job: %s", cairn_strerror(rv));
+	rv = crn_rt_client_send(c, CRN_RT_MSG_JOB_SUBMIT, sj, sjlen, 5000);
+	crn_free(sj, sjlen);
+	if (rv != CAIRN_OK)
+		return cli_error("query: cannot reach the coordinator at %s: %s",
+		    c->cfg->researcher.coordinator,
+		    crn_rt_client_why(c)[0] ? crn_rt_client_why(c)
+		                            : cairn_strerror(rv));
+	return 0;
+}
+
+/* A result for our job: print it or say why there is none.  Returns
+ * the exit status. */
+static int
+q_result(const crn_rt_result *r, int fmt)
+{
+	if (crn_hooks.result != NULL)
+		crn_hooks.result(r);
+	if (r->code == 0)
+		return q_print(r, fmt);
+	if (r->needed > 0 && strstr(r->error, "needed") == NULL)
+		cli_error("query: %s (needed %u, "
+		          "answered %u)",
+		    r->error, r->needed, r->answered);
+	else if (r->code == CAIRN_EABORT)
+		cli_error("query: aborted: %s", r->error);
+	else
+		cli_error("query: %s (%s)", r->error,
+		    cairn_strerror((cairn_err)r->code));
+	return 1;
+}
+
+/* Wait for the job's result, showing progress on a terminal.  Returns
+ * the exit status. */
+static int
+q_wait(crn_rt_client *c, const crn_job *job, int fmt)
+{
+	bool tty = isatty(STDERR_FILENO) != 0, progress = false;
+	int64_t deadline = crn_rt_now_ms() + c->cfg->researcher.timeout_ms;
+	int status = 1;
+	cairn_err rv;
+
 	for (;;) {
 		crn_envelope env;
 
-		if ((rv = crn_rt_client_recv(&c, &env, deadline)) != CAIRN_OK) {
+		if ((rv = crn_rt_client_recv(c, &env, deadline)) != CAIRN_OK) {
 			if (progress)
 				fputc('\n', stderr);
-			q_recv_failed(rv, crn_rt_client_why(&c));
-			goto out;
+			q_recv_failed(rv, crn_rt_client_why(c));
+			return 1;
 		}
 		if (env.type == CRN_RT_MSG_JOB_STATUS) {
 			crn_rt_jobstatus st;
@@ -317,7 +345,7 @@ cmd_query(int argc, char **argv)
 			if (crn_rt_jobstatus_decode(&st, env.payload,
 			        env.payload_len) == CAIRN_OK &&
 			    tty &&
-			    memcmp(st.job_id, job.job_id, CRN_JOB_ID_LEN) ==
+			    memcmp(st.job_id, job->job_id, CRN_JOB_ID_LEN) ==
 			        0 &&
 			    st.round <= CRN_SA_R_DONE) {
 				q_progress(&st);
@@ -329,35 +357,20 @@ cmd_query(int argc, char **argv)
 			rv = crn_rt_result_decode(
 			    &r, env.payload, env.payload_len);
 			if (rv == CAIRN_OK &&
-			    memcmp(r.job_id, job.job_id, CRN_JOB_ID_LEN) != 0) {
+			    memcmp(r.job_id, job->job_id, CRN_JOB_ID_LEN) != 0) {
 				crn_rt_result_fini(&r);
 				crn_envelope_fini(&env);
 				continue;
 			}
 			if (progress)
 				fputc('\n', stderr);
-			if (rv == CAIRN_OK && crn_hooks.result != NULL)
-				crn_hooks.result(&r);
-			if (rv != CAIRN_OK) {
+			if (rv != CAIRN_OK)
 				cli_error("query: malformed result");
-			} else if (r.code != 0) {
-				if (r.needed > 0 &&
-				    strstr(r.error, "needed") == NULL)
-					cli_error("query: %s (needed %u, "
-					          "answered %u)",
-					    r.error, r.needed, r.answered);
-				else if (r.code == CAIRN_EABORT)
-					cli_error(
-					    "query: aborted: %s", r.error);
-				else
-					cli_error("query: %s (%s)", r.error,
-					    cairn_strerror((cairn_err)r.code));
-			} else {
-				status = q_print(&r, fmt);
-			}
+			else
+				status = q_result(&r, fmt);
 			crn_rt_result_fini(&r);
 			crn_envelope_fini(&env);
-			goto out;
+			return status;
 		} else if (env.type == CRN_RT_MSG_ERROR) {
 			crn_rt_error e;
 
@@ -367,12 +380,38 @@ cmd_query(int argc, char **argv)
 				crn_rt_error_fini(&e);
 			}
 			crn_envelope_fini(&env);
-			goto out;
+			return 1;
 		}
 		crn_envelope_fini(&env);
 	}
+}
+
+int
+cmd_query(int argc, char **argv)
+{
+	struct q_args a;
+	crn_rt_client c;
+	crn_job job;
+	crn_q_sql qs;
+	char err[512];
+	int status;
+
+	if ((status = q_parse(argc, argv, &a)) >= 0)
+		return status;
+	memset(&c, 0, sizeof(c));
+	memset(&job, 0, sizeof(job));
+	memset(&qs, 0, sizeof(qs));
+	crn_rt_signals();
+	crn_rt_log_init("cairn");
+	cairn_log_set_level(
+	    getenv("CAIRN_LOG") != NULL ? CAIRN_LOG_DEBUG : CAIRN_LOG_ERR);
+	if (crn_rt_client_open(&c, a.config, err, sizeof(err)) != CAIRN_OK) {
+		status = cli_error("query: %s", err);
+		goto out;
+	}
+	if ((status = q_submit(&c, &a, &job, &qs)) == 0)
+		status = q_wait(&c, &job, a.fmt);
 out:
-	crn_free(sj, sjlen);
 	crn_q_sql_fini(&qs);
 	crn_rt_client_close(&c);
 	return status;

@@ -139,8 +139,73 @@ json_str(const char *s)
 	putchar('"');
 }
 
+/* Print the outcome of a simulation: lines for people, then one JSON
+ * object (what the benchmarks read). */
+static void
+sim_report(const crn_sa_sim_cfg *cfg, const crn_sa_sim_result *r,
+    double dropout, double ks)
+{
+	if (r->finished)
+		printf("result: %s sum of %u survivors' inputs\n",
+		    r->correct ? "exact" : "WRONG", r->survivors);
+	else
+		printf("result: aborted (%s)\n", r->abort.reason);
+	printf("coordinator: %.3f s, %" PRIu64 " bytes received\n", r->coord_s,
+	    r->coord_bytes_rx);
+	printf("node: median %.4f s, p99 %.4f s, max %.4f s, median %" PRIu64
+	       " bytes sent (%.4f x the plain vector)\n",
+	    r->node_s_median, r->node_s_p99, r->node_s_max,
+	    r->node_bytes_median,
+	    (double)r->node_bytes_median / (double)r->plain_bytes);
+	printf("baseline: keystream %.3f ns/element, plain sum of survivors "
+	       "%.4f s, median node's crypto floor %.4f s (%.2f x)\n",
+	    ks, r->plain_sum_s, r->node_floor_s,
+	    r->node_floor_s > 0 ? r->node_s_median / r->node_floor_s : 0.0);
+	if (!r->finished)
+		cli_error("session aborted: %s", r->abort.reason);
+	else if (!r->correct)
+		cli_error("the sum differs from the survivors' plain sum");
+	fflush(stderr);
+
+	printf("{\"correct\":%s,\"finished\":%s,\"nodes\":%u,"
+	       "\"survivors\":%u,\"dim\":%" PRIu64 ",\"bits\":%u,"
+	       "\"graph\":\"%s\",\"degree\":%u,\"threshold\":%u,"
+	       "\"dropout\":%g,\"dropped\":%u,\"drop_at\":\"%s\","
+	       "\"coordinator_s\":%.6f,\"node_s_median\":%.6f,"
+	       "\"node_s_p99\":%.6f,\"node_s_max\":%.6f,"
+	       "\"node_bytes_sent_median\":%" PRIu64 ","
+	       "\"coordinator_bytes_received\":%" PRIu64 ","
+	       "\"expansion\":%.6f,\"keystream_ns_per_elem\":%.4f,"
+	       "\"plain_sum_s\":%.6f,\"node_floor_s\":%.6f,"
+	       "\"threat\":\"%s\",\"abort_code\":%d,\"abort_needed\":%u,"
+	       "\"abort_answered\":%u,\"abort_reason\":",
+	    r->finished && r->correct ? "true" : "false",
+	    r->finished ? "true" : "false", r->nodes, r->survivors, cfg->dim,
+	    cfg->ring_bits, cfg->degree ? "sparse" : "full",
+	    cfg->degree ? cfg->degree : cfg->nodes - 1, cfg->threshold, dropout,
+	    cfg->ndrop, crn_sa_round_name(cfg->drop_at), r->coord_s,
+	    r->node_s_median, r->node_s_p99, r->node_s_max,
+	    r->node_bytes_median, r->coord_bytes_rx,
+	    (double)r->node_bytes_median / (double)r->plain_bytes, ks,
+	    r->plain_sum_s, r->node_floor_s,
+	    cfg->malicious ? "malicious" : "semi-honest", r->abort.code,
+	    r->abort.needed, r->abort.answered);
+	json_str(r->abort.reason);
+	printf("}\n");
+}
+
+/* The options of 'cairn sim secagg'. */
+struct sim_args {
+	uint64_t nodes, dim, seed, bits, threshold;
+	double dropout, corrupt;
+	int sparse, malicious;
+	crn_sa_round at;
+};
+
+/* Parse argv into *a: -1 to go on, 0 after --help, 2 for a usage error
+ * (the caller prints the usage). */
 static int
-sim_secagg(int argc, char **argv)
+sim_parse(int argc, char **argv, struct sim_args *a)
 {
 	static const struct option opts[] = {
 	    {"nodes", required_argument, NULL, 'n'},
@@ -157,75 +222,94 @@ sim_secagg(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	uint64_t nodes = 0, dim = 0, seed = 1, bits = 64, threshold = 0;
-	double dropout = 0.0, corrupt = 0.05, pol_drop, ks;
-	int sparse = 0, malicious = 1, opt;
-	crn_sa_round at = CRN_SA_R_MASKED;
-	crn_graph_params gp;
-	crn_sa_sim_cfg cfg;
-	crn_sa_sim_result r;
-	cairn_err rv;
+	int opt;
 
+	memset(a, 0, sizeof(*a));
+	a->seed = 1;
+	a->bits = 64;
+	a->corrupt = 0.05;
+	a->malicious = 1;
+	a->at = CRN_SA_R_MASKED;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
-			if (parse_u64(optarg, &nodes) != 0)
-				goto usage;
+			if (parse_u64(optarg, &a->nodes) != 0)
+				return 2;
 			break;
 		case 'm':
-			if (parse_u64(optarg, &dim) != 0)
-				goto usage;
+			if (parse_u64(optarg, &a->dim) != 0)
+				return 2;
 			break;
 		case 'f':
-			if (parse_frac(optarg, &dropout) != 0)
-				goto usage;
+			if (parse_frac(optarg, &a->dropout) != 0)
+				return 2;
 			break;
 		case 'a': {
 			size_t i;
 
 			for (i = CRN_SA_R_ADVERTISE; i < CRN_SA_R_DONE; i++)
-				if (strcmp(optarg, crn_sa_round_name(
-				                       (crn_sa_round)i)) == 0)
+				if (strcmp(optarg,
+				        crn_sa_round_name((crn_sa_round)i)) ==
+				    0)
 					break;
 			if (i == CRN_SA_R_DONE)
-				goto usage;
-			at = (crn_sa_round)i;
+				return 2;
+			a->at = (crn_sa_round)i;
 			break;
 		}
 		case 'g':
 			if (strcmp(optarg, "full") == 0)
-				sparse = 0;
+				a->sparse = 0;
 			else if (strcmp(optarg, "sparse") == 0)
-				sparse = 1;
+				a->sparse = 1;
 			else
-				goto usage;
+				return 2;
 			break;
 		case 's':
-			if (parse_u64(optarg, &seed) != 0)
-				goto usage;
+			if (parse_u64(optarg, &a->seed) != 0)
+				return 2;
 			break;
 		case 'b':
-			if (parse_u64(optarg, &bits) != 0 ||
-			    (bits != 32 && bits != 64 && bits != 128))
-				goto usage;
+			if (parse_u64(optarg, &a->bits) != 0 ||
+			    (a->bits != 32 && a->bits != 64 && a->bits != 128))
+				return 2;
 			break;
 		case 't':
-			if (parse_u64(optarg, &threshold) != 0)
-				goto usage;
+			if (parse_u64(optarg, &a->threshold) != 0)
+				return 2;
 			break;
 		case 'c':
-			if (parse_frac(optarg, &corrupt) != 0 || corrupt >= 0.5)
-				goto usage;
+			if (parse_frac(optarg, &a->corrupt) != 0 ||
+			    a->corrupt >= 0.5)
+				return 2;
 			break;
-		case 'M': malicious = 1; break;
-		case 'H': malicious = 0; break;
+		case 'M': a->malicious = 1; break;
+		case 'H': a->malicious = 0; break;
 		case 'h': sim_usage(stdout); return 0;
-		default: goto usage;
+		default: return 2;
 		}
 	}
-	if (optind != argc || nodes < 3 || nodes > CRN_SA_MAX_NODES ||
-	    dim == 0 || dim > CRN_SA_MAX_DIM)
+	if (optind != argc || a->nodes < 3 || a->nodes > CRN_SA_MAX_NODES ||
+	    a->dim == 0 || a->dim > CRN_SA_MAX_DIM)
+		return 2;
+	return -1;
+}
+
+static int
+sim_secagg(int argc, char **argv)
+{
+	struct sim_args a;
+	double pol_drop, ks;
+	crn_graph_params gp;
+	crn_sa_sim_cfg cfg;
+	crn_sa_sim_result r;
+	cairn_err rv;
+	int st;
+
+	if ((st = sim_parse(argc, argv, &a)) == 0)
+		return 0;
+	if (st == 2)
 		goto usage;
 
 	/* Degree and threshold for the federation; the dropout fraction the
@@ -233,90 +317,46 @@ sim_secagg(int argc, char **argv)
 	 * is both safe and live, and the session is expected to abort). */
 	/* The nodes check the parameters against the same fractions, where
 	 * zero means their default of 0.05. */
-	pol_drop = dropout < 0.45 ? dropout : 0.45;
+	pol_drop = a.dropout < 0.45 ? a.dropout : 0.45;
 	if (pol_drop <= 0.0)
 		pol_drop = 0.05;
-	if (corrupt <= 0.0)
-		corrupt = 0.05;
-	if ((rv = crn_graph_choose_ex(&gp, (uint32_t)nodes, corrupt, pol_drop,
-	         sparse, malicious)) != CAIRN_OK)
+	if (a.corrupt <= 0.0)
+		a.corrupt = 0.05;
+	if ((rv = crn_graph_choose_ex(&gp, (uint32_t)a.nodes, a.corrupt,
+	         pol_drop, a.sparse, a.malicious)) != CAIRN_OK)
 		return cli_error(
 		    "cannot choose graph parameters: %s", cairn_strerror(rv));
-	if (threshold != 0) {
-		if (threshold < 2 || threshold > nodes)
+	if (a.threshold != 0) {
+		if (a.threshold < 2 || a.threshold > a.nodes)
 			goto usage;
-		gp.threshold = (uint32_t)threshold;
+		gp.threshold = (uint32_t)a.threshold;
 	}
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.nodes = (uint32_t)nodes;
-	cfg.dim = dim;
-	cfg.ring_bits = (uint32_t)bits;
+	cfg.nodes = (uint32_t)a.nodes;
+	cfg.dim = a.dim;
+	cfg.ring_bits = (uint32_t)a.bits;
 	cfg.threshold = gp.threshold;
-	cfg.degree = gp.degree >= nodes - 1 ? 0 : gp.degree;
+	cfg.degree = gp.degree >= a.nodes - 1 ? 0 : gp.degree;
 	for (int i = 0; i < 8; i++)
-		cfg.seed[i] = (uint8_t)(seed >> (8 * i));
-	cfg.ndrop = (uint32_t)llround(dropout * (double)nodes);
-	cfg.drop_at = at;
+		cfg.seed[i] = (uint8_t)(a.seed >> (8 * i));
+	cfg.ndrop = (uint32_t)llround(a.dropout * (double)a.nodes);
+	cfg.drop_at = a.at;
 	cfg.clock = now_s;
-	cfg.corrupt_frac = corrupt;
+	cfg.corrupt_frac = a.corrupt;
 	cfg.dropout_frac = pol_drop;
-	cfg.malicious = malicious != 0;
+	cfg.malicious = a.malicious != 0;
 
 	printf("secagg simulation: %u nodes, %" PRIu64 " x %u-bit elements, "
 	       "%s graph (degree %u), threshold %u\n",
-	    cfg.nodes, dim, cfg.ring_bits, cfg.degree ? "sparse" : "complete",
+	    cfg.nodes, a.dim, cfg.ring_bits, cfg.degree ? "sparse" : "complete",
 	    cfg.degree ? cfg.degree : cfg.nodes - 1, cfg.threshold);
-	printf("dropping %u nodes at %s\n", cfg.ndrop, crn_sa_round_name(at));
+	printf("dropping %u nodes at %s\n", cfg.ndrop, crn_sa_round_name(a.at));
 	fflush(stdout);
 	if ((rv = crn_sa_sim_run(&cfg, &r)) != CAIRN_OK)
 		return cli_error("simulation failed: %s", cairn_strerror(rv));
-	ks = keystream_ns_per_elem(dim, cfg.ring_bits);
+	ks = keystream_ns_per_elem(a.dim, cfg.ring_bits);
 
-	if (r.finished)
-		printf("result: %s sum of %u survivors' inputs\n",
-		    r.correct ? "exact" : "WRONG", r.survivors);
-	else
-		printf("result: aborted (%s)\n", r.abort.reason);
-	printf("coordinator: %.3f s, %" PRIu64 " bytes received\n", r.coord_s,
-	    r.coord_bytes_rx);
-	printf("node: median %.4f s, p99 %.4f s, max %.4f s, median %" PRIu64
-	       " bytes sent (%.4f x the plain vector)\n",
-	    r.node_s_median, r.node_s_p99, r.node_s_max, r.node_bytes_median,
-	    (double)r.node_bytes_median / (double)r.plain_bytes);
-	printf("baseline: keystream %.3f ns/element, plain sum of survivors "
-	       "%.4f s, median node's crypto floor %.4f s (%.2f x)\n",
-	    ks, r.plain_sum_s, r.node_floor_s,
-	    r.node_floor_s > 0 ? r.node_s_median / r.node_floor_s : 0.0);
-	if (!r.finished)
-		cli_error("session aborted: %s", r.abort.reason);
-	else if (!r.correct)
-		cli_error("the sum differs from the survivors' plain sum");
-	fflush(stderr);
-
-	printf("{\"correct\":%s,\"finished\":%s,\"nodes\":%u,"
-	       "\"survivors\":%u,\"dim\":%" PRIu64 ",\"bits\":%u,"
-	       "\"graph\":\"%s\",\"degree\":%u,\"threshold\":%u,"
-	       "\"dropout\":%g,\"dropped\":%u,\"drop_at\":\"%s\","
-	       "\"coordinator_s\":%.6f,\"node_s_median\":%.6f,"
-	       "\"node_s_p99\":%.6f,\"node_s_max\":%.6f,"
-	       "\"node_bytes_sent_median\":%" PRIu64 ","
-	       "\"coordinator_bytes_received\":%" PRIu64 ","
-	       "\"expansion\":%.6f,\"keystream_ns_per_elem\":%.4f,"
-	       "\"plain_sum_s\":%.6f,\"node_floor_s\":%.6f,"
-	       "\"threat\":\"%s\",\"abort_code\":%d,\"abort_needed\":%u,"
-	       "\"abort_answered\":%u,\"abort_reason\":",
-	    r.finished && r.correct ? "true" : "false",
-	    r.finished ? "true" : "false", r.nodes, r.survivors, dim,
-	    cfg.ring_bits, cfg.degree ? "sparse" : "full",
-	    cfg.degree ? cfg.degree : cfg.nodes - 1, cfg.threshold, dropout,
-	    cfg.ndrop, crn_sa_round_name(at), r.coord_s, r.node_s_median,
-	    r.node_s_p99, r.node_s_max, r.node_bytes_median, r.coord_bytes_rx,
-	    (double)r.node_bytes_median / (double)r.plain_bytes, ks,
-	    r.plain_sum_s, r.node_floor_s,
-	    malicious ? "malicious" : "semi-honest", r.abort.code,
-	    r.abort.needed, r.abort.answered);
-	json_str(r.abort.reason);
-	printf("}\n");
+	sim_report(&cfg, &r, a.dropout, ks);
 	return r.finished && r.correct ? 0 : 1;
 usage:
 	sim_usage(stderr);
