@@ -32,6 +32,7 @@
 
 #include "base/crn.h"
 #include "cli/cmds.h"
+#include "cli/opts.h"
 #include "crypto/cert.h"
 #include "crypto/crypto.h"
 
@@ -109,85 +110,37 @@ struct ca_sub {
 	const char *usage;
 };
 
-static int ca_usage_error(const char *sub, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* A usage error: one line naming the subcommand's --help; exit 2. */
-static int
-ca_usage_error(const char *sub, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	cli_error("ca %s: %s (see 'cairn ca %s --help')", sub, msg, sub);
-	return 2;
-}
-
-/* Returns -1 to go on, otherwise the exit status (0 for --help). */
+/* The subcommand's options (cli/opts.h): the rows of ca_options it
+ * allows.  Returns -1 to go on, otherwise the exit status (0 for
+ * --help). */
 static int
 ca_parse(const struct ca_sub *sub, int argc, char **argv, struct ca_args *a)
 {
-	bool opts_done = false;
+	cli_opt opts[CRN_NELEM(ca_options) + 1];
+	cli_cmd cmd;
+	char name[32];
+	size_t n = 0;
 
 	memset(a, 0, sizeof(*a));
-	for (int i = 0; i < argc; i++) {
-		const char *opt = argv[i], *eq;
-		const char **slot = NULL;
-		size_t nlen, k;
-
-		if (!opts_done &&
-		    (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0)) {
-			fputs(sub->usage, stdout);
-			return 0;
-		}
-		if (!opts_done && strcmp(opt, "--") == 0) {
-			opts_done = true;
-			continue;
-		}
-		if (opts_done || opt[0] != '-' || opt[1] == '\0') {
-			if (sub->pos == NULL || a->pos != NULL)
-				return ca_usage_error(
-				    sub->name, "unexpected argument '%s'", opt);
-			a->pos = opt;
-			continue;
-		}
-		eq = strchr(opt, '=');
-		nlen = eq != NULL ? (size_t)(eq - opt) : strlen(opt);
-		for (k = 0; k < CRN_NELEM(ca_options); k++) {
-			if ((sub->allowed & ca_options[k].bit) != 0 &&
-			    strlen(ca_options[k].name) == nlen &&
-			    strncmp(ca_options[k].name, opt, nlen) == 0)
-				break;
-		}
-		if (k == CRN_NELEM(ca_options))
-			return ca_usage_error(
-			    sub->name, "unknown option '%s'", opt);
-		slot = (const char **)(void *)((char *)a + ca_options[k].off);
-		if (*slot != NULL)
-			return ca_usage_error(
-			    sub->name, "%s given twice", ca_options[k].name);
-		if (eq != NULL)
-			*slot = eq + 1;
-		else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0)
-			*slot = argv[++i];
-		if (*slot == NULL || **slot == '\0')
-			return ca_usage_error(
-			    sub->name, "%s needs a value", ca_options[k].name);
-	}
+	memset(opts, 0, sizeof(opts));
 	for (size_t k = 0; k < CRN_NELEM(ca_options); k++) {
-		const char *const *slot =
-		    (const char *const *)(const void *)((const char *)a +
-		        ca_options[k].off);
-		if ((sub->required & ca_options[k].bit) != 0 && *slot == NULL)
-			return ca_usage_error(
-			    sub->name, "%s is required", ca_options[k].name);
+		if ((sub->allowed & ca_options[k].bit) == 0)
+			continue;
+		opts[n].name = ca_options[k].name;
+		opts[n].val =
+		    (const char **)(void *)((char *)a + ca_options[k].off);
+		opts[n++].required = (sub->required & ca_options[k].bit) != 0;
 	}
-	if (sub->pos != NULL && !sub->pos_optional && a->pos == NULL)
-		return ca_usage_error(sub->name, "which %s?", sub->pos);
-	return -1;
+	snprintf(name, sizeof(name), "ca %s", sub->name);
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.name = name;
+	cmd.opts = opts;
+	cmd.pos = &a->pos;
+	cmd.maxpos = sub->pos != NULL ? 1 : 0;
+	cmd.minpos = sub->pos != NULL && !sub->pos_optional ? 1 : 0;
+	cmd.posname = sub->pos;
+	cmd.usage = sub->usage;
+	return cli_parse(&cmd, argc, argv);
 }
 
 /* A decimal in 1..CRN_CERT_MAX_DAYS; -1 when it is not one. */
@@ -349,7 +302,7 @@ ca_init(const struct ca_args *a)
 	int ret = 1;
 
 	if (a->days != NULL && (days = ca_parse_days(a->days)) < 0)
-		return ca_usage_error("init",
+		return cli_usage_error("ca init",
 		    "--days wants a number of days "
 		    "in 1..36500, not '%s'",
 		    a->days);
@@ -357,7 +310,7 @@ ca_init(const struct ca_args *a)
 		char shown[4 * 256 + 1];
 
 		crn_name_escape(name, shown, sizeof(shown));
-		return ca_usage_error("init",
+		return cli_usage_error("ca init",
 		    "invalid --name '%s' (use 1..64 bytes of printable UTF-8, spaces allowed)",
 		    shown);
 	}
@@ -457,23 +410,23 @@ static int
 ca_sign_options(const struct ca_args *a, struct ca_sign_job *j)
 {
 	if (crn_role_parse(a->role, &j->role) != CAIRN_OK)
-		return ca_usage_error("sign",
+		return cli_usage_error("ca sign",
 		    "unknown role '%s' (use node, coordinator or researcher)",
 		    a->role);
 	j->days = CA_DEFAULT_DAYS;
 	if (a->days != NULL && (j->days = ca_parse_days(a->days)) < 0)
-		return ca_usage_error("sign",
+		return cli_usage_error("ca sign",
 		    "--days wants a number of days in 1..36500, not '%s'",
 		    a->days);
 	if (a->days != NULL && a->until != NULL)
-		return ca_usage_error(
-		    "sign", "%s", "give --days or --valid-until, not both");
+		return cli_usage_error(
+		    "ca sign", "%s", "give --days or --valid-until, not both");
 	if (a->from != NULL && ca_parse_date(a->from, &j->from) != 0)
-		return ca_usage_error("sign",
+		return cli_usage_error("ca sign",
 		    "--valid-from wants YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, not '%s'",
 		    a->from);
 	if (a->until != NULL && ca_parse_date(a->until, &j->until) != 0)
-		return ca_usage_error("sign",
+		return cli_usage_error("ca sign",
 		    "--valid-until wants YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, not '%s'",
 		    a->until);
 	j->window = a->from != NULL || a->until != NULL;
@@ -484,8 +437,8 @@ ca_sign_options(const struct ca_args *a, struct ca_sign_job *j)
 	if (a->until == NULL)
 		j->until = j->from + (int64_t)j->days * 86400;
 	if (j->from >= j->until)
-		return ca_usage_error(
-		    "sign", "%s", "the validity window ends before it starts");
+		return cli_usage_error(
+		    "ca sign", "%s", "the validity window ends before it starts");
 	return -1;
 }
 
@@ -668,7 +621,7 @@ ca_revoke(const struct ca_args *a)
 	cairn_err rv;
 
 	if (!crn_cert_name_valid(a->pos))
-		return ca_usage_error("revoke",
+		return cli_usage_error("ca revoke",
 		    "invalid name '%s' (use 1..64 "
 		    "characters of A-Z a-z 0-9 . _ -)",
 		    a->pos);
@@ -702,7 +655,7 @@ ca_crl(const struct ca_args *a)
 	cairn_err rv;
 
 	if (a->days != NULL && (days = ca_parse_days(a->days)) < 0)
-		return ca_usage_error("crl",
+		return cli_usage_error("ca crl",
 		    "--days wants a number of days "
 		    "in 1..36500, not '%s'",
 		    a->days);
@@ -835,16 +788,17 @@ ca_check(const char *sub, const struct ca_args *a)
 	int ret = 1;
 
 	if (a->role != NULL) {
+		char nm[32];
+
+		snprintf(nm, sizeof(nm), "ca %s", sub);
 		if (crn_role_parse(a->role, &role) != CAIRN_OK)
-			return ca_usage_error(sub,
-			    "unknown role '%s' (use "
-			    "node, coordinator or researcher)",
+			return cli_usage_error(nm,
+			    "unknown role '%s' (use node, coordinator or researcher)",
 			    a->role);
 		mask = (unsigned)role;
 		if (a->dir == NULL)
-			return ca_usage_error(sub, "%s",
-			    "--role needs --dir "
-			    "(checking a role means verifying)");
+			return cli_usage_error(nm, "%s",
+			    "--role needs --dir (checking a role means verifying)");
 	}
 	if (ca_read(sub, a->pos, &cert, &cert_len) != 0)
 		goto out;
@@ -1034,7 +988,7 @@ cmd_ca(int argc, char **argv)
 	for (size_t i = 0; i < CRN_NELEM(ca_subs); i++) {
 		if (strcmp(argv[1], ca_subs[i].name) != 0)
 			continue;
-		if ((ret = ca_parse(&ca_subs[i], argc - 2, argv + 2, &a)) >= 0)
+		if ((ret = ca_parse(&ca_subs[i], argc - 1, argv + 1, &a)) >= 0)
 			return ret;
 		ca_last_log[0] = '\0';
 		cairn_log_set_logger(ca_logger, NULL);

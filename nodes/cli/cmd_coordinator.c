@@ -1,36 +1,29 @@
 /* cmd_coordinator.c — 'cairn coordinator --config FILE'. */
-#include <stdio.h>
-#include <string.h>
+#include <stddef.h>
 
 #include "cli/cmds.h"
+#include "cli/opts.h"
 #include "coordinator/coordinator.h"
+
+static const char coordinator_usage[] =
+    "usage: cairn coordinator --config FILE\n"
+    "Run the coordinator daemon: listens for nodes and researchers, runs\n"
+    "one secure-aggregation session per job.  Logs to stderr; stops on\n"
+    "SIGINT or SIGTERM.\n";
 
 int
 cmd_coordinator(int argc, char **argv)
 {
 	const char *config = NULL;
+	const cli_opt opts[] = {
+	    {"--config", &config, NULL, true},
+	    {NULL, NULL, NULL, false},
+	};
+	const cli_cmd cmd = {
+	    "coordinator", opts, NULL, 0, 0, NULL, coordinator_usage};
+	int st;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
-			config = argv[++i];
-		} else if (strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "-h") == 0) {
-			printf(
-			    "usage: cairn coordinator --config FILE\n"
-			    "Run the coordinator daemon: listens for nodes and "
-			    "researchers, runs\none secure-aggregation session "
-			    "per job.  Logs to stderr; stops on\nSIGINT or "
-			    "SIGTERM.\n");
-			return 0;
-		} else {
-			cli_error(
-			    "coordinator: unknown argument '%s'", argv[i]);
-			return 2;
-		}
-	}
-	if (config == NULL) {
-		cli_error("coordinator: --config FILE is required");
-		return 2;
-	}
+	if ((st = cli_parse(&cmd, argc, argv)) >= 0)
+		return st;
 	return crn_coordinator_main(config);
 }

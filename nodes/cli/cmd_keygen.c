@@ -21,6 +21,7 @@
 
 #include "base/crn.h"
 #include "cli/cmds.h"
+#include "cli/opts.h"
 #include "crypto/cert.h"
 #include "crypto/crypto.h"
 
@@ -53,25 +54,21 @@ kg_detail(cairn_err rv)
 	return buf;
 }
 
-static void
-kg_usage(FILE *f)
-{
-	fprintf(f,
-	    "usage: cairn keygen --role ROLE --name NAME --out DIR [--force]\n"
-	    "       cairn keygen --role ROLE --name NAME --out DIR --csr-only\n"
-	    "\n"
-	    "Make an Ed25519 identity key and a certificate request.  Writes\n"
-	    "DIR/NAME.key (mode 0600; it never leaves DIR) and DIR/NAME.csr,\n"
-	    "which you give to the federation CA ('cairn ca sign').\n"
-	    "\n"
-	    "  --role ROLE  node, coordinator or researcher\n"
-	    "  --name NAME  1..64 characters of A-Z a-z 0-9 . _ -\n"
-	    "  --out DIR    where to write; made with mode 0700 if missing\n"
-	    "  --force      replace an existing DIR/NAME.key (its certificate\n"
-	    "               then no longer matches; have it revoked)\n"
-	    "  --csr-only   keep the existing DIR/NAME.key and write a new\n"
-	    "               request for it (to renew a certificate)\n");
-}
+static const char kg_usage[] =
+    "usage: cairn keygen --role ROLE --name NAME --out DIR [--force]\n"
+    "       cairn keygen --role ROLE --name NAME --out DIR --csr-only\n"
+    "\n"
+    "Make an Ed25519 identity key and a certificate request.  Writes\n"
+    "DIR/NAME.key (mode 0600; it never leaves DIR) and DIR/NAME.csr,\n"
+    "which you give to the federation CA ('cairn ca sign').\n"
+    "\n"
+    "  --role ROLE  node, coordinator or researcher\n"
+    "  --name NAME  1..64 characters of A-Z a-z 0-9 . _ -\n"
+    "  --out DIR    where to write; made with mode 0700 if missing\n"
+    "  --force      replace an existing DIR/NAME.key (its certificate\n"
+    "               then no longer matches; have it revoked)\n"
+    "  --csr-only   keep the existing DIR/NAME.key and write a new\n"
+    "               request for it (to renew a certificate)\n";
 
 /* "DIR/NAME.ext" into out; false when it does not fit. */
 static bool
@@ -221,62 +218,20 @@ struct kg_args {
 static int
 kg_parse(int argc, char **argv, struct kg_args *a)
 {
-	memset(a, 0, sizeof(*a));
-	for (int i = 1; i < argc; i++) {
-		const char *opt = argv[i], *eq = strchr(opt, '=');
-		const char **slot = NULL;
-		size_t nlen = eq != NULL ? (size_t)(eq - opt) : strlen(opt);
+	const cli_opt opts[] = {
+	    {"--role", &a->role, NULL, true},
+	    {"--name", &a->name, NULL, true},
+	    {"--out", &a->out, NULL, true},
+	    {"--force", NULL, &a->force, false},
+	    {"--csr-only", NULL, &a->csr_only, false},
+	    {NULL, NULL, NULL, false},
+	};
+	const cli_cmd cmd = {"keygen", opts, NULL, 0, 0, NULL, kg_usage};
+	int st;
 
-		if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
-			kg_usage(stdout);
-			return 0;
-		}
-		if (strcmp(opt, "--force") == 0) {
-			a->force = true;
-			continue;
-		}
-		if (strcmp(opt, "--csr-only") == 0) {
-			a->csr_only = true;
-			continue;
-		}
-		if (nlen == 6 && strncmp(opt, "--role", nlen) == 0)
-			slot = &a->role;
-		else if (nlen == 6 && strncmp(opt, "--name", nlen) == 0)
-			slot = &a->name;
-		else if (nlen == 5 && strncmp(opt, "--out", nlen) == 0)
-			slot = &a->out;
-		if (slot == NULL) {
-			if (opt[0] == '-')
-				cli_error("keygen: unknown option '%s' (see "
-				          "'cairn keygen --help')",
-				    opt);
-			else
-				cli_error("keygen: unexpected argument '%s' "
-				          "(see 'cairn keygen --help')",
-				    opt);
-			return 2;
-		}
-		if (*slot != NULL) {
-			cli_error("keygen: %.*s given twice", (int)nlen, opt);
-			return 2;
-		}
-		if (eq != NULL)
-			*slot = eq + 1;
-		else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0)
-			*slot = argv[++i];
-		if (*slot == NULL || **slot == '\0') {
-			cli_error("keygen: %.*s needs a value", (int)nlen, opt);
-			return 2;
-		}
-	}
-	if (a->role == NULL || a->name == NULL || a->out == NULL) {
-		cli_error("keygen: --%s is required (see 'cairn keygen "
-		          "--help')",
-		    a->role == NULL       ? "role"
-		        : a->name == NULL ? "name"
-		                          : "out");
-		return 2;
-	}
+	memset(a, 0, sizeof(*a));
+	if ((st = cli_parse(&cmd, argc, argv)) >= 0)
+		return st;
 	if (a->force && a->csr_only) {
 		cli_error("keygen: --force and --csr-only exclude each other "
 		          "(--csr-only keeps the key)");

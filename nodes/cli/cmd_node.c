@@ -9,23 +9,19 @@
 
 #include "base/crn.h"
 #include "cli/cmds.h"
+#include "cli/opts.h"
 #include "node/node.h"
 #include "query/schema.h"
 #include "runtime/config.h"
 #include "runtime/rt.h"
 
-static int
-node_usage(void)
-{
-	printf(
-	    "usage: cairn node --config FILE\n"
-	    "       cairn node check --config FILE\n"
-	    "Run a node daemon: dials the coordinator, verifies every job "
-	    "itself and\ntakes part in secure aggregation over its own data.  "
-	    "'check' validates\nthe configuration, key, certificate and data "
-	    "sources and exits 1 on any\nproblem.\n");
-	return 0;
-}
+static const char node_usage[] =
+    "usage: cairn node --config FILE\n"
+    "       cairn node check --config FILE\n"
+    "Run a node daemon: dials the coordinator, verifies every job itself and\n"
+    "takes part in secure aggregation over its own data.  'check' validates\n"
+    "the configuration, key, certificate and data sources and exits 1 on any\n"
+    "problem.\n";
 
 static int
 node_check(const char *path)
@@ -132,25 +128,17 @@ node_check(const char *path)
 int
 cmd_node(int argc, char **argv)
 {
-	const char *config = NULL;
-	bool check = false;
+	const char *config = NULL, *what = NULL;
+	const cli_opt opts[] = {
+	    {"--config", &config, NULL, true},
+	    {NULL, NULL, NULL, false},
+	};
+	const cli_cmd cmd = {"node", opts, &what, 1, 0, NULL, node_usage};
+	int st;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
-			config = argv[++i];
-		} else if (strcmp(argv[i], "check") == 0 && i == 1) {
-			check = true;
-		} else if (strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "-h") == 0) {
-			return node_usage();
-		} else {
-			cli_error("node: unknown argument '%s'", argv[i]);
-			return 2;
-		}
-	}
-	if (config == NULL) {
-		cli_error("node: --config FILE is required");
-		return 2;
-	}
-	return check ? node_check(config) : crn_node_main(config);
+	if ((st = cli_parse(&cmd, argc, argv)) >= 0)
+		return st;
+	if (what != NULL && strcmp(what, "check") != 0)
+		return cli_usage_error("node", "unexpected argument '%s'", what);
+	return what != NULL ? node_check(config) : crn_node_main(config);
 }

@@ -14,6 +14,7 @@
 
 #include "base/crn.h"
 #include "cli/cmds.h"
+#include "cli/opts.h"
 #include "proto/codec_runtime.h"
 #include "query/job.h"
 #include "runtime/client.h"
@@ -46,19 +47,13 @@ q_progress(const crn_rt_jobstatus *st)
 		    st->nodes, st->dropped);
 }
 
-static int
-query_usage(void)
-{
-	printf("usage: cairn query --config FILE [--format table|json|csv]\n"
-	       "                   --dataset DATASET --sum COLUMN\n"
-	       "       cairn query --config FILE [--format table|json|csv] "
-	       "[--schema FILE] SQL\n"
-	       "Sign a job with the researcher key, submit it to the "
-	       "coordinator and print\nthe result once the nodes have "
-	       "aggregated it.  SQL is planned against --schema,\nor the "
-	       "schema = FILE of the [researcher] configuration.\n");
-	return 0;
-}
+static const char query_usage[] =
+    "usage: cairn query --config FILE [--format table|json|csv]\n"
+    "                   --dataset DATASET --sum COLUMN\n"
+    "       cairn query --config FILE [--format table|json|csv] [--schema FILE] SQL\n"
+    "Sign a job with the researcher key, submit it to the coordinator and print\n"
+    "the result once the nodes have aggregated it.  SQL is planned against --schema,\n"
+    "or the schema = FILE of the [researcher] configuration.\n";
 
 static void
 q_json_str(const char *s)
@@ -192,51 +187,34 @@ struct q_args {
 static int
 q_parse(int argc, char **argv, struct q_args *a)
 {
+	const char *format = NULL;
+	const cli_opt opts[] = {
+	    {"--config", &a->config, NULL, true},
+	    {"--dataset", &a->dataset, NULL, false},
+	    {"--sum", &a->column, NULL, false},
+	    {"--schema", &a->schema, NULL, false},
+	    {"--format", &format, NULL, false},
+	    {NULL, NULL, NULL, false},
+	};
+	const cli_cmd cmd = {"query", opts, &a->sql, 1, 0, "SQL", query_usage};
+	int st;
+
 	memset(a, 0, sizeof(*a));
-	a->fmt = FMT_TABLE;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
-			a->config = argv[++i];
-		} else if (strcmp(argv[i], "--dataset") == 0 && i + 1 < argc) {
-			a->dataset = argv[++i];
-		} else if (strcmp(argv[i], "--sum") == 0 && i + 1 < argc) {
-			a->column = argv[++i];
-		} else if (strcmp(argv[i], "--schema") == 0 && i + 1 < argc) {
-			a->schema = argv[++i];
-		} else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
-			i++;
-			if (strcmp(argv[i], "table") == 0)
-				a->fmt = FMT_TABLE;
-			else if (strcmp(argv[i], "json") == 0)
-				a->fmt = FMT_JSON;
-			else if (strcmp(argv[i], "csv") == 0)
-				a->fmt = FMT_CSV;
-			else {
-				cli_error("query: --format is table, json or "
-				          "csv, not '%s'",
-				    argv[i]);
-				return 2;
-			}
-		} else if (strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "-h") == 0) {
-			return query_usage();
-		} else if (argv[i][0] != '-' && a->sql == NULL) {
-			a->sql = argv[i];
-		} else {
-			cli_error("query: unknown argument '%s'", argv[i]);
-			return 2;
-		}
-	}
-	if (a->config == NULL) {
-		cli_error("query: --config FILE is required");
-		return 2;
-	}
+	if ((st = cli_parse(&cmd, argc, argv)) >= 0)
+		return st;
+	if (format == NULL || strcmp(format, "table") == 0)
+		a->fmt = FMT_TABLE;
+	else if (strcmp(format, "json") == 0)
+		a->fmt = FMT_JSON;
+	else if (strcmp(format, "csv") == 0)
+		a->fmt = FMT_CSV;
+	else
+		return cli_usage_error("query",
+		    "--format is table, json or csv, not '%s'", format);
 	if ((a->sql == NULL) == (a->column == NULL) ||
-	    (a->column != NULL && a->dataset == NULL)) {
-		cli_error("query: give either --dataset D --sum COLUMN or an "
-		          "SQL query");
-		return 2;
-	}
+	    (a->column != NULL && a->dataset == NULL))
+		return cli_usage_error("query",
+		    "give either --dataset D --sum COLUMN or an SQL query");
 	return -1;
 }
 

@@ -10,27 +10,30 @@
 
 #include "base/crn.h"
 #include "cli/cmds.h"
+#include "cli/opts.h"
 #include "query/schema.h"
+
+static const char schema_usage_text[] =
+    "usage: cairn schema infer FILE.csv [--dataset NAME]\n"
+    "       cairn schema check FILE.ini\n"
+    "\n"
+    "infer  reads a CSV file (header row, RFC 4180 quoting) and\n"
+    "       prints a draft schema: integer, decimal or category\n"
+    "       columns with the bounds and values seen.  Review it\n"
+    "       before use; the bounds become public.  NAME defaults to\n"
+    "       the file's name.\n"
+    "check  loads a schema file as the coordinator and the nodes\n"
+    "       do ([federation] min_cell and max_nodes, each [dataset\n"
+    "       NAME] with max_rows, each [column NAME.COL] with type,\n"
+    "       scale, bounds, domain, nullable) and lists its datasets\n"
+    "       and columns, or prints the first error as FILE:LINE:\n"
+    "       what is wrong.  The exit status is 0 for a valid file,\n"
+    "       1 otherwise.  Run it after editing a drafted schema.\n";
 
 static void
 schema_usage(FILE *f)
 {
-	fprintf(f,
-	    "usage: cairn schema infer FILE.csv [--dataset NAME]\n"
-	    "       cairn schema check FILE.ini\n"
-	    "\n"
-	    "infer  reads a CSV file (header row, RFC 4180 quoting) and\n"
-	    "       prints a draft schema: integer, decimal or category\n"
-	    "       columns with the bounds and values seen.  Review it\n"
-	    "       before use; the bounds become public.  NAME defaults to\n"
-	    "       the file's name.\n"
-	    "check  loads a schema file as the coordinator and the nodes\n"
-	    "       do ([federation] min_cell and max_nodes, each [dataset\n"
-	    "       NAME] with max_rows, each [column NAME.COL] with type,\n"
-	    "       scale, bounds, domain, nullable) and lists its datasets\n"
-	    "       and columns, or prints the first error as FILE:LINE:\n"
-	    "       what is wrong.  The exit status is 0 for a valid file,\n"
-	    "       1 otherwise.  Run it after editing a drafted schema.\n");
+	fputs(schema_usage_text, f);
 }
 
 /* Dataset name from a path: the base name without extension, made into
@@ -62,33 +65,20 @@ static int
 schema_infer(int argc, char **argv)
 {
 	const char *path = NULL, *dataset = NULL;
+	const cli_opt opts[] = {
+	    {"--dataset", &dataset, NULL, false},
+	    {NULL, NULL, NULL, false},
+	};
+	const cli_cmd cmd = {"schema infer", opts, &path, 1, 1, "CSV file",
+	    schema_usage_text};
 	char dsbuf[64], err[512], *draft = NULL;
 	size_t len = 0;
 	FILE *f;
 	cairn_err rv;
-	int i;
+	int st;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--dataset") == 0 && i + 1 < argc) {
-			dataset = argv[++i];
-		} else if (strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "-h") == 0) {
-			schema_usage(stdout);
-			return 0;
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			schema_usage(stderr);
-			return 2;
-		} else if (path == NULL) {
-			path = argv[i];
-		} else {
-			schema_usage(stderr);
-			return 2;
-		}
-	}
-	if (path == NULL) {
-		schema_usage(stderr);
-		return 2;
-	}
+	if ((st = cli_parse(&cmd, argc, argv)) >= 0)
+		return st;
 	if (dataset == NULL) {
 		dataset_from_path(path, dsbuf, sizeof(dsbuf));
 		dataset = dsbuf;
@@ -112,19 +102,20 @@ schema_infer(int argc, char **argv)
 static int
 schema_check(int argc, char **argv)
 {
+	const char *path = NULL;
+	const cli_opt opts[] = {{NULL, NULL, NULL, false}};
+	const cli_cmd cmd = {"schema check", opts, &path, 1, 1, "schema file",
+	    schema_usage_text};
 	crn_schema *s = NULL;
 	char err[512];
 	size_t i, j;
+	int st;
 
-	if (argc != 2 || argv[1][0] == '-') {
-		schema_usage(argc == 2 && strcmp(argv[1], "--help") == 0
-		        ? stdout
-		        : stderr);
-		return argc == 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
-	}
-	if (crn_schema_load(argv[1], &s, err, sizeof(err)) != CAIRN_OK)
+	if ((st = cli_parse(&cmd, argc, argv)) >= 0)
+		return st;
+	if (crn_schema_load(path, &s, err, sizeof(err)) != CAIRN_OK)
 		return cli_error("%s", err);
-	printf("%s: min_cell %u, max_nodes %u\n", argv[1], s->min_cell,
+	printf("%s: min_cell %u, max_nodes %u\n", path, s->min_cell,
 	    s->max_nodes);
 	for (i = 0; i < s->ndatasets; i++) {
 		const crn_dataset *d = &s->datasets[i];

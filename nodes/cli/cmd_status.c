@@ -6,41 +6,35 @@
 
 #include "base/crn.h"
 #include "cli/cmds.h"
+#include "cli/opts.h"
 #include "proto/codec_runtime.h"
 #include "runtime/client.h"
 #include "runtime/rt.h"
 #include "secagg/secagg.h"
 
+static const char status_usage[] =
+    "usage: cairn status --config FILE\n"
+    "List the nodes connected to the coordinator (certificate names) and\n"
+    "the sessions running (researcher config).\n";
 
 int
 cmd_status(int argc, char **argv)
 {
 	const char *config = NULL;
+	const cli_opt opts[] = {
+	    {"--config", &config, NULL, true},
+	    {NULL, NULL, NULL, false},
+	};
+	const cli_cmd cmd = {"status", opts, NULL, 0, 0, NULL, status_usage};
 	crn_rt_client c;
 	char err[512];
 	int status = 1;
 	int64_t deadline;
 	cairn_err rv;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
-			config = argv[++i];
-		} else if (strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "-h") == 0) {
-			printf("usage: cairn status --config FILE\n"
-			       "List the nodes connected to the coordinator "
-			       "(certificate names) and\nthe sessions running "
-			       "(researcher config).\n");
-			return 0;
-		} else {
-			cli_error("status: unknown argument '%s'", argv[i]);
-			return 2;
-		}
-	}
-	if (config == NULL) {
-		cli_error("status: --config FILE is required");
-		return 2;
-	}
+	if ((status = cli_parse(&cmd, argc, argv)) >= 0)
+		return status;
+	status = 1;
 	crn_rt_signals();
 	crn_rt_log_init("cairn");
 	cairn_log_set_level(CAIRN_LOG_ERR);
