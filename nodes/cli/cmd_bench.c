@@ -18,6 +18,7 @@
 
 #include "base/crn.h"
 #include "cli/cmds.h"
+#include "cli/opts.h"
 #include "crypto/crypto.h"
 #include "crypto/prg.h"
 
@@ -29,22 +30,20 @@
 
 __extension__ typedef unsigned __int128 bench_u128;
 
-static void
-bench_usage(FILE *f)
-{
-	fprintf(f,
-	    "usage: cairn bench prg [--dim N] [--bits 32|64|128] [--reps R]\n"
-	    "\n"
-	    "Measure the mask PRG (AES-128-CTR): expand-and-add of N ring\n"
-	    "elements into a vector, the raw keystream over the same bytes,\n"
-	    "and a plain vector add (y += x) of N elements.  Prints medians\n"
-	    "over R repetitions and, as the last line, a JSON object.\n"
-	    "\n"
-	    "  --dim N     vector length in elements (default 1048576)\n"
-	    "  --bits B    element width: 32, 64 or 128 (default 64)\n"
-	    "  --reps R    repetitions, 1..%d (default 9)\n",
-	    BENCH_MAX_REPS);
-}
+#define BENCH_STR_(x) #x
+#define BENCH_STR(x)  BENCH_STR_(x)
+
+static const char bench_usage[] =
+    "usage: cairn bench prg [--dim N] [--bits 32|64|128] [--reps R]\n"
+    "\n"
+    "Measure the mask PRG (AES-128-CTR): expand-and-add of N ring\n"
+    "elements into a vector, the raw keystream over the same bytes,\n"
+    "and a plain vector add (y += x) of N elements.  Prints medians\n"
+    "over R repetitions and, as the last line, a JSON object.\n"
+    "\n"
+    "  --dim N     vector length in elements (default 1048576)\n"
+    "  --bits B    element width: 32, 64 or 128 (default 64)\n"
+    "  --reps R    repetitions, 1.." BENCH_STR(BENCH_MAX_REPS) " (default 9)\n";
 
 static double
 now_ns(void)
@@ -218,66 +217,36 @@ int
 cmd_bench(int argc, char **argv)
 {
 	uint64_t dim = 1048576, bits = 64, reps = 9;
+	const char *sdim = NULL, *sbits = NULL, *sreps = NULL;
+	const cli_opt opts[] = {
+	    {"--dim", &sdim, NULL, false},
+	    {"--bits", &sbits, NULL, false},
+	    {"--reps", &sreps, NULL, false},
+	    {NULL, NULL, NULL, false},
+	};
+	const cli_cmd cmd = {"bench prg", opts, NULL, 0, 0, NULL, bench_usage};
+	int st;
 
-	if (argc < 2) {
-		cli_error("bench: which benchmark? ('cairn bench --help')");
-		return 2;
-	}
+	if (argc < 2)
+		return cli_usage_error("bench", "which benchmark?");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		bench_usage(stdout);
+		fputs(bench_usage, stdout);
 		return 0;
 	}
-	if (strcmp(argv[1], "prg") != 0) {
-		cli_error("bench: unknown benchmark '%s' (try 'prg')", argv[1]);
-		return 2;
-	}
-	for (int i = 2; i < argc; i++) {
-		const char *opt = argv[i], *val = NULL;
-		const char *eq = strchr(opt, '=');
-		char name[16];
-		size_t nlen;
-
-		if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
-			bench_usage(stdout);
-			return 0;
-		}
-		/* Both "--dim N" and "--dim=N". */
-		nlen = eq != NULL ? (size_t)(eq - opt) : strlen(opt);
-		if (nlen >= sizeof(name)) {
-			cli_error("bench prg: unknown option '%s'", opt);
-			return 2;
-		}
-		memcpy(name, opt, nlen);
-		name[nlen] = '\0';
-		if (eq != NULL)
-			val = eq + 1;
-		else if (i + 1 < argc)
-			val = argv[++i];
-		if (strcmp(name, "--dim") == 0) {
-			if (parse_u64(val, 1, BENCH_MAX_DIM, &dim) != 0) {
-				cli_error("bench prg: --dim wants an integer "
-				          "in 1..%llu",
-				    (unsigned long long)BENCH_MAX_DIM);
-				return 2;
-			}
-		} else if (strcmp(name, "--bits") == 0) {
-			if (parse_u64(val, 32, 128, &bits) != 0 ||
-			    (bits != 32 && bits != 64 && bits != 128)) {
-				cli_error("bench prg: --bits wants 32, 64 or "
-				          "128");
-				return 2;
-			}
-		} else if (strcmp(name, "--reps") == 0) {
-			if (parse_u64(val, 1, BENCH_MAX_REPS, &reps) != 0) {
-				cli_error("bench prg: --reps wants an integer "
-				          "in 1..%d",
-				    BENCH_MAX_REPS);
-				return 2;
-			}
-		} else {
-			cli_error("bench prg: unknown option '%s'", opt);
-			return 2;
-		}
-	}
+	if (strcmp(argv[1], "prg") != 0)
+		return cli_usage_error(
+		    "bench", "unknown benchmark '%s' (try 'prg')", argv[1]);
+	if ((st = cli_parse(&cmd, argc - 1, argv + 1)) >= 0)
+		return st;
+	if (sdim != NULL && parse_u64(sdim, 1, BENCH_MAX_DIM, &dim) != 0)
+		return cli_usage_error("bench prg",
+		    "--dim wants an integer in 1..%llu",
+		    (unsigned long long)BENCH_MAX_DIM);
+	if (sbits != NULL && (parse_u64(sbits, 32, 128, &bits) != 0 ||
+	                         (bits != 32 && bits != 64 && bits != 128)))
+		return cli_usage_error("bench prg", "--bits wants 32, 64 or 128");
+	if (sreps != NULL && parse_u64(sreps, 1, BENCH_MAX_REPS, &reps) != 0)
+		return cli_usage_error("bench prg", "--reps wants an integer in 1..%d",
+		    BENCH_MAX_REPS);
 	return bench_prg((size_t)dim, (unsigned)bits, (size_t)reps);
 }

@@ -5,7 +5,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -15,49 +14,52 @@
 
 #include "base/crn.h"
 #include "cli/cmds.h"
+#include "cli/opts.h"
 #include "crypto/prg.h"
 #include "secagg/graph.h"
 #include "secagg/secagg.h"
 
+static const char sim_usage_text[] =
+    "usage: cairn sim secagg --nodes N --dim M [--dropout F]\n"
+    "         [--drop-at advertise|reveal|share-keys|masked-input|\n"
+    "                    consistency|unmask]\n"
+    "         [--graph full|sparse] [--seed S] [--bits 32|64|128]\n"
+    "         [--threshold T] [--corrupt C] [--semi-honest]\n"
+    "\n"
+    "Runs every party of one secure-aggregation session in this\n"
+    "process with random inputs, routing each message through its\n"
+    "serialized bytes.  A random fraction F of the nodes (default 0)\n"
+    "goes silent at the chosen round (default masked-input; a node\n"
+    "missing the reveal round ends the session by design).  The\n"
+    "result is checked against the plain sum of the survivors'\n"
+    "inputs.  Degree and threshold come from the federation size, the\n"
+    "assumed corrupt fraction C (default 0.05) and F, unless\n"
+    "--threshold is given, and hold against a coordinator that lies\n"
+    "to nodes (the nodes' default policy); --semi-honest picks them\n"
+    "for an honest-but-curious coordinator instead (--malicious is\n"
+    "accepted and is the default).  Every node holds the same policy\n"
+    "and refuses a roster whose degree or threshold does not meet\n"
+    "it or that is not sorted by identity key; the graph seed comes\n"
+    "from every node's committed contribution, revealed once the\n"
+    "roster is fixed.\n"
+    "\n"
+    "Certificates: a \"sim authority\" Ed25519 key certifies each\n"
+    "node's identity key pk with pk || Sign(\"cairn-sim-cert-v1\" ||\n"
+    "pk), sent in its advertisement; every node checks the\n"
+    "certificate of every roster entry (the daemons check X.509\n"
+    "chains, CRLs and the node role instead), so node times include\n"
+    "one signature verification per participant.\n"
+    "\n"
+    "Prints human-readable lines, then one JSON object as the last\n"
+    "line.  Exit status: 0 when the sum is exact; 1 when it is wrong\n"
+    "or the session aborted (for instance fewer than the threshold\n"
+    "survived: an error line says how many were needed and how many\n"
+    "answered); 2 for bad usage.\n";
+
 static void
 sim_usage(FILE *f)
 {
-	fprintf(f,
-	    "usage: cairn sim secagg --nodes N --dim M [--dropout F]\n"
-	    "         [--drop-at advertise|reveal|share-keys|masked-input|\n"
-	    "                    consistency|unmask]\n"
-	    "         [--graph full|sparse] [--seed S] [--bits 32|64|128]\n"
-	    "         [--threshold T] [--corrupt C] [--semi-honest]\n"
-	    "\n"
-	    "Runs every party of one secure-aggregation session in this\n"
-	    "process with random inputs, routing each message through its\n"
-	    "serialized bytes.  A random fraction F of the nodes (default 0)\n"
-	    "goes silent at the chosen round (default masked-input; a node\n"
-	    "missing the reveal round ends the session by design).  The\n"
-	    "result is checked against the plain sum of the survivors'\n"
-	    "inputs.  Degree and threshold come from the federation size, the\n"
-	    "assumed corrupt fraction C (default 0.05) and F, unless\n"
-	    "--threshold is given, and hold against a coordinator that lies\n"
-	    "to nodes (the nodes' default policy); --semi-honest picks them\n"
-	    "for an honest-but-curious coordinator instead (--malicious is\n"
-	    "accepted and is the default).  Every node holds the same policy\n"
-	    "and refuses a roster whose degree or threshold does not meet\n"
-	    "it or that is not sorted by identity key; the graph seed comes\n"
-	    "from every node's committed contribution, revealed once the\n"
-	    "roster is fixed.\n"
-	    "\n"
-	    "Certificates: a \"sim authority\" Ed25519 key certifies each\n"
-	    "node's identity key pk with pk || Sign(\"cairn-sim-cert-v1\" ||\n"
-	    "pk), sent in its advertisement; every node checks the\n"
-	    "certificate of every roster entry (the daemons check X.509\n"
-	    "chains, CRLs and the node role instead), so node times include\n"
-	    "one signature verification per participant.\n"
-	    "\n"
-	    "Prints human-readable lines, then one JSON object as the last\n"
-	    "line.  Exit status: 0 when the sum is exact; 1 when it is wrong\n"
-	    "or the session aborted (for instance fewer than the threshold\n"
-	    "survived: an error line says how many were needed and how many\n"
-	    "answered); 2 for bad usage.\n");
+	fputs(sim_usage_text, f);
 }
 
 static double
@@ -202,97 +204,65 @@ struct sim_args {
 	crn_sa_round at;
 };
 
+/* The round called name (advertise .. unmask); -1 if none. */
+static int
+sim_round(const char *name)
+{
+	for (int i = CRN_SA_R_ADVERTISE; i < CRN_SA_R_DONE; i++)
+		if (strcmp(name, crn_sa_round_name((crn_sa_round)i)) == 0)
+			return i;
+	return -1;
+}
+
 /* Parse argv into *a: -1 to go on, 0 after --help, 2 for a usage error
  * (the caller prints the usage). */
 static int
 sim_parse(int argc, char **argv, struct sim_args *a)
 {
-	static const struct option opts[] = {
-	    {"nodes", required_argument, NULL, 'n'},
-	    {"dim", required_argument, NULL, 'm'},
-	    {"dropout", required_argument, NULL, 'f'},
-	    {"drop-at", required_argument, NULL, 'a'},
-	    {"graph", required_argument, NULL, 'g'},
-	    {"seed", required_argument, NULL, 's'},
-	    {"bits", required_argument, NULL, 'b'},
-	    {"threshold", required_argument, NULL, 't'},
-	    {"corrupt", required_argument, NULL, 'c'},
-	    {"malicious", no_argument, NULL, 'M'},
-	    {"semi-honest", no_argument, NULL, 'H'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	const char *nodes = NULL, *dim = NULL, *dropout = NULL, *at = NULL;
+	const char *graph = NULL, *seed = NULL, *bits = NULL, *t = NULL;
+	const char *corrupt = NULL;
+	bool malicious = false, semi = false;
+	const cli_opt opts[] = {
+	    {"--nodes", &nodes, NULL, true},
+	    {"--dim", &dim, NULL, true},
+	    {"--dropout", &dropout, NULL, false},
+	    {"--drop-at", &at, NULL, false},
+	    {"--graph", &graph, NULL, false},
+	    {"--seed", &seed, NULL, false},
+	    {"--bits", &bits, NULL, false},
+	    {"--threshold", &t, NULL, false},
+	    {"--corrupt", &corrupt, NULL, false},
+	    {"--malicious", NULL, &malicious, false},
+	    {"--semi-honest", NULL, &semi, false},
+	    {NULL, NULL, NULL, false},
 	};
-	int opt;
+	const cli_cmd cmd = {
+	    "sim secagg", opts, NULL, 0, 0, NULL, sim_usage_text};
+	int st, r = CRN_SA_R_MASKED;
 
 	memset(a, 0, sizeof(*a));
 	a->seed = 1;
 	a->bits = 64;
 	a->corrupt = 0.05;
-	a->malicious = 1;
-	a->at = CRN_SA_R_MASKED;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'n':
-			if (parse_u64(optarg, &a->nodes) != 0)
-				return 2;
-			break;
-		case 'm':
-			if (parse_u64(optarg, &a->dim) != 0)
-				return 2;
-			break;
-		case 'f':
-			if (parse_frac(optarg, &a->dropout) != 0)
-				return 2;
-			break;
-		case 'a': {
-			size_t i;
-
-			for (i = CRN_SA_R_ADVERTISE; i < CRN_SA_R_DONE; i++)
-				if (strcmp(optarg,
-				        crn_sa_round_name((crn_sa_round)i)) ==
-				    0)
-					break;
-			if (i == CRN_SA_R_DONE)
-				return 2;
-			a->at = (crn_sa_round)i;
-			break;
-		}
-		case 'g':
-			if (strcmp(optarg, "full") == 0)
-				a->sparse = 0;
-			else if (strcmp(optarg, "sparse") == 0)
-				a->sparse = 1;
-			else
-				return 2;
-			break;
-		case 's':
-			if (parse_u64(optarg, &a->seed) != 0)
-				return 2;
-			break;
-		case 'b':
-			if (parse_u64(optarg, &a->bits) != 0 ||
-			    (a->bits != 32 && a->bits != 64 && a->bits != 128))
-				return 2;
-			break;
-		case 't':
-			if (parse_u64(optarg, &a->threshold) != 0)
-				return 2;
-			break;
-		case 'c':
-			if (parse_frac(optarg, &a->corrupt) != 0 ||
-			    a->corrupt >= 0.5)
-				return 2;
-			break;
-		case 'M': a->malicious = 1; break;
-		case 'H': a->malicious = 0; break;
-		case 'h': sim_usage(stdout); return 0;
-		default: return 2;
-		}
-	}
-	if (optind != argc || a->nodes < 3 || a->nodes > CRN_SA_MAX_NODES ||
-	    a->dim == 0 || a->dim > CRN_SA_MAX_DIM)
+	if ((st = cli_parse(&cmd, argc, argv)) >= 0)
+		return st;
+	a->malicious = semi && !malicious ? 0 : 1;
+	a->sparse = graph != NULL && strcmp(graph, "sparse") == 0;
+	if (parse_u64(nodes, &a->nodes) != 0 || parse_u64(dim, &a->dim) != 0 ||
+	    (dropout != NULL && parse_frac(dropout, &a->dropout) != 0) ||
+	    (at != NULL && (r = sim_round(at)) < 0) ||
+	    (graph != NULL && !a->sparse && strcmp(graph, "full") != 0) ||
+	    (seed != NULL && parse_u64(seed, &a->seed) != 0) ||
+	    (bits != NULL && parse_u64(bits, &a->bits) != 0) ||
+	    (a->bits != 32 && a->bits != 64 && a->bits != 128) ||
+	    (t != NULL && parse_u64(t, &a->threshold) != 0) ||
+	    (corrupt != NULL &&
+	        (parse_frac(corrupt, &a->corrupt) != 0 || a->corrupt >= 0.5)) ||
+	    a->nodes < 3 || a->nodes > CRN_SA_MAX_NODES || a->dim == 0 ||
+	    a->dim > CRN_SA_MAX_DIM)
 		return 2;
+	a->at = (crn_sa_round)r;
 	return -1;
 }
 
