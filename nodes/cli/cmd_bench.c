@@ -219,10 +219,10 @@ cmd_bench(int argc, char **argv)
 	uint64_t dim = 1048576, bits = 64, reps = 9;
 	const char *sdim = NULL, *sbits = NULL, *sreps = NULL;
 	const cli_opt opts[] = {
-	    {"--dim", &sdim, NULL, false},
-	    {"--bits", &sbits, NULL, false},
-	    {"--reps", &sreps, NULL, false},
-	    {NULL, NULL, NULL, false},
+	    {.name = "--dim", .val = &sdim},
+	    {.name = "--bits", .val = &sbits},
+	    {.name = "--reps", .val = &sreps},
+	    {.name = NULL},
 	};
 	const cli_cmd cmd = {"bench prg", opts, NULL, 0, 0, NULL, bench_usage};
 	int st;

@@ -16,8 +16,8 @@ cmd_coordinator(int argc, char **argv)
 {
 	const char *config = NULL;
 	const cli_opt opts[] = {
-	    {"--config", &config, NULL, true},
-	    {NULL, NULL, NULL, false},
+	    {.name = "--config", .val = &config, .required = true},
+	    {.name = NULL},
 	};
 	const cli_cmd cmd = {
 	    "coordinator", opts, NULL, 0, 0, NULL, coordinator_usage};

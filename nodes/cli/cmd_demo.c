@@ -32,6 +32,7 @@
 
 #include "base/crn.h"
 #include "cli/cmds.h"
+#include "cli/opts.h"
 #include "crypto/cert.h"
 #include "crypto/crypto.h"
 #include "exec/exec.h"
@@ -101,44 +102,39 @@ say(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static int
-demo_usage(FILE *f)
-{
-	fprintf(f,
-	    "usage: cairn demo [--keep] [--format table|json|csv] [--timeout S]\n"
-	    "                  [--examples DIR]\n"
-	    "                  [--schema FILE --csv NODE=PATH --csv NODE=PATH ...\n"
-	    "                   [--dataset NAME]] [--query SQL ...]\n"
-	    "\n"
-	    "Runs a throwaway federation on this machine: a CA, a coordinator,\n"
-	    "one node daemon per CSV file and a researcher, in a temporary\n"
-	    "directory, as separate processes.  Each query is answered under\n"
-	    "secure aggregation and printed beside the same figure computed in\n"
-	    "the clear from the pooled files; a mismatch fails the demo.\n"
-	    "\n"
-	    "Without --schema/--csv it uses the sample federation in examples/\n"
-	    "(three agencies' shares of a wage survey) and a few sample queries.\n"
-	    "With --format json (or csv) only the answers are printed, as\n"
-	    "'cairn query --format json' (csv) prints them; the comparison\n"
-	    "with the clear computation is still made.\n"
-	    "\n"
-	    "  --keep            keep the directory (keys, configs, logs)\n"
-	    "                    afterwards\n"
-	    "  --format F        table (default), json or csv\n"
-	    "  --timeout S       give up on a query after S seconds (default 60)\n"
-	    "  --examples DIR    where the sample federation lives: DIR/schema/\n"
-	    "                    cps.ini, DIR/data/agency{1,2,3}.csv and\n"
-	    "                    DIR/node{1,2,3}.conf (default: the source\n"
-	    "                    tree's examples/, or $CAIRN_EXAMPLES)\n"
-	    "  --schema FILE     your own federation schema (with --csv)\n"
-	    "  --csv NODE=PATH   one node named NODE serving the CSV file PATH\n"
-	    "                    (at least two)\n"
-	    "  --dataset NAME    the schema's dataset the CSV files hold\n"
-	    "                    (default: its only dataset)\n"
-	    "  --query SQL       a query to run instead of the samples; repeat\n"
-	    "                    for several\n");
-	return f == stdout ? 0 : 2;
-}
+static const char demo_usage[] =
+    "usage: cairn demo [--keep] [--format table|json|csv] [--timeout S]\n"
+    "                  [--examples DIR]\n"
+    "                  [--schema FILE --csv NODE=PATH --csv NODE=PATH ...\n"
+    "                   [--dataset NAME]] [--query SQL ...]\n"
+    "\n"
+    "Runs a throwaway federation on this machine: a CA, a coordinator,\n"
+    "one node daemon per CSV file and a researcher, in a temporary\n"
+    "directory, as separate processes.  Each query is answered under\n"
+    "secure aggregation and printed beside the same figure computed in\n"
+    "the clear from the pooled files; a mismatch fails the demo.\n"
+    "\n"
+    "Without --schema/--csv it uses the sample federation in examples/\n"
+    "(three agencies' shares of a wage survey) and a few sample queries.\n"
+    "With --format json (or csv) only the answers are printed, as\n"
+    "'cairn query --format json' (csv) prints them; the comparison\n"
+    "with the clear computation is still made.\n"
+    "\n"
+    "  --keep            keep the directory (keys, configs, logs)\n"
+    "                    afterwards\n"
+    "  --format F        table (default), json or csv\n"
+    "  --timeout S       give up on a query after S seconds (default 60)\n"
+    "  --examples DIR    where the sample federation lives: DIR/schema/\n"
+    "                    cps.ini, DIR/data/agency{1,2,3}.csv and\n"
+    "                    DIR/node{1,2,3}.conf (default: the source\n"
+    "                    tree's examples/, or $CAIRN_EXAMPLES)\n"
+    "  --schema FILE     your own federation schema (with --csv)\n"
+    "  --csv NODE=PATH   one node named NODE serving the CSV file PATH\n"
+    "                    (at least two)\n"
+    "  --dataset NAME    the schema's dataset the CSV files hold\n"
+    "                    (default: its only dataset)\n"
+    "  --query SQL       a query to run instead of the samples; repeat\n"
+    "                    for several\n";
 
 /* ---- small file helpers -------------------------------------------------- */
 
@@ -857,83 +853,81 @@ add_node(demo *d, const char *name, const char *csv)
 	return 0;
 }
 
+/* --csv NODE=PATH (cli_opt.each). */
+static int
+opt_csv(void *arg, const char *v)
+{
+	demo *d = arg;
+	char name[CRN_CERT_NAME_MAX + 2];
+	const char *eq = strchr(v, '=');
+
+	if (eq == NULL || eq == v || (size_t)(eq - v) > CRN_CERT_NAME_MAX)
+		return cli_usage_error(
+		    "demo", "--csv takes NODE=PATH, got '%s'", v);
+	memcpy(name, v, (size_t)(eq - v));
+	name[eq - v] = '\0';
+	return add_node(d, name, eq + 1) != 0 ? 1 : 0;
+}
+
+/* --query SQL (cli_opt.each). */
+static int
+opt_query(void *arg, const char *v)
+{
+	demo *d = arg;
+
+	if (d->nqueries == DEMO_MAX_QUERIES)
+		return cli_usage_error(
+		    "demo", "at most %d queries", DEMO_MAX_QUERIES);
+	d->queries[d->nqueries++] = v;
+	return 0;
+}
+
+/* 0 to go on, -1 after --help, 1 for a failure, 2 for a usage error. */
 static int
 parse_args(demo *d, int argc, char **argv, int *custom)
 {
 	char examples[DEMO_PATH];
 	const char *ex = getenv("CAIRN_EXAMPLES");
-	const char *schema = NULL;
-	int i;
+	const char *schema = NULL, *format = NULL, *timeout = NULL;
+	const char *dataset = NULL, *exdir = NULL;
+	bool keep = false;
+	const cli_opt opts[] = {
+	    {.name = "--keep", .flag = &keep},
+	    {.name = "--format", .val = &format},
+	    {.name = "--timeout", .val = &timeout},
+	    {.name = "--schema", .val = &schema},
+	    {.name = "--dataset", .val = &dataset},
+	    {.name = "--examples", .val = &exdir},
+	    {.name = "--csv", .each = opt_csv, .arg = d},
+	    {.name = "--query", .each = opt_query, .arg = d},
+	    {.name = NULL},
+	};
+	const cli_cmd cmd = {"demo", opts, NULL, 0, 0, NULL, demo_usage};
+	int st;
 
+	if ((st = cli_parse(&cmd, argc, argv)) >= 0)
+		return st == 0 ? -1 : st;
 	snprintf(examples, sizeof(examples), "%s",
-	    ex != NULL ? ex : CAIRN_EXAMPLES_DIR);
-	*custom = 0;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-			return demo_usage(stdout), -1;
-		if (strcmp(a, "--keep") == 0) {
-			d->keep = 1;
-			continue;
-		}
-		if (strcmp(a, "--format") != 0 && strcmp(a, "--timeout") != 0 &&
-		    strcmp(a, "--schema") != 0 && strcmp(a, "--dataset") != 0 &&
-		    strcmp(a, "--examples") != 0 && strcmp(a, "--csv") != 0 &&
-		    strcmp(a, "--query") != 0)
-			return cli_error("demo: unknown option '%s' (see "
-			                 "'cairn demo --help')",
-			           a) +
-			    1;
-		if (v == NULL)
-			return cli_error("demo: %s needs a value", a) + 1;
-		i++;
-		if (strcmp(a, "--format") == 0) {
-			if (strcmp(v, "table") != 0 && strcmp(v, "json") != 0 &&
-			    strcmp(v, "csv") != 0)
-				return cli_error("demo: --format is table, "
-				                 "json or csv") +
-				    1;
-			d->format = v;
-		} else if (strcmp(a, "--timeout") == 0) {
-			d->timeout_s = atoi(v);
-			if (d->timeout_s <= 0 || d->timeout_s > 3600)
-				return cli_error("demo: --timeout is 1..3600 "
-				                 "seconds") +
-				    1;
-		} else if (strcmp(a, "--schema") == 0) {
-			schema = v;
-			*custom = 1;
-		} else if (strcmp(a, "--dataset") == 0) {
-			snprintf(d->dataset, sizeof(d->dataset), "%s", v);
-		} else if (strcmp(a, "--examples") == 0) {
-			snprintf(examples, sizeof(examples), "%s", v);
-		} else if (strcmp(a, "--csv") == 0) {
-			char name[CRN_CERT_NAME_MAX + 2];
-			const char *eq = strchr(v, '=');
-
-			if (eq == NULL || eq == v ||
-			    (size_t)(eq - v) > CRN_CERT_NAME_MAX)
-				return cli_error("demo: --csv takes NODE=PATH, "
-				                 "got '%s'",
-				           v) +
-				    1;
-			memcpy(name, v, (size_t)(eq - v));
-			name[eq - v] = '\0';
-			if (add_node(d, name, eq + 1) != 0)
-				return 1;
-			*custom = 1;
-		} else if (strcmp(a, "--query") == 0) {
-			if (d->nqueries == DEMO_MAX_QUERIES)
-				return cli_error("demo: at most %d queries",
-				           DEMO_MAX_QUERIES) +
-				    1;
-			d->queries[d->nqueries++] = v;
-		}
+	    exdir != NULL ? exdir : ex != NULL ? ex : CAIRN_EXAMPLES_DIR);
+	d->keep = keep;
+	if (format != NULL) {
+		if (strcmp(format, "table") != 0 &&
+		    strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)
+			return cli_usage_error(
+			    "demo", "--format is table, json or csv");
+		d->format = format;
 	}
+	if (timeout != NULL) {
+		d->timeout_s = atoi(timeout);
+		if (d->timeout_s <= 0 || d->timeout_s > 3600)
+			return cli_usage_error(
+			    "demo", "--timeout is 1..3600 seconds");
+	}
+	if (dataset != NULL)
+		snprintf(d->dataset, sizeof(d->dataset), "%s", dataset);
+	*custom = schema != NULL || d->nnodes > 0;
 	if (*custom && (schema == NULL || d->nnodes == 0))
-		return cli_error("demo: --schema and --csv go together") + 1;
+		return cli_usage_error("demo", "--schema and --csv go together");
 	if (!*custom) {
 		static const char *const names[] = {
 		    "agency1", "agency2", "agency3"};

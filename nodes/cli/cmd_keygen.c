@@ -219,12 +219,12 @@ static int
 kg_parse(int argc, char **argv, struct kg_args *a)
 {
 	const cli_opt opts[] = {
-	    {"--role", &a->role, NULL, true},
-	    {"--name", &a->name, NULL, true},
-	    {"--out", &a->out, NULL, true},
-	    {"--force", NULL, &a->force, false},
-	    {"--csr-only", NULL, &a->csr_only, false},
-	    {NULL, NULL, NULL, false},
+	    {.name = "--role", .val = &a->role, .required = true},
+	    {.name = "--name", .val = &a->name, .required = true},
+	    {.name = "--out", .val = &a->out, .required = true},
+	    {.name = "--force", .flag = &a->force},
+	    {.name = "--csr-only", .flag = &a->csr_only},
+	    {.name = NULL},
 	};
 	const cli_cmd cmd = {"keygen", opts, NULL, 0, 0, NULL, kg_usage};
 	int st;

@@ -130,8 +130,8 @@ cmd_node(int argc, char **argv)
 {
 	const char *config = NULL, *what = NULL;
 	const cli_opt opts[] = {
-	    {"--config", &config, NULL, true},
-	    {NULL, NULL, NULL, false},
+	    {.name = "--config", .val = &config, .required = true},
+	    {.name = NULL},
 	};
 	const cli_cmd cmd = {"node", opts, &what, 1, 0, NULL, node_usage};
 	int st;

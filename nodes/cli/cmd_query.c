@@ -189,12 +189,12 @@ q_parse(int argc, char **argv, struct q_args *a)
 {
 	const char *format = NULL;
 	const cli_opt opts[] = {
-	    {"--config", &a->config, NULL, true},
-	    {"--dataset", &a->dataset, NULL, false},
-	    {"--sum", &a->column, NULL, false},
-	    {"--schema", &a->schema, NULL, false},
-	    {"--format", &format, NULL, false},
-	    {NULL, NULL, NULL, false},
+	    {.name = "--config", .val = &a->config, .required = true},
+	    {.name = "--dataset", .val = &a->dataset},
+	    {.name = "--sum", .val = &a->column},
+	    {.name = "--schema", .val = &a->schema},
+	    {.name = "--format", .val = &format},
+	    {.name = NULL},
 	};
 	const cli_cmd cmd = {"query", opts, &a->sql, 1, 0, "SQL", query_usage};
 	int st;

@@ -66,8 +66,8 @@ schema_infer(int argc, char **argv)
 {
 	const char *path = NULL, *dataset = NULL;
 	const cli_opt opts[] = {
-	    {"--dataset", &dataset, NULL, false},
-	    {NULL, NULL, NULL, false},
+	    {.name = "--dataset", .val = &dataset},
+	    {.name = NULL},
 	};
 	const cli_cmd cmd = {"schema infer", opts, &path, 1, 1, "CSV file",
 	    schema_usage_text};
@@ -103,7 +103,7 @@ static int
 schema_check(int argc, char **argv)
 {
 	const char *path = NULL;
-	const cli_opt opts[] = {{NULL, NULL, NULL, false}};
+	const cli_opt opts[] = {{.name = NULL}};
 	const cli_cmd cmd = {"schema check", opts, &path, 1, 1, "schema file",
 	    schema_usage_text};
 	crn_schema *s = NULL;

@@ -224,18 +224,18 @@ sim_parse(int argc, char **argv, struct sim_args *a)
 	const char *corrupt = NULL;
 	bool malicious = false, semi = false;
 	const cli_opt opts[] = {
-	    {"--nodes", &nodes, NULL, true},
-	    {"--dim", &dim, NULL, true},
-	    {"--dropout", &dropout, NULL, false},
-	    {"--drop-at", &at, NULL, false},
-	    {"--graph", &graph, NULL, false},
-	    {"--seed", &seed, NULL, false},
-	    {"--bits", &bits, NULL, false},
-	    {"--threshold", &t, NULL, false},
-	    {"--corrupt", &corrupt, NULL, false},
-	    {"--malicious", NULL, &malicious, false},
-	    {"--semi-honest", NULL, &semi, false},
-	    {NULL, NULL, NULL, false},
+	    {.name = "--nodes", .val = &nodes, .required = true},
+	    {.name = "--dim", .val = &dim, .required = true},
+	    {.name = "--dropout", .val = &dropout},
+	    {.name = "--drop-at", .val = &at},
+	    {.name = "--graph", .val = &graph},
+	    {.name = "--seed", .val = &seed},
+	    {.name = "--bits", .val = &bits},
+	    {.name = "--threshold", .val = &t},
+	    {.name = "--corrupt", .val = &corrupt},
+	    {.name = "--malicious", .flag = &malicious},
+	    {.name = "--semi-honest", .flag = &semi},
+	    {.name = NULL},
 	};
 	const cli_cmd cmd = {
 	    "sim secagg", opts, NULL, 0, 0, NULL, sim_usage_text};

@@ -22,8 +22,8 @@ cmd_status(int argc, char **argv)
 {
 	const char *config = NULL;
 	const cli_opt opts[] = {
-	    {"--config", &config, NULL, true},
-	    {NULL, NULL, NULL, false},
+	    {.name = "--config", .val = &config, .required = true},
+	    {.name = NULL},
 	};
 	const cli_cmd cmd = {"status", opts, NULL, 0, 0, NULL, status_usage};
 	crn_rt_client c;

@@ -38,6 +38,8 @@ opt_take(const cli_cmd *c, int argc, char **argv, int *i)
 	const char *arg = argv[*i], *eq = strchr(arg, '=');
 	size_t nlen = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
 	const cli_opt *o = opt_find(c->opts, arg, nlen);
+	const char *v = NULL;
+	int st;
 
 	if (o == NULL)
 		return cli_usage_error(c->name, "unknown option '%s'", arg);
@@ -48,16 +50,17 @@ opt_take(const cli_cmd *c, int argc, char **argv, int *i)
 		*o->flag = true;
 		return -1;
 	}
-	if (*o->val != NULL)
+	if (o->val != NULL && *o->val != NULL)
 		return cli_usage_error(c->name, "%s given twice", o->name);
 	if (eq != NULL)
-		*o->val = eq + 1;
+		v = eq + 1;
 	else if (*i + 1 < argc && strncmp(argv[*i + 1], "--", 2) != 0)
-		*o->val = argv[++*i];
-	if (*o->val == NULL || **o->val == '\0') {
-		*o->val = NULL;
+		v = argv[++*i];
+	if (v == NULL || *v == '\0')
 		return cli_usage_error(c->name, "%s needs a value", o->name);
-	}
+	if (o->each != NULL)
+		return (st = o->each(o->arg, v)) != 0 ? st : -1;
+	*o->val = v;
 	return -1;
 }
 

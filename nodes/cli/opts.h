@@ -25,6 +25,11 @@ typedef struct cli_opt {
 	const char **val; /* an option with a value: it goes here */
 	bool *flag;       /* an option without one: set when given */
 	bool required;
+	/* A repeatable option: called with each value instead of storing
+	 * it (val NULL); returns 0, or the exit status after printing the
+	 * error. */
+	int (*each)(void *arg, const char *value);
+	void *arg;
 } cli_opt;
 
 typedef struct cli_cmd {
@@ -39,8 +44,8 @@ typedef struct cli_cmd {
 /*
  * Parse argv[1..argc-1] (argv[0] is the subcommand) by c.  Values are
  * borrowed from argv; flags and values not given are left as they are.
- * Returns -1 to go on, 0 after printing the usage for --help, or 2 after
- * printing a usage error.
+ * Returns -1 to go on, 0 after printing the usage for --help, 2 after
+ * printing a usage error, or what an `each` callback returned.
  */
 int cli_parse(const cli_cmd *c, int argc, char **argv);
 
