@@ -10,7 +10,9 @@ output ("\\n") or joining could change the bytes:
   * a hex escape ending the first when the second starts with a hex digit,
     an octal escape when it starts with an octal digit (the escape would
     swallow the character);
-  * a "??" formed across the seam (a trigraph under -std=c11).
+  * a "??" formed across the seam (a trigraph under -std=c11);
+  * anything else where the joined literal would not decode to the same
+    values as the two (each join is checked that way).
 
 Literals separated by anything else (PRIu64 and other macros, a comment, a
 backslash-newline) are left alone, so format strings keep their meaning.
@@ -105,7 +107,56 @@ def joinable(text, a, b):
         return False
     if first.endswith("??") and second[0] in "=/'()!<>-":
         return False
-    return True
+    # Last, the proof: the joined literal decodes to the same values.
+    return same_bytes(first, second)
+
+
+SIMPLE = {"n": 10, "t": 9, "r": 13, "a": 7, "b": 8, "f": 12, "v": 11,
+          "\\": 92, '"': 34, "'": 39, "?": 63}
+
+
+def decode(body):
+    """The values a C literal's body stands for, escapes resolved as the
+    compiler resolves them (hex escapes are greedy, octal ones take up
+    to three digits); None when it holds an escape this does not know."""
+    out, i, n = [], 0, len(body)
+    while i < n:
+        c = body[i]
+        if c != "\\":
+            out.append(ord(c))
+            i += 1
+            continue
+        e = body[i + 1] if i + 1 < n else ""
+        if e in SIMPLE:
+            out.append(SIMPLE[e])
+            i += 2
+        elif e == "x":
+            j = i + 2
+            while j < n and body[j] in HEX:
+                j += 1
+            if j == i + 2:
+                return None
+            out.append(int(body[i + 2:j], 16))
+            i = j
+        elif e in OCT:
+            j = i + 1
+            while j < n and j < i + 4 and body[j] in OCT:
+                j += 1
+            out.append(int(body[i + 1:j], 8))
+            i = j
+        elif e in "uU":
+            k = 4 if e == "u" else 8
+            out.append(int(body[i + 2:i + 2 + k], 16))
+            i += 2 + k
+        else:
+            return None
+    return out
+
+
+def same_bytes(first, second):
+    """Whether "first" "second" and "first second" hold the same values."""
+    a, b, ab = decode(first), decode(second), decode(first + second)
+    return a is not None and b is not None and a + b == ab
 
 
 def pairs(text):
