@@ -1,0 +1,78 @@
+/*
+ * demo.h — a throwaway federation on this machine, as 'cairn demo' runs it
+ * (nodes/cli/cmd_demo.c is its argument handling).
+ *
+ * crn_demo_run provisions a CA, a coordinator, one node per CSV file and a
+ * researcher in a fresh temporary directory, starts the coordinator and
+ * the nodes as separate processes of this same program (over an ipc://
+ * socket in that directory, exactly as they would talk over tcp://),
+ * submits each query with 'cairn query' as the researcher would, and
+ * prints every answer beside the same figure computed in the clear from
+ * the pooled files (plan + local executors + plain sum, no secure
+ * aggregation).  A mismatch is an error.  crn_demo_fini stops everything
+ * and removes the directory (unless keep, or the run failed).
+ *
+ * Errors are printed as one line ("cairn: demo: ..."); functions return 0
+ * or the exit status (1).
+ */
+#ifndef CRN_DEMO_DEMO_H
+#define CRN_DEMO_DEMO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "crypto/cert.h"
+#include "query/schema.h"
+#include "runtime/config.h"
+
+#define CRN_DEMO_MAX_NODES   16
+#define CRN_DEMO_MAX_QUERIES 32
+#define CRN_DEMO_PATH        4096
+
+typedef struct crn_demo_node {
+	char name[CRN_CERT_NAME_MAX + 1];
+	char csv[CRN_DEMO_PATH];
+	pid_t pid;
+	/* The sample nodes' own configs name columns their files call
+	 * differently (examples/node2.conf); NULL for --csv nodes. */
+	crn_config *cfg;
+} crn_demo_node;
+
+typedef struct crn_demo {
+	char dir[CRN_DEMO_PATH];  /* the throwaway federation */
+	char self[CRN_DEMO_PATH]; /* this program */
+	char schema_path[CRN_DEMO_PATH];
+	char dataset[CRN_CERT_NAME_MAX + 1];
+	const char *format; /* table | json | csv */
+	const char *queries[CRN_DEMO_MAX_QUERIES];
+	size_t nqueries;
+	crn_demo_node nodes[CRN_DEMO_MAX_NODES];
+	size_t nnodes;
+	pid_t coord_pid;
+	int keep;
+	int timeout_s;
+	crn_schema *schema;
+} crn_demo;
+
+/* Defaults: table format, 60 s per query, nothing started. */
+void crn_demo_init(crn_demo *d);
+
+/* One node serving the CSV file at csv (made absolute). */
+int crn_demo_add_node(crn_demo *d, const char *name, const char *csv);
+
+/* The sample federation in dir (examples/): its schema, three agencies'
+ * files and node configs, and the sample queries unless some are given. */
+int crn_demo_use_examples(crn_demo *d, const char *dir);
+
+/* The federation schema file for --csv nodes (made absolute). */
+int crn_demo_set_schema(crn_demo *d, const char *path);
+
+/* Check the schema and queries, start the federation and run every
+ * query.  Returns the exit status: 0 when every answer matched. */
+int crn_demo_run(crn_demo *d);
+
+/* Stop the daemons, remove the directory unless d->keep or status is
+ * not 0 (then say where it is), free what d holds. */
+void crn_demo_fini(crn_demo *d, int status);
+
+#endif /* CRN_DEMO_DEMO_H */
