@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cairn_test.h"
+#include "query_fix.h"
 #include "query/codec_release.h"
 #include "proto/plan.pb-c.h"
 #include "query/release.h"
@@ -32,15 +33,8 @@ static crn_schema *schema;
 static int
 setup(void **state)
 {
-	char err[256];
-
 	(void)state;
-	if (crn_schema_parse(schema_text, "t", &schema, err, sizeof(err)) !=
-	    CAIRN_OK) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	return 0;
+	return crn_t_schema_parse(schema_text, "t", &schema);
 }
 
 static int
@@ -54,12 +48,7 @@ teardown(void **state)
 static crn_plan *
 plan(const char *sql)
 {
-	crn_plan *p = NULL;
-	char err[256];
-
-	if (crn_sql_plan(schema, sql, &p, err, sizeof(err)) != CAIRN_OK)
-		fail_msg("%s: %s", sql, err);
-	return p;
+	return crn_t_plan(schema, sql);
 }
 
 /* ---- vectors ---------------------------------------------------------- */

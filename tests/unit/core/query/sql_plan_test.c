@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cairn_test.h"
+#include "query_fix.h"
 #include "query/schema.h"
 #include "query/sql_plan.h"
 
@@ -27,15 +28,8 @@ static crn_schema *schema;
 static int
 setup(void **state)
 {
-	char err[256];
-
 	(void)state;
-	if (crn_schema_parse(schema_text, "test", &schema, err, sizeof(err)) !=
-	    CAIRN_OK) {
-		fprintf(stderr, "schema: %s\n", err);
-		return -1;
-	}
-	return 0;
+	return crn_t_schema_parse(schema_text, "test", &schema);
 }
 
 static int

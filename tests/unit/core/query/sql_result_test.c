@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cairn_test.h"
+#include "query_fix.h"
 #include "query/schema.h"
 #include "query/sql_plan.h"
 #include "query/sql_result.h"
@@ -24,15 +25,8 @@ static crn_schema *schema;
 static int
 setup(void **state)
 {
-	char err[256];
-
 	(void)state;
-	if (crn_schema_parse(schema_text, "t", &schema, err, sizeof(err)) !=
-	    CAIRN_OK) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	return 0;
+	return crn_t_schema_parse(schema_text, "t", &schema);
 }
 
 static int
@@ -46,12 +40,7 @@ teardown(void **state)
 static crn_plan *
 plan(const char *sql)
 {
-	crn_plan *p = NULL;
-	char err[256];
-
-	if (crn_sql_plan(schema, sql, &p, err, sizeof(err)) != CAIRN_OK)
-		fail_msg("%s: %s", sql, err);
-	return p;
+	return crn_t_plan(schema, sql);
 }
 
 /* A zeroed vector for p and a setter for its elements. */
