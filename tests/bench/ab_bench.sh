@@ -18,6 +18,7 @@ KIND=${1:-e2e}
 RUNS=${2:-15}
 export CAIRN_BIN=$CAIRN_BIN_A
 . "$(dirname "$0")/../integration/lib_fed.sh"
+. "$(dirname "$0")/lib_bench.sh"
 FED_TCP=1
 FED_DEADLINE_MS=60000
 FED_T=1800
@@ -38,31 +39,7 @@ gen() {	# the rows of sql_e2e_bench.sh
 }
 
 sql_setup() {
-	cat >"$FED/schema.ini" <<EOS
-[federation]
-min_cell = 1
-max_nodes = 100
-
-[dataset bench]
-max_rows = $ROWS
-
-[column bench.grp]
-type = category
-domain = g0, g1, g2, g3, g4, g5, g6, g7, g8, g9
-
-[column bench.age]
-type = integer
-min = 16
-max = 90
-nullable = true
-
-[column bench.wage]
-type = decimal
-scale = 2
-min = 0
-max = 100000.00
-nullable = true
-EOS
+	bench_schema "$FED/schema.ini" "$ROWS"
 	for i in 1 2 3; do
 		if [ -n "$DATA" ]; then
 			ln -sf "$DATA/node$i.csv" "$FED/data/node$i.csv"

@@ -24,6 +24,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../integration/lib_fed.sh"
+. "$here/lib_bench.sh"
 
 RUNS=${1:-5}
 ROWS=${ROWS:-1000000}
@@ -42,31 +43,7 @@ if [ "$PGB" = 1 ]; then
 	trap 'fed_cleanup; pg_server_stop' EXIT
 fi
 
-cat >"$FED/schema.ini" <<EOS
-[federation]
-min_cell = 1
-max_nodes = 100
-
-[dataset bench]
-max_rows = $ROWS
-
-[column bench.grp]
-type = category
-domain = g0, g1, g2, g3, g4, g5, g6, g7, g8, g9
-
-[column bench.age]
-type = integer
-min = 16
-max = 90
-nullable = true
-
-[column bench.wage]
-type = decimal
-scale = 2
-min = 0
-max = 100000.00
-nullable = true
-EOS
+bench_schema "$FED/schema.ini" "$ROWS"
 
 # gen SEED: ROWS rows of grp,age,wage (a few NULLs), deterministic.
 gen() {
