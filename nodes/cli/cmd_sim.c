@@ -261,7 +261,10 @@ sim_parse(int argc, char **argv, struct sim_args *a)
 	        (parse_frac(corrupt, &a->corrupt) != 0 || a->corrupt >= 0.5)) ||
 	    a->nodes < 3 || a->nodes > CRN_SA_MAX_NODES || a->dim == 0 ||
 	    a->dim > CRN_SA_MAX_DIM)
-		return 2;
+		return cli_usage_error("sim secagg",
+		    "a value out of range: --nodes 3..%u, --dim 1..%llu, --bits 32, 64 or 128, fractions below 0.5, a round name for --drop-at, full or sparse for --graph",
+		    (unsigned)CRN_SA_MAX_NODES,
+		    (unsigned long long)CRN_SA_MAX_DIM);
 	a->at = (crn_sa_round)r;
 	return -1;
 }
@@ -277,10 +280,8 @@ sim_secagg(int argc, char **argv)
 	cairn_err rv;
 	int st;
 
-	if ((st = sim_parse(argc, argv, &a)) == 0)
-		return 0;
-	if (st == 2)
-		goto usage;
+	if ((st = sim_parse(argc, argv, &a)) >= 0)
+		return st;
 
 	/* Degree and threshold for the federation; the dropout fraction the
 	 * choice may assume is capped below 1/2 (beyond that no threshold
@@ -298,7 +299,9 @@ sim_secagg(int argc, char **argv)
 		    "cannot choose graph parameters: %s", cairn_strerror(rv));
 	if (a.threshold != 0) {
 		if (a.threshold < 2 || a.threshold > a.nodes)
-			goto usage;
+			return cli_usage_error("sim secagg",
+			    "--threshold is 2..%llu (the number of nodes)",
+			    (unsigned long long)a.nodes);
 		gp.threshold = (uint32_t)a.threshold;
 	}
 	memset(&cfg, 0, sizeof(cfg));
@@ -328,9 +331,6 @@ sim_secagg(int argc, char **argv)
 
 	sim_report(&cfg, &r, a.dropout, ks);
 	return r.finished && r.correct ? 0 : 1;
-usage:
-	sim_usage(stderr);
-	return 2;
 }
 
 int

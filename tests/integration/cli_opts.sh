@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# cli_opts.sh — the one option parser (nodes/cli/opts.c) gives every
+# subcommand the same rules: --help exits 0 with the usage on stdout; an
+# unknown option, a missing or repeated value, a missing required option
+# and a stray argument each exit 2 with one line naming the command and
+# its --help; --name=VALUE equals --name VALUE.
+# CAIRN_TEST_LABELS: unit
+set -euo pipefail
+: "${CAIRN_BIN:?CAIRN_BIN must name the cairn program}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# usage_err WANT-TEXT CMD...: exit 2, exactly one line on stderr holding
+# WANT-TEXT and the command's --help, nothing on stdout.
+usage_err() {
+	local want=$1 rc=0 name
+	shift
+	"$CAIRN_BIN" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+	[ "$rc" = 2 ] || fail "'$*' exited $rc, want 2: $(cat "$tmp/err")"
+	[ "$(wc -l <"$tmp/err")" = 1 ] ||
+		fail "'$*' printed $(wc -l <"$tmp/err") error lines: $(cat "$tmp/err")"
+	grep -qF -- "$want" "$tmp/err" || fail "'$*': want '$want', got: $(cat "$tmp/err")"
+	name=$1
+	case $1 in ca | schema | bench | sim) name="$1 $2" ;; esac
+	grep -qF -- "(see 'cairn $name --help')" "$tmp/err" ||
+		fail "'$*' does not point at 'cairn $name --help': $(cat "$tmp/err")"
+	[ ! -s "$tmp/out" ] || fail "'$*' printed on stdout: $(cat "$tmp/out")"
+}
+
+for c in "query" "status" "node" "coordinator" "keygen" "demo" \
+    "ca init" "ca sign" "schema infer" "bench prg" "sim secagg"; do
+	# shellcheck disable=SC2086
+	"$CAIRN_BIN" $c --help >"$tmp/out" || fail "'$c --help' did not exit 0"
+	grep -q "usage: cairn" "$tmp/out" || fail "'$c --help' printed no usage"
+	# shellcheck disable=SC2086
+	usage_err "unknown option '--frob'" $c --frob
+done
+
+usage_err "--config needs a value" query --config
+usage_err "--config needs a value" status --config=
+usage_err "--config is required" coordinator
+usage_err "--config given twice" node --config a --config=b
+usage_err "unexpected argument 'extra'" node --config a check extra
+usage_err "unexpected argument 'x'" status --config a x
+usage_err "--keep takes no value" demo --keep=yes
+usage_err "--format is table, json or csv" query --config a --format=xml "SELECT 1"
+usage_err "which CSV file?" schema infer --dataset d
+usage_err "--dim wants an integer" bench prg --dim=0
+
+# --name=VALUE and --name VALUE are the same; "--" ends the options.
+printf 'a,b\n1,x\n' >"$tmp/-d.csv"
+"$CAIRN_BIN" schema infer --dataset=one -- "$tmp/-d.csv" >"$tmp/a" ||
+	fail "schema infer --dataset=one -- FILE"
+(cd "$tmp" && "$CAIRN_BIN" schema infer --dataset one -- -d.csv) >"$tmp/b" ||
+	fail "schema infer --dataset one -- -d.csv"
+grep -q "dataset one" "$tmp/a" || fail "--dataset=one not taken: $(head -3 "$tmp/a")"
+sed 1,3d "$tmp/a" >"$tmp/a2"
+sed 1,3d "$tmp/b" >"$tmp/b2"
+cmp -s "$tmp/a2" "$tmp/b2" || fail "--dataset=one and --dataset one differ"
+echo "ok: one parser, the same rules for every subcommand"
