@@ -92,7 +92,8 @@ cli_parse(const cli_cmd *c, int argc, char **argv)
 	}
 	for (const cli_opt *o = c->opts; o->name != NULL; o++)
 		if (o->required && o->val != NULL && *o->val == NULL)
-			return cli_usage_error(c->name, "%s is required", o->name);
+			return cli_usage_error(
+			    c->name, "%s is required", o->name);
 	if (npos < c->minpos)
 		return cli_usage_error(c->name, "which %s?", c->posname);
 	return -1;

@@ -56,7 +56,8 @@ teardown(void **state)
 }
 
 static char ds_t[] = "t", ds_u[] = "u", empty[] = "", col_age[] = "age";
-static char sql_ok[] = "SELECT region, count(*), sum(age) FROM t GROUP BY region";
+static char sql_ok[] =
+    "SELECT region, count(*), sum(age) FROM t GROUP BY region";
 static char sql_other[] = "SELECT count(*) FROM t";
 static char sql_bad[] = "SELECT name FROM t";
 
@@ -190,11 +191,11 @@ test_kinds(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 static const struct CMUnitTest tests[] = {
-	T(test_query_ok),
-	T(test_plan_mismatch),
-	T(test_shape_mismatch),
-	T(test_query_refused),
-	T(test_kinds),
+    T(test_query_ok),
+    T(test_plan_mismatch),
+    T(test_shape_mismatch),
+    T(test_query_refused),
+    T(test_kinds),
 };
 
 CAIRN_TEST_MAIN(tests)
