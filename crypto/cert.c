@@ -432,69 +432,6 @@ crl_parse(const uint8_t *buf, size_t len, X509_CRL **out)
 	return CAIRN_OK;
 }
 
-/* ---- files --------------------------------------------------------------- */
-
-cairn_err
-crn_file_read(const char *path, size_t max, uint8_t **buf, size_t *len)
-{
-	struct stat st;
-	uint8_t *b = NULL;
-	size_t size = 0, got = 0;
-	int fd = -1;
-	cairn_err rv = CAIRN_EINTERNAL;
-
-	*buf = NULL;
-	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
-		rv = errno == ENOENT ? CAIRN_ENOENT : CAIRN_ESYS;
-		if (rv == CAIRN_ESYS)
-			crn_log_err("open %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (fstat(fd, &st) != 0) {
-		crn_log_err("fstat %s: %s", path, strerror(errno));
-		rv = CAIRN_ESYS;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rv = CAIRN_EINVAL;
-		goto out;
-	}
-	if (st.st_size < 0 || (uint64_t)st.st_size > max) {
-		rv = CAIRN_ETOOBIG;
-		goto out;
-	}
-	size = (size_t)st.st_size;
-	if ((b = crn_alloc(size + 1)) == NULL) {
-		rv = CAIRN_ENOMEM;
-		goto out;
-	}
-	while (got < size) {
-		ssize_t n = read(fd, b + got, size - got);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			crn_log_err("read %s: %s", path, strerror(errno));
-			rv = CAIRN_ESYS;
-			goto out;
-		}
-		if (n == 0)
-			break; /* shrank while reading: take what is there */
-		got += (size_t)n;
-	}
-	b[got] = '\0';
-	*buf = b;
-	*len = got;
-	b = NULL;
-	rv = CAIRN_OK;
-out:
-	/* The size may have shrunk; the allocation size is size + 1. */
-	crn_free(b, size + 1);
-	if (fd >= 0)
-		(void)close(fd);
-	return rv;
-}
-
 static cairn_err
 ca_path(char *out, const char *dir, const char *file)
 {
@@ -503,59 +440,6 @@ ca_path(char *out, const char *dir, const char *file)
 	if (n < 0 || n >= CA_PATH_MAX)
 		return CAIRN_ETOOBIG;
 	return CAIRN_OK;
-}
-
-/*
- * Replace path with data atomically: write a temporary file next to it,
- * fsync, rename.  A crash leaves the old or the new file, never half of
- * one, which matters for the index and the CRL.
- */
-static cairn_err
-write_atomic(const char *path, const void *data, size_t len, mode_t mode)
-{
-	char tmp[CA_PATH_MAX];
-	const uint8_t *p = data;
-	int fd = -1, n;
-	cairn_err rv = CAIRN_EINTERNAL;
-
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (n < 0 || n >= (int)sizeof(tmp))
-		return CAIRN_ETOOBIG;
-	fd = open(
-	    tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (fd < 0) {
-		crn_log_err("open %s: %s", tmp, strerror(errno));
-		return errno == ENOENT ? CAIRN_ENOENT : CAIRN_ESYS;
-	}
-	if (fchmod(fd, mode) != 0)
-		goto syserr;
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			goto syserr;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	if (fsync(fd) != 0)
-		goto syserr;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto syserr;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
-		goto syserr;
-	return CAIRN_OK;
-syserr:
-	crn_log_err("writing %s: %s", path, strerror(errno));
-	rv = CAIRN_ESYS;
-	if (fd >= 0)
-		(void)close(fd);
-	(void)unlink(tmp);
-	return rv;
 }
 
 /* ---- the CA's index ------------------------------------------------------ */
@@ -738,7 +622,7 @@ ca_index_save(const char *dir, const struct ca_index *idx)
 		memcpy(buf + used, line, (size_t)n);
 		used += (size_t)n;
 	}
-	rv = write_atomic(path, buf, used, 0600);
+	rv = crn_file_write_atomic(path, buf, used, 0600);
 	crn_free(buf, cap);
 	return rv;
 }
@@ -1134,7 +1018,7 @@ ca_write_crl(const char *dir, struct ca_ctx *ca, int days)
 		goto out;
 	if ((rv = ca_path(path, dir, CA_CRL)) != CAIRN_OK)
 		goto out;
-	rv = write_atomic(path, pem, strlen(pem), 0644);
+	rv = crn_file_write_atomic(path, pem, strlen(pem), 0644);
 out:
 	crn_strfree(pem);
 	BIO_free(bio);
@@ -1208,7 +1092,7 @@ crn_ca_init(const char *dir, const char *ca_name, int days)
 	if ((rv = x509_to_pem(ca.cert, &pem)) != CAIRN_OK)
 		goto out;
 	if ((rv = ca_path(path, dir, CA_CRT)) != CAIRN_OK ||
-	    (rv = write_atomic(path, pem, strlen(pem), 0644)) != CAIRN_OK)
+	    (rv = crn_file_write_atomic(path, pem, strlen(pem), 0644)) != CAIRN_OK)
 		goto out;
 	if ((rv = ca_path(path, dir, CA_LOCK)) != CAIRN_OK)
 		goto out;
@@ -1866,7 +1750,7 @@ crn_crl_mark_save(const char *path, const crn_crl_mark *m)
 	    ca, (unsigned long long)m->number, (long long)m->this_update);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return CAIRN_EINTERNAL;
-	return write_atomic(path, buf, (size_t)n, 0600);
+	return crn_file_write_atomic(path, buf, (size_t)n, 0600);
 }
 
 cairn_err

@@ -49,6 +49,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "base/file.h"
 #include "crypto/crypto.h"
 
 #define CRN_CERT_NAME_MAX   64    /* longest CN */
@@ -269,14 +270,7 @@ CAIRN_NODISCARD cairn_err crn_cert_pem_to_der(
 CAIRN_NODISCARD cairn_err crn_cert_der_to_pem(
     const uint8_t *der, size_t der_len, char **pem);
 
-/*
- * Read the whole file path (at most max bytes: CAIRN_ETOOBIG beyond) into
- * a new buffer with a NUL appended (so PEM text is a C string).  *len
- * excludes the NUL; free with crn_free(*buf, *len + 1).  CAIRN_ENOENT if
- * missing, CAIRN_ESYS for other errors.
- */
-CAIRN_NODISCARD cairn_err crn_file_read(
-    const char *path, size_t max, uint8_t **buf, size_t *len);
+/* crn_file_read is base/file.h's (included above). */
 
 /* Days from 1970-01-01 to the proleptic Gregorian date y-m-d (Howard
  * Hinnant's days_from_civil algorithm; m 1..12,
