@@ -73,7 +73,6 @@ out:
 	return rv;
 }
 
-
 /*
  * Replace path with data atomically: write a temporary file next to it,
  * fsync, rename.  A crash leaves the old or the new file, never half of
