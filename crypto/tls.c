@@ -351,8 +351,7 @@ tls_ctx_policy(crn_tls_ctx *c)
 	if (SSL_CTX_set_min_proto_version(s, TLS1_3_VERSION) != 1 ||
 	    SSL_CTX_set_max_proto_version(s, TLS1_3_VERSION) != 1 ||
 	    SSL_CTX_set_ciphersuites(s,
-	        "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:"
-	        "TLS_CHACHA20_POLY1305_SHA256") != 1 ||
+	        "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256") != 1 ||
 	    SSL_CTX_set1_groups_list(s, "X25519") != 1 ||
 	    SSL_CTX_set1_sigalgs_list(s, "ed25519") != 1 ||
 	    SSL_CTX_set_num_tickets(s, 0) != 1) {

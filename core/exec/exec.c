@@ -191,8 +191,7 @@ acc_keys(crn_acc *acc, uint64_t *ngroups)
 			if (!is_numeric(c) || k->lo >= k->hi ||
 			    k->nbuckets == 0) {
 				crn_acc_errf(acc,
-				    "group key %zu: bad "
-				    "width_bucket over %s",
+				    "group key %zu: bad width_bucket over %s",
 				    i, c->name);
 				return CAIRN_EINVAL;
 			}
@@ -202,15 +201,13 @@ acc_keys(crn_acc *acc, uint64_t *ngroups)
 			want = (uint64_t)c->ndomain + (c->nullable ? 1 : 0);
 		} else {
 			crn_acc_errf(acc,
-			    "group key %zu: numeric column %s "
-			    "without width_bucket",
+			    "group key %zu: numeric column %s without width_bucket",
 			    i, c->name);
 			return CAIRN_ENOTSUP;
 		}
 		if (want != k->card || want == 0) {
 			crn_acc_errf(acc,
-			    "group key %zu: card %u, expected "
-			    "%llu",
+			    "group key %zu: card %u, expected %llu",
 			    i, k->card, (unsigned long long)want);
 			return CAIRN_EINVAL;
 		}
@@ -244,8 +241,7 @@ acc_measures(crn_acc *acc)
 		end = 1 + (uint64_t)m->offset + (m->need_sumsq ? 4 : 3);
 		if (end > plan->per_group) {
 			crn_acc_errf(acc,
-			    "measure %zu: offset %u outside the "
-			    "group block of %u",
+			    "measure %zu: offset %u outside the group block of %u",
 			    i, m->offset, plan->per_group);
 			return CAIRN_EINVAL;
 		}
@@ -275,8 +271,7 @@ crn_acc_init(crn_acc *acc, const crn_plan *plan, const crn_dataset *ds,
 	}
 	if (plan->cols != NULL && !same_columns(plan, ds)) {
 		crn_acc_errf(acc,
-		    "the plan's column definitions differ from "
-		    "this node's schema for dataset %s",
+		    "the plan's column definitions differ from this node's schema for dataset %s",
 		    ds->name != NULL ? ds->name : "?");
 		goto out;
 	}
@@ -489,8 +484,7 @@ crn_acc_row(crn_acc *acc, const crn_cell *cells, const char *where)
 		    k, &ds->cols[k->col], &cells[k->col], &idx);
 		if (rv != CAIRN_OK) {
 			crn_acc_errf(acc,
-			    "%s: column %s: NULL in a NOT NULL "
-			    "group key",
+			    "%s: column %s: NULL in a NOT NULL group key",
 			    where, ds->cols[k->col].name);
 			return rv;
 		}
@@ -824,8 +818,7 @@ sq_bad(crn_sqlq *q, const crn_source *src, const crn_dataset *ds, uint32_t col)
 		sq_puts(q, "typeof(");
 		sq_col(q, src, c);
 		sq_puts(q,
-		    ") NOT IN ('integer', 'real', 'null') OR "
-		    "(typeof(");
+		    ") NOT IN ('integer', 'real', 'null') OR (typeof(");
 		sq_col(q, src, c);
 		sq_puts(q, ") = 'real' AND abs(");
 		sq_col(q, src, c);
@@ -1259,8 +1252,7 @@ sqlq_stream_row(crn_sqlq *q, crn_acc *acc, const crn_source *src,
 		k += 2;
 		if (v->null && !c->nullable) {
 			crn_acc_errf(acc,
-			    "%s: column %s: NULL in a NOT NULL "
-			    "column",
+			    "%s: column %s: NULL in a NOT NULL column",
 			    src->table, name);
 			return CAIRN_EDATA;
 		}
@@ -1273,8 +1265,7 @@ sqlq_stream_row(crn_sqlq *q, crn_acc *acc, const crn_source *src,
 			idx = crn_exec_domain_find(c, v->text, v->textlen);
 			if (idx < 0) {
 				crn_acc_errf(acc,
-				    "%s: column %s: value '%.*s' "
-				    "outside the declared domain",
+				    "%s: column %s: value '%.*s' outside the declared domain",
 				    src->table, name,
 				    (int)(v->textlen > 64 ? 64 : v->textlen),
 				    v->text);
@@ -1285,8 +1276,7 @@ sqlq_stream_row(crn_sqlq *q, crn_acc *acc, const crn_source *src,
 		}
 		if (!bad->null && bad->num != 0) {
 			crn_acc_errf(acc,
-			    "%s: column %s: a value that is not "
-			    "a number with at most %u decimal digits",
+			    "%s: column %s: a value that is not a number with at most %u decimal digits",
 			    src->table, name, c->scale);
 			return CAIRN_EDATA;
 		}
@@ -1336,8 +1326,7 @@ crn_sqlq_row(
 		if (v->null) {
 			if (!c->nullable) {
 				crn_acc_errf(acc,
-				    "%s: column %s: NULL group "
-				    "in a NOT NULL column",
+				    "%s: column %s: NULL group in a NOT NULL column",
 				    src->table, crn_exec_local_name(src, c));
 				return CAIRN_EDATA;
 			}
@@ -1351,8 +1340,7 @@ crn_sqlq_row(
 
 			if (d < 0) {
 				crn_acc_errf(acc,
-				    "%s: column %s: group '%.*s' "
-				    "is outside the declared domain",
+				    "%s: column %s: group '%.*s' is outside the declared domain",
 				    src->table, crn_exec_local_name(src, c),
 				    (int)(v->textlen > 64 ? 64 : v->textlen),
 				    v->text);
@@ -1376,16 +1364,13 @@ crn_sqlq_row(
 			continue;
 		if (c->type == CRN_COL_CATEGORY)
 			crn_acc_errf(acc,
-			    "%s: column %s: %lld matching rows "
-			    "hold a value outside the declared domain%s",
+			    "%s: column %s: %lld matching rows hold a value outside the declared domain%s",
 			    src->table, crn_exec_local_name(src, c),
 			    (long long)vals[k].num,
 			    c->nullable ? "" : " or NULL");
 		else
 			crn_acc_errf(acc,
-			    "%s: column %s: %lld matching rows "
-			    "hold a value that is not a number with at most "
-			    "%u decimal digits%s",
+			    "%s: column %s: %lld matching rows hold a value that is not a number with at most %u decimal digits%s",
 			    src->table, crn_exec_local_name(src, c),
 			    (long long)vals[k].num, c->scale,
 			    c->nullable ? "" : ", or NULL");

@@ -215,8 +215,7 @@ header_field(csv *cs, size_t field, const char *s, size_t n)
 		if (strlen(name) == n && memcmp(name, s, n) == 0) {
 			if (cs->seen[i]) {
 				crn_acc_errf(cs->acc,
-				    "%s:%llu: column %s "
-				    "appears twice in the header",
+				    "%s:%llu: column %s appears twice in the header",
 				    cs->path, (unsigned long long)cs->line,
 				    name);
 				return CAIRN_EDATA;
@@ -260,8 +259,7 @@ data_field(csv *cs, size_t field, const char *s, size_t n, bool quoted)
 		k = dom_find(&cs->doms[j], c, s, n);
 		if (k < 0) {
 			csv_fail_col(cs, field,
-			    "value outside the declared "
-			    "domain");
+			    "value outside the declared domain");
 			return CAIRN_EDATA;
 		}
 		cell->cat = (uint32_t)k;
@@ -271,8 +269,7 @@ data_field(csv *cs, size_t field, const char *s, size_t n, bool quoted)
 	case NUM_OK: return CAIRN_OK;
 	case NUM_FINE:
 		csv_fail_col(cs, field,
-		    "more decimal digits than the "
-		    "column's scale");
+		    "more decimal digits than the column's scale");
 		return CAIRN_EDATA;
 	case NUM_RANGE:
 		csv_fail_col(cs, field, "number out of range");
@@ -312,8 +309,7 @@ parse_record(csv *cs, int *status)
 	if (cs->header_done && cs->nfields > 1 && p < end &&
 	    (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n'))) {
 		crn_acc_errf(cs->acc,
-		    "%s:%llu: empty line, the header has "
-		    "%zu fields",
+		    "%s:%llu: empty line, the header has %zu fields",
 		    cs->path, (unsigned long long)cs->line, cs->nfields);
 		return CAIRN_EDATA;
 	}
@@ -338,8 +334,7 @@ parse_record(csv *cs, int *status)
 					if (!cs->eof)
 						return CAIRN_OK;
 					csv_fail_col(cs, field,
-					    "unterminated "
-					    "quoted field");
+					    "unterminated quoted field");
 					return CAIRN_EDATA;
 				}
 				for (char *t = q; t < e; t++)
@@ -361,8 +356,7 @@ parse_record(csv *cs, int *status)
 			quoted = true;
 			if (p < end && *p != ',' && *p != '\n' && *p != '\r') {
 				csv_fail_col(cs, field,
-				    "text after a closing "
-				    "quote");
+				    "text after a closing quote");
 				return CAIRN_EDATA;
 			}
 		} else {
@@ -384,8 +378,7 @@ parse_record(csv *cs, int *status)
 				return CAIRN_OK;
 			if (p + 1 < end && p[1] != '\n') {
 				csv_fail_col(cs, field,
-				    "carriage return "
-				    "without a line feed");
+				    "carriage return without a line feed");
 				return CAIRN_EDATA;
 			}
 		}
@@ -410,8 +403,7 @@ parse_record(csv *cs, int *status)
 		cs->header_done = true;
 	} else if (field != cs->nfields) {
 		crn_acc_errf(cs->acc,
-		    "%s:%llu: %zu fields, the header has "
-		    "%zu",
+		    "%s:%llu: %zu fields, the header has %zu",
 		    cs->path, (unsigned long long)cs->line, field, cs->nfields);
 		return CAIRN_EDATA;
 	}
@@ -438,8 +430,7 @@ refill(csv *cs)
 
 		if (nc > CSV_BUF_MAX) {
 			crn_acc_errf(cs->acc,
-			    "%s:%llu: record longer than "
-			    "%u bytes",
+			    "%s:%llu: record longer than %u bytes",
 			    cs->path, (unsigned long long)cs->line,
 			    CSV_BUF_MAX / 2);
 			return CAIRN_EDATA;
@@ -517,8 +508,7 @@ csv_scan(csv *cs)
 			for (size_t i = 0; i < ds->ncols; i++)
 				if (acc->used[i] && !cs->seen[i]) {
 					crn_acc_errf(acc,
-					    "%s: column %s not "
-					    "in the header",
+					    "%s: column %s not in the header",
 					    cs->path,
 					    crn_exec_local_name(
 					        cs->src, &ds->cols[i]));

@@ -76,8 +76,7 @@ consume(crn_acc *acc, const crn_source *src, crn_sqlq *q, PGresult *r)
 
 	if ((size_t)PQnfields(r) != q->ncols) {
 		crn_acc_errf(acc,
-		    "postgresql: %d result columns, expected "
-		    "%zu",
+		    "postgresql: %d result columns, expected %zu",
 		    PQnfields(r), q->ncols);
 		return CAIRN_EINTERNAL;
 	}
@@ -98,8 +97,7 @@ consume(crn_acc *acc, const crn_source *src, crn_sqlq *q, PGresult *r)
 			if (!text &&
 			    crn_exec_parse_i128(v->text, &v->num) != CAIRN_OK) {
 				crn_acc_errf(acc,
-				    "postgresql: result '%.40s' "
-				    "in column %zu is not an integer",
+				    "postgresql: result '%.40s' in column %zu is not an integer",
 				    v->text, i + 1);
 				rv = CAIRN_EDATA;
 				break;
@@ -123,12 +121,7 @@ static cairn_err
 column_types(crn_acc *acc, PGconn *c, const crn_source *src, uint8_t *exact)
 {
 	static const char sql[] =
-	    "SELECT a.attname, t.typname, CASE WHEN t.typname = 'numeric' "
-	    "AND a.atttypmod >= 4 THEN ((a.atttypmod - 4) & 65535) "
-	    "ELSE -1 END FROM pg_catalog.pg_attribute a "
-	    "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
-	    "WHERE a.attrelid = $1::text::regclass AND a.attnum > 0 "
-	    "AND NOT a.attisdropped";
+	    "SELECT a.attname, t.typname, CASE WHEN t.typname = 'numeric' AND a.atttypmod >= 4 THEN ((a.atttypmod - 4) & 65535) ELSE -1 END FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid WHERE a.attrelid = $1::text::regclass AND a.attnum > 0 AND NOT a.attisdropped";
 	const crn_dataset *ds = acc->ds;
 	const char *param;
 	const char *state;

@@ -93,8 +93,7 @@ run_query(crn_acc *acc, sqlite3 *db, const crn_source *src, crn_sqlq *q,
 				break;
 			default:
 				crn_acc_errf(acc,
-				    "%s: unexpected %s result "
-				    "in column %zu",
+				    "%s: unexpected %s result in column %zu",
 				    src->table,
 				    t == SQLITE_FLOAT ? "real" : "blob", i + 1);
 				rv = CAIRN_EDATA;
@@ -167,8 +166,7 @@ crn_exec_sqlite(crn_acc *acc, const crn_source *src)
 	 * inside SQLite. */
 	rv = run_mode(acc, db, src, acc->plan->nkeys > 0, &overflow);
 	if (rv != CAIRN_OK && overflow) {
-		crn_log_info("sqlite: 64-bit sums could overflow; "
-		             "aggregating the rows here instead");
+		crn_log_info("sqlite: 64-bit sums could overflow; aggregating the rows here instead");
 		crn_acc_reset(acc);
 		rv = run_mode(acc, db, src, true, &overflow);
 	}

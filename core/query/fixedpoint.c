@@ -49,8 +49,7 @@ crn_ring_bits_for(
 	else if (bound < (U128_ONE << 127)) {
 		*bits = 128;
 	} else {
-		crn_log_err("sums up to 2^%u need a %u-bit ring; the widest "
-		            "is 128 bits",
+		crn_log_err("sums up to 2^%u need a %u-bit ring; the widest is 128 bits",
 		    bits_needed(bound) - 2, bits_needed(bound));
 		return CAIRN_ERANGE;
 	}
@@ -207,8 +206,7 @@ fixed_bound(const crn_fixed_params *p, unsigned bits, u128 *m_out,
 	/* n_max * m < limit  <=>  m <= (limit - 1) / n_max; no overflow. */
 	if (m > (limit - 1) / p->n_max) {
 		if (!quiet)
-			crn_log_err("%u parties x round(%g * 2^%u) reach "
-			            "2^%.2f: a %u-bit ring would wrap",
+			crn_log_err("%u parties x round(%g * 2^%u) reach 2^%.2f: a %u-bit ring would wrap",
 			    p->n_max, p->clip, p->frac_bits,
 			    log2((double)p->n_max) + log2(md), bits);
 		return CAIRN_ERANGE;
@@ -300,9 +298,7 @@ crn_fixed_decode(
 		/* bound < 2^127, so it converts to i128 unchanged. */
 		if (s > (i128)bound || s < -(i128)bound) {
 			crn_log_err(
-			    "element %zu of the sum is outside the "
-			    "bound of %u parties: corrupt sum or too many "
-			    "parties",
+			    "element %zu of the sum is outside the bound of %u parties: corrupt sum or too many parties",
 			    i, p->n_max);
 			return CAIRN_ERANGE;
 		}

@@ -220,8 +220,7 @@ crn_release_decide(const crn_plan *p, const uint8_t *sum, size_t len,
 	maxrows = max_total(p, nodes);
 	for (uint64_t g = 0; g < p->ngroups; g++) {
 		if (!counts_ok(p, sum, bits, g, maxrows)) {
-			crn_log_warn("group %llu of the counts is not one "
-			             "honest nodes could produce",
+			crn_log_warn("group %llu of the counts is not one honest nodes could produce",
 			    (unsigned long long)g);
 			return CAIRN_EPROTO;
 		}
@@ -347,8 +346,7 @@ crn_release_plan_fits(const crn_plan *p, const crn_schema *s,
 
 	if (p->max_rows != ds->max_rows) {
 		snprintf(why, whylen,
-		    "plan's max_rows %llu differs from the node's schema "
-		    "(%llu)",
+		    "plan's max_rows %llu differs from the node's schema (%llu)",
 		    (unsigned long long)p->max_rows,
 		    (unsigned long long)ds->max_rows);
 		return CAIRN_EPERM;

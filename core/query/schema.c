@@ -114,8 +114,7 @@ reader(char *str, int num, void *stream)
 		/* inih would cut the line in two and read the rest as a line
 		 * of its own; refuse instead of guessing. */
 		fail(b, b->line, CAIRN_ECONFIG,
-		    "line longer than %d "
-		    "characters; continue long domains on indented lines",
+		    "line longer than %d characters; continue long domains on indented lines",
 		    num - 3);
 		return NULL;
 	}
@@ -458,8 +457,7 @@ find_col(
 	}
 	if (d->ncols >= SCHEMA_MAX_COLS) {
 		fail(b, b->line, CAIRN_ECONFIG,
-		    "dataset '%s': more than %u "
-		    "columns",
+		    "dataset '%s': more than %u columns",
 		    d->name, SCHEMA_MAX_COLS);
 		return NULL;
 	}
@@ -574,16 +572,14 @@ add_domain(builder *b, crn_column *c, const char *v)
 				goto nomem;
 			if (!printable(val) || n > 255) {
 				fail(b, b->line, CAIRN_ECONFIG,
-				    "column '%s': domain values must be "
-				    "printable and at most 255 bytes",
+				    "column '%s': domain values must be printable and at most 255 bytes",
 				    c->name);
 				crn_strfree(val);
 				return 0;
 			}
 			if (has_value(c, val)) {
 				fail(b, b->line, CAIRN_ECONFIG,
-				    "column '%s': domain value '%s' listed "
-				    "twice",
+				    "column '%s': domain value '%s' listed twice",
 				    c->name, val);
 				crn_strfree(val);
 				return 0;
@@ -626,8 +622,7 @@ column_key(
 			c->type = CRN_COL_CATEGORY;
 		else {
 			fail(b, b->line, CAIRN_ECONFIG,
-			    "column '%s': unknown type '%s' (integer, decimal "
-			    "or category)",
+			    "column '%s': unknown type '%s' (integer, decimal or category)",
 			    c->name, value);
 			return 0;
 		}
@@ -668,8 +663,7 @@ column_key(
 	if (strcmp(name, "nullable") == 0) {
 		if (a->have_nullable || parse_bool(value, &c->nullable) != 0) {
 			fail(b, b->line, CAIRN_ECONFIG,
-			    "column '%s': nullable must be given once, true "
-			    "or false",
+			    "column '%s': nullable must be given once, true or false",
 			    c->name);
 			return 0;
 		}
@@ -701,8 +695,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 			if (b->have_min_cell ||
 			    parse_u64(value, UINT32_MAX, &u) != 0) {
 				fail(b, b->line, CAIRN_ECONFIG,
-				    "min_cell must be given once, a "
-				    "non-negative integer");
+				    "min_cell must be given once, a non-negative integer");
 				return 0;
 			}
 			b->s->min_cell = (uint32_t)u;
@@ -728,8 +721,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 	sp = strchr(section, ' ');
 	if (sp == NULL) {
 		fail(b, b->line, CAIRN_ECONFIG,
-		    "unknown section [%s] "
-		    "(federation, dataset NAME or column DATASET.COLUMN)",
+		    "unknown section [%s] (federation, dataset NAME or column DATASET.COLUMN)",
 		    section);
 		return 0;
 	}
@@ -739,8 +731,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 	if ((size_t)(sp - section) == 7 && memcmp(section, "dataset", 7) == 0) {
 		if (!is_ident(arg, strlen(arg))) {
 			fail(b, b->line, CAIRN_ECONFIG,
-			    "dataset name '%s' "
-			    "must be a lower-case identifier",
+			    "dataset name '%s' must be a lower-case identifier",
 			    arg);
 			return 0;
 		}
@@ -751,8 +742,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 			    parse_u64(value, (uint64_t)1 << 62, &u) != 0 ||
 			    u == 0) {
 				fail(b, b->line, CAIRN_ECONFIG,
-				    "dataset '%s': max_rows must be given "
-				    "once, 1 to 2^62",
+				    "dataset '%s': max_rows must be given once, 1 to 2^62",
 				    d->name);
 				return 0;
 			}
@@ -761,8 +751,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 			return 1;
 		}
 		fail(b, b->line, CAIRN_ECONFIG,
-		    "dataset '%s': unknown key "
-		    "'%s'",
+		    "dataset '%s': unknown key '%s'",
 		    d->name, name);
 		return 0;
 	}
@@ -771,9 +760,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 		if (dot == NULL || !is_ident(arg, (size_t)(dot - arg)) ||
 		    !is_ident(dot + 1, strlen(dot + 1))) {
 			fail(b, b->line, CAIRN_ECONFIG,
-			    "column section "
-			    "'%s' must be [column DATASET.COLUMN] with "
-			    "lower-case identifiers",
+			    "column section '%s' must be [column DATASET.COLUMN] with lower-case identifiers",
 			    arg);
 			return 0;
 		}
@@ -824,20 +811,17 @@ finish(builder *b)
 				if (a->min != NULL || a->max != NULL ||
 				    a->have_scale)
 					fail(b, a->line, CAIRN_ECONFIG,
-					    "column '%s.%s': a category has "
-					    "no scale, min or max",
+					    "column '%s.%s': a category has no scale, min or max",
 					    d->name, c->name);
 				else if (c->ndomain == 0)
 					fail(b, a->line, CAIRN_ECONFIG,
-					    "column '%s.%s': domain is "
-					    "required for a category",
+					    "column '%s.%s': domain is required for a category",
 					    d->name, c->name);
 				continue;
 			}
 			if (c->ndomain > 0) {
 				fail(b, a->line, CAIRN_ECONFIG,
-				    "column '%s.%s': only a category has a "
-				    "domain",
+				    "column '%s.%s': only a category has a domain",
 				    d->name, c->name);
 				break;
 			}
@@ -850,16 +834,14 @@ finish(builder *b)
 			}
 			if (a->min == NULL || a->max == NULL) {
 				fail(b, a->line, CAIRN_ECONFIG,
-				    "column '%s.%s': min and max are "
-				    "required for a numeric column",
+				    "column '%s.%s': min and max are required for a numeric column",
 				    d->name, c->name);
 				break;
 			}
 			rv = crn_decimal_to_scale(a->min, c->scale, &c->lo);
 			if (rv != CAIRN_OK) {
 				fail(b, a->minline, CAIRN_ECONFIG,
-				    "column '%s.%s': min '%s' is not a "
-				    "number %s",
+				    "column '%s.%s': min '%s' is not a number %s",
 				    d->name, c->name, a->min,
 				    rv == CAIRN_ERANGE
 				        ? "in range"
@@ -869,8 +851,7 @@ finish(builder *b)
 			rv = crn_decimal_to_scale(a->max, c->scale, &c->hi);
 			if (rv != CAIRN_OK) {
 				fail(b, a->maxline, CAIRN_ECONFIG,
-				    "column '%s.%s': max '%s' is not a "
-				    "number %s",
+				    "column '%s.%s': max '%s' is not a number %s",
 				    d->name, c->name, a->max,
 				    rv == CAIRN_ERANGE
 				        ? "in range"
@@ -929,8 +910,7 @@ crn_schema_parse(const char *text, const char *name, crn_schema **out,
 		/* The handler reports its own errors; this one is inih's
 		 * (no '=' or an unterminated section header). */
 		fail(&b, line, CAIRN_ECONFIG,
-		    "not a 'key = value' line or "
-		    "'[section]' header");
+		    "not a 'key = value' line or '[section]' header");
 	if (b.rv == CAIRN_OK)
 		finish(&b);
 	/* Shrink capacities to the sizes crn_schema_free will pass. */
@@ -986,8 +966,7 @@ crn_schema_load(const char *path, crn_schema **out, char *err, size_t errlen)
 			if (nc > SCHEMA_MAX_FILE) {
 				if (err != NULL && errlen > 0)
 					snprintf(err, errlen,
-					    "%s: larger "
-					    "than %u bytes",
+					    "%s: larger than %u bytes",
 					    path, SCHEMA_MAX_FILE);
 				rv = CAIRN_ECONFIG;
 				goto out;
@@ -1116,8 +1095,7 @@ csv_field(csvr *r, int *end, int at_row_start)
 			c = getc(r->f);
 			if (c == EOF) {
 				csv_err(r, r->row_line,
-				    "unterminated quoted "
-				    "field");
+				    "unterminated quoted field");
 				return CAIRN_EDATA;
 			}
 			if (c == '\n')
@@ -1155,10 +1133,8 @@ csv_field(csvr *r, int *end, int at_row_start)
 		}
 		if (quoted || c == '"') {
 			csv_err(r, r->line, "%s",
-			    quoted ? "text after a "
-			             "closing quote"
-			           : "quote inside an unquoted "
-			             "field");
+			    quoted ? "text after a closing quote"
+			           : "quote inside an unquoted field");
 			return CAIRN_EDATA;
 		}
 		if ((rv = csv_put(r, (char)c)) != 0)
@@ -1399,8 +1375,7 @@ render(obuf *o, const char *src, const char *dataset, icol *cols, size_t ncols,
 		ob_printf(o, "\n");
 		if (c->values == 0) {
 			ob_printf(o,
-			    "; [column %s.%s]\n; not usable: no "
-			    "values in the file\n",
+			    "; [column %s.%s]\n; not usable: no values in the file\n",
 			    dataset, c->name);
 			continue;
 		}
@@ -1444,8 +1419,7 @@ render(obuf *o, const char *src, const char *dataset, icol *cols, size_t ncols,
 			ob_printf(o, "\n");
 		} else {
 			ob_printf(o,
-			    "; [column %s.%s]\n; not usable in "
-			    "queries: free text (%s)\n",
+			    "; [column %s.%s]\n; not usable in queries: free text (%s)\n",
 			    dataset, c->name,
 			    c->why != NULL ? c->why : "not a number");
 			continue;
@@ -1587,8 +1561,7 @@ crn_schema_infer(FILE *in, const char *name, const char *dataset, char **out,
 	if (!is_ident(dataset, strlen(dataset))) {
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen,
-			    "dataset name '%s' must be a "
-			    "lower-case identifier",
+			    "dataset name '%s' must be a lower-case identifier",
 			    dataset);
 		return CAIRN_EINVAL;
 	}

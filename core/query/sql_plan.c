@@ -272,8 +272,7 @@ get_const(pctx *c, const Node *n, sconst *k, const char *where)
 	if (n == NULL || n->node_case != PG_QUERY__NODE__NODE_A_CONST ||
 	    n->a_const == NULL) {
 		perr(c, CAIRN_ESQL, node_loc(n),
-		    "%s is not supported %s; "
-		    "only constants are",
+		    "%s is not supported %s; only constants are",
 		    node_name(n), where);
 		return -1;
 	}
@@ -294,8 +293,7 @@ get_const(pctx *c, const Node *n, sconst *k, const char *where)
 		    a->fval != NULL ? a->fval->fval : "", &k->mant, &k->scale);
 		if (rv != CAIRN_OK) {
 			perr(c, CAIRN_ESQL, k->loc,
-			    "numeric constant '%s' "
-			    "is %s",
+			    "numeric constant '%s' is %s",
 			    a->fval != NULL ? a->fval->fval : "",
 			    rv == CAIRN_ERANGE ? "out of range"
 			                       : "not a plain decimal");
@@ -312,8 +310,7 @@ get_const(pctx *c, const Node *n, sconst *k, const char *where)
 		return 0;
 	default:
 		perr(c, CAIRN_ESQL, k->loc,
-		    "this kind of constant is not "
-		    "supported");
+		    "this kind of constant is not supported");
 		return -1;
 	}
 }
@@ -349,15 +346,13 @@ colref(pctx *c, const Node *n)
 
 	if (cr == NULL || cr->n_fields == 0 || cr->n_fields > 2) {
 		perr(c, CAIRN_ESQL, node_loc(n),
-		    "qualified name is not "
-		    "supported");
+		    "qualified name is not supported");
 		return -1;
 	}
 	name = str_of(cr->fields[cr->n_fields - 1]);
 	if (name == NULL) {
 		perr(c, CAIRN_ESQL, cr->location,
-		    "* returns individual "
-		    "rows; only aggregates can be selected");
+		    "* returns individual rows; only aggregates can be selected");
 		return -1;
 	}
 	if (cr->n_fields == 2) {
@@ -368,8 +363,7 @@ colref(pctx *c, const Node *n)
 		    (c->alias != NULL && strcmp(qual, c->d->name) == 0 &&
 		        strcmp(qual, c->alias) != 0)) {
 			perr(c, CAIRN_ESQL, cr->location,
-			    "table '%s' is "
-			    "not in FROM",
+			    "table '%s' is not in FROM",
 			    qual != NULL ? qual : "?");
 			return -1;
 		}
@@ -377,8 +371,7 @@ colref(pctx *c, const Node *n)
 	i = crn_dataset_column(c->d, name);
 	if (i < 0) {
 		perr(c, CAIRN_ESQL, cr->location,
-		    "column '%s' does not "
-		    "exist in dataset '%s'",
+		    "column '%s' does not exist in dataset '%s'",
 		    name, c->d->name);
 		return -1;
 	}
@@ -481,20 +474,17 @@ refuse_funcall_extras(pctx *c, const PgQuery__FuncCall *f)
 	}
 	if (f->agg_distinct) {
 		perr(c, CAIRN_ESQL, f->location,
-		    "DISTINCT inside an "
-		    "aggregate is not supported");
+		    "DISTINCT inside an aggregate is not supported");
 		return -1;
 	}
 	if (f->agg_filter != NULL) {
 		perr(c, CAIRN_ESQL, node_loc(f->agg_filter),
-		    "FILTER on an "
-		    "aggregate is not supported; use WHERE");
+		    "FILTER on an aggregate is not supported; use WHERE");
 		return -1;
 	}
 	if (f->n_agg_order > 0 || f->agg_within_group) {
 		perr(c, CAIRN_ESQL, f->location,
-		    "ORDER BY inside an "
-		    "aggregate is not supported");
+		    "ORDER BY inside an aggregate is not supported");
 		return -1;
 	}
 	if (f->func_variadic) {
@@ -540,8 +530,7 @@ add_output(pctx *c, const crn_output *o, const char *name, uint32_t *idx)
 		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f ||
 		    i >= 255) {
 			perr(c, CAIRN_ESQL, -1,
-			    "output name '%.40s...' is too "
-			    "long or has control characters",
+			    "output name '%.40s...' is too long or has control characters",
 			    i >= 255 ? name : "");
 			return -1;
 		}
@@ -589,8 +578,7 @@ agg_output(pctx *c, const Node *n, const char *alias, int hidden, uint32_t *idx)
 	if (f->agg_star) {
 		if (o.fn != CRN_AGG_COUNT) {
 			perr(c, CAIRN_ESQL, f->location,
-			    "%s(*) is not "
-			    "supported",
+			    "%s(*) is not supported",
 			    name);
 			return -1;
 		}
@@ -598,15 +586,13 @@ agg_output(pctx *c, const Node *n, const char *alias, int hidden, uint32_t *idx)
 	} else {
 		if (f->n_args != 1) {
 			perr(c, CAIRN_ESQL, f->location,
-			    "%s() takes one "
-			    "column",
+			    "%s() takes one column",
 			    name);
 			return -1;
 		}
 		if (!is_colref(f->args[0])) {
 			perr(c, CAIRN_ESQL, node_loc(f->args[0]),
-			    "%s inside an aggregate is not supported; "
-			    "aggregate a column",
+			    "%s inside an aggregate is not supported; aggregate a column",
 			    node_name(f->args[0]));
 			return -1;
 		}
@@ -619,8 +605,7 @@ agg_output(pctx *c, const Node *n, const char *alias, int hidden, uint32_t *idx)
 				o.fn = CRN_AGG_COUNT_STAR;
 			} else {
 				perr(c, CAIRN_ESQL, f->location,
-				    "%s() of "
-				    "category column '%s' is not supported",
+				    "%s() of category column '%s' is not supported",
 				    name, col->name);
 				return -1;
 			}
@@ -665,14 +650,12 @@ parse_bucket(pctx *c, const Node *n, crn_groupkey *k)
 		return -1;
 	if (f->n_args != 4 || f->agg_star) {
 		perr(c, CAIRN_ESQL, f->location,
-		    "width_bucket takes "
-		    "(column, low, high, count)");
+		    "width_bucket takes (column, low, high, count)");
 		return -1;
 	}
 	if (!is_colref(f->args[0])) {
 		perr(c, CAIRN_ESQL, node_loc(f->args[0]),
-		    "width_bucket's "
-		    "first argument must be a column");
+		    "width_bucket's first argument must be a column");
 		return -1;
 	}
 	if ((ci = colref(c, f->args[0])) < 0)
@@ -680,8 +663,7 @@ parse_bucket(pctx *c, const Node *n, crn_groupkey *k)
 	col = &c->d->cols[ci];
 	if (col->type == CRN_COL_CATEGORY) {
 		perr(c, CAIRN_ESQL, f->location,
-		    "width_bucket of category "
-		    "column '%s'",
+		    "width_bucket of category column '%s'",
 		    col->name);
 		return -1;
 	}
@@ -697,8 +679,7 @@ parse_bucket(pctx *c, const Node *n, crn_groupkey *k)
 	if (nb.kind != K_NUM || nb.scale != 0 || nb.mant < 1 ||
 	    nb.mant > CRN_PLAN_MAX_BUCKETS) {
 		perr(c, CAIRN_ESQL, nb.loc,
-		    "width_bucket count must be an "
-		    "integer from 1 to %u",
+		    "width_bucket count must be an integer from 1 to %u",
 		    CRN_PLAN_MAX_BUCKETS);
 		return -1;
 	}
@@ -706,8 +687,7 @@ parse_bucket(pctx *c, const Node *n, crn_groupkey *k)
 	        lo.mant, lo.scale, col->scale, 0, &k->lo, &exact) != CAIRN_OK ||
 	    !exact) {
 		perr(c, CAIRN_ESQL, lo.loc,
-		    "width_bucket bound has more "
-		    "decimals than column '%s' or is out of range",
+		    "width_bucket bound has more decimals than column '%s' or is out of range",
 		    col->name);
 		return -1;
 	}
@@ -715,8 +695,7 @@ parse_bucket(pctx *c, const Node *n, crn_groupkey *k)
 	        hi.mant, hi.scale, col->scale, 0, &k->hi, &exact) != CAIRN_OK ||
 	    !exact) {
 		perr(c, CAIRN_ESQL, hi.loc,
-		    "width_bucket bound has more "
-		    "decimals than column '%s' or is out of range",
+		    "width_bucket bound has more decimals than column '%s' or is out of range",
 		    col->name);
 		return -1;
 	}
@@ -768,9 +747,7 @@ key_of(pctx *c, const Node *n, int create, uint32_t *key)
 		return 1;
 	if (!k.bucket && c->d->cols[k.col].type != CRN_COL_CATEGORY) {
 		perr(c, CAIRN_ESQL, node_loc(n),
-		    "GROUP BY numeric column "
-		    "'%s' would reveal individual values; group by "
-		    "width_bucket(%s, low, high, count)",
+		    "GROUP BY numeric column '%s' would reveal individual values; group by width_bucket(%s, low, high, count)",
 		    c->d->cols[k.col].name, c->d->cols[k.col].name);
 		return -1;
 	}
@@ -800,8 +777,7 @@ target_by_position(pctx *c, const Node *n, int *bad)
 	if (k.kind != K_NUM || k.scale != 0 || k.mant < 1 ||
 	    (uint64_t)k.mant > nt) {
 		perr(c, CAIRN_ESQL, k.loc,
-		    "position is not in the select "
-		    "list");
+		    "position is not in the select list");
 		*bad = 1;
 		return NULL;
 	}
@@ -848,18 +824,15 @@ group_by(pctx *c)
 		if (r > 0) {
 			if (is_agg(n))
 				perr(c, CAIRN_ESQL, node_loc(n),
-				    "aggregates "
-				    "are not allowed in GROUP BY");
+				    "aggregates are not allowed in GROUP BY");
 			else if (n != NULL &&
 			    n->node_case == PG_QUERY__NODE__NODE_FUNC_CALL)
 				perr(c, CAIRN_ESQL, node_loc(n),
-				    "function "
-				    "'%s' is not supported",
+				    "function '%s' is not supported",
 				    func_name(n->func_call));
 			else
 				perr(c, CAIRN_ESQL, node_loc(n),
-				    "%s is not "
-				    "supported in GROUP BY",
+				    "%s is not supported in GROUP BY",
 				    node_name(n));
 			return -1;
 		}
@@ -877,8 +850,7 @@ select_list(pctx *c)
 
 	if (s->n_target_list == 0) {
 		perr(c, CAIRN_ESQL, kw_loc(c->sql, "select"),
-		    "the select "
-		    "list is empty");
+		    "the select list is empty");
 		return -1;
 	}
 	for (i = 0; i < s->n_target_list; i++) {
@@ -906,9 +878,7 @@ select_list(pctx *c)
 		        v->column_ref->fields[v->column_ref->n_fields - 1]) ==
 		        NULL) {
 			perr(c, CAIRN_ESQL, rt->location,
-			    "SELECT * returns "
-			    "individual rows; only aggregates and GROUP BY "
-			    "keys can be selected");
+			    "SELECT * returns individual rows; only aggregates and GROUP BY keys can be selected");
 			return -1;
 		}
 		r = key_of(c, v, 0, &key);
@@ -917,26 +887,20 @@ select_list(pctx *c)
 		if (r > 0) {
 			if (is_colref(v))
 				perr(c, CAIRN_ESQL, node_loc(v),
-				    "column '%s' "
-				    "must appear in GROUP BY or be used in "
-				    "an aggregate",
+				    "column '%s' must appear in GROUP BY or be used in an aggregate",
 				    c->d->cols[colref(c, v)].name);
 			else if (v != NULL &&
 			    v->node_case == PG_QUERY__NODE__NODE_FUNC_CALL &&
 			    !is_func(v, "width_bucket"))
 				perr(c, CAIRN_ESQL, node_loc(v),
-				    "function "
-				    "'%s' is not supported",
+				    "function '%s' is not supported",
 				    func_name(v->func_call));
 			else if (is_func(v, "width_bucket"))
 				perr(c, CAIRN_ESQL, node_loc(v),
-				    "this "
-				    "width_bucket must appear in GROUP BY");
+				    "this width_bucket must appear in GROUP BY");
 			else
 				perr(c, CAIRN_ESQL, node_loc(v),
-				    "%s is not "
-				    "supported in the select list; select "
-				    "aggregates and GROUP BY keys",
+				    "%s is not supported in the select list; select aggregates and GROUP BY keys",
 				    node_name(v));
 			return -1;
 		}
@@ -1060,22 +1024,19 @@ conv_const(pctx *c, uint32_t ci, const sconst *k, int ceil_round, crn_value *v,
 	memset(v, 0, sizeof(*v));
 	if (k->kind == K_NULL) {
 		perr(c, CAIRN_ESQL, k->loc,
-		    "comparison with NULL is never "
-		    "true; use IS NULL or IS NOT NULL");
+		    "comparison with NULL is never true; use IS NULL or IS NOT NULL");
 		return -1;
 	}
 	if (col->type == CRN_COL_CATEGORY) {
 		if (k->kind != K_STR) {
 			perr(c, CAIRN_ESQL, k->loc,
-			    "category column '%s' is "
-			    "compared with a string",
+			    "category column '%s' is compared with a string",
 			    col->name);
 			return -1;
 		}
 		if ((idx = crn_column_category(col, k->str)) < 0) {
 			perr(c, CAIRN_ESQL, k->loc,
-			    "'%s' is not in the domain "
-			    "of column '%s'",
+			    "'%s' is not in the domain of column '%s'",
 			    k->str, col->name);
 			return -1;
 		}
@@ -1084,16 +1045,14 @@ conv_const(pctx *c, uint32_t ci, const sconst *k, int ceil_round, crn_value *v,
 	}
 	if (k->kind != K_NUM) {
 		perr(c, CAIRN_ESQL, k->loc,
-		    "numeric column '%s' is compared "
-		    "with a %s",
+		    "numeric column '%s' is compared with a %s",
 		    col->name, k->kind == K_STR ? "string" : "boolean");
 		return -1;
 	}
 	if (crn_decimal_rescale(k->mant, k->scale, col->scale, ceil_round,
 	        &v->num, exact) != CAIRN_OK) {
 		perr(c, CAIRN_ESQL, k->loc,
-		    "constant is out of range for "
-		    "column '%s'",
+		    "constant is out of range for column '%s'",
 		    col->name);
 		return -1;
 	}
@@ -1114,15 +1073,13 @@ where_cmp(pctx *c, const PgQuery__AExpr *a, crn_expr *e)
 
 	if (parse_op(ops, &op) != 0) {
 		perr(c, CAIRN_ESQL, a->location,
-		    "operator '%s' is not "
-		    "supported",
+		    "operator '%s' is not supported",
 		    ops != NULL ? ops : "?");
 		return -1;
 	}
 	if (a->lexpr == NULL || a->rexpr == NULL) {
 		perr(c, CAIRN_ESQL, a->location,
-		    "operator '%s' needs two "
-		    "operands",
+		    "operator '%s' needs two operands",
 		    ops);
 		return -1;
 	}
@@ -1135,22 +1092,17 @@ where_cmp(pctx *c, const PgQuery__AExpr *a, crn_expr *e)
 		op = flip_op(op);
 	} else if (is_colref(a->lexpr)) {
 		perr(c, CAIRN_ESQL, a->location,
-		    "comparison between two "
-		    "columns is not supported; compare a column with a "
-		    "constant");
+		    "comparison between two columns is not supported; compare a column with a constant");
 		return -1;
 	} else {
 		const Node *bad = is_const(a->lexpr) ? a->rexpr : a->lexpr;
 
 		if (is_agg(bad))
 			perr(c, CAIRN_ESQL, node_loc(bad),
-			    "aggregates are "
-			    "not allowed in WHERE; use HAVING");
+			    "aggregates are not allowed in WHERE; use HAVING");
 		else
 			perr(c, CAIRN_ESQL, node_loc(bad),
-			    "%s is not "
-			    "supported in WHERE; compare a column with a "
-			    "constant",
+			    "%s is not supported in WHERE; compare a column with a constant",
 			    node_name(bad));
 		return -1;
 	}
@@ -1158,8 +1110,7 @@ where_cmp(pctx *c, const PgQuery__AExpr *a, crn_expr *e)
 		return -1;
 	if (is_agg(kn)) {
 		perr(c, CAIRN_ESQL, node_loc(kn),
-		    "aggregates are not "
-		    "allowed in WHERE; use HAVING");
+		    "aggregates are not allowed in WHERE; use HAVING");
 		return -1;
 	}
 	if (get_const(c, kn, &k, "in WHERE") != 0)
@@ -1167,8 +1118,7 @@ where_cmp(pctx *c, const PgQuery__AExpr *a, crn_expr *e)
 	if (c->d->cols[ci].type == CRN_COL_CATEGORY && op != CRN_OP_EQ &&
 	    op != CRN_OP_NE) {
 		perr(c, CAIRN_ESQL, a->location,
-		    "category column '%s' can "
-		    "only be compared with = or <>",
+		    "category column '%s' can only be compared with = or <>",
 		    c->d->cols[ci].name);
 		return -1;
 	}
@@ -1207,15 +1157,13 @@ where_in(pctx *c, const PgQuery__AExpr *a, crn_expr *e)
 
 	if (ops == NULL || (strcmp(ops, "=") != 0 && strcmp(ops, "<>") != 0)) {
 		perr(c, CAIRN_ESQL, a->location,
-		    "this IN form is not "
-		    "supported");
+		    "this IN form is not supported");
 		return -1;
 	}
 	neg = ops[0] == '<';
 	if (!is_colref(a->lexpr)) {
 		perr(c, CAIRN_ESQL, node_loc(a->lexpr),
-		    "%s is not supported "
-		    "before IN; use a column",
+		    "%s is not supported before IN; use a column",
 		    node_name(a->lexpr));
 		return -1;
 	}
@@ -1242,8 +1190,7 @@ where_in(pctx *c, const PgQuery__AExpr *a, crn_expr *e)
 			return -1;
 		if (k.kind == K_NULL) {
 			perr(c, CAIRN_ESQL, k.loc,
-			    "NULL in an IN list is not "
-			    "supported");
+			    "NULL in an IN list is not supported");
 			return -1;
 		}
 		if (conv_const(c, (uint32_t)ci, &k, 0, &v, &exact) != 0)
@@ -1273,8 +1220,7 @@ where_between(pctx *c, const PgQuery__AExpr *a, crn_expr *e)
 	    a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN_SYM;
 	if (!is_colref(a->lexpr)) {
 		perr(c, CAIRN_ESQL, node_loc(a->lexpr),
-		    "%s is not supported "
-		    "before BETWEEN; use a column",
+		    "%s is not supported before BETWEEN; use a column",
 		    node_name(a->lexpr));
 		return -1;
 	}
@@ -1282,16 +1228,14 @@ where_between(pctx *c, const PgQuery__AExpr *a, crn_expr *e)
 	    a->rexpr->node_case != PG_QUERY__NODE__NODE_LIST ||
 	    (l = a->rexpr->list) == NULL || l->n_items != 2) {
 		perr(c, CAIRN_ESQL, a->location,
-		    "BETWEEN needs two "
-		    "constants");
+		    "BETWEEN needs two constants");
 		return -1;
 	}
 	if ((ci = colref(c, a->lexpr)) < 0)
 		return -1;
 	if (c->d->cols[ci].type == CRN_COL_CATEGORY) {
 		perr(c, CAIRN_ESQL, a->location,
-		    "BETWEEN on category column "
-		    "'%s' is not supported",
+		    "BETWEEN on category column '%s' is not supported",
 		    c->d->cols[ci].name);
 		return -1;
 	}
@@ -1332,8 +1276,7 @@ where_bool(pctx *c, const PgQuery__BoolExpr *b, crn_expr *e, int depth)
 	}
 	if (b->n_args == 0 || (e->kind == CRN_EX_NOT && b->n_args != 1)) {
 		perr(c, CAIRN_ESQL, b->location,
-		    "malformed boolean "
-		    "expression");
+		    "malformed boolean expression");
 		return -1;
 	}
 	if ((e->kids = crn_zalloc(b->n_args * sizeof(crn_expr))) == NULL) {
@@ -1353,8 +1296,7 @@ where_expr(pctx *c, const Node *n, crn_expr *e, int depth)
 	memset(e, 0, sizeof(*e));
 	if (depth > CRN_PLAN_MAX_EXPR_DEPTH) {
 		perr(c, CAIRN_ESQL, node_loc(n),
-		    "WHERE is nested too "
-		    "deeply");
+		    "WHERE is nested too deeply");
 		return -1;
 	}
 	if (n == NULL) {
@@ -1370,8 +1312,7 @@ where_expr(pctx *c, const Node *n, crn_expr *e, int depth)
 
 		if (!is_colref(t->arg)) {
 			perr(c, CAIRN_ESQL, node_loc(t->arg),
-			    "%s is not "
-			    "supported before IS NULL; use a column",
+			    "%s is not supported before IS NULL; use a column",
 			    node_name(t->arg));
 			return -1;
 		}
@@ -1400,31 +1341,26 @@ where_expr(pctx *c, const Node *n, crn_expr *e, int depth)
 		case PG_QUERY__A__EXPR__KIND__AEXPR_LIKE:
 		case PG_QUERY__A__EXPR__KIND__AEXPR_ILIKE:
 			perr(c, CAIRN_ESQL, a->location,
-			    "LIKE is not "
-			    "supported; compare categories with = or IN");
+			    "LIKE is not supported; compare categories with = or IN");
 			return -1;
 		default:
 			perr(c, CAIRN_ESQL, a->location,
-			    "this operator form "
-			    "is not supported");
+			    "this operator form is not supported");
 			return -1;
 		}
 	}
 	case PG_QUERY__NODE__NODE_FUNC_CALL:
 		if (is_agg(n))
 			perr(c, CAIRN_ESQL, node_loc(n),
-			    "aggregates are not "
-			    "allowed in WHERE; use HAVING");
+			    "aggregates are not allowed in WHERE; use HAVING");
 		else
 			perr(c, CAIRN_ESQL, node_loc(n),
-			    "function '%s' is "
-			    "not supported",
+			    "function '%s' is not supported",
 			    func_name(n->func_call));
 		return -1;
 	default:
 		perr(c, CAIRN_ESQL, node_loc(n),
-		    "%s is not supported in "
-		    "WHERE",
+		    "%s is not supported in WHERE",
 		    node_name(n));
 		return -1;
 	}
@@ -1439,12 +1375,10 @@ having_operand(pctx *c, const Node *n, uint32_t *out)
 		return agg_output(c, n, NULL, 1, out);
 	if (is_colref(n))
 		perr(c, CAIRN_ESQL, node_loc(n),
-		    "HAVING may only compare "
-		    "aggregates with constants; filter columns in WHERE");
+		    "HAVING may only compare aggregates with constants; filter columns in WHERE");
 	else
 		perr(c, CAIRN_ESQL, node_loc(n),
-		    "%s is not supported in "
-		    "HAVING",
+		    "%s is not supported in HAVING",
 		    node_name(n));
 	return -1;
 }
@@ -1458,8 +1392,7 @@ having_const(pctx *c, const Node *n, crn_value *v)
 		return -1;
 	if (k.kind != K_NUM) {
 		perr(c, CAIRN_ESQL, k.loc,
-		    "HAVING compares aggregates with "
-		    "numbers only");
+		    "HAVING compares aggregates with numbers only");
 		return -1;
 	}
 	v->num = k.mant;
@@ -1482,8 +1415,7 @@ having_aexpr(pctx *c, const PgQuery__AExpr *a, crn_expr *e)
 		if (parse_op(ops, &e->op) != 0 || a->lexpr == NULL ||
 		    a->rexpr == NULL) {
 			perr(c, CAIRN_ESQL, a->location,
-			    "operator '%s' is not "
-			    "supported",
+			    "operator '%s' is not supported",
 			    ops != NULL ? ops : "?");
 			return -1;
 		}
@@ -1555,8 +1487,7 @@ having_aexpr(pctx *c, const PgQuery__AExpr *a, crn_expr *e)
 	default: break;
 	}
 	perr(c, CAIRN_ESQL, a->location,
-	    "this operator form is not "
-	    "supported in HAVING");
+	    "this operator form is not supported in HAVING");
 	return -1;
 }
 
@@ -1568,8 +1499,7 @@ having_expr(pctx *c, const Node *n, crn_expr *e, int depth)
 	memset(e, 0, sizeof(*e));
 	if (depth > CRN_PLAN_MAX_EXPR_DEPTH) {
 		perr(c, CAIRN_ESQL, node_loc(n),
-		    "HAVING is nested too "
-		    "deeply");
+		    "HAVING is nested too deeply");
 		return -1;
 	}
 	if (n == NULL) {
@@ -1588,8 +1518,7 @@ having_expr(pctx *c, const Node *n, crn_expr *e, int depth)
 		if (b->n_args == 0 ||
 		    (e->kind == CRN_EX_NOT && b->n_args != 1)) {
 			perr(c, CAIRN_ESQL, b->location,
-			    "malformed boolean "
-			    "expression");
+			    "malformed boolean expression");
 			return -1;
 		}
 		if ((e->kids = crn_zalloc(b->n_args * sizeof(crn_expr))) ==
@@ -1613,8 +1542,7 @@ having_expr(pctx *c, const Node *n, crn_expr *e, int depth)
 	case PG_QUERY__NODE__NODE_A_EXPR: return having_aexpr(c, n->a_expr, e);
 	default:
 		perr(c, CAIRN_ESQL, node_loc(n),
-		    "%s is not supported in "
-		    "HAVING",
+		    "%s is not supported in HAVING",
 		    node_name(n));
 		return -1;
 	}
@@ -1647,8 +1575,7 @@ order_item(pctx *c, const PgQuery__SortBy *sb, uint32_t *out)
 			}
 		}
 		perr(c, CAIRN_ESQL, k.loc,
-		    "ORDER BY position is not in the "
-		    "select list");
+		    "ORDER BY position is not in the select list");
 		return -1;
 	}
 	(void)bad;
@@ -1688,13 +1615,11 @@ order_item(pctx *c, const PgQuery__SortBy *sb, uint32_t *out)
 	}
 	if (is_colref(n))
 		perr(c, CAIRN_ESQL, node_loc(n),
-		    "ORDER BY column '%s' must "
-		    "be a GROUP BY key or an output name",
+		    "ORDER BY column '%s' must be a GROUP BY key or an output name",
 		    c->d->cols[colref(c, n)].name);
 	else
 		perr(c, CAIRN_ESQL, node_loc(n),
-		    "%s is not supported in "
-		    "ORDER BY",
+		    "%s is not supported in ORDER BY",
 		    node_name(n));
 	return -1;
 }
@@ -1721,14 +1646,12 @@ order_by(pctx *c)
 		if (n->node_case != PG_QUERY__NODE__NODE_SORT_BY ||
 		    (sb = n->sort_by) == NULL) {
 			perr(c, CAIRN_ESQL, node_loc(n),
-			    "unexpected ORDER BY "
-			    "item");
+			    "unexpected ORDER BY item");
 			return -1;
 		}
 		if (sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_USING) {
 			perr(c, CAIRN_ESQL, sb->location,
-			    "ORDER BY ... USING "
-			    "is not supported");
+			    "ORDER BY ... USING is not supported");
 			return -1;
 		}
 		if (sb->sortby_nulls ==
@@ -1736,8 +1659,7 @@ order_by(pctx *c)
 		    sb->sortby_nulls ==
 		        PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST) {
 			perr(c, CAIRN_ESQL, sb->location,
-			    "NULLS FIRST/LAST "
-			    "is not supported");
+			    "NULLS FIRST/LAST is not supported");
 			return -1;
 		}
 		if (order_item(c, sb, &p->order[i].output) != 0)
@@ -1764,8 +1686,7 @@ limit(pctx *c)
 	}
 	if (s->limit_option == PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_WITH_TIES) {
 		perr(c, CAIRN_ESQL, kw_loc(c->sql, "ties"),
-		    "WITH TIES is "
-		    "not supported");
+		    "WITH TIES is not supported");
 		return -1;
 	}
 	if (s->limit_count == NULL)
@@ -1776,8 +1697,7 @@ limit(pctx *c)
 		return 0; /* LIMIT ALL / LIMIT NULL */
 	if (k.kind != K_NUM || k.scale != 0 || k.mant < 0) {
 		perr(c, CAIRN_ESQL, k.loc,
-		    "LIMIT must be a non-negative "
-		    "integer");
+		    "LIMIT must be a non-negative integer");
 		return -1;
 	}
 	c->p->limit = k.mant;
@@ -1795,14 +1715,12 @@ from_clause(pctx *c)
 
 	if (s->n_from_clause == 0) {
 		perr(c, CAIRN_ESQL, -1,
-		    "a FROM clause naming one dataset is "
-		    "required");
+		    "a FROM clause naming one dataset is required");
 		return -1;
 	}
 	if (s->n_from_clause > 1) {
 		perr(c, CAIRN_ESQL, node_loc(s->from_clause[1]),
-		    "joins are "
-		    "not supported; query one dataset");
+		    "joins are not supported; query one dataset");
 		return -1;
 	}
 	n = s->from_clause[0];
@@ -1810,23 +1728,20 @@ from_clause(pctx *c)
 		int loc = kw_loc(c->sql, "join");
 
 		perr(c, CAIRN_ESQL, loc >= 0 ? loc : node_loc(n),
-		    "JOIN is "
-		    "not supported; query one dataset");
+		    "JOIN is not supported; query one dataset");
 		return -1;
 	}
 	if (n->node_case != PG_QUERY__NODE__NODE_RANGE_VAR ||
 	    (rv = n->range_var) == NULL) {
 		perr(c, CAIRN_ESQL, node_loc(n),
-		    "%s is not supported; FROM "
-		    "names one dataset",
+		    "%s is not supported; FROM names one dataset",
 		    node_name(n));
 		return -1;
 	}
 	if ((rv->schemaname != NULL && rv->schemaname[0] != '\0') ||
 	    (rv->catalogname != NULL && rv->catalogname[0] != '\0')) {
 		perr(c, CAIRN_ESQL, rv->location,
-		    "schema-qualified names are "
-		    "not supported");
+		    "schema-qualified names are not supported");
 		return -1;
 	}
 	if (!rv->inh) {
@@ -1836,16 +1751,14 @@ from_clause(pctx *c)
 	c->d = crn_schema_dataset(c->schema, rv->relname);
 	if (c->d == NULL) {
 		perr(c, CAIRN_ESQL, rv->location,
-		    "dataset '%s' is not in "
-		    "the federation schema",
+		    "dataset '%s' is not in the federation schema",
 		    rv->relname != NULL ? rv->relname : "");
 		return -1;
 	}
 	if (rv->alias != NULL) {
 		if (rv->alias->n_colnames > 0) {
 			perr(c, CAIRN_ESQL, rv->location,
-			    "column aliases in "
-			    "FROM are not supported");
+			    "column aliases in FROM are not supported");
 			return -1;
 		}
 		c->alias = nonempty(rv->alias->aliasname);
@@ -1868,38 +1781,32 @@ statement_shape(pctx *c)
 		    : "except";
 
 		perr(c, CAIRN_ESQL, kw_loc(c->sql, kw),
-		    "UNION, INTERSECT and "
-		    "EXCEPT are not supported");
+		    "UNION, INTERSECT and EXCEPT are not supported");
 		return -1;
 	}
 	if (s->with_clause != NULL) {
 		perr(c, CAIRN_ESQL, s->with_clause->location,
-		    "WITH is not "
-		    "supported");
+		    "WITH is not supported");
 		return -1;
 	}
 	if (s->n_values_lists > 0) {
 		perr(c, CAIRN_ESQL, kw_loc(c->sql, "values"),
-		    "VALUES is not "
-		    "supported");
+		    "VALUES is not supported");
 		return -1;
 	}
 	if (s->into_clause != NULL) {
 		perr(c, CAIRN_ESQL, kw_loc(c->sql, "into"),
-		    "SELECT INTO is "
-		    "not supported");
+		    "SELECT INTO is not supported");
 		return -1;
 	}
 	if (s->n_distinct_clause > 0) {
 		perr(c, CAIRN_ESQL, kw_loc(c->sql, "distinct"),
-		    "DISTINCT is "
-		    "not supported; use GROUP BY");
+		    "DISTINCT is not supported; use GROUP BY");
 		return -1;
 	}
 	if (s->group_distinct) {
 		perr(c, CAIRN_ESQL, kw_loc(c->sql, "distinct"),
-		    "GROUP BY "
-		    "DISTINCT is not supported");
+		    "GROUP BY DISTINCT is not supported");
 		return -1;
 	}
 	if (s->n_window_clause > 0) {
@@ -1911,8 +1818,7 @@ statement_shape(pctx *c)
 	}
 	if (s->n_locking_clause > 0) {
 		perr(c, CAIRN_ESQL, kw_loc(c->sql, "for"),
-		    "locking clauses "
-		    "are not supported");
+		    "locking clauses are not supported");
 		return -1;
 	}
 	return 0;
@@ -2260,8 +2166,7 @@ crn_sql_plan(const crn_schema *schema, const char *sql, crn_plan **out,
 	if (tree->stmts[0]->stmt->node_case !=
 	    PG_QUERY__NODE__NODE_SELECT_STMT) {
 		perr(&c, CAIRN_ESQL, tree->stmts[0]->stmt_location,
-		    "only "
-		    "SELECT is supported");
+		    "only SELECT is supported");
 		goto out;
 	}
 	c.sel = tree->stmts[0]->stmt->select_stmt;
@@ -2274,17 +2179,14 @@ crn_sql_plan(const crn_schema *schema, const char *sql, crn_plan **out,
 		goto out;
 	if ((rv = crn_plan_layout(c.p)) != CAIRN_OK) {
 		perr(&c, rv, -1,
-		    rv == CAIRN_ETOOBIG ? "the query has too "
-		                          "many groups (at most %u groups and "
-		                          "%u vector elements)"
+		    rv == CAIRN_ETOOBIG ? "the query has too many groups (at most %u groups and %u vector elements)"
 		                        : "inconsistent grouping",
 		    CRN_PLAN_MAX_GROUPS, CRN_PLAN_MAX_DIM);
 		goto out;
 	}
 	if ((rv = crn_plan_ring_bits(c.p, &c.p->ring_bits)) != CAIRN_OK) {
 		perr(&c, rv, -1,
-		    "the declared bounds and row counts make "
-		    "sums that do not fit in 128 bits; narrow the bounds");
+		    "the declared bounds and row counts make sums that do not fit in 128 bits; narrow the bounds");
 		goto out;
 	}
 	*out = c.p;

@@ -666,8 +666,7 @@ decode(const crn_plan *p, blocks *b, uint32_t nodes, crn_result **out)
 		    (!block_ok(p, blk, maxrows) ||
 		        (b->rel != NULL &&
 		            !within_announced(p, b->rel, at, blk)))) {
-			crn_log_warn("group %llu of the sum is not one honest "
-			             "nodes could produce",
+			crn_log_warn("group %llu of the sum is not one honest nodes could produce",
 			    (unsigned long long)g);
 			rv = CAIRN_EPROTO;
 			break;
@@ -1046,8 +1045,7 @@ crn_result_json(const crn_result *r, char **out, size_t *len)
 		sb_str(&b, "]");
 	}
 	sb_printf(&b,
-	    "], \"suppressed_cells\": %llu, \"suppressed_groups\": %llu, "
-	    "\"min_cell\": %u, \"clipped\": %llu}",
+	    "], \"suppressed_cells\": %llu, \"suppressed_groups\": %llu, \"min_cell\": %u, \"clipped\": %llu}",
 	    (unsigned long long)r->suppressed_cells,
 	    (unsigned long long)r->suppressed_groups, r->min_cell,
 	    (unsigned long long)r->clipped);

@@ -776,9 +776,7 @@ filter_shares(crn_sa_coord *c, uint32_t i)
 			                      : cm->csk,
 			    sizeof(h));
 		if (!ok && s->x != i + 1) {
-			crn_log_warn("secagg coordinator: node %u revealed a "
-			             "share of node %u that its dealer did not "
-			             "commit to; share dropped",
+			crn_log_warn("secagg coordinator: node %u revealed a share of node %u that its dealer did not commit to; share dropped",
 			    s->x, i + 1);
 			c->liars++;
 		}
@@ -929,8 +927,7 @@ advertise_ok(crn_sa_coord *c, uint32_t slot, const crn_sa_advertise *a)
 	if (c->slot_ids != NULL &&
 	    memcmp(c->slot_ids[slot - 1], a->identity, CAIRN_SIGN_PK_LEN) !=
 	        0) {
-		crn_log_warn("secagg coordinator: slot %u advertised an "
-		             "identity other than its envelope signer's",
+		crn_log_warn("secagg coordinator: slot %u advertised an identity other than its envelope signer's",
 		    slot);
 		return CAIRN_EPERM;
 	}

@@ -297,8 +297,7 @@ roster_ok(crn_sa_node *n, const crn_sa_roster *r, const char **why)
 	for (uint32_t i = 1; i < r->n; i++)
 		if (memcmp(r->parts[i - 1].identity, r->parts[i].identity,
 		        CAIRN_SIGN_PK_LEN) >= 0) {
-			*why = "roster not sorted by identity, or an identity "
-			       "repeats";
+			*why = "roster not sorted by identity, or an identity repeats";
 			return CAIRN_EPERM;
 		}
 	n->me = 0;
@@ -451,8 +450,7 @@ build_graph(crn_sa_node *n, const crn_sa_seeds *sd, const char **why)
 
 	if ((rv = crn_sa_seeds_check(sd, &n->roster, &bad)) != CAIRN_OK) {
 		*why = rv == CAIRN_EPROTO ? "graph seeds for another roster"
-		                          : "a graph seed does not match its "
-		                            "commitment";
+		                          : "a graph seed does not match its commitment";
 		return rv == CAIRN_EPROTO || rv == CAIRN_EAUTH ? CAIRN_EPROTO
 		                                               : rv;
 	}
@@ -605,8 +603,7 @@ take_shares(crn_sa_node *n, const crn_sa_shares *sh, uint32_t *got,
 		nb_state *p = nb_find(n, e->from);
 
 		if (e->to != n->me || p == NULL || p->have) {
-			*why = "forwarded share from a non-neighbour, "
-			       "misaddressed or repeated";
+			*why = "forwarded share from a non-neighbour, misaddressed or repeated";
 			rv = CAIRN_EPROTO;
 			break;
 		}
@@ -971,10 +968,8 @@ on_unmask(crn_sa_node *n, const uint8_t *msg, size_t len, crn_sa_actions *out)
 		return node_fail(n, out, rv, 0, 0, "cannot unmask");
 	if (bad != 0)
 		return node_fail(n, out, CAIRN_EAUTH, n->t, 0,
-		    bad == n->me ? "too few of our neighbours signed our "
-		                   "survivor set"
-		                 : "too few of a neighbour's neighbours signed "
-		                   "our survivor set");
+		    bad == n->me ? "too few of our neighbours signed our survivor set"
+		                 : "too few of a neighbour's neighbours signed our survivor set");
 	if ((rv = reveal(n, out)) != CAIRN_OK)
 		return node_fail(n, out, rv, 0, 0, "cannot unmask");
 	n->state = N_DONE;

@@ -195,10 +195,7 @@ bench_prg(size_t dim, unsigned bits, size_t reps)
 	printf("  plain add   %8.3f ns/elem  %6.2f G elem/s\n", m_plain,
 	    1.0 / m_plain);
 	printf("  expand+add / keystream = %.3f\n", m_add / m_ks);
-	printf("{\"bench\":\"prg\",\"dim\":%zu,\"bits\":%u,\"reps\":%zu,"
-	       "\"expand_add_ns_per_elem\":%.4f,\"keystream_ns_per_elem\":%.4f,"
-	       "\"plain_add_ns_per_elem\":%.4f,\"ratio\":%.4f,"
-	       "\"keystream_gbps\":%.3f}\n",
+	printf("{\"bench\":\"prg\",\"dim\":%zu,\"bits\":%u,\"reps\":%zu,\"expand_add_ns_per_elem\":%.4f,\"keystream_ns_per_elem\":%.4f,\"plain_add_ns_per_elem\":%.4f,\"ratio\":%.4f,\"keystream_gbps\":%.3f}\n",
 	    dim, bits, reps, m_add, m_ks, m_plain, m_add / m_ks,
 	    (double)(bits / 8) / m_ks);
 	ret = fflush(stdout) == 0 ? 0 : 1;

@@ -235,8 +235,7 @@ ca_dir_check(const char *sub, const char *dir, bool need_key)
 
 	if (stat(dir, &st) != 0) {
 		if (errno == ENOENT)
-			return cli_error("ca %s: %s does not exist; create a "
-			                 "CA with 'cairn ca init --dir %s'",
+			return cli_error("ca %s: %s does not exist; create a CA with 'cairn ca init --dir %s'",
 			    sub, dir, dir);
 		return cli_error("ca %s: %s: %s", sub, dir, strerror(errno));
 	}
@@ -245,8 +244,7 @@ ca_dir_check(const char *sub, const char *dir, bool need_key)
 	if (!ca_path(p, dir, "ca.crt"))
 		return cli_error("ca %s: --dir path too long", sub);
 	if (stat(p, &st) != 0)
-		return cli_error("ca %s: %s is not a CA directory (no ca.crt); "
-		                 "create one with 'cairn ca init --dir DIR'",
+		return cli_error("ca %s: %s is not a CA directory (no ca.crt); create one with 'cairn ca init --dir DIR'",
 		    sub, dir);
 	if (!need_key)
 		return 0;
@@ -255,8 +253,7 @@ ca_dir_check(const char *sub, const char *dir, bool need_key)
 	if (stat(p, &st) != 0) {
 		if (errno == ENOENT)
 			return cli_error(
-			    "ca %s: %s is missing; run this on "
-			    "the offline machine that holds the CA key",
+			    "ca %s: %s is missing; run this on the offline machine that holds the CA key",
 			    sub, p);
 		return cli_error("ca %s: %s: %s", sub, p, strerror(errno));
 	}
@@ -280,8 +277,7 @@ ca_read(const char *sub, const char *path, uint8_t **buf, size_t *len)
 	if (rv == CAIRN_ENOENT)
 		return cli_error("ca %s: %s: no such file", sub, path);
 	if (rv == CAIRN_ETOOBIG)
-		return cli_error("ca %s: %s is larger than %d bytes; not a "
-		                 "certificate",
+		return cli_error("ca %s: %s is larger than %d bytes; not a certificate",
 		    sub, path, CRN_CERT_MAX_LEN);
 	if (rv == CAIRN_EINVAL)
 		return cli_error("ca %s: %s is not a regular file", sub, path);
@@ -303,8 +299,7 @@ ca_init(const struct ca_args *a)
 
 	if (a->days != NULL && (days = ca_parse_days(a->days)) < 0)
 		return cli_usage_error("ca init",
-		    "--days wants a number of days "
-		    "in 1..36500, not '%s'",
+		    "--days wants a number of days in 1..36500, not '%s'",
 		    a->days);
 	if (!crn_ca_name_valid(name)) {
 		char shown[4 * 256 + 1];
@@ -319,13 +314,10 @@ ca_init(const struct ca_args *a)
 	rv = crn_ca_init(a->dir, name, days);
 	if (rv == CAIRN_EPERM)
 		return cli_error(
-		    "ca init: %s already exists; refusing to "
-		    "touch it (choose a new --dir; an existing CA is never "
-		    "re-initialised)",
+		    "ca init: %s already exists; refusing to touch it (choose a new --dir; an existing CA is never re-initialised)",
 		    a->dir);
 	if (rv == CAIRN_ENOENT)
-		return cli_error("ca init: the parent directory of %s does "
-		                 "not exist; create it first",
+		return cli_error("ca init: the parent directory of %s does not exist; create it first",
 		    a->dir);
 	if (rv != CAIRN_OK)
 		return cli_error("ca init: cannot create the CA in %s: %s",
@@ -343,14 +335,11 @@ ca_init(const struct ca_args *a)
 	printf("certificate  %s/ca.crt\n", a->dir);
 	printf("fingerprint  %s\n", fp);
 	printf("valid until  %s (%d days)\n", until, days);
-	printf("crl          %s/crl.pem (valid %d days; renew with 'cairn ca "
-	       "crl --dir %s')\n",
+	printf("crl          %s/crl.pem (valid %d days; renew with 'cairn ca crl --dir %s')\n",
 	    a->dir, CRN_CERT_CRL_DAYS, a->dir);
-	printf("Distribute %s/ca.crt and %s/crl.pem to every party and have "
-	       "them check the fingerprint.\n",
+	printf("Distribute %s/ca.crt and %s/crl.pem to every party and have them check the fingerprint.\n",
 	    a->dir, a->dir);
-	printf("Keep %s offline: it must never leave this machine, and "
-	       "this machine should not be on the network.\n",
+	printf("Keep %s offline: it must never leave this machine, and this machine should not be on the network.\n",
 	    p);
 	ret = fflush(stdout) == 0 ? 0 : 1;
 out:
@@ -622,28 +611,23 @@ ca_revoke(const struct ca_args *a)
 
 	if (!crn_cert_name_valid(a->pos))
 		return cli_usage_error("ca revoke",
-		    "invalid name '%s' (use 1..64 "
-		    "characters of A-Z a-z 0-9 . _ -)",
+		    "invalid name '%s' (use 1..64 characters of A-Z a-z 0-9 . _ -)",
 		    a->pos);
 	if (ca_dir_check("revoke", a->dir, true) != 0)
 		return 1;
 	rv = crn_ca_revoke(a->dir, a->pos);
 	if (rv == CAIRN_ENOENT)
-		return cli_error("ca revoke: the CA in %s never issued a "
-		                 "certificate for '%s'",
+		return cli_error("ca revoke: the CA in %s never issued a certificate for '%s'",
 		    a->dir, a->pos);
 	if (rv == CAIRN_ESTATE)
-		return cli_error("ca revoke: the certificate for '%s' is "
-		                 "already revoked; nothing to do",
+		return cli_error("ca revoke: the certificate for '%s' is already revoked; nothing to do",
 		    a->pos);
 	if (rv != CAIRN_OK)
 		return cli_error(
 		    "ca revoke: cannot revoke '%s': %s", a->pos, ca_detail(rv));
 	printf("revoked      %s\n", a->pos);
 	printf("crl          %s/crl.pem\n", a->dir);
-	printf("Distribute %s/crl.pem to the coordinator and every node and "
-	       "researcher now: every party checks it and refuses '%s' once it "
-	       "has the new CRL.\n",
+	printf("Distribute %s/crl.pem to the coordinator and every node and researcher now: every party checks it and refuses '%s' once it has the new CRL.\n",
 	    a->dir, a->pos);
 	return fflush(stdout) == 0 ? 0 : 1;
 }
@@ -656,8 +640,7 @@ ca_crl(const struct ca_args *a)
 
 	if (a->days != NULL && (days = ca_parse_days(a->days)) < 0)
 		return cli_usage_error("ca crl",
-		    "--days wants a number of days "
-		    "in 1..36500, not '%s'",
+		    "--days wants a number of days in 1..36500, not '%s'",
 		    a->days);
 	if (ca_dir_check("crl", a->dir, true) != 0)
 		return 1;
@@ -688,8 +671,7 @@ ca_reason(char *buf, size_t n, cairn_err rv, const crn_cert_info *shown,
 		break;
 	case CAIRN_ETAMPERED:
 		snprintf(buf, n,
-		    "tampered: the CA's signature does not match "
-		    "the certificate's contents");
+		    "tampered: the CA's signature does not match the certificate's contents");
 		break;
 	case CAIRN_EREVOKED:
 		snprintf(buf, n, "revoked: listed in %s/crl.pem", dir);
@@ -700,9 +682,7 @@ ca_reason(char *buf, size_t n, cairn_err rv, const crn_cert_info *shown,
 			snprintf(buf, n, "expired on %s", t);
 		} else {
 			snprintf(buf, n,
-			    "expired: the CA certificate or the "
-			    "CRL %s/crl.pem is out of date (renew the CRL "
-			    "with 'cairn ca crl --dir %s')",
+			    "expired: the CA certificate or the CRL %s/crl.pem is out of date (renew the CRL with 'cairn ca crl --dir %s')",
 			    dir, dir);
 		}
 		break;
@@ -712,36 +692,30 @@ ca_reason(char *buf, size_t n, cairn_err rv, const crn_cert_info *shown,
 			snprintf(buf, n, "not yet valid: valid from %s", t);
 		} else {
 			snprintf(buf, n,
-			    "not yet valid: the CRL %s/crl.pem "
-			    "is dated in the future (check the clocks)",
+			    "not yet valid: the CRL %s/crl.pem is dated in the future (check the clocks)",
 			    dir);
 		}
 		break;
 	case CAIRN_ECONFIG:
 		snprintf(buf, n,
-		    "the CRL %s/crl.pem is not from this CA or "
-		    "not signed by it",
+		    "the CRL %s/crl.pem is not from this CA or not signed by it",
 		    dir);
 		break;
 	case CAIRN_EROLE:
 		if (have_shown && (shown->role & mask) == 0)
 			snprintf(buf, n,
-			    "wrong role: a %s certificate, where "
-			    "%s is wanted",
+			    "wrong role: a %s certificate, where %s is wanted",
 			    crn_role_name(shown->role),
 			    mask == CRN_ROLE_COORDINATOR ? "coordinator"
 			        : mask == CRN_ROLE_NODE  ? "node"
 			                                 : "researcher");
 		else
 			snprintf(buf, n,
-			    "wrong role: not a participant's "
-			    "certificate (a CA certificate, or a subject "
-			    "other than OU=role, CN=name)");
+			    "wrong role: not a participant's certificate (a CA certificate, or a subject other than OU=role, CN=name)");
 		break;
 	case CAIRN_EINVAL:
 		snprintf(buf, n,
-		    "not a certificate cairn accepts (malformed, "
-		    "not Ed25519, or trailing data)");
+		    "not a certificate cairn accepts (malformed, not Ed25519, or trailing data)");
 		break;
 	default: snprintf(buf, n, "refused: %s", cairn_strerror(rv)); break;
 	}
@@ -756,8 +730,7 @@ ca_show_request(const char *sub, const char *path, const char *pem)
 	cairn_err rv = crn_csr_inspect(pem, &info);
 
 	if (rv == CAIRN_ETAMPERED)
-		return cli_error("ca %s: %s: the request's signature does not "
-		                 "verify (tampered)",
+		return cli_error("ca %s: %s: the request's signature does not verify (tampered)",
 		    sub, path);
 	if (rv != CAIRN_OK)
 		return cli_error(
@@ -812,13 +785,10 @@ ca_check(const char *sub, const struct ca_args *a)
 	if (rv == CAIRN_EINVAL || rv == CAIRN_ETOOBIG ||
 	    (!have_shown && a->dir == NULL)) {
 		if (rv == CAIRN_EROLE)
-			cli_error("ca %s: %s is not a participant's "
-			          "certificate (a CA certificate, or a subject "
-			          "other than OU=role, CN=name)",
+			cli_error("ca %s: %s is not a participant's certificate (a CA certificate, or a subject other than OU=role, CN=name)",
 			    sub, a->pos);
 		else
-			cli_error("ca %s: %s is not a certificate (want PEM "
-			          "or DER X.509 with an Ed25519 key)",
+			cli_error("ca %s: %s is not a certificate (want PEM or DER X.509 with an Ed25519 key)",
 			    sub, a->pos);
 		goto out;
 	}
@@ -836,8 +806,7 @@ ca_check(const char *sub, const struct ca_args *a)
 		printf("fingerprint  %s\n", fp);
 	}
 	if (a->dir == NULL) {
-		printf("verification not checked (give --dir CA, or use 'cairn "
-		       "ca verify')\n");
+		printf("verification not checked (give --dir CA, or use 'cairn ca verify')\n");
 		ret = fflush(stdout) == 0 ? 0 : 1;
 		goto out;
 	}
@@ -856,8 +825,7 @@ ca_check(const char *sub, const struct ca_args *a)
 	}
 	rv = crn_cert_store_verify(store, cert, cert_len, mask, now, &vinfo);
 	if (rv == CAIRN_OK) {
-		printf("verification OK (issued by %s/ca.crt, not revoked, "
-		       "valid now%s%s)\n",
+		printf("verification OK (issued by %s/ca.crt, not revoked, valid now%s%s)\n",
 		    a->dir, a->role != NULL ? ", role " : "",
 		    a->role != NULL ? crn_role_name(vinfo.role) : "");
 		ret = fflush(stdout) == 0 ? 0 : 1;
@@ -977,8 +945,7 @@ cmd_ca(int argc, char **argv)
 	int ret;
 
 	if (argc < 2) {
-		cli_error("ca: which command? (init, sign, revoke, crl, show, "
-		          "verify; see 'cairn ca --help')");
+		cli_error("ca: which command? (init, sign, revoke, crl, show, verify; see 'cairn ca --help')");
 		return 2;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -997,8 +964,7 @@ cmd_ca(int argc, char **argv)
 		cairn_log_set_logger(NULL, NULL);
 		return ret;
 	}
-	cli_error("ca: unknown command '%s' (init, sign, revoke, crl, show, "
-	          "verify)",
+	cli_error("ca: unknown command '%s' (init, sign, revoke, crl, show, verify)",
 	    argv[1]);
 	return 2;
 }

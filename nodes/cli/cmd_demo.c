@@ -131,8 +131,7 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	             : crn_demo_set_schema(d, schema) != 0)
 		return 1;
 	if (d->nnodes < 2)
-		return cli_error("demo: secure aggregation needs at least two "
-		                 "nodes; give --csv at least twice");
+		return cli_error("demo: secure aggregation needs at least two nodes; give --csv at least twice");
 	if (d->nqueries == 0)
 		return cli_error("demo: give at least one --query SQL");
 	return 0;

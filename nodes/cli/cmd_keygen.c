@@ -136,8 +136,7 @@ kg_mkdirs(const char *dir)
 	 * request and a later certificate are visible. */
 	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
 		fprintf(stderr,
-		    "cairn: keygen: warning: %s is accessible by "
-		    "group or others (mode %03o); consider 'chmod 700 %s'\n",
+		    "cairn: keygen: warning: %s is accessible by group or others (mode %03o); consider 'chmod 700 %s'\n",
 		    dir, (unsigned)(st.st_mode & 0777), dir);
 	return 0;
 }
@@ -193,8 +192,7 @@ kg_load_error(const char *path, cairn_err rv)
 	char why[KG_PATH_MAX + 256];
 
 	if (rv == CAIRN_ENOENT)
-		return cli_error("keygen: %s does not exist; make a key with "
-		                 "'cairn keygen' without --csr-only",
+		return cli_error("keygen: %s does not exist; make a key with 'cairn keygen' without --csr-only",
 		    path);
 	/* Whose the file is, or its mode, and the command that fixes it. */
 	if (rv == CAIRN_EPERM &&
@@ -203,8 +201,7 @@ kg_load_error(const char *path, cairn_err rv)
 	if (rv == CAIRN_EPERM)
 		return cli_error("keygen: %s: permission denied", path);
 	if (rv == CAIRN_EINVAL)
-		return cli_error("keygen: %s is not an Ed25519 private key "
-		                 "(PKCS#8 PEM)",
+		return cli_error("keygen: %s is not an Ed25519 private key (PKCS#8 PEM)",
 		    path);
 	return cli_error("keygen: cannot load %s: %s", path, kg_detail(rv));
 }
@@ -233,8 +230,7 @@ kg_parse(int argc, char **argv, struct kg_args *a)
 	if ((st = cli_parse(&cmd, argc, argv)) >= 0)
 		return st;
 	if (a->force && a->csr_only) {
-		cli_error("keygen: --force and --csr-only exclude each other "
-		          "(--csr-only keeps the key)");
+		cli_error("keygen: --force and --csr-only exclude each other (--csr-only keeps the key)");
 		return 2;
 	}
 	return -1;
@@ -253,13 +249,10 @@ kg_new_key(const struct kg_args *a, const char *key_path, crn_identity **id,
 		return 1;
 	if (lstat(key_path, &st) == 0) {
 		if (!a->force)
-			return cli_error("keygen: %s already exists; refusing "
-			                 "to overwrite a key (use --csr-only to "
-			                 "reuse it, or --force to replace it)",
+			return cli_error("keygen: %s already exists; refusing to overwrite a key (use --csr-only to reuse it, or --force to replace it)",
 			    key_path);
 		if (!S_ISREG(st.st_mode))
-			return cli_error("keygen: %s exists and is not a "
-			                 "regular file; remove it yourself",
+			return cli_error("keygen: %s exists and is not a regular file; remove it yourself",
 			    key_path);
 		*replaced = true;
 	} else if (errno != ENOENT) {
@@ -312,14 +305,12 @@ cmd_keygen(int argc, char **argv)
 	cairn_log_set_logger(kg_logger, NULL);
 	cairn_log_set_level(CAIRN_LOG_WARN);
 	if (crn_role_parse(a.role, &role) != CAIRN_OK) {
-		cli_error("keygen: unknown role '%s' (use node, coordinator or "
-		          "researcher)",
+		cli_error("keygen: unknown role '%s' (use node, coordinator or researcher)",
 		    a.role);
 		return 2;
 	}
 	if (!crn_cert_name_valid(a.name)) {
-		cli_error("keygen: invalid name '%s' (use 1..%d characters of "
-		          "A-Z a-z 0-9 . _ -)",
+		cli_error("keygen: invalid name '%s' (use 1..%d characters of A-Z a-z 0-9 . _ -)",
 		    a.name, CRN_CERT_NAME_MAX);
 		return 2;
 	}
@@ -371,10 +362,7 @@ cmd_keygen(int argc, char **argv)
 	crn_fingerprint(pk, fp);
 	if (replaced)
 		fprintf(stderr,
-		    "cairn: keygen: replaced the existing key %s "
-		    "(--force); a certificate for the old key no longer "
-		    "matches: have it revoked ('cairn ca revoke --dir CA "
-		    "%s')\n",
+		    "cairn: keygen: replaced the existing key %s (--force); a certificate for the old key no longer matches: have it revoked ('cairn ca revoke --dir CA %s')\n",
 		    key_path, a.name);
 	printf("key          %s%s\n", key_path,
 	    a.csr_only

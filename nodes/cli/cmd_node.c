@@ -71,8 +71,7 @@ node_check(const char *path)
 	/* The node checks every SQL plan against its own copy of the
 	 * federation schema; without one it refuses SQL jobs. */
 	if (cfg->node.schema == NULL) {
-		printf("FAIL schema not set in [node]: SQL jobs are refused "
-		       "without the federation schema\n");
+		printf("FAIL schema not set in [node]: SQL jobs are refused without the federation schema\n");
 		bad = 1;
 	} else if ((rv = crn_schema_load(cfg->node.schema, &schema, err,
 	                sizeof(err))) != CAIRN_OK) {

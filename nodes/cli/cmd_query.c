@@ -99,9 +99,7 @@ q_csv_note(const crn_rt_result *r)
 	if (r->suppressed_cells == 0 && r->suppressed_groups == 0)
 		return;
 	fprintf(stderr,
-	    "cairn: %llu cell%s and %llu group%s suppressed (fewer rows or "
-	    "values than the minimum cell size, or none); suppressed cells are "
-	    "empty fields\n",
+	    "cairn: %llu cell%s and %llu group%s suppressed (fewer rows or values than the minimum cell size, or none); suppressed cells are empty fields\n",
 	    (unsigned long long)r->suppressed_cells,
 	    r->suppressed_cells == 1 ? "" : "s",
 	    (unsigned long long)r->suppressed_groups,
@@ -287,8 +285,7 @@ q_result(const crn_rt_result *r, int fmt)
 	if (r->code == 0)
 		return q_print(r, fmt);
 	if (r->needed > 0 && strstr(r->error, "needed") == NULL)
-		cli_error("query: %s (needed %u, "
-		          "answered %u)",
+		cli_error("query: %s (needed %u, answered %u)",
 		    r->error, r->needed, r->answered);
 	else if (r->code == CAIRN_EABORT)
 		cli_error("query: aborted: %s", r->error);

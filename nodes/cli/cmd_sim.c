@@ -159,8 +159,7 @@ sim_report(const crn_sa_sim_cfg *cfg, const crn_sa_sim_result *r,
 	    r->node_s_median, r->node_s_p99, r->node_s_max,
 	    r->node_bytes_median,
 	    (double)r->node_bytes_median / (double)r->plain_bytes);
-	printf("baseline: keystream %.3f ns/element, plain sum of survivors "
-	       "%.4f s, median node's crypto floor %.4f s (%.2f x)\n",
+	printf("baseline: keystream %.3f ns/element, plain sum of survivors %.4f s, median node's crypto floor %.4f s (%.2f x)\n",
 	    ks, r->plain_sum_s, r->node_floor_s,
 	    r->node_floor_s > 0 ? r->node_s_median / r->node_floor_s : 0.0);
 	if (!r->finished)
@@ -169,18 +168,7 @@ sim_report(const crn_sa_sim_cfg *cfg, const crn_sa_sim_result *r,
 		cli_error("the sum differs from the survivors' plain sum");
 	fflush(stderr);
 
-	printf("{\"correct\":%s,\"finished\":%s,\"nodes\":%u,"
-	       "\"survivors\":%u,\"dim\":%" PRIu64 ",\"bits\":%u,"
-	       "\"graph\":\"%s\",\"degree\":%u,\"threshold\":%u,"
-	       "\"dropout\":%g,\"dropped\":%u,\"drop_at\":\"%s\","
-	       "\"coordinator_s\":%.6f,\"node_s_median\":%.6f,"
-	       "\"node_s_p99\":%.6f,\"node_s_max\":%.6f,"
-	       "\"node_bytes_sent_median\":%" PRIu64 ","
-	       "\"coordinator_bytes_received\":%" PRIu64 ","
-	       "\"expansion\":%.6f,\"keystream_ns_per_elem\":%.4f,"
-	       "\"plain_sum_s\":%.6f,\"node_floor_s\":%.6f,"
-	       "\"threat\":\"%s\",\"abort_code\":%d,\"abort_needed\":%u,"
-	       "\"abort_answered\":%u,\"abort_reason\":",
+	printf("{\"correct\":%s,\"finished\":%s,\"nodes\":%u,\"survivors\":%u,\"dim\":%" PRIu64 ",\"bits\":%u,\"graph\":\"%s\",\"degree\":%u,\"threshold\":%u,\"dropout\":%g,\"dropped\":%u,\"drop_at\":\"%s\",\"coordinator_s\":%.6f,\"node_s_median\":%.6f,\"node_s_p99\":%.6f,\"node_s_max\":%.6f,\"node_bytes_sent_median\":%" PRIu64 ",\"coordinator_bytes_received\":%" PRIu64 ",\"expansion\":%.6f,\"keystream_ns_per_elem\":%.4f,\"plain_sum_s\":%.6f,\"node_floor_s\":%.6f,\"threat\":\"%s\",\"abort_code\":%d,\"abort_needed\":%u,\"abort_answered\":%u,\"abort_reason\":",
 	    r->finished && r->correct ? "true" : "false",
 	    r->finished ? "true" : "false", r->nodes, r->survivors, cfg->dim,
 	    cfg->ring_bits, cfg->degree ? "sparse" : "full",
@@ -319,8 +307,7 @@ sim_secagg(int argc, char **argv)
 	cfg.dropout_frac = pol_drop;
 	cfg.malicious = a.malicious != 0;
 
-	printf("secagg simulation: %u nodes, %" PRIu64 " x %u-bit elements, "
-	       "%s graph (degree %u), threshold %u\n",
+	printf("secagg simulation: %u nodes, %" PRIu64 " x %u-bit elements, %s graph (degree %u), threshold %u\n",
 	    cfg.nodes, a.dim, cfg.ring_bits, cfg.degree ? "sparse" : "complete",
 	    cfg.degree ? cfg.degree : cfg.nodes - 1, cfg.threshold);
 	printf("dropping %u nodes at %s\n", cfg.ndrop, crn_sa_round_name(a.at));

@@ -82,15 +82,13 @@ cp_query(co_coord_plan *p, const crn_job *job, crn_plan **out, char *why,
 	if (job->plan == NULL || enclen != job->plan_len ||
 	    memcmp(enc, job->plan, enclen) != 0) {
 		snprintf(why, whylen,
-		    "the signed plan is not the plan of the "
-		    "signed SQL under the federation schema");
+		    "the signed plan is not the plan of the signed SQL under the federation schema");
 		goto out;
 	}
 	if (strcmp(plan->dataset, job->dataset) != 0 || plan->dim != job->dim ||
 	    plan->ring_bits != job->ring_bits) {
 		snprintf(why, whylen,
-		    "job dataset, dimension or ring width "
-		    "differ from its plan");
+		    "job dataset, dimension or ring width differ from its plan");
 		goto out;
 	}
 	*out = plan;

@@ -275,8 +275,7 @@ co_release(const co_session *s, const uint8_t *sum, size_t len, uint32_t nodes,
 		crn_strfree(r->table_json);
 		crn_strfree(r->table_csv);
 		r->table_text = r->table_json = r->table_csv = NULL;
-		r->error = (char *)(uintptr_t) "the coordinator could not "
-		                               "decode the sum";
+		r->error = (char *)(uintptr_t) "the coordinator could not decode the sum";
 	}
 }
 
@@ -381,8 +380,7 @@ co_enter_round(co *c, co_session *s, uint32_t r)
 {
 	uint32_t answered = co_count_answered(s);
 
-	crn_log_info("session %02x%02x%02x%02x: round %s closed, %u of %u "
-	             "answered (%lld ms since the offer)",
+	crn_log_info("session %02x%02x%02x%02x: round %s closed, %u of %u answered (%lld ms since the offer)",
 	    s->sid[0], s->sid[1], s->sid[2], s->sid[3], crn_sa_round_name((crn_sa_round)s->round),
 	    answered, s->nslots, (long long)(crn_rt_now_ms() - s->started));
 	for (uint32_t i = 0; i < s->nslots; i++) {
@@ -531,8 +529,7 @@ co_pass_begin(co *c, co_session *s, uint32_t pass, char *why, size_t whylen)
 	    (rv = crn_rt_wrap(&c->party, type, s->sid, 0, msg, mlen, &env,
 	         &elen)) != CAIRN_OK)
 		goto out;
-	crn_log_info("job for '%s', pass %u of %u: session %02x%02x%02x%02x "
-	             "with %u nodes, threshold %u, %llu x %u-bit",
+	crn_log_info("job for '%s', pass %u of %u: session %02x%02x%02x%02x with %u nodes, threshold %u, %llu x %u-bit",
 	    s->researcher, pass, CRN_RELEASE_PASSES, s->sid[0], s->sid[1],
 	    s->sid[2], s->sid[3], n, scfg.params.threshold,
 	    (unsigned long long)scfg.params.dim, scfg.params.ring_bits);
@@ -604,8 +601,7 @@ co_finish(co *c, co_session *s, const uint8_t *sum, size_t len, char **surv,
 			rv = crn_rt_names_add(&r.dropped_between,
 			    &r.ndropped_between, s->counted[i]);
 	co_release(s, sum, len, (uint32_t)nsurv, &r);
-	crn_log_info("job for '%s' done: %zu nodes in the sum, %zu dropped, "
-	             "%zu between the passes, %lld ms",
+	crn_log_info("job for '%s' done: %zu nodes in the sum, %zu dropped, %zu between the passes, %lld ms",
 	    s->researcher, r.ncontributed, r.ndropped, r.ndropped_between,
 	    (long long)(crn_rt_now_ms() - s->started));
 	s->round = CRN_SA_R_DONE;
@@ -648,8 +644,7 @@ co_after_counts(co *c, co_session *s, const uint8_t *sum, size_t len,
 	s->ncounted = nsurv;
 	rv = crn_release_decide(s->plan, sum, len, n, &s->rel);
 	if (rv == CAIRN_OK)
-		crn_log_info("job for '%s': counts pass done, %llu of %llu "
-		             "groups releasable, %lld ms",
+		crn_log_info("job for '%s': counts pass done, %llu of %llu groups releasable, %lld ms",
 		    s->researcher, (unsigned long long)s->rel.ngroups,
 		    (unsigned long long)s->plan->ngroups,
 		    (long long)(crn_rt_now_ms() - s->started));
@@ -1106,14 +1101,12 @@ co_on_message(co *c, const crn_tr_event *ev)
 	    env.type == CRN_RT_MSG_ERROR ||
 	    (env.type >= CRN_SA_MSG_FIRST && env.type <= CRN_SA_MSG_LAST);
 	if (node_msg && who.role != CRN_ROLE_NODE) {
-		crn_log_warn("refused a message (type %u) from '%s': role %s, "
-		             "need node",
+		crn_log_warn("refused a message (type %u) from '%s': role %s, need node",
 		    env.type, who.name, crn_role_name(who.role));
 		goto out;
 	}
 	if (!node_msg && who.role != CRN_ROLE_RESEARCHER) {
-		crn_log_warn("refused a message (type %u) from '%s': role %s, "
-		             "need researcher",
+		crn_log_warn("refused a message (type %u) from '%s': role %s, need researcher",
 		    env.type, who.name, crn_role_name(who.role));
 		goto out;
 	}

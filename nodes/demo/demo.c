@@ -43,12 +43,9 @@ typedef crn_demo_node demo_node;
 /* The questions asked of the sample federation. */
 static const char *const demo_default_queries[] = {
     "SELECT count(*), sum(wage), avg(wage) FROM cps",
-    "SELECT region, count(*), avg(wage), stddev_samp(wage) FROM cps "
-    "WHERE education >= 12 GROUP BY region ORDER BY region",
-    "SELECT sex, count(*), avg(hours) FROM cps WHERE age BETWEEN 25 AND 54 "
-    "GROUP BY sex ORDER BY sex",
-    "SELECT width_bucket(age, 16, 76, 6) AS age_band, count(*), avg(wage) "
-    "FROM cps GROUP BY width_bucket(age, 16, 76, 6) ORDER BY age_band",
+    "SELECT region, count(*), avg(wage), stddev_samp(wage) FROM cps WHERE education >= 12 GROUP BY region ORDER BY region",
+    "SELECT sex, count(*), avg(hours) FROM cps WHERE age BETWEEN 25 AND 54 GROUP BY sex ORDER BY sex",
+    "SELECT width_bucket(age, 16, 76, 6) AS age_band, count(*), avg(wage) FROM cps GROUP BY width_bucket(age, 16, 76, 6) ORDER BY age_band",
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -338,8 +335,7 @@ setup_federation(demo *d)
 		if (provision(d, d->nodes[i].name, CRN_ROLE_NODE) != 0)
 			return 1;
 	}
-	say("federation CA, coordinator, %zu nodes and a researcher "
-	    "provisioned in %s",
+	say("federation CA, coordinator, %zu nodes and a researcher provisioned in %s",
 	    d->nnodes, d->dir);
 	return write_configs(d);
 }
@@ -457,8 +453,7 @@ wait_for_nodes(demo *d)
 		char *text;
 
 		if (!child_alive(d->coord_pid))
-			return demo_error("demo: the coordinator stopped; see "
-			                 "%s/logs/coordinator.log",
+			return demo_error("demo: the coordinator stopped; see %s/logs/coordinator.log",
 			    d->dir);
 		if (run_client(d, args, out, 10) == 0 &&
 		    (text = read_text(out)) != NULL) {
@@ -474,8 +469,7 @@ wait_for_nodes(demo *d)
 		}
 		usleep(200000);
 	}
-	return demo_error("demo: the nodes did not all connect within 30 s; "
-	                 "see the logs in %s/logs (run with --keep to look)",
+	return demo_error("demo: the nodes did not all connect within 30 s; see the logs in %s/logs (run with --keep to look)",
 	    d->dir);
 }
 
@@ -724,8 +718,7 @@ run_query(demo *d, size_t qi)
 		    (char *)(uintptr_t)sql, NULL};
 		if (run_client(d, args, csvout, d->timeout_s + 5) != 0 ||
 		    (fed_csv = read_text(csvout)) == NULL) {
-			demo_error("demo: query %zu failed as CSV; see "
-			          "%s/logs/clients.log",
+			demo_error("demo: query %zu failed as CSV; see %s/logs/clients.log",
 			    qi + 1, d->dir);
 			goto out;
 		}
@@ -750,8 +743,7 @@ run_query(demo *d, size_t qi)
 		    "in the clear (pooled files, no protection):\n%s", table);
 	}
 	if (strcmp(fed_csv, clear) != 0) {
-		demo_error("demo: query %zu: the federation's answer differs "
-		          "from the clear computation",
+		demo_error("demo: query %zu: the federation's answer differs from the clear computation",
 		    qi + 1);
 		goto out;
 	}
@@ -781,8 +773,7 @@ crn_demo_add_node(demo *d, const char *name, const char *csv)
 	if (d->nnodes == DEMO_MAX_NODES)
 		return demo_error("demo: at most %d nodes", DEMO_MAX_NODES);
 	if (!crn_cert_name_valid(name))
-		return demo_error("demo: '%s' is not a valid node name (1-64 "
-		                 "of A-Z a-z 0-9 . _ -)",
+		return demo_error("demo: '%s' is not a valid node name (1-64 of A-Z a-z 0-9 . _ -)",
 		    name);
 	if (strcmp(name, "coordinator") == 0 || strcmp(name, "researcher") == 0)
 		return demo_error("demo: the node name '%s' is taken", name);
@@ -810,8 +801,7 @@ load_schema(demo *d)
 		return demo_error("demo: %s", err);
 	if (d->dataset[0] == '\0') {
 		if (d->schema->ndatasets != 1)
-			return demo_error("demo: %s declares %zu datasets; "
-			                 "choose one with --dataset NAME",
+			return demo_error("demo: %s declares %zu datasets; choose one with --dataset NAME",
 			    d->schema_path, d->schema->ndatasets);
 		snprintf(d->dataset, sizeof(d->dataset), "%s",
 		    d->schema->datasets[0].name);

@@ -126,8 +126,7 @@ jl_read(crn_job_ledger *l, const char *path, char *err, size_t errlen)
 	return CAIRN_OK;
 bad:
 	snprintf(err, errlen,
-	    "%s:%zu: not a job id (damaged ledger; the node "
-	    "will not start without knowing which jobs it ran)",
+	    "%s:%zu: not a job id (damaged ledger; the node will not start without knowing which jobs it ran)",
 	    path, lineno);
 	return CAIRN_EDATA;
 }

@@ -193,8 +193,7 @@ nd_between(nd *d, nd_sess *s)
 {
 	int64_t now = crn_rt_now_ms();
 
-	crn_log_info("job %s researcher %s dataset %s: counts contributed "
-	             "(index %u); waiting for the cells to release",
+	crn_log_info("job %s researcher %s dataset %s: counts contributed (index %u); waiting for the cells to release",
 	    s->job, s->researcher, s->dataset, crn_sa_node_index(s->sa));
 	nd_pass_end(d, s);
 	s->between = true;
@@ -223,14 +222,12 @@ nd_apply(nd *d, nd_sess *s, crn_sa_actions *acts)
 			nd_between(d, s);
 			break;
 		} else if (a->kind == CRN_SA_ACT_DONE) {
-			crn_log_info("job %s researcher %s dataset %s: "
-			             "contributed (index %u)",
+			crn_log_info("job %s researcher %s dataset %s: contributed (index %u)",
 			    s->job, s->researcher, s->dataset,
 			    crn_sa_node_index(s->sa));
 			ended = true;
 		} else if (a->kind == CRN_SA_ACT_ABORT) {
-			crn_log_info("job %s researcher %s dataset %s: "
-			             "aborted in pass %u: %s",
+			crn_log_info("job %s researcher %s dataset %s: aborted in pass %u: %s",
 			    s->job, s->researcher, s->dataset, s->pass,
 			    a->abort.reason);
 			ended = true;
@@ -700,8 +697,7 @@ nd_on_pass_start(nd *d, const crn_envelope *env)
 	    CAIRN_OK)
 		crn_log_debug("job %s: replay guard keeps a session", s->job);
 	if (rel.ngroups == 0) {
-		crn_log_info("job %s researcher %s dataset %s: nothing to "
-		             "release; local result wiped",
+		crn_log_info("job %s researcher %s dataset %s: nothing to release; local result wiped",
 		    s->job, s->researcher, s->dataset);
 		nd_sess_close(d, s);
 		goto out;
@@ -794,8 +790,7 @@ nd_on_message(nd *d, const crn_tr_event *ev)
 	 * operator named the one we serve. */
 	if (d->cfg->node.coordinator_name != NULL &&
 	    strcmp(who.name, d->cfg->node.coordinator_name) != 0) {
-		crn_log_warn("refused a message from coordinator '%s': "
-		             "coordinator_name is '%s'",
+		crn_log_warn("refused a message from coordinator '%s': coordinator_name is '%s'",
 		    who.name, d->cfg->node.coordinator_name);
 		crn_envelope_fini(&env);
 		return;
@@ -849,8 +844,7 @@ nd_deadlines(nd *d)
 		if (!s->used || now < s->deadline)
 			continue;
 		if (s->sa == NULL) {
-			crn_log_info("job %s: no second pass before the job "
-			             "expired; local result wiped",
+			crn_log_info("job %s: no second pass before the job expired; local result wiped",
 			    s->job);
 			nd_sess_close(d, s);
 			continue;
@@ -883,8 +877,7 @@ nd_verify_peer(void *arg, const uint8_t *cert, size_t cert_len,
 
 	rv = crn_rt_cert_check(&d->party, cert, cert_len, CRN_ROLE_NODE, &info);
 	if (rv != CAIRN_OK) {
-		crn_log_warn("roster: a participant's certificate is refused: "
-		             "%s",
+		crn_log_warn("roster: a participant's certificate is refused: %s",
 		    cairn_strerror(rv));
 		return rv;
 	}

@@ -171,8 +171,7 @@ crn_node_run_query(const crn_node_src *src, const crn_schema *schema,
 	}
 	if (schema_ds == NULL) {
 		snprintf(err, errlen,
-		    "no federation schema for dataset '%s' "
-		    "here (schema = in [node])",
+		    "no federation schema for dataset '%s' here (schema = in [node])",
 		    dataset);
 		goto out;
 	}
@@ -184,13 +183,11 @@ crn_node_run_query(const crn_node_src *src, const crn_schema *schema,
 	if ((bad = ne_col_differs(plan, schema_ds)) != NULL) {
 		if (bad[0] == '\0')
 			snprintf(err, errlen,
-			    "plan has %zu columns, the "
-			    "node's schema %zu",
+			    "plan has %zu columns, the node's schema %zu",
 			    plan->ncols, schema_ds->ncols);
 		else
 			snprintf(err, errlen,
-			    "plan's column '%s' differs "
-			    "from the node's schema",
+			    "plan's column '%s' differs from the node's schema",
 			    bad);
 		goto out;
 	}
@@ -317,8 +314,7 @@ crn_node_probe(const crn_node_src *src, const char *dataset, char *const *want,
 
 				if (!ne_header_has(l, ln)) {
 					snprintf(err, errlen,
-					    "%s: header has "
-					    "no column '%s'",
+					    "%s: header has no column '%s'",
 					    src->path, ln);
 					return CAIRN_ENOENT;
 				}

@@ -424,8 +424,7 @@ cfg_list(cfg_ctx *c, const char *section, const char *key, const char *v,
 		if (ident ? !cfg_is_ident(item) : !cfg_is_text(item)) {
 			cfg_quote(q, sizeof(q), item);
 			cfg_err(c, CAIRN_ECONFIG, c->lineno, section, key,
-			    ident ? "%s is not a plain column name "
-			            "([A-Za-z_][A-Za-z0-9_]*)"
+			    ident ? "%s is not a plain column name ([A-Za-z_][A-Za-z0-9_]*)"
 			          : "%s is not a valid name",
 			    q);
 			goto fail;
@@ -608,8 +607,7 @@ cfg_ds_open(cfg_ctx *c, const char *section, const char *key)
 	if (!cfg_is_ident(name)) {
 		cfg_quote(q, sizeof(q), name);
 		cfg_err(c, CAIRN_ECONFIG, c->header_line, section, NULL,
-		    "dataset name %s is not a plain name "
-		    "([A-Za-z_][A-Za-z0-9_]*)",
+		    "dataset name %s is not a plain name ([A-Za-z_][A-Za-z0-9_]*)",
 		    q);
 		return NULL;
 	}
@@ -666,8 +664,7 @@ cfg_ds_key(cfg_ctx *c, const char *section, const char *key, const char *v)
 		col = key + 7;
 		if (!cfg_is_ident(col) || !cfg_is_ident(v)) {
 			cfg_err(c, CAIRN_ECONFIG, c->lineno, section, key,
-			    "want column.SCHEMA_COLUMN = SOURCE_COLUMN, both "
-			    "plain names ([A-Za-z_][A-Za-z0-9_]*); got %s",
+			    "want column.SCHEMA_COLUMN = SOURCE_COLUMN, both plain names ([A-Za-z_][A-Za-z0-9_]*); got %s",
 			    q);
 			return;
 		}
@@ -695,8 +692,7 @@ cfg_ds_key(cfg_ctx *c, const char *section, const char *key, const char *v)
 			break;
 	if (k == DK_N) {
 		cfg_err(c, CAIRN_ECONFIG, c->lineno, section, key,
-		    "unknown key (known: kind, path, conninfo, table, expose, "
-		    "column.NAME)");
+		    "unknown key (known: kind, path, conninfo, table, expose, column.NAME)");
 		return;
 	}
 	if (seen->line[k] != 0) {
@@ -735,8 +731,7 @@ cfg_ds_key(cfg_ctx *c, const char *section, const char *key, const char *v)
 	case DK_TABLE:
 		if (!cfg_is_ident(v)) {
 			cfg_err(c, CAIRN_ECONFIG, c->lineno, section, key,
-			    "%s is not a plain table name "
-			    "([A-Za-z_][A-Za-z0-9_]*)",
+			    "%s is not a plain table name ([A-Za-z_][A-Za-z0-9_]*)",
 			    q);
 			return;
 		}
@@ -968,8 +963,7 @@ cfg_finish(cfg_ctx *c)
 		return;
 	if (n->ndatasets == 0) {
 		cfg_err(c, CAIRN_ECONFIG, 0, NULL, NULL,
-		    "no [dataset NAME] section: the node has no data to "
-		    "offer");
+		    "no [dataset NAME] section: the node has no data to offer");
 		return;
 	}
 	for (size_t i = 0; i < n->ndatasets && !c->failed; i++)

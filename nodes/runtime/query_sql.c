@@ -23,8 +23,7 @@ crn_q_sql_plan(crn_q_sql *q, const char *schema_path, const char *sql,
 	memset(q, 0, sizeof(*q));
 	if (schema_path == NULL) {
 		snprintf(err, errlen,
-		    "an SQL query needs --schema FILE (the "
-		    "federation schema the coordinator uses)");
+		    "an SQL query needs --schema FILE (the federation schema the coordinator uses)");
 		return CAIRN_EINVAL;
 	}
 	if ((rv = crn_schema_load(schema_path, &schema, err, errlen)) !=

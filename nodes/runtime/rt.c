@@ -92,8 +92,7 @@ crn_rt_party_open(crn_rt_party *p, const char *key, const char *cert,
 	memset(p, 0, sizeof(*p));
 	if (crl == NULL) {
 		rt_errf(err, errlen,
-		    "no CRL configured: every party checks "
-		    "revocation (set crl = ...)");
+		    "no CRL configured: every party checks revocation (set crl = ...)");
 		rv = CAIRN_ECONFIG;
 		goto out;
 	}

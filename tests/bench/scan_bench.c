@@ -127,16 +127,14 @@ write_data(const char *csv, const char *db, long nrows, PGconn *pg)
 		exit(1);
 	}
 	sqlite3_exec(s,
-	    "CREATE TABLE bench (grp TEXT, age INTEGER, "
-	    "wage REAL, hours INTEGER); BEGIN",
+	    "CREATE TABLE bench (grp TEXT, age INTEGER, wage REAL, hours INTEGER); BEGIN",
 	    NULL, NULL, NULL);
 	sqlite3_prepare_v2(
 	    s, "INSERT INTO bench VALUES (?, ?, ?, ?)", -1, &st, NULL);
 	if (pg != NULL) {
 		PQclear(PQexec(pg, "DROP TABLE IF EXISTS cairn_scan_bench"));
 		PQclear(PQexec(pg,
-		    "CREATE TABLE cairn_scan_bench (grp text, "
-		    "age int, wage numeric(12,2), hours int)"));
+		    "CREATE TABLE cairn_scan_bench (grp text, age int, wage numeric(12,2), hours int)"));
 		res = PQexec(pg, "COPY cairn_scan_bench FROM STDIN CSV");
 		if (PQresultStatus(res) != PGRES_COPY_IN) {
 			fprintf(stderr, "COPY: %s", PQerrorMessage(pg));
@@ -271,14 +269,12 @@ main(int argc, char **argv)
 	for (int s = 0; s < nsrc; s++) {
 		r_sum[s] = measure(&sum_plan, &srcs[s], nrows, runs, first_sum);
 		r_grp[s] = measure(&grp_plan, &srcs[s], nrows, runs, first_grp);
-		printf("%-7s sum: %12.0f rows/s   group(10 x 4 aggregates): "
-		       "%12.0f rows/s  (median of %d)\n",
+		printf("%-7s sum: %12.0f rows/s   group(10 x 4 aggregates): %12.0f rows/s  (median of %d)\n",
 		    names[s], r_sum[s], r_grp[s], runs);
 	}
 	printf("{\"bench\":\"scan\",\"rows\":%ld,\"runs\":%d", nrows, runs);
 	for (int s = 0; s < nsrc; s++)
-		printf(",\"%s_sum_rows_per_s\":%.0f,"
-		       "\"%s_group_rows_per_s\":%.0f",
+		printf(",\"%s_sum_rows_per_s\":%.0f,\"%s_group_rows_per_s\":%.0f",
 		    names[s], r_sum[s], names[s], r_grp[s]);
 	printf("}\n");
 	if (pg != NULL) {

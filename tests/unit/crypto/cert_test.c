@@ -520,27 +520,22 @@ test_names(void **state)
 {
 	static const char *const good[] = {"a", "Z", "0", "node-01",
 	    "county_a.example", "..", "A-Z.a_z-09",
-	    "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij"
-	    "1234"};
+	    "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij1234"};
 	static const char *const bad[] = {"", "a b", "a/b", "a\nb", "a,b",
 	    "a=b", "\xc3\xa4", "OU=node", "a\tb",
-	    "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij"
-	    "12345"};
+	    "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij12345"};
 	static const char *const ca_good[] = {"Example federation CA", "ca",
 	    "two  spaces", " leading", "trailing ", "a/b, O=x", "Caf\xc3\xa9",
 	    "F\xc3\xa9"
 	    "d\xc3\xa9ration statistique \xe2\x80\x94 CA",
 	    "\xf0\x9f\x8c\x8d", "'quoted' \\ back",
-	    "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij"
-	    "1234"};
+	    "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij1234"};
 	static const char *const ca_bad[] = {"", "   ", "a\nb", "a\tb",
 	    "bell\a", "del\x7f", "c1\xc2\x85", "\xc3", "\xc3(", "\xc0\xaf",
 	    "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff",
 	    "bidi\xe2\x80\xae", "ls\xe2\x80\xa8",
-	    "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij"
-	    "12345",
-	    "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij"
-	    "123\xc3\xa9"};
+	    "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij12345",
+	    "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij123\xc3\xa9"};
 	struct fixture *f = *state;
 	char *csr = NULL;
 	crn_role r;
@@ -587,8 +582,7 @@ test_name_escape(void **state)
 	                "d\n\\",
 	    out, sizeof(out));
 	assert_string_equal(out,
-	    "F\\xc3\\xa9"
-	    "d\\x0a\\\\");
+	    "F\\xc3\\xa9d\\x0a\\\\");
 	crn_name_escape(NULL, out, sizeof(out));
 	assert_string_equal(out, "");
 	/* Truncated whole: never half of an escape. */

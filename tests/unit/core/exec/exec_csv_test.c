@@ -192,8 +192,7 @@ test_malformed(void **state)
 		assert_null(v);
 		snprintf(where, sizeof(where), "%s:%u: ", path, bc->line);
 		if (strstr(err, where) == NULL || strstr(err, bc->says) == NULL)
-			fail_msg("case %zu: message '%s', wanted '%s' and "
-			         "'%s'",
+			fail_msg("case %zu: message '%s', wanted '%s' and '%s'",
 			    i, err, where, bc->says);
 	}
 }

@@ -34,39 +34,20 @@ typedef struct qcase {
 } qcase;
 
 static const qcase queries[] = {
-    {"SELECT region, count(*), avg(wage) FROM cps "
-     "WHERE education >= 12 GROUP BY region",
-        "SELECT region, count(*), avg(wage) FROM cps "
-        "WHERE education >= 12 GROUP BY region HAVING count(*) >= 5",
+    {"SELECT region, count(*), avg(wage) FROM cps WHERE education >= 12 GROUP BY region",
+        "SELECT region, count(*), avg(wage) FROM cps WHERE education >= 12 GROUP BY region HAVING count(*) >= 5",
         1},
-    {"SELECT sex, count(wage), sum(wage), avg(hours) FROM cps "
-     "GROUP BY sex",
-        "SELECT sex, count(wage), sum(wage), avg(hours) FROM cps "
-        "GROUP BY sex HAVING count(*) >= 5",
+    {"SELECT sex, count(wage), sum(wage), avg(hours) FROM cps GROUP BY sex",
+        "SELECT sex, count(wage), sum(wage), avg(hours) FROM cps GROUP BY sex HAVING count(*) >= 5",
         1},
-    {"SELECT count(*), sum(age), avg(wage) FROM cps "
-     "WHERE region IN ('north', 'west') AND "
-     "NOT (hours < 30 OR wage IS NULL)",
-        "SELECT count(*), sum(age), avg(wage) FROM cps "
-        "WHERE region IN ('north', 'west') AND "
-        "NOT (hours < 30 OR wage IS NULL)",
+    {"SELECT count(*), sum(age), avg(wage) FROM cps WHERE region IN ('north', 'west') AND NOT (hours < 30 OR wage IS NULL)",
+        "SELECT count(*), sum(age), avg(wage) FROM cps WHERE region IN ('north', 'west') AND NOT (hours < 30 OR wage IS NULL)",
         0},
-    {"SELECT region, sex, count(*), var_samp(wage), stddev_pop(hours) "
-     "FROM cps WHERE age BETWEEN 25 AND 54 GROUP BY region, sex",
-        "SELECT region, sex, count(*), "
-        "(sum(wage * wage) - sum(wage) * sum(wage) / count(wage)) / "
-        "(count(wage) - 1), "
-        "sqrt((sum(hours * hours) - sum(hours) * sum(hours) / "
-        "count(hours)) / count(hours)) "
-        "FROM cps WHERE age BETWEEN 25 AND 54 GROUP BY region, sex "
-        "HAVING count(*) >= 5",
+    {"SELECT region, sex, count(*), var_samp(wage), stddev_pop(hours) FROM cps WHERE age BETWEEN 25 AND 54 GROUP BY region, sex",
+        "SELECT region, sex, count(*), (sum(wage * wage) - sum(wage) * sum(wage) / count(wage)) / (count(wage) - 1), sqrt((sum(hours * hours) - sum(hours) * sum(hours) / count(hours)) / count(hours)) FROM cps WHERE age BETWEEN 25 AND 54 GROUP BY region, sex HAVING count(*) >= 5",
         2},
-    {"SELECT width_bucket(age, 20, 70, 5), count(*), avg(wage) FROM cps "
-     "WHERE sex = 'female' GROUP BY width_bucket(age, 20, 70, 5)",
-        "SELECT CASE WHEN age < 20 THEN 0 WHEN age >= 70 THEN 6 "
-        "ELSE (age - 20) * 5 / 50 + 1 END AS b, count(*), avg(wage) "
-        "FROM cps WHERE sex = 'female' GROUP BY b "
-        "HAVING count(*) >= 5",
+    {"SELECT width_bucket(age, 20, 70, 5), count(*), avg(wage) FROM cps WHERE sex = 'female' GROUP BY width_bucket(age, 20, 70, 5)",
+        "SELECT CASE WHEN age < 20 THEN 0 WHEN age >= 70 THEN 6 ELSE (age - 20) * 5 / 50 + 1 END AS b, count(*), avg(wage) FROM cps WHERE sex = 'female' GROUP BY b HAVING count(*) >= 5",
         1},
 };
 
@@ -119,17 +100,14 @@ load_csv(sqlite3 *db, const char *path, const char *table)
 		assert_int_equal(n, 6);
 		if (header) {
 			snprintf(sql, sizeof(sql),
-			    "CREATE TABLE IF NOT EXISTS "
-			    "%s (%s INTEGER, %s INTEGER, %s REAL, %s REAL, "
-			    "%s TEXT, %s TEXT)",
+			    "CREATE TABLE IF NOT EXISTS %s (%s INTEGER, %s INTEGER, %s REAL, %s REAL, %s TEXT, %s TEXT)",
 			    table, fields[0], fields[1], fields[2], fields[3],
 			    fields[4], fields[5]);
 			if (sqlite3_exec(db, sql, NULL, NULL, &msg) !=
 			    SQLITE_OK)
 				fail_msg("%s: %s", sql, msg);
 			snprintf(sql, sizeof(sql),
-			    "INSERT INTO %s VALUES "
-			    "(?, ?, ?, ?, ?, ?)",
+			    "INSERT INTO %s VALUES (?, ?, ?, ?, ?, ?)",
 			    table);
 			assert_int_equal(
 			    sqlite3_prepare_v2(db, sql, -1, &st, NULL),
@@ -174,12 +152,9 @@ static int
 pg_load(sqlite3 *db)
 {
 	static const char *ddl[] = {
-	    "(age int, education int, wage numeric(10,2), "
-	    "hours numeric(4,1), region text, sex text)",
-	    "(age int, years_schooling int, hourly_wage float8, "
-	    "hours text, region varchar(8), sex text)",
-	    "(age numeric, education int8, wage numeric, hours numeric, "
-	    "region text, sex text)",
+	    "(age int, education int, wage numeric(10,2), hours numeric(4,1), region text, sex text)",
+	    "(age int, years_schooling int, hourly_wage float8, hours text, region varchar(8), sex text)",
+	    "(age numeric, education int8, wage numeric, hours numeric, region text, sex text)",
 	};
 	PGconn *c = PQconnectdb(pg_conninfo);
 	char sql[512];
@@ -201,8 +176,7 @@ pg_load(sqlite3 *db)
 		if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 			return -1;
 		snprintf(sql, sizeof(sql),
-		    "INSERT INTO %s_a%d VALUES ($1, $2, "
-		    "$3, $4, $5, $6)",
+		    "INSERT INTO %s_a%d VALUES ($1, $2, $3, $4, $5, $6)",
 		    pg_prefix, a);
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			const char *v[6];
@@ -429,8 +403,7 @@ compare(const qcase *q, const crn_result *res)
 				fail_msg("%s: row %zu col %zu not a number",
 				    q->sql, nref, c);
 			if (fabsl(got - want) > 1e-7L * fmaxl(1, fabsl(want)))
-				fail_msg("%s: row %zu col %zu: got %.10Lg, "
-				         "want %.10Lg",
+				fail_msg("%s: row %zu col %zu: got %.10Lg, want %.10Lg",
 				    q->sql, nref, c, got, want);
 		}
 	}

@@ -163,11 +163,9 @@ write_sqlite(void)
 
 	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
 	sqlite_ok(db,
-	    "CREATE TABLE people (id INTEGER, reg TEXT, "
-	    "sector TEXT, age INTEGER, wage REAL); BEGIN");
+	    "CREATE TABLE people (id INTEGER, reg TEXT, sector TEXT, age INTEGER, wage REAL); BEGIN");
 	assert_int_equal(sqlite3_prepare_v2(db,
-	                     "INSERT INTO people VALUES "
-	                     "(?, ?, ?, ?, ?)",
+	                     "INSERT INTO people VALUES (?, ?, ?, ?, ?)",
 	                     -1, &st, NULL),
 	    SQLITE_OK);
 	for (int i = 0; i < NROWS; i++) {
@@ -221,21 +219,18 @@ write_pg(void)
 	if (PQstatus(c) != CONNECTION_OK)
 		fail_msg("pg connect: %s", PQerrorMessage(c));
 	snprintf(sql, sizeof(sql),
-	    "CREATE TABLE %s (id int, reg text, "
-	    "sector text NOT NULL, age int, wage numeric(12,2))",
+	    "CREATE TABLE %s (id int, reg text, sector text NOT NULL, age int, wage numeric(12,2))",
 	    pg_table);
 	pg_ok(c, "BEGIN");
 	pg_ok(c, sql);
 	/* The same rows with types that vouch for nothing: the executor
 	 * must then check and scale every value itself. */
 	snprintf(sql, sizeof(sql),
-	    "CREATE TABLE %s_loose (id int, reg "
-	    "varchar(10), sector text, age numeric, wage float8)",
+	    "CREATE TABLE %s_loose (id int, reg varchar(10), sector text, age numeric, wage float8)",
 	    pg_table);
 	pg_ok(c, sql);
 	snprintf(sql, sizeof(sql),
-	    "INSERT INTO %s VALUES ($1::int, $2, $3, "
-	    "$4::int, $5::numeric)",
+	    "INSERT INTO %s VALUES ($1::int, $2, $3, $4::int, $5::numeric)",
 	    pg_table);
 	for (int i = 0; i < NROWS; i++) {
 		const trow *r = &rows[i];
@@ -271,8 +266,7 @@ drop_pg(void)
 
 	if (PQstatus(c) == CONNECTION_OK) {
 		snprintf(sql, sizeof(sql),
-		    "DROP TABLE IF EXISTS %s, "
-		    "%s_loose",
+		    "DROP TABLE IF EXISTS %s, %s_loose",
 		    pg_table, pg_table);
 		PQclear(PQexec(c, sql));
 	}
@@ -1012,9 +1006,7 @@ test_db_bad_values(void **state)
 		snprintf(path, sizeof(path), "%s/bad%zu.db", tmpdir, i);
 		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 		snprintf(sql, sizeof(sql),
-		    "CREATE TABLE bad (reg TEXT, "
-		    "sector TEXT, age, wage); INSERT INTO bad VALUES "
-		    "('South', 'Agri', 40, 10.5), %s",
+		    "CREATE TABLE bad (reg TEXT, sector TEXT, age, wage); INSERT INTO bad VALUES ('South', 'Agri', 40, 10.5), %s",
 		    bc->sqlite_row);
 		if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
 			fail_msg("%s", msg);
@@ -1037,10 +1029,7 @@ test_db_bad_values(void **state)
 			snprintf(
 			    table, sizeof(table), "%s_bad%zu", pg_table, i);
 			snprintf(sql, sizeof(sql),
-			    "CREATE TABLE %s (reg "
-			    "text, sector text, age text, wage text); "
-			    "INSERT INTO %s VALUES ('South','Agri','40',"
-			    "'10.5'), %s",
+			    "CREATE TABLE %s (reg text, sector text, age text, wage text); INSERT INTO %s VALUES ('South','Agri','40','10.5'), %s",
 			    table, table, bc->pg_row);
 			pg_ok(c, sql);
 			src = (crn_source){.kind = CRN_SRC_PG,
@@ -1082,14 +1071,7 @@ test_odd_identifiers(void **state)
 	snprintf(path, sizeof(path), "%s/odd.db", tmpdir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	if (sqlite3_exec(db,
-	        "CREATE TABLE \"odd \"\"t\"\"\" "
-	        "(\"reg\"\"ion; --\" "
-	        "TEXT, sector TEXT, \"a.ge\" INTEGER, \"wa ge\" REAL); "
-	        "INSERT INTO \"odd \"\"t\"\"\" VALUES ('South', 'Industry', "
-	        "70, "
-	        "-5.25), ('South', 'Agri', 70, -1), (NULL, 'Services', 20, "
-	        "-2), "
-	        "('West', 'Services', 80, NULL)",
+	        "CREATE TABLE \"odd \"\"t\"\"\" (\"reg\"\"ion; --\" TEXT, sector TEXT, \"a.ge\" INTEGER, \"wa ge\" REAL); INSERT INTO \"odd \"\"t\"\"\" VALUES ('South', 'Industry', 70, -5.25), ('South', 'Agri', 70, -1), (NULL, 'Services', 20, -2), ('West', 'Services', 80, NULL)",
 	        NULL, NULL, &msg) != SQLITE_OK)
 		fail_msg("%s", msg);
 	sqlite3_close(db);
@@ -1108,15 +1090,7 @@ test_odd_identifiers(void **state)
 			/* "schema.table": both parts quoted apart. */
 			c = PQconnectdb(pg_conninfo);
 			snprintf(sql, sizeof(sql),
-			    "CREATE SCHEMA \"s \"\"%s\"; "
-			    "CREATE TABLE \"s \"\"%s\".\"odd \"\"t\"\"\" "
-			    "(\"reg\"\"ion; --\" text, sector text, \"a.ge\" "
-			    "int, \"wa ge\" numeric(8,2)); INSERT INTO "
-			    "\"s \"\"%s\".\"odd \"\"t\"\"\" VALUES ('South', "
-			    "'Industry', 70, -5.25), "
-			    "('South', 'Agri', 70, -1), "
-			    "(NULL, 'Services', 20, -2), ('West', 'Services', "
-			    "80, NULL)",
+			    "CREATE SCHEMA \"s \"\"%s\"; CREATE TABLE \"s \"\"%s\".\"odd \"\"t\"\"\" (\"reg\"\"ion; --\" text, sector text, \"a.ge\" int, \"wa ge\" numeric(8,2)); INSERT INTO \"s \"\"%s\".\"odd \"\"t\"\"\" VALUES ('South', 'Industry', 70, -5.25), ('South', 'Agri', 70, -1), (NULL, 'Services', 20, -2), ('West', 'Services', 80, NULL)",
 			    pg_table, pg_table, pg_table);
 			pg_ok(c, sql);
 			PQfinish(c);
@@ -1150,8 +1124,7 @@ test_odd_identifiers(void **state)
 			char sql[256];
 
 			snprintf(sql, sizeof(sql),
-			    "DROP SCHEMA \"s \"\"%s\" "
-			    "CASCADE",
+			    "DROP SCHEMA \"s \"\"%s\" CASCADE",
 			    pg_table);
 			pg_ok(c, sql);
 			PQfinish(c);

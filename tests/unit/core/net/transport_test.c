@@ -464,8 +464,7 @@ test_crowd(void **state)
 		assert_memory_equal(buf, msg, len);
 		crn_free(buf, len);
 	}
-	print_message("%d dialers: handshake, message, addressed reply: "
-	              "%lld ms\n",
+	print_message("%d dialers: handshake, message, addressed reply: %lld ms\n",
 	    CROWD, (long long)(now_ms() - t0));
 	for (int i = 0; i < CROWD; i++)
 		crn_tr_close(cl[i]);

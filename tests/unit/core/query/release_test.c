@@ -222,8 +222,7 @@ test_counts_vector(void **state)
 	uint64_t dim;
 
 	(void)state;
-	p = plan("SELECT region, count(*), sum(wage), var_pop(age) FROM t "
-	         "GROUP BY region");
+	p = plan("SELECT region, count(*), sum(wage), var_pop(age) FROM t GROUP BY region");
 	CAIRN_T_EQ(p->nmeasures, 2);
 	node_init(p, &n);
 	node_row(p, &n, 1, 123456, 40);
@@ -447,8 +446,7 @@ test_two_passes(void **state)
 	const uint32_t mc[3] = {3, 3, 6};
 
 	(void)state;
-	p = plan("SELECT region, count(*), sum(wage) FROM t GROUP BY region "
-	         "ORDER BY region");
+	p = plan("SELECT region, count(*), sum(wage) FROM t GROUP BY region ORDER BY region");
 	for (int k = 0; k < 3; k++)
 		node_init(p, &nodes[k]);
 	/* north: 3 rows at each node (9 >= 6: everyone) */
@@ -473,11 +471,7 @@ test_two_passes(void **state)
 	CAIRN_T_EQ(rel.ngroups, 3);
 	r = pass2(p, nodes, mc, 3, &rel);
 	check_json(r,
-	    "{\"columns\": [\"region\", \"count\", \"sum\"], \"rows\": "
-	    "[[\"north\", 9, 180.00], [\"south\", 4, null]], \"suppressed\": "
-	    "[[false, false, false], [false, false, true]], "
-	    "\"suppressed_cells\": 1, \"suppressed_groups\": 2, "
-	    "\"min_cell\": 3, \"clipped\": 0}");
+	    "{\"columns\": [\"region\", \"count\", \"sum\"], \"rows\": [[\"north\", 9, 180.00], [\"south\", 4, null]], \"suppressed\": [[false, false, false], [false, false, true]], \"suppressed_cells\": 1, \"suppressed_groups\": 2, \"min_cell\": 3, \"clipped\": 0}");
 	crn_result_free(r);
 
 	/* Pass-2 counts above the pass-1 counts announced are refused. */
@@ -529,9 +523,7 @@ test_nothing_released(void **state)
 	CAIRN_T_EQ(rel.ngroups, 0);
 	CAIRN_T_PASS(crn_sql_result_release(p, &rel, NULL, 0, 1, &r));
 	check_json(r,
-	    "{\"columns\": [\"count\", \"sum\"], \"rows\": [[null, null]], "
-	    "\"suppressed\": [[true, true]], \"suppressed_cells\": 2, "
-	    "\"suppressed_groups\": 0, \"min_cell\": 3, \"clipped\": 0}");
+	    "{\"columns\": [\"count\", \"sum\"], \"rows\": [[null, null]], \"suppressed\": [[true, true]], \"suppressed_cells\": 2, \"suppressed_groups\": 0, \"min_cell\": 3, \"clipped\": 0}");
 	crn_result_free(r);
 	crn_release_fini(&rel);
 	crn_free(n.full, n.len);

@@ -109,8 +109,7 @@ static const struct {
         "bad.ini:4: column 'x': unknown type 'text'"},
     {"[dataset a]\nmax_rows = 1\n[column a.x]\ntype = decimal\n"
      "scale = 1\nmin = 0.25\nmax = 1\n",
-        "bad.ini:6: column 'a.x': min '0.25' is not a number at the "
-        "column's scale"},
+        "bad.ini:6: column 'a.x': min '0.25' is not a number at the column's scale"},
     {"[dataset a]\nmax_rows = 1\n[column a.x]\ntype = integer\n"
      "min = 5\nmax = 1\n",
         "bad.ini:6: column 'a.x': min is above max"},
@@ -310,8 +309,7 @@ test_infer(void **state)
 	csv = crn_zalloc(cap);
 	assert_non_null(csv);
 	n += (size_t)snprintf(csv + n, cap - n,
-	    "Age,Wage ($),region,"
-	    "\"Comment, free\",code,age\r\n");
+	    "Age,Wage ($),region,\"Comment, free\",code,age\r\n");
 	for (i = 0; i < 200; i++)
 		n += (size_t)snprintf(csv + n, cap - n,
 		    "%d,%s%d.%02d,%s,\"note \"\"%d\"\"\",%s,%d\r\n",

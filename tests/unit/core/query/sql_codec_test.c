@@ -24,14 +24,8 @@ static const char schema_text[] =
 
 static const char *queries[] = {
     "SELECT count(*) FROM cps",
-    "SELECT region, count(*), avg(wage), stddev_pop(wage), sum(age) "
-    "FROM cps WHERE age >= 18 AND (sex = 'f' OR wage < 10.005) AND "
-    "NOT region IN ('east', 'west') AND wage IS NOT NULL GROUP BY region "
-    "HAVING count(*) > 10 OR avg(wage) BETWEEN 1.5 AND 2 "
-    "ORDER BY 3 DESC, sum(wage) LIMIT 3",
-    "SELECT width_bucket(age, 20, 60, 8) AS b, sex, var_samp(age) FROM "
-    "cps WHERE age NOT BETWEEN 30 AND 31 AND wage = 1.001 GROUP BY 1, 2 "
-    "HAVING var_samp(age) IS NOT NULL ORDER BY b",
+    "SELECT region, count(*), avg(wage), stddev_pop(wage), sum(age) FROM cps WHERE age >= 18 AND (sex = 'f' OR wage < 10.005) AND NOT region IN ('east', 'west') AND wage IS NOT NULL GROUP BY region HAVING count(*) > 10 OR avg(wage) BETWEEN 1.5 AND 2 ORDER BY 3 DESC, sum(wage) LIMIT 3",
+    "SELECT width_bucket(age, 20, 60, 8) AS b, sex, var_samp(age) FROM cps WHERE age NOT BETWEEN 30 AND 31 AND wage = 1.001 GROUP BY 1, 2 HAVING var_samp(age) IS NOT NULL ORDER BY b",
 };
 
 static crn_schema *schema;

@@ -84,9 +84,7 @@ test_design_query(void **state)
 	const crn_expr *w;
 
 	(void)state;
-	p = plan_ok("SELECT region, count(*), avg(wage) AS mean_wage, "
-	            "stddev(wage), sum(age) FROM cps WHERE age >= 18 AND "
-	            "sex = 'f' GROUP BY region ORDER BY 3 DESC LIMIT 10");
+	p = plan_ok("SELECT region, count(*), avg(wage) AS mean_wage, stddev(wage), sum(age) FROM cps WHERE age >= 18 AND sex = 'f' GROUP BY region ORDER BY 3 DESC LIMIT 10");
 	CAIRN_T_EQ(p->nkeys, 1);
 	CAIRN_T_EQ(p->keys[0].col, 2);
 	CAIRN_T_EQ(p->keys[0].card, 4);
@@ -173,8 +171,7 @@ test_buckets_and_nulls(void **state)
 	crn_plan *p;
 
 	(void)state;
-	p = plan_ok("SELECT width_bucket(age, 20, 60, 4) AS band, sex, "
-	            "count(*) FROM cps GROUP BY band, 2");
+	p = plan_ok("SELECT width_bucket(age, 20, 60, 4) AS band, sex, count(*) FROM cps GROUP BY band, 2");
 	CAIRN_T_EQ(p->nkeys, 2);
 	assert_true(p->keys[0].bucket);
 	CAIRN_T_EQ(p->keys[0].lo, 20);
@@ -189,8 +186,7 @@ test_buckets_and_nulls(void **state)
 	CAIRN_T_EQ(p->outputs[1].key, 1);
 	crn_plan_free(p);
 	/* Bucket bounds at a decimal column's scale. */
-	p = plan_ok("SELECT width_bucket(wage, 0, 1000.50, 10), count(wage) "
-	            "FROM cps GROUP BY 1");
+	p = plan_ok("SELECT width_bucket(wage, 0, 1000.50, 10), count(wage) FROM cps GROUP BY 1");
 	CAIRN_T_EQ(p->keys[0].hi, 100050);
 	CAIRN_T_EQ(p->keys[0].card, 13); /* 10 + 2 + NULL */
 	CAIRN_T_EQ(p->outputs[1].fn, CRN_AGG_COUNT);
@@ -205,10 +201,7 @@ test_rounding(void **state)
 	const crn_expr *w;
 
 	(void)state;
-	p = plan_ok("SELECT count(*) FROM cps WHERE wage < 10.005 OR "
-	            "wage <= 10.005 OR wage > 10.005 OR wage >= 10.005 OR "
-	            "-2.5 > age OR score = 1.25 OR score <> 1.25 OR "
-	            "score BETWEEN -1.25 AND 1.25 OR age IN (1, 2.5, 3)");
+	p = plan_ok("SELECT count(*) FROM cps WHERE wage < 10.005 OR wage <= 10.005 OR wage > 10.005 OR wage >= 10.005 OR -2.5 > age OR score = 1.25 OR score <> 1.25 OR score BETWEEN -1.25 AND 1.25 OR age IN (1, 2.5, 3)");
 	w = &p->where;
 	CAIRN_T_EQ(w->kind, CRN_EX_OR);
 	CAIRN_T_EQ(w->nkids, 9);
@@ -247,10 +240,7 @@ test_where_forms(void **state)
 
 	(void)state;
 	p = plan_ok(
-	    "SELECT count(*) FROM cps c WHERE NOT (c.region IN "
-	    "('north', 'west')) AND wage IS NOT NULL AND sex IS NULL AND "
-	    "region NOT IN ('east') AND age NOT BETWEEN 30 AND 40 AND "
-	    "age BETWEEN SYMMETRIC 50 AND 45 AND c.age <> 33");
+	    "SELECT count(*) FROM cps c WHERE NOT (c.region IN ('north', 'west')) AND wage IS NOT NULL AND sex IS NULL AND region NOT IN ('east') AND age NOT BETWEEN 30 AND 40 AND age BETWEEN SYMMETRIC 50 AND 45 AND c.age <> 33");
 	w = &p->where;
 	CAIRN_T_EQ(w->kind, CRN_EX_AND);
 	CAIRN_T_EQ(w->nkids, 7);
@@ -276,9 +266,7 @@ test_having_order(void **state)
 	crn_plan *p;
 
 	(void)state;
-	p = plan_ok("SELECT region, avg(wage) FROM cps GROUP BY region "
-	            "HAVING count(*) > 100 AND avg(wage) BETWEEN 10.5 AND 99 "
-	            "ORDER BY sum(age), region DESC");
+	p = plan_ok("SELECT region, avg(wage) FROM cps GROUP BY region HAVING count(*) > 100 AND avg(wage) BETWEEN 10.5 AND 99 ORDER BY sum(age), region DESC");
 	/* region, avg(wage), hidden count(*), hidden sum(age) */
 	CAIRN_T_EQ(p->noutputs, 4);
 	assert_true(p->outputs[2].hidden);
@@ -302,8 +290,7 @@ test_having_order(void **state)
 	assert_true(p->order[1].desc);
 	crn_plan_free(p);
 	/* ORDER BY an alias and a key that is not selected. */
-	p = plan_ok("SELECT count(*) AS n FROM cps GROUP BY region, sex "
-	            "ORDER BY n, sex LIMIT ALL");
+	p = plan_ok("SELECT count(*) AS n FROM cps GROUP BY region, sex ORDER BY n, sex LIMIT ALL");
 	CAIRN_T_EQ(p->order[0].output, 0);
 	CAIRN_T_EQ(p->order[1].output, 1);
 	assert_true(p->outputs[1].hidden);
@@ -328,8 +315,7 @@ static const struct {
     {"SELECT count(*) FROM cps WHERE age IN (SELECT 1)", CAIRN_ESQL,
         "(at character 36)"},
     {"SELECT count(*) FROM cps WHERE age > (SELECT 1)", CAIRN_ESQL,
-        "a subquery is not supported in WHERE; only constants are "
-        "(at character 38)"},
+        "a subquery is not supported in WHERE; only constants are (at character 38)"},
     {"SELECT DISTINCT region FROM cps", CAIRN_ESQL,
         "DISTINCT is not supported; use GROUP BY (at character 8)"},
     {"SELECT count(DISTINCT age) FROM cps", CAIRN_ESQL,
@@ -339,16 +325,14 @@ static const struct {
     {"SELECT max(age) FROM cps", CAIRN_ESQL,
         "function 'max' is not supported (at character 8)"},
     {"SELECT age FROM cps", CAIRN_ESQL,
-        "column 'age' must appear in GROUP BY or be used in an aggregate "
-        "(at character 8)"},
+        "column 'age' must appear in GROUP BY or be used in an aggregate (at character 8)"},
     {"SELECT * FROM cps", CAIRN_ESQL, "(at character 8)"},
     {"SELECT count(*) FROM nope", CAIRN_ESQL,
         "dataset 'nope' is not in the federation schema (at character 22)"},
     {"SELECT sum(nope) FROM cps", CAIRN_ESQL,
         "column 'nope' does not exist in dataset 'cps' (at character 12)"},
     {"SELECT count(*) FROM cps WHERE region = 'middle'", CAIRN_ESQL,
-        "'middle' is not in the domain of column 'region' "
-        "(at character 41)"},
+        "'middle' is not in the domain of column 'region' (at character 41)"},
     {"SELECT count(*) FROM cps WHERE region IN ('north', 'up')", CAIRN_ESQL,
         "'up' is not in the domain (at character 52)"},
     {"SELECT count(*) FROM cps WHERE region < 'north'", CAIRN_ESQL,
@@ -364,22 +348,19 @@ static const struct {
     {"SELECT count(*) FROM cps WHERE age > 'x'", CAIRN_ESQL,
         "compared with a string"},
     {"SELECT count(*) FROM cps WHERE sum(age) > 3", CAIRN_ESQL,
-        "aggregates are not allowed in WHERE; use HAVING "
-        "(at character 32)"},
+        "aggregates are not allowed in WHERE; use HAVING (at character 32)"},
     {"SELECT count(*) FROM cps WHERE lower(region) = 'a'", CAIRN_ESQL,
         "(at character 32)"},
     {"SELECT count(*) FROM cps GROUP BY age", CAIRN_ESQL,
         "GROUP BY numeric column 'age' would reveal individual values"},
     {"SELECT sum(age * 2) FROM cps", CAIRN_ESQL,
-        "an operator expression inside an aggregate is not supported "
-        "(at character 16)"},
+        "an operator expression inside an aggregate is not supported (at character 16)"},
     {"SELECT avg(region) FROM cps", CAIRN_ESQL,
         "avg() of category column 'region'"},
     {"SELECT count(sex) FROM cps", CAIRN_ESQL,
         "count() of category column 'sex'"},
     {"SELECT count(*) FROM cps UNION SELECT count(*) FROM cps", CAIRN_ESQL,
-        "UNION, INTERSECT and EXCEPT are not supported "
-        "(at character 26)"},
+        "UNION, INTERSECT and EXCEPT are not supported (at character 26)"},
     {"WITH t AS (SELECT 1) SELECT count(*) FROM cps", CAIRN_ESQL,
         "WITH is not supported (at character 1)"},
     {"SELECT count(*) FROM cps LIMIT 5 OFFSET 2", CAIRN_ESQL,
@@ -393,8 +374,7 @@ static const struct {
     {"", CAIRN_ESQL, "empty query"},
     {"SELECT count(*) FROM cps GROUP BY region HAVING region = 'north'",
         CAIRN_ESQL,
-        "HAVING may only compare aggregates with constants "
-        "(at character 49)"},
+        "HAVING may only compare aggregates with constants (at character 49)"},
     {"SELECT count(*) FROM cps ORDER BY 2", CAIRN_ESQL,
         "ORDER BY position is not in the select list (at character 35)"},
     {"SELECT count(*) FROM cps ORDER BY age", CAIRN_ESQL,
@@ -403,11 +383,9 @@ static const struct {
         "LIMIT must be a non-negative integer"},
     {"SELECT width_bucket(age, 10, 5, 3), count(*) FROM cps GROUP BY 1",
         CAIRN_ESQL, "width_bucket needs low < high"},
-    {"SELECT width_bucket(age, 1.5, 5, 3), count(*) FROM cps "
-     "GROUP BY 1",
+    {"SELECT width_bucket(age, 1.5, 5, 3), count(*) FROM cps GROUP BY 1",
         CAIRN_ESQL, "more decimals than column 'age'"},
-    {"SELECT width_bucket(age, 0, 100, 0), count(*) FROM cps "
-     "GROUP BY 1",
+    {"SELECT width_bucket(age, 0, 100, 0), count(*) FROM cps GROUP BY 1",
         CAIRN_ESQL, "width_bucket count must be an integer"},
     {"SELECT width_bucket(age, 0, 100, 10), count(*) FROM cps", CAIRN_ESQL,
         "this width_bucket must appear in GROUP BY"},
@@ -427,8 +405,7 @@ static const struct {
         "table 'cps' is not in FROM"},
     {"SELECT count(*) FROM cps WHERE CASE WHEN age > 3 THEN true END",
         CAIRN_ESQL, "CASE is not supported in WHERE (at character 32)"},
-    {"SELECT count(*) FROM cps GROUP BY region, sex, "
-     "width_bucket(age, 0, 100, 100000)",
+    {"SELECT count(*) FROM cps GROUP BY region, sex, width_bucket(age, 0, 100, 100000)",
         CAIRN_ETOOBIG, "too many groups"},
     {"SELECT FROM cps", CAIRN_ESQL, "the select list is empty"},
     {"SELECT 1 FROM cps", CAIRN_ESQL,
@@ -489,10 +466,7 @@ static void
 test_oom(void **state)
 {
 	static const char *sql =
-	    "SELECT region, width_bucket(age, 20, 60, "
-	    "4), count(*), avg(wage), var_pop(score) FROM cps WHERE age IN "
-	    "(20, 30) AND NOT region = 'east' GROUP BY 1, 2 HAVING "
-	    "sum(age) > 3 ORDER BY 3 DESC, sum(score) LIMIT 4";
+	    "SELECT region, width_bucket(age, 20, 60, 4), count(*), avg(wage), var_pop(score) FROM cps WHERE age IN (20, 30) AND NOT region = 'east' GROUP BY 1, 2 HAVING sum(age) > 3 ORDER BY 3 DESC, sum(score) LIMIT 4";
 
 	(void)state;
 	for (long n = 0; n < 1000; n++) {
@@ -550,16 +524,7 @@ test_deep_nesting(void **state)
 	}
 	crn_free(q, 60000);
 	CAIRN_T_FAIL(crn_sql_plan(schema,
-	                 "SELECT count(*) FROM cps WHERE "
-	                 "NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT "
-	                 "NOT NOT NOT "
-	                 "NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT "
-	                 "NOT NOT NOT "
-	                 "NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT "
-	                 "NOT NOT NOT "
-	                 "NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT "
-	                 "NOT NOT NOT "
-	                 "NOT NOT age > 1",
+	                 "SELECT count(*) FROM cps WHERE NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT NOT age > 1",
 	                 &p, err, sizeof(err)),
 	    CAIRN_ESQL);
 	assert_non_null(strstr(err, "WHERE is nested too deeply"));

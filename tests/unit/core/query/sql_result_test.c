@@ -107,10 +107,7 @@ test_groups_and_moments(void **state)
 	size_t len;
 
 	(void)state;
-	p = plan("SELECT region, count(*) AS \"n, \"\"all\"\"\", sum(wage), "
-	         "avg(wage), "
-	         "var_samp(wage), stddev_pop(wage) FROM t GROUP BY region "
-	         "ORDER BY region");
+	p = plan("SELECT region, count(*) AS \"n, \"\"all\"\"\", sum(wage), avg(wage), var_samp(wage), stddev_pop(wage) FROM t GROUP BY region ORDER BY region");
 	/* 5e7^2 * 1000 rows = 2.5e18 < 2^63 */
 	CAIRN_T_EQ(p->ring_bits, 64);
 	CAIRN_T_EQ(p->per_group, 5);
@@ -141,14 +138,7 @@ test_groups_and_moments(void **state)
 	CAIRN_T_EQ(r->clipped, 1);
 	/* var_samp(10,20,30) = 100; stddev_pop = sqrt(200/3) */
 	check_json(r,
-	    "{\"columns\": [\"region\", \"n, \\\"all\\\"\", \"sum\", "
-	    "\"avg\", \"var_samp\", \"stddev_pop\"], \"rows\": "
-	    "[[\"north\", 3, 60.00, 20, 100, 8.16496580927726], "
-	    "[\"west\", 3, 11.00, 5.5, 0, 0]], \"suppressed\": "
-	    "[[false, false, false, false, false, false], "
-	    "[false, false, false, false, false, false]], "
-	    "\"suppressed_cells\": 0, \"suppressed_groups\": 2, "
-	    "\"min_cell\": 2, \"clipped\": 1}");
+	    "{\"columns\": [\"region\", \"n, \\\"all\\\"\", \"sum\", \"avg\", \"var_samp\", \"stddev_pop\"], \"rows\": [[\"north\", 3, 60.00, 20, 100, 8.16496580927726], [\"west\", 3, 11.00, 5.5, 0, 0]], \"suppressed\": [[false, false, false, false, false, false], [false, false, false, false, false, false]], \"suppressed_cells\": 0, \"suppressed_groups\": 2, \"min_cell\": 2, \"clipped\": 1}");
 	{
 		char *s = render(r, 1);
 
@@ -160,8 +150,7 @@ test_groups_and_moments(void **state)
 		s = render(r, 0);
 		assert_non_null(strstr(s, " region | n, \"all\" |   sum |"));
 		assert_non_null(strstr(s,
-		    "(2 rows; 2 groups suppressed: fewer than 2 contributing "
-		    "rows, or none; 1 value clipped"));
+		    "(2 rows; 2 groups suppressed: fewer than 2 contributing rows, or none; 1 value clipped"));
 		render_free(s);
 	}
 	crn_result_free(r);
@@ -181,9 +170,7 @@ test_null_padding(void **state)
 	size_t len;
 
 	(void)state;
-	p = plan("SELECT count(*), sum(wage), avg(wage), count(wage), "
-	         "stddev_pop(wage), avg(age) FROM t WHERE wage IS NULL OR "
-	         "(region = 'west' AND age = 47)");
+	p = plan("SELECT count(*), sum(wage), avg(wage), count(wage), stddev_pop(wage), avg(age) FROM t WHERE wage IS NULL OR (region = 'west' AND age = 47)");
 	v = vec_new(p, &len);
 	put(p, v, 0, 0, 41);
 	put(p, v, 0, 1, 1); /* count(wage): the one person */
@@ -193,11 +180,7 @@ test_null_padding(void **state)
 	put(p, v, 0, 6, 41 * 40);
 	CAIRN_T_PASS(crn_sql_result_decode(p, v, len, 3, &r));
 	check_json(r,
-	    "{\"columns\": [\"count\", \"sum\", \"avg\", \"count\", "
-	    "\"stddev_pop\", \"avg\"], \"rows\": [[41, null, null, null, "
-	    "null, 40]], \"suppressed\": [[false, true, true, true, true, "
-	    "false]], \"suppressed_cells\": 4, \"suppressed_groups\": 0, "
-	    "\"min_cell\": 2, \"clipped\": 0}");
+	    "{\"columns\": [\"count\", \"sum\", \"avg\", \"count\", \"stddev_pop\", \"avg\"], \"rows\": [[41, null, null, null, null, 40]], \"suppressed\": [[false, true, true, true, true, false]], \"suppressed_cells\": 4, \"suppressed_groups\": 0, \"min_cell\": 2, \"clipped\": 0}");
 	{
 		char *s = render(r, 0);
 
@@ -267,10 +250,7 @@ test_zero_vs_small(void **state)
 
 		CAIRN_T_PASS(crn_sql_result_decode(p, a, len, 2, &r));
 		check_json(r,
-		    "{\"columns\": [\"count\", \"avg\"], \"rows\": [[null, "
-		    "null]], \"suppressed\": [[true, true]], "
-		    "\"suppressed_cells\": 2, \"suppressed_groups\": 0, "
-		    "\"min_cell\": 2, \"clipped\": 0}");
+		    "{\"columns\": [\"count\", \"avg\"], \"rows\": [[null, null]], \"suppressed\": [[true, true]], \"suppressed_cells\": 2, \"suppressed_groups\": 0, \"min_cell\": 2, \"clipped\": 0}");
 		crn_result_free(r);
 	}
 	crn_free(a, len);
@@ -288,8 +268,7 @@ test_having_order_suppressed(void **state)
 	size_t len;
 
 	(void)state;
-	p = plan("SELECT region, sum(wage) FROM t GROUP BY region "
-	         "HAVING sum(wage) > 0 OR count(*) > 100");
+	p = plan("SELECT region, sum(wage) FROM t GROUP BY region HAVING sum(wage) > 0 OR count(*) > 100");
 	v = vec_new(p, &len);
 	/* north: 3 wages; south: 3 rows, one wage of 999.99 */
 	put(p, v, 0, 0, 3);
@@ -305,27 +284,22 @@ test_having_order_suppressed(void **state)
 	crn_result_free(r);
 	crn_plan_free(p);
 
-	p = plan("SELECT region, sum(wage) FROM t GROUP BY region "
-	         "HAVING sum(wage) IS NULL");
+	p = plan("SELECT region, sum(wage) FROM t GROUP BY region HAVING sum(wage) IS NULL");
 	CAIRN_T_PASS(crn_sql_result_decode(p, v, len, 2, &r));
 	check_json(r,
-	    "{\"columns\": [\"region\", \"sum\"], \"rows\": [[\"south\", "
-	    "null]], \"suppressed\": [[false, true]], \"suppressed_cells\": "
-	    "1, \"suppressed_groups\": 2, \"min_cell\": 2, \"clipped\": 0}");
+	    "{\"columns\": [\"region\", \"sum\"], \"rows\": [[\"south\", null]], \"suppressed\": [[false, true]], \"suppressed_cells\": 1, \"suppressed_groups\": 2, \"min_cell\": 2, \"clipped\": 0}");
 	crn_result_free(r);
 	crn_plan_free(p);
 
 	/* NULLs sort last ascending and first descending. */
-	p = plan("SELECT region, avg(wage) FROM t GROUP BY region "
-	         "ORDER BY avg(wage)");
+	p = plan("SELECT region, avg(wage) FROM t GROUP BY region ORDER BY avg(wage)");
 	CAIRN_T_PASS(crn_sql_result_decode(p, v, len, 2, &r));
 	CAIRN_T_EQ(r->nrows, 2);
 	assert_string_equal(r->cells[0].text, "north");
 	assert_true(r->cells[3].suppressed);
 	crn_result_free(r);
 	crn_plan_free(p);
-	p = plan("SELECT region, avg(wage) FROM t GROUP BY region "
-	         "ORDER BY avg(wage) DESC LIMIT 1");
+	p = plan("SELECT region, avg(wage) FROM t GROUP BY region ORDER BY avg(wage) DESC LIMIT 1");
 	CAIRN_T_PASS(crn_sql_result_decode(p, v, len, 2, &r));
 	CAIRN_T_EQ(r->nrows, 1);
 	assert_string_equal(r->cells[0].text, "south");
@@ -344,9 +318,7 @@ test_buckets_having_limit(void **state)
 	size_t len;
 
 	(void)state;
-	p = plan("SELECT width_bucket(age, 20, 60, 2) AS b, count(*) AS n, "
-	         "sum(score) FROM t GROUP BY 1 HAVING count(*) >= 2 "
-	         "ORDER BY n DESC, b LIMIT 2");
+	p = plan("SELECT width_bucket(age, 20, 60, 2) AS b, count(*) AS n, sum(score) FROM t GROUP BY 1 HAVING count(*) >= 2 ORDER BY n DESC, b LIMIT 2");
 	/* 500 * 1000 rows < 2^31 */
 	CAIRN_T_EQ(p->ring_bits, 32);
 	CAIRN_T_EQ(p->ngroups, 5); /* 0, 1, 2, 3, NULL */
@@ -369,23 +341,15 @@ test_buckets_having_limit(void **state)
 	put(p, v, 4, 3, 2);
 	CAIRN_T_PASS(crn_sql_result_decode(p, v, len, 2, &r));
 	check_json(r,
-	    "{\"columns\": [\"b\", \"n\", \"sum\"], \"rows\": "
-	    "[[null, 5, 5.0], [0, 3, -3.5]], \"suppressed\": [[false, "
-	    "false, false], [false, false, false]], \"suppressed_cells\": 0, "
-	    "\"suppressed_groups\": 2, \"min_cell\": 2, \"clipped\": 2}");
+	    "{\"columns\": [\"b\", \"n\", \"sum\"], \"rows\": [[null, 5, 5.0], [0, 3, -3.5]], \"suppressed\": [[false, false, false], [false, false, false]], \"suppressed_cells\": 0, \"suppressed_groups\": 2, \"min_cell\": 2, \"clipped\": 2}");
 	crn_result_free(r);
 	crn_plan_free(p);
 
 	/* The same vector, HAVING on a sum with a finer constant. */
-	p = plan("SELECT width_bucket(age, 20, 60, 2) AS b, sum(score) "
-	         "FROM t GROUP BY 1 HAVING sum(score) > -3.55 AND "
-	         "NOT sum(score) IN (5) ORDER BY 2");
+	p = plan("SELECT width_bucket(age, 20, 60, 2) AS b, sum(score) FROM t GROUP BY 1 HAVING sum(score) > -3.55 AND NOT sum(score) IN (5) ORDER BY 2");
 	CAIRN_T_PASS(crn_sql_result_decode(p, v, len, 2, &r));
 	check_json(r,
-	    "{\"columns\": [\"b\", \"sum\"], \"rows\": "
-	    "[[0, -3.5], [1, 9.0]], \"suppressed\": [[false, false], "
-	    "[false, false]], \"suppressed_cells\": 0, "
-	    "\"suppressed_groups\": 2, \"min_cell\": 2, \"clipped\": 0}");
+	    "{\"columns\": [\"b\", \"sum\"], \"rows\": [[0, -3.5], [1, 9.0]], \"suppressed\": [[false, false], [false, false]], \"suppressed_cells\": 0, \"suppressed_groups\": 2, \"min_cell\": 2, \"clipped\": 0}");
 	crn_result_free(r);
 	crn_plan_free(p);
 	crn_free(v, len);
@@ -400,8 +364,7 @@ test_no_group_by(void **state)
 	size_t len;
 
 	(void)state;
-	p = plan("SELECT count(*), avg(age), variance(age) FROM t "
-	         "WHERE region = 'north'");
+	p = plan("SELECT count(*), avg(age), variance(age) FROM t WHERE region = 'north'");
 	v = vec_new(p, &len);
 	/* ages 20, 30, 40, 50 and one NULL */
 	put(p, v, 0, 0, 5);
@@ -411,10 +374,7 @@ test_no_group_by(void **state)
 	CAIRN_T_PASS(crn_sql_result_decode(p, v, len, 1, &r));
 	/* var_samp = ((5400 - 140^2/4) / 3) = 166.666... */
 	check_json(r,
-	    "{\"columns\": [\"count\", \"avg\", \"variance\"], "
-	    "\"rows\": [[5, 35, 166.666666666667]], \"suppressed\": "
-	    "[[false, false, false]], \"suppressed_cells\": 0, "
-	    "\"suppressed_groups\": 0, \"min_cell\": 2, \"clipped\": 0}");
+	    "{\"columns\": [\"count\", \"avg\", \"variance\"], \"rows\": [[5, 35, 166.666666666667]], \"suppressed\": [[false, false, false]], \"suppressed_cells\": 0, \"suppressed_groups\": 0, \"min_cell\": 2, \"clipped\": 0}");
 	crn_result_free(r);
 	/* A single small group: its one row, every aggregate suppressed. */
 	memset(v, 0, len);
@@ -463,10 +423,7 @@ test_dishonest_sums(void **state)
 	put(p, v, 0, 3, 0);
 	CAIRN_T_PASS(crn_sql_result_decode(p, v, len, 1, &r));
 	check_json(r,
-	    "{\"columns\": [\"count\", \"sum\"], \"rows\": "
-	    "[[3, 100.0]], \"suppressed\": [[false, false]], "
-	    "\"suppressed_cells\": 0, \"suppressed_groups\": 0, "
-	    "\"min_cell\": 2, \"clipped\": 0}");
+	    "{\"columns\": [\"count\", \"sum\"], \"rows\": [[3, 100.0]], \"suppressed\": [[false, false]], \"suppressed_cells\": 0, \"suppressed_groups\": 0, \"min_cell\": 2, \"clipped\": 0}");
 	crn_result_free(r);
 	assert_null(NULL);
 	crn_free(v, len);
@@ -481,8 +438,7 @@ test_oom(void **state)
 	size_t len;
 
 	(void)state;
-	p = plan("SELECT region, count(*) AS n, avg(wage) FROM t GROUP BY "
-	         "region HAVING count(*) > 1 ORDER BY n DESC");
+	p = plan("SELECT region, count(*) AS n, avg(wage) FROM t GROUP BY region HAVING count(*) > 1 ORDER BY n DESC");
 	v = vec_new(p, &len);
 	for (uint64_t g = 0; g < p->ngroups; g++)
 		put(p, v, g, 0, (__int128)(g + 2));

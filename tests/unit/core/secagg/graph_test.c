@@ -485,8 +485,7 @@ test_choose_table(void **state)
 		CAIRN_T_PASS(
 		    crn_graph_choose_ex(&q, n, cases[c].g, cases[c].d, 1, 1));
 		print_message(
-		    "n=%u gamma=%.2f delta=%.2f: k=%u t=%u "
-		    "log2 fail=%.1f | malicious k=%u t=%u log2 fail=%.1f\n",
+		    "n=%u gamma=%.2f delta=%.2f: k=%u t=%u log2 fail=%.1f | malicious k=%u t=%u log2 fail=%.1f\n",
 		    n, cases[c].g, cases[c].d, p.degree, p.threshold,
 		    p.fail_log2, q.degree, q.threshold, q.fail_log2);
 		CAIRN_T_EQ(p.n, n);

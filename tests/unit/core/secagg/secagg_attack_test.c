@@ -1306,12 +1306,10 @@ key_schedule(arena *a, const party *p, keysched *ks)
 	if (memcmp(ks->ch.pk, p->ad.channel_pk, CAIRN_KX_PK_LEN) != 0 ||
 	    memcmp(ks->mk.pk, p->ad.mask_pk, CAIRN_KX_PK_LEN) != 0 ||
 	    memcmp(chk, p->ad.bcommit, CAIRN_KEY_LEN) != 0)
-		fail_msg("the node's key schedule changed: update "
-		         "key_schedule");
+		fail_msg("the node's key schedule changed: update key_schedule");
 	CAIRN_T_PASS(crn_sa_graph_commit(chk, ks->r, a->sid));
 	if (memcmp(chk, p->ad.gcommit, CAIRN_KEY_LEN) != 0)
-		fail_msg("the node's key schedule changed: update "
-		         "key_schedule");
+		fail_msg("the node's key schedule changed: update key_schedule");
 }
 
 /* Every share addressed to colluder i, decrypted with its channel key
@@ -1505,9 +1503,7 @@ static void
 verdict(arena *a, const plan *pl, const char *what, outcome *o)
 {
 	recover(a, pl, o);
-	printf("[attack] %s: n=%u k=%u t=%u min=%u colluders=%u: refusals "
-	       "%u (unmask %u); b_u shares %u of %u, masks %u of %u: %s "
-	       "(%.2f s)\n",
+	printf("[attack] %s: n=%u k=%u t=%u min=%u colluders=%u: refusals %u (unmask %u); b_u shares %u of %u, masks %u of %u: %s (%.2f s)\n",
 	    what, a->n, a->k, a->t, a->cfg.min_part, count_coll(pl),
 	    all_refusals(a), a->nref[CRN_SA_MSG_UNMASK_REQ - CRN_SA_MSG_FIRST],
 	    o->bshares, a->t, o->masks_known, o->masks,
@@ -1522,8 +1518,7 @@ static void
 expect_hidden(const outcome *o, const char *what)
 {
 	if (o->hit)
-		fail_msg("%s: the coordinator recovered the victim's input "
-		         "exactly",
+		fail_msg("%s: the coordinator recovered the victim's input exactly",
 		    what);
 }
 
@@ -1537,8 +1532,7 @@ expect_refused(
 
 	if (r->type != type || r->code != code ||
 	    strstr(r->reason, why) == NULL)
-		fail_msg("node %u: expected a refusal of message %u (%s, "
-		         "\"%s\"), got message %u (%s, \"%s\")",
+		fail_msg("node %u: expected a refusal of message %u (%s, \"%s\"), got message %u (%s, \"%s\")",
 		    idx, type, cairn_strerror(code), why, r->type,
 		    cairn_strerror(r->code), r->reason);
 }
@@ -1560,9 +1554,7 @@ expect_only(
 		c++;
 		if (r->type != type || r->code != code ||
 		    strstr(r->reason, why) == NULL)
-			fail_msg("node %u refused message %u (%s, \"%s\"); "
-			         "expected only refusals of message %u (%s, "
-			         "\"%s\")",
+			fail_msg("node %u refused message %u (%s, \"%s\"); expected only refusals of message %u (%s, \"%s\")",
 			    i, r->type, cairn_strerror(r->code), r->reason,
 			    type, cairn_strerror(code), why);
 	}
@@ -1767,8 +1759,7 @@ refused_roster(const arena_cfg *cfg, const char *what)
 	CAIRN_T_EQ(expect_only(&a, NULL, CRN_SA_MSG_ROSTER, CAIRN_EPERM,
 	               "graph degree or threshold below our policy"),
 	    a.n);
-	printf("[attack] %s: n=%u k=%u t=%u: all %u nodes refuse the roster "
-	       "(%.2f s)\n",
+	printf("[attack] %s: n=%u k=%u t=%u: all %u nodes refuse the roster (%.2f s)\n",
 	    what, a.n, a.k, a.t, a.n, now_s() - a.t0);
 	arena_fini(&a);
 }
@@ -1798,8 +1789,7 @@ finding1(uint32_t n, uint32_t min_part, uint8_t tag, bool s1, bool s2)
 		expect_hidden(&o, "finding 1, S1");
 		CAIRN_T_EQ(o.bshares, 0);
 		expect_refused(&a, pl.u, CRN_SA_MSG_UNMASK_REQ, CAIRN_EAUTH,
-		    "too few of a neighbour's neighbours signed our "
-		    "survivor set");
+		    "too few of a neighbour's neighbours signed our survivor set");
 		assert_true(
 		    expect_only(&a, &pl, CRN_SA_MSG_UNMASK_REQ, CAIRN_EAUTH,
 		        "signed our survivor set") > a.k - a.t + 1);
@@ -2212,10 +2202,7 @@ test_grind_roster(void **state)
 	CAIRN_T_PASS(crn_graph_neighbours_of(a.g, victim, a.nbuf, a.k, &cnt));
 	assert_memory_equal(nb, a.nbuf, cnt * sizeof(*nb));
 	real = corrupt_nbrs(&a, a.g, corrupt, victim);
-	printf("[attack] grinding the roster, %u rosters, 5 of 101 corrupt: "
-	       "best prediction node %u with %u corrupt neighbours; in the "
-	       "nodes' graph it has %u (mean over the tries' favourites "
-	       "%.2f; S2 needs %u)\n",
+	printf("[attack] grinding the roster, %u rosters, 5 of 101 corrupt: best prediction node %u with %u corrupt neighbours; in the nodes' graph it has %u (mean over the tries' favourites %.2f; S2 needs %u)\n",
 	    tries, victim, best, real, (double)real_sum / tries,
 	    2 * a.t - a.k - 1);
 	assert_true(real < best);
@@ -2299,8 +2286,7 @@ test_seeds_tamper(void **state)
 		assert_non_null(
 		    strstr(ref.reason, "graph seeds for another roster"));
 	}
-	printf("[attack] seeds tampering, n=9: each of 9 changed "
-	       "contributions, a swap, a missing and an extra one refused\n");
+	printf("[attack] seeds tampering, n=9: each of 9 changed contributions, a swap, a missing and an extra one refused\n");
 	msg_fini(&m);
 	arena_fini(&a);
 }
@@ -2353,9 +2339,7 @@ test_grind_last_reveal(void **state)
 	CAIRN_T_EQ(expect_only(&a, NULL, CRN_SA_MSG_GRAPH_SEEDS, CAIRN_EPROTO,
 	               "a graph seed does not match its commitment"),
 	    a.n);
-	printf("[attack] grinding the last contribution: %u tries to put all "
-	       "5 corrupt nodes around node %u; all %u nodes refuse those "
-	       "seeds\n",
+	printf("[attack] grinding the last contribution: %u tries to put all 5 corrupt nodes around node %u; all %u nodes refuse those seeds\n",
 	    tries, v, a.n);
 	crn_free(r, (size_t)a.n * sizeof(*r));
 	msg_fini(&m);

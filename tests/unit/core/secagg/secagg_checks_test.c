@@ -94,10 +94,8 @@ test_coordinator_alters_graph_seeds(void **state)
 		for (uint32_t s = 1; s <= N; s++) {
 			CAIRN_T_FAIL(crn_sa_world_last_rv(w, s), CAIRN_EPROTO);
 			tsa_refused(w, s,
-			    how == WITHHOLD_ONE ? "graph seeds for another "
-			                          "roster"
-			                        : "does not match its "
-			                          "commitment");
+			    how == WITHHOLD_ONE ? "graph seeds for another roster"
+			                        : "does not match its commitment");
 			assert_false(tsa_sent(w, s, CRN_SA_MSG_SHARE_KEYS));
 		}
 		assert_true(crn_sa_world_aborted(w, NULL));

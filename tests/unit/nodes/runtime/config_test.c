@@ -371,13 +371,11 @@ static const err_case err_cases[] = {
         "threshold: \"half\" is not a number"},
     {CRN_CFG_COORDINATOR, COORD_OK "threshold = nan\n", "is not a number"},
     {CRN_CFG_COORDINATOR, COORD_OK "[deadlines]\nunmask_ms = 0\n",
-        ":9: [deadlines] unmask_ms: \"0\" is out of range "
-        "(1 to 86400000)"},
+        ":9: [deadlines] unmask_ms: \"0\" is out of range (1 to 86400000)"},
     {CRN_CFG_COORDINATOR, COORD_OK "[deadlines]\ninput_ms = 1e9\n",
         "input_ms: \"1e9\" is not a whole number"},
     {CRN_CFG_COORDINATOR, "[coordinator]\nlisten = http://x:80\n",
-        ":2: [coordinator] listen: \"http://x:80\": want tcp://HOST:PORT "
-        "or ipc://PATH"},
+        ":2: [coordinator] listen: \"http://x:80\": want tcp://HOST:PORT or ipc://PATH"},
     {CRN_CFG_COORDINATOR, "[coordinator]\nlisten = tcp://host\n",
         "listen: \"tcp://host\": want tcp://HOST:PORT"},
     {CRN_CFG_COORDINATOR, "[coordinator]\nlisten = tcp://h:70000\n",
@@ -387,17 +385,14 @@ static const err_case err_cases[] = {
     {CRN_CFG_COORDINATOR, "[coordinator]\nlisten = ipc://\n",
         "want ipc://PATH"},
     {CRN_CFG_COORDINATOR,
-        "[coordinator]\nlisten = ipc:///aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-        "aaaaaaaaaaaaaaaaaa\n",
+        "[coordinator]\nlisten = ipc:///aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
         "socket path longer than 107 bytes"},
     {CRN_CFG_COORDINATOR,
         "[coordinator]\nlisten = tcp://h:1\nkey = k\ncert = c\n"
         "ca_cert = ca\nschema = s\n",
         ":1: [coordinator] crl: missing (required)"},
     {CRN_CFG_COORDINATOR, "# nothing\n",
-        ": [coordinator] listen: missing (required; no [coordinator] "
-        "section)"},
+        ": [coordinator] listen: missing (required; no [coordinator] section)"},
     {CRN_CFG_COORDINATOR, "listen = tcp://h:1\n",
         ":1: listen: key before any [section]"},
     {CRN_CFG_COORDINATOR, COORD_OK "this line has no equals sign\n",
@@ -405,11 +400,7 @@ static const err_case err_cases[] = {
     {CRN_CFG_COORDINATOR, COORD_OK "[coordinator\n", ":8: syntax error"},
     {CRN_CFG_COORDINATOR,
         COORD_OK
-        "; a very long comment ........."
-        ".................................................................."
-        ".................................................................."
-        ".................................................................."
-        "\n",
+        "; a very long comment ...............................................................................................................................................................................................................\n",
         ":8: line longer than 198 characters"},
     {CRN_CFG_COORDINATOR, COORD_OK "schema = s\x01t\n", "given twice"},
     {CRN_CFG_COORDINATOR,
@@ -423,11 +414,9 @@ static const err_case err_cases[] = {
     {CRN_CFG_NODE,
         NODE_HEAD "[dataset cps]\npath = x.csv\n"
                   "expose = a\n",
-        ":10: [dataset cps] kind: missing (required: csv, sqlite or "
-        "postgres)"},
+        ":10: [dataset cps] kind: missing (required: csv, sqlite or postgres)"},
     {CRN_CFG_NODE, NODE_HEAD "[dataset cps]\nkind = excel\n",
-        ":11: [dataset cps] kind: \"excel\": want csv, sqlite or "
-        "postgres"},
+        ":11: [dataset cps] kind: \"excel\": want csv, sqlite or postgres"},
     {CRN_CFG_NODE, NODE_HEAD "[dataset cps]\nkind = csv\nexpose = a\n",
         ":10: [dataset cps] path: missing (required with kind = csv)"},
     {CRN_CFG_NODE,
@@ -463,8 +452,7 @@ static const err_case err_cases[] = {
     {CRN_CFG_NODE,
         NODE_HEAD "[dataset cps]\nkind = csv\npath = p\n"
                   "expose = a\ncolumn.b = bb\n",
-        ":10: [dataset cps] column.b: maps a column that is not in "
-        "expose"},
+        ":10: [dataset cps] column.b: maps a column that is not in expose"},
     {CRN_CFG_NODE,
         NODE_HEAD "[dataset cps]\nkind = csv\npath = p\n"
                   "expose = a\ncolumn.a = x y\n",
