@@ -58,10 +58,10 @@
 #define CRN_LUA_DEFAULT_DEPTH     200u
 
 /* Largest program accepted, bytes. */
-#define CRN_LUA_MAX_SOURCE (1u << 20)
+#define CRN_LUA_MAX_SOURCE (256u * 1024u)
 /* Longest output vector and parameter list. */
 #define CRN_LUA_MAX_OUTPUT (1u << 20)
-#define CRN_LUA_MAX_PARAMS 65536u
+#define CRN_LUA_MAX_PARAMS 16384u
 
 typedef struct crn_lua_limits {
 	size_t mem_bytes;    /* 0: CRN_LUA_DEFAULT_MEMORY_MB MiB */

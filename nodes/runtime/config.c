@@ -122,6 +122,12 @@ static const cfg_key node_keys[] = {
         0},
     {"policy", "assumed_dropout", T_SFRAC, OFF(node.dropout_frac), 0, 0, 0,
         0},
+    {"policy", "approved_code", T_LIST_CN, OFF(node.approved_code),
+        OFF(node.napproved_code), 0, 0, 0},
+    KP("policy", "approved_code_dir", node.approved_code_dir, 0),
+    KI("policy", "code_memory_mb", node.code_memory_mb, 1, 65536),
+    KI("policy", "code_steps_m", node.code_steps_m, 1, 1000000),
+    KI("policy", "code_timeout_ms", node.code_timeout_ms, 1, CFG_DAY_MS),
 };
 
 static const cfg_key researcher_keys[] = {
@@ -1032,6 +1038,10 @@ cfg_defaults(crn_config *cfg)
 		cfg->node.max_job_lifetime_ms = 3600000;
 		/* The coordinator's default wait for masked inputs. */
 		cfg->node.query_timeout_ms = 300000;
+		/* Approved programs: core/lua/sandbox.h's defaults. */
+		cfg->node.code_memory_mb = 256;
+		cfg->node.code_steps_m = 2000;
+		cfg->node.code_timeout_ms = 30000;
 		break;
 	case CRN_CFG_RESEARCHER: cfg->researcher.timeout_ms = 600000; break;
 	}
@@ -1204,6 +1214,8 @@ crn_config_free(crn_config *cfg)
 	crn_strfree(n->schema);
 	crn_strfree(n->coordinator_name);
 	cfg_list_free(n->researchers, n->nresearchers);
+	cfg_list_free(n->approved_code, n->napproved_code);
+	crn_strfree(n->approved_code_dir);
 	for (size_t i = 0; i < n->ndatasets; i++)
 		cfg_dataset_fini(&n->datasets[i]);
 	crn_free(n->datasets, n->ndatasets * sizeof(*n->datasets));
