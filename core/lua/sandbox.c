@@ -661,7 +661,11 @@ sb_json(lua_State *L, sb_args *a, int idx, int depth)
 			if (!isfinite(v))
 				return sb_out_fail(L, a, CAIRN_ERANGE,
 				    "result holds a number that is not finite");
-			snprintf(buf, sizeof(buf), "%.17g", v);
+			/* The shortest of 15 or 17 digits that reads back
+			 * as the same double. */
+			snprintf(buf, sizeof(buf), "%.15g", v);
+			if (strtod(buf, NULL) != v)
+				snprintf(buf, sizeof(buf), "%.17g", v);
 		}
 		sb_jput(a, buf, strlen(buf));
 		return 0;

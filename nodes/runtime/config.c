@@ -165,6 +165,7 @@ typedef struct cfg_ctx {
 	char cur_section[256]; /* section of the previous key */
 	int lineno;            /* lines read so far */
 	int last_key_line;     /* line of the previous key */
+	const cfg_key *last_key; /* the previous line's key (NULL: none) */
 	int header_line;       /* line of the last [section] header */
 	char headers[8][32];   /* role sections seen, with their line */
 	int header_lines[8];
@@ -509,6 +510,39 @@ cfg_fraction(cfg_ctx *c, const cfg_key *k, const char *section,
 	*out = d;
 }
 
+/* An indented line after a list key continues the list (long lists of
+ * program hashes do not fit inih's line length). */
+static void
+cfg_list_more(cfg_ctx *c, const cfg_key *k, const char *section, const char *v)
+{
+	uint8_t *base = (uint8_t *)c->cfg;
+	char ***lp = (char ***)(void *)(base + k->off), **add = NULL, **all;
+	size_t *np = (size_t *)(void *)(base + k->off_n), nadd = 0;
+
+	if (cfg_list(c, section, k->name, v, 0, &add, &nadd) != 0)
+		return;
+	for (size_t i = 0; i < nadd; i++)
+		for (size_t j = 0; j < *np; j++)
+			if (strcmp(add[i], (*lp)[j]) == 0) {
+				cfg_err(c, CAIRN_ECONFIG, c->lineno, section,
+				    k->name, "an item is listed twice");
+				cfg_list_free(add, nadd);
+				return;
+			}
+	all = crn_realloc(
+	    *lp, *np * sizeof(char *), (*np + nadd) * sizeof(char *));
+	if (all == NULL) {
+		cfg_err(c, CAIRN_ENOMEM, c->lineno, section, k->name,
+		    "out of memory");
+		cfg_list_free(add, nadd);
+		return;
+	}
+	memcpy(all + *np, add, nadd * sizeof(char *));
+	*lp = all;
+	*np += nadd;
+	crn_free(add, nadd * sizeof(char *));
+}
+
 static void
 cfg_set(cfg_ctx *c, const cfg_key *k, const char *section, const char *v)
 {
@@ -811,6 +845,11 @@ cfg_handler(void *user, const char *section, const char *key, const char *value)
 		    c, CAIRN_ECONFIG, c->lineno, section, key, "unknown key");
 		goto done;
 	}
+	if (c->seen[i] != 0 && k->type == T_LIST_CN && c->last_key == k &&
+	    c->last_key_line == c->lineno - 1) {
+		cfg_list_more(c, k, section, value);
+		goto done;
+	}
 	if (c->seen[i] != 0) {
 		/* inih hands an indented line to us as the previous key
 		 * again (multi-line values); say so when that is likely. */
@@ -831,6 +870,7 @@ cfg_handler(void *user, const char *section, const char *key, const char *value)
 	cfg_set(c, k, section, value);
 done:
 	c->last_key_line = c->lineno;
+	c->last_key = k;
 	if (strcmp(section, c->cur_section) != 0) {
 		snprintf(c->cur_section, sizeof(c->cur_section), "%s", section);
 		if (strncmp(section, "dataset", 7) != 0)
