@@ -5,8 +5,8 @@
 
 #include "crypto/code_hash.h"
 
-_Static_assert(crypto_hash_sha256_BYTES == CRN_CODE_HASH_LEN,
-    "SHA-256 is 32 bytes");
+_Static_assert(
+    crypto_hash_sha256_BYTES == CRN_CODE_HASH_LEN, "SHA-256 is 32 bytes");
 
 void
 crn_code_sha256(uint8_t out[CRN_CODE_HASH_LEN], const uint8_t *p, size_t n)

@@ -49,7 +49,8 @@ crn_code_decl_check(
 		return CAIRN_EINVAL;
 	}
 	if (!isfinite(d->lo) || !isfinite(d->hi) || !(d->lo < d->hi)) {
-		snprintf(err, errlen, "output bounds must be finite with lo < hi");
+		snprintf(
+		    err, errlen, "output bounds must be finite with lo < hi");
 		return CAIRN_EINVAL;
 	}
 	if (d->scale > CRN_CODE_MAX_SCALE) {
@@ -70,8 +71,8 @@ crn_code_decl_check(
 }
 
 void
-crn_code_encode(const crn_code_decl *d, const double *out, uint64_t *vec,
-    uint64_t *clipped)
+crn_code_encode(
+    const crn_code_decl *d, const double *out, uint64_t *vec, uint64_t *clipped)
 {
 	double p = code_pow10(d->scale);
 	uint64_t c = 0;
@@ -90,8 +91,8 @@ crn_code_encode(const crn_code_decl *d, const double *out, uint64_t *vec,
 }
 
 void
-crn_code_decode(const crn_code_decl *d, const uint64_t *sum, double *agg,
-    uint64_t *clipped)
+crn_code_decode(
+    const crn_code_decl *d, const uint64_t *sum, double *agg, uint64_t *clipped)
 {
 	double p = code_pow10(d->scale);
 
@@ -180,8 +181,8 @@ code_grow(crn_code_data *d)
 				return CAIRN_ENOMEM;
 			c->num = p;
 		}
-		p = crn_realloc((void *)(uintptr_t)c->null, d->cap * sizeof(bool),
-		    nc * sizeof(bool));
+		p = crn_realloc((void *)(uintptr_t)c->null,
+		    d->cap * sizeof(bool), nc * sizeof(bool));
 		if (p == NULL)
 			return CAIRN_ENOMEM;
 		c->null = p;
@@ -209,13 +210,16 @@ code_row(void *arg, const crn_cell *cells)
 		nul[r] = v->null;
 		if (c->is_text)
 			((const char **)(uintptr_t)c->text)[r] =
-			    v->null || v->cat >= sc->ndomain ? ""
-			                                     : sc->domain[v->cat];
+			    v->null || v->cat >= sc->ndomain
+			    ? ""
+			    : sc->domain[v->cat];
 		else if (c->is_int)
-			((int64_t *)(uintptr_t)c->inum)[r] = v->null ? 0 : v->num;
+			((int64_t *)(uintptr_t)c->inum)[r] =
+			    v->null ? 0 : v->num;
 		else
-			((double *)(uintptr_t)c->num)[r] =
-			    v->null ? 0 : (double)v->num / code_pow10(sc->scale);
+			((double *)(uintptr_t)c->num)[r] = v->null
+			    ? 0
+			    : (double)v->num / code_pow10(sc->scale);
 	}
 	for (size_t i = 0; i < d->ncols; i++)
 		d->cols[i].n = r + 1;
@@ -327,8 +331,8 @@ crn_code_node_run(const char *src, size_t len, const crn_lua_limits *lim,
 		return CAIRN_ENOMEM;
 	rv = crn_lua_new(&L, src, len, lim, seed, verdict, log, loglen);
 	if (rv == CAIRN_OK)
-		rv = crn_lua_node(L, data->cols, data->ncols, data->nrows, params,
-		    nparams, out, (size_t)d->len, verdict, log, loglen);
+		rv = crn_lua_node(L, data->cols, data->ncols, data->nrows,
+		    params, nparams, out, (size_t)d->len, verdict, log, loglen);
 	if (L != NULL) {
 		st->steps = crn_lua_steps(L);
 		st->peak = crn_lua_peak(L);
@@ -377,8 +381,8 @@ crn_code_params_parse(const char *text, double **out, size_t *n)
 		if (k == CRN_LUA_MAX_PARAMS)
 			goto bad;
 		if (k == cap) {
-			double *q = crn_realloc(v, cap * sizeof(double),
-			    2 * cap * sizeof(double));
+			double *q = crn_realloc(
+			    v, cap * sizeof(double), 2 * cap * sizeof(double));
 
 			if (q == NULL) {
 				crn_free(v, cap * sizeof(double));

@@ -50,17 +50,17 @@ typedef struct crn_code_decl {
  * CRN_CODE_MAX_SCALE, and no sum can leave the ring.  CAIRN_EINVAL or
  * CAIRN_ERANGE with a message.
  */
-CAIRN_NODISCARD cairn_err crn_code_decl_check(const crn_code_decl *d,
-    uint32_t max_nodes, char *err, size_t errlen);
+CAIRN_NODISCARD cairn_err crn_code_decl_check(
+    const crn_code_decl *d, uint32_t max_nodes, char *err, size_t errlen);
 
 /* out[0..len) -> vec[0..len], the vector layout above; *clipped counts
  * the values clipped. */
-void crn_code_encode(const crn_code_decl *d, const double *out,
-    uint64_t *vec, uint64_t *clipped);
+void crn_code_encode(const crn_code_decl *d, const double *out, uint64_t *vec,
+    uint64_t *clipped);
 
 /* The summed vector (len + 1 elements) -> agg[0..len) and *clipped. */
-void crn_code_decode(const crn_code_decl *d, const uint64_t *sum,
-    double *agg, uint64_t *clipped);
+void crn_code_decode(const crn_code_decl *d, const uint64_t *sum, double *agg,
+    uint64_t *clipped);
 
 /* A node's rows as columns for node(). */
 typedef struct crn_code_data {
@@ -91,8 +91,8 @@ void crn_code_data_fini(crn_code_data *d);
  * [WHERE <where>]" (*sql crn_alloc'd, *sqllen bytes: crn_free(*sql,
  * *sqllen)).  CAIRN_EINVAL for a dataset name that is not an identifier.
  */
-CAIRN_NODISCARD cairn_err crn_code_where_sql(const char *dataset,
-    const char *where, char **sql, size_t *sqllen);
+CAIRN_NODISCARD cairn_err crn_code_where_sql(
+    const char *dataset, const char *where, char **sql, size_t *sqllen);
 
 typedef struct crn_code_stats {
 	uint64_t rows;    /* rows node() saw */
@@ -110,9 +110,9 @@ typedef struct crn_code_stats {
  */
 CAIRN_NODISCARD cairn_err crn_code_node_run(const char *src, size_t len,
     const crn_lua_limits *lim, uint64_t seed, const crn_code_data *data,
-    const double *params, size_t nparams, const crn_code_decl *d,
-    uint64_t *vec, double *raw, crn_code_stats *st, crn_lua_verdict *verdict,
-    char *log, size_t loglen);
+    const double *params, size_t nparams, const crn_code_decl *d, uint64_t *vec,
+    double *raw, crn_code_stats *st, crn_lua_verdict *verdict, char *log,
+    size_t loglen);
 
 /*
  * Parse a parameter list: "1, 2.5, -3" or "[1, 2.5, -3]" (JSON numbers;

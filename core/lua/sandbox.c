@@ -68,10 +68,10 @@ sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 }
 
 static const char *const sb_limit_msg[] = {
-	[CRN_LUA_MEMORY] = "memory limit reached",
-	[CRN_LUA_STEPS] = "instruction budget spent",
-	[CRN_LUA_TIME] = "wall-clock deadline passed",
-	[CRN_LUA_DEPTH] = "call depth limit reached",
+    [CRN_LUA_MEMORY] = "memory limit reached",
+    [CRN_LUA_STEPS] = "instruction budget spent",
+    [CRN_LUA_TIME] = "wall-clock deadline passed",
+    [CRN_LUA_DEPTH] = "call depth limit reached",
 };
 
 /* Count hook, every CRN_LUA_HOOK_EVERY instructions in every coroutine
@@ -265,8 +265,8 @@ sb_errmsg(lua_State *L, char *log, size_t loglen)
 
 /* Run fn(a) protected and turn the outcome into a cairn_err. */
 static cairn_err
-sb_protected(crn_lua *s, lua_CFunction fn, sb_args *a,
-    crn_lua_verdict *verdict, char *log, size_t loglen)
+sb_protected(crn_lua *s, lua_CFunction fn, sb_args *a, crn_lua_verdict *verdict,
+    char *log, size_t loglen)
 {
 	lua_State *L = s->L;
 	int st;
@@ -350,19 +350,17 @@ crn_lua_new(crn_lua **out, const char *src, size_t len,
 	}
 	if ((s = crn_zalloc(sizeof(*s))) == NULL)
 		return CAIRN_ENOMEM;
-	s->cap = lim->mem_bytes != 0
-	             ? lim->mem_bytes
-	             : (size_t)CRN_LUA_DEFAULT_MEMORY_MB << 20;
+	s->cap = lim->mem_bytes != 0 ? lim->mem_bytes
+	                             : (size_t)CRN_LUA_DEFAULT_MEMORY_MB << 20;
 	s->max_steps = lim->steps != 0
-	                   ? lim->steps
-	                   : (uint64_t)CRN_LUA_DEFAULT_STEPS_M * 1000000;
+	    ? lim->steps
+	    : (uint64_t)CRN_LUA_DEFAULT_STEPS_M * 1000000;
 	s->deadline_ns = sb_now_ns() +
-	                 (int64_t)(lim->timeout_ms != 0
-	                               ? lim->timeout_ms
-	                               : CRN_LUA_DEFAULT_TIMEOUT_MS) *
-	                     1000000;
-	s->max_depth = lim->max_depth != 0 ? lim->max_depth
-	                                   : CRN_LUA_DEFAULT_DEPTH;
+	    (int64_t)(lim->timeout_ms != 0 ? lim->timeout_ms
+	                                   : CRN_LUA_DEFAULT_TIMEOUT_MS) *
+	        1000000;
+	s->max_depth =
+	    lim->max_depth != 0 ? lim->max_depth : CRN_LUA_DEFAULT_DEPTH;
 	if ((s->L = lua_newstate(sb_alloc, s)) == NULL) {
 		crn_free(s, sizeof(*s));
 		*verdict = CRN_LUA_MEMORY;
@@ -450,8 +448,8 @@ sb_out_fail(lua_State *L, sb_args *a, cairn_err code, const char *msg)
 /* Copy the array at idx into v[n], raw: no metamethod is consulted, so
  * a table whose __len or __index lies is judged by what it holds. */
 static int
-sb_read_numbers(lua_State *L, sb_args *a, int idx, double *v, size_t n,
-    const char *what)
+sb_read_numbers(
+    lua_State *L, sb_args *a, int idx, double *v, size_t n, const char *what)
 {
 	char msg[160];
 

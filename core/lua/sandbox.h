@@ -52,10 +52,10 @@
 
 /* Defaults of the node policy keys code_memory_mb, code_steps_m,
  * code_timeout_ms, and of the call-depth limit. */
-#define CRN_LUA_DEFAULT_MEMORY_MB 256u
-#define CRN_LUA_DEFAULT_STEPS_M   2000u
+#define CRN_LUA_DEFAULT_MEMORY_MB  256u
+#define CRN_LUA_DEFAULT_STEPS_M    2000u
 #define CRN_LUA_DEFAULT_TIMEOUT_MS 30000u
-#define CRN_LUA_DEFAULT_DEPTH     200u
+#define CRN_LUA_DEFAULT_DEPTH      200u
 
 /* Largest program accepted, bytes. */
 #define CRN_LUA_MAX_SOURCE (256u * 1024u)
@@ -73,12 +73,12 @@ typedef struct crn_lua_limits {
 /* What ended a run, for the researcher's generic reason. */
 typedef enum crn_lua_verdict {
 	CRN_LUA_OK = 0,
-	CRN_LUA_ERROR = 1,   /* the program raised an error / did not compile */
-	CRN_LUA_MEMORY = 2,  /* memory cap */
-	CRN_LUA_STEPS = 3,   /* instruction budget */
-	CRN_LUA_TIME = 4,    /* wall-clock deadline */
-	CRN_LUA_DEPTH = 5,   /* call depth */
-	CRN_LUA_OUTPUT = 6,  /* output of the wrong shape or not finite */
+	CRN_LUA_ERROR = 1,  /* the program raised an error / did not compile */
+	CRN_LUA_MEMORY = 2, /* memory cap */
+	CRN_LUA_STEPS = 3,  /* instruction budget */
+	CRN_LUA_TIME = 4,   /* wall-clock deadline */
+	CRN_LUA_DEPTH = 5,  /* call depth */
+	CRN_LUA_OUTPUT = 6, /* output of the wrong shape or not finite */
 } crn_lua_verdict;
 
 typedef struct crn_lua crn_lua;

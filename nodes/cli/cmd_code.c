@@ -99,8 +99,8 @@ code_read(const char *path, char **buf, size_t *len)
 	if (n == cap) {
 		crn_free(*buf, cap);
 		*buf = NULL;
-		return cli_error("%s: larger than %u bytes", path,
-		    CRN_JOB_CODE_MAX);
+		return cli_error(
+		    "%s: larger than %u bytes", path, CRN_JOB_CODE_MAX);
 	}
 	*len = n;
 	return 0;
@@ -172,7 +172,8 @@ code_args(int argc, char **argv, int first, code_opts *o)
 	}
 	if (o->dataset == NULL || o->code == NULL || !o->have_len ||
 	    !o->have_lo || !o->have_hi) {
-		cli_error("code: --dataset, --code, --output-len, --lo and --hi are required");
+		cli_error(
+		    "code: --dataset, --code, --output-len, --lo and --hi are required");
 		return 2;
 	}
 	if (code_read(o->code, &o->src, &o->srclen) != 0)
@@ -228,8 +229,8 @@ code_print(const code_opts *o, const char *result, const code_round *r,
 /* The coordinator part, in a fresh sandbox per round. */
 static cairn_err
 code_coord(const code_opts *o, const code_round *r, const double *params,
-    size_t nparams, uint32_t round, double **next, size_t *nnext,
-    char **result, bool *has)
+    size_t nparams, uint32_t round, double **next, size_t *nnext, char **result,
+    bool *has)
 {
 	crn_lua *L = NULL;
 	crn_lua_verdict v;
@@ -242,7 +243,8 @@ code_coord(const code_opts *o, const code_round *r, const double *params,
 		rv = crn_lua_coordinator(L, r->agg, (size_t)o->decl.len, params,
 		    nparams, round, next, nnext, result, &v, log, sizeof(log));
 	if (rv != CAIRN_OK)
-		cli_error("code: coordinator(): %s: %s", crn_lua_reason(v), log);
+		cli_error(
+		    "code: coordinator(): %s: %s", crn_lua_reason(v), log);
 	crn_lua_free(L);
 	return rv;
 }
@@ -283,8 +285,8 @@ code_drive(const code_opts *o, code_round_fn fn, void *ctx)
 		nparams = nnext;
 		next = NULL;
 	}
-	cli_error("code: no result after %u rounds (--max-rounds)",
-	    o->max_rounds);
+	cli_error(
+	    "code: no result after %u rounds (--max-rounds)", o->max_rounds);
 out:
 	code_round_fini(&r, o);
 	crn_free(params, (nparams + 1) * sizeof(double));
@@ -300,8 +302,8 @@ typedef struct local_ctx {
 } local_ctx;
 
 static cairn_err
-local_round(void *ctx, const code_opts *o, uint32_t round,
-    const double *params, size_t nparams, code_round *out)
+local_round(void *ctx, const code_opts *o, uint32_t round, const double *params,
+    size_t nparams, code_round *out)
 {
 	local_ctx *lc = ctx;
 	uint8_t id[CRN_JOB_ID_LEN] = {0};
@@ -312,7 +314,8 @@ local_round(void *ctx, const code_opts *o, uint32_t round,
 	char log[512];
 	cairn_err rv;
 
-	if (vec == NULL || (out->agg = crn_zalloc(n * sizeof(double))) == NULL) {
+	if (vec == NULL ||
+	    (out->agg = crn_zalloc(n * sizeof(double))) == NULL) {
 		crn_free(vec, n * sizeof(uint64_t));
 		return CAIRN_ENOMEM;
 	}
@@ -406,7 +409,8 @@ fed_wait(fed_ctx *fc, const uint8_t *job_id, crn_rt_result *r)
 			return rv;
 		}
 		if (env.type == CRN_RT_MSG_JOB_RESULT) {
-			rv = crn_rt_result_decode(r, env.payload, env.payload_len);
+			rv = crn_rt_result_decode(
+			    r, env.payload, env.payload_len);
 			crn_envelope_fini(&env);
 			if (rv != CAIRN_OK) {
 				cli_error("run: malformed result");
@@ -420,8 +424,8 @@ fed_wait(fed_ctx *fc, const uint8_t *job_id, crn_rt_result *r)
 		if (env.type == CRN_RT_MSG_ERROR) {
 			crn_rt_error e;
 
-			if (crn_rt_error_decode(&e, env.payload,
-			        env.payload_len) == CAIRN_OK) {
+			if (crn_rt_error_decode(
+			        &e, env.payload, env.payload_len) == CAIRN_OK) {
 				cli_error("run: coordinator: %s", e.message);
 				crn_rt_error_fini(&e);
 			}
@@ -444,7 +448,8 @@ fed_take(const code_opts *o, crn_rt_result *r, code_round *out)
 		return (cairn_err)r->code;
 	}
 	if (r->sum_len != n * sizeof(uint64_t)) {
-		cli_error("run: the coordinator sent a sum of %zu bytes, want %zu",
+		cli_error(
+		    "run: the coordinator sent a sum of %zu bytes, want %zu",
 		    r->sum_len, n * sizeof(uint64_t));
 		return CAIRN_EPROTO;
 	}

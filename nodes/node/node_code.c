@@ -215,8 +215,8 @@ crn_node_run_code(const crn_node_code_policy *p, const crn_node_src *src,
 		    job->dataset);
 		goto policy;
 	}
-	if ((rv = crn_code_where_sql(job->dataset, job->where, &sql,
-	         &sqllen)) != CAIRN_OK) {
+	if ((rv = crn_code_where_sql(
+	         job->dataset, job->where, &sql, &sqllen)) != CAIRN_OK) {
 		snprintf(err, errlen, "bad dataset name");
 		goto policy;
 	}
@@ -232,7 +232,8 @@ crn_node_run_code(const crn_node_code_policy *p, const crn_node_src *src,
 
 		if (bad != NULL) {
 			rv = CAIRN_EPERM;
-			snprintf(err, errlen, "column '%s' is not exposed", bad);
+			snprintf(
+			    err, errlen, "column '%s' is not exposed", bad);
 			goto policy;
 		}
 	}

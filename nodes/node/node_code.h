@@ -26,9 +26,8 @@ typedef struct crn_node_code_policy {
  * SHA-256 of a regular file in approved_dir?  CAIRN_OK, or CAIRN_EPERM
  * with err naming the hash (safe to send to the researcher).
  */
-CAIRN_NODISCARD cairn_err crn_node_code_approved(
-    const crn_node_code_policy *p, const uint8_t hash[32], char *err,
-    size_t errlen);
+CAIRN_NODISCARD cairn_err crn_node_code_approved(const crn_node_code_policy *p,
+    const uint8_t hash[32], char *err, size_t errlen);
 
 struct crn_schema;
 struct crn_job;
@@ -46,8 +45,7 @@ struct crn_job;
  */
 CAIRN_NODISCARD cairn_err crn_node_run_code(const crn_node_code_policy *p,
     const crn_node_src *src, const struct crn_schema *schema,
-    const struct crn_job *job, char *const *expose, size_t nexpose,
-    void **vec, size_t *vlen, char *err, size_t errlen, char *remote,
-    size_t remotelen);
+    const struct crn_job *job, char *const *expose, size_t nexpose, void **vec,
+    size_t *vlen, char *err, size_t errlen, char *remote, size_t remotelen);
 
 #endif /* CRN_NODE_NODE_CODE_H */

@@ -34,8 +34,8 @@ run(const char *src, size_t outlen, double *out, crn_lua_verdict *v)
 	double tmp[8];
 	cairn_err rv;
 
-	rv = crn_lua_new(&L, src, strlen(src), &small, 42, v, logbuf,
-	    sizeof(logbuf));
+	rv = crn_lua_new(
+	    &L, src, strlen(src), &small, 42, v, logbuf, sizeof(logbuf));
 	if (rv != CAIRN_OK)
 		return rv;
 	rv = crn_lua_node(L, NULL, 0, 0, NULL, 0, out != NULL ? out : tmp,
@@ -74,8 +74,8 @@ test_os_execute(void **state)
 
 	(void)state;
 	assert_absent("os");
-	CAIRN_T_FAIL(run_body("os.execute('touch /tmp/cairn_pwned')", &v),
-	    CAIRN_EINVAL);
+	CAIRN_T_FAIL(
+	    run_body("os.execute('touch /tmp/cairn_pwned')", &v), CAIRN_EINVAL);
 	CAIRN_T_EQ(v, CRN_LUA_ERROR);
 	assert_true(strstr(logbuf, "os") != NULL);
 	/* Reaching it through the registry or _G is no better. */
@@ -117,10 +117,10 @@ test_binary_chunk(void **state)
 
 	(void)state;
 	/* load() of bytes starting with the binary signature. */
-	CAIRN_T_PASS(run_body(
-	    "local f = load('\\27Lua\\84\\0\\25\\147\\r\\n\\26\\n')\n"
-	    "assert(f == nil, 'binary chunk loaded')",
-	    &v));
+	CAIRN_T_PASS(
+	    run_body("local f = load('\\27Lua\\84\\0\\25\\147\\r\\n\\26\\n')\n"
+	             "assert(f == nil, 'binary chunk loaded')",
+	        &v));
 	/* Asking for mode "b" explicitly does not help: the mode is "t". */
 	CAIRN_T_PASS(run_body("local f = load('\\27Lua', 'x', 'b')\n"
 	                      "assert(f == nil, 'binary mode honoured')",
@@ -130,9 +130,8 @@ test_binary_chunk(void **state)
 	                      "assert(f(), 'load reached os')",
 	    &v));
 	/* The program itself as a binary chunk is refused. */
-	CAIRN_T_FAIL(
-	    crn_lua_new(&L, bin, sizeof(bin) - 1, &small, 1, &v, logbuf,
-	        sizeof(logbuf)),
+	CAIRN_T_FAIL(crn_lua_new(&L, bin, sizeof(bin) - 1, &small, 1, &v,
+	                 logbuf, sizeof(logbuf)),
 	    CAIRN_EINVAL);
 	assert_null(L);
 	assert_true(strstr(logbuf, "binary") != NULL);
@@ -145,8 +144,7 @@ test_string_dump(void **state)
 
 	(void)state;
 	assert_absent("string.dump");
-	CAIRN_T_FAIL(run_body("string.dump(function() end)", &v),
-	    CAIRN_EINVAL);
+	CAIRN_T_FAIL(run_body("string.dump(function() end)", &v), CAIRN_EINVAL);
 	CAIRN_T_FAIL(run_body("local s = ''\ns.dump(node)", &v), CAIRN_EINVAL);
 	/* Pattern functions run in C, beyond the budget: gone too. */
 	assert_absent("string.gsub");
@@ -180,8 +178,7 @@ test_metatable_tricks(void **state)
 	    "assert(getmetatable('') == false, 'string metatable open')", &v));
 	CAIRN_T_FAIL(
 	    run_body("getmetatable('').__index = {}", &v), CAIRN_EINVAL);
-	CAIRN_T_FAIL(
-	    run_body("setmetatable('', {})", &v), CAIRN_EINVAL);
+	CAIRN_T_FAIL(run_body("setmetatable('', {})", &v), CAIRN_EINVAL);
 	/* An output whose __len and __index lie: read raw, so refused. */
 	CAIRN_T_FAIL(run("function node()\n"
 	                 "return setmetatable({}, {__len = function() return 3 "
@@ -277,16 +274,16 @@ test_memory_bomb(void **state)
 	                 &v),
 	    CAIRN_ETOOBIG);
 	CAIRN_T_EQ(v, CRN_LUA_MEMORY);
-	CAIRN_T_FAIL(run_body("local s = string.rep('x', 1 << 30)", &v),
-	    CAIRN_ETOOBIG);
+	CAIRN_T_FAIL(
+	    run_body("local s = string.rep('x', 1 << 30)", &v), CAIRN_ETOOBIG);
 	CAIRN_T_EQ(v, CRN_LUA_MEMORY);
-	CAIRN_T_FAIL(run_body("local s = 'x'\nwhile true do s = s .. s end",
-	                 &v),
+	CAIRN_T_FAIL(
+	    run_body("local s = 'x'\nwhile true do s = s .. s end", &v),
 	    CAIRN_ETOOBIG);
 	CAIRN_T_EQ(v, CRN_LUA_MEMORY);
 	/* Caught by pcall, still the memory verdict. */
-	CAIRN_T_FAIL(run_body("pcall(string.rep, 'x', 1 << 30)", &v),
-	    CAIRN_ETOOBIG);
+	CAIRN_T_FAIL(
+	    run_body("pcall(string.rep, 'x', 1 << 30)", &v), CAIRN_ETOOBIG);
 	CAIRN_T_EQ(v, CRN_LUA_MEMORY);
 	/* Turning the collector off or changing its limits is refused. */
 	CAIRN_T_FAIL(run_body("collectgarbage('stop')", &v), CAIRN_EINVAL);
@@ -294,9 +291,10 @@ test_memory_bomb(void **state)
 	    run_body("collectgarbage('setpause', 1000)", &v), CAIRN_EINVAL);
 	CAIRN_T_FAIL(
 	    run_body("collectgarbage('generational')", &v), CAIRN_EINVAL);
-	CAIRN_T_PASS(run_body("collectgarbage()\nassert(collectgarbage('count') "
-	                      "> 0)",
-	    &v));
+	CAIRN_T_PASS(
+	    run_body("collectgarbage()\nassert(collectgarbage('count') "
+	             "> 0)",
+	        &v));
 }
 
 static void
@@ -363,11 +361,12 @@ test_output_shape(void **state)
 	CAIRN_T_EQ(v, CRN_LUA_OUTPUT);
 	CAIRN_T_FAIL(run("function node() return {1, '2', 3} end", 3, out, &v),
 	    CAIRN_EDATA);
-	CAIRN_T_FAIL(run("function node() return 7 end", 3, out, &v),
-	    CAIRN_EDATA);
+	CAIRN_T_FAIL(
+	    run("function node() return 7 end", 3, out, &v), CAIRN_EDATA);
 	CAIRN_T_FAIL(run("function node() return {1, nil, 3} end", 3, out, &v),
 	    CAIRN_EDATA);
-	CAIRN_T_PASS(run("function node() return {1, 2.5, -3} end", 3, out, &v));
+	CAIRN_T_PASS(
+	    run("function node() return {1, 2.5, -3} end", 3, out, &v));
 	assert_true(out[0] == 1 && out[1] == 2.5 && out[2] == -3);
 	/* No node() at all. */
 	CAIRN_T_FAIL(run("x = 1", 3, out, &v), CAIRN_EINVAL);
@@ -446,17 +445,17 @@ test_coordinator(void **state)
 	CAIRN_T_PASS(crn_lua_new(
 	    &L, src, strlen(src), &small, 7, &v, logbuf, sizeof(logbuf)));
 	assert_true(crn_lua_has_coordinator(L));
-	CAIRN_T_PASS(crn_lua_coordinator(L, agg, 1, params, 1, 1, &next,
-	    &nnext, &res, &v, logbuf, sizeof(logbuf)));
+	CAIRN_T_PASS(crn_lua_coordinator(L, agg, 1, params, 1, 1, &next, &nnext,
+	    &res, &v, logbuf, sizeof(logbuf)));
 	assert_null(res);
 	CAIRN_T_EQ(nnext, 1);
 	assert_true(next[0] == 6);
 	crn_free(next, sizeof(double));
-	CAIRN_T_PASS(crn_lua_coordinator(L, agg, 1, params, 1, 3, &next,
-	    &nnext, &res, &v, logbuf, sizeof(logbuf)));
+	CAIRN_T_PASS(crn_lua_coordinator(L, agg, 1, params, 1, 3, &next, &nnext,
+	    &res, &v, logbuf, sizeof(logbuf)));
 	assert_null(next);
-	assert_string_equal(res,
-	    "{\"list\":[1,2],\"mean\":2.5,\"ok\":true,\"tag\":\"q\\\"\"}");
+	assert_string_equal(
+	    res, "{\"list\":[1,2],\"mean\":2.5,\"ok\":true,\"tag\":\"q\\\"\"}");
 	crn_strfree(res);
 	crn_lua_free(L);
 }
