@@ -46,8 +46,8 @@ test_decl_check(void **state)
 	(void)state;
 	/* 1e15 per node times 1000 nodes fits below 2^62; 10^4 nodes not. */
 	CAIRN_T_PASS(crn_code_decl_check(&d, 1000, err, sizeof(err)));
-	CAIRN_T_FAIL(crn_code_decl_check(&d, 10000, err, sizeof(err)),
-	    CAIRN_ERANGE);
+	CAIRN_T_FAIL(
+	    crn_code_decl_check(&d, 10000, err, sizeof(err)), CAIRN_ERANGE);
 	d.lo = 2;
 	d.hi = 1;
 	CAIRN_T_FAIL(
@@ -104,22 +104,22 @@ test_hash(void **state)
 }
 
 static const char schema_text[] = "[federation]\n"
-				  "max_nodes = 10\n"
-				  "[dataset t]\n"
-				  "max_rows = 100\n"
-				  "[column t.x]\n"
-				  "type = decimal\n"
-				  "scale = 1\n"
-				  "min = -100\n"
-				  "max = 100\n"
-				  "nullable = true\n"
-				  "[column t.k]\n"
-				  "type = integer\n"
-				  "min = 0\n"
-				  "max = 10\n"
-				  "[column t.g]\n"
-				  "type = category\n"
-				  "domain = a, b\n";
+                                  "max_nodes = 10\n"
+                                  "[dataset t]\n"
+                                  "max_rows = 100\n"
+                                  "[column t.x]\n"
+                                  "type = decimal\n"
+                                  "scale = 1\n"
+                                  "min = -100\n"
+                                  "max = 100\n"
+                                  "nullable = true\n"
+                                  "[column t.k]\n"
+                                  "type = integer\n"
+                                  "min = 0\n"
+                                  "max = 10\n"
+                                  "[column t.g]\n"
+                                  "type = category\n"
+                                  "domain = a, b\n";
 
 static void
 test_scan_where(void **state)
@@ -154,7 +154,7 @@ test_scan_where(void **state)
 	CAIRN_T_EQ(data.ncols, 2);
 	assert_string_equal(data.cols[0].name, "x");
 	assert_true(data.cols[0].num[0] == 1.5 && data.cols[0].null[1] &&
-	            data.cols[0].num[2] == -2.5);
+	    data.cols[0].num[2] == -2.5);
 	assert_string_equal(data.cols[1].text[2], "a");
 	{
 		const char *prog =
@@ -164,7 +164,8 @@ test_scan_where(void **state)
 		    "  for i = 1, d.rows do s = s + (d.cols.x[i] or 100) end\n"
 		    "  return {s, d.rows}\n"
 		    "end\n";
-		crn_code_decl d = {.len = 2, .lo = -1000, .hi = 1000, .scale = 1};
+		crn_code_decl d = {
+		    .len = 2, .lo = -1000, .hi = 1000, .scale = 1};
 		uint64_t vec[3];
 		crn_code_stats st;
 		crn_lua_verdict v;
@@ -182,8 +183,8 @@ test_scan_where(void **state)
 	CAIRN_T_PASS(crn_code_where_sql("t", "nope = 1", &sql, &sqllen));
 	assert_int_not_equal(
 	    crn_sql_plan(schema, sql, &plan, err, sizeof(err)), CAIRN_OK);
-	CAIRN_T_FAIL(crn_code_where_sql("T;x", NULL, &sql, &sqllen),
-	    CAIRN_EINVAL);
+	CAIRN_T_FAIL(
+	    crn_code_where_sql("T;x", NULL, &sql, &sqllen), CAIRN_EINVAL);
 	crn_code_data_fini(&data);
 	crn_schema_free(schema);
 	crn_t_rmtree(dir);
