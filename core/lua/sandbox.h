@@ -55,7 +55,7 @@
 #define CRN_LUA_DEFAULT_MEMORY_MB  256u
 #define CRN_LUA_DEFAULT_STEPS_M    2000u
 #define CRN_LUA_DEFAULT_TIMEOUT_MS 30000u
-#define CRN_LUA_DEFAULT_DEPTH      200u
+#define CRN_LUA_DEFAULT_DEPTH      1000u
 
 /* Largest program accepted, bytes. */
 #define CRN_LUA_MAX_SOURCE (256u * 1024u)
