@@ -1022,6 +1022,21 @@ cfg_finish(cfg_ctx *c)
 		cfg_check_dataset(c, i);
 	if (c->failed)
 		return;
+	/* A mistyped approval would silently approve nothing. */
+	for (size_t i = 0; i < n->napproved_code; i++) {
+		const char *h = n->approved_code[i];
+		size_t k = 0;
+
+		while (h[k] != '\0' && strchr("0123456789abcdef", h[k]) != NULL)
+			k++;
+		if (k != 64 || h[k] != '\0') {
+			cfg_err(c, CAIRN_ECONFIG, cfg_header_line(c, "policy"),
+			    "policy", "approved_code",
+			    "item %zu is not a SHA-256 in lower-case hex (cairn code hash FILE prints one)",
+			    i + 1);
+			return;
+		}
+	}
 	if (n->reconnect_min_ms > n->reconnect_max_ms) {
 		cfg_err(c, CAIRN_ECONFIG, cfg_header_line(c, "node"), "node",
 		    "reconnect_min_ms", "larger than reconnect_max_ms (%u)",
