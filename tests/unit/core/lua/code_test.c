@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "cairn_test.h"
 #include "lua/code.h"
 #include "query/schema.h"
@@ -190,12 +192,63 @@ test_scan_where(void **state)
 	crn_t_rmtree(dir);
 }
 
+/* The same rows from SQLite (the filter pushed into SQLite, rows
+ * streamed); PostgreSQL is refused for now. */
+static void
+test_scan_sqlite(void **state)
+{
+	const char *dir = crn_t_tmpdir();
+	char path[512], err[256];
+	crn_schema *schema = NULL;
+	crn_plan *plan = NULL;
+	crn_code_data data;
+	crn_source src;
+	sqlite3 *db = NULL;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/t.db", dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	                     "CREATE TABLE t (x NUMERIC, k INTEGER, g TEXT);"
+	                     "INSERT INTO t VALUES (1.5, 1, 'a'), (NULL, 2, "
+	                     "'b'), (-2.5, 3, 'a'), (7, 9, 'b');",
+	                     NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	CAIRN_T_PASS(
+	    crn_schema_parse(schema_text, "s", &schema, err, sizeof(err)));
+	CAIRN_T_PASS(crn_sql_plan(schema, "SELECT count(*) FROM t WHERE k < 5",
+	    &plan, err, sizeof(err)));
+	memset(&src, 0, sizeof(src));
+	src.kind = CRN_SRC_SQLITE;
+	src.path = path;
+	src.table = "t";
+	CAIRN_T_PASS(crn_code_scan(plan, crn_schema_dataset(schema, "t"), &src,
+	    NULL, 0, &data, err, sizeof(err)));
+	CAIRN_T_EQ(data.nrows, 3);
+	CAIRN_T_EQ(data.ncols, 3);
+	assert_true(data.cols[0].num[0] == 1.5 && data.cols[0].null[1] &&
+	    data.cols[0].num[2] == -2.5);
+	assert_true(data.cols[1].inum[2] == 3);
+	assert_string_equal(data.cols[2].text[1], "b");
+	crn_code_data_fini(&data);
+	src.kind = CRN_SRC_PG;
+	src.conninfo = "dbname=none";
+	CAIRN_T_FAIL(crn_code_scan(plan, crn_schema_dataset(schema, "t"), &src,
+	                 NULL, 0, &data, err, sizeof(err)),
+	    CAIRN_ENOTSUP);
+	crn_plan_free(plan);
+	crn_schema_free(schema);
+	crn_t_rmtree(dir);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_encode_clip),
     cmocka_unit_test(test_decl_check),
     cmocka_unit_test(test_params),
     cmocka_unit_test(test_hash),
     cmocka_unit_test(test_scan_where),
+    cmocka_unit_test(test_scan_sqlite),
 };
 
 CAIRN_TEST_MAIN(tests)
