@@ -185,6 +185,7 @@ test_scan_where(void **state)
 	CAIRN_T_PASS(crn_code_where_sql("t", "nope = 1", &sql, &sqllen));
 	assert_int_not_equal(
 	    crn_sql_plan(schema, sql, &plan, err, sizeof(err)), CAIRN_OK);
+	crn_free(sql, sqllen);
 	CAIRN_T_FAIL(
 	    crn_code_where_sql("T;x", NULL, &sql, &sqllen), CAIRN_EINVAL);
 	crn_code_data_fini(&data);
