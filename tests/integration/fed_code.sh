@@ -28,6 +28,13 @@ done
 # in approved_code_dir (fedavg); the coordinator's schema is the same.
 mkdir -p "$FED/approved"
 cp "$EX/fedavg_logreg.lua" "$FED/approved/"
+cat >"$FED/approved/bomb.lua" <<'EOF'
+-- Approved by mistake: allocates until the node's code_memory_mb stops it.
+function node(data, params)
+  local t = {}
+  for i = 1, 1e12 do t[i] = {i} end
+end
+EOF
 gini_hash=$("$CAIRN_BIN" code hash "$EX/gini.lua" | cut -d' ' -f1)
 q_hash=$("$CAIRN_BIN" code hash "$EX/quantiles.lua" | cut -d' ' -f1)
 fail_src=$FED/fails.lua
@@ -186,6 +193,18 @@ if echo "$out" | grep -q "secret wage"; then
 	fed_fail "the Lua message reached the researcher: $out"
 fi
 grep -q "secret wage" "$FED/node1.log" || fed_fail "node1 lost the Lua message"
+
+# A memory bomb meets the node's code_memory_mb, on a real node; the
+# daemons stay up for the next job.
+if out=$(run_fed --code "$FED/approved/bomb.lua" --output-len 1 --lo 0 \
+    --hi 1 2>&1); then
+	fed_fail "a memory bomb succeeded: $out"
+fi
+echo "$out"
+echo "$out" | grep -q "the program exceeded its memory limit" ||
+    fed_fail "no memory-limit reason: $out"
+check gini-after --code "$EX/gini.lua" --output-len 400 --lo 0 --hi 1e9 \
+    --scale 2
 
 fed_finish
 echo "fed_code: ok"
