@@ -144,6 +144,54 @@ sb_gc(lua_State *L)
 	return lua_gettop(L);
 }
 
+/* Library functions that loop in C, where the count hook never runs,
+ * as often as the program asks without allocating anything:
+ * string.rep("", 1e18) and table.move over a range of nils would spin
+ * past every limit.  Both are refused above SB_C_LOOP_MAX iterations
+ * unless each iteration costs memory (the cap bounds those). */
+#define SB_C_LOOP_MAX ((lua_Integer)1 << 26)
+
+static int
+sb_rep(lua_State *L)
+{
+	size_t l, lsep;
+	lua_Integer n;
+
+	(void)luaL_checklstring(L, 1, &l);
+	n = luaL_checkinteger(L, 2);
+	(void)luaL_optlstring(L, 3, "", &lsep);
+	if (l + lsep == 0 && n > SB_C_LOOP_MAX)
+		return luaL_error(L, "string.rep: too many repetitions");
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, 1);
+	return 1;
+}
+
+static int
+sb_move(lua_State *L)
+{
+	lua_Integer f = luaL_checkinteger(L, 2), e = luaL_checkinteger(L, 3);
+
+	if (e >= f && (e - f >= SB_C_LOOP_MAX || e - f < 0))
+		return luaL_error(L, "table.move: too many elements");
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, 1);
+	return 1;
+}
+
+/* Replace lib.name by fn with the original as its upvalue. */
+static void
+sb_wrap(lua_State *L, const char *lib, const char *name, lua_CFunction fn)
+{
+	lua_getglobal(L, lib);
+	lua_getfield(L, -1, name);
+	lua_pushcclosure(L, fn, 1);
+	lua_setfield(L, -2, name);
+	lua_pop(L, 1);
+}
+
 static void
 sb_remove(lua_State *L, const char *lib, const char *const *names)
 {
@@ -212,6 +260,8 @@ sb_setup(lua_State *L)
 	 * is no package library, hence no require. */
 	sb_remove(L, NULL, base_off);
 	sb_remove(L, LUA_STRLIBNAME, str_off);
+	sb_wrap(L, LUA_STRLIBNAME, "rep", sb_rep);
+	sb_wrap(L, LUA_TABLIBNAME, "move", sb_move);
 	lua_getglobal(L, "load");
 	lua_pushcclosure(L, sb_load, 1);
 	lua_setglobal(L, "load");

@@ -233,6 +233,30 @@ test_infinite_loop(void **state)
 	}
 }
 
+/* Library loops in C that the count hook cannot see. */
+static void
+test_c_loops(void **state)
+{
+	crn_lua_verdict v;
+
+	(void)state;
+	CAIRN_T_FAIL(run_body("string.rep('', 1e15)", &v), CAIRN_EINVAL);
+	CAIRN_T_FAIL(run_body("string.rep('', 1e15, '')", &v), CAIRN_EINVAL);
+	CAIRN_T_FAIL(
+	    run_body("table.move({}, 1, 1e15, 1, {})", &v), CAIRN_EINVAL);
+	CAIRN_T_FAIL(run_body("table.move({}, -(1 << 62), 1 << 62, 1)", &v),
+	    CAIRN_EINVAL);
+	/* Ordinary uses still work. */
+	CAIRN_T_PASS(run_body("assert(string.rep('ab', 3, ',') == 'ab,ab,ab')\n"
+	                      "assert(('x'):rep(2) == 'xx')\n"
+	                      "local t = table.move({1, 2, 3}, 1, 3, 2)\n"
+	                      "assert(t[4] == 3)",
+	    &v));
+	/* A large repetition is refused (by Lua's size check or the
+	 * memory cap), quickly either way. */
+	assert_int_not_equal(run_body("string.rep('x', 1e15)", &v), CAIRN_OK);
+}
+
 static void
 test_wall_clock(void **state)
 {
@@ -469,6 +493,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_debug),
     cmocka_unit_test(test_metatable_tricks),
     cmocka_unit_test(test_infinite_loop),
+    cmocka_unit_test(test_c_loops),
     cmocka_unit_test(test_wall_clock),
     cmocka_unit_test(test_memory_bomb),
     cmocka_unit_test(test_deep_recursion),
