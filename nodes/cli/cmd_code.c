@@ -4,6 +4,7 @@
  * process over one CSV file, and 'cairn run' submits it to a federation.
  *
  *   cairn code hash FILE.lua
+ *   cairn code approvals --config NODE.conf
  *   cairn code run-local --schema FILE --dataset D --data FILE.csv
  *                        --code FILE.lua DECL [OPTIONS]
  *   cairn run --config FILE --dataset D --code FILE.lua DECL [OPTIONS]
@@ -17,6 +18,7 @@
  * the result is the decoded sum of round 1.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,7 @@
 #include "query/schema.h"
 #include "query/sql_plan.h"
 #include "runtime/client.h"
+#include "runtime/config.h"
 #include "runtime/rt.h"
 
 typedef struct code_opts {
@@ -60,6 +63,7 @@ code_usage(void)
 {
 	printf(
 	    "usage: cairn code hash FILE.lua\n"
+	    "       cairn code approvals --config NODE.conf\n"
 	    "       cairn code run-local --schema FILE --dataset D --data FILE.csv\n"
 	    "                 --code FILE.lua --output-len N --lo L --hi H [--scale S]\n"
 	    "                 [--params LIST] [--where COND] [--max-rounds R]\n"
@@ -75,6 +79,7 @@ code_usage(void)
 	    "COND: an SQL condition on exposed columns, pushed down to the nodes.\n"
 	    "Each round is one job; R (default 1, at most %u) caps the rounds.\n"
 	    "run-local runs the same program over one CSV file in this process.\n"
+	    "approvals lists the programs a node's configuration approves.\n"
 	    "Prints one JSON object: result (or aggregate), rounds, clipped.\n",
 	    CRN_CODE_MAX_ROUNDS);
 	return 0;
@@ -566,6 +571,52 @@ out:
 	return status;
 }
 
+/* The programs a node approves: its approved_code hashes, then each
+ * file of approved_code_dir with its hash (as the node computes them when
+ * a job arrives). */
+static int
+code_approvals(int argc, char **argv)
+{
+	crn_config *cfg = NULL;
+	char err[512];
+	DIR *d;
+	struct dirent *e;
+
+	if (argc != 4 || strcmp(argv[2], "--config") != 0)
+		return cli_error(
+		    "usage: cairn code approvals --config NODE.conf");
+	if (crn_config_load(&cfg, argv[3], CRN_CFG_NODE, err, sizeof(err)) !=
+	    CAIRN_OK)
+		return cli_error("code approvals: %s", err);
+	for (size_t i = 0; i < cfg->node.napproved_code; i++)
+		printf("%s  (approved_code)\n", cfg->node.approved_code[i]);
+	if (cfg->node.approved_code_dir != NULL) {
+		if ((d = opendir(cfg->node.approved_code_dir)) == NULL) {
+			cli_error("code approvals: %s: %s",
+			    cfg->node.approved_code_dir, strerror(errno));
+			crn_config_free(cfg);
+			return 1;
+		}
+		while ((e = readdir(d)) != NULL) {
+			char path[4096], *buf = NULL, hex[CRN_CODE_HEX_LEN];
+			size_t len = 0;
+
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s",
+			    cfg->node.approved_code_dir, e->d_name);
+			if (code_read(path, &buf, &len) != 0)
+				continue;
+			crn_code_hash_hex(buf, len, hex);
+			printf("%s  %s\n", hex, path);
+			crn_free(buf, CRN_JOB_CODE_MAX + 1);
+		}
+		closedir(d);
+	}
+	crn_config_free(cfg);
+	return 0;
+}
+
 int
 cmd_code(int argc, char **argv)
 {
@@ -584,6 +635,8 @@ cmd_code(int argc, char **argv)
 	}
 	if (argc >= 2 && strcmp(argv[1], "run-local") == 0)
 		return code_run_local(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "approvals") == 0)
+		return code_approvals(argc, argv);
 	if (argc >= 2 &&
 	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
 		return code_usage();

@@ -82,6 +82,14 @@ done
 printf 'column.wage = hourly_wage\ncolumn.education = years_schooling\n' \
     >>"$FED/node2.conf"
 
+# What node1 approves, as its operator would list it.
+appr=$("$CAIRN_BIN" code approvals --config "$FED/node1.conf")
+echo "$appr"
+for h in "$gini_hash" "$q_hash" "$fail_hash" \
+    "$("$CAIRN_BIN" code hash "$EX/fedavg_logreg.lua" | cut -d' ' -f1)"; do
+	echo "$appr" | grep -q "^$h " || fed_fail "approvals do not list $h"
+done
+
 fed_start_coord
 for i in 1 2 3; do fed_start_node "$i"; done
 fed_wait_nodes 3
