@@ -157,6 +157,21 @@ nc_where_unexposed(const crn_expr *e, const crn_dataset *ds,
 	return NULL;
 }
 
+/*
+ * DP hook: distributed DP noise for a program's output goes here, added to
+ * the encoded vector (fixed point, scale d->scale) before it is masked,
+ * with the per-element sensitivity d->hi - d->lo from the declaration.
+ * Not built yet (the DP issue): the output leaves without noise.
+ */
+static cairn_err
+nc_dp_hook(const crn_code_decl *d, uint64_t *vec, size_t dim)
+{
+	(void)d;
+	(void)vec;
+	(void)dim;
+	return CAIRN_OK;
+}
+
 /* The job's declaration, checked for this federation. */
 static cairn_err
 nc_decl(const crn_node_code_policy *p, const crn_job *job, crn_code_decl *d,
@@ -256,8 +271,8 @@ crn_node_run_code(const crn_node_code_policy *p, const crn_node_src *src,
 		    crn_lua_reason(verdict));
 		goto out;
 	}
-	/* DP hook: when distributed DP lands, noise for this vector is added
-	 * here, its sensitivity from the declared bounds (d.lo, d.hi). */
+	if ((rv = nc_dp_hook(&d, v, (size_t)job->dim)) != CAIRN_OK)
+		goto out;
 	crn_log_info("code %s round %u: %llu rows, %llu values clipped, "
 	             "%llu steps, %zu bytes of Lua memory at most",
 	    hex, job->round, (unsigned long long)st.rows,
