@@ -181,6 +181,27 @@ sb_move(lua_State *L)
 	return 1;
 }
 
+/* setmetatable without __gc: Lua runs finalizers with hooks switched
+ * off (GCTM clears allowhook), so a finalizer would run beyond every
+ * limit, during a collection or when the state closes.  An object is
+ * marked for finalization only when its metatable has __gc as it is set,
+ * so checking here is enough. */
+static int
+sb_setmetatable(lua_State *L)
+{
+	if (lua_type(L, 2) == LUA_TTABLE) {
+		lua_pushliteral(L, "__gc");
+		if (lua_rawget(L, 2) != LUA_TNIL)
+			return luaL_error(L,
+			    "setmetatable: __gc metamethods are not allowed");
+		lua_pop(L, 1);
+	}
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, 1);
+	return 1;
+}
+
 /* Replace lib.name by fn with the original as its upvalue. */
 static void
 sb_wrap(lua_State *L, const char *lib, const char *name, lua_CFunction fn)
@@ -268,6 +289,9 @@ sb_setup(lua_State *L)
 	lua_getglobal(L, "collectgarbage");
 	lua_pushcclosure(L, sb_gc, 1);
 	lua_setglobal(L, "collectgarbage");
+	lua_getglobal(L, "setmetatable");
+	lua_pushcclosure(L, sb_setmetatable, 1);
+	lua_setglobal(L, "setmetatable");
 	/* Lock the one metatable every string shares. */
 	lua_pushliteral(L, "");
 	if (lua_getmetatable(L, -1)) {

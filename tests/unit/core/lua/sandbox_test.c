@@ -257,6 +257,31 @@ test_c_loops(void **state)
 	assert_int_not_equal(run_body("string.rep('x', 1e15)", &v), CAIRN_OK);
 }
 
+/* Lua runs finalizers with hooks off: a __gc would escape every limit,
+ * so no metatable with __gc is accepted. */
+static void
+test_gc_finalizer(void **state)
+{
+	crn_lua_verdict v;
+
+	(void)state;
+	CAIRN_T_FAIL(run_body("setmetatable({}, {__gc = function() while true "
+	                      "do end end})\ncollectgarbage()",
+	                 &v),
+	    CAIRN_EINVAL);
+	assert_non_null(strstr(logbuf, "__gc"));
+	/* Set later, __gc does not mark the object (Lua 5.4): harmless. */
+	CAIRN_T_PASS(run_body("local mt = {}\nlocal t = setmetatable({}, mt)\n"
+	                      "mt.__gc = function() while true do end end\n"
+	                      "t = nil\ncollectgarbage()",
+	    &v));
+	/* rawset into the metatable before setting it is still seen. */
+	CAIRN_T_FAIL(run_body("local mt = {}\nrawset(mt, '__gc', next)\n"
+	                      "setmetatable({}, mt)",
+	                 &v),
+	    CAIRN_EINVAL);
+}
+
 static void
 test_wall_clock(void **state)
 {
@@ -494,6 +519,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_metatable_tricks),
     cmocka_unit_test(test_infinite_loop),
     cmocka_unit_test(test_c_loops),
+    cmocka_unit_test(test_gc_finalizer),
     cmocka_unit_test(test_wall_clock),
     cmocka_unit_test(test_memory_bomb),
     cmocka_unit_test(test_deep_recursion),
