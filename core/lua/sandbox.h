@@ -23,6 +23,10 @@
  *     gmatch, gsub): those run in C, where the instruction budget cannot
  *     interrupt them, and a crafted pattern backtracks exponentially.
  *     The string metatable is locked (getmetatable("") returns false).
+ *   - Library loops in C that cost no memory are bounded: string.rep of an
+ *     empty string and table.move over more than 2^26 elements are
+ *     refused.  setmetatable refuses a metatable with __gc: Lua runs
+ *     finalizers with hooks off, beyond every limit.
  * No io, os, debug or package (so no require).
  *
  * Limits (crn_lua_limits): a memory cap enforced by the state's own
