@@ -74,19 +74,14 @@ static const char *const sb_limit_msg[] = {
     [CRN_LUA_DEPTH] = "call depth limit reached",
 };
 
-/* Count hook, every CRN_LUA_HOOK_EVERY instructions in every coroutine
- * (lua_newthread copies the hook).  Once killed, the hook fires on every
- * instruction and raises each time, so pcall cannot keep the program
- * going. */
+/* Charge `work` steps and check every limit, raising when one is hit
+ * (sticky: the state stays killed). */
 static void
-sb_hook(lua_State *L, lua_Debug *ar)
+sb_charge(lua_State *L, crn_lua *s, uint64_t work)
 {
-	crn_lua *s;
 	lua_Debug d;
 
-	(void)ar;
-	(void)lua_getallocf(L, (void **)&s);
-	s->steps += CRN_LUA_HOOK_EVERY;
+	s->steps += work;
 	if (s->killed == CRN_LUA_OK) {
 		if (s->steps > s->max_steps)
 			s->killed = CRN_LUA_STEPS;
@@ -96,9 +91,52 @@ sb_hook(lua_State *L, lua_Debug *ar)
 			s->killed = CRN_LUA_DEPTH;
 	}
 	if (s->killed != CRN_LUA_OK) {
-		lua_sethook(L, sb_hook, LUA_MASKCOUNT, 1);
+		lua_sethook(L, lua_gethook(L), LUA_MASKCOUNT, 1);
 		luaL_error(L, "sandbox: %s", sb_limit_msg[s->killed]);
 	}
+}
+
+/* Count hook, every CRN_LUA_HOOK_EVERY instructions in every coroutine
+ * (lua_newthread copies the hook).  Once killed, the hook fires on every
+ * instruction and raises each time, so pcall cannot keep the program
+ * going. */
+static void
+sb_hook(lua_State *L, lua_Debug *ar)
+{
+	crn_lua *s;
+
+	(void)ar;
+	(void)lua_getallocf(L, (void **)&s);
+	sb_charge(L, s, CRN_LUA_HOOK_EVERY);
+}
+
+/* Library functions that work in C for as long as their argument is big
+ * (table.sort, string.upper, ...) run between two hooks however long they
+ * take: a loop of such calls would pass the deadline by minutes before the
+ * next hook.  Each call is charged to the budget by the size of its first
+ * argument (n log n for a sort) and the limits are checked after it. */
+static int
+sb_charged(lua_State *L)
+{
+	crn_lua *s;
+	int n = lua_gettop(L);
+	uint64_t work = 1;
+
+	(void)lua_getallocf(L, (void **)&s);
+	if (lua_type(L, 1) == LUA_TSTRING)
+		work += (uint64_t)lua_rawlen(L, 1) / 8;
+	else if (lua_type(L, 1) == LUA_TTABLE) {
+		uint64_t len = (uint64_t)lua_rawlen(L, 1), lg = 1;
+
+		while ((len >> lg) != 0)
+			lg++;
+		work += len * lg / 4;
+	}
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, n, LUA_MULTRET);
+	sb_charge(L, s, work);
+	return lua_gettop(L);
 }
 
 /* load(chunk [, name [, mode [, env]]]) compiling text only: the mode is
@@ -165,6 +203,12 @@ sb_rep(lua_State *L)
 	lua_pushvalue(L, lua_upvalueindex(1));
 	lua_insert(L, 1);
 	lua_call(L, lua_gettop(L) - 1, 1);
+	{
+		crn_lua *s;
+
+		(void)lua_getallocf(L, (void **)&s);
+		sb_charge(L, s, 1 + (uint64_t)lua_rawlen(L, -1) / 8);
+	}
 	return 1;
 }
 
@@ -271,6 +315,19 @@ sb_setup(lua_State *L)
 	    {LUA_MATHLIBNAME, luaopen_math},
 	    {LUA_UTF8LIBNAME, luaopen_utf8},
 	};
+	static const struct {
+		const char *lib, *name;
+	} charged[] = {
+	    {LUA_TABLIBNAME, "sort"},
+	    {LUA_TABLIBNAME, "concat"},
+	    {LUA_STRLIBNAME, "upper"},
+	    {LUA_STRLIBNAME, "lower"},
+	    {LUA_STRLIBNAME, "reverse"},
+	    {LUA_STRLIBNAME, "format"},
+	    {LUA_STRLIBNAME, "pack"},
+	    {LUA_UTF8LIBNAME, "len"},
+	    {NULL, NULL},
+	};
 	sb_args *a = lua_touserdata(L, 1);
 
 	for (size_t i = 0; i < sizeof(libs) / sizeof(libs[0]); i++) {
@@ -283,6 +340,8 @@ sb_setup(lua_State *L)
 	sb_remove(L, LUA_STRLIBNAME, str_off);
 	sb_wrap(L, LUA_STRLIBNAME, "rep", sb_rep);
 	sb_wrap(L, LUA_TABLIBNAME, "move", sb_move);
+	for (size_t i = 0; charged[i].lib != NULL; i++)
+		sb_wrap(L, charged[i].lib, charged[i].name, sb_charged);
 	lua_getglobal(L, "load");
 	lua_pushcclosure(L, sb_load, 1);
 	lua_setglobal(L, "load");

@@ -252,6 +252,19 @@ test_c_loops(void **state)
 	                      "local t = table.move({1, 2, 3}, 1, 3, 2)\n"
 	                      "assert(t[4] == 3)",
 	    &v));
+	/* Sorting a big table again and again: each sort is charged to the
+	 * budget, so the loop ends with the budget, not minutes later. */
+	CAIRN_T_FAIL(run_body("local t = {}\nfor i = 1, 200000 do t[i] = "
+	                      "(i * 7919) % 100003 end\n"
+	                      "while true do table.sort(t) end",
+	                 &v),
+	    CAIRN_ETOOBIG);
+	CAIRN_T_EQ(v, CRN_LUA_STEPS);
+	CAIRN_T_FAIL(run_body("local s = string.rep('x', 1 << 20)\n"
+	                      "while true do local u = s:upper() end",
+	                 &v),
+	    CAIRN_ETOOBIG);
+	CAIRN_T_EQ(v, CRN_LUA_STEPS);
 	/* A large repetition is refused (by Lua's size check or the
 	 * memory cap), quickly either way. */
 	assert_int_not_equal(run_body("string.rep('x', 1e15)", &v), CAIRN_OK);
