@@ -218,8 +218,15 @@ code_print(const code_opts *o, const char *result, const code_round *r,
 		printf("\"result\": %s", result);
 	} else {
 		printf("\"aggregate\": [");
-		for (uint64_t i = 0; i < o->decl.len; i++)
-			printf("%s%.17g", i > 0 ? ", " : "", r->agg[i]);
+		for (uint64_t i = 0; i < o->decl.len; i++) {
+			char b[40];
+
+			/* The shortest of 15 or 17 digits that reads back. */
+			snprintf(b, sizeof(b), "%.15g", r->agg[i]);
+			if (strtod(b, NULL) != r->agg[i])
+				snprintf(b, sizeof(b), "%.17g", r->agg[i]);
+			printf("%s%s", i > 0 ? ", " : "", b);
+		}
 		putchar(']');
 	}
 	printf(", \"rounds\": %u, \"clipped\": %llu", rounds,

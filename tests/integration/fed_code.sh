@@ -28,6 +28,18 @@ done
 # in approved_code_dir (fedavg); the coordinator's schema is the same.
 mkdir -p "$FED/approved"
 cp "$EX/fedavg_logreg.lua" "$FED/approved/"
+cat >"$FED/approved/sum.lua" <<'EOF'
+-- No coordinator part: the answer is the clipped sum itself (the -5 is
+-- clipped to 0 at every node and counted).
+function node(data, params)
+  local s, n = 0, 0
+  for i = 1, data.rows do
+    local w = data.cols.wage[i]
+    if w then s = s + w; n = n + 1 end
+  end
+  return {s, n, -5}
+end
+EOF
 cat >"$FED/approved/bomb.lua" <<'EOF'
 -- Approved by mistake: allocates until the node's code_memory_mb stops it.
 function node(data, params)
@@ -99,8 +111,11 @@ run_fed() { timeout 120 "$CAIRN_BIN" run --config "$FED/alice.conf" \
 run_local() { "$CAIRN_BIN" code run-local --schema "$FED/schema.ini" \
     --dataset cps --data "$FED/all.csv" "$@"; }
 
-# The result object of a run, without the node list (run-local has none).
-result_of() { sed -e 's/, "contributed": \[[^]]*\]//'; }
+# The result object of a run, without the node list (run-local has none)
+# and the clip count (each node clips its own output: one node pooled
+# clips once where three clip three times).
+result_of() { sed -e 's/, "contributed": \[[^]]*\]//' \
+    -e 's/, "clipped": [0-9]*//'; }
 
 # check NAME ARGS...: federated and pooled answers are the same JSON.
 check() {
@@ -123,6 +138,11 @@ check gini-north --code "$EX/gini.lua" --output-len 400 --lo 0 --hi 1e9 \
     --scale 2 --where "region = 'north' AND age >= 30"
 grep -q "code $gini_hash round 1: " "$FED/node1.log" ||
     fed_fail "node1 did not log the program's hash"
+
+check sum --code "$FED/approved/sum.lua" --output-len 3 --lo 0 --hi 1e6 \
+    --scale 2
+echo "$fed" | grep -q '"aggregate": \[30379.39, 860, 0\], "rounds": 1, "clipped": 3' ||
+    fed_fail "sum: want 30379.39 over 860 wages, 3 values clipped"
 
 # Iterative: quartiles by histogram bisection, several rounds.
 check quantiles --code "$EX/quantiles.lua" --output-len 96 --lo 0 \
