@@ -58,7 +58,7 @@
  * code_timeout_ms, and of the call-depth limit. */
 #define CRN_LUA_DEFAULT_MEMORY_MB  256u
 #define CRN_LUA_DEFAULT_STEPS_M    2000u
-#define CRN_LUA_DEFAULT_TIMEOUT_MS 30000u
+#define CRN_LUA_DEFAULT_TIMEOUT_MS 20000u
 #define CRN_LUA_DEFAULT_DEPTH      1000u
 
 /* Largest program accepted, bytes. */

@@ -1096,7 +1096,7 @@ cfg_defaults(crn_config *cfg)
 		/* Approved programs: core/lua/sandbox.h's defaults. */
 		cfg->node.code_memory_mb = 256;
 		cfg->node.code_steps_m = 2000;
-		cfg->node.code_timeout_ms = 30000;
+		cfg->node.code_timeout_ms = 20000;
 		break;
 	case CRN_CFG_RESEARCHER: cfg->researcher.timeout_ms = 600000; break;
 	}

@@ -51,7 +51,7 @@
  *                 approved_code_dir (a directory whose files are
  *                 approved programs, hashed when a job arrives),
  *                 code_memory_mb (256), code_steps_m (2000: millions of
- *                 VM instructions), code_timeout_ms (30000): the sandbox
+ *                 VM instructions), code_timeout_ms (20000): the sandbox
  *                 limits of an approved program (README "Approved code")
  *   [dataset NAME] kind = csv | sqlite | postgres; path (csv, sqlite);
  *                 conninfo (postgres); table (sqlite, postgres); expose

@@ -51,7 +51,7 @@ test_code_keys(void **state)
 	assert_null(cfg->node.approved_code_dir);
 	assert_int_equal(cfg->node.code_memory_mb, 256);
 	assert_int_equal(cfg->node.code_steps_m, 2000);
-	assert_int_equal(cfg->node.code_timeout_ms, 30000);
+	assert_int_equal(cfg->node.code_timeout_ms, 20000);
 	crn_config_free(cfg);
 
 	CAIRN_T_PASS(load(HEAD "approved_code = " H1 ", " H2 "\n"
