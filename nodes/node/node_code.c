@@ -273,8 +273,8 @@ crn_node_run_code(const crn_node_code_policy *p, const crn_node_src *src,
 	}
 	if ((rv = nc_dp_hook(&d, v, (size_t)job->dim)) != CAIRN_OK)
 		goto out;
-	crn_log_info("code %s round %u: %llu rows, %llu values clipped, "
-	             "%llu steps, %zu bytes of Lua memory at most",
+	crn_log_info(
+	    "code %s round %u: %llu rows, %llu values clipped, %llu steps, %zu bytes of Lua memory at most",
 	    hex, job->round, (unsigned long long)st.rows,
 	    (unsigned long long)st.clipped, (unsigned long long)st.steps,
 	    st.peak);

@@ -169,12 +169,10 @@ main(int argc, char **argv)
 		    "native CSV executor (sum a, sum b): %.3f s, %.0f rows/s\n",
 		    n, (double)rows / n);
 		printf(
-		    "Lua program (scan + node()):        %.3f s, %.0f rows/s "
-		    "(%.2fx native; Lua alone %.3f s)\n",
+		    "Lua program (scan + node()):        %.3f s, %.0f rows/s (%.2fx native; Lua alone %.3f s)\n",
 		    c, (double)rows / c, c / n, l);
-		printf("{\"rows\": %ld, \"native_s\": %.4f, \"code_s\": %.4f, "
-		       "\"lua_s\": %.4f, \"ratio\": %.3f, \"sum_b_cents\": "
-		       "%.0f}\n",
+		printf(
+		    "{\"rows\": %ld, \"native_s\": %.4f, \"code_s\": %.4f, \"lua_s\": %.4f, \"ratio\": %.3f, \"sum_b_cents\": %.0f}\n",
 		    rows, n, c, l, c / n, code_b);
 	}
 	unlink(path);

@@ -209,11 +209,10 @@ test_scan_sqlite(void **state)
 	(void)state;
 	snprintf(path, sizeof(path), "%s/t.db", dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-	                     "CREATE TABLE t (x NUMERIC, k INTEGER, g TEXT);"
-	                     "INSERT INTO t VALUES (1.5, 1, 'a'), (NULL, 2, "
-	                     "'b'), (-2.5, 3, 'a'), (7, 9, 'b');",
-	                     NULL, NULL, NULL),
+	assert_int_equal(
+	    sqlite3_exec(db,
+	        "CREATE TABLE t (x NUMERIC, k INTEGER, g TEXT);INSERT INTO t VALUES (1.5, 1, 'a'), (NULL, 2, 'b'), (-2.5, 3, 'a'), (7, 9, 'b');",
+	        NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(db);
 	CAIRN_T_PASS(

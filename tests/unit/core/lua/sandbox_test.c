@@ -180,17 +180,17 @@ test_metatable_tricks(void **state)
 	    run_body("getmetatable('').__index = {}", &v), CAIRN_EINVAL);
 	CAIRN_T_FAIL(run_body("setmetatable('', {})", &v), CAIRN_EINVAL);
 	/* An output whose __len and __index lie: read raw, so refused. */
-	CAIRN_T_FAIL(run("function node()\n"
-	                 "return setmetatable({}, {__len = function() return 3 "
-	                 "end, __index = function() return 1 end})\nend",
-	                 3, out, &v),
+	CAIRN_T_FAIL(
+	    run("function node()\n"
+	        "return setmetatable({}, {__len = function() return 3 end, __index = function() return 1 end})\nend",
+	        3, out, &v),
 	    CAIRN_EDATA);
 	CAIRN_T_EQ(v, CRN_LUA_OUTPUT);
 	/* A __tostring on an error object never runs outside the sandbox. */
-	CAIRN_T_FAIL(run("function node()\n"
-	                 "error(setmetatable({}, {__tostring = function() "
-	                 "while true do end end}))\nend",
-	                 1, out, &v),
+	CAIRN_T_FAIL(
+	    run("function node()\n"
+	        "error(setmetatable({}, {__tostring = function() while true do end end}))\nend",
+	        1, out, &v),
 	    CAIRN_EINVAL);
 	assert_true(strstr(logbuf, "table") != NULL);
 	/* Changing the globals or a library in one job leaves the next
@@ -198,10 +198,9 @@ test_metatable_tricks(void **state)
 	CAIRN_T_PASS(run_body("math.floor = nil\n_G.node = nil", &v));
 	CAIRN_T_PASS(run_body("assert(math.floor(1.5) == 1)", &v));
 	/* A metatable on the data the node gets changes nothing read back. */
-	CAIRN_T_PASS(run("function node(data, params)\n"
-	                 "setmetatable(params, {__index = function() return "
-	                 "99 end})\nsetmetatable(data, {__newindex = "
-	                 "function() end})\nreturn {1, 2, 3}\nend",
+	CAIRN_T_PASS(run(
+	    "function node(data, params)\n"
+	    "setmetatable(params, {__index = function() return 99 end})\nsetmetatable(data, {__newindex = function() end})\nreturn {1, 2, 3}\nend",
 	    3, out, &v));
 	assert_true(out[0] == 1 && out[2] == 3);
 }
@@ -216,8 +215,8 @@ test_infinite_loop(void **state)
 	CAIRN_T_EQ(v, CRN_LUA_STEPS);
 	/* pcall cannot swallow the budget. */
 	CAIRN_T_FAIL(
-	    run_body("while true do pcall(function() while true do end end) "
-	             "end",
+	    run_body(
+	        "while true do pcall(function() while true do end end) end",
 	        &v),
 	    CAIRN_ETOOBIG);
 	CAIRN_T_EQ(v, CRN_LUA_STEPS);
@@ -254,10 +253,11 @@ test_c_loops(void **state)
 	    &v));
 	/* Sorting a big table again and again: each sort is charged to the
 	 * budget, so the loop ends with the budget, not minutes later. */
-	CAIRN_T_FAIL(run_body("local t = {}\nfor i = 1, 200000 do t[i] = "
-	                      "(i * 7919) % 100003 end\n"
-	                      "while true do table.sort(t) end",
-	                 &v),
+	CAIRN_T_FAIL(
+	    run_body(
+	        "local t = {}\nfor i = 1, 200000 do t[i] = (i * 7919) % 100003 end\n"
+	        "while true do table.sort(t) end",
+	        &v),
 	    CAIRN_ETOOBIG);
 	CAIRN_T_EQ(v, CRN_LUA_STEPS);
 	CAIRN_T_FAIL(run_body("local s = string.rep('x', 1 << 20)\n"
@@ -278,9 +278,10 @@ test_gc_finalizer(void **state)
 	crn_lua_verdict v;
 
 	(void)state;
-	CAIRN_T_FAIL(run_body("setmetatable({}, {__gc = function() while true "
-	                      "do end end})\ncollectgarbage()",
-	                 &v),
+	CAIRN_T_FAIL(
+	    run_body(
+	        "setmetatable({}, {__gc = function() while true do end end})\ncollectgarbage()",
+	        &v),
 	    CAIRN_EINVAL);
 	assert_non_null(strstr(logbuf, "__gc"));
 	/* Set later, __gc does not mark the object (Lua 5.4): harmless. */
@@ -331,9 +332,9 @@ test_memory_bomb(void **state)
 	crn_lua_verdict v;
 
 	(void)state;
-	CAIRN_T_FAIL(run_body("local t = {}\nfor i = 1, 1e9 do t[i] = "
-	                      "{i, i, i} end",
-	                 &v),
+	CAIRN_T_FAIL(
+	    run_body(
+	        "local t = {}\nfor i = 1, 1e9 do t[i] = {i, i, i} end", &v),
 	    CAIRN_ETOOBIG);
 	CAIRN_T_EQ(v, CRN_LUA_MEMORY);
 	CAIRN_T_FAIL(
@@ -353,10 +354,8 @@ test_memory_bomb(void **state)
 	    run_body("collectgarbage('setpause', 1000)", &v), CAIRN_EINVAL);
 	CAIRN_T_FAIL(
 	    run_body("collectgarbage('generational')", &v), CAIRN_EINVAL);
-	CAIRN_T_PASS(
-	    run_body("collectgarbage()\nassert(collectgarbage('count') "
-	             "> 0)",
-	        &v));
+	CAIRN_T_PASS(run_body(
+	    "collectgarbage()\nassert(collectgarbage('count') > 0)", &v));
 }
 
 static void
@@ -377,9 +376,9 @@ test_deep_recursion(void **state)
 	                         &v),
 	    CAIRN_OK);
 	/* Within the limit, recursion works. */
-	CAIRN_T_PASS(run_body("local function f(n) if n == 0 then return 0 "
-	                      "end return 1 + f(n - 1) end\n"
-	                      "assert(f(100) == 100)",
+	CAIRN_T_PASS(run_body(
+	    "local function f(n) if n == 0 then return 0 end return 1 + f(n - 1) end\n"
+	    "assert(f(100) == 100)",
 	    &v));
 }
 
@@ -389,21 +388,22 @@ test_coroutine_never_yields(void **state)
 	crn_lua_verdict v;
 
 	(void)state;
-	CAIRN_T_FAIL(run_body("local co = coroutine.create(function() while "
-	                      "true do end end)\ncoroutine.resume(co)",
-	                 &v),
+	CAIRN_T_FAIL(
+	    run_body(
+	        "local co = coroutine.create(function() while true do end end)\ncoroutine.resume(co)",
+	        &v),
 	    CAIRN_ETOOBIG);
 	CAIRN_T_EQ(v, CRN_LUA_STEPS);
 	CAIRN_T_FAIL(
-	    run_body("local w = coroutine.wrap(function() local t = {} "
-	             "for i = 1, 1e9 do t[i] = i end end)\nw()",
+	    run_body(
+	        "local w = coroutine.wrap(function() local t = {} for i = 1, 1e9 do t[i] = i end end)\nw()",
 	        &v),
 	    CAIRN_ETOOBIG);
 	CAIRN_T_EQ(v, CRN_LUA_MEMORY);
 	/* A well-behaved coroutine works. */
-	CAIRN_T_PASS(run_body("local co = coroutine.wrap(function() "
-	                      "coroutine.yield(1) return 2 end)\n"
-	                      "assert(co() == 1 and co() == 2)",
+	CAIRN_T_PASS(run_body(
+	    "local co = coroutine.wrap(function() coroutine.yield(1) return 2 end)\n"
+	    "assert(co() == 1 and co() == 2)",
 	    &v));
 }
 
@@ -494,8 +494,7 @@ test_coordinator(void **state)
 	    "function node() return {1} end\n"
 	    "function coordinator(agg, params, round)\n"
 	    "  if round < 3 then return {next = {params[1] + agg[1]}} end\n"
-	    "  return {result = {mean = agg[1] / 2, tag = 'q\"', list = {1, 2},"
-	    " ok = true}}\n"
+	    "  return {result = {mean = agg[1] / 2, tag = 'q\"', list = {1, 2}, ok = true}}\n"
 	    "end\n";
 	double agg[1] = {5}, params[1] = {1}, *next = NULL;
 	size_t nnext = 0;

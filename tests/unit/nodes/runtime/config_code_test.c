@@ -75,8 +75,8 @@ test_code_keys(void **state)
 	    CAIRN_ECONFIG);
 	assert_non_null(strstr(err, "not a SHA-256"));
 	CAIRN_T_FAIL(
-	    load(HEAD "approved_code = BA7816BF8F01CFEA414140DE5DAE2223"
-	              "B00361A396177A9CB410FF61F20015AD\n",
+	    load(HEAD
+	        "approved_code = BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD\n",
 	        &cfg, err, sizeof(err)),
 	    CAIRN_ECONFIG);
 	CAIRN_T_FAIL(load(HEAD "approved_code = " H1 "\n    " H1 "\n", &cfg,
