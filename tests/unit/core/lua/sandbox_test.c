@@ -521,6 +521,46 @@ test_coordinator(void **state)
 	crn_lua_free(L);
 }
 
+/* Every allocation failing in turn, from the state's creation to the
+ * coordinator's JSON: an error each time (never a crash, an abort from
+ * an unprotected Lua error, or a leak), then success. */
+static void
+test_oom(void **state)
+{
+	const char *src =
+	    "function node(d, p) local t = {} for i = 1, 50 do t[i] = tostring(i) end return {#t} end\n"
+	    "function coordinator(a, p, r) return {result = {n = a[1], s = 'x'}} end";
+	bool done = false;
+
+	(void)state;
+	for (long n = 0; !done && n < 5000; n++) {
+		crn_lua *L = NULL;
+		crn_lua_verdict v;
+		double out[1], agg[1] = {3}, *next = NULL;
+		size_t nnext = 0;
+		char *res = NULL;
+		cairn_err rv;
+
+		crn_alloc_fail_after(n);
+		rv = crn_lua_new(&L, src, strlen(src), &small, 1, &v, logbuf,
+		    sizeof(logbuf));
+		if (rv == CAIRN_OK)
+			rv = crn_lua_node(L, NULL, 0, 0, NULL, 0, out, 1, &v,
+			    logbuf, sizeof(logbuf));
+		if (rv == CAIRN_OK)
+			rv = crn_lua_coordinator(L, agg, 1, NULL, 0, 1, &next,
+			    &nnext, &res, &v, logbuf, sizeof(logbuf));
+		crn_alloc_fail_after(-1);
+		if (rv == CAIRN_OK) {
+			assert_string_equal(res, "{\"n\":3,\"s\":\"x\"}");
+			done = true;
+		}
+		crn_strfree(res);
+		crn_lua_free(L);
+	}
+	assert_true(done);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_os_execute),
     cmocka_unit_test(test_io_open),
@@ -540,6 +580,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_not_finite),
     cmocka_unit_test(test_columns_and_random),
     cmocka_unit_test(test_coordinator),
+    cmocka_unit_test(test_oom),
 };
 
 CAIRN_TEST_MAIN(tests)
