@@ -146,10 +146,10 @@ crn_code_data_fini(crn_code_data *d)
 {
 	if (d == NULL)
 		return;
-	for (size_t i = 0; i < d->ncols; i++)
+	for (size_t i = 0; d->cols != NULL && i < d->ncols; i++)
 		code_col_free(&d->cols[i], d->cap);
-	crn_free(d->cols, d->ncols * sizeof(*d->cols));
-	crn_free(d->schema_col, d->ncols * sizeof(*d->schema_col));
+	crn_free(d->cols, (d->ncols + 1) * sizeof(*d->cols));
+	crn_free(d->schema_col, (d->ncols + 1) * sizeof(*d->schema_col));
 	memset(d, 0, sizeof(*d));
 }
 

@@ -242,6 +242,63 @@ test_scan_sqlite(void **state)
 	crn_t_rmtree(dir);
 }
 
+/* The scan and the run with every allocation failing in turn. */
+static void
+test_oom(void **state)
+{
+	const char *dir = crn_t_tmpdir();
+	const char *prog = "function node(d) return {d.rows} end";
+	crn_code_decl d = {.len = 1, .lo = 0, .hi = 100, .scale = 0};
+	char path[512], err[256];
+	crn_schema *schema = NULL;
+	crn_plan *plan = NULL;
+	crn_source src;
+	bool done = false;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/t.csv", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("x,k,g\n", f);
+	for (int i = 0; i < 90; i++) /* max_rows is 100 */
+		fprintf(f, "%d.5,%d,%s\n", i % 90, i % 10, i % 2 ? "a" : "b");
+	fclose(f);
+	CAIRN_T_PASS(
+	    crn_schema_parse(schema_text, "s", &schema, err, sizeof(err)));
+	CAIRN_T_PASS(crn_sql_plan(schema, "SELECT count(*) FROM t WHERE k < 5",
+	    &plan, err, sizeof(err)));
+	memset(&src, 0, sizeof(src));
+	src.kind = CRN_SRC_CSV;
+	src.path = path;
+	for (long n = 0; !done && n < 20000; n++) {
+		crn_code_data data;
+		crn_code_stats st;
+		crn_lua_verdict v;
+		uint64_t vec[2];
+		char log[256] = "";
+		cairn_err rv;
+
+		err[0] = '\0';
+		crn_alloc_fail_after(n);
+		rv = crn_code_scan(plan, crn_schema_dataset(schema, "t"), &src,
+		    NULL, 0, &data, err, sizeof(err));
+		if (rv == CAIRN_OK)
+			rv = crn_code_node_run(prog, strlen(prog), NULL, 1,
+			    &data, NULL, 0, &d, vec, NULL, &st, &v, log,
+			    sizeof(log));
+		crn_alloc_fail_after(-1);
+		if (rv == CAIRN_OK) {
+			CAIRN_T_EQ(vec[0], 45);
+			done = true;
+		}
+		crn_code_data_fini(&data);
+	}
+	assert_true(done);
+	crn_plan_free(plan);
+	crn_schema_free(schema);
+	crn_t_rmtree(dir);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_encode_clip),
     cmocka_unit_test(test_decl_check),
@@ -249,6 +306,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_hash),
     cmocka_unit_test(test_scan_where),
     cmocka_unit_test(test_scan_sqlite),
+    cmocka_unit_test(test_oom),
 };
 
 CAIRN_TEST_MAIN(tests)
