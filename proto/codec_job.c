@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/crn.h"
+#include "crypto/code_hash.h"
 #include "proto/cairn.pb-c.h"
 #include "proto/codec_util.h"
 #include "proto/job.h"
@@ -29,6 +30,36 @@ copy_name(char **dst, const char *src, size_t max)
 	return CAIRN_OK;
 }
 
+/* The JOB_CODE fields: program, its hash, parameters, declaration. */
+static cairn_err
+code_decode(crn_job *job, const Cairn__Job *m)
+{
+	cairn_err rv;
+
+	if (m->code.len == 0 || m->code.len > CRN_JOB_CODE_MAX ||
+	    m->n_params > CRN_JOB_PARAMS_MAX || m->out_len == 0 ||
+	    m->out_len + 1 != m->dim)
+		return CAIRN_EINVAL;
+	if ((rv = crn_pb_copy_bytes(&job->code, &job->code_len, &m->code)) !=
+	    CAIRN_OK)
+		return rv;
+	crn_code_sha256(job->code_hash, job->code, job->code_len);
+	if ((job->params = crn_alloc((m->n_params + 1) * sizeof(double))) ==
+	    NULL)
+		return CAIRN_ENOMEM;
+	job->nparams = m->n_params;
+	if (m->n_params > 0)
+		memcpy(job->params, m->params, m->n_params * sizeof(double));
+	if ((job->where = crn_strdup(m->where)) == NULL)
+		return CAIRN_ENOMEM;
+	job->out_lo = m->out_lo;
+	job->out_hi = m->out_hi;
+	job->out_scale = m->out_scale;
+	job->out_len = m->out_len;
+	job->round = m->round;
+	return CAIRN_OK;
+}
+
 void
 crn_job_fini(crn_job *job)
 {
@@ -38,6 +69,9 @@ crn_job_fini(crn_job *job)
 	crn_strfree(job->column);
 	crn_strfree(job->sql);
 	crn_free(job->plan, job->plan_len);
+	crn_free(job->code, job->code_len);
+	crn_free(job->params, (job->nparams + 1) * sizeof(double));
+	crn_strfree(job->where);
 	memset(job, 0, sizeof(*job));
 }
 
@@ -59,7 +93,8 @@ crn_job_encode(const crn_job *job, uint8_t **out, size_t *outlen)
 	*out = NULL;
 	*outlen = 0;
 	if (job->dataset == NULL ||
-	    (job->kind != CRN_JOB_SUM_COLUMN && job->kind != CRN_JOB_QUERY))
+	    (job->kind != CRN_JOB_SUM_COLUMN && job->kind != CRN_JOB_QUERY &&
+	        job->kind != CRN_JOB_CODE))
 		return CAIRN_EINVAL;
 	m.job_id.data = (uint8_t *)(uintptr_t)job->job_id;
 	m.job_id.len = CRN_JOB_ID_LEN;
@@ -75,6 +110,19 @@ crn_job_encode(const crn_job *job, uint8_t **out, size_t *outlen)
 	m.not_after = job->not_after;
 	m.ring_bits = job->ring_bits;
 	m.dim = job->dim;
+	if (job->kind == CRN_JOB_CODE) {
+		m.code.data = job->code;
+		m.code.len = job->code_len;
+		m.n_params = job->nparams;
+		m.params = job->params;
+		m.out_lo = job->out_lo;
+		m.out_hi = job->out_hi;
+		m.out_scale = job->out_scale;
+		m.out_len = job->out_len;
+		if (job->where != NULL)
+			m.where = (char *)(uintptr_t)job->where;
+		m.round = job->round;
+	}
 	return crn_pb_pack(&m.base, 0, out, outlen);
 }
 
@@ -94,7 +142,8 @@ crn_job_decode(crn_job *out, const uint8_t *buf, size_t len)
 	if (m->job_id.len != CRN_JOB_ID_LEN)
 		goto out;
 	if (m->kind != CAIRN__JOB_KIND__JOB_SUM_COLUMN &&
-	    m->kind != CAIRN__JOB_KIND__JOB_QUERY)
+	    m->kind != CAIRN__JOB_KIND__JOB_QUERY &&
+	    m->kind != CAIRN__JOB_KIND__JOB_CODE)
 		goto out;
 	if (m->ring_bits != 32 && m->ring_bits != 64 && m->ring_bits != 128)
 		goto out;
@@ -119,6 +168,9 @@ crn_job_decode(crn_job *out, const uint8_t *buf, size_t len)
 	if (job.kind == CRN_JOB_SUM_COLUMN && job.column[0] == '\0')
 		goto out;
 	if (job.kind == CRN_JOB_QUERY && job.plan_len == 0)
+		goto out;
+	if (job.kind == CRN_JOB_CODE &&
+	    (rv = code_decode(&job, m)) != CAIRN_OK)
 		goto out;
 	job.issued_at = m->issued_at;
 	job.not_after = m->not_after;

@@ -24,7 +24,12 @@
 typedef enum crn_job_kind {
 	CRN_JOB_SUM_COLUMN = 1, /* sum of one numeric column */
 	CRN_JOB_QUERY = 2,      /* a planned SQL aggregate query */
+	CRN_JOB_CODE = 4,       /* an approved Lua program (core/lua) */
 } crn_job_kind;
+
+/* JOB_CODE limits: the program's bytes and its parameters. */
+#define CRN_JOB_CODE_MAX   (256u * 1024u)
+#define CRN_JOB_PARAMS_MAX 16384u
 
 typedef struct crn_job {
 	uint8_t job_id[CRN_JOB_ID_LEN];
@@ -38,6 +43,19 @@ typedef struct crn_job {
 	uint64_t not_after; /* unix seconds */
 	uint32_t ring_bits;
 	uint64_t dim;
+	/* JOB_CODE (all owned; zero otherwise).  code_hash is SHA-256 of
+	 * code, computed by the decoder, never taken from the wire: the
+	 * identity operators approve and the audit log records. */
+	uint8_t *code;
+	size_t code_len;
+	uint8_t code_hash[32];
+	double *params;
+	size_t nparams;
+	double out_lo, out_hi;
+	uint32_t out_scale;
+	uint64_t out_len;
+	char *where; /* "" when none */
+	uint32_t round;
 } crn_job;
 
 /* A SignedJob as it travels; every buffer is owned. */

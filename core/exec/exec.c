@@ -477,6 +477,11 @@ crn_acc_row(crn_acc *acc, const crn_cell *cells, const char *where)
 	uint64_t g = 0, idx, s;
 	cairn_err rv;
 
+	if (acc->rowfn != NULL) {
+		if ((rv = crn_acc_matched(acc, 1)) != CAIRN_OK)
+			return rv;
+		return acc->rowfn(acc->rowarg, cells);
+	}
 	for (size_t i = 0; i < p->nkeys; i++) {
 		const crn_groupkey *k = &p->keys[i];
 
@@ -559,6 +564,40 @@ crn_exec_run(const crn_plan *plan, const crn_dataset *ds, const crn_source *src,
 		*stats = acc.stats;
 	else
 		crn_log_debug("executor failed: %s", cairn_strerror(rv));
+	crn_acc_fini(&acc);
+	return rv;
+}
+
+cairn_err
+crn_exec_rows(const crn_plan *plan, const crn_dataset *ds,
+    const crn_source *src, const bool *want,
+    cairn_err (*rowfn)(void *arg, const crn_cell *cells), void *arg,
+    crn_exec_stats *stats, char *err, size_t errlen)
+{
+	crn_acc acc;
+	cairn_err rv;
+
+	if (errlen > 0)
+		err[0] = '\0';
+	memset(stats, 0, sizeof(*stats));
+	if ((rv = crn_acc_init(&acc, plan, ds, err, errlen)) != CAIRN_OK)
+		return rv;
+	for (size_t i = 0; i < ds->ncols; i++)
+		if (want[i])
+			acc.used[i] = true;
+	acc.rowfn = rowfn;
+	acc.rowarg = arg;
+	switch (src->kind) {
+	case CRN_SRC_CSV: rv = crn_exec_csv(&acc, src); break;
+	case CRN_SRC_SQLITE: rv = crn_exec_sqlite(&acc, src); break;
+	default:
+		crn_acc_errf(&acc,
+		    "approved code reads CSV and SQLite sources only");
+		rv = CAIRN_ENOTSUP;
+		break;
+	}
+	if (rv == CAIRN_OK)
+		*stats = acc.stats;
 	crn_acc_fini(&acc);
 	return rv;
 }

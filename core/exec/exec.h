@@ -130,7 +130,25 @@ typedef struct crn_acc {
 	crn_exec_stats stats;
 	char *err;
 	size_t errlen;
+	/* crn_exec_rows: each matching row goes here instead of the sums. */
+	cairn_err (*rowfn)(void *arg, const crn_cell *cells);
+	void *rowarg;
 } crn_acc;
+
+/*
+ * Hand every row of the source that the plan's filter keeps to
+ * rowfn(arg, cells), cells indexed by schema column, for the columns the
+ * plan reads and those where want[i] (ds->ncols entries) is true; the
+ * others are unspecified.  The plan's sums are not computed (its shape is
+ * still checked); max_rows still applies.  An error from rowfn ends the
+ * scan with it.  CSV and SQLite sources (SQLite streams the filtered rows);
+ * PostgreSQL is CAIRN_ENOTSUP.  Errors of crn_exec_run.  For approved-code
+ * jobs (core/lua).
+ */
+CAIRN_NODISCARD cairn_err crn_exec_rows(const crn_plan *plan,
+    const crn_dataset *ds, const crn_source *src, const bool *want,
+    cairn_err (*rowfn)(void *arg, const crn_cell *cells), void *arg,
+    crn_exec_stats *stats, char *err, size_t errlen);
 
 CAIRN_NODISCARD cairn_err crn_acc_init(crn_acc *acc, const crn_plan *plan,
     const crn_dataset *ds, char *err, size_t errlen);

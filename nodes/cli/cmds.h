@@ -18,6 +18,8 @@ int cmd_node(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_code(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 /* Print "cairn: <msg>" to stderr, printf-style; returns 1. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

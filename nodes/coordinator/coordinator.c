@@ -19,6 +19,7 @@
 #include "coordinator/coord_admit.h"
 #include "coordinator/coord_plan.h"
 #include "coordinator/coordinator.h"
+#include "lua/code.h"
 #include "net/transport.h"
 #include "proto/codec_runtime.h"
 #include "query/codec_release.h"
@@ -74,6 +75,8 @@ typedef struct co_session {
 	int64_t started;
 	crn_plan *plan;      /* what the job computes (owned) */
 	bool is_sum;         /* a column sum: decimals printed trimmed */
+	bool is_code;        /* approved code: one pass, the raw sum back */
+	uint64_t code_dim;   /* its vector: code_dim x 64-bit */
 	uint8_t *signed_job; /* as submitted, for the pass-1 offer */
 	size_t signed_job_len;
 	crn_release rel; /* pass 1's decision: what pass 2 sums */
@@ -266,6 +269,20 @@ co_release(const co_session *s, const uint8_t *sum, size_t len, uint32_t nodes,
 	char why[256] = "";
 	cairn_err rv;
 
+	if (s->is_code) {
+		/* A program's output is its sum (the operators approved what
+		 * it computes); the researcher's coordinator part decodes. */
+		if (len > 0 && (r->sum = crn_alloc(len)) == NULL) {
+			r->code = CAIRN_ENOMEM;
+			r->error = (char *)(uintptr_t) "out of memory";
+			return;
+		}
+		if (len > 0)
+			memcpy(r->sum, sum, len);
+		r->sum_len = len;
+		r->ring_bits = CRN_CODE_RING_BITS;
+		return;
+	}
 	rv = co_coord_plan_release(
 	    s->plan, &s->rel, sum, len, nodes, s->is_sum, r, why, sizeof(why));
 	if (rv != CAIRN_OK) {
@@ -464,6 +481,11 @@ co_params(const co *c, uint32_t n, uint32_t *t, uint32_t *degree)
 static cairn_err
 co_pass_shape(const co_session *s, uint32_t *ring_bits, uint64_t *dim)
 {
+	if (s->is_code) {
+		*ring_bits = CRN_CODE_RING_BITS;
+		*dim = s->code_dim;
+		return CAIRN_OK;
+	}
 	if (s->pass == CRN_RELEASE_PASS_COUNTS)
 		return crn_release_counts_shape(s->plan, ring_bits, dim);
 	*ring_bits = s->plan->ring_bits;
@@ -700,7 +722,7 @@ co_pass_done(co *c, co_session *s, const uint8_t *sum, size_t len)
 		    "out of memory");
 		return true;
 	}
-	if (s->pass == CRN_RELEASE_PASS_COUNTS)
+	if (s->pass == CRN_RELEASE_PASS_COUNTS && !s->is_code)
 		return co_after_counts(c, s, sum, len, surv, nsurv);
 	co_finish(c, s, sum, len, surv, nsurv);
 	return true;
@@ -727,7 +749,7 @@ co_abort(co *c, co_session *s, const crn_sa_action *a)
 	r.answered = a->abort.answered;
 	crn_log_warn("job for '%s' aborted in pass %u: %s", s->researcher,
 	    s->pass, a->abort.reason);
-	if (s->pass == CRN_RELEASE_PASS_COUNTS)
+	if (s->pass == CRN_RELEASE_PASS_COUNTS && !s->is_code)
 		co_send_forget(c, s);
 	co_send_result(c, s, &r);
 }
@@ -914,6 +936,21 @@ co_check_job(co *c, const crn_envelope *env, const crn_cert_info *who,
 	}
 	if ((rv = co_admit_job(job, crn_rt_wall(), why, whylen)) != CAIRN_OK)
 		return rv;
+	if (job->kind == CRN_JOB_CODE) {
+		crn_code_decl d = {.len = job->out_len,
+		    .lo = job->out_lo,
+		    .hi = job->out_hi,
+		    .scale = job->out_scale};
+
+		if (job->ring_bits != CRN_CODE_RING_BITS ||
+		    job->dim != job->out_len + 1) {
+			snprintf(why, whylen,
+			    "a code job's vector is its output length + 1, 64-bit");
+			return CAIRN_EINVAL;
+		}
+		return crn_code_decl_check(&d,
+		    co_coord_plan_max_nodes(c->planner), why, whylen);
+	}
 	return co_coord_plan_job(c->planner, job, plan, why, whylen);
 }
 
@@ -1009,6 +1046,15 @@ co_on_submit(
 	s->plan = plan;
 	plan = NULL;
 	s->is_sum = job.kind == CRN_JOB_SUM_COLUMN;
+	s->is_code = job.kind == CRN_JOB_CODE;
+	s->code_dim = job.dim;
+	if (s->is_code) {
+		char hex[CRN_CODE_HEX_LEN];
+
+		crn_code_hash_hex(job.code, job.code_len, hex);
+		crn_log_info("job from '%s': code %s on %s, round %u", who->name,
+		    hex, job.dataset, job.round);
+	}
 	if ((rv = co_session_nodes(c, s, now, why, sizeof(why))) != CAIRN_OK)
 		goto refuse;
 	if ((s->signed_job = crn_alloc(env->payload_len)) == NULL) {

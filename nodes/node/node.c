@@ -22,6 +22,7 @@
 #include "node/admit.h"
 #include "node/job_ledger.h"
 #include "node/node.h"
+#include "node/node_code.h"
 #include "proto/codec_runtime.h"
 #include "proto/codec_secagg.h"
 #include "query/codec_release.h"
@@ -50,6 +51,7 @@ typedef struct nd_sess {
 	uint8_t job_id[CRN_JOB_ID_LEN];
 	uint32_t pass; /* CRN_RELEASE_PASS_COUNTS, then _FIGURES */
 	bool between;  /* pass 1 done here: waiting for pass 2's cells */
+	bool single;   /* one pass, the job's whole vector (JOB_CODE) */
 	crn_sa_node *sa;
 	crn_plan *plan; /* what the job computes (owned) */
 	/* The node's whole local result, computed once in pass 1 and kept
@@ -218,7 +220,7 @@ nd_apply(nd *d, nd_sess *s, crn_sa_actions *acts)
 				crn_log_warn("job %s: send (type %u): %s",
 				    s->job, a->type, cairn_strerror(rv));
 		} else if (a->kind == CRN_SA_ACT_DONE &&
-		    s->pass == CRN_RELEASE_PASS_COUNTS) {
+		    s->pass == CRN_RELEASE_PASS_COUNTS && !s->single) {
 			nd_between(d, s);
 			break;
 		} else if (a->kind == CRN_SA_ACT_DONE) {
@@ -438,6 +440,24 @@ nd_sess_take(nd *d, const crn_envelope *env, nd_offer *o, cairn_err *rv)
 	return s;
 }
 
+/* An approved-code job: s->vec is the whole vector, in one pass. */
+static cairn_err
+nd_code(nd *d, nd_sess *s, nd_offer *o, const crn_node_src *src)
+{
+	const crn_cfg_node *n = &d->cfg->node;
+	crn_node_code_policy p = {.approved = n->approved_code,
+	    .napproved = n->napproved_code,
+	    .approved_dir = n->approved_code_dir,
+	    .memory_mb = n->code_memory_mb,
+	    .steps_m = n->code_steps_m,
+	    .timeout_ms = n->code_timeout_ms,
+	    .max_nodes = d->schema != NULL ? d->schema->max_nodes : 0};
+
+	return crn_node_run_code(&p, src, d->schema, &o->job, o->ds->expose,
+	    o->ds->nexpose, &s->vec, &s->vlen, o->why, sizeof(o->why),
+	    o->remote, sizeof(o->remote));
+}
+
 /* Run the job over the node's data: s->plan and s->full, the node's
  * whole local result, in one scan. */
 static cairn_err
@@ -446,6 +466,9 @@ nd_compute(nd *d, nd_sess *s, nd_offer *o, const crn_node_src *src)
 	const crn_job *job = &o->job;
 	crn_admit a;
 	cairn_err rv;
+
+	if (job->kind == CRN_JOB_CODE)
+		return nd_code(d, s, o, src);
 
 	if (job->kind == CRN_JOB_QUERY)
 		return crn_node_run_query(src, d->schema, job->dataset,
@@ -559,6 +582,14 @@ nd_offer_run(nd *d, nd_sess *s, nd_offer *o)
 		src.conninfo = pgconn;
 	if ((rv = nd_compute(d, s, o, &src)) != CAIRN_OK)
 		goto out;
+	if (s->single) {
+		s->max_nodes = d->schema != NULL ? d->schema->max_nodes : 0;
+		if ((rv = nd_pass_begin(d, s, o->job.ring_bits, o->job.dim)) !=
+		    CAIRN_OK)
+			snprintf(o->why, sizeof(o->why), "cannot start: %s",
+			    cairn_strerror(rv));
+		goto out;
+	}
 	nd_limits(d, s);
 	if ((rv = crn_release_counts_shape(s->plan, &bits, &dim)) != CAIRN_OK ||
 	    (rv = crn_release_counts_vector(
@@ -603,6 +634,7 @@ nd_on_offer(nd *d, const crn_envelope *env)
 	memset(s, 0, sizeof(*s));
 	s->used = true;
 	s->pass = CRN_RELEASE_PASS_COUNTS;
+	s->single = o.job.kind == CRN_JOB_CODE;
 	memcpy(s->sid, env->session_id, CAIRN_SESSION_ID_LEN);
 	memcpy(s->job_id, o.job.job_id, CRN_JOB_ID_LEN);
 	snprintf(s->job, sizeof(s->job), "%s", o.jobhex);
@@ -615,7 +647,7 @@ nd_on_offer(nd *d, const crn_envelope *env)
 	 * executors' messages may quote a row's value, which must not leave
 	 * the node: the remote parties get a code and a generic reason, the
 	 * operator the details in the log. */
-	if (rv != CAIRN_EPERM)
+	if (rv != CAIRN_EPERM && o.remote[0] == '\0')
 		snprintf(o.remote, sizeof(o.remote),
 		    "%s in dataset %s; see the node's log",
 		    rv == CAIRN_EDATA ? "data error" : cairn_strerror(rv),

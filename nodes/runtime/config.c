@@ -122,6 +122,12 @@ static const cfg_key node_keys[] = {
         0},
     {"policy", "assumed_dropout", T_SFRAC, OFF(node.dropout_frac), 0, 0, 0,
         0},
+    {"policy", "approved_code", T_LIST_CN, OFF(node.approved_code),
+        OFF(node.napproved_code), 0, 0, 0},
+    KP("policy", "approved_code_dir", node.approved_code_dir, 0),
+    KI("policy", "code_memory_mb", node.code_memory_mb, 1, 65536),
+    KI("policy", "code_steps_m", node.code_steps_m, 1, 1000000),
+    KI("policy", "code_timeout_ms", node.code_timeout_ms, 1, CFG_DAY_MS),
 };
 
 static const cfg_key researcher_keys[] = {
@@ -159,6 +165,7 @@ typedef struct cfg_ctx {
 	char cur_section[256]; /* section of the previous key */
 	int lineno;            /* lines read so far */
 	int last_key_line;     /* line of the previous key */
+	const cfg_key *last_key; /* the previous line's key (NULL: none) */
 	int header_line;       /* line of the last [section] header */
 	char headers[8][32];   /* role sections seen, with their line */
 	int header_lines[8];
@@ -502,6 +509,39 @@ cfg_fraction(cfg_ctx *c, const cfg_key *k, const char *section,
 	*out = d;
 }
 
+/* An indented line after a list key continues the list (long lists of
+ * program hashes do not fit inih's line length). */
+static void
+cfg_list_more(cfg_ctx *c, const cfg_key *k, const char *section, const char *v)
+{
+	uint8_t *base = (uint8_t *)c->cfg;
+	char ***lp = (char ***)(void *)(base + k->off), **add = NULL, **all;
+	size_t *np = (size_t *)(void *)(base + k->off_n), nadd = 0;
+
+	if (cfg_list(c, section, k->name, v, 0, &add, &nadd) != 0)
+		return;
+	for (size_t i = 0; i < nadd; i++)
+		for (size_t j = 0; j < *np; j++)
+			if (strcmp(add[i], (*lp)[j]) == 0) {
+				cfg_err(c, CAIRN_ECONFIG, c->lineno, section,
+				    k->name, "an item is listed twice");
+				cfg_list_free(add, nadd);
+				return;
+			}
+	all = crn_realloc(
+	    *lp, *np * sizeof(char *), (*np + nadd) * sizeof(char *));
+	if (all == NULL) {
+		cfg_err(c, CAIRN_ENOMEM, c->lineno, section, k->name,
+		    "out of memory");
+		cfg_list_free(add, nadd);
+		return;
+	}
+	memcpy(all + *np, add, nadd * sizeof(char *));
+	*lp = all;
+	*np += nadd;
+	crn_free(add, nadd * sizeof(char *));
+}
+
 static void
 cfg_set(cfg_ctx *c, const cfg_key *k, const char *section, const char *v)
 {
@@ -800,6 +840,11 @@ cfg_handler(void *user, const char *section, const char *key, const char *value)
 		    c, CAIRN_ECONFIG, c->lineno, section, key, "unknown key");
 		goto done;
 	}
+	if (c->seen[i] != 0 && k->type == T_LIST_CN && c->last_key == k &&
+	    c->last_key_line == c->lineno - 1) {
+		cfg_list_more(c, k, section, value);
+		goto done;
+	}
 	if (c->seen[i] != 0) {
 		/* inih hands an indented line to us as the previous key
 		 * again (multi-line values); say so when that is likely. */
@@ -820,6 +865,7 @@ cfg_handler(void *user, const char *section, const char *key, const char *value)
 	cfg_set(c, k, section, value);
 done:
 	c->last_key_line = c->lineno;
+	c->last_key = k;
 	if (strcmp(section, c->cur_section) != 0) {
 		snprintf(c->cur_section, sizeof(c->cur_section), "%s", section);
 		if (strncmp(section, "dataset", 7) != 0)
@@ -970,6 +1016,21 @@ cfg_finish(cfg_ctx *c)
 		cfg_check_dataset(c, i);
 	if (c->failed)
 		return;
+	/* A mistyped approval would silently approve nothing. */
+	for (size_t i = 0; i < n->napproved_code; i++) {
+		const char *h = n->approved_code[i];
+		size_t k = 0;
+
+		while (h[k] != '\0' && strchr("0123456789abcdef", h[k]) != NULL)
+			k++;
+		if (k != 64 || h[k] != '\0') {
+			cfg_err(c, CAIRN_ECONFIG, cfg_header_line(c, "policy"),
+			    "policy", "approved_code",
+			    "item %zu is not a SHA-256 in lower-case hex (cairn code hash FILE prints one)",
+			    i + 1);
+			return;
+		}
+	}
 	if (n->reconnect_min_ms > n->reconnect_max_ms) {
 		cfg_err(c, CAIRN_ECONFIG, cfg_header_line(c, "node"), "node",
 		    "reconnect_min_ms", "larger than reconnect_max_ms (%u)",
@@ -1026,6 +1087,10 @@ cfg_defaults(crn_config *cfg)
 		cfg->node.max_job_lifetime_ms = 3600000;
 		/* The coordinator's default wait for masked inputs. */
 		cfg->node.query_timeout_ms = 300000;
+		/* Approved programs: core/lua/sandbox.h's defaults. */
+		cfg->node.code_memory_mb = 256;
+		cfg->node.code_steps_m = 2000;
+		cfg->node.code_timeout_ms = 20000;
 		break;
 	case CRN_CFG_RESEARCHER: cfg->researcher.timeout_ms = 600000; break;
 	}
@@ -1198,6 +1263,8 @@ crn_config_free(crn_config *cfg)
 	crn_strfree(n->schema);
 	crn_strfree(n->coordinator_name);
 	cfg_list_free(n->researchers, n->nresearchers);
+	cfg_list_free(n->approved_code, n->napproved_code);
+	crn_strfree(n->approved_code_dir);
 	for (size_t i = 0; i < n->ndatasets; i++)
 		cfg_dataset_fini(&n->datasets[i]);
 	crn_free(n->datasets, n->ndatasets * sizeof(*n->datasets));

@@ -45,7 +45,14 @@
  *                 threat (malicious | semi-honest: malicious),
  *                 assumed_corrupt (0.05), assumed_dropout (0.05): the
  *                 node refuses any roster whose degree and threshold do
- *                 not hold under these (README "Secure aggregation")
+ *                 not hold under these (README "Secure aggregation");
+ *                 approved_code (comma-separated SHA-256 hex digests of
+ *                 Lua programs the node runs, `cairn code hash FILE`),
+ *                 approved_code_dir (a directory whose files are
+ *                 approved programs, hashed when a job arrives),
+ *                 code_memory_mb (256), code_steps_m (2000: millions of
+ *                 VM instructions), code_timeout_ms (20000): the sandbox
+ *                 limits of an approved program (README "Approved code")
  *   [dataset NAME] kind = csv | sqlite | postgres; path (csv, sqlite);
  *                 conninfo (postgres); table (sqlite, postgres); expose
  *                 (required, comma-separated schema columns the node
@@ -137,6 +144,10 @@ typedef struct crn_cfg_node {
 	uint32_t query_timeout_ms;
 	bool malicious;                    /* threat = malicious */
 	double corrupt_frac, dropout_frac; /* in [0, 0.5) */
+	char **approved_code; /* SHA-256 hex of approved programs */
+	size_t napproved_code;
+	char *approved_code_dir; /* NULL: none */
+	uint32_t code_memory_mb, code_steps_m, code_timeout_ms;
 	crn_cfg_dataset *datasets;
 	size_t ndatasets;
 } crn_cfg_node;

@@ -1,0 +1,652 @@
+/*
+ * cmd_code.c — approved code (core/lua): 'cairn code hash FILE' prints the
+ * SHA-256 operators approve, 'cairn code run-local' runs a program in one
+ * process over one CSV file, and 'cairn run' submits it to a federation.
+ *
+ *   cairn code hash FILE.lua
+ *   cairn code approvals --config NODE.conf
+ *   cairn code run-local --schema FILE --dataset D --data FILE.csv
+ *                        --code FILE.lua DECL [OPTIONS]
+ *   cairn run --config FILE --dataset D --code FILE.lua DECL [OPTIONS]
+ *   DECL    = --output-len N --lo L --hi H [--scale S]
+ *   OPTIONS = [--params LIST] [--where COND] [--max-rounds R]
+ *
+ * Rounds: each round is one signed job (one secure-aggregation session)
+ * with that round's parameters; the program's coordinator() runs here, in
+ * the researcher's process, in a sandbox of its own, on the released sum
+ * and returns the next parameters or the result.  Without coordinator()
+ * the result is the decoded sum of round 1.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/crn.h"
+#include "cli/cmds.h"
+#include "exec/exec.h"
+#include "lua/code.h"
+#include "proto/codec_runtime.h"
+#include "query/job.h"
+#include "query/schema.h"
+#include "query/sql_plan.h"
+#include "runtime/client.h"
+#include "runtime/config.h"
+#include "runtime/rt.h"
+
+typedef struct code_opts {
+	const char *config, *schema, *dataset, *data, *code, *where;
+	const char *params;
+	crn_code_decl decl;
+	uint32_t max_rounds;
+	bool have_len, have_lo, have_hi;
+	char *src; /* the program */
+	size_t srclen;
+} code_opts;
+
+/* One round's sum, decoded; filled by the round runner. */
+typedef struct code_round {
+	double *agg; /* decl.len */
+	uint64_t clipped;
+	uint64_t rows; /* run-local only */
+	char **contributed;
+	size_t ncontributed;
+} code_round;
+
+typedef cairn_err (*code_round_fn)(void *ctx, const code_opts *o,
+    uint32_t round, const double *params, size_t nparams, code_round *out);
+
+static int
+code_usage(void)
+{
+	printf(
+	    "usage: cairn code hash FILE.lua\n"
+	    "       cairn code approvals --config NODE.conf\n"
+	    "       cairn code run-local --schema FILE --dataset D --data FILE.csv\n"
+	    "                 --code FILE.lua --output-len N --lo L --hi H [--scale S]\n"
+	    "                 [--params LIST] [--where COND] [--max-rounds R]\n"
+	    "       cairn run --config FILE --dataset D --code FILE.lua\n"
+	    "                 --output-len N --lo L --hi H [--scale S]\n"
+	    "                 [--params LIST] [--where COND] [--max-rounds R]\n"
+	    "A program defines node(data, params), returning N numbers, and may\n"
+	    "define coordinator(aggregate, params, round), returning {next = LIST}\n"
+	    "or {result = VALUE}.  Nodes run it only when its SHA-256 ('code hash')\n"
+	    "is approved in their [policy] approved_code or approved_code_dir.\n"
+	    "Each value is clipped to [L, H] and summed in fixed point with S\n"
+	    "decimal digits (default 6).  LIST: numbers, '1,2' or '[1,2]'.\n"
+	    "COND: an SQL condition on exposed columns, pushed down to the nodes.\n"
+	    "Each round is one job; R (default 1, at most %u) caps the rounds.\n"
+	    "run-local runs the same program over one CSV file in this process.\n"
+	    "approvals lists the programs a node's configuration approves.\n"
+	    "Prints one JSON object: result (or aggregate), rounds, clipped.\n",
+	    CRN_CODE_MAX_ROUNDS);
+	return 0;
+}
+
+static int
+code_read(const char *path, char **buf, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	size_t cap = CRN_JOB_CODE_MAX + 1, n;
+
+	*buf = NULL;
+	*len = 0;
+	if (f == NULL)
+		return cli_error("cannot open %s: %s", path, strerror(errno));
+	if ((*buf = crn_alloc(cap)) == NULL) {
+		fclose(f);
+		return cli_error("out of memory");
+	}
+	n = fread(*buf, 1, cap, f);
+	fclose(f);
+	if (n == cap) {
+		crn_free(*buf, cap);
+		*buf = NULL;
+		return cli_error(
+		    "%s: larger than %u bytes", path, CRN_JOB_CODE_MAX);
+	}
+	*len = n;
+	return 0;
+}
+
+static bool
+code_num(const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	return end != s && *end == '\0' && errno == 0;
+}
+
+/* Parse the shared options; returns 0, or the exit status. */
+static int
+code_args(int argc, char **argv, int first, code_opts *o)
+{
+	o->decl.scale = 6;
+	o->max_rounds = 1;
+	for (int i = first; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		double x;
+
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			code_usage();
+			return -1;
+		}
+		if (v == NULL) {
+			cli_error("code: %s needs a value", a);
+			return 2;
+		}
+		i++;
+		if (strcmp(a, "--config") == 0)
+			o->config = v;
+		else if (strcmp(a, "--schema") == 0)
+			o->schema = v;
+		else if (strcmp(a, "--dataset") == 0)
+			o->dataset = v;
+		else if (strcmp(a, "--data") == 0)
+			o->data = v;
+		else if (strcmp(a, "--code") == 0)
+			o->code = v;
+		else if (strcmp(a, "--where") == 0)
+			o->where = v;
+		else if (strcmp(a, "--params") == 0)
+			o->params = v;
+		else if (strcmp(a, "--output-len") == 0 && code_num(v, &x) &&
+		    x >= 1 && x <= CRN_LUA_MAX_OUTPUT && x == (uint64_t)x) {
+			o->decl.len = (uint64_t)x;
+			o->have_len = true;
+		} else if (strcmp(a, "--lo") == 0 && code_num(v, &x)) {
+			o->decl.lo = x;
+			o->have_lo = true;
+		} else if (strcmp(a, "--hi") == 0 && code_num(v, &x)) {
+			o->decl.hi = x;
+			o->have_hi = true;
+		} else if (strcmp(a, "--scale") == 0 && code_num(v, &x) &&
+		    x >= 0 && x <= CRN_CODE_MAX_SCALE && x == (uint32_t)x)
+			o->decl.scale = (uint32_t)x;
+		else if (strcmp(a, "--max-rounds") == 0 && code_num(v, &x) &&
+		    x >= 1 && x <= CRN_CODE_MAX_ROUNDS && x == (uint32_t)x)
+			o->max_rounds = (uint32_t)x;
+		else {
+			cli_error("code: bad argument %s '%s'", a, v);
+			return 2;
+		}
+	}
+	if (o->dataset == NULL || o->code == NULL || !o->have_len ||
+	    !o->have_lo || !o->have_hi) {
+		cli_error(
+		    "code: --dataset, --code, --output-len, --lo and --hi are required");
+		return 2;
+	}
+	if (code_read(o->code, &o->src, &o->srclen) != 0)
+		return 1;
+	return 0;
+}
+
+static void
+code_json_names(char **v, size_t n)
+{
+	putchar('[');
+	for (size_t i = 0; i < n; i++)
+		printf("%s\"%s\"", i > 0 ? ", " : "", v[i]);
+	putchar(']');
+}
+
+static void
+code_round_fini(code_round *r, const code_opts *o)
+{
+	crn_free(r->agg, ((size_t)o->decl.len + 1) * sizeof(double));
+	for (size_t i = 0; i < r->ncontributed; i++)
+		crn_strfree(r->contributed[i]);
+	crn_free(r->contributed, r->ncontributed * sizeof(char *));
+	memset(r, 0, sizeof(*r));
+}
+
+/* Print the outcome as one JSON object. */
+static void
+code_print(const code_opts *o, const char *result, const code_round *r,
+    uint32_t rounds, uint64_t clipped)
+{
+	char hex[CRN_CODE_HEX_LEN];
+
+	crn_code_hash_hex(o->src, o->srclen, hex);
+	printf("{\"code\": \"%s\", ", hex);
+	if (result != NULL) {
+		printf("\"result\": %s", result);
+	} else {
+		printf("\"aggregate\": [");
+		for (uint64_t i = 0; i < o->decl.len; i++) {
+			char b[40];
+
+			/* The shortest of 15 or 17 digits that reads back. */
+			snprintf(b, sizeof(b), "%.15g", r->agg[i]);
+			if (strtod(b, NULL) != r->agg[i])
+				snprintf(b, sizeof(b), "%.17g", r->agg[i]);
+			printf("%s%s", i > 0 ? ", " : "", b);
+		}
+		putchar(']');
+	}
+	printf(", \"rounds\": %u, \"clipped\": %llu", rounds,
+	    (unsigned long long)clipped);
+	if (r->contributed != NULL) {
+		printf(", \"contributed\": ");
+		code_json_names(r->contributed, r->ncontributed);
+	}
+	printf("}\n");
+}
+
+/* The coordinator part, in a fresh sandbox per round. */
+static cairn_err
+code_coord(const code_opts *o, const code_round *r, const double *params,
+    size_t nparams, uint32_t round, double **next, size_t *nnext, char **result,
+    bool *has)
+{
+	crn_lua *L = NULL;
+	crn_lua_verdict v;
+	char log[512];
+	cairn_err rv;
+
+	*has = false;
+	rv = crn_lua_new(&L, o->src, o->srclen, NULL, 0, &v, log, sizeof(log));
+	if (rv == CAIRN_OK && (*has = crn_lua_has_coordinator(L)))
+		rv = crn_lua_coordinator(L, r->agg, (size_t)o->decl.len, params,
+		    nparams, round, next, nnext, result, &v, log, sizeof(log));
+	if (rv != CAIRN_OK)
+		cli_error(
+		    "code: coordinator(): %s: %s", crn_lua_reason(v), log);
+	crn_lua_free(L);
+	return rv;
+}
+
+/* The rounds: run, then coordinator(), until a result or max_rounds. */
+static int
+code_drive(const code_opts *o, code_round_fn fn, void *ctx)
+{
+	double *params = NULL, *next = NULL;
+	size_t nparams = 0, nnext = 0;
+	char *result = NULL;
+	code_round r;
+	uint64_t clipped = 0;
+	int status = 1;
+	cairn_err rv;
+
+	memset(&r, 0, sizeof(r));
+	if (crn_code_params_parse(o->params != NULL ? o->params : "", &params,
+	        &nparams) != CAIRN_OK)
+		return cli_error("code: --params is a list of numbers");
+	for (uint32_t round = 1; round <= o->max_rounds; round++) {
+		bool has;
+
+		code_round_fini(&r, o);
+		if ((rv = fn(ctx, o, round, params, nparams, &r)) != CAIRN_OK)
+			goto out;
+		clipped += r.clipped;
+		if (code_coord(o, &r, params, nparams, round, &next, &nnext,
+		        &result, &has) != CAIRN_OK)
+			goto out;
+		if (!has || result != NULL) {
+			code_print(o, result, &r, round, clipped);
+			status = 0;
+			goto out;
+		}
+		crn_free(params, (nparams + 1) * sizeof(double));
+		params = next;
+		nparams = nnext;
+		next = NULL;
+	}
+	cli_error(
+	    "code: no result after %u rounds (--max-rounds)", o->max_rounds);
+out:
+	code_round_fini(&r, o);
+	crn_free(params, (nparams + 1) * sizeof(double));
+	crn_free(next, (nnext > 0 ? nnext : 1) * sizeof(double));
+	crn_strfree(result);
+	return status;
+}
+
+/* ---- run-local ---------------------------------------------------------- */
+
+typedef struct local_ctx {
+	crn_code_data data;
+} local_ctx;
+
+static cairn_err
+local_round(void *ctx, const code_opts *o, uint32_t round, const double *params,
+    size_t nparams, code_round *out)
+{
+	local_ctx *lc = ctx;
+	uint8_t id[CRN_JOB_ID_LEN] = {0};
+	size_t n = (size_t)o->decl.len + 1;
+	uint64_t *vec = crn_zalloc(n * sizeof(uint64_t));
+	crn_code_stats st;
+	crn_lua_verdict v;
+	char log[512];
+	cairn_err rv;
+
+	if (vec == NULL ||
+	    (out->agg = crn_zalloc(n * sizeof(double))) == NULL) {
+		crn_free(vec, n * sizeof(uint64_t));
+		return CAIRN_ENOMEM;
+	}
+	rv = crn_code_node_run(o->src, o->srclen, NULL,
+	    crn_code_seed(id, sizeof(id), round), &lc->data, params, nparams,
+	    &o->decl, vec, NULL, &st, &v, log, sizeof(log));
+	if (rv != CAIRN_OK)
+		cli_error("code: node(): %s: %s", crn_lua_reason(v), log);
+	else
+		crn_code_decode(&o->decl, vec, out->agg, &out->clipped);
+	out->rows = st.rows;
+	crn_freezero(vec, n * sizeof(uint64_t));
+	return rv;
+}
+
+static int
+code_run_local(int argc, char **argv)
+{
+	code_opts o;
+	local_ctx lc;
+	crn_schema *schema = NULL;
+	const crn_dataset *ds;
+	crn_plan *plan = NULL;
+	crn_source src;
+	char err[512], *sql = NULL;
+	size_t sqllen = 0;
+	int status;
+
+	memset(&o, 0, sizeof(o));
+	memset(&lc, 0, sizeof(lc));
+	if ((status = code_args(argc, argv, 2, &o)) != 0)
+		return status < 0 ? 0 : status;
+	status = 1;
+	if (o.schema == NULL || o.data == NULL) {
+		cli_error("code run-local: --schema and --data are required");
+		status = 2;
+		goto out;
+	}
+	if (crn_code_decl_check(&o.decl, 1, err, sizeof(err)) != CAIRN_OK ||
+	    crn_schema_load(o.schema, &schema, err, sizeof(err)) != CAIRN_OK) {
+		cli_error("code run-local: %s", err);
+		goto out;
+	}
+	if ((ds = crn_schema_dataset(schema, o.dataset)) == NULL) {
+		cli_error("code run-local: no dataset '%s' in %s", o.dataset,
+		    o.schema);
+		goto out;
+	}
+	if (crn_code_where_sql(o.dataset, o.where, &sql, &sqllen) != CAIRN_OK ||
+	    crn_sql_plan(schema, sql, &plan, err, sizeof(err)) != CAIRN_OK) {
+		cli_error("code run-local: --where: %s", err);
+		goto out;
+	}
+	memset(&src, 0, sizeof(src));
+	src.kind = CRN_SRC_CSV;
+	src.path = o.data;
+	if (crn_code_scan(plan, ds, &src, NULL, 0, &lc.data, err,
+	        sizeof(err)) != CAIRN_OK) {
+		cli_error("code run-local: %s", err);
+		goto out;
+	}
+	status = code_drive(&o, local_round, &lc);
+out:
+	crn_code_data_fini(&lc.data);
+	crn_plan_free(plan);
+	crn_free(sql, sqllen);
+	crn_schema_free(schema);
+	crn_free(o.src, CRN_JOB_CODE_MAX + 1);
+	return status;
+}
+
+/* ---- run (the federation) ------------------------------------------------ */
+
+typedef struct fed_ctx {
+	crn_rt_client c;
+} fed_ctx;
+
+/* Wait for the job's result (progress messages are skipped). */
+static cairn_err
+fed_wait(fed_ctx *fc, const uint8_t *job_id, crn_rt_result *r)
+{
+	int64_t deadline = crn_rt_now_ms() + fc->c.cfg->researcher.timeout_ms;
+	cairn_err rv;
+
+	for (;;) {
+		crn_envelope env;
+
+		if ((rv = crn_rt_client_recv(&fc->c, &env, deadline)) !=
+		    CAIRN_OK) {
+			cli_error("run: no result: %s", cairn_strerror(rv));
+			return rv;
+		}
+		if (env.type == CRN_RT_MSG_JOB_RESULT) {
+			rv = crn_rt_result_decode(
+			    r, env.payload, env.payload_len);
+			crn_envelope_fini(&env);
+			if (rv != CAIRN_OK) {
+				cli_error("run: malformed result");
+				return rv;
+			}
+			if (memcmp(r->job_id, job_id, CRN_JOB_ID_LEN) == 0)
+				return CAIRN_OK;
+			crn_rt_result_fini(r);
+			continue;
+		}
+		if (env.type == CRN_RT_MSG_ERROR) {
+			crn_rt_error e;
+
+			if (crn_rt_error_decode(
+			        &e, env.payload, env.payload_len) == CAIRN_OK) {
+				cli_error("run: coordinator: %s", e.message);
+				crn_rt_error_fini(&e);
+			}
+			crn_envelope_fini(&env);
+			return CAIRN_EPROTO;
+		}
+		crn_envelope_fini(&env);
+	}
+}
+
+/* The round's result into out. */
+static cairn_err
+fed_take(const code_opts *o, crn_rt_result *r, code_round *out)
+{
+	size_t n = (size_t)o->decl.len + 1;
+
+	if (r->code != 0) {
+		cli_error("run: %s (%s)", r->error,
+		    cairn_strerror((cairn_err)r->code));
+		return (cairn_err)r->code;
+	}
+	if (r->sum_len != n * sizeof(uint64_t)) {
+		cli_error(
+		    "run: the coordinator sent a sum of %zu bytes, want %zu",
+		    r->sum_len, n * sizeof(uint64_t));
+		return CAIRN_EPROTO;
+	}
+	if ((out->agg = crn_zalloc(n * sizeof(double))) == NULL)
+		return CAIRN_ENOMEM;
+	{
+		uint64_t *s = crn_alloc(n * sizeof(uint64_t));
+
+		if (s == NULL)
+			return CAIRN_ENOMEM;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t x = 0;
+
+			for (int b = 7; b >= 0; b--)
+				x = x << 8 | r->sum[i * 8 + (size_t)b];
+			s[i] = x;
+		}
+		crn_code_decode(&o->decl, s, out->agg, &out->clipped);
+		crn_free(s, n * sizeof(uint64_t));
+	}
+	out->contributed = r->contributed;
+	out->ncontributed = r->ncontributed;
+	r->contributed = NULL;
+	r->ncontributed = 0;
+	return CAIRN_OK;
+}
+
+static cairn_err
+fed_round(void *ctx, const code_opts *o, uint32_t round, const double *params,
+    size_t nparams, code_round *out)
+{
+	fed_ctx *fc = ctx;
+	crn_job job;
+	crn_rt_result r;
+	uint8_t *sj = NULL;
+	size_t sjlen = 0;
+	cairn_err rv;
+
+	memset(&job, 0, sizeof(job));
+	memset(&r, 0, sizeof(r));
+	crn_random_bytes(job.job_id, sizeof(job.job_id));
+	job.kind = CRN_JOB_CODE;
+	job.issued_at = crn_rt_wall();
+	job.not_after =
+	    job.issued_at + fc->c.cfg->researcher.timeout_ms / 1000 + 60;
+	job.dataset = (char *)(uintptr_t)o->dataset;
+	job.column = job.sql = (char *)(uintptr_t) "";
+	job.ring_bits = CRN_CODE_RING_BITS;
+	job.dim = o->decl.len + 1;
+	job.code = (uint8_t *)o->src;
+	job.code_len = o->srclen;
+	job.params = (double *)(uintptr_t)params;
+	job.nparams = nparams;
+	job.out_lo = o->decl.lo;
+	job.out_hi = o->decl.hi;
+	job.out_scale = o->decl.scale;
+	job.out_len = o->decl.len;
+	job.where = (char *)(uintptr_t)(o->where != NULL ? o->where : "");
+	job.round = round;
+	rv = crn_job_sign(&job, fc->c.party.id, fc->c.party.cert_der,
+	    fc->c.party.cert_len, &sj, &sjlen);
+	if (rv != CAIRN_OK) {
+		cli_error("run: cannot sign the job: %s", cairn_strerror(rv));
+		return rv;
+	}
+	rv = crn_rt_client_send(&fc->c, CRN_RT_MSG_JOB_SUBMIT, sj, sjlen, 5000);
+	crn_free(sj, sjlen);
+	if (rv != CAIRN_OK) {
+		cli_error("run: cannot reach the coordinator: %s",
+		    cairn_strerror(rv));
+		return rv;
+	}
+	if ((rv = fed_wait(fc, job.job_id, &r)) != CAIRN_OK)
+		return rv;
+	rv = fed_take(o, &r, out);
+	crn_rt_result_fini(&r);
+	return rv;
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	code_opts o;
+	fed_ctx fc;
+	char err[512];
+	int status;
+
+	memset(&o, 0, sizeof(o));
+	memset(&fc, 0, sizeof(fc));
+	if ((status = code_args(argc, argv, 1, &o)) != 0)
+		return status < 0 ? 0 : status;
+	status = 1;
+	if (o.config == NULL) {
+		cli_error("run: --config FILE is required");
+		status = 2;
+		goto out;
+	}
+	if (crn_code_decl_check(&o.decl, 1, err, sizeof(err)) != CAIRN_OK) {
+		cli_error("run: %s", err);
+		goto out;
+	}
+	crn_rt_signals();
+	crn_rt_log_init("cairn");
+	cairn_log_set_level(
+	    getenv("CAIRN_LOG") != NULL ? CAIRN_LOG_DEBUG : CAIRN_LOG_ERR);
+	if (crn_rt_client_open(&fc.c, o.config, err, sizeof(err)) != CAIRN_OK) {
+		cli_error("run: %s", err);
+		goto out;
+	}
+	status = code_drive(&o, fed_round, &fc);
+out:
+	crn_rt_client_close(&fc.c);
+	crn_free(o.src, CRN_JOB_CODE_MAX + 1);
+	return status;
+}
+
+/* The programs a node approves: its approved_code hashes, then each
+ * file of approved_code_dir with its hash (as the node computes them when
+ * a job arrives). */
+static int
+code_approvals(int argc, char **argv)
+{
+	crn_config *cfg = NULL;
+	char err[512];
+	DIR *d;
+	struct dirent *e;
+
+	if (argc != 4 || strcmp(argv[2], "--config") != 0)
+		return cli_error(
+		    "usage: cairn code approvals --config NODE.conf");
+	if (crn_config_load(&cfg, argv[3], CRN_CFG_NODE, err, sizeof(err)) !=
+	    CAIRN_OK)
+		return cli_error("code approvals: %s", err);
+	for (size_t i = 0; i < cfg->node.napproved_code; i++)
+		printf("%s  (approved_code)\n", cfg->node.approved_code[i]);
+	if (cfg->node.approved_code_dir != NULL) {
+		if ((d = opendir(cfg->node.approved_code_dir)) == NULL) {
+			cli_error("code approvals: %s: %s",
+			    cfg->node.approved_code_dir, strerror(errno));
+			crn_config_free(cfg);
+			return 1;
+		}
+		while ((e = readdir(d)) != NULL) {
+			char path[4096], *buf = NULL, hex[CRN_CODE_HEX_LEN];
+			size_t len = 0;
+
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s",
+			    cfg->node.approved_code_dir, e->d_name);
+			if (code_read(path, &buf, &len) != 0)
+				continue;
+			crn_code_hash_hex(buf, len, hex);
+			printf("%s  %s\n", hex, path);
+			crn_free(buf, CRN_JOB_CODE_MAX + 1);
+		}
+		closedir(d);
+	}
+	crn_config_free(cfg);
+	return 0;
+}
+
+int
+cmd_code(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "hash") == 0) {
+		char *buf = NULL, hex[CRN_CODE_HEX_LEN];
+		size_t len = 0;
+
+		if (argc != 3)
+			return cli_error("usage: cairn code hash FILE.lua");
+		if (code_read(argv[2], &buf, &len) != 0)
+			return 1;
+		crn_code_hash_hex(buf, len, hex);
+		printf("%s  %s\n", hex, argv[2]);
+		crn_free(buf, CRN_JOB_CODE_MAX + 1);
+		return 0;
+	}
+	if (argc >= 2 && strcmp(argv[1], "run-local") == 0)
+		return code_run_local(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "approvals") == 0)
+		return code_approvals(argc, argv);
+	if (argc >= 2 &&
+	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+		return code_usage();
+	code_usage();
+	return 2;
+}

@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# fed_code.sh — approved code (issue 11) on a real federation: a
+# coordinator, 3 nodes holding the example CPS extract split three ways,
+# researcher alice.  Each program in examples/code/ gives on the split data
+# the same answer as `cairn code run-local` on the pooled rows; an
+# unapproved program, and an approved one changed by one byte, are refused
+# before any data is read (the nodes' data file is unreadable then, and the
+# refusal still names the hash, not the file); a WHERE on a column the
+# nodes do not expose is refused; a program failing in the sandbox reaches
+# the researcher as a generic reason while the node's log keeps the Lua
+# message.
+# CAIRN_TEST_TIMEOUT: 170
+set -euo pipefail
+. "$(dirname "$0")/lib_fed.sh"
+
+SRC=${CAIRN_SRC:?}
+EX=$SRC/examples/code
+
+fed_init 3
+cp "$SRC/examples/schema/cps.ini" "$FED/schema.ini"
+head -1 "$SRC/examples/data/agency1.csv" >"$FED/all.csv"
+for i in 1 2 3; do
+	cp "$SRC/examples/data/agency$i.csv" "$FED/data/node$i.csv"
+	tail -n +2 "$SRC/examples/data/agency$i.csv" >>"$FED/all.csv"
+done
+
+# Approved: by hash in the configuration (gini, quantiles) and as a file
+# in approved_code_dir (fedavg); the coordinator's schema is the same.
+mkdir -p "$FED/approved"
+cp "$EX/fedavg_logreg.lua" "$FED/approved/"
+cat >"$FED/approved/sum.lua" <<'EOF'
+-- No coordinator part: the answer is the clipped sum itself (the -5 is
+-- clipped to 0 at every node and counted).
+function node(data, params)
+  local s, n = 0, 0
+  for i = 1, data.rows do
+    local w = data.cols.wage[i]
+    if w then s = s + w; n = n + 1 end
+  end
+  return {s, n, -5}
+end
+EOF
+cat >"$FED/approved/bomb.lua" <<'EOF'
+-- Approved by mistake: allocates until the node's code_memory_mb stops it.
+function node(data, params)
+  local t = {}
+  for i = 1, 1e12 do t[i] = {i} end
+end
+EOF
+gini_hash=$("$CAIRN_BIN" code hash "$EX/gini.lua" | cut -d' ' -f1)
+q_hash=$("$CAIRN_BIN" code hash "$EX/quantiles.lua" | cut -d' ' -f1)
+fail_src=$FED/fails.lua
+cat >"$fail_src" <<'EOF'
+-- Raises with a row value in its message: that must stay in the node log.
+function node(data, params)
+  error("secret wage " .. tostring(data.cols.wage[1]))
+end
+EOF
+fail_hash=$("$CAIRN_BIN" code hash "$fail_src" | cut -d' ' -f1)
+for i in 1 2 3; do
+	cat >"$FED/node$i.conf" <<EOC
+[node]
+name = node$i
+coordinator = $FED_URL
+key = pki/node$i.key
+cert = pki/node$i.crt
+ca_cert = pki/ca.crt
+crl = pki/crl.pem
+state_dir = state/node$i
+schema = schema.ini
+reconnect_min_ms = 50
+reconnect_max_ms = 1000
+heartbeat_ms = 1000
+
+[policy]
+researchers = alice
+min_cell = 1
+min_participants = 3
+approved_code = $gini_hash
+    $q_hash
+    $fail_hash
+approved_code_dir = approved
+code_memory_mb = 64
+code_steps_m = 500
+code_timeout_ms = 20000
+
+[dataset cps]
+kind = csv
+path = data/node$i.csv
+expose = age, education, wage, hours, region
+EOC
+done
+# Agency 2 names two columns its own way (as examples/node2.conf maps).
+printf 'column.wage = hourly_wage\ncolumn.education = years_schooling\n' \
+    >>"$FED/node2.conf"
+
+# What node1 approves, as its operator would list it.
+appr=$("$CAIRN_BIN" code approvals --config "$FED/node1.conf")
+echo "$appr"
+for h in "$gini_hash" "$q_hash" "$fail_hash" \
+    "$("$CAIRN_BIN" code hash "$EX/fedavg_logreg.lua" | cut -d' ' -f1)"; do
+	echo "$appr" | grep -q "^$h " || fed_fail "approvals do not list $h"
+done
+
+fed_start_coord
+for i in 1 2 3; do fed_start_node "$i"; done
+fed_wait_nodes 3
+
+run_fed() { timeout 120 "$CAIRN_BIN" run --config "$FED/alice.conf" \
+    --dataset cps "$@"; }
+run_local() { "$CAIRN_BIN" code run-local --schema "$FED/schema.ini" \
+    --dataset cps --data "$FED/all.csv" "$@"; }
+
+# The result object of a run, without the node list (run-local has none)
+# and the clip count (each node clips its own output: one node pooled
+# clips once where three clip three times).
+result_of() { sed -e 's/, "contributed": \[[^]]*\]//' \
+    -e 's/, "clipped": [0-9]*//'; }
+
+# check NAME ARGS...: federated and pooled answers are the same JSON.
+check() {
+	local name=$1
+	shift
+	fed=$(run_fed "$@") || fed_fail "$name: cairn run failed: $fed"
+	# (fed stays set for the caller's own checks)
+	echo "$name fed:   $fed"
+	loc=$(run_local "$@") || fed_fail "$name: run-local failed: $loc"
+	echo "$name local: $loc"
+	echo "$fed" | grep -q '"contributed": \["node1", "node2", "node3"\]' ||
+	    fed_fail "$name: not every node contributed: $fed"
+	[ "$(echo "$fed" | result_of)" = "$(echo "$loc" | result_of)" ] ||
+	    fed_fail "$name: split and pooled answers differ"
+}
+
+check gini --code "$EX/gini.lua" --output-len 400 --lo 0 --hi 1e9 \
+    --scale 2
+check gini-north --code "$EX/gini.lua" --output-len 400 --lo 0 --hi 1e9 \
+    --scale 2 --where "region = 'north' AND age >= 30"
+grep -q "code $gini_hash round 1: " "$FED/node1.log" ||
+    fed_fail "node1 did not log the program's hash"
+
+check sum --code "$FED/approved/sum.lua" --output-len 3 --lo 0 --hi 1e6 \
+    --scale 2
+echo "$fed" | grep -q '"aggregate": \[30379.39, 860, 0\], "rounds": 1, "clipped": 3' ||
+    fed_fail "sum: want 30379.39 over 860 wages, 3 values clipped"
+
+# Iterative: quartiles by histogram bisection, several rounds.
+check quantiles --code "$EX/quantiles.lua" --output-len 96 --lo 0 \
+    --hi 1e7 --scale 0 --params "0, 200" --max-rounds 40
+# ...and the quartiles are those of the sorted pooled wages (nearest rank).
+want=$(cut -d, -f3 "$FED/all.csv" | sed 1d | grep . | sort -n | awk \
+    '{a[NR] = $1} END {n = NR; r[1] = int(n * 0.25 + 0.999);
+      r[2] = int(n * 0.5 + 0.999); r[3] = int(n * 0.75 + 0.999);
+      printf "\"median\":%s,\"q1\":%s,\"q3\":%s", a[r[2]] + 0, a[r[1]] + 0,
+      a[r[3]] + 0}')
+echo "$fed" | grep -q "$want" || fed_fail "quartiles: want $want"
+
+# Iterative with local training: federated averaging.  Local SGD on split
+# data is not SGD on the pooled rows: the weights agree within 0.5, and
+# the row counts exactly.
+args=(--code "$FED/approved/fedavg_logreg.lua" --output-len 5 --lo -1e9
+    --hi 1e9 --scale 6 --params "0,0,0,0" --max-rounds 12)
+fed=$(run_fed "${args[@]}") || fed_fail "fedavg: cairn run failed: $fed"
+loc=$(run_local "${args[@]}") || fed_fail "fedavg: run-local failed: $loc"
+echo "fedavg fed:   $fed"
+echo "fedavg local: $loc"
+wts() { sed -n 's/.*"weights":\[\([^]]*\)\].*/\1/p' | tr ',' ' '; }
+read -r -a wf <<<"$(echo "$fed" | wts)"
+read -r -a wl <<<"$(echo "$loc" | wts)"
+[ "${#wf[@]}" = 4 ] && [ "${#wl[@]}" = 4 ] || fed_fail "fedavg: no weights"
+for j in 0 1 2 3; do
+	awk -v a="${wf[$j]}" -v b="${wl[$j]}" 'BEGIN {
+	    d = a - b; if (d < 0) d = -d; exit !(d < 0.5 && b != 0) }' ||
+	    fed_fail "fedavg: weight $j is ${wf[$j]} federated, ${wl[$j]} pooled"
+done
+echo "$fed" | grep -q '"n":860' || fed_fail "fedavg: row count"
+
+# ---- refusals ------------------------------------------------------------
+# A WHERE on a column the nodes do not expose (sex): refused.
+if out=$(run_fed --code "$EX/gini.lua" --output-len 400 --lo 0 --hi 1e9 \
+    --where "sex = 'male'" 2>&1); then
+	fed_fail "a WHERE on an unexposed column ran: $out"
+fi
+echo "$out"
+echo "$out" | grep -q "column 'sex' is not exposed" ||
+    fed_fail "the refusal does not name the column: $out"
+
+# Approval comes before any read: make the data unreadable first (the
+# nodes would otherwise fail on the file, not on the program).
+for i in 1 2 3; do mv "$FED/data/node$i.csv" "$FED/data/node$i.hidden"; done
+cp "$EX/gini.lua" "$FED/changed.lua"
+printf ' ' >>"$FED/changed.lua"
+ch_hash=$("$CAIRN_BIN" code hash "$FED/changed.lua" | cut -d' ' -f1)
+[ "$ch_hash" != "$gini_hash" ] || fed_fail "one byte did not change the hash"
+for prog in "$FED/changed.lua" "$SRC/tests/integration/fed_code.sh"; do
+	h=$("$CAIRN_BIN" code hash "$prog" | cut -d' ' -f1)
+	if out=$(run_fed --code "$prog" --output-len 400 --lo 0 --hi 1e9 2>&1); then
+		fed_fail "an unapproved program ran: $out"
+	fi
+	echo "$out"
+	echo "$out" | grep -q "$h is not approved here" ||
+	    fed_fail "the refusal does not name the hash: $out"
+	for i in 1 2 3; do
+		grep -q "refused: program sha256 $h is not approved" \
+		    "$FED/node$i.log" || fed_fail "node$i did not refuse $h"
+	done
+done
+if grep -q "node[123].csv" "$FED"/node*.log; then
+	fed_fail "a node touched its data for an unapproved program"
+fi
+for i in 1 2 3; do mv "$FED/data/node$i.hidden" "$FED/data/node$i.csv"; done
+
+# A program that raises: generic reason out, the message in the log only.
+if out=$(run_fed --code "$fail_src" --output-len 1 --lo 0 --hi 1 2>&1); then
+	fed_fail "a failing program succeeded: $out"
+fi
+echo "$out"
+echo "$out" | grep -q "the program raised an error" ||
+    fed_fail "no generic reason: $out"
+if echo "$out" | grep -q "secret wage"; then
+	fed_fail "the Lua message reached the researcher: $out"
+fi
+grep -q "secret wage" "$FED/node1.log" || fed_fail "node1 lost the Lua message"
+
+# A memory bomb meets the node's code_memory_mb, on a real node; the
+# daemons stay up for the next job.
+if out=$(run_fed --code "$FED/approved/bomb.lua" --output-len 1 --lo 0 \
+    --hi 1 2>&1); then
+	fed_fail "a memory bomb succeeded: $out"
+fi
+echo "$out"
+echo "$out" | grep -q "the program exceeded its memory limit" ||
+    fed_fail "no memory-limit reason: $out"
+check gini-after --code "$EX/gini.lua" --output-len 400 --lo 0 --hi 1e9 \
+    --scale 2
+
+fed_finish
+echo "fed_code: ok"

@@ -1,0 +1,586 @@
+/*
+ * sandbox_test.c — the approved-code sandbox (core/lua/sandbox.h): every
+ * escape of issue 11 as an attack that must fail (os.execute, io.open,
+ * require, a binary chunk through load, string.dump, debug.*, metatable
+ * tricks, an endless loop, a memory bomb, deep recursion, a coroutine that
+ * never yields, output longer or shorter than declared, NaN and infinity),
+ * plus what a program may do: compute over columns, reproducible random
+ * numbers, the coordinator's next/result.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cairn_test.h"
+#include "lua/sandbox.h"
+
+/* Small limits so the attacks end quickly. */
+static const crn_lua_limits small = {.mem_bytes = 8u << 20,
+    .steps = 50000000,
+    .timeout_ms = 5000,
+    .max_depth = 200};
+
+static char logbuf[512];
+
+/* Load src and call node() with no data and an outlen-vector; returns the
+ * error of the first step that failed, *v the verdict. */
+static cairn_err
+run(const char *src, size_t outlen, double *out, crn_lua_verdict *v)
+{
+	crn_lua *L = NULL;
+	double tmp[8];
+	cairn_err rv;
+
+	rv = crn_lua_new(
+	    &L, src, strlen(src), &small, 42, v, logbuf, sizeof(logbuf));
+	if (rv != CAIRN_OK)
+		return rv;
+	rv = crn_lua_node(L, NULL, 0, 0, NULL, 0, out != NULL ? out : tmp,
+	    outlen, v, logbuf, sizeof(logbuf));
+	crn_lua_free(L);
+	return rv;
+}
+
+/* A node() whose body is `body`, returning {1} after it. */
+static cairn_err
+run_body(const char *body, crn_lua_verdict *v)
+{
+	char src[2048];
+
+	snprintf(src, sizeof(src),
+	    "function node(data, params)\n%s\nreturn {1}\nend\n", body);
+	return run(src, 1, NULL, v);
+}
+
+/* The program sees nil where a name it must not have would be. */
+static void
+assert_absent(const char *expr)
+{
+	char body[512];
+	crn_lua_verdict v;
+
+	snprintf(body, sizeof(body), "assert(%s == nil, [[%s present]])", expr,
+	    expr);
+	CAIRN_T_PASS(run_body(body, &v));
+}
+
+static void
+test_os_execute(void **state)
+{
+	crn_lua_verdict v;
+
+	(void)state;
+	assert_absent("os");
+	CAIRN_T_FAIL(
+	    run_body("os.execute('touch /tmp/cairn_pwned')", &v), CAIRN_EINVAL);
+	CAIRN_T_EQ(v, CRN_LUA_ERROR);
+	assert_true(strstr(logbuf, "os") != NULL);
+	/* Reaching it through the registry or _G is no better. */
+	CAIRN_T_FAIL(run_body("_G.os.execute('id')", &v), CAIRN_EINVAL);
+}
+
+static void
+test_io_open(void **state)
+{
+	crn_lua_verdict v;
+
+	(void)state;
+	assert_absent("io");
+	CAIRN_T_FAIL(run_body("io.open('/etc/passwd')", &v), CAIRN_EINVAL);
+	CAIRN_T_EQ(v, CRN_LUA_ERROR);
+	assert_absent("dofile");
+	assert_absent("loadfile");
+	assert_absent("print");
+}
+
+static void
+test_require(void **state)
+{
+	crn_lua_verdict v;
+
+	(void)state;
+	assert_absent("require");
+	assert_absent("package");
+	CAIRN_T_FAIL(run_body("require('os')", &v), CAIRN_EINVAL);
+	CAIRN_T_FAIL(run_body("require('io')", &v), CAIRN_EINVAL);
+}
+
+static void
+test_binary_chunk(void **state)
+{
+	crn_lua_verdict v;
+	crn_lua *L = NULL;
+	const char bin[] = "\x1bLua\x54\x00\x19\x93\r\n\x1a\n";
+
+	(void)state;
+	/* load() of bytes starting with the binary signature. */
+	CAIRN_T_PASS(
+	    run_body("local f = load('\\27Lua\\84\\0\\25\\147\\r\\n\\26\\n')\n"
+	             "assert(f == nil, 'binary chunk loaded')",
+	        &v));
+	/* Asking for mode "b" explicitly does not help: the mode is "t". */
+	CAIRN_T_PASS(run_body("local f = load('\\27Lua', 'x', 'b')\n"
+	                      "assert(f == nil, 'binary mode honoured')",
+	    &v));
+	/* Text still loads, with the sandbox's globals. */
+	CAIRN_T_PASS(run_body("local f = load('return os == nil')\n"
+	                      "assert(f(), 'load reached os')",
+	    &v));
+	/* The program itself as a binary chunk is refused. */
+	CAIRN_T_FAIL(crn_lua_new(&L, bin, sizeof(bin) - 1, &small, 1, &v,
+	                 logbuf, sizeof(logbuf)),
+	    CAIRN_EINVAL);
+	assert_null(L);
+	assert_true(strstr(logbuf, "binary") != NULL);
+}
+
+static void
+test_string_dump(void **state)
+{
+	crn_lua_verdict v;
+
+	(void)state;
+	assert_absent("string.dump");
+	CAIRN_T_FAIL(run_body("string.dump(function() end)", &v), CAIRN_EINVAL);
+	CAIRN_T_FAIL(run_body("local s = ''\ns.dump(node)", &v), CAIRN_EINVAL);
+	/* Pattern functions run in C, beyond the budget: gone too. */
+	assert_absent("string.gsub");
+	assert_absent("string.match");
+	assert_absent("string.gmatch");
+	assert_absent("string.find");
+	assert_absent("('').match");
+}
+
+static void
+test_debug(void **state)
+{
+	crn_lua_verdict v;
+
+	(void)state;
+	assert_absent("debug");
+	CAIRN_T_FAIL(run_body("debug.sethook()", &v), CAIRN_EINVAL);
+	CAIRN_T_FAIL(run_body("debug.getregistry()", &v), CAIRN_EINVAL);
+	CAIRN_T_FAIL(run_body("debug.setmetatable(1, {})", &v), CAIRN_EINVAL);
+}
+
+static void
+test_metatable_tricks(void **state)
+{
+	crn_lua_verdict v;
+	double out[3];
+
+	(void)state;
+	/* The string metatable, shared by every string, is locked. */
+	CAIRN_T_PASS(run_body(
+	    "assert(getmetatable('') == false, 'string metatable open')", &v));
+	CAIRN_T_FAIL(
+	    run_body("getmetatable('').__index = {}", &v), CAIRN_EINVAL);
+	CAIRN_T_FAIL(run_body("setmetatable('', {})", &v), CAIRN_EINVAL);
+	/* An output whose __len and __index lie: read raw, so refused. */
+	CAIRN_T_FAIL(
+	    run("function node()\n"
+	        "return setmetatable({}, {__len = function() return 3 end, __index = function() return 1 end})\nend",
+	        3, out, &v),
+	    CAIRN_EDATA);
+	CAIRN_T_EQ(v, CRN_LUA_OUTPUT);
+	/* A __tostring on an error object never runs outside the sandbox. */
+	CAIRN_T_FAIL(
+	    run("function node()\n"
+	        "error(setmetatable({}, {__tostring = function() while true do end end}))\nend",
+	        1, out, &v),
+	    CAIRN_EINVAL);
+	assert_true(strstr(logbuf, "table") != NULL);
+	/* Changing the globals or a library in one job leaves the next
+	 * job's fresh state alone. */
+	CAIRN_T_PASS(run_body("math.floor = nil\n_G.node = nil", &v));
+	CAIRN_T_PASS(run_body("assert(math.floor(1.5) == 1)", &v));
+	/* A metatable on the data the node gets changes nothing read back. */
+	CAIRN_T_PASS(run(
+	    "function node(data, params)\n"
+	    "setmetatable(params, {__index = function() return 99 end})\nsetmetatable(data, {__newindex = function() end})\nreturn {1, 2, 3}\nend",
+	    3, out, &v));
+	assert_true(out[0] == 1 && out[2] == 3);
+}
+
+static void
+test_infinite_loop(void **state)
+{
+	crn_lua_verdict v;
+
+	(void)state;
+	CAIRN_T_FAIL(run_body("while true do end", &v), CAIRN_ETOOBIG);
+	CAIRN_T_EQ(v, CRN_LUA_STEPS);
+	/* pcall cannot swallow the budget. */
+	CAIRN_T_FAIL(
+	    run_body(
+	        "while true do pcall(function() while true do end end) end",
+	        &v),
+	    CAIRN_ETOOBIG);
+	CAIRN_T_EQ(v, CRN_LUA_STEPS);
+	/* An endless loop in the main chunk, at load time. */
+	{
+		crn_lua *L = NULL;
+		const char *src = "while true do end";
+
+		CAIRN_T_FAIL(crn_lua_new(&L, src, strlen(src), &small, 1, &v,
+		                 logbuf, sizeof(logbuf)),
+		    CAIRN_ETOOBIG);
+		CAIRN_T_EQ(v, CRN_LUA_STEPS);
+	}
+}
+
+/* Library loops in C that the count hook cannot see. */
+static void
+test_c_loops(void **state)
+{
+	crn_lua_verdict v;
+
+	(void)state;
+	CAIRN_T_FAIL(run_body("string.rep('', 1e15)", &v), CAIRN_EINVAL);
+	CAIRN_T_FAIL(run_body("string.rep('', 1e15, '')", &v), CAIRN_EINVAL);
+	CAIRN_T_FAIL(
+	    run_body("table.move({}, 1, 1e15, 1, {})", &v), CAIRN_EINVAL);
+	CAIRN_T_FAIL(run_body("table.move({}, -(1 << 62), 1 << 62, 1)", &v),
+	    CAIRN_EINVAL);
+	/* Ordinary uses still work. */
+	CAIRN_T_PASS(run_body("assert(string.rep('ab', 3, ',') == 'ab,ab,ab')\n"
+	                      "assert(('x'):rep(2) == 'xx')\n"
+	                      "local t = table.move({1, 2, 3}, 1, 3, 2)\n"
+	                      "assert(t[4] == 3)",
+	    &v));
+	/* Sorting a big table again and again: each sort is charged to the
+	 * budget, so the loop ends with the budget, not minutes later. */
+	CAIRN_T_FAIL(
+	    run_body(
+	        "local t = {}\nfor i = 1, 200000 do t[i] = (i * 7919) % 100003 end\n"
+	        "while true do table.sort(t) end",
+	        &v),
+	    CAIRN_ETOOBIG);
+	CAIRN_T_EQ(v, CRN_LUA_STEPS);
+	CAIRN_T_FAIL(run_body("local s = string.rep('x', 1 << 20)\n"
+	                      "while true do local u = s:upper() end",
+	                 &v),
+	    CAIRN_ETOOBIG);
+	CAIRN_T_EQ(v, CRN_LUA_STEPS);
+	/* A large repetition is refused (by Lua's size check or the
+	 * memory cap), quickly either way. */
+	assert_int_not_equal(run_body("string.rep('x', 1e15)", &v), CAIRN_OK);
+}
+
+/* Lua runs finalizers with hooks off: a __gc would escape every limit,
+ * so no metatable with __gc is accepted. */
+static void
+test_gc_finalizer(void **state)
+{
+	crn_lua_verdict v;
+
+	(void)state;
+	CAIRN_T_FAIL(
+	    run_body(
+	        "setmetatable({}, {__gc = function() while true do end end})\ncollectgarbage()",
+	        &v),
+	    CAIRN_EINVAL);
+	assert_non_null(strstr(logbuf, "__gc"));
+	/* Set later, __gc does not mark the object (Lua 5.4): harmless. */
+	CAIRN_T_PASS(run_body("local mt = {}\nlocal t = setmetatable({}, mt)\n"
+	                      "mt.__gc = function() while true do end end\n"
+	                      "t = nil\ncollectgarbage()",
+	    &v));
+	/* rawset into the metatable before setting it is still seen. */
+	CAIRN_T_FAIL(run_body("local mt = {}\nrawset(mt, '__gc', next)\n"
+	                      "setmetatable({}, mt)",
+	                 &v),
+	    CAIRN_EINVAL);
+}
+
+static void
+test_wall_clock(void **state)
+{
+	crn_lua_limits lim = small;
+	crn_lua_verdict v;
+	crn_lua *L = NULL;
+	const char *src = "function node() while true do end end";
+	struct timespec t0, t1;
+	double out[1];
+
+	(void)state;
+	lim.steps = UINT64_MAX / 2;
+	lim.timeout_ms = 200;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CAIRN_T_PASS(crn_lua_new(
+	    &L, src, strlen(src), &lim, 1, &v, logbuf, sizeof(logbuf)));
+	CAIRN_T_FAIL(crn_lua_node(L, NULL, 0, 0, NULL, 0, out, 1, &v, logbuf,
+	                 sizeof(logbuf)),
+	    CAIRN_ETIMEDOUT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CAIRN_T_EQ(v, CRN_LUA_TIME);
+	/* Stopped soon after the deadline (generous for a loaded machine). */
+	assert_true(t1.tv_sec - t0.tv_sec < 5);
+	/* Once killed, the state stays killed. */
+	CAIRN_T_FAIL(crn_lua_node(L, NULL, 0, 0, NULL, 0, out, 1, &v, logbuf,
+	                 sizeof(logbuf)),
+	    CAIRN_ETIMEDOUT);
+	crn_lua_free(L);
+}
+
+static void
+test_memory_bomb(void **state)
+{
+	crn_lua_verdict v;
+
+	(void)state;
+	CAIRN_T_FAIL(
+	    run_body(
+	        "local t = {}\nfor i = 1, 1e9 do t[i] = {i, i, i} end", &v),
+	    CAIRN_ETOOBIG);
+	CAIRN_T_EQ(v, CRN_LUA_MEMORY);
+	CAIRN_T_FAIL(
+	    run_body("local s = string.rep('x', 1 << 30)", &v), CAIRN_ETOOBIG);
+	CAIRN_T_EQ(v, CRN_LUA_MEMORY);
+	CAIRN_T_FAIL(
+	    run_body("local s = 'x'\nwhile true do s = s .. s end", &v),
+	    CAIRN_ETOOBIG);
+	CAIRN_T_EQ(v, CRN_LUA_MEMORY);
+	/* Caught by pcall, still the memory verdict. */
+	CAIRN_T_FAIL(
+	    run_body("pcall(string.rep, 'x', 1 << 30)", &v), CAIRN_ETOOBIG);
+	CAIRN_T_EQ(v, CRN_LUA_MEMORY);
+	/* Turning the collector off or changing its limits is refused. */
+	CAIRN_T_FAIL(run_body("collectgarbage('stop')", &v), CAIRN_EINVAL);
+	CAIRN_T_FAIL(
+	    run_body("collectgarbage('setpause', 1000)", &v), CAIRN_EINVAL);
+	CAIRN_T_FAIL(
+	    run_body("collectgarbage('generational')", &v), CAIRN_EINVAL);
+	CAIRN_T_PASS(run_body(
+	    "collectgarbage()\nassert(collectgarbage('count') > 0)", &v));
+}
+
+static void
+test_deep_recursion(void **state)
+{
+	crn_lua_verdict v;
+
+	(void)state;
+	CAIRN_T_FAIL(run_body("local function f(n) return 1 + f(n + 1) end\n"
+	                      "f(1)",
+	                 &v),
+	    CAIRN_ETOOBIG);
+	CAIRN_T_EQ(v, CRN_LUA_DEPTH);
+	/* Recursion through C (pcall inside pcall) hits Lua's C-stack limit
+	 * or ours; either way an error, never a crash. */
+	assert_int_not_equal(run_body("local function f() f() end\n"
+	                              "pcall(f)\nerror('x')",
+	                         &v),
+	    CAIRN_OK);
+	/* Within the limit, recursion works. */
+	CAIRN_T_PASS(run_body(
+	    "local function f(n) if n == 0 then return 0 end return 1 + f(n - 1) end\n"
+	    "assert(f(100) == 100)",
+	    &v));
+}
+
+static void
+test_coroutine_never_yields(void **state)
+{
+	crn_lua_verdict v;
+
+	(void)state;
+	CAIRN_T_FAIL(
+	    run_body(
+	        "local co = coroutine.create(function() while true do end end)\ncoroutine.resume(co)",
+	        &v),
+	    CAIRN_ETOOBIG);
+	CAIRN_T_EQ(v, CRN_LUA_STEPS);
+	CAIRN_T_FAIL(
+	    run_body(
+	        "local w = coroutine.wrap(function() local t = {} for i = 1, 1e9 do t[i] = i end end)\nw()",
+	        &v),
+	    CAIRN_ETOOBIG);
+	CAIRN_T_EQ(v, CRN_LUA_MEMORY);
+	/* A well-behaved coroutine works. */
+	CAIRN_T_PASS(run_body(
+	    "local co = coroutine.wrap(function() coroutine.yield(1) return 2 end)\n"
+	    "assert(co() == 1 and co() == 2)",
+	    &v));
+}
+
+static void
+test_output_shape(void **state)
+{
+	crn_lua_verdict v;
+	double out[3];
+
+	(void)state;
+	CAIRN_T_FAIL(run("function node() return {1, 2, 3, 4} end", 3, out, &v),
+	    CAIRN_EDATA);
+	CAIRN_T_EQ(v, CRN_LUA_OUTPUT);
+	assert_true(strstr(logbuf, "4 values, declared 3") != NULL);
+	CAIRN_T_FAIL(
+	    run("function node() return {1, 2} end", 3, out, &v), CAIRN_EDATA);
+	CAIRN_T_EQ(v, CRN_LUA_OUTPUT);
+	CAIRN_T_FAIL(run("function node() return {1, '2', 3} end", 3, out, &v),
+	    CAIRN_EDATA);
+	CAIRN_T_FAIL(
+	    run("function node() return 7 end", 3, out, &v), CAIRN_EDATA);
+	CAIRN_T_FAIL(run("function node() return {1, nil, 3} end", 3, out, &v),
+	    CAIRN_EDATA);
+	CAIRN_T_PASS(
+	    run("function node() return {1, 2.5, -3} end", 3, out, &v));
+	assert_true(out[0] == 1 && out[1] == 2.5 && out[2] == -3);
+	/* No node() at all. */
+	CAIRN_T_FAIL(run("x = 1", 3, out, &v), CAIRN_EINVAL);
+}
+
+static void
+test_not_finite(void **state)
+{
+	crn_lua_verdict v;
+	double out[2];
+
+	(void)state;
+	CAIRN_T_FAIL(run("function node() return {1, 0/0} end", 2, out, &v),
+	    CAIRN_ERANGE);
+	CAIRN_T_EQ(v, CRN_LUA_OUTPUT);
+	CAIRN_T_FAIL(run("function node() return {1/0, 1} end", 2, out, &v),
+	    CAIRN_ERANGE);
+	CAIRN_T_FAIL(
+	    run("function node() return {-math.huge, 1} end", 2, out, &v),
+	    CAIRN_ERANGE);
+}
+
+static void
+test_columns_and_random(void **state)
+{
+	const char *src =
+	    "function node(data, params)\n"
+	    "  local s, n = 0, 0\n"
+	    "  for i = 1, data.rows do\n"
+	    "    local x = data.cols.x[i]\n"
+	    "    if x ~= nil and data.cols.g[i] == 'a' then s = s + x; n = n + 1 end\n"
+	    "  end\n"
+	    "  return {s * params[1], n, math.random()}\n"
+	    "end\n";
+	double xs[4] = {1.5, 2, 4, 8};
+	bool xnull[4] = {false, true, false, false};
+	const char *gs[4] = {"a", "a", "b", "a"};
+	crn_lua_col cols[2] = {
+	    {.name = "x", .n = 4, .num = xs, .null = xnull},
+	    {.name = "g", .n = 4, .is_text = true, .text = gs},
+	};
+	double params[1] = {2}, out[3], out2[3];
+	crn_lua_verdict v;
+	crn_lua *L = NULL;
+
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		CAIRN_T_PASS(crn_lua_new(&L, src, strlen(src), &small, 7, &v,
+		    logbuf, sizeof(logbuf)));
+		CAIRN_T_PASS(crn_lua_node(L, cols, 2, 4, params, 1,
+		    k == 0 ? out : out2, 3, &v, logbuf, sizeof(logbuf)));
+		crn_lua_free(L);
+	}
+	assert_true(out[0] == 19 && out[1] == 2);
+	/* Same seed, same random numbers. */
+	assert_true(out[2] == out2[2]);
+}
+
+static void
+test_coordinator(void **state)
+{
+	const char *src =
+	    "function node() return {1} end\n"
+	    "function coordinator(agg, params, round)\n"
+	    "  if round < 3 then return {next = {params[1] + agg[1]}} end\n"
+	    "  return {result = {mean = agg[1] / 2, tag = 'q\"', list = {1, 2}, ok = true}}\n"
+	    "end\n";
+	double agg[1] = {5}, params[1] = {1}, *next = NULL;
+	size_t nnext = 0;
+	char *res = NULL;
+	crn_lua_verdict v;
+	crn_lua *L = NULL;
+
+	(void)state;
+	CAIRN_T_PASS(crn_lua_new(
+	    &L, src, strlen(src), &small, 7, &v, logbuf, sizeof(logbuf)));
+	assert_true(crn_lua_has_coordinator(L));
+	CAIRN_T_PASS(crn_lua_coordinator(L, agg, 1, params, 1, 1, &next, &nnext,
+	    &res, &v, logbuf, sizeof(logbuf)));
+	assert_null(res);
+	CAIRN_T_EQ(nnext, 1);
+	assert_true(next[0] == 6);
+	crn_free(next, sizeof(double));
+	CAIRN_T_PASS(crn_lua_coordinator(L, agg, 1, params, 1, 3, &next, &nnext,
+	    &res, &v, logbuf, sizeof(logbuf)));
+	assert_null(next);
+	assert_string_equal(
+	    res, "{\"list\":[1,2],\"mean\":2.5,\"ok\":true,\"tag\":\"q\\\"\"}");
+	crn_strfree(res);
+	crn_lua_free(L);
+}
+
+/* Every allocation failing in turn, from the state's creation to the
+ * coordinator's JSON: an error each time (never a crash, an abort from
+ * an unprotected Lua error, or a leak), then success. */
+static void
+test_oom(void **state)
+{
+	const char *src =
+	    "function node(d, p) local t = {} for i = 1, 50 do t[i] = tostring(i) end return {#t} end\n"
+	    "function coordinator(a, p, r) return {result = {n = a[1], s = 'x'}} end";
+	bool done = false;
+
+	(void)state;
+	for (long n = 0; !done && n < 5000; n++) {
+		crn_lua *L = NULL;
+		crn_lua_verdict v;
+		double out[1], agg[1] = {3}, *next = NULL;
+		size_t nnext = 0;
+		char *res = NULL;
+		cairn_err rv;
+
+		crn_alloc_fail_after(n);
+		rv = crn_lua_new(&L, src, strlen(src), &small, 1, &v, logbuf,
+		    sizeof(logbuf));
+		if (rv == CAIRN_OK)
+			rv = crn_lua_node(L, NULL, 0, 0, NULL, 0, out, 1, &v,
+			    logbuf, sizeof(logbuf));
+		if (rv == CAIRN_OK)
+			rv = crn_lua_coordinator(L, agg, 1, NULL, 0, 1, &next,
+			    &nnext, &res, &v, logbuf, sizeof(logbuf));
+		crn_alloc_fail_after(-1);
+		if (rv == CAIRN_OK) {
+			assert_string_equal(res, "{\"n\":3,\"s\":\"x\"}");
+			done = true;
+		}
+		crn_strfree(res);
+		crn_lua_free(L);
+	}
+	assert_true(done);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_os_execute),
+    cmocka_unit_test(test_io_open),
+    cmocka_unit_test(test_require),
+    cmocka_unit_test(test_binary_chunk),
+    cmocka_unit_test(test_string_dump),
+    cmocka_unit_test(test_debug),
+    cmocka_unit_test(test_metatable_tricks),
+    cmocka_unit_test(test_infinite_loop),
+    cmocka_unit_test(test_c_loops),
+    cmocka_unit_test(test_gc_finalizer),
+    cmocka_unit_test(test_wall_clock),
+    cmocka_unit_test(test_memory_bomb),
+    cmocka_unit_test(test_deep_recursion),
+    cmocka_unit_test(test_coroutine_never_yields),
+    cmocka_unit_test(test_output_shape),
+    cmocka_unit_test(test_not_finite),
+    cmocka_unit_test(test_columns_and_random),
+    cmocka_unit_test(test_coordinator),
+    cmocka_unit_test(test_oom),
+};
+
+CAIRN_TEST_MAIN(tests)
