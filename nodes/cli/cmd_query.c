@@ -504,7 +504,6 @@ cmd_query(int argc, char **argv)
 				else
 					cli_error("query: %s (%s)", r.error,
 					    cairn_strerror((cairn_err)r.code));
-				q_missing_lines(&r);
 			} else {
 				status = q_print(&r, fmt);
 				if (status == 0 && strict)
