@@ -1383,6 +1383,10 @@ co_on_down(co *c, const crn_tr_event *ev)
 {
 	co_node *n;
 
+	/* Its replay counters go with it (they are per connection): the
+	 * table holds the live connections' only. */
+	if (crn_replay_forget_conn(c->party.replay, ev->conn) != CAIRN_OK)
+		crn_log_debug("replay guard keeps a closed connection");
 	if (ev->peer.role != CRN_ROLE_NODE)
 		return;
 	n = co_node_find(c, ev->peer.name);
