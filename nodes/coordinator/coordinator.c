@@ -31,9 +31,12 @@
 #include "secagg/graph.h"
 #include "secagg/secagg.h"
 
-/* A node not heard from for this long is not offered new jobs (nodes send
- * a heartbeat every heartbeat_ms, 10 s by default). */
-#define CO_NODE_STALE_MS 45000
+/* A node not heard from for three of its heartbeat intervals (as observed
+ * between its hellos; nodes send one every heartbeat_ms, 10 s by default)
+ * is not offered new jobs and `cairn status` no longer lists it; until two
+ * hellos have been seen, the default interval is assumed. */
+#define CO_NODE_STALE_BEATS 3
+#define CO_NODE_BEAT_MS     10000
 /* Sends to one connection wait at most this long for the previous
  * message to that connection to be acknowledged. */
 #define CO_SEND_MS   1500
@@ -46,6 +49,8 @@ typedef struct co_node {
 	uint8_t pk[CAIRN_SIGN_PK_LEN]; /* identity key of its certificate */
 	uint32_t conn;
 	int64_t seen_ms;
+	int64_t hello_ms; /* its last hello */
+	int64_t beat_ms;  /* observed interval between its hellos */
 	bool live;
 } co_node;
 
@@ -167,6 +172,9 @@ co_node_seen(
 	} else if (!n->live || n->conn != conn) {
 		crn_log_info("node '%s' %s (connection %08x)", name,
 		    n->live ? "reconnected" : "is back", conn);
+		/* A new connection's first hello comes at once, not after
+		 * an interval: measure from its second. */
+		n->hello_ms = 0;
 	}
 	/* A re-issued certificate may carry a new key: the newest wins. */
 	memcpy(n->pk, pk, CAIRN_SIGN_PK_LEN);
@@ -178,7 +186,18 @@ co_node_seen(
 static bool
 co_node_usable(const co_node *n, int64_t now)
 {
-	return n->live && now - n->seen_ms < CO_NODE_STALE_MS;
+	int64_t beat = n->beat_ms > 0 ? n->beat_ms : CO_NODE_BEAT_MS;
+
+	return n->live && now - n->seen_ms < CO_NODE_STALE_BEATS * beat + 500;
+}
+
+/* A hello from n: learn its heartbeat interval. */
+static void
+co_node_hello(co_node *n, int64_t now)
+{
+	if (n->hello_ms > 0 && now > n->hello_ms)
+		n->beat_ms = now - n->hello_ms;
+	n->hello_ms = now;
 }
 
 /* Whether list (entries "name" or "name\nnote") holds name. */
@@ -1304,6 +1323,7 @@ co_on_message(co *c, const crn_tr_event *ev)
 	uint32_t conn = ev->conn;
 	crn_envelope env;
 	crn_cert_info who;
+	co_node *n;
 	bool node_msg;
 
 	if (crn_rt_unwrap(&c->party, ev, CRN_ROLE_NODE | CRN_ROLE_RESEARCHER,
@@ -1328,6 +1348,8 @@ co_on_message(co *c, const crn_tr_event *ev)
 		co_node_seen(c, who.name, who.pk, conn);
 	switch (env.type) {
 	case CRN_RT_MSG_HELLO:
+		if ((n = co_node_find(c, who.name)) != NULL)
+			co_node_hello(n, crn_rt_now_ms());
 		/* Acknowledge without waiting: a heartbeat never blocks us. */
 		(void)co_send_msg(
 		    c, conn, CRN_RT_MSG_HELLO_ACK, NULL, 0, NULL, 0, 0);
