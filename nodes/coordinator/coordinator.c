@@ -175,6 +175,7 @@ co_node_seen(
 		/* A new connection's first hello comes at once, not after
 		 * an interval: measure from its second. */
 		n->hello_ms = 0;
+		n->beat_ms = 0;
 	}
 	/* A re-issued certificate may carry a new key: the newest wins. */
 	memcpy(n->pk, pk, CAIRN_SIGN_PK_LEN);
@@ -191,11 +192,12 @@ co_node_usable(const co_node *n, int64_t now)
 	return n->live && now - n->seen_ms < CO_NODE_STALE_BEATS * beat + 500;
 }
 
-/* A hello from n: learn its heartbeat interval. */
+/* A hello from n: learn its heartbeat interval, the longest seen on this
+ * connection (a node repeats an unanswered hello sooner). */
 static void
 co_node_hello(co_node *n, int64_t now)
 {
-	if (n->hello_ms > 0 && now > n->hello_ms)
+	if (n->hello_ms > 0 && now - n->hello_ms > n->beat_ms)
 		n->beat_ms = now - n->hello_ms;
 	n->hello_ms = now;
 }
