@@ -37,6 +37,7 @@
  * hellos have been seen, the default interval is assumed. */
 #define CO_NODE_STALE_BEATS 3
 #define CO_NODE_BEAT_MS     10000
+#define CO_NODE_BEAT_MIN_MS 1000
 /* Sends to one connection wait at most this long for the previous
  * message to that connection to be acknowledged. */
 #define CO_SEND_MS   1500
@@ -192,13 +193,16 @@ co_node_usable(const co_node *n, int64_t now)
 	return n->live && now - n->seen_ms < CO_NODE_STALE_BEATS * beat + 500;
 }
 
-/* A hello from n: learn its heartbeat interval, the longest seen on this
- * connection (a node repeats an unanswered hello sooner). */
+/* A hello from n: learn its heartbeat interval from the last two hellos,
+ * at least CO_NODE_BEAT_MIN_MS (a node whose loop was held up once, or
+ * that sends faster, is judged on its latest beat, never too eagerly). */
 static void
 co_node_hello(co_node *n, int64_t now)
 {
-	if (n->hello_ms > 0 && now - n->hello_ms > n->beat_ms)
-		n->beat_ms = now - n->hello_ms;
+	if (n->hello_ms > 0)
+		n->beat_ms = now - n->hello_ms < CO_NODE_BEAT_MIN_MS
+		    ? CO_NODE_BEAT_MIN_MS
+		    : now - n->hello_ms;
 	n->hello_ms = now;
 }
 
