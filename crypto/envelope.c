@@ -260,7 +260,9 @@ out:
  * CRN_REPLAY_MAX entries so that a flood of fresh sessions cannot exhaust
  * memory; past that, new (sender, session) pairs are refused.
  */
-#define REPLAY_KEY_LEN (CAIRN_SIGN_PK_LEN + CAIRN_SESSION_ID_LEN)
+/* sender || session_id || u32 connection (0 for crn_replay_check) */
+#define REPLAY_KEY_LEN (CAIRN_SIGN_PK_LEN + CAIRN_SESSION_ID_LEN + 4)
+#define REPLAY_CONN_OFF (CAIRN_SIGN_PK_LEN + CAIRN_SESSION_ID_LEN)
 #define REPLAY_MIN_CAP 64u
 #define CRN_REPLAY_MAX (1u << 20)
 
@@ -323,6 +325,48 @@ replay_grow(crn_replay *r)
 	}
 	crn_free(old, oldcap * sizeof(*old));
 	return CAIRN_OK;
+}
+
+/* Rebuild the table without the entries whose key holds `what` (len
+ * bytes) at offset off: linear probing cannot simply clear a slot in the
+ * middle of a probe run.  O(cap). */
+static cairn_err
+replay_drop(crn_replay *r, size_t off, const uint8_t *what, size_t len)
+{
+	replay_slot *old = r->slots, *s;
+	size_t bytes;
+
+	if (crn_mul_size(r->cap, sizeof(*old), &bytes) != 0)
+		return CAIRN_ENOMEM;
+	if ((r->slots = crn_zalloc(bytes)) == NULL) {
+		r->slots = old;
+		return CAIRN_ENOMEM;
+	}
+	r->count = 0;
+	for (size_t i = 0; i < r->cap; i++) {
+		if (!old[i].used || memcmp(old[i].key + off, what, len) == 0)
+			continue;
+		s = replay_find(r, old[i].key);
+		*s = old[i];
+		r->count++;
+	}
+	crn_free(old, bytes);
+	return CAIRN_OK;
+}
+
+cairn_err
+crn_replay_forget_conn(crn_replay *r, uint32_t conn)
+{
+	uint8_t c[4];
+
+	memcpy(c, &conn, sizeof(c));
+	return replay_drop(r, REPLAY_CONN_OFF, c, sizeof(c));
+}
+
+size_t
+crn_replay_count(const crn_replay *r)
+{
+	return r->count;
 }
 
 cairn_err
@@ -393,12 +437,19 @@ crn_replay_free(crn_replay *r)
 cairn_err
 crn_replay_check(crn_replay *r, const crn_envelope *env)
 {
+	return crn_replay_check_conn(r, env, 0);
+}
+
+cairn_err
+crn_replay_check_conn(crn_replay *r, const crn_envelope *env, uint32_t conn)
+{
 	uint8_t key[REPLAY_KEY_LEN];
 	replay_slot *s;
 	cairn_err rv;
 
 	memcpy(key, env->sender, CAIRN_SIGN_PK_LEN);
 	memcpy(key + CAIRN_SIGN_PK_LEN, env->session_id, CAIRN_SESSION_ID_LEN);
+	memcpy(key + REPLAY_CONN_OFF, &conn, sizeof(conn));
 	s = replay_find(r, key);
 	if (s->used) {
 		if (env->seq <= s->seq)

@@ -89,4 +89,21 @@ CAIRN_NODISCARD cairn_err crn_replay_check(
 CAIRN_NODISCARD cairn_err crn_replay_forget(
     crn_replay *r, const uint8_t session_id[CAIRN_SESSION_ID_LEN]);
 
+/*
+ * Per connection: the counters of crn_replay_check_conn are kept per
+ * (connection, sender, session).  Transport links are authenticated and
+ * ordered, so a replay can only come on the connection that carried the
+ * original; keeping counters per connection means a second process with
+ * the same identity (a duplicate daemon, a restart after the clock
+ * stepped back) can never lock the first out, and the counters of a
+ * connection go when it ends (crn_replay_forget_conn), so the table is
+ * bounded by the live connections.  CAIRN_ENOMEM leaves the guard as it
+ * was.
+ */
+CAIRN_NODISCARD cairn_err crn_replay_check_conn(
+    crn_replay *r, const crn_envelope *env, uint32_t conn);
+CAIRN_NODISCARD cairn_err crn_replay_forget_conn(crn_replay *r, uint32_t conn);
+/* Entries held (for tests and metrics). */
+size_t crn_replay_count(const crn_replay *r);
+
 #endif /* CRN_CRYPTO_ENVELOPE_H */

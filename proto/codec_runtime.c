@@ -141,6 +141,10 @@ crn_rt_result_fini(crn_rt_result *m)
 	crn_rt_names_free(m->contributed, m->ncontributed);
 	crn_rt_names_free(m->dropped, m->ndropped);
 	crn_rt_names_free(m->dropped_between, m->ndropped_between);
+	crn_rt_names_free(m->dropped_round, m->ndropped_round);
+	crn_rt_names_free(m->refused, m->nrefused);
+	crn_rt_names_free(m->refused_reason, m->nrefused_reason);
+	crn_rt_names_free(m->absent, m->nabsent);
 	crn_free(m->sum, m->sum_len);
 	crn_strfree(m->error);
 	crn_strfree(m->table_text);
@@ -300,6 +304,15 @@ crn_rt_result_encode(const crn_rt_result *m, uint8_t **out, size_t *outlen)
 	r.suppressed_groups = m->suppressed_groups;
 	r.n_dropped_between_passes = m->ndropped_between;
 	r.dropped_between_passes = m->dropped_between;
+	r.n_dropped_round = m->ndropped_round;
+	r.dropped_round = m->dropped_round;
+	r.n_refused = m->nrefused;
+	r.refused = m->refused;
+	r.n_refused_reason = m->nrefused_reason;
+	r.refused_reason = m->refused_reason;
+	r.n_absent = m->nabsent;
+	r.absent = m->absent;
+	r.clipped = m->clipped;
 	return crn_pb_pack(&r.base, CRN_RT_MSG_MAX, out, outlen);
 }
 
@@ -356,6 +369,22 @@ crn_rt_result_decode(crn_rt_result *m, const uint8_t *buf, size_t len)
 	         r->dropped_between_passes, r->n_dropped_between_passes)) !=
 	    CAIRN_OK)
 		goto out;
+	if ((rv = rt_names(&m->dropped_round, &m->ndropped_round,
+	         r->dropped_round, r->n_dropped_round)) != CAIRN_OK ||
+	    (rv = rt_names(&m->refused, &m->nrefused, r->refused,
+	         r->n_refused)) != CAIRN_OK ||
+	    (rv = rt_names(&m->refused_reason, &m->nrefused_reason,
+	         r->refused_reason, r->n_refused_reason)) != CAIRN_OK ||
+	    (rv = rt_names(&m->absent, &m->nabsent, r->absent, r->n_absent)) !=
+	        CAIRN_OK)
+		goto out;
+	m->clipped = r->clipped;
+	/* A parallel list is as long as its names, or empty. */
+	if ((m->ndropped_round != 0 && m->ndropped_round != m->ndropped) ||
+	    (m->nrefused_reason != 0 && m->nrefused_reason != m->nrefused)) {
+		rv = CAIRN_EINVAL;
+		goto out;
+	}
 	rv = CAIRN_OK;
 out:
 	if (r != NULL)

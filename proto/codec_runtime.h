@@ -77,6 +77,20 @@ typedef struct crn_rt_result {
 	/* Counted in pass 1, not in the pass-2 figures (owned names). */
 	char **dropped_between;
 	size_t ndropped_between;
+	/* Every node the federation expects is in exactly one list of
+	 * contributed, dropped, refused and absent (owned names).
+	 * dropped_round[i] is where dropped[i] was lost ("counts advertise")
+	 * and refused_reason[i] the category of refused[i]'s reason; each
+	 * parallel list is as long as its names list, or empty. */
+	char **dropped_round;
+	size_t ndropped_round;
+	char **refused;
+	size_t nrefused;
+	char **refused_reason;
+	size_t nrefused_reason;
+	char **absent;
+	size_t nabsent;
+	uint64_t clipped; /* values clipped to the declared bounds */
 } crn_rt_result;
 
 typedef struct crn_rt_session_info {

@@ -49,11 +49,19 @@ q_progress(const crn_rt_jobstatus *st)
 
 static const char query_usage[] =
     "usage: cairn query --config FILE [--format table|json|csv]\n"
-    "                   --dataset DATASET --sum COLUMN\n"
-    "       cairn query --config FILE [--format table|json|csv] [--schema FILE] SQL\n"
+    "                   [--strict] [--timeout MS] [--schema FILE]\n"
+    "                   (--dataset DATASET --sum COLUMN | SQL)\n"
     "Sign a job with the researcher key, submit it to the coordinator and print\n"
     "the result once the nodes have aggregated it.  SQL is planned against --schema,\n"
-    "or the schema = FILE of the [researcher] configuration.\n";
+    "or the schema = FILE of the [researcher] configuration; a sum's dataset and\n"
+    "column are checked against it before the job is sent.\n"
+    "Every answer says which expected nodes contributed, dropped (with the round),\n"
+    "refused (with the reason's category) or were absent; with --format csv\n"
+    "these, and suppressed or clipped values, are lines on stderr.\n"
+    "  --strict      exit 3 unless every expected node contributed and nothing\n"
+    "                was suppressed or clipped\n"
+    "  --timeout MS  wait at most MS milliseconds for the result (default: timeout_ms\n"
+    "                of the configuration)\n";
 
 static void
 q_json_str(const char *s)
@@ -82,28 +90,106 @@ q_json_names(char **v, size_t n)
 	putchar(']');
 }
 
+/* "what (n): a (note), b (note)" on f; notes may be NULL or empty. */
 static void
-q_names_line(const char *what, char **v, size_t n)
+q_names_line(FILE *f, const char *prefix, const char *what, char **v,
+    char **notes, size_t n)
 {
-	printf("%s (%zu):", what, n);
-	for (size_t i = 0; i < n; i++)
-		printf("%s %s", i ? "," : "", v[i]);
-	putchar('\n');
+	fprintf(f, "%s%s (%zu):", prefix, what, n);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%s %s", i ? "," : "", v[i]);
+		if (notes != NULL && notes[i][0] != '\0')
+			fprintf(f, " (%s)", notes[i]);
+	}
+	fputc('\n', f);
 }
 
-/* What was suppressed, for the CSV format, whose empty fields say NULL
- * and suppressed alike. */
+/* {"name": "note", ...} */
+static void
+q_json_map(char **v, char **notes, size_t n)
+{
+	putchar('{');
+	for (size_t i = 0; notes != NULL && i < n; i++) {
+		if (i)
+			fputs(", ", stdout);
+		q_json_str(v[i]);
+		fputs(": ", stdout);
+		q_json_str(notes[i]);
+	}
+	putchar('}');
+}
+
+/* Whether every expected node contributed. */
+static bool
+q_complete(const crn_rt_result *r)
+{
+	return r->ndropped == 0 && r->nrefused == 0 && r->nabsent == 0 &&
+	    r->ndropped_between == 0;
+}
+
+/* What the CSV cannot say (who is missing, what was suppressed or
+ * clipped): lines on stderr, each starting "cairn: ". */
+static void
+q_missing_lines(const crn_rt_result *r)
+{
+	if (r->ndropped > 0)
+		q_names_line(stderr, "cairn: ", "dropped", r->dropped,
+		    r->ndropped_round > 0 ? r->dropped_round : NULL,
+		    r->ndropped);
+	if (r->nrefused > 0)
+		q_names_line(stderr, "cairn: ", "refused", r->refused,
+		    r->nrefused_reason > 0 ? r->refused_reason : NULL,
+		    r->nrefused);
+	if (r->nabsent > 0)
+		q_names_line(stderr, "cairn: ", "absent", r->absent, NULL,
+		    r->nabsent);
+}
+
 static void
 q_csv_note(const crn_rt_result *r)
 {
-	if (r->suppressed_cells == 0 && r->suppressed_groups == 0)
-		return;
-	fprintf(stderr,
-	    "cairn: %llu cell%s and %llu group%s suppressed (fewer rows or values than the minimum cell size, or none); suppressed cells are empty fields\n",
-	    (unsigned long long)r->suppressed_cells,
-	    r->suppressed_cells == 1 ? "" : "s",
-	    (unsigned long long)r->suppressed_groups,
-	    r->suppressed_groups == 1 ? "" : "s");
+	if (!q_complete(r)) {
+		fprintf(stderr,
+		    "cairn: partial answer: %zu of %zu expected nodes contributed\n",
+		    r->ncontributed,
+		    r->ncontributed + r->ndropped + r->nrefused + r->nabsent);
+		q_missing_lines(r);
+	}
+	if (r->suppressed_cells > 0 || r->suppressed_groups > 0)
+		fprintf(stderr,
+		    "cairn: %llu cell%s and %llu group%s suppressed (fewer rows or values than the minimum cell size, or none); suppressed cells are empty fields\n",
+		    (unsigned long long)r->suppressed_cells,
+		    r->suppressed_cells == 1 ? "" : "s",
+		    (unsigned long long)r->suppressed_groups,
+		    r->suppressed_groups == 1 ? "" : "s");
+	if (r->clipped > 0)
+		fprintf(stderr,
+		    "cairn: %llu value%s clipped to the schema's declared bounds\n",
+		    (unsigned long long)r->clipped, r->clipped == 1 ? "" : "s");
+}
+
+/* The nodes part of the JSON object. */
+static void
+q_json_nodes(const crn_rt_result *r)
+{
+	printf(", \"nodes\": {\"contributed\": ");
+	q_json_names(r->contributed, r->ncontributed);
+	printf(", \"dropped\": ");
+	q_json_names(r->dropped, r->ndropped);
+	printf(", \"dropped_in\": ");
+	q_json_map(r->dropped,
+	    r->ndropped_round > 0 ? r->dropped_round : NULL, r->ndropped);
+	printf(", \"refused\": ");
+	q_json_names(r->refused, r->nrefused);
+	printf(", \"refused_why\": ");
+	q_json_map(r->refused,
+	    r->nrefused_reason > 0 ? r->refused_reason : NULL, r->nrefused);
+	printf(", \"absent\": ");
+	q_json_names(r->absent, r->nabsent);
+	printf(", \"dropped_between_passes\": ");
+	q_json_names(r->dropped_between, r->ndropped_between);
+	printf("}, \"complete\": %s, \"clipped_values\": %llu}\n",
+	    q_complete(r) ? "true" : "false", (unsigned long long)r->clipped);
 }
 
 /* Print a result: the released table the coordinator decoded (it
@@ -129,13 +215,7 @@ q_print(const crn_rt_result *r, int fmt)
 		if (k > 0 && out[k - 1] == '}')
 			k--;
 		fwrite(out, 1, k, stdout);
-		printf(", \"nodes\": {\"contributed\": ");
-		q_json_names(r->contributed, r->ncontributed);
-		printf(", \"dropped\": ");
-		q_json_names(r->dropped, r->ndropped);
-		printf(", \"dropped_between_passes\": ");
-		q_json_names(r->dropped_between, r->ndropped_between);
-		printf("}}\n");
+		q_json_nodes(r);
 		return 0;
 	}
 	fwrite(out, 1, len, stdout);
@@ -144,8 +224,18 @@ q_print(const crn_rt_result *r, int fmt)
 	if (fmt == FMT_CSV)
 		q_csv_note(r);
 	if (fmt == FMT_TABLE) {
-		q_names_line("contributed", r->contributed, r->ncontributed);
-		q_names_line("dropped", r->dropped, r->ndropped);
+		q_names_line(stdout, "", "contributed", r->contributed, NULL,
+		    r->ncontributed);
+		q_names_line(stdout, "", "dropped", r->dropped,
+		    r->ndropped_round > 0 ? r->dropped_round : NULL,
+		    r->ndropped);
+		if (r->nrefused > 0)
+			q_names_line(stdout, "", "refused", r->refused,
+			    r->nrefused_reason > 0 ? r->refused_reason : NULL,
+			    r->nrefused);
+		if (r->nabsent > 0)
+			q_names_line(stdout, "", "absent", r->absent, NULL,
+			    r->nabsent);
 	}
 	if (r->ndropped_between > 0) {
 		/* The figures lack these nodes' rows, though the counts that
@@ -162,12 +252,27 @@ q_print(const crn_rt_result *r, int fmt)
 	return 0;
 }
 
+/* --strict: 0 only when every expected node contributed and nothing was
+ * suppressed or clipped; else one line on stderr and 3. */
+static int
+q_strict(const crn_rt_result *r)
+{
+	if (q_complete(r) && r->suppressed_cells == 0 &&
+	    r->suppressed_groups == 0 && r->clipped == 0)
+		return 0;
+	cli_error("query: --strict: the answer is %s",
+	    !q_complete(r) ? "partial (not every expected node contributed)"
+	    : r->clipped > 0 ? "clipped (values outside the declared bounds)"
+	                     : "suppressed (small cells)");
+	return 3;
+}
+
 /* Why no result came: one line. */
 static void
 q_recv_failed(cairn_err rv, const char *why)
 {
 	if (rv == CAIRN_ETIMEDOUT)
-		cli_error("query: no result before timeout_ms");
+		cli_error("query: no result before the timeout (--timeout, or timeout_ms of the configuration)");
 	else if (rv == CAIRN_ECLOSED && !crn_rt_stop)
 		cli_error(
 		    "query: lost the connection to the coordinator: %s", why);
@@ -179,14 +284,18 @@ q_recv_failed(cairn_err rv, const char *why)
 struct q_args {
 	const char *config, *dataset, *column, *sql, *schema;
 	int fmt;
+	bool strict;
+	int64_t timeout_ms; /* -1: the configuration's timeout_ms */
 };
 
 /* Parse argv into *a: -1 to go on, else the exit status. */
 static int
 q_parse(int argc, char **argv, struct q_args *a)
 {
-	const char *format = NULL;
+	const char *format = NULL, *timeout = NULL;
 	const cli_opt opts[] = {
+	    {.name = "--strict", .flag = &a->strict},
+	    {.name = "--timeout", .val = &timeout},
 	    {.name = "--config", .val = &a->config, .required = true},
 	    {.name = "--dataset", .val = &a->dataset},
 	    {.name = "--sum", .val = &a->column},
@@ -213,6 +322,17 @@ q_parse(int argc, char **argv, struct q_args *a)
 	    (a->column != NULL && a->dataset == NULL))
 		return cli_usage_error("query",
 		    "give either --dataset D --sum COLUMN or an SQL query");
+	a->timeout_ms = -1;
+	if (timeout != NULL) {
+		char *end = NULL;
+		long long v = strtoll(timeout, &end, 10);
+
+		if (end == timeout || *end != '\0' || v < 1 || v > 86400000)
+			return cli_usage_error("query",
+			    "--timeout is milliseconds, 1 to 86400000, not '%s'",
+			    timeout);
+		a->timeout_ms = v;
+	}
 	return -1;
 }
 
@@ -233,7 +353,18 @@ q_submit(crn_rt_client *c, const struct q_args *a, crn_job *job,
 		crn_hooks.job_id(job->job_id);
 	job->issued_at = crn_rt_wall();
 	job->not_after =
-	    job->issued_at + c->cfg->researcher.timeout_ms / 1000 + 60;
+	    job->issued_at + (uint64_t)a->timeout_ms / 1000 + 60;
+	/* --schema wins; else the file the configuration names. */
+	if (schema == NULL)
+		schema = c->cfg->researcher.schema;
+	/* A sum names a dataset and column: check them here when we have
+	 * the schema, rather than have every node refuse the job. */
+	if (a->column != NULL && schema != NULL &&
+	    crn_q_sum_check(schema, a->dataset, a->column, err, sizeof(err)) !=
+	        CAIRN_OK) {
+		cli_error("query: %s", err);
+		return 2;
+	}
 	if (a->column != NULL) {
 		job->kind = CRN_JOB_SUM_COLUMN;
 		job->dataset = (char *)(uintptr_t)a->dataset;
@@ -298,10 +429,10 @@ q_result(const crn_rt_result *r, int fmt)
 /* Wait for the job's result, showing progress on a terminal.  Returns
  * the exit status. */
 static int
-q_wait(crn_rt_client *c, const crn_job *job, int fmt)
+q_wait(crn_rt_client *c, const crn_job *job, const struct q_args *a)
 {
 	bool tty = isatty(STDERR_FILENO) != 0, progress = false;
-	int64_t deadline = crn_rt_now_ms() + c->cfg->researcher.timeout_ms;
+	int64_t deadline = crn_rt_now_ms() + a->timeout_ms;
 	int status = 1;
 	cairn_err rv;
 
@@ -342,7 +473,9 @@ q_wait(crn_rt_client *c, const crn_job *job, int fmt)
 			if (rv != CAIRN_OK)
 				cli_error("query: malformed result");
 			else
-				status = q_result(&r, fmt);
+				status = q_result(&r, a->fmt);
+			if (status == 0 && a->strict)
+				status = q_strict(&r);
 			crn_rt_result_fini(&r);
 			crn_envelope_fini(&env);
 			return status;
@@ -384,8 +517,10 @@ cmd_query(int argc, char **argv)
 		status = cli_error("query: %s", err);
 		goto out;
 	}
+	if (a.timeout_ms < 0)
+		a.timeout_ms = c.cfg->researcher.timeout_ms;
 	if ((status = q_submit(&c, &a, &job, &qs)) == 0)
-		status = q_wait(&c, &job, a.fmt);
+		status = q_wait(&c, &job, &a);
 out:
 	crn_q_sql_fini(&qs);
 	crn_rt_client_close(&c);

@@ -171,6 +171,7 @@ co_coord_plan_release(const crn_plan *plan, const crn_release *rel,
 	}
 	r->suppressed_cells = res->suppressed_cells;
 	r->suppressed_groups = res->suppressed_groups;
+	r->clipped = res->clipped;
 out:
 	crn_result_free(res);
 	return rv;

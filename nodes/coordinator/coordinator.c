@@ -33,9 +33,13 @@
 #include "secagg/graph.h"
 #include "secagg/secagg.h"
 
-/* A node not heard from for this long is not offered new jobs (nodes send
- * a heartbeat every heartbeat_ms, 10 s by default). */
-#define CO_NODE_STALE_MS 45000
+/* A node not heard from for three of its heartbeat intervals (as observed
+ * between its hellos; nodes send one every heartbeat_ms, 10 s by default)
+ * is not offered new jobs and `cairn status` no longer lists it; until two
+ * hellos have been seen, the default interval is assumed. */
+#define CO_NODE_STALE_BEATS 3
+#define CO_NODE_BEAT_MS     10000
+#define CO_NODE_BEAT_MIN_MS 1000
 /* Sends to one connection wait at most this long for the previous
  * message to that connection to be acknowledged. */
 #define CO_SEND_MS   1500
@@ -46,6 +50,8 @@ typedef struct co_node {
 	uint8_t pk[CAIRN_SIGN_PK_LEN]; /* identity key of its certificate */
 	uint32_t conn;
 	int64_t seen_ms;
+	int64_t hello_ms; /* its last hello */
+	int64_t beat_ms;  /* observed interval between its hellos */
 	bool live;
 } co_node;
 
@@ -86,6 +92,14 @@ typedef struct co_session {
 	size_t ncounted;
 	uint32_t refused;  /* nodes that refused the job */
 	char refusal[160]; /* the first refusal's reason */
+	/* What became of each offered node that is not in the sum: lost
+	 * (with where: pass and round) or refused (with the category of its
+	 * reason), first event wins; and the expected nodes that were not
+	 * offered the job at all. */
+	char **lost, **ref; /* "name\nwhere", "name\ncategory" */
+	size_t nlost, nref;
+	char **absent;
+	size_t nabsent;
 } co_session;
 
 typedef struct co {
@@ -161,6 +175,10 @@ co_node_seen(
 	} else if (!n->live || n->conn != conn) {
 		crn_log_info("node '%s' %s (connection %08x)", name,
 		    n->live ? "reconnected" : "is back", conn);
+		/* A new connection's first hello comes at once, not after
+		 * an interval: measure from its second. */
+		n->hello_ms = 0;
+		n->beat_ms = 0;
 	}
 	/* A re-issued certificate may carry a new key: the newest wins. */
 	memcpy(n->pk, pk, CAIRN_SIGN_PK_LEN);
@@ -172,7 +190,96 @@ co_node_seen(
 static bool
 co_node_usable(const co_node *n, int64_t now)
 {
-	return n->live && now - n->seen_ms < CO_NODE_STALE_MS;
+	int64_t beat = n->beat_ms > 0 ? n->beat_ms : CO_NODE_BEAT_MS;
+
+	return n->live && now - n->seen_ms < CO_NODE_STALE_BEATS * beat + 500;
+}
+
+/* A hello from n: learn its heartbeat interval from the last two hellos,
+ * at least CO_NODE_BEAT_MIN_MS (a node whose loop was held up once, or
+ * that sends faster, is judged on its latest beat, never too eagerly). */
+static void
+co_node_hello(co_node *n, int64_t now)
+{
+	if (n->hello_ms > 0)
+		n->beat_ms = now - n->hello_ms < CO_NODE_BEAT_MIN_MS
+		    ? CO_NODE_BEAT_MIN_MS
+		    : now - n->hello_ms;
+	n->hello_ms = now;
+}
+
+/* Whether list (entries "name" or "name\nnote") holds name. */
+static bool
+co_listed(char *const *list, size_t n, const char *name)
+{
+	size_t k = strlen(name);
+
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(list[i], name, k) == 0 &&
+		    (list[i][k] == '\0' || list[i][k] == '\n'))
+			return true;
+	return false;
+}
+
+/* The category of a node's refusal (code and text of its ErrorReport),
+ * as the researcher sees it: one word, so scripts can act on it. */
+static const char *
+co_refusal_category(int32_t code, const char *msg)
+{
+	switch ((cairn_err)code) {
+	case CAIRN_EPERM:
+		/* The node's min_participants, or its schema's max_nodes. */
+		return strstr(msg, "nodes offered") != NULL ? "participants"
+		                                            : "policy";
+	case CAIRN_EDATA:
+	case CAIRN_ENOENT: return "data";
+	case CAIRN_EREPLAY: return "replay";
+	case CAIRN_EEXPIRED:
+	case CAIRN_ENOTYET: return "time";
+	case CAIRN_EAUTH:
+	case CAIRN_EREVOKED:
+	case CAIRN_EROLE:
+	case CAIRN_EUNKNOWNCA:
+	case CAIRN_ETAMPERED: return "certificate";
+	case CAIRN_ETOOBIG: return "capacity";
+	case CAIRN_EABORT: return "participants";
+	default: return "error";
+	}
+}
+
+/* Record that `name` will not be in this job's sum: lost in the current
+ * pass and round (cat NULL) or refused for reason category cat, as one
+ * entry "name\nnote".  A node's first event is what the researcher is
+ * told. */
+static void
+co_fate(co_session *s, const char *name, const char *cat)
+{
+	char e[CRN_CERT_NAME_MAX + 64];
+
+	if (co_listed(s->lost, s->nlost, name) ||
+	    co_listed(s->ref, s->nref, name))
+		return;
+	if (cat != NULL) {
+		snprintf(e, sizeof(e), "%s\n%s", name, cat);
+		if (crn_rt_names_add(&s->ref, &s->nref, e) != CAIRN_OK)
+			crn_log_warn("out of memory: '%s' refused", name);
+		return;
+	}
+	snprintf(e, sizeof(e), "%s\n%s %s", name,
+	    s->pass == CRN_RELEASE_PASS_FIGURES ? "figures" : "counts",
+	    s->round < CRN_SA_R_DONE ? crn_sa_round_name((crn_sa_round)s->round)
+	                             : "done");
+	if (crn_rt_names_add(&s->lost, &s->nlost, e) != CAIRN_OK)
+		crn_log_warn("out of memory: '%s' lost", name);
+}
+
+/* Slot i (0-based) will not answer any more in this pass. */
+static void
+co_slot_out(co_session *s, uint32_t i, const char *cat)
+{
+	if (!s->slots[i].out)
+		co_fate(s, s->slots[i].name, cat);
+	s->slots[i].out = true;
 }
 
 /* Send an encoded envelope to connection conn. */
@@ -324,6 +431,9 @@ co_session_end(co *c, co_session *s)
 	crn_release_fini(&s->rel);
 	crn_rt_names_free(s->offered, s->noffered);
 	crn_rt_names_free(s->counted, s->ncounted);
+	crn_rt_names_free(s->lost, s->nlost);
+	crn_rt_names_free(s->ref, s->nref);
+	crn_rt_names_free(s->absent, s->nabsent);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -367,14 +477,14 @@ co_send_slot(
 		return;
 	n = co_node_find(c, sl->name);
 	if (n == NULL || !n->live) {
-		sl->out = true;
+		co_slot_out(s, slot - 1, NULL);
 		return;
 	}
 	if ((rv = co_send_conn(c, n->conn, env, elen, CO_SEND_MS)) !=
 	    CAIRN_OK) {
 		crn_log_warn(
 		    "node '%s' unreachable: %s", sl->name, cairn_strerror(rv));
-		sl->out = true;
+		co_slot_out(s, slot - 1, NULL);
 		if (rv == CAIRN_ECLOSED)
 			n->live = false;
 	}
@@ -403,7 +513,7 @@ co_enter_round(co *c, co_session *s, uint32_t r)
 	for (uint32_t i = 0; i < s->nslots; i++) {
 		/* A node that missed a round is out of the session. */
 		if (!s->slots[i].answered)
-			s->slots[i].out = true;
+			co_slot_out(s, i, NULL);
 		s->slots[i].answered = false;
 	}
 	s->round = r;
@@ -599,6 +709,62 @@ co_send_forget(co *c, co_session *s)
 	crn_free(msg, mlen);
 }
 
+/* Add list entry e ("name\nnote") to the names and notes lists. */
+static cairn_err
+co_split_add(const char *e, char ***names, size_t *nn, char ***notes,
+    size_t *nnotes)
+{
+	char name[CRN_CERT_NAME_MAX + 1];
+	const char *nl = strchr(e, '\n');
+	size_t k = nl != NULL ? (size_t)(nl - e) : strlen(e);
+	cairn_err rv;
+
+	if (k >= sizeof(name))
+		k = sizeof(name) - 1;
+	memcpy(name, e, k);
+	name[k] = '\0';
+	if ((rv = crn_rt_names_add(names, nn, name)) != CAIRN_OK)
+		return rv;
+	return crn_rt_names_add(notes, nnotes, nl != NULL ? nl + 1 : "");
+}
+
+/* Account in r for every node the federation expects that is not in
+ * surv: each offered node is dropped (with where) or refused (with its
+ * category), each expected one not offered is absent. */
+static cairn_err
+co_account(const co_session *s, char *const *surv, size_t nsurv,
+    crn_rt_result *r)
+{
+	cairn_err rv = CAIRN_OK;
+
+	for (size_t i = 0; i < s->noffered && rv == CAIRN_OK; i++) {
+		const char *name = s->offered[i], *e = NULL;
+		size_t k = strlen(name);
+
+		if (co_listed(surv, nsurv, name))
+			continue;
+		for (size_t j = 0; j < s->nref && e == NULL; j++)
+			if (strncmp(s->ref[j], name, k) == 0 &&
+			    s->ref[j][k] == '\n')
+				e = s->ref[j];
+		if (e != NULL) {
+			rv = co_split_add(e, &r->refused, &r->nrefused,
+			    &r->refused_reason, &r->nrefused_reason);
+			continue;
+		}
+		for (size_t j = 0; j < s->nlost && e == NULL; j++)
+			if (strncmp(s->lost[j], name, k) == 0 &&
+			    s->lost[j][k] == '\n')
+				e = s->lost[j];
+		/* Left out by the machine itself (an invalid message). */
+		rv = co_split_add(e != NULL ? e : name, &r->dropped,
+		    &r->ndropped, &r->dropped_round, &r->ndropped_round);
+	}
+	for (size_t i = 0; i < s->nabsent && rv == CAIRN_OK; i++)
+		rv = crn_rt_names_add(&r->absent, &r->nabsent, s->absent[i]);
+	return rv;
+}
+
 /* The final result: the released table of the last pass, with who
  * contributed (the last pass's nodes: the figures are theirs), who was
  * offered the job and did not, and who was counted in pass 1 but is not
@@ -614,18 +780,15 @@ co_finish(co *c, co_session *s, const uint8_t *sum, size_t len, char **surv,
 	r.contributed = surv;
 	r.ncontributed = nsurv;
 	r.error = (char *)(uintptr_t) "";
-	for (size_t i = 0; i < s->noffered && rv == CAIRN_OK; i++)
-		if (!co_name_in(surv, nsurv, s->offered[i]))
-			rv = crn_rt_names_add(
-			    &r.dropped, &r.ndropped, s->offered[i]);
+	rv = co_account(s, surv, nsurv, &r);
 	for (size_t i = 0; i < s->ncounted && rv == CAIRN_OK; i++)
 		if (!co_name_in(surv, nsurv, s->counted[i]))
 			rv = crn_rt_names_add(&r.dropped_between,
 			    &r.ndropped_between, s->counted[i]);
 	co_release(s, sum, len, (uint32_t)nsurv, &r);
-	crn_log_info("job for '%s' done: %zu nodes in the sum, %zu dropped, %zu between the passes, %lld ms",
-	    s->researcher, r.ncontributed, r.ndropped, r.ndropped_between,
-	    (long long)(crn_rt_now_ms() - s->started));
+	crn_log_info("job for '%s' done: %zu nodes in the sum, %zu dropped, %zu refused, %zu absent, %zu between the passes, %lld ms",
+	    s->researcher, r.ncontributed, r.ndropped, r.nrefused, r.nabsent,
+	    r.ndropped_between, (long long)(crn_rt_now_ms() - s->started));
 	s->round = CRN_SA_R_DONE;
 	co_progress(c, s, (uint32_t)r.ncontributed);
 	co_send_result(c, s, &r);
@@ -747,11 +910,15 @@ co_abort(co *c, co_session *s, const crn_sa_action *a)
 	r.error = msg;
 	r.needed = a->abort.needed;
 	r.answered = a->abort.answered;
+	/* Nobody contributed: say what became of every node. */
+	(void)co_account(s, NULL, 0, &r);
 	crn_log_warn("job for '%s' aborted in pass %u: %s", s->researcher,
 	    s->pass, a->abort.reason);
 	if (s->pass == CRN_RELEASE_PASS_COUNTS && !s->is_code)
 		co_send_forget(c, s);
 	co_send_result(c, s, &r);
+	r.error = NULL;
+	crn_rt_result_fini(&r);
 }
 
 /* The first message of each round is the sign that the previous one
@@ -887,9 +1054,11 @@ co_on_node_msg(co *c, const crn_envelope *env, const char *name)
 			if (!s->slots[slot - 1].out && s->refused++ == 0)
 				snprintf(s->refusal, sizeof(s->refusal),
 				    "%s: %s", name, e.message);
+			co_slot_out(s, slot - 1,
+			    co_refusal_category(e.code, e.message));
 			crn_rt_error_fini(&e);
 		}
-		s->slots[slot - 1].out = true;
+		co_slot_out(s, slot - 1, "error");
 		co_maybe_close(c, s, &acts);
 		crn_sa_actions_fini(&acts);
 		return;
@@ -983,6 +1152,37 @@ co_session_for(co *c, const uint8_t job_id[CRN_JOB_ID_LEN], char *why,
 	return free_s;
 }
 
+static int
+co_str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The nodes the federation expects (named in the configuration, or seen
+ * since the coordinator started) that are not offered the job: absent,
+ * in name order. */
+static cairn_err
+co_absent(co *c, co_session *s)
+{
+	const crn_cfg_coordinator *cc = &c->cfg->coord;
+
+	for (size_t i = 0; i < cc->nnodes; i++)
+		if (!co_listed(s->offered, s->noffered, cc->nodes[i]) &&
+		    !co_listed(s->absent, s->nabsent, cc->nodes[i]) &&
+		    crn_rt_names_add(&s->absent, &s->nabsent, cc->nodes[i]) !=
+		        CAIRN_OK)
+			return CAIRN_ENOMEM;
+	for (size_t i = 0; i < c->nnodes; i++)
+		if (!co_listed(s->offered, s->noffered, c->nodes[i].name) &&
+		    !co_listed(s->absent, s->nabsent, c->nodes[i].name) &&
+		    crn_rt_names_add(&s->absent, &s->nabsent,
+		        c->nodes[i].name) != CAIRN_OK)
+			return CAIRN_ENOMEM;
+	if (s->nabsent > 1)
+		qsort(s->absent, s->nabsent, sizeof(*s->absent), co_str_cmp);
+	return CAIRN_OK;
+}
+
 /* Fill a new session with the usable nodes (at most max: the ring width
  * is sized for the schema's max_nodes). */
 static cairn_err
@@ -1015,7 +1215,7 @@ co_session_nodes(co *c, co_session *s, int64_t now, char *why, size_t whylen)
 		if (crn_rt_names_add(&s->offered, &s->noffered,
 		        s->slots[i].name) != CAIRN_OK)
 			return CAIRN_ENOMEM;
-	return CAIRN_OK;
+	return co_absent(c, s);
 }
 
 static void
@@ -1138,6 +1338,7 @@ co_on_message(co *c, const crn_tr_event *ev)
 	uint32_t conn = ev->conn;
 	crn_envelope env;
 	crn_cert_info who;
+	co_node *n;
 	bool node_msg;
 
 	if (crn_rt_unwrap(&c->party, ev, CRN_ROLE_NODE | CRN_ROLE_RESEARCHER,
@@ -1160,6 +1361,8 @@ co_on_message(co *c, const crn_tr_event *ev)
 		co_node_seen(c, who.name, who.pk, conn);
 	switch (env.type) {
 	case CRN_RT_MSG_HELLO:
+		if ((n = co_node_find(c, who.name)) != NULL)
+			co_node_hello(n, crn_rt_now_ms());
 		/* Acknowledge without waiting: a heartbeat never blocks us. */
 		(void)co_send_msg(
 		    c, conn, CRN_RT_MSG_HELLO_ACK, NULL, 0, NULL, 0, 0);
@@ -1196,7 +1399,7 @@ co_node_gone(co *c, const char *name)
 		for (uint32_t k = 0; s->used && k < s->nslots; k++) {
 			if (strcmp(s->slots[k].name, name) == 0 &&
 			    !s->slots[k].out) {
-				s->slots[k].out = true;
+				co_slot_out(s, k, NULL);
 				in = true;
 			}
 		}
@@ -1215,6 +1418,10 @@ co_on_down(co *c, const crn_tr_event *ev)
 {
 	co_node *n;
 
+	/* Its replay counters go with it (they are per connection): the
+	 * table holds the live connections' only. */
+	if (crn_replay_forget_conn(c->party.replay, ev->conn) != CAIRN_OK)
+		crn_log_debug("replay guard keeps a closed connection");
 	if (ev->peer.role != CRN_ROLE_NODE)
 		return;
 	n = co_node_find(c, ev->peer.name);

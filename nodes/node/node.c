@@ -861,6 +861,10 @@ nd_on_link(nd *d, const crn_tr_event *ev)
 	    "lost the connection to coordinator '%s' (%s), reconnecting",
 	    ev->peer.name, ev->why);
 	d->acked = false;
+	/* The replay counters were the old connection's; the next one starts
+	 * afresh (a restarted coordinator may have a clock that went back). */
+	if (crn_replay_forget_conn(d->party.replay, ev->conn) != CAIRN_OK)
+		crn_log_debug("replay guard keeps the old connection");
 }
 
 static void

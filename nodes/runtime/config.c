@@ -88,6 +88,8 @@ static const cfg_key coord_keys[] = {
     KI("deadlines", "reveal_ms", coord.deadlines.reveal_ms, 1, CFG_DAY_MS),
     KI("coordinator", "max_unauth", coord.max_unauth, 1, 100000),
     KI("coordinator", "handshake_ms", coord.handshake_ms, 100, 600000),
+    {"coordinator", "nodes", T_LIST_CN, OFF(coord.nodes), OFF(coord.nnodes), 0,
+        0, 0},
     KI("deadlines", "advertise_ms", coord.deadlines.advertise_ms, 1,
         CFG_DAY_MS),
     KI("deadlines", "share_ms", coord.deadlines.share_ms, 1, CFG_DAY_MS),
@@ -1252,6 +1254,7 @@ crn_config_free(crn_config *cfg)
 	crn_strfree(co->crl);
 	crn_strfree(co->schema);
 	crn_strfree(co->state_dir);
+	cfg_list_free(co->nodes, co->nnodes);
 	n = &cfg->node;
 	crn_strfree(n->name);
 	crn_strfree(n->coordinator);

@@ -23,7 +23,10 @@
  *                 CRL accepted); max_unauth (64: connections still in
  *                 their TLS handshake at once; more are closed on
  *                 accept), handshake_ms (5000: a connection must
- *                 authenticate within this)
+ *                 authenticate within this); nodes (comma-separated
+ *                 certificate names of the nodes the federation
+ *                 expects: every answer accounts for each of them, as
+ *                 contributed, dropped, refused or absent)
  *   [deadlines]   advertise_ms (30000), reveal_ms (30000), share_ms
  *                 (30000), input_ms (300000), consistency_ms (30000),
  *                 unmask_ms (30000)
@@ -103,6 +106,8 @@ typedef struct crn_cfg_coordinator {
 	double corrupt_frac, dropout_frac; /* in [0, 0.5) */
 	uint32_t max_unauth;
 	uint32_t handshake_ms;
+	char **nodes; /* expected nodes (certificate names), or none */
+	size_t nnodes;
 	crn_cfg_deadlines deadlines;
 } crn_cfg_coordinator;
 

@@ -65,3 +65,68 @@ crn_q_sum_plan(const char *dataset, const char *column, uint32_t ring_bits,
 	    CRN_RT_SUM_LO, CRN_RT_SUM_HI, ring_bits, CRN_Q_SUM_MAX_ROWS,
 	    CRN_Q_SUM_MAX_NODES, min_cell);
 }
+
+/* The names of list (dataset names or column names), comma-separated. */
+static void
+q_names(char *out, size_t outlen, const char *const *v, size_t n)
+{
+	size_t k = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n && k < outlen; i++) {
+		int w = snprintf(out + k, outlen - k, "%s%s", i ? ", " : "",
+		    v[i]);
+
+		if (w < 0)
+			break;
+		k += (size_t)w;
+	}
+}
+
+cairn_err
+crn_q_sum_check(const char *schema_path, const char *dataset,
+    const char *column, char *err, size_t errlen)
+{
+	crn_schema *schema = NULL;
+	const crn_dataset *d;
+	const char *names[64];
+	char list[512];
+	size_t n = 0;
+	long ci;
+	cairn_err rv;
+
+	if ((rv = crn_schema_load(schema_path, &schema, err, errlen)) !=
+	    CAIRN_OK)
+		return rv;
+	rv = CAIRN_ENOENT;
+	if ((d = crn_schema_dataset(schema, dataset)) == NULL) {
+		for (size_t i = 0; i < schema->ndatasets && n < 64; i++)
+			names[n++] = schema->datasets[i].name;
+		q_names(list, sizeof(list), names, n);
+		snprintf(err, errlen,
+		    "dataset '%s' is not in the schema %s (it has: %s)",
+		    dataset, schema_path, list);
+		goto out;
+	}
+	if ((ci = crn_dataset_column(d, column)) < 0) {
+		for (size_t i = 0; i < d->ncols && n < 64; i++)
+			if (d->cols[i].type != CRN_COL_CATEGORY)
+				names[n++] = d->cols[i].name;
+		q_names(list, sizeof(list), names, n);
+		snprintf(err, errlen,
+		    "column '%s' is not in dataset '%s' of the schema %s (numeric columns: %s)",
+		    column, dataset, schema_path, list);
+		goto out;
+	}
+	if (d->cols[ci].type == CRN_COL_CATEGORY) {
+		snprintf(err, errlen,
+		    "column '%s.%s' is a category: --sum needs a numeric column",
+		    dataset, column);
+		rv = CAIRN_EINVAL;
+		goto out;
+	}
+	rv = CAIRN_OK;
+out:
+	crn_schema_free(schema);
+	return rv;
+}

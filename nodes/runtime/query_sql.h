@@ -33,6 +33,16 @@ CAIRN_NODISCARD cairn_err crn_q_sql_plan(crn_q_sql *q, const char *schema_path,
 void crn_q_sql_fini(crn_q_sql *q);
 
 /*
+ * Check a column sum against the schema file at schema_path before the
+ * job travels: the dataset must be declared and the column numeric.
+ * CAIRN_ENOENT (no such dataset or column) or CAIRN_EINVAL (a category
+ * column) with one line in err naming what the schema has; the errors of
+ * crn_schema_load.
+ */
+CAIRN_NODISCARD cairn_err crn_q_sum_check(const char *schema_path,
+    const char *dataset, const char *column, char *err, size_t errlen);
+
+/*
  * A column-sum job (JOB_SUM_COLUMN) as the plan both the coordinator and
  * the nodes run it by (core/release.h crn_release_sum_plan): the column
  * read as a decimal of CRN_RT_SUM_SCALE digits within CRN_RT_SUM_LO..HI,

@@ -448,7 +448,8 @@ crn_rt_unwrap(crn_rt_party *p, const crn_tr_event *ev, unsigned role_mask,
 		rt_refuse(p, ev, "signature", "bad signature");
 		goto out;
 	}
-	if ((rv = crn_replay_check(p->replay, env)) != CAIRN_OK) {
+	if ((rv = crn_replay_check_conn(p->replay, env, ev->conn)) !=
+	    CAIRN_OK) {
 		rt_refuse(p, ev, "replay", "%s",
 		    rv == CAIRN_EREPLAY ? "replayed" : cairn_strerror(rv));
 		goto out;

@@ -227,6 +227,48 @@ test_every_bit_flip_refused(void **state)
 	crn_identity_free(bob);
 }
 
+/* Per-connection counters: a second connection of the same sender (a
+ * duplicate daemon whose clock runs ahead) never locks the first out, a
+ * replay on the same connection is refused, and a closed connection's
+ * counters go. */
+static void
+test_replay_conn(void **state)
+{
+	crn_identity *alice = ident(1);
+	crn_replay *r = NULL;
+	crn_envelope a;
+
+	(void)state;
+	CAIRN_T_PASS(crn_replay_new(&r));
+	make_env(&a, "x", 0);
+	a.seq = 10;
+	CAIRN_T_PASS(crn_envelope_sign(&a, alice));
+	CAIRN_T_PASS(crn_replay_check_conn(r, &a, 1));
+	CAIRN_T_FAIL(crn_replay_check_conn(r, &a, 1), CAIRN_EREPLAY);
+	/* The duplicate, on connection 2, far ahead. */
+	a.seq = 1000000;
+	CAIRN_T_PASS(crn_replay_check_conn(r, &a, 2));
+	/* The original goes on. */
+	a.seq = 11;
+	CAIRN_T_PASS(crn_replay_check_conn(r, &a, 1));
+	CAIRN_T_FAIL(crn_replay_check_conn(r, &a, 1), CAIRN_EREPLAY);
+	assert_int_equal(crn_replay_count(r), 2);
+	/* Connections close: their entries go, the table is empty. */
+	CAIRN_T_PASS(crn_replay_forget_conn(r, 2));
+	assert_int_equal(crn_replay_count(r), 1);
+	CAIRN_T_PASS(crn_replay_forget_conn(r, 1));
+	assert_int_equal(crn_replay_count(r), 0);
+	for (uint32_t i = 0; i < 3000; i++) {
+		a.seq = 5;
+		CAIRN_T_PASS(crn_replay_check_conn(r, &a, 100 + i));
+		CAIRN_T_PASS(crn_replay_forget_conn(r, 100 + i));
+	}
+	assert_int_equal(crn_replay_count(r), 0);
+	crn_replay_free(r);
+	crn_envelope_fini(&a);
+	crn_identity_free(alice);
+}
+
 static void
 test_replay(void **state)
 {
@@ -627,6 +669,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_type_range),
     cmocka_unit_test(test_codec_oom),
     cmocka_unit_test(test_envelope_oom),
+    cmocka_unit_test(test_replay_conn),
 };
 
 CAIRN_TEST_MAIN(tests)
