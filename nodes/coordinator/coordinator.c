@@ -1270,13 +1270,15 @@ crn_coordinator_main(const char *path)
 
 	memset(&c, 0, sizeof(c));
 	memset(&lock, 0, sizeof(lock));
-	crn_rt_log_init("cairn-coordinator");
+	crn_rt_log_daemon("cairn-coordinator", CRN_LOG_TEXT);
 	crn_rt_signals();
 	if ((rv = crn_config_load(&c.cfg, path, CRN_CFG_COORDINATOR, err,
 	         sizeof(err))) != CAIRN_OK) {
 		crn_log_err("%s", rv == CAIRN_ENOENT ? path : err);
 		goto out;
 	}
+	crn_rt_log_daemon("cairn-coordinator",
+	    c.cfg->coord.log_json ? CRN_LOG_JSON : CRN_LOG_TEXT);
 	/* First of all: a second coordinator on this state_dir stops here. */
 	if (crn_state_lock_open(
 	        &lock, c.cfg->coord.state_dir, err, sizeof(err)) != CAIRN_OK) {

@@ -78,6 +78,12 @@ typedef struct nd {
 	int die_at; /* test hook: (pass - 1) * 5 + round index, or -1 */
 	int64_t next_hello;
 	bool acked;
+	/* Heartbeats: when the coordinator last acknowledged one, and
+	 * whether we said it went silent (it is up but does not answer:
+	 * stopped, or refusing our messages). */
+	int64_t last_ack;
+	bool silent;
+	char coord[CRN_CERT_NAME_MAX + 1]; /* its certificate name */
 } nd;
 
 /* The test hook (node.h): exit as if killed when about to answer round
@@ -112,6 +118,21 @@ nd_send(nd *d, uint32_t type, const uint8_t *sid, uint32_t round,
 	return rv;
 }
 
+/* The connection is up but three heartbeats went unanswered: say so once
+ * (the coordinator is stopped, or refuses what we send). */
+static void
+nd_silence(nd *d, int64_t now)
+{
+	int64_t quiet = now - d->last_ack;
+
+	if (!d->acked || d->silent ||
+	    quiet <= 3 * (int64_t)d->cfg->node.heartbeat_ms)
+		return;
+	d->silent = true;
+	crn_log_warn("coordinator '%s' has not answered our heartbeats for %lld ms though the connection is up: it is stopped, or it refuses our messages (see its log)",
+	    d->coord, (long long)quiet);
+}
+
 static void
 nd_hello(nd *d)
 {
@@ -119,6 +140,7 @@ nd_hello(nd *d)
 	size_t len = 0;
 	int64_t now = crn_rt_now_ms();
 
+	nd_silence(d, now);
 	if (now < d->next_hello)
 		return;
 	if (crn_rt_hello_encode(CAIRN_VERSION_STRING, &buf, &len) != CAIRN_OK)
@@ -636,6 +658,25 @@ out:
 	return rv;
 }
 
+/* What the researcher asked, in the researcher's own words (the SQL
+ * text it signed) or, for a job without SQL, what the plan computes:
+ * the operator reads what the node was asked before what it did. */
+static void
+nd_log_asked(const nd_offer *o)
+{
+	const crn_job *job = &o->job;
+
+	if (job->kind == CRN_JOB_SUM_COLUMN)
+		crn_log_info("job %s researcher %s dataset %s: asked: sum of column %s",
+		    o->jobhex, o->who, job->dataset, job->column);
+	else if (job->sql != NULL && job->sql[0] != '\0')
+		crn_log_info("job %s researcher %s dataset %s: asked: SQL: %s",
+		    o->jobhex, o->who, job->dataset, job->sql);
+	else
+		crn_log_info("job %s researcher %s dataset %s: asked: a query plan of %zu bytes without SQL text",
+		    o->jobhex, o->who, job->dataset, job->plan_len);
+}
+
 static void
 nd_on_offer(nd *d, const crn_envelope *env)
 {
@@ -645,8 +686,9 @@ nd_on_offer(nd *d, const crn_envelope *env)
 
 	memset(&o, 0, sizeof(o));
 	snprintf(o.jobhex, sizeof(o.jobhex), "?");
-	if ((rv = nd_offer_job(d, env, &o)) != CAIRN_OK ||
-	    (rv = nd_offer_policy(d, env, &o)) != CAIRN_OK ||
+	if ((rv = nd_offer_job(d, env, &o)) == CAIRN_OK)
+		nd_log_asked(&o);
+	if (rv != CAIRN_OK || (rv = nd_offer_policy(d, env, &o)) != CAIRN_OK ||
 	    (s = nd_sess_take(d, env, &o, &rv)) == NULL)
 		goto refuse;
 	/* Each signed job runs here once, ever: a coordinator that offers
@@ -854,6 +896,25 @@ nd_on_round(nd *d, const crn_envelope *env)
 	crn_sa_actions_fini(&acts);
 }
 
+/* The coordinator refused something we sent: say what it said. */
+static void
+nd_on_error(const crn_envelope *env, const char *coord)
+{
+	crn_rt_error e;
+
+	memset(&e, 0, sizeof(e));
+	if (crn_rt_error_decode(&e, env->payload, env->payload_len) !=
+	    CAIRN_OK) {
+		crn_log_warn("coordinator '%s' refused a message of ours (its error message is malformed)",
+		    coord);
+		return;
+	}
+	crn_log_warn("coordinator '%s' refused a message of ours: %s (%s)",
+	    coord, e.message != NULL ? e.message : "",
+	    cairn_strerror((cairn_err)e.code));
+	crn_rt_error_fini(&e);
+}
+
 static void
 nd_on_message(nd *d, const crn_tr_event *ev)
 {
@@ -877,13 +938,18 @@ nd_on_message(nd *d, const crn_tr_event *ev)
 	case CRN_RT_MSG_HELLO_ACK:
 		if (!d->acked)
 			crn_log_info("connected to coordinator '%s'", who.name);
+		else if (d->silent)
+			crn_log_info("coordinator '%s' answers again after %lld ms",
+			    who.name,
+			    (long long)(crn_rt_now_ms() - d->last_ack));
+		snprintf(d->coord, sizeof(d->coord), "%s", who.name);
 		d->acked = true;
+		d->silent = false;
+		d->last_ack = crn_rt_now_ms();
 		break;
 	case CRN_RT_MSG_JOB_OFFER: nd_on_offer(d, &env); break;
 	case CRN_RT_MSG_PASS_START: nd_on_pass_start(d, &env); break;
-	case CRN_RT_MSG_ERROR:
-		crn_log_warn("coordinator reports an error");
-		break;
+	case CRN_RT_MSG_ERROR: nd_on_error(&env, who.name); break;
 	default:
 		if (env.type >= CRN_SA_MSG_FIRST && env.type <= CRN_SA_MSG_LAST)
 			nd_on_round(d, &env);
@@ -1001,7 +1067,7 @@ crn_node_main(const char *path)
 	memset(&d, 0, sizeof(d));
 	memset(&lock, 0, sizeof(lock));
 	d.die_at = nd_die_at();
-	crn_rt_log_init("cairn-node");
+	crn_rt_log_daemon("cairn-node", CRN_LOG_TEXT);
 	crn_rt_signals();
 	if ((rv = crn_config_load(
 	         &d.cfg, path, CRN_CFG_NODE, err, sizeof(err))) != CAIRN_OK) {
@@ -1009,7 +1075,8 @@ crn_node_main(const char *path)
 		goto out;
 	}
 	snprintf(tag, sizeof(tag), "cairn-node[%s]", d.cfg->node.name);
-	crn_rt_log_init(tag);
+	crn_rt_log_daemon(
+	    tag, d.cfg->node.log_json ? CRN_LOG_JSON : CRN_LOG_TEXT);
 	/* First of all: a second daemon on this state_dir stops here. */
 	if (crn_state_lock_open(
 	        &lock, d.cfg->node.state_dir, err, sizeof(err)) != CAIRN_OK) {
