@@ -8,6 +8,7 @@ CAIRN_PACKAGES=(
 	libsodium-dev libssl-dev
 	libprotobuf-c-dev protobuf-c-compiler
 	libpg-query-dev libsqlite3-dev sqlite3 libpq-dev libinih-dev
+	libmicrohttpd-dev
 	libcmocka-dev postgresql
 	# used by the test scripts: a free port for the throwaway PostgreSQL
 	# server and hostile TLS clients (python3), process checks (procps),

@@ -21,6 +21,7 @@
 #include "net/transport.h"
 #include "node/job_ledger.h"
 #include "node/node.h"
+#include "ops/ops.h"
 #include "proto/codec_runtime.h"
 #include "proto/codec_secagg.h"
 #include "query/codec_release.h"
@@ -65,6 +66,7 @@ typedef struct nd_sess {
 	char dataset[CRN_NAME_MAX + 1];
 	int64_t deadline; /* idle */
 	int64_t expires;  /* the job's not_after, monotonic clock */
+	int64_t started;  /* the offer, for the metrics */
 } nd_sess;
 
 typedef struct nd {
@@ -84,6 +86,8 @@ typedef struct nd {
 	int64_t last_ack;
 	bool silent;
 	char coord[CRN_CERT_NAME_MAX + 1]; /* its certificate name */
+	crn_ops *ops;       /* metrics (nodes/ops) */
+	crn_ops_state *ost; /* its state, ours to update */
 } nd;
 
 /* The test hook (node.h): exit as if killed when about to answer round
@@ -113,8 +117,12 @@ nd_send(nd *d, uint32_t type, const uint8_t *sid, uint32_t round,
 	/* The envelope goes out from where it was encoded (a masked input
 	 * is the largest thing a node sends): no copy in the transport. */
 	rv = crn_tr_send_owned(d->tr, CRN_TR_CONN_DIALER, env, elen, ms);
-	if (rv != CAIRN_OK)
+	if (rv != CAIRN_OK) {
 		crn_free(env, elen);
+	} else {
+		d->ost->bytes_out += elen;
+		d->ost->msgs_out++;
+	}
 	return rv;
 }
 
@@ -183,6 +191,24 @@ nd_sess_end(nd_sess *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* Count how a job ended here (s may be NULL: refused before a slot). */
+static void
+nd_job_end(nd *d, const nd_sess *s, crn_ops_outcome outcome)
+{
+	crn_ops_job_row row;
+
+	memset(&row, 0, sizeof(row));
+	row.outcome = outcome;
+	row.finished = crn_rt_wall();
+	if (s != NULL && s->used) {
+		row.ms = crn_rt_now_ms() - s->started;
+		snprintf(row.job, sizeof(row.job), "%s", s->job);
+		snprintf(row.researcher, sizeof(row.researcher), "%s",
+		    s->researcher);
+	}
+	crn_ops_job_end(d->ost, &row);
+}
+
 /* A job is over: release it, wiping its local result. */
 static void
 nd_sess_close(nd *d, nd_sess *s)
@@ -206,6 +232,7 @@ nd_refuse(nd *d, const uint8_t *sid, const char *job, const char *who,
 
 	crn_log_info("job %s researcher %s dataset %s: refused: %s", job,
 	    who[0] ? who : "?", dataset[0] ? dataset : "?", why);
+	nd_job_end(d, NULL, CRN_OPS_REFUSED);
 	if (crn_rt_error_encode(&e, &buf, &len) != CAIRN_OK)
 		return;
 	(void)nd_send(d, CRN_RT_MSG_ERROR, sid, 0, buf, len, ND_SEND_MS);
@@ -253,12 +280,14 @@ nd_apply(nd *d, nd_sess *s, crn_sa_actions *acts)
 			             "contributed (index %u)",
 			    s->job, s->researcher, s->dataset,
 			    crn_sa_node_index(s->sa));
+			nd_job_end(d, s, CRN_OPS_CONTRIBUTED);
 			ended = true;
 		} else if (a->kind == CRN_SA_ACT_ABORT) {
 			crn_log_info("job %s researcher %s dataset %s: "
 			             "aborted in pass %u: %s",
 			    s->job, s->researcher, s->dataset, s->pass,
 			    a->abort.reason);
+			nd_job_end(d, s, CRN_OPS_ABORTED);
 			ended = true;
 		}
 	}
@@ -711,6 +740,7 @@ nd_on_offer(nd *d, const crn_envelope *env)
 	snprintf(s->researcher, sizeof(s->researcher), "%s", o.who);
 	snprintf(s->dataset, sizeof(s->dataset), "%s", o.dsname);
 	s->expires = nd_expiry(&o.job);
+	s->started = crn_rt_now_ms();
 	if ((rv = nd_offer_run(d, s, &o)) == CAIRN_OK)
 		goto out;
 	/* Policy refusals name columns and numbers of the job; the
@@ -991,6 +1021,7 @@ nd_deadlines(nd *d)
 			crn_log_info("job %s: no second pass before the job "
 			             "expired; local result wiped",
 			    s->job);
+			nd_job_end(d, s, CRN_OPS_ABANDONED);
 			nd_sess_close(d, s);
 			continue;
 		}
@@ -1002,6 +1033,7 @@ nd_deadlines(nd *d)
 		if (!nd_apply(d, s, &acts)) {
 			crn_log_info(
 			    "job %s: abandoned (coordinator silent)", s->job);
+			nd_job_end(d, s, CRN_OPS_ABANDONED);
 			if (s->used)
 				nd_sess_close(d, s);
 		}
@@ -1107,6 +1139,16 @@ crn_node_main(const char *path)
 	}
 	if (d.schema == NULL)
 		crn_log_warn("no schema = in [node]: SQL jobs will be refused");
+	if ((rv = crn_ops_open(&d.ops, CRN_OPS_NODE, d.cfg->node.name,
+	         d.cfg->node.metrics_listen, err, sizeof(err))) != CAIRN_OK) {
+		crn_log_err("%s", err);
+		goto out;
+	}
+	d.ost = crn_ops_state_of(d.ops);
+	d.ost->cert_not_after = d.party.me.not_after;
+	if (d.cfg->node.metrics_listen != NULL)
+		crn_log_info("metrics on http://%s/metrics",
+		    d.cfg->node.metrics_listen);
 	if ((rv = crn_job_ledger_open(&d.ledger, d.cfg->node.state_dir, err,
 	         sizeof(err))) != CAIRN_OK) {
 		crn_log_err("job ledger: %s", err);
@@ -1142,15 +1184,20 @@ crn_node_main(const char *path)
 			wait = 0;
 		rv = crn_tr_next(d.tr, &ev, (int)wait);
 		if (rv == CAIRN_OK) {
-			if (ev.kind == CRN_TR_EV_MSG)
+			if (ev.kind == CRN_TR_EV_MSG) {
+				d.ost->bytes_in += ev.len;
+				d.ost->msgs_in++;
 				nd_on_message(&d, &ev);
-			else
+			} else {
 				nd_on_link(&d, &ev);
+			}
 			crn_tr_event_fini(&ev);
 		} else if (rv != CAIRN_ETIMEDOUT) {
 			crn_log_debug("receive: %s", cairn_strerror(rv));
 		}
 		nd_deadlines(&d);
+		d.ost->nodes_connected = d.acked && !d.silent;
+		crn_ops_publish(d.ops, crn_rt_now_ms());
 	}
 	crn_log_info("stopping");
 	status = 0;
@@ -1159,6 +1206,7 @@ out:
 		if (d.sess[i].used)
 			nd_sess_end(&d.sess[i]);
 	crn_tr_close(d.tr);
+	crn_ops_close(d.ops);
 	crn_rt_party_close(&d.party);
 	crn_job_ledger_close(d.ledger);
 	crn_schema_free(d.schema);
