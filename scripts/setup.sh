@@ -12,8 +12,10 @@ CAIRN_PACKAGES=(
 	libcmocka-dev postgresql
 	# used by the test scripts: a free port for the throwaway PostgreSQL
 	# server and hostile TLS clients (python3), process checks (procps),
-	# a ClientHello without an X25519 key share (openssl s_client)
-	python3 procps openssl
+	# a ClientHello without an X25519 key share (openssl s_client),
+	# the status page in a headless browser (chromium; status_page.sh
+	# skips without it)
+	python3 procps openssl chromium
 )
 
 cairn_install_deps() {
