@@ -20,7 +20,11 @@ cmd_coordinator(int argc, char **argv)
 			    "Run the coordinator daemon: listens for nodes and "
 			    "researchers, runs\none secure-aggregation session "
 			    "per job.  Logs to stderr; stops on\nSIGINT or "
-			    "SIGTERM.\n");
+			    "SIGTERM.\n"
+			    "In [coordinator]: log_format = text | json (RFC 3339 "
+			    "timestamps either way);\nmetrics_listen = IP:PORT "
+			    "serves Prometheus metrics at /metrics and a\n"
+			    "read-only status page at / (off unless set).\n");
 			return 0;
 		} else {
 			cli_error(

@@ -23,7 +23,10 @@ node_usage(void)
 	    "Run a node daemon: dials the coordinator, verifies every job "
 	    "itself and\ntakes part in secure aggregation over its own data.  "
 	    "'check' validates\nthe configuration, key, certificate and data "
-	    "sources and exits 1 on any\nproblem.\n");
+	    "sources and exits 1 on any\nproblem.\n"
+	    "In [node]: log_format = text | json (RFC 3339 timestamps either "
+	    "way);\nmetrics_listen = IP:PORT serves Prometheus metrics at "
+	    "/metrics (off unless set).\n");
 	return 0;
 }
 
