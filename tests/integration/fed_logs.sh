@@ -6,12 +6,14 @@
 # on" / "dialing" lines are not said twice); the node records what it was
 # asked (the SQL text, the summed column), that its coordinator went
 # silent (SIGSTOP) and came back, and that the connection was lost and
-# regained (coordinator restart).
+# regained (coordinator restart); an aborted job is logged once by each
+# daemon.
 # CAIRN_TEST_TIMEOUT: 90
 set -euo pipefail
 . "$(dirname "$0")/lib_fed.sh"
 command -v python3 >/dev/null || { echo "python3 missing"; exit 77; }
 
+FED_DEADLINE_MS=1500
 fed_init 3
 sed -i 's/^heartbeat_ms = .*/&\nlog_format = json/' "$FED/node1.conf"
 sed -i 's/^heartbeat_ms = .*/&\nlog_format = text/' "$FED/node2.conf"
@@ -22,6 +24,15 @@ fed_wait_nodes 3
 fed_query --dataset t --sum value >/dev/null || fed_fail "sum query"
 sql="SELECT region, count(*) FROM t WHERE value > 0 GROUP BY region"
 fed_query --schema "$FED/schema.ini" "$sql" >/dev/null || fed_fail "SQL query"
+
+# A job that aborts (node3 stopped: too few advertise) is logged once by
+# each daemon, not once by the library and again by the daemon.
+n3=$(pgrep -P "$FED_NODE_PID_3")
+kill -STOP "$n3"
+if fed_query --dataset t --sum value >/dev/null 2>&1; then
+	fed_fail "a job with node3 stopped succeeded"
+fi
+kill -CONT "$n3"
 
 # The coordinator stops answering (its connections stay up): heartbeats
 # are 1 s, the node says so after three missed ones, then that it is back.
@@ -71,6 +82,13 @@ for name in ("coord", "node2", "node3"):
         n = len(re.findall(r"dialing|dialling", text))
         if n != 1:
             bad.append(f"{name}: dialling said {n} times, want 1")
+
+# The abort, once per daemon.
+for name in ("coord", "node2"):
+    n = open(f"{fed}/{name}.log").read().count(
+        "too few nodes advertised keys in round advertise")
+    if n != 1:
+        bad.append(f"{name}: the abort said {n} times, want once")
 
 events = []
 for l in open(f"{fed}/node1.log").read().splitlines():
