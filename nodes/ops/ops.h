@@ -81,7 +81,7 @@ typedef struct crn_ops_job_row {
 	char researcher[CRN_OPS_NAME_MAX + 1];
 	char what[96];
 	crn_ops_outcome outcome;
-	char detail[160]; /* why it failed, or "" */
+	char detail[160];  /* why it failed, or "" */
 	uint32_t nodes;    /* in the result */
 	uint64_t finished; /* unix seconds */
 	int64_t ms;        /* from submission to the end */
@@ -90,15 +90,15 @@ typedef struct crn_ops_job_row {
 /* What the event loop keeps up to date. */
 typedef struct crn_ops_state {
 	uint64_t jobs[CRN_OPS_NOUTCOMES];
-	crn_ops_hist session;                 /* a job, submit to end */
-	crn_ops_hist round[CRN_OPS_ROUNDS];   /* coordinator */
-	uint64_t dropouts[CRN_OPS_ROUNDS];    /* coordinator */
-	uint64_t bytes_in, bytes_out;         /* envelopes */
+	crn_ops_hist session;               /* a job, submit to end */
+	crn_ops_hist round[CRN_OPS_ROUNDS]; /* coordinator */
+	uint64_t dropouts[CRN_OPS_ROUNDS];  /* coordinator */
+	uint64_t bytes_in, bytes_out;       /* envelopes */
 	uint64_t msgs_in, msgs_out;
-	uint32_t nodes_connected;   /* coordinator: nodes offered jobs now;
-	                             * node: 1 when its coordinator answers */
-	int64_t cert_not_after;     /* own certificate, unix seconds */
-	uint64_t started;           /* unix seconds */
+	uint32_t nodes_connected; /* coordinator: nodes offered jobs now;
+	                           * node: 1 when its coordinator answers */
+	int64_t cert_not_after;   /* own certificate, unix seconds */
+	uint64_t started;         /* unix seconds */
 	/* The status page (coordinator). */
 	crn_ops_node_row nodes[CRN_OPS_NODES_MAX];
 	size_t nnodes, nnodes_total;

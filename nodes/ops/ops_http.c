@@ -48,9 +48,9 @@ ops_reply(struct MHD_Connection *conn, unsigned status, const char *type,
 		return MHD_NO;
 	(void)MHD_add_response_header(r, "Content-Type", type);
 	(void)MHD_add_response_header(r, "Cache-Control", "no-store");
-	(void)MHD_add_response_header(
-	    r, "Content-Security-Policy", "default-src 'none'; style-src "
-	                                  "'unsafe-inline'");
+	(void)MHD_add_response_header(r, "Content-Security-Policy",
+	    "default-src 'none'; style-src "
+	    "'unsafe-inline'");
 	(void)MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
@@ -78,8 +78,8 @@ ops_handle(void *cls, struct MHD_Connection *conn, const char *url,
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
 		static const char m[] = "read-only: GET only\n";
 
-		return ops_reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, type, m,
-		    sizeof(m) - 1);
+		return ops_reply(
+		    conn, MHD_HTTP_METHOD_NOT_ALLOWED, type, m, sizeof(m) - 1);
 	}
 	/* No body is read: a request that sends one is answered at once. */
 	*upload_data_size = 0;
@@ -99,8 +99,8 @@ ops_handle(void *cls, struct MHD_Connection *conn, const char *url,
 			    (uint64_t)time(NULL), &body, &len);
 			type = "text/plain; version=0.0.4; charset=utf-8";
 		} else {
-			rv = crn_ops_render_status(copy, o->party,
-			    (uint64_t)time(NULL), &body, &len);
+			rv = crn_ops_render_status(
+			    copy, o->party, (uint64_t)time(NULL), &body, &len);
 			type = "text/html; charset=utf-8";
 		}
 		crn_free(copy, sizeof(*copy));
@@ -136,8 +136,8 @@ ops_listen(crn_ops *o, const char *listen, char *err, size_t errlen)
 	struct sockaddr_storage ss;
 	char host[64];
 	const char *colon;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
-	    MHD_USE_ERROR_LOG;
+	unsigned flags =
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
 	unsigned long port;
 
 	memset(&ss, 0, sizeof(ss));
@@ -148,8 +148,8 @@ ops_listen(crn_ops *o, const char *listen, char *err, size_t errlen)
 	if (listen[0] == '[') {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 
-		snprintf(host, sizeof(host), "%.*s",
-		    (int)(colon - listen - 2), listen + 1);
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - listen - 2),
+		    listen + 1);
 		s6->sin6_family = AF_INET6;
 		s6->sin6_port = htons((uint16_t)port);
 		if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1)
@@ -158,18 +158,17 @@ ops_listen(crn_ops *o, const char *listen, char *err, size_t errlen)
 	} else {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - listen),
-		    listen);
+		snprintf(
+		    host, sizeof(host), "%.*s", (int)(colon - listen), listen);
 		s4->sin_family = AF_INET;
 		s4->sin_port = htons((uint16_t)port);
 		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
 			goto bad;
 	}
-	o->mhd = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL,
-	    ops_handle, o, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	o->mhd = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, ops_handle,
+	    o, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_CONNECTION_TIMEOUT,
-	    10u, MHD_OPTION_EXTERNAL_LOGGER, ops_mhd_log, NULL,
-	    MHD_OPTION_END);
+	    10u, MHD_OPTION_EXTERNAL_LOGGER, ops_mhd_log, NULL, MHD_OPTION_END);
 	if (o->mhd == NULL) {
 		snprintf(err, errlen,
 		    "metrics_listen %s: cannot listen there (address in use, or not an address of this host)",
@@ -200,8 +199,8 @@ crn_ops_open(crn_ops **out, crn_ops_role role, const char *party,
 	snprintf(o->party, sizeof(o->party), "%s", party);
 	o->mine->started = (uint64_t)time(NULL);
 	if (pthread_mutex_init(&o->mu, NULL) != 0) {
-		snprintf(err, errlen, "pthread_mutex_init: %s",
-		    strerror(errno));
+		snprintf(
+		    err, errlen, "pthread_mutex_init: %s", strerror(errno));
 		rv = CAIRN_ESYS;
 		goto out;
 	}

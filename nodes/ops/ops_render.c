@@ -24,8 +24,8 @@ static const char *const ops_round[CRN_OPS_ROUNDS] = {"advertise", "reveal",
 const char *
 crn_ops_outcome_name(crn_ops_outcome o)
 {
-	static const char *const names[CRN_OPS_NOUTCOMES] = {"done", "failed",
-	    "aborted", "refused", "contributed", "abandoned"};
+	static const char *const names[CRN_OPS_NOUTCOMES] = {
+	    "done", "failed", "aborted", "refused", "contributed", "abandoned"};
 
 	return (unsigned)o < CRN_OPS_NOUTCOMES ? names[o] : "?";
 }
@@ -79,8 +79,8 @@ ops_printf(ops_buf *b, const char *fmt, ...)
 		size_t room = b->cap - b->len;
 
 		va_start(ap, fmt);
-		n = vsnprintf(b->p != NULL ? b->p + b->len : NULL, room, fmt,
-		    ap);
+		n = vsnprintf(
+		    b->p != NULL ? b->p + b->len : NULL, room, fmt, ap);
 		va_end(ap);
 		if (n < 0) {
 			b->oom = true;
@@ -305,12 +305,14 @@ ops_left(ops_buf *b, int64_t s)
 static void
 ops_page_nodes(ops_buf *b, const crn_ops_state *st, uint64_t now)
 {
-	ops_printf(b, "<h2>Nodes</h2>\n<p id=\"nodes-summary\">%u connected, "
-	              "%zu known</p>\n",
+	ops_printf(b,
+	    "<h2>Nodes</h2>\n<p id=\"nodes-summary\">%u connected, "
+	    "%zu known</p>\n",
 	    st->nodes_connected, st->nnodes_total);
-	ops_printf(b, "<table id=\"nodes\">\n<tr><th>node</th><th>state</th>"
-	              "<th>certificate expires</th><th>expires in</th>"
-	              "<th>last contact</th></tr>\n");
+	ops_printf(b,
+	    "<table id=\"nodes\">\n<tr><th>node</th><th>state</th>"
+	    "<th>certificate expires</th><th>expires in</th>"
+	    "<th>last contact</th></tr>\n");
 	for (size_t i = 0; i < st->nnodes; i++) {
 		const crn_ops_node_row *n = &st->nodes[i];
 
@@ -318,8 +320,8 @@ ops_page_nodes(ops_buf *b, const crn_ops_state *st, uint64_t now)
 		ops_html(b, n->name);
 		ops_printf(b, "</td><td>%s</td><td>",
 		    n->connected ? "connected" : "disconnected");
-		ops_when(b, n->cert_not_after > 0 ? (uint64_t)n->cert_not_after
-		                                  : 0);
+		ops_when(
+		    b, n->cert_not_after > 0 ? (uint64_t)n->cert_not_after : 0);
 		ops_printf(b, "</td><td>");
 		if (n->cert_not_after > 0)
 			ops_left(b, n->cert_not_after - (int64_t)now);
@@ -339,10 +341,11 @@ ops_page_nodes(ops_buf *b, const crn_ops_state *st, uint64_t now)
 static void
 ops_page_sessions(ops_buf *b, const crn_ops_state *st, uint64_t now)
 {
-	ops_printf(b, "<h2>Running sessions</h2>\n<table id=\"sessions\">\n"
-	              "<tr><th>job</th><th>researcher</th><th>asked</th>"
-	              "<th>pass</th><th>round</th><th>nodes</th>"
-	              "<th>running for</th></tr>\n");
+	ops_printf(b,
+	    "<h2>Running sessions</h2>\n<table id=\"sessions\">\n"
+	    "<tr><th>job</th><th>researcher</th><th>asked</th>"
+	    "<th>pass</th><th>round</th><th>nodes</th>"
+	    "<th>running for</th></tr>\n");
 	for (size_t i = 0; i < st->nsess; i++) {
 		const crn_ops_sess_row *s = &st->sess[i];
 
@@ -350,8 +353,9 @@ ops_page_sessions(ops_buf *b, const crn_ops_state *st, uint64_t now)
 		ops_html(b, s->researcher);
 		ops_printf(b, "</td><td>");
 		ops_html(b, s->what);
-		ops_printf(b, "</td><td>%u of %u</td><td>%s</td><td>%u</td>"
-		              "<td>%lld s</td></tr>\n",
+		ops_printf(b,
+		    "</td><td>%u of %u</td><td>%s</td><td>%u</td>"
+		    "<td>%lld s</td></tr>\n",
 		    s->pass, s->passes,
 		    s->round < CRN_OPS_ROUNDS ? ops_round[s->round] : "done",
 		    s->nodes, (long long)(now - s->started));
@@ -364,13 +368,14 @@ ops_page_sessions(ops_buf *b, const crn_ops_state *st, uint64_t now)
 static void
 ops_page_jobs(ops_buf *b, const crn_ops_state *st)
 {
-	ops_printf(b, "<h2>Recent jobs</h2>\n<table id=\"jobs\">\n"
-	              "<tr><th>finished</th><th>job</th><th>researcher</th>"
-	              "<th>asked</th><th>outcome</th><th>nodes</th>"
-	              "<th>took</th><th>detail</th></tr>\n");
+	ops_printf(b,
+	    "<h2>Recent jobs</h2>\n<table id=\"jobs\">\n"
+	    "<tr><th>finished</th><th>job</th><th>researcher</th>"
+	    "<th>asked</th><th>outcome</th><th>nodes</th>"
+	    "<th>took</th><th>detail</th></tr>\n");
 	for (size_t k = 0; k < st->nrecent; k++) {
-		size_t i = (st->recent_next + CRN_OPS_RECENT - 1 - k) %
-		    CRN_OPS_RECENT;
+		size_t i =
+		    (st->recent_next + CRN_OPS_RECENT - 1 - k) % CRN_OPS_RECENT;
 		const crn_ops_job_row *j = &st->recent[i];
 
 		ops_printf(b, "<tr class=\"job\"><td>");
@@ -379,8 +384,9 @@ ops_page_jobs(ops_buf *b, const crn_ops_state *st)
 		ops_html(b, j->researcher);
 		ops_printf(b, "</td><td>");
 		ops_html(b, j->what);
-		ops_printf(b, "</td><td class=\"outcome\">%s</td><td>%u</td>"
-		              "<td>%lld ms</td><td>",
+		ops_printf(b,
+		    "</td><td class=\"outcome\">%s</td><td>%u</td>"
+		    "<td>%lld ms</td><td>",
 		    crn_ops_outcome_name(j->outcome), j->nodes,
 		    (long long)j->ms);
 		ops_html(b, j->detail);
@@ -392,20 +398,22 @@ ops_page_jobs(ops_buf *b, const crn_ops_state *st)
 }
 
 cairn_err
-crn_ops_render_status(const crn_ops_state *st, const char *party,
-    uint64_t now, char **out, size_t *len)
+crn_ops_render_status(const crn_ops_state *st, const char *party, uint64_t now,
+    char **out, size_t *len)
 {
 	ops_buf b = {NULL, 0, 0, false};
 
 	*out = NULL;
 	*len = 0;
-	ops_printf(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
-	               "<meta charset=\"utf-8\"><title>cairn coordinator ");
+	ops_printf(&b,
+	    "<!DOCTYPE html>\n<html lang=\"en\"><head>"
+	    "<meta charset=\"utf-8\"><title>cairn coordinator ");
 	ops_html(&b, party);
-	ops_printf(&b, "</title>\n<style>body{font-family:sans-serif;margin:"
-	               "2em}table{border-collapse:collapse}td,th{border:1px "
-	               "solid #999;padding:.2em .6em;text-align:left}"
-	               "</style></head>\n<body>\n<h1>cairn coordinator ");
+	ops_printf(&b,
+	    "</title>\n<style>body{font-family:sans-serif;margin:"
+	    "2em}table{border-collapse:collapse}td,th{border:1px "
+	    "solid #999;padding:.2em .6em;text-align:left}"
+	    "</style></head>\n<body>\n<h1>cairn coordinator ");
 	ops_html(&b, party);
 	ops_printf(&b, "</h1>\n<p>As of ");
 	ops_when(&b, now);

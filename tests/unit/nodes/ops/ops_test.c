@@ -58,7 +58,8 @@ scan(const char *text, const char *want)
 	const char *p = text;
 
 	assert_int_equal(regcomp(&re,
-	                     "^[a-z_]+(\\{[a-z_]+=\"([^\"\\]|\\\\.)*\"(,[a-z_]+=\"([^\"\\]|\\\\.)*\")*\\})? "
+	                     "^[a-z_]+(\\{[a-z_]+=\"([^\"\\]|\\\\.)*\"(,[a-z_]+"
+	                     "=\"([^\"\\]|\\\\.)*\")*\\})? "
 	                     "-?[0-9]+(\\.[0-9]+)?$",
 	                     REG_EXTENDED | REG_NOSUB),
 	    0);
@@ -114,12 +115,22 @@ test_metrics(void **state)
 	assert_true(scan(out, "cairn_jobs_total{outcome=\"failed\"}") == 0);
 	/* A refusal is not a session. */
 	assert_true(scan(out, "cairn_session_duration_seconds_count") == 1);
-	assert_true(scan(out, "cairn_session_duration_seconds_bucket{le=\"1\"}") == 0);
-	assert_true(scan(out, "cairn_session_duration_seconds_bucket{le=\"2.5\"}") == 1);
-	assert_true(scan(out, "cairn_round_duration_seconds_bucket{round=\"masked-input\",le=\"0.025\"}") == 1);
-	assert_true(scan(out, "cairn_round_duration_seconds_count{round=\"masked-input\"}") == 1);
-	assert_true(scan(out, "cairn_dropouts_total{round=\"share-keys\"}") == 7);
-	assert_true(scan(out, "cairn_message_bytes_received_total") == 123456789012.0);
+	assert_true(
+	    scan(out, "cairn_session_duration_seconds_bucket{le=\"1\"}") == 0);
+	assert_true(
+	    scan(out, "cairn_session_duration_seconds_bucket{le=\"2.5\"}") ==
+	    1);
+	assert_true(scan(out,
+	                "cairn_round_duration_seconds_bucket{round=\"masked-"
+	                "input\",le=\"0.025\"}") == 1);
+	assert_true(
+	    scan(out,
+	        "cairn_round_duration_seconds_count{round=\"masked-input\"}") ==
+	    1);
+	assert_true(
+	    scan(out, "cairn_dropouts_total{round=\"share-keys\"}") == 7);
+	assert_true(
+	    scan(out, "cairn_message_bytes_received_total") == 123456789012.0);
 	assert_true(scan(out, "cairn_nodes_connected") == 5);
 	assert_true(scan(out, "cairn_certificate_expiry_seconds") == 259200);
 	/* The party's quote and backslash are escaped in the label. */
@@ -127,12 +138,13 @@ test_metrics(void **state)
 	crn_free(out, len + 1);
 	/* A node has no rounds of its own, and says if its coordinator
 	 * answers. */
-	assert_int_equal(crn_ops_render_metrics(
-	                     st, CRN_OPS_NODE, "n1", NOW, &out, &len),
+	assert_int_equal(
+	    crn_ops_render_metrics(st, CRN_OPS_NODE, "n1", NOW, &out, &len),
 	    CAIRN_OK);
 	assert_true(scan(out, "cairn_coordinator_connected") == 1);
 	assert_null(strstr(out, "cairn_round_duration"));
-	assert_true(scan(out, "cairn_jobs_total{outcome=\"contributed\"}") == 0);
+	assert_true(
+	    scan(out, "cairn_jobs_total{outcome=\"contributed\"}") == 0);
 	crn_free(out, len + 1);
 	crn_free(st, sizeof(*st));
 }
@@ -173,8 +185,9 @@ test_status_escapes(void **state)
 	assert_null(strstr(out, "<b>"));
 	assert_null(strstr(out, "<i>"));
 	assert_null(strstr(out, "c<o>"));
-	assert_non_null(strstr(out, "&lt;script&gt;alert(&#39;x&#39;)&lt;/"
-	                            "script&gt;&amp;&quot;"));
+	assert_non_null(strstr(out,
+	    "&lt;script&gt;alert(&#39;x&#39;)&lt;/"
+	    "script&gt;&amp;&quot;"));
 	assert_non_null(strstr(out, "&lt;b&gt;eve&lt;/b&gt;"));
 	assert_non_null(strstr(out, "<td>share-keys</td>"));
 	assert_non_null(strstr(out, "2 h 0 min"));
@@ -204,8 +217,8 @@ test_listen_taken(void **state)
 	assert_int_equal(listen(fd, 1), 0);
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &al), 0);
 	snprintf(url, sizeof(url), "127.0.0.1:%u", ntohs(a.sin_port));
-	assert_int_equal(crn_ops_open(&o, CRN_OPS_NODE, "n", url, err,
-	                     sizeof(err)),
+	assert_int_equal(
+	    crn_ops_open(&o, CRN_OPS_NODE, "n", url, err, sizeof(err)),
 	    CAIRN_ESYS);
 	assert_null(o);
 	assert_non_null(strstr(err, "cannot listen there"));

@@ -17,7 +17,8 @@
 	"[node]\nname = n\ncoordinator = tcp://h:7700\nkey = k\ncert = c\n"    \
 	"ca_cert = ca\ncrl = r\n"
 #define NODE_TAIL                                                              \
-	"[policy]\nresearchers = alice\n[dataset t]\nkind = csv\npath = t.csv\n" \
+	"[policy]\nresearchers = alice\n[dataset t]\nkind = csv\npath = "      \
+	"t.csv\n"                                                              \
 	"expose = a\n"
 
 static char tdir[256];
@@ -59,9 +60,8 @@ test_defaults(void **state)
 	char err[512];
 
 	(void)state;
-	assert_int_equal(load(COORD, CRN_CFG_COORDINATOR, &cfg, err,
-	                     sizeof(err)),
-	    CAIRN_OK);
+	assert_int_equal(
+	    load(COORD, CRN_CFG_COORDINATOR, &cfg, err, sizeof(err)), CAIRN_OK);
 	assert_false(cfg->coord.log_json);
 	assert_null(cfg->coord.metrics_listen);
 	crn_config_free(cfg);
@@ -126,8 +126,8 @@ test_bad(void **state)
 
 		snprintf(text, sizeof(text), "%s%s", COORD, cases[i].line);
 		err[0] = '\0';
-		assert_int_equal(load(text, CRN_CFG_COORDINATOR, &cfg, err,
-		                     sizeof(err)),
+		assert_int_equal(
+		    load(text, CRN_CFG_COORDINATOR, &cfg, err, sizeof(err)),
 		    CAIRN_ECONFIG);
 		assert_null(cfg);
 		if (strstr(err, cases[i].want) == NULL)
@@ -143,12 +143,12 @@ test_listen_parse(void **state)
 	uint16_t port = 0;
 
 	(void)state;
-	assert_true(crn_cfg_listen_parse(
-	    "10.1.2.3:65535", host, sizeof(host), &port));
+	assert_true(
+	    crn_cfg_listen_parse("10.1.2.3:65535", host, sizeof(host), &port));
 	assert_string_equal(host, "10.1.2.3");
 	assert_int_equal(port, 65535);
-	assert_true(crn_cfg_listen_parse(
-	    "[fe80::1]:1", host, sizeof(host), &port));
+	assert_true(
+	    crn_cfg_listen_parse("[fe80::1]:1", host, sizeof(host), &port));
 	assert_string_equal(host, "fe80::1");
 	assert_int_equal(port, 1);
 	/* Too small a buffer for the host: refused, never cut. */
