@@ -9,11 +9,14 @@ CAIRN_PACKAGES=(
 	libprotobuf-c-dev protobuf-c-compiler
 	libpg-query-dev libsqlite3-dev sqlite3 libpq-dev libinih-dev
 	liblua5.4-dev
+	libmicrohttpd-dev
 	libcmocka-dev postgresql
 	# used by the test scripts: a free port for the throwaway PostgreSQL
 	# server and hostile TLS clients (python3), process checks (procps),
-	# a ClientHello without an X25519 key share (openssl s_client)
-	python3 procps openssl
+	# a ClientHello without an X25519 key share (openssl s_client),
+	# the status page in a headless browser (chromium; status_page.sh
+	# skips without it)
+	python3 procps openssl chromium
 )
 
 cairn_install_deps() {

@@ -757,7 +757,9 @@ tr_open(crn_tr **out, const char *url, const crn_tr_auth *auth,
 		goto out;
 	if (!listener)
 		tr_dial_start(tr, tr_now());
-	crn_log_info("%s %s", listener ? "listening on" : "dialing", url);
+	/* Debug only: the daemons say it on their own line, with who they
+	 * are (one line per event). */
+	crn_log_debug("%s %s", listener ? "listening on" : "dialing", url);
 	*out = tr;
 	tr = NULL;
 	rv = CAIRN_OK;

@@ -286,7 +286,8 @@ coord_abort(crn_sa_coord *c, crn_sa_actions *out, cairn_err code,
 	crn_sa_abort_fill(&ab, code, needed, answered,
 	    "%s in round %s: needed %u, answered %u", what,
 	    crn_sa_round_name((crn_sa_round)at), needed, answered);
-	crn_log_warn("secagg coordinator aborts: %s", ab.reason);
+	/* Debug only: the daemon logs the abort once, with its job. */
+	crn_log_debug("secagg coordinator aborts: %s", ab.reason);
 	c->state = C_ABORTED;
 	if (crn_sa_abort_encode(&buf, &len, &ab) == CAIRN_OK) {
 		if (at == C_ADVERTISE)

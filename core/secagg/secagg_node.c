@@ -180,7 +180,8 @@ node_fail(crn_sa_node *n, crn_sa_actions *out, cairn_err code, uint32_t needed,
 	uint8_t *buf = NULL;
 	size_t len = 0;
 
-	crn_log_warn("secagg node %u refuses: %s (%s)", n->me, why,
+	/* Debug only: the daemon logs the abort once, with its job. */
+	crn_log_debug("secagg node %u refuses: %s (%s)", n->me, why,
 	    cairn_strerror(code));
 	n->state = N_ABORTED;
 	crn_sa_abort_fill(

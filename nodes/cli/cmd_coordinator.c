@@ -9,7 +9,10 @@ static const char coordinator_usage[] =
     "usage: cairn coordinator --config FILE\n"
     "Run the coordinator daemon: listens for nodes and researchers, runs\n"
     "one secure-aggregation session per job.  Logs to stderr; stops on\n"
-    "SIGINT or SIGTERM.\n";
+    "SIGINT or SIGTERM.\n"
+    "In [coordinator]: log_format = text | json (RFC 3339 timestamps either way);\n"
+    "metrics_listen = IP:PORT serves Prometheus metrics at /metrics and a\n"
+    "read-only status page at / (off unless set).\n";
 
 int
 cmd_coordinator(int argc, char **argv)

@@ -21,7 +21,9 @@ static const char node_usage[] =
     "Run a node daemon: dials the coordinator, verifies every job itself and\n"
     "takes part in secure aggregation over its own data.  'check' validates\n"
     "the configuration, key, certificate and data sources and exits 1 on any\n"
-    "problem.\n";
+    "problem.\n"
+    "In [node]: log_format = text | json (RFC 3339 timestamps either way);\n"
+    "metrics_listen = IP:PORT serves Prometheus metrics at /metrics (off unless set).\n";
 
 static int
 node_check(const char *path)

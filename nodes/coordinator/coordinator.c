@@ -21,6 +21,7 @@
 #include "coordinator/coordinator.h"
 #include "lua/code.h"
 #include "net/transport.h"
+#include "ops/ops.h"
 #include "proto/codec_runtime.h"
 #include "query/codec_release.h"
 #include "query/job.h"
@@ -53,6 +54,8 @@ typedef struct co_node {
 	int64_t hello_ms; /* its last hello */
 	int64_t beat_ms;  /* observed interval between its hellos */
 	bool live;
+	int64_t not_after;  /* its certificate's, for the status page */
+	uint64_t seen_wall; /* seen_ms on the wall clock */
 } co_node;
 
 typedef struct co_slot {
@@ -100,6 +103,9 @@ typedef struct co_session {
 	size_t nlost, nref;
 	char **absent;
 	size_t nabsent;
+	int64_t round_started; /* for cairn_round_duration_seconds */
+	uint64_t started_wall;
+	char what[96]; /* "sum t.value", "query t": the status page */
 } co_session;
 
 typedef struct co {
@@ -112,6 +118,8 @@ typedef struct co {
 	size_t nnodes;
 	co_session *sess; /* max_jobs entries */
 	uint32_t nsess;
+	crn_ops *ops;        /* metrics and status page (nodes/ops) */
+	crn_ops_state *ost;  /* its state, ours to update */
 } co;
 
 /* Messages nodes send in each round (index = crn_sa_round). */
@@ -185,6 +193,7 @@ co_node_seen(
 	n->conn = conn;
 	n->live = true;
 	n->seen_ms = crn_rt_now_ms();
+	n->seen_wall = crn_rt_wall();
 }
 
 static bool
@@ -286,7 +295,50 @@ co_slot_out(co_session *s, uint32_t i, const char *cat)
 static cairn_err
 co_send_conn(co *c, uint32_t conn, const uint8_t *buf, size_t len, int ms)
 {
-	return crn_tr_send(c->tr, conn, buf, len, ms);
+	cairn_err rv = crn_tr_send(c->tr, conn, buf, len, ms);
+
+	if (rv == CAIRN_OK) {
+		c->ost->bytes_out += len;
+		c->ost->msgs_out++;
+	}
+	return rv;
+}
+
+/* The job ended (or was refused) with outcome: count it and list it on
+ * the status page.  s may be NULL for a job refused before it had a
+ * session; researcher names who asked then. */
+static void
+co_job_end(co *c, const co_session *s, const char *researcher,
+    crn_ops_outcome outcome, size_t nodes, const char *detail)
+{
+	crn_ops_job_row row;
+
+	memset(&row, 0, sizeof(row));
+	row.outcome = outcome;
+	row.nodes = (uint32_t)nodes;
+	row.finished = crn_rt_wall();
+	snprintf(row.detail, sizeof(row.detail), "%s", detail);
+	snprintf(row.job, sizeof(row.job), "-");
+	snprintf(row.researcher, sizeof(row.researcher), "%s", researcher);
+	if (s != NULL && s->used) {
+		crn_rt_hex(s->job_id, 8, row.job);
+		snprintf(row.what, sizeof(row.what), "%s", s->what);
+		row.ms = crn_rt_now_ms() - s->started;
+	}
+	crn_ops_job_end(c->ost, &row);
+}
+
+/* A round of s closed now: how long it took. */
+static void
+co_round_closed(co *c, co_session *s)
+{
+	int64_t now = crn_rt_now_ms();
+
+	if (s->round < CRN_OPS_ROUNDS)
+		crn_ops_hist_observe(&c->ost->round[s->round],
+		    (double)(now - s->round_started) / 1000.0);
+	s->round_started = now;
+	c->ost->dirty = true;
 }
 
 static cairn_err
@@ -510,8 +562,12 @@ co_enter_round(co *c, co_session *s, uint32_t r)
 	crn_log_info("session %02x%02x%02x%02x: round %s closed, %u of %u answered (%lld ms since the offer)",
 	    s->sid[0], s->sid[1], s->sid[2], s->sid[3], crn_sa_round_name((crn_sa_round)s->round),
 	    answered, s->nslots, (long long)(crn_rt_now_ms() - s->started));
+	co_round_closed(c, s);
 	for (uint32_t i = 0; i < s->nslots; i++) {
 		/* A node that missed a round is out of the session. */
+		if (!s->slots[i].answered && !s->slots[i].out &&
+		    s->round < CRN_OPS_ROUNDS)
+			c->ost->dropouts[s->round]++;
 		if (!s->slots[i].answered)
 			co_slot_out(s, i, NULL);
 		s->slots[i].answered = false;
@@ -667,6 +723,7 @@ co_pass_begin(co *c, co_session *s, uint32_t pass, char *why, size_t whylen)
 	    (unsigned long long)scfg.params.dim, scfg.params.ring_bits);
 	s->round = 0;
 	s->deadline = crn_rt_now_ms() + co_round_ms(c, 0);
+	s->round_started = crn_rt_now_ms();
 	for (uint32_t i = 1; i <= n; i++)
 		co_send_slot(c, s, i, env, elen);
 	co_progress(c, s, 0);
@@ -789,6 +846,16 @@ co_finish(co *c, co_session *s, const uint8_t *sum, size_t len, char **surv,
 	crn_log_info("job for '%s' done: %zu nodes in the sum, %zu dropped, %zu refused, %zu absent, %zu between the passes, %lld ms",
 	    s->researcher, r.ncontributed, r.ndropped, r.nrefused, r.nabsent,
 	    r.ndropped_between, (long long)(crn_rt_now_ms() - s->started));
+	{
+		char detail[64] = "";
+
+		if (r.ndropped + r.ndropped_between > 0)
+			snprintf(detail, sizeof(detail), "%zu dropped",
+			    r.ndropped + r.ndropped_between);
+		co_job_end(c, s, s->researcher,
+		    r.code == 0 ? CRN_OPS_DONE : CRN_OPS_FAILED,
+		    r.ncontributed, r.code == 0 ? detail : r.error);
+	}
 	s->round = CRN_SA_R_DONE;
 	co_progress(c, s, (uint32_t)r.ncontributed);
 	co_send_result(c, s, &r);
@@ -866,6 +933,7 @@ co_after_counts(co *c, co_session *s, const uint8_t *sum, size_t len,
 	             sizeof(why)) == CAIRN_OK)
 		return false;
 	crn_log_warn("job for '%s' failed: %s", s->researcher, why);
+	co_job_end(c, s, s->researcher, CRN_OPS_FAILED, n, why);
 	co_send_forget(c, s);
 	co_fail_job(c, s->rconn, s->job_id, rv != CAIRN_OK ? rv : CAIRN_EABORT,
 	    need, n, why);
@@ -880,7 +948,11 @@ co_pass_done(co *c, co_session *s, const uint8_t *sum, size_t len)
 	char **surv = NULL;
 	size_t nsurv = 0;
 
+	/* The machine closed the last round of the pass. */
+	co_round_closed(c, s);
 	if (co_survivors(s, &surv, &nsurv) != CAIRN_OK) {
+		co_job_end(c, s, s->researcher, CRN_OPS_FAILED, 0,
+		    "out of memory");
 		co_fail_job(c, s->rconn, s->job_id, CAIRN_ENOMEM, 0, 0,
 		    "out of memory");
 		return true;
@@ -914,6 +986,7 @@ co_abort(co *c, co_session *s, const crn_sa_action *a)
 	(void)co_account(s, NULL, 0, &r);
 	crn_log_warn("job for '%s' aborted in pass %u: %s", s->researcher,
 	    s->pass, a->abort.reason);
+	co_job_end(c, s, s->researcher, CRN_OPS_ABORTED, 0, msg);
 	if (s->pass == CRN_RELEASE_PASS_COUNTS && !s->is_code)
 		co_send_forget(c, s);
 	co_send_result(c, s, &r);
@@ -1255,6 +1328,10 @@ co_on_submit(
 		crn_log_info("job from '%s': code %s on %s, round %u", who->name,
 		    hex, job.dataset, job.round);
 	}
+	snprintf(s->what, sizeof(s->what), "%s %s%s%s",
+	    s->is_sum ? "sum" : "query", job.dataset, s->is_sum ? "." : "",
+	    s->is_sum ? job.column : "");
+	s->started_wall = crn_rt_wall();
 	if ((rv = co_session_nodes(c, s, now, why, sizeof(why))) != CAIRN_OK)
 		goto refuse;
 	if ((s->signed_job = crn_alloc(env->payload_len)) == NULL) {
@@ -1275,6 +1352,7 @@ refuse:
 	if (rv == CAIRN_ENOMEM && why[0] == '\0')
 		snprintf(why, sizeof(why), "out of memory");
 	crn_log_warn("refused a job from '%s': %s", who->name, why);
+	co_job_end(c, s, who->name, CRN_OPS_REFUSED, 0, why);
 	co_fail_job(c, conn, job.job_id, rv,
 	    rv == CAIRN_EABORT ? c->cfg->coord.min_participants : 0,
 	    s != NULL ? s->nslots : 0, why);
@@ -1357,8 +1435,11 @@ co_on_message(co *c, const crn_tr_event *ev)
 		    env.type, who.name, crn_role_name(who.role));
 		goto out;
 	}
-	if (node_msg)
+	if (node_msg) {
 		co_node_seen(c, who.name, who.pk, conn);
+		if ((n = co_node_find(c, who.name)) != NULL)
+			n->not_after = who.not_after;
+	}
 	switch (env.type) {
 	case CRN_RT_MSG_HELLO:
 		if ((n = co_node_find(c, who.name)) != NULL)
@@ -1399,6 +1480,10 @@ co_node_gone(co *c, const char *name)
 		for (uint32_t k = 0; s->used && k < s->nslots; k++) {
 			if (strcmp(s->slots[k].name, name) == 0 &&
 			    !s->slots[k].out) {
+				if (!s->slots[k].answered &&
+				    !s->slots[k].out &&
+				    s->round < CRN_OPS_ROUNDS)
+					c->ost->dropouts[s->round]++;
 				co_slot_out(s, k, NULL);
 				in = true;
 			}
@@ -1458,6 +1543,57 @@ co_deadlines(co *c)
 	crn_sa_actions_fini(&acts);
 }
 
+/* Offer the listener what it shows: nodes, sessions, counters.  Built at
+ * most every CRN_OPS_PUBLISH_MS; crn_ops_publish never waits. */
+static void
+co_publish(co *c, int64_t *next)
+{
+	crn_ops_state *st = c->ost;
+	int64_t now = crn_rt_now_ms();
+
+	if (c->cfg->coord.metrics_listen == NULL || now < *next)
+		return;
+	*next = now + CRN_OPS_PUBLISH_MS;
+	st->nodes_connected = 0;
+	st->nnodes = 0;
+	st->nnodes_total = c->nnodes;
+	for (size_t i = 0; i < c->nnodes; i++) {
+		const co_node *n = &c->nodes[i];
+		bool up = co_node_usable(n, now);
+
+		st->nodes_connected += up;
+		if (st->nnodes < CRN_OPS_NODES_MAX) {
+			crn_ops_node_row *r = &st->nodes[st->nnodes++];
+
+			snprintf(r->name, sizeof(r->name), "%s", n->name);
+			r->cert_not_after = n->not_after;
+			r->last_contact = n->seen_wall;
+			r->connected = up;
+		}
+	}
+	st->nsess = 0;
+	for (uint32_t i = 0; i < c->nsess && st->nsess < CRN_OPS_SESS_MAX;
+	     i++) {
+		const co_session *s = &c->sess[i];
+		crn_ops_sess_row *r;
+
+		if (!s->used)
+			continue;
+		r = &st->sess[st->nsess++];
+		crn_rt_hex(s->job_id, 8, r->job);
+		snprintf(r->researcher, sizeof(r->researcher), "%s",
+		    s->researcher);
+		snprintf(r->what, sizeof(r->what), "%s", s->what);
+		r->pass = s->pass;
+		r->passes = CRN_RELEASE_PASSES;
+		r->round = s->round;
+		r->nodes = s->nslots;
+		r->started = s->started_wall;
+	}
+	st->dirty = true;
+	crn_ops_publish(c->ops, now);
+}
+
 static int
 co_wait_ms(const co *c)
 {
@@ -1479,17 +1615,20 @@ crn_coordinator_main(const char *path)
 	crn_tr_opts opts;
 	crn_state_lock lock;
 	int status = 1;
+	int64_t next_publish = 0;
 	cairn_err rv;
 
 	memset(&c, 0, sizeof(c));
 	memset(&lock, 0, sizeof(lock));
-	crn_rt_log_init("cairn-coordinator");
+	crn_rt_log_daemon("cairn-coordinator", CRN_LOG_TEXT);
 	crn_rt_signals();
 	if ((rv = crn_config_load(&c.cfg, path, CRN_CFG_COORDINATOR, err,
 	         sizeof(err))) != CAIRN_OK) {
 		crn_log_err("%s", rv == CAIRN_ENOENT ? path : err);
 		goto out;
 	}
+	crn_rt_log_daemon("cairn-coordinator",
+	    c.cfg->coord.log_json ? CRN_LOG_JSON : CRN_LOG_TEXT);
 	/* First of all: a second coordinator on this state_dir stops here. */
 	if (crn_state_lock_open(
 	        &lock, c.cfg->coord.state_dir, err, sizeof(err)) != CAIRN_OK) {
@@ -1509,6 +1648,16 @@ crn_coordinator_main(const char *path)
 		crn_log_err("%s", err);
 		goto out;
 	}
+	if ((rv = crn_ops_open(&c.ops, CRN_OPS_COORDINATOR, c.party.me.name,
+	         c.cfg->coord.metrics_listen, err, sizeof(err))) != CAIRN_OK) {
+		crn_log_err("%s", err);
+		goto out;
+	}
+	c.ost = crn_ops_state_of(c.ops);
+	c.ost->cert_not_after = c.party.me.not_after;
+	if (c.cfg->coord.metrics_listen != NULL)
+		crn_log_info("metrics on http://%s/metrics, status page on http://%s/",
+		    c.cfg->coord.metrics_listen, c.cfg->coord.metrics_listen);
 	if ((rv = co_coord_plan_new(&c.planner, c.cfg->coord.schema, err,
 	         sizeof(err))) != CAIRN_OK) {
 		crn_log_err("schema %s: %s", c.cfg->coord.schema, err);
@@ -1539,8 +1688,11 @@ crn_coordinator_main(const char *path)
 
 		rv = crn_tr_next(c.tr, &ev, co_wait_ms(&c));
 		if (rv == CAIRN_OK) {
-			if (ev.kind == CRN_TR_EV_MSG)
+			if (ev.kind == CRN_TR_EV_MSG) {
+				c.ost->bytes_in += ev.len;
+				c.ost->msgs_in++;
 				co_on_message(&c, &ev);
+			}
 			else if (ev.kind == CRN_TR_EV_DOWN)
 				co_on_down(&c, &ev);
 			crn_tr_event_fini(&ev);
@@ -1548,6 +1700,7 @@ crn_coordinator_main(const char *path)
 			crn_log_debug("receive: %s", cairn_strerror(rv));
 		}
 		co_deadlines(&c);
+		co_publish(&c, &next_publish);
 	}
 	crn_log_info("stopping");
 	status = 0;
@@ -1558,6 +1711,7 @@ out:
 	crn_free(c.sess, c.nsess * sizeof(*c.sess));
 	crn_free(c.nodes, c.nnodes * sizeof(*c.nodes));
 	crn_tr_close(c.tr);
+	crn_ops_close(c.ops);
 	co_coord_plan_free(c.planner);
 	crn_rt_party_close(&c.party);
 	crn_config_free(c.cfg);

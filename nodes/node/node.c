@@ -23,6 +23,7 @@
 #include "node/job_ledger.h"
 #include "node/node.h"
 #include "node/node_code.h"
+#include "ops/ops.h"
 #include "proto/codec_runtime.h"
 #include "proto/codec_secagg.h"
 #include "query/codec_release.h"
@@ -67,6 +68,7 @@ typedef struct nd_sess {
 	char dataset[CRN_NAME_MAX + 1];
 	int64_t deadline; /* idle */
 	int64_t expires;  /* the job's not_after, monotonic clock */
+	int64_t started;  /* the offer, for the metrics */
 } nd_sess;
 
 typedef struct nd {
@@ -79,6 +81,14 @@ typedef struct nd {
 	crn_job_ledger *ledger; /* jobs this node ran, ever */
 	int64_t next_hello;
 	bool acked;
+	/* Heartbeats: when the coordinator last acknowledged one, and
+	 * whether we said it went silent (it is up but does not answer:
+	 * stopped, or refusing our messages). */
+	int64_t last_ack;
+	bool silent;
+	char coord[CRN_CERT_NAME_MAX + 1]; /* its certificate name */
+	crn_ops *ops;       /* metrics (nodes/ops) */
+	crn_ops_state *ost; /* its state, ours to update */
 } nd;
 
 /* The test build's seam (runtime/testhook.h): about to answer round
@@ -105,9 +115,28 @@ nd_send(nd *d, uint32_t type, const uint8_t *sid, uint32_t round,
 	/* The envelope goes out from where it was encoded (a masked input
 	 * is the largest thing a node sends): no copy in the transport. */
 	rv = crn_tr_send_owned(d->tr, CRN_TR_CONN_DIALER, env, elen, ms);
-	if (rv != CAIRN_OK)
+	if (rv != CAIRN_OK) {
 		crn_free(env, elen);
+	} else {
+		d->ost->bytes_out += elen;
+		d->ost->msgs_out++;
+	}
 	return rv;
+}
+
+/* The connection is up but three heartbeats went unanswered: say so once
+ * (the coordinator is stopped, or refuses what we send). */
+static void
+nd_silence(nd *d, int64_t now)
+{
+	int64_t quiet = now - d->last_ack;
+
+	if (!d->acked || d->silent ||
+	    quiet <= 3 * (int64_t)d->cfg->node.heartbeat_ms)
+		return;
+	d->silent = true;
+	crn_log_warn("coordinator '%s' has not answered our heartbeats for %lld ms though the connection is up: it is stopped, or it refuses our messages (see its log)",
+	    d->coord, (long long)quiet);
 }
 
 static void
@@ -117,6 +146,7 @@ nd_hello(nd *d)
 	size_t len = 0;
 	int64_t now = crn_rt_now_ms();
 
+	nd_silence(d, now);
 	if (now < d->next_hello)
 		return;
 	if (crn_rt_hello_encode(CAIRN_VERSION_STRING, &buf, &len) != CAIRN_OK)
@@ -159,6 +189,24 @@ nd_sess_end(nd_sess *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* Count how a job ended here (s may be NULL: refused before a slot). */
+static void
+nd_job_end(nd *d, const nd_sess *s, crn_ops_outcome outcome)
+{
+	crn_ops_job_row row;
+
+	memset(&row, 0, sizeof(row));
+	row.outcome = outcome;
+	row.finished = crn_rt_wall();
+	if (s != NULL && s->used) {
+		row.ms = crn_rt_now_ms() - s->started;
+		snprintf(row.job, sizeof(row.job), "%s", s->job);
+		snprintf(row.researcher, sizeof(row.researcher), "%s",
+		    s->researcher);
+	}
+	crn_ops_job_end(d->ost, &row);
+}
+
 /* A job is over: release it, wiping its local result. */
 static void
 nd_sess_close(nd *d, nd_sess *s)
@@ -182,6 +230,7 @@ nd_refuse(nd *d, const uint8_t *sid, const char *job, const char *who,
 
 	crn_log_info("job %s researcher %s dataset %s: refused: %s", job,
 	    who[0] ? who : "?", dataset[0] ? dataset : "?", why);
+	nd_job_end(d, NULL, CRN_OPS_REFUSED);
 	if (crn_rt_error_encode(&e, &buf, &len) != CAIRN_OK)
 		return;
 	(void)nd_send(d, CRN_RT_MSG_ERROR, sid, 0, buf, len, ND_SEND_MS);
@@ -227,11 +276,13 @@ nd_apply(nd *d, nd_sess *s, crn_sa_actions *acts)
 			crn_log_info("job %s researcher %s dataset %s: contributed (index %u)",
 			    s->job, s->researcher, s->dataset,
 			    crn_sa_node_index(s->sa));
+			nd_job_end(d, s, CRN_OPS_CONTRIBUTED);
 			ended = true;
 		} else if (a->kind == CRN_SA_ACT_ABORT) {
 			crn_log_info("job %s researcher %s dataset %s: aborted in pass %u: %s",
 			    s->job, s->researcher, s->dataset, s->pass,
 			    a->abort.reason);
+			nd_job_end(d, s, CRN_OPS_ABORTED);
 			ended = true;
 		}
 	}
@@ -607,6 +658,25 @@ out:
 	return rv;
 }
 
+/* What the researcher asked, in the researcher's own words (the SQL
+ * text it signed) or, for a job without SQL, what the plan computes:
+ * the operator reads what the node was asked before what it did. */
+static void
+nd_log_asked(const nd_offer *o)
+{
+	const crn_job *job = &o->job;
+
+	if (job->kind == CRN_JOB_SUM_COLUMN)
+		crn_log_info("job %s researcher %s dataset %s: asked: sum of column %s",
+		    o->jobhex, o->who, job->dataset, job->column);
+	else if (job->sql != NULL && job->sql[0] != '\0')
+		crn_log_info("job %s researcher %s dataset %s: asked: SQL: %s",
+		    o->jobhex, o->who, job->dataset, job->sql);
+	else
+		crn_log_info("job %s researcher %s dataset %s: asked: a query plan of %zu bytes without SQL text",
+		    o->jobhex, o->who, job->dataset, job->plan_len);
+}
+
 static void
 nd_on_offer(nd *d, const crn_envelope *env)
 {
@@ -616,8 +686,9 @@ nd_on_offer(nd *d, const crn_envelope *env)
 
 	memset(&o, 0, sizeof(o));
 	snprintf(o.jobhex, sizeof(o.jobhex), "?");
-	if ((rv = nd_offer_job(d, env, &o)) != CAIRN_OK ||
-	    (rv = nd_offer_policy(d, env, &o)) != CAIRN_OK ||
+	if ((rv = nd_offer_job(d, env, &o)) == CAIRN_OK)
+		nd_log_asked(&o);
+	if (rv != CAIRN_OK || (rv = nd_offer_policy(d, env, &o)) != CAIRN_OK ||
 	    (s = nd_sess_take(d, env, &o, &rv)) == NULL)
 		goto refuse;
 	/* Each signed job runs here once, ever: a coordinator that offers
@@ -641,6 +712,7 @@ nd_on_offer(nd *d, const crn_envelope *env)
 	snprintf(s->researcher, sizeof(s->researcher), "%s", o.who);
 	snprintf(s->dataset, sizeof(s->dataset), "%s", o.dsname);
 	s->expires = nd_expiry(&o.job);
+	s->started = crn_rt_now_ms();
 	if ((rv = nd_offer_run(d, s, &o)) == CAIRN_OK)
 		goto out;
 	/* Policy refusals name columns and numbers of the job; the
@@ -809,6 +881,25 @@ nd_on_round(nd *d, const crn_envelope *env)
 	crn_sa_actions_fini(&acts);
 }
 
+/* The coordinator refused something we sent: say what it said. */
+static void
+nd_on_error(const crn_envelope *env, const char *coord)
+{
+	crn_rt_error e;
+
+	memset(&e, 0, sizeof(e));
+	if (crn_rt_error_decode(&e, env->payload, env->payload_len) !=
+	    CAIRN_OK) {
+		crn_log_warn("coordinator '%s' refused a message of ours (its error message is malformed)",
+		    coord);
+		return;
+	}
+	crn_log_warn("coordinator '%s' refused a message of ours: %s (%s)",
+	    coord, e.message != NULL ? e.message : "",
+	    cairn_strerror((cairn_err)e.code));
+	crn_rt_error_fini(&e);
+}
+
 static void
 nd_on_message(nd *d, const crn_tr_event *ev)
 {
@@ -831,13 +922,18 @@ nd_on_message(nd *d, const crn_tr_event *ev)
 	case CRN_RT_MSG_HELLO_ACK:
 		if (!d->acked)
 			crn_log_info("connected to coordinator '%s'", who.name);
+		else if (d->silent)
+			crn_log_info("coordinator '%s' answers again after %lld ms",
+			    who.name,
+			    (long long)(crn_rt_now_ms() - d->last_ack));
+		snprintf(d->coord, sizeof(d->coord), "%s", who.name);
 		d->acked = true;
+		d->silent = false;
+		d->last_ack = crn_rt_now_ms();
 		break;
 	case CRN_RT_MSG_JOB_OFFER: nd_on_offer(d, &env); break;
 	case CRN_RT_MSG_PASS_START: nd_on_pass_start(d, &env); break;
-	case CRN_RT_MSG_ERROR:
-		crn_log_warn("coordinator reports an error");
-		break;
+	case CRN_RT_MSG_ERROR: nd_on_error(&env, who.name); break;
 	default:
 		if (env.type >= CRN_SA_MSG_FIRST && env.type <= CRN_SA_MSG_LAST)
 			nd_on_round(d, &env);
@@ -882,6 +978,7 @@ nd_deadlines(nd *d)
 		if (s->sa == NULL) {
 			crn_log_info("job %s: no second pass before the job expired; local result wiped",
 			    s->job);
+			nd_job_end(d, s, CRN_OPS_ABANDONED);
 			nd_sess_close(d, s);
 			continue;
 		}
@@ -893,6 +990,7 @@ nd_deadlines(nd *d)
 		if (!nd_apply(d, s, &acts)) {
 			crn_log_info(
 			    "job %s: abandoned (coordinator silent)", s->job);
+			nd_job_end(d, s, CRN_OPS_ABANDONED);
 			if (s->used)
 				nd_sess_close(d, s);
 		}
@@ -921,6 +1019,23 @@ nd_verify_peer(void *arg, const uint8_t *cert, size_t cert_len,
 	return CAIRN_OK;
 }
 
+/* The metrics listener (nodes/ops), when metrics_listen is set. */
+static cairn_err
+nd_ops_open(nd *d, char *err, size_t errlen)
+{
+	cairn_err rv;
+
+	if ((rv = crn_ops_open(&d->ops, CRN_OPS_NODE, d->cfg->node.name,
+	         d->cfg->node.metrics_listen, err, errlen)) != CAIRN_OK)
+		return rv;
+	d->ost = crn_ops_state_of(d->ops);
+	d->ost->cert_not_after = d->party.me.not_after;
+	if (d->cfg->node.metrics_listen != NULL)
+		crn_log_info("metrics on http://%s/metrics",
+		    d->cfg->node.metrics_listen);
+	return CAIRN_OK;
+}
+
 int
 crn_node_main(const char *path)
 {
@@ -934,7 +1049,7 @@ crn_node_main(const char *path)
 
 	memset(&d, 0, sizeof(d));
 	memset(&lock, 0, sizeof(lock));
-	crn_rt_log_init("cairn-node");
+	crn_rt_log_daemon("cairn-node", CRN_LOG_TEXT);
 	crn_rt_signals();
 	if ((rv = crn_config_load(
 	         &d.cfg, path, CRN_CFG_NODE, err, sizeof(err))) != CAIRN_OK) {
@@ -942,7 +1057,8 @@ crn_node_main(const char *path)
 		goto out;
 	}
 	snprintf(tag, sizeof(tag), "cairn-node[%s]", d.cfg->node.name);
-	crn_rt_log_init(tag);
+	crn_rt_log_daemon(
+	    tag, d.cfg->node.log_json ? CRN_LOG_JSON : CRN_LOG_TEXT);
 	/* First of all: a second daemon on this state_dir stops here. */
 	if (crn_state_lock_open(
 	        &lock, d.cfg->node.state_dir, err, sizeof(err)) != CAIRN_OK) {
@@ -973,6 +1089,10 @@ crn_node_main(const char *path)
 	}
 	if (d.schema == NULL)
 		crn_log_warn("no schema = in [node]: SQL jobs will be refused");
+	if ((rv = nd_ops_open(&d, err, sizeof(err))) != CAIRN_OK) {
+		crn_log_err("%s", err);
+		goto out;
+	}
 	if ((rv = crn_job_ledger_open(&d.ledger, d.cfg->node.state_dir, err,
 	         sizeof(err))) != CAIRN_OK) {
 		crn_log_err("job ledger: %s", err);
@@ -1008,15 +1128,20 @@ crn_node_main(const char *path)
 			wait = 0;
 		rv = crn_tr_next(d.tr, &ev, (int)wait);
 		if (rv == CAIRN_OK) {
-			if (ev.kind == CRN_TR_EV_MSG)
+			if (ev.kind == CRN_TR_EV_MSG) {
+				d.ost->bytes_in += ev.len;
+				d.ost->msgs_in++;
 				nd_on_message(&d, &ev);
-			else
+			} else {
 				nd_on_link(&d, &ev);
+			}
 			crn_tr_event_fini(&ev);
 		} else if (rv != CAIRN_ETIMEDOUT) {
 			crn_log_debug("receive: %s", cairn_strerror(rv));
 		}
 		nd_deadlines(&d);
+		d.ost->nodes_connected = d.acked && !d.silent;
+		crn_ops_publish(d.ops, crn_rt_now_ms());
 	}
 	crn_log_info("stopping");
 	status = 0;
@@ -1025,6 +1150,7 @@ out:
 		if (d.sess[i].used)
 			nd_sess_end(&d.sess[i]);
 	crn_tr_close(d.tr);
+	crn_ops_close(d.ops);
 	crn_rt_party_close(&d.party);
 	crn_job_ledger_close(d.ledger);
 	crn_schema_free(d.schema);

@@ -10,6 +10,7 @@
  * over-long lines (inih would silently split them).
  */
 #define _XOPEN_SOURCE 700
+#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <ini.h>
 
@@ -39,6 +41,8 @@ typedef enum cfg_type {
 	T_SFRAC,   /* assumed fraction in [0, 0.5) */
 	T_THREAT,  /* "malicious" or "semi-honest", stored as a bool */
 	T_LIST_CN, /* comma-separated certificate names */
+	T_LOGFMT,  /* "text" or "json", stored as a bool (json) */
+	T_LISTEN,  /* an IP address and port: 127.0.0.1:9100, [::1]:9100 */
 } cfg_type;
 
 typedef struct cfg_key {
@@ -90,6 +94,9 @@ static const cfg_key coord_keys[] = {
     KI("coordinator", "handshake_ms", coord.handshake_ms, 100, 600000),
     {"coordinator", "nodes", T_LIST_CN, OFF(coord.nodes), OFF(coord.nnodes), 0,
         0, 0},
+    {"coordinator", "log_format", T_LOGFMT, OFF(coord.log_json), 0, 0, 0, 0},
+    {"coordinator", "metrics_listen", T_LISTEN, OFF(coord.metrics_listen), 0,
+        0, 0, 0},
     KI("deadlines", "advertise_ms", coord.deadlines.advertise_ms, 1,
         CFG_DAY_MS),
     KI("deadlines", "share_ms", coord.deadlines.share_ms, 1, CFG_DAY_MS),
@@ -112,6 +119,9 @@ static const cfg_key node_keys[] = {
     KI("node", "reconnect_min_ms", node.reconnect_min_ms, 1, 3600000),
     KI("node", "reconnect_max_ms", node.reconnect_max_ms, 1, 3600000),
     KI("node", "heartbeat_ms", node.heartbeat_ms, 100, 3600000),
+    {"node", "log_format", T_LOGFMT, OFF(node.log_json), 0, 0, 0, 0},
+    {"node", "metrics_listen", T_LISTEN, OFF(node.metrics_listen), 0, 0, 0,
+        0},
     {"policy", "researchers", T_LIST_CN, OFF(node.researchers),
         OFF(node.nresearchers), 1, 0, 0},
     KI("policy", "min_cell", node.min_cell, 1, 1000000),
@@ -608,6 +618,23 @@ cfg_set(cfg_ctx *c, const cfg_key *k, const char *section, const char *v)
 		}
 		*(bool *)(void *)(base + k->off) = strcmp(v, "malicious") == 0;
 		return;
+	case T_LOGFMT:
+		if (strcmp(v, "text") != 0 && strcmp(v, "json") != 0) {
+			cfg_err(c, CAIRN_ECONFIG, c->lineno, section, k->name,
+			    "%s is not text or json", q);
+			return;
+		}
+		*(bool *)(void *)(base + k->off) = strcmp(v, "json") == 0;
+		return;
+	case T_LISTEN:
+		if (!crn_cfg_listen_parse(v, NULL, 0, NULL)) {
+			cfg_err(c, CAIRN_ECONFIG, c->lineno, section, k->name,
+			    "%s: want an IP address and a port, such as 127.0.0.1:9464 or [::1]:9464", q);
+			return;
+		}
+		s = crn_strdup(v);
+		oom = s == NULL;
+		break;
 	case T_LIST_CN:
 		lp = (char ***)(void *)(base + k->off);
 		(void)cfg_list(c, section, k->name, v, 0, lp,
@@ -1255,6 +1282,7 @@ crn_config_free(crn_config *cfg)
 	crn_strfree(co->schema);
 	crn_strfree(co->state_dir);
 	cfg_list_free(co->nodes, co->nnodes);
+	crn_strfree(co->metrics_listen);
 	n = &cfg->node;
 	crn_strfree(n->name);
 	crn_strfree(n->coordinator);
@@ -1265,6 +1293,7 @@ crn_config_free(crn_config *cfg)
 	crn_strfree(n->state_dir);
 	crn_strfree(n->schema);
 	crn_strfree(n->coordinator_name);
+	crn_strfree(n->metrics_listen);
 	cfg_list_free(n->researchers, n->nresearchers);
 	cfg_list_free(n->approved_code, n->napproved_code);
 	crn_strfree(n->approved_code_dir);
@@ -1293,6 +1322,51 @@ crn_config_dataset(const crn_config *cfg, const char *name)
 		if (strcmp(cfg->node.datasets[i].name, name) == 0)
 			return &cfg->node.datasets[i];
 	return NULL;
+}
+
+bool
+crn_cfg_listen_parse(const char *v, char *host, size_t hostlen, uint16_t *port)
+{
+	char h[INET6_ADDRSTRLEN + 1];
+	const char *colon, *hs = v;
+	size_t hl;
+	unsigned long p;
+	char *end;
+	uint8_t a[16];
+
+	if (v[0] == '[') {
+		const char *rb = strchr(v, ']');
+
+		if (rb == NULL || rb[1] != ':')
+			return false;
+		hs = v + 1;
+		hl = (size_t)(rb - hs);
+		colon = rb + 1;
+	} else {
+		if ((colon = strrchr(v, ':')) == NULL)
+			return false;
+		hl = (size_t)(colon - v);
+	}
+	if (hl == 0 || hl >= sizeof(h))
+		return false;
+	memcpy(h, hs, hl);
+	h[hl] = '\0';
+	if (inet_pton(v[0] == '[' ? AF_INET6 : AF_INET, h, a) != 1)
+		return false;
+	if (colon[1] < '0' || colon[1] > '9')
+		return false;
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || p == 0 || p > 65535)
+		return false;
+	if (host != NULL) {
+		if (hostlen <= hl)
+			return false;
+		memcpy(host, h, hl + 1);
+	}
+	if (port != NULL)
+		*port = (uint16_t)p;
+	return true;
 }
 
 const char *

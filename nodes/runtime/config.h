@@ -26,7 +26,10 @@
  *                 authenticate within this); nodes (comma-separated
  *                 certificate names of the nodes the federation
  *                 expects: every answer accounts for each of them, as
- *                 contributed, dropped, refused or absent)
+ *                 contributed, dropped, refused or absent); log_format (text |
+ *                 json: text); metrics_listen (IP:PORT of the HTTP
+ *                 listener for /metrics and the status page; none
+ *                 when absent)
  *   [deadlines]   advertise_ms (30000), reveal_ms (30000), share_ms
  *                 (30000), input_ms (300000), consistency_ms (30000),
  *                 unmask_ms (30000)
@@ -38,7 +41,9 @@
  *                 SQL jobs, whose plans are checked against it);
  *                 coordinator_name (the certificate name accepted as the
  *                 coordinator; any coordinator-role certificate when
- *                 absent)
+ *                 absent); log_format (text | json: text);
+ *                 metrics_listen (IP:PORT of the HTTP listener for
+ *                 /metrics; none when absent)
  *   [policy]      researchers (required, comma-separated certificate
  *                 names), min_cell (10), min_participants (3),
  *                 max_job_lifetime_ms (3600000: jobs whose not_after -
@@ -108,6 +113,8 @@ typedef struct crn_cfg_coordinator {
 	uint32_t handshake_ms;
 	char **nodes; /* expected nodes (certificate names), or none */
 	size_t nnodes;
+	bool log_json;        /* log_format = json */
+	char *metrics_listen; /* "IP:PORT" or NULL: no HTTP listener */
 	crn_cfg_deadlines deadlines;
 } crn_cfg_coordinator;
 
@@ -141,6 +148,8 @@ typedef struct crn_cfg_node {
 	char *coordinator_name; /* NULL: any coordinator certificate */
 	uint32_t reconnect_min_ms, reconnect_max_ms;
 	uint32_t heartbeat_ms;
+	bool log_json;        /* log_format = json */
+	char *metrics_listen; /* "IP:PORT" or NULL: no HTTP listener */
 	char **researchers; /* certificate names allowed to submit */
 	size_t nresearchers;
 	uint32_t min_cell;
@@ -194,6 +203,14 @@ void crn_config_free(crn_config *cfg);
 /* The node's dataset called name, or NULL. */
 const crn_cfg_dataset *crn_config_dataset(
     const crn_config *cfg, const char *name);
+
+/*
+ * Whether v is "IPv4:PORT" or "[IPv6]:PORT" (port 1..65535); if so and
+ * host is not NULL, the address goes to host (hostlen bytes) and the port
+ * to *port.
+ */
+bool crn_cfg_listen_parse(
+    const char *v, char *host, size_t hostlen, uint16_t *port);
 
 /* "coordinator", "node" or "researcher" ("?" otherwise). */
 const char *crn_cfg_role_name(crn_cfg_role role);

@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/crn.h"
 #include "proto/codec_envelope.h"
@@ -20,6 +21,9 @@
 volatile sig_atomic_t crn_rt_stop;
 
 static char rt_tag[96] = "cairn";
+/* Daemons: timestamped lines in rt_format (crn_rt_log_daemon). */
+static bool rt_daemon;
+static crn_log_format rt_format = CRN_LOG_TEXT;
 
 /* Refusals a peer can cause at will: one warning per address this often
  * (the rest at debug level). */
@@ -535,8 +539,29 @@ static void
 rt_logger(cairn_log_level level, const char *func, const char *msg, void *arg)
 {
 	const char *lv = "info";
+	char line[CRN_LOG_LINE_MAX];
+	struct timespec ts;
+	size_t len, off = 0;
 
 	(void)arg;
+	if (rt_daemon) {
+		/* One event, one line, one write: lines of the HTTP thread
+		 * and of the event loop never interleave. */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		len = crn_log_line(line, sizeof(line), rt_format,
+		    (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, level,
+		    rt_tag, func, msg);
+		while (off < len) {
+			ssize_t w = write(STDERR_FILENO, line + off, len - off);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				break;
+			off += (size_t)w;
+		}
+		return;
+	}
 	switch (level) {
 	case CAIRN_LOG_ERR: lv = "error"; break;
 	case CAIRN_LOG_WARN: lv = "warning"; break;
@@ -560,6 +585,14 @@ crn_rt_log_init(const char *tag)
 	cairn_log_set_level(e != NULL && strcmp(e, "debug") == 0
 	        ? CAIRN_LOG_DEBUG
 	        : CAIRN_LOG_INFO);
+}
+
+void
+crn_rt_log_daemon(const char *tag, crn_log_format fmt)
+{
+	crn_rt_log_init(tag);
+	rt_format = fmt;
+	rt_daemon = true;
 }
 
 void

@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "base/err.h"
+#include "base/logfmt.h"
 #include "base/ratelog.h"
 #include "crypto/cert.h"
 #include "crypto/crypto.h"
@@ -181,6 +182,11 @@ uint64_t crn_rt_wall(void);
 /* Log to stderr as "<tag>: <level>: <message>"; CAIRN_LOG=debug in the
  * environment adds debug messages.  tag is copied. */
 void crn_rt_log_init(const char *tag);
+/* The daemons' logger: as crn_rt_log_init, but every line starts with
+ * an RFC 3339 UTC timestamp, or is a JSON object (base/logfmt.h); one
+ * write per line, so it may be called from any thread.  Call again to
+ * change tag or format (log_format = text | json). */
+void crn_rt_log_daemon(const char *tag, crn_log_format fmt);
 
 /* Lower-case hex of n bytes into out (2n + 1 bytes). */
 void crn_rt_hex(const uint8_t *b, size_t n, char *out);
