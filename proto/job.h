@@ -38,6 +38,9 @@ typedef struct crn_job {
 	uint64_t not_after; /* unix seconds */
 	uint32_t ring_bits;
 	uint64_t dim;
+	/* Differential privacy asked for the job: epsilon 0 for none. */
+	double dp_epsilon;
+	double dp_delta;
 } crn_job;
 
 /* A SignedJob as it travels; every buffer is owned. */

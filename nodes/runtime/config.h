@@ -45,7 +45,11 @@
  *                 threat (malicious | semi-honest: malicious),
  *                 assumed_corrupt (0.05), assumed_dropout (0.05): the
  *                 node refuses any roster whose degree and threshold do
- *                 not hold under these (README "Secure aggregation")
+ *                 not hold under these (README "Secure aggregation");
+ *                 require_dp (false: refuse jobs that ask no DP noise),
+ *                 budget_epsilon (10), budget_delta (1e-6): the zCDP
+ *                 budget per researcher and dataset (README
+ *                 "Differential privacy")
  *   [dataset NAME] kind = csv | sqlite | postgres; path (csv, sqlite);
  *                 conninfo (postgres); table (sqlite, postgres); expose
  *                 (required, comma-separated schema columns the node
@@ -55,7 +59,9 @@
  *   [researcher]  coordinator, key, cert, ca_cert (required); crl;
  *                 timeout_ms (600000); schema (the federation schema
  *                 `cairn query` plans SQL against when --schema is not
- *                 given); coordinator_name (as for a node)
+ *                 given); coordinator_name (as for a node); epsilon
+ *                 (the DP epsilon `cairn query` asks when --epsilon is
+ *                 not given; none when absent), delta (1e-6)
  */
 #ifndef CRN_RUNTIME_CONFIG_H
 #define CRN_RUNTIME_CONFIG_H
@@ -137,6 +143,9 @@ typedef struct crn_cfg_node {
 	uint32_t query_timeout_ms;
 	bool malicious;                    /* threat = malicious */
 	double corrupt_frac, dropout_frac; /* in [0, 0.5) */
+	bool require_dp;       /* refuse jobs without DP noise */
+	double budget_epsilon; /* per researcher and dataset, (0, 100] */
+	double budget_delta;   /* (0, 0.5) */
 	crn_cfg_dataset *datasets;
 	size_t ndatasets;
 } crn_cfg_node;
@@ -148,6 +157,8 @@ typedef struct crn_cfg_researcher {
 	uint32_t timeout_ms;
 	char *schema;           /* NULL when not given */
 	char *coordinator_name; /* NULL: any coordinator certificate */
+	double epsilon;         /* default DP epsilon of queries; 0: none */
+	double delta;           /* default DP delta (1e-6) */
 } crn_cfg_researcher;
 
 typedef struct crn_config {
