@@ -1,7 +1,8 @@
 /*
  * cmd_node.c — 'cairn node --config FILE' (the daemon) and
  * 'cairn node check --config FILE' (validate everything the daemon needs
- * and say exactly what is wrong).
+ * and say exactly what is wrong), 'cairn node budget --config FILE' (the
+ * privacy budget each researcher has spent and has left).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -9,7 +10,9 @@
 
 #include "base/crn.h"
 #include "cli/cmds.h"
+#include "node/budget.h"
 #include "node/node.h"
+#include "query/dp_account.h"
 #include "query/schema.h"
 #include "runtime/config.h"
 #include "runtime/rt.h"
@@ -20,10 +23,13 @@ node_usage(void)
 	printf(
 	    "usage: cairn node --config FILE\n"
 	    "       cairn node check --config FILE\n"
+	    "       cairn node budget --config FILE\n"
 	    "Run a node daemon: dials the coordinator, verifies every job "
 	    "itself and\ntakes part in secure aggregation over its own data.  "
 	    "'check' validates\nthe configuration, key, certificate and data "
-	    "sources and exits 1 on any\nproblem.\n");
+	    "sources and exits 1 on any\nproblem.  'budget' prints, from the "
+	    "node's ledger (state_dir/budget.db), the\nDP budget each "
+	    "researcher has spent and has left per dataset.\n");
 	return 0;
 }
 
@@ -129,17 +135,80 @@ node_check(const char *path)
 	return bad;
 }
 
+typedef struct budget_print {
+	const crn_cfg_node *n;
+	double limit;
+} budget_print;
+
+static void
+budget_row(void *ctx, const char *researcher, const char *dataset, double spent,
+    uint64_t jobs)
+{
+	const budget_print *bp = ctx;
+	double left = bp->limit - spent;
+
+	if (left < 0)
+		left = 0;
+	printf("%-16s %-16s %6llu %12.6g %12.6g %12.4g\n", researcher, dataset,
+	    (unsigned long long)jobs, spent, left,
+	    crn_dp_epsilon(left, bp->n->budget_delta));
+}
+
+/* The node's ledger, read while the daemon may be running (WAL). */
+static int
+node_budget(const char *path)
+{
+	crn_config *cfg = NULL;
+	crn_budget *b = NULL;
+	budget_print bp;
+	char err[1024];
+	int status = 1;
+	cairn_err rv;
+
+	if ((rv = crn_config_load(
+	         &cfg, path, CRN_CFG_NODE, err, sizeof(err))) != CAIRN_OK) {
+		cli_error("node budget: %s", rv == CAIRN_ENOENT ? path : err);
+		return 1;
+	}
+	if (crn_budget_open(&b, cfg->node.state_dir, err, sizeof(err)) !=
+	    CAIRN_OK) {
+		cli_error("node budget: %s", err);
+		goto out;
+	}
+	bp.n = &cfg->node;
+	bp.limit =
+	    crn_dp_rho_of(cfg->node.budget_epsilon, cfg->node.budget_delta);
+	printf("budget per researcher and dataset: epsilon %g, delta %g (rho "
+	       "%.6g); require_dp = %s\n",
+	    cfg->node.budget_epsilon, cfg->node.budget_delta, bp.limit,
+	    cfg->node.require_dp ? "true" : "false");
+	printf("%-16s %-16s %6s %12s %12s %12s\n", "researcher", "dataset",
+	    "jobs", "rho spent", "rho left", "epsilon left");
+	if (crn_budget_each(b, budget_row, &bp) != CAIRN_OK) {
+		cli_error("node budget: cannot read %s/budget.db",
+		    cfg->node.state_dir);
+		goto out;
+	}
+	status = 0;
+out:
+	crn_budget_close(b);
+	crn_config_free(cfg);
+	return status;
+}
+
 int
 cmd_node(int argc, char **argv)
 {
 	const char *config = NULL;
-	bool check = false;
+	bool check = false, budget = false;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
 			config = argv[++i];
 		} else if (strcmp(argv[i], "check") == 0 && i == 1) {
 			check = true;
+		} else if (strcmp(argv[i], "budget") == 0 && i == 1) {
+			budget = true;
 		} else if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0) {
 			return node_usage();
@@ -152,5 +221,7 @@ cmd_node(int argc, char **argv)
 		cli_error("node: --config FILE is required");
 		return 2;
 	}
+	if (budget)
+		return node_budget(config);
 	return check ? node_check(config) : crn_node_main(config);
 }

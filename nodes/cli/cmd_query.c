@@ -49,13 +49,19 @@ static int
 query_usage(void)
 {
 	printf("usage: cairn query --config FILE [--format table|json|csv]\n"
-	       "                   --dataset DATASET --sum COLUMN\n"
+	       "                   [--epsilon E [--delta D]] --dataset DATASET "
+	       "--sum COLUMN\n"
 	       "       cairn query --config FILE [--format table|json|csv] "
-	       "[--schema FILE] SQL\n"
+	       "[--epsilon E [--delta D]]\n"
+	       "                   [--schema FILE] SQL\n"
 	       "Sign a job with the researcher key, submit it to the "
 	       "coordinator and print\nthe result once the nodes have "
 	       "aggregated it.  SQL is planned against --schema,\nor the "
-	       "schema = FILE of the [researcher] configuration.\n");
+	       "schema = FILE of the [researcher] configuration.\n"
+	       "--epsilon E, --delta D: differential privacy for the whole "
+	       "job (every node adds\nits share of discrete Gaussian noise "
+	       "and charges its budget); defaults are\nepsilon and delta "
+	       "of [researcher], delta 1e-6; --epsilon 0 asks for no noise.\n");
 	return 0;
 }
 
@@ -207,6 +213,7 @@ cmd_query(int argc, char **argv)
 {
 	const char *config = NULL, *dataset = NULL, *column = NULL;
 	const char *sql = NULL, *schema = NULL;
+	double eps = -1, delta = -1;
 	int fmt = FMT_TABLE, status = 1;
 	crn_rt_client c;
 	crn_job job;
@@ -230,6 +237,13 @@ cmd_query(int argc, char **argv)
 			column = argv[++i];
 		} else if (strcmp(argv[i], "--schema") == 0 && i + 1 < argc) {
 			schema = argv[++i];
+		} else if ((strcmp(argv[i], "--epsilon") == 0 ||
+		               strcmp(argv[i], "--delta") == 0) &&
+		    i + 1 < argc) {
+			double *dst = argv[i][2] == 'e' ? &eps : &delta;
+			if (cli_dp_arg(argv[i], argv[i + 1], dst) != 0)
+				return 2;
+			i++;
 		} else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
 			i++;
 			if (strcmp(argv[i], "table") == 0)
@@ -278,6 +292,10 @@ cmd_query(int argc, char **argv)
 	job.issued_at = crn_rt_wall();
 	job.not_after =
 	    job.issued_at + c.cfg->researcher.timeout_ms / 1000 + 60;
+	job.dp_epsilon = eps >= 0 ? eps : c.cfg->researcher.epsilon;
+	job.dp_delta = delta > 0 ? delta : c.cfg->researcher.delta;
+	if (job.dp_epsilon == 0)
+		job.dp_delta = 0;
 	if (column != NULL) {
 		job.kind = CRN_JOB_SUM_COLUMN;
 		job.dataset = (char *)(uintptr_t)dataset;

@@ -21,5 +21,8 @@ int cmd_demo(int argc, char **argv);
 
 /* Print "cairn: <msg>" to stderr, printf-style; returns 1. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* --epsilon (0 or (0, 100]) or --delta ((0, 0.5)) value v into *out:
+ * 0, or 2 after an error line. */
+int cli_dp_arg(const char *opt, const char *v, double *out);
 
 #endif /* CRN_CLI_CMDS_H */

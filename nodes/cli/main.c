@@ -1,8 +1,10 @@
 /*
  * main.c — the cairn program: a thin table of subcommands.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -44,6 +46,25 @@ cli_error(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return 1;
+}
+
+int
+cli_dp_arg(const char *opt, const char *v, double *out)
+{
+	char *end = NULL;
+	double d = strtod(v, &end);
+	int is_eps = strcmp(opt, "--epsilon") == 0;
+
+	if (end == v || *end != '\0' || !isfinite(d) ||
+	    (is_eps && (d < 0 || d > 100)) ||
+	    (!is_eps && (d <= 0 || d >= 0.5))) {
+		cli_error("%s '%s': want %s", opt, v,
+		    is_eps ? "a number from 0 (no noise) to 100"
+		           : "a number above 0 and below 0.5");
+		return 2;
+	}
+	*out = d;
+	return 0;
 }
 
 static void

@@ -23,6 +23,7 @@
 #include "query/codec_release.h"
 #include "query/job.h"
 #include "query/release.h"
+#include "query/dp_account.h"
 #include "query/sql_plan.h"
 #include "runtime/config.h"
 #include "secagg/graph.h"
@@ -1046,6 +1047,12 @@ co_on_submit(
 	s->started = now;
 	s->plan = plan;
 	plan = NULL;
+	if (job.dp_epsilon > 0 &&
+	    crn_dp_request_ok(job.dp_epsilon, job.dp_delta)) {
+		s->plan->dp_epsilon = job.dp_epsilon;
+		s->plan->dp_delta = job.dp_delta;
+		s->plan->dp_rho = crn_dp_rho_of(job.dp_epsilon, job.dp_delta);
+	}
 	s->is_sum = job.kind == CRN_JOB_SUM_COLUMN;
 	if ((rv = co_session_nodes(c, s, now, why, sizeof(why))) != CAIRN_OK)
 		goto refuse;

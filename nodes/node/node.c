@@ -19,7 +19,9 @@
 
 #include "base/crn.h"
 #include "net/transport.h"
+#include "node/budget.h"
 #include "node/job_ledger.h"
+#include "node/node_dp.h"
 #include "node/node.h"
 #include "proto/codec_runtime.h"
 #include "proto/codec_secagg.h"
@@ -60,7 +62,12 @@ typedef struct nd_sess {
 	size_t vlen;
 	uint32_t min_cell;  /* the node's own threshold for this job */
 	uint32_t max_nodes; /* largest roster accepted; 0: no schema */
-	char job[9];        /* first bytes of the job id, hex */
+	/* DP: the job's total rho (0: no noise) and the survivors the
+	 * current pass's noise is sized for; the session then accepts no
+	 * fewer. */
+	double dp_rho;
+	uint32_t dp_t;
+	char job[9]; /* first bytes of the job id, hex */
 	char researcher[CRN_CERT_NAME_MAX + 1];
 	char dataset[CRN_NAME_MAX + 1];
 	int64_t deadline; /* idle */
@@ -75,6 +82,7 @@ typedef struct nd {
 	nd_sess sess[ND_MAX_SESS];
 	crn_schema *schema;     /* the federation schema; NULL if none */
 	crn_job_ledger *ledger; /* jobs this node ran, ever */
+	crn_budget *budget;     /* privacy budget spent, per researcher */
 	int die_at; /* test hook: (pass - 1) * 5 + round index, or -1 */
 	int64_t next_hello;
 	bool acked;
@@ -447,6 +455,20 @@ nd_offer_policy(nd *d, const crn_envelope *env, nd_offer *o)
 		    o->offer.nodes, d->schema->max_nodes);
 		return CAIRN_EPERM;
 	}
+	if (job->dp_epsilon == 0 && d->cfg->node.require_dp) {
+		snprintf(o->why, sizeof(o->why),
+		    "this node requires differential privacy (require_dp): ask "
+		    "with --epsilon");
+		return CAIRN_EPERM;
+	}
+	if (job->dp_epsilon != 0 &&
+	    !crn_dp_request_ok(job->dp_epsilon, job->dp_delta)) {
+		snprintf(o->why, sizeof(o->why),
+		    "DP epsilon %g, delta %g: want epsilon in (0, 100] and "
+		    "delta in (0, 0.5)",
+		    job->dp_epsilon, job->dp_delta);
+		return CAIRN_EPERM;
+	}
 	/* The passes' sessions are the job's, not the coordinator's pick. */
 	if (crn_release_session_id(sid, job->job_id, CRN_RELEASE_PASS_COUNTS) !=
 	        CAIRN_OK ||
@@ -558,6 +580,10 @@ nd_pass_begin(nd *d, nd_sess *s, uint32_t ring_bits, uint64_t dim)
 	scfg.ring_bits = ring_bits;
 	scfg.dim = dim;
 	scfg.min_participants = d->cfg->node.min_participants;
+	/* DP: the noise was sized for dp_t survivors; fewer would release
+	 * a sum with less than the target noise. */
+	if (s->dp_t > scfg.min_participants)
+		scfg.min_participants = s->dp_t;
 	scfg.max_nodes = s->max_nodes;
 	scfg.malicious = d->cfg->node.malicious;
 	scfg.corrupt_frac = d->cfg->node.corrupt_frac;
@@ -596,6 +622,54 @@ nd_expiry(const crn_job *job)
 	return crn_rt_now_ms() + left;
 }
 
+/*
+ * DP: charge the job's rho to (researcher, dataset) before anything
+ * computed from the data leaves the node.  The charge covers both
+ * passes; it is on disk when this returns (node/budget.h), so a crash
+ * between here and the send can only over-count.  Over budget: EPERM,
+ * with what is left in why.
+ */
+static cairn_err
+nd_dp_charge(nd *d, nd_sess *s, nd_offer *o)
+{
+	const crn_cfg_node *n = &d->cfg->node;
+	double left = 0;
+	cairn_err rv;
+
+	if (o->job.dp_epsilon == 0)
+		return CAIRN_OK;
+	s->dp_rho = crn_dp_rho_of(o->job.dp_epsilon, o->job.dp_delta);
+	rv = crn_budget_charge(d->budget, o->who, o->job.dataset, o->job.job_id,
+	    s->dp_rho, crn_dp_rho_of(n->budget_epsilon, n->budget_delta),
+	    n->budget_delta, &left, o->why, sizeof(o->why));
+	if (rv == CAIRN_OK)
+		crn_log_info("job %s researcher %s dataset %s: charged rho "
+		             "%.6g (epsilon %g, delta %g), %.6g left",
+		    s->job, o->who, o->job.dataset, s->dp_rho,
+		    o->job.dp_epsilon, o->job.dp_delta, left);
+	else if (rv != CAIRN_EPERM)
+		rv = CAIRN_ESYS;
+	return rv;
+}
+
+/* DP: add the node's noise share to s->vec for t survivors. */
+static cairn_err
+nd_dp_noise(nd_sess *s, uint32_t bits, uint64_t dim, uint32_t t, bool counts)
+{
+	crn_dp_noise nz;
+	cairn_err rv;
+
+	if (s->dp_rho <= 0)
+		return CAIRN_OK;
+	s->dp_t = t > 0 ? t : 1;
+	if ((rv = crn_dp_noise_of(&nz, s->plan, s->dp_rho, s->dp_t)) !=
+	    CAIRN_OK)
+		return rv;
+	crn_log_info("job %s: DP noise for %s pass sized for %u survivors",
+	    s->job, counts ? "the counts" : "the figures", s->dp_t);
+	return crn_node_dp_add(s->vec, bits, dim, s->plan, &nz, counts);
+}
+
 /* Compute the job's local result and start pass 1 with its counts. */
 static cairn_err
 nd_offer_run(nd *d, nd_sess *s, nd_offer *o)
@@ -617,12 +691,15 @@ nd_offer_run(nd *d, nd_sess *s, nd_offer *o)
 	}
 	if (pgconn != NULL)
 		src.conninfo = pgconn;
-	if ((rv = nd_compute(d, s, o, &src)) != CAIRN_OK)
+	if ((rv = nd_compute(d, s, o, &src)) != CAIRN_OK ||
+	    (rv = nd_dp_charge(d, s, o)) != CAIRN_OK)
 		goto out;
 	nd_limits(d, s);
 	if ((rv = crn_release_counts_shape(s->plan, &bits, &dim)) != CAIRN_OK ||
 	    (rv = crn_release_counts_vector(
 	         s->plan, s->full, &s->vec, &s->vlen)) != CAIRN_OK ||
+	    (rv = nd_dp_noise(s, bits, dim, o->offer.threshold, true)) !=
+	        CAIRN_OK ||
 	    (rv = nd_pass_begin(d, s, bits, dim)) != CAIRN_OK)
 		snprintf(o->why, sizeof(o->why), "cannot start: %s",
 		    cairn_strerror(rv));
@@ -786,6 +863,13 @@ nd_on_pass_start(nd *d, const crn_envelope *env)
 	if ((rv = crn_release_figures_vector(s->plan, &rel, s->full, mc,
 	         &s->vec, &s->vlen, &withheld)) != CAIRN_OK) {
 		snprintf(why, sizeof(why), "cannot build the figures: %s",
+		    cairn_strerror(rv));
+		goto refuse;
+	}
+	if ((rv = nd_dp_noise(s, s->plan->ring_bits,
+	         crn_release_figures_dim(s->plan, &rel), rel.threshold,
+	         false)) != CAIRN_OK) {
+		snprintf(why, sizeof(why), "cannot add the DP noise: %s",
 		    cairn_strerror(rv));
 		goto refuse;
 	}
@@ -1045,6 +1129,11 @@ crn_node_main(const char *path)
 		crn_log_err("job ledger: %s", err);
 		goto out;
 	}
+	if ((rv = crn_budget_open(&d.budget, d.cfg->node.state_dir, err,
+	         sizeof(err))) != CAIRN_OK) {
+		crn_log_err("budget ledger: %s", err);
+		goto out;
+	}
 	d.peers.party = &d.party;
 	d.peers.roles = CRN_ROLE_COORDINATOR;
 	d.peers.name = d.cfg->node.coordinator_name;
@@ -1094,6 +1183,7 @@ out:
 	crn_tr_close(d.tr);
 	crn_rt_party_close(&d.party);
 	crn_job_ledger_close(d.ledger);
+	crn_budget_close(d.budget);
 	crn_schema_free(d.schema);
 	crn_config_free(d.cfg);
 	crn_state_lock_close(&lock);

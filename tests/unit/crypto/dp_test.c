@@ -174,6 +174,7 @@ static void
 test_large_sigma(void **state)
 {
 	(void)state;
+	check_large(44, 8);
 	check_large(80, 5);
 	check_large(110, 6);
 	check_large(120, 7);
