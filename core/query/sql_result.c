@@ -946,12 +946,23 @@ pad(sbuf *b, size_t have, size_t want)
 		sb_str(b, " ");
 }
 
+/* Characters of UTF-8 text s (the table's "±" is two bytes, one column). */
+static size_t
+u8len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
 /* One cell of the text table: numeric columns right-aligned, others
  * left-aligned, no trailing blanks after the last column. */
 static void
 text_cell(sbuf *b, const char *s, size_t w, int right, int last)
 {
-	size_t n = strlen(s);
+	size_t n = u8len(s);
 
 	if (right)
 		pad(b, n, w);
@@ -1017,7 +1028,7 @@ crn_result_text(const crn_result *r, char **out, size_t *len)
 		w[2 * j] = strlen(r->colnames[j]);
 		for (i = 0; i < r->nrows; i++) {
 			const crn_rcell *c = &r->cells[i * r->ncols + j];
-			size_t n = strlen(text_of(c, buf, sizeof(buf)));
+			size_t n = u8len(text_of(c, buf, sizeof(buf)));
 
 			if (n > w[2 * j])
 				w[2 * j] = n;

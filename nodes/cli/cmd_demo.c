@@ -84,6 +84,7 @@ typedef struct demo {
 	int keep;
 	int timeout_s;
 	crn_schema *schema;
+	double epsilon, delta; /* --epsilon/--delta; epsilon 0: no DP */
 } demo;
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -109,6 +110,7 @@ demo_usage(FILE *f)
 	    "                  [--examples DIR]\n"
 	    "                  [--schema FILE --csv NODE=PATH --csv NODE=PATH ...\n"
 	    "                   [--dataset NAME]] [--query SQL ...]\n"
+	    "                  [--epsilon E [--delta D]]\n"
 	    "\n"
 	    "Runs a throwaway federation on this machine: a CA, a coordinator,\n"
 	    "one node daemon per CSV file and a researcher, in a temporary\n"
@@ -135,6 +137,11 @@ demo_usage(FILE *f)
 	    "                    (at least two)\n"
 	    "  --dataset NAME    the schema's dataset the CSV files hold\n"
 	    "                    (default: its only dataset)\n"
+	    "  --epsilon E       differential privacy: every query asks epsilon E\n"
+	    "                    (nodes require DP, budget epsilon 100 each);\n"
+	    "                    answers are then noisy and shown beside the\n"
+	    "                    clear ones, not compared\n"
+	    "  --delta D         the DP delta (default 1e-6)\n"
 	    "  --query SQL       a query to run instead of the samples; repeat\n"
 	    "                    for several\n");
 	return f == stdout ? 0 : 2;
@@ -339,14 +346,17 @@ write_configs(demo *d)
 		    "researchers = researcher\n"
 		    "min_cell = %u\n"
 		    "min_participants = %zu\n"
+		    "require_dp = %s\n"
+		    "budget_epsilon = 100\n"
 		    "[dataset %s]\n"
 		    "kind = csv\n"
 		    "path = %s\n"
 		    "expose = %s\n",
 		    d->nodes[i].name, d->dir, d->nodes[i].name,
 		    d->nodes[i].name, d->nodes[i].name, d->schema_path,
-		    d->schema->min_cell, d->nnodes, d->dataset, d->nodes[i].csv,
-		    cols);
+		    d->schema->min_cell, d->nnodes,
+		    d->epsilon > 0 ? "true" : "false", d->dataset,
+		    d->nodes[i].csv, cols);
 		if (w < 0 || (size_t)w >= sizeof(text))
 			return cli_error("demo: node configuration too long");
 		append_colmap(&d->nodes[i], d->dataset, text, sizeof(text));
@@ -365,6 +375,11 @@ write_configs(demo *d)
 	    "crl = ca/crl.pem\n"
 	    "timeout_ms = %d\n",
 	    d->dir, d->timeout_s * 1000);
+	if (d->epsilon > 0) {
+		size_t n = strlen(text);
+		snprintf(text + n, sizeof(text) - n,
+		    "epsilon = %.17g\ndelta = %.17g\n", d->epsilon, d->delta);
+	}
 	if (path_join(path, d->dir, "researcher.conf") != 0 ||
 	    write_file(path, text, 0644) != 0)
 		return cli_error("demo: cannot write %s", path);
@@ -807,6 +822,16 @@ run_query(demo *d, size_t qi)
 		printf(
 		    "in the clear (pooled files, no protection):\n%s", table);
 	}
+	if (d->epsilon > 0) {
+		/* Noisy by design: the difference is the noise, whose 95%
+		 * interval the table shows beside each figure. */
+		if (strcmp(d->format, "table") == 0)
+			printf("=> with DP noise (epsilon %g, delta %g): the "
+			       "differences are the noise\n",
+			    d->epsilon, d->delta);
+		ret = 0;
+		goto out;
+	}
 	if (strcmp(fed_csv, clear) != 0) {
 		cli_error("demo: query %zu: the federation's answer differs "
 		          "from the clear computation",
@@ -881,7 +906,8 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 		if (strcmp(a, "--format") != 0 && strcmp(a, "--timeout") != 0 &&
 		    strcmp(a, "--schema") != 0 && strcmp(a, "--dataset") != 0 &&
 		    strcmp(a, "--examples") != 0 && strcmp(a, "--csv") != 0 &&
-		    strcmp(a, "--query") != 0)
+		    strcmp(a, "--query") != 0 && strcmp(a, "--epsilon") != 0 &&
+		    strcmp(a, "--delta") != 0)
 			return cli_error("demo: unknown option '%s' (see "
 			                 "'cairn demo --help')",
 			           a) +
@@ -889,7 +915,13 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 		if (v == NULL)
 			return cli_error("demo: %s needs a value", a) + 1;
 		i++;
-		if (strcmp(a, "--format") == 0) {
+		if (strcmp(a, "--epsilon") == 0) {
+			if (cli_dp_arg(a, v, &d->epsilon) != 0)
+				return 2;
+		} else if (strcmp(a, "--delta") == 0) {
+			if (cli_dp_arg(a, v, &d->delta) != 0)
+				return 2;
+		} else if (strcmp(a, "--format") == 0) {
 			if (strcmp(v, "table") != 0 && strcmp(v, "json") != 0 &&
 			    strcmp(v, "csv") != 0)
 				return cli_error("demo: --format is table, "
@@ -1018,6 +1050,7 @@ cmd_demo(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	d.format = "table";
 	d.timeout_s = 60;
+	d.delta = 1e-6;
 	d.coord_pid = -1;
 	if ((ret = parse_args(&d, argc, argv, &custom)) != 0) {
 		ret = ret < 0 ? 0 : (ret > 1 ? 2 : 1);
@@ -1059,7 +1092,12 @@ cmd_demo(int argc, char **argv)
 		if (run_query(&d, q) != 0)
 			failed++;
 	}
-	if (failed == 0) {
+	if (failed == 0 && d.epsilon > 0) {
+		say("%zu %s answered under secure aggregation with DP noise (epsilon %g, delta %g)",
+		    d.nqueries, d.nqueries == 1 ? "query" : "queries",
+		    d.epsilon, d.delta);
+		ret = 0;
+	} else if (failed == 0) {
 		say("%zu %s answered under secure aggregation, each identical "
 		    "to the clear computation",
 		    d.nqueries, d.nqueries == 1 ? "query" : "queries");
