@@ -30,6 +30,7 @@ static const struct {
         "run a node daemon (node check: validate config; node budget: DP ledger)"},
     {"query", cmd_query, "submit a query as a researcher"},
     {"status", cmd_status, "list connected nodes and running sessions"},
+    {"budget", cmd_budget, "DP budget spent and left on each node (researcher)"},
     {"version", cmd_version, "print the version and library versions"},
     {"bench", cmd_bench, "run a benchmark (bench prg --dim N)"},
     {"sim", cmd_sim, "simulate a protocol in one process (sim secagg ...)"},

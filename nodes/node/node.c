@@ -938,6 +938,56 @@ nd_on_round(nd *d, const crn_envelope *env)
 	crn_sa_actions_fini(&acts);
 }
 
+/* `cairn budget`: this node's ledger for the researcher the coordinator
+ * names, one entry per dataset the node serves (a researcher its policy
+ * does not list gets an empty report). */
+static void
+nd_on_budget_req(nd *d, const crn_envelope *env)
+{
+	const crn_cfg_node *n = &d->cfg->node;
+	crn_rt_budget r;
+	char *who = NULL;
+	uint8_t *buf = NULL;
+	size_t len = 0, k = 0;
+
+	memset(&r, 0, sizeof(r));
+	if (crn_rt_budget_req_decode(&who, env->payload, env->payload_len) !=
+	    CAIRN_OK)
+		return;
+	r.researcher = who;
+	r.rho_limit = crn_dp_rho_of(n->budget_epsilon, n->budget_delta);
+	r.delta = n->budget_delta;
+	r.require_dp = n->require_dp;
+	if (nd_in(n->researchers, n->nresearchers, who) && n->ndatasets > 0) {
+		r.rho_spent = crn_zalloc(n->ndatasets * sizeof(double));
+		r.jobs = crn_zalloc(n->ndatasets * sizeof(uint64_t));
+		r.datasets = crn_zalloc(n->ndatasets * sizeof(char *));
+		if (r.rho_spent == NULL || r.jobs == NULL || r.datasets == NULL)
+			goto out;
+		for (; k < n->ndatasets; k++) {
+			if ((r.datasets[k] = crn_strdup(n->datasets[k].name)) ==
+			        NULL ||
+			    crn_budget_spent(d->budget, who,
+			        n->datasets[k].name, &r.rho_spent[k],
+			        &r.jobs[k]) != CAIRN_OK)
+				goto out;
+		}
+	}
+	r.n = k;
+	if (crn_rt_budget_encode(&r, &buf, &len) == CAIRN_OK)
+		(void)nd_send(
+		    d, CRN_RT_MSG_BUDGET, NULL, 0, buf, len, ND_SEND_MS);
+	crn_free(buf, len);
+out:
+	/* Free what was allocated, whatever k reached. */
+	for (size_t i = 0; r.datasets != NULL && i < n->ndatasets; i++)
+		crn_strfree(r.datasets[i]);
+	crn_free(r.datasets, n->ndatasets * sizeof(char *));
+	crn_free(r.rho_spent, n->ndatasets * sizeof(double));
+	crn_free(r.jobs, n->ndatasets * sizeof(uint64_t));
+	crn_strfree(who);
+}
+
 static void
 nd_on_message(nd *d, const crn_tr_event *ev)
 {
@@ -965,6 +1015,7 @@ nd_on_message(nd *d, const crn_tr_event *ev)
 		break;
 	case CRN_RT_MSG_JOB_OFFER: nd_on_offer(d, &env); break;
 	case CRN_RT_MSG_PASS_START: nd_on_pass_start(d, &env); break;
+	case CRN_RT_MSG_BUDGET_REQ: nd_on_budget_req(d, &env); break;
 	case CRN_RT_MSG_ERROR:
 		crn_log_warn("coordinator reports an error");
 		break;

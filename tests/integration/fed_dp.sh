@@ -14,7 +14,9 @@
 #     outcomes turn up for both queries).
 #  4. A job above the remaining budget is refused by every node, with what
 #     is left in the message; a node with require_dp refuses a job that
-#     asks no noise.  The ledger (budget.db) holds the charges.
+#     asks no noise.  The ledger (budget.db) holds the charges, and
+#     `cairn node budget` and `cairn budget` (through the coordinator)
+#     show them.
 # CAIRN_TEST_TIMEOUT: 300
 set -euo pipefail
 . "$(dirname "$0")/lib_fed.sh"
@@ -100,6 +102,14 @@ echo "$out" | grep -q "privacy budget exceeded for researcher alice on dataset t
 echo "$out" | grep -q "is left (epsilon" || fed_fail "no remaining budget: $out"
 "$CAIRN_BIN" node budget --config "$FED/node1.conf" | tee "$FED/budget.txt"
 grep -q "^alice  *t  " "$FED/budget.txt" || fed_fail "node budget: $(cat "$FED/budget.txt")"
+# The researcher's view, through the coordinator: every node answers, and
+# node1's figure is the one its ledger holds.
+timeout 30 "$CAIRN_BIN" budget --config "$FED/alice.conf" | tee "$FED/rbudget.txt"
+[ "$(grep -c '^node[1-4]  *t  ' "$FED/rbudget.txt")" = 4 ] ||
+    fed_fail "cairn budget: $(cat "$FED/rbudget.txt")"
+spent=$(awk '$1 == "alice" { print $4 }' "$FED/budget.txt")
+grep -q "^node1  *t  *[0-9]*  *$spent " "$FED/rbudget.txt" ||
+    fed_fail "cairn budget disagrees with node1's ledger ($spent)"
 
 # require_dp: node1 refuses a job that asks no noise.
 kill -TERM "$FED_NODE_PID_1"
