@@ -1,6 +1,8 @@
 /*
  * node_dp.c — adding the node's noise to its vector.  See node_dp.h.
  */
+#include <math.h>
+
 #include "base/crn.h"
 #include "crypto/dp.h"
 #include "node/node_dp.h"
@@ -14,6 +16,18 @@ crn_node_dp_add(void *vec, uint32_t ring_bits, uint64_t dim, const crn_plan *p,
 
 	if (!counts_pass && p->per_group == 0)
 		return CAIRN_EINVAL;
+	/* The sum of every node's noise must stay far inside the ring, or
+	 * it could wrap: 16 sd of max_nodes draws below 2^(bits - 2). */
+	for (int c = 0; c < CRN_DP_CLASSES; c++) {
+		long double sd;
+
+		if ((c == CRN_DP_PASS1) != counts_pass)
+			continue;
+		sd = sqrtl((long double)nz->node_sigma2[c] *
+		    (p->max_nodes > 0 ? p->max_nodes : 1));
+		if (16 * sd >= ldexpl(1.0L, (int)ring_bits - 2))
+			return CAIRN_ETOOBIG;
+	}
 	crn_dp_rng_init_os(&r);
 	for (uint64_t i = 0; i < dim && rv == CAIRN_OK; i++) {
 		int cls = counts_pass
