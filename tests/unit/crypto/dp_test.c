@@ -254,6 +254,27 @@ test_limits(void **state)
 	assert_true(crn_dp_isqrt(CRN_DP_SIGMA2_MAX) == (1ull << 60));
 }
 
+/* The daemon's source is keyed from the OS: two sources, two streams. */
+static void
+test_os_sources_differ(void **state)
+{
+	crn_dp_rng a, b;
+	int same = 0;
+
+	(void)state;
+	crn_dp_rng_init_os(&a);
+	crn_dp_rng_init_os(&b);
+	for (int i = 0; i < 1000; i++) {
+		__int128 x, y;
+		assert_int_equal(crn_dp_gauss(&a, 1000000, &x), CAIRN_OK);
+		assert_int_equal(crn_dp_gauss(&b, 1000000, &y), CAIRN_OK);
+		same += x == y;
+	}
+	assert_true(same < 20);
+	crn_dp_rng_fini(&a);
+	crn_dp_rng_fini(&b);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_chi_small),
     cmocka_unit_test(test_chi_larger),
@@ -261,6 +282,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_bern_exp),
     cmocka_unit_test(test_same_seed),
     cmocka_unit_test(test_limits),
+    cmocka_unit_test(test_os_sources_differ),
 };
 
 CAIRN_TEST_MAIN(tests)
