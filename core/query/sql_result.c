@@ -1149,7 +1149,7 @@ json_noise(sbuf *b, const crn_result *r)
 {
 	char buf[128];
 
-	sb_printf(b, "], \"epsilon\": %.17g, \"delta\": %.17g", r->dp_epsilon,
+	sb_printf(b, "], \"epsilon\": %.15g, \"delta\": %.15g", r->dp_epsilon,
 	    r->dp_delta);
 	for (int pass = 0; pass < 2; pass++) {
 		sb_str(b, pass == 0 ? ", \"noise_sd\": [" : "], \"ci95\": [");
