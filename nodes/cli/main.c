@@ -27,6 +27,8 @@ static const struct {
     {"node", cmd_node, "run a node daemon (node check: validate config)"},
     {"query", cmd_query, "submit a query as a researcher"},
     {"status", cmd_status, "list connected nodes and running sessions"},
+    {"audit", cmd_audit,
+        "audit logs: audit verify | show | cross (hash-chained, signed)"},
     {"version", cmd_version, "print the version and library versions"},
     {"bench", cmd_bench, "run a benchmark (bench prg --dim N)"},
     {"sim", cmd_sim, "simulate a protocol in one process (sim secagg ...)"},

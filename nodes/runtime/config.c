@@ -39,6 +39,7 @@ typedef enum cfg_type {
 	T_SFRAC,   /* assumed fraction in [0, 0.5) */
 	T_THREAT,  /* "malicious" or "semi-honest", stored as a bool */
 	T_LIST_CN, /* comma-separated certificate names */
+	T_APPROVE, /* "auto" or "manual", stored as a bool (manual) */
 } cfg_type;
 
 typedef struct cfg_key {
@@ -77,6 +78,7 @@ static const cfg_key coord_keys[] = {
     KP("coordinator", "crl", coord.crl, 1),
     KP("coordinator", "schema", coord.schema, 1),
     KP("coordinator", "state_dir", coord.state_dir, 0),
+    KP("coordinator", "audit_log", coord.audit_log, 0),
     KI("coordinator", "max_jobs", coord.max_jobs, 1, 1024),
     KI("coordinator", "min_participants", coord.min_participants, 2, 1000000),
     {"coordinator", "threshold", T_FRAC, OFF(coord.threshold), 0, 0, 0, 0},
@@ -105,6 +107,7 @@ static const cfg_key node_keys[] = {
     KP("node", "ca_cert", node.ca_cert, 1),
     KP("node", "crl", node.crl, 1),
     KP("node", "state_dir", node.state_dir, 0),
+    KP("node", "audit_log", node.audit_log, 0),
     KP("node", "schema", node.schema, 0),
     KN("node", "coordinator_name", node.coordinator_name, 0),
     KI("node", "reconnect_min_ms", node.reconnect_min_ms, 1, 3600000),
@@ -122,6 +125,9 @@ static const cfg_key node_keys[] = {
         0},
     {"policy", "assumed_dropout", T_SFRAC, OFF(node.dropout_frac), 0, 0, 0,
         0},
+    {"policy", "approve", T_APPROVE, OFF(node.approve_manual), 0, 0, 0, 0},
+    {"policy", "approve_manual", T_LIST_CN, OFF(node.manual_researchers),
+        OFF(node.nmanual_researchers), 0, 0, 0},
 };
 
 static const cfg_key researcher_keys[] = {
@@ -138,9 +144,9 @@ static const cfg_key researcher_keys[] = {
 #define CFG_MAX_KEYS 40
 
 /* Per-dataset bookkeeping while parsing. */
-enum { DK_KIND, DK_PATH, DK_CONNINFO, DK_TABLE, DK_EXPOSE, DK_N };
+enum { DK_KIND, DK_PATH, DK_CONNINFO, DK_TABLE, DK_EXPOSE, DK_APPROVE, DK_N };
 static const char *const ds_keys[DK_N] = {
-    "kind", "path", "conninfo", "table", "expose"};
+    "kind", "path", "conninfo", "table", "expose", "approve"};
 
 typedef struct cfg_ds_seen {
 	int header;     /* line of the [dataset NAME] header */
@@ -567,6 +573,14 @@ cfg_set(cfg_ctx *c, const cfg_key *k, const char *section, const char *v)
 		}
 		*(bool *)(void *)(base + k->off) = strcmp(v, "malicious") == 0;
 		return;
+	case T_APPROVE:
+		if (strcmp(v, "auto") != 0 && strcmp(v, "manual") != 0) {
+			cfg_err(c, CAIRN_ECONFIG, c->lineno, section, k->name,
+			    "%s is not auto or manual", q);
+			return;
+		}
+		*(bool *)(void *)(base + k->off) = strcmp(v, "manual") == 0;
+		return;
 	case T_LIST_CN:
 		lp = (char ***)(void *)(base + k->off);
 		(void)cfg_list(c, section, k->name, v, 0, lp,
@@ -695,8 +709,7 @@ cfg_ds_key(cfg_ctx *c, const char *section, const char *key, const char *v)
 			break;
 	if (k == DK_N) {
 		cfg_err(c, CAIRN_ECONFIG, c->lineno, section, key,
-		    "unknown key (known: kind, path, conninfo, table, expose, "
-		    "column.NAME)");
+		    "unknown key (known: kind, path, conninfo, table, expose, approve, column.NAME)");
 		return;
 	}
 	if (seen->line[k] != 0) {
@@ -731,6 +744,13 @@ cfg_ds_key(cfg_ctx *c, const char *section, const char *key, const char *v)
 		if ((s = crn_strdup(v)) == NULL)
 			goto oom;
 		ds->conninfo = s;
+		return;
+	case DK_APPROVE:
+		if (strcmp(v, "auto") != 0 && strcmp(v, "manual") != 0)
+			cfg_err(c, CAIRN_ECONFIG, c->lineno, section, key,
+			    "%s is not auto or manual", q);
+		ds->approve = strcmp(v, "manual") == 0 ? CRN_CFG_APPROVE_MANUAL
+		                                       : CRN_CFG_APPROVE_AUTO;
 		return;
 	case DK_TABLE:
 		if (!cfg_is_ident(v)) {
@@ -964,6 +984,11 @@ cfg_finish(cfg_ctx *c)
 	    (cfg->coord.state_dir = cfg_join(cfg->dir, "coordinator-state")) ==
 	        NULL)
 		cfg_err(c, CAIRN_ENOMEM, 0, NULL, NULL, "out of memory");
+	if (!c->failed && cfg->role == CRN_CFG_COORDINATOR &&
+	    cfg->coord.audit_log == NULL &&
+	    (cfg->coord.audit_log =
+	            cfg_join(cfg->coord.state_dir, "audit.log")) == NULL)
+		cfg_err(c, CAIRN_ENOMEM, 0, NULL, NULL, "out of memory");
 	if (c->failed || cfg->role != CRN_CFG_NODE)
 		return;
 	if (n->ndatasets == 0) {
@@ -993,6 +1018,9 @@ cfg_finish(cfg_ctx *c)
 		}
 		n->state_dir = s;
 	}
+	if (n->audit_log == NULL &&
+	    (n->audit_log = cfg_join(n->state_dir, "audit.log")) == NULL)
+		cfg_err(c, CAIRN_ENOMEM, 0, NULL, NULL, "out of memory");
 }
 
 static void
@@ -1193,6 +1221,7 @@ crn_config_free(crn_config *cfg)
 	crn_strfree(co->crl);
 	crn_strfree(co->schema);
 	crn_strfree(co->state_dir);
+	crn_strfree(co->audit_log);
 	n = &cfg->node;
 	crn_strfree(n->name);
 	crn_strfree(n->coordinator);
@@ -1201,6 +1230,8 @@ crn_config_free(crn_config *cfg)
 	crn_strfree(n->ca_cert);
 	crn_strfree(n->crl);
 	crn_strfree(n->state_dir);
+	crn_strfree(n->audit_log);
+	cfg_list_free(n->manual_researchers, n->nmanual_researchers);
 	crn_strfree(n->schema);
 	crn_strfree(n->coordinator_name);
 	cfg_list_free(n->researchers, n->nresearchers);
@@ -1229,6 +1260,22 @@ crn_config_dataset(const crn_config *cfg, const char *name)
 		if (strcmp(cfg->node.datasets[i].name, name) == 0)
 			return &cfg->node.datasets[i];
 	return NULL;
+}
+
+bool
+crn_config_manual(
+    const crn_config *cfg, const char *dataset, const char *researcher)
+{
+	const crn_cfg_dataset *ds = crn_config_dataset(cfg, dataset);
+
+	if (cfg == NULL || cfg->role != CRN_CFG_NODE)
+		return false;
+	for (size_t i = 0; researcher != NULL && i < cfg->node.nmanual_researchers; i++)
+		if (strcmp(cfg->node.manual_researchers[i], researcher) == 0)
+			return true;
+	if (ds != NULL && ds->approve != CRN_CFG_APPROVE_POLICY)
+		return ds->approve == CRN_CFG_APPROVE_MANUAL;
+	return cfg->node.approve_manual;
 }
 
 const char *
