@@ -18,16 +18,23 @@ audit_usage(void)
 {
 	printf(
 	    "usage: cairn audit verify FILE [--key PUBKEY|CERT]\n"
-	    "       cairn audit show FILE [--since RFC3339] [--key PUBKEY|CERT]\n"
+	    "       cairn audit show FILE [--since RFC3339] [--key "
+	    "PUBKEY|CERT]\n"
 	    "       cairn audit cross NODE_LOG COORD_LOG [--key PUBKEY|CERT]\n"
-	    "Audit logs are append-only, hash-chained and signed by the party's\n"
-	    "identity key (state_dir/audit.log of every node and coordinator).\n"
-	    "  verify  check every entry's chain link and signature; names the\n"
+	    "Audit logs are append-only, hash-chained and signed by the "
+	    "party's\n"
+	    "identity key (state_dir/audit.log of every node and "
+	    "coordinator).\n"
+	    "  verify  check every entry's chain link and signature; names "
+	    "the\n"
 	    "          first bad entry and exits 1.\n"
 	    "  show    print the entries (those at or after --since, e.g.\n"
-	    "          2026-12-05 or 2026-12-05T06:00:00Z), verifying as it goes.\n"
-	    "  cross   check that the coordinator's log holds, unaltered, every\n"
-	    "          job the node's log says the coordinator offered it (the\n"
+	    "          2026-12-05 or 2026-12-05T06:00:00Z), verifying as it "
+	    "goes.\n"
+	    "  cross   check that the coordinator's log holds, unaltered, "
+	    "every\n"
+	    "          job the node's log says the coordinator offered it "
+	    "(the\n"
 	    "          coordinator signs its log head into each offer).\n"
 	    "--key     the signer's Ed25519 public key (64 hex digits) or its\n"
 	    "          certificate (PEM); every entry must be signed by it.\n"
@@ -76,7 +83,8 @@ load_key(const char *arg, uint8_t pk[CAIRN_SIGN_PK_LEN])
 	if (hex_decode(arg, pk, CAIRN_SIGN_PK_LEN))
 		return 0;
 	if ((rv = crn_file_read(arg, 1 << 20, &pem, &plen)) != CAIRN_OK)
-		return cli_error("audit: --key %s: neither 64 hex digits nor a readable certificate file (%s)",
+		return cli_error("audit: --key %s: neither 64 hex digits nor a "
+		                 "readable certificate file (%s)",
 		    arg, cairn_strerror(rv));
 	rv = crn_cert_pem_to_der((const char *)pem, &der, &dlen);
 	crn_free(pem, plen + 1);
@@ -103,10 +111,11 @@ audit_verify(const char *path, const uint8_t *pk)
 	if (rep.entries == 0)
 		return cli_error("audit verify %s: the log is empty", path);
 	crn_fingerprint(rep.key, fp);
-	printf("ok: %s: %llu entries, chain and signatures verify; signed by %s%s (%llu key%s)\n",
+	printf("ok: %s: %llu entries, chain and signatures verify; signed by "
+	       "%s%s (%llu key%s)\n",
 	    path, (unsigned long long)rep.entries, fp,
-	    pk != NULL ? ", the key given" : "",
-	    (unsigned long long)rep.keys, rep.keys == 1 ? "" : "s");
+	    pk != NULL ? ", the key given" : "", (unsigned long long)rep.keys,
+	    rep.keys == 1 ? "" : "s");
 	return 0;
 }
 
@@ -172,14 +181,17 @@ audit_show(const char *path, const char *since, const uint8_t *pk)
 
 	if (since != NULL) {
 		if (crn_audit_time_parse(since, &s.since) != CAIRN_OK)
-			return cli_error("audit show: --since %s: want an RFC 3339 time such as 2026-12-05T06:00:00Z or a date 2026-12-05",
+			return cli_error(
+			    "audit show: --since %s: want an RFC 3339 time "
+			    "such as 2026-12-05T06:00:00Z or a date 2026-12-05",
 			    since);
 		s.have_since = true;
 	}
 	if (crn_audit_verify_file(path, pk, show_entry, &s, &rep) != CAIRN_OK) {
 		fflush(stdout);
-		return cli_error("audit show %s: %s (entries after it not shown)",
-		    path, rep.why);
+		return cli_error(
+		    "audit show %s: %s (entries after it not shown)", path,
+		    rep.why);
 	}
 	return 0;
 }
@@ -234,8 +246,8 @@ cross_node_entry(void *arg, const crn_audit_entry *e)
 	snprintf(ch.job, sizeof(ch.job), "%s", job);
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? 2 * c->cap : 16;
-		cross_head *g = crn_realloc(
-		    c->v, c->cap * sizeof(*g), cap * sizeof(*g));
+		cross_head *g =
+		    crn_realloc(c->v, c->cap * sizeof(*g), cap * sizeof(*g));
 
 		if (g == NULL)
 			return CAIRN_ENOMEM;
@@ -255,8 +267,8 @@ cross_coord_entry(void *arg, const crn_audit_entry *e)
 
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? 2 * c->cap : 64;
-		void *h = crn_realloc(c->hash, c->cap * sizeof(*c->hash),
-		    cap * sizeof(*c->hash));
+		void *h = crn_realloc(
+		    c->hash, c->cap * sizeof(*c->hash), cap * sizeof(*c->hash));
 
 		if (h == NULL)
 			return CAIRN_ENOMEM;
@@ -286,15 +298,23 @@ static int
 cross_one(const cross_head *h, const coord_seen *cs)
 {
 	if (h->seq == 0 || h->seq > cs->n)
-		return cli_error("audit cross: the coordinator log omits job %s: the node saw it at coordinator entry %llu (node entry %llu), the log ends at entry %zu",
+		return cli_error(
+		    "audit cross: the coordinator log omits job %s: the node "
+		    "saw it at coordinator entry %llu (node entry %llu), the "
+		    "log ends at entry %zu",
 		    h->job, (unsigned long long)h->seq,
 		    (unsigned long long)h->node_seq, cs->n);
 	if (!crn_ct_eq(cs->hash[h->seq - 1], h->hash, CRN_AUDIT_HASH_LEN))
-		return cli_error("audit cross: the coordinator log was altered at or before entry %llu: it does not match the head the coordinator signed for job %s (node entry %llu)",
+		return cli_error(
+		    "audit cross: the coordinator log was altered at or before "
+		    "entry %llu: it does not match the head the coordinator "
+		    "signed for job %s (node entry %llu)",
 		    (unsigned long long)h->seq, h->job,
 		    (unsigned long long)h->node_seq);
 	if (strcmp(cs->job[h->seq - 1], h->job) != 0)
-		return cli_error("audit cross: coordinator entry %llu is not the receipt of job %s the node saw (node entry %llu)",
+		return cli_error(
+		    "audit cross: coordinator entry %llu is not the receipt of "
+		    "job %s the node saw (node entry %llu)",
 		    (unsigned long long)h->seq, h->job,
 		    (unsigned long long)h->node_seq);
 	return 0;
@@ -317,10 +337,11 @@ audit_cross(const char *node_log, const char *coord_log, const uint8_t *pk)
 		goto out;
 	}
 	if (c.bad_node_entry != 0)
-		printf("warning: node log entry %llu: the coordinator head it records does not verify\n",
+		printf("warning: node log entry %llu: the coordinator head it "
+		       "records does not verify\n",
 		    (unsigned long long)c.bad_node_entry);
-	if (crn_audit_verify_file(coord_log, pk, cross_coord_entry, &cs,
-	        &rep) != CAIRN_OK) {
+	if (crn_audit_verify_file(
+	        coord_log, pk, cross_coord_entry, &cs, &rep) != CAIRN_OK) {
 		bad = cli_error("audit cross: coordinator log %s: %s",
 		    coord_log, rep.why[0] ? rep.why : "out of memory");
 		goto out;
@@ -328,7 +349,8 @@ audit_cross(const char *node_log, const char *coord_log, const uint8_t *pk)
 	for (size_t i = 0; i < c.n && !bad; i++)
 		bad = cross_one(&c.v[i], &cs);
 	if (!bad)
-		printf("ok: %zu job%s the node saw %s in the coordinator's log, unaltered\n",
+		printf("ok: %zu job%s the node saw %s in the coordinator's "
+		       "log, unaltered\n",
 		    c.n, c.n == 1 ? "" : "s", c.n == 1 ? "is" : "are");
 out:
 	crn_free(c.v, c.cap * sizeof(*c.v));
@@ -359,7 +381,8 @@ cmd_audit(int argc, char **argv)
 		else if (argv[i][0] != '-' && nfiles < 2)
 			files[nfiles++] = argv[i];
 		else
-			return cli_error("audit: unknown argument '%s'", argv[i]),
+			return cli_error(
+			           "audit: unknown argument '%s'", argv[i]),
 			       2;
 	}
 	if (key != NULL && load_key(key, pk) != 0)
@@ -370,6 +393,7 @@ cmd_audit(int argc, char **argv)
 		return audit_show(files[0], since, key != NULL ? pk : NULL);
 	if (strcmp(verb, "cross") == 0 && nfiles == 2)
 		return audit_cross(files[0], files[1], key != NULL ? pk : NULL);
-	cli_error("audit: want verify FILE, show FILE or cross NODE_LOG COORD_LOG (see cairn audit --help)");
+	cli_error("audit: want verify FILE, show FILE or cross NODE_LOG "
+	          "COORD_LOG (see cairn audit --help)");
 	return 2;
 }

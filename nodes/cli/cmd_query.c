@@ -33,7 +33,19 @@ q_progress(const crn_rt_jobstatus *st)
 	if (st->passes > 1)
 		snprintf(pass, sizeof(pass), "pass %u/%u (%s), ", st->pass,
 		    st->passes, st->pass <= 1 ? "counts" : "figures");
-	if (st->round == 0)
+	if (st->round == 0 && st->waiting[0] != '\0') {
+		char w[sizeof(st->waiting)];
+		size_t k = 0;
+
+		/* Names come from the coordinator: printable only. */
+		for (const char *p = st->waiting; *p != '\0'; p++)
+			if ((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f)
+				w[k++] = *p;
+		w[k] = '\0';
+		fprintf(stderr,
+		    "\r\033[K%sround 0/%u advertise: waiting for %u nodes; waiting for approval: %s",
+		    pass, (unsigned)CRN_SA_R_DONE, st->nodes, w);
+	} else if (st->round == 0)
 		fprintf(stderr,
 		    "\r\033[K%sround 0/%u advertise: waiting for %u nodes",
 		    pass, (unsigned)CRN_SA_R_DONE, st->nodes);
@@ -45,6 +57,18 @@ q_progress(const crn_rt_jobstatus *st)
 		    st->nodes, st->dropped);
 }
 
+/* "waiting for approval: NODES" on its own line (printable only: the
+ * names come from the coordinator). */
+static void
+q_waiting_line(const char *names)
+{
+	fputs("cairn: waiting for approval: ", stderr);
+	for (; *names != '\0'; names++)
+		if ((unsigned char)*names >= 0x20 && (unsigned char)*names < 0x7f)
+			fputc(*names, stderr);
+	fputc('\n', stderr);
+}
+
 static int
 query_usage(void)
 {
@@ -52,6 +76,9 @@ query_usage(void)
 	       "                   --dataset DATASET --sum COLUMN\n"
 	       "       cairn query --config FILE [--format table|json|csv] "
 	       "[--schema FILE] SQL\n"
+	       "--valid SECONDS: how long the signed job stays valid (default: the\n"
+	       "configuration's timeout_ms plus 60 s); nodes refuse it after, and a\n"
+	       "job waiting for a node operator's approval expires then.\n"
 	       "Sign a job with the researcher key, submit it to the "
 	       "coordinator and print\nthe result once the nodes have "
 	       "aggregated it.  SQL is planned against --schema,\nor the "
@@ -215,6 +242,8 @@ cmd_query(int argc, char **argv)
 	size_t sjlen = 0;
 	char err[512];
 	bool tty = isatty(STDERR_FILENO) != 0, progress = false;
+	char waiting[256] = "";
+	uint64_t valid = 0;
 	int64_t deadline;
 	cairn_err rv;
 
@@ -230,6 +259,17 @@ cmd_query(int argc, char **argv)
 			column = argv[++i];
 		} else if (strcmp(argv[i], "--schema") == 0 && i + 1 < argc) {
 			schema = argv[++i];
+		} else if (strcmp(argv[i], "--valid") == 0 && i + 1 < argc) {
+			char *end = NULL;
+			unsigned long v = strtoul(argv[++i], &end, 10);
+
+			if (end == argv[i] || *end != '\0' || v == 0 ||
+			    v > 86400) {
+				cli_error("query: --valid is the job's validity in seconds, 1 to 86400, not '%s'",
+				    argv[i]);
+				return 2;
+			}
+			valid = (uint64_t)v;
 		} else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
 			i++;
 			if (strcmp(argv[i], "table") == 0)
@@ -276,8 +316,8 @@ cmd_query(int argc, char **argv)
 	crn_random_bytes(job.job_id, sizeof(job.job_id));
 	q_test_job_id(job.job_id);
 	job.issued_at = crn_rt_wall();
-	job.not_after =
-	    job.issued_at + c.cfg->researcher.timeout_ms / 1000 + 60;
+	job.not_after = job.issued_at +
+	    (valid > 0 ? valid : c.cfg->researcher.timeout_ms / 1000 + 60);
 	if (column != NULL) {
 		job.kind = CRN_JOB_SUM_COLUMN;
 		job.dataset = (char *)(uintptr_t)dataset;
@@ -335,7 +375,14 @@ cmd_query(int argc, char **argv)
 
 			if (crn_rt_jobstatus_decode(&st, env.payload,
 			        env.payload_len) == CAIRN_OK &&
-			    tty &&
+			    !tty && st.round == 0 && st.waiting[0] != '\0' &&
+			    strcmp(st.waiting, waiting) != 0 &&
+			    memcmp(st.job_id, job.job_id, CRN_JOB_ID_LEN) == 0) {
+				/* Not a terminal: one line per change. */
+				snprintf(waiting, sizeof(waiting), "%s",
+				    st.waiting);
+				q_waiting_line(waiting);
+			} else if (tty &&
 			    memcmp(st.job_id, job.job_id, CRN_JOB_ID_LEN) ==
 			        0 &&
 			    st.round <= CRN_SA_R_DONE) {

@@ -255,8 +255,7 @@ ap_why_not(crn_approvals *a, int64_t id, uint64_t now, char *why, size_t len)
 		if (strcmp(r.state, "pending") == 0 && r.until <= now) {
 			snprintf(why, len,
 			    "job %lld expired %llu s ago and is refused",
-			    (long long)id,
-			    (unsigned long long)(now - r.until));
+			    (long long)id, (unsigned long long)(now - r.until));
 			rv = CAIRN_EEXPIRED;
 		} else {
 			snprintf(why, len, "job %lld is %s already",

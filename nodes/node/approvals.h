@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "crypto/cert.h"
 #include "proto/job.h"
 
 typedef struct crn_approvals crn_approvals;
@@ -26,10 +27,10 @@ typedef struct crn_approval {
 	int64_t id;
 	uint8_t job_id[CRN_JOB_ID_LEN];
 	uint8_t session_id[16];
-	char researcher[128];
-	char dataset[128];
-	char *what;   /* SQL text or the column summed */
-	char *reason; /* the operator's, for a rejection */
+	char researcher[CRN_CERT_NAME_MAX + 1];
+	char dataset[CRN_NAME_MAX + 1];
+	char *what;     /* SQL text or the column summed */
+	char *reason;   /* the operator's, for a rejection */
 	char state[16]; /* pending | approved | rejected | expired */
 	bool handled;   /* the daemon acted on the decision */
 	uint64_t received, until, decided; /* unix seconds */
@@ -49,8 +50,8 @@ void crn_approvals_close(crn_approvals *a);
 
 /* Queue a job (state pending); *id is its number.  CAIRN_EREPLAY when the
  * job is queued already, CAIRN_ESYS. */
-CAIRN_NODISCARD cairn_err crn_approvals_add(crn_approvals *a,
-    const crn_approval *r, int64_t *id);
+CAIRN_NODISCARD cairn_err crn_approvals_add(
+    crn_approvals *a, const crn_approval *r, int64_t *id);
 
 /*
  * The oldest row the daemon must act on at time now: approved or rejected
