@@ -41,6 +41,9 @@
 #define CO_MAX_NODES 4096
 /* Clock skew tolerated on a job's issue time, seconds. */
 #define CO_JOB_SKEW 300
+/* How long past a job's validity a node waiting for its operator is
+ * waited for (its refusal of the expired job arrives in this time). */
+#define CO_PENDING_GRACE_MS 3000
 
 typedef struct co_node {
 	char name[CRN_CERT_NAME_MAX + 1];
@@ -960,7 +963,10 @@ co_on_pending(co *c, co_session *s, uint32_t slot, const crn_envelope *env)
 	}
 	sl->waiting = true;
 	left = s->not_after > wall ? (int64_t)(s->not_after - wall) * 1000 : 0;
-	dl = crn_rt_now_ms() + left;
+	/* A little past the validity, so that the node's own refusal of an
+	 * expired job (it polls its queue twice a second) reaches us and the
+	 * researcher learns why. */
+	dl = crn_rt_now_ms() + left + CO_PENDING_GRACE_MS;
 	if (dl > s->deadline)
 		s->deadline = dl;
 	crn_log_info("job for '%s': node '%s' waits for its operator's approval; the first round stays open until the job expires (%llu s)",
