@@ -1217,6 +1217,27 @@ nd_die_at(void)
 	return -1;
 }
 
+/* The node's records in state_dir: the job ledger, the audit log and the
+ * approval queue (each logs why it cannot open). */
+static cairn_err
+nd_state_open(nd *d)
+{
+	char err[1024];
+	cairn_err rv;
+
+	if ((rv = crn_job_ledger_open(&d->ledger, d->cfg->node.state_dir, err,
+	         sizeof(err))) != CAIRN_OK) {
+		crn_log_err("job ledger: %s", err);
+		return rv;
+	}
+	if ((rv = crn_audit_open(&d->audit, d->cfg->node.audit_log,
+	         d->party.id, crn_rt_wall(), err, sizeof(err))) != CAIRN_OK ||
+	    (rv = crn_approvals_open(&d->appr, d->cfg->node.state_dir, err,
+	         sizeof(err))) != CAIRN_OK)
+		crn_log_err("%s", err);
+	return rv;
+}
+
 int
 crn_node_main(const char *path)
 {
@@ -1270,18 +1291,8 @@ crn_node_main(const char *path)
 	}
 	if (d.schema == NULL)
 		crn_log_warn("no schema = in [node]: SQL jobs will be refused");
-	if ((rv = crn_job_ledger_open(&d.ledger, d.cfg->node.state_dir, err,
-	         sizeof(err))) != CAIRN_OK) {
-		crn_log_err("job ledger: %s", err);
+	if (nd_state_open(&d) != CAIRN_OK)
 		goto out;
-	}
-	if ((rv = crn_audit_open(&d.audit, d.cfg->node.audit_log, d.party.id,
-	         crn_rt_wall(), err, sizeof(err))) != CAIRN_OK ||
-	    (rv = crn_approvals_open(&d.appr, d.cfg->node.state_dir, err,
-	         sizeof(err))) != CAIRN_OK) {
-		crn_log_err("%s", err);
-		goto out;
-	}
 	d.peers.party = &d.party;
 	d.peers.roles = CRN_ROLE_COORDINATOR;
 	d.peers.name = d.cfg->node.coordinator_name;
