@@ -43,6 +43,9 @@
  * abandoned (the coordinator's own deadlines are shorter). */
 #define ND_IDLE_MS (15 * 60 * 1000)
 #define ND_SEND_MS 5000
+/* The operator's decisions are looked for this often (not after every
+ * message of a busy session). */
+#define ND_POLL_MS 250
 
 /* One job: its passes (core/release.h) run one after the other, each a
  * secure-aggregation session of its own. */
@@ -79,6 +82,7 @@ typedef struct nd {
 	crn_job_ledger *ledger; /* jobs this node ran, ever */
 	crn_audit *audit;       /* every job's events (audit_log) */
 	crn_approvals *appr;    /* jobs waiting for the operator */
+	int64_t next_poll;      /* of appr: at most every ND_POLL_MS */
 	int die_at; /* test hook: (pass - 1) * 5 + round index, or -1 */
 	int64_t next_hello;
 	bool acked;
@@ -909,7 +913,11 @@ static void
 nd_poll_approvals(nd *d)
 {
 	crn_approval r;
+	int64_t now = crn_rt_now_ms();
 
+	if (now < d->next_poll)
+		return;
+	d->next_poll = now + ND_POLL_MS;
 	for (int k = 0; k < 16; k++) {
 		if (crn_approvals_next(d->appr, crn_rt_wall(), &r) != CAIRN_OK)
 			return;
