@@ -964,7 +964,7 @@ co_on_pending(co *c, co_session *s, uint32_t slot, const crn_envelope *env)
 	sl->waiting = true;
 	left = s->not_after > wall ? (int64_t)(s->not_after - wall) * 1000 : 0;
 	/* A little past the validity, so that the node's own refusal of an
-	 * expired job (it polls its queue twice a second) reaches us and the
+	 * expired job (it looks at its queue every 250 ms) reaches us and the
 	 * researcher learns why. */
 	dl = crn_rt_now_ms() + left + CO_PENDING_GRACE_MS;
 	if (dl > s->deadline)
