@@ -469,6 +469,8 @@ crn_acc_row(crn_acc *acc, const crn_cell *cells, const char *where)
 	}
 	if ((rv = crn_acc_matched(acc, 1)) != CAIRN_OK)
 		return rv;
+	if (acc->rowfn != NULL)
+		return acc->rowfn(acc->rowarg, cells, where);
 	s = g * p->per_group;
 	slot_add(acc, s, 1);
 	for (size_t i = 0; i < p->nmeasures; i++) {
@@ -536,6 +538,42 @@ crn_exec_run(const crn_plan *plan, const crn_dataset *ds, const crn_source *src,
 		*stats = acc.stats;
 	else
 		crn_log_debug("executor failed: %s", cairn_strerror(rv));
+	crn_acc_fini(&acc);
+	return rv;
+}
+
+cairn_err
+crn_exec_rows(const crn_plan *plan, const crn_dataset *ds,
+    const crn_source *src, const bool *cols, crn_exec_rowfn fn, void *arg,
+    crn_exec_stats *stats, char *err, size_t errlen)
+{
+	crn_acc acc;
+	cairn_err rv;
+
+	if (errlen > 0)
+		err[0] = '\0';
+	memset(stats, 0, sizeof(*stats));
+	if (plan->nkeys != 0) {
+		snprintf(err, errlen, "a row scan has no groups");
+		return CAIRN_EINVAL;
+	}
+	if ((rv = crn_acc_init(&acc, plan, ds, err, errlen)) != CAIRN_OK)
+		return rv;
+	for (size_t i = 0; i < ds->ncols; i++)
+		acc.used[i] = acc.used[i] || cols[i];
+	acc.rowfn = fn;
+	acc.rowarg = arg;
+	switch (src->kind) {
+	case CRN_SRC_CSV: rv = crn_exec_csv(&acc, src); break;
+	case CRN_SRC_SQLITE: rv = crn_exec_sqlite(&acc, src); break;
+	case CRN_SRC_PG: rv = crn_exec_pg(&acc, src); break;
+	default:
+		crn_acc_errf(&acc, "unknown source kind %d", (int)src->kind);
+		rv = CAIRN_EINVAL;
+		break;
+	}
+	if (rv == CAIRN_OK)
+		*stats = acc.stats;
 	crn_acc_fini(&acc);
 	return rv;
 }

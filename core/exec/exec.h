@@ -99,17 +99,35 @@ CAIRN_NODISCARD cairn_err crn_exec_run(const crn_plan *plan,
     const crn_dataset *ds, const crn_source *src, void **vec,
     crn_exec_stats *stats, char *err, size_t errlen);
 
+/* One row that passed the filter, cells indexed by schema column (the
+ * columns not read are NULL); `where` names the source for messages. */
+typedef struct crn_cell crn_cell;
+typedef cairn_err (*crn_exec_rowfn)(
+    void *arg, const crn_cell *cells, const char *where);
+
+/*
+ * Stream the rows of plan's filter over the source to fn (core/model): the
+ * same checks and max_rows as crn_exec_run, the columns marked in cols
+ * (ds->ncols flags) read besides the plan's own; SQLite and PostgreSQL
+ * push the filter down and stream the rows.  The plan's own vector is
+ * computed and dropped.  fn's error ends the scan and is returned.
+ */
+CAIRN_NODISCARD cairn_err crn_exec_rows(const crn_plan *plan,
+    const crn_dataset *ds, const crn_source *src, const bool *cols,
+    crn_exec_rowfn fn, void *arg, crn_exec_stats *stats, char *err,
+    size_t errlen);
+
 /* Bytes per ring element for ring_bits 32, 64 or 128; 0 otherwise. */
 size_t crn_exec_elem_size(uint32_t ring_bits);
 
 /* ---- shared by the executors (core/exec_*.c); not for other modules ---- */
 
 /* One value of one row: scaled number or domain index, or NULL. */
-typedef struct crn_cell {
+struct crn_cell {
 	int64_t num;
 	uint32_t cat;
 	bool null;
-} crn_cell;
+};
 
 /* Three-valued logic result of a filter. */
 enum { CRN_TV_FALSE = 0, CRN_TV_TRUE = 1, CRN_TV_UNKNOWN = 2 };
@@ -130,6 +148,8 @@ typedef struct crn_acc {
 	crn_exec_stats stats;
 	char *err;
 	size_t errlen;
+	crn_exec_rowfn rowfn; /* crn_exec_rows: rows go here */
+	void *rowarg;
 } crn_acc;
 
 CAIRN_NODISCARD cairn_err crn_acc_init(crn_acc *acc, const crn_plan *plan,

@@ -71,6 +71,7 @@ consume(crn_acc *acc, const crn_source *src, crn_sqlq *q, PGresult *r)
 {
 	const crn_plan *p = acc->plan;
 	crn_sqlval *vals;
+	uint8_t *textcol = NULL;
 	int nrows = PQntuples(r);
 	cairn_err rv = CAIRN_OK;
 
@@ -83,10 +84,26 @@ consume(crn_acc *acc, const crn_source *src, crn_sqlq *q, PGresult *r)
 	}
 	if ((vals = crn_zalloc(q->ncols * sizeof(*vals))) == NULL)
 		return CAIRN_ENOMEM;
+	if (q->stream && (textcol = crn_zalloc(q->ncols)) == NULL) {
+		crn_free(vals, q->ncols * sizeof(*vals));
+		return CAIRN_ENOMEM;
+	}
+	/* Stream mode: a value and a bad flag per column read; categories
+	 * come as their text. */
+	for (size_t i = 0, k = 0; textcol != NULL && i < acc->ds->ncols; i++) {
+		if (!acc->used[i])
+			continue;
+		if (k < q->ncols)
+			textcol[k] =
+			    acc->ds->cols[i].type == CRN_COL_CATEGORY;
+		k += 2;
+	}
 	for (int row = 0; row < nrows && rv == CAIRN_OK; row++) {
 		for (size_t i = 0; i < q->ncols; i++) {
 			crn_sqlval *v = &vals[i];
-			bool text = i < p->nkeys && !p->keys[i].bucket;
+			bool text = textcol != NULL
+			                ? textcol[i] != 0
+			                : i < p->nkeys && !p->keys[i].bucket;
 
 			memset(v, 0, sizeof(*v));
 			if (PQgetisnull(r, row, (int)i)) {
@@ -109,6 +126,8 @@ consume(crn_acc *acc, const crn_source *src, crn_sqlq *q, PGresult *r)
 			rv = crn_sqlq_row(q, acc, src, vals);
 	}
 	crn_free(vals, q->ncols * sizeof(*vals));
+	if (textcol != NULL)
+		crn_free(textcol, q->ncols);
 	return rv;
 }
 
@@ -252,7 +271,8 @@ crn_exec_pg(crn_acc *acc, const crn_source *src)
 	in_tx = true;
 	if ((rv = column_types(acc, c, src, exact)) != CAIRN_OK)
 		goto out;
-	rv = crn_sqlq_build(&q, acc, src, CRN_SQL_PG, false, exact);
+	rv = crn_sqlq_build(
+	    &q, acc, src, CRN_SQL_PG, acc->rowfn != NULL, exact);
 	if (rv != CAIRN_OK)
 		goto out;
 	rv = CAIRN_ENOMEM;

@@ -165,7 +165,8 @@ crn_exec_sqlite(crn_acc *acc, const crn_source *src)
 	 * row, which measured about twice as slow as stepping through the
 	 * filtered rows and grouping them here.  Ungrouped plans aggregate
 	 * inside SQLite. */
-	rv = run_mode(acc, db, src, acc->plan->nkeys > 0, &overflow);
+	rv = run_mode(acc, db, src, acc->plan->nkeys > 0 || acc->rowfn != NULL,
+	    &overflow);
 	if (rv != CAIRN_OK && overflow) {
 		crn_log_info("sqlite: 64-bit sums could overflow; "
 		             "aggregating the rows here instead");
