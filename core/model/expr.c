@@ -209,8 +209,7 @@ cat_fix(ectx *c, crn_mexpr *e)
 		if ((a->op == CRN_MOP_COL && a->cat) ||
 		    (b->op == CRN_MOP_COL && b->cat)) {
 			eerr(c,
-			    "a category column compares only with one of its "
-			    "values");
+			    "a category column compares only with one of its values");
 			return false;
 		}
 		return true;
@@ -399,8 +398,7 @@ conv(ectx *c, const Node *n, int depth)
 	default: break;
 	}
 	eerr(c,
-	    "unsupported construct (arithmetic, ln, exp, sqrt, abs, power, "
-	    "comparisons, AND/OR/NOT and CASE WHEN are)");
+	    "unsupported construct (arithmetic, ln, exp, sqrt, abs, power, comparisons, AND/OR/NOT and CASE WHEN are)");
 	return NULL;
 }
 
@@ -425,15 +423,13 @@ bound_pow(ectx *c, crn_mexpr *e)
 	}
 	if (x != floor(x) && a->lo < 0) {
 		eerr(c,
-		    "power with a fractional exponent of a range [%g, %g] "
-		    "reaching below 0",
+		    "power with a fractional exponent of a range [%g, %g] reaching below 0",
 		    a->lo, a->hi);
 		return -1;
 	}
 	if (x < 0 && a->lo <= 0 && a->hi >= 0) {
 		eerr(c,
-		    "power with a negative exponent of a range [%g, %g] "
-		    "holding 0",
+		    "power with a negative exponent of a range [%g, %g] holding 0",
 		    a->lo, a->hi);
 		return -1;
 	}

@@ -56,8 +56,7 @@ spd_inverse(const crn_model *m, double *a, size_t p, char *err, size_t errlen)
 			d -= l[j * p + k] * l[j * p + k];
 		if (!(d > 1e-10 * fabs(a[j * p + j])) || !(d > 0)) {
 			snprintf(err, errlen,
-			    "singular design: term '%s' is collinear with the "
-			    "terms before it (or constant)",
+			    "singular design: term '%s' is collinear with the terms before it (or constant)",
 			    term_name(m, j));
 			rv = CAIRN_EINVAL;
 			break;
@@ -145,8 +144,7 @@ check_n(crn_model_fit *f, double n, char *err, size_t errlen)
 {
 	if (n < (double)f->m->p + 1 || n < (double)f->min_cell) {
 		snprintf(err, errlen,
-		    "%.0f rows matched: a fit with %zu coefficients needs more "
-		    "than %zu and at least min_cell %u",
+		    "%.0f rows matched: a fit with %zu coefficients needs more than %zu and at least min_cell %u",
 		    n, f->m->p, f->m->p, f->min_cell);
 		return CAIRN_EINVAL;
 	}
@@ -234,8 +232,7 @@ step_glm(crn_model_fit *f, const double *s, double *a, char *err, size_t errlen)
 	for (size_t i = 0; i < p; i++)
 		if (!isfinite(f->params[i])) {
 			snprintf(err, errlen,
-			    "the fit diverged (coefficient of '%s' is not "
-			    "finite); the data may be separable",
+			    "the fit diverged (coefficient of '%s' is not finite); the data may be separable",
 			    term_name(m, i));
 			return CAIRN_EINVAL;
 		}
@@ -255,9 +252,7 @@ step_kmeans(crn_model_fit *f, const double *s, char *err, size_t errlen)
 
 		if (cnt < 0.5 || cnt < (double)f->min_cell) {
 			snprintf(err, errlen,
-			    "cluster %zu has %.0f rows in round %u, fewer than "
-			    "min_cell %u: not released (choose other --init "
-			    "centres or a smaller --k)",
+			    "cluster %zu has %.0f rows in round %u, fewer than min_cell %u: not released (choose other --init centres or a smaller --k)",
 			    c + 1, cnt, f->round,
 			    f->min_cell > 0 ? f->min_cell : 1);
 			return CAIRN_EINVAL;

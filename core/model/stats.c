@@ -108,8 +108,7 @@ spec_check(const crn_model_spec *s, char *err, size_t errlen)
 	if (s->kind == CRN_MODEL_KMEANS) {
 		if (s->k == 0 || s->k > CRN_MODEL_MAX_K || s->init == NULL) {
 			snprintf(err, errlen,
-			    "kmeans needs --k between 1 and %d and --init with "
-			    "k centres",
+			    "kmeans needs --k between 1 and %d and --init with k centres",
 			    CRN_MODEL_MAX_K);
 			return CAIRN_EINVAL;
 		}
@@ -121,8 +120,7 @@ spec_check(const crn_model_spec *s, char *err, size_t errlen)
 	if (!(s->l2 >= 0) || !isfinite(s->l2) || !(s->tol >= 0) ||
 	    s->max_iter > CRN_MODEL_MAX_ITER) {
 		snprintf(err, errlen,
-		    "--l2 and --tol must be finite and at least 0, --max-iter "
-		    "at most %d",
+		    "--l2 and --tol must be finite and at least 0, --max-iter at most %d",
 		    CRN_MODEL_MAX_ITER);
 		return CAIRN_EINVAL;
 	}
@@ -233,9 +231,7 @@ layout(const crn_schema *schema, crn_model *m, char *err, size_t errlen)
 		f = 96;
 	if (f < CRN_MODEL_MIN_FRAC || m->ds->max_rows == 0) {
 		snprintf(err, errlen,
-		    "the feature bounds (largest per-row term %g) and max_rows "
-		    "leave %d fractional bits in a 128-bit ring, fewer than "
-		    "%d; narrow the column bounds",
+		    "the feature bounds (largest per-row term %g) and max_rows leave %d fractional bits in a 128-bit ring, fewer than %d; narrow the column bounds",
 		    b, f, CRN_MODEL_MIN_FRAC);
 		return CAIRN_ERANGE;
 	}
@@ -271,15 +267,13 @@ compile_exprs(crn_model *m, char *err, size_t errlen)
 	crn_mexpr_range(m->y, &m->ylo, &m->yhi);
 	if (m->spec.kind == CRN_MODEL_LOGISTIC && (m->ylo < 0 || m->yhi > 1)) {
 		snprintf(err, errlen,
-		    "logistic response '%s' ranges over [%g, %g]; it must be 0 "
-		    "or 1 (write a comparison such as \"y = 1\")",
+		    "logistic response '%s' ranges over [%g, %g]; it must be 0 or 1 (write a comparison such as \"y = 1\")",
 		    m->spec.y, m->ylo, m->yhi);
 		return CAIRN_ESQL;
 	}
 	if (m->spec.kind == CRN_MODEL_POISSON && m->ylo < 0) {
 		snprintf(err, errlen,
-		    "Poisson response '%s' ranges over [%g, %g]; counts cannot "
-		    "be negative",
+		    "Poisson response '%s' ranges over [%g, %g]; counts cannot be negative",
 		    m->spec.y, m->ylo, m->yhi);
 		return CAIRN_ESQL;
 	}
@@ -441,8 +435,7 @@ glm_row(crn_model_acc *a, const double *x, double y)
 	if (m->spec.kind == CRN_MODEL_LOGISTIC) {
 		if (y != 0 && y != 1) {
 			snprintf(a->err, a->errlen,
-			    "the logistic response '%s' is %g on a row; it "
-			    "must be 0 or 1",
+			    "the logistic response '%s' is %g on a row; it must be 0 or 1",
 			    m->spec.y, y);
 			return CAIRN_EDATA;
 		}

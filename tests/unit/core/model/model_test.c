@@ -14,14 +14,7 @@
 #include "query/schema.h"
 
 static const char *schema_text =
-    "[federation]\nmin_cell = 2\nmax_nodes = 10\n"
-    "[dataset d]\nmax_rows = 100000\n"
-    "[column d.a]\ntype = integer\nmin = -10\nmax = 10\n"
-    "[column d.b]\ntype = decimal\nscale = 2\nmin = 0.5\nmax = 20\n"
-    "[column d.y]\ntype = integer\nmin = 0\nmax = 1\n"
-    "[column d.c]\ntype = integer\nmin = 0\nmax = 30\n"
-    "[column d.r]\ntype = category\ndomain = north, south, west\n"
-    "[column d.z]\ntype = integer\nmin = -5\nmax = 5\nnullable = true\n";
+    "[federation]\nmin_cell = 2\nmax_nodes = 10\n[dataset d]\nmax_rows = 100000\n[column d.a]\ntype = integer\nmin = -10\nmax = 10\n[column d.b]\ntype = decimal\nscale = 2\nmin = 0.5\nmax = 20\n[column d.y]\ntype = integer\nmin = 0\nmax = 1\n[column d.c]\ntype = integer\nmin = 0\nmax = 30\n[column d.r]\ntype = category\ndomain = north, south, west\n[column d.z]\ntype = integer\nmin = -5\nmax = 5\nnullable = true\n";
 
 #define NROWS 400
 #define NCOLS 6
