@@ -24,6 +24,7 @@
 typedef enum crn_job_kind {
 	CRN_JOB_SUM_COLUMN = 1, /* sum of one numeric column */
 	CRN_JOB_QUERY = 2,      /* a planned SQL aggregate query */
+	CRN_JOB_MODEL = 3,      /* a federated model (core/model) */
 } crn_job_kind;
 
 typedef struct crn_job {
@@ -38,6 +39,8 @@ typedef struct crn_job {
 	uint64_t not_after; /* unix seconds */
 	uint32_t ring_bits;
 	uint64_t dim;
+	uint8_t *model; /* owned encoded ModelSpec (JOB_MODEL), or NULL */
+	size_t model_len;
 } crn_job;
 
 /* A SignedJob as it travels; every buffer is owned. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/crn.h"
+#include "crypto/crypto.h"
 #include "model/model.h"
 #include "proto/model.pb-c.h"
 
@@ -149,4 +150,13 @@ crn_model_round_decode(const uint8_t *buf, size_t len, crn_model_round *out)
 out:
 	cairn__model__model_round__free_unpacked(m, NULL);
 	return rv;
+}
+
+cairn_err
+crn_model_session_id(
+    uint8_t sid[16], const uint8_t job_id[16], uint32_t round)
+{
+	static const uint8_t zero[16];
+
+	return crn_kdf(sid, 16, job_id, 16, zero, "model-round", round);
 }

@@ -94,6 +94,12 @@ CAIRN_NODISCARD cairn_err crn_model_round_encode(
 CAIRN_NODISCARD cairn_err crn_model_round_decode(
     const uint8_t *buf, size_t len, crn_model_round *out);
 
+/* The session of round `round` (1, 2, ...) of a model job; round 0 names
+ * the message that ends the fit.  Derived from the job id, as query
+ * passes are, so the coordinator cannot pick it. */
+CAIRN_NODISCARD cairn_err crn_model_session_id(
+    uint8_t sid[16], const uint8_t job_id[16], uint32_t round);
+
 typedef struct crn_mexpr crn_mexpr;
 
 /* A compiled model: expressions checked against the schema, ranges,

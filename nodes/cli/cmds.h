@@ -16,6 +16,7 @@ int cmd_keygen(int argc, char **argv);
 int cmd_coordinator(int argc, char **argv);
 int cmd_node(int argc, char **argv);
 int cmd_query(int argc, char **argv);
+int cmd_fit(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 

@@ -26,6 +26,7 @@ static const struct {
     {"coordinator", cmd_coordinator, "run the coordinator daemon"},
     {"node", cmd_node, "run a node daemon (node check: validate config)"},
     {"query", cmd_query, "submit a query as a researcher"},
+    {"fit", cmd_fit, "fit a model (linear, logistic, poisson, kmeans)"},
     {"status", cmd_status, "list connected nodes and running sessions"},
     {"version", cmd_version, "print the version and library versions"},
     {"bench", cmd_bench, "run a benchmark (bench prg --dim N)"},
