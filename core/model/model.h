@@ -150,6 +150,7 @@ typedef struct crn_model_acc {
 	char *err;
 	size_t errlen;
 	uint64_t rows;
+	double sw, sw2; /* glm: sum of weights and of their squares */
 } crn_model_acc;
 
 CAIRN_NODISCARD cairn_err crn_model_acc_init(crn_model_acc *a,
@@ -161,10 +162,23 @@ CAIRN_NODISCARD cairn_err crn_model_acc_row(
     void *arg, const crn_cell *cells, const char *where);
 
 /* Run the model's round over a source: the node's vector (m->dim 128-bit
- * elements, crn_freezero(*vec, m->dim * 16)). */
+ * elements, crn_freezero(*vec, m->dim * 16)).  Then the node's own guard
+ * against parameters chosen to single out a few of its rows
+ * (crn_model_acc_guard with min_cell). */
 CAIRN_NODISCARD cairn_err crn_model_run(const crn_model *m,
     const crn_source *src, const double *params, size_t nparams,
-    unsigned __int128 **vec, char *err, size_t errlen);
+    uint32_t min_cell, unsigned __int128 **vec, char *err, size_t errlen);
+
+/*
+ * A node's check of its own round vector before it leaves (CAIRN_EPERM
+ * with err when it fails): k-means, every cluster holds none or at least
+ * min_cell of the node's rows; logistic and Poisson, the rows' weights
+ * are not concentrated on fewer than min_cell rows (effective count
+ * (sum w)^2 / sum w^2).  Centres or coefficients picked to isolate one
+ * row would otherwise release that row's values in a sum.
+ */
+CAIRN_NODISCARD cairn_err crn_model_acc_guard(
+    const crn_model_acc *a, uint32_t min_cell, char *err, size_t errlen);
 
 /* Decode a summed vector into doubles (m->dim). */
 void crn_model_decode(

@@ -449,6 +449,8 @@ glm_row(crn_model_acc *a, const double *x, double y)
 		w = mu;
 		dev = 2 * ((y > 0 ? y * log(y / mu) : 0) - (y - mu));
 	}
+	a->sw += w;
+	a->sw2 += w * w;
 	put(a, 0, 1);
 	put_tri(a, 1, x, p, w);
 	for (size_t i = 0; i < p; i++)
@@ -519,8 +521,34 @@ crn_model_acc_row(void *arg, const crn_cell *cells, const char *where)
 }
 
 cairn_err
+crn_model_acc_guard(
+    const crn_model_acc *a, uint32_t min_cell, char *err, size_t errlen)
+{
+	const crn_model *m = a->m;
+	size_t d = m->spec.nx;
+
+	if (m->spec.kind == CRN_MODEL_KMEANS) {
+		for (size_t c = 0; c < m->spec.k; c++) {
+			__int128 v = (__int128)a->vec[c * (d + 1)];
+			uint64_t n = (uint64_t)(v >> m->frac_bits);
+
+			if (n > 0 && n < min_cell) {
+				snprintf(err, errlen, "the round's centres leave %llu of this node's rows in cluster %zu, fewer than min_cell %u", (unsigned long long)n, c + 1, min_cell);
+				return CAIRN_EPERM;
+			}
+		}
+	} else if (m->spec.kind != CRN_MODEL_LINEAR && a->rows > 0 &&
+	    a->sw * a->sw < (double)min_cell * a->sw2) {
+		snprintf(err, errlen, "the round's coefficients put the weight of the fit on %.1f of this node's rows, fewer than min_cell %u", a->sw2 > 0 ? a->sw * a->sw / a->sw2 : 0.0, min_cell);
+		return CAIRN_EPERM;
+	}
+	return CAIRN_OK;
+}
+
+cairn_err
 crn_model_run(const crn_model *m, const crn_source *src, const double *params,
-    size_t nparams, unsigned __int128 **vec, char *err, size_t errlen)
+    size_t nparams, uint32_t min_cell, unsigned __int128 **vec, char *err,
+    size_t errlen)
 {
 	crn_model_acc a;
 	crn_exec_stats st;
@@ -532,6 +560,8 @@ crn_model_run(const crn_model *m, const crn_source *src, const double *params,
 		return rv;
 	rv = crn_exec_rows(m->where, m->ds, src, m->used, crn_model_acc_row, &a,
 	    &st, err, errlen);
+	if (rv == CAIRN_OK)
+		rv = crn_model_acc_guard(&a, min_cell, err, errlen);
 	if (rv == CAIRN_OK) {
 		*vec = a.vec;
 		a.vec = NULL;

@@ -516,6 +516,18 @@ nd_sess_take(nd *d, const crn_envelope *env, nd_offer *o, cairn_err *rv)
 	return s;
 }
 
+/* The smallest group of the node's rows a model round may single out:
+ * the larger of its policy's and the schema's min_cell. */
+static uint32_t
+nd_model_min_cell(const nd *d)
+{
+	uint32_t mc = d->cfg->node.min_cell;
+
+	if (d->schema != NULL && d->schema->min_cell > mc)
+		mc = d->schema->min_cell;
+	return mc > 0 ? mc : 1;
+}
+
 /* JOB_MODEL: check the model against the schema and policy, and compute
  * round 1 (from the spec alone) into s->full. */
 static cairn_err
@@ -533,8 +545,11 @@ nd_model_first(nd *d, nd_sess *s, nd_offer *o, const crn_node_src *src)
 	s->not_after = o->job.not_after;
 	if ((rv = crn_model_initial(s->model, &par, &np)) != CAIRN_OK)
 		return rv;
-	rv = crn_node_model_run(src, s->model, par, np, &s->full, &s->full_len,
-	    o->why, sizeof(o->why));
+	/* DP hook: when the nodes' budget ledgers land, each round's
+	 * release is charged here and in nd_model_compute, before the
+	 * vector is masked (README "Models"). */
+	rv = crn_node_model_run(src, s->model, par, np, nd_model_min_cell(d),
+	    &s->full, &s->full_len, o->why, sizeof(o->why));
 	crn_free(par, (np ? np : 1) * sizeof(double));
 	return rv;
 }
@@ -881,8 +896,8 @@ nd_model_compute(nd *d, nd_sess *s, const crn_model_round *r, char *why,
 	}
 	if (pgconn != NULL)
 		src.conninfo = pgconn;
-	rv = crn_node_model_run(&src, s->model, r->params, r->nparams, &s->vec,
-	    &s->vlen, why, whylen);
+	rv = crn_node_model_run(&src, s->model, r->params, r->nparams,
+	    nd_model_min_cell(d), &s->vec, &s->vlen, why, whylen);
 out:
 	if (ms != NULL) {
 		crn_free(ms, src.nmap * sizeof(char *));

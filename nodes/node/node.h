@@ -120,9 +120,11 @@ CAIRN_NODISCARD cairn_err crn_node_model_prepare(
     char *const *expose, size_t nexpose, struct crn_model **out, char *err,
     size_t errlen);
 /* One round of the model over src at params: *vec is the node's
- * statistic vector (*vlen bytes, 128-bit native; crn_freezero). */
+ * statistic vector (*vlen bytes, 128-bit native; crn_freezero), refused
+ * (CAIRN_EPERM) when the parameters single out fewer than min_cell of
+ * the node's rows (crn_model_acc_guard). */
 CAIRN_NODISCARD cairn_err crn_node_model_run(const crn_node_src *src,
     const struct crn_model *m, const double *params, size_t nparams,
-    void **vec, size_t *vlen, char *err, size_t errlen);
+    uint32_t min_cell, void **vec, size_t *vlen, char *err, size_t errlen);
 
 #endif /* CRN_NODE_NODE_H */

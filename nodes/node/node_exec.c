@@ -408,8 +408,8 @@ out:
 
 cairn_err
 crn_node_model_run(const crn_node_src *src, const struct crn_model *m,
-    const double *params, size_t nparams, void **vec, size_t *vlen, char *err,
-    size_t errlen)
+    const double *params, size_t nparams, uint32_t min_cell, void **vec,
+    size_t *vlen, char *err, size_t errlen)
 {
 	crn_source s;
 	crn_colmap *map = NULL;
@@ -420,7 +420,7 @@ crn_node_model_run(const crn_node_src *src, const struct crn_model *m,
 	*vlen = 0;
 	if ((rv = ne_source(src, &s, &map)) != CAIRN_OK)
 		return rv;
-	rv = crn_model_run(m, &s, params, nparams, &v, err, errlen);
+	rv = crn_model_run(m, &s, params, nparams, min_cell, &v, err, errlen);
 	if (rv == CAIRN_OK) {
 		*vec = v;
 		*vlen = (size_t)m->dim * sizeof(*v);

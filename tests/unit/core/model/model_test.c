@@ -435,6 +435,75 @@ test_codec(void **state)
 	crn_free(buf, len);
 }
 
+/* The attack: a coordinator picks round parameters that single out one
+ * row (a k-means centre on it, all others far; logistic coefficients
+ * whose weight mu(1 - mu) is large only next to it).  The sum would hold
+ * that row's values; the node's guard refuses to send it. */
+static void
+test_isolation_refused(void **state)
+{
+	static crn_cell rows[NROWS][NCOLS];
+	crn_schema *s = schema();
+	const char *xk[2] = {"a", "b"}, *xl[1] = {"b"};
+	crn_model_acc a;
+	crn_model_spec sp;
+	crn_model *m = NULL;
+	double cen[4], beta[2];
+	char err[256] = "";
+
+	(void)state;
+	make_rows(rows);
+	/* Make row 0 unique: b = 19.99, no other row above 19.97. */
+	for (int i = 1; i < NROWS; i++)
+		if (rows[i][1].num >= 1998)
+			rows[i][1].num = 1000;
+	rows[0][1].num = 1999;
+	memset(&sp, 0, sizeof(sp));
+	sp.kind = CRN_MODEL_KMEANS;
+	sp.dataset = (char *)(uintptr_t) "d";
+	sp.x = (char **)(uintptr_t)xk;
+	sp.nx = 2;
+	sp.k = 2;
+	cen[0] = (double)rows[0][0].num;
+	cen[1] = 19.99;
+	cen[2] = (double)rows[0][0].num;
+	cen[3] = 19.96; /* the two centres' bisector is b = 19.975 */
+	sp.init = cen;
+	CAIRN_T_PASS(crn_model_compile(s, &sp, &m, err, sizeof(err)));
+	CAIRN_T_PASS(crn_model_acc_init(&a, m, cen, 4, err, sizeof(err)));
+	for (int i = 0; i < NROWS; i++)
+		CAIRN_T_PASS(crn_model_acc_row(&a, rows[i], "t"));
+	CAIRN_T_FAIL(crn_model_acc_guard(&a, 5, err, sizeof(err)), CAIRN_EPERM);
+	CAIRN_T_EQ(strstr(err, "leave 1 of this node's rows in cluster 1, fewer than min_cell 5") != NULL, 1);
+	crn_model_acc_fini(&a);
+	/* Honest centres pass. */
+	cen[0] = -5, cen[1] = 5, cen[2] = 5, cen[3] = 10;
+	CAIRN_T_PASS(crn_model_acc_init(&a, m, cen, 4, err, sizeof(err)));
+	for (int i = 0; i < NROWS; i++)
+		CAIRN_T_PASS(crn_model_acc_row(&a, rows[i], "t"));
+	CAIRN_T_PASS(crn_model_acc_guard(&a, 5, err, sizeof(err)));
+	crn_model_acc_fini(&a);
+	crn_model_free(m);
+	/* Logistic: eta = 1000 * (b - 19.99) is 0 only at row 0. */
+	m = compile(s, CRN_MODEL_LOGISTIC, "y", xl, 1);
+	beta[0] = -1000 * 19.99;
+	beta[1] = 1000;
+	CAIRN_T_PASS(crn_model_acc_init(&a, m, beta, 2, err, sizeof(err)));
+	for (int i = 0; i < NROWS; i++)
+		CAIRN_T_PASS(crn_model_acc_row(&a, rows[i], "t"));
+	CAIRN_T_FAIL(crn_model_acc_guard(&a, 5, err, sizeof(err)), CAIRN_EPERM);
+	CAIRN_T_EQ(strstr(err, "put the weight of the fit on 1.0 of this node's rows") != NULL, 1);
+	crn_model_acc_fini(&a);
+	beta[0] = 0.5, beta[1] = -0.1;
+	CAIRN_T_PASS(crn_model_acc_init(&a, m, beta, 2, err, sizeof(err)));
+	for (int i = 0; i < NROWS; i++)
+		CAIRN_T_PASS(crn_model_acc_row(&a, rows[i], "t"));
+	CAIRN_T_PASS(crn_model_acc_guard(&a, 5, err, sizeof(err)));
+	crn_model_acc_fini(&a);
+	crn_model_free(m);
+	crn_schema_free(s);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_expressions),
     cmocka_unit_test(test_refusals),
@@ -443,6 +512,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_singular),
     cmocka_unit_test(test_logistic_converges),
     cmocka_unit_test(test_codec),
+    cmocka_unit_test(test_isolation_refused),
 };
 
 CAIRN_TEST_MAIN(tests)
