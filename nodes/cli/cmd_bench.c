@@ -42,7 +42,10 @@ bench_usage(FILE *f)
 	    "\n"
 	    "  --dim N     vector length in elements (default 1048576)\n"
 	    "  --bits B    element width: 32, 64 or 128 (default 64)\n"
-	    "  --reps R    repetitions, 1..%d (default 9)\n",
+	    "  --reps R    repetitions, 1..%d (default 9)\n"
+	    "\n"
+	    "cairn bench fit --help: a model fitted in this one process over CSV\n"
+	    "files (the baseline of tests/bench/fit_bench.sh).\n",
 	    BENCH_MAX_REPS);
 }
 
@@ -227,8 +230,10 @@ cmd_bench(int argc, char **argv)
 		bench_usage(stdout);
 		return 0;
 	}
+	if (strcmp(argv[1], "fit") == 0)
+		return cli_bench_fit(argc - 1, argv + 1);
 	if (strcmp(argv[1], "prg") != 0) {
-		cli_error("bench: unknown benchmark '%s' (try 'prg')", argv[1]);
+		cli_error("bench: unknown benchmark '%s' (try 'prg' or 'fit')", argv[1]);
 		return 2;
 	}
 	for (int i = 2; i < argc; i++) {

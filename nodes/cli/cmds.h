@@ -17,6 +17,8 @@ int cmd_coordinator(int argc, char **argv);
 int cmd_node(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
+/* `cairn bench fit` (cmd_bench_fit.c); argv[0] = "fit". */
+int cli_bench_fit(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 
