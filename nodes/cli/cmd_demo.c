@@ -84,7 +84,22 @@ typedef struct demo {
 	int keep;
 	int timeout_s;
 	crn_schema *schema;
+	/* --model: the `cairn fit` options to run instead of queries. */
+	const char *model;
+	char *fitargs[2 * DEMO_MAX_QUERIES];
+	size_t nfit;
 } demo;
+
+/* A fit for each kind over the sample federation (examples/), when
+ * --model comes without --x. */
+static const char *const demo_fit_linear[] = {"--y", "wage", "--x",
+    "education", "--x", "age", "--x", "sex = 'female'", NULL};
+static const char *const demo_fit_logistic[] = {"--y", "hours >= 40", "--x",
+    "age", "--x", "education", "--x", "sex = 'female'", NULL};
+static const char *const demo_fit_poisson[] = {
+    "--y", "education", "--x", "age", "--x", "region = 'west'", NULL};
+static const char *const demo_fit_kmeans[] = {"--x", "age", "--x", "hours",
+    "--k", "3", "--init", "25,40;45,40;65,20", NULL};
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -109,6 +124,7 @@ demo_usage(FILE *f)
 	    "                  [--examples DIR]\n"
 	    "                  [--schema FILE --csv NODE=PATH --csv NODE=PATH ...\n"
 	    "                   [--dataset NAME]] [--query SQL ...]\n"
+	    "                  [--model linear|logistic|poisson|kmeans [cairn fit options]]\n"
 	    "\n"
 	    "Runs a throwaway federation on this machine: a CA, a coordinator,\n"
 	    "one node daemon per CSV file and a researcher, in a temporary\n"
@@ -135,6 +151,10 @@ demo_usage(FILE *f)
 	    "                    (at least two)\n"
 	    "  --dataset NAME    the schema's dataset the CSV files hold\n"
 	    "                    (default: its only dataset)\n"
+	    "  --model KIND      fit a model with 'cairn fit' (after any --query);\n"
+	    "                    its options --y, --x, --where, --no-intercept, --l2,\n"
+	    "                    --k, --init, --max-iter, --tol pass through; without\n"
+	    "                    --x on the sample federation, a sample fit\n"
 	    "  --query SQL       a query to run instead of the samples; repeat\n"
 	    "                    for several\n");
 	return f == stdout ? 0 : 2;
@@ -449,7 +469,7 @@ now_s(void)
 static int
 run_client(demo *d, char *const args[], const char *out_path, int timeout_s)
 {
-	char *argv[16];
+	char *argv[2 * DEMO_MAX_QUERIES + 20]; /* room for a fit's options */
 	posix_spawn_file_actions_t fa;
 	char errlog[DEMO_PATH];
 	pid_t pid;
@@ -857,6 +877,114 @@ add_node(demo *d, const char *name, const char *csv)
 	return 0;
 }
 
+/* The options of `cairn fit` the demo passes on.  Consumes a and its
+ * value (sets *i to -(index of the last consumed)) or leaves *i. */
+static int
+demo_fit_arg(demo *d, const char *a, const char *v, int *i)
+{
+	static const char *const withval[] = {"--model", "--y", "--x",
+	    "--where", "--l2", "--k", "--init", "--max-iter", "--tol"};
+
+	if (strcmp(a, "--no-intercept") == 0) {
+		if (d->nfit + 1 >= CRN_NELEM(d->fitargs))
+			return cli_error("demo: too many fit options");
+		d->fitargs[d->nfit++] = (char *)(uintptr_t)a;
+		*i = -*i;
+		return 0;
+	}
+	for (size_t k = 0; k < CRN_NELEM(withval); k++) {
+		if (strcmp(a, withval[k]) != 0)
+			continue;
+		if (v == NULL)
+			return cli_error("demo: %s needs a value", a);
+		if (strcmp(a, "--model") == 0) {
+			d->model = v;
+		} else {
+			if (d->nfit + 2 >= CRN_NELEM(d->fitargs))
+				return cli_error("demo: too many fit options");
+			d->fitargs[d->nfit++] = (char *)(uintptr_t)a;
+			d->fitargs[d->nfit++] = (char *)(uintptr_t)v;
+		}
+		*i = -(*i + 1);
+		return 0;
+	}
+	return 0;
+}
+
+/* --model without --x on the sample federation: its sample fit. */
+static int
+demo_fit_defaults(demo *d)
+{
+	const char *const *def = NULL;
+
+	for (size_t k = 0; k < d->nfit; k++)
+		if (strcmp(d->fitargs[k], "--x") == 0)
+			return 0;
+	if (strcmp(d->model, "linear") == 0)
+		def = demo_fit_linear;
+	else if (strcmp(d->model, "logistic") == 0)
+		def = demo_fit_logistic;
+	else if (strcmp(d->model, "poisson") == 0)
+		def = demo_fit_poisson;
+	else if (strcmp(d->model, "kmeans") == 0)
+		def = demo_fit_kmeans;
+	else
+		return cli_error("demo: --model is linear, logistic, poisson or kmeans");
+	for (; *def != NULL && d->nfit + 1 < CRN_NELEM(d->fitargs); def++)
+		d->fitargs[d->nfit++] = (char *)(uintptr_t)*def;
+	return 0;
+}
+
+/* Run `cairn fit` with the --model options and print what it prints. */
+static int
+run_fit(demo *d)
+{
+	char conf[DEMO_PATH], out[DEMO_PATH];
+	char *args[2 * DEMO_MAX_QUERIES + 16], *fed = NULL;
+	size_t n = 0;
+	int st;
+
+	if (path_join(conf, d->dir, "researcher.conf") != 0 ||
+	    path_join(out, d->dir, "logs/fit.out") != 0)
+		return 1;
+	args[n++] = (char *)(uintptr_t) "fit";
+	args[n++] = (char *)(uintptr_t) "--config";
+	args[n++] = conf;
+	args[n++] = (char *)(uintptr_t) "--schema";
+	args[n++] = d->schema_path;
+	args[n++] = (char *)(uintptr_t) "--dataset";
+	args[n++] = d->dataset;
+	args[n++] = (char *)(uintptr_t) "--model";
+	args[n++] = (char *)(uintptr_t)d->model;
+	args[n++] = (char *)(uintptr_t) "--format";
+	args[n++] = (char *)(uintptr_t)d->format;
+	for (size_t k = 0; k < d->nfit; k++)
+		args[n++] = d->fitargs[k];
+	args[n] = NULL;
+	if (strcmp(d->format, "table") == 0) {
+		printf("\n-- cairn fit --model %s", d->model);
+		for (size_t k = 0; k < d->nfit; k++)
+			printf(strchr(d->fitargs[k], ' ') != NULL ? " \"%s\"" : " %s",
+			    d->fitargs[k]);
+		printf("\n");
+	}
+	st = run_client(d, args, out, d->timeout_s + 5);
+	if (st != 0 || (fed = read_text(out)) == NULL) {
+		char last[512];
+
+		last_line(d, last, sizeof(last));
+		cli_error("demo: fit %s: %s", st < 0 ? "timed out" : "failed",
+		    last);
+		node_refusals(d);
+		free(fed);
+		return 1;
+	}
+	fputs(fed, stdout);
+	free(fed);
+	fflush(stdout);
+	return 0;
+}
+
 static int
 parse_args(demo *d, int argc, char **argv, int *custom)
 {
@@ -876,6 +1004,12 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 			return demo_usage(stdout), -1;
 		if (strcmp(a, "--keep") == 0) {
 			d->keep = 1;
+			continue;
+		}
+		if (demo_fit_arg(d, a, v, &i) != 0)
+			return 1;
+		if (i < 0) {
+			i = -i;
 			continue;
 		}
 		if (strcmp(a, "--format") != 0 && strcmp(a, "--timeout") != 0 &&
@@ -958,7 +1092,9 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 		if (path_join(p, examples, "schema/cps.ini") != 0 ||
 		    absolute(d->schema_path, p) != 0)
 			return 1;
-		if (d->nqueries == 0) {
+		if (d->model != NULL && demo_fit_defaults(d) != 0)
+			return 1;
+		if (d->nqueries == 0 && d->model == NULL) {
 			for (size_t k = 0; k < CRN_NELEM(demo_default_queries);
 			     k++)
 				d->queries[d->nqueries++] =
@@ -970,8 +1106,8 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	if (d->nnodes < 2)
 		return cli_error("demo: secure aggregation needs at least two "
 		                 "nodes; give --csv at least twice");
-	if (d->nqueries == 0)
-		return cli_error("demo: give at least one --query SQL");
+	if (d->nqueries == 0 && d->model == NULL)
+		return cli_error("demo: give at least one --query SQL or a --model");
 	return 0;
 }
 
@@ -1059,7 +1195,13 @@ cmd_demo(int argc, char **argv)
 		if (run_query(&d, q) != 0)
 			failed++;
 	}
-	if (failed == 0) {
+	if (d.model != NULL && run_fit(&d) != 0) {
+		cli_error("demo: the fit failed");
+		goto out;
+	}
+	if (failed == 0 && d.nqueries == 0) {
+		ret = 0;
+	} else if (failed == 0) {
 		say("%zu %s answered under secure aggregation, each identical "
 		    "to the clear computation",
 		    d.nqueries, d.nqueries == 1 ? "query" : "queries");
