@@ -160,5 +160,26 @@ if out=$(fit --model logistic --y cnt --x x1 2>&1); then
 	fed_fail "a logistic fit of a count ran: $out"
 fi
 echo "$out" | grep -q "must be 0 or 1" || fed_fail "non-binary: $out"
+# A centre no row is nearest to (or k beyond the rows): refused, not a
+# cluster of nothing.
+if out=$(fit --model kmeans --x x1 --x x2 --k 2 --init "0,5;100,100" 2>&1); then
+	fed_fail "an empty cluster was released: $out"
+fi
+echo "$out"
+echo "$out" | grep -q "cluster 2 has 0 rows in round 1" || fed_fail "empty cluster: $out"
+# A node that dies in round 2 of a fit: with 3 nodes the round cannot
+# complete, and the fit stops with the reason instead of a model from
+# fewer rows.
+eval "p=\$FED_NODE_PID_1"
+kill -TERM "$p"
+fed_wait_exit "$p"
+fed_start_node 1 CAIRN_TEST_DIE_AT=figures:masked-input
+fed_wait_nodes 3
+if out=$(fit --model logistic --y yb --x x1 --x x2 2>&1); then
+	fed_fail "a fit went on without a node: $out"
+fi
+echo "$out"
+echo "$out" | grep -q "needed 3, answered 2" || fed_fail "dropout: $out"
+fed_wait_log "$FED/node2.log" "model round 1 contributed" 1
 fed_finish
 echo "fed_model: ok"
