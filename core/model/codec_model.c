@@ -140,7 +140,8 @@ crn_model_round_decode(const uint8_t *buf, size_t len, crn_model_round *out)
 	if ((out->params = crn_alloc(
 	         (m->n_params ? m->n_params : 1) * sizeof(double))) == NULL)
 		goto out;
-	memcpy(out->params, m->params, m->n_params * sizeof(double));
+	if (m->n_params > 0)
+		memcpy(out->params, m->params, m->n_params * sizeof(double));
 	out->nparams = m->n_params;
 	memcpy(out->job_id, m->job_id.data, sizeof(out->job_id));
 	out->round = m->round;
