@@ -877,8 +877,8 @@ add_node(demo *d, const char *name, const char *csv)
 	return 0;
 }
 
-/* The options of `cairn fit` the demo passes on.  Consumes a and its
- * value (sets *i to -(index of the last consumed)) or leaves *i. */
+/* The options of `cairn fit` the demo passes on: 1 when a (and its value,
+ * advancing *i) was one, 0 when not, -1 on an error. */
 static int
 demo_fit_arg(demo *d, const char *a, const char *v, int *i)
 {
@@ -887,26 +887,25 @@ demo_fit_arg(demo *d, const char *a, const char *v, int *i)
 
 	if (strcmp(a, "--no-intercept") == 0) {
 		if (d->nfit + 1 >= CRN_NELEM(d->fitargs))
-			return cli_error("demo: too many fit options");
+			return -cli_error("demo: too many fit options");
 		d->fitargs[d->nfit++] = (char *)(uintptr_t)a;
-		*i = -*i;
-		return 0;
+		return 1;
 	}
 	for (size_t k = 0; k < CRN_NELEM(withval); k++) {
 		if (strcmp(a, withval[k]) != 0)
 			continue;
 		if (v == NULL)
-			return cli_error("demo: %s needs a value", a);
+			return -cli_error("demo: %s needs a value", a);
 		if (strcmp(a, "--model") == 0) {
 			d->model = v;
 		} else {
 			if (d->nfit + 2 >= CRN_NELEM(d->fitargs))
-				return cli_error("demo: too many fit options");
+				return -cli_error("demo: too many fit options");
 			d->fitargs[d->nfit++] = (char *)(uintptr_t)a;
 			d->fitargs[d->nfit++] = (char *)(uintptr_t)v;
 		}
-		*i = -(*i + 1);
-		return 0;
+		(*i)++;
+		return 1;
 	}
 	return 0;
 }
@@ -991,7 +990,7 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	char examples[DEMO_PATH];
 	const char *ex = getenv("CAIRN_EXAMPLES");
 	const char *schema = NULL;
-	int i;
+	int i, fa;
 
 	snprintf(examples, sizeof(examples), "%s",
 	    ex != NULL ? ex : CAIRN_EXAMPLES_DIR);
@@ -1006,12 +1005,10 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 			d->keep = 1;
 			continue;
 		}
-		if (demo_fit_arg(d, a, v, &i) != 0)
-			return 1;
-		if (i < 0) {
-			i = -i;
+		if ((fa = demo_fit_arg(d, a, v, &i)) > 0)
 			continue;
-		}
+		if (fa < 0)
+			return 1;
 		if (strcmp(a, "--format") != 0 && strcmp(a, "--timeout") != 0 &&
 		    strcmp(a, "--schema") != 0 && strcmp(a, "--dataset") != 0 &&
 		    strcmp(a, "--examples") != 0 && strcmp(a, "--csv") != 0 &&
@@ -1092,8 +1089,6 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 		if (path_join(p, examples, "schema/cps.ini") != 0 ||
 		    absolute(d->schema_path, p) != 0)
 			return 1;
-		if (d->model != NULL && demo_fit_defaults(d) != 0)
-			return 1;
 		if (d->nqueries == 0 && d->model == NULL) {
 			for (size_t k = 0; k < CRN_NELEM(demo_default_queries);
 			     k++)
@@ -1160,7 +1155,8 @@ cmd_demo(int argc, char **argv)
 		goto out;
 	}
 	ret = 1;
-	if (load_schema(&d) != 0)
+	if ((!custom && d.model != NULL && demo_fit_defaults(&d) != 0) ||
+	    load_schema(&d) != 0)
 		goto out;
 	if ((n = readlink("/proc/self/exe", d.self, sizeof(d.self) - 1)) < 0) {
 		cli_error(
