@@ -533,13 +533,14 @@ crn_model_acc_guard(
 			uint64_t n = (uint64_t)(v >> m->frac_bits);
 
 			if (n > 0 && n < min_cell) {
-				snprintf(err, errlen, "the round's centres leave %llu of this node's rows in cluster %zu, fewer than min_cell %u", (unsigned long long)n, c + 1, min_cell);
+				/* The message reaches the coordinator: no count. */
+				snprintf(err, errlen, "the round's centres leave a cluster with fewer than min_cell %u of this node's rows", min_cell);
 				return CAIRN_EPERM;
 			}
 		}
 	} else if (m->spec.kind != CRN_MODEL_LINEAR && a->rows > 0 &&
 	    a->sw * a->sw < (double)min_cell * a->sw2) {
-		snprintf(err, errlen, "the round's coefficients put the weight of the fit on %.1f of this node's rows, fewer than min_cell %u", a->sw2 > 0 ? a->sw * a->sw / a->sw2 : 0.0, min_cell);
+		snprintf(err, errlen, "the round's coefficients put the weight of the fit on fewer than min_cell %u of this node's rows", min_cell);
 		return CAIRN_EPERM;
 	}
 	return CAIRN_OK;
