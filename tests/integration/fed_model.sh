@@ -148,6 +148,18 @@ fi
 echo "$out"
 echo "$out" | grep -q "expression 'ln(x1)': ln of a range \[-5, 5\] that reaches 0 or below" ||
     fed_fail "bad expression message: $out"
+# An unknown column, and a singular design (named by its term).
+if out=$(fit --model linear --y yl --x nosuch 2>&1); then
+	fed_fail "an unknown column was fitted: $out"
+fi
+echo "$out" | grep -q "expression 'nosuch': no column 'nosuch' in dataset t" ||
+    fed_fail "unknown column: $out"
+if out=$(fit --model linear --y yl --x x1 --x "2 * x1" 2>&1); then
+	fed_fail "a singular design was fitted: $out"
+fi
+echo "$out"
+echo "$out" | grep -q "singular design: term '2 \* x1' is collinear" ||
+    fed_fail "singular design: $out"
 # A column the nodes do not expose: every node refuses the job.
 if out=$(fit --model linear --y yl --x x1 --x secret 2>&1); then
 	fed_fail "a fit over an unexposed column ran: $out"
