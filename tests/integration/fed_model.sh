@@ -122,6 +122,19 @@ check linear --y yl --x x1 --x "ln(x2)" --x "region = 'west'" \
     --where "x2 >= 0.5"
 python3 "$REF" fit linear "${CSVS[@]}" -- "$FED/linear.json" ||
     fed_fail "linear differs from the pooled fit"
+out=$(fit --model linear --format json --y yl --x x1 --x "ln(x2)" \
+    --x "region = 'west'" --where "x2 >= 0.5" --no-intercept) ||
+    fed_fail "no-intercept fit: $out"
+echo "$out" >"$FED/linear0.json"
+echo "$out" | grep -q '"terms":\["x1",' || fed_fail "no-intercept terms: $out"
+python3 "$REF" fit linear0 "${CSVS[@]}" -- "$FED/linear0.json" ||
+    fed_fail "linear without intercept differs from the pooled fit"
+out=$(fit --model linear --format json --y yl --x x1 --x "ln(x2)" \
+    --x "region = 'west'" --where "x2 >= 0.5" --l2 2.5) ||
+    fed_fail "ridge fit: $out"
+echo "$out" >"$FED/ridge.json"
+python3 "$REF" fit ridge "${CSVS[@]}" -- "$FED/ridge.json" ||
+    fed_fail "ridge differs from the pooled fit"
 check logistic --y yb --x x1 --x x2 --x "region = 'west'"
 python3 "$REF" fit logistic "${CSVS[@]}" -- "$FED/logistic.json" ||
     fed_fail "logistic differs from the pooled fit"

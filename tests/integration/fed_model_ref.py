@@ -81,18 +81,23 @@ def solve(a, b):
     return x, inv
 
 
-def linear(data):
-    X = [f for f, _ in data]
+def linear(data, intercept=True, l2=0.0):
+    """OLS, or ridge with l2 on every coefficient but the intercept; the
+    errors are sigma^2 diag((X'X + l2 I)^-1), sigma^2 from the residuals."""
+    X = [f if intercept else f[1:] for f, _ in data]
     y = [t for _, t in data]
     p, n = len(X[0]), len(X)
     xtx = [[sum(r[i] * r[j] for r in X) for j in range(p)] for i in range(p)]
     xty = [sum(r[i] * t for r, t in zip(X, y)) for i in range(p)]
+    for i in range(1 if intercept else 0, p):
+        xtx[i][i] += l2
     b, inv = solve(xtx, xty)
     rss = sum((t - sum(bi * ri for bi, ri in zip(b, r))) ** 2
               for r, t in zip(X, y))
     s2 = rss / (n - p)
     se = [math.sqrt(s2 * inv[i][i]) for i in range(p)]
-    mean = sum(y) / n
+    # Without an intercept R's convention: R^2 against y'y, not centred.
+    mean = sum(y) / n if intercept else 0.0
     r2 = 1 - rss / sum((t - mean) ** 2 for t in y)
     return {"coef": b, "std_err": se, "n": n, "r_squared": r2,
             "residual_se": math.sqrt(s2)}
@@ -169,10 +174,15 @@ def main():
     files, fed_file = sys.argv[3:sep], sys.argv[sep + 1]
     fed = json.load(open(fed_file))
     # The linear fit runs with --where "x2 >= 0.5".
-    data = [feats(kind, r) for r in rows(files)
-            if kind != "linear" or float(r["x2"]) >= 0.5]
+    base = "linear" if kind in ("linear0", "ridge") else kind
+    data = [feats(base, r) for r in rows(files)
+            if base != "linear" or float(r["x2"]) >= 0.5]
     if kind == "linear":
         ref = linear(data)
+    elif kind == "linear0":
+        ref = linear(data, intercept=False)
+    elif kind == "ridge":
+        ref = linear(data, l2=2.5)
     elif kind in ("logistic", "poisson"):
         ref = glm(data, kind)
     else:
