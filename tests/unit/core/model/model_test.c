@@ -504,6 +504,55 @@ test_isolation_refused(void **state)
 	crn_schema_free(s);
 }
 
+/* Every allocation of compiling a model, encoding and decoding its spec
+ * and a fit's state may fail: each failure is an error, never a crash or
+ * a leak (the ASan build checks the leaks). */
+static void
+test_out_of_memory(void **state)
+{
+	const char *x[3] = {"a", "ln(b)", "CASE WHEN r = 'west' THEN 1 ELSE 0 END"};
+	crn_schema *s = schema();
+	crn_model_spec sp;
+	bool done = false;
+
+	(void)state;
+	memset(&sp, 0, sizeof(sp));
+	sp.kind = CRN_MODEL_LOGISTIC;
+	sp.dataset = (char *)(uintptr_t) "d";
+	sp.y = (char *)(uintptr_t) "y";
+	sp.x = (char **)(uintptr_t)x;
+	sp.nx = 3;
+	sp.where = (char *)(uintptr_t) "a > 0";
+	for (long n = 0; n < 10000 && !done; n++) {
+		crn_model *m = NULL;
+		crn_model_fit f;
+		crn_model_spec back;
+		uint8_t *buf = NULL;
+		size_t len = 0;
+		char err[256];
+		cairn_err rv;
+
+		crn_alloc_fail_after(n);
+		rv = crn_model_compile(s, &sp, &m, err, sizeof(err));
+		if (rv == CAIRN_OK &&
+		    (rv = crn_model_spec_encode(&m->spec, &buf, &len)) == CAIRN_OK) {
+			if ((rv = crn_model_spec_decode(buf, len, &back)) == CAIRN_OK)
+				crn_model_spec_fini(&back);
+			crn_free(buf, len);
+		}
+		if (rv == CAIRN_OK && (rv = crn_model_fit_init(&f, m, 1)) == CAIRN_OK)
+			crn_model_fit_fini(&f);
+		crn_alloc_fail_after(-1);
+		crn_model_free(m);
+		if (rv == CAIRN_OK)
+			done = true;
+		else
+			CAIRN_T_FAIL(rv, CAIRN_ENOMEM);
+	}
+	CAIRN_T_EQ(done, 1);
+	crn_schema_free(s);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_expressions),
     cmocka_unit_test(test_refusals),
@@ -513,6 +562,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_logistic_converges),
     cmocka_unit_test(test_codec),
     cmocka_unit_test(test_isolation_refused),
+    cmocka_unit_test(test_out_of_memory),
 };
 
 CAIRN_TEST_MAIN(tests)
