@@ -160,8 +160,11 @@ def kmeans(data, init, max_iter=100):
     raise SystemExit("reference k-means did not converge")
 
 
+REL = 1e-8
+
+
 def close(a, b, what):
-    if abs(a - b) > 1e-8 * max(abs(b), 1e-300) and abs(a - b) > 1e-12:
+    if abs(a - b) > REL * max(abs(b), 1e-300) and abs(a - b) > 1e-12:
         raise SystemExit(f"{what}: federated {a!r}, pooled {b!r}")
 
 
@@ -169,7 +172,14 @@ def main():
     if sys.argv[1] == "gen":
         gen(sys.argv[2], [int(v) for v in sys.argv[3:]])
         return
+    global REL
     kind = sys.argv[2]
+    # "logistic~": the fit went another way (a node dropped mid-fit), so
+    # only its converged answer is compared, to 1e-6, not its iterations.
+    loose = kind.endswith("~")
+    kind = kind.rstrip("~")
+    if loose:
+        REL = 1e-6
     sep = sys.argv.index("--")
     files, fed_file = sys.argv[3:sep], sys.argv[sep + 1]
     fed = json.load(open(fed_file))
@@ -203,9 +213,9 @@ def main():
     for key in ("r_squared", "residual_se", "deviance"):
         if key in ref:
             close(fed[key], ref[key], key)
-    if "iterations" in ref and fed["iterations"] != ref["iterations"]:
+    if not loose and "iterations" in ref and fed["iterations"] != ref["iterations"]:
         raise SystemExit(f"iterations {fed['iterations']} vs {ref['iterations']}")
-    print(f"{kind}: {len(data)} rows, coefficients and errors agree to 1e-8")
+    print(f"{kind}: {len(data)} rows, coefficients and errors agree to {REL:g}")
 
 
 main()
