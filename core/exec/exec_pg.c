@@ -234,6 +234,37 @@ name_suspects(crn_acc *acc, const crn_source *src, const PGresult *r,
 		snprintf(acc->err + n, acc->errlen - n, ")");
 }
 
+/*
+ * Stream mode (a row scan, crn_exec_rows): the rows come one at a time
+ * (libpq's single-row mode), so a large table is never held whole.  Every
+ * result is read to the end, even after an error, so that the connection
+ * is left clean.
+ */
+static cairn_err
+pg_stream(crn_acc *acc, PGconn *c, const crn_source *src, crn_sqlq *q,
+    const char **values, const uint8_t *exact)
+{
+	PGresult *r;
+	cairn_err rv = CAIRN_OK;
+
+	if (!PQsendQueryParams(c, q->sql, (int)q->nparams, NULL, values, NULL,
+	        NULL, 0) ||
+	    !PQsetSingleRowMode(c))
+		return map_pg(acc, c, NULL, "query");
+	while ((r = PQgetResult(c)) != NULL) {
+		ExecStatusType st = PQresultStatus(r);
+
+		if (rv == CAIRN_OK && st == PGRES_SINGLE_TUPLE) {
+			rv = consume(acc, src, q, r);
+		} else if (rv == CAIRN_OK && st != PGRES_TUPLES_OK) {
+			rv = map_pg(acc, c, r, "query");
+			name_suspects(acc, src, r, exact);
+		}
+		PQclear(r);
+	}
+	return rv;
+}
+
 cairn_err
 crn_exec_pg(crn_acc *acc, const crn_source *src)
 {
@@ -283,6 +314,10 @@ crn_exec_pg(crn_acc *acc, const crn_source *src)
 		values[i] =
 		    q.params[i].is_text ? q.params[i].text : q.params[i].buf;
 	crn_log_debug("postgresql query: %s", q.sql);
+	if (q.stream) {
+		rv = pg_stream(acc, c, src, &q, values, exact);
+		goto out;
+	}
 	r = PQexecParams(c, q.sql, (int)q.nparams, NULL, values, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		rv = map_pg(acc, c, r, "query");
