@@ -554,6 +554,14 @@ crn_mexpr_compile(const crn_dataset *ds, const char *text, bool *used,
 		return CAIRN_ENOMEM;
 	snprintf(sql, len, "SELECT %s", text);
 	if ((rv = crn_sql_parse(sql, &tree, why, sizeof(why))) != CAIRN_OK) {
+		char *at = strstr(why, " (at character ");
+		long pos;
+
+		/* Positions count from the start of the expression, not of
+		 * the "SELECT " put in front of it. */
+		if (at != NULL && (pos = strtol(at + 15, NULL, 10)) > 7)
+			snprintf(at, sizeof(why) - (size_t)(at - why),
+			    " (at character %ld)", pos - 7);
 		eerr(&c, "%s", why[0] != '\0' ? why : "syntax error");
 		if (rv == CAIRN_ENOMEM)
 			c.rv = rv;

@@ -193,6 +193,8 @@ test_refusals(void **state)
 	CAIRN_T_FAIL(
 	    compile_err(s, CRN_MODEL_LINEAR, "y", "a +", err, sizeof(err)),
 	    CAIRN_ESQL);
+	CAIRN_T_FAIL(compile_err(s, CRN_MODEL_LINEAR, "y", "a + * 2", err, sizeof(err)), CAIRN_ESQL);
+	CAIRN_T_EQ(strstr(err, "expression 'a + * 2': syntax error at or near \"*\" (at character 5)") != NULL, 1);
 	CAIRN_T_FAIL(
 	    compile_err(s, CRN_MODEL_LINEAR, "y", "a FROM d", err, sizeof(err)),
 	    CAIRN_ESQL);
