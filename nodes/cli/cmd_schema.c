@@ -16,14 +16,18 @@ static void
 schema_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: cairn schema infer FILE.csv [--dataset NAME]\n"
+	    "usage: cairn schema infer FILE.csv [FILE.csv ...] [--dataset NAME]\n"
 	    "       cairn schema check FILE.ini\n"
 	    "\n"
-	    "infer  reads a CSV file (header row, RFC 4180 quoting) and\n"
-	    "       prints a draft schema: integer, decimal or category\n"
-	    "       columns with the bounds and values seen.  Review it\n"
-	    "       before use; the bounds become public.  NAME defaults to\n"
-	    "       the file's name.\n"
+	    "infer  reads CSV files (header row, RFC 4180 quoting; '-' is\n"
+	    "       standard input) and prints a draft schema: integer,\n"
+	    "       decimal or category columns with the bounds and values\n"
+	    "       seen.  Give every node's file (all with the same\n"
+	    "       header): the bounds and domains then cover all of them\n"
+	    "       and max_rows is sized from the largest.  Review it\n"
+	    "       before use; the bounds become public.\n"
+	    "       --dataset NAME  the dataset's name (default: the first\n"
+	    "                       file's name)\n"
 	    "check  loads a schema file as the coordinator and the nodes\n"
 	    "       do ([federation] min_cell and max_nodes, each [dataset\n"
 	    "       NAME] with max_rows, each [column NAME.COL] with type,\n"
@@ -58,13 +62,24 @@ dataset_from_path(const char *path, char *out, size_t len)
 	out[n] = '\0';
 }
 
+#define SCHEMA_MAX_FILES 256
+
+static void
+close_all(FILE **f, const char **paths, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (f[k] != NULL && strcmp(paths[k], "-") != 0)
+			fclose(f[k]);
+}
+
 static int
 schema_infer(int argc, char **argv)
 {
-	const char *path = NULL, *dataset = NULL;
+	const char *paths[SCHEMA_MAX_FILES], *names[SCHEMA_MAX_FILES];
+	const char *dataset = NULL;
+	FILE *f[SCHEMA_MAX_FILES];
 	char dsbuf[64], err[512], *draft = NULL;
-	size_t len = 0;
-	FILE *f;
+	size_t len = 0, n = 0, k;
 	cairn_err rv;
 	int i;
 
@@ -78,29 +93,37 @@ schema_infer(int argc, char **argv)
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			schema_usage(stderr);
 			return 2;
-		} else if (path == NULL) {
-			path = argv[i];
+		} else if (n == SCHEMA_MAX_FILES) {
+			return cli_error("schema infer: at most %d files",
+			    SCHEMA_MAX_FILES);
 		} else {
-			schema_usage(stderr);
-			return 2;
+			paths[n++] = argv[i];
 		}
 	}
-	if (path == NULL) {
+	if (n == 0) {
 		schema_usage(stderr);
 		return 2;
 	}
 	if (dataset == NULL) {
-		dataset_from_path(path, dsbuf, sizeof(dsbuf));
+		dataset_from_path(paths[0], dsbuf, sizeof(dsbuf));
 		dataset = dsbuf;
 	}
-	if (strcmp(path, "-") == 0)
-		f = stdin;
-	else if ((f = fopen(path, "rb")) == NULL)
-		return cli_error("%s: cannot open: %s", path, strerror(errno));
-	rv = crn_schema_infer(f, strcmp(path, "-") == 0 ? "stdin" : path,
-	    dataset, &draft, &len, err, sizeof(err));
-	if (f != stdin)
-		fclose(f);
+	memset(f, 0, sizeof(f));
+	for (k = 0; k < n; k++) {
+		names[k] = strcmp(paths[k], "-") == 0 ? "stdin" : paths[k];
+		if (strcmp(paths[k], "-") == 0)
+			f[k] = stdin;
+		else if ((f[k] = fopen(paths[k], "rb")) == NULL) {
+			int e = errno;
+
+			close_all(f, paths, k);
+			return cli_error(
+			    "%s: cannot open: %s", paths[k], strerror(e));
+		}
+	}
+	rv = crn_schema_infer_many(
+	    f, names, n, dataset, &draft, &len, err, sizeof(err));
+	close_all(f, paths, n);
 	if (rv != CAIRN_OK)
 		return cli_error(
 		    "%s", err[0] != '\0' ? err : cairn_strerror(rv));

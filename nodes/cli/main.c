@@ -30,7 +30,7 @@ static const struct {
     {"version", cmd_version, "print the version and library versions"},
     {"bench", cmd_bench, "run a benchmark (bench prg --dim N)"},
     {"sim", cmd_sim, "simulate a protocol in one process (sim secagg ...)"},
-    {"schema", cmd_schema, "federation schemas (schema infer FILE.csv)"},
+    {"schema", cmd_schema, "federation schemas: schema infer FILE.csv ... | check FILE.ini"},
 };
 
 int
