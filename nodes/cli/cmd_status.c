@@ -2,7 +2,9 @@
  * nodes are connected and which sessions are running. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/crn.h"
 #include "cli/cmds.h"
@@ -11,50 +13,38 @@
 #include "runtime/rt.h"
 #include "secagg/secagg.h"
 
+/* How long --wait-nodes waits, and how often it asks. */
+#define STATUS_WAIT_MS  60000
+#define STATUS_RETRY_MS 250
 
-int
-cmd_status(int argc, char **argv)
+/*
+ * Ask the coordinator once.  With wait_for > 0 nothing is printed unless
+ * at least wait_for nodes are connected, and failures are quiet (the
+ * caller asks again); *nnodes gets the count.  Returns 0 on an answer.
+ */
+static int
+status_ask(const char *config, size_t wait_for, size_t *nnodes)
 {
-	const char *config = NULL;
 	crn_rt_client c;
 	char err[512];
 	int status = 1;
 	int64_t deadline;
 	cairn_err rv;
+	bool quiet = wait_for > 0;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
-			config = argv[++i];
-		} else if (strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "-h") == 0) {
-			printf("usage: cairn status --config FILE\n"
-			       "List the nodes connected to the coordinator "
-			       "(certificate names) and\nthe sessions running "
-			       "(researcher config).\n");
-			return 0;
-		} else {
-			cli_error("status: unknown argument '%s'", argv[i]);
-			return 2;
-		}
-	}
-	if (config == NULL) {
-		cli_error("status: --config FILE is required");
-		return 2;
-	}
-	crn_rt_signals();
-	crn_rt_log_init("cairn");
-	cairn_log_set_level(CAIRN_LOG_ERR);
+	*nnodes = 0;
 	if ((rv = crn_rt_client_open(&c, config, err, sizeof(err))) !=
 	    CAIRN_OK) {
 		cli_error("status: %s", err);
-		return 1;
+		return 2; /* the configuration: asking again will not help */
 	}
 	if ((rv = crn_rt_client_send(
 	         &c, CRN_RT_MSG_STATUS_REQ, NULL, 0, 5000)) != CAIRN_OK) {
-		cli_error("status: cannot reach the coordinator at %s: %s",
-		    c.cfg->researcher.coordinator,
-		    crn_rt_client_why(&c)[0] ? crn_rt_client_why(&c)
-		                             : cairn_strerror(rv));
+		if (!quiet)
+			cli_error("status: cannot reach the coordinator at %s: %s",
+			    c.cfg->researcher.coordinator,
+			    crn_rt_client_why(&c)[0] ? crn_rt_client_why(&c)
+			                             : cairn_strerror(rv));
 		goto out;
 	}
 	deadline = crn_rt_now_ms() + 10000;
@@ -63,10 +53,11 @@ cmd_status(int argc, char **argv)
 		crn_rt_status st;
 
 		if ((rv = crn_rt_client_recv(&c, &env, deadline)) != CAIRN_OK) {
-			cli_error("status: no answer from the coordinator: %s",
-			    rv == CAIRN_ECLOSED && crn_rt_client_why(&c)[0]
-			        ? crn_rt_client_why(&c)
-			        : cairn_strerror(rv));
+			if (!quiet)
+				cli_error("status: no answer from the coordinator: %s",
+				    rv == CAIRN_ECLOSED && crn_rt_client_why(&c)[0]
+				        ? crn_rt_client_why(&c)
+				        : cairn_strerror(rv));
 			goto out;
 		}
 		if (env.type != CRN_RT_MSG_STATUS) {
@@ -78,6 +69,12 @@ cmd_status(int argc, char **argv)
 		if (rv != CAIRN_OK) {
 			cli_error("status: malformed answer");
 			goto out;
+		}
+		*nnodes = st.nnodes;
+		status = 0;
+		if (st.nnodes < wait_for) {
+			crn_rt_status_fini(&st);
+			break;
 		}
 		printf("nodes connected: %zu\n", st.nnodes);
 		for (size_t i = 0; i < st.nnodes; i++)
@@ -93,10 +90,75 @@ cmd_status(int argc, char **argv)
 			    crn_sa_round_name((crn_sa_round)si->round));
 		}
 		crn_rt_status_fini(&st);
-		status = 0;
 		break;
 	}
 out:
 	crn_rt_client_close(&c);
 	return status;
+}
+
+int
+cmd_status(int argc, char **argv)
+{
+	const char *config = NULL;
+	long wait_for = 0;
+	size_t n = 0;
+	int64_t deadline;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			config = argv[++i];
+		} else if (strcmp(argv[i], "--wait-nodes") == 0 &&
+		    i + 1 < argc) {
+			char *end;
+
+			wait_for = strtol(argv[++i], &end, 10);
+			if (*end != '\0' || wait_for < 1 || wait_for > 1000000) {
+				cli_error("status: --wait-nodes needs a number of nodes, 1 or more");
+				return 2;
+			}
+		} else if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			printf("usage: cairn status --config FILE [--wait-nodes N]\n"
+			       "List the nodes connected to the coordinator "
+			       "(certificate names) and\nthe sessions running "
+			       "(researcher config).\n\n"
+			       "  --wait-nodes N  first wait (up to 60 s, asking every 250 ms,\n"
+			       "                  also while the coordinator is not up yet)\n"
+			       "                  until at least N nodes are connected; exit 1\n"
+			       "                  if they are not by then\n");
+			return 0;
+		} else {
+			cli_error("status: unknown argument '%s'", argv[i]);
+			return 2;
+		}
+	}
+	if (config == NULL) {
+		cli_error("status: --config FILE is required");
+		return 2;
+	}
+	crn_rt_signals();
+	crn_rt_log_init("cairn");
+	cairn_log_set_level(CAIRN_LOG_ERR);
+	if (wait_for == 0) {
+		rc = status_ask(config, 0, &n);
+		return rc == 0 ? 0 : 1;
+	}
+	deadline = crn_rt_now_ms() + STATUS_WAIT_MS;
+	for (;;) {
+		struct timespec ts = {0, STATUS_RETRY_MS * 1000000L};
+
+		rc = status_ask(config, (size_t)wait_for, &n);
+		if (rc == 2)
+			return 1;
+		if (rc == 0 && n >= (size_t)wait_for)
+			return 0;
+		if (crn_rt_now_ms() >= deadline)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	cli_error("status: %zu of %ld nodes connected after %d s (see the nodes' logs)",
+	    n, wait_for, STATUS_WAIT_MS / 1000);
+	return 1;
 }

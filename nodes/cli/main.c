@@ -23,6 +23,8 @@ static const struct {
     {"ca", cmd_ca,
         "federation CA: ca init | sign | revoke | crl | show | verify"},
     {"keygen", cmd_keygen, "make a key pair and a certificate request"},
+    {"config", cmd_config,
+        "write a configuration: config coordinator | node | researcher"},
     {"coordinator", cmd_coordinator, "run the coordinator daemon"},
     {"node", cmd_node, "run a node daemon (node check: validate config)"},
     {"query", cmd_query, "submit a query as a researcher"},
