@@ -604,15 +604,17 @@ others=$(sqlite3 "$FED/ref.db" "SELECT count(*) FROM p WHERE node <> 2")
 
 # With the default threshold (3 of 4) the session can close without
 # node2.  Either the job fails naming node2, or the answer says node2
-# dropped out and holds exactly the other three nodes' rows — never
+# refused (a data error) and holds exactly the other three nodes' rows — never
 # node2's rows up to the bad line.
 rc=0
 fed_query --schema "$FED/schema4.ini" --format json "$bad_q" \
     >"$FED/e.out" 2>"$FED/e.err" || rc=$?
 cat "$FED/e.out" "$FED/e.err"
 if [ "$rc" = 0 ]; then
-	grep -q '"dropped": \["node2"\]' "$FED/e.out" ||
-	    fed_fail "node2 refused but is not reported as dropped"
+	grep -q '"refused": \["node2"\]' "$FED/e.out" ||
+	    fed_fail "node2 refused but is not reported as refused"
+	grep -q '"refused_why": {"node2": "data"}' "$FED/e.out" ||
+	    fed_fail "node2's refusal is not reported as a data error"
 	grep -q "\"rows\": \[\[$others, " "$FED/e.out" ||
 	    fed_fail "the answer is not the other nodes' $others rows"
 else
