@@ -5,12 +5,16 @@
 # every 100 of them; the coordinator's RSS is printed before and after
 # (figures, not a timing test).  It fails only when RSS grows by more than
 # 512 KiB over the run (the growth the issue measured, 737 bytes a
-# connection, would be 576 KiB over 800).
+# connection, would be 576 KiB over 800).  Under a sanitizer build RSS
+# says nothing (ASan keeps up to 256 MiB of freed memory in quarantine):
+# there the run is shorter, the bound is not applied, and LeakSanitizer
+# checks at the coordinator's exit (fed_finish) that nothing leaked.
 # CAIRN_TEST_TIMEOUT: 200
 set -euo pipefail
 . "$(dirname "$0")/lib_fed.sh"
 
 N=${SOAK_N:-800}
+[ -z "${CAIRN_SANITIZER:-}" ] || N=${SOAK_N:-200}
 fed_init 3
 fed_start_coord
 for i in 1 2 3; do fed_start_node "$i"; done
@@ -31,7 +35,10 @@ for ((k = 1; k <= N; k++)); do
 done
 r1=$(rss)
 echo "coordinator RSS: $r0 kB after the warm-up, $r1 kB after $N status calls and $((N / 100)) queries ($(($(date +%s) - t0)) s)"
-[ $((r1 - r0)) -le 512 ] ||
-    fed_fail "coordinator RSS grew by $((r1 - r0)) kB over $N connections"
+if [ -n "${CAIRN_SANITIZER:-}" ]; then
+	echo "sanitizer build ($CAIRN_SANITIZER): RSS bound not applied; leaks are checked at exit"
+elif [ $((r1 - r0)) -gt 512 ]; then
+	fed_fail "coordinator RSS grew by $((r1 - r0)) kB over $N connections"
+fi
 fed_finish
 echo "fed_soak: ok"
