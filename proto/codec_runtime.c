@@ -5,6 +5,7 @@
  * logged and printed as they are.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
 #include <string.h>
 
 #include "base/crn.h"
@@ -196,6 +197,8 @@ crn_rt_offer_encode(const crn_rt_offer *m, uint8_t **out, size_t *outlen)
 	o.signed_job.len = m->signed_job_len;
 	o.threshold = m->threshold;
 	o.nodes = m->nodes;
+	o.audit_head.data = (uint8_t *)(uintptr_t)m->audit_head;
+	o.audit_head.len = m->audit_head_len;
 	return crn_pb_pack(&o.base, CRN_RT_MSG_MAX, out, outlen);
 }
 
@@ -220,12 +223,54 @@ crn_rt_offer_decode(crn_rt_offer *m, const uint8_t *buf, size_t len)
 	m->signed_job_len = o->signed_job.len;
 	m->threshold = o->threshold;
 	m->nodes = o->nodes;
+	if (o->audit_head.len != 0) {
+		if (o->audit_head.len != CRN_RT_AUDIT_HEAD_LEN)
+			goto out;
+		memcpy(m->audit_head, o->audit_head.data, o->audit_head.len);
+		m->audit_head_len = o->audit_head.len;
+	}
 	rv = CAIRN_OK;
 out:
 	if (o != NULL)
 		cairn__job_offer__free_unpacked(o, NULL);
 	if (rv != CAIRN_OK)
 		crn_rt_offer_fini(m);
+	return rv;
+}
+
+/* ---- job pending ------------------------------------------------------- */
+
+cairn_err
+crn_rt_pending_encode(const crn_rt_pending *m, uint8_t **out, size_t *outlen)
+{
+	Cairn__JobPending p = CAIRN__JOB_PENDING__INIT;
+
+	p.job_id.data = (uint8_t *)(uintptr_t)m->job_id;
+	p.job_id.len = CRN_RT_JOB_ID_LEN;
+	p.until = m->until;
+	return crn_pb_pack(&p.base, CRN_RT_MSG_MAX, out, outlen);
+}
+
+cairn_err
+crn_rt_pending_decode(crn_rt_pending *m, const uint8_t *buf, size_t len)
+{
+	Cairn__JobPending *p = NULL;
+	cairn_err rv = CAIRN_EINVAL;
+
+	memset(m, 0, sizeof(*m));
+	if (len > CRN_RT_MSG_MAX)
+		return CAIRN_ETOOBIG;
+	if ((p = cairn__job_pending__unpack(NULL, len, buf)) == NULL)
+		goto out;
+	if ((rv = rt_fixed(m->job_id, CRN_RT_JOB_ID_LEN, &p->job_id)) !=
+	    CAIRN_OK)
+		goto out;
+	m->until = p->until;
+out:
+	if (p != NULL)
+		cairn__job_pending__free_unpacked(p, NULL);
+	if (rv != CAIRN_OK)
+		memset(m, 0, sizeof(*m));
 	return rv;
 }
 
@@ -245,6 +290,7 @@ crn_rt_jobstatus_encode(
 	s.dropped = m->dropped;
 	s.pass = m->pass;
 	s.passes = m->passes;
+	s.waiting = (char *)(uintptr_t)m->waiting;
 	return crn_pb_pack(&s.base, CRN_RT_MSG_MAX, out, outlen);
 }
 
@@ -268,6 +314,8 @@ crn_rt_jobstatus_decode(crn_rt_jobstatus *m, const uint8_t *buf, size_t len)
 	m->dropped = s->dropped;
 	m->pass = s->pass;
 	m->passes = s->passes;
+	if (s->waiting != NULL)
+		snprintf(m->waiting, sizeof(m->waiting), "%s", s->waiting);
 	rv = CAIRN_OK;
 out:
 	if (s != NULL)

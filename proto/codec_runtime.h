@@ -35,9 +35,13 @@
 #define CRN_RT_MSG_STATUS_REQ 7u
 #define CRN_RT_MSG_STATUS     8u
 #define CRN_RT_MSG_ERROR      9u
+#define CRN_RT_MSG_JOB_PENDING 10u
 /* Coordinator -> node between the passes of a query: the cells the second
  * pass sums (proto/codec_release.h). */
 #define CRN_RT_MSG_PASS_START 40u
+
+/* seq || hash || signature, as core/audit makes it. */
+#define CRN_RT_AUDIT_HEAD_LEN (8 + 32 + 64)
 
 /* JobOffer: coordinator -> node. */
 typedef struct crn_rt_offer {
@@ -45,7 +49,17 @@ typedef struct crn_rt_offer {
 	size_t signed_job_len;
 	uint32_t threshold;
 	uint32_t nodes;
+	/* the coordinator's signed audit head (CRN_RT_AUDIT_HEAD_LEN bytes),
+	 * audit_head_len 0 when the offer has none */
+	uint8_t audit_head[CRN_RT_AUDIT_HEAD_LEN];
+	size_t audit_head_len;
 } crn_rt_offer;
+
+/* JobPending: node -> coordinator. */
+typedef struct crn_rt_pending {
+	uint8_t job_id[CRN_RT_JOB_ID_LEN];
+	uint64_t until; /* unix seconds */
+} crn_rt_pending;
 
 /* JobStatus: coordinator -> researcher. */
 typedef struct crn_rt_jobstatus {
@@ -53,6 +67,7 @@ typedef struct crn_rt_jobstatus {
 	uint32_t round; /* 0 advertise .. 4 unmask, 5 done */
 	uint32_t nodes, answered, dropped;
 	uint32_t pass, passes; /* 1 counts, 2 figures; 0 when one pass */
+	char waiting[256]; /* nodes waiting for approval, comma-separated */
 } crn_rt_jobstatus;
 
 /* JobResult: coordinator -> researcher.  Every pointer owned. */
@@ -131,6 +146,10 @@ CAIRN_NODISCARD cairn_err crn_rt_offer_encode(
     const crn_rt_offer *m, uint8_t **out, size_t *outlen);
 CAIRN_NODISCARD cairn_err crn_rt_offer_decode(
     crn_rt_offer *m, const uint8_t *buf, size_t len);
+CAIRN_NODISCARD cairn_err crn_rt_pending_encode(
+    const crn_rt_pending *m, uint8_t **out, size_t *outlen);
+CAIRN_NODISCARD cairn_err crn_rt_pending_decode(
+    crn_rt_pending *m, const uint8_t *buf, size_t len);
 CAIRN_NODISCARD cairn_err crn_rt_jobstatus_encode(
     const crn_rt_jobstatus *m, uint8_t **out, size_t *outlen);
 CAIRN_NODISCARD cairn_err crn_rt_jobstatus_decode(

@@ -1,15 +1,19 @@
 /*
  * cmd_node.c — 'cairn node --config FILE' (the daemon) and
  * 'cairn node check --config FILE' (validate everything the daemon needs
- * and say exactly what is wrong).
+ * and say exactly what is wrong); 'cairn node pending | approve |
+ * reject' (the operator's approval queue, node/approvals.h).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "audit/audit.h"
 #include "base/crn.h"
 #include "cli/cmds.h"
 #include "cli/opts.h"
+#include "node/approvals.h"
 #include "node/node.h"
 #include "query/schema.h"
 #include "runtime/config.h"
@@ -18,10 +22,17 @@
 static const char node_usage[] =
     "usage: cairn node --config FILE\n"
     "       cairn node check --config FILE\n"
+    "       cairn node pending --config FILE [--all]\n"
+    "       cairn node approve ID --config FILE\n"
+    "       cairn node reject ID [--reason TEXT] --config FILE\n"
     "Run a node daemon: dials the coordinator, verifies every job itself and\n"
     "takes part in secure aggregation over its own data.  'check' validates\n"
     "the configuration, key, certificate and data sources and exits 1 on any\n"
     "problem.\n"
+    "'pending' lists the jobs waiting for the operator's approval (policy\n"
+    "approve = manual; --all: every decision too); 'approve' lets the daemon\n"
+    "run job ID, 'reject' refuses it (the researcher sees the reason).  A job\n"
+    "not decided before its validity ends is refused as expired.\n"
     "In [node]: log_format = text | json (RFC 3339 timestamps either way);\n"
     "metrics_listen = IP:PORT serves Prometheus metrics at /metrics (off unless set).\n";
 
@@ -126,6 +137,106 @@ node_check(const char *path)
 	return bad;
 }
 
+static void
+pending_row(void *arg, const crn_approval *r)
+{
+	char rec[CRN_AUDIT_TIME_LEN], until[CRN_AUDIT_TIME_LEN];
+	char job[2 * CRN_JOB_ID_LEN + 1];
+	int *n = arg;
+
+	crn_audit_time(r->received, rec);
+	crn_audit_time(r->until, until);
+	for (size_t i = 0; i < CRN_JOB_ID_LEN; i++)
+		snprintf(job + 2 * i, 3, "%02x", r->job_id[i]);
+	if ((*n)++ == 0)
+		printf("%-4s %-9s %-20s %-20s %-12s %-10s %s\n", "ID", "STATE",
+		    "RECEIVED", "EXPIRES", "RESEARCHER", "DATASET", "JOB");
+	printf("%-4lld %-9s %-20s %-20s %-12s %-10s %s\n", (long long)r->id,
+	    r->state, rec, until, r->researcher, r->dataset, job);
+	printf("     %s\n", r->what);
+	if (r->reason[0] != '\0')
+		printf("     reason: %s\n", r->reason);
+}
+
+/* pending | approve ID | reject ID [--reason TEXT]; the ID is checked. */
+static int
+node_approvals(const char *path, const char *verb, long long id,
+    const char *reason, bool all)
+{
+	crn_config *cfg = NULL;
+	crn_approvals *a = NULL;
+	char err[1024];
+	int n = 0, status = 1;
+	cairn_err rv;
+
+	if ((rv = crn_config_load(
+	         &cfg, path, CRN_CFG_NODE, err, sizeof(err))) != CAIRN_OK)
+		return cli_error(
+		    "node %s: %s", verb, rv == CAIRN_ENOENT ? path : err);
+	if (crn_approvals_open(&a, cfg->node.state_dir, err, sizeof(err)) !=
+	    CAIRN_OK) {
+		cli_error("node %s: %s", verb, err);
+		goto out;
+	}
+	if (strcmp(verb, "pending") == 0) {
+		if (crn_approvals_list(a, all, pending_row, &n) != CAIRN_OK) {
+			cli_error("node pending: cannot read the approvals");
+			goto out;
+		}
+		if (n == 0)
+			printf("no job waits for approval\n");
+		status = 0;
+		goto out;
+	}
+	rv = crn_approvals_decide(a, (int64_t)id, strcmp(verb, "approve") == 0,
+	    reason, crn_rt_wall(), err, sizeof(err));
+	if (rv != CAIRN_OK) {
+		cli_error("node %s: %s", verb, err);
+		goto out;
+	}
+	printf("job %lld %s; the daemon acts on it within a second\n", id,
+	    strcmp(verb, "approve") == 0 ? "approved" : "rejected");
+	status = 0;
+out:
+	crn_approvals_close(a);
+	crn_config_free(cfg);
+	return status;
+}
+
+/* 'cairn node pending | approve | reject' (argv[0] is the verb). */
+static int
+node_queue_cmd(int argc, char **argv)
+{
+	const char *config = NULL, *reason = NULL, *id_arg = NULL;
+	bool all = false, pending = strcmp(argv[0], "pending") == 0;
+	bool reject = strcmp(argv[0], "reject") == 0;
+	/* --config, then --all (pending) or --reason (reject), then the
+	 * table's end. */
+	cli_opt opts[3] = {
+	    {.name = "--config", .val = &config, .required = true},
+	};
+	const char *name = pending ? "node pending"
+	    : reject               ? "node reject"
+	                           : "node approve";
+	const cli_cmd cmd = {name, opts, &id_arg, pending ? 0 : 1,
+	    pending ? 0 : 1, "job number", node_usage};
+	long long id = 0;
+	char *end = NULL;
+	int st;
+
+	if (pending)
+		opts[1] = (cli_opt){.name = "--all", .flag = &all};
+	else if (reject)
+		opts[1] = (cli_opt){.name = "--reason", .val = &reason};
+	if ((st = cli_parse(&cmd, argc, argv)) >= 0)
+		return st;
+	if (!pending && ((id = strtoll(id_arg, &end, 10)) <= 0 || *end != '\0'))
+		return cli_usage_error(name,
+		    "want the job's number from 'cairn node pending', not '%s'",
+		    id_arg);
+	return node_approvals(config, argv[0], id, reason, all);
+}
+
 int
 cmd_node(int argc, char **argv)
 {
@@ -137,6 +248,10 @@ cmd_node(int argc, char **argv)
 	const cli_cmd cmd = {"node", opts, &what, 1, 0, NULL, node_usage};
 	int st;
 
+	if (argc >= 2 && (strcmp(argv[1], "pending") == 0 ||
+	                     strcmp(argv[1], "approve") == 0 ||
+	                     strcmp(argv[1], "reject") == 0))
+		return node_queue_cmd(argc - 1, argv + 1);
 	if ((st = cli_parse(&cmd, argc, argv)) >= 0)
 		return st;
 	if (what != NULL && strcmp(what, "check") != 0)

@@ -35,7 +35,19 @@ q_progress(const crn_rt_jobstatus *st)
 	if (st->passes > 1)
 		snprintf(pass, sizeof(pass), "pass %u/%u (%s), ", st->pass,
 		    st->passes, st->pass <= 1 ? "counts" : "figures");
-	if (st->round == 0)
+	if (st->round == 0 && st->waiting[0] != '\0') {
+		char w[sizeof(st->waiting)];
+		size_t k = 0;
+
+		/* Names come from the coordinator: printable only. */
+		for (const char *p = st->waiting; *p != '\0'; p++)
+			if ((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f)
+				w[k++] = *p;
+		w[k] = '\0';
+		fprintf(stderr,
+		    "\r\033[K%sround 0/%u advertise: waiting for %u nodes; waiting for approval: %s",
+		    pass, (unsigned)CRN_SA_R_DONE, st->nodes, w);
+	} else if (st->round == 0)
 		fprintf(stderr,
 		    "\r\033[K%sround 0/%u advertise: waiting for %u nodes",
 		    pass, (unsigned)CRN_SA_R_DONE, st->nodes);
@@ -47,9 +59,21 @@ q_progress(const crn_rt_jobstatus *st)
 		    st->nodes, st->dropped);
 }
 
+/* "waiting for approval: NODES" on its own line (printable only: the
+ * names come from the coordinator). */
+static void
+q_waiting_line(const char *names)
+{
+	fputs("cairn: waiting for approval: ", stderr);
+	for (; *names != '\0'; names++)
+		if ((unsigned char)*names >= 0x20 && (unsigned char)*names < 0x7f)
+			fputc(*names, stderr);
+	fputc('\n', stderr);
+}
+
 static const char query_usage[] =
     "usage: cairn query --config FILE [--format table|json|csv]\n"
-    "                   [--strict] [--timeout MS] [--schema FILE]\n"
+    "                   [--strict] [--timeout MS] [--valid SECONDS] [--schema FILE]\n"
     "                   (--dataset DATASET --sum COLUMN | SQL)\n"
     "Sign a job with the researcher key, submit it to the coordinator and print\n"
     "the result once the nodes have aggregated it.  SQL is planned against --schema,\n"
@@ -61,7 +85,10 @@ static const char query_usage[] =
     "  --strict      exit 3 unless every expected node contributed and nothing\n"
     "                was suppressed or clipped\n"
     "  --timeout MS  wait at most MS milliseconds for the result (default: timeout_ms\n"
-    "                of the configuration)\n";
+    "                of the configuration)\n"
+    "  --valid SECONDS  how long the signed job stays valid (default: the timeout\n"
+    "                plus 60 s); nodes refuse it after, and a job waiting for a\n"
+    "                node operator's approval expires then\n";
 
 static void
 q_json_str(const char *s)
@@ -286,16 +313,18 @@ struct q_args {
 	int fmt;
 	bool strict;
 	int64_t timeout_ms; /* -1: the configuration's timeout_ms */
+	uint64_t valid_s;   /* --valid; 0: timeout plus 60 s */
 };
 
 /* Parse argv into *a: -1 to go on, else the exit status. */
 static int
 q_parse(int argc, char **argv, struct q_args *a)
 {
-	const char *format = NULL, *timeout = NULL;
+	const char *format = NULL, *timeout = NULL, *valid = NULL;
 	const cli_opt opts[] = {
 	    {.name = "--strict", .flag = &a->strict},
 	    {.name = "--timeout", .val = &timeout},
+	    {.name = "--valid", .val = &valid},
 	    {.name = "--config", .val = &a->config, .required = true},
 	    {.name = "--dataset", .val = &a->dataset},
 	    {.name = "--sum", .val = &a->column},
@@ -333,6 +362,16 @@ q_parse(int argc, char **argv, struct q_args *a)
 			    timeout);
 		a->timeout_ms = v;
 	}
+	if (valid != NULL) {
+		char *end = NULL;
+		long long v = strtoll(valid, &end, 10);
+
+		if (end == valid || *end != '\0' || v < 1 || v > 86400)
+			return cli_usage_error("query",
+			    "--valid is the job's validity in seconds, 1 to 86400, not '%s'",
+			    valid);
+		a->valid_s = (uint64_t)v;
+	}
 	return -1;
 }
 
@@ -352,8 +391,8 @@ q_submit(crn_rt_client *c, const struct q_args *a, crn_job *job,
 	if (crn_hooks.job_id != NULL)
 		crn_hooks.job_id(job->job_id);
 	job->issued_at = crn_rt_wall();
-	job->not_after =
-	    job->issued_at + (uint64_t)a->timeout_ms / 1000 + 60;
+	job->not_after = job->issued_at +
+	    (a->valid_s > 0 ? a->valid_s : (uint64_t)a->timeout_ms / 1000 + 60);
 	/* --schema wins; else the file the configuration names. */
 	if (schema == NULL)
 		schema = c->cfg->researcher.schema;
@@ -432,6 +471,7 @@ static int
 q_wait(crn_rt_client *c, const crn_job *job, const struct q_args *a)
 {
 	bool tty = isatty(STDERR_FILENO) != 0, progress = false;
+	char waiting[256] = ""; /* nodes last said to wait for approval */
 	int64_t deadline = crn_rt_now_ms() + a->timeout_ms;
 	int status = 1;
 	cairn_err rv;
@@ -449,11 +489,18 @@ q_wait(crn_rt_client *c, const crn_job *job, const struct q_args *a)
 			crn_rt_jobstatus st;
 
 			if (crn_rt_jobstatus_decode(&st, env.payload,
-			        env.payload_len) == CAIRN_OK &&
-			    tty &&
-			    memcmp(st.job_id, job->job_id, CRN_JOB_ID_LEN) ==
-			        0 &&
-			    st.round <= CRN_SA_R_DONE) {
+			        env.payload_len) != CAIRN_OK ||
+			    memcmp(st.job_id, job->job_id, CRN_JOB_ID_LEN) !=
+			        0) {
+				/* Not ours, or malformed: ignored. */
+			} else if (!tty && st.round == 0 &&
+			    st.waiting[0] != '\0' &&
+			    strcmp(st.waiting, waiting) != 0) {
+				/* Not a terminal: one line per change. */
+				snprintf(waiting, sizeof(waiting), "%s",
+				    st.waiting);
+				q_waiting_line(waiting);
+			} else if (tty && st.round <= CRN_SA_R_DONE) {
 				q_progress(&st);
 				progress = true;
 			}

@@ -17,6 +17,7 @@ int cmd_coordinator(int argc, char **argv);
 int cmd_node(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_code(int argc, char **argv);
 int cmd_run(int argc, char **argv);

@@ -30,6 +30,8 @@ static const struct {
     {"code", cmd_code,
         "approved code: code hash FILE | code run-local ..."},
     {"status", cmd_status, "list connected nodes and running sessions"},
+    {"audit", cmd_audit,
+        "audit logs: audit verify | show | cross (hash-chained, signed)"},
     {"version", cmd_version, "print the version and library versions"},
     {"bench", cmd_bench, "run a benchmark (bench prg --dim N)"},
     {"sim", cmd_sim, "simulate a protocol in one process (sim secagg ...)"},

@@ -27,6 +27,7 @@
 #include "query/job.h"
 #include "query/release.h"
 #include "query/sql_plan.h"
+#include "runtime/audit_job.h"
 #include "runtime/config.h"
 #include "secagg/graph.h"
 #include "runtime/rt.h"
@@ -45,6 +46,9 @@
  * message to that connection to be acknowledged. */
 #define CO_SEND_MS   1500
 #define CO_MAX_NODES 4096
+/* How long past a job's validity a node waiting for its operator is
+ * waited for (its refusal of the expired job arrives in this time). */
+#define CO_PENDING_GRACE_MS 3000
 
 typedef struct co_node {
 	char name[CRN_CERT_NAME_MAX + 1];
@@ -63,6 +67,7 @@ typedef struct co_slot {
 	uint8_t pk[CAIRN_SIGN_PK_LEN];
 	bool answered; /* in the current round */
 	bool out;      /* refused, unreachable: will not answer */
+	bool waiting;  /* its operator has not approved the job yet */
 } co_slot;
 
 /* One job: its passes (core/release.h) run one after the other, each a
@@ -106,6 +111,10 @@ typedef struct co_session {
 	int64_t round_started; /* for cairn_round_duration_seconds */
 	uint64_t started_wall;
 	char what[96]; /* "sum t.value", "query t": the status page */
+	uint64_t not_after; /* the job's validity, unix seconds */
+	/* Our audit log's head right after the job's receipt, signed: in
+	 * the offer, so that every node can later hold us to it. */
+	uint8_t audit_head[CRN_RT_AUDIT_HEAD_LEN];
 } co_session;
 
 typedef struct co {
@@ -120,6 +129,7 @@ typedef struct co {
 	uint32_t nsess;
 	crn_ops *ops;        /* metrics and status page (nodes/ops) */
 	crn_ops_state *ost;  /* its state, ours to update */
+	crn_audit *audit; /* every job's events (audit_log) */
 } co;
 
 /* Messages nodes send in each round (index = crn_sa_round). */
@@ -144,6 +154,36 @@ co_round_ms(const co *c, uint32_t round)
 	case CRN_SA_R_MASKED: return d->input_ms;
 	case CRN_SA_R_CONSISTENCY: return d->consistency_ms;
 	default: return d->unmask_ms;
+	}
+}
+
+/* An audit entry for the session's job; a failure is logged (the job has
+ * been accepted and logged as received already). */
+static void
+co_audit(co *c, const co_session *s, const char *type,
+    const crn_audit_field *f, size_t nf)
+{
+	cairn_err rv = crn_rt_audit_event(c->audit, type, s->job_id, f, nf);
+
+	if (rv != CAIRN_OK)
+		crn_log_err("audit log: cannot write a %s entry: %s", type,
+		    cairn_strerror(rv));
+}
+
+/* Names joined with ", " into out (len bytes, cut when full). */
+static void
+co_join(char *out, size_t len, char *const *names, size_t n)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n && o + 1 < len; i++) {
+		int w = snprintf(out + o, len - o, "%s%s", i > 0 ? ", " : "",
+		    names[i]);
+
+		if (w < 0)
+			break;
+		o += (size_t)w;
 	}
 }
 
@@ -503,8 +543,15 @@ co_progress(co *c, co_session *s, uint32_t answered)
 	st.answered = answered;
 	st.pass = s->pass;
 	st.passes = CRN_RELEASE_PASSES;
-	for (uint32_t i = 0; i < s->nslots; i++)
+	for (uint32_t i = 0; i < s->nslots; i++) {
+		size_t o = strlen(st.waiting);
+
 		st.dropped += s->slots[i].out;
+		if (s->slots[i].waiting && !s->slots[i].out &&
+		    !s->slots[i].answered)
+			snprintf(st.waiting + o, sizeof(st.waiting) - o, "%s%s",
+			    o > 0 ? ", " : "", s->slots[i].name);
+	}
 	if (crn_rt_jobstatus_encode(&st, &buf, &len) != CAIRN_OK)
 		return;
 	/* Progress is best effort: never hold a session up for it. */
@@ -571,6 +618,7 @@ co_enter_round(co *c, co_session *s, uint32_t r)
 		if (!s->slots[i].answered)
 			co_slot_out(s, i, NULL);
 		s->slots[i].answered = false;
+		s->slots[i].waiting = false;
 	}
 	s->round = r;
 	s->deadline = crn_rt_now_ms() + co_round_ms(c, r);
@@ -669,8 +717,10 @@ co_opening(co_session *s, uint32_t t, uint32_t n, uint32_t *type, uint8_t **buf,
 		crn_rt_offer offer = {.signed_job = s->signed_job,
 		    .signed_job_len = s->signed_job_len,
 		    .threshold = t,
-		    .nodes = n};
+		    .nodes = n,
+		    .audit_head_len = CRN_RT_AUDIT_HEAD_LEN};
 
+		memcpy(offer.audit_head, s->audit_head, CRN_RT_AUDIT_HEAD_LEN);
 		*type = CRN_RT_MSG_JOB_OFFER;
 		return crn_rt_offer_encode(&offer, buf, len);
 	}
@@ -678,6 +728,30 @@ co_opening(co_session *s, uint32_t t, uint32_t n, uint32_t *type, uint8_t **buf,
 	s->rel.nodes = n;
 	*type = CRN_RT_MSG_PASS_START;
 	return crn_release_encode(&s->rel, buf, len);
+}
+
+/* Who is offered the current pass. */
+static void
+co_audit_parties(co *c, const co_session *s)
+{
+	char nodes[2048], pass[16];
+	size_t o = 0;
+
+	nodes[0] = '\0';
+	for (uint32_t i = 0; i < s->nslots && o + 1 < sizeof(nodes); i++) {
+		int w = snprintf(nodes + o, sizeof(nodes) - o, "%s%s",
+		    i > 0 ? ", " : "", s->slots[i].name);
+
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+	snprintf(pass, sizeof(pass), "%u", s->pass);
+	{
+		const crn_audit_field f[] = {{"pass", pass}, {"nodes", nodes}};
+
+		co_audit(c, s, CRN_AUDIT_PARTIES, f, CRN_NELEM(f));
+	}
 }
 
 /* Start pass `pass` of the job with the nodes of s->slots: its own
@@ -724,6 +798,7 @@ co_pass_begin(co *c, co_session *s, uint32_t pass, char *why, size_t whylen)
 	s->round = 0;
 	s->deadline = crn_rt_now_ms() + co_round_ms(c, 0);
 	s->round_started = crn_rt_now_ms();
+	co_audit_parties(c, s);
 	for (uint32_t i = 1; i <= n; i++)
 		co_send_slot(c, s, i, env, elen);
 	co_progress(c, s, 0);
@@ -856,6 +931,23 @@ co_finish(co *c, co_session *s, const uint8_t *sum, size_t len, char **surv,
 		    r.code == 0 ? CRN_OPS_DONE : CRN_OPS_FAILED,
 		    r.ncontributed, r.code == 0 ? detail : r.error);
 	}
+	{
+		char in[1024], out[1024], ref[1024], abs[1024];
+		const crn_audit_field f[] = {
+		    {"outcome", r.code == 0 ? "released" : "failed"},
+		    {"contributed", in},
+		    {"dropped", out},
+		    {"refused", ref},
+		    {"absent", abs},
+		    {"detail", r.code == 0 ? "" : r.error},
+		};
+
+		co_join(in, sizeof(in), r.contributed, r.ncontributed);
+		co_join(out, sizeof(out), r.dropped, r.ndropped);
+		co_join(ref, sizeof(ref), r.refused, r.nrefused);
+		co_join(abs, sizeof(abs), r.absent, r.nabsent);
+		co_audit(c, s, CRN_AUDIT_OUTCOME, f, CRN_NELEM(f));
+	}
 	s->round = CRN_SA_R_DONE;
 	co_progress(c, s, (uint32_t)r.ncontributed);
 	co_send_result(c, s, &r);
@@ -934,6 +1026,12 @@ co_after_counts(co *c, co_session *s, const uint8_t *sum, size_t len,
 		return false;
 	crn_log_warn("job for '%s' failed: %s", s->researcher, why);
 	co_job_end(c, s, s->researcher, CRN_OPS_FAILED, n, why);
+	{
+		const crn_audit_field f[] = {
+		    {"outcome", "failed"}, {"detail", why}};
+
+		co_audit(c, s, CRN_AUDIT_OUTCOME, f, CRN_NELEM(f));
+	}
 	co_send_forget(c, s);
 	co_fail_job(c, s->rconn, s->job_id, rv != CAIRN_OK ? rv : CAIRN_EABORT,
 	    need, n, why);
@@ -987,6 +1085,12 @@ co_abort(co *c, co_session *s, const crn_sa_action *a)
 	crn_log_warn("job for '%s' aborted in pass %u: %s", s->researcher,
 	    s->pass, a->abort.reason);
 	co_job_end(c, s, s->researcher, CRN_OPS_ABORTED, 0, msg);
+	{
+		const crn_audit_field f[] = {
+		    {"outcome", "aborted"}, {"detail", msg}};
+
+		co_audit(c, s, CRN_AUDIT_OUTCOME, f, CRN_NELEM(f));
+	}
 	if (s->pass == CRN_RELEASE_PASS_COUNTS && !s->is_code)
 		co_send_forget(c, s);
 	co_send_result(c, s, &r);
@@ -1092,6 +1196,49 @@ co_session_find(co *c, const uint8_t sid[CAIRN_SESSION_ID_LEN])
 	return NULL;
 }
 
+/* Node `slot` waits for its operator's approval of the job.  The
+ * advertise round of pass 1 stays open until the job's validity ends
+ * (nothing is shared or fixed before the roster, so holding it costs the
+ * other nodes only their wait); the node answers when approved, or
+ * refuses when rejected or expired.  Later rounds are never held. */
+static void
+co_on_pending(co *c, co_session *s, uint32_t slot, const crn_envelope *env)
+{
+	co_slot *sl = &s->slots[slot - 1];
+	crn_rt_pending p;
+	uint64_t wall = crn_rt_wall();
+	int64_t left, dl;
+
+	if (crn_rt_pending_decode(&p, env->payload, env->payload_len) !=
+	        CAIRN_OK ||
+	    memcmp(p.job_id, s->job_id, CRN_JOB_ID_LEN) != 0) {
+		crn_log_warn("malformed approval notice from '%s'", sl->name);
+		return;
+	}
+	if (s->pass != CRN_RELEASE_PASS_COUNTS || s->round != CRN_SA_R_ADVERTISE ||
+	    sl->answered || sl->out) {
+		crn_log_debug("approval notice from '%s' after the first round",
+		    sl->name);
+		return;
+	}
+	sl->waiting = true;
+	left = s->not_after > wall ? (int64_t)(s->not_after - wall) * 1000 : 0;
+	/* A little past the validity, so that the node's own refusal of an
+	 * expired job (it looks at its queue every 250 ms) reaches us and the
+	 * researcher learns why. */
+	dl = crn_rt_now_ms() + left + CO_PENDING_GRACE_MS;
+	if (dl > s->deadline)
+		s->deadline = dl;
+	crn_log_info("job for '%s': node '%s' waits for its operator's approval; the first round stays open until the job expires (%llu s)",
+	    s->researcher, sl->name, (unsigned long long)(left / 1000));
+	{
+		const crn_audit_field f[] = {{"node", sl->name}};
+
+		co_audit(c, s, "pending", f, CRN_NELEM(f));
+	}
+	co_progress(c, s, co_count_answered(s));
+}
+
 /* A round message (or a refusal) from node `name`. */
 static void
 co_on_node_msg(co *c, const crn_envelope *env, const char *name)
@@ -1114,6 +1261,10 @@ co_on_node_msg(co *c, const crn_envelope *env, const char *name)
 	if (slot == 0) {
 		crn_log_warn(
 		    "refused a message from '%s': not in session", name);
+		return;
+	}
+	if (env->type == CRN_RT_MSG_JOB_PENDING) {
+		co_on_pending(c, s, slot, env);
 		return;
 	}
 	crn_sa_actions_init(&acts);
@@ -1302,15 +1453,34 @@ co_on_submit(
 	crn_sa_actions acts;
 	char why[256] = "";
 	int64_t now = crn_rt_now_ms();
-	cairn_err rv;
+	cairn_err rv, arv;
 
 	memset(&sj, 0, sizeof(sj));
 	crn_sa_actions_init(&acts);
-	if ((rv = co_check_job(c, env, who, &sj, &job, &plan, why,
-	         sizeof(why))) != CAIRN_OK ||
+	rv = co_check_job(
+	    c, env, who, &sj, &job, &plan, why, sizeof(why));
+	/* Every job whose signature verified is on record, refused or
+	 * not, and the record is on disk before anything is offered. */
+	if (job.dataset != NULL &&
+	    (arv = crn_rt_audit_received(
+	         c->audit, &job, &sj, who->name, NULL, 0)) != CAIRN_OK &&
+	    rv == CAIRN_OK) {
+		rv = arv;
+		snprintf(why, sizeof(why),
+		    "the coordinator cannot write its audit log: %s",
+		    cairn_strerror(arv));
+	}
+	if (rv != CAIRN_OK ||
 	    (s = co_session_for(c, job.job_id, why, sizeof(why), &rv)) == NULL)
 		goto refuse;
 	memset(s, 0, sizeof(*s));
+	s->not_after = job.not_after;
+	if ((rv = crn_audit_head_sign(c->audit, job.job_id, s->audit_head)) !=
+	    CAIRN_OK) {
+		snprintf(why, sizeof(why), "cannot sign the audit head: %s",
+		    cairn_strerror(rv));
+		goto refuse;
+	}
 	s->used = true;
 	memcpy(s->job_id, job.job_id, CRN_JOB_ID_LEN);
 	snprintf(s->researcher, sizeof(s->researcher), "%s", who->name);
@@ -1343,6 +1513,12 @@ co_on_submit(
 	crn_log_info("job from '%s' (%s %s%s%s) for %u nodes", who->name,
 	    s->is_sum ? "sum" : "query", job.dataset, s->is_sum ? "." : "",
 	    s->is_sum ? job.column : "", s->nslots);
+	{
+		const crn_audit_field f[] = {
+		    {"decision", "accept"}, {"reason", ""}};
+
+		co_audit(c, s, CRN_AUDIT_DECISION, f, CRN_NELEM(f));
+	}
 	if ((rv = co_pass_begin(
 	         c, s, CRN_RELEASE_PASS_COUNTS, why, sizeof(why))) != CAIRN_OK)
 		goto refuse;
@@ -1353,6 +1529,15 @@ refuse:
 		snprintf(why, sizeof(why), "out of memory");
 	crn_log_warn("refused a job from '%s': %s", who->name, why);
 	co_job_end(c, s, who->name, CRN_OPS_REFUSED, 0, why);
+	{
+		const crn_audit_field f[] = {{"decision", "refuse"},
+		    {"reason", why}, {"researcher", who->name}};
+
+		if (crn_rt_audit_event(c->audit, CRN_AUDIT_DECISION,
+		        job.dataset != NULL ? job.job_id : NULL, f,
+		        CRN_NELEM(f)) != CAIRN_OK)
+			crn_log_err("audit log: cannot record a refusal");
+	}
 	co_fail_job(c, conn, job.job_id, rv,
 	    rv == CAIRN_EABORT ? c->cfg->coord.min_participants : 0,
 	    s != NULL ? s->nslots : 0, why);
@@ -1424,6 +1609,7 @@ co_on_message(co *c, const crn_tr_event *ev)
 		return;
 	node_msg = env.type == CRN_RT_MSG_HELLO ||
 	    env.type == CRN_RT_MSG_ERROR ||
+	    env.type == CRN_RT_MSG_JOB_PENDING ||
 	    (env.type >= CRN_SA_MSG_FIRST && env.type <= CRN_SA_MSG_LAST);
 	if (node_msg && who.role != CRN_ROLE_NODE) {
 		crn_log_warn("refused a message (type %u) from '%s': role %s, need node",
@@ -1658,6 +1844,11 @@ crn_coordinator_main(const char *path)
 	if (c.cfg->coord.metrics_listen != NULL)
 		crn_log_info("metrics on http://%s/metrics, status page on http://%s/",
 		    c.cfg->coord.metrics_listen, c.cfg->coord.metrics_listen);
+	if ((rv = crn_audit_open(&c.audit, c.cfg->coord.audit_log, c.party.id,
+	         crn_rt_wall(), err, sizeof(err))) != CAIRN_OK) {
+		crn_log_err("%s", err);
+		goto out;
+	}
 	if ((rv = co_coord_plan_new(&c.planner, c.cfg->coord.schema, err,
 	         sizeof(err))) != CAIRN_OK) {
 		crn_log_err("schema %s: %s", c.cfg->coord.schema, err);
@@ -1713,6 +1904,7 @@ out:
 	crn_tr_close(c.tr);
 	crn_ops_close(c.ops);
 	co_coord_plan_free(c.planner);
+	crn_audit_close(c.audit);
 	crn_rt_party_close(&c.party);
 	crn_config_free(c.cfg);
 	crn_state_lock_close(&lock);

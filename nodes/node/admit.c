@@ -171,6 +171,20 @@ crn_admit_pass2(
 	return CAIRN_OK;
 }
 
+bool
+crn_admit_manual(const crn_admit_policy *p, const crn_cfg_dataset *ds,
+    const char *researcher)
+{
+	const crn_cfg_node *n = p->node;
+
+	if (researcher != NULL &&
+	    admit_in(n->manual_researchers, n->nmanual_researchers, researcher))
+		return true;
+	if (ds != NULL && ds->approve != CRN_CFG_APPROVE_POLICY)
+		return ds->approve == CRN_CFG_APPROVE_MANUAL;
+	return n->approve_manual;
+}
+
 const char *
 crn_admit_rule_name(crn_admit_rule rule)
 {

@@ -86,6 +86,15 @@ CAIRN_NODISCARD cairn_err crn_admit_job(
 CAIRN_NODISCARD cairn_err crn_admit_sum(
     const crn_cfg_dataset *ds, const crn_job *job, crn_admit *out);
 
+/*
+ * Must an admitted job of researcher on dataset ds (may be NULL) wait in
+ * the approval queue for the node's operator?  Yes when the researcher is
+ * in [policy] approve_manual, else as the dataset's approve = says, else
+ * as [policy] approve = says.
+ */
+bool crn_admit_manual(const crn_admit_policy *p, const crn_cfg_dataset *ds,
+    const char *researcher);
+
 /* The threshold the node applies to what it contributes: the largest of
  * its policy's, its schema's and the plan's min_cell. */
 uint32_t crn_admit_min_cell(const crn_admit_policy *p, uint32_t plan_min_cell);

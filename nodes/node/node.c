@@ -20,6 +20,7 @@
 #include "base/crn.h"
 #include "net/transport.h"
 #include "node/admit.h"
+#include "node/approvals.h"
 #include "node/job_ledger.h"
 #include "node/node.h"
 #include "node/node_code.h"
@@ -31,6 +32,7 @@
 #include "query/release.h"
 #include "query/schema.h"
 #include "query/sql_plan.h"
+#include "runtime/audit_job.h"
 #include "runtime/config.h"
 #include "runtime/query_sql.h"
 #include "runtime/rt.h"
@@ -43,6 +45,9 @@
  * abandoned (the coordinator's own deadlines are shorter). */
 #define ND_IDLE_MS (15 * 60 * 1000)
 #define ND_SEND_MS 5000
+/* The operator's decisions are looked for this often (not after every
+ * message of a busy session). */
+#define ND_POLL_MS 250
 
 /* One job: its passes (core/release.h) run one after the other, each a
  * secure-aggregation session of its own. */
@@ -79,6 +84,9 @@ typedef struct nd {
 	nd_sess sess[ND_MAX_SESS];
 	crn_schema *schema;     /* the federation schema; NULL if none */
 	crn_job_ledger *ledger; /* jobs this node ran, ever */
+	crn_audit *audit;       /* every job's events (audit_log) */
+	crn_approvals *appr;    /* jobs waiting for the operator */
+	int64_t next_poll;      /* of appr: at most every ND_POLL_MS */
 	int64_t next_hello;
 	bool acked;
 	/* Heartbeats: when the coordinator last acknowledged one, and
@@ -137,6 +145,29 @@ nd_silence(nd *d, int64_t now)
 	d->silent = true;
 	crn_log_warn("coordinator '%s' has not answered our heartbeats for %lld ms though the connection is up: it is stopped, or it refuses our messages (see its log)",
 	    d->coord, (long long)quiet);
+}
+
+/* An audit entry about job job_id (NULL: not decoded). */
+static cairn_err
+nd_audit(nd *d, const uint8_t *job_id, const char *type,
+    const crn_audit_field *f, size_t nf)
+{
+	cairn_err rv = crn_rt_audit_event(d->audit, type, job_id, f, nf);
+
+	if (rv != CAIRN_OK)
+		crn_log_err("audit log: cannot write a %s entry: %s", type,
+		    cairn_strerror(rv));
+	return rv;
+}
+
+/* The end of the job here, for the audit log. */
+static void
+nd_audit_outcome(nd *d, const uint8_t *job_id, const char *outcome,
+    const char *detail)
+{
+	const crn_audit_field f[] = {{"outcome", outcome}, {"detail", detail}};
+
+	(void)nd_audit(d, job_id, CRN_AUDIT_OUTCOME, f, CRN_NELEM(f));
 }
 
 static void
@@ -220,17 +251,21 @@ nd_sess_close(nd *d, nd_sess *s)
  * to the researcher) `remote`, or why when remote is NULL.  Reasons that
  * may hold values of the node's data stay in the log. */
 static void
-nd_refuse(nd *d, const uint8_t *sid, const char *job, const char *who,
-    const char *dataset, cairn_err code, const char *why, const char *remote)
+nd_refuse(nd *d, const uint8_t *sid, const uint8_t *job_id, const char *job,
+    const char *who, const char *dataset, cairn_err code, const char *why,
+    const char *remote)
 {
 	crn_rt_error e = {.code = (int32_t)code,
 	    .message = (char *)(uintptr_t)(remote != NULL ? remote : why)};
+	const crn_audit_field f[] = {{"decision", "refuse"}, {"reason", why},
+	    {"researcher", who}, {"dataset", dataset}};
 	uint8_t *buf = NULL;
 	size_t len = 0;
 
 	crn_log_info("job %s researcher %s dataset %s: refused: %s", job,
 	    who[0] ? who : "?", dataset[0] ? dataset : "?", why);
 	nd_job_end(d, NULL, CRN_OPS_REFUSED);
+	(void)nd_audit(d, job_id, CRN_AUDIT_DECISION, f, CRN_NELEM(f));
 	if (crn_rt_error_encode(&e, &buf, &len) != CAIRN_OK)
 		return;
 	(void)nd_send(d, CRN_RT_MSG_ERROR, sid, 0, buf, len, ND_SEND_MS);
@@ -246,6 +281,7 @@ nd_between(nd *d, nd_sess *s)
 
 	crn_log_info("job %s researcher %s dataset %s: counts contributed (index %u); waiting for the cells to release",
 	    s->job, s->researcher, s->dataset, crn_sa_node_index(s->sa));
+	nd_audit_outcome(d, s->job_id, "counts contributed", "pass 1");
 	nd_pass_end(d, s);
 	s->between = true;
 	s->deadline = now + ND_IDLE_MS;
@@ -277,12 +313,17 @@ nd_apply(nd *d, nd_sess *s, crn_sa_actions *acts)
 			    s->job, s->researcher, s->dataset,
 			    crn_sa_node_index(s->sa));
 			nd_job_end(d, s, CRN_OPS_CONTRIBUTED);
+			nd_audit_outcome(d, s->job_id, "contributed",
+			    s->pass == CRN_RELEASE_PASS_FIGURES ? "pass 2"
+			                                        : "");
 			ended = true;
 		} else if (a->kind == CRN_SA_ACT_ABORT) {
 			crn_log_info("job %s researcher %s dataset %s: aborted in pass %u: %s",
 			    s->job, s->researcher, s->dataset, s->pass,
 			    a->abort.reason);
 			nd_job_end(d, s, CRN_OPS_ABORTED);
+			nd_audit_outcome(
+			    d, s->job_id, "aborted", a->abort.reason);
 			ended = true;
 		}
 	}
@@ -677,64 +718,265 @@ nd_log_asked(const nd_offer *o)
 		    o->jobhex, o->who, job->dataset, job->plan_len);
 }
 
+/* Take a slot, record the job in the ledger and start it; on failure
+ * the job is refused.  The offer was checked (nd_offer_job, _policy). */
 static void
-nd_on_offer(nd *d, const crn_envelope *env)
+nd_offer_accept(nd *d, const crn_envelope *env, nd_offer *o)
 {
-	nd_offer o;
 	nd_sess *s = NULL;
+	char nodes[16];
 	cairn_err rv;
 
-	memset(&o, 0, sizeof(o));
-	snprintf(o.jobhex, sizeof(o.jobhex), "?");
-	if ((rv = nd_offer_job(d, env, &o)) == CAIRN_OK)
-		nd_log_asked(&o);
-	if (rv != CAIRN_OK || (rv = nd_offer_policy(d, env, &o)) != CAIRN_OK ||
-	    (s = nd_sess_take(d, env, &o, &rv)) == NULL)
+	if ((s = nd_sess_take(d, env, o, &rv)) == NULL)
 		goto refuse;
 	/* Each signed job runs here once, ever: a coordinator that offers
 	 * it again (with other nodes, to difference the results) is
 	 * refused.  The id is on disk before anything is computed. */
-	if ((rv = crn_job_ledger_add(d->ledger, o.job.job_id)) != CAIRN_OK) {
-		snprintf(o.why, sizeof(o.why),
+	if ((rv = crn_job_ledger_add(d->ledger, o->job.job_id)) != CAIRN_OK) {
+		snprintf(o->why, sizeof(o->why),
 		    rv == CAIRN_EREPLAY
 		        ? "job already ran here (each job runs once)"
 		        : "cannot record the job in the ledger: %s",
 		    cairn_strerror(rv));
 		goto refuse;
 	}
+	snprintf(nodes, sizeof(nodes), "%u", o->offer.nodes);
+	{
+		const crn_audit_field f[] = {{"decision", "accept"},
+		    {"reason", ""}, {"nodes_offered", nodes}};
+
+		if ((rv = nd_audit(d, o->job.job_id, CRN_AUDIT_DECISION, f,
+		         CRN_NELEM(f))) != CAIRN_OK) {
+			snprintf(o->why, sizeof(o->why),
+			    "the node cannot write its audit log");
+			goto refuse;
+		}
+	}
 	memset(s, 0, sizeof(*s));
 	s->used = true;
 	s->pass = CRN_RELEASE_PASS_COUNTS;
-	s->single = o.job.kind == CRN_JOB_CODE;
+	s->single = o->job.kind == CRN_JOB_CODE;
 	memcpy(s->sid, env->session_id, CAIRN_SESSION_ID_LEN);
-	memcpy(s->job_id, o.job.job_id, CRN_JOB_ID_LEN);
-	snprintf(s->job, sizeof(s->job), "%s", o.jobhex);
-	snprintf(s->researcher, sizeof(s->researcher), "%s", o.who);
-	snprintf(s->dataset, sizeof(s->dataset), "%s", o.dsname);
-	s->expires = nd_expiry(&o.job);
+	memcpy(s->job_id, o->job.job_id, CRN_JOB_ID_LEN);
+	snprintf(s->job, sizeof(s->job), "%s", o->jobhex);
+	snprintf(s->researcher, sizeof(s->researcher), "%s", o->who);
+	snprintf(s->dataset, sizeof(s->dataset), "%s", o->dsname);
+	s->expires = nd_expiry(&o->job);
 	s->started = crn_rt_now_ms();
-	if ((rv = nd_offer_run(d, s, &o)) == CAIRN_OK)
-		goto out;
+	if ((rv = nd_offer_run(d, s, o)) == CAIRN_OK)
+		return;
 	/* Policy refusals name columns and numbers of the job; the
 	 * executors' messages may quote a row's value, which must not leave
 	 * the node: the remote parties get a code and a generic reason, the
 	 * operator the details in the log. */
-	if (rv != CAIRN_EPERM && o.remote[0] == '\0')
-		snprintf(o.remote, sizeof(o.remote),
+	if (rv != CAIRN_EPERM && o->remote[0] == '\0')
+		snprintf(o->remote, sizeof(o->remote),
 		    "%s in dataset %s; see the node's log",
 		    rv == CAIRN_EDATA ? "data error" : cairn_strerror(rv),
-		    o.job.dataset);
+		    o->job.dataset);
+refuse:
+	if (o->why[0] == '\0')
+		snprintf(o->why, sizeof(o->why), "%s", cairn_strerror(rv));
+	if (s != NULL && s->used)
+		nd_sess_close(d, s);
+	nd_refuse(d, env->session_id, o->job.job_id, o->jobhex, o->who,
+	    o->dsname, rv, o->why, o->remote[0] != '\0' ? o->remote : NULL);
+}
+
+/* The receipt of a verified job, with the coordinator's signed head when
+ * the offer carries one that verifies under the sender's key. */
+static cairn_err
+nd_audit_received(nd *d, const crn_envelope *env, const nd_offer *o)
+{
+	char key[2 * CAIRN_SIGN_PK_LEN + 1], head[2 * CRN_RT_AUDIT_HEAD_LEN + 1];
+	crn_audit_field f[3];
+	uint8_t h[CRN_AUDIT_HASH_LEN];
+	uint64_t seq = 0;
+	size_t n = 0;
+
+	crn_rt_hex(env->sender, CAIRN_SIGN_PK_LEN, key);
+	f[n++] = (crn_audit_field){"coord_key", key};
+	if (o->offer.audit_head_len == CRN_RT_AUDIT_HEAD_LEN) {
+		crn_rt_hex(o->offer.audit_head, CRN_RT_AUDIT_HEAD_LEN, head);
+		if (crn_audit_head_check(o->offer.audit_head,
+		        o->offer.audit_head_len, o->job.job_id, env->sender,
+		        &seq, h) == CAIRN_OK) {
+			f[n++] = (crn_audit_field){"coord_head", head};
+		} else {
+			crn_log_warn("job %s: the coordinator's audit head does not verify", o->jobhex);
+			f[n++] = (crn_audit_field){"coord_head_bad", head};
+		}
+	}
+	return crn_rt_audit_received(
+	    d->audit, &o->job, &o->sj, o->who, f, n);
+}
+
+/* Queue the job for the operator and tell the coordinator we wait. */
+static cairn_err
+nd_offer_queue(nd *d, const crn_envelope *env, nd_offer *o)
+{
+	crn_approval r;
+	crn_rt_pending p;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int64_t id = 0;
+	char until[CRN_AUDIT_TIME_LEN], num[24], code[128];
+	cairn_err rv;
+
+	memset(&r, 0, sizeof(r));
+	memcpy(r.job_id, o->job.job_id, CRN_JOB_ID_LEN);
+	memcpy(r.session_id, env->session_id, CAIRN_SESSION_ID_LEN);
+	snprintf(r.researcher, sizeof(r.researcher), "%s", o->who);
+	snprintf(r.dataset, sizeof(r.dataset), "%s", o->dsname);
+	r.what = o->job.kind == CRN_JOB_SUM_COLUMN ? o->job.column : o->job.sql;
+	if (o->job.kind == CRN_JOB_CODE) {
+		char hex[2 * sizeof(o->job.code_hash) + 1];
+
+		crn_rt_hex(o->job.code_hash, sizeof(o->job.code_hash), hex);
+		snprintf(code, sizeof(code), "code %s round %u", hex,
+		    o->job.round);
+		r.what = code;
+	}
+	r.received = crn_rt_wall();
+	r.until = o->job.not_after;
+	r.offer = env->payload;
+	r.offer_len = env->payload_len;
+	if ((rv = crn_approvals_add(d->appr, &r, &id)) != CAIRN_OK) {
+		snprintf(o->why, sizeof(o->why),
+		    rv == CAIRN_EREPLAY ? "job already waits for approval here"
+		                        : "cannot queue the job for approval");
+		return rv;
+	}
+	crn_audit_time(r.until, until);
+	snprintf(num, sizeof(num), "%lld", (long long)id);
+	{
+		const crn_audit_field f[] = {{"decision", "pending"},
+		    {"reason", "approve = manual"}, {"approval", num},
+		    {"until", until}};
+
+		(void)nd_audit(
+		    d, o->job.job_id, CRN_AUDIT_DECISION, f, CRN_NELEM(f));
+	}
+	crn_log_info("job %s researcher %s dataset %s: waits for approval (cairn node approve %lld), until %s",
+	    o->jobhex, o->who, o->dsname, (long long)id, until);
+	memcpy(p.job_id, o->job.job_id, CRN_JOB_ID_LEN);
+	p.until = r.until;
+	if (crn_rt_pending_encode(&p, &buf, &len) == CAIRN_OK) {
+		(void)nd_send(d, CRN_RT_MSG_JOB_PENDING, env->session_id, 0,
+		    buf, len, ND_SEND_MS);
+		crn_free(buf, len);
+	}
+	return CAIRN_OK;
+}
+
+static void
+nd_on_offer(nd *d, const crn_envelope *env)
+{
+	crn_admit_policy p = nd_policy(d);
+	nd_offer o;
+	cairn_err rv;
+
+	memset(&o, 0, sizeof(o));
+	snprintf(o.jobhex, sizeof(o.jobhex), "?");
+	if ((rv = nd_offer_job(d, env, &o)) == CAIRN_OK)
+		nd_log_asked(&o);
+	/* A job whose signature verified is on record before anything
+	 * else, refused or not. */
+	if (o.job.dataset != NULL && nd_audit_received(d, env, &o) != CAIRN_OK &&
+	    rv == CAIRN_OK) {
+		snprintf(o.why, sizeof(o.why),
+		    "the node cannot write its audit log");
+		rv = CAIRN_ESYS;
+	}
+	if (rv != CAIRN_OK || (rv = nd_offer_policy(d, env, &o)) != CAIRN_OK)
+		goto refuse;
+	if (crn_admit_manual(&p, o.ds, o.who)) {
+		if ((rv = nd_offer_queue(d, env, &o)) != CAIRN_OK)
+			goto refuse;
+		goto out;
+	}
+	nd_offer_accept(d, env, &o);
+	goto out;
 refuse:
 	if (o.why[0] == '\0')
 		snprintf(o.why, sizeof(o.why), "%s", cairn_strerror(rv));
-	if (s != NULL && s->used)
-		nd_sess_close(d, s);
-	nd_refuse(d, env->session_id, o.jobhex, o.who, o.dsname, rv, o.why,
-	    o.remote[0] != '\0' ? o.remote : NULL);
+	nd_refuse(d, env->session_id, o.job.dataset != NULL ? o.job.job_id : NULL,
+	    o.jobhex, o.who, o.dsname, rv, o.why, NULL);
 out:
 	crn_job_fini(&o.job);
 	crn_signed_job_fini(&o.sj);
 	crn_rt_offer_fini(&o.offer);
+}
+
+/* The operator decided on a queued job (or it expired): run it, after
+ * checking it again, or refuse it with the reason. */
+static void
+nd_on_decision(nd *d, crn_approval *r)
+{
+	crn_envelope env;
+	nd_offer o;
+	char why[600];
+	const char *final = r->state;
+	cairn_err rv;
+
+	memset(&env, 0, sizeof(env));
+	memset(&o, 0, sizeof(o));
+	memcpy(env.session_id, r->session_id, CAIRN_SESSION_ID_LEN);
+	env.payload = r->offer;
+	env.payload_len = r->offer_len;
+	crn_rt_hex(r->job_id, 4, o.jobhex);
+	snprintf(o.who, sizeof(o.who), "%s", r->researcher);
+	snprintf(o.dsname, sizeof(o.dsname), "%s", r->dataset);
+	if (strcmp(r->state, "approved") == 0) {
+		const crn_audit_field f[] = {{"decision", "approved"},
+		    {"reason", "by the operator"}};
+
+		(void)nd_audit(d, r->job_id, CRN_AUDIT_DECISION, f, CRN_NELEM(f));
+		crn_log_info("job %s: approved by the operator", o.jobhex);
+		if ((rv = nd_offer_job(d, &env, &o)) == CAIRN_OK &&
+		    (rv = nd_offer_policy(d, &env, &o)) == CAIRN_OK)
+			nd_offer_accept(d, &env, &o);
+		else
+			nd_refuse(d, env.session_id, r->job_id, o.jobhex, o.who,
+			    o.dsname, rv, o.why[0] ? o.why : cairn_strerror(rv),
+			    NULL);
+	} else if (strcmp(r->state, "rejected") == 0) {
+		snprintf(why, sizeof(why), "rejected by the operator of node %s%s%s",
+		    d->cfg->node.name, r->reason[0] ? ": " : "", r->reason);
+		nd_refuse(d, env.session_id, r->job_id, o.jobhex, o.who,
+		    o.dsname, CAIRN_EPERM, why, NULL);
+	} else {
+		snprintf(why, sizeof(why),
+		    "expired waiting for approval by the operator of node %s",
+		    d->cfg->node.name);
+		nd_refuse(d, env.session_id, r->job_id, o.jobhex, o.who,
+		    o.dsname, CAIRN_EEXPIRED, why, NULL);
+		final = "expired";
+	}
+	if (crn_approvals_handled(d->appr, r->id, final) != CAIRN_OK)
+		crn_log_err("approvals: cannot mark job %s handled", o.jobhex);
+	env.payload = NULL;
+	crn_job_fini(&o.job);
+	crn_signed_job_fini(&o.sj);
+	crn_rt_offer_fini(&o.offer);
+}
+
+/* Act on every decision the operator took since the last look. */
+static void
+nd_poll_approvals(nd *d)
+{
+	crn_approval r;
+	int64_t now = crn_rt_now_ms();
+
+	if (now < d->next_poll)
+		return;
+	d->next_poll = now + ND_POLL_MS;
+	for (int k = 0; k < 16; k++) {
+		if (crn_approvals_next(d->appr, crn_rt_wall(), &r) != CAIRN_OK)
+			return;
+		nd_on_decision(d, &r);
+		crn_approval_fini(&r);
+	}
 }
 
 /* The session of a job, by id. */
@@ -803,6 +1045,7 @@ nd_on_pass_start(nd *d, const crn_envelope *env)
 	if (rel.ngroups == 0) {
 		crn_log_info("job %s researcher %s dataset %s: nothing to release; local result wiped",
 		    s->job, s->researcher, s->dataset);
+		nd_audit_outcome(d, s->job_id, "ended", "nothing to release");
 		nd_sess_close(d, s);
 		goto out;
 	}
@@ -825,8 +1068,8 @@ nd_on_pass_start(nd *d, const crn_envelope *env)
 		goto out;
 	snprintf(why, sizeof(why), "cannot start: %s", cairn_strerror(rv));
 refuse:
-	nd_refuse(d, env->session_id, s->job, s->researcher, s->dataset, rv,
-	    why, NULL);
+	nd_refuse(d, env->session_id, s->job_id, s->job, s->researcher,
+	    s->dataset, rv, why, NULL);
 	nd_sess_close(d, s);
 out:
 	crn_release_fini(&rel);
@@ -979,6 +1222,8 @@ nd_deadlines(nd *d)
 			crn_log_info("job %s: no second pass before the job expired; local result wiped",
 			    s->job);
 			nd_job_end(d, s, CRN_OPS_ABANDONED);
+			nd_audit_outcome(d, s->job_id, "expired",
+			    "no second pass before the job expired");
 			nd_sess_close(d, s);
 			continue;
 		}
@@ -991,6 +1236,8 @@ nd_deadlines(nd *d)
 			crn_log_info(
 			    "job %s: abandoned (coordinator silent)", s->job);
 			nd_job_end(d, s, CRN_OPS_ABANDONED);
+			nd_audit_outcome(
+			    d, s->job_id, "abandoned", "coordinator silent");
 			if (s->used)
 				nd_sess_close(d, s);
 		}
@@ -1034,6 +1281,32 @@ nd_ops_open(nd *d, char *err, size_t errlen)
 		crn_log_info("metrics on http://%s/metrics",
 		    d->cfg->node.metrics_listen);
 	return CAIRN_OK;
+}
+
+/* The metrics listener, then the node's records in state_dir: the job
+ * ledger, the audit log and the approval queue (each logs why it cannot
+ * open). */
+static cairn_err
+nd_state_open(nd *d)
+{
+	char err[1024];
+	cairn_err rv;
+
+	if ((rv = nd_ops_open(d, err, sizeof(err))) != CAIRN_OK) {
+		crn_log_err("%s", err);
+		return rv;
+	}
+	if ((rv = crn_job_ledger_open(&d->ledger, d->cfg->node.state_dir, err,
+	         sizeof(err))) != CAIRN_OK) {
+		crn_log_err("job ledger: %s", err);
+		return rv;
+	}
+	if ((rv = crn_audit_open(&d->audit, d->cfg->node.audit_log,
+	         d->party.id, crn_rt_wall(), err, sizeof(err))) != CAIRN_OK ||
+	    (rv = crn_approvals_open(&d->appr, d->cfg->node.state_dir, err,
+	         sizeof(err))) != CAIRN_OK)
+		crn_log_err("%s", err);
+	return rv;
 }
 
 int
@@ -1089,15 +1362,8 @@ crn_node_main(const char *path)
 	}
 	if (d.schema == NULL)
 		crn_log_warn("no schema = in [node]: SQL jobs will be refused");
-	if ((rv = nd_ops_open(&d, err, sizeof(err))) != CAIRN_OK) {
-		crn_log_err("%s", err);
+	if (nd_state_open(&d) != CAIRN_OK)
 		goto out;
-	}
-	if ((rv = crn_job_ledger_open(&d.ledger, d.cfg->node.state_dir, err,
-	         sizeof(err))) != CAIRN_OK) {
-		crn_log_err("job ledger: %s", err);
-		goto out;
-	}
 	d.peers.party = &d.party;
 	d.peers.roles = CRN_ROLE_COORDINATOR;
 	d.peers.name = d.cfg->node.coordinator_name;
@@ -1142,6 +1408,8 @@ crn_node_main(const char *path)
 		nd_deadlines(&d);
 		d.ost->nodes_connected = d.acked && !d.silent;
 		crn_ops_publish(d.ops, crn_rt_now_ms());
+		if (d.acked)
+			nd_poll_approvals(&d);
 	}
 	crn_log_info("stopping");
 	status = 0;
@@ -1153,6 +1421,8 @@ out:
 	crn_ops_close(d.ops);
 	crn_rt_party_close(&d.party);
 	crn_job_ledger_close(d.ledger);
+	crn_audit_close(d.audit);
+	crn_approvals_close(d.appr);
 	crn_schema_free(d.schema);
 	crn_config_free(d.cfg);
 	crn_state_lock_close(&lock);

@@ -43,6 +43,7 @@ typedef enum cfg_type {
 	T_LIST_CN, /* comma-separated certificate names */
 	T_LOGFMT,  /* "text" or "json", stored as a bool (json) */
 	T_LISTEN,  /* an IP address and port: 127.0.0.1:9100, [::1]:9100 */
+	T_APPROVE, /* "auto" or "manual", stored as a bool (manual) */
 } cfg_type;
 
 typedef struct cfg_key {
@@ -81,6 +82,7 @@ static const cfg_key coord_keys[] = {
     KP("coordinator", "crl", coord.crl, 1),
     KP("coordinator", "schema", coord.schema, 1),
     KP("coordinator", "state_dir", coord.state_dir, 0),
+    KP("coordinator", "audit_log", coord.audit_log, 0),
     KI("coordinator", "max_jobs", coord.max_jobs, 1, 1024),
     KI("coordinator", "min_participants", coord.min_participants, 2, 1000000),
     {"coordinator", "threshold", T_FRAC, OFF(coord.threshold), 0, 0, 0, 0},
@@ -114,6 +116,7 @@ static const cfg_key node_keys[] = {
     KP("node", "ca_cert", node.ca_cert, 1),
     KP("node", "crl", node.crl, 1),
     KP("node", "state_dir", node.state_dir, 0),
+    KP("node", "audit_log", node.audit_log, 0),
     KP("node", "schema", node.schema, 0),
     KN("node", "coordinator_name", node.coordinator_name, 0),
     KI("node", "reconnect_min_ms", node.reconnect_min_ms, 1, 3600000),
@@ -140,6 +143,9 @@ static const cfg_key node_keys[] = {
     KI("policy", "code_memory_mb", node.code_memory_mb, 1, 65536),
     KI("policy", "code_steps_m", node.code_steps_m, 1, 1000000),
     KI("policy", "code_timeout_ms", node.code_timeout_ms, 1, CFG_DAY_MS),
+    {"policy", "approve", T_APPROVE, OFF(node.approve_manual), 0, 0, 0, 0},
+    {"policy", "approve_manual", T_LIST_CN, OFF(node.manual_researchers),
+        OFF(node.nmanual_researchers), 0, 0, 0},
 };
 
 static const cfg_key researcher_keys[] = {
@@ -156,9 +162,9 @@ static const cfg_key researcher_keys[] = {
 #define CFG_MAX_KEYS 40
 
 /* Per-dataset bookkeeping while parsing. */
-enum { DK_KIND, DK_PATH, DK_CONNINFO, DK_TABLE, DK_EXPOSE, DK_N };
+enum { DK_KIND, DK_PATH, DK_CONNINFO, DK_TABLE, DK_EXPOSE, DK_APPROVE, DK_N };
 static const char *const ds_keys[DK_N] = {
-    "kind", "path", "conninfo", "table", "expose"};
+    "kind", "path", "conninfo", "table", "expose", "approve"};
 
 typedef struct cfg_ds_seen {
 	int header;     /* line of the [dataset NAME] header */
@@ -635,6 +641,14 @@ cfg_set(cfg_ctx *c, const cfg_key *k, const char *section, const char *v)
 		s = crn_strdup(v);
 		oom = s == NULL;
 		break;
+	case T_APPROVE:
+		if (strcmp(v, "auto") != 0 && strcmp(v, "manual") != 0) {
+			cfg_err(c, CAIRN_ECONFIG, c->lineno, section, k->name,
+			    "%s is not auto or manual", q);
+			return;
+		}
+		*(bool *)(void *)(base + k->off) = strcmp(v, "manual") == 0;
+		return;
 	case T_LIST_CN:
 		lp = (char ***)(void *)(base + k->off);
 		(void)cfg_list(c, section, k->name, v, 0, lp,
@@ -761,7 +775,7 @@ cfg_ds_key(cfg_ctx *c, const char *section, const char *key, const char *v)
 			break;
 	if (k == DK_N) {
 		cfg_err(c, CAIRN_ECONFIG, c->lineno, section, key,
-		    "unknown key (known: kind, path, conninfo, table, expose, column.NAME)");
+		    "unknown key (known: kind, path, conninfo, table, expose, approve, column.NAME)");
 		return;
 	}
 	if (seen->line[k] != 0) {
@@ -796,6 +810,13 @@ cfg_ds_key(cfg_ctx *c, const char *section, const char *key, const char *v)
 		if ((s = crn_strdup(v)) == NULL)
 			goto oom;
 		ds->conninfo = s;
+		return;
+	case DK_APPROVE:
+		if (strcmp(v, "auto") != 0 && strcmp(v, "manual") != 0)
+			cfg_err(c, CAIRN_ECONFIG, c->lineno, section, key,
+			    "%s is not auto or manual", q);
+		ds->approve = strcmp(v, "manual") == 0 ? CRN_CFG_APPROVE_MANUAL
+		                                       : CRN_CFG_APPROVE_AUTO;
 		return;
 	case DK_TABLE:
 		if (!cfg_is_ident(v)) {
@@ -1034,6 +1055,11 @@ cfg_finish(cfg_ctx *c)
 	    (cfg->coord.state_dir = cfg_join(cfg->dir, "coordinator-state")) ==
 	        NULL)
 		cfg_err(c, CAIRN_ENOMEM, 0, NULL, NULL, "out of memory");
+	if (!c->failed && cfg->role == CRN_CFG_COORDINATOR &&
+	    cfg->coord.audit_log == NULL &&
+	    (cfg->coord.audit_log =
+	            cfg_join(cfg->coord.state_dir, "audit.log")) == NULL)
+		cfg_err(c, CAIRN_ENOMEM, 0, NULL, NULL, "out of memory");
 	if (c->failed || cfg->role != CRN_CFG_NODE)
 		return;
 	if (n->ndatasets == 0) {
@@ -1077,6 +1103,9 @@ cfg_finish(cfg_ctx *c)
 		}
 		n->state_dir = s;
 	}
+	if (n->audit_log == NULL &&
+	    (n->audit_log = cfg_join(n->state_dir, "audit.log")) == NULL)
+		cfg_err(c, CAIRN_ENOMEM, 0, NULL, NULL, "out of memory");
 }
 
 static void
@@ -1283,6 +1312,7 @@ crn_config_free(crn_config *cfg)
 	crn_strfree(co->state_dir);
 	cfg_list_free(co->nodes, co->nnodes);
 	crn_strfree(co->metrics_listen);
+	crn_strfree(co->audit_log);
 	n = &cfg->node;
 	crn_strfree(n->name);
 	crn_strfree(n->coordinator);
@@ -1291,6 +1321,8 @@ crn_config_free(crn_config *cfg)
 	crn_strfree(n->ca_cert);
 	crn_strfree(n->crl);
 	crn_strfree(n->state_dir);
+	crn_strfree(n->audit_log);
+	cfg_list_free(n->manual_researchers, n->nmanual_researchers);
 	crn_strfree(n->schema);
 	crn_strfree(n->coordinator_name);
 	crn_strfree(n->metrics_listen);

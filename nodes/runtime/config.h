@@ -20,7 +20,8 @@
  *                 threshold follow from these (crn_graph_choose_ex), and
  *                 nodes refuse parameters below their own policy;
  *                 state_dir ("coordinator-state": its lock, the newest
- *                 CRL accepted); max_unauth (64: connections still in
+ *                 CRL accepted); audit_log (state_dir/audit.log: the
+ *                 signed, hash-chained log of every job); max_unauth (64: connections still in
  *                 their TLS handshake at once; more are closed on
  *                 accept), handshake_ms (5000: a connection must
  *                 authenticate within this); nodes (comma-separated
@@ -35,7 +36,8 @@
  *                 unmask_ms (30000)
  * Node:
  *   [node]        name, coordinator, key, cert, ca_cert, crl (required);
- *                 state_dir ("<name>-state"), reconnect_min_ms (100),
+ *                 state_dir ("<name>-state"), audit_log
+ *                 (state_dir/audit.log), reconnect_min_ms (100),
  *                 reconnect_max_ms (30000), heartbeat_ms (10000);
  *                 schema (the federation schema file: required to serve
  *                 SQL jobs, whose plans are checked against it);
@@ -60,11 +62,17 @@
  *                 approved programs, hashed when a job arrives),
  *                 code_memory_mb (256), code_steps_m (2000: millions of
  *                 VM instructions), code_timeout_ms (20000): the sandbox
- *                 limits of an approved program (README "Approved code")
+ *                 limits of an approved program (README "Approved code");
+ *                 approve (auto | manual: auto): manual jobs wait in
+ *                 state_dir/approvals.db for 'cairn node approve';
+ *                 approve_manual (comma-separated researcher names whose
+ *                 jobs always wait)
  *   [dataset NAME] kind = csv | sqlite | postgres; path (csv, sqlite);
  *                 conninfo (postgres); table (sqlite, postgres); expose
  *                 (required, comma-separated schema columns the node
- *                 lets jobs use); column.SCHEMA_COLUMN = SOURCE_COLUMN
+ *                 lets jobs use); approve (auto | manual: overrides
+ *                 [policy] approve for this dataset);
+ *                 column.SCHEMA_COLUMN = SOURCE_COLUMN
  *                 (where the source names a column differently)
  * Researcher:
  *   [researcher]  coordinator, key, cert, ca_cert (required); crl;
@@ -104,6 +112,7 @@ typedef struct crn_cfg_coordinator {
 	char *key, *cert, *ca_cert, *crl;
 	char *schema;    /* federation schema file */
 	char *state_dir; /* lock, crl.mark */
+	char *audit_log; /* default state_dir/audit.log */
 	uint32_t max_jobs;
 	uint32_t min_participants;
 	double threshold; /* in [0.5, 1) */
@@ -127,6 +136,12 @@ typedef struct crn_cfg_colmap {
 	char *source; /* name in the data source */
 } crn_cfg_colmap;
 
+enum {
+	CRN_CFG_APPROVE_POLICY = 0, /* as [policy] approve says */
+	CRN_CFG_APPROVE_AUTO = 1,
+	CRN_CFG_APPROVE_MANUAL = 2,
+};
+
 typedef struct crn_cfg_dataset {
 	char *name; /* a dataset of the federation schema */
 	crn_src_kind kind;
@@ -137,6 +152,7 @@ typedef struct crn_cfg_dataset {
 	size_t nexpose;
 	crn_cfg_colmap *map;
 	size_t nmap;
+	int approve; /* CRN_CFG_APPROVE_*: POLICY when not given */
 } crn_cfg_dataset;
 
 typedef struct crn_cfg_node {
@@ -144,6 +160,7 @@ typedef struct crn_cfg_node {
 	char *coordinator; /* URL to dial */
 	char *key, *cert, *ca_cert, *crl;
 	char *state_dir;        /* ledgers, audit log, approvals */
+	char *audit_log;        /* default state_dir/audit.log */
 	char *schema;           /* federation schema file; NULL if not given */
 	char *coordinator_name; /* NULL: any coordinator certificate */
 	uint32_t reconnect_min_ms, reconnect_max_ms;
@@ -162,6 +179,9 @@ typedef struct crn_cfg_node {
 	size_t napproved_code;
 	char *approved_code_dir; /* NULL: none */
 	uint32_t code_memory_mb, code_steps_m, code_timeout_ms;
+	bool approve_manual;        /* [policy] approve = manual */
+	char **manual_researchers;  /* [policy] approve_manual */
+	size_t nmanual_researchers;
 	crn_cfg_dataset *datasets;
 	size_t ndatasets;
 } crn_cfg_node;
