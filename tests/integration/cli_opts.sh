@@ -25,14 +25,16 @@ usage_err() {
 		fail "'$*' printed $(wc -l <"$tmp/err") error lines: $(cat "$tmp/err")"
 	grep -qF -- "$want" "$tmp/err" || fail "'$*': want '$want', got: $(cat "$tmp/err")"
 	name=$1
-	case $1 in ca | schema | bench | sim) name="$1 $2" ;; esac
+	case $1 in ca | schema | bench | sim | audit) name="$1 $2" ;; esac
+	case $1/${2:-} in node/pending | node/approve | node/reject) name="$1 $2" ;; esac
 	grep -qF -- "(see 'cairn $name --help')" "$tmp/err" ||
 		fail "'$*' does not point at 'cairn $name --help': $(cat "$tmp/err")"
 	[ ! -s "$tmp/out" ] || fail "'$*' printed on stdout: $(cat "$tmp/out")"
 }
 
 for c in "query" "status" "node" "coordinator" "keygen" "demo" \
-    "ca init" "ca sign" "schema infer" "bench prg" "sim secagg"; do
+    "ca init" "ca sign" "schema infer" "bench prg" "sim secagg" \
+    "audit verify" "audit cross" "node pending" "node approve" "node reject"; do
 	# shellcheck disable=SC2086
 	"$CAIRN_BIN" $c --help >"$tmp/out" || fail "'$c --help' did not exit 0"
 	grep -q "usage: cairn" "$tmp/out" || fail "'$c --help' printed no usage"
@@ -50,6 +52,14 @@ usage_err "--keep takes no value" demo --keep=yes
 usage_err "--format is table, json or csv" query --config a --format=xml "SELECT 1"
 usage_err "which CSV file?" schema infer --dataset d
 usage_err "--dim wants an integer" bench prg --dim=0
+usage_err "which job number?" node approve --config a
+usage_err "want the job's number from 'cairn node pending', not 'x'" node reject x --config a
+usage_err "unknown option '--all'" node approve 1 --all --config a
+usage_err "unknown option '--reason'" node approve 1 --reason no --config a
+usage_err "unexpected argument '3'" node pending 3 --config a
+usage_err "which FILE?" audit verify
+usage_err "unknown option '--since'" audit verify --since 2026-01-01 f
+usage_err "which NODE_LOG and COORD_LOG?" audit cross one.log
 
 # --name=VALUE and --name VALUE are the same; "--" ends the options.
 printf 'a,b\n1,x\n' >"$tmp/-d.csv"

@@ -8,7 +8,7 @@
 # refusal still names the hash, not the file); a WHERE on a column the
 # nodes do not expose is refused; a program failing in the sandbox reaches
 # the researcher as a generic reason while the node's log keeps the Lua
-# message.
+# message.  The audit logs name every program by its hash.
 # CAIRN_TEST_TIMEOUT: 170
 set -euo pipefail
 . "$(dirname "$0")/lib_fed.sh"
@@ -233,6 +233,21 @@ echo "$out" | grep -q "the program exceeded its memory limit" ||
     fed_fail "no memory-limit reason: $out"
 check gini-after --code "$EX/gini.lua" --output-len 400 --lo 0 --hi 1e9 \
     --scale 2
+
+# The audit logs record the hash of every program run or refused (issue 9):
+# the coordinator's and node1's verify, and name gini and the unapproved
+# program by their SHA-256 with kind=code, and node1 its refusal.
+for log in "$FED/coordinator-state/audit.log" "$FED/state/node1/audit.log"; do
+	"$CAIRN_BIN" audit verify "$log" || fed_fail "verify $log"
+	show=$("$CAIRN_BIN" audit show "$log")
+	echo "$show" | grep -q "kind=code dataset=cps code_hash=$gini_hash round=1 " ||
+	    fed_fail "$log does not record gini's hash"
+	echo "$show" | grep -q "kind=code dataset=cps code_hash=$ch_hash " ||
+	    fed_fail "$log does not record the unapproved program's hash"
+done
+"$CAIRN_BIN" audit show "$FED/state/node1/audit.log" |
+    grep -q "decision=refuse reason=\"program sha256 $ch_hash is not approved" ||
+    fed_fail "node1's audit log lacks the refusal of $ch_hash"
 
 fed_finish
 echo "fed_code: ok"

@@ -357,6 +357,36 @@ test_rule_names(void **state)
 	assert_string_equal(crn_admit_rule_name((crn_admit_rule)999), "?");
 }
 
+/* Manual approval: the researcher's list wins, then the dataset's
+ * approve =, then the policy's; a job admitted by every other rule still
+ * waits when one of them says manual. */
+static void
+test_manual(void **state)
+{
+	static char *manual[] = {"bob"};
+	fix f;
+
+	(void)state;
+	fix_init(&f);
+	expect(&f, CAIRN_OK, CRN_ADMIT_OK);
+	assert_false(crn_admit_manual(&f.pol, f.out.ds, "alice"));
+	f.node.approve_manual = true;
+	assert_true(crn_admit_manual(&f.pol, f.out.ds, "alice"));
+	assert_true(crn_admit_manual(&f.pol, NULL, "alice"));
+	f.ds.approve = CRN_CFG_APPROVE_AUTO;
+	assert_false(crn_admit_manual(&f.pol, &f.ds, "alice"));
+	f.node.manual_researchers = manual;
+	f.node.nmanual_researchers = 1;
+	assert_true(crn_admit_manual(&f.pol, &f.ds, "bob"));
+	assert_false(crn_admit_manual(&f.pol, &f.ds, "alice"));
+	f.node.approve_manual = false;
+	f.ds.approve = CRN_CFG_APPROVE_MANUAL;
+	assert_true(crn_admit_manual(&f.pol, &f.ds, "alice"));
+	f.ds.approve = CRN_CFG_APPROVE_POLICY;
+	assert_false(crn_admit_manual(&f.pol, &f.ds, "alice"));
+	assert_true(crn_admit_manual(&f.pol, &f.ds, "bob"));
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_admits),
     cmocka_unit_test(test_time),
@@ -370,6 +400,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_sum),
     cmocka_unit_test(test_min_cell),
     cmocka_unit_test(test_pass2),
+    cmocka_unit_test(test_manual),
     cmocka_unit_test(test_rule_names),
 };
 
