@@ -3,7 +3,7 @@
 # three node daemons as separate processes, answers compared with the clear
 # computation by the demo itself), the JSON output, a federation over the
 # test's own CSV files checked against sqlite3 on the pooled rows, and the
-# errors a user meets first.
+# errors a user meets first; --keep leaves the parties' audit logs.
 # CAIRN_TEST_TIMEOUT: 300
 set -euo pipefail
 bin=${CAIRN_BIN:?CAIRN_BIN is not set}
@@ -24,14 +24,24 @@ grep -q 'contributed (3): agency1, agency2, agency3' "$tmp/out" ||
 [ -z "$(ls -A "$tmp" | grep cairn-demo- || true)" ] ||
 	fail "the demo left its directory behind"
 
-# 2. JSON: one object per query with columns, rows and nodes.
-timeout 200 "$bin" demo --format json \
+# 2. JSON: one object per query with columns, rows and nodes; --keep
+# leaves the federation, with every party's audit log, which verifies.
+timeout 200 "$bin" demo --keep --format json \
 	--query 'SELECT region, count(*) FROM cps GROUP BY region ORDER BY region' \
 	>"$tmp/json" 2>"$tmp/err" || { cat "$tmp/err" >&2; fail "demo --format json"; }
 [ "$(wc -l <"$tmp/json")" -eq 1 ] || fail "expected one JSON line"
 grep -q '"columns": *\["region", *"count"\]' "$tmp/json" || { cat "$tmp/json"; fail "columns"; }
 grep -q '"contributed": *\["agency1", *"agency2", *"agency3"\]' "$tmp/json" ||
 	{ cat "$tmp/json"; fail "nodes"; }
+kept=$(ls -d "$tmp"/cairn-demo-* 2>/dev/null | head -1)
+[ -n "$kept" ] || fail "demo --keep left no directory"
+for log in "$kept"/coordinator-state/audit.log "$kept"/state/agency{1,2,3}/audit.log; do
+	[ -s "$log" ] || fail "demo --keep: no audit log $log"
+	"$bin" audit verify "$log" >/dev/null || fail "audit verify $log"
+done
+"$bin" audit show "$kept/state/agency1/audit.log" | grep -q "outcome=contributed" ||
+	fail "agency1's audit log has no contribution"
+rm -rf "$kept"
 
 # 3. Your own files: counts and sums exact against sqlite3 on the pool.
 cat >"$tmp/schema.ini" <<'INI'
