@@ -257,8 +257,11 @@ nd_refuse(nd *d, const uint8_t *sid, const uint8_t *job_id, const char *job,
 {
 	crn_rt_error e = {.code = (int32_t)code,
 	    .message = (char *)(uintptr_t)(remote != NULL ? remote : why)};
-	const crn_audit_field f[] = {{"decision", "refuse"}, {"reason", why},
-	    {"researcher", who}, {"dataset", dataset}};
+	/* The audit log may be shown to others: it keeps what the node
+	 * told them, not details that may quote the node's data. */
+	const crn_audit_field f[] = {{"decision", "refuse"},
+	    {"reason", remote != NULL ? remote : why}, {"researcher", who},
+	    {"dataset", dataset}};
 	uint8_t *buf = NULL;
 	size_t len = 0;
 

@@ -39,7 +39,8 @@ for log in "$kept"/coordinator-state/audit.log "$kept"/state/agency{1,2,3}/audit
 	[ -s "$log" ] || fail "demo --keep: no audit log $log"
 	"$bin" audit verify "$log" >/dev/null || fail "audit verify $log"
 done
-"$bin" audit show "$kept/state/agency1/audit.log" | grep -q "outcome=contributed" ||
+show=$("$bin" audit show "$kept/state/agency1/audit.log")
+echo "$show" | grep -q "outcome=contributed" ||
 	fail "agency1's audit log has no contribution"
 rm -rf "$kept"
 

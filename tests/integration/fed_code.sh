@@ -221,6 +221,10 @@ if echo "$out" | grep -q "secret wage"; then
 	fed_fail "the Lua message reached the researcher: $out"
 fi
 grep -q "secret wage" "$FED/node1.log" || fed_fail "node1 lost the Lua message"
+show=$("$CAIRN_BIN" audit show "$FED/state/node1/audit.log")
+if echo "$show" | grep -q "secret wage"; then
+	fed_fail "the Lua message reached node1's audit log"
+fi
 
 # A memory bomb meets the node's code_memory_mb, on a real node; the
 # daemons stay up for the next job.
@@ -245,8 +249,8 @@ for log in "$FED/coordinator-state/audit.log" "$FED/state/node1/audit.log"; do
 	echo "$show" | grep -q "kind=code dataset=cps code_hash=$ch_hash " ||
 	    fed_fail "$log does not record the unapproved program's hash"
 done
-"$CAIRN_BIN" audit show "$FED/state/node1/audit.log" |
-    grep -q "decision=refuse reason=\"program sha256 $ch_hash is not approved" ||
+# (show is the last loop's: node1's log)
+echo "$show" | grep -q "decision=refuse reason=\"program sha256 $ch_hash is not approved" ||
     fed_fail "node1's audit log lacks the refusal of $ch_hash"
 
 fed_finish
