@@ -26,6 +26,7 @@ static const struct {
     {"coordinator", cmd_coordinator, "run the coordinator daemon"},
     {"node", cmd_node, "run a node daemon (node check: validate config)"},
     {"query", cmd_query, "submit a query as a researcher"},
+    {"fit", cmd_fit, "fit a model (linear, logistic, poisson, kmeans)"},
     {"run", cmd_run, "run an approved Lua program on the federation"},
     {"code", cmd_code,
         "approved code: code hash FILE | code run-local ..."},

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
+#include "model/model.h"
 #include "node/admit.h"
 #include "query/job.h"
 #include "query/sql_plan.h"
@@ -88,8 +89,13 @@ crn_admit_job(
 		    o->nodes, p->schema_max_nodes);
 		return admit_refuse(out, CRN_ADMIT_MAX_NODES, CAIRN_EPERM);
 	}
-	/* The passes' sessions are the job's, not the coordinator's pick. */
-	if (crn_release_session_id(sid, job->job_id, CRN_RELEASE_PASS_COUNTS) !=
+	/* The passes' sessions are the job's, not the coordinator's pick: a
+	 * model's rounds are sessions 1, 2, ... of its job (round 1 is the
+	 * offer), a query's the counts pass then the figures pass. */
+	if ((job->kind == CRN_JOB_MODEL
+	            ? crn_model_session_id(sid, job->job_id, 1)
+	            : crn_release_session_id(
+	                  sid, job->job_id, CRN_RELEASE_PASS_COUNTS)) !=
 	        CAIRN_OK ||
 	    !crn_ct_eq(sid, o->session_id, CAIRN_SESSION_ID_LEN)) {
 		snprintf(out->why, sizeof(out->why),
