@@ -99,7 +99,8 @@ opt_x(void *arg, const char *v)
 	cli_fit_args *a = arg;
 
 	if (a->spec.nx >= CRN_MODEL_MAX_X)
-		return cli_error("fit: at most %d --x terms", CRN_MODEL_MAX_X) + 1;
+		return cli_usage_error(
+		    a->cmd, "at most %d --x terms", CRN_MODEL_MAX_X);
 	a->xs[a->spec.nx++] = (char *)(uintptr_t)v;
 	return 0;
 }
@@ -186,6 +187,7 @@ cli_fit_parse(const cli_cmd *c, int argc, char **argv, cli_fit_args *a)
 
 	memset(a, 0, sizeof(*a));
 	a->spec.x = a->xs;
+	a->cmd = c->name;
 	for (const cli_opt *o = c->opts; o != NULL && o->name != NULL &&
 	     n < CRN_NELEM(all) - CRN_NELEM(mine) - 1;
 	     o++)

@@ -11,6 +11,7 @@
 typedef struct cli_fit_args {
 	crn_model_spec spec; /* borrows argv; spec.init is owned */
 	char *xs[CRN_MODEL_MAX_X];
+	const char *cmd; /* "fit", "bench fit": for messages */
 } cli_fit_args;
 
 /*

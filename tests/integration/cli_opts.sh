@@ -31,8 +31,8 @@ usage_err() {
 	[ ! -s "$tmp/out" ] || fail "'$*' printed on stdout: $(cat "$tmp/out")"
 }
 
-for c in "query" "status" "node" "coordinator" "keygen" "demo" \
-    "ca init" "ca sign" "schema infer" "bench prg" "sim secagg"; do
+for c in "query" "fit" "status" "node" "coordinator" "keygen" "demo" \
+    "ca init" "ca sign" "schema infer" "bench prg" "bench fit" "sim secagg"; do
 	# shellcheck disable=SC2086
 	"$CAIRN_BIN" $c --help >"$tmp/out" || fail "'$c --help' did not exit 0"
 	grep -q "usage: cairn" "$tmp/out" || fail "'$c --help' printed no usage"
@@ -50,6 +50,21 @@ usage_err "--keep takes no value" demo --keep=yes
 usage_err "--format is table, json or csv" query --config a --format=xml "SELECT 1"
 usage_err "which CSV file?" schema infer --dataset d
 usage_err "--dim wants an integer" bench prg --dim=0
+# The model options of fit, bench fit and demo --model.
+usage_err "--dataset, --model and at least one --x are required" \
+    fit --config a --dataset t --model linear
+usage_err "--model is linear, logistic, poisson or kmeans, not 'tree'" \
+    fit --config a --dataset t --model tree --x a
+usage_err "kmeans needs --k K and --init" fit --config a --dataset t \
+    --model kmeans --x a --x b
+usage_err "--init needs 2 centres of 2 comma-separated coordinates" \
+    fit --config a --dataset t --model kmeans --x a --x b --k 2 --init "1,2;3"
+usage_err "--max-iter needs a whole number from 1 to 100, not '1.5'" \
+    fit --config a --dataset t --model linear --x a --max-iter=1.5
+usage_err "--y given twice" fit --config a --dataset t --model linear --y a --y b --x c
+usage_err "--config is required" fit --dataset t --model linear --x a
+usage_err "--csv is required" bench fit --schema s --dataset t --model linear --x a
+usage_err "fit options need --model" demo --x age
 
 # --name=VALUE and --name VALUE are the same; "--" ends the options.
 printf 'a,b\n1,x\n' >"$tmp/-d.csv"

@@ -33,6 +33,17 @@ grep -q '"columns": *\["region", *"count"\]' "$tmp/json" || { cat "$tmp/json"; f
 grep -q '"contributed": *\["agency1", *"agency2", *"agency3"\]' "$tmp/json" ||
 	{ cat "$tmp/json"; fail "nodes"; }
 
+# 2b. --model: the sample fit through 'cairn fit', printed as it prints it,
+# every node accounted for; a fit option passes through.
+timeout 200 "$bin" demo --format json --model linear --no-intercept \
+	>"$tmp/fit" 2>"$tmp/err" || { cat "$tmp/err" >&2; fail "demo --model linear"; }
+[ "$(wc -l <"$tmp/fit")" -eq 1 ] || { cat "$tmp/fit"; fail "expected one JSON line for the fit"; }
+grep -q '"model":"linear","terms":\["education","age","sex = '"'female'"'"\]' "$tmp/fit" ||
+	{ cat "$tmp/fit"; fail "the sample fit's terms (without intercept)"; }
+grep -q '"contributed": \["agency1", "agency2", "agency3"\], "dropped": \[\]' "$tmp/fit" ||
+	{ cat "$tmp/fit"; fail "the fit's nodes"; }
+grep -q '"complete": true' "$tmp/fit" || { cat "$tmp/fit"; fail "the fit is not complete"; }
+
 # 3. Your own files: counts and sums exact against sqlite3 on the pool.
 cat >"$tmp/schema.ini" <<'INI'
 [federation]
