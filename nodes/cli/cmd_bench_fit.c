@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/crn.h"
 #include "cli/cmds.h"
@@ -17,6 +16,7 @@
 #include "cli/opts.h"
 #include "model/model.h"
 #include "query/schema.h"
+#include "runtime/rt.h"
 
 #define BF_MAX_CSV 16
 
@@ -48,15 +48,6 @@ opt_csv(void *arg, const char *v)
 		    "bench fit", "at most %d --csv files", BF_MAX_CSV);
 	f->csv[f->n++] = (char *)(uintptr_t)v;
 	return 0;
-}
-
-static double
-bf_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /* One round over every file: the summed vector, decoded into st. */
@@ -103,7 +94,7 @@ bf_fit(const crn_schema *schema, const crn_model_spec *sp, char **csv,
 		cli_error("bench fit: out of memory");
 		goto out;
 	}
-	t0 = bf_now();
+	t0 = (double)crn_rt_now_ms() / 1000.0;
 	while (!f.done) {
 		if (bf_round(m, csv, ncsv, f.params, crn_model_nparams(m), st,
 		        err, sizeof(err)) != CAIRN_OK ||
@@ -112,7 +103,7 @@ bf_fit(const crn_schema *schema, const crn_model_spec *sp, char **csv,
 			goto out;
 		}
 	}
-	t0 = bf_now() - t0;
+	t0 = (double)crn_rt_now_ms() / 1000.0 - t0;
 	if (crn_model_fit_render(&f, &text, &json, &cs) != CAIRN_OK) {
 		cli_error("bench fit: out of memory");
 		goto out;

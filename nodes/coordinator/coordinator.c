@@ -767,6 +767,21 @@ out:
 	return rv;
 }
 
+/* MSG_PASS_START with msg on session sid to every live node of the
+ * current slots (those that dropped out too: they may hold the job). */
+static void
+co_send_slots(co *c, const co_session *s, const uint8_t *sid,
+    const uint8_t *msg, size_t mlen)
+{
+	for (uint32_t i = 0; i < s->nslots; i++) {
+		co_node *n = co_node_find(c, s->slots[i].name);
+
+		if (n != NULL && n->live)
+			(void)co_send_msg(c, n->conn, CRN_RT_MSG_PASS_START,
+			    sid, 0, msg, mlen, CO_SEND_MS);
+	}
+}
+
 /* Tell every node of the current slots that the job ends before pass 2
  * (an empty list for the pass-2 session): they wipe what they kept. */
 static void
@@ -787,13 +802,7 @@ co_send_forget(co *c, co_session *s)
 	    crn_release_encode(&e, &msg, &mlen) != CAIRN_OK)
 		return;
 	/* Nodes that dropped out may still hold the job: all of them. */
-	for (uint32_t i = 0; i < s->nslots; i++) {
-		co_node *n = co_node_find(c, s->slots[i].name);
-
-		if (n != NULL && n->live)
-			(void)co_send_msg(c, n->conn, CRN_RT_MSG_PASS_START,
-			    sid, 0, msg, mlen, CO_SEND_MS);
-	}
+	co_send_slots(c, s, sid, msg, mlen);
 	crn_free(msg, mlen);
 }
 
@@ -877,13 +886,7 @@ co_model_end(co *c, co_session *s)
 	if (crn_model_session_id(sid, s->job_id, 0) != CAIRN_OK ||
 	    crn_model_round_encode(&r, &msg, &mlen) != CAIRN_OK)
 		return;
-	for (uint32_t i = 0; i < s->nslots; i++) {
-		co_node *n = co_node_find(c, s->slots[i].name);
-
-		if (n != NULL && n->live)
-			(void)co_send_msg(c, n->conn, CRN_RT_MSG_PASS_START,
-			    sid, 0, msg, mlen, CO_SEND_MS);
-	}
+	co_send_slots(c, s, sid, msg, mlen);
 	crn_free(msg, mlen);
 }
 

@@ -402,6 +402,44 @@ nd_pg_timeout(const nd *d, const crn_job *job, const char *conninfo, char **out,
 	return CAIRN_OK;
 }
 
+/* A dataset's source for one scan, with the strings it borrows. */
+typedef struct nd_scan {
+	crn_node_src src;
+	char **ms, **ml, *pgconn;
+	size_t pgconnlen;
+} nd_scan;
+
+/* Open ds's source for a scan for job (its not_after bounds a
+ * PostgreSQL statement). */
+static cairn_err
+nd_scan_open(const nd *d, const crn_cfg_dataset *ds, const crn_job *job,
+    nd_scan *h)
+{
+	cairn_err rv;
+
+	memset(h, 0, sizeof(*h));
+	if ((rv = nd_src(ds, &h->src, &h->ms, &h->ml)) != CAIRN_OK ||
+	    (ds->kind == CRN_SRC_PG &&
+	        (rv = nd_pg_timeout(d, job, ds->conninfo, &h->pgconn,
+	             &h->pgconnlen)) != CAIRN_OK))
+		return rv;
+	if (h->pgconn != NULL)
+		h->src.conninfo = h->pgconn;
+	return CAIRN_OK;
+}
+
+static void
+nd_scan_close(nd_scan *h)
+{
+	if (h->ms != NULL) {
+		crn_free(h->ms, h->src.nmap * sizeof(char *));
+		crn_free(h->ml, h->src.nmap * sizeof(char *));
+	}
+	if (h->pgconn != NULL)
+		crn_freezero(h->pgconn, h->pgconnlen);
+	memset(h, 0, sizeof(*h));
+}
+
 /* What a job offer carries, and what the node made of it. */
 typedef struct nd_offer {
 	crn_rt_offer offer;
@@ -680,24 +718,16 @@ nd_expiry(const crn_job *job)
 static cairn_err
 nd_offer_run(nd *d, nd_sess *s, nd_offer *o)
 {
-	crn_node_src src;
-	char **ms = NULL, **ml = NULL, *pgconn = NULL;
-	size_t pgconnlen = 0;
+	nd_scan h;
 	uint32_t bits = 0;
 	uint64_t dim = 0;
 	cairn_err rv;
 
-	memset(&src, 0, sizeof(src));
-	if ((rv = nd_src(o->ds, &src, &ms, &ml)) != CAIRN_OK ||
-	    (o->ds->kind == CRN_SRC_PG &&
-	        (rv = nd_pg_timeout(d, &o->job, o->ds->conninfo, &pgconn,
-	             &pgconnlen)) != CAIRN_OK)) {
+	if ((rv = nd_scan_open(d, o->ds, &o->job, &h)) != CAIRN_OK) {
 		snprintf(o->why, sizeof(o->why), "out of memory");
 		goto out;
 	}
-	if (pgconn != NULL)
-		src.conninfo = pgconn;
-	if ((rv = nd_compute(d, s, o, &src)) != CAIRN_OK)
+	if ((rv = nd_compute(d, s, o, &h.src)) != CAIRN_OK)
 		goto out;
 	if (s->single) {
 		s->max_nodes = d->schema != NULL ? d->schema->max_nodes : 0;
@@ -726,12 +756,7 @@ nd_offer_run(nd *d, nd_sess *s, nd_offer *o)
 		snprintf(o->why, sizeof(o->why), "cannot start: %s",
 		    cairn_strerror(rv));
 out:
-	if (ms != NULL) {
-		crn_free(ms, src.nmap * sizeof(char *));
-		crn_free(ml, src.nmap * sizeof(char *));
-	}
-	if (pgconn != NULL)
-		crn_freezero(pgconn, pgconnlen);
+	nd_scan_close(&h);
 	return rv;
 }
 
@@ -902,33 +927,19 @@ static cairn_err
 nd_model_compute(nd *d, nd_sess *s, const crn_model_round *r, char *why,
     size_t whylen)
 {
-	crn_node_src src;
+	nd_scan h;
 	crn_job pj;
-	char **ms = NULL, **ml = NULL, *pgconn = NULL;
-	size_t pgconnlen = 0;
 	cairn_err rv;
 
-	memset(&src, 0, sizeof(src));
 	memset(&pj, 0, sizeof(pj));
 	pj.not_after = s->not_after;
-	if ((rv = nd_src(s->cds, &src, &ms, &ml)) != CAIRN_OK ||
-	    (s->cds->kind == CRN_SRC_PG &&
-	        (rv = nd_pg_timeout(d, &pj, s->cds->conninfo, &pgconn,
-	             &pgconnlen)) != CAIRN_OK)) {
+	if ((rv = nd_scan_open(d, s->cds, &pj, &h)) != CAIRN_OK)
 		snprintf(why, whylen, "out of memory");
-		goto out;
-	}
-	if (pgconn != NULL)
-		src.conninfo = pgconn;
-	rv = crn_node_model_run(&src, s->model, r->params, r->nparams,
-	    nd_model_min_cell(d), &s->vec, &s->vlen, why, whylen);
-out:
-	if (ms != NULL) {
-		crn_free(ms, src.nmap * sizeof(char *));
-		crn_free(ml, src.nmap * sizeof(char *));
-	}
-	if (pgconn != NULL)
-		crn_freezero(pgconn, pgconnlen);
+	else
+		rv = crn_node_model_run(&h.src, s->model, r->params,
+		    r->nparams, nd_model_min_cell(d), &s->vec, &s->vlen, why,
+		    whylen);
+	nd_scan_close(&h);
 	return rv;
 }
 
