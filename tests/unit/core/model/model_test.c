@@ -364,6 +364,45 @@ test_singular(void **state)
 	crn_schema_free(s);
 }
 
+/* k larger than the rows: some centre has no row, and the fit stops
+ * with the reason instead of releasing an empty cluster. */
+static void
+test_k_beyond_rows(void **state)
+{
+	static crn_cell rows[NROWS][NCOLS];
+	crn_schema *s = schema();
+	const char *xk[2] = {"a", "b"};
+	double cen[8] = {-10, 0.5, -3, 7, 3, 14, 10, 20};
+	crn_model_spec sp;
+	crn_model *m = NULL;
+	crn_model_fit f;
+	unsigned __int128 *v;
+	double st[64];
+	char err[256] = "";
+
+	(void)state;
+	make_rows(rows);
+	memset(&sp, 0, sizeof(sp));
+	sp.kind = CRN_MODEL_KMEANS;
+	sp.dataset = (char *)(uintptr_t) "d";
+	sp.x = (char **)(uintptr_t)xk;
+	sp.nx = 2;
+	sp.k = 4;
+	sp.init = cen;
+	CAIRN_T_PASS(crn_model_compile(s, &sp, &m, err, sizeof(err)));
+	CAIRN_T_EQ(m->dim <= CRN_NELEM(st), 1);
+	CAIRN_T_PASS(crn_model_fit_init(&f, m, 1));
+	v = run_rows(m, cen, 8, rows, 0, 3); /* 3 rows, 4 centres */
+	crn_model_decode(m, v, st);
+	CAIRN_T_FAIL(
+	    crn_model_fit_step(&f, st, err, sizeof(err)), CAIRN_EINVAL);
+	CAIRN_T_EQ(strstr(err, "has 0 rows in round 1") != NULL, 1);
+	crn_model_fit_fini(&f);
+	crn_free(v, m->dim * 16);
+	crn_model_free(m);
+	crn_schema_free(s);
+}
+
 /* Logistic IRLS converges, and at the answer the score is zero. */
 static void
 test_logistic_converges(void **state)
@@ -561,6 +600,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_split_equals_pooled),
     cmocka_unit_test(test_linear_solve),
     cmocka_unit_test(test_singular),
+    cmocka_unit_test(test_k_beyond_rows),
     cmocka_unit_test(test_logistic_converges),
     cmocka_unit_test(test_codec),
     cmocka_unit_test(test_isolation_refused),
