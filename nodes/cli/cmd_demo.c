@@ -24,6 +24,7 @@ static const char demo_usage[] =
     "                  [--schema FILE --csv NODE=PATH --csv NODE=PATH ...\n"
     "                   [--dataset NAME]] [--query SQL ...]\n"
     "                  [--model linear|logistic|poisson|kmeans [FIT OPTIONS]]\n"
+    "                  [--epsilon E [--delta D]]\n"
     "\n"
     "Runs a throwaway federation on this machine: a CA, a coordinator,\n"
     "one node daemon per CSV file and a researcher, in a temporary\n"
@@ -50,6 +51,11 @@ static const char demo_usage[] =
     "                    (at least two)\n"
     "  --dataset NAME    the schema's dataset the CSV files hold\n"
     "                    (default: its only dataset)\n"
+    "  --epsilon E       differential privacy: every query asks epsilon E\n"
+    "                    (nodes require DP, budget epsilon 100 each);\n"
+    "                    answers are then noisy and shown beside the\n"
+    "                    clear ones, not compared\n"
+    "  --delta D         the DP delta (default 1e-6)\n"
     "  --query SQL       a query to run instead of the samples; repeat\n"
     "                    for several\n"
     "  --model KIND      fit a model with 'cairn fit' (after any --query)\n"
@@ -108,7 +114,7 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	char examples[CRN_DEMO_PATH];
 	const char *ex = getenv("CAIRN_EXAMPLES");
 	const char *schema = NULL, *format = NULL, *timeout = NULL;
-	const char *dataset = NULL, *exdir = NULL;
+	const char *dataset = NULL, *exdir = NULL, *eps = NULL, *delta = NULL;
 	bool keep = false, nointercept = false;
 	fit_pass fp[] = {{d, "--y"}, {d, "--x"}, {d, "--where"}, {d, "--l2"},
 	    {d, "--k"}, {d, "--init"}, {d, "--max-iter"}, {d, "--tol"}};
@@ -121,6 +127,8 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	    {.name = "--examples", .val = &exdir},
 	    {.name = "--csv", .each = opt_csv, .arg = d},
 	    {.name = "--query", .each = opt_query, .arg = d},
+	    {.name = "--epsilon", .val = &eps},
+	    {.name = "--delta", .val = &delta},
 	    {.name = "--model", .val = &d->model},
 	    {.name = "--no-intercept", .flag = &nointercept},
 	    {.name = "--y", .each = opt_fit, .arg = &fp[0]},
@@ -158,6 +166,12 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 			return cli_usage_error(
 			    "demo", "--timeout is 1..3600 seconds");
 	}
+	if ((eps != NULL && cli_dp_arg("demo", "--epsilon", eps, &d->epsilon)) ||
+	    (delta != NULL && cli_dp_arg("demo", "--delta", delta, &d->delta)))
+		return 2;
+	if (eps != NULL && d->model != NULL)
+		return cli_usage_error("demo",
+		    "--model takes no --epsilon (model fits carry no DP noise yet)");
 	if (dataset != NULL)
 		snprintf(d->dataset, sizeof(d->dataset), "%s", dataset);
 	*custom = schema != NULL || d->nnodes > 0;

@@ -65,6 +65,7 @@ usage_err "--y given twice" fit --config a --dataset t --model linear --y a --y 
 usage_err "--config is required" fit --dataset t --model linear --x a
 usage_err "--csv is required" bench fit --schema s --dataset t --model linear --x a
 usage_err "fit options need --model" demo --x age
+usage_err "--model takes no --epsilon" demo --model linear --epsilon 1
 
 # --name=VALUE and --name VALUE are the same; "--" ends the options.
 printf 'a,b\n1,x\n' >"$tmp/-d.csv"
