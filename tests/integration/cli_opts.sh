@@ -25,14 +25,15 @@ usage_err() {
 		fail "'$*' printed $(wc -l <"$tmp/err") error lines: $(cat "$tmp/err")"
 	grep -qF -- "$want" "$tmp/err" || fail "'$*': want '$want', got: $(cat "$tmp/err")"
 	name=$1
-	case $1 in ca | schema | bench | sim) name="$1 $2" ;; esac
+	case $1 in ca | schema | bench | sim | config) name="$1 $2" ;; esac
 	grep -qF -- "(see 'cairn $name --help')" "$tmp/err" ||
 		fail "'$*' does not point at 'cairn $name --help': $(cat "$tmp/err")"
 	[ ! -s "$tmp/out" ] || fail "'$*' printed on stdout: $(cat "$tmp/out")"
 }
 
 for c in "query" "status" "node" "coordinator" "keygen" "demo" \
-    "ca init" "ca sign" "schema infer" "bench prg" "sim secagg"; do
+    "ca init" "ca sign" "schema infer" "bench prg" "sim secagg" \
+    "config coordinator" "config node" "config researcher"; do
 	# shellcheck disable=SC2086
 	"$CAIRN_BIN" $c --help >"$tmp/out" || fail "'$c --help' did not exit 0"
 	grep -q "usage: cairn" "$tmp/out" || fail "'$c --help' printed no usage"
@@ -50,6 +51,9 @@ usage_err "--keep takes no value" demo --keep=yes
 usage_err "--format is table, json or csv" query --config a --format=xml "SELECT 1"
 usage_err "which CSV file?" schema infer --dataset d
 usage_err "--dim wants an integer" bench prg --dim=0
+usage_err "--wait-nodes needs a number" status --config a --wait-nodes=0
+usage_err "--name is required" config researcher --coordinator tcp://h:1 --schema s
+usage_err "unknown option '--researchers'" config researcher --researchers r
 
 # --name=VALUE and --name VALUE are the same; "--" ends the options.
 printf 'a,b\n1,x\n' >"$tmp/-d.csv"
