@@ -30,7 +30,7 @@ typedef struct cc_opts {
 	crn_cfg_role role;
 	const char *name, *url, *schema, *pki, *ca, *key, *cert, *ca_cert;
 	const char *crl, *state_dir, *researchers, *coordinator_name;
-	const char *expose, *min_participants, *min_cell, *threat;
+	const char *expose, *min_participants, *min_cell, *threat, *nodes;
 	const char *datasets[CC_MAX_DATASETS];
 	size_t ndatasets;
 	const char *maps[CC_MAX_MAPS];
@@ -39,7 +39,8 @@ typedef struct cc_opts {
 
 static const char config_usage[] =
 	    "usage: cairn config coordinator --name NAME --coordinator URL --schema FILE\n"
-	    "                    [common options] [--min-participants N] [--threat T]\n"
+	    "                    [--nodes NAME[,NAME...]] [--min-participants N]\n"
+	    "                    [--threat T] [common options]\n"
 	    "       cairn config node --name NAME --coordinator URL --schema FILE\n"
 	    "                    --researchers NAME[,NAME...]\n"
 	    "                    --dataset NAME=csv:PATH|sqlite:PATH:TABLE|postgres:CONNINFO:TABLE ...\n"
@@ -65,7 +66,10 @@ static const char config_usage[] =
 	    "  --dataset SPEC       node: one data source per option; NAME is a\n"
 	    "                       dataset of the schema; PATH a CSV or SQLite\n"
 	    "                       file; CONNINFO a libpq connection string\n"
-	    "  --researchers LIST   node: researchers whose jobs it accepts\n"
+	    "  --nodes LIST         coordinator: the nodes the federation expects\n"
+    "                       (certificate names); every answer accounts\n"
+    "                       for each of them\n"
+    "  --researchers LIST   node: researchers whose jobs it accepts\n"
 	    "  --expose COLS        node: the columns jobs may use (default:\n"
 	    "                       every column of the dataset in the schema)\n"
 	    "  --map D.COL=LOCAL    node: the source names schema column COL of\n"
@@ -102,6 +106,8 @@ cc_allowed(crn_cfg_role role, const char *opt)
 			return role != CRN_CFG_RESEARCHER;
 	if (strcmp(opt, "--coordinator-name") == 0)
 		return role != CRN_CFG_COORDINATOR;
+	if (strcmp(opt, "--nodes") == 0)
+		return role == CRN_CFG_COORDINATOR;
 	return true;
 }
 
@@ -150,6 +156,7 @@ cc_parse(int argc, char **argv, cc_opts *o)
 	    {.name = "--min-participants", .val = &o->min_participants},
 	    {.name = "--min-cell", .val = &o->min_cell},
 	    {.name = "--threat", .val = &o->threat},
+	    {.name = "--nodes", .val = &o->nodes},
 	    {.name = "--dataset", .each = cc_add_dataset, .arg = o},
 	    {.name = "--map", .each = cc_add_map, .arg = o},
 	};
@@ -277,6 +284,12 @@ cc_coordinator(FILE *o, const cc_opts *a)
 	    a->url);
 	ok = cc_identity(o, a, "coordinator");
 	ok &= cc_state_dir(o, a);
+	if (a->nodes != NULL)
+		fprintf(o,
+		    "\n# The nodes the federation expects: every answer says of\n"
+		    "# each whether it contributed, dropped, refused or was absent.\n"
+		    "nodes = %s\n",
+		    a->nodes);
 	fprintf(o, "\n# Jobs running at the same time.\nmax_jobs = 4\n");
 	cc_threat(o, a);
 	fprintf(o,
