@@ -18,11 +18,13 @@
 #include "base/crn.h"
 #include "coordinator/coord_admit.h"
 #include "coordinator/coord_plan.h"
+#include "coordinator/coord_seen.h"
 #include "coordinator/coordinator.h"
 #include "lua/code.h"
 #include "net/transport.h"
 #include "ops/ops.h"
 #include "proto/codec_runtime.h"
+#include "proto/codec_secagg.h"
 #include "query/codec_release.h"
 #include "query/job.h"
 #include "query/release.h"
@@ -95,6 +97,13 @@ typedef struct co_session {
 	size_t ncounted;
 	uint32_t refused;  /* nodes that refused the job */
 	char refusal[160]; /* the first refusal's reason */
+	/* Why a pass may end early, for the researcher: nodes whose
+	 * connection closed ("node2 in round masked-input, ..."), and nodes
+	 * that refused to go on mid-session (names, and the first one's
+	 * reason as it sent it). */
+	char gone[200];
+	char stopped[200];
+	char stop_why[CRN_SA_REASON_LEN];
 	/* What became of each offered node that is not in the sum: lost
 	 * (with where: pass and round) or refused (with the category of its
 	 * reason), first event wins; and the expected nodes that were not
@@ -157,6 +166,70 @@ co_node_find(co *c, const char *name)
 	return NULL;
 }
 
+/* Write the names of every node known to state_dir/nodes.seen, so that a
+ * restarted coordinator still expects them (coord_seen.h). */
+static void
+co_seen_persist(co *c)
+{
+	const char **v = crn_alloc((c->nnodes + 1) * sizeof(*v));
+	cairn_err rv;
+
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < c->nnodes; i++)
+		v[i] = c->nodes[i].name;
+	rv = co_seen_save(c->cfg->coord.state_dir, v, c->nnodes);
+	if (rv != CAIRN_OK)
+		crn_log_warn("cannot record the known nodes in %s/%s: %s",
+		    c->cfg->coord.state_dir, CO_SEEN_FILE, cairn_strerror(rv));
+	crn_free(v, (c->nnodes + 1) * sizeof(*v));
+}
+
+/* A node known before a restart: expected, not connected. */
+static cairn_err
+co_node_known(co *c, const char *name)
+{
+	co_node *nn;
+
+	if (co_node_find(c, name) != NULL || c->nnodes >= CO_MAX_NODES)
+		return CAIRN_OK;
+	nn = crn_realloc(c->nodes, c->nnodes * sizeof(*nn),
+	    (c->nnodes + 1) * sizeof(*nn));
+	if (nn == NULL)
+		return CAIRN_ENOMEM;
+	c->nodes = nn;
+	memset(&nn[c->nnodes], 0, sizeof(*nn));
+	snprintf(nn[c->nnodes].name, sizeof(nn->name), "%s", name);
+	c->nnodes++;
+	return CAIRN_OK;
+}
+
+/* Load state_dir/nodes.seen: every node seen before a restart. */
+static cairn_err
+co_seen_restore(co *c)
+{
+	char **v = NULL;
+	size_t n = 0, bad = 0;
+	cairn_err rv;
+
+	rv = co_seen_load(c->cfg->coord.state_dir, &v, &n, &bad);
+	if (rv != CAIRN_OK) {
+		crn_log_err("cannot read %s/%s: %s (delete it to start afresh)",
+		    c->cfg->coord.state_dir, CO_SEEN_FILE, cairn_strerror(rv));
+		return rv;
+	}
+	if (bad > 0)
+		crn_log_warn("%s/%s: %zu lines are not node names, ignored",
+		    c->cfg->coord.state_dir, CO_SEEN_FILE, bad);
+	for (size_t i = 0; i < n && rv == CAIRN_OK; i++)
+		rv = co_node_known(c, v[i]);
+	if (n > 0)
+		crn_log_info("expecting %zu known nodes (from %s/%s)", n,
+		    c->cfg->coord.state_dir, CO_SEEN_FILE);
+	co_seen_free(v, n);
+	return rv;
+}
+
 /* Remember that node `name` is reachable on conn (its newest message). */
 static void
 co_node_seen(
@@ -180,6 +253,7 @@ co_node_seen(
 		memset(n, 0, sizeof(*n));
 		snprintf(n->name, sizeof(n->name), "%s", name);
 		crn_log_info("node '%s' joined (connection %08x)", name, conn);
+		co_seen_persist(c);
 	} else if (!n->live || n->conn != conn) {
 		crn_log_info("node '%s' %s (connection %08x)", name,
 		    n->live ? "reconnected" : "is back", conn);
@@ -280,6 +354,18 @@ co_fate(co_session *s, const char *name, const char *cat)
 	                             : "done");
 	if (crn_rt_names_add(&s->lost, &s->nlost, e) != CAIRN_OK)
 		crn_log_warn("out of memory: '%s' lost", name);
+}
+
+/* Append ", item" (or "item" first) to the list in buf, keeping it a
+ * string when it is full. */
+static void
+co_note_add(char *buf, size_t size, const char *item)
+{
+	size_t len = strlen(buf);
+
+	if (len + 1 < size)
+		snprintf(buf + len, size - len, "%s%s", len > 0 ? ", " : "",
+		    item);
 }
 
 /* Slot i (0-based) will not answer any more in this pass. */
@@ -963,22 +1049,43 @@ co_pass_done(co *c, co_session *s, const uint8_t *sum, size_t len)
 	return true;
 }
 
+/* The researcher's one line for an aborted pass: the machine's reason,
+ * then what the nodes did: refused the job, disconnected (with the
+ * round), refused to go on (with the first one's reason). */
+static void
+co_abort_text(const co_session *s, const char *reason, char *msg, size_t size)
+{
+	size_t len;
+
+	snprintf(msg, size, "%s", reason);
+	if (s->refused > 0) {
+		len = strlen(msg);
+		snprintf(msg + len, size - len, "; %u node%s refused the job (%s)",
+		    s->refused, s->refused == 1 ? "" : "s", s->refusal);
+	}
+	if (s->gone[0] != '\0') {
+		len = strlen(msg);
+		snprintf(msg + len, size - len, "; disconnected: %s", s->gone);
+	}
+	if (s->stopped[0] != '\0') {
+		len = strlen(msg);
+		snprintf(msg + len, size - len,
+		    "; refused to go on: %s (%s)", s->stopped, s->stop_why);
+	}
+}
+
 /* The machine aborted the current pass. */
 static void
 co_abort(co *c, co_session *s, const crn_sa_action *a)
 {
-	char msg[CRN_SA_REASON_LEN + 256];
+	char msg[CRN_SA_REASON_LEN * 2 + 640];
 	crn_rt_result r;
 
 	memset(&r, 0, sizeof(r));
 	r.code = a->abort.code != 0 ? a->abort.code : CAIRN_EABORT;
-	/* Say why nodes were missing when they told us. */
-	if (s->refused > 0)
-		snprintf(msg, sizeof(msg), "%s; %u node%s refused the job (%s)",
-		    a->abort.reason, s->refused, s->refused == 1 ? "" : "s",
-		    s->refusal);
-	else
-		snprintf(msg, sizeof(msg), "%s", a->abort.reason);
+	/* Say why nodes were missing when they told us, and whose
+	 * connection closed. */
+	co_abort_text(s, a->abort.reason, msg, sizeof(msg));
 	r.error = msg;
 	r.needed = a->abort.needed;
 	r.answered = a->abort.answered;
@@ -1092,6 +1199,24 @@ co_session_find(co *c, const uint8_t sid[CAIRN_SESSION_ID_LEN])
 	return NULL;
 }
 
+/* Node `name` refused to go on with the session (its secure-aggregation
+ * machine aborted): remember who and, from the first, why. */
+static void
+co_note_stop(co_session *s, const char *name, const crn_envelope *env)
+{
+	crn_sa_abort ab;
+
+	co_note_add(s->stopped, sizeof(s->stopped), name);
+	if (s->stop_why[0] != '\0')
+		return;
+	if (crn_sa_abort_decode(&ab, env->payload, env->payload_len) ==
+	        CAIRN_OK &&
+	    ab.reason[0] != '\0')
+		snprintf(s->stop_why, sizeof(s->stop_why), "%s", ab.reason);
+	else
+		snprintf(s->stop_why, sizeof(s->stop_why), "no reason given");
+}
+
 /* A round message (or a refusal) from node `name`. */
 static void
 co_on_node_msg(co *c, const crn_envelope *env, const char *name)
@@ -1136,6 +1261,8 @@ co_on_node_msg(co *c, const crn_envelope *env, const char *name)
 		crn_sa_actions_fini(&acts);
 		return;
 	}
+	if (env->type == CRN_SA_MSG_ABORT && !s->slots[slot - 1].out)
+		co_note_stop(s, name, env);
 	rv = crn_sa_coord_recv(
 	    s->sa, slot, env->type, env->payload, env->payload_len, &acts);
 	if (rv == CAIRN_OK && s->round < CRN_SA_R_DONE &&
@@ -1466,6 +1593,19 @@ out:
 	crn_envelope_fini(&env);
 }
 
+/* Node `name`'s connection closed during session s. */
+static void
+co_note_gone(co_session *s, const char *name)
+{
+	char e[CRN_CERT_NAME_MAX + 48];
+
+	snprintf(e, sizeof(e), "%s in %s round %s", name,
+	    s->pass == CRN_RELEASE_PASS_FIGURES ? "the figures'" : "the counts'",
+	    s->round < CRN_SA_R_DONE ? crn_sa_round_name((crn_sa_round)s->round)
+	                             : "done");
+	co_note_add(s->gone, sizeof(s->gone), e);
+}
+
 /* Node `name` is gone: it will not answer in any session it is in, so a
  * round need not wait for it until its deadline. */
 static void
@@ -1484,6 +1624,7 @@ co_node_gone(co *c, const char *name)
 				    !s->slots[k].out &&
 				    s->round < CRN_OPS_ROUNDS)
 					c->ost->dropouts[s->round]++;
+				co_note_gone(s, name);
 				co_slot_out(s, k, NULL);
 				in = true;
 			}
@@ -1648,6 +1789,8 @@ crn_coordinator_main(const char *path)
 		crn_log_err("%s", err);
 		goto out;
 	}
+	if (co_seen_restore(&c) != CAIRN_OK)
+		goto out;
 	if ((rv = crn_ops_open(&c.ops, CRN_OPS_COORDINATOR, c.party.me.name,
 	         c.cfg->coord.metrics_listen, err, sizeof(err))) != CAIRN_OK) {
 		crn_log_err("%s", err);
