@@ -245,6 +245,9 @@ crn_rt_jobstatus_encode(
 	s.dropped = m->dropped;
 	s.pass = m->pass;
 	s.passes = m->passes;
+	s.queued = m->queued;
+	s.queued_ahead = m->ahead;
+	s.queue_wait_ms = m->wait_ms;
 	return crn_pb_pack(&s.base, CRN_RT_MSG_MAX, out, outlen);
 }
 
@@ -268,6 +271,9 @@ crn_rt_jobstatus_decode(crn_rt_jobstatus *m, const uint8_t *buf, size_t len)
 	m->dropped = s->dropped;
 	m->pass = s->pass;
 	m->passes = s->passes;
+	m->queued = s->queued;
+	m->ahead = s->queued_ahead;
+	m->wait_ms = s->queue_wait_ms;
 	rv = CAIRN_OK;
 out:
 	if (s != NULL)

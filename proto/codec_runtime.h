@@ -53,6 +53,9 @@ typedef struct crn_rt_jobstatus {
 	uint32_t round; /* 0 advertise .. 4 unmask, 5 done */
 	uint32_t nodes, answered, dropped;
 	uint32_t pass, passes; /* 1 counts, 2 figures; 0 when one pass */
+	bool queued;           /* waiting for a free max_jobs slot */
+	uint32_t ahead;        /* queued: jobs ahead of it */
+	uint32_t wait_ms;      /* queued: the longest it may wait */
 } crn_rt_jobstatus;
 
 /* JobResult: coordinator -> researcher.  Every pointer owned. */

@@ -450,7 +450,19 @@ q_wait(crn_rt_client *c, const crn_job *job, const struct q_args *a)
 
 			if (crn_rt_jobstatus_decode(&st, env.payload,
 			        env.payload_len) == CAIRN_OK &&
-			    tty &&
+			    st.queued &&
+			    memcmp(st.job_id, job->job_id, CRN_JOB_ID_LEN) ==
+			        0) {
+				/* Always said (not only on a terminal): the
+				 * researcher must know why nothing moves. */
+				if (progress)
+					fputc('\n', stderr);
+				progress = false;
+				fprintf(stderr,
+				    "cairn: query: queued at the coordinator, %u job%s ahead (every max_jobs slot is busy); waiting up to %u s\n",
+				    st.ahead, st.ahead == 1 ? "" : "s",
+				    (st.wait_ms + 999) / 1000);
+			} else if (!st.queued && tty &&
 			    memcmp(st.job_id, job->job_id, CRN_JOB_ID_LEN) ==
 			        0 &&
 			    st.round <= CRN_SA_R_DONE) {

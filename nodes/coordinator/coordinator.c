@@ -117,6 +117,18 @@ typedef struct co_session {
 	char what[96]; /* "sum t.value", "query t": the status page */
 } co_session;
 
+/* A job waiting for a free session slot (max_jobs busy): the signed job
+ * as submitted, re-checked when its turn comes. */
+typedef struct co_queued {
+	uint32_t conn;
+	crn_cert_info who;
+	uint8_t job_id[CRN_JOB_ID_LEN];
+	uint8_t *signed_job;
+	size_t signed_job_len;
+	int64_t since;  /* when it was queued */
+	uint32_t ahead; /* as last told to the researcher */
+} co_queued;
+
 typedef struct co {
 	crn_config *cfg;
 	crn_rt_party party;
@@ -127,6 +139,8 @@ typedef struct co {
 	size_t nnodes;
 	co_session *sess; /* max_jobs entries */
 	uint32_t nsess;
+	co_queued *queue; /* max_queue entries, the first nqueue used */
+	uint32_t nqueue;
 	crn_ops *ops;        /* metrics and status page (nodes/ops) */
 	crn_ops_state *ost;  /* its state, ours to update */
 } co;
@@ -1352,6 +1366,77 @@ co_session_for(co *c, const uint8_t job_id[CRN_JOB_ID_LEN], char *why,
 	return free_s;
 }
 
+/* Tell the researcher of queued job q how many jobs are ahead of it. */
+static void
+co_queue_tell(co *c, co_queued *q, uint32_t ahead)
+{
+	crn_rt_jobstatus st;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	memset(&st, 0, sizeof(st));
+	memcpy(st.job_id, q->job_id, CRN_RT_JOB_ID_LEN);
+	st.queued = true;
+	st.ahead = ahead;
+	st.wait_ms = c->cfg->coord.queue_wait_ms;
+	q->ahead = ahead;
+	if (crn_rt_jobstatus_encode(&st, &buf, &len) != CAIRN_OK)
+		return;
+	(void)co_send_msg(
+	    c, q->conn, CRN_RT_MSG_JOB_STATUS, NULL, 0, buf, len, 200);
+	crn_free(buf, len);
+}
+
+/* Every slot is busy: queue the job (why says why not).  Jobs already
+ * running and the jobs queued before it are ahead of it. */
+static cairn_err
+co_queue_add(co *c, uint32_t conn, const crn_envelope *env,
+    const crn_cert_info *who, const uint8_t job_id[CRN_JOB_ID_LEN],
+    char *why, size_t whylen)
+{
+	const crn_cfg_coordinator *cc = &c->cfg->coord;
+	co_queued *q;
+
+	for (uint32_t i = 0; i < c->nqueue; i++)
+		if (memcmp(c->queue[i].job_id, job_id, CRN_JOB_ID_LEN) == 0) {
+			snprintf(why, whylen, "this job is already queued");
+			return CAIRN_EREPLAY;
+		}
+	if (c->nqueue >= cc->max_queue) {
+		snprintf(why, whylen,
+		    "the coordinator is busy: max_jobs %u running and max_queue %u waiting; try again later",
+		    c->nsess, c->nqueue);
+		return CAIRN_EBUSY;
+	}
+	q = &c->queue[c->nqueue];
+	memset(q, 0, sizeof(*q));
+	if ((q->signed_job = crn_alloc(env->payload_len)) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return CAIRN_ENOMEM;
+	}
+	memcpy(q->signed_job, env->payload, env->payload_len);
+	q->signed_job_len = env->payload_len;
+	q->conn = conn;
+	q->who = *who;
+	memcpy(q->job_id, job_id, CRN_JOB_ID_LEN);
+	q->since = crn_rt_now_ms();
+	c->nqueue++;
+	crn_log_info("job from '%s' queued: %u jobs running, %u ahead in the queue",
+	    who->name, c->nsess, c->nqueue - 1);
+	co_queue_tell(c, q, c->nsess + c->nqueue - 1);
+	return CAIRN_OK;
+}
+
+/* Take entry i out of the queue; the entries behind it move up. */
+static void
+co_queue_drop(co *c, uint32_t i)
+{
+	crn_free(c->queue[i].signed_job, c->queue[i].signed_job_len);
+	memmove(&c->queue[i], &c->queue[i + 1],
+	    (c->nqueue - i - 1) * sizeof(*c->queue));
+	c->nqueue--;
+}
+
 static int
 co_str_cmp(const void *a, const void *b)
 {
@@ -1434,9 +1519,17 @@ co_on_submit(
 	memset(&sj, 0, sizeof(sj));
 	crn_sa_actions_init(&acts);
 	if ((rv = co_check_job(c, env, who, &sj, &job, &plan, why,
-	         sizeof(why))) != CAIRN_OK ||
-	    (s = co_session_for(c, job.job_id, why, sizeof(why), &rv)) == NULL)
+	         sizeof(why))) != CAIRN_OK)
 		goto refuse;
+	if ((s = co_session_for(c, job.job_id, why, sizeof(why), &rv)) ==
+	    NULL) {
+		/* All max_jobs slots busy: wait in the queue, bounded. */
+		if (rv == CAIRN_EPERM && (rv = co_queue_add(c, conn, env, who,
+		                              job.job_id, why, sizeof(why))) ==
+		        CAIRN_OK)
+			goto out;
+		goto refuse;
+	}
 	memset(s, 0, sizeof(*s));
 	s->used = true;
 	memcpy(s->job_id, job.job_id, CRN_JOB_ID_LEN);
@@ -1490,6 +1583,77 @@ out:
 	crn_sa_actions_fini(&acts);
 	crn_signed_job_fini(&sj);
 	crn_job_fini(&job);
+}
+
+static uint32_t
+co_running(const co *c)
+{
+	uint32_t k = 0;
+
+	for (uint32_t i = 0; i < c->nsess; i++)
+		k += c->sess[i].used;
+	return k;
+}
+
+/* Refuse the queued jobs that waited queue_wait_ms, start queued jobs
+ * while a slot is free (in the order they came), and tell those still
+ * waiting when their place changed. */
+static void
+co_queue_pump(co *c)
+{
+	uint32_t wait = c->cfg->coord.queue_wait_ms, running;
+	int64_t now = crn_rt_now_ms();
+	char why[256];
+
+	for (uint32_t i = 0; i < c->nqueue;) {
+		co_queued *q = &c->queue[i];
+
+		if (now - q->since < (int64_t)wait) {
+			i++;
+			continue;
+		}
+		snprintf(why, sizeof(why),
+		    "waited %u ms in the coordinator's queue (queue_wait_ms) with %u ahead of it; every max_jobs slot stayed busy, try again later",
+		    wait, q->ahead);
+		crn_log_warn("refused a job from '%s': %s", q->who.name, why);
+		co_job_end(c, NULL, q->who.name, CRN_OPS_REFUSED, 0, why);
+		co_fail_job(
+		    c, q->conn, q->job_id, CAIRN_ETIMEDOUT, 0, 0, why);
+		co_queue_drop(c, i);
+	}
+	while (c->nqueue > 0 && (running = co_running(c)) < c->nsess) {
+		co_queued q = c->queue[0];
+		crn_envelope env;
+
+		/* q owns the signed job now; the entry goes. */
+		memmove(&c->queue[0], &c->queue[1],
+		    (c->nqueue - 1) * sizeof(*c->queue));
+		c->nqueue--;
+		memset(&env, 0, sizeof(env));
+		env.type = CRN_RT_MSG_JOB_SUBMIT;
+		env.payload = q.signed_job;
+		env.payload_len = q.signed_job_len;
+		crn_log_info("job from '%s' leaves the queue after %lld ms",
+		    q.who.name, (long long)(now - q.since));
+		co_on_submit(c, q.conn, &env, &q.who);
+		crn_free(q.signed_job, q.signed_job_len);
+	}
+	running = co_running(c);
+	for (uint32_t i = 0; i < c->nqueue; i++)
+		if (c->queue[i].ahead != running + i)
+			co_queue_tell(c, &c->queue[i], running + i);
+}
+
+/* The researcher on conn went away: its queued jobs go too. */
+static void
+co_queue_forget(co *c, uint32_t conn)
+{
+	for (uint32_t i = 0; i < c->nqueue;) {
+		if (c->queue[i].conn == conn)
+			co_queue_drop(c, i);
+		else
+			i++;
+	}
 }
 
 static void
@@ -1648,8 +1812,10 @@ co_on_down(co *c, const crn_tr_event *ev)
 	 * table holds the live connections' only. */
 	if (crn_replay_forget_conn(c->party.replay, ev->conn) != CAIRN_OK)
 		crn_log_debug("replay guard keeps a closed connection");
-	if (ev->peer.role != CRN_ROLE_NODE)
+	if (ev->peer.role != CRN_ROLE_NODE) {
+		co_queue_forget(c, ev->conn);
 		return;
+	}
 	n = co_node_find(c, ev->peer.name);
 	if (n == NULL || !n->live || n->conn != ev->conn)
 		return;
@@ -1807,7 +1973,9 @@ crn_coordinator_main(const char *path)
 		goto out;
 	}
 	c.nsess = c.cfg->coord.max_jobs;
-	if ((c.sess = crn_zalloc(c.nsess * sizeof(*c.sess))) == NULL)
+	if ((c.sess = crn_zalloc(c.nsess * sizeof(*c.sess))) == NULL ||
+	    (c.queue = crn_zalloc((c.cfg->coord.max_queue + 1) *
+	         sizeof(*c.queue))) == NULL)
 		goto out;
 	c.peers.party = &c.party;
 	c.peers.roles = CRN_ROLE_NODE | CRN_ROLE_RESEARCHER;
@@ -1843,6 +2011,7 @@ crn_coordinator_main(const char *path)
 			crn_log_debug("receive: %s", cairn_strerror(rv));
 		}
 		co_deadlines(&c);
+		co_queue_pump(&c);
 		co_publish(&c, &next_publish);
 	}
 	crn_log_info("stopping");
@@ -1852,6 +2021,10 @@ out:
 		if (c.sess[i].used)
 			co_session_end(&c, &c.sess[i]);
 	crn_free(c.sess, c.nsess * sizeof(*c.sess));
+	while (c.queue != NULL && c.nqueue > 0)
+		co_queue_drop(&c, c.nqueue - 1);
+	if (c.queue != NULL)
+		crn_free(c.queue, (c.cfg->coord.max_queue + 1) * sizeof(*c.queue));
 	crn_free(c.nodes, c.nnodes * sizeof(*c.nodes));
 	crn_tr_close(c.tr);
 	crn_ops_close(c.ops);
