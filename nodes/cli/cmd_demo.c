@@ -23,6 +23,7 @@ static const char demo_usage[] =
     "                  [--examples DIR]\n"
     "                  [--schema FILE --csv NODE=PATH --csv NODE=PATH ...\n"
     "                   [--dataset NAME]] [--query SQL ...]\n"
+    "                  [--epsilon E [--delta D]]\n"
     "\n"
     "Runs a throwaway federation on this machine: a CA, a coordinator,\n"
     "one node daemon per CSV file and a researcher, in a temporary\n"
@@ -49,6 +50,11 @@ static const char demo_usage[] =
     "                    (at least two)\n"
     "  --dataset NAME    the schema's dataset the CSV files hold\n"
     "                    (default: its only dataset)\n"
+    "  --epsilon E       differential privacy: every query asks epsilon E\n"
+    "                    (nodes require DP, budget epsilon 100 each);\n"
+    "                    answers are then noisy and shown beside the\n"
+    "                    clear ones, not compared\n"
+    "  --delta D         the DP delta (default 1e-6)\n"
     "  --query SQL       a query to run instead of the samples; repeat\n"
     "                    for several\n";
 
@@ -88,7 +94,7 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	char examples[CRN_DEMO_PATH];
 	const char *ex = getenv("CAIRN_EXAMPLES");
 	const char *schema = NULL, *format = NULL, *timeout = NULL;
-	const char *dataset = NULL, *exdir = NULL;
+	const char *dataset = NULL, *exdir = NULL, *eps = NULL, *delta = NULL;
 	bool keep = false;
 	const cli_opt opts[] = {
 	    {.name = "--keep", .flag = &keep},
@@ -99,6 +105,8 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	    {.name = "--examples", .val = &exdir},
 	    {.name = "--csv", .each = opt_csv, .arg = d},
 	    {.name = "--query", .each = opt_query, .arg = d},
+	    {.name = "--epsilon", .val = &eps},
+	    {.name = "--delta", .val = &delta},
 	    {.name = NULL},
 	};
 	const cli_cmd cmd = {"demo", opts, NULL, 0, 0, NULL, demo_usage};
@@ -122,6 +130,9 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 			return cli_usage_error(
 			    "demo", "--timeout is 1..3600 seconds");
 	}
+	if ((eps != NULL && cli_dp_arg("demo", "--epsilon", eps, &d->epsilon)) ||
+	    (delta != NULL && cli_dp_arg("demo", "--delta", delta, &d->delta)))
+		return 2;
 	if (dataset != NULL)
 		snprintf(d->dataset, sizeof(d->dataset), "%s", dataset);
 	*custom = schema != NULL || d->nnodes > 0;

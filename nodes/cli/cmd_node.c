@@ -1,7 +1,8 @@
 /*
  * cmd_node.c — 'cairn node --config FILE' (the daemon) and
  * 'cairn node check --config FILE' (validate everything the daemon needs
- * and say exactly what is wrong).
+ * and say exactly what is wrong), 'cairn node budget --config FILE' (the
+ * privacy budget each researcher has spent and has left).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -10,7 +11,9 @@
 #include "base/crn.h"
 #include "cli/cmds.h"
 #include "cli/opts.h"
+#include "node/budget.h"
 #include "node/node.h"
+#include "query/dp_account.h"
 #include "query/schema.h"
 #include "runtime/config.h"
 #include "runtime/rt.h"
@@ -18,12 +21,16 @@
 static const char node_usage[] =
     "usage: cairn node --config FILE\n"
     "       cairn node check --config FILE\n"
+    "       cairn node budget --config FILE\n"
     "Run a node daemon: dials the coordinator, verifies every job itself and\n"
     "takes part in secure aggregation over its own data.  'check' validates\n"
     "the configuration, key, certificate and data sources and exits 1 on any\n"
-    "problem.\n"
+    "problem.  'budget' prints, from the node's ledger (state_dir/budget.db),\n"
+    "the DP budget each researcher has spent and has left per dataset.\n"
     "In [node]: log_format = text | json (RFC 3339 timestamps either way);\n"
-    "metrics_listen = IP:PORT serves Prometheus metrics at /metrics (off unless set).\n";
+    "metrics_listen = IP:PORT serves Prometheus metrics at /metrics (off unless set).\n"
+    "In [policy]: require_dp = true | false (refuse queries asking no DP noise),\n"
+    "budget_epsilon (10) and budget_delta (1e-6): the DP budget per researcher and dataset.\n";
 
 static int
 node_check(const char *path)
@@ -126,6 +133,66 @@ node_check(const char *path)
 	return bad;
 }
 
+typedef struct budget_print {
+	const crn_cfg_node *n;
+	double limit;
+} budget_print;
+
+static void
+budget_row(void *ctx, const char *researcher, const char *dataset, double spent,
+    uint64_t jobs)
+{
+	const budget_print *bp = ctx;
+	double left = bp->limit - spent;
+
+	if (left < 0)
+		left = 0;
+	printf("%-16s %-16s %6llu %12.6g %12.6g %12.4g\n", researcher, dataset,
+	    (unsigned long long)jobs, spent, left,
+	    crn_dp_epsilon(left, bp->n->budget_delta));
+}
+
+/* The node's ledger, read while the daemon may be running (WAL). */
+static int
+node_budget(const char *path)
+{
+	crn_config *cfg = NULL;
+	crn_budget *b = NULL;
+	budget_print bp;
+	char err[1024];
+	int status = 1;
+	cairn_err rv;
+
+	if ((rv = crn_config_load(
+	         &cfg, path, CRN_CFG_NODE, err, sizeof(err))) != CAIRN_OK) {
+		cli_error("node budget: %s", rv == CAIRN_ENOENT ? path : err);
+		return 1;
+	}
+	if (crn_budget_open(&b, cfg->node.state_dir, err, sizeof(err)) !=
+	    CAIRN_OK) {
+		cli_error("node budget: %s", err);
+		goto out;
+	}
+	bp.n = &cfg->node;
+	bp.limit =
+	    crn_dp_rho_of(cfg->node.budget_epsilon, cfg->node.budget_delta);
+	printf("budget per researcher and dataset: epsilon %g, delta %g (rho %.6g); require_dp = %s\n",
+	    cfg->node.budget_epsilon, cfg->node.budget_delta, bp.limit,
+	    cfg->node.require_dp ? "true" : "false");
+	printf("%-16s %-16s %6s %12s %12s %12s\n", "researcher", "dataset",
+	    "jobs", "rho spent", "rho left", "epsilon left");
+	if (crn_budget_each(b, budget_row, &bp) != CAIRN_OK) {
+		cli_error("node budget: cannot read %s/budget.db",
+		    cfg->node.state_dir);
+		goto out;
+	}
+	status = 0;
+out:
+	crn_budget_close(b);
+	crn_config_free(cfg);
+	return status;
+}
+
 int
 cmd_node(int argc, char **argv)
 {
@@ -139,7 +206,10 @@ cmd_node(int argc, char **argv)
 
 	if ((st = cli_parse(&cmd, argc, argv)) >= 0)
 		return st;
-	if (what != NULL && strcmp(what, "check") != 0)
+	if (what != NULL && strcmp(what, "check") != 0 &&
+	    strcmp(what, "budget") != 0)
 		return cli_usage_error("node", "unexpected argument '%s'", what);
+	if (what != NULL && strcmp(what, "budget") == 0)
+		return node_budget(config);
 	return what != NULL ? node_check(config) : crn_node_main(config);
 }

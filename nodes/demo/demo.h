@@ -52,9 +52,11 @@ typedef struct crn_demo {
 	int keep;
 	int timeout_s;
 	crn_schema *schema;
+	double epsilon, delta; /* DP asked of every query; epsilon 0: none */
 } crn_demo;
 
-/* Defaults: table format, 60 s per query, nothing started. */
+/* Defaults: table format, 60 s per query, no DP (delta 1e-6 if
+ * epsilon is set), nothing started. */
 void crn_demo_init(crn_demo *d);
 
 /* One node serving the CSV file at csv (made absolute). */
