@@ -432,6 +432,10 @@ crn_rt_status_encode(const crn_rt_status *m, uint8_t **out, size_t *outlen)
 	}
 	s.n_nodes = m->nnodes;
 	s.nodes = m->nodes;
+	s.threshold = m->threshold;
+	s.min_participants = m->min_participants;
+	s.expected = m->expected;
+	s.expected_threshold = m->expected_threshold;
 	s.n_sessions = n;
 	s.sessions = ptrs;
 	rv = crn_pb_pack(&s.base, CRN_RT_MSG_MAX, out, outlen);
@@ -482,6 +486,10 @@ crn_rt_status_decode(crn_rt_status *m, const uint8_t *buf, size_t len)
 		d->round = si->round;
 		d->nodes = si->nodes;
 	}
+	m->threshold = s->threshold;
+	m->min_participants = s->min_participants;
+	m->expected = s->expected;
+	m->expected_threshold = s->expected_threshold;
 	rv = CAIRN_OK;
 out:
 	if (s != NULL)

@@ -112,6 +112,11 @@ typedef struct crn_rt_status {
 	size_t nnodes;
 	crn_rt_session_info *sessions;
 	size_t nsessions;
+	/* Dropout tolerance: survivors needed by a session of the nnodes
+	 * connected (threshold) and of every expected node; the
+	 * coordinator's min_participants. */
+	uint32_t threshold, min_participants;
+	uint32_t expected, expected_threshold;
 } crn_rt_status;
 
 /* ErrorReport: either way. */

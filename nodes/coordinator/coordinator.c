@@ -1672,6 +1672,24 @@ co_queue_forget(co *c, uint32_t conn)
 	}
 }
 
+/* The dropout tolerance figures of a status report: the threshold of a
+ * session of the connected nodes and of one of every expected node
+ * (named in the configuration, or seen). */
+static void
+co_status_tolerance(co *c, crn_rt_status *st)
+{
+	const crn_cfg_coordinator *cc = &c->cfg->coord;
+	uint32_t degree, n = (uint32_t)c->nnodes;
+
+	for (size_t i = 0; i < cc->nnodes; i++)
+		if (co_node_find(c, cc->nodes[i]) == NULL)
+			n++;
+	co_params(c, (uint32_t)st->nnodes, &st->threshold, &degree);
+	co_params(c, n, &st->expected_threshold, &degree);
+	st->expected = n;
+	st->min_participants = cc->min_participants < 2 ? 2 : cc->min_participants;
+}
+
 static void
 co_on_status(co *c, uint32_t conn)
 {
@@ -1687,6 +1705,7 @@ co_on_status(co *c, uint32_t conn)
 		        CAIRN_OK)
 			goto out;
 	}
+	co_status_tolerance(c, &st);
 	if (c->nsess > 0 &&
 	    (st.sessions = crn_zalloc(c->nsess * sizeof(*st.sessions))) == NULL)
 		goto out;
