@@ -23,6 +23,9 @@ static const char demo_usage[] =
     "                  [--examples DIR]\n"
     "                  [--schema FILE --csv NODE=PATH --csv NODE=PATH ...\n"
     "                   [--dataset NAME]] [--query SQL ...]\n"
+    "                  [--code FILE.lua --output-len N --lo L --hi H\n"
+    "                   [--scale S] [--params LIST] [--where COND]\n"
+    "                   [--max-rounds R]]\n"
     "\n"
     "Runs a throwaway federation on this machine: a CA, a coordinator,\n"
     "one node daemon per CSV file and a researcher, in a temporary\n"
@@ -50,7 +53,15 @@ static const char demo_usage[] =
     "  --dataset NAME    the schema's dataset the CSV files hold\n"
     "                    (default: its only dataset)\n"
     "  --query SQL       a query to run instead of the samples; repeat\n"
-    "                    for several\n";
+    "                    for several\n"
+    "  --code FILE.lua   also run this approved-code program (instead of\n"
+    "                    the sample queries unless --query is given), as\n"
+    "                    'cairn run' would; the demo's nodes approve its\n"
+    "                    SHA-256 automatically and say so.  Its answer is\n"
+    "                    printed beside 'cairn code run-local' over the\n"
+    "                    pooled rows.  --output-len, --lo, --hi (required\n"
+    "                    with --code), --scale, --params, --where and\n"
+    "                    --max-rounds are those of 'cairn run'\n";
 
 /* --csv NODE=PATH (cli_opt.each). */
 static int
@@ -88,7 +99,13 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	char examples[CRN_DEMO_PATH];
 	const char *ex = getenv("CAIRN_EXAMPLES");
 	const char *schema = NULL, *format = NULL, *timeout = NULL;
-	const char *dataset = NULL, *exdir = NULL;
+	const char *dataset = NULL, *exdir = NULL, *code = NULL;
+	/* Passed on to 'cairn run' in this order, with their names. */
+	static const char *const code_names[] = {"--output-len", "--lo",
+	    "--hi", "--scale", "--params", "--where", "--max-rounds"};
+	const char *cv[CRN_NELEM(code_names)] = {NULL};
+	const char *code_args[2 * CRN_NELEM(code_names)];
+	size_t ncode_args = 0;
 	bool keep = false;
 	const cli_opt opts[] = {
 	    {.name = "--keep", .flag = &keep},
@@ -99,6 +116,14 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	    {.name = "--examples", .val = &exdir},
 	    {.name = "--csv", .each = opt_csv, .arg = d},
 	    {.name = "--query", .each = opt_query, .arg = d},
+	    {.name = "--code", .val = &code},
+	    {.name = "--output-len", .val = &cv[0]},
+	    {.name = "--lo", .val = &cv[1]},
+	    {.name = "--hi", .val = &cv[2]},
+	    {.name = "--scale", .val = &cv[3]},
+	    {.name = "--params", .val = &cv[4]},
+	    {.name = "--where", .val = &cv[5]},
+	    {.name = "--max-rounds", .val = &cv[6]},
 	    {.name = NULL},
 	};
 	const cli_cmd cmd = {"demo", opts, NULL, 0, 0, NULL, demo_usage};
@@ -124,6 +149,25 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	}
 	if (dataset != NULL)
 		snprintf(d->dataset, sizeof(d->dataset), "%s", dataset);
+	for (size_t i = 0; i < CRN_NELEM(code_names); i++) {
+		if (cv[i] == NULL)
+			continue;
+		if (code == NULL)
+			return cli_usage_error(
+			    "demo", "%s goes with --code", code_names[i]);
+		code_args[ncode_args++] = code_names[i];
+		code_args[ncode_args++] = cv[i];
+	}
+	if (code != NULL) {
+		if (cv[0] == NULL || cv[1] == NULL || cv[2] == NULL)
+			return cli_usage_error("demo",
+			    "--code needs --output-len, --lo and --hi");
+		if (strcmp(d->format, "csv") == 0)
+			return cli_usage_error("demo",
+			    "a code job's answer is JSON: --format table or json");
+		if (crn_demo_set_code(d, code, code_args, ncode_args) != 0)
+			return 1;
+	}
 	*custom = schema != NULL || d->nnodes > 0;
 	if (*custom && (schema == NULL || d->nnodes == 0))
 		return cli_usage_error("demo", "--schema and --csv go together");
@@ -132,8 +176,8 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 		return 1;
 	if (d->nnodes < 2)
 		return cli_error("demo: secure aggregation needs at least two nodes; give --csv at least twice");
-	if (d->nqueries == 0)
-		return cli_error("demo: give at least one --query SQL");
+	if (d->nqueries == 0 && code == NULL)
+		return cli_error("demo: give at least one --query SQL or --code FILE.lua");
 	return 0;
 }
 
