@@ -590,10 +590,10 @@ crn_exec_rows(const crn_plan *plan, const crn_dataset *ds,
 	switch (src->kind) {
 	case CRN_SRC_CSV: rv = crn_exec_csv(&acc, src); break;
 	case CRN_SRC_SQLITE: rv = crn_exec_sqlite(&acc, src); break;
+	case CRN_SRC_PG: rv = crn_exec_pg(&acc, src); break;
 	default:
-		crn_acc_errf(&acc,
-		    "approved code reads CSV and SQLite sources only");
-		rv = CAIRN_ENOTSUP;
+		crn_acc_errf(&acc, "unknown source kind %d", (int)src->kind);
+		rv = CAIRN_EINVAL;
 		break;
 	}
 	if (rv == CAIRN_OK)

@@ -141,9 +141,10 @@ typedef struct crn_acc {
  * plan reads and those where want[i] (ds->ncols entries) is true; the
  * others are unspecified.  The plan's sums are not computed (its shape is
  * still checked); max_rows still applies.  An error from rowfn ends the
- * scan with it.  CSV and SQLite sources (SQLite streams the filtered rows);
- * PostgreSQL is CAIRN_ENOTSUP.  Errors of crn_exec_run.  For approved-code
- * jobs (core/lua).
+ * scan with it.  CSV, SQLite and PostgreSQL sources (the databases run
+ * the filter and stream the matching rows; PostgreSQL through a cursor,
+ * a batch at a time).  Errors of crn_exec_run.  For approved-code jobs
+ * (core/lua).
  */
 CAIRN_NODISCARD cairn_err crn_exec_rows(const crn_plan *plan,
     const crn_dataset *ds, const crn_source *src, const bool *want,

@@ -8,6 +8,12 @@
  * float8 converts by its shortest decimal form) and summed as numeric, so
  * no sum can overflow whatever the table's size; the sums come back as
  * text and are parsed into 128-bit integers.
+ *
+ * Approved-code jobs (crn_exec_rows) want the rows themselves: the same
+ * filter runs in the database (stream mode, exec.c) through a cursor
+ * fetched 10,000 rows at a time (PG_FETCH), so the client never holds more than a
+ * batch of libpq results, and each row goes through the same checks as a
+ * CSV row.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +22,9 @@
 
 #include "base/crn.h"
 #include "exec/exec.h"
+
+/* A stream-mode cursor's batch: rows per FETCH. */
+#define PG_FETCH "FETCH 10000 FROM cairn_rows"
 
 /* libpq prints server notices to stderr by default; the library never
  * prints, so they go to the log. */
@@ -66,10 +75,32 @@ pg_cmd(crn_acc *acc, PGconn *c, const char *sql)
 	return rv;
 }
 
+/* Whether result column i is text (a category value or key) rather than
+ * an integer: group keys in aggregate mode; in stream mode each used
+ * column's value (then its bad-value flag) in schema order. */
+static bool
+field_is_text(const crn_acc *acc, const crn_sqlq *q, size_t i)
+{
+	const crn_plan *p = acc->plan;
+	size_t k = 0;
+
+	if (!q->stream)
+		return i < p->nkeys && !p->keys[i].bucket;
+	for (size_t c = 0; c < acc->ds->ncols; c++) {
+		if (!acc->used[c])
+			continue;
+		if (k == i)
+			return acc->ds->cols[c].type == CRN_COL_CATEGORY;
+		if (k + 1 == i)
+			return false;
+		k += 2;
+	}
+	return false;
+}
+
 static cairn_err
 consume(crn_acc *acc, const crn_source *src, crn_sqlq *q, PGresult *r)
 {
-	const crn_plan *p = acc->plan;
 	crn_sqlval *vals;
 	int nrows = PQntuples(r);
 	cairn_err rv = CAIRN_OK;
@@ -85,7 +116,7 @@ consume(crn_acc *acc, const crn_source *src, crn_sqlq *q, PGresult *r)
 	for (int row = 0; row < nrows && rv == CAIRN_OK; row++) {
 		for (size_t i = 0; i < q->ncols; i++) {
 			crn_sqlval *v = &vals[i];
-			bool text = i < p->nkeys && !p->keys[i].bucket;
+			bool text = field_is_text(acc, q, i);
 
 			memset(v, 0, sizeof(*v));
 			if (PQgetisnull(r, row, (int)i)) {
@@ -208,6 +239,51 @@ name_suspects(crn_acc *acc, const crn_source *src, const PGresult *r,
 		snprintf(acc->err + n, acc->errlen - n, ")");
 }
 
+/*
+ * Stream mode: the query as a cursor in the read-only transaction,
+ * fetched and checked a batch at a time (PG_FETCH).
+ */
+static cairn_err
+pg_stream(crn_acc *acc, PGconn *c, const crn_source *src, crn_sqlq *q,
+    const char *const *values, const uint8_t *exact)
+{
+	static const char declare[] = "DECLARE cairn_rows NO SCROLL CURSOR FOR ";
+	size_t len = sizeof(declare) + q->len;
+	char *sql = crn_alloc(len);
+	PGresult *r;
+	cairn_err rv;
+
+	if (sql == NULL)
+		return CAIRN_ENOMEM;
+	snprintf(sql, len, "%s%s", declare, q->sql);
+	r = PQexecParams(c, sql, (int)q->nparams, NULL, values, NULL, NULL, 0);
+	crn_free(sql, len);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		rv = map_pg(acc, c, r, "query");
+		name_suspects(acc, src, r, exact);
+		PQclear(r);
+		return rv;
+	}
+	PQclear(r);
+	for (;;) {
+		r = PQexec(c, PG_FETCH);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+			rv = map_pg(acc, c, r, "query");
+			name_suspects(acc, src, r, exact);
+		} else if (PQntuples(r) == 0) {
+			rv = CAIRN_OK;
+		} else {
+			rv = consume(acc, src, q, r);
+			if (rv == CAIRN_OK) {
+				PQclear(r);
+				continue;
+			}
+		}
+		PQclear(r);
+		return rv;
+	}
+}
+
 cairn_err
 crn_exec_pg(crn_acc *acc, const crn_source *src)
 {
@@ -245,7 +321,8 @@ crn_exec_pg(crn_acc *acc, const crn_source *src)
 	in_tx = true;
 	if ((rv = column_types(acc, c, src, exact)) != CAIRN_OK)
 		goto out;
-	rv = crn_sqlq_build(&q, acc, src, CRN_SQL_PG, false, exact);
+	rv = crn_sqlq_build(
+	    &q, acc, src, CRN_SQL_PG, acc->rowfn != NULL, exact);
 	if (rv != CAIRN_OK)
 		goto out;
 	rv = CAIRN_ENOMEM;
@@ -256,6 +333,10 @@ crn_exec_pg(crn_acc *acc, const crn_source *src)
 		values[i] =
 		    q.params[i].is_text ? q.params[i].text : q.params[i].buf;
 	crn_log_debug("postgresql query: %s", q.sql);
+	if (q.stream) {
+		rv = pg_stream(acc, c, src, &q, values, exact);
+		goto out;
+	}
 	r = PQexecParams(c, q.sql, (int)q.nparams, NULL, values, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		rv = map_pg(acc, c, r, "query");
