@@ -28,6 +28,7 @@
 #include "cli/cmds.h"
 #include "exec/exec.h"
 #include "lua/code.h"
+#include "node/node_code.h"
 #include "proto/codec_runtime.h"
 #include "query/job.h"
 #include "query/schema.h"
@@ -578,28 +579,45 @@ out:
 	return status;
 }
 
+/* The approvals 'cairn node approve-code' keeps in the state directory,
+ * with what each covers. */
+static int
+code_state_approvals(const crn_config *cfg)
+{
+	crn_node_code_entry *e = NULL;
+	size_t n = 0;
+	char err[512];
+
+	if (crn_node_code_entries(cfg->node.state_dir, &e, &n, err,
+	        sizeof(err)) != CAIRN_OK)
+		return cli_error("approvals: %s", err);
+	for (size_t i = 0; i < n; i++)
+		printf("%s  %s (state: datasets %s, researchers %s)\n",
+		    e[i].hash, e[i].file, e[i].datasets, e[i].researchers);
+	crn_free(e, (n + 1) * sizeof(*e));
+	return 0;
+}
+
 /* The programs a node approves: its approved_code hashes, then each
  * file of approved_code_dir with its hash (as the node computes them when
- * a job arrives). */
-static int
-code_approvals(int argc, char **argv)
+ * a job arrives), then those approved in its state directory. */
+int
+cli_code_approvals(const char *conf)
 {
 	crn_config *cfg = NULL;
 	char err[512];
 	DIR *d;
 	struct dirent *e;
+	int st;
 
-	if (argc != 4 || strcmp(argv[2], "--config") != 0)
-		return cli_error(
-		    "usage: cairn code approvals --config NODE.conf");
-	if (crn_config_load(&cfg, argv[3], CRN_CFG_NODE, err, sizeof(err)) !=
+	if (crn_config_load(&cfg, conf, CRN_CFG_NODE, err, sizeof(err)) !=
 	    CAIRN_OK)
-		return cli_error("code approvals: %s", err);
+		return cli_error("approvals: %s", err);
 	for (size_t i = 0; i < cfg->node.napproved_code; i++)
 		printf("%s  (approved_code)\n", cfg->node.approved_code[i]);
 	if (cfg->node.approved_code_dir != NULL) {
 		if ((d = opendir(cfg->node.approved_code_dir)) == NULL) {
-			cli_error("code approvals: %s: %s",
+			cli_error("approvals: %s: %s",
 			    cfg->node.approved_code_dir, strerror(errno));
 			crn_config_free(cfg);
 			return 1;
@@ -620,8 +638,18 @@ code_approvals(int argc, char **argv)
 		}
 		closedir(d);
 	}
+	st = code_state_approvals(cfg);
 	crn_config_free(cfg);
-	return 0;
+	return st;
+}
+
+static int
+code_approvals(int argc, char **argv)
+{
+	if (argc != 4 || strcmp(argv[2], "--config") != 0)
+		return cli_error(
+		    "usage: cairn code approvals --config NODE.conf");
+	return cli_code_approvals(argv[3]);
 }
 
 int

@@ -21,6 +21,11 @@ int cmd_demo(int argc, char **argv);
 int cmd_code(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 
+/* The programs the node configuration at path approves (approved_code,
+ * approved_code_dir, 'cairn node approve-code'), one line each, on
+ * stdout; returns the exit status (cmd_code.c). */
+int cli_code_approvals(const char *path);
+
 /* Print "cairn: <msg>" to stderr, printf-style; returns 1. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
