@@ -170,7 +170,7 @@ cairn_err
 crn_node_code_entries(const char *state_dir, crn_node_code_entry **out,
     size_t *n, char *err, size_t errlen)
 {
-	char path[4096], *line, *save = NULL;
+	char path[4096], *line;
 	uint8_t *buf = NULL;
 	size_t len = 0, lines = 1, k = 0, lineno = 0;
 	cairn_err rv;
@@ -193,7 +193,7 @@ crn_node_code_entries(const char *state_dir, crn_node_code_entry **out,
 		return CAIRN_ENOMEM;
 	}
 	rv = CAIRN_OK;
-	/* strtok_r skips empty lines; count them by hand for messages. */
+	/* Line by line (strtok_r would skip empty lines and miscount). */
 	for (char *p = (char *)buf; rv == CAIRN_OK && p != NULL;) {
 		char *eol = strchr(p, '\n');
 
@@ -212,7 +212,6 @@ crn_node_code_entries(const char *state_dir, crn_node_code_entry **out,
 		}
 		k++;
 	}
-	(void)save;
 	crn_free(buf, len + 1);
 	if (rv != CAIRN_OK) {
 		crn_free(*out, (lines + 1) * sizeof(**out));
