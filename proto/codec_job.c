@@ -123,6 +123,8 @@ crn_job_encode(const crn_job *job, uint8_t **out, size_t *outlen)
 			m.where = (char *)(uintptr_t)job->where;
 		m.round = job->round;
 	}
+	m.dp_epsilon = job->dp_epsilon;
+	m.dp_delta = job->dp_delta;
 	return crn_pb_pack(&m.base, 0, out, outlen);
 }
 
@@ -176,6 +178,12 @@ crn_job_decode(crn_job *out, const uint8_t *buf, size_t len)
 	job.not_after = m->not_after;
 	job.ring_bits = m->ring_bits;
 	job.dim = m->dim;
+	/* NaN and negative values are refused here; the node's policy
+	 * decides whether what is left is acceptable. */
+	if (!(m->dp_epsilon >= 0) || !(m->dp_delta >= 0))
+		goto out;
+	job.dp_epsilon = m->dp_epsilon;
+	job.dp_delta = m->dp_delta;
 	*out = job;
 	memset(&job, 0, sizeof(job));
 	rv = CAIRN_OK;

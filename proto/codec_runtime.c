@@ -517,3 +517,103 @@ out:
 		crn_rt_error_fini(m);
 	return rv;
 }
+
+/* ---- budget (cairn budget) ---------------------------------------------- */
+
+void
+crn_rt_budget_fini(crn_rt_budget *m)
+{
+	if (m == NULL)
+		return;
+	crn_strfree(m->researcher);
+	crn_strfree(m->node);
+	crn_rt_names_free(m->datasets, m->n);
+	crn_free(m->rho_spent, m->n * sizeof(double));
+	crn_free(m->jobs, m->n * sizeof(uint64_t));
+	memset(m, 0, sizeof(*m));
+}
+
+cairn_err
+crn_rt_budget_req_encode(const char *researcher, uint8_t **out, size_t *outlen)
+{
+	Cairn__BudgetRequest m = CAIRN__BUDGET_REQUEST__INIT;
+
+	m.researcher = (char *)(uintptr_t)(researcher ? researcher : "");
+	return crn_pb_pack(&m.base, CRN_RT_MSG_MAX, out, outlen);
+}
+
+cairn_err
+crn_rt_budget_req_decode(char **researcher, const uint8_t *buf, size_t len)
+{
+	Cairn__BudgetRequest *m;
+	cairn_err rv;
+
+	*researcher = NULL;
+	if (len > CRN_RT_TEXT_MAX)
+		return CAIRN_ETOOBIG;
+	if ((m = cairn__budget_request__unpack(NULL, len, buf)) == NULL)
+		return CAIRN_EINVAL;
+	rv = rt_str(researcher, m->researcher, CRN_RT_NAME_MAX);
+	cairn__budget_request__free_unpacked(m, NULL);
+	return rv;
+}
+
+cairn_err
+crn_rt_budget_encode(const crn_rt_budget *m, uint8_t **out, size_t *outlen)
+{
+	Cairn__BudgetReport r = CAIRN__BUDGET_REPORT__INIT;
+
+	r.researcher = (char *)(uintptr_t)(m->researcher ? m->researcher : "");
+	r.node = (char *)(uintptr_t)(m->node ? m->node : "");
+	r.nodes = m->nodes;
+	r.n_datasets = m->n;
+	r.datasets = m->datasets;
+	r.n_rho_spent = m->n;
+	r.rho_spent = m->rho_spent;
+	r.n_jobs = m->n;
+	r.jobs = m->jobs;
+	r.rho_limit = m->rho_limit;
+	r.delta = m->delta;
+	r.require_dp = m->require_dp;
+	return crn_pb_pack(&r.base, CRN_RT_MSG_MAX, out, outlen);
+}
+
+cairn_err
+crn_rt_budget_decode(crn_rt_budget *m, const uint8_t *buf, size_t len)
+{
+	Cairn__BudgetReport *r;
+	cairn_err rv = CAIRN_EINVAL;
+
+	memset(m, 0, sizeof(*m));
+	if (len > CRN_RT_MSG_MAX)
+		return CAIRN_ETOOBIG;
+	if ((r = cairn__budget_report__unpack(NULL, len, buf)) == NULL)
+		return CAIRN_EINVAL;
+	if (r->n_rho_spent != r->n_datasets || r->n_jobs != r->n_datasets)
+		goto out;
+	if ((rv = rt_str(&m->researcher, r->researcher, CRN_RT_NAME_MAX)) !=
+	        CAIRN_OK ||
+	    (rv = rt_str(&m->node, r->node, CRN_RT_NAME_MAX)) != CAIRN_OK ||
+	    (rv = rt_names(&m->datasets, &m->n, r->datasets, r->n_datasets)) !=
+	        CAIRN_OK)
+		goto out;
+	rv = CAIRN_ENOMEM;
+	if (m->n > 0 &&
+	    ((m->rho_spent = crn_alloc(m->n * sizeof(double))) == NULL ||
+	        (m->jobs = crn_alloc(m->n * sizeof(uint64_t))) == NULL))
+		goto out;
+	for (size_t i = 0; i < m->n; i++) {
+		m->rho_spent[i] = r->rho_spent[i];
+		m->jobs[i] = r->jobs[i];
+	}
+	m->nodes = r->nodes;
+	m->rho_limit = r->rho_limit;
+	m->delta = r->delta;
+	m->require_dp = r->require_dp;
+	rv = CAIRN_OK;
+out:
+	if (rv != CAIRN_OK)
+		crn_rt_budget_fini(m);
+	cairn__budget_report__free_unpacked(r, NULL);
+	return rv;
+}

@@ -10,6 +10,7 @@
 #ifndef CRN_PROTO_CODEC_RUNTIME_H
 #define CRN_PROTO_CODEC_RUNTIME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,8 @@
 #define CRN_RT_MSG_STATUS_REQ 7u
 #define CRN_RT_MSG_STATUS     8u
 #define CRN_RT_MSG_ERROR      9u
+#define CRN_RT_MSG_BUDGET_REQ 11u
+#define CRN_RT_MSG_BUDGET     12u
 /* Coordinator -> node between the passes of a query: the cells the second
  * pass sums (proto/codec_release.h). */
 #define CRN_RT_MSG_PASS_START 40u
@@ -147,5 +150,31 @@ CAIRN_NODISCARD cairn_err crn_rt_error_encode(
     const crn_rt_error *m, uint8_t **out, size_t *outlen);
 CAIRN_NODISCARD cairn_err crn_rt_error_decode(
     crn_rt_error *m, const uint8_t *buf, size_t len);
+
+/* BudgetRequest / BudgetReport (`cairn budget`).  Every pointer owned;
+ * crn_rt_budget_fini frees them (safe on zeroed storage). */
+typedef struct crn_rt_budget {
+	char *researcher;
+	char *node;
+	uint32_t nodes;
+	size_t n; /* datasets */
+	char **datasets;
+	double *rho_spent;
+	uint64_t *jobs;
+	double rho_limit, delta;
+	bool require_dp;
+} crn_rt_budget;
+
+void crn_rt_budget_fini(crn_rt_budget *m);
+/* A BudgetRequest naming researcher (may be ""). */
+CAIRN_NODISCARD cairn_err crn_rt_budget_req_encode(
+    const char *researcher, uint8_t **out, size_t *outlen);
+/* *researcher is crn_strdup'd (crn_strfree). */
+CAIRN_NODISCARD cairn_err crn_rt_budget_req_decode(
+    char **researcher, const uint8_t *buf, size_t len);
+CAIRN_NODISCARD cairn_err crn_rt_budget_encode(
+    const crn_rt_budget *m, uint8_t **out, size_t *outlen);
+CAIRN_NODISCARD cairn_err crn_rt_budget_decode(
+    crn_rt_budget *m, const uint8_t *buf, size_t len);
 
 #endif /* CRN_PROTO_CODEC_RUNTIME_H */

@@ -56,6 +56,9 @@ typedef struct crn_job {
 	uint64_t out_len;
 	char *where; /* "" when none */
 	uint32_t round;
+	/* Differential privacy asked for the job: epsilon 0 for none. */
+	double dp_epsilon;
+	double dp_delta;
 } crn_job;
 
 /* A SignedJob as it travels; every buffer is owned. */

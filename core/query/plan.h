@@ -186,6 +186,12 @@ typedef struct crn_plan {
 	uint32_t min_cell;  /* groups with fewer rows are suppressed */
 	crn_order *order;   /* ORDER BY, applied by the decoder */
 	size_t norder;
+	/* Coordinator only, never on the wire: the job's DP request (epsilon
+	 * 0: none) and its total zCDP rho.  With DP the sums the decoders
+	 * see are noisy: they clamp counts and sums into what honest nodes
+	 * could produce instead of refusing them, and report the noise of
+	 * each figure (core/query/dp_account.h). */
+	double dp_epsilon, dp_delta, dp_rho;
 } crn_plan;
 
 #endif /* CRN_QUERY_PLAN_H */

@@ -182,6 +182,24 @@ counts_ok(const crn_plan *p, const uint8_t *sum, uint32_t bits, uint64_t g,
 	return 1;
 }
 
+/* Count j of group g of the pass-1 sum; with DP noise, clamped into [0,
+ * maxrows] and, for a column count, to at most count(*) (post-processing
+ * of the noisy sum). */
+static i128
+count_at(const crn_plan *p, const uint8_t *sum, uint32_t bits, uint64_t g,
+    uint64_t j, i128 maxrows)
+{
+	uint64_t per1 = 1 + (uint64_t)p->nmeasures;
+	i128 c = le_get(sum, bits, g * per1 + j), n;
+
+	if (p->dp_rho <= 0)
+		return c;
+	c = c < 0 ? 0 : c > maxrows ? maxrows : c;
+	if (j > 0 && c > (n = count_at(p, sum, bits, g, 0, maxrows)))
+		c = n;
+	return c;
+}
+
 static cairn_err
 release_alloc(crn_release *r, uint64_t ngroups, uint32_t nmeasures)
 {
@@ -219,22 +237,22 @@ crn_release_decide(const crn_plan *p, const uint8_t *sum, size_t len,
 		return CAIRN_EINVAL;
 	maxrows = max_total(p, nodes);
 	for (uint64_t g = 0; g < p->ngroups; g++) {
-		if (!counts_ok(p, sum, bits, g, maxrows)) {
+		if (p->dp_rho <= 0 && !counts_ok(p, sum, bits, g, maxrows)) {
 			crn_log_warn("group %llu of the counts is not one honest nodes could produce",
 			    (unsigned long long)g);
 			return CAIRN_EPROTO;
 		}
-		n += le_get(sum, bits, g * per1) >= floor;
+		n += count_at(p, sum, bits, g, 0, maxrows) >= floor;
 	}
 	if ((rv = release_alloc(out, n, (uint32_t)p->nmeasures)) != CAIRN_OK)
 		return rv;
 	out->min_cell = p->min_cell;
 	for (uint64_t g = 0; g < p->ngroups && k < n; g++) {
-		if (le_get(sum, bits, g * per1) < floor)
+		if (count_at(p, sum, bits, g, 0, maxrows) < floor)
 			continue;
 		out->groups[k] = g;
 		for (uint64_t j = 0; j < per1; j++) {
-			i128 c = le_get(sum, bits, g * per1 + j);
+			i128 c = count_at(p, sum, bits, g, j, maxrows);
 
 			/* A column count below the minimum is announced as
 			 * 0, "not released": no node learns a small count. */

@@ -112,7 +112,10 @@ CAIRN_NODISCARD cairn_err crn_release_counts_vector(
  * Coordinator: from the unmasked pass-1 sum (little-endian elements of
  * the pass-1 shape, len bytes, summed over `nodes` nodes) to the list of
  * releasable groups and their counts (threshold, nodes and the ids are
- * left for the caller).  *out is filled on success (crn_release_fini).
+ * left for the caller).  With p->dp_rho > 0 the counts are noisy and
+ * are clamped into [0, max_rows * nodes] (column counts to at most
+ * count(*)) instead of refused.  *out is filled on success
+ * (crn_release_fini).
  * CAIRN_EINVAL (length), CAIRN_EPROTO (counts no honest nodes could
  * produce: negative, more rows than the nodes may hold, count(col) above
  * count(*)), CAIRN_ENOMEM.

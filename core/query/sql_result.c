@@ -10,9 +10,11 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/crn.h"
+#include "query/dp_account.h"
 #include "query/release.h"
 #include "query/schema.h"
 #include "query/sql_plan.h"
@@ -220,6 +222,102 @@ output_cell(const crn_plan *p, const crn_output *o, const i128 *e,
 	default: return CAIRN_EINVAL;
 	}
 	return CAIRN_OK;
+}
+
+static i128
+clamp(i128 x, i128 lo, i128 hi)
+{
+	return x < lo ? lo : x > hi ? hi : x;
+}
+
+/*
+ * DP: move noisy block e (listed group k of rel, or rel NULL) into the set
+ * block_ok and within_announced accept.  Only public bounds and the noisy
+ * figures themselves are used, so this is post-processing.
+ */
+static void
+dp_clamp(const crn_plan *p, const crn_release *rel, uint64_t k, i128 *e,
+    i128 maxrows)
+{
+	const uint64_t *c =
+	    rel != NULL ? rel->counts + k * (1 + (uint64_t)p->nmeasures) : NULL;
+
+	e[0] = clamp(e[0], 0, maxrows);
+	if (c != NULL && e[0] > (i128)c[0])
+		e[0] = (i128)c[0];
+	for (size_t i = 0; i < p->nmeasures; i++) {
+		const crn_measure *m = &p->measures[i];
+		const crn_column *col = &p->cols[m->col];
+		i128 *b = e + 1 + m->offset, mag, qmax;
+		i128 n = clamp(b[0], 0, e[0]);
+
+		if (c != NULL && n > (i128)c[1 + i])
+			n = (i128)c[1 + i];
+		b[0] = n;
+		b[1] = clamp(b[1], (i128)col->lo * n, (i128)col->hi * n);
+		b[m->need_sumsq ? 3 : 2] =
+		    clamp(b[m->need_sumsq ? 3 : 2], 0, n);
+		if (m->need_sumsq) {
+			mag = col->lo < 0 ? -(i128)col->lo : (i128)col->lo;
+			if ((i128)col->hi > mag)
+				mag = col->hi;
+			if (__builtin_mul_overflow(mag, mag, &qmax) ||
+			    __builtin_mul_overflow(qmax, n, &qmax))
+				qmax = b[2] > 0 ? b[2] : 0;
+			b[2] = clamp(b[2], 0, qmax);
+		}
+	}
+}
+
+/*
+ * DP: the noise sd of cell c (output o of block e) from the noise
+ * variances var[] of the classes (core/query/dp_account.h), to first
+ * order for ratios.  Counts and sums carry their class's sd; avg, var and
+ * stddev combine those of their inputs.
+ */
+static void
+dp_cell_noise(const crn_plan *p, const crn_output *o, const i128 *e,
+    const long double *var, crn_rcell *c)
+{
+	const crn_measure *m;
+	long double n, s, q, sc, v, dvn, dvs, dvq, vv;
+
+	if (o->is_key || c->suppressed || c->kind == CRN_RCELL_NULL)
+		return;
+	if (o->fn == CRN_AGG_COUNT_STAR || o->fn == CRN_AGG_COUNT) {
+		c->noise_sd = sqrtl(var[CRN_DP_COUNTS]);
+		return;
+	}
+	m = &p->measures[o->measure];
+	sc = pow10l_u(p->cols[m->col].scale);
+	n = (long double)e[1 + m->offset];
+	s = (long double)e[1 + m->offset + 1];
+	q = m->need_sumsq ? (long double)e[1 + m->offset + 2] : 0;
+	if (o->fn == CRN_AGG_SUM) {
+		c->noise_sd = sqrtl(var[CRN_DP_SUMS]) / sc;
+		return;
+	}
+	if (n <= 0)
+		return;
+	if (o->fn == CRN_AGG_AVG) {
+		vv = var[CRN_DP_SUMS] / (n * n) +
+		    s * s * var[CRN_DP_COUNTS] / (n * n * n * n);
+		c->noise_sd = sqrtl(vv) / sc;
+		return;
+	}
+	/* v = q/n - (s/n)^2 and its partial derivatives. */
+	v = q / n - (s / n) * (s / n);
+	dvq = 1 / n;
+	dvs = -2 * s / (n * n);
+	dvn = -q / (n * n) + 2 * s * s / (n * n * n);
+	vv = dvq * dvq * var[CRN_DP_SUMSQ] + dvs * dvs * var[CRN_DP_SUMS] +
+	    dvn * dvn * var[CRN_DP_COUNTS];
+	if (o->fn == CRN_AGG_VAR_SAMP || o->fn == CRN_AGG_STDDEV_SAMP)
+		vv *= n > 1 ? (n / (n - 1)) * (n / (n - 1)) : 1;
+	vv = sqrtl(vv) / (sc * sc);
+	if (o->fn == CRN_AGG_STDDEV_POP || o->fn == CRN_AGG_STDDEV_SAMP)
+		vv = v > 0 ? vv / (2 * sqrtl(v) / sc) : vv;
+	c->noise_sd = vv;
 }
 
 /* Is block e something honest nodes could have summed to? */
@@ -526,6 +624,8 @@ within_announced(
 typedef struct dec {
 	const crn_plan *p;
 	i128 floor;
+	bool dp;
+	long double var[CRN_DP_CLASSES]; /* noise variance per class */
 	row *rows;
 	size_t nrows, cap;
 	uint64_t groups_suppressed, clipped;
@@ -565,10 +665,13 @@ dec_row(dec *d, const i128 *e, uint64_t g)
 	d->rows[d->nrows].cells = cells;
 	d->rows[d->nrows].group = g;
 	d->nrows++;
-	for (size_t j = 0; j < p->noutputs; j++)
+	for (size_t j = 0; j < p->noutputs; j++) {
 		if ((rv = output_cell(p, &p->outputs[j], e, g, d->floor,
 		         &cells[j])) != CAIRN_OK)
 			return rv;
+		if (d->dp)
+			dp_cell_noise(p, &p->outputs[j], e, d->var, &cells[j]);
+	}
 	/* Filtered groups are dropped silently: the researcher asked for
 	 * that.  A suppressed value is NULL here, so it never passes a
 	 * comparison. */
@@ -614,6 +717,10 @@ dec_result(dec *d, uint32_t nodes, crn_result **out)
 	r->clipped = d->clipped;
 	r->nodes = nodes;
 	r->min_cell = (uint32_t)d->floor;
+	if (d->dp) {
+		r->dp_epsilon = p->dp_epsilon;
+		r->dp_delta = p->dp_delta;
+	}
 	if ((r->colnames = crn_zalloc(vis * sizeof(char *))) == NULL)
 		goto out;
 	r->ncols = vis;
@@ -657,11 +764,25 @@ decode(const crn_plan *p, blocks *b, uint32_t nodes, crn_result **out)
 	d.p = p;
 	d.floor = crn_release_floor(p->min_cell);
 	maxrows = (i128)p->max_rows * (nodes > 0 ? nodes : p->max_nodes);
+	if (p->dp_rho > 0 && b->rel != NULL) {
+		crn_dp_noise nz;
+		uint32_t t = b->rel->threshold > 0 ? b->rel->threshold : nodes;
+
+		if ((rv = crn_dp_noise_of(&nz, p, p->dp_rho, t > 0 ? t : 1)) !=
+		    CAIRN_OK)
+			return rv;
+		d.dp = true;
+		for (int k = 0; k < CRN_DP_CLASSES; k++)
+			d.var[k] = (long double)nz.node_sigma2[k] *
+			    (nodes > 0 ? nodes : 1);
+	}
 	if ((blk = crn_alloc(p->per_group * sizeof(i128))) == NULL)
 		return CAIRN_ENOMEM;
 	for (uint64_t g = 0; g < p->ngroups && rv == CAIRN_OK; g++) {
 		int present = block_get(b, g, blk, &at);
 
+		if (present && d.dp)
+			dp_clamp(p, b->rel, at, blk, maxrows);
 		if (present &&
 		    (!block_ok(p, blk, maxrows) ||
 		        (b->rel != NULL &&
@@ -824,12 +945,23 @@ pad(sbuf *b, size_t have, size_t want)
 		sb_str(b, " ");
 }
 
+/* Characters of UTF-8 text s (the table's "±" is two bytes, one column). */
+static size_t
+u8len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
 /* One cell of the text table: numeric columns right-aligned, others
  * left-aligned, no trailing blanks after the last column. */
 static void
 text_cell(sbuf *b, const char *s, size_t w, int right, int last)
 {
-	size_t n = strlen(s);
+	size_t n = u8len(s);
 
 	if (right)
 		pad(b, n, w);
@@ -848,7 +980,12 @@ text_of(const crn_rcell *c, char *buf, size_t len)
 		return "NULL";
 	if (c->kind == CRN_RCELL_TEXT)
 		return c->text;
-	return crn_rcell_format(c, buf, len);
+	crn_rcell_format(c, buf, len);
+	if (c->noise_sd > 0) {
+		size_t n = strlen(buf);
+		snprintf(buf + n, len - n, " ±%.3Lg", 1.96L * c->noise_sd);
+	}
+	return buf;
 }
 
 /* The footer's account of suppression: how many cells and groups, and
@@ -890,7 +1027,7 @@ crn_result_text(const crn_result *r, char **out, size_t *len)
 		w[2 * j] = strlen(r->colnames[j]);
 		for (i = 0; i < r->nrows; i++) {
 			const crn_rcell *c = &r->cells[i * r->ncols + j];
-			size_t n = strlen(text_of(c, buf, sizeof(buf)));
+			size_t n = u8len(text_of(c, buf, sizeof(buf)));
 
 			if (n > w[2 * j])
 				w[2 * j] = n;
@@ -926,6 +1063,10 @@ crn_result_text(const crn_result *r, char **out, size_t *len)
 	if (r->clipped > 0)
 		sb_printf(&b, "; %llu value%s clipped to declared bounds",
 		    (unsigned long long)r->clipped, r->clipped == 1 ? "" : "s");
+	if (r->dp_epsilon > 0)
+		sb_printf(&b,
+		    "; differential privacy epsilon %g, delta %g: ± is the 95%% interval of the noise",
+		    r->dp_epsilon, r->dp_delta);
 	sb_str(&b, ")\n");
 	crn_free(w, wsz);
 	return sb_finish(&b, out, len);
@@ -999,6 +1140,44 @@ json_str(sbuf *b, const char *s)
 	sb_str(b, "\"");
 }
 
+/* DP: close "suppressed" and add "epsilon", "delta", "noise_sd" and
+ * "ci95" (the caller closes the last array). */
+static void
+json_noise(sbuf *b, const crn_result *r)
+{
+	char buf[128];
+
+	sb_printf(b, "], \"epsilon\": %.15g, \"delta\": %.15g", r->dp_epsilon,
+	    r->dp_delta);
+	for (int pass = 0; pass < 2; pass++) {
+		sb_str(b, pass == 0 ? ", \"noise_sd\": [" : "], \"ci95\": [");
+		for (size_t i = 0; i < r->nrows; i++) {
+			sb_str(b, i > 0 ? ", [" : "[");
+			for (size_t j = 0; j < r->ncols; j++) {
+				const crn_rcell *c =
+				    &r->cells[i * r->ncols + j];
+				long double v, hw = 1.96L * c->noise_sd;
+
+				if (j > 0)
+					sb_str(b, ", ");
+				if (c->noise_sd <= 0 || !numeric(c)) {
+					sb_str(b, "null");
+					continue;
+				}
+				if (pass == 0) {
+					sb_printf(b, "%.6Lg", c->noise_sd);
+					continue;
+				}
+				crn_rcell_format(c, buf, sizeof(buf));
+				v = strtold(buf, NULL);
+				sb_printf(
+				    b, "[%.15Lg, %.15Lg]", v - hw, v + hw);
+			}
+			sb_str(b, "]");
+		}
+	}
+}
+
 cairn_err
 crn_result_json(const crn_result *r, char **out, size_t *len)
 {
@@ -1044,6 +1223,8 @@ crn_result_json(const crn_result *r, char **out, size_t *len)
 		}
 		sb_str(&b, "]");
 	}
+	if (r->dp_epsilon > 0)
+		json_noise(&b, r);
 	sb_printf(&b,
 	    "], \"suppressed_cells\": %llu, \"suppressed_groups\": %llu, \"min_cell\": %u, \"clipped\": %llu}",
 	    (unsigned long long)r->suppressed_cells,

@@ -42,6 +42,9 @@ typedef struct crn_rcell {
 	__int128 ival;
 	long double real;
 	char *text;
+	/* Standard deviation of the DP noise in this figure, in its units
+	 * (first order for ratios); 0 when the figure is exact. */
+	long double noise_sd;
 } crn_rcell;
 
 typedef struct crn_result {
@@ -56,6 +59,7 @@ typedef struct crn_result {
 	uint64_t clipped;  /* values clipped to bounds, released cells */
 	uint32_t min_cell; /* the threshold applied, at least 1 */
 	uint32_t nodes;    /* contributing nodes, as given */
+	double dp_epsilon, dp_delta; /* the job's DP; 0: exact figures */
 } crn_result;
 
 /*
@@ -76,8 +80,13 @@ CAIRN_NODISCARD cairn_err crn_sql_result_decode(const crn_plan *plan,
  * on (its groups, in order, hold plan->per_group elements each; len =
  * crn_release_figures_dim * ring_bits / 8 bytes), summed over `nodes`
  * nodes.  Groups outside the list are suppressed; suppression is checked
- * again on the pass-2 counts.  Errors of crn_sql_result_decode, and
- * CAIRN_EPROTO for a list that fails crn_release_check or pass-2 counts
+ * again on the pass-2 counts.  With plan->dp_rho > 0 the sum is noisy:
+ * each group block is first clamped into what honest nodes could have
+ * summed (counts within [0, announced], sums within the bounds times the
+ * count), which is post-processing, and each figure gets its noise sd
+ * from the noise the nodes added for rel->threshold survivors (times
+ * `nodes`, the survivors that did add it).  Errors of crn_sql_result_decode,
+ * and CAIRN_EPROTO for a list that fails crn_release_check or pass-2 counts
  * above the pass-1 counts the list announced.
  */
 CAIRN_NODISCARD cairn_err crn_sql_result_release(const crn_plan *plan,
@@ -100,7 +109,11 @@ void crn_result_trim(crn_result *r);
  *    ...], ...], "suppressed_cells": N, "suppressed_groups": N,
  *    "min_cell": N, "clipped": N}
  * where a suppressed cell is null in "rows" and true at the same place in
- * "suppressed".  *out is a new NUL-terminated string of *len bytes (free
+ * "suppressed".  With DP noise the JSON also has "epsilon", "delta",
+ * "noise_sd" (per cell, null for keys and suppressed cells) and "ci95"
+ * (per cell [low, high], value -/+ 1.96 noise_sd, or null), and the text
+ * table shows each noisy figure as "value ±half-width of the 95%
+ * interval".  *out is a new NUL-terminated string of *len bytes (free
  * with crn_free(*out, *len + 1)).  CAIRN_ENOMEM.
  */
 CAIRN_NODISCARD cairn_err crn_result_text(

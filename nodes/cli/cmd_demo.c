@@ -26,6 +26,7 @@ static const char demo_usage[] =
     "                  [--code FILE.lua --output-len N --lo L --hi H\n"
     "                   [--scale S] [--params LIST] [--where COND]\n"
     "                   [--max-rounds R]]\n"
+    "                  [--epsilon E [--delta D]]\n"
     "\n"
     "Runs a throwaway federation on this machine: a CA, a coordinator,\n"
     "one node daemon per CSV file and a researcher, in a temporary\n"
@@ -52,6 +53,11 @@ static const char demo_usage[] =
     "                    (at least two)\n"
     "  --dataset NAME    the schema's dataset the CSV files hold\n"
     "                    (default: its only dataset)\n"
+    "  --epsilon E       differential privacy: every query asks epsilon E\n"
+    "                    (nodes require DP, budget epsilon 100 each);\n"
+    "                    answers are then noisy and shown beside the\n"
+    "                    clear ones, not compared\n"
+    "  --delta D         the DP delta (default 1e-6)\n"
     "  --query SQL       a query to run instead of the samples; repeat\n"
     "                    for several\n"
     "  --code FILE.lua   also run this approved-code program (instead of\n"
@@ -100,6 +106,7 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	const char *ex = getenv("CAIRN_EXAMPLES");
 	const char *schema = NULL, *format = NULL, *timeout = NULL;
 	const char *dataset = NULL, *exdir = NULL, *code = NULL;
+	const char *eps = NULL, *delta = NULL;
 	/* Passed on to 'cairn run' in this order, with their names. */
 	static const char *const code_names[] = {"--output-len", "--lo",
 	    "--hi", "--scale", "--params", "--where", "--max-rounds"};
@@ -124,6 +131,8 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	    {.name = "--params", .val = &cv[4]},
 	    {.name = "--where", .val = &cv[5]},
 	    {.name = "--max-rounds", .val = &cv[6]},
+	    {.name = "--epsilon", .val = &eps},
+	    {.name = "--delta", .val = &delta},
 	    {.name = NULL},
 	};
 	const cli_cmd cmd = {"demo", opts, NULL, 0, 0, NULL, demo_usage};
@@ -147,6 +156,9 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 			return cli_usage_error(
 			    "demo", "--timeout is 1..3600 seconds");
 	}
+	if ((eps != NULL && cli_dp_arg("demo", "--epsilon", eps, &d->epsilon)) ||
+	    (delta != NULL && cli_dp_arg("demo", "--delta", delta, &d->delta)))
+		return 2;
 	if (dataset != NULL)
 		snprintf(d->dataset, sizeof(d->dataset), "%s", dataset);
 	for (size_t i = 0; i < CRN_NELEM(code_names); i++) {

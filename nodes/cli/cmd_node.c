@@ -1,7 +1,8 @@
 /*
  * cmd_node.c — 'cairn node --config FILE' (the daemon) and
  * 'cairn node check --config FILE' (validate everything the daemon needs
- * and say exactly what is wrong).
+ * and say exactly what is wrong), 'cairn node budget --config FILE' (the
+ * privacy budget each researcher has spent and has left).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -11,9 +12,11 @@
 #include "base/file.h"
 #include "cli/cmds.h"
 #include "cli/opts.h"
+#include "node/budget.h"
 #include "node/node.h"
 #include "node/node_code.h"
 #include "proto/job.h"
+#include "query/dp_account.h"
 #include "query/schema.h"
 #include "runtime/config.h"
 #include "runtime/rt.h"
@@ -21,19 +24,23 @@
 static const char node_usage[] =
     "usage: cairn node --config FILE\n"
     "       cairn node check --config FILE\n"
+    "       cairn node budget --config FILE\n"
     "       cairn node approve-code --config FILE PROGRAM.lua\n"
     "                  [--datasets D1,D2] [--researchers R1,R2]\n"
     "       cairn node approvals --config FILE\n"
     "Run a node daemon: dials the coordinator, verifies every job itself and\n"
     "takes part in secure aggregation over its own data.  'check' validates\n"
     "the configuration, key, certificate and data sources and exits 1 on any\n"
-    "problem.\n"
+    "problem.  'budget' prints, from the node's ledger (state_dir/budget.db),\n"
+    "the DP budget each researcher has spent and has left per dataset.\n"
     "'approve-code' approves a program (its SHA-256) in the node's state\n"
     "directory, for the datasets and researchers listed (default: any);\n"
     "the running node sees it at the next job.  'approvals' lists every\n"
     "program the node approves: approved_code, approved_code_dir and these.\n"
     "In [node]: log_format = text | json (RFC 3339 timestamps either way);\n"
-    "metrics_listen = IP:PORT serves Prometheus metrics at /metrics (off unless set).\n";
+    "metrics_listen = IP:PORT serves Prometheus metrics at /metrics (off unless set).\n"
+    "In [policy]: require_dp = true | false (refuse queries asking no DP noise),\n"
+    "budget_epsilon (10) and budget_delta (1e-6): the DP budget per researcher and dataset.\n";
 
 static int
 node_check(const char *path)
@@ -171,6 +178,66 @@ out:
 	return st;
 }
 
+typedef struct budget_print {
+	const crn_cfg_node *n;
+	double limit;
+} budget_print;
+
+static void
+budget_row(void *ctx, const char *researcher, const char *dataset, double spent,
+    uint64_t jobs)
+{
+	const budget_print *bp = ctx;
+	double left = bp->limit - spent;
+
+	if (left < 0)
+		left = 0;
+	printf("%-16s %-16s %6llu %12.6g %12.6g %12.4g\n", researcher, dataset,
+	    (unsigned long long)jobs, spent, left,
+	    crn_dp_epsilon(left, bp->n->budget_delta));
+}
+
+/* The node's ledger, read while the daemon may be running (WAL). */
+static int
+node_budget(const char *path)
+{
+	crn_config *cfg = NULL;
+	crn_budget *b = NULL;
+	budget_print bp;
+	char err[1024];
+	int status = 1;
+	cairn_err rv;
+
+	if ((rv = crn_config_load(
+	         &cfg, path, CRN_CFG_NODE, err, sizeof(err))) != CAIRN_OK) {
+		cli_error("node budget: %s", rv == CAIRN_ENOENT ? path : err);
+		return 1;
+	}
+	if (crn_budget_open(&b, cfg->node.state_dir, err, sizeof(err)) !=
+	    CAIRN_OK) {
+		cli_error("node budget: %s", err);
+		goto out;
+	}
+	bp.n = &cfg->node;
+	bp.limit =
+	    crn_dp_rho_of(cfg->node.budget_epsilon, cfg->node.budget_delta);
+	printf("budget per researcher and dataset: epsilon %g, delta %g (rho %.6g); require_dp = %s\n",
+	    cfg->node.budget_epsilon, cfg->node.budget_delta, bp.limit,
+	    cfg->node.require_dp ? "true" : "false");
+	printf("%-16s %-16s %6s %12s %12s %12s\n", "researcher", "dataset",
+	    "jobs", "rho spent", "rho left", "epsilon left");
+	if (crn_budget_each(b, budget_row, &bp) != CAIRN_OK) {
+		cli_error("node budget: cannot read %s/budget.db",
+		    cfg->node.state_dir);
+		goto out;
+	}
+	status = 0;
+out:
+	crn_budget_close(b);
+	crn_config_free(cfg);
+	return status;
+}
+
 int
 cmd_node(int argc, char **argv)
 {
@@ -194,8 +261,9 @@ cmd_node(int argc, char **argv)
 			return cli_usage_error("node", "which PROGRAM.lua?");
 		return node_approve(config, pos[1], datasets, researchers);
 	}
-	if (pos[1] != NULL || (what != NULL && strcmp(what, "check") != 0 &&
-	                          strcmp(what, "approvals") != 0))
+	if (pos[1] != NULL ||
+	    (what != NULL && strcmp(what, "check") != 0 &&
+	        strcmp(what, "approvals") != 0 && strcmp(what, "budget") != 0))
 		return cli_usage_error("node", "unexpected argument '%s'",
 		    pos[1] != NULL ? pos[1] : what);
 	if (datasets != NULL || researchers != NULL)
@@ -203,5 +271,7 @@ cmd_node(int argc, char **argv)
 		    "node", "--datasets and --researchers go with approve-code");
 	if (what != NULL && strcmp(what, "approvals") == 0)
 		return cli_code_approvals(config);
+	if (what != NULL && strcmp(what, "budget") == 0)
+		return node_budget(config);
 	return what != NULL ? node_check(config) : crn_node_main(config);
 }

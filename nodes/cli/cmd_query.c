@@ -50,6 +50,7 @@ q_progress(const crn_rt_jobstatus *st)
 static const char query_usage[] =
     "usage: cairn query --config FILE [--format table|json|csv]\n"
     "                   [--strict] [--timeout MS] [--schema FILE]\n"
+    "                   [--epsilon E [--delta D]]\n"
     "                   (--dataset DATASET --sum COLUMN | SQL)\n"
     "Sign a job with the researcher key, submit it to the coordinator and print\n"
     "the result once the nodes have aggregated it.  SQL is planned against --schema,\n"
@@ -61,7 +62,11 @@ static const char query_usage[] =
     "  --strict      exit 3 unless every expected node contributed and nothing\n"
     "                was suppressed or clipped\n"
     "  --timeout MS  wait at most MS milliseconds for the result (default: timeout_ms\n"
-    "                of the configuration)\n";
+    "                of the configuration)\n"
+    "  --epsilon E   differential privacy for the whole job, E in (0, 100]: every node\n"
+    "                adds its share of discrete Gaussian noise and charges E to its\n"
+    "                budget for you (default: epsilon of [researcher]; 0: no noise)\n"
+    "  --delta D     the DP delta, D in (0, 0.5) (default: delta of [researcher], 1e-6)\n";
 
 static void
 q_json_str(const char *s)
@@ -286,15 +291,18 @@ struct q_args {
 	int fmt;
 	bool strict;
 	int64_t timeout_ms; /* -1: the configuration's timeout_ms */
+	double eps, delta;  /* -1: the configuration's */
 };
 
 /* Parse argv into *a: -1 to go on, else the exit status. */
 static int
 q_parse(int argc, char **argv, struct q_args *a)
 {
-	const char *format = NULL, *timeout = NULL;
+	const char *format = NULL, *timeout = NULL, *eps = NULL, *delta = NULL;
 	const cli_opt opts[] = {
 	    {.name = "--strict", .flag = &a->strict},
+	    {.name = "--epsilon", .val = &eps},
+	    {.name = "--delta", .val = &delta},
 	    {.name = "--timeout", .val = &timeout},
 	    {.name = "--config", .val = &a->config, .required = true},
 	    {.name = "--dataset", .val = &a->dataset},
@@ -322,6 +330,10 @@ q_parse(int argc, char **argv, struct q_args *a)
 	    (a->column != NULL && a->dataset == NULL))
 		return cli_usage_error("query",
 		    "give either --dataset D --sum COLUMN or an SQL query");
+	a->eps = a->delta = -1;
+	if ((eps != NULL && cli_dp_arg("query", "--epsilon", eps, &a->eps)) ||
+	    (delta != NULL && cli_dp_arg("query", "--delta", delta, &a->delta)))
+		return 2;
 	a->timeout_ms = -1;
 	if (timeout != NULL) {
 		char *end = NULL;
@@ -354,6 +366,10 @@ q_submit(crn_rt_client *c, const struct q_args *a, crn_job *job,
 	job->issued_at = crn_rt_wall();
 	job->not_after =
 	    job->issued_at + (uint64_t)a->timeout_ms / 1000 + 60;
+	job->dp_epsilon = a->eps >= 0 ? a->eps : c->cfg->researcher.epsilon;
+	job->dp_delta = a->delta > 0 ? a->delta : c->cfg->researcher.delta;
+	if (job->dp_epsilon == 0)
+		job->dp_delta = 0;
 	/* --schema wins; else the file the configuration names. */
 	if (schema == NULL)
 		schema = c->cfg->researcher.schema;

@@ -17,6 +17,7 @@ int cmd_coordinator(int argc, char **argv);
 int cmd_node(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_budget(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_code(int argc, char **argv);
 int cmd_run(int argc, char **argv);
@@ -28,5 +29,8 @@ int cli_code_approvals(const char *path);
 
 /* Print "cairn: <msg>" to stderr, printf-style; returns 1. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* --epsilon (0 or (0, 100]) or --delta ((0, 0.5)) value v of command
+ * cmd into *out: 0, or 2 after a usage error line. */
+int cli_dp_arg(const char *cmd, const char *opt, const char *v, double *out);
 
 #endif /* CRN_CLI_CMDS_H */

@@ -1,8 +1,10 @@
 /*
  * main.c — the cairn program: a thin table of subcommands.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -12,6 +14,7 @@
 #include <libpq-fe.h>
 
 #include "cli/cmds.h"
+#include "cli/opts.h"
 #include "crypto/init.h"
 
 static const struct {
@@ -24,12 +27,14 @@ static const struct {
         "federation CA: ca init | sign | revoke | crl | show | verify"},
     {"keygen", cmd_keygen, "make a key pair and a certificate request"},
     {"coordinator", cmd_coordinator, "run the coordinator daemon"},
-    {"node", cmd_node, "run a node daemon (node check: validate config)"},
+    {"node", cmd_node,
+        "run a node daemon (node check: validate config; node budget: DP ledger)"},
     {"query", cmd_query, "submit a query as a researcher"},
     {"run", cmd_run, "run an approved Lua program on the federation"},
     {"code", cmd_code,
         "approved code: code hash FILE | code run-local ..."},
     {"status", cmd_status, "list connected nodes and running sessions"},
+    {"budget", cmd_budget, "DP budget spent and left on each node (researcher)"},
     {"version", cmd_version, "print the version and library versions"},
     {"bench", cmd_bench, "run a benchmark (bench prg --dim N)"},
     {"sim", cmd_sim, "simulate a protocol in one process (sim secagg ...)"},
@@ -47,6 +52,23 @@ cli_error(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return 1;
+}
+
+int
+cli_dp_arg(const char *cmd, const char *opt, const char *v, double *out)
+{
+	char *end = NULL;
+	double d = strtod(v, &end);
+	int is_eps = strcmp(opt, "--epsilon") == 0;
+
+	if (end == v || *end != '\0' || !isfinite(d) ||
+	    (is_eps && (d < 0 || d > 100)) ||
+	    (!is_eps && (d <= 0 || d >= 0.5)))
+		return cli_usage_error(cmd, "%s '%s': want %s", opt, v,
+		    is_eps ? "a number from 0 (no noise) to 100"
+		           : "a number above 0 and below 0.5");
+	*out = d;
+	return 0;
 }
 
 static void

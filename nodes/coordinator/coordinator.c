@@ -26,6 +26,7 @@
 #include "query/codec_release.h"
 #include "query/job.h"
 #include "query/release.h"
+#include "query/dp_account.h"
 #include "query/sql_plan.h"
 #include "runtime/config.h"
 #include "secagg/graph.h"
@@ -120,7 +121,16 @@ typedef struct co {
 	uint32_t nsess;
 	crn_ops *ops;        /* metrics and status page (nodes/ops) */
 	crn_ops_state *ost;  /* its state, ours to update */
+	/* `cairn budget` requests waiting for node reports: the newest
+	 * request of each researcher, reports relayed for CO_BUDGET_MS. */
+	struct co_budget_wait {
+		char researcher[CRN_CERT_NAME_MAX + 1];
+		uint32_t conn;
+		int64_t until;
+	} budget[8];
 } co;
+
+#define CO_BUDGET_MS 10000
 
 /* Messages nodes send in each round (index = crn_sa_round). */
 static const uint32_t round_msg[CRN_SA_R_DONE] = {
@@ -1318,6 +1328,12 @@ co_on_submit(
 	s->started = now;
 	s->plan = plan;
 	plan = NULL;
+	if (job.kind != CRN_JOB_CODE && job.dp_epsilon > 0 &&
+	    crn_dp_request_ok(job.dp_epsilon, job.dp_delta)) {
+		s->plan->dp_epsilon = job.dp_epsilon;
+		s->plan->dp_delta = job.dp_delta;
+		s->plan->dp_rho = crn_dp_rho_of(job.dp_epsilon, job.dp_delta);
+	}
 	s->is_sum = job.kind == CRN_JOB_SUM_COLUMN;
 	s->is_code = job.kind == CRN_JOB_CODE;
 	s->code_dim = job.dim;
@@ -1410,6 +1426,76 @@ out:
 	crn_free(buf, len);
 }
 
+/* `cairn budget`: ask every usable node about this researcher's ledger
+ * and tell the researcher how many were asked. */
+static void
+co_on_budget_req(co *c, uint32_t conn, const crn_cert_info *who)
+{
+	struct co_budget_wait *w = &c->budget[0];
+	crn_rt_budget first;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int64_t now = crn_rt_now_ms();
+
+	for (size_t i = 0; i < CRN_NELEM(c->budget); i++) {
+		if (strcmp(c->budget[i].researcher, who->name) == 0 ||
+		    c->budget[i].until < now) {
+			w = &c->budget[i];
+			break;
+		}
+		if (c->budget[i].until < w->until)
+			w = &c->budget[i];
+	}
+	snprintf(w->researcher, sizeof(w->researcher), "%s", who->name);
+	w->conn = conn;
+	w->until = now + CO_BUDGET_MS;
+	memset(&first, 0, sizeof(first));
+	if (crn_rt_budget_req_encode(who->name, &buf, &len) != CAIRN_OK)
+		return;
+	for (size_t i = 0; i < c->nnodes; i++)
+		if (co_node_usable(&c->nodes[i], now) &&
+		    co_send_msg(c, c->nodes[i].conn, CRN_RT_MSG_BUDGET_REQ,
+		        NULL, 0, buf, len, CO_SEND_MS) == CAIRN_OK)
+			first.nodes++;
+	crn_free(buf, len);
+	buf = NULL;
+	if (crn_rt_budget_encode(&first, &buf, &len) == CAIRN_OK)
+		(void)co_send_msg(
+		    c, conn, CRN_RT_MSG_BUDGET, NULL, 0, buf, len, CO_SEND_MS);
+	crn_free(buf, len);
+}
+
+/* A node's budget report: relayed to the researcher it is about, if that
+ * researcher asked within CO_BUDGET_MS, with the node's certificate name. */
+static void
+co_on_budget(co *c, const crn_envelope *env, const char *node)
+{
+	crn_rt_budget r;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int64_t now = crn_rt_now_ms();
+
+	if (crn_rt_budget_decode(&r, env->payload, env->payload_len) !=
+	    CAIRN_OK) {
+		crn_log_warn("malformed budget report from '%s'", node);
+		return;
+	}
+	crn_strfree(r.node);
+	r.node = crn_strdup(node);
+	for (size_t i = 0; r.node != NULL && i < CRN_NELEM(c->budget); i++) {
+		if (c->budget[i].until < now ||
+		    strcmp(c->budget[i].researcher, r.researcher) != 0)
+			continue;
+		r.nodes = 0;
+		if (crn_rt_budget_encode(&r, &buf, &len) == CAIRN_OK)
+			(void)co_send_msg(c, c->budget[i].conn,
+			    CRN_RT_MSG_BUDGET, NULL, 0, buf, len, CO_SEND_MS);
+		crn_free(buf, len);
+		break;
+	}
+	crn_rt_budget_fini(&r);
+}
+
 static void
 co_on_message(co *c, const crn_tr_event *ev)
 {
@@ -1423,7 +1509,7 @@ co_on_message(co *c, const crn_tr_event *ev)
 	        &env, &who) != CAIRN_OK)
 		return;
 	node_msg = env.type == CRN_RT_MSG_HELLO ||
-	    env.type == CRN_RT_MSG_ERROR ||
+	    env.type == CRN_RT_MSG_ERROR || env.type == CRN_RT_MSG_BUDGET ||
 	    (env.type >= CRN_SA_MSG_FIRST && env.type <= CRN_SA_MSG_LAST);
 	if (node_msg && who.role != CRN_ROLE_NODE) {
 		crn_log_warn("refused a message (type %u) from '%s': role %s, need node",
@@ -1450,6 +1536,8 @@ co_on_message(co *c, const crn_tr_event *ev)
 		break;
 	case CRN_RT_MSG_JOB_SUBMIT: co_on_submit(c, conn, &env, &who); break;
 	case CRN_RT_MSG_STATUS_REQ: co_on_status(c, conn); break;
+	case CRN_RT_MSG_BUDGET_REQ: co_on_budget_req(c, conn, &who); break;
+	case CRN_RT_MSG_BUDGET: co_on_budget(c, &env, who.name); break;
 	case CRN_RT_MSG_ERROR:
 	default:
 		if (node_msg) {

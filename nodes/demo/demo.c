@@ -279,6 +279,8 @@ write_configs(demo *d)
 		    "researchers = researcher\n"
 		    "min_cell = %u\n"
 		    "min_participants = %zu\n"
+		    "require_dp = %s\n"
+		    "budget_epsilon = 100\n"
 		    "%s%s%s[dataset %s]\n"
 		    "kind = csv\n"
 		    "path = %s\n"
@@ -286,6 +288,7 @@ write_configs(demo *d)
 		    d->nodes[i].name, d->dir, d->nodes[i].name,
 		    d->nodes[i].name, d->nodes[i].name, d->schema_path,
 		    d->schema->min_cell, d->nnodes,
+		    d->epsilon > 0 ? "true" : "false",
 		    d->code[0] != '\0' ? "approved_code = " : "", d->code_hash,
 		    d->code[0] != '\0' ? "\n" : "", d->dataset, d->nodes[i].csv,
 		    cols);
@@ -307,6 +310,12 @@ write_configs(demo *d)
 	    "crl = ca/crl.pem\n"
 	    "timeout_ms = %d\n",
 	    d->dir, d->timeout_s * 1000);
+	if (d->epsilon > 0) {
+		size_t n = strlen(text);
+
+		snprintf(text + n, sizeof(text) - n,
+		    "epsilon = %.17g\ndelta = %.17g\n", d->epsilon, d->delta);
+	}
 	if (path_join(path, d->dir, "researcher.conf") != 0 ||
 	    write_file(path, text, 0644) != 0)
 		return demo_error("demo: cannot write %s", path);
@@ -745,6 +754,15 @@ run_query(demo *d, size_t qi)
 		printf(
 		    "in the clear (pooled files, no protection):\n%s", table);
 	}
+	if (d->epsilon > 0) {
+		/* Noisy by design: the difference is the noise, whose 95%
+		 * interval the table shows beside each figure. */
+		if (strcmp(d->format, "table") == 0)
+			printf("=> with DP noise (epsilon %g, delta %g): the differences are the noise\n",
+			    d->epsilon, d->delta);
+		ret = 0;
+		goto out;
+	}
 	if (strcmp(fed_csv, clear) != 0) {
 		demo_error("demo: query %zu: the federation's answer differs from the clear computation",
 		    qi + 1);
@@ -1108,6 +1126,7 @@ crn_demo_init(demo *d)
 	memset(d, 0, sizeof(*d));
 	d->format = "table";
 	d->timeout_s = 60;
+	d->delta = 1e-6;
 	d->coord_pid = -1;
 }
 
@@ -1154,7 +1173,11 @@ crn_demo_run(demo *d)
 	if (failed != 0)
 		return demo_error(
 		    "demo: %d of %zu queries failed", failed, d->nqueries);
-	if (d->nqueries > 0)
+	if (d->nqueries > 0 && d->epsilon > 0)
+		say("%zu %s answered under secure aggregation with DP noise (epsilon %g, delta %g)",
+		    d->nqueries, d->nqueries == 1 ? "query" : "queries",
+		    d->epsilon, d->delta);
+	else if (d->nqueries > 0)
 		say("%zu %s answered under secure aggregation, each identical to the clear computation",
 		    d->nqueries, d->nqueries == 1 ? "query" : "queries");
 	return 0;

@@ -62,9 +62,11 @@ typedef struct crn_demo {
 	char code_hash[65];
 	const char *code_args[CRN_DEMO_CODE_ARGS];
 	size_t ncode_args;
+	double epsilon, delta; /* DP asked of every query; epsilon 0: none */
 } crn_demo;
 
-/* Defaults: table format, 60 s per query, nothing started. */
+/* Defaults: table format, 60 s per query, no DP (delta 1e-6 if
+ * epsilon is set), nothing started. */
 void crn_demo_init(crn_demo *d);
 
 /* One node serving the CSV file at csv (made absolute). */

@@ -7,6 +7,7 @@
 
 #include "crypto/crypto.h"
 #include "node/admit.h"
+#include "query/dp_account.h"
 #include "query/job.h"
 #include "query/sql_plan.h"
 #include "runtime/rt.h"
@@ -35,6 +36,39 @@ admit_dataset(const crn_cfg_node *n, const char *name)
 		if (strcmp(n->datasets[i].name, name) == 0)
 			return &n->datasets[i];
 	return NULL;
+}
+
+bool
+crn_admit_researcher(const crn_cfg_node *n, const char *name)
+{
+	return admit_in(n->researchers, n->nresearchers, name);
+}
+
+/* The DP rule (admit.h): noise where the policy requires it, a sane
+ * (epsilon, delta), none asked of a program. */
+static cairn_err
+admit_dp(const crn_cfg_node *n, const crn_job *job, crn_admit *out)
+{
+	if (job->kind == CRN_JOB_CODE) {
+		if (job->dp_epsilon == 0)
+			return CAIRN_OK;
+		snprintf(out->why, sizeof(out->why),
+		    "code jobs carry no DP noise: ask without --epsilon");
+		return admit_refuse(out, CRN_ADMIT_DP, CAIRN_EPERM);
+	}
+	if (job->dp_epsilon == 0 && n->require_dp) {
+		snprintf(out->why, sizeof(out->why),
+		    "this node requires differential privacy (require_dp): ask with --epsilon");
+		return admit_refuse(out, CRN_ADMIT_DP, CAIRN_EPERM);
+	}
+	if (job->dp_epsilon != 0 &&
+	    !crn_dp_request_ok(job->dp_epsilon, job->dp_delta)) {
+		snprintf(out->why, sizeof(out->why),
+		    "DP epsilon %g, delta %g: want epsilon in (0, 100] and delta in (0, 0.5)",
+		    job->dp_epsilon, job->dp_delta);
+		return admit_refuse(out, CRN_ADMIT_DP, CAIRN_EPERM);
+	}
+	return CAIRN_OK;
 }
 
 cairn_err
@@ -88,6 +122,8 @@ crn_admit_job(
 		    o->nodes, p->schema_max_nodes);
 		return admit_refuse(out, CRN_ADMIT_MAX_NODES, CAIRN_EPERM);
 	}
+	if ((rv = admit_dp(n, job, out)) != CAIRN_OK)
+		return rv;
 	/* The passes' sessions are the job's, not the coordinator's pick. */
 	if (crn_release_session_id(sid, job->job_id, CRN_RELEASE_PASS_COUNTS) !=
 	        CAIRN_OK ||
@@ -190,6 +226,7 @@ crn_admit_rule_name(crn_admit_rule rule)
 	    [CRN_ADMIT_BINDING] = "binding",
 	    [CRN_ADMIT_RELEASE] = "release",
 	    [CRN_ADMIT_ROSTER] = "roster",
+	    [CRN_ADMIT_DP] = "dp",
 	};
 
 	if ((size_t)rule >= sizeof(names) / sizeof(names[0]) ||

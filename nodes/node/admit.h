@@ -40,6 +40,7 @@ typedef enum crn_admit_rule {
 	CRN_ADMIT_BINDING,      /* cells not bound to this job's passes */
 	CRN_ADMIT_RELEASE,      /* cells break the release rule */
 	CRN_ADMIT_ROSTER,       /* pass 2 roster outside the policy's range */
+	CRN_ADMIT_DP,           /* DP asked or missing against require_dp */
 } crn_admit_rule;
 
 /* The node's policy: its [node] section (researchers, datasets,
@@ -71,7 +72,12 @@ typedef struct crn_admit {
 
 /*
  * Admit or refuse a job offer.  Rules in order: TIME, LIFETIME,
- * RESEARCHER, DATASET, PARTICIPANTS, MAX_NODES, SESSION.  Returns
+ * RESEARCHER, DATASET, PARTICIPANTS, MAX_NODES, DP, SESSION.  DP refuses
+ * a query or column sum without noise (dp_epsilon 0) when the policy has
+ * require_dp, an (epsilon, delta) outside crn_dp_request_ok, and a code
+ * job asking for noise (a program's output has no per-record bound to
+ * size it by; an approved program is released as its operators approved
+ * it, require_dp or not).  Returns
  * CAIRN_OK (out->ds is the dataset), CAIRN_EEXPIRED or
  * CAIRN_ENOTYET (TIME), CAIRN_EPERM, or CAIRN_EPROTO (SESSION).
  */
@@ -108,6 +114,9 @@ typedef struct crn_admit_cells {
  */
 CAIRN_NODISCARD cairn_err crn_admit_pass2(
     const crn_admit_policy *p, const crn_admit_cells *c, crn_admit *out);
+
+/* Whether the policy's researchers = lists name. */
+bool crn_admit_researcher(const crn_cfg_node *n, const char *name);
 
 /* "lifetime", "researcher", ...: the rule's name, for logs and tests. */
 const char *crn_admit_rule_name(crn_admit_rule rule);

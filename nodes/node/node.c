@@ -20,7 +20,9 @@
 #include "base/crn.h"
 #include "net/transport.h"
 #include "node/admit.h"
+#include "node/budget.h"
 #include "node/job_ledger.h"
+#include "node/node_dp.h"
 #include "node/node.h"
 #include "node/node_code.h"
 #include "ops/ops.h"
@@ -63,7 +65,12 @@ typedef struct nd_sess {
 	size_t vlen;
 	uint32_t min_cell;  /* the node's own threshold for this job */
 	uint32_t max_nodes; /* largest roster accepted; 0: no schema */
-	char job[9];        /* first bytes of the job id, hex */
+	/* DP: the job's total rho (0: no noise) and the survivors the
+	 * current pass's noise is sized for; the session then accepts no
+	 * fewer. */
+	double dp_rho;
+	uint32_t dp_t;
+	char job[9]; /* first bytes of the job id, hex */
 	char researcher[CRN_CERT_NAME_MAX + 1];
 	char dataset[CRN_NAME_MAX + 1];
 	int64_t deadline; /* idle */
@@ -79,6 +86,7 @@ typedef struct nd {
 	nd_sess sess[ND_MAX_SESS];
 	crn_schema *schema;     /* the federation schema; NULL if none */
 	crn_job_ledger *ledger; /* jobs this node ran, ever */
+	crn_budget *budget;     /* privacy budget spent, per researcher */
 	int64_t next_hello;
 	bool acked;
 	/* Heartbeats: when the coordinator last acknowledged one, and
@@ -575,6 +583,10 @@ nd_pass_begin(nd *d, nd_sess *s, uint32_t ring_bits, uint64_t dim)
 	scfg.ring_bits = ring_bits;
 	scfg.dim = dim;
 	scfg.min_participants = d->cfg->node.min_participants;
+	/* DP: the noise was sized for dp_t survivors; fewer would release
+	 * a sum with less than the target noise. */
+	if (s->dp_t > scfg.min_participants)
+		scfg.min_participants = s->dp_t;
 	scfg.max_nodes = s->max_nodes;
 	scfg.malicious = d->cfg->node.malicious;
 	scfg.corrupt_frac = d->cfg->node.corrupt_frac;
@@ -613,6 +625,53 @@ nd_expiry(const crn_job *job)
 	return crn_rt_now_ms() + left;
 }
 
+/*
+ * DP: charge the job's rho to (researcher, dataset) before anything
+ * computed from the data leaves the node.  The charge covers both
+ * passes; it is on disk when this returns (node/budget.h), so a crash
+ * between here and the send can only over-count.  Over budget: EPERM,
+ * with what is left in why.
+ */
+static cairn_err
+nd_dp_charge(nd *d, nd_sess *s, nd_offer *o)
+{
+	const crn_cfg_node *n = &d->cfg->node;
+	double left = 0;
+	cairn_err rv;
+
+	if (o->job.dp_epsilon == 0)
+		return CAIRN_OK;
+	s->dp_rho = crn_dp_rho_of(o->job.dp_epsilon, o->job.dp_delta);
+	rv = crn_budget_charge(d->budget, o->who, o->job.dataset, o->job.job_id,
+	    s->dp_rho, crn_dp_rho_of(n->budget_epsilon, n->budget_delta),
+	    n->budget_delta, &left, o->why, sizeof(o->why));
+	if (rv == CAIRN_OK)
+		crn_log_info("job %s researcher %s dataset %s: charged rho %.6g (epsilon %g, delta %g), %.6g left",
+		    s->job, o->who, o->job.dataset, s->dp_rho,
+		    o->job.dp_epsilon, o->job.dp_delta, left);
+	else if (rv != CAIRN_EPERM)
+		rv = CAIRN_ESYS;
+	return rv;
+}
+
+/* DP: add the node's noise share to s->vec for t survivors. */
+static cairn_err
+nd_dp_noise(nd_sess *s, uint32_t bits, uint64_t dim, uint32_t t, bool counts)
+{
+	crn_dp_noise nz;
+	cairn_err rv;
+
+	if (s->dp_rho <= 0)
+		return CAIRN_OK;
+	s->dp_t = t > 0 ? t : 1;
+	if ((rv = crn_dp_noise_of(&nz, s->plan, s->dp_rho, s->dp_t)) !=
+	    CAIRN_OK)
+		return rv;
+	crn_log_info("job %s: DP noise for %s pass sized for %u survivors",
+	    s->job, counts ? "the counts" : "the figures", s->dp_t);
+	return crn_node_dp_add(s->vec, bits, dim, s->plan, &nz, counts);
+}
+
 /* Compute the job's local result and start pass 1 with its counts. */
 static cairn_err
 nd_offer_run(nd *d, nd_sess *s, nd_offer *o)
@@ -634,7 +693,8 @@ nd_offer_run(nd *d, nd_sess *s, nd_offer *o)
 	}
 	if (pgconn != NULL)
 		src.conninfo = pgconn;
-	if ((rv = nd_compute(d, s, o, &src)) != CAIRN_OK)
+	if ((rv = nd_compute(d, s, o, &src)) != CAIRN_OK ||
+	    (rv = nd_dp_charge(d, s, o)) != CAIRN_OK)
 		goto out;
 	if (s->single) {
 		s->max_nodes = d->schema != NULL ? d->schema->max_nodes : 0;
@@ -648,6 +708,8 @@ nd_offer_run(nd *d, nd_sess *s, nd_offer *o)
 	if ((rv = crn_release_counts_shape(s->plan, &bits, &dim)) != CAIRN_OK ||
 	    (rv = crn_release_counts_vector(
 	         s->plan, s->full, &s->vec, &s->vlen)) != CAIRN_OK ||
+	    (rv = nd_dp_noise(s, bits, dim, o->offer.threshold, true)) !=
+	        CAIRN_OK ||
 	    (rv = nd_pass_begin(d, s, bits, dim)) != CAIRN_OK)
 		snprintf(o->why, sizeof(o->why), "cannot start: %s",
 		    cairn_strerror(rv));
@@ -819,6 +881,13 @@ nd_on_pass_start(nd *d, const crn_envelope *env)
 		    cairn_strerror(rv));
 		goto refuse;
 	}
+	if ((rv = nd_dp_noise(s, s->plan->ring_bits,
+	         crn_release_figures_dim(s->plan, &rel), rel.threshold,
+	         false)) != CAIRN_OK) {
+		snprintf(why, sizeof(why), "cannot add the DP noise: %s",
+		    cairn_strerror(rv));
+		goto refuse;
+	}
 	crn_log_info(
 	    "job %s: %llu listed groups, %llu cells withheld below min_cell %u",
 	    s->job, (unsigned long long)rel.ngroups,
@@ -903,6 +972,56 @@ nd_on_error(const crn_envelope *env, const char *coord)
 	crn_rt_error_fini(&e);
 }
 
+/* `cairn budget`: this node's ledger for the researcher the coordinator
+ * names, one entry per dataset the node serves (a researcher its policy
+ * does not list gets an empty report). */
+static void
+nd_on_budget_req(nd *d, const crn_envelope *env)
+{
+	const crn_cfg_node *n = &d->cfg->node;
+	crn_rt_budget r;
+	char *who = NULL;
+	uint8_t *buf = NULL;
+	size_t len = 0, k = 0;
+
+	memset(&r, 0, sizeof(r));
+	if (crn_rt_budget_req_decode(&who, env->payload, env->payload_len) !=
+	    CAIRN_OK)
+		return;
+	r.researcher = who;
+	r.rho_limit = crn_dp_rho_of(n->budget_epsilon, n->budget_delta);
+	r.delta = n->budget_delta;
+	r.require_dp = n->require_dp;
+	if (crn_admit_researcher(n, who) && n->ndatasets > 0) {
+		r.rho_spent = crn_zalloc(n->ndatasets * sizeof(double));
+		r.jobs = crn_zalloc(n->ndatasets * sizeof(uint64_t));
+		r.datasets = crn_zalloc(n->ndatasets * sizeof(char *));
+		if (r.rho_spent == NULL || r.jobs == NULL || r.datasets == NULL)
+			goto out;
+		for (; k < n->ndatasets; k++) {
+			if ((r.datasets[k] = crn_strdup(n->datasets[k].name)) ==
+			        NULL ||
+			    crn_budget_spent(d->budget, who,
+			        n->datasets[k].name, &r.rho_spent[k],
+			        &r.jobs[k]) != CAIRN_OK)
+				goto out;
+		}
+	}
+	r.n = k;
+	if (crn_rt_budget_encode(&r, &buf, &len) == CAIRN_OK)
+		(void)nd_send(
+		    d, CRN_RT_MSG_BUDGET, NULL, 0, buf, len, ND_SEND_MS);
+	crn_free(buf, len);
+out:
+	/* Free what was allocated, whatever k reached. */
+	for (size_t i = 0; r.datasets != NULL && i < n->ndatasets; i++)
+		crn_strfree(r.datasets[i]);
+	crn_free(r.datasets, n->ndatasets * sizeof(char *));
+	crn_free(r.rho_spent, n->ndatasets * sizeof(double));
+	crn_free(r.jobs, n->ndatasets * sizeof(uint64_t));
+	crn_strfree(who);
+}
+
 static void
 nd_on_message(nd *d, const crn_tr_event *ev)
 {
@@ -936,6 +1055,7 @@ nd_on_message(nd *d, const crn_tr_event *ev)
 		break;
 	case CRN_RT_MSG_JOB_OFFER: nd_on_offer(d, &env); break;
 	case CRN_RT_MSG_PASS_START: nd_on_pass_start(d, &env); break;
+	case CRN_RT_MSG_BUDGET_REQ: nd_on_budget_req(d, &env); break;
 	case CRN_RT_MSG_ERROR: nd_on_error(&env, who.name); break;
 	default:
 		if (env.type >= CRN_SA_MSG_FIRST && env.type <= CRN_SA_MSG_LAST)
@@ -1039,6 +1159,25 @@ nd_ops_open(nd *d, char *err, size_t errlen)
 	return CAIRN_OK;
 }
 
+/* The node's ledgers in state_dir: the jobs it ran and the privacy
+ * budget each researcher spent. */
+static cairn_err
+nd_ledgers_open(nd *d)
+{
+	char err[1024];
+	cairn_err rv;
+
+	if ((rv = crn_job_ledger_open(&d->ledger, d->cfg->node.state_dir, err,
+	         sizeof(err))) != CAIRN_OK) {
+		crn_log_err("job ledger: %s", err);
+		return rv;
+	}
+	if ((rv = crn_budget_open(&d->budget, d->cfg->node.state_dir, err,
+	         sizeof(err))) != CAIRN_OK)
+		crn_log_err("budget ledger: %s", err);
+	return rv;
+}
+
 int
 crn_node_main(const char *path)
 {
@@ -1096,11 +1235,8 @@ crn_node_main(const char *path)
 		crn_log_err("%s", err);
 		goto out;
 	}
-	if ((rv = crn_job_ledger_open(&d.ledger, d.cfg->node.state_dir, err,
-	         sizeof(err))) != CAIRN_OK) {
-		crn_log_err("job ledger: %s", err);
+	if ((rv = nd_ledgers_open(&d)) != CAIRN_OK)
 		goto out;
-	}
 	d.peers.party = &d.party;
 	d.peers.roles = CRN_ROLE_COORDINATOR;
 	d.peers.name = d.cfg->node.coordinator_name;
@@ -1156,6 +1292,7 @@ out:
 	crn_ops_close(d.ops);
 	crn_rt_party_close(&d.party);
 	crn_job_ledger_close(d.ledger);
+	crn_budget_close(d.budget);
 	crn_schema_free(d.schema);
 	crn_config_free(d.cfg);
 	crn_state_lock_close(&lock);

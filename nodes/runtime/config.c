@@ -43,6 +43,9 @@ typedef enum cfg_type {
 	T_LIST_CN, /* comma-separated certificate names */
 	T_LOGFMT,  /* "text" or "json", stored as a bool (json) */
 	T_LISTEN,  /* an IP address and port: 127.0.0.1:9100, [::1]:9100 */
+	T_BOOL,    /* true | false */
+	T_EPS,     /* DP epsilon in (0, 100] */
+	T_DELTA,   /* DP delta in (0, 0.5) */
 } cfg_type;
 
 typedef struct cfg_key {
@@ -140,6 +143,9 @@ static const cfg_key node_keys[] = {
     KI("policy", "code_memory_mb", node.code_memory_mb, 1, 65536),
     KI("policy", "code_steps_m", node.code_steps_m, 1, 1000000),
     KI("policy", "code_timeout_ms", node.code_timeout_ms, 1, CFG_DAY_MS),
+    {"policy", "require_dp", T_BOOL, OFF(node.require_dp), 0, 0, 0, 0},
+    {"policy", "budget_epsilon", T_EPS, OFF(node.budget_epsilon), 0, 0, 0, 0},
+    {"policy", "budget_delta", T_DELTA, OFF(node.budget_delta), 0, 0, 0, 0},
 };
 
 static const cfg_key researcher_keys[] = {
@@ -151,6 +157,8 @@ static const cfg_key researcher_keys[] = {
     KI("researcher", "timeout_ms", researcher.timeout_ms, 1, CFG_DAY_MS),
     KP("researcher", "schema", researcher.schema, 0),
     KN("researcher", "coordinator_name", researcher.coordinator_name, 0),
+    {"researcher", "epsilon", T_EPS, OFF(researcher.epsilon), 0, 0, 0, 0},
+    {"researcher", "delta", T_DELTA, OFF(researcher.delta), 0, 0, 0, 0},
 };
 
 #define CFG_MAX_KEYS 40
@@ -518,6 +526,16 @@ cfg_fraction(cfg_ctx *c, const cfg_key *k, const char *section,
 		    "%s must be at least 0 and below 0.5", q);
 		return;
 	}
+	if (k->type == T_EPS && (d <= 0.0 || d > 100.0)) {
+		cfg_err(c, CAIRN_ECONFIG, c->lineno, section, k->name,
+		    "%s must be above 0 and at most 100", q);
+		return;
+	}
+	if (k->type == T_DELTA && (d <= 0.0 || d >= 0.5)) {
+		cfg_err(c, CAIRN_ECONFIG, c->lineno, section, k->name,
+		    "%s must be above 0 and below 0.5", q);
+		return;
+	}
 	*out = d;
 }
 
@@ -606,8 +624,18 @@ cfg_set(cfg_ctx *c, const cfg_key *k, const char *section, const char *v)
 			cfg_err(c, CAIRN_ECONFIG, c->lineno, section, k->name,
 			    "%s is out of range (%u to %u)", q, k->lo, k->hi);
 		return;
+	case T_BOOL:
+		if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
+			cfg_err(c, CAIRN_ECONFIG, c->lineno, section, k->name,
+			    "%s is not true or false", q);
+			return;
+		}
+		*(bool *)(void *)(base + k->off) = strcmp(v, "true") == 0;
+		return;
 	case T_FRAC:
 	case T_SFRAC:
+	case T_EPS:
+	case T_DELTA:
 		cfg_fraction(c, k, section, v, q, (double *)(void *)(base + k->off));
 		return;
 	case T_THREAT:
@@ -1120,8 +1148,15 @@ cfg_defaults(crn_config *cfg)
 		cfg->node.code_memory_mb = 256;
 		cfg->node.code_steps_m = 2000;
 		cfg->node.code_timeout_ms = 20000;
+		/* The node's whole privacy budget per researcher and
+		 * dataset; require_dp stays off unless the operator asks. */
+		cfg->node.budget_epsilon = 10.0;
+		cfg->node.budget_delta = 1e-6;
 		break;
-	case CRN_CFG_RESEARCHER: cfg->researcher.timeout_ms = 600000; break;
+	case CRN_CFG_RESEARCHER:
+		cfg->researcher.timeout_ms = 600000;
+		cfg->researcher.delta = 1e-6;
+		break;
 	}
 }
 

@@ -61,6 +61,10 @@
  *                 code_memory_mb (256), code_steps_m (2000: millions of
  *                 VM instructions), code_timeout_ms (20000): the sandbox
  *                 limits of an approved program (README "Approved code")
+ *                 require_dp (false: refuse jobs that ask no DP noise),
+ *                 budget_epsilon (10), budget_delta (1e-6): the zCDP
+ *                 budget per researcher and dataset (README
+ *                 "Differential privacy")
  *   [dataset NAME] kind = csv | sqlite | postgres; path (csv, sqlite);
  *                 conninfo (postgres); table (sqlite, postgres); expose
  *                 (required, comma-separated schema columns the node
@@ -70,7 +74,9 @@
  *   [researcher]  coordinator, key, cert, ca_cert (required); crl;
  *                 timeout_ms (600000); schema (the federation schema
  *                 `cairn query` plans SQL against when --schema is not
- *                 given); coordinator_name (as for a node)
+ *                 given); coordinator_name (as for a node); epsilon
+ *                 (the DP epsilon `cairn query` asks when --epsilon is
+ *                 not given; none when absent), delta (1e-6)
  */
 #ifndef CRN_RUNTIME_CONFIG_H
 #define CRN_RUNTIME_CONFIG_H
@@ -162,6 +168,9 @@ typedef struct crn_cfg_node {
 	size_t napproved_code;
 	char *approved_code_dir; /* NULL: none */
 	uint32_t code_memory_mb, code_steps_m, code_timeout_ms;
+	bool require_dp;       /* refuse jobs without DP noise */
+	double budget_epsilon; /* per researcher and dataset, (0, 100] */
+	double budget_delta;   /* (0, 0.5) */
 	crn_cfg_dataset *datasets;
 	size_t ndatasets;
 } crn_cfg_node;
@@ -173,6 +182,8 @@ typedef struct crn_cfg_researcher {
 	uint32_t timeout_ms;
 	char *schema;           /* NULL when not given */
 	char *coordinator_name; /* NULL: any coordinator certificate */
+	double epsilon;         /* default DP epsilon of queries; 0: none */
+	double delta;           /* default DP delta (1e-6) */
 } crn_cfg_researcher;
 
 typedef struct crn_config {

@@ -17,6 +17,10 @@
 # file and one on a table of a throwaway PostgreSQL server, 1,000,000 rows
 # each.  The answer's total count is checked.  Prints a summary and a JSON
 # object as the last line.  The goal (issue): end to end under 1 s.
+# DP: then the same query with --epsilon 1 (every node adds discrete
+# Gaussian noise in both passes and charges its budget ledger), alternated
+# run by run with the query without DP so that both see the same load;
+# the DP overhead is the ratio of the medians (goal issue 9: <= +10%).
 #
 #   CAIRN_BIN=build/bin/cairn bash tests/bench/sql_e2e_bench.sh [RUNS]
 #   env: ROWS (1000000 per node), CAIRN_BENCH_PG=1, FED_TCP=0|1,
@@ -125,7 +129,7 @@ fed_wait_nodes "$NODES"
 
 q="SELECT grp, count(*), sum(wage), var_pop(wage), avg(age) FROM bench
    GROUP BY grp ORDER BY grp"
-run() { fed_query --schema "$FED/schema.ini" --format csv "$q"; }
+run() { fed_query --schema "$FED/schema.ini" --format csv "$@" "$q"; }
 run >"$FED/out.csv" || fed_fail "warm-up query failed"	# page cache
 ms=()
 for ((r = 0; r < RUNS; r++)); do
@@ -151,6 +155,23 @@ coord_p1_ms=$(sed -n "s/.*job for 'alice': counts pass done, .*, \([0-9]*\) ms$/
 sorted=($(printf '%s\n' "${ms[@]}" | sort -n))
 med_us=${sorted[$((RUNS / 2))]}
 min_us=${sorted[0]}
+# DP against no DP, alternated.
+off=() on=()
+for ((r = 0; r < RUNS; r++)); do
+	t0=$(date +%s%N)
+	run >"$FED/out.csv" || fed_fail "query failed"
+	t1=$(date +%s%N)
+	run --epsilon 1 >"$FED/out_dp.csv" || fed_fail "DP query failed"
+	t2=$(date +%s%N)
+	off+=($(( (t1 - t0) / 1000 )))
+	on+=($(( (t2 - t1) / 1000 )))
+done
+[ $(( $(wc -l <"$FED/out_dp.csv") - 1 )) = 10 ] ||
+    fed_fail "DP answer: $(cat "$FED/out_dp.csv")"
+med_of() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { printf "%.1f", v[int((NR + 1) / 2)] / 1000 }'; }
+off_ms=$(med_of "${off[@]}")
+on_ms=$(med_of "${on[@]}")
+dp_pct=$(awk -v a="$on_ms" -v b="$off_ms" 'BEGIN { printf "%.1f", (a / b - 1) * 100 }')
 fed_finish
 
 # The same GROUP BY over one node's ROWS rows, in-process, per source
@@ -178,8 +199,10 @@ echo "end-to-end: $NODES node daemons x $ROWS rows + coordinator over ${FED_URL%
 echo "  query: GROUP BY 10 groups, 4 aggregates ($([ "$PGB" = 1 ] && echo "3 csv + sqlite + postgres" || echo "csv"))"
 echo "  cairn query latency ($RUNS runs): median $med_ms ms, min $min_ms ms (goal < 1000 ms)"
 echo "  coordinator's job time (offer to result), median: $coord_ms ms; counts pass alone (offer to counts decoded): $coord_p1_ms ms"
+echo "  DP (--epsilon 1) alternated with no DP ($RUNS runs each): median $on_ms ms vs $off_ms ms, DP adds $dp_pct% (goal <= 10%)"
 echo "local scan of one node's $ROWS rows (bench_scan_bench): csv $scan_ms ms, sqlite $scan_sqlite_ms ms, pg $scan_pg_ms ms"
-printf '{"bench":"sql_e2e","transport":"%s","nodes":%d,"rows_per_node":%d,"sources":"%s","groups":10,"aggregates":4,"runs":%d,"e2e_median_ms":%s,"e2e_min_ms":%s,"coord_job_median_ms":%s,"coord_counts_pass_median_ms":%s,"local_scan_ms":%s,"local_scan_sqlite_ms":%s,"local_scan_pg_ms":%s,"goal_ms":1000}\n' \
+printf '{"bench":"sql_e2e","transport":"%s","nodes":%d,"rows_per_node":%d,"sources":"%s","groups":10,"aggregates":4,"runs":%d,"e2e_median_ms":%s,"e2e_min_ms":%s,"coord_job_median_ms":%s,"coord_counts_pass_median_ms":%s,"local_scan_ms":%s,"local_scan_sqlite_ms":%s,"local_scan_pg_ms":%s,"dp_median_ms":%s,"nodp_median_ms":%s,"dp_overhead_pct":%s,"goal_ms":1000}\n' \
     "${FED_URL%%:*}" "$NODES" "$ROWS" \
     "$([ "$PGB" = 1 ] && echo csv,sqlite,postgres || echo csv)" "$RUNS" \
-    "$med_ms" "$min_ms" "$coord_ms" "$coord_p1_ms" "$scan_ms" "$scan_sqlite_ms" "$scan_pg_ms"
+    "$med_ms" "$min_ms" "$coord_ms" "$coord_p1_ms" "$scan_ms" "$scan_sqlite_ms" "$scan_pg_ms" \
+    "$on_ms" "$off_ms" "$dp_pct"

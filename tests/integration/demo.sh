@@ -33,6 +33,17 @@ grep -q '"columns": *\["region", *"count"\]' "$tmp/json" || { cat "$tmp/json"; f
 grep -q '"contributed": *\["agency1", *"agency2", *"agency3"\]' "$tmp/json" ||
 	{ cat "$tmp/json"; fail "nodes"; }
 
+# 2b. DP: nodes require it, every answer carries its noise's sd per
+# figure and is shown beside the clear one, not compared.
+timeout 200 "$bin" demo --epsilon 1 \
+	--query 'SELECT region, count(*), sum(wage) FROM cps GROUP BY region ORDER BY region' \
+	>"$tmp/dp" 2>"$tmp/err" || { cat "$tmp/dp" "$tmp/err" >&2; fail "demo --epsilon 1"; }
+grep -q '^=> with DP noise (epsilon 1, delta 1e-06)' "$tmp/dp" || { cat "$tmp/dp"; fail "no DP line"; }
+grep -q '±' "$tmp/dp" || { cat "$tmp/dp"; fail "no noise interval in the table"; }
+grep -q 'answered under secure aggregation with DP noise' "$tmp/err" || fail "no DP closing line"
+[ -z "$(ls -A "$tmp" | grep cairn-demo- || true)" ] ||
+	fail "the DP demo left its directory behind"
+
 # 3. Your own files: counts and sums exact against sqlite3 on the pool.
 cat >"$tmp/schema.ini" <<'INI'
 [federation]
@@ -89,6 +100,7 @@ expect_err() {  # expect_err PATTERN ARGS...
 expect_err "at least two nodes" --schema "$tmp/schema.ini" --csv one="$tmp/n1.csv" --query "$q"
 expect_err "cannot open" --schema "$tmp/schema.ini" --csv one="$tmp/nope.csv" --csv two="$tmp/n2.csv" --query "$q"
 expect_err "unknown option" --bogus
+expect_err "demo: --epsilon '200': want a number from 0 (no noise) to 100" --epsilon 200
 expect_err "must appear in GROUP BY" --schema "$tmp/schema.ini" --csv one="$tmp/n1.csv" \
 	--csv two="$tmp/n2.csv" --query "SELECT grp FROM t"
 printf 'grp,x\na,1.00\nb,oops\n' >"$tmp/bad.csv"

@@ -167,6 +167,48 @@ test_dataset(void **state)
 	assert_null(f.out.ds);
 }
 
+/* DP: require_dp refuses a query or sum without noise, admits one with
+ * it; out-of-range (epsilon, delta) are refused; a code job may not ask
+ * for noise and is not held to require_dp (admit.h). */
+static void
+test_dp(void **state)
+{
+	fix f;
+
+	(void)state;
+	fix_init(&f);
+	f.node.require_dp = true;
+	expect(&f, CAIRN_EPERM, CRN_ADMIT_DP);
+	assert_string_equal(f.out.why,
+	    "this node requires differential privacy (require_dp): ask with --epsilon");
+	f.job.dp_epsilon = 1;
+	f.job.dp_delta = 1e-6;
+	expect(&f, CAIRN_OK, CRN_ADMIT_OK);
+	f.job.dp_epsilon = 100;
+	expect(&f, CAIRN_OK, CRN_ADMIT_OK);
+	f.job.dp_epsilon = 100.5;
+	expect(&f, CAIRN_EPERM, CRN_ADMIT_DP);
+	f.job.dp_epsilon = 1;
+	f.job.dp_delta = 0.5;
+	expect(&f, CAIRN_EPERM, CRN_ADMIT_DP);
+	f.job.dp_delta = 0;
+	expect(&f, CAIRN_EPERM, CRN_ADMIT_DP);
+	/* Without require_dp, no noise is admitted too. */
+	f.node.require_dp = false;
+	f.job.dp_epsilon = 0;
+	expect(&f, CAIRN_OK, CRN_ADMIT_OK);
+	/* A code job: never noise, whatever require_dp says. */
+	f.job.kind = CRN_JOB_CODE;
+	f.node.require_dp = true;
+	expect(&f, CAIRN_OK, CRN_ADMIT_OK);
+	f.job.dp_epsilon = 1;
+	f.job.dp_delta = 1e-6;
+	expect(&f, CAIRN_EPERM, CRN_ADMIT_DP);
+	assert_string_equal(
+	    f.out.why, "code jobs carry no DP noise: ask without --epsilon");
+	assert_string_equal(crn_admit_rule_name(CRN_ADMIT_DP), "dp");
+}
+
 static void
 test_participants(void **state)
 {
@@ -364,6 +406,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_researcher),
     cmocka_unit_test(test_dataset),
     cmocka_unit_test(test_participants),
+    cmocka_unit_test(test_dp),
     cmocka_unit_test(test_max_nodes),
     cmocka_unit_test(test_session),
     cmocka_unit_test(test_order),
