@@ -43,6 +43,10 @@ typedef struct code_opts {
 	crn_code_decl decl;
 	uint32_t max_rounds;
 	bool have_len, have_lo, have_hi;
+	/* DP (cairn run): --epsilon, --delta, else the researcher
+	 * configuration's; epsilon 0: none. */
+	double eps, delta;
+	bool have_eps, have_delta;
 	char *src; /* the program */
 	size_t srclen;
 } code_opts;
@@ -71,6 +75,7 @@ code_usage(void)
 	    "       cairn run --config FILE --dataset D --code FILE.lua\n"
 	    "                 --output-len N --lo L --hi H [--scale S]\n"
 	    "                 [--params LIST] [--where COND] [--max-rounds R]\n"
+	    "                 [--epsilon E [--delta D]]\n"
 	    "A program defines node(data, params), returning N numbers, and may\n"
 	    "define coordinator(aggregate, params, round), returning {next = LIST}\n"
 	    "or {result = VALUE}.  Nodes run it only when its SHA-256 ('code hash')\n"
@@ -80,6 +85,10 @@ code_usage(void)
 	    "COND: an SQL condition on exposed columns, pushed down to the nodes.\n"
 	    "Each round is one job; R (default 1, at most %u) caps the rounds.\n"
 	    "run-local runs the same program over one CSV file in this process.\n"
+	    "--epsilon E (default: the researcher configuration's epsilon) has each\n"
+	    "node add distributed DP noise to its output, sensitivity from --lo/--hi\n"
+	    "(one row may move each value across [L, H]); --delta D (default 1e-6).\n"
+	    "Each round is charged to the nodes' budgets.\n"
 	    "approvals lists the programs a node's configuration approves.\n"
 	    "Prints one JSON object: result (or aggregate), rounds, clipped.\n",
 	    CRN_CODE_MAX_ROUNDS);
@@ -153,6 +162,14 @@ code_args(int argc, char **argv, int first, code_opts *o)
 			o->code = v;
 		else if (strcmp(a, "--where") == 0)
 			o->where = v;
+		else if (strcmp(a, "--epsilon") == 0 || strcmp(a, "--delta") == 0) {
+			bool e = a[2] == 'e';
+
+			if (cli_dp_arg(first == 1 ? "run" : "code", a, v,
+			        e ? &o->eps : &o->delta) != 0)
+				return 2;
+			*(e ? &o->have_eps : &o->have_delta) = true;
+		}
 		else if (strcmp(a, "--params") == 0)
 			o->params = v;
 		else if (strcmp(a, "--output-len") == 0 && code_num(v, &x) &&
@@ -232,6 +249,9 @@ code_print(const code_opts *o, const char *result, const code_round *r,
 	}
 	printf(", \"rounds\": %u, \"clipped\": %llu", rounds,
 	    (unsigned long long)clipped);
+	if (o->eps > 0)
+		printf(", \"epsilon\": %.15g, \"delta\": %.15g", o->eps,
+		    o->delta);
 	if (r->contributed != NULL) {
 		printf(", \"contributed\": ");
 		code_json_names(r->contributed, r->ncontributed);
@@ -364,6 +384,11 @@ code_run_local(int argc, char **argv)
 	status = 1;
 	if (o.schema == NULL || o.data == NULL) {
 		cli_error("code run-local: --schema and --data are required");
+		status = 2;
+		goto out;
+	}
+	if (o.have_eps || o.have_delta) {
+		cli_error("code run-local: --epsilon and --delta are for 'cairn run' (run-local computes in the clear)");
 		status = 2;
 		goto out;
 	}
@@ -522,6 +547,8 @@ fed_round(void *ctx, const code_opts *o, uint32_t round, const double *params,
 	job.out_len = o->decl.len;
 	job.where = (char *)(uintptr_t)(o->where != NULL ? o->where : "");
 	job.round = round;
+	job.dp_epsilon = o->eps;
+	job.dp_delta = o->eps > 0 ? o->delta : 0;
 	rv = crn_job_sign(&job, fc->c.party.id, fc->c.party.cert_der,
 	    fc->c.party.cert_len, &sj, &sjlen);
 	if (rv != CAIRN_OK) {
@@ -572,6 +599,10 @@ cmd_run(int argc, char **argv)
 		cli_error("run: %s", err);
 		goto out;
 	}
+	if (!o.have_eps)
+		o.eps = fc.c.cfg->researcher.epsilon;
+	if (!o.have_delta)
+		o.delta = fc.c.cfg->researcher.delta;
 	status = code_drive(&o, fed_round, &fc);
 out:
 	crn_rt_client_close(&fc.c);

@@ -990,7 +990,10 @@ run_code(demo *d)
 	printf("in one process on the pooled rows (no protection):\n%s", loc);
 	code_strip(fed);
 	code_strip(loc);
-	if (strcmp(fed, loc) == 0)
+	if (d->epsilon > 0)
+		printf("=> with DP noise (epsilon %g, delta %g, from the researcher configuration): the differences are the noise\n",
+		    d->epsilon, d->delta);
+	else if (strcmp(fed, loc) == 0)
 		printf("=> identical (contributing nodes and clip counts aside)\n");
 	else
 		printf("=> differs: a program whose answer depends on how the rows are split between nodes (local training, as in fedavg_logreg.lua) may\n");

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,10 +19,12 @@
 #include "base/crn.h"
 #include "base/file.h"
 #include "crypto/crypto.h"
+#include "crypto/dp.h"
 #include "exec/exec.h"
 #include "lua/code.h"
 #include "node/node_code.h"
 #include "proto/job.h"
+#include "query/dp_account.h"
 #include "query/schema.h"
 #include "query/sql_plan.h"
 
@@ -391,19 +394,38 @@ nc_where_unexposed(const crn_expr *e, const crn_dataset *ds,
 	return NULL;
 }
 
-/*
- * DP hook: distributed DP noise for a program's output goes here, added to
- * the encoded vector (fixed point, scale d->scale) before it is masked,
- * with the per-element sensitivity d->hi - d->lo from the declaration.
- * Not built yet (the DP issue): the output leaves without noise.
- */
-static cairn_err
-nc_dp_hook(const crn_code_decl *d, uint64_t *vec, size_t dim)
+cairn_err
+crn_node_code_dp_add(const crn_code_decl *d, uint64_t *vec, double rho,
+    uint32_t t, uint32_t max_nodes)
 {
-	(void)d;
-	(void)vec;
-	(void)dim;
-	return CAIRN_OK;
+	crn_dp_noise nz;
+	crn_dp_rng r;
+	cairn_err rv;
+
+	if ((rv = crn_dp_noise_code(&nz, d->len, d->lo, d->hi, d->scale, rho,
+	         t)) != CAIRN_OK)
+		return rv;
+	/* Every node's noise must stay far inside the ring beside the
+	 * values the declaration allows (below 2^62): 16 sd of max_nodes
+	 * draws below 2^62 too. */
+	for (int c = CRN_DP_COUNTS; c <= CRN_DP_SUMS; c++)
+		if (16 * sqrtl((long double)nz.node_sigma2[c] *
+		             (max_nodes > 0 ? max_nodes : 1)) >=
+		    ldexpl(1.0L, 62))
+			return CAIRN_ETOOBIG;
+	crn_dp_rng_init_os(&r);
+	for (uint64_t i = 0; i <= d->len && rv == CAIRN_OK; i++) {
+		__int128 x = 0;
+
+		rv = crn_dp_gauss(&r,
+		    nz.node_sigma2[i < d->len ? CRN_DP_SUMS : CRN_DP_COUNTS],
+		    &x);
+		/* Two's complement: the low 64 bits add x in the ring. */
+		vec[i] += (uint64_t)(unsigned __int128)x;
+		x = 0;
+	}
+	crn_dp_rng_fini(&r);
+	return rv;
 }
 
 /* The job's declaration, checked for this federation. */
@@ -505,8 +527,13 @@ crn_node_run_code(const crn_node_code_policy *p, const crn_node_src *src,
 		    crn_lua_reason(verdict));
 		goto out;
 	}
-	if ((rv = nc_dp_hook(&d, v, (size_t)job->dim)) != CAIRN_OK)
+	if (p->dp_rho > 0 && (rv = crn_node_code_dp_add(&d, v, p->dp_rho,
+	                          p->dp_t, p->max_nodes)) != CAIRN_OK) {
+		snprintf(err, errlen, "DP noise for the program's output: %s",
+		    cairn_strerror(rv));
+		snprintf(remote, remotelen, "%s", err);
 		goto out;
+	}
 	crn_log_info(
 	    "code %s round %u: %llu rows, %llu values clipped, %llu steps, %zu bytes of Lua memory at most",
 	    hex, job->round, (unsigned long long)st.rows,

@@ -24,7 +24,25 @@ typedef struct crn_node_code_policy {
 	const char *state_dir, *dataset, *researcher;
 	uint32_t memory_mb, steps_m, timeout_ms;
 	uint32_t max_nodes; /* the schema's: bounds the ring check */
+	/* DP: the job's rho (0: no noise) and the survivors the noise is
+	 * sized for (crn_node_code_dp_add). */
+	double dp_rho;
+	uint32_t dp_t;
 } crn_node_code_policy;
+
+struct crn_code_decl;
+
+/*
+ * Add this node's share of the distributed DP noise to a program's
+ * encoded output vec (d->len values and the clip count, 64-bit ring):
+ * discrete Gaussian draws (crypto/dp.h, OS randomness) with the variances
+ * crn_dp_noise_code gives for rho and t survivors, sensitivity from the
+ * declared bounds.  CAIRN_EINVAL for bad arguments or a variance the
+ * sampler refuses; CAIRN_ETOOBIG when max_nodes nodes' noise could wrap
+ * the ring.
+ */
+CAIRN_NODISCARD cairn_err crn_node_code_dp_add(const struct crn_code_decl *d,
+    uint64_t *vec, double rho, uint32_t t, uint32_t max_nodes);
 
 /* The file of approvals in the node's state directory: one line per
  * program, "HASH DATASETS RESEARCHERS FILE", each list comma-separated or

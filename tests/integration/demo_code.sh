@@ -144,6 +144,17 @@ nowhere=$("$bin" code run-local --schema "$tmp/schema.ini" --dataset t \
 [ "$(echo "$nowhere" | result_of)" != "$(echo "$fed" | result_of)" ] ||
     fail "the WHERE changed nothing: the check cannot tell"
 
+# With --epsilon the nodes require DP and the researcher asks it: the
+# code job's answer carries noise and says so; no comparison is claimed.
+timeout 120 "$bin" demo --schema "$tmp/schema.ini" --csv one="$tmp/n1.csv" \
+    --csv two="$tmp/n2.csv" --code "$tmp/prog.lua" "${pargs[@]}" \
+    --epsilon 10 >"$tmp/out" 2>"$tmp/err" ||
+	{ cat "$tmp/err" >&2; fail "demo --code --epsilon"; }
+grep -q '"epsilon": 10, "delta": 1e-06' "$tmp/out" ||
+    { cat "$tmp/out"; fail "the DP answer does not carry epsilon"; }
+grep -q '^=> with DP noise (epsilon 10' "$tmp/out" ||
+    fail "the demo compares a noisy answer"
+
 # 3. Errors: one line, non-zero, nothing left running.
 expect_err() {  # expect_err STATUS PATTERN ARGS...
 	local want=$1 pat=$2 st=0

@@ -3,9 +3,11 @@
  * ('cairn node approve-code', nodes/node/node_code.h): a program approved
  * for some datasets and researchers runs for those only; a program changed
  * by one byte is not approved; approving again replaces the line; lists
- * that are not names and a malformed file are refused.
+ * that are not names and a malformed file are refused.  And the DP noise
+ * a node adds to a program's output.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,7 +15,9 @@
 #include "base/crn.h"
 #include "cairn_test.h"
 #include "crypto/code_hash.h"
+#include "lua/code.h"
 #include "node/node_code.h"
+#include "query/dp_account.h"
 
 static const char prog[] = "function node(d) return {d.rows} end\n";
 
@@ -129,13 +133,65 @@ test_refused(void **state)
 	crn_t_rmtree(dir);
 }
 
-int
-main(void)
+/* The noise a node adds to a program's output: centred, with the
+ * variance the accounting asks of each of t nodes (values and clip count
+ * each), and refused when max_nodes nodes' noise could wrap the ring. */
+static void
+test_dp_noise(void **state)
 {
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_scope),
-	    cmocka_unit_test(test_refused),
-	};
+	enum { LEN = 4000, REPS = 8 };
+	crn_code_decl d = {.len = LEN, .lo = -1, .hi = 1, .scale = 0};
+	double rho = crn_dp_rho_of(50, 1e-6), mean = 0, var = 0, var_c = 0;
+	uint64_t *vec = crn_zalloc((LEN + 1) * sizeof(uint64_t));
+	crn_dp_noise nz;
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	(void)state;
+	assert_non_null(vec);
+	CAIRN_T_PASS(crn_dp_noise_code(&nz, LEN, -1, 1, 0, rho, 2));
+	for (int r = 0; r < REPS; r++) {
+		memset(vec, 0, (LEN + 1) * sizeof(uint64_t));
+		CAIRN_T_PASS(crn_node_code_dp_add(&d, vec, rho, 2, 100));
+		for (int i = 0; i < LEN; i++) {
+			double x = (double)(int64_t)vec[i];
+
+			mean += x;
+			var += x * x;
+		}
+		var_c += (double)(int64_t)vec[LEN] * (double)(int64_t)vec[LEN];
+	}
+	mean /= (double)LEN * REPS;
+	var /= (double)LEN * REPS;
+	var_c /= REPS;
+	/* 32,000 draws: the sample variance is within 5% of the node's
+	 * variance (its sd is under 1%), the mean within 5 sd of 0. */
+	assert_true(fabs(var / (double)nz.node_sigma2[CRN_DP_SUMS] - 1) < 0.05);
+	assert_true(fabs(mean) <
+	    5 * sqrt((double)nz.node_sigma2[CRN_DP_SUMS] / (LEN * REPS)));
+	/* The clip count has noise of its own, larger: 8 draws, so only
+	 * its order is checked. */
+	assert_true(var_c > 0.01 * (double)nz.node_sigma2[CRN_DP_COUNTS] &&
+	    var_c < 8 * (double)nz.node_sigma2[CRN_DP_COUNTS]);
+	/* Bounds so wide that 1000 nodes' noise could wrap the ring (a
+	 * variance the sampler still takes): sigma^2 = 1e32, 16 sd of 1000
+	 * nodes above 2^62. */
+	d.len = 1;
+	d.lo = -5e5;
+	d.hi = 5e5;
+	d.scale = 9;
+	CAIRN_T_FAIL(
+	    crn_node_code_dp_add(&d, vec, 1e-2, 1, 1000), CAIRN_ETOOBIG);
+	/* ...and past the sampler's largest variance: refused too. */
+	d.lo = -1e9;
+	d.hi = 1e9;
+	CAIRN_T_FAIL(
+	    crn_node_code_dp_add(&d, vec, 1e-6, 1, 1000), CAIRN_EINVAL);
+	crn_free(vec, (LEN + 1) * sizeof(uint64_t));
 }
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_scope),
+    cmocka_unit_test(test_refused),
+    cmocka_unit_test(test_dp_noise),
+};
+
+CAIRN_TEST_MAIN(tests)
