@@ -89,7 +89,8 @@ code_usage(void)
 	    "node add distributed DP noise to its output, sensitivity from --lo/--hi\n"
 	    "(one row may move each value across [L, H]); --delta D (default 1e-6).\n"
 	    "Each round is charged to the nodes' budgets.\n"
-	    "approvals lists the programs a node's configuration approves.\n"
+	    "approvals lists the programs a node approves: its configuration's and\n"
+	    "those approved with 'cairn node approve-code' (same as 'cairn node approvals').\n"
 	    "Prints one JSON object: result (or aggregate), rounds, clipped.\n",
 	    CRN_CODE_MAX_ROUNDS);
 	return 0;
