@@ -17,6 +17,10 @@ CAIRN_PACKAGES=(
 	# the status page in a headless browser (chromium; status_page.sh
 	# skips without it)
 	python3 procps openssl chromium
+	# the Debian package: dpkg-shlibdeps for its Depends: line (dpkg-dev),
+	# and what tests/integration/pkg_deb.sh checks it with (lintian,
+	# systemd-analyze from systemd; the test skips without them)
+	dpkg-dev lintian systemd
 )
 
 cairn_install_deps() {
