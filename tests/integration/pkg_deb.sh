@@ -122,7 +122,8 @@ verify || fail "verify after the controls: $(cat "$tmp/verify")"
 
 # ---- cairn node check from the extracted root ---------------------------
 etc=$root/etc/cairn
-mkdir -p "$etc/pki" "$root/srv/cairn" "$root/var/lib/cairn/agency1"
+mkdir -p "$root/srv/cairn" "$root/var/lib/cairn/agency1"
+mkdir -p -m 0700 "$etc/pki"
 "$cairn" ca init --dir "$tmp/ca" --name "Package test CA" >/dev/null
 "$cairn" keygen --role node --name agency1 --out "$etc/pki" >/dev/null
 "$cairn" ca sign --dir "$tmp/ca" --role node --out "$etc/pki/agency1.crt" \
