@@ -33,6 +33,10 @@ install(FILES ${_pkgdir}/changelog.gz pkg/debian/copyright
 	DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES pkg/etc/coordinator.conf.example pkg/etc/node.conf.example
 	DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+# The sample federation 'cairn demo' runs (nodes/cli/cmd_demo.c looks in
+# PREFIX/share/cairn/examples when the source tree is not there).
+install(DIRECTORY examples/ DESTINATION ${CMAKE_INSTALL_DATADIR}/cairn/examples
+	PATTERN generate.py EXCLUDE)
 install(FILES pkg/systemd/cairn-coordinator.service
 	pkg/systemd/cairn-node@.service
 	DESTINATION lib/systemd/system)

@@ -12,6 +12,8 @@
 #     'systemd-analyze security' rates their sandbox at most 2.0;
 #   - cairn from the extracted root makes a CA, a node key and certificate
 #     and a configuration there, and 'cairn node check' accepts it;
+#   - 'cairn demo' from the root answers over the packaged sample
+#     federation (/usr/share/cairn/examples), not the source tree's;
 #   - the maintainer scripts make the cairn system user and its
 #     directories, and purge removes them (in a private mount namespace
 #     over copies of /etc and /var/lib; skipped where unshare is refused).
@@ -51,6 +53,19 @@ cat >"$tmp/want" <<'EOF'
 usr/bin/cairn
 usr/lib/systemd/system/cairn-coordinator.service
 usr/lib/systemd/system/cairn-node@.service
+usr/share/cairn/examples/code/fedavg_logreg.lua
+usr/share/cairn/examples/code/gini.lua
+usr/share/cairn/examples/code/quantiles.lua
+usr/share/cairn/examples/coordinator.conf
+usr/share/cairn/examples/data/README.md
+usr/share/cairn/examples/data/agency1.csv
+usr/share/cairn/examples/data/agency2.csv
+usr/share/cairn/examples/data/agency3.csv
+usr/share/cairn/examples/node1.conf
+usr/share/cairn/examples/node2.conf
+usr/share/cairn/examples/node3.conf
+usr/share/cairn/examples/researcher.conf
+usr/share/cairn/examples/schema/cps.ini
 usr/share/doc/cairn/changelog.gz
 usr/share/doc/cairn/copyright
 usr/share/doc/cairn/examples/coordinator.conf.example
@@ -142,6 +157,18 @@ if "$cairn" node check --config "$etc/agency1.conf" >"$tmp/check" 2>&1; then
 	fail "control: node check accepted a world-readable key"
 fi
 chmod 0600 "$etc/pki/agency1.key"
+
+# ---- cairn demo from the root: its sample federation is the package's
+# (PREFIX/share/cairn/examples), not the source tree's.
+mkdir "$tmp/demo.d"
+(cd "$tmp" && env -u CAIRN_EXAMPLES TMPDIR="$tmp/demo.d" timeout 60 \
+	"$cairn" demo --keep --query "SELECT COUNT(*) FROM cps" \
+	>"$tmp/demo" 2>&1) ||
+	{ cat "$tmp/demo" >&2; fail "cairn demo from the package"; }
+grep -q '=> identical' "$tmp/demo" || fail "cairn demo: $(cat "$tmp/demo")"
+grep -qs "$root/usr/share/cairn/examples/data/agency1.csv" \
+	"$tmp"/demo.d/cairn-demo-*/agency1.conf ||
+	fail "cairn demo did not use the packaged examples"
 
 # ---- maintainer scripts ---------------------------------------------------
 dpkg-deb -e "$deb" "$tmp/control"
