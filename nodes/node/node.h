@@ -69,6 +69,16 @@ CAIRN_NODISCARD cairn_err crn_node_src_from_config(
  * figures (crn_freezero).  Errors of crn_exec_run; err says why.
  */
 struct crn_plan;
+struct crn_source;
+struct crn_colmap;
+
+/*
+ * Fill an executor source from a node source; *map is crn_alloc'd with
+ * src->nmap entries (free it after the executor ran) or NULL.
+ */
+CAIRN_NODISCARD cairn_err crn_node_exec_source(const crn_node_src *in,
+    struct crn_source *out, struct crn_colmap **map);
+
 CAIRN_NODISCARD cairn_err crn_node_sum_column(const crn_node_src *src,
     const struct crn_plan *plan, void **vec, size_t *vlen, char *err,
     size_t errlen);

@@ -103,29 +103,6 @@ crn_node_code_approved(const crn_node_code_policy *p, const uint8_t hash[32],
 	return CAIRN_EPERM;
 }
 
-/* Fill an executor source from ours; *map is crn_alloc'd (nmap). */
-static cairn_err
-nc_source(const crn_node_src *in, crn_source *out, crn_colmap **map)
-{
-	memset(out, 0, sizeof(*out));
-	*map = NULL;
-	out->kind = (crn_source_kind)in->kind;
-	out->path = in->path;
-	out->conninfo = in->conninfo;
-	out->table = in->table;
-	if (in->nmap > 0) {
-		if ((*map = crn_zalloc(in->nmap * sizeof(**map))) == NULL)
-			return CAIRN_ENOMEM;
-		for (size_t i = 0; i < in->nmap; i++) {
-			(*map)[i].name = in->map_schema[i];
-			(*map)[i].local = in->map_local[i];
-		}
-	}
-	out->map = *map;
-	out->nmap = in->nmap;
-	return CAIRN_OK;
-}
-
 /* The first unexposed column the filter reads, or NULL. */
 static const char *
 nc_where_unexposed(const crn_expr *e, const crn_dataset *ds,
@@ -252,7 +229,7 @@ crn_node_run_code(const crn_node_code_policy *p, const crn_node_src *src,
 			goto policy;
 		}
 	}
-	if ((rv = nc_source(src, &s, &map)) != CAIRN_OK)
+	if ((rv = crn_node_exec_source(src, &s, &map)) != CAIRN_OK)
 		goto out;
 	crn_code_hash_hex(job->code, job->code_len, hex);
 	if ((rv = crn_code_scan(plan, ds, &s, expose, nexpose, &data, err,

@@ -21,9 +21,8 @@
 #include "query/sql_plan.h"
 #include "runtime/rt.h"
 
-/* Fill an executor source from ours; *map is crn_alloc'd (nmap). */
-static cairn_err
-ne_source(const crn_node_src *in, crn_source *out, crn_colmap **map)
+cairn_err
+crn_node_exec_source(const crn_node_src *in, crn_source *out, crn_colmap **map)
 {
 	memset(out, 0, sizeof(*out));
 	*map = NULL;
@@ -64,7 +63,7 @@ crn_node_sum_column(const crn_node_src *src, const crn_plan *plan, void **vec,
 	ds.name = plan->dataset;
 	ds.cols = plan->cols;
 	ds.ncols = plan->ncols;
-	if ((rv = ne_source(src, &s, &map)) != CAIRN_OK)
+	if ((rv = crn_node_exec_source(src, &s, &map)) != CAIRN_OK)
 		goto out;
 	rv = crn_exec_run(plan, &ds, &s, vec, &st, err, errlen);
 	if (rv == CAIRN_OK)
@@ -220,7 +219,7 @@ crn_node_run_query(const crn_node_src *src, const crn_schema *schema,
 		}
 	}
 	ds = *schema_ds;
-	if ((rv = ne_source(src, &s, &map)) != CAIRN_OK)
+	if ((rv = crn_node_exec_source(src, &s, &map)) != CAIRN_OK)
 		goto out;
 	rv = crn_exec_run(plan, &ds, &s, vec, &st, err, errlen);
 	if (rv == CAIRN_OK) {
@@ -343,7 +342,7 @@ crn_node_probe(const crn_node_src *src, const char *dataset, char *const *want,
 		plan.dim = 1;
 		plan.ring_bits = 64;
 		plan.limit = -1;
-		if ((rv = ne_source(src, &s, &map)) != CAIRN_OK)
+		if ((rv = crn_node_exec_source(src, &s, &map)) != CAIRN_OK)
 			return rv;
 		rv = crn_exec_run(&plan, &ds, &s, &vec, &st, err, errlen);
 		if (rv == CAIRN_OK)
