@@ -18,6 +18,8 @@
  *                                points, after logging its pid, so that a
  *                                test can look at it frozen there and
  *                                kill it with SIGKILL
+ *   CAIRN_TEST_OOM_AT=survivors  coordinator: every allocation fails while
+ *                                it lists the nodes in a finished pass's sum
  *   CAIRN_TEST_TAMPER=forge      researcher: alter the envelope after
  *                                signing it; unsigned: an all-zero
  *                                signature; nocert: no certificate;
@@ -87,6 +89,12 @@ node_round(uint32_t pass, int round)
 		    crn_sa_round_name((crn_sa_round)round));
 		_exit(137);
 	}
+}
+
+static void
+coord_survivors(bool before)
+{
+	crn_alloc_fail_after(before ? 0 : -1);
 }
 
 /* Build the envelope by hand and spoil it the way CAIRN_TEST_TAMPER says. */
@@ -187,6 +195,13 @@ hooks_init(void)
 		stop_at = parse_round("CAIRN_TEST_STOP_AT", e);
 		crn_hooks.node_round = node_round;
 		crn_hooks.note = " (test hook CAIRN_TEST_STOP_AT set)";
+	}
+	if ((e = getenv("CAIRN_TEST_OOM_AT")) != NULL && *e != '\0') {
+		if (strcmp(e, "survivors") != 0) {
+			fprintf(stderr, "cairn-hooked: CAIRN_TEST_OOM_AT=%s names no point (survivors)\n", e);
+			exit(2);
+		}
+		crn_hooks.coord_survivors = coord_survivors;
 	}
 	if ((e = getenv("CAIRN_TEST_TAMPER")) != NULL && *e != '\0') {
 		tamper_how = e;
