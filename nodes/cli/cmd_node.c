@@ -44,6 +44,85 @@ static const char node_usage[] =
     "In [policy]: require_dp = true | false (refuse queries asking no DP noise),\n"
     "budget_epsilon (10) and budget_delta (1e-6): the DP budget per researcher and dataset.\n";
 
+/* A source kind's name, as in the configuration. */
+static const char *
+src_kind_name(const crn_cfg_dataset *ds)
+{
+	return ds->kind == CRN_SRC_CSV      ? "csv"
+	    : ds->kind == CRN_SRC_SQLITE ? "sqlite"
+	                                 : "postgres";
+}
+
+/* Rows beyond the schema's max_rows make the node refuse every job on
+ * the dataset (the ring is sized for max_rows): say so now.  0 when
+ * within bounds. */
+static int
+node_check_rows(const crn_node_src *src, const crn_cfg_dataset *ds,
+    const crn_dataset *sd, const char *schema_path)
+{
+	char err[1024];
+	uint64_t rows;
+
+	err[0] = '\0';
+	if (crn_node_count_rows(src, ds->name, &rows, err, sizeof(err)) !=
+	    CAIRN_OK) {
+		printf("FAIL dataset %s: %s\n", ds->name, err);
+		return 1;
+	}
+	if (sd->max_rows != 0 && rows > sd->max_rows) {
+		printf("FAIL dataset %s: %llu rows, more than max_rows = %llu in the schema %s; every job on it would be refused (raise max_rows for the whole federation, or serve fewer rows)\n",
+		    ds->name, (unsigned long long)rows,
+		    (unsigned long long)sd->max_rows, schema_path);
+		return 1;
+	}
+	printf("ok   dataset %s: %llu rows (max_rows %llu)\n", ds->name,
+	    (unsigned long long)rows, (unsigned long long)sd->max_rows);
+	return 0;
+}
+
+/* One [dataset NAME] section: in the schema, readable, the exposed
+ * columns present, no more rows than max_rows.  0 when all is well. */
+static int
+node_check_dataset(const crn_config *cfg, const crn_cfg_dataset *ds,
+    const crn_schema *schema)
+{
+	const crn_dataset *sd = NULL;
+	crn_node_src src;
+	char **ms = NULL, **ml = NULL;
+	char err[1024];
+	cairn_err rv;
+	int bad = 0;
+
+	if (crn_node_src_from_config(ds, &src, &ms, &ml) != CAIRN_OK) {
+		printf("FAIL out of memory\n");
+		return 1;
+	}
+	if (schema != NULL &&
+	    (sd = crn_schema_dataset(schema, ds->name)) == NULL) {
+		printf("FAIL dataset %s: not in the schema %s\n", ds->name,
+		    cfg->node.schema);
+		bad = 1;
+	}
+	err[0] = '\0';
+	rv = crn_node_probe(
+	    &src, ds->name, ds->expose, ds->nexpose, err, sizeof(err));
+	if (rv != CAIRN_OK) {
+		printf("FAIL dataset %s: %s\n", ds->name,
+		    err[0] ? err : cairn_strerror(rv));
+		bad = 1;
+	} else {
+		printf("ok   dataset %s (%s %s)\n", ds->name,
+		    src_kind_name(ds),
+		    ds->kind == CRN_SRC_PG ? ds->table : ds->path);
+		if (sd != NULL &&
+		    node_check_rows(&src, ds, sd, cfg->node.schema) != 0)
+			bad = 1;
+	}
+	crn_free(ms, src.nmap * sizeof(char *));
+	crn_free(ml, src.nmap * sizeof(char *));
+	return bad;
+}
+
 static int
 node_check(const char *path)
 {
@@ -102,39 +181,9 @@ node_check(const char *path)
 	} else {
 		printf("ok   schema %s\n", cfg->node.schema);
 	}
-	for (size_t i = 0; i < cfg->node.ndatasets; i++) {
-		const crn_cfg_dataset *ds = &cfg->node.datasets[i];
-		crn_node_src src;
-		char **ms = NULL, **ml = NULL;
-
-		if (crn_node_src_from_config(ds, &src, &ms, &ml) != CAIRN_OK) {
-			printf("FAIL out of memory\n");
+	for (size_t i = 0; i < cfg->node.ndatasets; i++)
+		if (node_check_dataset(cfg, &cfg->node.datasets[i], schema) != 0)
 			bad = 1;
-			break;
-		}
-		if (schema != NULL &&
-		    crn_schema_dataset(schema, ds->name) == NULL) {
-			printf("FAIL dataset %s: not in the schema %s\n",
-			    ds->name, cfg->node.schema);
-			bad = 1;
-		}
-		err[0] = '\0';
-		rv = crn_node_probe(
-		    &src, ds->name, ds->expose, ds->nexpose, err, sizeof(err));
-		if (rv != CAIRN_OK) {
-			printf("FAIL dataset %s: %s\n", ds->name,
-			    err[0] ? err : cairn_strerror(rv));
-			bad = 1;
-		} else {
-			printf("ok   dataset %s (%s %s)\n", ds->name,
-			    ds->kind == CRN_SRC_CSV          ? "csv"
-			        : ds->kind == CRN_SRC_SQLITE ? "sqlite"
-			                                     : "postgres",
-			    ds->kind == CRN_SRC_PG ? ds->table : ds->path);
-		}
-		crn_free(ms, src.nmap * sizeof(char *));
-		crn_free(ml, src.nmap * sizeof(char *));
-	}
 	if (cfg->node.ndatasets == 0) {
 		printf("FAIL no [dataset NAME] section: nothing to serve\n");
 		bad = 1;

@@ -13,6 +13,7 @@ int cmd_sim(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
 int cmd_ca(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+int cmd_config(int argc, char **argv);
 int cmd_coordinator(int argc, char **argv);
 int cmd_node(int argc, char **argv);
 int cmd_query(int argc, char **argv);

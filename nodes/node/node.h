@@ -113,4 +113,12 @@ CAIRN_NODISCARD cairn_err crn_node_probe(const crn_node_src *src,
     const char *dataset, char *const *want, size_t nwant, char *err,
     size_t errlen);
 
+/*
+ * For `node check`: the number of rows of the source (one scan of a CSV
+ * file, count(*) pushed into a database), in *rows.  err says what is
+ * wrong; errors as crn_exec_run.
+ */
+CAIRN_NODISCARD cairn_err crn_node_count_rows(const crn_node_src *src,
+    const char *dataset, uint64_t *rows, char *err, size_t errlen);
+
 #endif /* CRN_NODE_NODE_H */

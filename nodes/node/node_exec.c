@@ -279,11 +279,46 @@ ne_header_has(const char *line, const char *name)
 }
 
 cairn_err
+crn_node_count_rows(const crn_node_src *src, const char *dataset,
+    uint64_t *rows, char *err, size_t errlen)
+{
+	crn_dataset ds;
+	crn_plan plan;
+	crn_source s;
+	crn_colmap *map = NULL;
+	crn_exec_stats st;
+	void *vec = NULL;
+	cairn_err rv;
+
+	*rows = 0;
+	/* count(*) over every row, with no bound on how many: the executor's
+	 * own statistics give the number. */
+	memset(&ds, 0, sizeof(ds));
+	ds.name = (char *)(uintptr_t)dataset;
+	memset(&plan, 0, sizeof(plan));
+	plan.dataset = (char *)(uintptr_t)dataset;
+	plan.where.kind = CRN_EX_TRUE;
+	plan.ngroups = 1;
+	plan.per_group = 1;
+	plan.dim = 1;
+	plan.ring_bits = 64;
+	plan.limit = -1;
+	memset(&st, 0, sizeof(st));
+	if ((rv = crn_node_exec_source(src, &s, &map)) != CAIRN_OK)
+		return rv;
+	rv = crn_exec_run(&plan, &ds, &s, &vec, &st, err, errlen);
+	if (rv == CAIRN_OK) {
+		crn_free(vec, sizeof(uint64_t));
+		*rows = st.rows_matched;
+	}
+	crn_free(map, src->nmap * sizeof(*map));
+	return rv;
+}
+
+cairn_err
 crn_node_probe(const crn_node_src *src, const char *dataset, char *const *want,
     size_t nwant, char *err, size_t errlen)
 {
-	cairn_err rv = CAIRN_OK;
-
 	if (src->kind == 1) {
 		char line[8192];
 		FILE *f = fopen(src->path, "r");
@@ -325,29 +360,8 @@ crn_node_probe(const crn_node_src *src, const char *dataset, char *const *want,
 	 * the connection and finds the table; the columns a job reads are
 	 * checked when it runs. */
 	{
-		crn_dataset ds;
-		crn_plan plan;
-		crn_source s;
-		crn_colmap *map = NULL;
-		crn_exec_stats st;
-		void *vec = NULL;
+		uint64_t rows;
 
-		memset(&ds, 0, sizeof(ds));
-		ds.name = (char *)(uintptr_t)dataset;
-		memset(&plan, 0, sizeof(plan));
-		plan.dataset = (char *)(uintptr_t)dataset;
-		plan.where.kind = CRN_EX_TRUE;
-		plan.ngroups = 1;
-		plan.per_group = 1;
-		plan.dim = 1;
-		plan.ring_bits = 64;
-		plan.limit = -1;
-		if ((rv = crn_node_exec_source(src, &s, &map)) != CAIRN_OK)
-			return rv;
-		rv = crn_exec_run(&plan, &ds, &s, &vec, &st, err, errlen);
-		if (rv == CAIRN_OK)
-			crn_free(vec, sizeof(uint64_t));
-		crn_free(map, src->nmap * sizeof(*map));
+		return crn_node_count_rows(src, dataset, &rows, err, errlen);
 	}
-	return rv;
 }

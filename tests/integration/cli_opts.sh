@@ -25,7 +25,7 @@ usage_err() {
 		fail "'$*' printed $(wc -l <"$tmp/err") error lines: $(cat "$tmp/err")"
 	grep -qF -- "$want" "$tmp/err" || fail "'$*': want '$want', got: $(cat "$tmp/err")"
 	name=$1
-	case $1 in ca | schema | bench | sim | audit) name="$1 $2" ;; esac
+	case $1 in ca | schema | bench | sim | audit | config) name="$1 $2" ;; esac
 	case $1/${2:-} in node/pending | node/approve | node/reject) name="$1 $2" ;; esac
 	grep -qF -- "(see 'cairn $name --help')" "$tmp/err" ||
 		fail "'$*' does not point at 'cairn $name --help': $(cat "$tmp/err")"
@@ -34,7 +34,8 @@ usage_err() {
 
 for c in "query" "status" "node" "coordinator" "keygen" "demo" \
     "ca init" "ca sign" "schema infer" "bench prg" "sim secagg" \
-    "audit verify" "audit cross" "node pending" "node approve" "node reject"; do
+    "audit verify" "audit cross" "node pending" "node approve" "node reject" \
+    "config coordinator" "config node" "config researcher"; do
 	# shellcheck disable=SC2086
 	"$CAIRN_BIN" $c --help >"$tmp/out" || fail "'$c --help' did not exit 0"
 	grep -q "usage: cairn" "$tmp/out" || fail "'$c --help' printed no usage"
@@ -60,6 +61,9 @@ usage_err "unexpected argument '3'" node pending 3 --config a
 usage_err "which FILE?" audit verify
 usage_err "unknown option '--since'" audit verify --since 2026-01-01 f
 usage_err "which NODE_LOG and COORD_LOG?" audit cross one.log
+usage_err "--wait-nodes needs a number" status --config a --wait-nodes=0
+usage_err "--name is required" config researcher --coordinator tcp://h:1 --schema s
+usage_err "unknown option '--researchers'" config researcher --researchers r
 
 # --name=VALUE and --name VALUE are the same; "--" ends the options.
 printf 'a,b\n1,x\n' >"$tmp/-d.csv"
