@@ -193,12 +193,13 @@ code_grow(crn_code_data *d)
 
 /* One matching row (crn_exec_rows callback). */
 static cairn_err
-code_row(void *arg, const crn_cell *cells)
+code_row(void *arg, const crn_cell *cells, const char *where)
 {
 	crn_code_data *d = arg;
 	size_t r = d->nrows;
 	cairn_err rv;
 
+	(void)where;
 	if (r == d->cap && (rv = code_grow(d)) != CAIRN_OK)
 		return rv;
 	for (size_t i = 0; i < d->ncols; i++) {

@@ -23,6 +23,7 @@ static const char demo_usage[] =
     "                  [--examples DIR]\n"
     "                  [--schema FILE --csv NODE=PATH --csv NODE=PATH ...\n"
     "                   [--dataset NAME]] [--query SQL ...]\n"
+    "                  [--model linear|logistic|poisson|kmeans [FIT OPTIONS]]\n"
     "                  [--epsilon E [--delta D]]\n"
     "\n"
     "Runs a throwaway federation on this machine: a CA, a coordinator,\n"
@@ -56,7 +57,26 @@ static const char demo_usage[] =
     "                    clear ones, not compared\n"
     "  --delta D         the DP delta (default 1e-6)\n"
     "  --query SQL       a query to run instead of the samples; repeat\n"
-    "                    for several\n";
+    "                    for several\n"
+    "  --model KIND      fit a model with 'cairn fit' (after any --query)\n"
+    "                    and print its output; FIT OPTIONS --y, --x, --where,\n"
+    "                    --no-intercept, --l2, --k, --init, --max-iter and\n"
+    "                    --tol pass through (see 'cairn fit --help');\n"
+    "                    without --x on the sample federation, a sample fit\n";
+
+/* A 'cairn fit' option the demo passes through (cli_opt.each). */
+typedef struct fit_pass {
+	demo *d;
+	const char *name;
+} fit_pass;
+
+static int
+opt_fit(void *arg, const char *v)
+{
+	const fit_pass *f = arg;
+
+	return crn_demo_fit_arg(f->d, f->name, v) != 0 ? 2 : 0;
+}
 
 /* --csv NODE=PATH (cli_opt.each). */
 static int
@@ -95,7 +115,9 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	const char *ex = getenv("CAIRN_EXAMPLES");
 	const char *schema = NULL, *format = NULL, *timeout = NULL;
 	const char *dataset = NULL, *exdir = NULL, *eps = NULL, *delta = NULL;
-	bool keep = false;
+	bool keep = false, nointercept = false;
+	fit_pass fp[] = {{d, "--y"}, {d, "--x"}, {d, "--where"}, {d, "--l2"},
+	    {d, "--k"}, {d, "--init"}, {d, "--max-iter"}, {d, "--tol"}};
 	const cli_opt opts[] = {
 	    {.name = "--keep", .flag = &keep},
 	    {.name = "--format", .val = &format},
@@ -107,6 +129,16 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	    {.name = "--query", .each = opt_query, .arg = d},
 	    {.name = "--epsilon", .val = &eps},
 	    {.name = "--delta", .val = &delta},
+	    {.name = "--model", .val = &d->model},
+	    {.name = "--no-intercept", .flag = &nointercept},
+	    {.name = "--y", .each = opt_fit, .arg = &fp[0]},
+	    {.name = "--x", .each = opt_fit, .arg = &fp[1]},
+	    {.name = "--where", .each = opt_fit, .arg = &fp[2]},
+	    {.name = "--l2", .each = opt_fit, .arg = &fp[3]},
+	    {.name = "--k", .each = opt_fit, .arg = &fp[4]},
+	    {.name = "--init", .each = opt_fit, .arg = &fp[5]},
+	    {.name = "--max-iter", .each = opt_fit, .arg = &fp[6]},
+	    {.name = "--tol", .each = opt_fit, .arg = &fp[7]},
 	    {.name = NULL},
 	};
 	const cli_cmd cmd = {"demo", opts, NULL, 0, 0, NULL, demo_usage};
@@ -117,6 +149,10 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	snprintf(examples, sizeof(examples), "%s",
 	    exdir != NULL ? exdir : ex != NULL ? ex : CAIRN_EXAMPLES_DIR);
 	d->keep = keep;
+	if (nointercept && crn_demo_fit_arg(d, "--no-intercept", NULL) != 0)
+		return 2;
+	if (d->nfit > 0 && d->model == NULL)
+		return cli_usage_error("demo", "fit options need --model");
 	if (format != NULL) {
 		if (strcmp(format, "table") != 0 &&
 		    strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)
@@ -133,6 +169,9 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	if ((eps != NULL && cli_dp_arg("demo", "--epsilon", eps, &d->epsilon)) ||
 	    (delta != NULL && cli_dp_arg("demo", "--delta", delta, &d->delta)))
 		return 2;
+	if (eps != NULL && d->model != NULL)
+		return cli_usage_error("demo",
+		    "--model takes no --epsilon (model fits carry no DP noise yet)");
 	if (dataset != NULL)
 		snprintf(d->dataset, sizeof(d->dataset), "%s", dataset);
 	*custom = schema != NULL || d->nnodes > 0;
@@ -143,8 +182,8 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 		return 1;
 	if (d->nnodes < 2)
 		return cli_error("demo: secure aggregation needs at least two nodes; give --csv at least twice");
-	if (d->nqueries == 0)
-		return cli_error("demo: give at least one --query SQL");
+	if (d->nqueries == 0 && d->model == NULL)
+		return cli_error("demo: give at least one --query SQL or a --model");
 	return 0;
 }
 

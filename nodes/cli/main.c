@@ -32,6 +32,7 @@ static const struct {
     {"node", cmd_node,
         "run a node daemon (node check: validate config; node budget: DP ledger)"},
     {"query", cmd_query, "submit a query as a researcher"},
+    {"fit", cmd_fit, "fit a model (linear, logistic, poisson, kmeans)"},
     {"run", cmd_run, "run an approved Lua program on the federation"},
     {"code", cmd_code,
         "approved code: code hash FILE | code run-local ..."},

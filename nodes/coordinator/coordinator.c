@@ -20,6 +20,7 @@
 #include "coordinator/coord_plan.h"
 #include "coordinator/coordinator.h"
 #include "lua/code.h"
+#include "model/model.h"
 #include "net/transport.h"
 #include "ops/ops.h"
 #include "proto/codec_runtime.h"
@@ -116,6 +117,10 @@ typedef struct co_session {
 	/* Our audit log's head right after the job's receipt, signed: in
 	 * the offer, so that every node can later hold us to it. */
 	uint8_t audit_head[CRN_RT_AUDIT_HEAD_LEN];
+	/* JOB_MODEL: the model and the fit so far; pass = the round.  Each
+	 * round's sum stays here; only the final model is sent on. */
+	crn_model *model;
+	crn_model_fit fit;
 } co_session;
 
 typedef struct co {
@@ -324,10 +329,17 @@ co_fate(co_session *s, const char *name, const char *cat)
 			crn_log_warn("out of memory: '%s' refused", name);
 		return;
 	}
-	snprintf(e, sizeof(e), "%s\n%s %s", name,
-	    s->pass == CRN_RELEASE_PASS_FIGURES ? "figures" : "counts",
-	    s->round < CRN_SA_R_DONE ? crn_sa_round_name((crn_sa_round)s->round)
-	                             : "done");
+	if (s->model != NULL)
+		snprintf(e, sizeof(e), "%s\nmodel round %u %s", name, s->pass,
+		    s->round < CRN_SA_R_DONE
+		        ? crn_sa_round_name((crn_sa_round)s->round)
+		        : "done");
+	else
+		snprintf(e, sizeof(e), "%s\n%s %s", name,
+		    s->pass == CRN_RELEASE_PASS_FIGURES ? "figures" : "counts",
+		    s->round < CRN_SA_R_DONE
+		        ? crn_sa_round_name((crn_sa_round)s->round)
+		        : "done");
 	if (crn_rt_names_add(&s->lost, &s->nlost, e) != CAIRN_OK)
 		crn_log_warn("out of memory: '%s' lost", name);
 }
@@ -536,6 +548,8 @@ co_session_end(co *c, co_session *s)
 	crn_rt_names_free(s->lost, s->nlost);
 	crn_rt_names_free(s->ref, s->nref);
 	crn_rt_names_free(s->absent, s->nabsent);
+	crn_model_fit_fini(&s->fit);
+	crn_model_free(s->model);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -710,6 +724,11 @@ co_pass_shape(const co_session *s, uint32_t *ring_bits, uint64_t *dim)
 		*dim = s->code_dim;
 		return CAIRN_OK;
 	}
+	if (s->model != NULL) {
+		*ring_bits = 128;
+		*dim = s->model->dim;
+		return CAIRN_OK;
+	}
 	if (s->pass == CRN_RELEASE_PASS_COUNTS)
 		return crn_release_counts_shape(s->plan, ring_bits, dim);
 	*ring_bits = s->plan->ring_bits;
@@ -734,9 +753,19 @@ co_opening(co_session *s, uint32_t t, uint32_t n, uint32_t *type, uint8_t **buf,
 		*type = CRN_RT_MSG_JOB_OFFER;
 		return crn_rt_offer_encode(&offer, buf, len);
 	}
+	*type = CRN_RT_MSG_PASS_START;
+	if (s->model != NULL) {
+		crn_model_round r = {.round = s->pass,
+		    .params = s->fit.params,
+		    .nparams = crn_model_nparams(s->model),
+		    .threshold = t,
+		    .nodes = n};
+
+		memcpy(r.job_id, s->job_id, CRN_JOB_ID_LEN);
+		return crn_model_round_encode(&r, buf, len);
+	}
 	s->rel.threshold = t;
 	s->rel.nodes = n;
-	*type = CRN_RT_MSG_PASS_START;
 	return crn_release_encode(&s->rel, buf, len);
 }
 
@@ -778,7 +807,9 @@ co_pass_begin(co *c, co_session *s, uint32_t pass, char *why, size_t whylen)
 
 	memset(&scfg, 0, sizeof(scfg));
 	s->pass = pass;
-	if ((rv = crn_release_session_id(s->sid, s->job_id, pass)) !=
+	if ((rv = s->model != NULL
+	            ? crn_model_session_id(s->sid, s->job_id, pass)
+	            : crn_release_session_id(s->sid, s->job_id, pass)) !=
 	        CAIRN_OK ||
 	    (rv = co_pass_shape(s, &scfg.params.ring_bits, &scfg.params.dim)) !=
 	        CAIRN_OK)
@@ -821,6 +852,21 @@ out:
 	return rv;
 }
 
+/* MSG_PASS_START with msg on session sid to every live node of the
+ * current slots (those that dropped out too: they may hold the job). */
+static void
+co_send_slots(co *c, const co_session *s, const uint8_t *sid,
+    const uint8_t *msg, size_t mlen)
+{
+	for (uint32_t i = 0; i < s->nslots; i++) {
+		co_node *n = co_node_find(c, s->slots[i].name);
+
+		if (n != NULL && n->live)
+			(void)co_send_msg(c, n->conn, CRN_RT_MSG_PASS_START,
+			    sid, 0, msg, mlen, CO_SEND_MS);
+	}
+}
+
 /* Tell every node of the current slots that the job ends before pass 2
  * (an empty list for the pass-2 session): they wipe what they kept. */
 static void
@@ -841,13 +887,7 @@ co_send_forget(co *c, co_session *s)
 	    crn_release_encode(&e, &msg, &mlen) != CAIRN_OK)
 		return;
 	/* Nodes that dropped out may still hold the job: all of them. */
-	for (uint32_t i = 0; i < s->nslots; i++) {
-		co_node *n = co_node_find(c, s->slots[i].name);
-
-		if (n != NULL && n->live)
-			(void)co_send_msg(c, n->conn, CRN_RT_MSG_PASS_START,
-			    sid, 0, msg, mlen, CO_SEND_MS);
-	}
+	co_send_slots(c, s, sid, msg, mlen);
 	crn_free(msg, mlen);
 }
 
@@ -907,6 +947,34 @@ co_account(const co_session *s, char *const *surv, size_t nsurv,
 	return rv;
 }
 
+/* The fitted model into r (its text, JSON and CSV renderings). */
+static void
+co_model_release(const co_session *s, crn_rt_result *r)
+{
+	if (crn_model_fit_render(&s->fit, &r->table_text, &r->table_json,
+	        &r->table_csv) != CAIRN_OK) {
+		r->code = (int32_t)CAIRN_ENOMEM;
+		r->error = (char *)(uintptr_t) "the coordinator could not render the model";
+	}
+}
+
+/* Tell the nodes of the current slots that the fit is over (the session
+ * of round 0): they release the job. */
+static void
+co_model_end(co *c, co_session *s)
+{
+	crn_model_round r = {.round = 0};
+	uint8_t sid[CAIRN_SESSION_ID_LEN], *msg = NULL;
+	size_t mlen = 0;
+
+	memcpy(r.job_id, s->job_id, CRN_JOB_ID_LEN);
+	if (crn_model_session_id(sid, s->job_id, 0) != CAIRN_OK ||
+	    crn_model_round_encode(&r, &msg, &mlen) != CAIRN_OK)
+		return;
+	co_send_slots(c, s, sid, msg, mlen);
+	crn_free(msg, mlen);
+}
+
 /* The final result: the released table of the last pass, with who
  * contributed (the last pass's nodes: the figures are theirs), who was
  * offered the job and did not, and who was counted in pass 1 but is not
@@ -927,7 +995,10 @@ co_finish(co *c, co_session *s, const uint8_t *sum, size_t len, char **surv,
 		if (!co_name_in(surv, nsurv, s->counted[i]))
 			rv = crn_rt_names_add(&r.dropped_between,
 			    &r.ndropped_between, s->counted[i]);
-	co_release(s, sum, len, (uint32_t)nsurv, &r);
+	if (s->model != NULL)
+		co_model_release(s, &r);
+	else
+		co_release(s, sum, len, (uint32_t)nsurv, &r);
 	crn_log_info("job for '%s' done: %zu nodes in the sum, %zu dropped, %zu refused, %zu absent, %zu between the passes, %lld ms",
 	    s->researcher, r.ncontributed, r.ndropped, r.nrefused, r.nabsent,
 	    r.ndropped_between, (long long)(crn_rt_now_ms() - s->started));
@@ -1048,6 +1119,109 @@ co_after_counts(co *c, co_session *s, const uint8_t *sum, size_t len,
 	return true;
 }
 
+/* A fit that stops before its model: the error, and what became of
+ * every expected node (the round's nodes, surv, as contributed). */
+static void
+co_model_fail(co *c, co_session *s, cairn_err rv, uint32_t need,
+    char *const *surv, size_t nsurv, const char *why)
+{
+	crn_rt_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.code = (int32_t)rv;
+	r.error = (char *)(uintptr_t)why;
+	r.needed = need;
+	r.answered = (uint32_t)nsurv;
+	for (size_t i = 0; i < nsurv; i++)
+		if (crn_rt_names_add(&r.contributed, &r.ncontributed,
+		        surv[i]) != CAIRN_OK)
+			break;
+	(void)co_account(s, surv, nsurv, &r);
+	{
+		const crn_audit_field f[] = {
+		    {"outcome", "failed"}, {"detail", why}};
+
+		co_audit(c, s, CRN_AUDIT_OUTCOME, f, CRN_NELEM(f));
+	}
+	co_send_result(c, s, &r);
+	r.error = NULL;
+	crn_rt_result_fini(&r);
+}
+
+/* A model round ended with this sum: take the step, then finish the fit
+ * or start the next round with this round's nodes (a node that dropped
+ * does not come back).  Takes ownership of surv.  Returns true when the
+ * job ended. */
+static bool
+co_model_round_done(co *c, co_session *s, const uint8_t *sum, size_t len,
+    char **surv, size_t nsurv)
+{
+	uint32_t n = (uint32_t)nsurv, need = c->cfg->coord.min_participants;
+	unsigned __int128 *v = NULL;
+	double *st = NULL;
+	char why[512] = "", err[400] = "";
+	co_slot *next;
+	cairn_err rv = CAIRN_ENOMEM;
+
+	if (len != s->model->dim * sizeof(*v)) {
+		snprintf(why, sizeof(why), "the sum has the wrong length");
+		rv = CAIRN_EINTERNAL;
+		goto fail;
+	}
+	if ((v = crn_alloc(len)) == NULL ||
+	    (st = crn_alloc(s->model->dim * sizeof(double))) == NULL)
+		goto fail;
+	memcpy(v, sum, len);
+	crn_model_decode(s->model, v, st);
+	if ((rv = crn_model_fit_step(&s->fit, st, err, sizeof(err))) !=
+	    CAIRN_OK) {
+		snprintf(why, sizeof(why), "model round %u: %s", s->pass, err);
+		goto fail;
+	}
+	crn_log_info("job for '%s': model round %u done with %u nodes%s",
+	    s->researcher, s->pass, n, s->fit.done ? ", fit over" : "");
+	if (s->fit.done) {
+		co_model_end(c, s);
+		co_finish(c, s, NULL, 0, surv, nsurv);
+		surv = NULL;
+		nsurv = 0;
+		rv = CAIRN_OK;
+		goto out;
+	}
+	if (need < 2)
+		need = 2;
+	rv = CAIRN_EABORT;
+	if (n < need) {
+		snprintf(why, sizeof(why), "%u nodes took part in model round %u, the next round needs %u", n, s->pass, need);
+		goto fail;
+	}
+	if ((next = co_next_slots(s, surv, nsurv)) == NULL) {
+		rv = CAIRN_ENOMEM;
+		goto fail;
+	}
+	co_pass_end(c, s);
+	s->slots = next;
+	s->nslots = n;
+	if ((rv = co_pass_begin(c, s, s->pass + 1, why, sizeof(why))) ==
+	    CAIRN_OK) {
+		crn_rt_names_free(surv, nsurv);
+		crn_free(v, len);
+		crn_free(st, s->model->dim * sizeof(double));
+		return false;
+	}
+fail:
+	crn_log_warn("job for '%s' failed: %s", s->researcher, why);
+	co_job_end(c, s, s->researcher, CRN_OPS_FAILED, n, why);
+	co_model_end(c, s);
+	co_model_fail(c, s, rv, need, surv, nsurv, why);
+out:
+	crn_rt_names_free(surv, nsurv);
+	crn_free(v, len);
+	if (st != NULL)
+		crn_free(st, s->model->dim * sizeof(double));
+	return true;
+}
+
 /* The machine finished the current pass with this sum.  Returns true
  * when the job ended. */
 static bool
@@ -1065,6 +1239,8 @@ co_pass_done(co *c, co_session *s, const uint8_t *sum, size_t len)
 		    "out of memory");
 		return true;
 	}
+	if (s->model != NULL)
+		return co_model_round_done(c, s, sum, len, surv, nsurv);
 	if (s->pass == CRN_RELEASE_PASS_COUNTS && !s->is_code)
 		return co_after_counts(c, s, sum, len, surv, nsurv);
 	co_finish(c, s, sum, len, surv, nsurv);
@@ -1101,7 +1277,9 @@ co_abort(co *c, co_session *s, const crn_sa_action *a)
 
 		co_audit(c, s, CRN_AUDIT_OUTCOME, f, CRN_NELEM(f));
 	}
-	if (s->pass == CRN_RELEASE_PASS_COUNTS && !s->is_code)
+	if (s->model != NULL)
+		co_model_end(c, s);
+	else if (s->pass == CRN_RELEASE_PASS_COUNTS && !s->is_code)
 		co_send_forget(c, s);
 	co_send_result(c, s, &r);
 	r.error = NULL;
@@ -1314,7 +1492,8 @@ co_on_node_msg(co *c, const crn_envelope *env, const char *name)
  * signed bytes are in *sj and *plan is what the job computes. */
 static cairn_err
 co_check_job(co *c, const crn_envelope *env, const crn_cert_info *who,
-    crn_signed_job *sj, crn_job *job, crn_plan **plan, char *why, size_t whylen)
+    crn_signed_job *sj, crn_job *job, crn_plan **plan, crn_model **model,
+    char *why, size_t whylen)
 {
 	crn_cert_info rinfo;
 	cairn_err rv;
@@ -1354,6 +1533,8 @@ co_check_job(co *c, const crn_envelope *env, const crn_cert_info *who,
 		return crn_code_decl_check(&d,
 		    co_coord_plan_max_nodes(c->planner), why, whylen);
 	}
+	if (job->kind == CRN_JOB_MODEL)
+		return co_coord_plan_model(c->planner, job, model, why, whylen);
 	return co_coord_plan_job(c->planner, job, plan, why, whylen);
 }
 
@@ -1417,6 +1598,27 @@ co_absent(co *c, co_session *s)
 	return CAIRN_OK;
 }
 
+/* The job's kind and what it reads, in s (is_sum, is_code, what). */
+static void
+co_session_describe(co_session *s, const crn_job *job, const char *who)
+{
+	s->is_sum = job->kind == CRN_JOB_SUM_COLUMN;
+	s->is_code = job->kind == CRN_JOB_CODE;
+	s->code_dim = job->dim;
+	if (s->is_code) {
+		char hex[CRN_CODE_HEX_LEN];
+
+		crn_code_hash_hex(job->code, job->code_len, hex);
+		crn_log_info("job from '%s': code %s on %s, round %u", who,
+		    hex, job->dataset, job->round);
+	}
+	snprintf(s->what, sizeof(s->what), "%s %s%s%s",
+	    s->model != NULL ? crn_model_kind_name(s->model->spec.kind)
+	    : s->is_sum      ? "sum"
+	                     : "query",
+	    job->dataset, s->is_sum ? "." : "", s->is_sum ? job->column : "");
+}
+
 /* Fill a new session with the usable nodes (at most max: the ring width
  * is sized for the schema's max_nodes). */
 static cairn_err
@@ -1459,6 +1661,7 @@ co_on_submit(
 	crn_signed_job sj;
 	crn_job job;
 	crn_plan *plan = NULL;
+	crn_model *model = NULL;
 	co_session *s = NULL;
 	crn_sa_actions acts;
 	char why[256] = "";
@@ -1468,7 +1671,7 @@ co_on_submit(
 	memset(&sj, 0, sizeof(sj));
 	crn_sa_actions_init(&acts);
 	rv = co_check_job(
-	    c, env, who, &sj, &job, &plan, why, sizeof(why));
+	    c, env, who, &sj, &job, &plan, &model, why, sizeof(why));
 	/* Every job whose signature verified is on record, refused or
 	 * not, and the record is on disk before anything is offered. */
 	if (job.dataset != NULL &&
@@ -1498,25 +1701,20 @@ co_on_submit(
 	s->started = now;
 	s->plan = plan;
 	plan = NULL;
-	if (job.kind != CRN_JOB_CODE && job.dp_epsilon > 0 &&
+	if (model != NULL) {
+		s->model = model;
+		model = NULL;
+		if ((rv = crn_model_fit_init(&s->fit, s->model,
+		         co_coord_plan_min_cell(c->planner))) != CAIRN_OK)
+			goto refuse;
+	}
+	if (s->plan != NULL && job.kind != CRN_JOB_CODE && job.dp_epsilon > 0 &&
 	    crn_dp_request_ok(job.dp_epsilon, job.dp_delta)) {
 		s->plan->dp_epsilon = job.dp_epsilon;
 		s->plan->dp_delta = job.dp_delta;
 		s->plan->dp_rho = crn_dp_rho_of(job.dp_epsilon, job.dp_delta);
 	}
-	s->is_sum = job.kind == CRN_JOB_SUM_COLUMN;
-	s->is_code = job.kind == CRN_JOB_CODE;
-	s->code_dim = job.dim;
-	if (s->is_code) {
-		char hex[CRN_CODE_HEX_LEN];
-
-		crn_code_hash_hex(job.code, job.code_len, hex);
-		crn_log_info("job from '%s': code %s on %s, round %u", who->name,
-		    hex, job.dataset, job.round);
-	}
-	snprintf(s->what, sizeof(s->what), "%s %s%s%s",
-	    s->is_sum ? "sum" : "query", job.dataset, s->is_sum ? "." : "",
-	    s->is_sum ? job.column : "");
+	co_session_describe(s, &job, who->name);
 	s->started_wall = crn_rt_wall();
 	if ((rv = co_session_nodes(c, s, now, why, sizeof(why))) != CAIRN_OK)
 		goto refuse;
@@ -1526,9 +1724,8 @@ co_on_submit(
 	}
 	memcpy(s->signed_job, env->payload, env->payload_len);
 	s->signed_job_len = env->payload_len;
-	crn_log_info("job from '%s' (%s %s%s%s) for %u nodes", who->name,
-	    s->is_sum ? "sum" : "query", job.dataset, s->is_sum ? "." : "",
-	    s->is_sum ? job.column : "", s->nslots);
+	crn_log_info("job from '%s' (%s) for %u nodes", who->name, s->what,
+	    s->nslots);
 	{
 		const crn_audit_field f[] = {
 		    {"decision", "accept"}, {"reason", ""}};
@@ -1561,6 +1758,7 @@ refuse:
 		co_session_end(c, s);
 out:
 	crn_plan_free(plan);
+	crn_model_free(model);
 	crn_sa_actions_fini(&acts);
 	crn_signed_job_fini(&sj);
 	crn_job_fini(&job);

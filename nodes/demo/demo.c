@@ -48,6 +48,17 @@ static const char *const demo_default_queries[] = {
     "SELECT width_bucket(age, 16, 76, 6) AS age_band, count(*), avg(wage) FROM cps GROUP BY width_bucket(age, 16, 76, 6) ORDER BY age_band",
 };
 
+/* A fit for each kind over the sample federation, when --model comes
+ * without --x. */
+static const char *const demo_fit_linear[] = {"--y", "wage", "--x",
+    "education", "--x", "age", "--x", "sex = 'female'", NULL};
+static const char *const demo_fit_logistic[] = {"--y", "hours >= 40", "--x",
+    "age", "--x", "education", "--x", "sex = 'female'", NULL};
+static const char *const demo_fit_poisson[] = {
+    "--y", "education", "--x", "age", "--x", "region = 'west'", NULL};
+static const char *const demo_fit_kmeans[] = {"--x", "age", "--x", "hours",
+    "--k", "3", "--init", "25,40;45,40;65,20", NULL};
+
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int demo_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
@@ -396,7 +407,7 @@ now_s(void)
 static int
 run_client(demo *d, char *const args[], const char *out_path, int timeout_s)
 {
-	char *argv[16];
+	char *argv[CRN_DEMO_MAX_FITARGS + 16]; /* room for a fit's options */
 	posix_spawn_file_actions_t fa;
 	char errlog[DEMO_PATH];
 	pid_t pid;
@@ -780,8 +791,96 @@ out:
 	return ret;
 }
 
+/* Run 'cairn fit' with the --model options and print what it prints. */
+static int
+run_fit(demo *d)
+{
+	char conf[DEMO_PATH], out[DEMO_PATH];
+	char *args[CRN_DEMO_MAX_FITARGS + 14], *fed = NULL;
+	size_t n = 0;
+	int st;
+
+	if (path_join(conf, d->dir, "researcher.conf") != 0 ||
+	    path_join(out, d->dir, "logs/fit.out") != 0)
+		return 1;
+	args[n++] = (char *)(uintptr_t) "fit";
+	args[n++] = (char *)(uintptr_t) "--config";
+	args[n++] = conf;
+	args[n++] = (char *)(uintptr_t) "--schema";
+	args[n++] = d->schema_path;
+	args[n++] = (char *)(uintptr_t) "--dataset";
+	args[n++] = d->dataset;
+	args[n++] = (char *)(uintptr_t) "--model";
+	args[n++] = (char *)(uintptr_t)d->model;
+	args[n++] = (char *)(uintptr_t) "--format";
+	args[n++] = (char *)(uintptr_t)d->format;
+	for (size_t k = 0; k < d->nfit; k++)
+		args[n++] = (char *)(uintptr_t)d->fitargs[k];
+	args[n] = NULL;
+	if (strcmp(d->format, "table") == 0) {
+		printf("\n-- cairn fit --model %s", d->model);
+		for (size_t k = 0; k < d->nfit; k++)
+			printf(strchr(d->fitargs[k], ' ') != NULL ? " \"%s\"" : " %s",
+			    d->fitargs[k]);
+		printf("\n");
+	}
+	st = run_client(d, args, out, d->timeout_s + 5);
+	if (st != 0 || (fed = read_text(out)) == NULL) {
+		char last[512];
+
+		last_line(d, last, sizeof(last));
+		demo_error("demo: fit %s: %s", st < 0 ? "timed out" : "failed",
+		    last);
+		node_refusals(d);
+		free(fed);
+		return 1;
+	}
+	fputs(fed, stdout);
+	free(fed);
+	fflush(stdout);
+	return 0;
+}
+
 /* ---- arguments ------------------------------------------------------------
  */
+
+int
+crn_demo_fit_arg(demo *d, const char *opt, const char *val)
+{
+	if (d->nfit + (val != NULL ? 2 : 1) > CRN_DEMO_MAX_FITARGS)
+		return demo_error("demo: too many fit options (at most %d words)",
+		    CRN_DEMO_MAX_FITARGS);
+	d->fitargs[d->nfit++] = opt;
+	if (val != NULL)
+		d->fitargs[d->nfit++] = val;
+	return 0;
+}
+
+/* --model without --x on the sample federation: its sample fit. */
+static int
+demo_fit_defaults(demo *d)
+{
+	const char *const *def = NULL;
+
+	for (size_t k = 0; k < d->nfit; k++)
+		if (strcmp(d->fitargs[k], "--x") == 0)
+			return 0;
+	if (strcmp(d->model, "linear") == 0)
+		def = demo_fit_linear;
+	else if (strcmp(d->model, "logistic") == 0)
+		def = demo_fit_logistic;
+	else if (strcmp(d->model, "poisson") == 0)
+		def = demo_fit_poisson;
+	else if (strcmp(d->model, "kmeans") == 0)
+		def = demo_fit_kmeans;
+	else
+		return demo_error("demo: --model is linear, logistic, poisson or kmeans, not '%s'",
+		    d->model);
+	for (; *def != NULL; def++)
+		if (crn_demo_fit_arg(d, *def, NULL) != 0)
+			return 1;
+	return 0;
+}
 
 int
 crn_demo_add_node(demo *d, const char *name, const char *csv)
@@ -862,6 +961,8 @@ crn_demo_use_examples(demo *d, const char *examples)
 	if (path_join(p, examples, "schema/cps.ini") != 0 ||
 	    absolute(d->schema_path, p) != 0)
 		return 1;
+	if (d->model != NULL)
+		return demo_fit_defaults(d);
 	if (d->nqueries == 0) {
 		for (size_t k = 0; k < CRN_NELEM(demo_default_queries); k++)
 			d->queries[d->nqueries++] = demo_default_queries[k];
@@ -923,9 +1024,13 @@ crn_demo_run(demo *d)
 		if (run_query(d, q) != 0)
 			failed++;
 	}
+	if (d->model != NULL && run_fit(d) != 0)
+		return 1;
 	if (failed != 0)
 		return demo_error(
 		    "demo: %d of %zu queries failed", failed, d->nqueries);
+	if (d->nqueries == 0)
+		return 0;
 	if (d->epsilon > 0) {
 		say("%zu %s answered under secure aggregation with DP noise (epsilon %g, delta %g)",
 		    d->nqueries, d->nqueries == 1 ? "query" : "queries",
