@@ -98,7 +98,8 @@ crn_code_decode(
 
 	for (uint64_t i = 0; i < d->len; i++)
 		agg[i] = (double)(int64_t)sum[i] / p;
-	*clipped = sum[d->len];
+	/* Under DP the count is noisy and may come out below 0. */
+	*clipped = (int64_t)sum[d->len] < 0 ? 0 : sum[d->len];
 }
 
 uint64_t

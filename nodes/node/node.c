@@ -616,11 +616,23 @@ nd_code(nd *d, nd_sess *s, nd_offer *o, const crn_node_src *src)
 	crn_node_code_policy p = {.approved = n->approved_code,
 	    .napproved = n->napproved_code,
 	    .approved_dir = n->approved_code_dir,
+	    .state_dir = n->state_dir,
+	    .dataset = o->job.dataset,
+	    .researcher = o->who,
 	    .memory_mb = n->code_memory_mb,
 	    .steps_m = n->code_steps_m,
 	    .timeout_ms = n->code_timeout_ms,
 	    .max_nodes = d->schema != NULL ? d->schema->max_nodes : 0};
 
+	/* DP: noise sized for the offer's threshold, which the session
+	 * then requires (nd_pass_begin); charged by nd_dp_charge. */
+	if (o->job.dp_epsilon > 0) {
+		p.dp_rho = crn_dp_rho_of(o->job.dp_epsilon, o->job.dp_delta);
+		p.dp_t = o->offer.threshold > 0 ? o->offer.threshold : 1;
+		s->dp_t = p.dp_t;
+		crn_log_info("job %s: DP noise for the program's output sized for %u survivors",
+		    s->job, p.dp_t);
+	}
 	return crn_node_run_code(&p, src, d->schema, &o->job, o->ds->expose,
 	    o->ds->nexpose, &s->vec, &s->vlen, o->why, sizeof(o->why),
 	    o->remote, sizeof(o->remote));
