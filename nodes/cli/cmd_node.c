@@ -39,7 +39,8 @@ static const char node_usage[] =
     "Run a node daemon: dials the coordinator, verifies every job itself and\n"
     "takes part in secure aggregation over its own data.  'check' validates\n"
     "the configuration, key, certificate and data sources and exits 1 on any\n"
-    "problem.  'budget' prints, from the node's ledger (state_dir/budget.db),\n"
+    "problem, and says how many nodes may drop out of a session before this\n"
+    "node's min_participants stops it.  'budget' prints, from the node's ledger (state_dir/budget.db),\n"
     "the DP budget each researcher has spent and has left per dataset.\n"
     "'pending' lists the jobs waiting for the operator's approval (policy\n"
     "approve = manual; --all: every decision too); 'approve' lets the daemon\n"
@@ -133,6 +134,18 @@ node_check_dataset(const crn_config *cfg, const crn_cfg_dataset *ds,
 	return bad;
 }
 
+/* Say how many nodes may drop out of a session before this node, by
+ * its own min_participants, refuses to go on (the coordinator's
+ * threshold may ask for more: `cairn status` gives the federation's). */
+static void
+node_check_tolerance(const crn_cfg_node *n)
+{
+	uint32_t m = n->min_participants < 2 ? 2 : n->min_participants;
+
+	printf("note dropout tolerance: this node goes on while at least min_participants = %u nodes remain, so in a session of n nodes up to n - %u may drop out (e.g. 3 nodes: %u; 5 nodes: %u); the coordinator's threshold may need more, see cairn status\n",
+	    m, m, m <= 3 ? 3 - m : 0, m <= 5 ? 5 - m : 0);
+}
+
 static int
 node_check(const char *path)
 {
@@ -198,6 +211,7 @@ node_check(const char *path)
 		printf("FAIL no [dataset NAME] section: nothing to serve\n");
 		bad = 1;
 	}
+	node_check_tolerance(&cfg->node);
 	crn_rt_party_close(&party);
 	crn_schema_free(schema);
 	crn_config_free(cfg);

@@ -926,7 +926,8 @@ nd_offer_accept(nd *d, const crn_envelope *env, nd_offer *o)
 	/* Each signed job runs here once, ever: a coordinator that offers
 	 * it again (with other nodes, to difference the results) is
 	 * refused.  The id is on disk before anything is computed. */
-	if ((rv = crn_job_ledger_add(d->ledger, o->job.job_id)) != CAIRN_OK) {
+	if ((rv = crn_job_ledger_add(d->ledger, o->job.job_id,
+	         o->job.not_after, crn_rt_wall())) != CAIRN_OK) {
 		snprintf(o->why, sizeof(o->why),
 		    rv == CAIRN_EREPLAY
 		        ? "job already ran here (each job runs once)"
