@@ -69,6 +69,7 @@ crn_job_fini(crn_job *job)
 	crn_strfree(job->column);
 	crn_strfree(job->sql);
 	crn_free(job->plan, job->plan_len);
+	crn_free(job->model, job->model_len);
 	crn_free(job->code, job->code_len);
 	crn_free(job->params, (job->nparams + 1) * sizeof(double));
 	crn_strfree(job->where);
@@ -94,7 +95,7 @@ crn_job_encode(const crn_job *job, uint8_t **out, size_t *outlen)
 	*outlen = 0;
 	if (job->dataset == NULL ||
 	    (job->kind != CRN_JOB_SUM_COLUMN && job->kind != CRN_JOB_QUERY &&
-	        job->kind != CRN_JOB_CODE))
+	        job->kind != CRN_JOB_MODEL && job->kind != CRN_JOB_CODE))
 		return CAIRN_EINVAL;
 	m.job_id.data = (uint8_t *)(uintptr_t)job->job_id;
 	m.job_id.len = CRN_JOB_ID_LEN;
@@ -106,6 +107,8 @@ crn_job_encode(const crn_job *job, uint8_t **out, size_t *outlen)
 		m.sql = (char *)(uintptr_t)job->sql;
 	m.plan.data = job->plan;
 	m.plan.len = job->plan_len;
+	m.model.data = job->model;
+	m.model.len = job->model_len;
 	m.issued_at = job->issued_at;
 	m.not_after = job->not_after;
 	m.ring_bits = job->ring_bits;
@@ -145,6 +148,7 @@ crn_job_decode(crn_job *out, const uint8_t *buf, size_t len)
 		goto out;
 	if (m->kind != CAIRN__JOB_KIND__JOB_SUM_COLUMN &&
 	    m->kind != CAIRN__JOB_KIND__JOB_QUERY &&
+	    m->kind != CAIRN__JOB_KIND__JOB_MODEL &&
 	    m->kind != CAIRN__JOB_KIND__JOB_CODE)
 		goto out;
 	if (m->ring_bits != 32 && m->ring_bits != 64 && m->ring_bits != 128)
@@ -162,7 +166,9 @@ crn_job_decode(crn_job *out, const uint8_t *buf, size_t len)
 		goto out;
 	}
 	if ((rv = crn_pb_copy_bytes(&job.plan, &job.plan_len, &m->plan)) !=
-	    CAIRN_OK)
+	        CAIRN_OK ||
+	    (rv = crn_pb_copy_bytes(&job.model, &job.model_len, &m->model)) !=
+	        CAIRN_OK)
 		goto out;
 	rv = CAIRN_EINVAL;
 	if (job.dataset[0] == '\0')
@@ -170,6 +176,8 @@ crn_job_decode(crn_job *out, const uint8_t *buf, size_t len)
 	if (job.kind == CRN_JOB_SUM_COLUMN && job.column[0] == '\0')
 		goto out;
 	if (job.kind == CRN_JOB_QUERY && job.plan_len == 0)
+		goto out;
+	if (job.kind == CRN_JOB_MODEL && job.model_len == 0)
 		goto out;
 	if (job.kind == CRN_JOB_CODE &&
 	    (rv = code_decode(&job, m)) != CAIRN_OK)

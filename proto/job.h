@@ -24,6 +24,7 @@
 typedef enum crn_job_kind {
 	CRN_JOB_SUM_COLUMN = 1, /* sum of one numeric column */
 	CRN_JOB_QUERY = 2,      /* a planned SQL aggregate query */
+	CRN_JOB_MODEL = 3,      /* a federated model (core/model) */
 	CRN_JOB_CODE = 4,       /* an approved Lua program (core/lua) */
 } crn_job_kind;
 
@@ -43,6 +44,8 @@ typedef struct crn_job {
 	uint64_t not_after; /* unix seconds */
 	uint32_t ring_bits;
 	uint64_t dim;
+	uint8_t *model; /* owned encoded ModelSpec (JOB_MODEL), or NULL */
+	size_t model_len;
 	/* JOB_CODE (all owned; zero otherwise).  code_hash is SHA-256 of
 	 * code, computed by the decoder, never taken from the wire: the
 	 * identity operators approve and the audit log records. */

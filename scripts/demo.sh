@@ -7,6 +7,10 @@ CAIRN_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$CAIRN_ROOT"
 . scripts/setup.sh
 
-cairn_install_deps
-cairn_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# Only what the program needs: no test suite (no cmocka, PostgreSQL
+# server or clang), no example programs, and only the cairn target.
+cairn_install_deps "${CAIRN_BUILD_PACKAGES[@]}"
+cmake -S "$CAIRN_ROOT" -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	-DCAIRN_TESTS=OFF -DCAIRN_EXAMPLES=OFF >/dev/null
+cmake --build build -j "$(nproc)" --target cairn_cli
 exec build/bin/cairn demo "$@"

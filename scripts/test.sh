@@ -14,10 +14,12 @@ cairn_install_deps
 jobs=$(nproc)
 
 echo "== build: sanitizers (address,undefined) -> build-asan/"
-cairn_build build-asan -DCMAKE_BUILD_TYPE=Debug \
+cairn_build build-asan -DCMAKE_BUILD_TYPE=Debug -DCAIRN_WERROR=ON \
+	-DCAIRN_TESTS=ON -DCAIRN_EXAMPLES=ON \
 	-DCAIRN_SANITIZER=address,undefined
 echo "== build: release -> build/"
-cairn_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cairn_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_WERROR=ON \
+	-DCAIRN_TESTS=ON -DCAIRN_EXAMPLES=ON
 
 status=0
 echo "== tests: sanitizer build"

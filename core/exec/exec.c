@@ -480,7 +480,7 @@ crn_acc_row(crn_acc *acc, const crn_cell *cells, const char *where)
 	if (acc->rowfn != NULL) {
 		if ((rv = crn_acc_matched(acc, 1)) != CAIRN_OK)
 			return rv;
-		return acc->rowfn(acc->rowarg, cells);
+		return acc->rowfn(acc->rowarg, cells, where);
 	}
 	for (size_t i = 0; i < p->nkeys; i++) {
 		const crn_groupkey *k = &p->keys[i];
@@ -536,6 +536,20 @@ crn_acc_vector(crn_acc *acc, void **vec)
 	return CAIRN_OK;
 }
 
+/* Run the source's executor over acc. */
+static cairn_err
+acc_scan(crn_acc *acc, const crn_source *src)
+{
+	switch (src->kind) {
+	case CRN_SRC_CSV: return crn_exec_csv(acc, src);
+	case CRN_SRC_SQLITE: return crn_exec_sqlite(acc, src);
+	case CRN_SRC_PG: return crn_exec_pg(acc, src);
+	default:
+		crn_acc_errf(acc, "unknown source kind %d", (int)src->kind);
+		return CAIRN_EINVAL;
+	}
+}
+
 cairn_err
 crn_exec_run(const crn_plan *plan, const crn_dataset *ds, const crn_source *src,
     void **vec, crn_exec_stats *stats, char *err, size_t errlen)
@@ -549,15 +563,7 @@ crn_exec_run(const crn_plan *plan, const crn_dataset *ds, const crn_source *src,
 	memset(stats, 0, sizeof(*stats));
 	if ((rv = crn_acc_init(&acc, plan, ds, err, errlen)) != CAIRN_OK)
 		return rv;
-	switch (src->kind) {
-	case CRN_SRC_CSV: rv = crn_exec_csv(&acc, src); break;
-	case CRN_SRC_SQLITE: rv = crn_exec_sqlite(&acc, src); break;
-	case CRN_SRC_PG: rv = crn_exec_pg(&acc, src); break;
-	default:
-		crn_acc_errf(&acc, "unknown source kind %d", (int)src->kind);
-		rv = CAIRN_EINVAL;
-		break;
-	}
+	rv = acc_scan(&acc, src);
 	if (rv == CAIRN_OK)
 		rv = crn_acc_vector(&acc, vec);
 	if (rv == CAIRN_OK)
@@ -570,8 +576,7 @@ crn_exec_run(const crn_plan *plan, const crn_dataset *ds, const crn_source *src,
 
 cairn_err
 crn_exec_rows(const crn_plan *plan, const crn_dataset *ds,
-    const crn_source *src, const bool *want,
-    cairn_err (*rowfn)(void *arg, const crn_cell *cells), void *arg,
+    const crn_source *src, const bool *cols, crn_exec_rowfn fn, void *arg,
     crn_exec_stats *stats, char *err, size_t errlen)
 {
 	crn_acc acc;
@@ -580,22 +585,17 @@ crn_exec_rows(const crn_plan *plan, const crn_dataset *ds,
 	if (errlen > 0)
 		err[0] = '\0';
 	memset(stats, 0, sizeof(*stats));
+	if (plan->nkeys != 0) {
+		snprintf(err, errlen, "a row scan has no groups");
+		return CAIRN_EINVAL;
+	}
 	if ((rv = crn_acc_init(&acc, plan, ds, err, errlen)) != CAIRN_OK)
 		return rv;
 	for (size_t i = 0; i < ds->ncols; i++)
-		if (want[i])
-			acc.used[i] = true;
-	acc.rowfn = rowfn;
+		acc.used[i] = acc.used[i] || cols[i];
+	acc.rowfn = fn;
 	acc.rowarg = arg;
-	switch (src->kind) {
-	case CRN_SRC_CSV: rv = crn_exec_csv(&acc, src); break;
-	case CRN_SRC_SQLITE: rv = crn_exec_sqlite(&acc, src); break;
-	default:
-		crn_acc_errf(&acc,
-		    "approved code reads CSV and SQLite sources only");
-		rv = CAIRN_ENOTSUP;
-		break;
-	}
+	rv = acc_scan(&acc, src);
 	if (rv == CAIRN_OK)
 		*stats = acc.stats;
 	crn_acc_fini(&acc);

@@ -99,17 +99,39 @@ CAIRN_NODISCARD cairn_err crn_exec_run(const crn_plan *plan,
     const crn_dataset *ds, const crn_source *src, void **vec,
     crn_exec_stats *stats, char *err, size_t errlen);
 
+/* One row that passed the filter, cells indexed by schema column (which
+ * hold values: crn_exec_rows); `where` names the source for messages. */
+typedef struct crn_cell crn_cell;
+typedef cairn_err (*crn_exec_rowfn)(
+    void *arg, const crn_cell *cells, const char *where);
+
+/*
+ * Hand every row of the source that plan's filter keeps to fn, for model
+ * rounds (core/model) and approved-code jobs (core/lua).  plan is
+ * ungrouped (CAIRN_EINVAL otherwise); its shape is checked as for
+ * crn_exec_run and max_rows still applies, but its sums are not computed.
+ * The cells hold the columns the plan reads and those marked in cols
+ * (ds->ncols flags); the others are unspecified.  CSV, SQLite and
+ * PostgreSQL sources; the databases get the filter pushed down and stream
+ * the matching rows (PostgreSQL in libpq's single-row mode).  An error
+ * from fn ends the scan and is returned.  Errors of crn_exec_run.
+ */
+CAIRN_NODISCARD cairn_err crn_exec_rows(const crn_plan *plan,
+    const crn_dataset *ds, const crn_source *src, const bool *cols,
+    crn_exec_rowfn fn, void *arg, crn_exec_stats *stats, char *err,
+    size_t errlen);
+
 /* Bytes per ring element for ring_bits 32, 64 or 128; 0 otherwise. */
 size_t crn_exec_elem_size(uint32_t ring_bits);
 
 /* ---- shared by the executors (core/exec_*.c); not for other modules ---- */
 
 /* One value of one row: scaled number or domain index, or NULL. */
-typedef struct crn_cell {
+struct crn_cell {
 	int64_t num;
 	uint32_t cat;
 	bool null;
-} crn_cell;
+};
 
 /* Three-valued logic result of a filter. */
 enum { CRN_TV_FALSE = 0, CRN_TV_TRUE = 1, CRN_TV_UNKNOWN = 2 };
@@ -130,25 +152,9 @@ typedef struct crn_acc {
 	crn_exec_stats stats;
 	char *err;
 	size_t errlen;
-	/* crn_exec_rows: each matching row goes here instead of the sums. */
-	cairn_err (*rowfn)(void *arg, const crn_cell *cells);
+	crn_exec_rowfn rowfn; /* crn_exec_rows: rows go here */
 	void *rowarg;
 } crn_acc;
-
-/*
- * Hand every row of the source that the plan's filter keeps to
- * rowfn(arg, cells), cells indexed by schema column, for the columns the
- * plan reads and those where want[i] (ds->ncols entries) is true; the
- * others are unspecified.  The plan's sums are not computed (its shape is
- * still checked); max_rows still applies.  An error from rowfn ends the
- * scan with it.  CSV and SQLite sources (SQLite streams the filtered rows);
- * PostgreSQL is CAIRN_ENOTSUP.  Errors of crn_exec_run.  For approved-code
- * jobs (core/lua).
- */
-CAIRN_NODISCARD cairn_err crn_exec_rows(const crn_plan *plan,
-    const crn_dataset *ds, const crn_source *src, const bool *want,
-    cairn_err (*rowfn)(void *arg, const crn_cell *cells), void *arg,
-    crn_exec_stats *stats, char *err, size_t errlen);
 
 CAIRN_NODISCARD cairn_err crn_acc_init(crn_acc *acc, const crn_plan *plan,
     const crn_dataset *ds, char *err, size_t errlen);

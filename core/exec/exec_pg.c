@@ -71,6 +71,7 @@ consume(crn_acc *acc, const crn_source *src, crn_sqlq *q, PGresult *r)
 {
 	const crn_plan *p = acc->plan;
 	crn_sqlval *vals;
+	uint8_t *textcol = NULL;
 	int nrows = PQntuples(r);
 	cairn_err rv = CAIRN_OK;
 
@@ -82,10 +83,26 @@ consume(crn_acc *acc, const crn_source *src, crn_sqlq *q, PGresult *r)
 	}
 	if ((vals = crn_zalloc(q->ncols * sizeof(*vals))) == NULL)
 		return CAIRN_ENOMEM;
+	if (q->stream && (textcol = crn_zalloc(q->ncols)) == NULL) {
+		crn_free(vals, q->ncols * sizeof(*vals));
+		return CAIRN_ENOMEM;
+	}
+	/* Stream mode: a value and a bad flag per column read; categories
+	 * come as their text. */
+	for (size_t i = 0, k = 0; textcol != NULL && i < acc->ds->ncols; i++) {
+		if (!acc->used[i])
+			continue;
+		if (k < q->ncols)
+			textcol[k] =
+			    acc->ds->cols[i].type == CRN_COL_CATEGORY;
+		k += 2;
+	}
 	for (int row = 0; row < nrows && rv == CAIRN_OK; row++) {
 		for (size_t i = 0; i < q->ncols; i++) {
 			crn_sqlval *v = &vals[i];
-			bool text = i < p->nkeys && !p->keys[i].bucket;
+			bool text = textcol != NULL
+			                ? textcol[i] != 0
+			                : i < p->nkeys && !p->keys[i].bucket;
 
 			memset(v, 0, sizeof(*v));
 			if (PQgetisnull(r, row, (int)i)) {
@@ -107,6 +124,8 @@ consume(crn_acc *acc, const crn_source *src, crn_sqlq *q, PGresult *r)
 			rv = crn_sqlq_row(q, acc, src, vals);
 	}
 	crn_free(vals, q->ncols * sizeof(*vals));
+	if (textcol != NULL)
+		crn_free(textcol, q->ncols);
 	return rv;
 }
 
@@ -208,6 +227,37 @@ name_suspects(crn_acc *acc, const crn_source *src, const PGresult *r,
 		snprintf(acc->err + n, acc->errlen - n, ")");
 }
 
+/*
+ * Stream mode (a row scan, crn_exec_rows): the rows come one at a time
+ * (libpq's single-row mode), so a large table is never held whole.  Every
+ * result is read to the end, even after an error, so that the connection
+ * is left clean.
+ */
+static cairn_err
+pg_stream(crn_acc *acc, PGconn *c, const crn_source *src, crn_sqlq *q,
+    const char **values, const uint8_t *exact)
+{
+	PGresult *r;
+	cairn_err rv = CAIRN_OK;
+
+	if (!PQsendQueryParams(c, q->sql, (int)q->nparams, NULL, values, NULL,
+	        NULL, 0) ||
+	    !PQsetSingleRowMode(c))
+		return map_pg(acc, c, NULL, "query");
+	while ((r = PQgetResult(c)) != NULL) {
+		ExecStatusType st = PQresultStatus(r);
+
+		if (rv == CAIRN_OK && st == PGRES_SINGLE_TUPLE) {
+			rv = consume(acc, src, q, r);
+		} else if (rv == CAIRN_OK && st != PGRES_TUPLES_OK) {
+			rv = map_pg(acc, c, r, "query");
+			name_suspects(acc, src, r, exact);
+		}
+		PQclear(r);
+	}
+	return rv;
+}
+
 cairn_err
 crn_exec_pg(crn_acc *acc, const crn_source *src)
 {
@@ -245,7 +295,8 @@ crn_exec_pg(crn_acc *acc, const crn_source *src)
 	in_tx = true;
 	if ((rv = column_types(acc, c, src, exact)) != CAIRN_OK)
 		goto out;
-	rv = crn_sqlq_build(&q, acc, src, CRN_SQL_PG, false, exact);
+	rv = crn_sqlq_build(
+	    &q, acc, src, CRN_SQL_PG, acc->rowfn != NULL, exact);
 	if (rv != CAIRN_OK)
 		goto out;
 	rv = CAIRN_ENOMEM;
@@ -256,6 +307,10 @@ crn_exec_pg(crn_acc *acc, const crn_source *src)
 		values[i] =
 		    q.params[i].is_text ? q.params[i].text : q.params[i].buf;
 	crn_log_debug("postgresql query: %s", q.sql);
+	if (q.stream) {
+		rv = pg_stream(acc, c, src, &q, values, exact);
+		goto out;
+	}
 	r = PQexecParams(c, q.sql, (int)q.nparams, NULL, values, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		rv = map_pg(acc, c, r, "query");

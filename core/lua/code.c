@@ -98,7 +98,8 @@ crn_code_decode(
 
 	for (uint64_t i = 0; i < d->len; i++)
 		agg[i] = (double)(int64_t)sum[i] / p;
-	*clipped = sum[d->len];
+	/* Under DP the count is noisy and may come out below 0. */
+	*clipped = (int64_t)sum[d->len] < 0 ? 0 : sum[d->len];
 }
 
 uint64_t
@@ -193,12 +194,13 @@ code_grow(crn_code_data *d)
 
 /* One matching row (crn_exec_rows callback). */
 static cairn_err
-code_row(void *arg, const crn_cell *cells)
+code_row(void *arg, const crn_cell *cells, const char *where)
 {
 	crn_code_data *d = arg;
 	size_t r = d->nrows;
 	cairn_err rv;
 
+	(void)where;
 	if (r == d->cap && (rv = code_grow(d)) != CAIRN_OK)
 		return rv;
 	for (size_t i = 0; i < d->ncols; i++) {

@@ -12,7 +12,7 @@
  *
  * The rows: the dataset's columns the node exposes, the rows the job's
  * WHERE keeps (pushed down through the executors, core/exec/exec.h
- * crn_exec_rows), one array per column in row order, NULL as nil; integer
+ * crn_exec_rows: CSV, SQLite or PostgreSQL), one array per column in row order, NULL as nil; integer
  * columns as Lua integers, decimals as floats, categories as their text.
  * All rows come in one batch: the memory cap covers them.
  */

@@ -1345,8 +1345,8 @@ print_bound(obuf *o, const char *key, int64_t m, uint32_t from, uint32_t to)
 }
 
 static void
-render(obuf *o, const char *src, const char *dataset, icol *cols, size_t ncols,
-    uint64_t rows)
+render(obuf *o, const char *src, size_t nfiles, const char *dataset, icol *cols,
+    size_t ncols, uint64_t rows)
 {
 	uint64_t max_rows = 10;
 	size_t i, j;
@@ -1355,8 +1355,8 @@ render(obuf *o, const char *src, const char *dataset, icol *cols, size_t ncols,
 		max_rows *= 10;
 	ob_printf(o,
 	    "; Draft federation schema inferred by 'cairn schema infer'\n"
-	    "; from %s (%llu rows).  REVIEW BEFORE USE:\n"
-	    ";  - min/max below are what this one file holds.  Every node's\n"
+	    "; from %s (%llu rows%s).  REVIEW BEFORE USE:\n"
+	    ";  - min/max below are what %s.  Every node's\n"
 	    ";    values must lie within them (values outside are clipped\n"
 	    ";    and counted), and they are public: widen them to round\n"
 	    ";    numbers that reveal nothing about individual records.\n"
@@ -1365,7 +1365,10 @@ render(obuf *o, const char *src, const char *dataset, icol *cols, size_t ncols,
 	    ";  - check each category's domain lists every legal value.\n"
 	    "\n[federation]\nmin_cell = %d\nmax_nodes = %d\n"
 	    "\n[dataset %s]\nmax_rows = %llu\n",
-	    src, (unsigned long long)rows, CRN_SCHEMA_DEFAULT_MIN_CELL,
+	    src, (unsigned long long)rows,
+	    nfiles > 1 ? " in the largest" : "",
+	    nfiles > 1 ? "these files hold together" : "this one file holds",
+	    CRN_SCHEMA_DEFAULT_MIN_CELL,
 	    CRN_SCHEMA_DEFAULT_MAX_NODES, dataset,
 	    (unsigned long long)max_rows);
 	for (i = 0; i < ncols; i++) {
@@ -1428,49 +1431,22 @@ render(obuf *o, const char *src, const char *dataset, icol *cols, size_t ncols,
 	}
 }
 
-/* The header row: one column per field, named from it.  *cols grows
- * with *ncols (the caller frees both on failure too). */
-static cairn_err
-infer_header(csvr *r, icol **cols, size_t *ncols)
+static void
+icols_free(icol *cols, size_t ncols)
 {
-	cairn_err rv;
-	int end;
+	size_t i, j;
 
-	r->row_line = r->line;
-	do {
-		icol *nc;
-
-		if ((rv = csv_field(r, &end, *ncols == 0)) != CAIRN_OK)
-			return rv;
-		if (end == 2) {
-			csv_err(r, 1, "empty file: a header row is required");
-			return CAIRN_EDATA;
-		}
-		if (*ncols == INFER_MAX_COLS) {
-			csv_err(r, r->row_line, "more than %d columns",
-			    INFER_MAX_COLS);
-			return CAIRN_ETOOBIG;
-		}
-		nc = crn_realloc(*cols, *ncols * sizeof(icol),
-		    (*ncols + 1) * sizeof(icol));
-		if (nc == NULL)
-			return CAIRN_ENOMEM;
-		*cols = nc;
-		memset(&nc[*ncols], 0, sizeof(icol));
-		nc[*ncols].is_int = nc[*ncols].is_dec = 1;
-		nc[*ncols].is_cat = 1;
-		(*ncols)++;
-		nc[*ncols - 1].name =
-		    ident_from(r->buf != NULL ? r->buf : "", *ncols - 1);
-		if (nc[*ncols - 1].name == NULL)
-			return CAIRN_ENOMEM;
-	} while (end == 0);
-	return CAIRN_OK;
+	for (i = 0; i < ncols; i++) {
+		crn_strfree(cols[i].name);
+		for (j = 0; j < cols[i].ndom; j++)
+			crn_strfree(cols[i].dom[j]);
+	}
+	crn_free(cols, ncols * sizeof(icol));
 }
 
 /* Make names unique: a later duplicate gets _2, _3, ... */
 static cairn_err
-infer_unique(icol *cols, size_t ncols)
+icols_unique(icol *cols, size_t ncols)
 {
 	size_t i, j, k;
 
@@ -1484,7 +1460,8 @@ infer_unique(icol *cols, size_t ncols)
 					break;
 			if (j == i)
 				break;
-			snprintf(tmp, sizeof(tmp), "%.60s_%zu", cols[j].name, k);
+			snprintf(tmp, sizeof(tmp), "%.60s_%zu", cols[j].name,
+			    k);
 			if ((nn = crn_strdup(tmp)) == NULL)
 				return CAIRN_ENOMEM;
 			crn_strfree(cols[i].name);
@@ -1494,8 +1471,62 @@ infer_unique(icol *cols, size_t ncols)
 	return CAIRN_OK;
 }
 
-/* The data rows: each field observed into its column; *rows counts
- * them. */
+/* The header row names the columns: a new array in *colsp. */
+static cairn_err
+infer_header(csvr *r, icol **colsp, size_t *ncolsp)
+{
+	icol *cols = NULL;
+	size_t ncols = 0;
+	cairn_err rv;
+	int end;
+
+	r->row_line = r->line;
+	do {
+		icol *nc;
+
+		if ((rv = csv_field(r, &end, ncols == 0)) != CAIRN_OK)
+			goto out;
+		if (end == 2) {
+			csv_err(r, 1, "empty file: a header row is required");
+			rv = CAIRN_EDATA;
+			goto out;
+		}
+		if (ncols == INFER_MAX_COLS) {
+			csv_err(r, r->row_line, "more than %d columns",
+			    INFER_MAX_COLS);
+			rv = CAIRN_ETOOBIG;
+			goto out;
+		}
+		nc = crn_realloc(
+		    cols, ncols * sizeof(icol), (ncols + 1) * sizeof(icol));
+		if (nc == NULL) {
+			rv = CAIRN_ENOMEM;
+			goto out;
+		}
+		cols = nc;
+		memset(&cols[ncols], 0, sizeof(icol));
+		cols[ncols].is_int = cols[ncols].is_dec = 1;
+		cols[ncols].is_cat = 1;
+		ncols++;
+		cols[ncols - 1].name =
+		    ident_from(r->buf != NULL ? r->buf : "", ncols - 1);
+		if (cols[ncols - 1].name == NULL) {
+			rv = CAIRN_ENOMEM;
+			goto out;
+		}
+	} while (end == 0);
+	if ((rv = icols_unique(cols, ncols)) != CAIRN_OK)
+		goto out;
+	*colsp = cols;
+	*ncolsp = ncols;
+	cols = NULL;
+	ncols = 0;
+out:
+	icols_free(cols, ncols);
+	return rv;
+}
+
+/* Observe every data row; *rows gets their number. */
 static cairn_err
 infer_rows(csvr *r, icol *cols, size_t ncols, uint64_t *rows)
 {
@@ -1503,6 +1534,7 @@ infer_rows(csvr *r, icol *cols, size_t ncols, uint64_t *rows)
 	size_t i;
 	int end;
 
+	*rows = 0;
 	for (;;) {
 		r->row_line = r->line;
 		for (i = 0;; i++) {
@@ -1537,27 +1569,76 @@ infer_rows(csvr *r, icol *cols, size_t ncols, uint64_t *rows)
 	}
 }
 
+/* A later file's header must name the first file's columns, in order. */
+static cairn_err
+infer_same_header(csvr *r, const char *first, const icol *cols, size_t ncols)
+{
+	icol *other = NULL;
+	size_t nother = 0, i;
+	cairn_err rv;
+
+	if ((rv = infer_header(r, &other, &nother)) != CAIRN_OK)
+		return rv;
+	for (i = 0; i < ncols && i < nother; i++)
+		if (strcmp(cols[i].name, other[i].name) != 0)
+			break;
+	if (i < ncols || i < nother) {
+		if (i < ncols && i < nother)
+			csv_err(r, 1,
+			    "column %zu is '%s' but '%s' in %s: every file needs the same header",
+			    i + 1, other[i].name, cols[i].name, first);
+		else
+			csv_err(r, 1,
+			    "the header has %zu columns but %zu in %s: every file needs the same header",
+			    nother, ncols, first);
+		rv = CAIRN_EDATA;
+	}
+	icols_free(other, nother);
+	return rv;
+}
+
+/* Take the finished draft out of o as the NUL-terminated *out. */
+static cairn_err
+infer_finish(obuf *o, char **out, size_t *outlen)
+{
+	/* Exactly len + 1 bytes, as the header promises. */
+	char *np;
+
+	if (o->oom)
+		return CAIRN_ENOMEM;
+	if ((np = crn_realloc(o->p, o->cap, o->len + 1)) == NULL)
+		return CAIRN_ENOMEM;
+	*out = np;
+	*outlen = o->len;
+	o->p = NULL;
+	o->cap = 0;
+	return CAIRN_OK;
+}
+
 cairn_err
-crn_schema_infer(FILE *in, const char *name, const char *dataset, char **out,
-    size_t *outlen, char *err, size_t errlen)
+crn_schema_infer_many(FILE *const *in, const char *const *names, size_t nin,
+    const char *dataset, char **out, size_t *outlen, char *err, size_t errlen)
 {
 	csvr r;
 	icol *cols = NULL;
-	size_t ncols = 0, i, j;
-	uint64_t rows = 0;
+	size_t ncols = 0, k;
+	uint64_t rows, most = 0;
 	obuf o = {0};
-	cairn_err rv = CAIRN_EINTERNAL;
+	char src[256];
+	cairn_err rv = CAIRN_EINVAL;
 
 	*out = NULL;
 	*outlen = 0;
 	memset(&r, 0, sizeof(r));
-	r.f = in;
-	r.name = name != NULL ? name : "csv";
-	r.line = 1;
 	r.err = err;
 	r.errlen = errlen;
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
+	if (nin == 0) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "no CSV file to read");
+		return CAIRN_EINVAL;
+	}
 	if (!is_ident(dataset, strlen(dataset))) {
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen,
@@ -1565,42 +1646,46 @@ crn_schema_infer(FILE *in, const char *name, const char *dataset, char **out,
 			    dataset);
 		return CAIRN_EINVAL;
 	}
-	if ((rv = infer_header(&r, &cols, &ncols)) != CAIRN_OK ||
-	    (rv = infer_unique(cols, ncols)) != CAIRN_OK ||
-	    (rv = infer_rows(&r, cols, ncols, &rows)) != CAIRN_OK)
-		goto out;
-	if (ferror(in)) {
-		csv_err(&r, r.line, "read error");
-		rv = CAIRN_ESYS;
-		goto out;
-	}
-	render(&o, r.name, dataset, cols, ncols, rows);
-	if (o.oom) {
-		rv = CAIRN_ENOMEM;
-		goto out;
-	}
-	{
-		/* Exactly len + 1 bytes, as the header promises. */
-		char *np = crn_realloc(o.p, o.cap, o.len + 1);
-
-		if (np == NULL) {
-			rv = CAIRN_ENOMEM;
+	for (k = 0; k < nin; k++) {
+		r.f = in[k];
+		r.name = names != NULL && names[k] != NULL ? names[k] : "csv";
+		r.line = 1;
+		if (k == 0)
+			rv = infer_header(&r, &cols, &ncols);
+		else
+			rv = infer_same_header(&r, names[0], cols, ncols);
+		if (rv != CAIRN_OK)
+			goto out;
+		if ((rv = infer_rows(&r, cols, ncols, &rows)) != CAIRN_OK)
+			goto out;
+		if (ferror(in[k])) {
+			csv_err(&r, r.line, "read error");
+			rv = CAIRN_ESYS;
 			goto out;
 		}
-		*out = np;
-		*outlen = o.len;
-		o.p = NULL;
-		o.cap = 0;
+		if (rows > most)
+			most = rows;
 	}
-	rv = CAIRN_OK;
+	if (nin == 1)
+		snprintf(src, sizeof(src), "%s", r.name);
+	else
+		snprintf(src, sizeof(src), "%zu files (%s ... %s)", nin,
+		    names[0], r.name);
+	render(&o, src, nin, dataset, cols, ncols, most);
+	rv = infer_finish(&o, out, outlen);
 out:
 	crn_free(o.p, o.cap);
 	crn_free(r.buf, r.cap);
-	for (i = 0; i < ncols; i++) {
-		crn_strfree(cols[i].name);
-		for (j = 0; j < cols[i].ndom; j++)
-			crn_strfree(cols[i].dom[j]);
-	}
-	crn_free(cols, ncols * sizeof(icol));
+	icols_free(cols, ncols);
 	return rv;
+}
+
+cairn_err
+crn_schema_infer(FILE *in, const char *name, const char *dataset, char **out,
+    size_t *outlen, char *err, size_t errlen)
+{
+	const char *names[1] = {name != NULL ? name : "csv"};
+
+	return crn_schema_infer_many(
+	    &in, names, 1, dataset, out, outlen, err, errlen);
 }

@@ -125,4 +125,16 @@ int crn_decimal_format(__int128 v, uint32_t scale, char *buf, size_t len);
 CAIRN_NODISCARD cairn_err crn_schema_infer(FILE *in, const char *name,
     const char *dataset, char **out, size_t *len, char *err, size_t errlen);
 
+/*
+ * The same over nin files holding the same dataset (one per node): every
+ * header must name the same columns in the same order; bounds, scales and
+ * domains cover the values of all files, and max_rows is sized from the
+ * largest file.  in[k] is read as names[k] (used in messages).  Errors as
+ * crn_schema_infer, and CAIRN_EDATA for a header that differs from the
+ * first file's, CAIRN_EINVAL for nin == 0.
+ */
+CAIRN_NODISCARD cairn_err crn_schema_infer_many(FILE *const *in,
+    const char *const *names, size_t nin, const char *dataset, char **out,
+    size_t *len, char *err, size_t errlen);
+
 #endif /* CRN_QUERY_SCHEMA_H */

@@ -2108,27 +2108,21 @@ crn_plan_free(crn_plan *p)
 }
 
 cairn_err
-crn_sql_plan(const crn_schema *schema, const char *sql, crn_plan **out,
-    char *err, size_t errlen)
+crn_sql_parse(const char *sql, struct PgQuery__ParseResult **out, char *err,
+    size_t errlen)
 {
 	PgQueryProtobufParseResult pr;
 	PgQuery__ParseResult *tree = NULL;
 	int parsed = 0;
 	pctx c;
-	cairn_err rv;
 
 	*out = NULL;
 	memset(&c, 0, sizeof(c));
-	c.schema = schema;
 	c.sql = sql;
 	c.err = err;
 	c.errlen = errlen;
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
-	if (schema == NULL || sql == NULL) {
-		perr(&c, CAIRN_EINVAL, -1, "no schema or query");
-		goto out;
-	}
 	if (strlen(sql) > SQL_MAX_LEN) {
 		perr(&c, CAIRN_ESQL, -1, "query longer than %d bytes",
 		    SQL_MAX_LEN);
@@ -2163,6 +2157,48 @@ crn_sql_plan(const crn_schema *schema, const char *sql, crn_plan **out,
 		                      : "empty query");
 		goto out;
 	}
+	*out = tree;
+	tree = NULL;
+out:
+	crn_sql_parse_free(tree);
+	if (parsed)
+		pg_query_free_protobuf_parse_result(pr);
+	if (c.rv == CAIRN_OK && *out == NULL)
+		c.rv = CAIRN_EINTERNAL;
+	return c.rv;
+}
+
+void
+crn_sql_parse_free(struct PgQuery__ParseResult *tree)
+{
+	if (tree != NULL)
+		pg_query__parse_result__free_unpacked(tree, NULL);
+}
+
+cairn_err
+crn_sql_plan(const crn_schema *schema, const char *sql, crn_plan **out,
+    char *err, size_t errlen)
+{
+	PgQuery__ParseResult *tree = NULL;
+	pctx c;
+	cairn_err rv;
+
+	*out = NULL;
+	memset(&c, 0, sizeof(c));
+	c.schema = schema;
+	c.sql = sql;
+	c.err = err;
+	c.errlen = errlen;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (schema == NULL || sql == NULL) {
+		perr(&c, CAIRN_EINVAL, -1, "no schema or query");
+		goto out;
+	}
+	if ((rv = crn_sql_parse(sql, &tree, err, errlen)) != CAIRN_OK) {
+		c.rv = rv;
+		goto out;
+	}
 	if (tree->stmts[0]->stmt->node_case !=
 	    PG_QUERY__NODE__NODE_SELECT_STMT) {
 		perr(&c, CAIRN_ESQL, tree->stmts[0]->stmt_location,
@@ -2192,10 +2228,7 @@ crn_sql_plan(const crn_schema *schema, const char *sql, crn_plan **out,
 	*out = c.p;
 	c.p = NULL;
 out:
-	if (tree != NULL)
-		pg_query__parse_result__free_unpacked(tree, NULL);
-	if (parsed)
-		pg_query_free_protobuf_parse_result(pr);
+	crn_sql_parse_free(tree);
 	crn_plan_free(c.p);
 	if (c.rv == CAIRN_OK && *out == NULL)
 		c.rv = CAIRN_EINTERNAL;

@@ -40,6 +40,18 @@
 CAIRN_NODISCARD cairn_err crn_sql_plan(const crn_schema *schema,
     const char *sql, crn_plan **out, char *err, size_t errlen);
 
+/*
+ * Parse sql (one statement) with PostgreSQL's grammar, the same checks as
+ * crn_sql_plan (length, nesting depth, one statement).  On success *out is
+ * libpg_query's unpacked tree (pg_query/pg_query.pb-c.h), freed with
+ * crn_sql_parse_free.  CAIRN_ESQL with a message for a syntax error.
+ * Shared with core/model, which parses feature expressions.
+ */
+struct PgQuery__ParseResult;
+CAIRN_NODISCARD cairn_err crn_sql_parse(const char *sql,
+    struct PgQuery__ParseResult **out, char *err, size_t errlen);
+void crn_sql_parse_free(struct PgQuery__ParseResult *tree);
+
 /* Free a plan and everything it owns.  NULL-safe. */
 void crn_plan_free(crn_plan *p);
 

@@ -1,5 +1,5 @@
 /*
- * secagg.h — the secure-aggregation state machines (DESIGN.md "Secure
+ * secagg.h — the secure-aggregation state machines (docs/DESIGN.md "Secure
  * aggregation"; Bonawitz et al., CCS 2017, with the consistency round;
  * SecAgg+ sparse neighbour graph of Bell et al., CCS 2020).
  *

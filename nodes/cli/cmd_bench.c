@@ -43,7 +43,10 @@ static const char bench_usage[] =
     "\n"
     "  --dim N     vector length in elements (default 1048576)\n"
     "  --bits B    element width: 32, 64 or 128 (default 64)\n"
-    "  --reps R    repetitions, 1.." BENCH_STR(BENCH_MAX_REPS) " (default 9)\n";
+    "  --reps R    repetitions, 1.." BENCH_STR(BENCH_MAX_REPS) " (default 9)\n"
+    "\n"
+    "cairn bench fit --help: a model fitted in this one process over CSV\n"
+    "files (the baseline of tests/bench/fit_bench.sh).\n";
 
 static double
 now_ns(void)
@@ -230,9 +233,11 @@ cmd_bench(int argc, char **argv)
 		fputs(bench_usage, stdout);
 		return 0;
 	}
+	if (strcmp(argv[1], "fit") == 0)
+		return cli_bench_fit(argc - 1, argv + 1);
 	if (strcmp(argv[1], "prg") != 0)
-		return cli_usage_error(
-		    "bench", "unknown benchmark '%s' (try 'prg')", argv[1]);
+		return cli_usage_error("bench",
+		    "unknown benchmark '%s' (try 'prg' or 'fit')", argv[1]);
 	if ((st = cli_parse(&cmd, argc - 1, argv + 1)) >= 0)
 		return st;
 	if (sdim != NULL && parse_u64(sdim, 1, BENCH_MAX_DIM, &dim) != 0)

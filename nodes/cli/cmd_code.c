@@ -28,6 +28,7 @@
 #include "cli/cmds.h"
 #include "exec/exec.h"
 #include "lua/code.h"
+#include "node/node_code.h"
 #include "proto/codec_runtime.h"
 #include "query/job.h"
 #include "query/schema.h"
@@ -42,6 +43,10 @@ typedef struct code_opts {
 	crn_code_decl decl;
 	uint32_t max_rounds;
 	bool have_len, have_lo, have_hi;
+	/* DP (cairn run): --epsilon, --delta, else the researcher
+	 * configuration's; epsilon 0: none. */
+	double eps, delta;
+	bool have_eps, have_delta;
 	char *src; /* the program */
 	size_t srclen;
 } code_opts;
@@ -70,6 +75,7 @@ code_usage(void)
 	    "       cairn run --config FILE --dataset D --code FILE.lua\n"
 	    "                 --output-len N --lo L --hi H [--scale S]\n"
 	    "                 [--params LIST] [--where COND] [--max-rounds R]\n"
+	    "                 [--epsilon E [--delta D]]\n"
 	    "A program defines node(data, params), returning N numbers, and may\n"
 	    "define coordinator(aggregate, params, round), returning {next = LIST}\n"
 	    "or {result = VALUE}.  Nodes run it only when its SHA-256 ('code hash')\n"
@@ -79,7 +85,12 @@ code_usage(void)
 	    "COND: an SQL condition on exposed columns, pushed down to the nodes.\n"
 	    "Each round is one job; R (default 1, at most %u) caps the rounds.\n"
 	    "run-local runs the same program over one CSV file in this process.\n"
-	    "approvals lists the programs a node's configuration approves.\n"
+	    "--epsilon E (default: the researcher configuration's epsilon) has each\n"
+	    "node add distributed DP noise to its output, sensitivity from --lo/--hi\n"
+	    "(one row may move each value across [L, H]); --delta D (default 1e-6).\n"
+	    "Each round is charged to the nodes' budgets.\n"
+	    "approvals lists the programs a node approves: its configuration's and\n"
+	    "those approved with 'cairn node approve-code' (same as 'cairn node approvals').\n"
 	    "Prints one JSON object: result (or aggregate), rounds, clipped.\n",
 	    CRN_CODE_MAX_ROUNDS);
 	return 0;
@@ -152,6 +163,14 @@ code_args(int argc, char **argv, int first, code_opts *o)
 			o->code = v;
 		else if (strcmp(a, "--where") == 0)
 			o->where = v;
+		else if (strcmp(a, "--epsilon") == 0 || strcmp(a, "--delta") == 0) {
+			bool e = a[2] == 'e';
+
+			if (cli_dp_arg(first == 1 ? "run" : "code", a, v,
+			        e ? &o->eps : &o->delta) != 0)
+				return 2;
+			*(e ? &o->have_eps : &o->have_delta) = true;
+		}
 		else if (strcmp(a, "--params") == 0)
 			o->params = v;
 		else if (strcmp(a, "--output-len") == 0 && code_num(v, &x) &&
@@ -231,6 +250,9 @@ code_print(const code_opts *o, const char *result, const code_round *r,
 	}
 	printf(", \"rounds\": %u, \"clipped\": %llu", rounds,
 	    (unsigned long long)clipped);
+	if (o->eps > 0)
+		printf(", \"epsilon\": %.15g, \"delta\": %.15g", o->eps,
+		    o->delta);
 	if (r->contributed != NULL) {
 		printf(", \"contributed\": ");
 		code_json_names(r->contributed, r->ncontributed);
@@ -363,6 +385,11 @@ code_run_local(int argc, char **argv)
 	status = 1;
 	if (o.schema == NULL || o.data == NULL) {
 		cli_error("code run-local: --schema and --data are required");
+		status = 2;
+		goto out;
+	}
+	if (o.have_eps || o.have_delta) {
+		cli_error("code run-local: --epsilon and --delta are for 'cairn run' (run-local computes in the clear)");
 		status = 2;
 		goto out;
 	}
@@ -521,6 +548,8 @@ fed_round(void *ctx, const code_opts *o, uint32_t round, const double *params,
 	job.out_len = o->decl.len;
 	job.where = (char *)(uintptr_t)(o->where != NULL ? o->where : "");
 	job.round = round;
+	job.dp_epsilon = o->eps;
+	job.dp_delta = o->eps > 0 ? o->delta : 0;
 	rv = crn_job_sign(&job, fc->c.party.id, fc->c.party.cert_der,
 	    fc->c.party.cert_len, &sj, &sjlen);
 	if (rv != CAIRN_OK) {
@@ -571,6 +600,10 @@ cmd_run(int argc, char **argv)
 		cli_error("run: %s", err);
 		goto out;
 	}
+	if (!o.have_eps)
+		o.eps = fc.c.cfg->researcher.epsilon;
+	if (!o.have_delta)
+		o.delta = fc.c.cfg->researcher.delta;
 	status = code_drive(&o, fed_round, &fc);
 out:
 	crn_rt_client_close(&fc.c);
@@ -578,28 +611,45 @@ out:
 	return status;
 }
 
+/* The approvals 'cairn node approve-code' keeps in the state directory,
+ * with what each covers. */
+static int
+code_state_approvals(const crn_config *cfg)
+{
+	crn_node_code_entry *e = NULL;
+	size_t n = 0;
+	char err[512];
+
+	if (crn_node_code_entries(cfg->node.state_dir, &e, &n, err,
+	        sizeof(err)) != CAIRN_OK)
+		return cli_error("approvals: %s", err);
+	for (size_t i = 0; i < n; i++)
+		printf("%s  %s (state: datasets %s, researchers %s)\n",
+		    e[i].hash, e[i].file, e[i].datasets, e[i].researchers);
+	crn_free(e, (n + 1) * sizeof(*e));
+	return 0;
+}
+
 /* The programs a node approves: its approved_code hashes, then each
  * file of approved_code_dir with its hash (as the node computes them when
- * a job arrives). */
-static int
-code_approvals(int argc, char **argv)
+ * a job arrives), then those approved in its state directory. */
+int
+cli_code_approvals(const char *conf)
 {
 	crn_config *cfg = NULL;
 	char err[512];
 	DIR *d;
 	struct dirent *e;
+	int st;
 
-	if (argc != 4 || strcmp(argv[2], "--config") != 0)
-		return cli_error(
-		    "usage: cairn code approvals --config NODE.conf");
-	if (crn_config_load(&cfg, argv[3], CRN_CFG_NODE, err, sizeof(err)) !=
+	if (crn_config_load(&cfg, conf, CRN_CFG_NODE, err, sizeof(err)) !=
 	    CAIRN_OK)
-		return cli_error("code approvals: %s", err);
+		return cli_error("approvals: %s", err);
 	for (size_t i = 0; i < cfg->node.napproved_code; i++)
 		printf("%s  (approved_code)\n", cfg->node.approved_code[i]);
 	if (cfg->node.approved_code_dir != NULL) {
 		if ((d = opendir(cfg->node.approved_code_dir)) == NULL) {
-			cli_error("code approvals: %s: %s",
+			cli_error("approvals: %s: %s",
 			    cfg->node.approved_code_dir, strerror(errno));
 			crn_config_free(cfg);
 			return 1;
@@ -620,8 +670,18 @@ code_approvals(int argc, char **argv)
 		}
 		closedir(d);
 	}
+	st = code_state_approvals(cfg);
 	crn_config_free(cfg);
-	return 0;
+	return st;
+}
+
+static int
+code_approvals(int argc, char **argv)
+{
+	if (argc != 4 || strcmp(argv[2], "--config") != 0)
+		return cli_error(
+		    "usage: cairn code approvals --config NODE.conf");
+	return cli_code_approvals(argv[3]);
 }
 
 int

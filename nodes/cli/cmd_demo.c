@@ -23,6 +23,10 @@ static const char demo_usage[] =
     "                  [--examples DIR]\n"
     "                  [--schema FILE --csv NODE=PATH --csv NODE=PATH ...\n"
     "                   [--dataset NAME]] [--query SQL ...]\n"
+    "                  [--model linear|logistic|poisson|kmeans [FIT OPTIONS]]\n"
+    "                  [--code FILE.lua --output-len N --lo L --hi H\n"
+    "                   [--scale S] [--params LIST] [--where COND]\n"
+    "                   [--max-rounds R]]\n"
     "                  [--epsilon E [--delta D]]\n"
     "\n"
     "Runs a throwaway federation on this machine: a CA, a coordinator,\n"
@@ -56,7 +60,34 @@ static const char demo_usage[] =
     "                    clear ones, not compared\n"
     "  --delta D         the DP delta (default 1e-6)\n"
     "  --query SQL       a query to run instead of the samples; repeat\n"
-    "                    for several\n";
+    "                    for several\n"
+    "  --model KIND      fit a model with 'cairn fit' (after any --query)\n"
+    "                    and print its output; FIT OPTIONS --y, --x, --where,\n"
+    "                    --no-intercept, --l2, --k, --init, --max-iter and\n"
+    "                    --tol pass through (see 'cairn fit --help');\n"
+    "                    without --x on the sample federation, a sample fit\n"
+    "  --code FILE.lua   also run this approved-code program (instead of\n"
+    "                    the sample queries unless --query is given), as\n"
+    "                    'cairn run' would; the demo's nodes approve its\n"
+    "                    SHA-256 automatically and say so.  Its answer is\n"
+    "                    printed beside 'cairn code run-local' over the\n"
+    "                    pooled rows.  --output-len, --lo, --hi (required\n"
+    "                    with --code), --scale, --params, --where and\n"
+    "                    --max-rounds are those of 'cairn run'\n";
+
+/* A 'cairn fit' option the demo passes through (cli_opt.each). */
+typedef struct fit_pass {
+	demo *d;
+	const char *name;
+} fit_pass;
+
+static int
+opt_fit(void *arg, const char *v)
+{
+	const fit_pass *f = arg;
+
+	return crn_demo_fit_arg(f->d, f->name, v) != 0 ? 2 : 0;
+}
 
 /* --csv NODE=PATH (cli_opt.each). */
 static int
@@ -94,8 +125,17 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	char examples[CRN_DEMO_PATH];
 	const char *ex = getenv("CAIRN_EXAMPLES");
 	const char *schema = NULL, *format = NULL, *timeout = NULL;
-	const char *dataset = NULL, *exdir = NULL, *eps = NULL, *delta = NULL;
-	bool keep = false;
+	const char *dataset = NULL, *exdir = NULL, *code = NULL;
+	const char *eps = NULL, *delta = NULL, *where = NULL;
+	bool keep = false, nointercept = false;
+	fit_pass fp[] = {{d, "--y"}, {d, "--x"}, {d, "--l2"}, {d, "--k"},
+	    {d, "--init"}, {d, "--max-iter"}, {d, "--tol"}};
+	/* Passed on to 'cairn run' in this order, with their names. */
+	static const char *const code_names[] = {"--output-len", "--lo",
+	    "--hi", "--scale", "--params", "--where", "--max-rounds"};
+	const char *cv[CRN_NELEM(code_names)] = {NULL};
+	const char *code_args[2 * CRN_NELEM(code_names)];
+	size_t ncode_args = 0;
 	const cli_opt opts[] = {
 	    {.name = "--keep", .flag = &keep},
 	    {.name = "--format", .val = &format},
@@ -105,8 +145,25 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	    {.name = "--examples", .val = &exdir},
 	    {.name = "--csv", .each = opt_csv, .arg = d},
 	    {.name = "--query", .each = opt_query, .arg = d},
+	    {.name = "--code", .val = &code},
+	    {.name = "--output-len", .val = &cv[0]},
+	    {.name = "--lo", .val = &cv[1]},
+	    {.name = "--hi", .val = &cv[2]},
+	    {.name = "--scale", .val = &cv[3]},
+	    {.name = "--params", .val = &cv[4]},
+	    {.name = "--where", .val = &where},
+	    {.name = "--max-rounds", .val = &cv[6]},
 	    {.name = "--epsilon", .val = &eps},
 	    {.name = "--delta", .val = &delta},
+	    {.name = "--model", .val = &d->model},
+	    {.name = "--no-intercept", .flag = &nointercept},
+	    {.name = "--y", .each = opt_fit, .arg = &fp[0]},
+	    {.name = "--x", .each = opt_fit, .arg = &fp[1]},
+	    {.name = "--l2", .each = opt_fit, .arg = &fp[2]},
+	    {.name = "--k", .each = opt_fit, .arg = &fp[3]},
+	    {.name = "--init", .each = opt_fit, .arg = &fp[4]},
+	    {.name = "--max-iter", .each = opt_fit, .arg = &fp[5]},
+	    {.name = "--tol", .each = opt_fit, .arg = &fp[6]},
 	    {.name = NULL},
 	};
 	const cli_cmd cmd = {"demo", opts, NULL, 0, 0, NULL, demo_usage};
@@ -117,6 +174,17 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	snprintf(examples, sizeof(examples), "%s",
 	    exdir != NULL ? exdir : ex != NULL ? ex : CAIRN_EXAMPLES_DIR);
 	d->keep = keep;
+	if (code != NULL && d->model != NULL)
+		return cli_usage_error("demo", "give --model or --code, not both");
+	/* --where filters the program's rows with --code, the fit's else. */
+	if (code != NULL)
+		cv[5] = where;
+	else if (where != NULL && crn_demo_fit_arg(d, "--where", where) != 0)
+		return 2;
+	if (nointercept && crn_demo_fit_arg(d, "--no-intercept", NULL) != 0)
+		return 2;
+	if (d->nfit > 0 && d->model == NULL)
+		return cli_usage_error("demo", "fit options need --model");
 	if (format != NULL) {
 		if (strcmp(format, "table") != 0 &&
 		    strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)
@@ -133,8 +201,30 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	if ((eps != NULL && cli_dp_arg("demo", "--epsilon", eps, &d->epsilon)) ||
 	    (delta != NULL && cli_dp_arg("demo", "--delta", delta, &d->delta)))
 		return 2;
+	if (eps != NULL && d->model != NULL)
+		return cli_usage_error("demo",
+		    "--model takes no --epsilon (model fits carry no DP noise yet)");
 	if (dataset != NULL)
 		snprintf(d->dataset, sizeof(d->dataset), "%s", dataset);
+	for (size_t i = 0; i < CRN_NELEM(code_names); i++) {
+		if (cv[i] == NULL)
+			continue;
+		if (code == NULL)
+			return cli_usage_error(
+			    "demo", "%s goes with --code", code_names[i]);
+		code_args[ncode_args++] = code_names[i];
+		code_args[ncode_args++] = cv[i];
+	}
+	if (code != NULL) {
+		if (cv[0] == NULL || cv[1] == NULL || cv[2] == NULL)
+			return cli_usage_error("demo",
+			    "--code needs --output-len, --lo and --hi");
+		if (strcmp(d->format, "csv") == 0)
+			return cli_usage_error("demo",
+			    "a code job's answer is JSON: --format table or json");
+		if (crn_demo_set_code(d, code, code_args, ncode_args) != 0)
+			return 1;
+	}
 	*custom = schema != NULL || d->nnodes > 0;
 	if (*custom && (schema == NULL || d->nnodes == 0))
 		return cli_usage_error("demo", "--schema and --csv go together");
@@ -143,8 +233,8 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 		return 1;
 	if (d->nnodes < 2)
 		return cli_error("demo: secure aggregation needs at least two nodes; give --csv at least twice");
-	if (d->nqueries == 0)
-		return cli_error("demo: give at least one --query SQL");
+	if (d->nqueries == 0 && d->model == NULL && code == NULL)
+		return cli_error("demo: give at least one --query SQL, a --model or --code FILE.lua");
 	return 0;
 }
 

@@ -23,8 +23,6 @@
 #include "runtime/testhook.h"
 #include "secagg/secagg.h"
 
-enum { FMT_TABLE, FMT_JSON, FMT_CSV };
-
 
 /* One line of live progress on a terminal. */
 static void
@@ -228,17 +226,17 @@ q_json_nodes(const crn_rt_result *r)
  * suppresses small cells; no raw vector ever reaches us), with the nodes
  * added. */
 static int
-q_print(const crn_rt_result *r, int fmt)
+q_print(const crn_rt_result *r, int fmt, const char *cmd)
 {
-	const char *out = fmt == FMT_JSON ? r->table_json
-	    : fmt == FMT_CSV              ? r->table_csv
+	const char *out = fmt == CLI_FMT_JSON ? r->table_json
+	    : fmt == CLI_FMT_CSV              ? r->table_csv
 	                                  : r->table_text;
 	size_t len;
 
 	if (out == NULL)
-		return cli_error("query: the coordinator sent no result table");
+		return cli_error("%s: the coordinator sent no result table", cmd);
 	len = strlen(out);
-	if (fmt == FMT_JSON) {
+	if (fmt == CLI_FMT_JSON) {
 		/* One JSON object: replace the closing brace by the nodes. */
 		size_t k = len;
 
@@ -253,9 +251,9 @@ q_print(const crn_rt_result *r, int fmt)
 	fwrite(out, 1, len, stdout);
 	if (len > 0 && out[len - 1] != '\n')
 		putchar('\n');
-	if (fmt == FMT_CSV)
+	if (fmt == CLI_FMT_CSV)
 		q_csv_note(r);
-	if (fmt == FMT_TABLE) {
+	if (fmt == CLI_FMT_TABLE) {
 		q_names_line(stdout, "", "contributed", r->contributed, NULL,
 		    r->ncontributed);
 		q_names_line(stdout, "", "dropped", r->dropped,
@@ -272,13 +270,13 @@ q_print(const crn_rt_result *r, int fmt)
 	if (r->ndropped_between > 0) {
 		/* The figures lack these nodes' rows, though the counts that
 		 * decided suppression held them: say so on every format. */
-		fprintf(fmt == FMT_TABLE ? stdout : stderr,
+		fprintf(fmt == CLI_FMT_TABLE ? stdout : stderr,
 		    "%sdropped between the passes (%zu):",
-		    fmt == FMT_TABLE ? "" : "cairn: ", r->ndropped_between);
+		    fmt == CLI_FMT_TABLE ? "" : "cairn: ", r->ndropped_between);
 		for (size_t i = 0; i < r->ndropped_between; i++)
-			fprintf(fmt == FMT_TABLE ? stdout : stderr, "%s %s",
+			fprintf(fmt == CLI_FMT_TABLE ? stdout : stderr, "%s %s",
 			    i ? "," : "", r->dropped_between[i]);
-		fprintf(fmt == FMT_TABLE ? stdout : stderr,
+		fprintf(fmt == CLI_FMT_TABLE ? stdout : stderr,
 		    "; the figures come from the second pass's nodes only\n");
 	}
 	return 0;
@@ -287,12 +285,12 @@ q_print(const crn_rt_result *r, int fmt)
 /* --strict: 0 only when every expected node contributed and nothing was
  * suppressed or clipped; else one line on stderr and 3. */
 static int
-q_strict(const crn_rt_result *r)
+q_strict(const crn_rt_result *r, const char *cmd)
 {
 	if (q_complete(r) && r->suppressed_cells == 0 &&
 	    r->suppressed_groups == 0 && r->clipped == 0)
 		return 0;
-	cli_error("query: --strict: the answer is %s",
+	cli_error("%s: --strict: the answer is %s", cmd,
 	    !q_complete(r) ? "partial (not every expected node contributed)"
 	    : r->clipped > 0 ? "clipped (values outside the declared bounds)"
 	                     : "suppressed (small cells)");
@@ -301,25 +299,57 @@ q_strict(const crn_rt_result *r)
 
 /* Why no result came: one line. */
 static void
-q_recv_failed(cairn_err rv, const char *why)
+q_recv_failed(cairn_err rv, const char *why, const char *cmd)
 {
 	if (rv == CAIRN_ETIMEDOUT)
-		cli_error("query: no result before the timeout (--timeout, or timeout_ms of the configuration)");
+		cli_error("%s: no result before the timeout (--timeout, or timeout_ms of the configuration)",
+		    cmd);
 	else if (rv == CAIRN_ECLOSED && !crn_rt_stop)
-		cli_error(
-		    "query: lost the connection to the coordinator: %s", why);
+		cli_error("%s: lost the connection to the coordinator: %s", cmd,
+		    why);
 	else
-		cli_error("query: interrupted");
+		cli_error("%s: interrupted", cmd);
+}
+
+int
+cli_format(const char *cmd, const char *format, int *fmt)
+{
+	if (format == NULL || strcmp(format, "table") == 0)
+		*fmt = CLI_FMT_TABLE;
+	else if (strcmp(format, "json") == 0)
+		*fmt = CLI_FMT_JSON;
+	else if (strcmp(format, "csv") == 0)
+		*fmt = CLI_FMT_CSV;
+	else
+		return cli_usage_error(
+		    cmd, "--format is table, json or csv, not '%s'", format);
+	return -1;
+}
+
+int
+cli_timeout(const char *cmd, const char *timeout, int64_t *ms)
+{
+	char *end = NULL;
+	long long v;
+
+	*ms = -1;
+	if (timeout == NULL)
+		return -1;
+	v = strtoll(timeout, &end, 10);
+	if (end == timeout || *end != '\0' || v < 1 || v > 86400000)
+		return cli_usage_error(cmd,
+		    "--timeout is milliseconds, 1 to 86400000, not '%s'",
+		    timeout);
+	*ms = v;
+	return -1;
 }
 
 /* The command line of 'cairn query'. */
 struct q_args {
 	const char *config, *dataset, *column, *sql, *schema;
-	int fmt;
-	bool strict;
-	int64_t timeout_ms; /* -1: the configuration's timeout_ms */
-	uint64_t valid_s;   /* --valid; 0: timeout plus 60 s */
-	double eps, delta;  /* -1: the configuration's */
+	cli_wait w; /* timeout_ms -1: the configuration's timeout_ms */
+	uint64_t valid_s; /* --valid; 0: timeout plus 60 s */
+	double eps, delta; /* -1: the configuration's */
 };
 
 /* Parse argv into *a: -1 to go on, else the exit status. */
@@ -329,7 +359,7 @@ q_parse(int argc, char **argv, struct q_args *a)
 	const char *format = NULL, *timeout = NULL, *valid = NULL;
 	const char *eps = NULL, *delta = NULL;
 	const cli_opt opts[] = {
-	    {.name = "--strict", .flag = &a->strict},
+	    {.name = "--strict", .flag = &a->w.strict},
 	    {.name = "--epsilon", .val = &eps},
 	    {.name = "--delta", .val = &delta},
 	    {.name = "--timeout", .val = &timeout},
@@ -345,17 +375,11 @@ q_parse(int argc, char **argv, struct q_args *a)
 	int st;
 
 	memset(a, 0, sizeof(*a));
+	a->w.cmd = "query";
 	if ((st = cli_parse(&cmd, argc, argv)) >= 0)
 		return st;
-	if (format == NULL || strcmp(format, "table") == 0)
-		a->fmt = FMT_TABLE;
-	else if (strcmp(format, "json") == 0)
-		a->fmt = FMT_JSON;
-	else if (strcmp(format, "csv") == 0)
-		a->fmt = FMT_CSV;
-	else
-		return cli_usage_error("query",
-		    "--format is table, json or csv, not '%s'", format);
+	if ((st = cli_format("query", format, &a->w.fmt)) >= 0)
+		return st;
 	if ((a->sql == NULL) == (a->column == NULL) ||
 	    (a->column != NULL && a->dataset == NULL))
 		return cli_usage_error("query",
@@ -364,17 +388,8 @@ q_parse(int argc, char **argv, struct q_args *a)
 	if ((eps != NULL && cli_dp_arg("query", "--epsilon", eps, &a->eps)) ||
 	    (delta != NULL && cli_dp_arg("query", "--delta", delta, &a->delta)))
 		return 2;
-	a->timeout_ms = -1;
-	if (timeout != NULL) {
-		char *end = NULL;
-		long long v = strtoll(timeout, &end, 10);
-
-		if (end == timeout || *end != '\0' || v < 1 || v > 86400000)
-			return cli_usage_error("query",
-			    "--timeout is milliseconds, 1 to 86400000, not '%s'",
-			    timeout);
-		a->timeout_ms = v;
-	}
+	if ((st = cli_timeout("query", timeout, &a->w.timeout_ms)) >= 0)
+		return st;
 	if (valid != NULL) {
 		char *end = NULL;
 		long long v = strtoll(valid, &end, 10);
@@ -405,7 +420,7 @@ q_submit(crn_rt_client *c, const struct q_args *a, crn_job *job,
 		crn_hooks.job_id(job->job_id);
 	job->issued_at = crn_rt_wall();
 	job->not_after = job->issued_at +
-	    (a->valid_s > 0 ? a->valid_s : (uint64_t)a->timeout_ms / 1000 + 60);
+	    (a->valid_s > 0 ? a->valid_s : (uint64_t)a->w.timeout_ms / 1000 + 60);
 	job->dp_epsilon = a->eps >= 0 ? a->eps : c->cfg->researcher.epsilon;
 	job->dp_delta = a->delta > 0 ? a->delta : c->cfg->researcher.delta;
 	if (job->dp_epsilon == 0)
@@ -465,31 +480,29 @@ q_submit(crn_rt_client *c, const struct q_args *a, crn_job *job,
 /* A result for our job: print it or say why there is none.  Returns
  * the exit status. */
 static int
-q_result(const crn_rt_result *r, int fmt)
+q_result(const crn_rt_result *r, int fmt, const char *cmd)
 {
 	if (crn_hooks.result != NULL)
 		crn_hooks.result(r);
 	if (r->code == 0)
-		return q_print(r, fmt);
+		return q_print(r, fmt, cmd);
 	if (r->needed > 0 && strstr(r->error, "needed") == NULL)
-		cli_error("query: %s (needed %u, answered %u)",
-		    r->error, r->needed, r->answered);
+		cli_error("%s: %s (needed %u, answered %u)", cmd, r->error,
+		    r->needed, r->answered);
 	else if (r->code == CAIRN_EABORT)
-		cli_error("query: aborted: %s", r->error);
+		cli_error("%s: aborted: %s", cmd, r->error);
 	else
-		cli_error("query: %s (%s)", r->error,
+		cli_error("%s: %s (%s)", cmd, r->error,
 		    cairn_strerror((cairn_err)r->code));
 	return 1;
 }
 
-/* Wait for the job's result, showing progress on a terminal.  Returns
- * the exit status. */
-static int
-q_wait(crn_rt_client *c, const crn_job *job, const struct q_args *a)
+int
+cli_job_wait(crn_rt_client *c, const uint8_t *job_id, const cli_wait *w)
 {
 	bool tty = isatty(STDERR_FILENO) != 0, progress = false;
 	char waiting[256] = ""; /* nodes last said to wait for approval */
-	int64_t deadline = crn_rt_now_ms() + a->timeout_ms;
+	int64_t deadline = crn_rt_now_ms() + w->timeout_ms;
 	int status = 1;
 	cairn_err rv;
 
@@ -499,7 +512,7 @@ q_wait(crn_rt_client *c, const crn_job *job, const struct q_args *a)
 		if ((rv = crn_rt_client_recv(c, &env, deadline)) != CAIRN_OK) {
 			if (progress)
 				fputc('\n', stderr);
-			q_recv_failed(rv, crn_rt_client_why(c));
+			q_recv_failed(rv, crn_rt_client_why(c), w->cmd);
 			return 1;
 		}
 		if (env.type == CRN_RT_MSG_JOB_STATUS) {
@@ -507,9 +520,19 @@ q_wait(crn_rt_client *c, const crn_job *job, const struct q_args *a)
 
 			if (crn_rt_jobstatus_decode(&st, env.payload,
 			        env.payload_len) != CAIRN_OK ||
-			    memcmp(st.job_id, job->job_id, CRN_JOB_ID_LEN) !=
+			    memcmp(st.job_id, job_id, CRN_JOB_ID_LEN) !=
 			        0) {
 				/* Not ours, or malformed: ignored. */
+			} else if (st.queued) {
+				/* Always said (not only on a terminal): the
+				 * researcher must know why nothing moves. */
+				if (progress)
+					fputc('\n', stderr);
+				progress = false;
+				fprintf(stderr,
+				    "cairn: %s: queued at the coordinator, %u job%s ahead (every max_jobs slot is busy); waiting up to %u s\n",
+				    w->cmd, st.ahead, st.ahead == 1 ? "" : "s",
+				    (st.wait_ms + 999) / 1000);
 			} else if (!tty && st.round == 0 &&
 			    st.waiting[0] != '\0' &&
 			    strcmp(st.waiting, waiting) != 0) {
@@ -527,7 +550,7 @@ q_wait(crn_rt_client *c, const crn_job *job, const struct q_args *a)
 			rv = crn_rt_result_decode(
 			    &r, env.payload, env.payload_len);
 			if (rv == CAIRN_OK &&
-			    memcmp(r.job_id, job->job_id, CRN_JOB_ID_LEN) != 0) {
+			    memcmp(r.job_id, job_id, CRN_JOB_ID_LEN) != 0) {
 				crn_rt_result_fini(&r);
 				crn_envelope_fini(&env);
 				continue;
@@ -535,11 +558,11 @@ q_wait(crn_rt_client *c, const crn_job *job, const struct q_args *a)
 			if (progress)
 				fputc('\n', stderr);
 			if (rv != CAIRN_OK)
-				cli_error("query: malformed result");
+				cli_error("%s: malformed result", w->cmd);
 			else
-				status = q_result(&r, a->fmt);
-			if (status == 0 && a->strict)
-				status = q_strict(&r);
+				status = q_result(&r, w->fmt, w->cmd);
+			if (status == 0 && w->strict)
+				status = q_strict(&r, w->cmd);
 			crn_rt_result_fini(&r);
 			crn_envelope_fini(&env);
 			return status;
@@ -548,7 +571,7 @@ q_wait(crn_rt_client *c, const crn_job *job, const struct q_args *a)
 
 			if (crn_rt_error_decode(
 			        &e, env.payload, env.payload_len) == CAIRN_OK) {
-				cli_error("query: coordinator: %s", e.message);
+				cli_error("%s: coordinator: %s", w->cmd, e.message);
 				crn_rt_error_fini(&e);
 			}
 			crn_envelope_fini(&env);
@@ -581,10 +604,10 @@ cmd_query(int argc, char **argv)
 		status = cli_error("query: %s", err);
 		goto out;
 	}
-	if (a.timeout_ms < 0)
-		a.timeout_ms = c.cfg->researcher.timeout_ms;
+	if (a.w.timeout_ms < 0)
+		a.w.timeout_ms = c.cfg->researcher.timeout_ms;
 	if ((status = q_submit(&c, &a, &job, &qs)) == 0)
-		status = q_wait(&c, &job, &a);
+		status = cli_job_wait(&c, job.job_id, &a.w);
 out:
 	crn_q_sql_fini(&qs);
 	crn_rt_client_close(&c);

@@ -14,14 +14,18 @@
 #include "query/schema.h"
 
 static const char schema_usage_text[] =
-    "usage: cairn schema infer FILE.csv [--dataset NAME]\n"
+    "usage: cairn schema infer FILE.csv [FILE.csv ...] [--dataset NAME]\n"
     "       cairn schema check FILE.ini\n"
     "\n"
-    "infer  reads a CSV file (header row, RFC 4180 quoting) and\n"
-    "       prints a draft schema: integer, decimal or category\n"
-    "       columns with the bounds and values seen.  Review it\n"
-    "       before use; the bounds become public.  NAME defaults to\n"
-    "       the file's name.\n"
+    "infer  reads CSV files (header row, RFC 4180 quoting; '-' is\n"
+    "       standard input) and prints a draft schema: integer,\n"
+    "       decimal or category columns with the bounds and values\n"
+    "       seen.  Give every node's file (all with the same\n"
+    "       header): the bounds and domains then cover all of them\n"
+    "       and max_rows is sized from the largest.  Review it\n"
+    "       before use; the bounds become public.\n"
+    "       --dataset NAME  the dataset's name (default: the first\n"
+    "                       file's name)\n"
     "check  loads a schema file as the coordinator and the nodes\n"
     "       do ([federation] min_cell and max_nodes, each [dataset\n"
     "       NAME] with max_rows, each [column NAME.COL] with type,\n"
@@ -61,36 +65,59 @@ dataset_from_path(const char *path, char *out, size_t len)
 	out[n] = '\0';
 }
 
+#define SCHEMA_MAX_FILES 256
+
+static void
+close_all(FILE **f, const char **paths, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (f[k] != NULL && strcmp(paths[k], "-") != 0)
+			fclose(f[k]);
+}
+
 static int
 schema_infer(int argc, char **argv)
 {
-	const char *path = NULL, *dataset = NULL;
+	const char *paths[SCHEMA_MAX_FILES], *names[SCHEMA_MAX_FILES];
+	const char *dataset = NULL;
+	FILE *f[SCHEMA_MAX_FILES];
 	const cli_opt opts[] = {
 	    {.name = "--dataset", .val = &dataset},
 	    {.name = NULL},
 	};
-	const cli_cmd cmd = {"schema infer", opts, &path, 1, 1, "CSV file",
-	    schema_usage_text};
+	const cli_cmd cmd = {"schema infer", opts, paths, SCHEMA_MAX_FILES, 1,
+	    "CSV file", schema_usage_text};
 	char dsbuf[64], err[512], *draft = NULL;
-	size_t len = 0;
-	FILE *f;
+	size_t len = 0, n = 0, k;
 	cairn_err rv;
 	int st;
 
+	for (k = 0; k < SCHEMA_MAX_FILES; k++)
+		paths[k] = NULL;
 	if ((st = cli_parse(&cmd, argc, argv)) >= 0)
 		return st;
+	while (n < SCHEMA_MAX_FILES && paths[n] != NULL)
+		n++;
 	if (dataset == NULL) {
-		dataset_from_path(path, dsbuf, sizeof(dsbuf));
+		dataset_from_path(paths[0], dsbuf, sizeof(dsbuf));
 		dataset = dsbuf;
 	}
-	if (strcmp(path, "-") == 0)
-		f = stdin;
-	else if ((f = fopen(path, "rb")) == NULL)
-		return cli_error("%s: cannot open: %s", path, strerror(errno));
-	rv = crn_schema_infer(f, strcmp(path, "-") == 0 ? "stdin" : path,
-	    dataset, &draft, &len, err, sizeof(err));
-	if (f != stdin)
-		fclose(f);
+	memset(f, 0, sizeof(f));
+	for (k = 0; k < n; k++) {
+		names[k] = strcmp(paths[k], "-") == 0 ? "stdin" : paths[k];
+		if (strcmp(paths[k], "-") == 0)
+			f[k] = stdin;
+		else if ((f[k] = fopen(paths[k], "rb")) == NULL) {
+			int e = errno;
+
+			close_all(f, paths, k);
+			return cli_error(
+			    "%s: cannot open: %s", paths[k], strerror(e));
+		}
+	}
+	rv = crn_schema_infer_many(
+	    f, names, n, dataset, &draft, &len, err, sizeof(err));
+	close_all(f, paths, n);
 	if (rv != CAIRN_OK)
 		return cli_error(
 		    "%s", err[0] != '\0' ? err : cairn_strerror(rv));

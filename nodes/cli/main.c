@@ -26,10 +26,13 @@ static const struct {
     {"ca", cmd_ca,
         "federation CA: ca init | sign | revoke | crl | show | verify"},
     {"keygen", cmd_keygen, "make a key pair and a certificate request"},
+    {"config", cmd_config,
+        "write a configuration: config coordinator | node | researcher"},
     {"coordinator", cmd_coordinator, "run the coordinator daemon"},
     {"node", cmd_node,
         "run a node daemon (node check: validate config; node budget: DP ledger)"},
     {"query", cmd_query, "submit a query as a researcher"},
+    {"fit", cmd_fit, "fit a model (linear, logistic, poisson, kmeans)"},
     {"run", cmd_run, "run an approved Lua program on the federation"},
     {"code", cmd_code,
         "approved code: code hash FILE | code run-local ..."},
@@ -40,7 +43,7 @@ static const struct {
     {"version", cmd_version, "print the version and library versions"},
     {"bench", cmd_bench, "run a benchmark (bench prg --dim N)"},
     {"sim", cmd_sim, "simulate a protocol in one process (sim secagg ...)"},
-    {"schema", cmd_schema, "federation schemas (schema infer FILE.csv)"},
+    {"schema", cmd_schema, "federation schemas: schema infer FILE.csv ... | check FILE.ini"},
 };
 
 int

@@ -30,7 +30,8 @@ CAIRN_NODISCARD cairn_err co_admit_signer(const crn_cert_info *signer,
 /*
  * A verified job at unix time now: within [issued_at - skew, not_after]
  * (CAIRN_EEXPIRED, CAIRN_ENOTYET), a ring width of 32, 64 or 128 bits and,
- * for a column sum, CRN_RT_SUM_DIM elements and a column (CAIRN_EINVAL).
+ * for a column sum, CRN_RT_SUM_DIM elements and a column (CAIRN_EINVAL);
+ * no DP asked of a model (CAIRN_ENOTSUP: not built).
  */
 CAIRN_NODISCARD cairn_err co_admit_job(
     const crn_job *job, uint64_t now, char *why, size_t whylen);

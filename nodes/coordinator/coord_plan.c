@@ -8,6 +8,7 @@
 #include "base/crn.h"
 #include "coordinator/coord_plan.h"
 #include "base/crn.h"
+#include "model/model.h"
 #include "proto/codec_runtime.h"
 #include "query/codec_plan.h"
 #include "query/schema.h"
@@ -119,6 +120,42 @@ co_coord_plan_job(co_coord_plan *p, const crn_job *job, crn_plan **plan,
 		snprintf(why, whylen, "cannot plan the column sum: %s",
 		    cairn_strerror(rv));
 	return rv;
+}
+
+cairn_err
+co_coord_plan_model(co_coord_plan *p, const crn_job *job, crn_model **out,
+    char *why, size_t whylen)
+{
+	crn_model_spec spec;
+	char err[400] = "";
+	cairn_err rv;
+
+	*out = NULL;
+	if ((rv = crn_model_spec_decode(job->model, job->model_len, &spec)) !=
+	    CAIRN_OK) {
+		snprintf(why, whylen, "malformed model spec");
+		return rv;
+	}
+	if (strcmp(spec.dataset, job->dataset) != 0) {
+		snprintf(why, whylen, "the model's dataset is not the job's");
+		rv = CAIRN_EINVAL;
+	} else if ((rv = crn_model_compile(p->schema, &spec, out, err,
+	                sizeof(err))) != CAIRN_OK) {
+		snprintf(why, whylen, "model refused: %s", err);
+	} else if (job->ring_bits != 128 || job->dim != (*out)->dim) {
+		snprintf(why, whylen, "the job's vector shape is not the model's");
+		crn_model_free(*out);
+		*out = NULL;
+		rv = CAIRN_EINVAL;
+	}
+	crn_model_spec_fini(&spec);
+	return rv;
+}
+
+uint32_t
+co_coord_plan_min_cell(const co_coord_plan *p)
+{
+	return p->schema->min_cell;
 }
 
 /* Render r as text; *out is a crn_strdup'd copy (crn_strfree). */

@@ -52,4 +52,12 @@ CAIRN_NODISCARD cairn_err co_coord_plan_release(const struct crn_plan *plan,
     const crn_release *rel, const uint8_t *sum, size_t sum_len, uint32_t nodes,
     bool trim, struct crn_rt_result *r, char *why, size_t whylen);
 
+/* JOB_MODEL: the signed spec compiled against the federation schema and
+ * matched with the job's vector shape (*out: crn_model_free). */
+struct crn_model;
+CAIRN_NODISCARD cairn_err co_coord_plan_model(co_coord_plan *p,
+    const crn_job *job, struct crn_model **out, char *why, size_t whylen);
+/* The federation schema's min_cell. */
+uint32_t co_coord_plan_min_cell(const co_coord_plan *p);
+
 #endif /* CRN_COORDINATOR_COORD_PLAN_H */

@@ -9,8 +9,11 @@
  * submits each query with 'cairn query' as the researcher would, and
  * prints every answer beside the same figure computed in the clear from
  * the pooled files (plan + local executors + plain sum, no secure
- * aggregation).  A mismatch is an error.  crn_demo_fini stops everything
- * and removes the directory (unless keep, or the run failed).
+ * aggregation).  A mismatch is an error.  With a model, 'cairn fit' runs
+ * last and its output is printed as it comes.  With a program (--code)
+ * it runs that as a code job too and prints its answer beside the same
+ * program run in one process on the pooled rows.  crn_demo_fini stops
+ * everything and removes the directory (unless keep, or the run failed).
  *
  * Errors are printed as one line ("cairn: demo: ..."); functions return 0
  * or the exit status (1).
@@ -28,6 +31,8 @@
 #define CRN_DEMO_MAX_NODES   16
 #define CRN_DEMO_MAX_QUERIES 32
 #define CRN_DEMO_PATH        4096
+#define CRN_DEMO_MAX_FITARGS 64
+#define CRN_DEMO_CODE_ARGS   16
 
 typedef struct crn_demo_node {
 	char name[CRN_CERT_NAME_MAX + 1];
@@ -52,6 +57,18 @@ typedef struct crn_demo {
 	int keep;
 	int timeout_s;
 	crn_schema *schema;
+	/* --model: 'cairn fit' runs after the queries with these options
+	 * (borrowed strings). */
+	const char *model;
+	const char *fitargs[CRN_DEMO_MAX_FITARGS];
+	size_t nfit;
+	/* --code: the program (absolute path), its SHA-256 in hex, which
+	 * the demo's nodes approve, and the options passed on to 'cairn
+	 * run' and 'cairn code run-local' as they are ("--lo", "0", ...). */
+	char code[CRN_DEMO_PATH];
+	char code_hash[65];
+	const char *code_args[CRN_DEMO_CODE_ARGS];
+	size_t ncode_args;
 	double epsilon, delta; /* DP asked of every query; epsilon 0: none */
 } crn_demo;
 
@@ -62,15 +79,27 @@ void crn_demo_init(crn_demo *d);
 /* One node serving the CSV file at csv (made absolute). */
 int crn_demo_add_node(crn_demo *d, const char *name, const char *csv);
 
+/* A 'cairn fit' option (opt, then val unless NULL) for the --model fit. */
+int crn_demo_fit_arg(crn_demo *d, const char *opt, const char *val);
+
 /* The sample federation in dir (examples/): its schema, three agencies'
- * files and node configs, and the sample queries unless some are given. */
+ * files and node configs, and the sample queries unless some are given
+ * (or a --model: its sample fit unless a --x is given). */
 int crn_demo_use_examples(crn_demo *d, const char *dir);
 
 /* The federation schema file for --csv nodes (made absolute). */
 int crn_demo_set_schema(crn_demo *d, const char *path);
 
-/* Check the schema and queries, start the federation and run every
- * query.  Returns the exit status: 0 when every answer matched. */
+/* Run the approved-code program at path on the federation, with args
+ * (nargs, at most CRN_DEMO_CODE_ARGS) passed on to 'cairn run'; the
+ * demo's nodes approve it by its hash.  The answer is printed beside
+ * 'cairn code run-local' over the pooled rows. */
+int crn_demo_set_code(
+    crn_demo *d, const char *path, const char *const *args, size_t nargs);
+
+/* Check the schema and queries, start the federation, run every query
+ * and then the fit of --model.  Returns the exit status: 0 when every
+ * answer matched and the fit succeeded. */
 int crn_demo_run(crn_demo *d);
 
 /* Stop the daemons, remove the directory unless d->keep or status is

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
+#include "model/model.h"
 #include "node/admit.h"
 #include "query/dp_account.h"
 #include "query/job.h"
@@ -44,16 +45,15 @@ crn_admit_researcher(const crn_cfg_node *n, const char *name)
 	return admit_in(n->researchers, n->nresearchers, name);
 }
 
-/* The DP rule (admit.h): noise where the policy requires it, a sane
- * (epsilon, delta), none asked of a program. */
+/* The DP rule (admit.h): noise where the policy requires it (code jobs
+ * too: their noise comes from the declared bounds) and a sane (epsilon,
+ * delta). */
 static cairn_err
 admit_dp(const crn_cfg_node *n, const crn_job *job, crn_admit *out)
 {
-	if (job->kind == CRN_JOB_CODE) {
-		if (job->dp_epsilon == 0)
-			return CAIRN_OK;
+	if (job->kind == CRN_JOB_MODEL && job->dp_epsilon != 0) {
 		snprintf(out->why, sizeof(out->why),
-		    "code jobs carry no DP noise: ask without --epsilon");
+		    "model fits carry no DP noise yet: fit without epsilon");
 		return admit_refuse(out, CRN_ADMIT_DP, CAIRN_EPERM);
 	}
 	if (job->dp_epsilon == 0 && n->require_dp) {
@@ -124,8 +124,13 @@ crn_admit_job(
 	}
 	if ((rv = admit_dp(n, job, out)) != CAIRN_OK)
 		return rv;
-	/* The passes' sessions are the job's, not the coordinator's pick. */
-	if (crn_release_session_id(sid, job->job_id, CRN_RELEASE_PASS_COUNTS) !=
+	/* The passes' sessions are the job's, not the coordinator's pick: a
+	 * model's rounds are sessions 1, 2, ... of its job (round 1 is the
+	 * offer), a query's the counts pass then the figures pass. */
+	if ((job->kind == CRN_JOB_MODEL
+	            ? crn_model_session_id(sid, job->job_id, 1)
+	            : crn_release_session_id(
+	                  sid, job->job_id, CRN_RELEASE_PASS_COUNTS)) !=
 	        CAIRN_OK ||
 	    !crn_ct_eq(sid, o->session_id, CAIRN_SESSION_ID_LEN)) {
 		snprintf(out->why, sizeof(out->why),

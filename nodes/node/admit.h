@@ -32,7 +32,7 @@ typedef enum crn_admit_rule {
 	CRN_ADMIT_DATASET,      /* no such dataset on this node */
 	CRN_ADMIT_PARTICIPANTS, /* fewer nodes than min_participants */
 	CRN_ADMIT_MAX_NODES,    /* more nodes than the schema's max_nodes */
-	CRN_ADMIT_SESSION,      /* offer's session is not the job's pass 1 */
+	CRN_ADMIT_SESSION,      /* offer's session is not the job's pass 1 (model: round 1) */
 	CRN_ADMIT_KIND,         /* a job kind this node cannot run */
 	CRN_ADMIT_COLUMN,       /* a column sum over a column not exposed */
 	CRN_ADMIT_DIM,          /* a column sum of the wrong length */

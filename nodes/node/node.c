@@ -19,6 +19,7 @@
 
 #include "base/crn.h"
 #include "net/transport.h"
+#include "model/model.h"
 #include "node/admit.h"
 #include "node/approvals.h"
 #include "node/budget.h"
@@ -81,6 +82,11 @@ typedef struct nd_sess {
 	int64_t deadline; /* idle */
 	int64_t expires;  /* the job's not_after, monotonic clock */
 	int64_t started;  /* the offer, for the metrics */
+	/* JOB_MODEL: the compiled model; pass = the round.  Nothing of the
+	 * data is kept between rounds: each round scans again. */
+	crn_model *model;
+	const crn_cfg_dataset *cds;
+	uint64_t not_after;
 } nd_sess;
 
 typedef struct nd {
@@ -225,6 +231,7 @@ nd_sess_end(nd_sess *s)
 	if (s->full != NULL)
 		crn_freezero(s->full, s->full_len);
 	crn_plan_free(s->plan);
+	crn_model_free(s->model);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -300,6 +307,23 @@ nd_between(nd *d, nd_sess *s)
 		s->deadline = s->expires;
 }
 
+/* A model round ended here: wait for the next round's parameters (or
+ * the end of the fit), at most until the job expires. */
+static void
+nd_model_between(nd *d, nd_sess *s)
+{
+	int64_t now = crn_rt_now_ms();
+
+	crn_log_info("job %s researcher %s dataset %s: model round %u contributed (index %u)",
+	    s->job, s->researcher, s->dataset, s->pass,
+	    crn_sa_node_index(s->sa));
+	nd_pass_end(d, s);
+	s->between = true;
+	s->deadline = now + ND_IDLE_MS;
+	if (s->expires < s->deadline)
+		s->deadline = s->expires;
+}
+
 /* Send what the machine produced; returns true when the job ended. */
 static bool
 nd_apply(nd *d, nd_sess *s, crn_sa_actions *acts)
@@ -315,6 +339,9 @@ nd_apply(nd *d, nd_sess *s, crn_sa_actions *acts)
 			         a->len, ND_SEND_MS)) != CAIRN_OK)
 				crn_log_warn("job %s: send (type %u): %s",
 				    s->job, a->type, cairn_strerror(rv));
+		} else if (a->kind == CRN_SA_ACT_DONE && s->model != NULL) {
+			nd_model_between(d, s);
+			break;
 		} else if (a->kind == CRN_SA_ACT_DONE &&
 		    s->pass == CRN_RELEASE_PASS_COUNTS && !s->single) {
 			nd_between(d, s);
@@ -425,6 +452,44 @@ nd_pg_timeout(const nd *d, const crn_job *job, const char *conninfo, char **out,
 		snprintf(*out, n, "%s options='-c statement_timeout=%llu'",
 		    conninfo, (unsigned long long)ms);
 	return CAIRN_OK;
+}
+
+/* A dataset's source for one scan, with the strings it borrows. */
+typedef struct nd_scan {
+	crn_node_src src;
+	char **ms, **ml, *pgconn;
+	size_t pgconnlen;
+} nd_scan;
+
+/* Open ds's source for a scan for job (its not_after bounds a
+ * PostgreSQL statement). */
+static cairn_err
+nd_scan_open(const nd *d, const crn_cfg_dataset *ds, const crn_job *job,
+    nd_scan *h)
+{
+	cairn_err rv;
+
+	memset(h, 0, sizeof(*h));
+	if ((rv = nd_src(ds, &h->src, &h->ms, &h->ml)) != CAIRN_OK ||
+	    (ds->kind == CRN_SRC_PG &&
+	        (rv = nd_pg_timeout(d, job, ds->conninfo, &h->pgconn,
+	             &h->pgconnlen)) != CAIRN_OK))
+		return rv;
+	if (h->pgconn != NULL)
+		h->src.conninfo = h->pgconn;
+	return CAIRN_OK;
+}
+
+static void
+nd_scan_close(nd_scan *h)
+{
+	if (h->ms != NULL) {
+		crn_free(h->ms, h->src.nmap * sizeof(char *));
+		crn_free(h->ml, h->src.nmap * sizeof(char *));
+	}
+	if (h->pgconn != NULL)
+		crn_freezero(h->pgconn, h->pgconnlen);
+	memset(h, 0, sizeof(*h));
 }
 
 /* What a job offer carries, and what the node made of it. */
@@ -551,14 +616,62 @@ nd_code(nd *d, nd_sess *s, nd_offer *o, const crn_node_src *src)
 	crn_node_code_policy p = {.approved = n->approved_code,
 	    .napproved = n->napproved_code,
 	    .approved_dir = n->approved_code_dir,
+	    .state_dir = n->state_dir,
+	    .dataset = o->job.dataset,
+	    .researcher = o->who,
 	    .memory_mb = n->code_memory_mb,
 	    .steps_m = n->code_steps_m,
 	    .timeout_ms = n->code_timeout_ms,
 	    .max_nodes = d->schema != NULL ? d->schema->max_nodes : 0};
 
+	/* DP: noise sized for the offer's threshold, which the session
+	 * then requires (nd_pass_begin); charged by nd_dp_charge. */
+	if (o->job.dp_epsilon > 0) {
+		p.dp_rho = crn_dp_rho_of(o->job.dp_epsilon, o->job.dp_delta);
+		p.dp_t = o->offer.threshold > 0 ? o->offer.threshold : 1;
+		s->dp_t = p.dp_t;
+		crn_log_info("job %s: DP noise for the program's output sized for %u survivors",
+		    s->job, p.dp_t);
+	}
 	return crn_node_run_code(&p, src, d->schema, &o->job, o->ds->expose,
 	    o->ds->nexpose, &s->vec, &s->vlen, o->why, sizeof(o->why),
 	    o->remote, sizeof(o->remote));
+}
+
+/* The smallest group of the node's rows a model round may single out:
+ * the larger of its policy's and the schema's min_cell. */
+static uint32_t
+nd_model_min_cell(const nd *d)
+{
+	crn_admit_policy p = nd_policy(d);
+
+	return crn_admit_min_cell(&p, 1);
+}
+
+/* JOB_MODEL: check the model against the schema and policy, and compute
+ * round 1 (from the spec alone) into s->full. */
+static cairn_err
+nd_model_first(nd *d, nd_sess *s, nd_offer *o, const crn_node_src *src)
+{
+	double *par = NULL;
+	size_t np = 0;
+	cairn_err rv;
+
+	if ((rv = crn_node_model_prepare(d->schema, &o->job, o->ds->expose,
+	         o->ds->nexpose, &s->model, o->why, sizeof(o->why))) !=
+	    CAIRN_OK)
+		return rv;
+	s->cds = o->ds;
+	s->not_after = o->job.not_after;
+	if ((rv = crn_model_initial(s->model, &par, &np)) != CAIRN_OK)
+		return rv;
+	/* DP hook: when the nodes' budget ledgers land, each round's
+	 * release is charged here and in nd_model_compute, before the
+	 * vector is masked (README "Models"). */
+	rv = crn_node_model_run(src, s->model, par, np, nd_model_min_cell(d),
+	    &s->full, &s->full_len, o->why, sizeof(o->why));
+	crn_free(par, (np ? np : 1) * sizeof(double));
+	return rv;
 }
 
 /* Run the job over the node's data: s->plan and s->full, the node's
@@ -578,6 +691,8 @@ nd_compute(nd *d, nd_sess *s, nd_offer *o, const crn_node_src *src)
 		    job->plan, job->plan_len, o->ds->expose, o->ds->nexpose,
 		    job->ring_bits, job->dim, &s->plan, &s->full, &s->full_len,
 		    o->why, sizeof(o->why));
+	if (job->kind == CRN_JOB_MODEL)
+		return nd_model_first(d, s, o, src);
 	if ((rv = crn_admit_sum(o->ds, job, &a)) != CAIRN_OK) {
 		snprintf(o->why, sizeof(o->why), "%s", a.why);
 		return rv;
@@ -601,7 +716,8 @@ nd_limits(const nd *d, nd_sess *s)
 {
 	crn_admit_policy p = nd_policy(d);
 
-	s->min_cell = crn_admit_min_cell(&p, s->plan->min_cell);
+	s->min_cell =
+	    crn_admit_min_cell(&p, s->plan != NULL ? s->plan->min_cell : 0);
 	/* The secure-aggregation machine refuses a roster above this. */
 	s->max_nodes = d->schema != NULL ? d->schema->max_nodes : 0;
 }
@@ -732,24 +848,16 @@ nd_dp_noise(nd_sess *s, uint32_t bits, uint64_t dim, uint32_t t, bool counts)
 static cairn_err
 nd_offer_run(nd *d, nd_sess *s, nd_offer *o)
 {
-	crn_node_src src;
-	char **ms = NULL, **ml = NULL, *pgconn = NULL;
-	size_t pgconnlen = 0;
+	nd_scan h;
 	uint32_t bits = 0;
 	uint64_t dim = 0;
 	cairn_err rv;
 
-	memset(&src, 0, sizeof(src));
-	if ((rv = nd_src(o->ds, &src, &ms, &ml)) != CAIRN_OK ||
-	    (o->ds->kind == CRN_SRC_PG &&
-	        (rv = nd_pg_timeout(d, &o->job, o->ds->conninfo, &pgconn,
-	             &pgconnlen)) != CAIRN_OK)) {
+	if ((rv = nd_scan_open(d, o->ds, &o->job, &h)) != CAIRN_OK) {
 		snprintf(o->why, sizeof(o->why), "out of memory");
 		goto out;
 	}
-	if (pgconn != NULL)
-		src.conninfo = pgconn;
-	if ((rv = nd_compute(d, s, o, &src)) != CAIRN_OK ||
+	if ((rv = nd_compute(d, s, o, &h.src)) != CAIRN_OK ||
 	    (rv = nd_dp_charge(d, s, o)) != CAIRN_OK)
 		goto out;
 	if (s->single) {
@@ -761,6 +869,17 @@ nd_offer_run(nd *d, nd_sess *s, nd_offer *o)
 		goto out;
 	}
 	nd_limits(d, s);
+	if (s->model != NULL) {
+		/* A model round sends its whole statistic vector. */
+		s->vec = s->full;
+		s->vlen = s->full_len;
+		s->full = NULL;
+		s->full_len = 0;
+		if ((rv = nd_pass_begin(d, s, 128, s->model->dim)) != CAIRN_OK)
+			snprintf(o->why, sizeof(o->why), "cannot start: %s",
+			    cairn_strerror(rv));
+		goto out;
+	}
 	if ((rv = crn_release_counts_shape(s->plan, &bits, &dim)) != CAIRN_OK ||
 	    (rv = crn_release_counts_vector(
 	         s->plan, s->full, &s->vec, &s->vlen)) != CAIRN_OK ||
@@ -770,12 +889,7 @@ nd_offer_run(nd *d, nd_sess *s, nd_offer *o)
 		snprintf(o->why, sizeof(o->why), "cannot start: %s",
 		    cairn_strerror(rv));
 out:
-	if (ms != NULL) {
-		crn_free(ms, src.nmap * sizeof(char *));
-		crn_free(ml, src.nmap * sizeof(char *));
-	}
-	if (pgconn != NULL)
-		crn_freezero(pgconn, pgconnlen);
+	nd_scan_close(&h);
 	return rv;
 }
 
@@ -812,7 +926,8 @@ nd_offer_accept(nd *d, const crn_envelope *env, nd_offer *o)
 	/* Each signed job runs here once, ever: a coordinator that offers
 	 * it again (with other nodes, to difference the results) is
 	 * refused.  The id is on disk before anything is computed. */
-	if ((rv = crn_job_ledger_add(d->ledger, o->job.job_id)) != CAIRN_OK) {
+	if ((rv = crn_job_ledger_add(d->ledger, o->job.job_id,
+	         o->job.not_after, crn_rt_wall())) != CAIRN_OK) {
 		snprintf(o->why, sizeof(o->why),
 		    rv == CAIRN_EREPLAY
 		        ? "job already ran here (each job runs once)"
@@ -1093,6 +1208,117 @@ nd_cells_ok(nd *d, const nd_sess *s, const crn_envelope *env,
 	return rv;
 }
 
+/* The model session this round message is for: its next round's
+ * session, or the end-of-fit one.  *end says which. */
+static nd_sess *
+nd_model_sess(nd *d, const crn_envelope *env, bool *end)
+{
+	uint8_t next[CAIRN_SESSION_ID_LEN], fin[CAIRN_SESSION_ID_LEN];
+
+	for (uint32_t i = 0; i < ND_MAX_SESS; i++) {
+		nd_sess *s = &d->sess[i];
+
+		if (!s->used || s->model == NULL ||
+		    crn_model_session_id(next, s->job_id, s->pass + 1) !=
+		        CAIRN_OK ||
+		    crn_model_session_id(fin, s->job_id, 0) != CAIRN_OK)
+			continue;
+		if (crn_ct_eq(next, env->session_id, CAIRN_SESSION_ID_LEN) ||
+		    crn_ct_eq(fin, env->session_id, CAIRN_SESSION_ID_LEN)) {
+			*end = crn_ct_eq(fin, env->session_id,
+			    CAIRN_SESSION_ID_LEN);
+			return s;
+		}
+	}
+	return NULL;
+}
+
+/* Check round r against the model and the node's policy. */
+static cairn_err
+nd_model_round_ok(nd *d, const nd_sess *s, const crn_model_round *r,
+    char *why, size_t whylen)
+{
+	if (memcmp(r->job_id, s->job_id, CRN_JOB_ID_LEN) != 0 || !s->between ||
+	    r->round != s->pass + 1) {
+		snprintf(why, whylen, "model round %u out of order (this node did round %u)", r->round, s->pass);
+		return CAIRN_EPROTO;
+	}
+	/* The researcher signed max_iter: a coordinator cannot ask for more
+	 * rounds (each one another view of the data at its chosen point). */
+	if (r->round > s->model->spec.max_iter) {
+		snprintf(why, whylen, "model round %u is past the signed max_iter %u", r->round, s->model->spec.max_iter);
+		return CAIRN_EPERM;
+	}
+	if (r->nodes < d->cfg->node.min_participants ||
+	    (s->max_nodes > 0 && r->nodes > s->max_nodes)) {
+		snprintf(why, whylen, "%u nodes in model round %u, policy needs %u to %u", r->nodes, r->round, d->cfg->node.min_participants, s->max_nodes);
+		return CAIRN_EPERM;
+	}
+	return CAIRN_OK;
+}
+
+/* Compute round r over the node's data into s->vec. */
+static cairn_err
+nd_model_compute(nd *d, nd_sess *s, const crn_model_round *r, char *why,
+    size_t whylen)
+{
+	nd_scan h;
+	crn_job pj;
+	cairn_err rv;
+
+	memset(&pj, 0, sizeof(pj));
+	pj.not_after = s->not_after;
+	if ((rv = nd_scan_open(d, s->cds, &pj, &h)) != CAIRN_OK)
+		snprintf(why, whylen, "out of memory");
+	else
+		rv = crn_node_model_run(&h.src, s->model, r->params,
+		    r->nparams, nd_model_min_cell(d), &s->vec, &s->vlen, why,
+		    whylen);
+	nd_scan_close(&h);
+	return rv;
+}
+
+/* MSG_PASS_START of a model job: the next round at the coordinator's
+ * parameters, or the end of the fit.  Returns false when the message is
+ * not for a model session here. */
+static bool
+nd_model_round(nd *d, const crn_envelope *env)
+{
+	crn_model_round r;
+	bool end = false;
+	nd_sess *s = nd_model_sess(d, env, &end);
+	char why[512] = "";
+	cairn_err rv;
+
+	if (s == NULL)
+		return false;
+	if ((rv = crn_model_round_decode(env->payload, env->payload_len, &r)) !=
+	    CAIRN_OK) {
+		snprintf(why, sizeof(why), "malformed model round");
+		goto refuse;
+	}
+	if (end) {
+		crn_log_info("job %s researcher %s dataset %s: fit over after %u rounds", s->job, s->researcher, s->dataset, s->pass);
+		nd_sess_close(d, s);
+		goto out;
+	}
+	if ((rv = nd_model_round_ok(d, s, &r, why, sizeof(why))) != CAIRN_OK ||
+	    (rv = nd_model_compute(d, s, &r, why, sizeof(why))) != CAIRN_OK)
+		goto refuse;
+	memcpy(s->sid, env->session_id, CAIRN_SESSION_ID_LEN);
+	s->pass = r.round;
+	if ((rv = nd_pass_begin(d, s, 128, s->model->dim)) == CAIRN_OK)
+		goto out;
+	snprintf(why, sizeof(why), "cannot start: %s", cairn_strerror(rv));
+refuse:
+	nd_refuse(d, env->session_id, s->job_id, s->job, s->researcher, s->dataset, rv,
+	    why, rv == CAIRN_EDATA ? "data error; see the node's log" : NULL);
+	nd_sess_close(d, s);
+out:
+	crn_model_round_fini(&r);
+	return true;
+}
+
 /* The cells pass 2 sums (or an empty list: the job ends before it). */
 static void
 nd_on_pass_start(nd *d, const crn_envelope *env)
@@ -1104,6 +1330,8 @@ nd_on_pass_start(nd *d, const crn_envelope *env)
 	uint32_t mc;
 	cairn_err rv;
 
+	if (nd_model_round(d, env))
+		return;
 	if ((rv = crn_release_decode(&rel, env->payload, env->payload_len)) !=
 	    CAIRN_OK) {
 		crn_log_warn(

@@ -113,4 +113,34 @@ CAIRN_NODISCARD cairn_err crn_node_probe(const crn_node_src *src,
     const char *dataset, char *const *want, size_t nwant, char *err,
     size_t errlen);
 
+/*
+ * For `node check`: the number of rows of the source (one scan of a CSV
+ * file, count(*) pushed into a database), in *rows.  err says what is
+ * wrong; errors as crn_exec_run.
+ */
+CAIRN_NODISCARD cairn_err crn_node_count_rows(const crn_node_src *src,
+    const char *dataset, uint64_t *rows, char *err, size_t errlen);
+
+/*
+ * JOB_MODEL: decode the signed model spec and check it against the node's
+ * schema (NULL refuses) and policy: the job's dataset, every column the
+ * expressions and the filter read in expose, the job's vector shape the
+ * model's.  *out is the compiled model (crn_model_free).  CAIRN_EPERM for
+ * a policy refusal, CAIRN_ESQL for an expression the schema refuses; err
+ * says why.
+ */
+struct crn_job;
+struct crn_model;
+CAIRN_NODISCARD cairn_err crn_node_model_prepare(
+    const struct crn_schema *schema, const struct crn_job *job,
+    char *const *expose, size_t nexpose, struct crn_model **out, char *err,
+    size_t errlen);
+/* One round of the model over src at params: *vec is the node's
+ * statistic vector (*vlen bytes, 128-bit native; crn_freezero), refused
+ * (CAIRN_EPERM) when the parameters single out fewer than min_cell of
+ * the node's rows (crn_model_acc_guard). */
+CAIRN_NODISCARD cairn_err crn_node_model_run(const crn_node_src *src,
+    const struct crn_model *m, const double *params, size_t nparams,
+    uint32_t min_cell, void **vec, size_t *vlen, char *err, size_t errlen);
+
 #endif /* CRN_NODE_NODE_H */

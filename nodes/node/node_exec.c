@@ -17,6 +17,8 @@
 #include "node/node.h"
 #include "query/codec_plan.h"
 #include "query/release.h"
+#include "model/model.h"
+#include "proto/job.h"
 #include "query/schema.h"
 #include "query/sql_plan.h"
 #include "runtime/rt.h"
@@ -279,11 +281,46 @@ ne_header_has(const char *line, const char *name)
 }
 
 cairn_err
+crn_node_count_rows(const crn_node_src *src, const char *dataset,
+    uint64_t *rows, char *err, size_t errlen)
+{
+	crn_dataset ds;
+	crn_plan plan;
+	crn_source s;
+	crn_colmap *map = NULL;
+	crn_exec_stats st;
+	void *vec = NULL;
+	cairn_err rv;
+
+	*rows = 0;
+	/* count(*) over every row, with no bound on how many: the executor's
+	 * own statistics give the number. */
+	memset(&ds, 0, sizeof(ds));
+	ds.name = (char *)(uintptr_t)dataset;
+	memset(&plan, 0, sizeof(plan));
+	plan.dataset = (char *)(uintptr_t)dataset;
+	plan.where.kind = CRN_EX_TRUE;
+	plan.ngroups = 1;
+	plan.per_group = 1;
+	plan.dim = 1;
+	plan.ring_bits = 64;
+	plan.limit = -1;
+	memset(&st, 0, sizeof(st));
+	if ((rv = crn_node_exec_source(src, &s, &map)) != CAIRN_OK)
+		return rv;
+	rv = crn_exec_run(&plan, &ds, &s, &vec, &st, err, errlen);
+	if (rv == CAIRN_OK) {
+		crn_free(vec, sizeof(uint64_t));
+		*rows = st.rows_matched;
+	}
+	crn_free(map, src->nmap * sizeof(*map));
+	return rv;
+}
+
+cairn_err
 crn_node_probe(const crn_node_src *src, const char *dataset, char *const *want,
     size_t nwant, char *err, size_t errlen)
 {
-	cairn_err rv = CAIRN_OK;
-
 	if (src->kind == 1) {
 		char line[8192];
 		FILE *f = fopen(src->path, "r");
@@ -325,29 +362,78 @@ crn_node_probe(const crn_node_src *src, const char *dataset, char *const *want,
 	 * the connection and finds the table; the columns a job reads are
 	 * checked when it runs. */
 	{
-		crn_dataset ds;
-		crn_plan plan;
-		crn_source s;
-		crn_colmap *map = NULL;
-		crn_exec_stats st;
-		void *vec = NULL;
+		uint64_t rows;
 
-		memset(&ds, 0, sizeof(ds));
-		ds.name = (char *)(uintptr_t)dataset;
-		memset(&plan, 0, sizeof(plan));
-		plan.dataset = (char *)(uintptr_t)dataset;
-		plan.where.kind = CRN_EX_TRUE;
-		plan.ngroups = 1;
-		plan.per_group = 1;
-		plan.dim = 1;
-		plan.ring_bits = 64;
-		plan.limit = -1;
-		if ((rv = crn_node_exec_source(src, &s, &map)) != CAIRN_OK)
-			return rv;
-		rv = crn_exec_run(&plan, &ds, &s, &vec, &st, err, errlen);
-		if (rv == CAIRN_OK)
-			crn_free(vec, sizeof(uint64_t));
-		crn_free(map, src->nmap * sizeof(*map));
+		return crn_node_count_rows(src, dataset, &rows, err, errlen);
 	}
+}
+
+cairn_err
+crn_node_model_prepare(const struct crn_schema *schema, const crn_job *job,
+    char *const *expose, size_t nexpose, struct crn_model **out, char *err,
+    size_t errlen)
+{
+	crn_model_spec spec;
+	crn_model *m = NULL;
+	cairn_err rv;
+
+	*out = NULL;
+	if (schema == NULL) {
+		snprintf(err, errlen, "this node has no federation schema to check a model against");
+		return CAIRN_EPERM;
+	}
+	if ((rv = crn_model_spec_decode(job->model, job->model_len, &spec)) !=
+	    CAIRN_OK) {
+		snprintf(err, errlen, "the signed model does not decode: %s",
+		    cairn_strerror(rv));
+		return rv;
+	}
+	if (strcmp(spec.dataset, job->dataset) != 0) {
+		snprintf(err, errlen, "the model is for dataset %s, the job for %s", spec.dataset, job->dataset);
+		rv = CAIRN_EINVAL;
+		goto out;
+	}
+	if ((rv = crn_model_compile(schema, &spec, &m, err, errlen)) !=
+	    CAIRN_OK)
+		goto out;
+	for (size_t i = 0; i < m->ds->ncols; i++)
+		if (m->used[i] && !ne_exposed(expose, nexpose, m->ds->cols[i].name)) {
+			snprintf(err, errlen, "column '%s' not exposed", m->ds->cols[i].name);
+			rv = CAIRN_EPERM;
+			goto out;
+		}
+	if (job->ring_bits != 128 || job->dim != m->dim) {
+		snprintf(err, errlen, "the job's vector (%llu x %u-bit) is not the model's (%llu x 128-bit)", (unsigned long long)job->dim, job->ring_bits, (unsigned long long)m->dim);
+		rv = CAIRN_EINVAL;
+		goto out;
+	}
+	*out = m;
+	m = NULL;
+out:
+	crn_model_free(m);
+	crn_model_spec_fini(&spec);
+	return rv;
+}
+
+cairn_err
+crn_node_model_run(const crn_node_src *src, const struct crn_model *m,
+    const double *params, size_t nparams, uint32_t min_cell, void **vec,
+    size_t *vlen, char *err, size_t errlen)
+{
+	crn_source s;
+	crn_colmap *map = NULL;
+	unsigned __int128 *v = NULL;
+	cairn_err rv;
+
+	*vec = NULL;
+	*vlen = 0;
+	if ((rv = crn_node_exec_source(src, &s, &map)) != CAIRN_OK)
+		return rv;
+	rv = crn_model_run(m, &s, params, nparams, min_cell, &v, err, errlen);
+	if (rv == CAIRN_OK) {
+		*vec = v;
+		*vlen = (size_t)m->dim * sizeof(*v);
+	}
+	crn_free(map, src->nmap * sizeof(*map));
 	return rv;
 }

@@ -4,7 +4,8 @@
  *
  * A decoded job must keep the decoder's promises: a known kind, a ring of
  * 32, 64 or 128 bits, 1 <= dim <= 2^32, a non-empty dataset name, a column
- * for a column sum and a plan for a query, names without control
+ * for a column sum, a plan for a query and a model spec for a model job
+ * (JOB_MODEL), names without control
  * characters.  It must re-encode and decode to the same job.  A refused
  * input must leave *out zeroed.
  */
@@ -46,7 +47,8 @@ check_name(const char *s, int may_be_empty)
 static void
 check_job(const crn_job *j)
 {
-	if (j->kind != CRN_JOB_SUM_COLUMN && j->kind != CRN_JOB_QUERY)
+	if (j->kind != CRN_JOB_SUM_COLUMN && j->kind != CRN_JOB_QUERY &&
+	    j->kind != CRN_JOB_MODEL)
 		abort();
 	if (j->ring_bits != 32 && j->ring_bits != 64 && j->ring_bits != 128)
 		abort();
@@ -59,6 +61,10 @@ check_job(const crn_job *j)
 	if (j->kind == CRN_JOB_QUERY && (j->plan == NULL || j->plan_len == 0))
 		abort();
 	if ((j->plan == NULL) != (j->plan_len == 0))
+		abort();
+	if (j->kind == CRN_JOB_MODEL && (j->model == NULL || j->model_len == 0))
+		abort();
+	if ((j->model == NULL) != (j->model_len == 0))
 		abort();
 }
 
@@ -76,6 +82,8 @@ check_same(const crn_job *a, const crn_job *b)
 	    !same_str(a->column, b->column) || !same_str(a->sql, b->sql) ||
 	    a->plan_len != b->plan_len ||
 	    (a->plan_len > 0 && memcmp(a->plan, b->plan, a->plan_len) != 0) ||
+	    a->model_len != b->model_len ||
+	    (a->model_len > 0 && memcmp(a->model, b->model, a->model_len) != 0) ||
 	    a->issued_at != b->issued_at || a->not_after != b->not_after ||
 	    a->ring_bits != b->ring_bits || a->dim != b->dim)
 		abort();

@@ -25,16 +25,17 @@ usage_err() {
 		fail "'$*' printed $(wc -l <"$tmp/err") error lines: $(cat "$tmp/err")"
 	grep -qF -- "$want" "$tmp/err" || fail "'$*': want '$want', got: $(cat "$tmp/err")"
 	name=$1
-	case $1 in ca | schema | bench | sim | audit) name="$1 $2" ;; esac
+	case $1 in ca | schema | bench | sim | audit | config) name="$1 $2" ;; esac
 	case $1/${2:-} in node/pending | node/approve | node/reject) name="$1 $2" ;; esac
 	grep -qF -- "(see 'cairn $name --help')" "$tmp/err" ||
 		fail "'$*' does not point at 'cairn $name --help': $(cat "$tmp/err")"
 	[ ! -s "$tmp/out" ] || fail "'$*' printed on stdout: $(cat "$tmp/out")"
 }
 
-for c in "query" "status" "node" "coordinator" "keygen" "demo" \
-    "ca init" "ca sign" "schema infer" "bench prg" "sim secagg" \
-    "audit verify" "audit cross" "node pending" "node approve" "node reject"; do
+for c in "query" "fit" "status" "node" "coordinator" "keygen" "demo" \
+    "ca init" "ca sign" "schema infer" "bench prg" "bench fit" "sim secagg" \
+    "audit verify" "audit cross" "node pending" "node approve" "node reject" \
+    "config coordinator" "config node" "config researcher"; do
 	# shellcheck disable=SC2086
 	"$CAIRN_BIN" $c --help >"$tmp/out" || fail "'$c --help' did not exit 0"
 	grep -q "usage: cairn" "$tmp/out" || fail "'$c --help' printed no usage"
@@ -60,6 +61,25 @@ usage_err "unexpected argument '3'" node pending 3 --config a
 usage_err "which FILE?" audit verify
 usage_err "unknown option '--since'" audit verify --since 2026-01-01 f
 usage_err "which NODE_LOG and COORD_LOG?" audit cross one.log
+usage_err "--wait-nodes needs a number" status --config a --wait-nodes=0
+usage_err "--name is required" config researcher --coordinator tcp://h:1 --schema s
+usage_err "unknown option '--researchers'" config researcher --researchers r
+# The model options of fit, bench fit and demo --model.
+usage_err "--dataset, --model and at least one --x are required" \
+    fit --config a --dataset t --model linear
+usage_err "--model is linear, logistic, poisson or kmeans, not 'tree'" \
+    fit --config a --dataset t --model tree --x a
+usage_err "kmeans needs --k K and --init" fit --config a --dataset t \
+    --model kmeans --x a --x b
+usage_err "--init needs 2 centres of 2 comma-separated coordinates" \
+    fit --config a --dataset t --model kmeans --x a --x b --k 2 --init "1,2;3"
+usage_err "--max-iter needs a whole number from 1 to 100, not '1.5'" \
+    fit --config a --dataset t --model linear --x a --max-iter=1.5
+usage_err "--y given twice" fit --config a --dataset t --model linear --y a --y b --x c
+usage_err "--config is required" fit --dataset t --model linear --x a
+usage_err "--csv is required" bench fit --schema s --dataset t --model linear --x a
+usage_err "fit options need --model" demo --x age
+usage_err "--model takes no --epsilon" demo --model linear --epsilon 1
 
 # --name=VALUE and --name VALUE are the same; "--" ends the options.
 printf 'a,b\n1,x\n' >"$tmp/-d.csv"

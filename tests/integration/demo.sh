@@ -44,7 +44,18 @@ echo "$show" | grep -q "outcome=contributed" ||
 	fail "agency1's audit log has no contribution"
 rm -rf "$kept"
 
-# 2b. DP: nodes require it, every answer carries its noise's sd per
+# 2b. --model: the sample fit through 'cairn fit', printed as it prints it,
+# every node accounted for; a fit option passes through.
+timeout 200 "$bin" demo --format json --model linear --no-intercept \
+	>"$tmp/fit" 2>"$tmp/err" || { cat "$tmp/err" >&2; fail "demo --model linear"; }
+[ "$(wc -l <"$tmp/fit")" -eq 1 ] || { cat "$tmp/fit"; fail "expected one JSON line for the fit"; }
+grep -q '"model":"linear","terms":\["education","age","sex = '"'female'"'"\]' "$tmp/fit" ||
+	{ cat "$tmp/fit"; fail "the sample fit's terms (without intercept)"; }
+grep -q '"contributed": \["agency1", "agency2", "agency3"\], "dropped": \[\]' "$tmp/fit" ||
+	{ cat "$tmp/fit"; fail "the fit's nodes"; }
+grep -q '"complete": true' "$tmp/fit" || { cat "$tmp/fit"; fail "the fit is not complete"; }
+
+# 2c. DP: nodes require it, every answer carries its noise's sd per
 # figure and is shown beside the clear one, not compared.
 timeout 200 "$bin" demo --epsilon 1 \
 	--query 'SELECT region, count(*), sum(wage) FROM cps GROUP BY region ORDER BY region' \

@@ -359,6 +359,61 @@ test_infer(void **state)
 	crn_free(csv, cap);
 }
 
+static FILE *
+file_of(const char *text)
+{
+	FILE *f = tmpfile();
+
+	assert_non_null(f);
+	fputs(text, f);
+	rewind(f);
+	return f;
+}
+
+/* Several nodes' files: bounds and domains cover all of them, max_rows
+ * comes from the largest, and a file with another header is refused. */
+static void
+test_infer_many(void **state)
+{
+	FILE *f[3];
+	const char *names[3] = {"a.csv", "b.csv", "c.csv"};
+	char err[256], *out = NULL;
+	size_t len = 0;
+
+	(void)state;
+	f[0] = file_of("x,g\n5,p\n7,q\n");
+	f[1] = file_of("x,g\n-3,q\n1.5,r\n4,p\n");
+	f[2] = file_of("x,g\n9,p\n");
+	CAIRN_T_PASS(crn_schema_infer_many(
+	    f, names, 3, "d", &out, &len, err, sizeof(err)));
+	assert_non_null(strstr(out, "min = -3.0\nmax = 9.0\n"));
+	assert_non_null(strstr(out, "domain = p, q, r\n"));
+	assert_non_null(strstr(out, "(3 rows in the largest)"));
+	crn_free(out, len + 1);
+	for (int i = 0; i < 3; i++)
+		fclose(f[i]);
+	/* The first file alone: its own bounds (the control). */
+	f[0] = file_of("x,g\n5,p\n7,q\n");
+	CAIRN_T_PASS(crn_schema_infer_many(
+	    f, names, 1, "d", &out, &len, err, sizeof(err)));
+	assert_non_null(strstr(out, "min = 5\nmax = 7\n"));
+	crn_free(out, len + 1);
+	fclose(f[0]);
+	f[0] = file_of("x,g\n5,p\n");
+	f[1] = file_of("x,h\n5,p\n");
+	CAIRN_T_FAIL(crn_schema_infer_many(
+	                 f, names, 2, "d", &out, &len, err, sizeof(err)),
+	    CAIRN_EDATA);
+	assert_null(out);
+	assert_string_equal(err,
+	    "b.csv:1: column 2 is 'h' but 'g' in a.csv: every file needs the same header");
+	fclose(f[0]);
+	fclose(f[1]);
+	CAIRN_T_FAIL(crn_schema_infer_many(
+	                 f, names, 0, "d", &out, &len, err, sizeof(err)),
+	    CAIRN_EINVAL);
+}
+
 static void
 test_infer_wide_domain(void **state)
 {
@@ -476,6 +531,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_decimal),
     cmocka_unit_test(test_infer),
     cmocka_unit_test(test_infer_wide_domain),
+    cmocka_unit_test(test_infer_many),
     cmocka_unit_test(test_infer_errors),
     cmocka_unit_test(test_long_line),
     cmocka_unit_test(test_infer_oom),

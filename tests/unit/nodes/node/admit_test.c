@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cairn_test.h"
+#include "model/model.h"
 #include "node/admit.h"
 #include "query/release.h"
 #include "query/sql_plan.h"
@@ -197,15 +198,29 @@ test_dp(void **state)
 	f.node.require_dp = false;
 	f.job.dp_epsilon = 0;
 	expect(&f, CAIRN_OK, CRN_ADMIT_OK);
-	/* A code job: never noise, whatever require_dp says. */
+	/* A code job: noise from its declared bounds, under the same rule
+	 * (require_dp refuses one that asks none; a bad request refused). */
 	f.job.kind = CRN_JOB_CODE;
 	f.node.require_dp = true;
-	expect(&f, CAIRN_OK, CRN_ADMIT_OK);
+	expect(&f, CAIRN_EPERM, CRN_ADMIT_DP);
+	assert_non_null(strstr(f.out.why, "require_dp"));
 	f.job.dp_epsilon = 1;
 	f.job.dp_delta = 1e-6;
+	expect(&f, CAIRN_OK, CRN_ADMIT_OK);
+	f.job.dp_delta = 0.7;
+	expect(&f, CAIRN_EPERM, CRN_ADMIT_DP);
+	/* A model job: DP is not built for its rounds, so asking for it is
+	 * refused, and require_dp refuses it without. */
+	f.job.kind = CRN_JOB_MODEL;
+	assert_int_equal(crn_model_session_id(f.sid, f.job.job_id, 1), CAIRN_OK);
 	expect(&f, CAIRN_EPERM, CRN_ADMIT_DP);
 	assert_string_equal(
-	    f.out.why, "code jobs carry no DP noise: ask without --epsilon");
+	    f.out.why, "model fits carry no DP noise yet: fit without epsilon");
+	f.job.dp_epsilon = 0;
+	f.job.dp_delta = 0;
+	expect(&f, CAIRN_EPERM, CRN_ADMIT_DP);
+	f.node.require_dp = false;
+	expect(&f, CAIRN_OK, CRN_ADMIT_OK);
 	assert_string_equal(crn_admit_rule_name(CRN_ADMIT_DP), "dp");
 }
 
@@ -254,6 +269,32 @@ test_session(void **state)
 	expect(&f, CAIRN_EPROTO, CRN_ADMIT_SESSION);
 	/* A session of the coordinator's own choosing. */
 	memset(other, 0, sizeof(other));
+	expect(&f, CAIRN_EPROTO, CRN_ADMIT_SESSION);
+}
+
+/* A model job's offer opens round 1 of its rounds: that session, not a
+ * query's first pass nor a later round's. */
+static void
+test_session_model(void **state)
+{
+	fix f;
+	uint8_t sid[CAIRN_SESSION_ID_LEN];
+
+	(void)state;
+	fix_init(&f);
+	f.job.kind = CRN_JOB_MODEL;
+	expect(&f, CAIRN_EPROTO, CRN_ADMIT_SESSION);
+	assert_int_equal(crn_model_session_id(sid, f.job.job_id, 1), CAIRN_OK);
+	f.offer.session_id = sid;
+	expect(&f, CAIRN_OK, CRN_ADMIT_OK);
+	/* Round 2 offered as the first, and the end-of-fit session. */
+	assert_int_equal(crn_model_session_id(sid, f.job.job_id, 2), CAIRN_OK);
+	expect(&f, CAIRN_EPROTO, CRN_ADMIT_SESSION);
+	assert_int_equal(crn_model_session_id(sid, f.job.job_id, 0), CAIRN_OK);
+	expect(&f, CAIRN_EPROTO, CRN_ADMIT_SESSION);
+	/* A query's pass 1 session is not a model's round 1. */
+	f.job.kind = CRN_JOB_QUERY;
+	assert_int_equal(crn_model_session_id(sid, f.job.job_id, 1), CAIRN_OK);
 	expect(&f, CAIRN_EPROTO, CRN_ADMIT_SESSION);
 }
 
@@ -439,6 +480,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_dp),
     cmocka_unit_test(test_max_nodes),
     cmocka_unit_test(test_session),
+    cmocka_unit_test(test_session_model),
     cmocka_unit_test(test_order),
     cmocka_unit_test(test_sum),
     cmocka_unit_test(test_min_cell),
