@@ -25,8 +25,8 @@ static const char demo_usage[] =
     "                   [--dataset NAME]] [--query SQL ...]\n"
     "                  [--model linear|logistic|poisson|kmeans [FIT OPTIONS]]\n"
     "                  [--code FILE.lua --output-len N --lo L --hi H\n"
-    "                   [--scale S] [--params LIST] [--where COND]\n"
-    "                   [--max-rounds R]]\n"
+    "                   [--scale S] [--params LIST] [--param NAME=NUMBER ...]\n"
+    "                   [--where COND] [--max-rounds R]]\n"
     "                  [--epsilon E [--delta D]]\n"
     "\n"
     "Runs a throwaway federation on this machine: a CA, a coordinator,\n"
@@ -72,8 +72,8 @@ static const char demo_usage[] =
     "                    SHA-256 automatically and say so.  Its answer is\n"
     "                    printed beside 'cairn code run-local' over the\n"
     "                    pooled rows.  --output-len, --lo, --hi (required\n"
-    "                    with --code), --scale, --params, --where and\n"
-    "                    --max-rounds are those of 'cairn run'\n";
+    "                    with --code), --scale, --params, --param, --where\n"
+    "                    and --max-rounds are those of 'cairn run'\n";
 
 /* A 'cairn fit' option the demo passes through (cli_opt.each). */
 typedef struct fit_pass {
@@ -87,6 +87,66 @@ opt_fit(void *arg, const char *v)
 	const fit_pass *f = arg;
 
 	return crn_demo_fit_arg(f->d, f->name, v) != 0 ? 2 : 0;
+}
+
+/* --param NAME=NUMBER for the program (cli_opt.each): passed on. */
+#define DEMO_MAX_PARAM 8
+typedef struct demo_params {
+	const char *v[DEMO_MAX_PARAM];
+	size_t n;
+} demo_params;
+
+static int
+opt_param(void *arg, const char *v)
+{
+	demo_params *p = arg;
+
+	if (p->n == DEMO_MAX_PARAM)
+		return cli_usage_error(
+		    "demo", "at most %d --param", DEMO_MAX_PARAM);
+	p->v[p->n++] = v;
+	return 0;
+}
+
+/* What 'cairn run' gets from the demo's --code options. */
+static const char *const code_names[] = {"--output-len", "--lo", "--hi",
+    "--scale", "--params", "--where", "--max-rounds"};
+typedef struct demo_code {
+	const char *cv[CRN_NELEM(code_names)]; /* in code_names' order */
+	demo_params dp;
+	const char *args[2 * (CRN_NELEM(code_names) + DEMO_MAX_PARAM)];
+	size_t nargs;
+} demo_code;
+
+/* The program code (NULL: none) with c's options: 0, or the exit
+ * status after the error. */
+static int
+demo_code_take(demo *d, const char *code, demo_code *c)
+{
+	for (size_t i = 0; i < CRN_NELEM(code_names); i++) {
+		if (c->cv[i] == NULL)
+			continue;
+		if (code == NULL)
+			return cli_usage_error(
+			    "demo", "%s goes with --code", code_names[i]);
+		c->args[c->nargs++] = code_names[i];
+		c->args[c->nargs++] = c->cv[i];
+	}
+	if (c->dp.n > 0 && code == NULL)
+		return cli_usage_error("demo", "--param goes with --code");
+	for (size_t i = 0; i < c->dp.n; i++) {
+		c->args[c->nargs++] = "--param";
+		c->args[c->nargs++] = c->dp.v[i];
+	}
+	if (code == NULL)
+		return 0;
+	if (c->cv[0] == NULL || c->cv[1] == NULL || c->cv[2] == NULL)
+		return cli_usage_error(
+		    "demo", "--code needs --output-len, --lo and --hi");
+	if (strcmp(d->format, "csv") == 0)
+		return cli_usage_error(
+		    "demo", "a code job's answer is JSON: --format table or json");
+	return crn_demo_set_code(d, code, c->args, c->nargs) != 0 ? 1 : 0;
 }
 
 /* --csv NODE=PATH (cli_opt.each). */
@@ -130,12 +190,8 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	bool keep = false, nointercept = false;
 	fit_pass fp[] = {{d, "--y"}, {d, "--x"}, {d, "--l2"}, {d, "--k"},
 	    {d, "--init"}, {d, "--max-iter"}, {d, "--tol"}};
-	/* Passed on to 'cairn run' in this order, with their names. */
-	static const char *const code_names[] = {"--output-len", "--lo",
-	    "--hi", "--scale", "--params", "--where", "--max-rounds"};
-	const char *cv[CRN_NELEM(code_names)] = {NULL};
-	const char *code_args[2 * CRN_NELEM(code_names)];
-	size_t ncode_args = 0;
+	demo_code dc;
+	const char **cv = dc.cv;
 	const cli_opt opts[] = {
 	    {.name = "--keep", .flag = &keep},
 	    {.name = "--format", .val = &format},
@@ -153,6 +209,7 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	    {.name = "--params", .val = &cv[4]},
 	    {.name = "--where", .val = &where},
 	    {.name = "--max-rounds", .val = &cv[6]},
+	    {.name = "--param", .each = opt_param, .arg = &dc.dp},
 	    {.name = "--epsilon", .val = &eps},
 	    {.name = "--delta", .val = &delta},
 	    {.name = "--model", .val = &d->model},
@@ -169,6 +226,7 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	const cli_cmd cmd = {"demo", opts, NULL, 0, 0, NULL, demo_usage};
 	int st;
 
+	memset(&dc, 0, sizeof(dc));
 	if ((st = cli_parse(&cmd, argc, argv)) >= 0)
 		return st == 0 ? -1 : st;
 	snprintf(examples, sizeof(examples), "%s",
@@ -206,25 +264,8 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 		    "--model takes no --epsilon (model fits carry no DP noise yet)");
 	if (dataset != NULL)
 		snprintf(d->dataset, sizeof(d->dataset), "%s", dataset);
-	for (size_t i = 0; i < CRN_NELEM(code_names); i++) {
-		if (cv[i] == NULL)
-			continue;
-		if (code == NULL)
-			return cli_usage_error(
-			    "demo", "%s goes with --code", code_names[i]);
-		code_args[ncode_args++] = code_names[i];
-		code_args[ncode_args++] = cv[i];
-	}
-	if (code != NULL) {
-		if (cv[0] == NULL || cv[1] == NULL || cv[2] == NULL)
-			return cli_usage_error("demo",
-			    "--code needs --output-len, --lo and --hi");
-		if (strcmp(d->format, "csv") == 0)
-			return cli_usage_error("demo",
-			    "a code job's answer is JSON: --format table or json");
-		if (crn_demo_set_code(d, code, code_args, ncode_args) != 0)
-			return 1;
-	}
+	if ((st = demo_code_take(d, code, &dc)) != 0)
+		return st;
 	*custom = schema != NULL || d->nnodes > 0;
 	if (*custom && (schema == NULL || d->nnodes == 0))
 		return cli_usage_error("demo", "--schema and --csv go together");

@@ -986,7 +986,7 @@ static char *
 code_client(demo *d, const char *sub, const char *const *head, size_t nhead,
     const char *out)
 {
-	char *args[40];
+	char *args[CRN_DEMO_CODE_ARGS + 16];
 	size_t n = 0;
 
 	args[n++] = (char *)(uintptr_t)sub;

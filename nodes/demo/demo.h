@@ -32,7 +32,7 @@
 #define CRN_DEMO_MAX_QUERIES 32
 #define CRN_DEMO_PATH        4096
 #define CRN_DEMO_MAX_FITARGS 64
-#define CRN_DEMO_CODE_ARGS   16
+#define CRN_DEMO_CODE_ARGS   32
 
 typedef struct crn_demo_node {
 	char name[CRN_CERT_NAME_MAX + 1];

@@ -438,6 +438,7 @@ crn_node_run_code(const crn_node_code_policy *p, const crn_node_src *src,
 	crn_code_decl d;
 	crn_code_data data;
 	crn_code_stats st;
+	crn_lua_named named;
 	crn_lua_verdict verdict = CRN_LUA_OK;
 	crn_plan *plan = NULL;
 	crn_source s;
@@ -496,9 +497,12 @@ crn_node_run_code(const crn_node_code_policy *p, const crn_node_src *src,
 		rv = CAIRN_ENOMEM;
 		goto out;
 	}
+	named.names = job->pnames;
+	named.values = job->pvalues;
+	named.n = job->nnamed;
 	rv = crn_code_node_run((const char *)job->code, job->code_len, &lim,
 	    crn_code_seed(job->job_id, CRN_JOB_ID_LEN, job->round), &data,
-	    job->params, job->nparams, &d, v, NULL, &st, &verdict, err, errlen);
+	    job->params, job->nparams, &named, &d, v, NULL, &st, &verdict, err, errlen);
 	if (rv != CAIRN_OK) {
 		snprintf(remote, remotelen, "code job: %s; see the node's log",
 		    crn_lua_reason(verdict));

@@ -168,6 +168,32 @@ done
     grep -q "^$h_hash  hours.lua (state: datasets cps, researchers alice)\$" ||
     fed_fail "node approvals does not list hours.lua with its scope"
 check hours --code "$FED/hours.lua" --output-len 2 --lo 0 --hi 1e6 --scale 1
+# Named parameters (--param NAME=NUMBER): params.NAME on every node, and
+# the same answer as the pooled rows computed here with awk.
+cat >"$FED/capped.lua" <<'EOF'
+function node(data, params)
+  local s, n = 0, 0
+  for i = 1, data.rows do
+    local h = data.cols.hours[i]
+    if h ~= nil and h >= params.min then
+      s = s + math.min(h, params.cap)
+      n = n + 1
+    end
+  end
+  return {s, n}
+end
+EOF
+for i in 1 2 3; do
+	"$CAIRN_BIN" node approve-code --config "$FED/node$i.conf" \
+	    "$FED/capped.lua" >/dev/null || fed_fail "node$i: approve capped.lua"
+done
+check capped --code "$FED/capped.lua" --output-len 2 --lo 0 --hi 1e6 \
+    --scale 1 --param cap=40 --param min=10
+want=$(awk -F, 'NR == 1 {for (i = 1; i <= NF; i++) if ($i == "hours") c = i; next}
+    $c != "" && $c >= 10 {s += ($c < 40 ? $c : 40); n++}
+    END {printf "[%s, %d]", s, n}' "$FED/all.csv")
+echo "$fed" | grep -qF "\"aggregate\": $want" ||
+    fed_fail "capped: want aggregate $want, got $fed"
 # node3 narrows it to researcher bob: alice's next job is refused there.
 "$CAIRN_BIN" node approve-code --config "$FED/node3.conf" "$FED/hours.lua" \
     --researchers bob >/dev/null || fed_fail "node3: approve-code for bob"

@@ -160,12 +160,17 @@ test_scan_where(void **state)
 	assert_string_equal(data.cols[1].text[2], "a");
 	{
 		const char *prog =
-		    "function node(d)\n"
+		    "function node(d, p)\n"
 		    "  assert(d.cols.k == nil, 'unexposed column seen')\n"
 		    "  local s = 0\n"
-		    "  for i = 1, d.rows do s = s + (d.cols.x[i] or 100) end\n"
-		    "  return {s, d.rows}\n"
+		    "  for i = 1, d.rows do s = s + (d.cols.x[i] or p.fill) end\n"
+		    "  return {s, d.rows * p[1]}\n"
 		    "end\n";
+		/* A numbered parameter and a named one (--param fill=100). */
+		const double params[] = {1};
+		char *names[] = {"fill"};
+		const double values[] = {100};
+		const crn_lua_named named = {names, values, 1};
 		crn_code_decl d = {
 		    .len = 2, .lo = -1000, .hi = 1000, .scale = 1};
 		uint64_t vec[3];
@@ -174,7 +179,8 @@ test_scan_where(void **state)
 		char log[256];
 
 		CAIRN_T_PASS(crn_code_node_run(prog, strlen(prog), NULL, 1,
-		    &data, NULL, 0, &d, vec, NULL, &st, &v, log, sizeof(log)));
+		    &data, params, 1, &named, &d, vec, NULL, &st, &v, log,
+		    sizeof(log)));
 		CAIRN_T_EQ((int64_t)vec[0], 990); /* 1.5 + 100 - 2.5 */
 		CAIRN_T_EQ((int64_t)vec[1], 30);
 	}
@@ -288,7 +294,7 @@ test_oom(void **state)
 		    NULL, 0, &data, err, sizeof(err));
 		if (rv == CAIRN_OK)
 			rv = crn_code_node_run(prog, strlen(prog), NULL, 1,
-			    &data, NULL, 0, &d, vec, NULL, &st, &v, log,
+			    &data, NULL, 0, NULL, &d, vec, NULL, &st, &v, log,
 			    sizeof(log));
 		crn_alloc_fail_after(-1);
 		if (rv == CAIRN_OK) {
