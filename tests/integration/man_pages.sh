@@ -72,7 +72,7 @@ check_cli() {
 		fi
 		# shellcheck disable=SC2086
 		h=$(help $c)
-		opts=$(grep -oE -- '--[a-z][a-z-]*' <<<"$h" | sort -u || true)
+		opts=$(grep -oE -- '--[a-z][a-z0-9-]*' <<<"$h" | sort -u || true)
 		[ -n "${body[${c%% *}]+set}" ] ||
 			body[${c%% *}]=$(sections "$man" "cairn ${c%% *}")
 		text=${body[${c%% *}]}
