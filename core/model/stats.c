@@ -527,6 +527,11 @@ crn_model_acc_guard(
 	const crn_model *m = a->m;
 	size_t d = m->spec.nx;
 
+	if (a->rows > 0 && a->rows < min_cell) {
+		/* The WHERE (or the complete cases) left a few rows. */
+		snprintf(err, errlen, "the fit's WHERE leaves fewer than min_cell %u of this node's rows", min_cell);
+		return CAIRN_EPERM;
+	}
 	if (m->spec.kind == CRN_MODEL_KMEANS) {
 		for (size_t c = 0; c < m->spec.k; c++) {
 			__int128 v = (__int128)a->vec[c * (d + 1)];

@@ -608,6 +608,8 @@ nd_sess_take(nd *d, const crn_envelope *env, nd_offer *o, cairn_err *rv)
 	return s;
 }
 
+static uint32_t nd_model_min_cell(const nd *d);
+
 /* An approved-code job: s->vec is the whole vector, in one pass. */
 static cairn_err
 nd_code(nd *d, nd_sess *s, nd_offer *o, const crn_node_src *src)
@@ -622,7 +624,8 @@ nd_code(nd *d, nd_sess *s, nd_offer *o, const crn_node_src *src)
 	    .memory_mb = n->code_memory_mb,
 	    .steps_m = n->code_steps_m,
 	    .timeout_ms = n->code_timeout_ms,
-	    .max_nodes = d->schema != NULL ? d->schema->max_nodes : 0};
+	    .max_nodes = d->schema != NULL ? d->schema->max_nodes : 0,
+	    .min_cell = nd_model_min_cell(d)};
 
 	/* DP: noise sized for the offer's threshold, which the session
 	 * then requires (nd_pass_begin); charged by nd_dp_charge. */

@@ -492,6 +492,16 @@ crn_node_run_code(const crn_node_code_policy *p, const crn_node_src *src,
 	if ((rv = crn_code_scan(plan, ds, &s, expose, nexpose, &data, err,
 	         errlen)) != CAIRN_OK)
 		goto out;
+	if (data.nrows > 0 && data.nrows < p->min_cell) {
+		/* The researcher's WHERE left a few rows: the program's sum
+		 * would be theirs alone.  No count in the message. */
+		snprintf(err, errlen,
+		    "code job: the WHERE leaves fewer than min_cell %u of this node's rows",
+		    p->min_cell);
+		snprintf(remote, remotelen, "%s", err);
+		rv = CAIRN_EPERM;
+		goto out;
+	}
 	len = (size_t)job->dim * sizeof(uint64_t);
 	if ((v = crn_zalloc(len)) == NULL) {
 		rv = CAIRN_ENOMEM;

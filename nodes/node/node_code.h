@@ -24,6 +24,9 @@ typedef struct crn_node_code_policy {
 	const char *state_dir, *dataset, *researcher;
 	uint32_t memory_mb, steps_m, timeout_ms;
 	uint32_t max_nodes; /* the schema's: bounds the ring check */
+	/* The node's min_cell: a program never sees between 1 and
+	 * min_cell - 1 rows (the job's WHERE cannot single out a few). */
+	uint32_t min_cell;
 	/* DP: the job's rho (0: no noise) and the survivors the noise is
 	 * sized for (crn_node_code_dp_add). */
 	double dp_rho;

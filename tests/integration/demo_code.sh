@@ -155,6 +155,18 @@ grep -q '"epsilon": 10, "delta": 1e-06' "$tmp/out" ||
 grep -q '^=> with DP noise (epsilon 10' "$tmp/out" ||
     fail "the demo compares a noisy answer"
 
+# A WHERE that leaves agency1 two rows and agency2 one (age 47 in the
+# north): the program's output would be those people's alone, so those
+# nodes refuse (tests/attack/code_where.sh on branch attack released one
+# wage this way).
+st=0
+timeout 120 "$bin" demo --code "$gini" "${decl[@]}" --format json \
+    --where "age = 47 AND region = 'north'" >"$tmp/out" 2>"$tmp/err" || st=$?
+[ "$st" = 1 ] || { cat "$tmp/out" "$tmp/err" >&2; fail "a WHERE of 1-2 rows per node was not refused"; }
+[ ! -s "$tmp/out" ] || fail "a refused job printed an answer: $(cat "$tmp/out")"
+grep -q "the WHERE leaves fewer than min_cell 5 of this node's rows" "$tmp/err" ||
+    { cat "$tmp/err" >&2; fail "the refusal does not say why"; }
+
 # 3. Errors: one line, non-zero, nothing left running.
 expect_err() {  # expect_err STATUS PATTERN ARGS...
 	local want=$1 pat=$2 st=0

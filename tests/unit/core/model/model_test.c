@@ -541,6 +541,16 @@ test_isolation_refused(void **state)
 		CAIRN_T_PASS(crn_model_acc_row(&a, rows[i], "t"));
 	CAIRN_T_PASS(crn_model_acc_guard(&a, 5, err, sizeof(err)));
 	crn_model_acc_fini(&a);
+	/* A WHERE that leaves 3 of the node's rows: refused whatever the
+	 * coefficients (the sums would be those 3 people's); no rows at all
+	 * is an empty contribution, not a small one. */
+	CAIRN_T_PASS(crn_model_acc_init(&a, m, beta, 2, err, sizeof(err)));
+	CAIRN_T_PASS(crn_model_acc_guard(&a, 5, err, sizeof(err)));
+	for (int i = 0; i < 3; i++)
+		CAIRN_T_PASS(crn_model_acc_row(&a, rows[i], "t"));
+	CAIRN_T_FAIL(crn_model_acc_guard(&a, 5, err, sizeof(err)), CAIRN_EPERM);
+	CAIRN_T_EQ(strstr(err, "WHERE leaves fewer than min_cell 5 of this node's rows") != NULL, 1);
+	crn_model_acc_fini(&a);
 	crn_model_free(m);
 	crn_schema_free(s);
 }
