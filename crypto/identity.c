@@ -23,6 +23,7 @@
 #include <openssl/pem.h>
 
 #include "base/crn.h"
+#include "base/file.h"
 #include "crypto/crypto.h"
 
 /* A PKCS#8 PEM Ed25519 key is about 120 bytes; anything far larger is not
@@ -365,19 +366,8 @@ crn_identity_load(crn_identity **out, const char *path)
 		rv = CAIRN_ENOMEM;
 		goto out;
 	}
-	while (len < bufsize) {
-		ssize_t n = read(fd, buf + len, bufsize - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			crn_log_err("read %s: %s", path, strerror(errno));
-			rv = CAIRN_ESYS;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
+	if ((rv = crn_fd_read_all(fd, path, buf, bufsize, &len)) != CAIRN_OK)
+		goto out;
 	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL) {
 		rv = CAIRN_ENOMEM;
 		goto out;

@@ -3,6 +3,7 @@
  * every length and enum before anything leaves proto/.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <string.h>
 
 #include "base/crn.h"
@@ -27,6 +28,50 @@ copy_name(char **dst, const char *src, size_t max)
 	}
 	if ((*dst = crn_strdup(src)) == NULL)
 		return CAIRN_ENOMEM;
+	return CAIRN_OK;
+}
+
+bool
+crn_job_pname_ok(const char *s)
+{
+	size_t n = strnlen(s, CRN_JOB_PNAME_MAX + 1);
+
+	if (n == 0 || n > CRN_JOB_PNAME_MAX || (s[0] >= '0' && s[0] <= '9'))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		        (s[i] >= 'A' && s[i] <= 'Z') ||
+		        (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
+/* The named parameters: identifiers, each once, finite values. */
+static cairn_err
+named_decode(crn_job *job, const Cairn__Job *m)
+{
+	size_t n = m->n_param_names;
+
+	if (n != m->n_param_values || n > CRN_JOB_NAMED_MAX)
+		return CAIRN_EINVAL;
+	if (n == 0)
+		return CAIRN_OK;
+	for (size_t i = 0; i < n; i++) {
+		if (!crn_job_pname_ok(m->param_names[i]) ||
+		    !isfinite(m->param_values[i]))
+			return CAIRN_EINVAL;
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(m->param_names[k], m->param_names[i]) == 0)
+				return CAIRN_EINVAL;
+	}
+	job->nnamed = n; /* before the buffers: crn_job_fini frees them */
+	if ((job->pnames = crn_zalloc(n * sizeof(char *))) == NULL ||
+	    (job->pvalues = crn_alloc(n * sizeof(double))) == NULL)
+		return CAIRN_ENOMEM;
+	memcpy(job->pvalues, m->param_values, n * sizeof(double));
+	for (size_t i = 0; i < n; i++)
+		if ((job->pnames[i] = crn_strdup(m->param_names[i])) == NULL)
+			return CAIRN_ENOMEM;
 	return CAIRN_OK;
 }
 
@@ -57,7 +102,7 @@ code_decode(crn_job *job, const Cairn__Job *m)
 	job->out_scale = m->out_scale;
 	job->out_len = m->out_len;
 	job->round = m->round;
-	return CAIRN_OK;
+	return named_decode(job, m);
 }
 
 void
@@ -73,6 +118,12 @@ crn_job_fini(crn_job *job)
 	crn_free(job->code, job->code_len);
 	crn_free(job->params, (job->nparams + 1) * sizeof(double));
 	crn_strfree(job->where);
+	for (size_t i = 0; job->pnames != NULL && i < job->nnamed; i++)
+		crn_strfree(job->pnames[i]);
+	if (job->pnames != NULL)
+		crn_free(job->pnames, job->nnamed * sizeof(char *));
+	if (job->pvalues != NULL)
+		crn_free(job->pvalues, job->nnamed * sizeof(double));
 	memset(job, 0, sizeof(*job));
 }
 
@@ -125,6 +176,9 @@ crn_job_encode(const crn_job *job, uint8_t **out, size_t *outlen)
 		if (job->where != NULL)
 			m.where = (char *)(uintptr_t)job->where;
 		m.round = job->round;
+		m.n_param_names = m.n_param_values = job->nnamed;
+		m.param_names = job->pnames;
+		m.param_values = job->pvalues;
 	}
 	m.dp_epsilon = job->dp_epsilon;
 	m.dp_delta = job->dp_delta;

@@ -291,6 +291,9 @@ crn_rt_jobstatus_encode(
 	s.pass = m->pass;
 	s.passes = m->passes;
 	s.waiting = (char *)(uintptr_t)m->waiting;
+	s.queued = m->queued;
+	s.queued_ahead = m->ahead;
+	s.queue_wait_ms = m->wait_ms;
 	return crn_pb_pack(&s.base, CRN_RT_MSG_MAX, out, outlen);
 }
 
@@ -316,6 +319,9 @@ crn_rt_jobstatus_decode(crn_rt_jobstatus *m, const uint8_t *buf, size_t len)
 	m->passes = s->passes;
 	if (s->waiting != NULL)
 		snprintf(m->waiting, sizeof(m->waiting), "%s", s->waiting);
+	m->queued = s->queued;
+	m->ahead = s->queued_ahead;
+	m->wait_ms = s->queue_wait_ms;
 	rv = CAIRN_OK;
 out:
 	if (s != NULL)
@@ -474,6 +480,10 @@ crn_rt_status_encode(const crn_rt_status *m, uint8_t **out, size_t *outlen)
 	}
 	s.n_nodes = m->nnodes;
 	s.nodes = m->nodes;
+	s.threshold = m->threshold;
+	s.min_participants = m->min_participants;
+	s.expected = m->expected;
+	s.expected_threshold = m->expected_threshold;
 	s.n_sessions = n;
 	s.sessions = ptrs;
 	rv = crn_pb_pack(&s.base, CRN_RT_MSG_MAX, out, outlen);
@@ -524,6 +534,10 @@ crn_rt_status_decode(crn_rt_status *m, const uint8_t *buf, size_t len)
 		d->round = si->round;
 		d->nodes = si->nodes;
 	}
+	m->threshold = s->threshold;
+	m->min_participants = s->min_participants;
+	m->expected = s->expected;
+	m->expected_threshold = s->expected_threshold;
 	rv = CAIRN_OK;
 out:
 	if (s != NULL)

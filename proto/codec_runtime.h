@@ -71,6 +71,9 @@ typedef struct crn_rt_jobstatus {
 	uint32_t nodes, answered, dropped;
 	uint32_t pass, passes; /* 1 counts, 2 figures; 0 when one pass */
 	char waiting[256]; /* nodes waiting for approval, comma-separated */
+	bool queued;           /* waiting for a free max_jobs slot */
+	uint32_t ahead;        /* queued: jobs ahead of it */
+	uint32_t wait_ms;      /* queued: the longest it may wait */
 } crn_rt_jobstatus;
 
 /* JobResult: coordinator -> researcher.  Every pointer owned. */
@@ -124,6 +127,11 @@ typedef struct crn_rt_status {
 	size_t nnodes;
 	crn_rt_session_info *sessions;
 	size_t nsessions;
+	/* Dropout tolerance: survivors needed by a session of the nnodes
+	 * connected (threshold) and of every expected node; the
+	 * coordinator's min_participants. */
+	uint32_t threshold, min_participants;
+	uint32_t expected, expected_threshold;
 } crn_rt_status;
 
 /* ErrorReport: either way. */

@@ -10,6 +10,7 @@
 #ifndef CRN_PROTO_JOB_H
 #define CRN_PROTO_JOB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,10 @@ typedef enum crn_job_kind {
 /* JOB_CODE limits: the program's bytes and its parameters. */
 #define CRN_JOB_CODE_MAX   (256u * 1024u)
 #define CRN_JOB_PARAMS_MAX 16384u
+/* Named parameters: at most this many, each name an identifier
+ * ([A-Za-z_][A-Za-z0-9_]*) of at most CRN_JOB_PNAME_MAX bytes. */
+#define CRN_JOB_NAMED_MAX 32u
+#define CRN_JOB_PNAME_MAX 32u
 
 typedef struct crn_job {
 	uint8_t job_id[CRN_JOB_ID_LEN];
@@ -59,6 +64,9 @@ typedef struct crn_job {
 	uint64_t out_len;
 	char *where; /* "" when none */
 	uint32_t round;
+	char **pnames; /* named parameters: pnames[i] = pvalues[i] */
+	double *pvalues;
+	size_t nnamed;
 	/* Differential privacy asked for the job: epsilon 0 for none. */
 	double dp_epsilon;
 	double dp_delta;
@@ -72,6 +80,10 @@ typedef struct crn_signed_job {
 	size_t cert_len;
 	uint8_t sig[CAIRN_SIG_LEN];
 } crn_signed_job;
+
+/* Is s a valid parameter name (an identifier of at most
+ * CRN_JOB_PNAME_MAX bytes)? */
+bool crn_job_pname_ok(const char *s);
 
 /* Free what the struct owns; safe on zeroed storage. */
 void crn_job_fini(crn_job *job);

@@ -25,6 +25,7 @@ cairn_strerror(cairn_err err)
 	case CAIRN_EUNKNOWNCA:
 		return "certificate not issued by the federation CA";
 	case CAIRN_ETIMEDOUT: return "deadline passed";
+	case CAIRN_EBUSY: return "busy";
 	case CAIRN_EABORT: return "session aborted";
 	case CAIRN_ESQL: return "unsupported or invalid query";
 	case CAIRN_ECONFIG: return "invalid configuration";

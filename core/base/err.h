@@ -51,6 +51,7 @@ typedef enum cairn_err {
 	CAIRN_ECLOSED = -24,    /* object or connection closed */
 	CAIRN_ETAMPERED = -25,  /* certificate or data altered after signing */
 	CAIRN_ENOTSUP = -26,    /* valid request this build cannot serve */
+	CAIRN_EBUSY = -200,     /* every slot and the queue full: try later */
 } cairn_err;
 
 /* A short, static, human-readable description of err.  Never NULL. */

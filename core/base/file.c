@@ -13,6 +13,26 @@
 #include "base/file.h"
 
 cairn_err
+crn_fd_read_all(int fd, const char *path, uint8_t *buf, size_t size, size_t *got)
+{
+	*got = 0;
+	while (*got < size) {
+		ssize_t n = read(fd, buf + *got, size - *got);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			crn_log_err("read %s: %s", path, strerror(errno));
+			return CAIRN_ESYS;
+		}
+		if (n == 0)
+			break; /* shrank while reading: take what is there */
+		*got += (size_t)n;
+	}
+	return CAIRN_OK;
+}
+
+cairn_err
 crn_file_read(const char *path, size_t max, uint8_t **buf, size_t *len)
 {
 	struct stat st;
@@ -47,19 +67,8 @@ crn_file_read(const char *path, size_t max, uint8_t **buf, size_t *len)
 		rv = CAIRN_ENOMEM;
 		goto out;
 	}
-	while (got < size) {
-		ssize_t n = read(fd, b + got, size - got);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			crn_log_err("read %s: %s", path, strerror(errno));
-			rv = CAIRN_ESYS;
-			goto out;
-		}
-		if (n == 0)
-			break; /* shrank while reading: take what is there */
-		got += (size_t)n;
-	}
+	if ((rv = crn_fd_read_all(fd, path, b, size, &got)) != CAIRN_OK)
+		goto out;
 	b[got] = '\0';
 	*buf = b;
 	*len = got;

@@ -22,6 +22,14 @@ CAIRN_NODISCARD cairn_err crn_file_read(
     const char *path, size_t max, uint8_t **buf, size_t *len);
 
 /*
+ * Read from fd (the open file path, named in the log) into buf until size
+ * bytes or the end of the file, retrying on EINTR; *got is what was read
+ * (less than size when the file shrank).  CAIRN_ESYS on a read error.
+ */
+CAIRN_NODISCARD cairn_err crn_fd_read_all(
+    int fd, const char *path, uint8_t *buf, size_t size, size_t *got);
+
+/*
  * Replace path with len bytes of data, mode `mode`: write "path.tmp",
  * fsync, rename, so that a crash leaves the old file or the new one,
  * never half of one.  CAIRN_ETOOBIG for a path too long, CAIRN_ENOENT

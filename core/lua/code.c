@@ -98,7 +98,8 @@ crn_code_decode(
 
 	for (uint64_t i = 0; i < d->len; i++)
 		agg[i] = (double)(int64_t)sum[i] / p;
-	*clipped = sum[d->len];
+	/* Under DP the count is noisy and may come out below 0. */
+	*clipped = (int64_t)sum[d->len] < 0 ? 0 : sum[d->len];
 }
 
 uint64_t
@@ -318,8 +319,9 @@ crn_code_where_sql(
 cairn_err
 crn_code_node_run(const char *src, size_t len, const crn_lua_limits *lim,
     uint64_t seed, const crn_code_data *data, const double *params,
-    size_t nparams, const crn_code_decl *d, uint64_t *vec, double *raw,
-    crn_code_stats *st, crn_lua_verdict *verdict, char *log, size_t loglen)
+    size_t nparams, const crn_lua_named *named, const crn_code_decl *d,
+    uint64_t *vec, double *raw, crn_code_stats *st, crn_lua_verdict *verdict,
+    char *log, size_t loglen)
 {
 	crn_lua *L = NULL;
 	double *out = NULL;
@@ -331,6 +333,8 @@ crn_code_node_run(const char *src, size_t len, const crn_lua_limits *lim,
 	if ((out = crn_zalloc(olen)) == NULL)
 		return CAIRN_ENOMEM;
 	rv = crn_lua_new(&L, src, len, lim, seed, verdict, log, loglen);
+	if (rv == CAIRN_OK)
+		crn_lua_set_named(L, named);
 	if (rv == CAIRN_OK)
 		rv = crn_lua_node(L, data->cols, data->ncols, data->nrows,
 		    params, nparams, out, (size_t)d->len, verdict, log, loglen);

@@ -12,7 +12,7 @@
  *
  * The rows: the dataset's columns the node exposes, the rows the job's
  * WHERE keeps (pushed down through the executors, core/exec/exec.h
- * crn_exec_rows), one array per column in row order, NULL as nil; integer
+ * crn_exec_rows: CSV, SQLite or PostgreSQL), one array per column in row order, NULL as nil; integer
  * columns as Lua integers, decimals as floats, categories as their text.
  * All rows come in one batch: the memory cap covers them.
  */
@@ -102,16 +102,16 @@ typedef struct crn_code_stats {
 } crn_code_stats;
 
 /*
- * A node's whole part of a job: run program src over data with params,
- * check the output against d and encode it into vec (d->len + 1
+ * A node's whole part of a job: run program src over data with params
+ * (and the named ones, NULL for none), check the output against d and encode it into vec (d->len + 1
  * elements).  raw (NULL or d->len doubles) receives the unclipped output.
  * Errors and verdicts of crn_lua_new / crn_lua_node; log for the node's
  * log only.
  */
 CAIRN_NODISCARD cairn_err crn_code_node_run(const char *src, size_t len,
     const crn_lua_limits *lim, uint64_t seed, const crn_code_data *data,
-    const double *params, size_t nparams, const crn_code_decl *d, uint64_t *vec,
-    double *raw, crn_code_stats *st, crn_lua_verdict *verdict, char *log,
+    const double *params, size_t nparams, const crn_lua_named *named,
+    const crn_code_decl *d, uint64_t *vec, double *raw, crn_code_stats *st, crn_lua_verdict *verdict, char *log,
     size_t loglen);
 
 /*

@@ -29,6 +29,7 @@ struct crn_lua {
 	uint32_t max_depth;
 	crn_lua_verdict killed; /* sticky: a limit was hit */
 	bool has_coord;
+	const crn_lua_named *named; /* params.NAME; NULL: none */
 };
 
 static int64_t
@@ -514,6 +515,12 @@ crn_lua_new(crn_lua **out, const char *src, size_t len,
 }
 
 void
+crn_lua_set_named(crn_lua *s, const crn_lua_named *named)
+{
+	s->named = named;
+}
+
+void
 crn_lua_free(crn_lua *s)
 {
 	if (s == NULL)
@@ -548,6 +555,19 @@ sb_push_numbers(lua_State *L, const double *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		lua_pushnumber(L, v[i]);
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+}
+
+/* The params table: the numbered parameters, then the named ones. */
+static void
+sb_push_params(lua_State *L, const sb_args *a)
+{
+	const crn_lua_named *nm = a->s->named;
+
+	sb_push_numbers(L, a->params, a->nparams);
+	for (size_t i = 0; nm != NULL && i < nm->n; i++) {
+		lua_pushnumber(L, nm->values[i]);
+		lua_setfield(L, -2, nm->names[i]);
 	}
 }
 
@@ -630,7 +650,7 @@ sb_node(lua_State *L)
 		lua_setfield(L, -2, a->cols[i].name);
 	}
 	lua_setfield(L, -2, "cols");
-	sb_push_numbers(L, a->params, a->nparams);
+	sb_push_params(L, a);
 	lua_call(L, 2, 1);
 	return sb_read_numbers(L, a, -1, a->out, a->outlen, "node() output");
 }
@@ -826,7 +846,7 @@ sb_coord(lua_State *L)
 
 	lua_getglobal(L, "coordinator");
 	sb_push_numbers(L, a->agg, a->nagg);
-	sb_push_numbers(L, a->params, a->nparams);
+	sb_push_params(L, a);
 	lua_pushinteger(L, (lua_Integer)a->round);
 	lua_call(L, 3, 1);
 	t = lua_gettop(L);

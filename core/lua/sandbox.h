@@ -67,6 +67,15 @@
 #define CRN_LUA_MAX_OUTPUT (1u << 20)
 #define CRN_LUA_MAX_PARAMS 16384u
 
+/* Named parameters ('cairn run --param NAME=NUMBER'): the same in every
+ * round, params.NAME in node() and coordinator() beside the numbered
+ * ones.  Borrowed; n = 0 for none. */
+typedef struct crn_lua_named {
+	char *const *names;
+	const double *values;
+	size_t n;
+} crn_lua_named;
+
 typedef struct crn_lua_limits {
 	size_t mem_bytes;    /* 0: CRN_LUA_DEFAULT_MEMORY_MB MiB */
 	uint64_t steps;      /* VM instructions; 0: default */
@@ -132,6 +141,10 @@ CAIRN_NODISCARD cairn_err crn_lua_node(crn_lua *L, const crn_lua_col *cols,
     size_t ncols, size_t nrows, const double *params, size_t nparams,
     double *out, size_t outlen, crn_lua_verdict *verdict, char *log,
     size_t loglen);
+
+/* The named parameters of every later call on s (borrowed: they must
+ * outlive the calls); NULL for none. */
+void crn_lua_set_named(crn_lua *s, const crn_lua_named *named);
 
 /* Does the program define coordinator()? */
 bool crn_lua_has_coordinator(crn_lua *L);

@@ -67,24 +67,13 @@ crn_dp_class_of(const crn_plan *p, uint32_t off)
 	return CRN_DP_COUNTS;
 }
 
-cairn_err
-crn_dp_noise_of(crn_dp_noise *n, const crn_plan *p, double rho, uint32_t t)
+/* rho in equal shares between the classes n->sens2 has, each class's
+ * target variance and the variance each of t nodes adds. */
+static cairn_err
+noise_split(crn_dp_noise *n, double rho, uint32_t t)
 {
 	unsigned classes = 0;
 
-	memset(n, 0, sizeof(*n));
-	if (!(rho > 0) || !isfinite(rho) || t == 0)
-		return CAIRN_EINVAL;
-	n->rho = rho;
-	n->t = t;
-	n->sens2[CRN_DP_PASS1] = 1.0 + (double)p->nmeasures;
-	n->sens2[CRN_DP_COUNTS] = 1.0 + 2.0 * (double)p->nmeasures;
-	for (size_t m = 0; m < p->nmeasures; m++) {
-		double b = bound_of(p, p->measures[m].col);
-		n->sens2[CRN_DP_SUMS] += b * b;
-		if (p->measures[m].need_sumsq)
-			n->sens2[CRN_DP_SUMSQ] += b * b * b * b;
-	}
 	for (int c = 0; c < CRN_DP_CLASSES; c++)
 		classes += n->sens2[c] > 0;
 	for (int c = 0; c < CRN_DP_CLASSES; c++) {
@@ -101,4 +90,40 @@ crn_dp_noise_of(crn_dp_noise *n, const crn_plan *p, double rho, uint32_t t)
 		n->node_sigma2[c] = (unsigned __int128)ns2;
 	}
 	return CAIRN_OK;
+}
+
+cairn_err
+crn_dp_noise_of(crn_dp_noise *n, const crn_plan *p, double rho, uint32_t t)
+{
+	memset(n, 0, sizeof(*n));
+	if (!(rho > 0) || !isfinite(rho) || t == 0)
+		return CAIRN_EINVAL;
+	n->rho = rho;
+	n->t = t;
+	n->sens2[CRN_DP_PASS1] = 1.0 + (double)p->nmeasures;
+	n->sens2[CRN_DP_COUNTS] = 1.0 + 2.0 * (double)p->nmeasures;
+	for (size_t m = 0; m < p->nmeasures; m++) {
+		double b = bound_of(p, p->measures[m].col);
+		n->sens2[CRN_DP_SUMS] += b * b;
+		if (p->measures[m].need_sumsq)
+			n->sens2[CRN_DP_SUMSQ] += b * b * b * b;
+	}
+	return noise_split(n, rho, t);
+}
+
+cairn_err
+crn_dp_noise_code(crn_dp_noise *n, uint64_t len, double lo, double hi,
+    uint32_t scale, double rho, uint32_t t)
+{
+	double range = (hi - lo) * pow(10, scale);
+
+	memset(n, 0, sizeof(*n));
+	if (!(rho > 0) || !isfinite(rho) || t == 0 || len == 0 ||
+	    !(range > 0) || !isfinite(range))
+		return CAIRN_EINVAL;
+	n->rho = rho;
+	n->t = t;
+	n->sens2[CRN_DP_SUMS] = (double)len * range * range;
+	n->sens2[CRN_DP_COUNTS] = (double)len * (double)len;
+	return noise_split(n, rho, t);
 }

@@ -69,6 +69,18 @@ typedef struct crn_dp_noise {
 CAIRN_NODISCARD cairn_err crn_dp_noise_of(
     crn_dp_noise *n, const crn_plan *p, double rho, uint32_t t);
 
+/*
+ * The noise of an approved-code job (core/lua/code.h's vector): len
+ * values clipped to [lo, hi] in fixed point with scale decimals, then the
+ * clip count.  One record may move every value of its node's output
+ * anywhere in [lo, hi] and the clip count by up to len, so the classes
+ * are CRN_DP_SUMS, squared L2 sensitivity len * ((hi - lo) 10^scale)^2,
+ * for the values and CRN_DP_COUNTS, len^2, for the clip count; rho is
+ * split between the two.  CAIRN_EINVAL as crn_dp_noise_of.
+ */
+CAIRN_NODISCARD cairn_err crn_dp_noise_code(crn_dp_noise *n, uint64_t len,
+    double lo, double hi, uint32_t scale, double rho, uint32_t t);
+
 /* The class of element `off` within a pass-2 group block of p. */
 int crn_dp_class_of(const crn_plan *p, uint32_t off);
 

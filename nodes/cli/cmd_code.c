@@ -20,14 +20,18 @@
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <errno.h>
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/crn.h"
 #include "cli/cmds.h"
+#include "cli/opts.h"
 #include "exec/exec.h"
 #include "lua/code.h"
+#include "node/node_code.h"
 #include "proto/codec_runtime.h"
 #include "query/job.h"
 #include "query/schema.h"
@@ -37,11 +41,21 @@
 #include "runtime/rt.h"
 
 typedef struct code_opts {
+	const char *cmd; /* "run", "code run-local": for messages */
 	const char *config, *schema, *dataset, *data, *code, *where;
 	const char *params;
+	/* --param NAME=NUMBER, in the order given */
+	char pname_buf[CRN_JOB_NAMED_MAX][CRN_JOB_PNAME_MAX + 1];
+	char *pnames[CRN_JOB_NAMED_MAX];
+	double pvalues[CRN_JOB_NAMED_MAX];
+	size_t nnamed;
+	crn_lua_named named; /* the three above, for the sandbox */
 	crn_code_decl decl;
 	uint32_t max_rounds;
-	bool have_len, have_lo, have_hi;
+	/* DP (cairn run): --epsilon, --delta, else the researcher
+	 * configuration's; epsilon 0: none. */
+	double eps, delta;
+	bool have_eps, have_delta;
 	char *src; /* the program */
 	size_t srclen;
 } code_opts;
@@ -58,30 +72,51 @@ typedef struct code_round {
 typedef cairn_err (*code_round_fn)(void *ctx, const code_opts *o,
     uint32_t round, const double *params, size_t nparams, code_round *out);
 
+/* The usage text (with the round cap filled in). */
+static const char *
+code_usage_text(void)
+{
+	static char text[4096];
+
+	if (text[0] == '\0')
+		snprintf(text, sizeof(text),
+	    "usage: cairn code hash FILE.lua\n"
+		    "       cairn code approvals --config NODE.conf\n"
+		    "       cairn code run-local --schema FILE --dataset D --data FILE.csv\n"
+		    "                 --code FILE.lua --output-len N --lo L --hi H [--scale S]\n"
+		    "                 [--params LIST] [--param NAME=NUMBER ...] [--where COND]\n"
+		    "                 [--max-rounds R]\n"
+		    "       cairn run --config FILE --dataset D --code FILE.lua\n"
+		    "                 --output-len N --lo L --hi H [--scale S]\n"
+		    "                 [--params LIST] [--param NAME=NUMBER ...] [--where COND]\n"
+		    "                 [--max-rounds R]\n"
+		    "                 [--epsilon E [--delta D]]\n"
+		    "A program defines node(data, params), returning N numbers, and may\n"
+		    "define coordinator(aggregate, params, round), returning {next = LIST}\n"
+		    "or {result = VALUE}.  Nodes run it only when its SHA-256 ('code hash')\n"
+		    "is approved in their [policy] approved_code or approved_code_dir.\n"
+		    "Each value is clipped to [L, H] and summed in fixed point with S\n"
+		    "decimal digits (default 6).  LIST: numbers, '1,2' or '[1,2]' (params[1],\n"
+		    "params[2], ... in the program; a later round's come from coordinator()).\n"
+		    "--param NAME=NUMBER (repeatable, at most 32) is params.NAME in every round.\n"
+		    "COND: an SQL condition on exposed columns, pushed down to the nodes.\n"
+		    "Each round is one job; R (default 1, at most %u) caps the rounds.\n"
+		    "run-local runs the same program over one CSV file in this process.\n"
+		    "--epsilon E (default: the researcher configuration's epsilon) has each\n"
+		    "node add distributed DP noise to its output, sensitivity from --lo/--hi\n"
+		    "(one row may move each value across [L, H]); --delta D (default 1e-6).\n"
+		    "Each round is charged to the nodes' budgets.\n"
+		    "approvals lists the programs a node approves: its configuration's and\n"
+		    "those approved with 'cairn node approve-code' (same as 'cairn node approvals').\n"
+		    "Prints one JSON object: result (or aggregate), rounds, clipped.\n",
+		    CRN_CODE_MAX_ROUNDS);
+	return text;
+}
+
 static int
 code_usage(void)
 {
-	printf(
-	    "usage: cairn code hash FILE.lua\n"
-	    "       cairn code approvals --config NODE.conf\n"
-	    "       cairn code run-local --schema FILE --dataset D --data FILE.csv\n"
-	    "                 --code FILE.lua --output-len N --lo L --hi H [--scale S]\n"
-	    "                 [--params LIST] [--where COND] [--max-rounds R]\n"
-	    "       cairn run --config FILE --dataset D --code FILE.lua\n"
-	    "                 --output-len N --lo L --hi H [--scale S]\n"
-	    "                 [--params LIST] [--where COND] [--max-rounds R]\n"
-	    "A program defines node(data, params), returning N numbers, and may\n"
-	    "define coordinator(aggregate, params, round), returning {next = LIST}\n"
-	    "or {result = VALUE}.  Nodes run it only when its SHA-256 ('code hash')\n"
-	    "is approved in their [policy] approved_code or approved_code_dir.\n"
-	    "Each value is clipped to [L, H] and summed in fixed point with S\n"
-	    "decimal digits (default 6).  LIST: numbers, '1,2' or '[1,2]'.\n"
-	    "COND: an SQL condition on exposed columns, pushed down to the nodes.\n"
-	    "Each round is one job; R (default 1, at most %u) caps the rounds.\n"
-	    "run-local runs the same program over one CSV file in this process.\n"
-	    "approvals lists the programs a node's configuration approves.\n"
-	    "Prints one JSON object: result (or aggregate), rounds, clipped.\n",
-	    CRN_CODE_MAX_ROUNDS);
+	fputs(code_usage_text(), stdout);
 	return 0;
 }
 
@@ -121,69 +156,124 @@ code_num(const char *s, double *out)
 	return end != s && *end == '\0' && errno == 0;
 }
 
-/* Parse the shared options; returns 0, or the exit status. */
+/* --param NAME=NUMBER (cli_opt.each): a named parameter, the same in
+ * every round (params.NAME in the program). */
 static int
-code_args(int argc, char **argv, int first, code_opts *o)
+opt_param(void *arg, const char *v)
 {
+	code_opts *o = arg;
+	const char *eq = strchr(v, '=');
+	char name[CRN_JOB_PNAME_MAX + 1];
+	size_t n = eq != NULL ? (size_t)(eq - v) : 0;
+	double x;
+
+	if (eq == NULL || n == 0 || n > CRN_JOB_PNAME_MAX)
+		return cli_usage_error(o->cmd,
+		    "--param takes NAME=NUMBER with a NAME of at most %u letters, digits or _, got '%s'",
+		    CRN_JOB_PNAME_MAX, v);
+	memcpy(name, v, n);
+	name[n] = '\0';
+	if (!crn_job_pname_ok(name))
+		return cli_usage_error(o->cmd,
+		    "--param %s: a NAME is letters, digits and _, not starting with a digit",
+		    v);
+	if (!code_num(eq + 1, &x) || !isfinite(x))
+		return cli_usage_error(
+		    o->cmd, "--param %s: want a number after '='", v);
+	for (size_t i = 0; i < o->nnamed; i++)
+		if (strcmp(o->pnames[i], name) == 0)
+			return cli_usage_error(
+			    o->cmd, "--param %s given twice", name);
+	if (o->nnamed == CRN_JOB_NAMED_MAX)
+		return cli_usage_error(
+		    o->cmd, "at most %u --param", CRN_JOB_NAMED_MAX);
+	memcpy(o->pname_buf[o->nnamed], name, n + 1);
+	o->pnames[o->nnamed] = o->pname_buf[o->nnamed];
+	o->pvalues[o->nnamed++] = x;
+	return 0;
+}
+
+/* A number option in [lo, hi] (whole when whole); 0, or 2 after the
+ * error. */
+static int
+code_numarg(const char *cmd, const char *opt, const char *v, double lo,
+    double hi, bool whole, double *out)
+{
+	if (v == NULL)
+		return 0;
+	if (!code_num(v, out) || *out < lo || *out > hi ||
+	    (whole && *out != (double)(uint64_t)*out))
+		return cli_usage_error(cmd, "%s wants %s from %g to %g, not '%s'",
+		    opt, whole ? "a whole number" : "a number", lo, hi, v);
+	return 0;
+}
+
+/* Parse the options of 'cairn run' (run-local false) or 'cairn code
+ * run-local': -1 to go on, else the exit status. */
+static int
+code_args(int argc, char **argv, bool local, code_opts *o)
+{
+	const char *len = NULL, *lo = NULL, *hi = NULL, *scale = NULL;
+	const char *rounds = NULL, *eps = NULL, *delta = NULL;
+	const cli_opt opts[] = {
+	    {.name = "--config", .val = &o->config, .required = !local},
+	    {.name = "--schema", .val = &o->schema, .required = local},
+	    {.name = "--data", .val = &o->data, .required = local},
+	    {.name = "--dataset", .val = &o->dataset, .required = true},
+	    {.name = "--code", .val = &o->code, .required = true},
+	    {.name = "--output-len", .val = &len, .required = true},
+	    {.name = "--lo", .val = &lo, .required = true},
+	    {.name = "--hi", .val = &hi, .required = true},
+	    {.name = "--scale", .val = &scale},
+	    {.name = "--params", .val = &o->params},
+	    {.name = "--param", .each = opt_param, .arg = o},
+	    {.name = "--where", .val = &o->where},
+	    {.name = "--max-rounds", .val = &rounds},
+	    {.name = "--epsilon", .val = &eps},
+	    {.name = "--delta", .val = &delta},
+	    {.name = NULL},
+	};
+	const cli_cmd cmd = {o->cmd, opts, NULL, 0, 0, NULL, code_usage_text()};
+	double x = 0;
+	int st;
+
 	o->decl.scale = 6;
 	o->max_rounds = 1;
-	for (int i = first; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		double x;
-
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			code_usage();
-			return -1;
-		}
-		if (v == NULL) {
-			cli_error("code: %s needs a value", a);
-			return 2;
-		}
-		i++;
-		if (strcmp(a, "--config") == 0)
-			o->config = v;
-		else if (strcmp(a, "--schema") == 0)
-			o->schema = v;
-		else if (strcmp(a, "--dataset") == 0)
-			o->dataset = v;
-		else if (strcmp(a, "--data") == 0)
-			o->data = v;
-		else if (strcmp(a, "--code") == 0)
-			o->code = v;
-		else if (strcmp(a, "--where") == 0)
-			o->where = v;
-		else if (strcmp(a, "--params") == 0)
-			o->params = v;
-		else if (strcmp(a, "--output-len") == 0 && code_num(v, &x) &&
-		    x >= 1 && x <= CRN_LUA_MAX_OUTPUT && x == (uint64_t)x) {
-			o->decl.len = (uint64_t)x;
-			o->have_len = true;
-		} else if (strcmp(a, "--lo") == 0 && code_num(v, &x)) {
-			o->decl.lo = x;
-			o->have_lo = true;
-		} else if (strcmp(a, "--hi") == 0 && code_num(v, &x)) {
-			o->decl.hi = x;
-			o->have_hi = true;
-		} else if (strcmp(a, "--scale") == 0 && code_num(v, &x) &&
-		    x >= 0 && x <= CRN_CODE_MAX_SCALE && x == (uint32_t)x)
-			o->decl.scale = (uint32_t)x;
-		else if (strcmp(a, "--max-rounds") == 0 && code_num(v, &x) &&
-		    x >= 1 && x <= CRN_CODE_MAX_ROUNDS && x == (uint32_t)x)
-			o->max_rounds = (uint32_t)x;
-		else {
-			cli_error("code: bad argument %s '%s'", a, v);
-			return 2;
-		}
-	}
-	if (o->dataset == NULL || o->code == NULL || !o->have_len ||
-	    !o->have_lo || !o->have_hi) {
-		cli_error(
-		    "code: --dataset, --code, --output-len, --lo and --hi are required");
+	if ((st = cli_parse(&cmd, argc, argv)) >= 0)
+		return st;
+	if (local && (eps != NULL || delta != NULL))
+		return cli_usage_error(o->cmd,
+		    "--epsilon and --delta are for 'cairn run' (run-local computes in the clear)");
+	if (code_numarg(o->cmd, "--output-len", len, 1, CRN_LUA_MAX_OUTPUT,
+	        true, &x) != 0)
 		return 2;
-	}
+	o->decl.len = (uint64_t)x;
+	if (code_numarg(o->cmd, "--lo", lo, -DBL_MAX, DBL_MAX, false,
+	        &o->decl.lo) != 0 ||
+	    code_numarg(o->cmd, "--hi", hi, -DBL_MAX, DBL_MAX, false,
+	        &o->decl.hi) != 0)
+		return 2;
+	x = o->decl.scale;
+	if (code_numarg(o->cmd, "--scale", scale, 0, CRN_CODE_MAX_SCALE, true,
+	        &x) != 0)
+		return 2;
+	o->decl.scale = (uint32_t)x;
+	x = o->max_rounds;
+	if (code_numarg(o->cmd, "--max-rounds", rounds, 1,
+	        CRN_CODE_MAX_ROUNDS, true, &x) != 0)
+		return 2;
+	o->max_rounds = (uint32_t)x;
+	if ((eps != NULL && cli_dp_arg(o->cmd, "--epsilon", eps, &o->eps)) ||
+	    (delta != NULL && cli_dp_arg(o->cmd, "--delta", delta, &o->delta)))
+		return 2;
+	o->named.names = o->pnames;
+	o->named.values = o->pvalues;
+	o->named.n = o->nnamed;
+	o->have_eps = eps != NULL;
+	o->have_delta = delta != NULL;
 	if (code_read(o->code, &o->src, &o->srclen) != 0)
 		return 1;
-	return 0;
+	return -1;
 }
 
 static void
@@ -231,6 +321,9 @@ code_print(const code_opts *o, const char *result, const code_round *r,
 	}
 	printf(", \"rounds\": %u, \"clipped\": %llu", rounds,
 	    (unsigned long long)clipped);
+	if (o->eps > 0)
+		printf(", \"epsilon\": %.15g, \"delta\": %.15g", o->eps,
+		    o->delta);
 	if (r->contributed != NULL) {
 		printf(", \"contributed\": ");
 		code_json_names(r->contributed, r->ncontributed);
@@ -251,6 +344,8 @@ code_coord(const code_opts *o, const code_round *r, const double *params,
 
 	*has = false;
 	rv = crn_lua_new(&L, o->src, o->srclen, NULL, 0, &v, log, sizeof(log));
+	if (rv == CAIRN_OK)
+		crn_lua_set_named(L, &o->named);
 	if (rv == CAIRN_OK && (*has = crn_lua_has_coordinator(L)))
 		rv = crn_lua_coordinator(L, r->agg, (size_t)o->decl.len, params,
 		    nparams, round, next, nnext, result, &v, log, sizeof(log));
@@ -333,7 +428,7 @@ local_round(void *ctx, const code_opts *o, uint32_t round, const double *params,
 	}
 	rv = crn_code_node_run(o->src, o->srclen, NULL,
 	    crn_code_seed(id, sizeof(id), round), &lc->data, params, nparams,
-	    &o->decl, vec, NULL, &st, &v, log, sizeof(log));
+	    &o->named, &o->decl, vec, NULL, &st, &v, log, sizeof(log));
 	if (rv != CAIRN_OK)
 		cli_error("code: node(): %s: %s", crn_lua_reason(v), log);
 	else
@@ -358,14 +453,10 @@ code_run_local(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	memset(&lc, 0, sizeof(lc));
-	if ((status = code_args(argc, argv, 2, &o)) != 0)
-		return status < 0 ? 0 : status;
-	status = 1;
-	if (o.schema == NULL || o.data == NULL) {
-		cli_error("code run-local: --schema and --data are required");
-		status = 2;
+	o.cmd = "code run-local";
+	if ((status = code_args(argc - 1, argv + 1, true, &o)) >= 0)
 		goto out;
-	}
+	status = 1;
 	if (crn_code_decl_check(&o.decl, 1, err, sizeof(err)) != CAIRN_OK ||
 	    crn_schema_load(o.schema, &schema, err, sizeof(err)) != CAIRN_OK) {
 		cli_error("code run-local: %s", err);
@@ -515,12 +606,17 @@ fed_round(void *ctx, const code_opts *o, uint32_t round, const double *params,
 	job.code_len = o->srclen;
 	job.params = (double *)(uintptr_t)params;
 	job.nparams = nparams;
+	job.pnames = (char **)(uintptr_t)o->pnames;
+	job.pvalues = (double *)(uintptr_t)o->pvalues;
+	job.nnamed = o->nnamed;
 	job.out_lo = o->decl.lo;
 	job.out_hi = o->decl.hi;
 	job.out_scale = o->decl.scale;
 	job.out_len = o->decl.len;
 	job.where = (char *)(uintptr_t)(o->where != NULL ? o->where : "");
 	job.round = round;
+	job.dp_epsilon = o->eps;
+	job.dp_delta = o->eps > 0 ? o->delta : 0;
 	rv = crn_job_sign(&job, fc->c.party.id, fc->c.party.cert_der,
 	    fc->c.party.cert_len, &sj, &sjlen);
 	if (rv != CAIRN_OK) {
@@ -551,14 +647,10 @@ cmd_run(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	memset(&fc, 0, sizeof(fc));
-	if ((status = code_args(argc, argv, 1, &o)) != 0)
-		return status < 0 ? 0 : status;
-	status = 1;
-	if (o.config == NULL) {
-		cli_error("run: --config FILE is required");
-		status = 2;
+	o.cmd = "run";
+	if ((status = code_args(argc, argv, false, &o)) >= 0)
 		goto out;
-	}
+	status = 1;
 	if (crn_code_decl_check(&o.decl, 1, err, sizeof(err)) != CAIRN_OK) {
 		cli_error("run: %s", err);
 		goto out;
@@ -571,6 +663,10 @@ cmd_run(int argc, char **argv)
 		cli_error("run: %s", err);
 		goto out;
 	}
+	if (!o.have_eps)
+		o.eps = fc.c.cfg->researcher.epsilon;
+	if (!o.have_delta)
+		o.delta = fc.c.cfg->researcher.delta;
 	status = code_drive(&o, fed_round, &fc);
 out:
 	crn_rt_client_close(&fc.c);
@@ -578,28 +674,45 @@ out:
 	return status;
 }
 
+/* The approvals 'cairn node approve-code' keeps in the state directory,
+ * with what each covers. */
+static int
+code_state_approvals(const crn_config *cfg)
+{
+	crn_node_code_entry *e = NULL;
+	size_t n = 0;
+	char err[512];
+
+	if (crn_node_code_entries(cfg->node.state_dir, &e, &n, err,
+	        sizeof(err)) != CAIRN_OK)
+		return cli_error("approvals: %s", err);
+	for (size_t i = 0; i < n; i++)
+		printf("%s  %s (state: datasets %s, researchers %s)\n",
+		    e[i].hash, e[i].file, e[i].datasets, e[i].researchers);
+	crn_free(e, (n + 1) * sizeof(*e));
+	return 0;
+}
+
 /* The programs a node approves: its approved_code hashes, then each
  * file of approved_code_dir with its hash (as the node computes them when
- * a job arrives). */
-static int
-code_approvals(int argc, char **argv)
+ * a job arrives), then those approved in its state directory. */
+int
+cli_code_approvals(const char *conf)
 {
 	crn_config *cfg = NULL;
 	char err[512];
 	DIR *d;
 	struct dirent *e;
+	int st;
 
-	if (argc != 4 || strcmp(argv[2], "--config") != 0)
-		return cli_error(
-		    "usage: cairn code approvals --config NODE.conf");
-	if (crn_config_load(&cfg, argv[3], CRN_CFG_NODE, err, sizeof(err)) !=
+	if (crn_config_load(&cfg, conf, CRN_CFG_NODE, err, sizeof(err)) !=
 	    CAIRN_OK)
-		return cli_error("code approvals: %s", err);
+		return cli_error("approvals: %s", err);
 	for (size_t i = 0; i < cfg->node.napproved_code; i++)
 		printf("%s  (approved_code)\n", cfg->node.approved_code[i]);
 	if (cfg->node.approved_code_dir != NULL) {
 		if ((d = opendir(cfg->node.approved_code_dir)) == NULL) {
-			cli_error("code approvals: %s: %s",
+			cli_error("approvals: %s: %s",
 			    cfg->node.approved_code_dir, strerror(errno));
 			crn_config_free(cfg);
 			return 1;
@@ -620,26 +733,55 @@ code_approvals(int argc, char **argv)
 		}
 		closedir(d);
 	}
+	st = code_state_approvals(cfg);
 	crn_config_free(cfg);
+	return st;
+}
+
+static int
+code_approvals(int argc, char **argv)
+{
+	const char *config = NULL;
+	const cli_opt opts[] = {
+	    {.name = "--config", .val = &config, .required = true},
+	    {.name = NULL},
+	};
+	const cli_cmd cmd = {
+	    "code approvals", opts, NULL, 0, 0, NULL, code_usage_text()};
+	int st;
+
+	if ((st = cli_parse(&cmd, argc - 1, argv + 1)) >= 0)
+		return st;
+	return cli_code_approvals(config);
+}
+
+/* 'cairn code hash FILE.lua': the SHA-256 operators approve. */
+static int
+code_hash(int argc, char **argv)
+{
+	const char *file = NULL;
+	const cli_opt none[] = {{.name = NULL}};
+	const cli_cmd cmd = {
+	    "code hash", none, &file, 1, 1, "FILE.lua", code_usage_text()};
+	char *buf = NULL, hex[CRN_CODE_HEX_LEN];
+	size_t len = 0;
+	int st;
+
+	if ((st = cli_parse(&cmd, argc - 1, argv + 1)) >= 0)
+		return st;
+	if (code_read(file, &buf, &len) != 0)
+		return 1;
+	crn_code_hash_hex(buf, len, hex);
+	printf("%s  %s\n", hex, file);
+	crn_free(buf, CRN_JOB_CODE_MAX + 1);
 	return 0;
 }
 
 int
 cmd_code(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "hash") == 0) {
-		char *buf = NULL, hex[CRN_CODE_HEX_LEN];
-		size_t len = 0;
-
-		if (argc != 3)
-			return cli_error("usage: cairn code hash FILE.lua");
-		if (code_read(argv[2], &buf, &len) != 0)
-			return 1;
-		crn_code_hash_hex(buf, len, hex);
-		printf("%s  %s\n", hex, argv[2]);
-		crn_free(buf, CRN_JOB_CODE_MAX + 1);
-		return 0;
-	}
+	if (argc >= 2 && strcmp(argv[1], "hash") == 0)
+		return code_hash(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "run-local") == 0)
 		return code_run_local(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "approvals") == 0)
@@ -647,6 +789,9 @@ cmd_code(int argc, char **argv)
 	if (argc >= 2 &&
 	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
 		return code_usage();
-	code_usage();
-	return 2;
+	if (argc >= 2)
+		return cli_usage_error("code",
+		    "unknown subcommand '%s': hash, approvals or run-local",
+		    argv[1]);
+	return cli_usage_error("code", "which subcommand? hash, approvals or run-local");
 }

@@ -24,6 +24,9 @@ static const char demo_usage[] =
     "                  [--schema FILE --csv NODE=PATH --csv NODE=PATH ...\n"
     "                   [--dataset NAME]] [--query SQL ...]\n"
     "                  [--model linear|logistic|poisson|kmeans [FIT OPTIONS]]\n"
+    "                  [--code FILE.lua --output-len N --lo L --hi H\n"
+    "                   [--scale S] [--params LIST] [--param NAME=NUMBER ...]\n"
+    "                   [--where COND] [--max-rounds R]]\n"
     "                  [--epsilon E [--delta D]]\n"
     "\n"
     "Runs a throwaway federation on this machine: a CA, a coordinator,\n"
@@ -62,7 +65,15 @@ static const char demo_usage[] =
     "                    and print its output; FIT OPTIONS --y, --x, --where,\n"
     "                    --no-intercept, --l2, --k, --init, --max-iter and\n"
     "                    --tol pass through (see 'cairn fit --help');\n"
-    "                    without --x on the sample federation, a sample fit\n";
+    "                    without --x on the sample federation, a sample fit\n"
+    "  --code FILE.lua   also run this approved-code program (instead of\n"
+    "                    the sample queries unless --query is given), as\n"
+    "                    'cairn run' would; the demo's nodes approve its\n"
+    "                    SHA-256 automatically and say so.  Its answer is\n"
+    "                    printed beside 'cairn code run-local' over the\n"
+    "                    pooled rows.  --output-len, --lo, --hi (required\n"
+    "                    with --code), --scale, --params, --param, --where\n"
+    "                    and --max-rounds are those of 'cairn run'\n";
 
 /* A 'cairn fit' option the demo passes through (cli_opt.each). */
 typedef struct fit_pass {
@@ -76,6 +87,66 @@ opt_fit(void *arg, const char *v)
 	const fit_pass *f = arg;
 
 	return crn_demo_fit_arg(f->d, f->name, v) != 0 ? 2 : 0;
+}
+
+/* --param NAME=NUMBER for the program (cli_opt.each): passed on. */
+#define DEMO_MAX_PARAM 8
+typedef struct demo_params {
+	const char *v[DEMO_MAX_PARAM];
+	size_t n;
+} demo_params;
+
+static int
+opt_param(void *arg, const char *v)
+{
+	demo_params *p = arg;
+
+	if (p->n == DEMO_MAX_PARAM)
+		return cli_usage_error(
+		    "demo", "at most %d --param", DEMO_MAX_PARAM);
+	p->v[p->n++] = v;
+	return 0;
+}
+
+/* What 'cairn run' gets from the demo's --code options. */
+static const char *const code_names[] = {"--output-len", "--lo", "--hi",
+    "--scale", "--params", "--where", "--max-rounds"};
+typedef struct demo_code {
+	const char *cv[CRN_NELEM(code_names)]; /* in code_names' order */
+	demo_params dp;
+	const char *args[2 * (CRN_NELEM(code_names) + DEMO_MAX_PARAM)];
+	size_t nargs;
+} demo_code;
+
+/* The program code (NULL: none) with c's options: 0, or the exit
+ * status after the error. */
+static int
+demo_code_take(demo *d, const char *code, demo_code *c)
+{
+	for (size_t i = 0; i < CRN_NELEM(code_names); i++) {
+		if (c->cv[i] == NULL)
+			continue;
+		if (code == NULL)
+			return cli_usage_error(
+			    "demo", "%s goes with --code", code_names[i]);
+		c->args[c->nargs++] = code_names[i];
+		c->args[c->nargs++] = c->cv[i];
+	}
+	if (c->dp.n > 0 && code == NULL)
+		return cli_usage_error("demo", "--param goes with --code");
+	for (size_t i = 0; i < c->dp.n; i++) {
+		c->args[c->nargs++] = "--param";
+		c->args[c->nargs++] = c->dp.v[i];
+	}
+	if (code == NULL)
+		return 0;
+	if (c->cv[0] == NULL || c->cv[1] == NULL || c->cv[2] == NULL)
+		return cli_usage_error(
+		    "demo", "--code needs --output-len, --lo and --hi");
+	if (strcmp(d->format, "csv") == 0)
+		return cli_usage_error(
+		    "demo", "a code job's answer is JSON: --format table or json");
+	return crn_demo_set_code(d, code, c->args, c->nargs) != 0 ? 1 : 0;
 }
 
 /* --csv NODE=PATH (cli_opt.each). */
@@ -114,10 +185,13 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	char examples[CRN_DEMO_PATH];
 	const char *ex = getenv("CAIRN_EXAMPLES");
 	const char *schema = NULL, *format = NULL, *timeout = NULL;
-	const char *dataset = NULL, *exdir = NULL, *eps = NULL, *delta = NULL;
+	const char *dataset = NULL, *exdir = NULL, *code = NULL;
+	const char *eps = NULL, *delta = NULL, *where = NULL;
 	bool keep = false, nointercept = false;
-	fit_pass fp[] = {{d, "--y"}, {d, "--x"}, {d, "--where"}, {d, "--l2"},
-	    {d, "--k"}, {d, "--init"}, {d, "--max-iter"}, {d, "--tol"}};
+	fit_pass fp[] = {{d, "--y"}, {d, "--x"}, {d, "--l2"}, {d, "--k"},
+	    {d, "--init"}, {d, "--max-iter"}, {d, "--tol"}};
+	demo_code dc;
+	const char **cv = dc.cv;
 	const cli_opt opts[] = {
 	    {.name = "--keep", .flag = &keep},
 	    {.name = "--format", .val = &format},
@@ -127,28 +201,44 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	    {.name = "--examples", .val = &exdir},
 	    {.name = "--csv", .each = opt_csv, .arg = d},
 	    {.name = "--query", .each = opt_query, .arg = d},
+	    {.name = "--code", .val = &code},
+	    {.name = "--output-len", .val = &cv[0]},
+	    {.name = "--lo", .val = &cv[1]},
+	    {.name = "--hi", .val = &cv[2]},
+	    {.name = "--scale", .val = &cv[3]},
+	    {.name = "--params", .val = &cv[4]},
+	    {.name = "--where", .val = &where},
+	    {.name = "--max-rounds", .val = &cv[6]},
+	    {.name = "--param", .each = opt_param, .arg = &dc.dp},
 	    {.name = "--epsilon", .val = &eps},
 	    {.name = "--delta", .val = &delta},
 	    {.name = "--model", .val = &d->model},
 	    {.name = "--no-intercept", .flag = &nointercept},
 	    {.name = "--y", .each = opt_fit, .arg = &fp[0]},
 	    {.name = "--x", .each = opt_fit, .arg = &fp[1]},
-	    {.name = "--where", .each = opt_fit, .arg = &fp[2]},
-	    {.name = "--l2", .each = opt_fit, .arg = &fp[3]},
-	    {.name = "--k", .each = opt_fit, .arg = &fp[4]},
-	    {.name = "--init", .each = opt_fit, .arg = &fp[5]},
-	    {.name = "--max-iter", .each = opt_fit, .arg = &fp[6]},
-	    {.name = "--tol", .each = opt_fit, .arg = &fp[7]},
+	    {.name = "--l2", .each = opt_fit, .arg = &fp[2]},
+	    {.name = "--k", .each = opt_fit, .arg = &fp[3]},
+	    {.name = "--init", .each = opt_fit, .arg = &fp[4]},
+	    {.name = "--max-iter", .each = opt_fit, .arg = &fp[5]},
+	    {.name = "--tol", .each = opt_fit, .arg = &fp[6]},
 	    {.name = NULL},
 	};
 	const cli_cmd cmd = {"demo", opts, NULL, 0, 0, NULL, demo_usage};
 	int st;
 
+	memset(&dc, 0, sizeof(dc));
 	if ((st = cli_parse(&cmd, argc, argv)) >= 0)
 		return st == 0 ? -1 : st;
 	snprintf(examples, sizeof(examples), "%s",
 	    exdir != NULL ? exdir : ex != NULL ? ex : CAIRN_EXAMPLES_DIR);
 	d->keep = keep;
+	if (code != NULL && d->model != NULL)
+		return cli_usage_error("demo", "give --model or --code, not both");
+	/* --where filters the program's rows with --code, the fit's else. */
+	if (code != NULL)
+		cv[5] = where;
+	else if (where != NULL && crn_demo_fit_arg(d, "--where", where) != 0)
+		return 2;
 	if (nointercept && crn_demo_fit_arg(d, "--no-intercept", NULL) != 0)
 		return 2;
 	if (d->nfit > 0 && d->model == NULL)
@@ -174,6 +264,8 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 		    "--model takes no --epsilon (model fits carry no DP noise yet)");
 	if (dataset != NULL)
 		snprintf(d->dataset, sizeof(d->dataset), "%s", dataset);
+	if ((st = demo_code_take(d, code, &dc)) != 0)
+		return st;
 	*custom = schema != NULL || d->nnodes > 0;
 	if (*custom && (schema == NULL || d->nnodes == 0))
 		return cli_usage_error("demo", "--schema and --csv go together");
@@ -182,8 +274,8 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 		return 1;
 	if (d->nnodes < 2)
 		return cli_error("demo: secure aggregation needs at least two nodes; give --csv at least twice");
-	if (d->nqueries == 0 && d->model == NULL)
-		return cli_error("demo: give at least one --query SQL or a --model");
+	if (d->nqueries == 0 && d->model == NULL && code == NULL)
+		return cli_error("demo: give at least one --query SQL, a --model or --code FILE.lua");
 	return 0;
 }
 

@@ -13,11 +13,14 @@
 
 #include "audit/audit.h"
 #include "base/crn.h"
+#include "base/file.h"
 #include "cli/cmds.h"
 #include "cli/opts.h"
 #include "node/approvals.h"
 #include "node/budget.h"
 #include "node/node.h"
+#include "node/node_code.h"
+#include "proto/job.h"
 #include "query/dp_account.h"
 #include "query/schema.h"
 #include "runtime/config.h"
@@ -30,15 +33,23 @@ static const char node_usage[] =
     "       cairn node pending --config FILE [--all]\n"
     "       cairn node approve ID --config FILE\n"
     "       cairn node reject ID [--reason TEXT] --config FILE\n"
+    "       cairn node approve-code --config FILE PROGRAM.lua\n"
+    "                  [--datasets D1,D2] [--researchers R1,R2]\n"
+    "       cairn node approvals --config FILE\n"
     "Run a node daemon: dials the coordinator, verifies every job itself and\n"
     "takes part in secure aggregation over its own data.  'check' validates\n"
     "the configuration, key, certificate and data sources and exits 1 on any\n"
-    "problem.  'budget' prints, from the node's ledger (state_dir/budget.db),\n"
+    "problem, and says how many nodes may drop out of a session before this\n"
+    "node's min_participants stops it.  'budget' prints, from the node's ledger (state_dir/budget.db),\n"
     "the DP budget each researcher has spent and has left per dataset.\n"
     "'pending' lists the jobs waiting for the operator's approval (policy\n"
     "approve = manual; --all: every decision too); 'approve' lets the daemon\n"
     "run job ID, 'reject' refuses it (the researcher sees the reason).  A job\n"
     "not decided before its validity ends is refused as expired.\n"
+    "'approve-code' approves a program (its SHA-256) in the node's state\n"
+    "directory, for the datasets and researchers listed (default: any);\n"
+    "the running node sees it at the next job.  'approvals' lists every\n"
+    "program the node approves: approved_code, approved_code_dir and these.\n"
     "In [node]: log_format = text | json (RFC 3339 timestamps either way);\n"
     "metrics_listen = IP:PORT serves Prometheus metrics at /metrics (off unless set).\n"
     "In [policy]: require_dp = true | false (refuse queries asking no DP noise),\n"
@@ -123,6 +134,18 @@ node_check_dataset(const crn_config *cfg, const crn_cfg_dataset *ds,
 	return bad;
 }
 
+/* Say how many nodes may drop out of a session before this node, by
+ * its own min_participants, refuses to go on (the coordinator's
+ * threshold may ask for more: `cairn status` gives the federation's). */
+static void
+node_check_tolerance(const crn_cfg_node *n)
+{
+	uint32_t m = n->min_participants < 2 ? 2 : n->min_participants;
+
+	printf("note dropout tolerance: this node goes on while at least min_participants = %u nodes remain, so in a session of n nodes up to n - %u may drop out (e.g. 3 nodes: %u; 5 nodes: %u); the coordinator's threshold may need more, see cairn status\n",
+	    m, m, m <= 3 ? 3 - m : 0, m <= 5 ? 5 - m : 0);
+}
+
 static int
 node_check(const char *path)
 {
@@ -188,6 +211,7 @@ node_check(const char *path)
 		printf("FAIL no [dataset NAME] section: nothing to serve\n");
 		bad = 1;
 	}
+	node_check_tolerance(&cfg->node);
 	crn_rt_party_close(&party);
 	crn_schema_free(schema);
 	crn_config_free(cfg);
@@ -258,6 +282,41 @@ out:
 	crn_approvals_close(a);
 	crn_config_free(cfg);
 	return status;
+}
+
+/* 'cairn node approve-code': the program's hash into the state dir. */
+static int
+node_approve(const char *path, const char *prog, const char *datasets,
+    const char *researchers)
+{
+	crn_config *cfg = NULL;
+	uint8_t *src = NULL;
+	size_t len = 0;
+	char err[1024], hex[65];
+	int st = 1;
+
+	if (crn_config_load(&cfg, path, CRN_CFG_NODE, err, sizeof(err)) !=
+	    CAIRN_OK)
+		return cli_error("node approve-code: %s", err);
+	if (crn_file_read(prog, CRN_JOB_CODE_MAX, &src, &len) != CAIRN_OK) {
+		cli_error("node approve-code: cannot read %s (at most %u bytes)",
+		    prog, CRN_JOB_CODE_MAX);
+		goto out;
+	}
+	if (crn_node_code_approve(cfg->node.state_dir, src, len, prog,
+	        datasets, researchers, hex, err, sizeof(err)) != CAIRN_OK) {
+		cli_error("node approve-code: %s", err);
+		goto out;
+	}
+	printf("%s  %s approved for datasets %s, researchers %s\n", hex, prog,
+	    datasets != NULL ? datasets : "*",
+	    researchers != NULL ? researchers : "*");
+	st = 0;
+out:
+	if (src != NULL)
+		crn_free(src, len + 1);
+	crn_config_free(cfg);
+	return st;
 }
 
 typedef struct budget_print {
@@ -357,12 +416,16 @@ node_queue_cmd(int argc, char **argv)
 int
 cmd_node(int argc, char **argv)
 {
-	const char *config = NULL, *what = NULL;
+	const char *config = NULL, *pos[2] = {NULL, NULL};
+	const char *datasets = NULL, *researchers = NULL;
 	const cli_opt opts[] = {
 	    {.name = "--config", .val = &config, .required = true},
+	    {.name = "--datasets", .val = &datasets},
+	    {.name = "--researchers", .val = &researchers},
 	    {.name = NULL},
 	};
-	const cli_cmd cmd = {"node", opts, &what, 1, 0, NULL, node_usage};
+	const cli_cmd cmd = {"node", opts, pos, 2, 0, NULL, node_usage};
+	const char *what = pos[0];
 	int st;
 
 	if (argc >= 2 && (strcmp(argv[1], "pending") == 0 ||
@@ -371,9 +434,22 @@ cmd_node(int argc, char **argv)
 		return node_queue_cmd(argc - 1, argv + 1);
 	if ((st = cli_parse(&cmd, argc, argv)) >= 0)
 		return st;
-	if (what != NULL && strcmp(what, "check") != 0 &&
-	    strcmp(what, "budget") != 0)
-		return cli_usage_error("node", "unexpected argument '%s'", what);
+	what = pos[0];
+	if (what != NULL && strcmp(what, "approve-code") == 0) {
+		if (pos[1] == NULL)
+			return cli_usage_error("node", "which PROGRAM.lua?");
+		return node_approve(config, pos[1], datasets, researchers);
+	}
+	if (pos[1] != NULL ||
+	    (what != NULL && strcmp(what, "check") != 0 &&
+	        strcmp(what, "approvals") != 0 && strcmp(what, "budget") != 0))
+		return cli_usage_error("node", "unexpected argument '%s'",
+		    pos[1] != NULL ? pos[1] : what);
+	if (datasets != NULL || researchers != NULL)
+		return cli_usage_error(
+		    "node", "--datasets and --researchers go with approve-code");
+	if (what != NULL && strcmp(what, "approvals") == 0)
+		return cli_code_approvals(config);
 	if (what != NULL && strcmp(what, "budget") == 0)
 		return node_budget(config);
 	return what != NULL ? node_check(config) : crn_node_main(config);

@@ -523,6 +523,16 @@ cli_job_wait(crn_rt_client *c, const uint8_t *job_id, const cli_wait *w)
 			    memcmp(st.job_id, job_id, CRN_JOB_ID_LEN) !=
 			        0) {
 				/* Not ours, or malformed: ignored. */
+			} else if (st.queued) {
+				/* Always said (not only on a terminal): the
+				 * researcher must know why nothing moves. */
+				if (progress)
+					fputc('\n', stderr);
+				progress = false;
+				fprintf(stderr,
+				    "cairn: %s: queued at the coordinator, %u job%s ahead (every max_jobs slot is busy); waiting up to %u s\n",
+				    w->cmd, st.ahead, st.ahead == 1 ? "" : "s",
+				    (st.wait_ms + 999) / 1000);
 			} else if (!tty && st.round == 0 &&
 			    st.waiting[0] != '\0' &&
 			    strcmp(st.waiting, waiting) != 0) {

@@ -16,13 +16,42 @@
 
 static const char status_usage[] =
     "usage: cairn status --config FILE [--wait-nodes N]\n"
-    "List the nodes connected to the coordinator (certificate names) and\n"
-    "the sessions running (researcher config).\n"
+    "List the nodes connected to the coordinator (certificate names), how\n"
+    "many of them may drop out of a session with the coordinator's settings\n"
+    "(threshold, min_participants; also for every expected node when some\n"
+    "are not connected) and the sessions running (researcher config).\n"
+    "Each node's own min_participants may ask for more; a node lost in the\n"
+    "reveal round ends the session.\n"
     "\n"
     "  --wait-nodes N  first wait (up to 60 s, asking every 250 ms,\n"
     "                  also while the coordinator is not up yet)\n"
     "                  until at least N nodes are connected; exit 1\n"
     "                  if they are not by then\n";
+
+/* One line: how many of n nodes may drop out of a session that needs
+ * max(t, min_participants) of them to the end. */
+static void
+status_tolerance_line(const char *what, uint32_t n, uint32_t t, uint32_t minp)
+{
+	uint32_t need = t > minp ? t : minp;
+
+	if (n < need)
+		printf("dropout tolerance (%s): a session needs %u nodes (threshold %u, min_participants %u), %u are there: none can start\n",
+		    what, need, t, minp, n);
+	else
+		printf("dropout tolerance (%s): %u of %u nodes may drop out (a session needs %u to the end: threshold %u, min_participants %u)\n",
+		    what, n - need, n, need, t, minp);
+}
+
+static void
+status_tolerance(const crn_rt_status *st)
+{
+	status_tolerance_line("connected", (uint32_t)st->nnodes, st->threshold,
+	    st->min_participants);
+	if (st->expected != st->nnodes)
+		status_tolerance_line("expected", st->expected,
+		    st->expected_threshold, st->min_participants);
+}
 
 /* How long --wait-nodes waits, and how often it asks. */
 #define STATUS_WAIT_MS  60000
@@ -90,6 +119,7 @@ status_ask(const char *config, size_t wait_for, size_t *nnodes)
 		printf("nodes connected: %zu\n", st.nnodes);
 		for (size_t i = 0; i < st.nnodes; i++)
 			printf("  %s\n", st.nodes[i]);
+		status_tolerance(&st);
 		printf("sessions running: %zu\n", st.nsessions);
 		for (size_t i = 0; i < st.nsessions; i++) {
 			const crn_rt_session_info *si = &st.sessions[i];

@@ -62,6 +62,11 @@ int cli_format(const char *cmd, const char *format, int *fmt);
  * else 2 after a usage error. */
 int cli_timeout(const char *cmd, const char *timeout, int64_t *ms);
 
+/* The programs the node configuration at path approves (approved_code,
+ * approved_code_dir, 'cairn node approve-code'), one line each, on
+ * stdout; returns the exit status (cmd_code.c). */
+int cli_code_approvals(const char *path);
+
 /* Print "cairn: <msg>" to stderr, printf-style; returns 1. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* --epsilon (0 or (0, 100]) or --delta ((0, 0.5)) value v of command

@@ -18,12 +18,14 @@
 #include "base/crn.h"
 #include "coordinator/coord_admit.h"
 #include "coordinator/coord_plan.h"
+#include "coordinator/coord_seen.h"
 #include "coordinator/coordinator.h"
 #include "lua/code.h"
 #include "model/model.h"
 #include "net/transport.h"
 #include "ops/ops.h"
 #include "proto/codec_runtime.h"
+#include "proto/codec_secagg.h"
 #include "query/codec_release.h"
 #include "query/job.h"
 #include "query/release.h"
@@ -102,6 +104,13 @@ typedef struct co_session {
 	size_t ncounted;
 	uint32_t refused;  /* nodes that refused the job */
 	char refusal[160]; /* the first refusal's reason */
+	/* Why a pass may end early, for the researcher: nodes whose
+	 * connection closed ("node2 in round masked-input, ..."), and nodes
+	 * that refused to go on mid-session (names, and the first one's
+	 * reason as it sent it). */
+	char gone[200];
+	char stopped[200];
+	char stop_why[CRN_SA_REASON_LEN];
 	/* What became of each offered node that is not in the sum: lost
 	 * (with where: pass and round) or refused (with the category of its
 	 * reason), first event wins; and the expected nodes that were not
@@ -123,6 +132,18 @@ typedef struct co_session {
 	crn_model_fit fit;
 } co_session;
 
+/* A job waiting for a free session slot (max_jobs busy): the signed job
+ * as submitted, re-checked when its turn comes. */
+typedef struct co_queued {
+	uint32_t conn;
+	crn_cert_info who;
+	uint8_t job_id[CRN_JOB_ID_LEN];
+	uint8_t *signed_job;
+	size_t signed_job_len;
+	int64_t since;  /* when it was queued */
+	uint32_t ahead; /* as last told to the researcher */
+} co_queued;
+
 typedef struct co {
 	crn_config *cfg;
 	crn_rt_party party;
@@ -133,6 +154,8 @@ typedef struct co {
 	size_t nnodes;
 	co_session *sess; /* max_jobs entries */
 	uint32_t nsess;
+	co_queued *queue; /* max_queue entries, the first nqueue used */
+	uint32_t nqueue;
 	crn_ops *ops;        /* metrics and status page (nodes/ops) */
 	crn_ops_state *ost;  /* its state, ours to update */
 	crn_audit *audit; /* every job's events (audit_log) */
@@ -212,6 +235,70 @@ co_node_find(co *c, const char *name)
 	return NULL;
 }
 
+/* Write the names of every node known to state_dir/nodes.seen, so that a
+ * restarted coordinator still expects them (coord_seen.h). */
+static void
+co_seen_persist(co *c)
+{
+	const char **v = crn_alloc((c->nnodes + 1) * sizeof(*v));
+	cairn_err rv;
+
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < c->nnodes; i++)
+		v[i] = c->nodes[i].name;
+	rv = co_seen_save(c->cfg->coord.state_dir, v, c->nnodes);
+	if (rv != CAIRN_OK)
+		crn_log_warn("cannot record the known nodes in %s/%s: %s",
+		    c->cfg->coord.state_dir, CO_SEEN_FILE, cairn_strerror(rv));
+	crn_free(v, (c->nnodes + 1) * sizeof(*v));
+}
+
+/* A node known before a restart: expected, not connected. */
+static cairn_err
+co_node_known(co *c, const char *name)
+{
+	co_node *nn;
+
+	if (co_node_find(c, name) != NULL || c->nnodes >= CO_MAX_NODES)
+		return CAIRN_OK;
+	nn = crn_realloc(c->nodes, c->nnodes * sizeof(*nn),
+	    (c->nnodes + 1) * sizeof(*nn));
+	if (nn == NULL)
+		return CAIRN_ENOMEM;
+	c->nodes = nn;
+	memset(&nn[c->nnodes], 0, sizeof(*nn));
+	snprintf(nn[c->nnodes].name, sizeof(nn->name), "%s", name);
+	c->nnodes++;
+	return CAIRN_OK;
+}
+
+/* Load state_dir/nodes.seen: every node seen before a restart. */
+static cairn_err
+co_seen_restore(co *c)
+{
+	char **v = NULL;
+	size_t n = 0, bad = 0;
+	cairn_err rv;
+
+	rv = co_seen_load(c->cfg->coord.state_dir, &v, &n, &bad);
+	if (rv != CAIRN_OK) {
+		crn_log_err("cannot read %s/%s: %s (delete it to start afresh)",
+		    c->cfg->coord.state_dir, CO_SEEN_FILE, cairn_strerror(rv));
+		return rv;
+	}
+	if (bad > 0)
+		crn_log_warn("%s/%s: %zu lines are not node names, ignored",
+		    c->cfg->coord.state_dir, CO_SEEN_FILE, bad);
+	for (size_t i = 0; i < n && rv == CAIRN_OK; i++)
+		rv = co_node_known(c, v[i]);
+	if (n > 0)
+		crn_log_info("expecting %zu known nodes (from %s/%s)", n,
+		    c->cfg->coord.state_dir, CO_SEEN_FILE);
+	co_seen_free(v, n);
+	return rv;
+}
+
 /* Remember that node `name` is reachable on conn (its newest message). */
 static void
 co_node_seen(
@@ -235,6 +322,7 @@ co_node_seen(
 		memset(n, 0, sizeof(*n));
 		snprintf(n->name, sizeof(n->name), "%s", name);
 		crn_log_info("node '%s' joined (connection %08x)", name, conn);
+		co_seen_persist(c);
 	} else if (!n->live || n->conn != conn) {
 		crn_log_info("node '%s' %s (connection %08x)", name,
 		    n->live ? "reconnected" : "is back", conn);
@@ -342,6 +430,18 @@ co_fate(co_session *s, const char *name, const char *cat)
 		        : "done");
 	if (crn_rt_names_add(&s->lost, &s->nlost, e) != CAIRN_OK)
 		crn_log_warn("out of memory: '%s' lost", name);
+}
+
+/* Append ", item" (or "item" first) to the list in buf, keeping it a
+ * string when it is full. */
+static void
+co_note_add(char *buf, size_t size, const char *item)
+{
+	size_t len = strlen(buf);
+
+	if (len + 1 < size)
+		snprintf(buf + len, size - len, "%s%s", len > 0 ? ", " : "",
+		    item);
 }
 
 /* Slot i (0-based) will not answer any more in this pass. */
@@ -1247,22 +1347,43 @@ co_pass_done(co *c, co_session *s, const uint8_t *sum, size_t len)
 	return true;
 }
 
+/* The researcher's one line for an aborted pass: the machine's reason,
+ * then what the nodes did: refused the job, disconnected (with the
+ * round), refused to go on (with the first one's reason). */
+static void
+co_abort_text(const co_session *s, const char *reason, char *msg, size_t size)
+{
+	size_t len;
+
+	snprintf(msg, size, "%s", reason);
+	if (s->refused > 0) {
+		len = strlen(msg);
+		snprintf(msg + len, size - len, "; %u node%s refused the job (%s)",
+		    s->refused, s->refused == 1 ? "" : "s", s->refusal);
+	}
+	if (s->gone[0] != '\0') {
+		len = strlen(msg);
+		snprintf(msg + len, size - len, "; disconnected: %s", s->gone);
+	}
+	if (s->stopped[0] != '\0') {
+		len = strlen(msg);
+		snprintf(msg + len, size - len,
+		    "; refused to go on: %s (%s)", s->stopped, s->stop_why);
+	}
+}
+
 /* The machine aborted the current pass. */
 static void
 co_abort(co *c, co_session *s, const crn_sa_action *a)
 {
-	char msg[CRN_SA_REASON_LEN + 256];
+	char msg[CRN_SA_REASON_LEN * 2 + 640];
 	crn_rt_result r;
 
 	memset(&r, 0, sizeof(r));
 	r.code = a->abort.code != 0 ? a->abort.code : CAIRN_EABORT;
-	/* Say why nodes were missing when they told us. */
-	if (s->refused > 0)
-		snprintf(msg, sizeof(msg), "%s; %u node%s refused the job (%s)",
-		    a->abort.reason, s->refused, s->refused == 1 ? "" : "s",
-		    s->refusal);
-	else
-		snprintf(msg, sizeof(msg), "%s", a->abort.reason);
+	/* Say why nodes were missing when they told us, and whose
+	 * connection closed. */
+	co_abort_text(s, a->abort.reason, msg, sizeof(msg));
 	r.error = msg;
 	r.needed = a->abort.needed;
 	r.answered = a->abort.answered;
@@ -1427,6 +1548,24 @@ co_on_pending(co *c, co_session *s, uint32_t slot, const crn_envelope *env)
 	co_progress(c, s, co_count_answered(s));
 }
 
+/* Node `name` refused to go on with the session (its secure-aggregation
+ * machine aborted): remember who and, from the first, why. */
+static void
+co_note_stop(co_session *s, const char *name, const crn_envelope *env)
+{
+	crn_sa_abort ab;
+
+	co_note_add(s->stopped, sizeof(s->stopped), name);
+	if (s->stop_why[0] != '\0')
+		return;
+	if (crn_sa_abort_decode(&ab, env->payload, env->payload_len) ==
+	        CAIRN_OK &&
+	    ab.reason[0] != '\0')
+		snprintf(s->stop_why, sizeof(s->stop_why), "%s", ab.reason);
+	else
+		snprintf(s->stop_why, sizeof(s->stop_why), "no reason given");
+}
+
 /* A round message (or a refusal) from node `name`. */
 static void
 co_on_node_msg(co *c, const crn_envelope *env, const char *name)
@@ -1475,6 +1614,8 @@ co_on_node_msg(co *c, const crn_envelope *env, const char *name)
 		crn_sa_actions_fini(&acts);
 		return;
 	}
+	if (env->type == CRN_SA_MSG_ABORT && !s->slots[slot - 1].out)
+		co_note_stop(s, name, env);
 	rv = crn_sa_coord_recv(
 	    s->sa, slot, env->type, env->payload, env->payload_len, &acts);
 	if (rv == CAIRN_OK && s->round < CRN_SA_R_DONE &&
@@ -1567,6 +1708,77 @@ co_session_for(co *c, const uint8_t job_id[CRN_JOB_ID_LEN], char *why,
 	return free_s;
 }
 
+/* Tell the researcher of queued job q how many jobs are ahead of it. */
+static void
+co_queue_tell(co *c, co_queued *q, uint32_t ahead)
+{
+	crn_rt_jobstatus st;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	memset(&st, 0, sizeof(st));
+	memcpy(st.job_id, q->job_id, CRN_RT_JOB_ID_LEN);
+	st.queued = true;
+	st.ahead = ahead;
+	st.wait_ms = c->cfg->coord.queue_wait_ms;
+	q->ahead = ahead;
+	if (crn_rt_jobstatus_encode(&st, &buf, &len) != CAIRN_OK)
+		return;
+	(void)co_send_msg(
+	    c, q->conn, CRN_RT_MSG_JOB_STATUS, NULL, 0, buf, len, 200);
+	crn_free(buf, len);
+}
+
+/* Every slot is busy: queue the job (why says why not).  Jobs already
+ * running and the jobs queued before it are ahead of it. */
+static cairn_err
+co_queue_add(co *c, uint32_t conn, const crn_envelope *env,
+    const crn_cert_info *who, const uint8_t job_id[CRN_JOB_ID_LEN],
+    char *why, size_t whylen)
+{
+	const crn_cfg_coordinator *cc = &c->cfg->coord;
+	co_queued *q;
+
+	for (uint32_t i = 0; i < c->nqueue; i++)
+		if (memcmp(c->queue[i].job_id, job_id, CRN_JOB_ID_LEN) == 0) {
+			snprintf(why, whylen, "this job is already queued");
+			return CAIRN_EREPLAY;
+		}
+	if (c->nqueue >= cc->max_queue) {
+		snprintf(why, whylen,
+		    "the coordinator is busy: max_jobs %u running and max_queue %u waiting; try again later",
+		    c->nsess, c->nqueue);
+		return CAIRN_EBUSY;
+	}
+	q = &c->queue[c->nqueue];
+	memset(q, 0, sizeof(*q));
+	if ((q->signed_job = crn_alloc(env->payload_len)) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return CAIRN_ENOMEM;
+	}
+	memcpy(q->signed_job, env->payload, env->payload_len);
+	q->signed_job_len = env->payload_len;
+	q->conn = conn;
+	q->who = *who;
+	memcpy(q->job_id, job_id, CRN_JOB_ID_LEN);
+	q->since = crn_rt_now_ms();
+	c->nqueue++;
+	crn_log_info("job from '%s' queued: %u jobs running, %u ahead in the queue",
+	    who->name, c->nsess, c->nqueue - 1);
+	co_queue_tell(c, q, c->nsess + c->nqueue - 1);
+	return CAIRN_OK;
+}
+
+/* Take entry i out of the queue; the entries behind it move up. */
+static void
+co_queue_drop(co *c, uint32_t i)
+{
+	crn_free(c->queue[i].signed_job, c->queue[i].signed_job_len);
+	memmove(&c->queue[i], &c->queue[i + 1],
+	    (c->nqueue - i - 1) * sizeof(*c->queue));
+	c->nqueue--;
+}
+
 static int
 co_str_cmp(const void *a, const void *b)
 {
@@ -1596,6 +1808,25 @@ co_absent(co *c, co_session *s)
 	if (s->nabsent > 1)
 		qsort(s->absent, s->nabsent, sizeof(*s->absent), co_str_cmp);
 	return CAIRN_OK;
+}
+
+/* Put a job whose signature verified on record (refused or not) before
+ * anything is offered; an audit log that cannot be written refuses the
+ * job (*rv, why) unless it is refused already. */
+static void
+co_audit_received(co *c, const crn_job *job, const crn_signed_job *sj,
+    const crn_cert_info *who, cairn_err *rv, char *why, size_t whylen)
+{
+	cairn_err arv;
+
+	if (job->dataset == NULL)
+		return;
+	arv = crn_rt_audit_received(c->audit, job, sj, who->name, NULL, 0);
+	if (arv == CAIRN_OK || *rv != CAIRN_OK)
+		return;
+	*rv = arv;
+	snprintf(why, whylen, "the coordinator cannot write its audit log: %s",
+	    cairn_strerror(arv));
 }
 
 /* The job's kind and what it reads, in s (is_sum, is_code, what). */
@@ -1655,8 +1886,8 @@ co_session_nodes(co *c, co_session *s, int64_t now, char *why, size_t whylen)
 }
 
 static void
-co_on_submit(
-    co *c, uint32_t conn, const crn_envelope *env, const crn_cert_info *who)
+co_submit(co *c, uint32_t conn, const crn_envelope *env,
+    const crn_cert_info *who, bool from_queue)
 {
 	crn_signed_job sj;
 	crn_job job;
@@ -1666,26 +1897,28 @@ co_on_submit(
 	crn_sa_actions acts;
 	char why[256] = "";
 	int64_t now = crn_rt_now_ms();
-	cairn_err rv, arv;
+	cairn_err rv;
 
 	memset(&sj, 0, sizeof(sj));
 	crn_sa_actions_init(&acts);
 	rv = co_check_job(
 	    c, env, who, &sj, &job, &plan, &model, why, sizeof(why));
 	/* Every job whose signature verified is on record, refused or
-	 * not, and the record is on disk before anything is offered. */
-	if (job.dataset != NULL &&
-	    (arv = crn_rt_audit_received(
-	         c->audit, &job, &sj, who->name, NULL, 0)) != CAIRN_OK &&
-	    rv == CAIRN_OK) {
-		rv = arv;
-		snprintf(why, sizeof(why),
-		    "the coordinator cannot write its audit log: %s",
-		    cairn_strerror(arv));
-	}
-	if (rv != CAIRN_OK ||
-	    (s = co_session_for(c, job.job_id, why, sizeof(why), &rv)) == NULL)
+	 * not, and the record is on disk before anything is offered (a job
+	 * leaving the queue is on record since it came). */
+	if (!from_queue)
+		co_audit_received(c, &job, &sj, who, &rv, why, sizeof(why));
+	if (rv != CAIRN_OK)
 		goto refuse;
+	if ((s = co_session_for(c, job.job_id, why, sizeof(why), &rv)) ==
+	    NULL) {
+		/* All max_jobs slots busy: wait in the queue, bounded. */
+		if (rv == CAIRN_EPERM && (rv = co_queue_add(c, conn, env, who,
+		                              job.job_id, why, sizeof(why))) ==
+		        CAIRN_OK)
+			goto out;
+		goto refuse;
+	}
 	memset(s, 0, sizeof(*s));
 	s->not_after = job.not_after;
 	if ((rv = crn_audit_head_sign(c->audit, job.job_id, s->audit_head)) !=
@@ -1764,6 +1997,103 @@ out:
 	crn_job_fini(&job);
 }
 
+static uint32_t
+co_running(const co *c)
+{
+	uint32_t k = 0;
+
+	for (uint32_t i = 0; i < c->nsess; i++)
+		k += c->sess[i].used;
+	return k;
+}
+
+/* Refuse the queued jobs that waited queue_wait_ms, start queued jobs
+ * while a slot is free (in the order they came), and tell those still
+ * waiting when their place changed. */
+static void
+co_queue_pump(co *c)
+{
+	uint32_t wait = c->cfg->coord.queue_wait_ms, running;
+	int64_t now = crn_rt_now_ms();
+	char why[256];
+
+	for (uint32_t i = 0; i < c->nqueue;) {
+		co_queued *q = &c->queue[i];
+
+		if (now - q->since < (int64_t)wait) {
+			i++;
+			continue;
+		}
+		snprintf(why, sizeof(why),
+		    "waited %u ms in the coordinator's queue (queue_wait_ms) with %u ahead of it; every max_jobs slot stayed busy, try again later",
+		    wait, q->ahead);
+		crn_log_warn("refused a job from '%s': %s", q->who.name, why);
+		co_job_end(c, NULL, q->who.name, CRN_OPS_REFUSED, 0, why);
+		{
+			const crn_audit_field f[] = {{"decision", "refuse"},
+			    {"reason", why}, {"researcher", q->who.name}};
+
+			if (crn_rt_audit_event(c->audit, CRN_AUDIT_DECISION,
+			        q->job_id, f, CRN_NELEM(f)) != CAIRN_OK)
+				crn_log_err("audit log: cannot record a refusal");
+		}
+		co_fail_job(
+		    c, q->conn, q->job_id, CAIRN_ETIMEDOUT, 0, 0, why);
+		co_queue_drop(c, i);
+	}
+	while (c->nqueue > 0 && (running = co_running(c)) < c->nsess) {
+		co_queued q = c->queue[0];
+		crn_envelope env;
+
+		/* q owns the signed job now; the entry goes. */
+		memmove(&c->queue[0], &c->queue[1],
+		    (c->nqueue - 1) * sizeof(*c->queue));
+		c->nqueue--;
+		memset(&env, 0, sizeof(env));
+		env.type = CRN_RT_MSG_JOB_SUBMIT;
+		env.payload = q.signed_job;
+		env.payload_len = q.signed_job_len;
+		crn_log_info("job from '%s' leaves the queue after %lld ms",
+		    q.who.name, (long long)(now - q.since));
+		co_submit(c, q.conn, &env, &q.who, true);
+		crn_free(q.signed_job, q.signed_job_len);
+	}
+	running = co_running(c);
+	for (uint32_t i = 0; i < c->nqueue; i++)
+		if (c->queue[i].ahead != running + i)
+			co_queue_tell(c, &c->queue[i], running + i);
+}
+
+/* The researcher on conn went away: its queued jobs go too. */
+static void
+co_queue_forget(co *c, uint32_t conn)
+{
+	for (uint32_t i = 0; i < c->nqueue;) {
+		if (c->queue[i].conn == conn)
+			co_queue_drop(c, i);
+		else
+			i++;
+	}
+}
+
+/* The dropout tolerance figures of a status report: the threshold of a
+ * session of the connected nodes and of one of every expected node
+ * (named in the configuration, or seen). */
+static void
+co_status_tolerance(co *c, crn_rt_status *st)
+{
+	const crn_cfg_coordinator *cc = &c->cfg->coord;
+	uint32_t degree, n = (uint32_t)c->nnodes;
+
+	for (size_t i = 0; i < cc->nnodes; i++)
+		if (co_node_find(c, cc->nodes[i]) == NULL)
+			n++;
+	co_params(c, (uint32_t)st->nnodes, &st->threshold, &degree);
+	co_params(c, n, &st->expected_threshold, &degree);
+	st->expected = n;
+	st->min_participants = cc->min_participants < 2 ? 2 : cc->min_participants;
+}
+
 static void
 co_on_status(co *c, uint32_t conn)
 {
@@ -1779,6 +2109,7 @@ co_on_status(co *c, uint32_t conn)
 		        CAIRN_OK)
 			goto out;
 	}
+	co_status_tolerance(c, &st);
 	if (c->nsess > 0 &&
 	    (st.sessions = crn_zalloc(c->nsess * sizeof(*st.sessions))) == NULL)
 		goto out;
@@ -1918,7 +2249,7 @@ co_on_message(co *c, const crn_tr_event *ev)
 		(void)co_send_msg(
 		    c, conn, CRN_RT_MSG_HELLO_ACK, NULL, 0, NULL, 0, 0);
 		break;
-	case CRN_RT_MSG_JOB_SUBMIT: co_on_submit(c, conn, &env, &who); break;
+	case CRN_RT_MSG_JOB_SUBMIT: co_submit(c, conn, &env, &who, false); break;
 	case CRN_RT_MSG_STATUS_REQ: co_on_status(c, conn); break;
 	case CRN_RT_MSG_BUDGET_REQ: co_on_budget_req(c, conn, &who); break;
 	case CRN_RT_MSG_BUDGET: co_on_budget(c, &env, who.name); break;
@@ -1936,6 +2267,19 @@ co_on_message(co *c, const crn_tr_event *ev)
 	}
 out:
 	crn_envelope_fini(&env);
+}
+
+/* Node `name`'s connection closed during session s. */
+static void
+co_note_gone(co_session *s, const char *name)
+{
+	char e[CRN_CERT_NAME_MAX + 48];
+
+	snprintf(e, sizeof(e), "%s in %s round %s", name,
+	    s->pass == CRN_RELEASE_PASS_FIGURES ? "the figures'" : "the counts'",
+	    s->round < CRN_SA_R_DONE ? crn_sa_round_name((crn_sa_round)s->round)
+	                             : "done");
+	co_note_add(s->gone, sizeof(s->gone), e);
 }
 
 /* Node `name` is gone: it will not answer in any session it is in, so a
@@ -1956,6 +2300,7 @@ co_node_gone(co *c, const char *name)
 				    !s->slots[k].out &&
 				    s->round < CRN_OPS_ROUNDS)
 					c->ost->dropouts[s->round]++;
+				co_note_gone(s, name);
 				co_slot_out(s, k, NULL);
 				in = true;
 			}
@@ -1979,8 +2324,10 @@ co_on_down(co *c, const crn_tr_event *ev)
 	 * table holds the live connections' only. */
 	if (crn_replay_forget_conn(c->party.replay, ev->conn) != CAIRN_OK)
 		crn_log_debug("replay guard keeps a closed connection");
-	if (ev->peer.role != CRN_ROLE_NODE)
+	if (ev->peer.role != CRN_ROLE_NODE) {
+		co_queue_forget(c, ev->conn);
 		return;
+	}
 	n = co_node_find(c, ev->peer.name);
 	if (n == NULL || !n->live || n->conn != ev->conn)
 		return;
@@ -2078,6 +2425,36 @@ co_wait_ms(const co *c)
 	return wait < 0 ? 0 : (int)wait;
 }
 
+/* The event loop: messages, deadlines, the queue and the published
+ * state, until a signal stops the daemon. */
+static void
+co_run(co *c)
+{
+	int64_t next_publish = 0;
+	cairn_err rv;
+
+	while (!crn_rt_stop) {
+		crn_tr_event ev;
+
+		rv = crn_tr_next(c->tr, &ev, co_wait_ms(c));
+		if (rv == CAIRN_OK) {
+			if (ev.kind == CRN_TR_EV_MSG) {
+				c->ost->bytes_in += ev.len;
+				c->ost->msgs_in++;
+				co_on_message(c, &ev);
+			}
+			else if (ev.kind == CRN_TR_EV_DOWN)
+				co_on_down(c, &ev);
+			crn_tr_event_fini(&ev);
+		} else if (rv != CAIRN_ETIMEDOUT) {
+			crn_log_debug("receive: %s", cairn_strerror(rv));
+		}
+		co_deadlines(c);
+		co_queue_pump(c);
+		co_publish(c, &next_publish);
+	}
+}
+
 int
 crn_coordinator_main(const char *path)
 {
@@ -2087,7 +2464,6 @@ crn_coordinator_main(const char *path)
 	crn_tr_opts opts;
 	crn_state_lock lock;
 	int status = 1;
-	int64_t next_publish = 0;
 	cairn_err rv;
 
 	memset(&c, 0, sizeof(c));
@@ -2120,6 +2496,8 @@ crn_coordinator_main(const char *path)
 		crn_log_err("%s", err);
 		goto out;
 	}
+	if (co_seen_restore(&c) != CAIRN_OK)
+		goto out;
 	if ((rv = crn_ops_open(&c.ops, CRN_OPS_COORDINATOR, c.party.me.name,
 	         c.cfg->coord.metrics_listen, err, sizeof(err))) != CAIRN_OK) {
 		crn_log_err("%s", err);
@@ -2141,7 +2519,9 @@ crn_coordinator_main(const char *path)
 		goto out;
 	}
 	c.nsess = c.cfg->coord.max_jobs;
-	if ((c.sess = crn_zalloc(c.nsess * sizeof(*c.sess))) == NULL)
+	if ((c.sess = crn_zalloc(c.nsess * sizeof(*c.sess))) == NULL ||
+	    (c.queue = crn_zalloc((c.cfg->coord.max_queue + 1) *
+	         sizeof(*c.queue))) == NULL)
 		goto out;
 	c.peers.party = &c.party;
 	c.peers.roles = CRN_ROLE_NODE | CRN_ROLE_RESEARCHER;
@@ -2160,25 +2540,7 @@ crn_coordinator_main(const char *path)
 	}
 	crn_log_info("coordinator '%s' listening on %s (max_jobs %u)",
 	    c.party.me.name, c.cfg->coord.listen, c.nsess);
-	while (!crn_rt_stop) {
-		crn_tr_event ev;
-
-		rv = crn_tr_next(c.tr, &ev, co_wait_ms(&c));
-		if (rv == CAIRN_OK) {
-			if (ev.kind == CRN_TR_EV_MSG) {
-				c.ost->bytes_in += ev.len;
-				c.ost->msgs_in++;
-				co_on_message(&c, &ev);
-			}
-			else if (ev.kind == CRN_TR_EV_DOWN)
-				co_on_down(&c, &ev);
-			crn_tr_event_fini(&ev);
-		} else if (rv != CAIRN_ETIMEDOUT) {
-			crn_log_debug("receive: %s", cairn_strerror(rv));
-		}
-		co_deadlines(&c);
-		co_publish(&c, &next_publish);
-	}
+	co_run(&c);
 	crn_log_info("stopping");
 	status = 0;
 out:
@@ -2186,6 +2548,10 @@ out:
 		if (c.sess[i].used)
 			co_session_end(&c, &c.sess[i]);
 	crn_free(c.sess, c.nsess * sizeof(*c.sess));
+	while (c.queue != NULL && c.nqueue > 0)
+		co_queue_drop(&c, c.nqueue - 1);
+	if (c.queue != NULL)
+		crn_free(c.queue, (c.cfg->coord.max_queue + 1) * sizeof(*c.queue));
 	crn_free(c.nodes, c.nnodes * sizeof(*c.nodes));
 	crn_tr_close(c.tr);
 	crn_ops_close(c.ops);

@@ -26,6 +26,7 @@
 #include "crypto/crypto.h"
 #include "demo/demo.h"
 #include "exec/exec.h"
+#include "lua/code.h"
 #include "query/schema.h"
 #include "query/sql_plan.h"
 #include "query/sql_result.h"
@@ -291,15 +292,17 @@ write_configs(demo *d)
 		    "min_participants = %zu\n"
 		    "require_dp = %s\n"
 		    "budget_epsilon = 100\n"
-		    "[dataset %s]\n"
+		    "%s%s%s[dataset %s]\n"
 		    "kind = csv\n"
 		    "path = %s\n"
 		    "expose = %s\n",
 		    d->nodes[i].name, d->dir, d->nodes[i].name,
 		    d->nodes[i].name, d->nodes[i].name, d->schema_path,
 		    d->schema->min_cell, d->nnodes,
-		    d->epsilon > 0 ? "true" : "false", d->dataset,
-		    d->nodes[i].csv, cols);
+		    d->epsilon > 0 ? "true" : "false",
+		    d->code[0] != '\0' ? "approved_code = " : "", d->code_hash,
+		    d->code[0] != '\0' ? "\n" : "", d->dataset, d->nodes[i].csv,
+		    cols);
 		if (w < 0 || (size_t)w >= sizeof(text))
 			return demo_error("demo: node configuration too long");
 		append_colmap(&d->nodes[i], d->dataset, text, sizeof(text));
@@ -841,6 +844,252 @@ run_fit(demo *d)
 	return 0;
 }
 
+/* ---- approved code ------------------------------------------------------- */
+
+typedef struct pool_out {
+	FILE *f;
+	const crn_dataset *ds;
+} pool_out;
+
+/* One value of the pooled CSV file, as the CSV executor reads it back:
+ * numbers exactly (scaled integers printed with their decimals), an
+ * unquoted empty field for NULL, category text quoted. */
+static void
+pool_value(FILE *f, const crn_column *c, const crn_cell *v)
+{
+	uint64_t mag, p = 1;
+
+	if (v->null)
+		return;
+	if (c->type == CRN_COL_CATEGORY) {
+		const char *t = v->cat < c->ndomain ? c->domain[v->cat] : "";
+
+		fputc('"', f);
+		for (; *t != '\0'; t++) {
+			if (*t == '"')
+				fputc('"', f);
+			fputc(*t, f);
+		}
+		fputc('"', f);
+		return;
+	}
+	mag = v->num < 0 ? (uint64_t)0 - (uint64_t)v->num : (uint64_t)v->num;
+	for (uint32_t k = 0; k < c->scale; k++)
+		p *= 10;
+	fprintf(f, "%s%llu", v->num < 0 ? "-" : "",
+	    (unsigned long long)(mag / p));
+	if (c->scale > 0)
+		fprintf(f, ".%0*llu", (int)c->scale,
+		    (unsigned long long)(mag % p));
+}
+
+/* crn_exec_rows callback: one row of one node's file. */
+static cairn_err
+pool_row(void *arg, const crn_cell *cells, const char *where)
+{
+	pool_out *po = arg;
+
+	(void)where;
+	for (size_t i = 0; i < po->ds->ncols; i++) {
+		if (i > 0)
+			fputc(',', po->f);
+		pool_value(po->f, &po->ds->cols[i], &cells[i]);
+	}
+	fputc('\n', po->f);
+	return ferror(po->f) ? CAIRN_ESYS : CAIRN_OK;
+}
+
+/* One node's rows, in the schema's own column names, into po. */
+static int
+pool_node(demo *d, const crn_plan *plan, size_t i, pool_out *po)
+{
+	const crn_cfg_dataset *nds = node_dataset(&d->nodes[i], d->dataset);
+	crn_colmap map[64];
+	crn_source src = {
+	    .kind = CRN_SRC_CSV, .path = d->nodes[i].csv, .map = map};
+	bool want[256];
+	crn_exec_stats st;
+	char err[512];
+
+	if (po->ds->ncols > CRN_NELEM(want))
+		return demo_error("demo: --code: at most %zu columns",
+		    CRN_NELEM(want));
+	for (size_t k = 0; k < po->ds->ncols; k++)
+		want[k] = true;
+	for (size_t k = 0; nds != NULL && k < nds->nmap && k < CRN_NELEM(map);
+	     k++) {
+		map[k].name = nds->map[k].column;
+		map[k].local = nds->map[k].source;
+		src.nmap = k + 1;
+	}
+	if (crn_exec_rows(plan, po->ds, &src, want, pool_row, po, &st, err,
+	        sizeof(err)) != CAIRN_OK)
+		return demo_error("demo: %s", err);
+	return 0;
+}
+
+/*
+ * Every node's rows in one CSV file (DIR/pooled.csv), in the schema's
+ * column names whatever each node's file calls them: what 'cairn code
+ * run-local' reads to run the same program in one process.
+ */
+static int
+write_pooled(demo *d, const char *path)
+{
+	char sql[CRN_CERT_NAME_MAX + 32], err[512];
+	crn_plan *plan = NULL;
+	pool_out po = {.ds = crn_schema_dataset(d->schema, d->dataset)};
+	int ret = 1;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", d->dataset);
+	if (crn_sql_plan(d->schema, sql, &plan, err, sizeof(err)) != CAIRN_OK)
+		return demo_error("demo: %s", err);
+	if ((po.f = fopen(path, "w")) == NULL) {
+		demo_error("demo: cannot write %s: %s", path, strerror(errno));
+		goto out;
+	}
+	for (size_t i = 0; i < po.ds->ncols; i++)
+		fprintf(po.f, "%s%s", i > 0 ? "," : "", po.ds->cols[i].name);
+	fputc('\n', po.f);
+	for (size_t i = 0; i < d->nnodes; i++)
+		if (pool_node(d, plan, i, &po) != 0)
+			goto out;
+	ret = 0;
+out:
+	if (po.f != NULL && fclose(po.f) != 0 && ret == 0)
+		ret = demo_error("demo: cannot write %s", path);
+	crn_plan_free(plan);
+	return ret;
+}
+
+/* A code job's answer without what differs by construction between the
+ * federation and one process: the nodes that contributed and the clip
+ * count (each node clips its own output). */
+static void
+code_strip(char *s)
+{
+	static const char *const keys[] = {", \"contributed\": [", ", \"clipped\": "};
+
+	for (size_t k = 0; k < CRN_NELEM(keys); k++) {
+		char *p = strstr(s, keys[k]), *e;
+
+		if (p == NULL)
+			continue;
+		e = p + strlen(keys[k]);
+		e += k == 0 ? strcspn(e, "]") + 1 : strspn(e, "0123456789");
+		memmove(p, e, strlen(e) + 1);
+	}
+}
+
+/* Run argv-style args through 'cairn' into out; the text, or NULL. */
+static char *
+code_client(demo *d, const char *sub, const char *const *head, size_t nhead,
+    const char *out)
+{
+	char *args[CRN_DEMO_CODE_ARGS + 16];
+	size_t n = 0;
+
+	args[n++] = (char *)(uintptr_t)sub;
+	for (size_t i = 0; i < nhead; i++)
+		args[n++] = (char *)(uintptr_t)head[i];
+	args[n++] = (char *)(uintptr_t) "--dataset";
+	args[n++] = d->dataset;
+	args[n++] = (char *)(uintptr_t) "--code";
+	args[n++] = d->code;
+	for (size_t i = 0; i < d->ncode_args; i++)
+		args[n++] = (char *)(uintptr_t)d->code_args[i];
+	args[n] = NULL;
+	if (run_client(d, args, out, d->timeout_s * 4 + 5) != 0)
+		return NULL;
+	return read_text(out);
+}
+
+/* The program as a code job on the federation, then in one process on
+ * the pooled rows. */
+static int
+run_code(demo *d)
+{
+	char conf[DEMO_PATH], pooled[DEMO_PATH], out[DEMO_PATH];
+	char lout[DEMO_PATH], last[512];
+	const char *fedargs[] = {"--config", conf};
+	const char *locargs[] = {
+	    "run-local", "--schema", d->schema_path, "--data", pooled};
+	char *fed = NULL, *loc = NULL;
+	int ret = 1;
+
+	if (path_join(conf, d->dir, "researcher.conf") != 0 ||
+	    path_join(pooled, d->dir, "pooled.csv") != 0 ||
+	    path_join(out, d->dir, "logs/code.out") != 0 ||
+	    path_join(lout, d->dir, "logs/code-local.out") != 0)
+		return 1;
+	say("every demo node approves %s (sha256 %s) automatically, as its operator; a real node runs a program only after its operator approves that hash",
+	    d->code, d->code_hash);
+	if (strcmp(d->format, "table") == 0)
+		printf("\n-- program %s (sha256 %s), approved automatically by the demo's nodes\n",
+		    d->code, d->code_hash);
+	if ((fed = code_client(d, "run", fedargs, CRN_NELEM(fedargs), out)) ==
+	    NULL) {
+		last_line(d, last, sizeof(last));
+		demo_error("demo: the code job failed: %s", last);
+		node_refusals(d);
+		goto out;
+	}
+	if (write_pooled(d, pooled) != 0)
+		goto out;
+	if ((loc = code_client(d, "code", locargs, CRN_NELEM(locargs),
+	         lout)) == NULL) {
+		last_line(d, last, sizeof(last));
+		demo_error("demo: the program failed on the pooled rows: %s",
+		    last);
+		goto out;
+	}
+	if (strcmp(d->format, "table") != 0) {
+		fputs(fed, stdout);
+		ret = 0;
+		goto out;
+	}
+	printf("under secure aggregation (%zu nodes):\n%s", d->nnodes, fed);
+	printf("in one process on the pooled rows (no protection):\n%s", loc);
+	code_strip(fed);
+	code_strip(loc);
+	if (d->epsilon > 0)
+		printf("=> with DP noise (epsilon %g, delta %g, from the researcher configuration): the differences are the noise\n",
+		    d->epsilon, d->delta);
+	else if (strcmp(fed, loc) == 0)
+		printf("=> identical (contributing nodes and clip counts aside)\n");
+	else
+		printf("=> differs: a program whose answer depends on how the rows are split between nodes (local training, as in fedavg_logreg.lua) may\n");
+	ret = 0;
+out:
+	free(fed);
+	free(loc);
+	fflush(stdout);
+	return ret;
+}
+
+int
+crn_demo_set_code(
+    demo *d, const char *path, const char *const *args, size_t nargs)
+{
+	uint8_t *src = NULL;
+	size_t len = 0;
+
+	if (nargs > CRN_DEMO_CODE_ARGS)
+		return demo_error("demo: too many --code options");
+	if (absolute(d->code, path) != 0)
+		return 1;
+	/* The exact bytes, as 'cairn run' sends them and the nodes hash
+	 * them. */
+	if (crn_file_read(d->code, 64u << 20, &src, &len) != CAIRN_OK)
+		return demo_error("demo: cannot read %s", d->code);
+	crn_code_hash_hex(src, len, d->code_hash);
+	crn_free(src, len + 1);
+	for (size_t i = 0; i < nargs; i++)
+		d->code_args[i] = args[i];
+	d->ncode_args = nargs;
+	return 0;
+}
+
 /* ---- arguments ------------------------------------------------------------
  */
 
@@ -963,7 +1212,7 @@ crn_demo_use_examples(demo *d, const char *examples)
 		return 1;
 	if (d->model != NULL)
 		return demo_fit_defaults(d);
-	if (d->nqueries == 0) {
+	if (d->nqueries == 0 && d->code[0] == '\0') {
 		for (size_t k = 0; k < CRN_NELEM(demo_default_queries); k++)
 			d->queries[d->nqueries++] = demo_default_queries[k];
 	}
@@ -1026,19 +1275,18 @@ crn_demo_run(demo *d)
 	}
 	if (d->model != NULL && run_fit(d) != 0)
 		return 1;
+	if (d->code[0] != '\0' && run_code(d) != 0)
+		return 1;
 	if (failed != 0)
 		return demo_error(
 		    "demo: %d of %zu queries failed", failed, d->nqueries);
-	if (d->nqueries == 0)
-		return 0;
-	if (d->epsilon > 0) {
+	if (d->nqueries > 0 && d->epsilon > 0)
 		say("%zu %s answered under secure aggregation with DP noise (epsilon %g, delta %g)",
 		    d->nqueries, d->nqueries == 1 ? "query" : "queries",
 		    d->epsilon, d->delta);
-		return 0;
-	}
-	say("%zu %s answered under secure aggregation, each identical to the clear computation",
-	    d->nqueries, d->nqueries == 1 ? "query" : "queries");
+	else if (d->nqueries > 0)
+		say("%zu %s answered under secure aggregation, each identical to the clear computation",
+		    d->nqueries, d->nqueries == 1 ? "query" : "queries");
 	return 0;
 }
 

@@ -10,7 +10,9 @@
  * prints every answer beside the same figure computed in the clear from
  * the pooled files (plan + local executors + plain sum, no secure
  * aggregation).  A mismatch is an error.  With a model, 'cairn fit' runs
- * last and its output is printed as it comes.  crn_demo_fini stops
+ * last and its output is printed as it comes.  With a program (--code)
+ * it runs that as a code job too and prints its answer beside the same
+ * program run in one process on the pooled rows.  crn_demo_fini stops
  * everything and removes the directory (unless keep, or the run failed).
  *
  * Errors are printed as one line ("cairn: demo: ..."); functions return 0
@@ -30,6 +32,7 @@
 #define CRN_DEMO_MAX_QUERIES 32
 #define CRN_DEMO_PATH        4096
 #define CRN_DEMO_MAX_FITARGS 64
+#define CRN_DEMO_CODE_ARGS   32
 
 typedef struct crn_demo_node {
 	char name[CRN_CERT_NAME_MAX + 1];
@@ -59,6 +62,13 @@ typedef struct crn_demo {
 	const char *model;
 	const char *fitargs[CRN_DEMO_MAX_FITARGS];
 	size_t nfit;
+	/* --code: the program (absolute path), its SHA-256 in hex, which
+	 * the demo's nodes approve, and the options passed on to 'cairn
+	 * run' and 'cairn code run-local' as they are ("--lo", "0", ...). */
+	char code[CRN_DEMO_PATH];
+	char code_hash[65];
+	const char *code_args[CRN_DEMO_CODE_ARGS];
+	size_t ncode_args;
 	double epsilon, delta; /* DP asked of every query; epsilon 0: none */
 } crn_demo;
 
@@ -79,6 +89,13 @@ int crn_demo_use_examples(crn_demo *d, const char *dir);
 
 /* The federation schema file for --csv nodes (made absolute). */
 int crn_demo_set_schema(crn_demo *d, const char *path);
+
+/* Run the approved-code program at path on the federation, with args
+ * (nargs, at most CRN_DEMO_CODE_ARGS) passed on to 'cairn run'; the
+ * demo's nodes approve it by its hash.  The answer is printed beside
+ * 'cairn code run-local' over the pooled rows. */
+int crn_demo_set_code(
+    crn_demo *d, const char *path, const char *const *args, size_t nargs);
 
 /* Check the schema and queries, start the federation, run every query
  * and then the fit of --model.  Returns the exit status: 0 when every

@@ -45,18 +45,12 @@ crn_admit_researcher(const crn_cfg_node *n, const char *name)
 	return admit_in(n->researchers, n->nresearchers, name);
 }
 
-/* The DP rule (admit.h): noise where the policy requires it, a sane
- * (epsilon, delta), none asked of a program or (not built) a model. */
+/* The DP rule (admit.h): noise where the policy requires it (code jobs
+ * too: their noise comes from the declared bounds) and a sane (epsilon,
+ * delta). */
 static cairn_err
 admit_dp(const crn_cfg_node *n, const crn_job *job, crn_admit *out)
 {
-	if (job->kind == CRN_JOB_CODE) {
-		if (job->dp_epsilon == 0)
-			return CAIRN_OK;
-		snprintf(out->why, sizeof(out->why),
-		    "code jobs carry no DP noise: ask without --epsilon");
-		return admit_refuse(out, CRN_ADMIT_DP, CAIRN_EPERM);
-	}
 	if (job->kind == CRN_JOB_MODEL && job->dp_epsilon != 0) {
 		snprintf(out->why, sizeof(out->why),
 		    "model fits carry no DP noise yet: fit without epsilon");

@@ -5,9 +5,14 @@
  * coordinator in a new session with a different subset of nodes, and the
  * difference of two results would single out a node's data (a
  * differencing attack).  A node therefore runs each signed job id at most
- * once, ever: the ledger is an append-only file of job ids (one hex line
- * each) in the node's state directory, read at start and extended, with
- * fsync, before the node computes anything for a job.
+ * once: the ledger is an append-only file of job ids (one hex line each,
+ * with the job's not_after) in the node's state directory, read at start
+ * and extended, with fsync, before the node computes anything for a job.
+ * An id is forgotten once its job expired more than
+ * CRN_JOB_LEDGER_MARGIN_S ago (the node refuses an expired job anyway),
+ * so the ledger holds the jobs of the last max_job_lifetime_ms and a
+ * margin, not every job ever; the file is rewritten (atomically) when
+ * most of its lines are such ids.
  */
 #ifndef CRN_NODE_JOB_LEDGER_H
 #define CRN_NODE_JOB_LEDGER_H
@@ -20,6 +25,10 @@
 #include "proto/job.h"
 
 typedef struct crn_job_ledger crn_job_ledger;
+
+/* How long after its not_after a job's id is kept, seconds: a node
+ * whose clock steps back by up to this much still refuses a replay. */
+#define CRN_JOB_LEDGER_MARGIN_S 300
 
 /*
  * Open (creating the directory with mode 0700 and the file with mode 0600
@@ -40,15 +49,17 @@ bool crn_job_ledger_has(
     const crn_job_ledger *l, const uint8_t id[CRN_JOB_ID_LEN]);
 
 /*
- * Record a job id: appended to the file and flushed to disk before this
- * returns CAIRN_OK.  CAIRN_EREPLAY when already recorded; CAIRN_ESYS when
- * it could not be written (the caller must then not run the job);
- * CAIRN_ENOMEM.
+ * Record a job id with its job's not_after (unix seconds), at unix time
+ * now: appended to the file and flushed to disk before this returns
+ * CAIRN_OK.  Ids of jobs expired more than CRN_JOB_LEDGER_MARGIN_S before
+ * now may be forgotten on the way.  CAIRN_EREPLAY when already recorded;
+ * CAIRN_ESYS when it could not be written (the caller must then not run
+ * the job); CAIRN_ENOMEM.
  */
-CAIRN_NODISCARD cairn_err crn_job_ledger_add(
-    crn_job_ledger *l, const uint8_t id[CRN_JOB_ID_LEN]);
+CAIRN_NODISCARD cairn_err crn_job_ledger_add(crn_job_ledger *l,
+    const uint8_t id[CRN_JOB_ID_LEN], uint64_t not_after, uint64_t now);
 
-/* Number of recorded jobs. */
+/* Number of job ids held (recorded and not yet forgotten). */
 size_t crn_job_ledger_count(const crn_job_ledger *l);
 
 #endif /* CRN_NODE_JOB_LEDGER_H */

@@ -616,11 +616,23 @@ nd_code(nd *d, nd_sess *s, nd_offer *o, const crn_node_src *src)
 	crn_node_code_policy p = {.approved = n->approved_code,
 	    .napproved = n->napproved_code,
 	    .approved_dir = n->approved_code_dir,
+	    .state_dir = n->state_dir,
+	    .dataset = o->job.dataset,
+	    .researcher = o->who,
 	    .memory_mb = n->code_memory_mb,
 	    .steps_m = n->code_steps_m,
 	    .timeout_ms = n->code_timeout_ms,
 	    .max_nodes = d->schema != NULL ? d->schema->max_nodes : 0};
 
+	/* DP: noise sized for the offer's threshold, which the session
+	 * then requires (nd_pass_begin); charged by nd_dp_charge. */
+	if (o->job.dp_epsilon > 0) {
+		p.dp_rho = crn_dp_rho_of(o->job.dp_epsilon, o->job.dp_delta);
+		p.dp_t = o->offer.threshold > 0 ? o->offer.threshold : 1;
+		s->dp_t = p.dp_t;
+		crn_log_info("job %s: DP noise for the program's output sized for %u survivors",
+		    s->job, p.dp_t);
+	}
 	return crn_node_run_code(&p, src, d->schema, &o->job, o->ds->expose,
 	    o->ds->nexpose, &s->vec, &s->vlen, o->why, sizeof(o->why),
 	    o->remote, sizeof(o->remote));
@@ -914,7 +926,8 @@ nd_offer_accept(nd *d, const crn_envelope *env, nd_offer *o)
 	/* Each signed job runs here once, ever: a coordinator that offers
 	 * it again (with other nodes, to difference the results) is
 	 * refused.  The id is on disk before anything is computed. */
-	if ((rv = crn_job_ledger_add(d->ledger, o->job.job_id)) != CAIRN_OK) {
+	if ((rv = crn_job_ledger_add(d->ledger, o->job.job_id,
+	         o->job.not_after, crn_rt_wall())) != CAIRN_OK) {
 		snprintf(o->why, sizeof(o->why),
 		    rv == CAIRN_EREPLAY
 		        ? "job already ran here (each job runs once)"

@@ -6,20 +6,25 @@
  * its policy in as crn_node_code_policy.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/crn.h"
+#include "base/file.h"
 #include "crypto/crypto.h"
+#include "crypto/dp.h"
 #include "exec/exec.h"
 #include "lua/code.h"
 #include "node/node_code.h"
 #include "proto/job.h"
+#include "query/dp_account.h"
 #include "query/schema.h"
 #include "query/sql_plan.h"
 
@@ -79,6 +84,236 @@ nc_dir_has(const char *dir, const char *want)
 	return found;
 }
 
+/* ---- approvals kept in the node's state ('cairn node approve-code') ---- */
+
+/* Is name in list: "*" for any, else comma-separated names. */
+static bool
+nc_in_list(const char *list, const char *name)
+{
+	size_t n;
+
+	if (strcmp(list, "*") == 0)
+		return true;
+	if (name == NULL)
+		return false;
+	n = strlen(name);
+	for (const char *p = list; *p != '\0';) {
+		size_t k = strcspn(p, ",");
+
+		if (k == n && strncmp(p, name, n) == 0)
+			return true;
+		p += k;
+		if (*p == ',')
+			p++;
+	}
+	return false;
+}
+
+/* A list as the operator gave it into out: "*" (or NULL) for any, else
+ * names of A-Z a-z 0-9 . _ - separated by commas (spaces dropped). */
+static cairn_err
+nc_list_norm(const char *in, char *out, size_t outlen, const char *what,
+    char *err, size_t errlen)
+{
+	size_t o = 0;
+	bool empty = true;
+
+	if (in == NULL || strcmp(in, "*") == 0) {
+		snprintf(out, outlen, "*");
+		return CAIRN_OK;
+	}
+	for (const char *p = in; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == ' ')
+			continue;
+		if (c == ',' ? empty
+		             : !(isalnum(c) || c == '.' || c == '_' || c == '-'))
+			goto bad;
+		empty = c == ',';
+		if (o + 1 >= outlen)
+			goto bad;
+		out[o++] = (char)c;
+	}
+	if (empty)
+		goto bad;
+	out[o] = '\0';
+	return CAIRN_OK;
+bad:
+	snprintf(err, errlen,
+	    "--%s takes names (A-Z a-z 0-9 . _ -) separated by commas, or '*', at most %zu bytes; got '%s'",
+	    what, outlen - 1, in);
+	return CAIRN_EINVAL;
+}
+
+/* One line "HASH DATASETS RESEARCHERS FILE" into e; false if malformed. */
+static bool
+nc_parse_line(char *line, crn_node_code_entry *e)
+{
+	char *save = NULL, *h, *ds, *rs, *f;
+
+	h = strtok_r(line, " ", &save);
+	ds = strtok_r(NULL, " ", &save);
+	rs = strtok_r(NULL, " ", &save);
+	f = strtok_r(NULL, "", &save);
+	if (h == NULL || ds == NULL || rs == NULL || strlen(h) != 64 ||
+	    strspn(h, "0123456789abcdef") != 64 ||
+	    strlen(ds) >= sizeof(e->datasets) ||
+	    strlen(rs) >= sizeof(e->researchers))
+		return false;
+	memset(e, 0, sizeof(*e));
+	memcpy(e->hash, h, 65);
+	memcpy(e->datasets, ds, strlen(ds) + 1);
+	memcpy(e->researchers, rs, strlen(rs) + 1);
+	snprintf(e->file, sizeof(e->file), "%s", f != NULL ? f : "");
+	return true;
+}
+
+cairn_err
+crn_node_code_entries(const char *state_dir, crn_node_code_entry **out,
+    size_t *n, char *err, size_t errlen)
+{
+	char path[4096], *line;
+	uint8_t *buf = NULL;
+	size_t len = 0, lines = 1, k = 0, lineno = 0;
+	cairn_err rv;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(path, sizeof(path), "%s/%s", state_dir, CRN_NODE_CODE_FILE);
+	rv = crn_file_read(path, 4u << 20, &buf, &len);
+	if (rv == CAIRN_ENOENT)
+		return (*out = crn_zalloc(sizeof(**out))) != NULL ? CAIRN_OK
+		                                                 : CAIRN_ENOMEM;
+	if (rv != CAIRN_OK) {
+		snprintf(err, errlen, "%s: %s", path, cairn_strerror(rv));
+		return rv;
+	}
+	for (size_t i = 0; i < len; i++)
+		lines += buf[i] == '\n';
+	if ((*out = crn_zalloc((lines + 1) * sizeof(**out))) == NULL) {
+		crn_free(buf, len + 1);
+		return CAIRN_ENOMEM;
+	}
+	rv = CAIRN_OK;
+	/* Line by line (strtok_r would skip empty lines and miscount). */
+	for (char *p = (char *)buf; rv == CAIRN_OK && p != NULL;) {
+		char *eol = strchr(p, '\n');
+
+		if (eol != NULL)
+			*eol = '\0';
+		lineno++;
+		line = p;
+		p = eol != NULL ? eol + 1 : NULL;
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		if (!nc_parse_line(line, &(*out)[k])) {
+			snprintf(err, errlen,
+			    "%s:%zu: not 'SHA256 DATASETS RESEARCHERS FILE'",
+			    path, lineno);
+			rv = CAIRN_EDATA;
+		}
+		k++;
+	}
+	crn_free(buf, len + 1);
+	if (rv != CAIRN_OK) {
+		crn_free(*out, (lines + 1) * sizeof(**out));
+		*out = NULL;
+		return rv;
+	}
+	/* Shrinking would only save memory; the size to free is n + 1. */
+	{
+		crn_node_code_entry *t = crn_zalloc((k + 1) * sizeof(*t));
+
+		if (t == NULL) {
+			crn_free(*out, (lines + 1) * sizeof(**out));
+			*out = NULL;
+			return CAIRN_ENOMEM;
+		}
+		memcpy(t, *out, k * sizeof(*t));
+		crn_free(*out, (lines + 1) * sizeof(**out));
+		*out = t;
+	}
+	*n = k;
+	return CAIRN_OK;
+}
+
+cairn_err
+crn_node_code_approve(const char *state_dir, const void *src, size_t len,
+    const char *file, const char *datasets, const char *researchers,
+    char hex[CRN_CODE_HEX_LEN], char *err, size_t errlen)
+{
+	crn_node_code_entry *e = NULL;
+	char ds[512], rs[512], path[4096], name[256];
+	const char *base = strrchr(file, '/');
+	char *text = NULL;
+	size_t n = 0, cap, off;
+	cairn_err rv;
+
+	crn_code_hash_hex(src, len, hex);
+	if ((rv = nc_list_norm(datasets, ds, sizeof(ds), "datasets", err,
+	         errlen)) != CAIRN_OK ||
+	    (rv = nc_list_norm(researchers, rs, sizeof(rs), "researchers", err,
+	         errlen)) != CAIRN_OK)
+		return rv;
+	snprintf(name, sizeof(name), "%s", base != NULL ? base + 1 : file);
+	for (char *c = name; *c != '\0'; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = '_';
+	if (mkdir(state_dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", state_dir,
+		    strerror(errno));
+		return CAIRN_ESYS;
+	}
+	if ((rv = crn_node_code_entries(state_dir, &e, &n, err, errlen)) !=
+	    CAIRN_OK)
+		return rv;
+	cap = (n + 2) * (sizeof(*e) + 8) + 256;
+	if ((text = crn_alloc(cap)) == NULL) {
+		crn_free(e, (n + 1) * sizeof(*e));
+		return CAIRN_ENOMEM;
+	}
+	off = (size_t)snprintf(text, cap,
+	    "# programs approved with 'cairn node approve-code': SHA256 DATASETS RESEARCHERS FILE\n");
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(e[i].hash, hex) != 0)
+			off += (size_t)snprintf(text + off, cap - off,
+			    "%s %s %s %s\n", e[i].hash, e[i].datasets,
+			    e[i].researchers, e[i].file);
+	off += (size_t)snprintf(
+	    text + off, cap - off, "%s %s %s %s\n", hex, ds, rs, name);
+	snprintf(path, sizeof(path), "%s/%s", state_dir, CRN_NODE_CODE_FILE);
+	if ((rv = crn_file_write_atomic(path, text, off, 0600)) != CAIRN_OK)
+		snprintf(err, errlen, "cannot write %s: %s", path,
+		    cairn_strerror(rv));
+	crn_free(text, cap);
+	crn_free(e, (n + 1) * sizeof(*e));
+	return rv;
+}
+
+/* Approved in the state directory for this job's dataset and researcher. */
+static bool
+nc_state_has(const crn_node_code_policy *p, const char *hex)
+{
+	crn_node_code_entry *e = NULL;
+	size_t n = 0;
+	char err[512];
+	bool found = false;
+
+	if (crn_node_code_entries(p->state_dir, &e, &n, err, sizeof(err)) !=
+	    CAIRN_OK) {
+		crn_log_warn("approved programs: %s", err);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (crn_ct_eq(e[i].hash, hex, 64) &&
+		    nc_in_list(e[i].datasets, p->dataset) &&
+		    nc_in_list(e[i].researchers, p->researcher))
+			found = true;
+	crn_free(e, (n + 1) * sizeof(*e));
+	return found;
+}
+
 cairn_err
 crn_node_code_approved(const crn_node_code_policy *p, const uint8_t hash[32],
     char *err, size_t errlen)
@@ -96,6 +331,8 @@ crn_node_code_approved(const crn_node_code_policy *p, const uint8_t hash[32],
 		    crn_ct_eq(p->approved[i], hex, 64))
 			return CAIRN_OK;
 	if (p->approved_dir != NULL && nc_dir_has(p->approved_dir, hex))
+		return CAIRN_OK;
+	if (p->state_dir != NULL && nc_state_has(p, hex))
 		return CAIRN_OK;
 	snprintf(err, errlen,
 	    "program sha256 %s is not approved here; send it to the node's operators for review",
@@ -134,19 +371,38 @@ nc_where_unexposed(const crn_expr *e, const crn_dataset *ds,
 	return NULL;
 }
 
-/*
- * DP hook: distributed DP noise for a program's output goes here, added to
- * the encoded vector (fixed point, scale d->scale) before it is masked,
- * with the per-element sensitivity d->hi - d->lo from the declaration.
- * Not built yet (the DP issue): the output leaves without noise.
- */
-static cairn_err
-nc_dp_hook(const crn_code_decl *d, uint64_t *vec, size_t dim)
+cairn_err
+crn_node_code_dp_add(const crn_code_decl *d, uint64_t *vec, double rho,
+    uint32_t t, uint32_t max_nodes)
 {
-	(void)d;
-	(void)vec;
-	(void)dim;
-	return CAIRN_OK;
+	crn_dp_noise nz;
+	crn_dp_rng r;
+	cairn_err rv;
+
+	if ((rv = crn_dp_noise_code(&nz, d->len, d->lo, d->hi, d->scale, rho,
+	         t)) != CAIRN_OK)
+		return rv;
+	/* Every node's noise must stay far inside the ring beside the
+	 * values the declaration allows (below 2^62): 16 sd of max_nodes
+	 * draws below 2^62 too. */
+	for (int c = CRN_DP_COUNTS; c <= CRN_DP_SUMS; c++)
+		if (16 * sqrtl((long double)nz.node_sigma2[c] *
+		             (max_nodes > 0 ? max_nodes : 1)) >=
+		    ldexpl(1.0L, 62))
+			return CAIRN_ETOOBIG;
+	crn_dp_rng_init_os(&r);
+	for (uint64_t i = 0; i <= d->len && rv == CAIRN_OK; i++) {
+		__int128 x = 0;
+
+		rv = crn_dp_gauss(&r,
+		    nz.node_sigma2[i < d->len ? CRN_DP_SUMS : CRN_DP_COUNTS],
+		    &x);
+		/* Two's complement: the low 64 bits add x in the ring. */
+		vec[i] += (uint64_t)(unsigned __int128)x;
+		x = 0;
+	}
+	crn_dp_rng_fini(&r);
+	return rv;
 }
 
 /* The job's declaration, checked for this federation. */
@@ -182,6 +438,7 @@ crn_node_run_code(const crn_node_code_policy *p, const crn_node_src *src,
 	crn_code_decl d;
 	crn_code_data data;
 	crn_code_stats st;
+	crn_lua_named named;
 	crn_lua_verdict verdict = CRN_LUA_OK;
 	crn_plan *plan = NULL;
 	crn_source s;
@@ -240,16 +497,24 @@ crn_node_run_code(const crn_node_code_policy *p, const crn_node_src *src,
 		rv = CAIRN_ENOMEM;
 		goto out;
 	}
+	named.names = job->pnames;
+	named.values = job->pvalues;
+	named.n = job->nnamed;
 	rv = crn_code_node_run((const char *)job->code, job->code_len, &lim,
 	    crn_code_seed(job->job_id, CRN_JOB_ID_LEN, job->round), &data,
-	    job->params, job->nparams, &d, v, NULL, &st, &verdict, err, errlen);
+	    job->params, job->nparams, &named, &d, v, NULL, &st, &verdict, err, errlen);
 	if (rv != CAIRN_OK) {
 		snprintf(remote, remotelen, "code job: %s; see the node's log",
 		    crn_lua_reason(verdict));
 		goto out;
 	}
-	if ((rv = nc_dp_hook(&d, v, (size_t)job->dim)) != CAIRN_OK)
+	if (p->dp_rho > 0 && (rv = crn_node_code_dp_add(&d, v, p->dp_rho,
+	                          p->dp_t, p->max_nodes)) != CAIRN_OK) {
+		snprintf(err, errlen, "DP noise for the program's output: %s",
+		    cairn_strerror(rv));
+		snprintf(remote, remotelen, "%s", err);
 		goto out;
+	}
 	crn_log_info(
 	    "code %s round %u: %llu rows, %llu values clipped, %llu steps, %zu bytes of Lua memory at most",
 	    hex, job->round, (unsigned long long)st.rows,

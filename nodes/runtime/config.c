@@ -87,6 +87,8 @@ static const cfg_key coord_keys[] = {
     KP("coordinator", "state_dir", coord.state_dir, 0),
     KP("coordinator", "audit_log", coord.audit_log, 0),
     KI("coordinator", "max_jobs", coord.max_jobs, 1, 1024),
+    KI("coordinator", "max_queue", coord.max_queue, 0, 4096),
+    KI("coordinator", "queue_wait_ms", coord.queue_wait_ms, 1, CFG_DAY_MS),
     KI("coordinator", "min_participants", coord.min_participants, 2, 1000000),
     {"coordinator", "threshold", T_FRAC, OFF(coord.threshold), 0, 0, 0, 0},
     {"coordinator", "threat", T_THREAT, OFF(coord.malicious), 0, 0, 0, 0},
@@ -1142,6 +1144,8 @@ cfg_defaults(crn_config *cfg)
 	switch (cfg->role) {
 	case CRN_CFG_COORDINATOR:
 		cfg->coord.max_jobs = 4;
+		cfg->coord.max_queue = 16;
+		cfg->coord.queue_wait_ms = 60000;
 		cfg->coord.min_participants = 3;
 		cfg->coord.threshold = 0.5;
 		cfg->coord.malicious = true;

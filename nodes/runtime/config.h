@@ -12,7 +12,10 @@
  *
  * Coordinator:
  *   [coordinator] listen, key, cert, ca_cert, crl, schema (required);
- *                 max_jobs (4), min_participants (3), threshold (0.5:
+ *                 max_jobs (4: jobs run at once), max_queue (16: jobs
+ *                 waiting for a free slot beyond those; 0 refuses
+ *                 them), queue_wait_ms (60000: the longest a job
+ *                 waits in the queue), min_participants (3), threshold (0.5:
  *                 at least floor(threshold * n) + 1 survivors; it can
  *                 only raise what the threat policy gives), threat
  *                 (malicious | semi-honest: malicious), assumed_corrupt
@@ -119,6 +122,8 @@ typedef struct crn_cfg_coordinator {
 	char *state_dir; /* lock, crl.mark */
 	char *audit_log; /* default state_dir/audit.log */
 	uint32_t max_jobs;
+	uint32_t max_queue;     /* jobs waiting for a slot; 0: refuse */
+	uint32_t queue_wait_ms; /* the longest a job waits there */
 	uint32_t min_participants;
 	double threshold; /* in [0.5, 1) */
 	bool malicious;   /* threat = malicious */

@@ -141,7 +141,7 @@ main(int argc, char **argv)
 		}
 		t1 = now_s();
 		if (crn_code_node_run(program, strlen(program), NULL, 1, &data,
-		        NULL, 0, &d, vec, NULL, &st, &v, err,
+		        NULL, 0, NULL, &d, vec, NULL, &st, &v, err,
 		        sizeof(err)) != CAIRN_OK) {
 			fprintf(stderr, "code_bench: lua: %s: %s\n",
 			    crn_lua_reason(v), err);

@@ -25,7 +25,7 @@ usage_err() {
 		fail "'$*' printed $(wc -l <"$tmp/err") error lines: $(cat "$tmp/err")"
 	grep -qF -- "$want" "$tmp/err" || fail "'$*': want '$want', got: $(cat "$tmp/err")"
 	name=$1
-	case $1 in ca | schema | bench | sim | audit | config) name="$1 $2" ;; esac
+	case $1 in ca | schema | bench | sim | audit | config | code) name="$1 $2" ;; esac
 	case $1/${2:-} in node/pending | node/approve | node/reject) name="$1 $2" ;; esac
 	grep -qF -- "(see 'cairn $name --help')" "$tmp/err" ||
 		fail "'$*' does not point at 'cairn $name --help': $(cat "$tmp/err")"
@@ -35,7 +35,8 @@ usage_err() {
 for c in "query" "fit" "status" "node" "coordinator" "keygen" "demo" \
     "ca init" "ca sign" "schema infer" "bench prg" "bench fit" "sim secagg" \
     "audit verify" "audit cross" "node pending" "node approve" "node reject" \
-    "config coordinator" "config node" "config researcher"; do
+    "config coordinator" "config node" "config researcher" \
+    "run" "code hash" "code run-local" "code approvals"; do
 	# shellcheck disable=SC2086
 	"$CAIRN_BIN" $c --help >"$tmp/out" || fail "'$c --help' did not exit 0"
 	grep -q "usage: cairn" "$tmp/out" || fail "'$c --help' printed no usage"
@@ -61,6 +62,20 @@ usage_err "unexpected argument '3'" node pending 3 --config a
 usage_err "which FILE?" audit verify
 usage_err "unknown option '--since'" audit verify --since 2026-01-01 f
 usage_err "which NODE_LOG and COORD_LOG?" audit cross one.log
+# cairn run and cairn code: the shared parser, named parameters.
+runargs=(--config a --dataset d --code f.lua --output-len 1 --lo 0 --hi 1)
+usage_err "--param takes NAME=NUMBER" run "${runargs[@]}" --param x
+usage_err "--param 9x=1: a NAME is letters, digits and _" run "${runargs[@]}" --param 9x=1
+usage_err "--param k=abc: want a number after '='" run "${runargs[@]}" --param k=abc
+usage_err "--param k given twice" run "${runargs[@]}" --param k=1 --param k=2
+usage_err "--output-len wants a whole number" run "${runargs[@]/--output-len/--scale}" --output-len 1.5
+usage_err "--code is required" run --config a --dataset d --output-len 1 --lo 0 --hi 1
+usage_err "--epsilon and --delta are for 'cairn run'" code run-local --schema s \
+    --data x.csv --dataset d --code f.lua --output-len 1 --lo 0 --hi 1 --epsilon 1
+usage_err "which FILE.lua?" code hash
+usage_err "--param goes with --code" demo --param a=1
+usage_err "give --model or --code, not both" demo --model linear --code f.lua
+usage_err "unexpected argument 'b'" code hash a b
 usage_err "--wait-nodes needs a number" status --config a --wait-nodes=0
 usage_err "--name is required" config researcher --coordinator tcp://h:1 --schema s
 usage_err "unknown option '--researchers'" config researcher --researchers r

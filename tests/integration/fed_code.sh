@@ -2,7 +2,9 @@
 # fed_code.sh — approved code (issue 11) on a real federation: a
 # coordinator, 3 nodes holding the example CPS extract split three ways,
 # researcher alice.  Each program in examples/code/ gives on the split data
-# the same answer as `cairn code run-local` on the pooled rows; an
+# the same answer as `cairn code run-local` on the pooled rows; a program
+# approved with `cairn node approve-code` runs for the researcher and
+# dataset it names, not for another researcher; an
 # unapproved program, and an approved one changed by one byte, are refused
 # before any data is read (the nodes' data file is unreadable then, and the
 # refusal still names the hash, not the file); a WHERE on a column the
@@ -146,6 +148,65 @@ check sum --code "$FED/approved/sum.lua" --output-len 3 --lo 0 --hi 1e6 \
     --scale 2
 echo "$fed" | grep -q '"aggregate": \[30379.39, 860, 0\], "rounds": 1, "clipped": 3' ||
     fed_fail "sum: want 30379.39 over 860 wages, 3 values clipped"
+
+# Approved with 'cairn node approve-code' (kept in the node's state; the
+# running nodes see it at the next job), for dataset cps and alice only.
+cat >"$FED/hours.lua" <<'EOF'
+function node(data, params)
+  local s = 0
+  for i = 1, data.rows do s = s + data.cols.hours[i] end
+  return {s, data.rows}
+end
+EOF
+h_hash=$("$CAIRN_BIN" code hash "$FED/hours.lua" | cut -d' ' -f1)
+for i in 1 2 3; do
+	"$CAIRN_BIN" node approve-code --config "$FED/node$i.conf" \
+	    "$FED/hours.lua" --datasets cps --researchers alice ||
+	    fed_fail "node$i: approve-code failed"
+done
+"$CAIRN_BIN" node approvals --config "$FED/node2.conf" |
+    grep -q "^$h_hash  hours.lua (state: datasets cps, researchers alice)\$" ||
+    fed_fail "node approvals does not list hours.lua with its scope"
+check hours --code "$FED/hours.lua" --output-len 2 --lo 0 --hi 1e6 --scale 1
+# Named parameters (--param NAME=NUMBER): params.NAME on every node, and
+# the same answer as the pooled rows computed here with awk.
+cat >"$FED/capped.lua" <<'EOF'
+function node(data, params)
+  local s, n = 0, 0
+  for i = 1, data.rows do
+    local h = data.cols.hours[i]
+    if h ~= nil and h >= params.min then
+      s = s + math.min(h, params.cap)
+      n = n + 1
+    end
+  end
+  return {s, n}
+end
+EOF
+for i in 1 2 3; do
+	"$CAIRN_BIN" node approve-code --config "$FED/node$i.conf" \
+	    "$FED/capped.lua" >/dev/null || fed_fail "node$i: approve capped.lua"
+done
+check capped --code "$FED/capped.lua" --output-len 2 --lo 0 --hi 1e6 \
+    --scale 1 --param cap=40 --param min=10
+want=$(awk -F, 'NR == 1 {for (i = 1; i <= NF; i++) if ($i == "hours") c = i; next}
+    $c != "" && $c >= 10 {s += ($c < 40 ? $c : 40); n++}
+    END {printf "[%s, %d]", s, n}' "$FED/all.csv")
+echo "$fed" | grep -qF "\"aggregate\": $want" ||
+    fed_fail "capped: want aggregate $want, got $fed"
+# node3 narrows it to researcher bob: alice's next job is refused there.
+"$CAIRN_BIN" node approve-code --config "$FED/node3.conf" "$FED/hours.lua" \
+    --researchers bob >/dev/null || fed_fail "node3: approve-code for bob"
+if out=$(run_fed --code "$FED/hours.lua" --output-len 2 --lo 0 --hi 1e6 \
+    2>&1); then
+	fed_fail "a program approved for bob only ran for alice: $out"
+fi
+echo "$out"
+grep -q "refused: program sha256 $h_hash is not approved" "$FED/node3.log" ||
+    fed_fail "node3 did not refuse alice's job"
+if grep -q "refused: program sha256 $h_hash" "$FED/node1.log"; then
+	fed_fail "node1 refused a program it approved for alice"
+fi
 
 # Iterative: quartiles by histogram bisection, several rounds.
 check quantiles --code "$EX/quantiles.lua" --output-len 96 --lo 0 \

@@ -41,7 +41,7 @@ echo "$out"
 for i in 1 2 3 4; do
 	[ "$(wc -l <"$FED/state/node$i/jobs.ledger")" = 1 ] ||
 	    fed_fail "node$i ledger: $(cat "$FED/state/node$i/jobs.ledger")"
-	grep -qx "$job" "$FED/state/node$i/jobs.ledger" ||
+	grep -qE "^$job( [0-9]+)?\$" "$FED/state/node$i/jobs.ledger" ||
 	    fed_fail "node$i ledger lacks the job"
 done
 restart_nodes

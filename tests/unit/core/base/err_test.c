@@ -15,6 +15,8 @@ test_strerror_distinct(void **state)
 			assert_string_not_equal(
 			    sa, cairn_strerror((cairn_err)b));
 	}
+	/* Codes outside the contiguous range have their own text too. */
+	assert_string_equal(cairn_strerror(CAIRN_EBUSY), "busy");
 	assert_string_equal(cairn_strerror((cairn_err)-9999), "unknown error");
 }
 

@@ -160,12 +160,17 @@ test_scan_where(void **state)
 	assert_string_equal(data.cols[1].text[2], "a");
 	{
 		const char *prog =
-		    "function node(d)\n"
+		    "function node(d, p)\n"
 		    "  assert(d.cols.k == nil, 'unexposed column seen')\n"
 		    "  local s = 0\n"
-		    "  for i = 1, d.rows do s = s + (d.cols.x[i] or 100) end\n"
-		    "  return {s, d.rows}\n"
+		    "  for i = 1, d.rows do s = s + (d.cols.x[i] or p.fill) end\n"
+		    "  return {s, d.rows * p[1]}\n"
 		    "end\n";
+		/* A numbered parameter and a named one (--param fill=100). */
+		const double params[] = {1};
+		char *names[] = {"fill"};
+		const double values[] = {100};
+		const crn_lua_named named = {names, values, 1};
 		crn_code_decl d = {
 		    .len = 2, .lo = -1000, .hi = 1000, .scale = 1};
 		uint64_t vec[3];
@@ -174,7 +179,8 @@ test_scan_where(void **state)
 		char log[256];
 
 		CAIRN_T_PASS(crn_code_node_run(prog, strlen(prog), NULL, 1,
-		    &data, NULL, 0, &d, vec, NULL, &st, &v, log, sizeof(log)));
+		    &data, params, 1, &named, &d, vec, NULL, &st, &v, log,
+		    sizeof(log)));
 		CAIRN_T_EQ((int64_t)vec[0], 990); /* 1.5 + 100 - 2.5 */
 		CAIRN_T_EQ((int64_t)vec[1], 30);
 	}
@@ -194,7 +200,7 @@ test_scan_where(void **state)
 }
 
 /* The same rows from SQLite (the filter pushed into SQLite, rows
- * streamed); PostgreSQL is refused for now. */
+ * streamed). */
 static void
 test_scan_sqlite(void **state)
 {
@@ -232,13 +238,15 @@ test_scan_sqlite(void **state)
 	assert_true(data.cols[1].inum[2] == 3);
 	assert_string_equal(data.cols[2].text[1], "b");
 	crn_code_data_fini(&data);
-	/* PostgreSQL sources go through the same row scan; one that cannot
-	 * be reached is a connection error. */
+	/* PostgreSQL is read as well (tests/integration/fed_code_pg.sh runs
+	 * a real server): a server that is not there is a connection
+	 * error, named in the message. */
 	src.kind = CRN_SRC_PG;
-	src.conninfo = "host=/nonexistent-cairn dbname=none connect_timeout=2";
+	src.conninfo = "host=/nonexistent port=1 connect_timeout=2";
 	CAIRN_T_FAIL(crn_code_scan(plan, crn_schema_dataset(schema, "t"), &src,
 	                 NULL, 0, &data, err, sizeof(err)),
 	    CAIRN_ECLOSED);
+	assert_non_null(strstr(err, "postgresql connect"));
 	crn_plan_free(plan);
 	crn_schema_free(schema);
 	crn_t_rmtree(dir);
@@ -286,7 +294,7 @@ test_oom(void **state)
 		    NULL, 0, &data, err, sizeof(err));
 		if (rv == CAIRN_OK)
 			rv = crn_code_node_run(prog, strlen(prog), NULL, 1,
-			    &data, NULL, 0, &d, vec, NULL, &st, &v, log,
+			    &data, NULL, 0, NULL, &d, vec, NULL, &st, &v, log,
 			    sizeof(log));
 		crn_alloc_fail_after(-1);
 		if (rv == CAIRN_OK) {

@@ -2,7 +2,7 @@
  * sandbox_test.c — the approved-code sandbox (core/lua/sandbox.h): every
  * escape of issue 11 as an attack that must fail (os.execute, io.open,
  * require, a binary chunk through load, string.dump, debug.*, metatable
- * tricks, an endless loop, a memory bomb, deep recursion, a coroutine that
+ * tricks (shared strings, output, globals, results), an endless loop, a memory bomb, deep recursion, a coroutine that
  * never yields, output longer or shorter than declared, NaN and infinity),
  * plus what a program may do: compute over columns, reproducible random
  * numbers, the coordinator's next/result.
@@ -28,20 +28,27 @@ static char logbuf[512];
 /* Load src and call node() with no data and an outlen-vector; returns the
  * error of the first step that failed, *v the verdict. */
 static cairn_err
-run(const char *src, size_t outlen, double *out, crn_lua_verdict *v)
+run_lim(const char *src, const crn_lua_limits *lim, size_t outlen,
+    double *out, crn_lua_verdict *v)
 {
 	crn_lua *L = NULL;
 	double tmp[8];
 	cairn_err rv;
 
 	rv = crn_lua_new(
-	    &L, src, strlen(src), &small, 42, v, logbuf, sizeof(logbuf));
+	    &L, src, strlen(src), lim, 42, v, logbuf, sizeof(logbuf));
 	if (rv != CAIRN_OK)
 		return rv;
 	rv = crn_lua_node(L, NULL, 0, 0, NULL, 0, out != NULL ? out : tmp,
 	    outlen, v, logbuf, sizeof(logbuf));
 	crn_lua_free(L);
 	return rv;
+}
+
+static cairn_err
+run(const char *src, size_t outlen, double *out, crn_lua_verdict *v)
+{
+	return run_lim(src, &small, outlen, out, v);
 }
 
 /* A node() whose body is `body`, returning {1} after it. */
@@ -236,9 +243,11 @@ test_infinite_loop(void **state)
 static void
 test_c_loops(void **state)
 {
+	crn_lua_limits far = small;
 	crn_lua_verdict v;
 
 	(void)state;
+	far.timeout_ms = 120000;
 	CAIRN_T_FAIL(run_body("string.rep('', 1e15)", &v), CAIRN_EINVAL);
 	CAIRN_T_FAIL(run_body("string.rep('', 1e15, '')", &v), CAIRN_EINVAL);
 	CAIRN_T_FAIL(
@@ -252,17 +261,19 @@ test_c_loops(void **state)
 	                      "assert(t[4] == 3)",
 	    &v));
 	/* Sorting a big table again and again: each sort is charged to the
-	 * budget, so the loop ends with the budget, not minutes later. */
+	 * budget, so the loop ends with the budget, not minutes later (the
+	 * deadline is far, so that on a loaded machine only the budget can
+	 * end it). */
 	CAIRN_T_FAIL(
-	    run_body(
-	        "local t = {}\nfor i = 1, 200000 do t[i] = (i * 7919) % 100003 end\n"
-	        "while true do table.sort(t) end",
-	        &v),
+	    run_lim(
+	        "function node()\nlocal t = {}\nfor i = 1, 200000 do t[i] = (i * 7919) % 100003 end\n"
+	        "while true do table.sort(t) end\nend",
+	        &far, 1, NULL, &v),
 	    CAIRN_ETOOBIG);
 	CAIRN_T_EQ(v, CRN_LUA_STEPS);
-	CAIRN_T_FAIL(run_body("local s = string.rep('x', 1 << 20)\n"
-	                      "while true do local u = s:upper() end",
-	                 &v),
+	CAIRN_T_FAIL(run_lim("function node()\nlocal s = string.rep('x', 1 << 20)\n"
+	                     "while true do local u = s:upper() end\nend",
+	                 &far, 1, NULL, &v),
 	    CAIRN_ETOOBIG);
 	CAIRN_T_EQ(v, CRN_LUA_STEPS);
 	/* A large repetition is refused (by Lua's size check or the
@@ -521,6 +532,58 @@ test_coordinator(void **state)
 	crn_lua_free(L);
 }
 
+/* Metatables on the tables the runtime itself reads: the globals (where it
+ * looks up node and coordinator) and the coordinator's result (which it
+ * turns into JSON).  A lookup that runs program code runs it under the
+ * limits; the result is read raw, so no metamethod runs outside them. */
+static void
+test_shared_table_tricks(void **state)
+{
+	const char *loop_g =
+	    "function node() return {1} end\n"
+	    "setmetatable(_G, {__index = function() while true do end end})\n";
+	const char *meta_res =
+	    "function node() return {1} end\n"
+	    "local loop = function() while true do end end\n"
+	    "function coordinator(agg)\n"
+	    "  local r = setmetatable({}, {__index = loop, __pairs = loop, __len = loop})\n"
+	    "  if agg[1] > 1 then r = {}; r.self = r end\n"
+	    "  return setmetatable({result = r}, {__index = loop})\n"
+	    "end\n";
+	double agg[1] = {1}, *next = NULL;
+	size_t nnext = 0;
+	char *res = NULL;
+	crn_lua_verdict v;
+	crn_lua *L = NULL;
+
+	(void)state;
+	/* The lookup of the missing coordinator() meets the endless
+	 * __index: the step budget ends it. */
+	CAIRN_T_FAIL(crn_lua_new(&L, loop_g, strlen(loop_g), &small, 1, &v,
+	                 logbuf, sizeof(logbuf)),
+	    CAIRN_ETOOBIG);
+	CAIRN_T_EQ(v, CRN_LUA_STEPS);
+	assert_null(L);
+	/* A result whose metamethods would loop is read raw: an empty
+	 * object, at once. */
+	CAIRN_T_PASS(crn_lua_new(
+	    &L, meta_res, strlen(meta_res), &small, 1, &v, logbuf,
+	    sizeof(logbuf)));
+	CAIRN_T_PASS(crn_lua_coordinator(L, agg, 1, NULL, 0, 1, &next, &nnext,
+	    &res, &v, logbuf, sizeof(logbuf)));
+	assert_string_equal(res, "{}");
+	crn_strfree(res);
+	res = NULL;
+	/* A result that holds itself ends at the nesting limit. */
+	agg[0] = 2;
+	CAIRN_T_FAIL(crn_lua_coordinator(L, agg, 1, NULL, 0, 1, &next, &nnext,
+	                 &res, &v, logbuf, sizeof(logbuf)),
+	    CAIRN_EDATA);
+	CAIRN_T_EQ(v, CRN_LUA_OUTPUT);
+	assert_null(res);
+	crn_lua_free(L);
+}
+
 /* Every allocation failing in turn, from the state's creation to the
  * coordinator's JSON: an error each time (never a crash, an abort from
  * an unprotected Lua error, or a leak), then success. */
@@ -580,6 +643,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_not_finite),
     cmocka_unit_test(test_columns_and_random),
     cmocka_unit_test(test_coordinator),
+    cmocka_unit_test(test_shared_table_tricks),
     cmocka_unit_test(test_oom),
 };
 

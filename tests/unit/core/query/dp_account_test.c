@@ -132,10 +132,47 @@ test_sum_variance(void **state)
 	crn_dp_rng_fini(&r);
 }
 
+/* A code job's noise: sensitivity from the declared bounds (every value
+ * may move across [lo, hi] in fixed point, the clip count by len), rho
+ * split between the two classes, and t nodes reaching the target. */
+static void
+test_code_noise(void **state)
+{
+	crn_dp_noise n, w;
+	double rho = crn_dp_rho_of(1, 1e-6);
+
+	(void)state;
+	CAIRN_T_PASS(crn_dp_noise_code(&n, 4, -1, 2, 2, rho, 3));
+	assert_true(fabs(n.sens2[CRN_DP_SUMS] - 4 * 300.0 * 300.0) < 1e-6);
+	assert_true(fabs(n.sens2[CRN_DP_COUNTS] - 16) < 1e-12);
+	assert_true(n.sens2[CRN_DP_PASS1] == 0 && n.sens2[CRN_DP_SUMSQ] == 0);
+	/* Each class releases rho / 2: the two add up to the job's rho. */
+	assert_true(
+	    fabs(crn_dp_rho(n.sens2[CRN_DP_SUMS], n.sigma2[CRN_DP_SUMS]) +
+	        crn_dp_rho(n.sens2[CRN_DP_COUNTS], n.sigma2[CRN_DP_COUNTS]) -
+	        rho) < 1e-12);
+	for (int c = CRN_DP_COUNTS; c <= CRN_DP_SUMS; c++) {
+		assert_true((double)n.node_sigma2[c] * 3 >= n.sigma2[c]);
+		assert_true((double)n.node_sigma2[c] * 3 < n.sigma2[c] + 4);
+	}
+	/* One more decimal: ten times the sd. */
+	CAIRN_T_PASS(crn_dp_noise_code(&w, 4, -1, 2, 3, rho, 3));
+	assert_true(
+	    fabs(w.sigma2[CRN_DP_SUMS] / n.sigma2[CRN_DP_SUMS] - 100) < 1e-9);
+	CAIRN_T_FAIL(crn_dp_noise_code(&n, 0, 0, 1, 0, rho, 3), CAIRN_EINVAL);
+	CAIRN_T_FAIL(crn_dp_noise_code(&n, 1, 1, 1, 0, rho, 3), CAIRN_EINVAL);
+	CAIRN_T_FAIL(crn_dp_noise_code(&n, 1, 0, 1, 0, 0, 3), CAIRN_EINVAL);
+	CAIRN_T_FAIL(crn_dp_noise_code(&n, 1, 0, 1, 0, rho, 0), CAIRN_EINVAL);
+	/* A variance past the sampler's: refused, not truncated. */
+	CAIRN_T_FAIL(crn_dp_noise_code(&n, 1000, -1e15, 1e15, 9, 1e-9, 1),
+	    CAIRN_EINVAL);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_conversions),
     cmocka_unit_test(test_sensitivity),
     cmocka_unit_test(test_sum_variance),
+    cmocka_unit_test(test_code_noise),
 };
 
 CAIRN_TEST_MAIN(tests)

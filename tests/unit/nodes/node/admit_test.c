@@ -198,15 +198,17 @@ test_dp(void **state)
 	f.node.require_dp = false;
 	f.job.dp_epsilon = 0;
 	expect(&f, CAIRN_OK, CRN_ADMIT_OK);
-	/* A code job: never noise, whatever require_dp says. */
+	/* A code job: noise from its declared bounds, under the same rule
+	 * (require_dp refuses one that asks none; a bad request refused). */
 	f.job.kind = CRN_JOB_CODE;
 	f.node.require_dp = true;
-	expect(&f, CAIRN_OK, CRN_ADMIT_OK);
+	expect(&f, CAIRN_EPERM, CRN_ADMIT_DP);
+	assert_non_null(strstr(f.out.why, "require_dp"));
 	f.job.dp_epsilon = 1;
 	f.job.dp_delta = 1e-6;
+	expect(&f, CAIRN_OK, CRN_ADMIT_OK);
+	f.job.dp_delta = 0.7;
 	expect(&f, CAIRN_EPERM, CRN_ADMIT_DP);
-	assert_string_equal(
-	    f.out.why, "code jobs carry no DP noise: ask without --epsilon");
 	/* A model job: DP is not built for its rounds, so asking for it is
 	 * refused, and require_dp refuses it without. */
 	f.job.kind = CRN_JOB_MODEL;
