@@ -21,6 +21,7 @@ typedef struct meddle {
 	uint32_t drop_slot, drop_round;
 	uint32_t split_slot, split_round; /* shown the set without drop */
 	uint32_t split_out;
+	uint32_t liar_slot, liar_round; /* alters its revealed round seeds */
 } meddle;
 
 static crn_sa_verdict
@@ -43,6 +44,18 @@ hook(void *arg, uint32_t from, uint32_t to, uint32_t type, uint8_t **data,
 		crn_free(*data, *len);
 		CAIRN_T_PASS(crn_sa_survivors_encode(data, len, &s));
 		crn_sa_survivors_fini(&s);
+	}
+	if (type == CRN_SA_MSG_UNMASK && from == m->liar_slot &&
+	    round == m->liar_round) {
+		crn_sa_unmask u;
+
+		CAIRN_T_PASS(crn_sa_unmask_decode(&u, *data, *len));
+		for (uint32_t i = 0; i < u.count; i++)
+			if (u.v[i].kind == CRN_SA_SHARE_ROUND_SEED)
+				u.v[i].share[0] ^= 1;
+		crn_free(*data, *len);
+		CAIRN_T_PASS(crn_sa_unmask_encode(data, len, &u));
+		crn_sa_unmask_fini(&u);
 	}
 	return CRN_SA_PASS;
 }
@@ -268,7 +281,64 @@ rounds_attack_split_view(void **state)
 	crn_sa_world_free(w);
 }
 
+/* A survivor that reveals a false round seed is caught by its own
+ * commitment: the round ends with a clear abort, not a wrong sum. */
+static void
+rounds_lying_seed(void **state)
+{
+	meddle m = {.drop_slot = 5, .drop_round = 2, .liar_slot = 2,
+	    .liar_round = 2};
+	crn_sa_world *w = world_of(0x56, &m);
+	crn_sa_abort ab;
+	size_t len = 0;
+
+	(void)state;
+	CAIRN_T_PASS(crn_sa_world_run(w));
+	tsa_check_sum_all(w, N);
+	CAIRN_T_PASS(crn_sa_world_run_next(w, 2));
+	assert_null(crn_sa_world_sum(w, &len));
+	assert_true(crn_sa_world_aborted(w, &ab));
+	assert_non_null(strstr(ab.reason, "valid round seed"));
+	CAIRN_T_EQ(crn_sa_coord_liars(crn_sa_world_coord(w)), 1u);
+	crn_sa_world_free(w);
+}
+
+/* Round 2 with the Nth allocation failing, for every N until it
+ * completes: clean errors or refusals, no crash, no leak (ASan), and a
+ * completed round is exact. */
+static void
+rounds_oom(void **state)
+{
+	long k;
+	unsigned failures = 0;
+
+	(void)state;
+	for (k = 0; k < 100000; k++) {
+		meddle m = {0};
+		crn_sa_world *w = world_of(0x57, &m);
+		size_t len = 0;
+		cairn_err rv;
+
+		CAIRN_T_PASS(crn_sa_world_run(w));
+		crn_alloc_fail_after(k);
+		rv = crn_sa_world_run_next(w, 2);
+		crn_alloc_fail_after(-1);
+		if (rv == CAIRN_OK && crn_sa_world_sum(w, &len) != NULL) {
+			tsa_check_sum_all(w, N);
+			crn_sa_world_free(w);
+			break;
+		}
+		assert_true(rv == CAIRN_ENOMEM || rv == CAIRN_OK);
+		failures++;
+		crn_sa_world_free(w);
+	}
+	assert_true(k < 100000);
+	assert_true(failures > 10);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(rounds_lying_seed),
+    cmocka_unit_test(rounds_oom),
     cmocka_unit_test(rounds_honest),
     cmocka_unit_test(rounds_dropout),
     cmocka_unit_test(rounds_attack_claim_dropped),
