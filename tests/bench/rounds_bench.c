@@ -7,7 +7,7 @@
  * as model rounds ran before chained sessions.  Compared: round 1 full,
  * rounds 2..R chained (crn_sa_node_next / crn_sa_coord_next).  Times are
  * the machines' own work summed over all parties (one core), not network
- * round trips; a chained round also saves two of the five round trips.
+ * round trips; a chained round also needs 4 round trips instead of 6.
  * The last line is JSON.
  *
  *   bench_rounds_bench [rounds [dim]]
