@@ -19,11 +19,14 @@ CAIRN_BUILD_PACKAGES=(
 # checks (procps), a ClientHello without an X25519 key share (openssl
 # s_client), the status page in a headless browser (chromium;
 # status_page.sh skips without it); for checking the Debian package the
-# packaging tools and systemd-analyze.
+# packaging tools and systemd-analyze (below).
 CAIRN_TEST_PACKAGES=(
 	clang libcmocka-dev postgresql sqlite3
 	python3 procps openssl chromium
-	dpkg-dev lintian fakeroot systemd
+	# the Debian package: dpkg-shlibdeps for its Depends: line (dpkg-dev),
+	# and what tests/integration/pkg_deb.sh checks it with (lintian,
+	# systemd-analyze from systemd; the test skips without them)
+	dpkg-dev lintian systemd
 )
 CAIRN_PACKAGES=("${CAIRN_BUILD_PACKAGES[@]}" "${CAIRN_TEST_PACKAGES[@]}")
 

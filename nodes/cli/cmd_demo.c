@@ -2,10 +2,13 @@
  * cmd_demo.c — 'cairn demo': the arguments of a throwaway federation on
  * this machine; the federation itself is nodes/demo/demo.h.
  */
+#define _XOPEN_SOURCE 700
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/crn.h"
 #include "cli/cmds.h"
@@ -47,8 +50,10 @@ static const char demo_usage[] =
     "  --timeout S       give up on a query after S seconds (default 60)\n"
     "  --examples DIR    where the sample federation lives: DIR/schema/\n"
     "                    cps.ini, DIR/data/agency{1,2,3}.csv and\n"
-    "                    DIR/node{1,2,3}.conf (default: the source\n"
-    "                    tree's examples/, or $CAIRN_EXAMPLES)\n"
+    "                    DIR/node{1,2,3}.conf (default: $CAIRN_EXAMPLES,\n"
+    "                    else share/cairn/examples beside an installed\n"
+    "                    program's bin/, as in the Debian package,\n"
+    "                    else the source tree's examples/)\n"
     "  --schema FILE     your own federation schema (with --csv)\n"
     "  --csv NODE=PATH   one node named NODE serving the CSV file PATH\n"
     "                    (at least two)\n"
@@ -178,6 +183,31 @@ opt_query(void *arg, const char *v)
 	return 0;
 }
 
+/* The sample federation when neither --examples nor CAIRN_EXAMPLES names
+ * it: for an installed program (/usr/bin/cairn), PREFIX/share/cairn/
+ * examples; else (build/bin/cairn) the source tree's examples/ the
+ * program was built from. */
+static void
+default_examples(char *buf, size_t n)
+{
+	struct stat st;
+	char exe[CRN_DEMO_PATH];
+	ssize_t len;
+	char *slash;
+
+	snprintf(buf, n, "%s", CAIRN_EXAMPLES_DIR);
+	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (len <= 0)
+		return;
+	exe[len] = '\0';
+	/* PREFIX/bin/cairn -> PREFIX */
+	for (int i = 0; i < 2 && (slash = strrchr(exe, '/')) != NULL; i++)
+		*slash = '\0';
+	if (snprintf(buf, n, "%s/share/cairn/examples", exe) >= (int)n ||
+	    stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
+		snprintf(buf, n, "%s", CAIRN_EXAMPLES_DIR);
+}
+
 /* 0 to go on, -1 after --help, 1 for a failure, 2 for a usage error. */
 static int
 parse_args(demo *d, int argc, char **argv, int *custom)
@@ -229,8 +259,11 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	memset(&dc, 0, sizeof(dc));
 	if ((st = cli_parse(&cmd, argc, argv)) >= 0)
 		return st == 0 ? -1 : st;
-	snprintf(examples, sizeof(examples), "%s",
-	    exdir != NULL ? exdir : ex != NULL ? ex : CAIRN_EXAMPLES_DIR);
+	if (exdir != NULL || ex != NULL)
+		snprintf(examples, sizeof(examples), "%s",
+		    exdir != NULL ? exdir : ex);
+	else
+		default_examples(examples, sizeof(examples));
 	d->keep = keep;
 	if (code != NULL && d->model != NULL)
 		return cli_usage_error("demo", "give --model or --code, not both");

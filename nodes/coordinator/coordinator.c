@@ -36,6 +36,7 @@
 #include "secagg/graph.h"
 #include "runtime/rt.h"
 #include "runtime/state_lock.h"
+#include "runtime/testhook.h"
 #include "secagg/graph.h"
 #include "secagg/secagg.h"
 
@@ -206,6 +207,31 @@ co_audit(co *c, const co_session *s, const char *type,
 	if (rv != CAIRN_OK)
 		crn_log_err("audit log: cannot write a %s entry: %s", type,
 		    cairn_strerror(rv));
+}
+
+/* The one-word reason category of a job that failed or aborted with
+ * code, for its outcome entry; scripts can act on it. */
+static const char *
+co_fail_reason(cairn_err code)
+{
+	switch (code) {
+	case CAIRN_ENOMEM: return "memory";
+	case CAIRN_EABORT: return "participants";
+	case CAIRN_EAUTH: return "integrity";
+	default: return "error";
+	}
+}
+
+/* The job's outcome entry (exactly one for every job the coordinator
+ * accepted): outcome, the reason category ("" when released), detail. */
+static void
+co_audit_outcome(co *c, const co_session *s, const char *outcome,
+    const char *reason, const char *detail)
+{
+	const crn_audit_field f[] = {
+	    {"outcome", outcome}, {"reason", reason}, {"detail", detail}};
+
+	co_audit(c, s, CRN_AUDIT_OUTCOME, f, CRN_NELEM(f));
 }
 
 /* Names joined with ", " into out (len bytes, cut when full). */
@@ -1116,6 +1142,9 @@ co_finish(co *c, co_session *s, const uint8_t *sum, size_t len, char **surv,
 		char in[1024], out[1024], ref[1024], abs[1024];
 		const crn_audit_field f[] = {
 		    {"outcome", r.code == 0 ? "released" : "failed"},
+		    {"reason", r.code == 0 ? ""
+		            : r.code == CAIRN_ENOMEM ? "memory"
+		                                      : "decode"},
 		    {"contributed", in},
 		    {"dropped", out},
 		    {"refused", ref},
@@ -1153,6 +1182,23 @@ co_next_slots(const co_session *s, char *const *names, size_t n)
 	return v;
 }
 
+/* The job ends here without a result: count it, record its outcome with
+ * the reason category, let pass-1 nodes wipe what they kept and tell the
+ * researcher. */
+static void
+co_job_failed(co *c, co_session *s, cairn_err code, const char *reason,
+    const char *why, uint32_t needed, uint32_t answered)
+{
+	crn_log_warn("job for '%s' failed: %s", s->researcher, why);
+	co_job_end(c, s, s->researcher, CRN_OPS_FAILED, answered, why);
+	co_audit_outcome(c, s, "failed", reason, why);
+	if (s->model != NULL)
+		co_model_end(c, s);
+	else if (s->pass == CRN_RELEASE_PASS_COUNTS && !s->is_code)
+		co_send_forget(c, s);
+	co_fail_job(c, s->rconn, s->job_id, code, needed, answered, why);
+}
+
 /* Pass 1 ended with the counts: decide what may be released and start
  * pass 2 with pass 1's nodes, or end the job.  Takes ownership of surv.
  * Returns true when the job ended. */
@@ -1163,7 +1209,8 @@ co_after_counts(co *c, co_session *s, const uint8_t *sum, size_t len,
 	uint32_t n = (uint32_t)nsurv, need = c->cfg->coord.min_participants;
 	co_slot *next;
 	char why[256] = "";
-	cairn_err rv;
+	const char *reason = "participants";
+	cairn_err rv, prv;
 
 	s->counted = surv;
 	s->ncounted = nsurv;
@@ -1194,28 +1241,23 @@ co_after_counts(co *c, co_session *s, const uint8_t *sum, size_t len,
 	}
 	if (need < 2)
 		need = 2;
-	if (rv != CAIRN_OK)
+	if (rv != CAIRN_OK) {
 		snprintf(why, sizeof(why),
 		    "the coordinator could not decode the counts: %s",
 		    cairn_strerror(rv));
-	else if (n < need)
+		reason = rv == CAIRN_ENOMEM ? "memory" : "decode";
+	} else if (n < need) {
 		snprintf(why, sizeof(why),
 		    "%u nodes took part in the counts, the figures need %u", n,
 		    need);
-	else if (co_pass_begin(c, s, CRN_RELEASE_PASS_FIGURES, why,
-	             sizeof(why)) == CAIRN_OK)
+	} else if ((prv = co_pass_begin(c, s, CRN_RELEASE_PASS_FIGURES, why,
+	                sizeof(why))) == CAIRN_OK) {
 		return false;
-	crn_log_warn("job for '%s' failed: %s", s->researcher, why);
-	co_job_end(c, s, s->researcher, CRN_OPS_FAILED, n, why);
-	{
-		const crn_audit_field f[] = {
-		    {"outcome", "failed"}, {"detail", why}};
-
-		co_audit(c, s, CRN_AUDIT_OUTCOME, f, CRN_NELEM(f));
+	} else {
+		reason = co_fail_reason(prv);
 	}
-	co_send_forget(c, s);
-	co_fail_job(c, s->rconn, s->job_id, rv != CAIRN_OK ? rv : CAIRN_EABORT,
-	    need, n, why);
+	co_job_failed(c, s, rv != CAIRN_OK ? rv : CAIRN_EABORT, reason, why,
+	    need, n);
 	return true;
 }
 
@@ -1237,12 +1279,7 @@ co_model_fail(co *c, co_session *s, cairn_err rv, uint32_t need,
 		        surv[i]) != CAIRN_OK)
 			break;
 	(void)co_account(s, surv, nsurv, &r);
-	{
-		const crn_audit_field f[] = {
-		    {"outcome", "failed"}, {"detail", why}};
-
-		co_audit(c, s, CRN_AUDIT_OUTCOME, f, CRN_NELEM(f));
-	}
+	co_audit_outcome(c, s, "failed", co_fail_reason(rv), why);
 	co_send_result(c, s, &r);
 	r.error = NULL;
 	crn_rt_result_fini(&r);
@@ -1329,14 +1366,18 @@ co_pass_done(co *c, co_session *s, const uint8_t *sum, size_t len)
 {
 	char **surv = NULL;
 	size_t nsurv = 0;
+	cairn_err rv;
 
 	/* The machine closed the last round of the pass. */
 	co_round_closed(c, s);
-	if (co_survivors(s, &surv, &nsurv) != CAIRN_OK) {
-		co_job_end(c, s, s->researcher, CRN_OPS_FAILED, 0,
-		    "out of memory");
-		co_fail_job(c, s->rconn, s->job_id, CAIRN_ENOMEM, 0, 0,
-		    "out of memory");
+	if (crn_hooks.coord_survivors != NULL)
+		crn_hooks.coord_survivors(true);
+	rv = co_survivors(s, &surv, &nsurv);
+	if (crn_hooks.coord_survivors != NULL)
+		crn_hooks.coord_survivors(false);
+	if (rv != CAIRN_OK) {
+		co_job_failed(c, s, CAIRN_ENOMEM, "memory", "out of memory", 0,
+		    0);
 		return true;
 	}
 	if (s->model != NULL)
@@ -1392,12 +1433,8 @@ co_abort(co *c, co_session *s, const crn_sa_action *a)
 	crn_log_warn("job for '%s' aborted in pass %u: %s", s->researcher,
 	    s->pass, a->abort.reason);
 	co_job_end(c, s, s->researcher, CRN_OPS_ABORTED, 0, msg);
-	{
-		const crn_audit_field f[] = {
-		    {"outcome", "aborted"}, {"detail", msg}};
-
-		co_audit(c, s, CRN_AUDIT_OUTCOME, f, CRN_NELEM(f));
-	}
+	co_audit_outcome(
+	    c, s, "aborted", co_fail_reason((cairn_err)r.code), msg);
 	if (s->model != NULL)
 		co_model_end(c, s);
 	else if (s->pass == CRN_RELEASE_PASS_COUNTS && !s->is_code)
@@ -1897,6 +1934,7 @@ co_submit(co *c, uint32_t conn, const crn_envelope *env,
 	crn_sa_actions acts;
 	char why[256] = "";
 	int64_t now = crn_rt_now_ms();
+	bool accepted = false;
 	cairn_err rv;
 
 	memset(&sj, 0, sizeof(sj));
@@ -1965,6 +2003,7 @@ co_submit(co *c, uint32_t conn, const crn_envelope *env,
 
 		co_audit(c, s, CRN_AUDIT_DECISION, f, CRN_NELEM(f));
 	}
+	accepted = true;
 	if ((rv = co_pass_begin(
 	         c, s, CRN_RELEASE_PASS_COUNTS, why, sizeof(why))) != CAIRN_OK)
 		goto refuse;
@@ -1974,8 +2013,12 @@ refuse:
 	if (rv == CAIRN_ENOMEM && why[0] == '\0')
 		snprintf(why, sizeof(why), "out of memory");
 	crn_log_warn("refused a job from '%s': %s", who->name, why);
-	co_job_end(c, s, who->name, CRN_OPS_REFUSED, 0, why);
-	{
+	co_job_end(c, s, who->name,
+	    accepted ? CRN_OPS_FAILED : CRN_OPS_REFUSED, 0, why);
+	if (accepted) {
+		/* Accepted on record already: this is its outcome. */
+		co_audit_outcome(c, s, "failed", co_fail_reason(rv), why);
+	} else {
 		const crn_audit_field f[] = {{"decision", "refuse"},
 		    {"reason", why}, {"researcher", who->name}};
 
@@ -2425,6 +2468,20 @@ co_wait_ms(const co *c)
 	return wait < 0 ? 0 : (int)wait;
 }
 
+/* The coordinator stops: each job still running ends here, on record in
+ * the audit log and its researcher told. */
+static void
+co_stop_jobs(co *c)
+{
+	for (uint32_t i = 0; c->sess != NULL && i < c->nsess; i++) {
+		if (!c->sess[i].used)
+			continue;
+		co_job_failed(c, &c->sess[i], CAIRN_ECLOSED, "stopped",
+		    "the coordinator stopped before the job finished", 0, 0);
+		co_session_end(c, &c->sess[i]);
+	}
+}
+
 /* The event loop: messages, deadlines, the queue and the published
  * state, until a signal stops the daemon. */
 static void
@@ -2544,9 +2601,7 @@ crn_coordinator_main(const char *path)
 	crn_log_info("stopping");
 	status = 0;
 out:
-	for (uint32_t i = 0; c.sess != NULL && i < c.nsess; i++)
-		if (c.sess[i].used)
-			co_session_end(&c, &c.sess[i]);
+	co_stop_jobs(&c);
 	crn_free(c.sess, c.nsess * sizeof(*c.sess));
 	while (c.queue != NULL && c.nqueue > 0)
 		co_queue_drop(&c, c.nqueue - 1);

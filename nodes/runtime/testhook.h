@@ -33,6 +33,10 @@ typedef struct crn_test_hooks {
 	void (*job_id)(uint8_t *id);
 	/* cairn query: sees each result addressed to its job. */
 	void (*result)(const struct crn_rt_result *r);
+	/* Coordinator: called with true just before it lists the nodes in
+	 * the sum of a pass that ended, with false just after (the test build
+	 * fails the allocations in between). */
+	void (*coord_survivors)(bool before);
 	/* A word for the startup log line ("" when unset). */
 	const char *note;
 } crn_test_hooks;

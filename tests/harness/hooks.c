@@ -14,6 +14,12 @@
  *                                "figures:ROUND" for the second pass
  *                                ("figures:advertise": on receiving the
  *                                cells, between the passes)
+ *   CAIRN_TEST_STOP_AT=ROUND     node: stop itself (SIGSTOP) at the same
+ *                                points, after logging its pid, so that a
+ *                                test can look at it frozen there and
+ *                                kill it with SIGKILL
+ *   CAIRN_TEST_OOM_AT=survivors  coordinator: every allocation fails while
+ *                                it lists the nodes in a finished pass's sum
  *   CAIRN_TEST_TAMPER=forge      researcher: alter the envelope after
  *                                signing it; unsigned: an all-zero
  *                                signature; nocert: no certificate;
@@ -30,6 +36,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,13 +51,14 @@
 #include "secagg/secagg.h"
 
 static int die_at = -1; /* (pass - 1) * CRN_SA_R_DONE + round, or -1 */
+static int stop_at = -1; /* the same numbering */
 static const char *tamper_how;
 static uint8_t fixed_job_id[CRN_JOB_ID_LEN];
 
 /* "advertise" .. "unmask" in pass 1, the same prefixed with "figures:" in
  * pass 2. */
 static int
-parse_die_at(const char *e)
+parse_round(const char *var, const char *e)
 {
 	int base = 0;
 
@@ -62,20 +70,31 @@ parse_die_at(const char *e)
 		if (strcmp(e, crn_sa_round_name((crn_sa_round)i)) == 0)
 			return base + i;
 	}
-	fprintf(
-	    stderr, "cairn-hooked: CAIRN_TEST_DIE_AT=%s names no round\n", e);
+	fprintf(stderr, "cairn-hooked: %s=%s names no round\n", var, e);
 	exit(2);
 }
 
 static void
 node_round(uint32_t pass, int round)
 {
+	if (pass >= 1 && stop_at == (int)(pass - 1) * CRN_SA_R_DONE + round) {
+		fprintf(stderr, "cairn-node: test hook: stopped at %s%s (pid %ld)\n",
+		    pass > 1 ? "figures:" : "",
+		    crn_sa_round_name((crn_sa_round)round), (long)getpid());
+		(void)raise(SIGSTOP);
+	}
 	if (pass >= 1 && die_at == (int)(pass - 1) * CRN_SA_R_DONE + round) {
 		fprintf(stderr, "cairn-node: test hook: dying at %s%s\n",
 		    pass > 1 ? "figures:" : "",
 		    crn_sa_round_name((crn_sa_round)round));
 		_exit(137);
 	}
+}
+
+static void
+coord_survivors(bool before)
+{
+	crn_alloc_fail_after(before ? 0 : -1);
 }
 
 /* Build the envelope by hand and spoil it the way CAIRN_TEST_TAMPER says. */
@@ -168,9 +187,21 @@ hooks_init(void)
 	const char *e;
 
 	if ((e = getenv("CAIRN_TEST_DIE_AT")) != NULL && *e != '\0') {
-		die_at = parse_die_at(e);
+		die_at = parse_round("CAIRN_TEST_DIE_AT", e);
 		crn_hooks.node_round = node_round;
 		crn_hooks.note = " (test hook CAIRN_TEST_DIE_AT set)";
+	}
+	if ((e = getenv("CAIRN_TEST_STOP_AT")) != NULL && *e != '\0') {
+		stop_at = parse_round("CAIRN_TEST_STOP_AT", e);
+		crn_hooks.node_round = node_round;
+		crn_hooks.note = " (test hook CAIRN_TEST_STOP_AT set)";
+	}
+	if ((e = getenv("CAIRN_TEST_OOM_AT")) != NULL && *e != '\0') {
+		if (strcmp(e, "survivors") != 0) {
+			fprintf(stderr, "cairn-hooked: CAIRN_TEST_OOM_AT=%s names no point (survivors)\n", e);
+			exit(2);
+		}
+		crn_hooks.coord_survivors = coord_survivors;
 	}
 	if ((e = getenv("CAIRN_TEST_TAMPER")) != NULL && *e != '\0') {
 		tamper_how = e;

@@ -7,7 +7,7 @@
 #                 (dataset t: id,value) with known sums; configs with short
 #                 round deadlines.  The coordinator listens on ipc:// in $FED
 #                 ($FED_URL), or with FED_TCP=1 on tcp://127.0.0.1:<free>.
-# fed_start_coord / fed_start_node I [VAR=VAL...]
+# fed_start_coord [VAR=VAL...] / fed_start_node I [VAR=VAL...]
 #                 start a daemon in the background under timeout(1), log to
 #                 $FED/<name>.log; pids go to FED_PIDS.
 # fed_wait_nodes K   wait (bounded) until `cairn status` lists K nodes.
@@ -228,8 +228,11 @@ fed_bin() {
 	echo "$CAIRN_BIN"
 }
 
+# fed_start_coord [VAR=VAL ...]: extra environment for the coordinator.
 fed_start_coord() {
-	timeout -s KILL "$FED_T" "$CAIRN_BIN" coordinator \
+	local bin=$CAIRN_BIN
+	[ $# = 0 ] || bin=$(fed_bin "$@")
+	env "$@" timeout -s KILL "$FED_T" "$bin" coordinator \
 	    --config "$FED/coord.conf" 2>>"$FED/coord.log" &
 	FED_PIDS+=($!)
 	FED_COORD_PID=$!

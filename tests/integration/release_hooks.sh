@@ -15,10 +15,10 @@ if [ -n "$found" ]; then
 	exit 1
 fi
 hooked=$(strings -a "$CAIRN_HOOKED_BIN")
-for v in DIE_AT TAMPER UNCHECKED_SELF JOB_ID RESULT_SHAPE; do
+for v in DIE_AT STOP_AT OOM_AT TAMPER UNCHECKED_SELF JOB_ID RESULT_SHAPE; do
 	grep -qx "CAIRN_TEST_$v" <<<"$hooked" || {
 		echo "FAIL: control: cairn-hooked lacks CAIRN_TEST_$v" >&2
 		exit 1
 	}
 done
-echo "ok: no CAIRN_TEST_ string in $(basename "$CAIRN_BIN"); the test build has all five"
+echo "ok: no CAIRN_TEST_ string in $(basename "$CAIRN_BIN"); the test build has all seven"
