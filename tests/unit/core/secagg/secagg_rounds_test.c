@@ -5,6 +5,10 @@
  * round 2 after it survived round 1 (its round-1 b is known), a node
  * dropped in round 1 that tries to come back, and different survivor
  * views in a later round.  Complete graph of N nodes, malicious policy.
+ * Each attack test fails on a machine without the check it attacks
+ * (b reused across rounds; a node continuing from an unfinished round;
+ * no signature check in later rounds): see the commit that added this
+ * note for how that was checked.
  * CAIRN_TEST_TIMEOUT: 60 */
 #include <string.h>
 
