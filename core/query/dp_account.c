@@ -115,12 +115,20 @@ cairn_err
 crn_dp_noise_code(crn_dp_noise *n, uint64_t len, double lo, double hi,
     uint32_t scale, double rho, uint32_t t)
 {
-	double range = (hi - lo) * pow(10, scale);
+	double p = pow(10, scale), range;
 
 	memset(n, 0, sizeof(*n));
-	if (!(rho > 0) || !isfinite(rho) || t == 0 || len == 0 ||
-	    !(range > 0) || !isfinite(range))
+	if (!(rho > 0) || !isfinite(rho) || t == 0 || len == 0 || !(hi > lo) ||
+	    !isfinite(hi * p) || !isfinite(lo * p) || fabs(hi * p) > 9e18 ||
+	    fabs(lo * p) > 9e18)
 		return CAIRN_EINVAL;
+	/* One row moves a value across what the encoder can send: the clipped
+	 * value rounded to the grid (crn_code_encode's llround), not the
+	 * declared range, which rounding can widen (lo 0.4999, hi 0.5, scale
+	 * 0 encodes 0 or 1). */
+	range = (double)(llround(hi * p) - llround(lo * p));
+	if (range < 1)
+		range = 1;
 	n->rho = rho;
 	n->t = t;
 	n->sens2[CRN_DP_SUMS] = (double)len * range * range;

@@ -159,6 +159,12 @@ test_code_noise(void **state)
 	CAIRN_T_PASS(crn_dp_noise_code(&w, 4, -1, 2, 3, rho, 3));
 	assert_true(
 	    fabs(w.sigma2[CRN_DP_SUMS] / n.sigma2[CRN_DP_SUMS] - 100) < 1e-9);
+	/* Sensitivity is the encoded range: [0.4999, 0.5] at scale 0
+	 * encodes 0 or 1, so one row moves a value by 1, not by 1e-4. */
+	CAIRN_T_PASS(crn_dp_noise_code(&n, 1, 0.4999, 0.5, 0, rho, 3));
+	assert_true(fabs(n.sens2[CRN_DP_SUMS] - 1.0) < 1e-12);
+	CAIRN_T_PASS(crn_dp_noise_code(&n, 1, 0.1, 0.2, 0, rho, 3));
+	assert_true(fabs(n.sens2[CRN_DP_SUMS] - 1.0) < 1e-12);
 	CAIRN_T_FAIL(crn_dp_noise_code(&n, 0, 0, 1, 0, rho, 3), CAIRN_EINVAL);
 	CAIRN_T_FAIL(crn_dp_noise_code(&n, 1, 1, 1, 0, rho, 3), CAIRN_EINVAL);
 	CAIRN_T_FAIL(crn_dp_noise_code(&n, 1, 0, 1, 0, 0, 3), CAIRN_EINVAL);
