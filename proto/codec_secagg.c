@@ -970,7 +970,8 @@ crn_sa_unmask_encode(uint8_t **out, size_t *out_len, const crn_sa_unmask *m)
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (m->v[i].kind != CRN_SA_SHARE_SELF_MASK &&
-		    m->v[i].kind != CRN_SA_SHARE_MASK_KEY) {
+		    m->v[i].kind != CRN_SA_SHARE_MASK_KEY &&
+		    m->v[i].kind != CRN_SA_SHARE_ROUND_SEED) {
 			rv = CAIRN_EINVAL;
 			goto out;
 		}
@@ -1019,7 +1020,8 @@ crn_sa_unmask_decode(crn_sa_unmask *m, const uint8_t *in, size_t len)
 
 		if (s == NULL || s->owner == 0 ||
 		    (s->kind != CAIRN__SHARE_KIND__SHARE_SELF_MASK &&
-		        s->kind != CAIRN__SHARE_KIND__SHARE_MASK_KEY) ||
+		        s->kind != CAIRN__SHARE_KIND__SHARE_MASK_KEY &&
+		        s->kind != CAIRN__SHARE_KIND__SHARE_ROUND_SEED) ||
 		    !bytes_is(&s->share, CRN_SHAMIR_SHARE_LEN)) {
 			rv = CAIRN_EINVAL;
 			goto out;

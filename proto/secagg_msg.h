@@ -48,6 +48,9 @@
 /* Share kinds: the values of cairn.ShareKind. */
 #define CRN_SA_SHARE_SELF_MASK 1u
 #define CRN_SA_SHARE_MASK_KEY  2u
+/* Later rounds of a chained session: the revealer's round pairwise seed
+ * with a dropped owner, in the first CAIRN_SEED_LEN bytes of `share`. */
+#define CRN_SA_SHARE_ROUND_SEED 3u
 
 /* Round 0: a node's session keys, its commitment to b and to its graph
  * seed contribution, signed by its identity key over "cairn-advertise-v2"

@@ -399,3 +399,35 @@ crn_sa_surv_has(const crn_sa_survivors *s, uint32_t idx)
 	}
 	return false;
 }
+
+/* ---- later rounds of a chained session ---------------------------------- */
+
+cairn_err
+crn_sa_round_sid(uint8_t out[CAIRN_SESSION_ID_LEN],
+    const uint8_t sid1[CAIRN_SESSION_ID_LEN],
+    const uint8_t sid_r[CAIRN_SESSION_ID_LEN], uint32_t round)
+{
+	/* Bound to the chain (round 1's session, hence its roster) and to
+	 * the round: signatures, share ciphertexts and commitments of one
+	 * round never count in another. */
+	return crn_kdf(out, CAIRN_SESSION_ID_LEN, sid_r, CAIRN_SESSION_ID_LEN,
+	    sid1, "round-session", round);
+}
+
+cairn_err
+crn_sa_round_seed(uint8_t seed[CAIRN_SEED_LEN],
+    const uint8_t base[CAIRN_SEED_LEN],
+    const uint8_t rsid[CAIRN_SESSION_ID_LEN], uint32_t round)
+{
+	return crn_kdf(
+	    seed, CAIRN_SEED_LEN, base, CAIRN_SEED_LEN, rsid, "mask-round", round);
+}
+
+cairn_err
+crn_sa_round_seed_commit(uint8_t out[CAIRN_KEY_LEN],
+    const uint8_t rsid[CAIRN_SESSION_ID_LEN], uint32_t from, uint32_t to,
+    const uint8_t seed[CAIRN_SEED_LEN])
+{
+	return crn_kdf(out, CAIRN_KEY_LEN, seed, CAIRN_SEED_LEN, rsid,
+	    "round-seed-commit", (uint64_t)from << 32 | to);
+}

@@ -139,6 +139,11 @@ typedef struct crn_sa_node_cfg {
 	 * (crn_graph_security) below 2^-40 under this policy is refused. */
 	double corrupt_frac, dropout_frac;
 	bool malicious;
+	/* 0 or 1: one session.  Otherwise the session may be continued by
+	 * crn_sa_node_next for rounds 2 .. max_rounds of the same job
+	 * without a new key agreement: the node then keeps, in secure
+	 * memory, its pairwise seed and channel key with each neighbour. */
+	uint32_t max_rounds;
 } crn_sa_node_cfg;
 
 /*
@@ -184,6 +189,25 @@ typedef struct crn_sa_node_stats {
 } crn_sa_node_stats;
 void crn_sa_node_get_stats(const crn_sa_node *n, crn_sa_node_stats *st);
 
+/*
+ * Continue a finished session with round `round` of the same job
+ * (docs/DESIGN.md "Later rounds"): no advertise, roster or key
+ * agreement; a fresh self-mask seed is dealt to the neighbours still in,
+ * pairwise masks come from round 1's pairwise seeds and the round, and
+ * the consistency and unmask rounds run as in round 1.  sid_r is the
+ * caller's session id for this round (the machine binds it to round 1's).
+ * Every node that was not in a survivor set this node signed is out for
+ * good: shares from it and survivor sets naming it are refused.  Appends
+ * the ShareKeys message; the input must be set before the forwarded
+ * shares arrive, as in round 1.  CAIRN_ESTATE unless the previous round
+ * finished (an aborted node never comes back); CAIRN_EINVAL when round
+ * is not above the last one, is 1, or exceeds cfg.max_rounds; CAIRN_EABORT
+ * (and an ABORT action) when fewer than t - 1 neighbours are left.
+ */
+CAIRN_NODISCARD cairn_err crn_sa_node_next(crn_sa_node *n,
+    const uint8_t sid_r[CAIRN_SESSION_ID_LEN], uint32_t round,
+    crn_sa_actions *out);
+
 /* The node's roster index once it accepted the roster, else 0. */
 uint32_t crn_sa_node_index(const crn_sa_node *n);
 bool crn_sa_node_done(const crn_sa_node *n);
@@ -219,6 +243,17 @@ CAIRN_NODISCARD cairn_err crn_sa_coord_recv(crn_sa_coord *c, uint32_t slot,
  * (abort when fewer than t did). */
 CAIRN_NODISCARD cairn_err crn_sa_coord_deadline(
     crn_sa_coord *c, crn_sa_actions *out);
+
+/*
+ * Continue a finished session with round `round` (see crn_sa_node_next):
+ * every roster member outside the last survivor set, or that broke the
+ * protocol, is out for good; the others are awaited in the share-keys
+ * round.  Nothing is sent (nodes start the round).  CAIRN_ESTATE unless
+ * the previous round produced its sum; CAIRN_EINVAL for a round not above
+ * the last one or equal to 1.
+ */
+CAIRN_NODISCARD cairn_err crn_sa_coord_next(crn_sa_coord *c,
+    const uint8_t sid_r[CAIRN_SESSION_ID_LEN], uint32_t round);
 
 bool crn_sa_coord_done(const crn_sa_coord *c);
 /* Roster size, and the slots whose inputs are in the sum (valid once
@@ -297,6 +332,24 @@ void crn_sa_share_ad(uint8_t ad[CRN_SA_SHARE_AD_LEN],
 CAIRN_NODISCARD cairn_err crn_sa_mask_seed(uint8_t seed[CAIRN_SEED_LEN],
     const uint8_t sk[CAIRN_KX_SK_LEN], const uint8_t peer_pk[CAIRN_KX_PK_LEN],
     const uint8_t sid[CAIRN_SESSION_ID_LEN]);
+/*
+ * Later rounds of a chained session (docs/DESIGN.md "Later rounds"):
+ * the working session id of round r >= 2, KDF(sid_r, sid1,
+ * "round-session", r), from round 1's session id and the caller's id for
+ * round r; the round-r pairwise seed KDF(base, rsid, "mask-round", r)
+ * from round 1's pairwise seed s_uv; and the commitment of `from` to the
+ * round seed it shares with `to`, which the coordinator checks when the
+ * seed is revealed.
+ */
+CAIRN_NODISCARD cairn_err crn_sa_round_sid(uint8_t out[CAIRN_SESSION_ID_LEN],
+    const uint8_t sid1[CAIRN_SESSION_ID_LEN],
+    const uint8_t sid_r[CAIRN_SESSION_ID_LEN], uint32_t round);
+CAIRN_NODISCARD cairn_err crn_sa_round_seed(uint8_t seed[CAIRN_SEED_LEN],
+    const uint8_t base[CAIRN_SEED_LEN],
+    const uint8_t rsid[CAIRN_SESSION_ID_LEN], uint32_t round);
+CAIRN_NODISCARD cairn_err crn_sa_round_seed_commit(uint8_t out[CAIRN_KEY_LEN],
+    const uint8_t rsid[CAIRN_SESSION_ID_LEN], uint32_t from, uint32_t to,
+    const uint8_t seed[CAIRN_SEED_LEN]);
 /* acc += y, dim little-endian elements of bits (32, 64, 128). */
 void crn_sa_ring_add(
     uint8_t *acc, const uint8_t *y, uint64_t dim, uint32_t bits);

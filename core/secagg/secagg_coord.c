@@ -46,6 +46,12 @@ typedef struct ccommit {
 	uint8_t cb[CAIRN_KEY_LEN], csk[CAIRN_KEY_LEN];
 } ccommit;
 
+/* A survivor's round pairwise seed with a dropped node (later rounds). */
+typedef struct rseed {
+	uint32_t from;
+	uint8_t seed[CAIRN_SEED_LEN];
+} rseed;
+
 /* What the coordinator knows of one roster member. */
 typedef struct cnode {
 	uint32_t slot;
@@ -62,6 +68,8 @@ typedef struct cnode {
 	uint8_t sig[CAIRN_SIG_LEN];
 	crn_shamir_share *coll; /* shares of its secret, as revealed */
 	uint32_t ncoll;
+	rseed *rs; /* later rounds: its round seeds, as revealed */
+	uint32_t nrs;
 	uint32_t mark; /* duplicate check within one response */
 } cnode;
 
@@ -86,6 +94,10 @@ struct crn_sa_coord {
 	uint32_t mark_gen;
 	uint32_t liars; /* revealed shares that failed their commitment */
 	uint64_t bytes_rx;
+	/* Chained sessions: round 1's session id and the current round;
+	 * p.session_id is the round's own (crn_sa_round_sid). */
+	uint8_t sid1[CAIRN_SESSION_ID_LEN];
+	uint32_t round;
 };
 
 cairn_err
@@ -105,6 +117,8 @@ crn_sa_coord_new(crn_sa_coord **out, const crn_sa_coord_cfg *cfg)
 		return CAIRN_ENOMEM;
 	c->p = *p;
 	memset(c->p.graph_seed, 0, sizeof(c->p.graph_seed));
+	memcpy(c->sid1, p->session_id, sizeof(c->sid1));
+	c->round = 1;
 	c->t = p->threshold;
 	c->nslots = cfg->nslots;
 	c->acc_len = (size_t)p->dim * (p->ring_bits / 8);
@@ -146,6 +160,8 @@ cnodes_free(crn_sa_coord *c)
 		crn_free(v->cm, v->ncm * sizeof(*v->cm));
 		crn_freezero(v->coll,
 		    v->coll != NULL ? c->collcap * sizeof(*v->coll) : 0);
+		crn_freezero(
+		    v->rs, v->rs != NULL ? c->collcap * sizeof(*v->rs) : 0);
 	}
 	crn_free(c->nd, (size_t)c->roster.n * sizeof(*c->nd));
 	c->nd = NULL;
@@ -656,14 +672,19 @@ decide_needs(crn_sa_coord *c)
 		rv = crn_graph_neighbours_of(c->g, i + 1, nb, degree + 1, &cnt);
 		for (size_t j = 0; rv == CAIRN_OK && j < cnt; j++)
 			if (c->nd[nb[j] - 1].in_u2) {
-				v->need = CRN_SA_SHARE_MASK_KEY;
+				v->need = c->round == 1 ? CRN_SA_SHARE_MASK_KEY
+				                        : CRN_SA_SHARE_ROUND_SEED;
 				break;
 			}
 	}
 	for (uint32_t i = 0; i < c->roster.n && rv == CAIRN_OK; i++) {
 		cnode *v = &c->nd[i];
 
-		if (v->need != 0 &&
+		if (v->need == CRN_SA_SHARE_ROUND_SEED) {
+			if ((v->rs = crn_alloc(c->collcap * sizeof(*v->rs))) ==
+			    NULL)
+				rv = CAIRN_ENOMEM;
+		} else if (v->need != 0 &&
 		    (v->coll = crn_alloc(c->collcap * sizeof(*v->coll))) == NULL)
 			rv = CAIRN_ENOMEM;
 	}
@@ -740,7 +761,11 @@ combine_checked(crn_sa_coord *c, uint32_t i, const crn_shamir_share *sh,
 
 	if ((rv = crn_shamir_combine(secret, sh, c->t, c->t)) != CAIRN_OK)
 		return rv == CAIRN_EINVAL ? CAIRN_EAUTH : rv;
-	if (v->need == CRN_SA_SHARE_SELF_MASK) {
+	if (v->need == CRN_SA_SHARE_SELF_MASK && c->round > 1) {
+		/* A later round's b has no advertised commitment: its
+		 * shares were checked one by one before (filter_shares). */
+		ok = true;
+	} else if (v->need == CRN_SA_SHARE_SELF_MASK) {
 		if ((rv = crn_sa_self_commit(chk, secret, c->p.session_id)) !=
 		    CAIRN_OK)
 			return rv;
@@ -781,7 +806,10 @@ filter_shares(crn_sa_coord *c, uint32_t i)
 			    s->x, i + 1);
 			c->liars++;
 		}
-		if (ok)
+		/* In a later round the owner's own share is kept unchecked:
+		 * a false one spoils only its own input, as a false input
+		 * would. */
+		if (ok || (c->round > 1 && s->x == i + 1))
 			v->coll[kept++] = *s;
 	}
 	cairn_memzero(&v->coll[kept], (v->ncoll - kept) * sizeof(*v->coll));
@@ -800,6 +828,9 @@ reconstruct(crn_sa_coord *c, crn_sa_actions *out, uint32_t i,
 	if (v->ncoll < c->t)
 		return coord_abort(c, out, CAIRN_EABORT, c->t, v->ncoll,
 		    "too few shares of one node");
+	if (c->round > 1 && filter_shares(c, i) < c->t)
+		return coord_abort(c, out, CAIRN_EAUTH, c->t, v->ncoll,
+		    "too few honest shares of one node");
 	if ((rv = combine_checked(c, i, v->coll, secret)) != CAIRN_EAUTH)
 		return rv;
 	if (filter_shares(c, i) < c->t)
@@ -845,6 +876,65 @@ strip_pairwise(crn_sa_coord *c, uint32_t i, const uint8_t sk_seed[32])
 	return rv;
 }
 
+/* The round seed survivor u revealed for dropped node i, checked against
+ * u's commitment to it; NULL (and a warning) when missing or false. */
+static const rseed *
+round_seed_of(crn_sa_coord *c, uint32_t i, uint32_t u)
+{
+	const cnode *v = &c->nd[i];
+	const ccommit *cm = commit_of(&c->nd[u - 1], i + 1);
+	uint8_t h[CAIRN_KEY_LEN];
+
+	for (uint32_t j = 0; j < v->nrs; j++) {
+		if (v->rs[j].from != u)
+			continue;
+		if (cm != NULL &&
+		    crn_sa_round_seed_commit(h, c->p.session_id, u, i + 1,
+		        v->rs[j].seed) == CAIRN_OK &&
+		    crn_ct_eq(h, cm->csk, sizeof(h)))
+			return &v->rs[j];
+		crn_log_warn("secagg coordinator: node %u revealed a round seed with node %u that it did not commit to",
+		    u, i + 1);
+		c->liars++;
+		return NULL;
+	}
+	return NULL;
+}
+
+/*
+ * A later round: remove dropped node i's pairwise masks from the sum with
+ * the round seeds its surviving neighbours revealed.  Every survivor that
+ * took i's shares masked with it, so each one's seed is needed; the mask
+ * key that would replace a missing one is never revealed after round 1.
+ */
+static cairn_err
+strip_round(crn_sa_coord *c, crn_sa_actions *out, uint32_t i)
+{
+	uint32_t degree = crn_graph_degree(c->g), *nb;
+	size_t cnt = 0;
+	cairn_err rv;
+
+	if ((nb = crn_alloc(((size_t)degree + 1) * sizeof(*nb))) == NULL)
+		return CAIRN_ENOMEM;
+	rv = crn_graph_neighbours_of(c->g, i + 1, nb, degree + 1, &cnt);
+	for (size_t j = 0; rv == CAIRN_OK && j < cnt; j++) {
+		uint32_t u = nb[j];
+		const rseed *x;
+
+		if (!c->nd[u - 1].in_u2 || commit_of(&c->nd[i], u) == NULL)
+			continue;
+		if ((x = round_seed_of(c, i, u)) == NULL) {
+			rv = coord_abort(c, out, CAIRN_EABORT, 1, 0,
+			    "a survivor did not reveal a valid round seed with a dropped node");
+			break;
+		}
+		rv = crn_prg_add(
+		    c->acc, c->p.dim, c->p.ring_bits, x->seed, i + 1 < u);
+	}
+	crn_free(nb, ((size_t)degree + 1) * sizeof(*nb));
+	return rv;
+}
+
 /* Round 5 -> done: reconstruct every needed secret and strip its masks. */
 static cairn_err
 close_unmask(crn_sa_coord *c, crn_sa_actions *out)
@@ -861,6 +951,10 @@ close_unmask(crn_sa_coord *c, crn_sa_actions *out)
 
 		if (v->need == 0)
 			continue;
+		if (v->need == CRN_SA_SHARE_ROUND_SEED) {
+			rv = strip_round(c, out, i);
+			continue;
+		}
 		if ((rv = reconstruct(c, out, i, secret)) != CAIRN_OK)
 			break;
 		if (v->need == CRN_SA_SHARE_SELF_MASK)
@@ -988,7 +1082,10 @@ on_share_keys(crn_sa_coord *c, uint32_t u, const uint8_t *msg, size_t len)
 	if ((rv = crn_sa_shares_decode(&sh, CRN_SA_MSG_SHARE_KEYS, msg, len)) !=
 	    CAIRN_OK)
 		return rv;
-	if (sh.count != crn_graph_degree(c->g)) {
+	/* Round 1 deals to every neighbour; a later round only to those
+	 * still in, as the dealer sees them. */
+	if (c->round == 1 ? sh.count != crn_graph_degree(c->g)
+	                  : sh.count > crn_graph_degree(c->g)) {
 		rv = CAIRN_EPROTO;
 		goto out;
 	}
@@ -1057,15 +1154,21 @@ revealed_ok(crn_sa_coord *c, uint32_t u, const crn_sa_revealed *x,
     uint32_t gen, crn_shamir_share *s)
 {
 	const cnode *o;
+	uint32_t want;
 
 	if (x->owner == 0 || x->owner > c->roster.n)
 		return false;
 	o = &c->nd[x->owner - 1];
-	return (x->owner == u || crn_graph_has_edge(c->g, u, x->owner)) &&
-	    o->in_u1 && o->mark != gen &&
-	    x->kind ==
-	    (o->in_u2 ? CRN_SA_SHARE_SELF_MASK : CRN_SA_SHARE_MASK_KEY) &&
-	    crn_shamir_share_decode(s, x->share) == CAIRN_OK && s->x == u;
+	want = o->in_u2      ? CRN_SA_SHARE_SELF_MASK
+	    : c->round == 1 ? CRN_SA_SHARE_MASK_KEY
+	                    : CRN_SA_SHARE_ROUND_SEED;
+	if (!(x->owner == u || crn_graph_has_edge(c->g, u, x->owner)) ||
+	    !o->in_u1 || o->mark == gen || x->kind != want)
+		return false;
+	/* A round seed is u's own with the owner, not a Shamir share. */
+	if (want == CRN_SA_SHARE_ROUND_SEED)
+		return x->owner != u;
+	return crn_shamir_share_decode(s, x->share) == CAIRN_OK && s->x == u;
 }
 
 static cairn_err
@@ -1089,6 +1192,14 @@ on_unmask(crn_sa_coord *c, uint32_t u, const uint8_t *msg, size_t len)
 	for (uint32_t i = 0; i < r.count; i++) {
 		cnode *o = &c->nd[r.v[i].owner - 1];
 
+		if (o->need == CRN_SA_SHARE_ROUND_SEED) {
+			if (o->nrs < c->collcap) {
+				o->rs[o->nrs].from = u;
+				memcpy(o->rs[o->nrs++].seed, r.v[i].share,
+				    CAIRN_SEED_LEN);
+			}
+			continue;
+		}
 		if (o->need == 0 || o->ncoll >= c->collcap)
 			continue;
 		if (crn_shamir_share_decode(&o->coll[o->ncoll],
@@ -1186,4 +1297,56 @@ crn_sa_coord_deadline(crn_sa_coord *c, crn_sa_actions *out)
 	if (c->state >= C_DONE)
 		return CAIRN_OK;
 	return close_round(c, out);
+}
+
+/* Forget what one node told us in the round that finished; keep who it
+ * is and whether it is still in. */
+static void
+cnode_reset(crn_sa_coord *c, cnode *v)
+{
+	/* Not in the survivor set (or it broke the protocol): it dropped,
+	 * and its mask key or round seeds may be known: out for good. */
+	if (!v->in_u2)
+		v->out = true;
+	v->stage = v->out ? 0 : 2;
+	v->in_u1 = v->in_u2 = false;
+	v->need = 0;
+	crn_free(v->sh, v->nsh * sizeof(*v->sh));
+	crn_free(v->cm, v->ncm * sizeof(*v->cm));
+	crn_freezero(v->coll, v->coll != NULL ? c->collcap * sizeof(*v->coll) : 0);
+	crn_freezero(v->rs, v->rs != NULL ? c->collcap * sizeof(*v->rs) : 0);
+	v->sh = NULL;
+	v->cm = NULL;
+	v->coll = NULL;
+	v->rs = NULL;
+	v->nsh = v->ncm = v->ncoll = v->nrs = 0;
+	memset(v->sig, 0, sizeof(v->sig));
+}
+
+cairn_err
+crn_sa_coord_next(crn_sa_coord *c, const uint8_t sid_r[CAIRN_SESSION_ID_LEN],
+    uint32_t round)
+{
+	size_t len = (size_t)c->p.dim * (c->p.ring_bits / 8);
+	uint8_t rsid[CAIRN_SESSION_ID_LEN];
+	cairn_err rv;
+
+	if (c->state != C_DONE)
+		return CAIRN_ESTATE;
+	if (round < 2 || round <= c->round)
+		return CAIRN_EINVAL;
+	if ((rv = crn_sa_round_sid(rsid, c->sid1, sid_r, round)) != CAIRN_OK)
+		return rv;
+	if ((c->acc = crn_zalloc(len)) == NULL)
+		return CAIRN_ENOMEM;
+	c->acc_len = len;
+	for (uint32_t i = 0; i < c->roster.n; i++)
+		cnode_reset(c, &c->nd[i]);
+	crn_free(c->u2_slots, (size_t)c->u2.count * sizeof(*c->u2_slots));
+	c->u2_slots = NULL;
+	crn_sa_survivors_fini(&c->u2);
+	memcpy(c->p.session_id, rsid, sizeof(rsid));
+	c->round = round;
+	c->state = C_SHARES;
+	return CAIRN_OK;
 }

@@ -44,6 +44,12 @@ typedef struct nb_state {
 	uint8_t key[CAIRN_KEY_LEN]; /* share-encryption key with it */
 	crn_shamir_share sb;        /* our share of its b */
 	crn_shamir_share ssk;       /* our share of its mask secret key */
+	/* Chained sessions only (max_rounds > 1): round 1's pairwise seed
+	 * s_uv and a channel key, from which every later round derives its
+	 * pairwise seed and share-encryption key (docs/DESIGN.md "Later
+	 * rounds"). */
+	uint8_t pair[CAIRN_SEED_LEN];
+	uint8_t chan[CAIRN_KEY_LEN];
 } nb_state;
 
 /* The node's own session secrets, in one guarded, mlocked region. */
@@ -80,6 +86,13 @@ struct crn_sa_node {
 	size_t nnb, nb_cap;
 	crn_sa_survivors u2; /* the set we signed */
 	crn_sa_node_stats stats;
+	/* Chained sessions: round 1's session id, the round we are in (1
+	 * for the first), the last round allowed, and per roster index
+	 * (1..n) whether that node may still take part: a node outside a
+	 * survivor set we signed is out for good. */
+	uint8_t sid1[CAIRN_SESSION_ID_LEN];
+	uint32_t round, max_rounds;
+	uint8_t *allowed;
 };
 
 cairn_err
@@ -104,6 +117,9 @@ crn_sa_node_new(crn_sa_node **out, const crn_sa_node_cfg *cfg)
 	n->id = cfg->id;
 	crn_identity_public(cfg->id, n->my_pk);
 	memcpy(n->sid, cfg->session_id, sizeof(n->sid));
+	memcpy(n->sid1, cfg->session_id, sizeof(n->sid1));
+	n->round = 1;
+	n->max_rounds = cfg->max_rounds;
 	n->ring_bits = cfg->ring_bits;
 	n->dim = cfg->dim;
 	n->min_participants =
@@ -140,6 +156,7 @@ crn_sa_node_free(crn_sa_node *n)
 	crn_graph_free(n->g);
 	nb_release(n);
 	crn_sa_survivors_fini(&n->u2);
+	crn_free(n->allowed, n->allowed != NULL ? (size_t)n->roster.n + 1 : 0);
 	crn_secure_free(n->sec);
 	crn_freezero(n, sizeof(*n));
 }
@@ -348,6 +365,9 @@ on_roster(crn_sa_node *n, const uint8_t *msg, size_t len, crn_sa_actions *out)
 		    "roster lacks our advertised keys");
 	}
 	n->t = r->params.threshold;
+	if ((n->allowed = crn_alloc((size_t)r->n + 1)) == NULL)
+		return node_fail(n, out, CAIRN_ENOMEM, 0, 0, "out of memory");
+	memset(n->allowed, 1, (size_t)r->n + 1);
 	if ((rv = crn_sa_roster_digest(n->digest, r)) != CAIRN_OK ||
 	    (rv = crn_sa_reveal_encode(&buf, &blen, n->sec->r)) != CAIRN_OK ||
 	    (rv = send_msg(out, CRN_SA_MSG_SEED_REVEAL, buf, blen)) !=
@@ -498,6 +518,12 @@ seal_share(crn_sa_node *n, nb_state *p, crn_sa_encshare *e,
 	if ((rv = crn_kdf(p->key, sizeof(p->key), chkey, sizeof(chkey),
 	         n->sid, "share", 0)) != CAIRN_OK)
 		goto out;
+	/* A chained session keeps a separate channel key for later rounds'
+	 * shares, so that no round reuses another's encryption key. */
+	if (n->max_rounds > 1 &&
+	    (rv = crn_kdf(p->chan, sizeof(p->chan), chkey, sizeof(chkey),
+	         n->sid, "share-chain", 0)) != CAIRN_OK)
+		goto out;
 	crn_shamir_share_encode(pt, sb);
 	crn_shamir_share_encode(pt + CRN_SHAMIR_SHARE_LEN, ssk);
 	crn_sa_share_ad(ad, n->sid, n->digest, n->me, p->index);
@@ -588,6 +614,142 @@ on_seeds(crn_sa_node *n, const uint8_t *msg, size_t len, crn_sa_actions *out)
 	return CAIRN_OK;
 }
 
+/* ---- later rounds of a chained session ---------------------------------- */
+
+/* This round's pairwise seed with neighbour p: in round 1 from X25519 of
+ * the mask keys (kept in a chained session), later from round 1's seed,
+ * the round's session id and the round number, so no round's seed tells
+ * anything about another's. */
+static cairn_err
+pair_seed(crn_sa_node *n, const nb_state *p, uint8_t seed[CAIRN_SEED_LEN])
+{
+	if (n->round > 1)
+		return crn_sa_round_seed(seed, p->pair, n->sid, n->round);
+	n->stats.x25519++;
+	return crn_sa_mask_seed(seed, n->sec->mk.sk,
+	    n->roster.parts[p->index - 1].mask_pk, n->sid);
+}
+
+/* Round r's share of our fresh b for one neighbour still in, encrypted
+ * under the round's key with it; the coordinator gets commitments to the
+ * share and to our round-r pairwise seed with that neighbour. */
+static cairn_err
+seal_round_share(crn_sa_node *n, nb_state *p, crn_sa_encshare *e,
+    const crn_shamir_share *sb)
+{
+	uint8_t nonce[CAIRN_AEAD_NONCE_LEN], seed[CAIRN_SEED_LEN];
+	uint8_t pt[CRN_SA_SHARE_PT_LEN], ad[CRN_SA_SHARE_AD_LEN];
+	cairn_err rv;
+
+	if ((rv = crn_kdf(p->key, sizeof(p->key), p->chan, sizeof(p->chan),
+	         n->sid, "share-round", n->round)) != CAIRN_OK ||
+	    (rv = pair_seed(n, p, seed)) != CAIRN_OK)
+		goto out;
+	memset(pt, 0, sizeof(pt));
+	crn_shamir_share_encode(pt, sb);
+	crn_sa_share_ad(ad, n->sid, n->digest, n->me, p->index);
+	crn_drbg_bytes(&n->sec->rng, nonce, sizeof(nonce));
+	e->from = n->me;
+	e->to = p->index;
+	if ((rv = crn_aead_seal_nonce(e->ct, pt, sizeof(pt), ad, sizeof(ad),
+	         p->key, nonce)) != CAIRN_OK ||
+	    (rv = crn_sa_share_commit(e->cb, n->sid, n->me, p->index,
+	         CRN_SA_SHARE_SELF_MASK, sb)) != CAIRN_OK)
+		goto out;
+	rv = crn_sa_round_seed_commit(e->csk, n->sid, n->me, p->index, seed);
+out:
+	cairn_memzero(seed, sizeof(seed));
+	cairn_memzero(pt, sizeof(pt));
+	return rv;
+}
+
+/* Draw this round's b and deal it t-of-n to the neighbours still in. */
+static cairn_err
+share_round(crn_sa_node *n, crn_sa_actions *out)
+{
+	size_t m = n->nnb + 1, k = 1;
+	crn_shamir_share *sb;
+	crn_sa_shares sh = {NULL, 0};
+	uint32_t *xs;
+	uint8_t *buf = NULL;
+	size_t blen = 0;
+	cairn_err rv = CAIRN_ENOMEM;
+
+	xs = crn_alloc(m * sizeof(*xs));
+	sb = crn_alloc(m * sizeof(*sb));
+	sh.v = crn_zalloc(m * sizeof(*sh.v));
+	if (xs == NULL || sb == NULL || sh.v == NULL)
+		goto out;
+	xs[0] = n->me;
+	for (size_t i = 0; i < n->nnb; i++)
+		if (n->allowed[n->nb[i].index])
+			xs[k++] = n->nb[i].index;
+	if (k < n->t) {
+		rv = CAIRN_EABORT;
+		goto out;
+	}
+	/* A fresh b every round: revealing round r's (we survived it)
+	 * tells nothing about any other round's. */
+	crn_drbg_bytes(&n->sec->rng, n->sec->b, sizeof(n->sec->b));
+	if ((rv = crn_shamir_split_at(sb, xs, (uint32_t)k, n->t, n->sec->b,
+	         &n->sec->rng)) != CAIRN_OK)
+		goto out;
+	n->sec->self_sb = sb[0];
+	for (size_t i = 0, j = 1; i < n->nnb && rv == CAIRN_OK; i++)
+		if (n->allowed[n->nb[i].index])
+			rv = seal_round_share(
+			    n, &n->nb[i], &sh.v[sh.count++], &sb[j++]);
+	if (rv == CAIRN_OK &&
+	    (rv = crn_sa_shares_encode(
+	         &buf, &blen, CRN_SA_MSG_SHARE_KEYS, &sh)) == CAIRN_OK)
+		rv = send_msg(out, CRN_SA_MSG_SHARE_KEYS, buf, blen);
+out:
+	crn_free(xs, m * sizeof(*xs));
+	crn_freezero(sb, m * sizeof(*sb));
+	crn_free(sh.v, m * sizeof(*sh.v));
+	return rv;
+}
+
+cairn_err
+crn_sa_node_next(crn_sa_node *n, const uint8_t sid_r[CAIRN_SESSION_ID_LEN],
+    uint32_t round, crn_sa_actions *out)
+{
+	uint8_t rsid[CAIRN_SESSION_ID_LEN];
+	cairn_err rv;
+
+	if (n->state != N_DONE || n->max_rounds < 2)
+		return CAIRN_ESTATE;
+	if (round < 2 || round <= n->round || round > n->max_rounds)
+		return CAIRN_EINVAL;
+	if ((rv = crn_sa_round_sid(rsid, n->sid1, sid_r, round)) != CAIRN_OK)
+		return rv;
+	/* Whoever was not in the set we signed dropped (its mask key or
+	 * its pairwise seeds may have been revealed): out for good. */
+	for (uint32_t i = 1; i <= n->roster.n; i++)
+		if (!crn_sa_surv_has(&n->u2, i))
+			n->allowed[i] = 0;
+	crn_sa_survivors_fini(&n->u2);
+	memcpy(n->sid, rsid, sizeof(n->sid));
+	n->round = round;
+	n->input = NULL;
+	/* The mask-key shares served round 1 only: nothing may reveal them
+	 * later (with an earlier round's b they would open its input). */
+	for (size_t i = 0; i < n->nnb; i++) {
+		n->nb[i].have = false;
+		cairn_memzero(&n->nb[i].sb, sizeof(n->nb[i].sb));
+		cairn_memzero(&n->nb[i].ssk, sizeof(n->nb[i].ssk));
+	}
+	cairn_memzero(&n->sec->self_sb, sizeof(n->sec->self_sb));
+	cairn_memzero(&n->sec->self_ssk, sizeof(n->sec->self_ssk));
+	n->state = N_WAIT_SHARES;
+	if ((rv = share_round(n, out)) == CAIRN_EABORT)
+		return node_fail(n, out, rv, n->t, 0,
+		    "too few neighbours left for this round");
+	if (rv != CAIRN_OK)
+		return node_fail(n, out, rv, 0, 0, "cannot share keys");
+	return CAIRN_OK;
+}
+
 /* ---- round 3: masked input ---------------------------------------------- */
 
 /* Take the shares our neighbours sent; *got counts them. */
@@ -603,7 +765,8 @@ take_shares(crn_sa_node *n, const crn_sa_shares *sh, uint32_t *got,
 		const crn_sa_encshare *e = &sh->v[i];
 		nb_state *p = nb_find(n, e->from);
 
-		if (e->to != n->me || p == NULL || p->have) {
+		if (e->to != n->me || p == NULL || p->have ||
+		    !n->allowed[e->from]) {
 			*why = "forwarded share from a non-neighbour, misaddressed or repeated";
 			rv = CAIRN_EPROTO;
 			break;
@@ -611,12 +774,16 @@ take_shares(crn_sa_node *n, const crn_sa_shares *sh, uint32_t *got,
 		/* The AD holds the roster digest: a share opens only if its
 		 * dealer accepted the roster we did. */
 		crn_sa_share_ad(ad, n->sid, n->digest, e->from, n->me);
+		/* Later rounds carry only the share of b: the mask key was
+		 * shared once, in round 1, and is never revealed after it. */
 		if (crn_aead_open(pt, e->ct, sizeof(e->ct), ad, sizeof(ad),
 		        p->key) != CAIRN_OK ||
 		    crn_shamir_share_decode(&p->sb, pt) != CAIRN_OK ||
-		    crn_shamir_share_decode(
-		        &p->ssk, pt + CRN_SHAMIR_SHARE_LEN) != CAIRN_OK ||
-		    p->sb.x != n->me || p->ssk.x != n->me) {
+		    p->sb.x != n->me ||
+		    (n->round == 1 &&
+		        (crn_shamir_share_decode(&p->ssk,
+		             pt + CRN_SHAMIR_SHARE_LEN) != CAIRN_OK ||
+		            p->ssk.x != n->me))) {
 			*why = "a neighbour's share does not decrypt";
 			rv = CAIRN_EAUTH;
 			break;
@@ -642,18 +809,17 @@ mask_into(crn_sa_node *n, uint8_t *y)
 	    CAIRN_OK)
 		goto out;
 	for (size_t i = 0; i < n->nnb; i++) {
-		const nb_state *p = &n->nb[i];
+		nb_state *p = &n->nb[i];
 
 		if (!p->have)
 			continue;
-		n->stats.x25519++;
 		n->stats.prg_elems += n->dim;
-		if ((rv = crn_sa_mask_seed(seed, n->sec->mk.sk,
-		         n->roster.parts[p->index - 1].mask_pk, n->sid)) !=
-		        CAIRN_OK ||
+		if ((rv = pair_seed(n, p, seed)) != CAIRN_OK ||
 		    (rv = crn_prg_add(y, n->dim, n->ring_bits, seed,
 		         p->index > n->me)) != CAIRN_OK)
 			goto out;
+		if (n->round == 1 && n->max_rounds > 1)
+			memcpy(p->pair, seed, sizeof(p->pair));
 	}
 out:
 	cairn_memzero(seed, sizeof(seed));
@@ -730,6 +896,10 @@ survivors_refusal(crn_sa_node *n, const crn_sa_survivors *s, cairn_err *code)
 	for (uint32_t i = 0; i < s->count; i++) {
 		nb_state *p = nb_find(n, s->idx[i]);
 
+		/* A node dropped in an earlier round never comes back (in
+		 * round 1 its mask key may have been revealed). */
+		if (!n->allowed[s->idx[i]])
+			return "survivor set names a node that dropped in an earlier round";
 		if (p != NULL && !p->have)
 			return "survivor never shared keys with us";
 	}
@@ -909,7 +1079,7 @@ reveal(crn_sa_node *n, crn_sa_actions *out)
 	crn_sa_unmask resp = {NULL, 0};
 	uint8_t *buf = NULL;
 	size_t blen = 0;
-	cairn_err rv;
+	cairn_err rv = CAIRN_OK;
 
 	if ((resp.v = crn_alloc((n->nnb + 1) * sizeof(*resp.v))) == NULL)
 		return CAIRN_ENOMEM;
@@ -924,15 +1094,27 @@ reveal(crn_sa_node *n, crn_sa_actions *out)
 		if (!p->have)
 			continue;
 		x->owner = p->index;
-		x->kind = crn_sa_surv_has(&n->u2, p->index)
-		    ? CRN_SA_SHARE_SELF_MASK
-		    : CRN_SA_SHARE_MASK_KEY;
-		crn_shamir_share_encode(x->share,
-		    x->kind == CRN_SA_SHARE_SELF_MASK ? &p->sb : &p->ssk);
 		resp.count++;
+		if (crn_sa_surv_has(&n->u2, p->index)) {
+			x->kind = CRN_SA_SHARE_SELF_MASK;
+			crn_shamir_share_encode(x->share, &p->sb);
+		} else if (n->round == 1) {
+			x->kind = CRN_SA_SHARE_MASK_KEY;
+			crn_shamir_share_encode(x->share, &p->ssk);
+		} else {
+			/* Never the mask key after round 1: with it and b of
+			 * an earlier round, that round's input would open.
+			 * This round's pairwise seed with p tells nothing
+			 * about any other round. */
+			memset(x->share, 0, sizeof(x->share));
+			x->kind = CRN_SA_SHARE_ROUND_SEED;
+			if ((rv = pair_seed(n, p, x->share)) != CAIRN_OK)
+				goto out;
+		}
 	}
 	if ((rv = crn_sa_unmask_encode(&buf, &blen, &resp)) == CAIRN_OK)
 		rv = send_msg(out, CRN_SA_MSG_UNMASK, buf, blen);
+out:
 	crn_sa_unmask_fini(&resp);
 	return rv;
 }

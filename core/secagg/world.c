@@ -58,6 +58,7 @@ struct crn_sa_world {
 	bool aborted;
 	crn_sa_abort abort;
 	crn_sa_wmsg peekview; /* borrows a queued buffer */
+	uint32_t round;
 };
 
 static double
@@ -194,6 +195,7 @@ make_machine(crn_sa_world *w, uint32_t i, crn_drbg *rng)
 	nc.corrupt_frac = cfg->corrupt_frac;
 	nc.dropout_frac = cfg->dropout_frac;
 	nc.malicious = cfg->malicious;
+	nc.max_rounds = cfg->max_rounds;
 	rv = crn_sa_node_new(&w->nodes[i].m, &nc);
 	cairn_memzero(&nc, sizeof(nc));
 	return rv;
@@ -230,6 +232,7 @@ crn_sa_world_new(crn_sa_world **out, const crn_sa_world_cfg *cfg)
 	if ((w = crn_zalloc(sizeof(*w))) == NULL)
 		return CAIRN_ENOMEM;
 	w->cfg = *cfg;
+	w->round = 1;
 	w->vlen = (size_t)cfg->dim * (cfg->ring_bits / 8);
 	crn_drbg_init(&rng, cfg->seed);
 	crn_drbg_bytes(&rng, w->sid, sizeof(w->sid));
@@ -449,10 +452,20 @@ node_actions(crn_sa_world *w, uint32_t slot, crn_sa_actions *a)
 static void
 expand_input(const crn_sa_world *w, uint32_t slot, uint8_t *out)
 {
+	uint8_t seed[CAIRN_SEED_LEN];
+
+	/* A later round's input is another vector (KDF of the node's input
+	 * seed and the round), as a model's next round would be. */
+	memcpy(seed, w->nodes[slot - 1].in_seed, sizeof(seed));
+	if (w->round > 1 &&
+	    crn_kdf(seed, sizeof(seed), w->nodes[slot - 1].in_seed,
+	        sizeof(seed), w->sid, "world-input", w->round) != CAIRN_OK)
+		memset(seed, 0, sizeof(seed));
 	/* Only fails for a bad width, which the constructor refused. */
-	if (crn_prg_expand(out, w->cfg.dim, w->cfg.ring_bits,
-	        w->nodes[slot - 1].in_seed) != CAIRN_OK)
+	if (crn_prg_expand(out, w->cfg.dim, w->cfg.ring_bits, seed) !=
+	    CAIRN_OK)
 		memset(out, 0, w->vlen);
+	cairn_memzero(seed, sizeof(seed));
 }
 
 cairn_err
@@ -785,4 +798,63 @@ crn_sa_world_node_sent(const crn_sa_world *w, uint32_t slot)
 {
 	return slot >= 1 && slot <= w->cfg.nodes ? w->nodes[slot - 1].bytes
 	                                         : 0;
+}
+
+cairn_err
+crn_sa_world_next(crn_sa_world *w, uint32_t round)
+{
+	uint8_t sid_r[CAIRN_SESSION_ID_LEN];
+	cairn_err rv = CAIRN_OK;
+
+	/* The caller's id for round r; the machines bind it to round 1's. */
+	memcpy(sid_r, w->sid, sizeof(sid_r));
+	sid_r[0] ^= (uint8_t)round;
+	crn_free(w->sum, w->sum_len);
+	w->sum = NULL;
+	w->sum_len = 0;
+	w->aborted = false;
+	memset(&w->abort, 0, sizeof(w->abort));
+	if (w->coord != NULL &&
+	    (rv = crn_sa_coord_next(w->coord, sid_r, round)) != CAIRN_OK)
+		return rv;
+	w->round = round;
+	for (uint32_t s = 1; s <= w->cfg.nodes && rv == CAIRN_OK; s++) {
+		wnode *n = &w->nodes[s - 1];
+		crn_sa_actions na;
+		double t0;
+
+		if (!crn_sa_node_done(n->m))
+			continue;
+		crn_sa_actions_init(&na);
+		t0 = w_now(w);
+		n->last_rv = crn_sa_node_next(n->m, sid_r, round, &na);
+		n->secs += w_now(w) - t0;
+		rv = fatal(n->last_rv) ? n->last_rv : node_actions(w, s, &na);
+		crn_sa_actions_fini(&na);
+	}
+	return maybe_drain(w, rv);
+}
+
+cairn_err
+crn_sa_world_run_next(crn_sa_world *w, uint32_t round)
+{
+	cairn_err rv;
+
+	if (w->coord == NULL)
+		return CAIRN_ESTATE;
+	if ((rv = crn_sa_world_next(w, round)) == CAIRN_OK)
+		rv = crn_sa_world_drain(w);
+	for (int r = 0; rv == CAIRN_OK && r <= CRN_SA_R_DONE &&
+	     w->sum == NULL && !w->aborted;
+	     r++) {
+		if ((rv = crn_sa_world_deadline(w)) == CAIRN_OK)
+			rv = crn_sa_world_drain(w);
+	}
+	return rv;
+}
+
+uint32_t
+crn_sa_world_round(const crn_sa_world *w)
+{
+	return w->round;
 }

@@ -71,6 +71,9 @@ typedef struct crn_sa_world_cfg {
 	bool autorun;     /* drain queues after every event */
 	bool sorted;      /* slot order = identity order */
 	bool keep;        /* keep the last message of each type per party */
+	/* Chained sessions: every node may be continued up to this round
+	 * (crn_sa_node_cfg.max_rounds); 0 or 1 for one session. */
+	uint32_t max_rounds;
 	crn_sa_hook hook;
 	void *hook_arg;
 	double (*clock)(void); /* for timing parties; NULL for none */
@@ -125,6 +128,21 @@ CAIRN_NODISCARD cairn_err crn_sa_world_deadline(crn_sa_world *w);
 /* Start every node and run to the end: drain, then deadlines whenever
  * the session stalls (at most one per round). */
 CAIRN_NODISCARD cairn_err crn_sa_world_run(crn_sa_world *w);
+
+/*
+ * Continue with round `round` of a chained session: the coordinator (when
+ * run) and every node whose machine finished the last round go on
+ * (crn_sa_node_next); the others stay out.  Inputs change each round
+ * (derived from the node's input seed and the round).  The last sum and
+ * abort are forgotten.  Errors as for the other events; the machines'
+ * own refusals are in crn_sa_world_last_rv.
+ */
+CAIRN_NODISCARD cairn_err crn_sa_world_next(crn_sa_world *w, uint32_t round);
+/* crn_sa_world_next, then drain and deadlines until the round ends. */
+CAIRN_NODISCARD cairn_err crn_sa_world_run_next(
+    crn_sa_world *w, uint32_t round);
+/* The round the world is in (1 for the first). */
+uint32_t crn_sa_world_round(const crn_sa_world *w);
 
 cairn_err crn_sa_world_last_rv(const crn_sa_world *w, uint32_t slot);
 /* The last message of `type` node `slot` sent, or that the coordinator

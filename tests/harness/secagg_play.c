@@ -41,6 +41,7 @@ tsa_world(const tsa_opts *o)
 	c.keep = true;
 	c.hook = o->hook;
 	c.hook_arg = o->hook_arg;
+	c.max_rounds = o->max_rounds;
 	CAIRN_T_PASS(crn_sa_world_new(&w, &c));
 	return w;
 }

@@ -30,6 +30,7 @@ typedef struct tsa_opts {
 	uint32_t bits; /* 0: 64 */
 	bool coordinator, malicious;
 	uint8_t seed; /* the world's seed is this byte repeated */
+	uint32_t max_rounds; /* chained sessions (crn_sa_world_cfg) */
 	crn_sa_hook hook;
 	void *hook_arg;
 } tsa_opts;
