@@ -247,6 +247,119 @@ sb_setmetatable(lua_State *L)
 	return 1;
 }
 
+/* xpcall's message handler, wrapped.  Lua calls the handler where the
+ * error is raised, before unwinding; a limit error is raised from the
+ * count hook, where Lua has switched hooks off, so the program's handler
+ * would run with no budget and no deadline (an endless loop in it hung
+ * the node for good: tests/attack/sandbox_xpcall.sh on branch attack).
+ * Once a limit is hit the program's handler is not called: the error
+ * passes through as it is.  Its own errors still reach its handler, which
+ * then runs under the hook like any other code. */
+static int
+sb_msgh(lua_State *L)
+{
+	crn_lua *s;
+
+	(void)lua_getallocf(L, (void **)&s);
+	if (s->killed != CRN_LUA_OK)
+		return 1; /* the error object, untouched */
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, 1);
+	return 1;
+}
+
+/* xpcall(f, msgh, ...) with msgh wrapped by sb_msgh. */
+static int
+sb_xpcall(lua_State *L)
+{
+	luaL_checktype(L, 2, LUA_TFUNCTION);
+	lua_pushvalue(L, 2);
+	lua_pushcclosure(L, sb_msgh, 1);
+	lua_replace(L, 2);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	return lua_gettop(L);
+}
+
+/* Closing a coroutine runs its to-be-closed variables' __close in the
+ * coroutine's own state; one that the count hook killed was left with
+ * hooks off (the hook raised and never returned), so that __close would
+ * run with no budget and no deadline.  Hence coroutine.wrap and
+ * coroutine.close below close a dead coroutine only while no limit has
+ * been hit; after one, its variables are left unclosed (the state is
+ * about to be thrown away). */
+static void
+sb_close_thread(lua_State *co, lua_State *from)
+{
+#if LUA_VERSION_RELEASE_NUM >= 50406
+	(void)lua_closethread(co, from);
+#else
+	(void)from;
+	(void)lua_resetthread(co);
+#endif
+}
+
+static int
+sb_coclose(lua_State *L)
+{
+	crn_lua *s;
+
+	(void)lua_getallocf(L, (void **)&s);
+	if (s->killed != CRN_LUA_OK)
+		return luaL_error(L, "sandbox: %s", sb_limit_msg[s->killed]);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	return lua_gettop(L);
+}
+
+/* The function coroutine.wrap returns: resume with the arguments, return
+ * what the coroutine yields or returns, raise what it raises (closing
+ * it first, as Lua's own wrap does, unless a limit was hit). */
+static int
+sb_cowrapped(lua_State *L)
+{
+	lua_State *co = lua_tothread(L, lua_upvalueindex(1));
+	int n = lua_gettop(L), nres = 0, st, cst;
+	crn_lua *s;
+
+	(void)lua_getallocf(L, (void **)&s);
+	if (!lua_checkstack(co, n + 1))
+		return luaL_error(L, "too many arguments to resume");
+	lua_xmove(L, co, n);
+	st = lua_resume(co, L, n, &nres);
+	if (st == LUA_OK || st == LUA_YIELD) {
+		if (!lua_checkstack(L, nres + 1)) {
+			lua_pop(co, nres);
+			return luaL_error(L, "too many results to resume");
+		}
+		lua_xmove(co, L, nres);
+		return nres;
+	}
+	cst = lua_status(co);
+	if (cst != LUA_OK && cst != LUA_YIELD && s->killed == CRN_LUA_OK) {
+		/* Died of its own error: close it; a __close error replaces
+		 * the error object, as in Lua. */
+		sb_close_thread(co, L);
+	}
+	lua_xmove(co, L, 1);
+	return lua_error(L);
+}
+
+static int
+sb_cowrap(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TFUNCTION);
+	lua_settop(L, 1);
+	lua_pushvalue(L, lua_upvalueindex(1)); /* coroutine.create */
+	lua_insert(L, 1);
+	lua_call(L, 1, 1);
+	lua_pushcclosure(L, sb_cowrapped, 1);
+	return 1;
+}
+
 /* Replace lib.name by fn with the original as its upvalue. */
 static void
 sb_wrap(lua_State *L, const char *lib, const char *name, lua_CFunction fn)
@@ -341,6 +454,13 @@ sb_setup(lua_State *L)
 	sb_remove(L, LUA_STRLIBNAME, str_off);
 	sb_wrap(L, LUA_STRLIBNAME, "rep", sb_rep);
 	sb_wrap(L, LUA_TABLIBNAME, "move", sb_move);
+	sb_wrap(L, LUA_COLIBNAME, "close", sb_coclose);
+	/* wrap is built on create, not on Lua's wrap. */
+	lua_getglobal(L, LUA_COLIBNAME);
+	lua_getfield(L, -1, "create");
+	lua_pushcclosure(L, sb_cowrap, 1);
+	lua_setfield(L, -2, "wrap");
+	lua_pop(L, 1);
 	for (size_t i = 0; charged[i].lib != NULL; i++)
 		sb_wrap(L, charged[i].lib, charged[i].name, sb_charged);
 	lua_getglobal(L, "load");
@@ -352,6 +472,9 @@ sb_setup(lua_State *L)
 	lua_getglobal(L, "setmetatable");
 	lua_pushcclosure(L, sb_setmetatable, 1);
 	lua_setglobal(L, "setmetatable");
+	lua_getglobal(L, "xpcall");
+	lua_pushcclosure(L, sb_xpcall, 1);
+	lua_setglobal(L, "xpcall");
 	/* Lock the one metatable every string shares. */
 	lua_pushliteral(L, "");
 	if (lua_getmetatable(L, -1)) {

@@ -307,6 +307,97 @@ test_gc_finalizer(void **state)
 	    CAIRN_EINVAL);
 }
 
+/* Lua calls xpcall's message handler where the error is raised; for a
+ * limit error that is inside the count hook, with hooks off, so a handler
+ * that loops would run forever (tests/attack/sandbox_xpcall.sh on branch
+ * attack hung a node daemon).  alarm() turns a hang into a failure. */
+static void
+test_xpcall_handler(void **state)
+{
+	crn_lua_verdict v;
+	double out[1];
+
+	(void)state;
+	alarm(60);
+	CAIRN_T_FAIL(run_body("xpcall(function() while true do end end,\n"
+	                      "       function(e) while true do end end)",
+	                 &v),
+	    CAIRN_ETOOBIG);
+	CAIRN_T_EQ(v, CRN_LUA_STEPS);
+	/* The handler cannot even see a limit error to count them. */
+	CAIRN_T_FAIL(run_body("local n = 0\n"
+	                      "while true do\n"
+	                      "  xpcall(function() while true do end end,\n"
+	                      "         function(e) n = n + 1 return e end)\n"
+	                      "end",
+	                 &v),
+	    CAIRN_ETOOBIG);
+	/* Its own errors still reach its handler, with extra arguments. */
+	CAIRN_T_PASS(run("function node()\n"
+	                 "  local ok, m = xpcall(function(a, b) error({a + b}) end,\n"
+	                 "                       function(e) return e[1] * 10 end, 2, 3)\n"
+	                 "  assert(not ok)\n"
+	                 "  local ok2, r = xpcall(function(a) return a end, tostring, 7)\n"
+	                 "  assert(ok2 and r == 7)\n"
+	                 "  return {m}\n"
+	                 "end",
+	        1, out, &v));
+	CAIRN_T_EQ(out[0], 50);
+	/* A handler that loops on the program's own error: the budget. */
+	CAIRN_T_FAIL(run_body("xpcall(error, function(e) while true do end end)",
+	                 &v),
+	    CAIRN_ETOOBIG);
+	CAIRN_T_FAIL(run_body("xpcall(tostring, 1)", &v), CAIRN_EINVAL);
+	/* A coroutine killed by the count hook keeps its hooks off; closing
+	 * it (coroutine.wrap's error path, coroutine.close) would run its
+	 * to-be-closed variables' __close with no limit. */
+	CAIRN_T_FAIL(run_body("local mt = {}\n"
+	                      "local o = setmetatable({}, mt)\n"
+	                      "mt.__close = function() while true do end end\n"
+	                      "local c = coroutine.wrap(function()\n"
+	                      "  local x <close> = o\n"
+	                      "  while true do end\n"
+	                      "end)\n"
+	                      "pcall(c)",
+	                 &v),
+	    CAIRN_ETOOBIG);
+	CAIRN_T_EQ(v, CRN_LUA_STEPS);
+	CAIRN_T_FAIL(run_body("local mt = {}\n"
+	                      "local o = setmetatable({}, mt)\n"
+	                      "mt.__close = function() while true do end end\n"
+	                      "local co = coroutine.create(function()\n"
+	                      "  local x <close> = o\n"
+	                      "  while true do end\n"
+	                      "end)\n"
+	                      "coroutine.resume(co)\n"
+	                      "coroutine.close(co)",
+	                 &v),
+	    CAIRN_ETOOBIG);
+	CAIRN_T_EQ(v, CRN_LUA_STEPS);
+	/* Without a limit hit, wrap and close still close: the __close ran. */
+	CAIRN_T_PASS(run_body("local closed = 0\n"
+	                      "local mt = {__close = function() closed = closed + 1 end}\n"
+	                      "local c = coroutine.wrap(function(a)\n"
+	                      "  local x <close> = setmetatable({}, mt)\n"
+	                      "  local b = coroutine.yield(a + 1)\n"
+	                      "  error('e' .. b)\n"
+	                      "end)\n"
+	                      "assert(c(1) == 2)\n"
+	                      "local ok, m = pcall(c, 5)\n"
+	                      "assert(not ok and m:sub(-2) == 'e5', m)\n"
+	                      "assert(closed == 1)\n"
+	                      "local ok2, m2 = pcall(c)\n"
+	                      "assert(not ok2 and m2 == 'cannot resume dead coroutine', m2)\n"
+	                      "local co = coroutine.create(function()\n"
+	                      "  local x <close> = setmetatable({}, mt)\n"
+	                      "  coroutine.yield()\n"
+	                      "end)\n"
+	                      "coroutine.resume(co)\n"
+	                      "assert(coroutine.close(co) and closed == 2)",
+	    &v));
+	alarm(0);
+}
+
 static void
 test_wall_clock(void **state)
 {
@@ -635,6 +726,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_infinite_loop),
     cmocka_unit_test(test_c_loops),
     cmocka_unit_test(test_gc_finalizer),
+    cmocka_unit_test(test_xpcall_handler),
     cmocka_unit_test(test_wall_clock),
     cmocka_unit_test(test_memory_bomb),
     cmocka_unit_test(test_deep_recursion),
