@@ -689,11 +689,19 @@ nd_compute(nd *d, nd_sess *s, nd_offer *o, const crn_node_src *src)
 	if (job->kind == CRN_JOB_CODE)
 		return nd_code(d, s, o, src);
 
-	if (job->kind == CRN_JOB_QUERY)
-		return crn_node_run_query(src, d->schema, job->dataset,
-		    job->plan, job->plan_len, o->ds->expose, o->ds->nexpose,
-		    job->ring_bits, job->dim, &s->plan, &s->full, &s->full_len,
-		    o->why, sizeof(o->why));
+	if (job->kind == CRN_JOB_QUERY) {
+		/* The plan's own checks first (their reasons are the more
+		 * precise), then: is it the plan of the SQL the operator
+		 * reads?  Nothing computed leaves the node before both. */
+		if ((rv = crn_node_run_query(src, d->schema, job->dataset,
+		         job->plan, job->plan_len, o->ds->expose,
+		         o->ds->nexpose, job->ring_bits, job->dim, &s->plan,
+		         &s->full, &s->full_len, o->why, sizeof(o->why))) !=
+		    CAIRN_OK)
+			return rv;
+		return crn_node_plan_is_sql(d->schema, job->sql, job->plan,
+		    job->plan_len, o->why, sizeof(o->why));
+	}
 	if (job->kind == CRN_JOB_MODEL)
 		return nd_model_first(d, s, o, src);
 	if ((rv = crn_admit_sum(o->ds, job, &a)) != CAIRN_OK) {

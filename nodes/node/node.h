@@ -104,6 +104,19 @@ CAIRN_NODISCARD cairn_err crn_node_run_query(const crn_node_src *src,
     size_t errlen);
 
 /*
+ * A query job's signed plan is what the node computes, its signed SQL
+ * what the operator reads (approvals, logs, audit): the two must agree.
+ * CAIRN_OK when sql plans under schema to exactly plan (plan_len bytes;
+ * only min_cell may differ, see crn_node_run_query), or when there is no
+ * SQL; CAIRN_EPERM otherwise (err says which), or
+ * CAIRN_ENOMEM.  The coordinator checks the same; a node does not rely
+ * on it.
+ */
+CAIRN_NODISCARD cairn_err crn_node_plan_is_sql(
+    const struct crn_schema *schema, const char *sql, const uint8_t *plan,
+    size_t plan_len, char *err, size_t errlen);
+
+/*
  * For `node check`: open the source and check that it has every column of
  * want (schema names; mapped through src).  CSV: readable, header has the
  * columns; SQLite: table exists with the columns; PostgreSQL: connects and

@@ -136,6 +136,51 @@ ne_col_differs(const crn_plan *p, const crn_dataset *ds)
 }
 
 cairn_err
+crn_node_plan_is_sql(const crn_schema *schema, const char *sql,
+    const uint8_t *pbuf, size_t plen, char *err, size_t errlen)
+{
+	crn_plan *plan = NULL, *signed_plan = NULL;
+	uint8_t *enc = NULL;
+	size_t enclen = 0;
+	char why[256] = "";
+	cairn_err rv;
+
+	if (sql == NULL || sql[0] == '\0')
+		return CAIRN_OK; /* a plan alone says so in the log */
+	if ((rv = crn_sql_plan(schema, sql, &plan, why, sizeof(why))) !=
+	    CAIRN_OK) {
+		snprintf(err, errlen,
+		    "the signed SQL does not plan under this node's schema: %s",
+		    why);
+		return rv == CAIRN_ENOMEM ? rv : CAIRN_EPERM;
+	}
+	/* min_cell may differ: the node applies the larger of the plan's
+	 * and its own to what it contributes (core/release.h). */
+	if ((rv = crn_plan_decode(pbuf, plen, &signed_plan)) != CAIRN_OK) {
+		snprintf(err, errlen, "signed plan does not decode: %s",
+		    cairn_strerror(rv));
+		goto out;
+	}
+	plan->min_cell = signed_plan->min_cell;
+	if ((rv = crn_plan_encode(plan, &enc, &enclen)) != CAIRN_OK) {
+		snprintf(err, errlen, "cannot encode the plan: %s",
+		    cairn_strerror(rv));
+		goto out;
+	}
+	rv = CAIRN_OK;
+	if (enclen != plen || memcmp(enc, pbuf, plen) != 0) {
+		snprintf(err, errlen,
+		    "the signed plan is not the plan of the signed SQL under this node's schema");
+		rv = CAIRN_EPERM;
+	}
+out:
+	crn_free(enc, enclen);
+	crn_plan_free(plan);
+	crn_plan_free(signed_plan);
+	return rv;
+}
+
+cairn_err
 crn_node_run_query(const crn_node_src *src, const crn_schema *schema,
     const char *dataset, const uint8_t *pbuf, size_t plen, char *const *expose,
     size_t nexpose, uint32_t ring_bits, uint64_t dim, crn_plan **planp,
