@@ -978,6 +978,57 @@ out:
 	return rv;
 }
 
+/* Round `pass` of a fit, continuing the session of round 1 (docs/
+ * DESIGN.md "Later rounds"): the same roster and slots, no key
+ * agreement; the nodes outside the last survivor set are out for good
+ * (the machine refuses them, and they are not sent the round).  Its own
+ * session id, like every round; the nodes answer the round's parameters
+ * with ShareKeys at once. */
+static cairn_err
+co_chain_begin(co *c, co_session *s, uint32_t pass, char **surv,
+    size_t nsurv, char *why, size_t whylen)
+{
+	uint8_t *msg = NULL, *env = NULL;
+	size_t mlen = 0, elen = 0;
+	uint32_t type = 0, t = 0, degree = 0;
+	cairn_err rv;
+
+	if (crn_replay_forget(c->party.replay, s->sid) != CAIRN_OK)
+		crn_log_debug("replay guard keeps an ended session");
+	for (uint32_t i = 0; i < s->nslots; i++) {
+		if (!co_name_in(surv, nsurv, s->slots[i].name))
+			co_slot_out(s, i, NULL);
+		s->slots[i].answered = false;
+		s->slots[i].waiting = false;
+	}
+	s->pass = pass;
+	co_params(c, s->nslots, &t, &degree);
+	if ((rv = crn_model_session_id(s->sid, s->job_id, pass)) != CAIRN_OK ||
+	    (rv = crn_sa_coord_next(s->sa, s->sid, pass)) != CAIRN_OK ||
+	    (rv = co_opening(s, t, (uint32_t)nsurv, &type, &msg, &mlen)) !=
+	        CAIRN_OK ||
+	    (rv = crn_rt_wrap(&c->party, type, s->sid, 0, msg, mlen, &env,
+	         &elen)) != CAIRN_OK)
+		goto out;
+	crn_log_info("job for '%s', model round %u: session %02x%02x%02x%02x continues round 1's with %zu nodes, threshold %u",
+	    s->researcher, pass, s->sid[0], s->sid[1], s->sid[2], s->sid[3],
+	    nsurv, t);
+	s->round = CRN_SA_R_SHARE;
+	s->deadline = crn_rt_now_ms() + co_round_ms(c, CRN_SA_R_SHARE);
+	s->round_started = crn_rt_now_ms();
+	co_audit_parties(c, s);
+	for (uint32_t i = 1; i <= s->nslots; i++)
+		co_send_slot(c, s, i, env, elen);
+	co_progress(c, s, 0);
+out:
+	if (rv != CAIRN_OK)
+		snprintf(why, whylen, "cannot start model round %u: %s", pass,
+		    cairn_strerror(rv));
+	crn_free(msg, mlen);
+	crn_free(env, elen);
+	return rv;
+}
+
 /* MSG_PASS_START with msg on session sid to every live node of the
  * current slots (those that dropped out too: they may hold the job). */
 static void
@@ -1297,7 +1348,6 @@ co_model_round_done(co *c, co_session *s, const uint8_t *sum, size_t len,
 	unsigned __int128 *v = NULL;
 	double *st = NULL;
 	char why[512] = "", err[400] = "";
-	co_slot *next;
 	cairn_err rv = CAIRN_ENOMEM;
 
 	if (len != s->model->dim * sizeof(*v)) {
@@ -1332,15 +1382,8 @@ co_model_round_done(co *c, co_session *s, const uint8_t *sum, size_t len,
 		snprintf(why, sizeof(why), "%u nodes took part in model round %u, the next round needs %u", n, s->pass, need);
 		goto fail;
 	}
-	if ((next = co_next_slots(s, surv, nsurv)) == NULL) {
-		rv = CAIRN_ENOMEM;
-		goto fail;
-	}
-	co_pass_end(c, s);
-	s->slots = next;
-	s->nslots = n;
-	if ((rv = co_pass_begin(c, s, s->pass + 1, why, sizeof(why))) ==
-	    CAIRN_OK) {
+	if ((rv = co_chain_begin(c, s, s->pass + 1, surv, nsurv, why,
+	         sizeof(why))) == CAIRN_OK) {
 		crn_rt_names_free(surv, nsurv);
 		crn_free(v, len);
 		crn_free(st, s->model->dim * sizeof(double));

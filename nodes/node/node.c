@@ -317,7 +317,14 @@ nd_model_between(nd *d, nd_sess *s)
 	crn_log_info("job %s researcher %s dataset %s: model round %u contributed (index %u)",
 	    s->job, s->researcher, s->dataset, s->pass,
 	    crn_sa_node_index(s->sa));
-	nd_pass_end(d, s);
+	/* The machine stays: the next round continues its session with
+	 * round 1's pairwise secrets (nd_model_next). */
+	if (crn_replay_forget(d->party.replay, s->sid) != CAIRN_OK)
+		crn_log_debug("job %s: replay guard keeps the session", s->job);
+	if (s->vec != NULL)
+		crn_freezero(s->vec, s->vlen);
+	s->vec = NULL;
+	s->vlen = 0;
 	s->between = true;
 	s->deadline = now + ND_IDLE_MS;
 	if (s->expires < s->deadline)
@@ -763,6 +770,9 @@ nd_pass_begin(nd *d, nd_sess *s, uint32_t ring_bits, uint64_t dim)
 	scfg.cert_len = d->party.cert_len;
 	scfg.verify_peer = nd_verify_peer;
 	scfg.verify_arg = d;
+	/* A fit's later rounds continue this session (nd_model_next). */
+	if (s->model != NULL)
+		scfg.max_rounds = s->model->spec.max_iter;
 	rv = crn_sa_node_new(&s->sa, &scfg);
 	cairn_memzero(scfg.seed, sizeof(scfg.seed));
 	if (rv != CAIRN_OK)
@@ -1289,6 +1299,35 @@ nd_model_compute(nd *d, nd_sess *s, const crn_model_round *r, char *why,
 	return rv;
 }
 
+/* Round s->pass of a fit, continuing round 1's session: no key
+ * agreement, a fresh self-mask, pairwise masks from round 1's secrets
+ * (docs/DESIGN.md "Later rounds"). */
+static cairn_err
+nd_model_next(nd *d, nd_sess *s)
+{
+	crn_sa_actions acts;
+	bool ended;
+	cairn_err rv;
+
+	if (s->sa == NULL || !crn_sa_node_done(s->sa))
+		return CAIRN_ESTATE; /* round 1 did not finish here */
+	crn_sa_actions_init(&acts);
+	nd_maybe_die(d, s->pass, 0);
+	s->between = false;
+	s->deadline = crn_rt_now_ms() + ND_IDLE_MS;
+	crn_log_debug("job %s: model round %u continues the session, %zu-byte vector",
+	    s->job, s->pass, s->vlen);
+	rv = crn_sa_node_next(s->sa, s->sid, s->pass, &acts);
+	/* After next, which forgets the last round's input. */
+	if (rv == CAIRN_OK)
+		crn_sa_node_set_input(s->sa, s->vec);
+	/* An abort (too few neighbours left) ends the job in nd_apply,
+	 * logged and audited there. */
+	ended = nd_apply(d, s, &acts);
+	crn_sa_actions_fini(&acts);
+	return ended ? CAIRN_OK : rv;
+}
+
 /* MSG_PASS_START of a model job: the next round at the coordinator's
  * parameters, or the end of the fit.  Returns false when the message is
  * not for a model session here. */
@@ -1318,7 +1357,7 @@ nd_model_round(nd *d, const crn_envelope *env)
 		goto refuse;
 	memcpy(s->sid, env->session_id, CAIRN_SESSION_ID_LEN);
 	s->pass = r.round;
-	if ((rv = nd_pass_begin(d, s, 128, s->model->dim)) == CAIRN_OK)
+	if ((rv = nd_model_next(d, s)) == CAIRN_OK)
 		goto out;
 	snprintf(why, sizeof(why), "cannot start: %s", cairn_strerror(rv));
 refuse:
