@@ -921,16 +921,16 @@ static void
 nd_log_asked(const nd_offer *o)
 {
 	const crn_job *job = &o->job;
+	char what[CRN_RT_JOB_DESC_LEN];
 
-	if (job->kind == CRN_JOB_SUM_COLUMN)
-		crn_log_info("job %s researcher %s dataset %s: asked: sum of column %s",
-		    o->jobhex, o->who, job->dataset, job->column);
-	else if (job->sql != NULL && job->sql[0] != '\0')
-		crn_log_info("job %s researcher %s dataset %s: asked: SQL: %s",
-		    o->jobhex, o->who, job->dataset, job->sql);
-	else
-		crn_log_info("job %s researcher %s dataset %s: asked: a query plan of %zu bytes without SQL text",
-		    o->jobhex, o->who, job->dataset, job->plan_len);
+	crn_rt_job_describe(job, what, sizeof(what));
+	crn_log_info("job %s researcher %s dataset %s: asked: %s%s", o->jobhex,
+	    o->who, job->dataset,
+	    job->kind == CRN_JOB_QUERY && job->sql != NULL &&
+	            job->sql[0] != '\0'
+	        ? "SQL: "
+	        : "",
+	    what);
 }
 
 /* Take a slot, record the job in the ledger and start it; on failure
@@ -1036,7 +1036,7 @@ nd_offer_queue(nd *d, const crn_envelope *env, nd_offer *o)
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	int64_t id = 0;
-	char until[CRN_AUDIT_TIME_LEN], num[24], code[128];
+	char until[CRN_AUDIT_TIME_LEN], num[24], what[CRN_RT_JOB_DESC_LEN];
 	cairn_err rv;
 
 	memset(&r, 0, sizeof(r));
@@ -1044,15 +1044,10 @@ nd_offer_queue(nd *d, const crn_envelope *env, nd_offer *o)
 	memcpy(r.session_id, env->session_id, CAIRN_SESSION_ID_LEN);
 	snprintf(r.researcher, sizeof(r.researcher), "%s", o->who);
 	snprintf(r.dataset, sizeof(r.dataset), "%s", o->dsname);
-	r.what = o->job.kind == CRN_JOB_SUM_COLUMN ? o->job.column : o->job.sql;
-	if (o->job.kind == CRN_JOB_CODE) {
-		char hex[2 * sizeof(o->job.code_hash) + 1];
-
-		crn_rt_hex(o->job.code_hash, sizeof(o->job.code_hash), hex);
-		snprintf(code, sizeof(code), "code %s round %u", hex,
-		    o->job.round);
-		r.what = code;
-	}
+	/* What the operator approves: the SQL, or the model's terms and
+	 * filter, or the program's hash, WHERE and parameters. */
+	crn_rt_job_describe(&o->job, what, sizeof(what));
+	r.what = what;
 	r.received = crn_rt_wall();
 	r.until = o->job.not_after;
 	r.offer = env->payload;

@@ -1,10 +1,12 @@
 /*
  * audit_job.c — job events for the daemons' audit logs.  See audit_job.h.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/crn.h"
+#include "model/model.h"
 #include "runtime/audit_job.h"
 #include "runtime/rt.h"
 
@@ -22,6 +24,102 @@ aj_hash_hex(const char *purpose, const uint8_t *b, size_t n, char *out)
 		return rv;
 	crn_rt_hex(h, sizeof(h), out);
 	return CAIRN_OK;
+}
+
+/* Append to buf at *o; sets *o past len when cut. */
+static void
+aj_add(char *buf, size_t len, size_t *o, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+aj_add(char *buf, size_t len, size_t *o, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	if (*o >= len)
+		return;
+	va_start(ap, fmt);
+	w = vsnprintf(buf + *o, len - *o, fmt, ap);
+	va_end(ap);
+	*o = w < 0 ? len : *o + (size_t)w;
+}
+
+static void
+aj_describe_model(const crn_job *job, char *buf, size_t len, size_t *o)
+{
+	crn_model_spec sp;
+
+	memset(&sp, 0, sizeof(sp));
+	if (job->model == NULL ||
+	    crn_model_spec_decode(job->model, job->model_len, &sp) != CAIRN_OK) {
+		aj_add(buf, len, o, "fit: a model spec that does not decode");
+		return;
+	}
+	aj_add(buf, len, o, "fit %s: %s ~", crn_model_kind_name(sp.kind),
+	    sp.y != NULL && sp.y[0] != '\0' ? sp.y : "");
+	if (!sp.no_intercept && sp.kind != CRN_MODEL_KMEANS)
+		aj_add(buf, len, o, " 1 +");
+	for (size_t i = 0; i < sp.nx; i++)
+		aj_add(buf, len, o, "%s (%s)", i > 0 ? " +" : "", sp.x[i]);
+	if (sp.where != NULL && sp.where[0] != '\0')
+		aj_add(buf, len, o, " WHERE %s", sp.where);
+	if (sp.l2 > 0)
+		aj_add(buf, len, o, " l2 %g", sp.l2);
+	if (sp.kind == CRN_MODEL_KMEANS) {
+		aj_add(buf, len, o, " k %u init", sp.k);
+		for (size_t i = 0; sp.init != NULL && i < (size_t)sp.k * sp.nx;
+		     i++)
+			aj_add(buf, len, o, "%s%g",
+			    i == 0 ? " " : i % sp.nx == 0 ? ";" : ",", sp.init[i]);
+	}
+	aj_add(buf, len, o, " max_iter %u", sp.max_iter);
+	crn_model_spec_fini(&sp);
+}
+
+static void
+aj_describe_code(const crn_job *job, char *buf, size_t len, size_t *o)
+{
+	char hex[2 * sizeof(job->code_hash) + 1];
+
+	crn_rt_hex(job->code_hash, sizeof(job->code_hash), hex);
+	aj_add(buf, len, o, "code %s round %u", hex, job->round);
+	if (job->where != NULL && job->where[0] != '\0')
+		aj_add(buf, len, o, " WHERE %s", job->where);
+	for (size_t i = 0; i < job->nparams; i++)
+		aj_add(buf, len, o, "%s%.17g", i == 0 ? " params " : ", ",
+		    job->params[i]);
+	for (size_t i = 0; i < job->nnamed; i++)
+		aj_add(buf, len, o, " %s=%.17g", job->pnames[i],
+		    job->pvalues[i]);
+	aj_add(buf, len, o, " output %llu in [%g, %g] scale %u",
+	    (unsigned long long)job->out_len, job->out_lo, job->out_hi,
+	    job->out_scale);
+}
+
+void
+crn_rt_job_describe(const crn_job *job, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	switch (job->kind) {
+	case CRN_JOB_SUM_COLUMN:
+		aj_add(buf, len, &o, "sum of column %s", job->column);
+		break;
+	case CRN_JOB_CODE: aj_describe_code(job, buf, len, &o); break;
+	case CRN_JOB_MODEL: aj_describe_model(job, buf, len, &o); break;
+	default:
+		aj_add(buf, len, &o, "%s",
+		    job->sql != NULL && job->sql[0] != '\0'
+		        ? job->sql
+		        : "a query plan without SQL text");
+		break;
+	}
+	if (o >= len && len > 4)
+		memcpy(buf + len - 4, "...", 4);
 }
 
 cairn_err
@@ -52,27 +150,36 @@ crn_rt_audit_received(crn_audit *a, const crn_job *job,
 	crn_audit_field f[AJ_MAX_FIELDS];
 	char plan_hash[2 * CAIRN_KEY_LEN + 1], job_hash[2 * CAIRN_KEY_LEN + 1];
 	char not_after[CRN_AUDIT_TIME_LEN], code_hash[2 * 32 + 1], round[16];
+	char what[CRN_RT_JOB_DESC_LEN];
 	bool sum = job->kind == CRN_JOB_SUM_COLUMN;
 	bool code = job->kind == CRN_JOB_CODE;
+	bool model = job->kind == CRN_JOB_MODEL;
 	size_t n = 0;
 	cairn_err rv;
 
 	if (a == NULL)
 		return CAIRN_OK;
-	if (nextra + 10 > AJ_MAX_FIELDS - 1)
+	if (nextra + 11 > AJ_MAX_FIELDS - 1)
 		return CAIRN_EINVAL;
-	rv = sum || job->plan_len == 0
-	    ? aj_hash_hex("cairn-plan", (const uint8_t *)job->column,
-	          strlen(job->column), plan_hash)
-	    : aj_hash_hex("cairn-plan", job->plan, job->plan_len, plan_hash);
+	/* The plan hash covers what the job computes: the plan, the
+	 * model spec, or the column summed. */
+	if (model && job->model != NULL)
+		rv = aj_hash_hex(
+		    "cairn-plan", job->model, job->model_len, plan_hash);
+	else if (sum || job->plan_len == 0)
+		rv = aj_hash_hex("cairn-plan", (const uint8_t *)job->column,
+		    strlen(job->column), plan_hash);
+	else
+		rv = aj_hash_hex(
+		    "cairn-plan", job->plan, job->plan_len, plan_hash);
 	if (rv != CAIRN_OK ||
 	    (rv = aj_hash_hex("cairn-job", sj->job, sj->job_len, job_hash)) !=
 	        CAIRN_OK)
 		return rv;
 	crn_audit_time(job->not_after, not_after);
 	f[n++] = (crn_audit_field){"researcher", researcher};
-	f[n++] = (crn_audit_field){
-	    "kind", sum ? "sum" : code ? "code" : "query"};
+	f[n++] = (crn_audit_field){"kind",
+	    sum ? "sum" : code ? "code" : model ? "model" : "query"};
 	f[n++] = (crn_audit_field){"dataset", job->dataset};
 	if (code) {
 		/* The program's identity, as operators approve it (SHA-256,
@@ -82,6 +189,12 @@ crn_rt_audit_received(crn_audit *a, const crn_job *job,
 		f[n++] = (crn_audit_field){"code_hash", code_hash};
 		f[n++] = (crn_audit_field){"round", round};
 		f[n++] = (crn_audit_field){"where", job->where};
+		crn_rt_job_describe(job, what, sizeof(what));
+		f[n++] = (crn_audit_field){"what", what};
+	} else if (model) {
+		/* Terms, filter, centres: what the fit computes. */
+		crn_rt_job_describe(job, what, sizeof(what));
+		f[n++] = (crn_audit_field){"model", what};
 	} else {
 		f[n++] = sum ? (crn_audit_field){"column", job->column}
 		             : (crn_audit_field){"sql", job->sql};

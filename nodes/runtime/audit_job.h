@@ -29,6 +29,16 @@ CAIRN_NODISCARD cairn_err crn_rt_audit_received(crn_audit *a,
     const crn_audit_field *extra, size_t nextra);
 
 /*
+ * What job computes, in one line for the people who approve and audit it:
+ * the SQL of a query, "sum of column C", "code <sha256> round N" with the
+ * WHERE and parameters of a code job, "fit KIND: Y ~ X1 + X2 ..." with
+ * the WHERE, ridge penalty, k-means centres and max_iter of a model job.
+ * Always NUL-terminated; cut with "..." when longer than len - 1.
+ */
+#define CRN_RT_JOB_DESC_LEN 2048
+void crn_rt_job_describe(const crn_job *job, char *buf, size_t len);
+
+/*
  * Append an entry of type with the job id (NULL: "job" is "") first and
  * the nf fields after it.  a NULL: nothing, CAIRN_OK.
  */

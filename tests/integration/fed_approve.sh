@@ -43,7 +43,8 @@ q1=$!
 id=$(wait_pending 1)
 "$CAIRN_BIN" node pending $N1 | tee "$FED/pending.txt"
 grep -q "alice .* t " "$FED/pending.txt" || fed_fail "pending row"
-grep -q "^     value$" "$FED/pending.txt" || fed_fail "pending: what is summed"
+grep -q "^     sum of column value$" "$FED/pending.txt" ||
+    fed_fail "pending: what is summed"
 
 fed_wait_log "$FED/q1.err" "waiting for approval: node1" 1 ||
     fed_fail "researcher not told: $(cat "$FED/q1.err")"
@@ -75,12 +76,33 @@ echo "$out" | grep -q "expired" || fed_fail "late approval: $out"
 "$CAIRN_BIN" node pending $N1 --all | grep -c "expired" | grep -q 1 ||
     fed_fail "pending --all: $("$CAIRN_BIN" node pending $N1 --all)"
 
+# 4. A model job: the operator reads its terms and filter, not an empty
+# line (before, `node pending` showed "" and the audit log kind=query
+# sql="": an operator approved a fit blind).
+timeout 60 "$CAIRN_BIN" fit --config "$FED/alice.conf" --schema "$FED/schema.ini" --dataset t \
+    --model linear --y "region = 'north'" --x "value / 1000000" \
+    --where "value > 10" >"$FED/q4.out" 2>&1 &
+q4=$!
+for ((k = 0; k < 100; k++)); do
+	"$CAIRN_BIN" node pending $N1 | grep -q '^[0-9]' && break
+	kill -0 "$q4" 2>/dev/null || fed_fail "the fit ended before it waited: $(cat "$FED/q4.out")"
+	sleep 0.1
+done
+id=$(wait_pending 1)
+"$CAIRN_BIN" node pending $N1 | tee "$FED/pending4.txt"
+grep -qF "fit linear: region = 'north' ~ 1 + (value / 1000000) WHERE value > 10 max_iter" \
+    "$FED/pending4.txt" || fed_fail "pending does not show the model's terms and filter"
+"$CAIRN_BIN" node reject "$id" --reason "ask for the aggregate instead" $N1 ||
+    fed_fail "reject the fit"
+wait "$q4" && fed_fail "a rejected fit ran: $(cat "$FED/q4.out")"
+
 # The decisions are in node1's audit log, which verifies.
 "$CAIRN_BIN" audit verify "$FED/state/node1/audit.log" || fed_fail "verify"
 log=$("$CAIRN_BIN" audit show "$FED/state/node1/audit.log")
 for w in "decision=pending" "decision=approved" "outcome=contributed" \
     "decision=refuse reason=\"rejected by the operator" \
-    "decision=refuse reason=\"expired waiting"; do
+    "decision=refuse reason=\"expired waiting" "kind=model" \
+    "model=\"fit linear: region = 'north' ~ 1 + (value / 1000000) WHERE value > 10"; do
 	echo "$log" | grep -q "$w" || fed_fail "audit log lacks $w"
 done
 echo "fed_approve: ok"
