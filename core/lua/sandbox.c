@@ -29,6 +29,7 @@ struct crn_lua {
 	uint32_t max_depth;
 	crn_lua_verdict killed; /* sticky: a limit was hit */
 	bool has_coord;
+	uint32_t closing; /* coroutine.close calls under way, nested */
 	const crn_lua_named *named; /* params.NAME; NULL: none */
 };
 
@@ -129,6 +130,11 @@ sb_charged(lua_State *L)
 	else if (lua_type(L, 1) == LUA_TTABLE) {
 		uint64_t len = (uint64_t)lua_rawlen(L, 1), lg = 1;
 
+		/* table.sort: plain tables, as for move and the others. */
+		if (lua_getmetatable(L, 1))
+			return luaL_error(L,
+			    "table.sort: tables with a metatable are not allowed");
+
 		while ((len >> lg) != 0)
 			lg++;
 		work += len * lg / 4;
@@ -213,17 +219,60 @@ sb_rep(lua_State *L)
 	return 1;
 }
 
+/* The table functions that loop over an index range in C (move, insert,
+ * remove, unpack, concat) take plain tables only: through a metatable
+ * each element may cost a __len that lies (2^50 shifts of nils), an
+ * __index chain of 2,000 tables, or a call, none of which the count hook
+ * sees.  A plain table's length is at most what the memory cap holds. */
+static void
+sb_plain_table(lua_State *L, int idx, const char *fn)
+{
+	if (lua_type(L, idx) != LUA_TTABLE)
+		return; /* the library function reports it */
+	if (lua_getmetatable(L, idx))
+		luaL_error(L, "%s: tables with a metatable are not allowed",
+		    fn);
+}
+
+/* Call the original (upvalue 1) with this call's arguments, then charge
+ * work steps and check the limits. */
+static int
+sb_call_charged(lua_State *L, uint64_t work)
+{
+	crn_lua *s;
+
+	(void)lua_getallocf(L, (void **)&s);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	sb_charge(L, s, work);
+	return lua_gettop(L);
+}
+
 static int
 sb_move(lua_State *L)
 {
 	lua_Integer f = luaL_checkinteger(L, 2), e = luaL_checkinteger(L, 3);
 
+	sb_plain_table(L, 1, "table.move");
+	sb_plain_table(L, 5, "table.move");
 	if (e >= f && (e - f >= SB_C_LOOP_MAX || e - f < 0))
 		return luaL_error(L, "table.move: too many elements");
-	lua_pushvalue(L, lua_upvalueindex(1));
-	lua_insert(L, 1);
-	lua_call(L, lua_gettop(L) - 1, 1);
-	return 1;
+	return sb_call_charged(L, 1 + (e >= f ? (uint64_t)(e - f) : 0));
+}
+
+/* insert, remove, unpack, concat: a plain first table, charged by its
+ * length (unpack by its range, which Lua caps by the stack). */
+static int
+sb_tabrange(lua_State *L)
+{
+	const char *fn = lua_tostring(L, lua_upvalueindex(2));
+	uint64_t work = 1;
+
+	sb_plain_table(L, 1, fn);
+	if (lua_type(L, 1) == LUA_TTABLE)
+		work += (uint64_t)lua_rawlen(L, 1);
+	return sb_call_charged(L, work);
 }
 
 /* setmetatable without __gc: Lua runs finalizers with hooks switched
@@ -301,6 +350,8 @@ sb_close_thread(lua_State *co, lua_State *from)
 #endif
 }
 
+#define SB_CLOSE_DEPTH 64
+
 static int
 sb_coclose(lua_State *L)
 {
@@ -309,9 +360,19 @@ sb_coclose(lua_State *L)
 	(void)lua_getallocf(L, (void **)&s);
 	if (s->killed != CRN_LUA_OK)
 		return luaL_error(L, "sandbox: %s", sb_limit_msg[s->killed]);
+	/* A __close that closes another coroutine nests C calls that Lua
+	 * 5.4.4 does not count (lua_resetthread restarts the count): ten
+	 * thousand deep overflowed the C stack.  The sandbox counts. */
+	if (s->closing >= SB_CLOSE_DEPTH)
+		return luaL_error(L, "coroutine.close: nested too deep");
+	s->closing++;
 	lua_pushvalue(L, lua_upvalueindex(1));
 	lua_insert(L, 1);
-	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	if (lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0) != LUA_OK) {
+		s->closing--;
+		return lua_error(L);
+	}
+	s->closing--;
 	return lua_gettop(L);
 }
 
@@ -433,7 +494,6 @@ sb_setup(lua_State *L)
 		const char *lib, *name;
 	} charged[] = {
 	    {LUA_TABLIBNAME, "sort"},
-	    {LUA_TABLIBNAME, "concat"},
 	    {LUA_STRLIBNAME, "upper"},
 	    {LUA_STRLIBNAME, "lower"},
 	    {LUA_STRLIBNAME, "reverse"},
@@ -442,6 +502,8 @@ sb_setup(lua_State *L)
 	    {LUA_UTF8LIBNAME, "len"},
 	    {NULL, NULL},
 	};
+	static const char *const ranged[] = {
+	    "insert", "remove", "unpack", "concat"};
 	sb_args *a = lua_touserdata(L, 1);
 
 	for (size_t i = 0; i < sizeof(libs) / sizeof(libs[0]); i++) {
@@ -454,6 +516,17 @@ sb_setup(lua_State *L)
 	sb_remove(L, LUA_STRLIBNAME, str_off);
 	sb_wrap(L, LUA_STRLIBNAME, "rep", sb_rep);
 	sb_wrap(L, LUA_TABLIBNAME, "move", sb_move);
+	for (size_t i = 0; i < sizeof(ranged) / sizeof(ranged[0]); i++) {
+		char full[32];
+
+		snprintf(full, sizeof(full), "table.%s", ranged[i]);
+		lua_getglobal(L, LUA_TABLIBNAME);
+		lua_getfield(L, -1, ranged[i]);
+		lua_pushstring(L, full);
+		lua_pushcclosure(L, sb_tabrange, 2);
+		lua_setfield(L, -2, ranged[i]);
+		lua_pop(L, 1);
+	}
 	sb_wrap(L, LUA_COLIBNAME, "close", sb_coclose);
 	/* wrap is built on create, not on Lua's wrap. */
 	lua_getglobal(L, LUA_COLIBNAME);
@@ -866,6 +939,20 @@ sb_json_table(lua_State *L, sb_args *a, int idx, int depth)
 	size_t n = lua_rawlen(L, idx), nkeys = 0, k = 0;
 	const char **keys;
 
+	/* A weak table (__mode) loses entries when the collector runs, as
+	 * it may between the two walks below (the keys array allocates):
+	 * refused.  Other metatables do not matter, reads are raw. */
+	if (lua_getmetatable(L, idx)) {
+		int weak;
+
+		lua_pushliteral(L, "__mode");
+		weak = lua_rawget(L, -2) != LUA_TNIL;
+
+		lua_pop(L, 2);
+		if (weak)
+			return sb_out_fail(L, a, CAIRN_EDATA,
+			    "result tables cannot be weak (__mode)");
+	}
 	lua_pushnil(L);
 	while (lua_next(L, idx) != 0) {
 		nkeys++;
@@ -893,10 +980,13 @@ sb_json_table(lua_State *L, sb_args *a, int idx, int depth)
 		    "result mixes array values and named fields in one table");
 	keys = lua_newuserdatauv(L, (nkeys + 1) * sizeof(*keys), 0);
 	lua_pushnil(L);
-	while (lua_next(L, idx) != 0) {
+	while (k < nkeys && lua_next(L, idx) != 0) {
 		keys[k++] = lua_tostring(L, -2); /* anchored by the table */
 		lua_pop(L, 1);
 	}
+	if (k != nkeys)
+		return sb_out_fail(L, a, CAIRN_EDATA,
+		    "result table changed while it was read");
 	qsort(keys, nkeys, sizeof(*keys), sb_key_cmp);
 	sb_jput(a, "{", 1);
 	for (size_t i = 0; i < nkeys; i++) {

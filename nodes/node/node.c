@@ -804,8 +804,9 @@ nd_expiry(const crn_job *job)
 }
 
 /*
- * DP: charge the job's rho to (researcher, dataset) before anything
- * computed from the data leaves the node.  The charge covers both
+ * DP: charge the job's rho to (researcher, dataset) before the data is
+ * read, so nothing computed from it (a result or a failure) leaves the
+ * node uncharged.  The charge covers both
  * passes; it is on disk when this returns (node/budget.h), so a crash
  * between here and the send can only over-count.  Over budget: EPERM,
  * with what is left in why.
@@ -878,8 +879,13 @@ nd_offer_run(nd *d, nd_sess *s, nd_offer *o)
 		snprintf(o->why, sizeof(o->why), "out of memory");
 		goto out;
 	}
-	if ((rv = nd_compute(d, s, o, &h.src)) != CAIRN_OK ||
-	    (rv = nd_dp_charge(d, s, o)) != CAIRN_OK)
+	/* DP: charged before the data is read.  Whether a job fails (a
+	 * program's error, a WHERE that leaves few rows) depends on the
+	 * rows and reaches the researcher without noise, so a failure
+	 * costs what a release does; otherwise failing jobs would be a
+	 * free channel. */
+	if ((rv = nd_dp_charge(d, s, o)) != CAIRN_OK ||
+	    (rv = nd_compute(d, s, o, &h.src)) != CAIRN_OK)
 		goto out;
 	if (s->single) {
 		s->max_nodes = d->schema != NULL ? d->schema->max_nodes : 0;

@@ -35,7 +35,19 @@ function node(data, params)
   return {s, data.rows}
 end
 EOF
+# Fails where the person is: whether a job fails reaches the researcher
+# without noise, so a failing job must cost budget like any other.
+cat >"$FED/fails.lua" <<'EOF'
+function node(data, params)
+  for i = 1, data.rows do
+    if data.cols.value[i] == 777777 then error("found") end
+  end
+  return {0}
+end
+EOF
 for i in 1 2 3; do
+	"$CAIRN_BIN" node approve-code --config "$FED/node$i.conf" \
+	    "$FED/fails.lua" >/dev/null
 	"$CAIRN_BIN" node approve-code --config "$FED/node$i.conf" \
 	    "$FED/member.lua" >/dev/null
 	"$CAIRN_BIN" node approve-code --config "$FED/node$i.conf" \
@@ -111,10 +123,22 @@ sd=$(sd_of 5 2 -1e6 1e6 0)
 awk -v v="$v" -v x="$exact" -v sd="$sd" 'BEGIN { d = v - x; if (d < 0) d = -d;
     exit !(d < 8 * sd && d != 0) }' || fed_fail "sum: $v vs $exact (sd $sd)"
 
-# 4. The ledgers hold the 5 charges; a run above what is left is refused.
+# A program that fails on node1 only (its row): node1 charged it all the
+# same (before, a failure cost nothing and answered the question free).
+if out=$(run --code "$FED/fails.lua" --output-len 1 --lo 0 --hi 1 \
+    --scale 0 --epsilon 1 2>&1); then
+	fed_fail "the failing program answered: $out"
+fi
+echo "$out"
+b=$("$CAIRN_BIN" node budget --config "$FED/node1.conf")
+echo "$b"
+echo "$b" | grep -Eq "^alice +t +6 " ||
+    fed_fail "node1 did not charge the job its program failed in"
+
+# 4. The ledgers hold the charges; a run above what is left is refused.
 b=$("$CAIRN_BIN" node budget --config "$FED/node2.conf")
 echo "$b"
-echo "$b" | grep -Eq "^alice +t +5 " || fed_fail "node2's ledger does not hold 5 jobs"
+echo "$b" | grep -Eq "^alice +t +[56] " || fed_fail "node2's ledger does not hold 5 or 6 jobs"
 for k in 1 2 3 4 5 6 7 8 9 10 11 12; do
 	if ! out=$(run "${member[@]}" --epsilon 100 2>&1); then
 		break

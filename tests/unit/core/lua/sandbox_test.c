@@ -398,6 +398,103 @@ test_xpcall_handler(void **state)
 	alarm(0);
 }
 
+/* Found by an attacker helper against the sandbox of a182938: each of
+ * these ran past every limit or crashed the process before. */
+static void
+test_c_paths(void **state)
+{
+	crn_lua_limits big = small;
+	crn_lua_verdict v;
+
+	(void)state;
+	big.mem_bytes = 256u << 20;
+	alarm(120);
+	/* Nested coroutine.close through __close: a C-stack overflow
+	 * (SIGSEGV) at 10,000 deep in Lua 5.4.4. */
+	CAIRN_T_FAIL(run_lim("function node()\nlocal coro = false\n"
+	                      "for i = 1, 10000 do\n"
+	                      "  local previous = coro\n"
+	                      "  coro = coroutine.create(function()\n"
+	                      "    local cc <close> = setmetatable({}, {__close = function()\n"
+	                      "      if previous then assert(coroutine.close(previous)) end end})\n"
+	                      "    coroutine.yield()\n"
+	                      "  end)\n"
+	                      "  assert(coroutine.resume(coro))\n"
+	                      "end\n"
+	                      "assert(coroutine.close(coro))\nreturn {1}\nend",
+	                 &big, 1, NULL, &v),
+	    CAIRN_EINVAL);
+	/* (the message, "nested too deep", comes wrapped in 64 levels
+	 * of assert positions) */
+	CAIRN_T_EQ(v, CRN_LUA_ERROR);
+	/* A __len that lies: 2^50 shifts of nils in C. */
+	CAIRN_T_FAIL(run_body("local t = setmetatable({}, {__len = function() return 1 << 50 end})\n"
+	                      "table.remove(t, 1)",
+	                 &v),
+	    CAIRN_EINVAL);
+	assert_non_null(strstr(logbuf, "table.remove: tables with a metatable"));
+	CAIRN_T_FAIL(run_body("local t = setmetatable({}, {__len = function() return math.maxinteger - 1 end})\n"
+	                      "table.insert(t, 1, 0)",
+	                 &v),
+	    CAIRN_EINVAL);
+	/* An __index chain of 1,999 tables: 2,000 lookups per element. */
+	CAIRN_T_FAIL(run_body("local a = {}\n"
+	                      "for i = 1, 1999 do a = setmetatable({}, {__index = a}) end\n"
+	                      "table.unpack(a, 1, 900000)",
+	                 &v),
+	    CAIRN_EINVAL);
+	CAIRN_T_FAIL(run_body("local a = setmetatable({}, {__index = function() return 1 end})\n"
+	                      "table.sort(a)",
+	                 &v),
+	    CAIRN_EINVAL);
+	/* table.move over 2^26 - 1 nils, again and again: each call is
+	 * charged, so the budget ends it. */
+	CAIRN_T_FAIL(run_body("local a, b = {}, {}\n"
+	                      "while true do table.move(a, 1, (1 << 26) - 1, 1, b) end",
+	                 &v),
+	    CAIRN_ETOOBIG);
+	/* Plain tables still work. */
+	CAIRN_T_PASS(run_body("local t = {1, 2, 3}\n"
+	                      "table.insert(t, 1, 0)\n"
+	                      "assert(table.remove(t) == 3 and #t == 3)\n"
+	                      "assert(table.concat(t, ',') == '0,1,2')\n"
+	                      "local x, y = table.unpack(t, 2, 3)\n"
+	                      "assert(x == 1 and y == 2)",
+	    &v));
+	alarm(0);
+}
+
+/* A weak-valued result table loses entries while it is read (the keys
+ * array allocates, the collector clears): a read of stale pointers
+ * before.  Refused now. */
+static void
+test_weak_result(void **state)
+{
+	static const char src[] =
+	    "function node() return {1} end\n"
+	    "function coordinator(agg, params, round)\n"
+	    "  local W = setmetatable({}, {__mode = 'v'})\n"
+	    "  local hold = {}\n"
+	    "  for i = 1, 5000 do local v = {}; hold[i] = v; W['k' .. i] = v end\n"
+	    "  return {result = W}\n"
+	    "end\n";
+	double agg[1] = {1}, *next = NULL;
+	size_t nnext = 0;
+	char *res = NULL;
+	crn_lua_verdict v;
+	crn_lua *L = NULL;
+
+	(void)state;
+	CAIRN_T_PASS(crn_lua_new(&L, src, strlen(src), &small, 1, &v, logbuf,
+	    sizeof(logbuf)));
+	CAIRN_T_FAIL(crn_lua_coordinator(L, agg, 1, NULL, 0, 1, &next, &nnext,
+	                 &res, &v, logbuf, sizeof(logbuf)),
+	    CAIRN_EDATA);
+	assert_non_null(strstr(logbuf, "weak"));
+	assert_null(res);
+	crn_lua_free(L);
+}
+
 static void
 test_wall_clock(void **state)
 {
@@ -727,6 +824,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_c_loops),
     cmocka_unit_test(test_gc_finalizer),
     cmocka_unit_test(test_xpcall_handler),
+    cmocka_unit_test(test_c_paths),
+    cmocka_unit_test(test_weak_result),
     cmocka_unit_test(test_wall_clock),
     cmocka_unit_test(test_memory_bomb),
     cmocka_unit_test(test_deep_recursion),
