@@ -13,6 +13,8 @@
 #include <lua.h>
 #include <lualib.h>
 #include <math.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,7 @@ struct crn_lua {
 	crn_lua_verdict killed; /* sticky: a limit was hit */
 	bool has_coord;
 	uint32_t closing; /* coroutine.close calls under way, nested */
+	lua_State *volatile current; /* the thread running (sb_watch) */
 	const crn_lua_named *named; /* params.NAME; NULL: none */
 };
 
@@ -110,6 +113,105 @@ sb_hook(lua_State *L, lua_Debug *ar)
 	(void)ar;
 	(void)lua_getallocf(L, (void **)&s);
 	sb_charge(L, s, CRN_LUA_HOOK_EVERY);
+	/* Still alive: back to the usual interval (the watchdog may have
+	 * set it to 1 a little before the deadline). */
+	if (lua_gethookcount(L) != CRN_LUA_HOOK_EVERY)
+		lua_sethook(L, sb_hook, LUA_MASKCOUNT, CRN_LUA_HOOK_EVERY);
+}
+
+/*
+ * The deadline, from outside the state.  The count hook runs between VM
+ * instructions, and one instruction can take a second (comparing two
+ * strings of 50 MB of NUL bytes calls strcoll on every piece), so a
+ * thousand of them pass the deadline by many minutes.  While a program
+ * runs, a timer fires at the deadline and then every 50 ms; its signal
+ * handler sets the running thread's hook to fire at the next
+ * instruction, which then finds the deadline passed (lua_sethook may be
+ * called from a signal handler).  The node runs one program at a time in
+ * one thread; sb_running is that program.
+ */
+static crn_lua *volatile sb_running;
+static timer_t sb_timer;
+static int sb_timer_state; /* 0 not tried, 1 ready, -1 unavailable */
+
+static void
+sb_on_timer(int sig)
+{
+	crn_lua *s = sb_running;
+
+	(void)sig;
+	if (s != NULL && s->current != NULL)
+		lua_sethook(s->current, sb_hook, LUA_MASKCOUNT, 1);
+}
+
+static bool
+sb_timer_ready(void)
+{
+	struct sigaction sa;
+	struct sigevent ev;
+
+	if (sb_timer_state != 0)
+		return sb_timer_state > 0;
+	sb_timer_state = -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = sb_on_timer;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	memset(&ev, 0, sizeof(ev));
+	ev.sigev_notify = SIGEV_SIGNAL;
+	ev.sigev_signo = SIGRTMIN + 3;
+	if (sigaction(SIGRTMIN + 3, &sa, NULL) != 0 ||
+	    timer_create(CLOCK_MONOTONIC, &ev, &sb_timer) != 0)
+		return false;
+	sb_timer_state = 1;
+	return true;
+}
+
+/* Arm the watchdog for s (on) or disarm it.  Without a timer (it could
+ * not be made) the hook alone keeps the deadline. */
+static void
+sb_watch(crn_lua *s, bool on)
+{
+	struct itimerspec it;
+	int64_t left;
+
+	if (!sb_timer_ready())
+		return;
+	memset(&it, 0, sizeof(it));
+	if (on) {
+		left = s->deadline_ns - sb_now_ns();
+		if (left < 1000000)
+			left = 1000000;
+		it.it_value.tv_sec = (time_t)(left / 1000000000);
+		it.it_value.tv_nsec = (long)(left % 1000000000);
+		it.it_interval.tv_nsec = 50000000;
+		s->current = s->L;
+		sb_running = s;
+	} else {
+		sb_running = NULL;
+	}
+	(void)timer_settime(sb_timer, 0, &it, NULL);
+}
+
+/* coroutine.resume, noting the running thread for the watchdog. */
+static int
+sb_coresume(lua_State *L)
+{
+	lua_State *co = lua_tothread(L, 1), *prev;
+	crn_lua *s;
+	int st;
+
+	(void)lua_getallocf(L, (void **)&s);
+	prev = s->current;
+	if (co != NULL)
+		s->current = co;
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	st = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+	s->current = prev;
+	if (st != LUA_OK)
+		return lua_error(L);
+	return lua_gettop(L);
 }
 
 /* Library functions that work in C for as long as their argument is big
@@ -390,7 +492,13 @@ sb_cowrapped(lua_State *L)
 	if (!lua_checkstack(co, n + 1))
 		return luaL_error(L, "too many arguments to resume");
 	lua_xmove(L, co, n);
-	st = lua_resume(co, L, n, &nres);
+	{
+		lua_State *prev = s->current;
+
+		s->current = co;
+		st = lua_resume(co, L, n, &nres);
+		s->current = prev;
+	}
 	if (st == LUA_OK || st == LUA_YIELD) {
 		if (!lua_checkstack(L, nres + 1)) {
 			lua_pop(co, nres);
@@ -528,6 +636,7 @@ sb_setup(lua_State *L)
 		lua_pop(L, 1);
 	}
 	sb_wrap(L, LUA_COLIBNAME, "close", sb_coclose);
+	sb_wrap(L, LUA_COLIBNAME, "resume", sb_coresume);
 	/* wrap is built on create, not on Lua's wrap. */
 	lua_getglobal(L, LUA_COLIBNAME);
 	lua_getfield(L, -1, "create");
@@ -615,7 +724,9 @@ sb_protected(crn_lua *s, lua_CFunction fn, sb_args *a, crn_lua_verdict *verdict,
 	}
 	lua_pushcfunction(L, fn);
 	lua_pushlightuserdata(L, a);
+	sb_watch(s, true);
 	st = lua_pcall(L, 1, 0, 0);
+	sb_watch(s, false);
 	if (s->killed != CRN_LUA_OK) {
 		/* The limit decides, whatever the program did after. */
 		*verdict = s->killed;

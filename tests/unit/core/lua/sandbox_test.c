@@ -464,6 +464,52 @@ test_c_paths(void **state)
 	alarm(0);
 }
 
+/* One VM instruction that takes long: comparing strings of NUL bytes
+ * calls strcoll on every piece (about 0.1 s per 5 MB here), and a
+ * thousand of them ran between two hooks, minutes past the deadline.
+ * The watchdog timer stops it soon after the deadline. */
+static void
+test_slow_instruction(void **state)
+{
+	crn_lua_limits lim = small;
+	struct timespec t0, t1;
+	crn_lua_verdict v;
+	double secs;
+
+	(void)state;
+	alarm(120);
+	lim.mem_bytes = 64u << 20;
+	lim.timeout_ms = 1000;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CAIRN_T_FAIL(run_lim("function node()\n"
+	                     "local s = string.rep('\\0', 5000000)\n"
+	                     "local t = s .. ''\n"
+	                     "while true do local _ = s < t end\n"
+	                     "end",
+	                 &lim, 1, NULL, &v),
+	    CAIRN_ETIMEDOUT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CAIRN_T_EQ(v, CRN_LUA_TIME);
+	secs = (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("a loop of 5 MB NUL-string comparisons stopped after %.2f s (limit 1 s)\n",
+	    secs);
+	/* Without the watchdog: 1,000 comparisons per hook, over a
+	 * 20 s here (measured with it taken out).  10 s: generous for a
+	 * loaded machine or a sanitizer. */
+	assert_true(secs < 10);
+	/* Inside a coroutine too. */
+	CAIRN_T_FAIL(run_lim("function node()\n"
+	                     "local s = string.rep('\\0', 5000000)\n"
+	                     "local t = s .. ''\n"
+	                     "local co = coroutine.wrap(function() while true do local _ = s < t end end)\n"
+	                     "co()\n"
+	                     "end",
+	                 &lim, 1, NULL, &v),
+	    CAIRN_ETIMEDOUT);
+	alarm(0);
+}
+
 /* A weak-valued result table loses entries while it is read (the keys
  * array allocates, the collector clears): a read of stale pointers
  * before.  Refused now. */
@@ -826,6 +872,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_xpcall_handler),
     cmocka_unit_test(test_c_paths),
     cmocka_unit_test(test_weak_result),
+    cmocka_unit_test(test_slow_instruction),
     cmocka_unit_test(test_wall_clock),
     cmocka_unit_test(test_memory_bomb),
     cmocka_unit_test(test_deep_recursion),
