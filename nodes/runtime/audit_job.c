@@ -74,7 +74,8 @@ aj_describe_model(const crn_job *job, char *buf, size_t len, size_t *o)
 			aj_add(buf, len, o, "%s%g",
 			    i == 0 ? " " : i % sp.nx == 0 ? ";" : ",", sp.init[i]);
 	}
-	aj_add(buf, len, o, " max_iter %u", sp.max_iter);
+	if (sp.max_iter > 0)
+		aj_add(buf, len, o, " max_iter %u", sp.max_iter);
 	crn_model_spec_fini(&sp);
 }
 
