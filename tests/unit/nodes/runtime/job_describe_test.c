@@ -36,8 +36,7 @@ test_model(void **state)
 	memset(&job, 0, sizeof(job));
 	set_model(&job, &sp);
 	crn_rt_job_describe(&job, buf, sizeof(buf));
-	assert_string_equal(buf, "fit linear: wage ~ 1 + (age) + (age = 47) "
-	                         "WHERE region = 'north' l2 0.5 max_iter 25");
+	assert_string_equal(buf, "fit linear: wage ~ 1 + (age) + (age = 47) WHERE region = 'north' l2 0.5 max_iter 25");
 	crn_free(job.model, job.model_len);
 	sp = (crn_model_spec){.kind = CRN_MODEL_KMEANS, .dataset = "cps",
 	    .x = kx, .nx = 2, .k = 2, .init = init, .max_iter = 10};
@@ -71,8 +70,7 @@ test_code(void **state)
 	memset(want + 5, 'a', 64);
 	for (size_t i = 0; i < 64; i += 2)
 		want[5 + i + 1] = 'b';
-	strcat(want, " round 2 WHERE age >= 30 params 3, 0.25 cap=40 output 2 "
-	             "in [0, 1e+06] scale 1 [dp epsilon 1 delta 1e-06]");
+	strcat(want, " round 2 WHERE age >= 30 params 3, 0.25 cap=40 output 2 in [0, 1e+06] scale 1 [dp epsilon 1 delta 1e-06]");
 	crn_rt_job_describe(&job, buf, sizeof(buf));
 	assert_string_equal(buf, want);
 }
