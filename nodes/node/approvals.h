@@ -29,7 +29,7 @@ typedef struct crn_approval {
 	uint8_t session_id[16];
 	char researcher[CRN_CERT_NAME_MAX + 1];
 	char dataset[CRN_NAME_MAX + 1];
-	char *what;     /* SQL text or the column summed */
+	char *what;     /* what it computes, one line (crn_rt_job_describe) */
 	char *reason;   /* the operator's, for a rejection */
 	char state[16]; /* pending | approved | rejected | expired */
 	bool handled;   /* the daemon acted on the decision */

@@ -1033,6 +1033,23 @@ nd_audit_received(nd *d, const crn_envelope *env, const nd_offer *o)
 	    d->audit, &o->job, &o->sj, o->who, f, n);
 }
 
+/* What the operator approves, in one line: the SQL, or the model's terms
+ * and filter, or the program's hash, WHERE and parameters.  Room for the
+ * whole SQL text: an operator must not approve a query cut short.  Free
+ * with crn_free(s, *n); NULL when out of memory. */
+static char *
+nd_offer_what(const crn_job *job, size_t *n)
+{
+	char *s;
+
+	*n = CRN_RT_JOB_DESC_LEN;
+	if (job->kind == CRN_JOB_QUERY && job->sql != NULL)
+		*n += strlen(job->sql);
+	if ((s = crn_alloc(*n)) != NULL)
+		crn_rt_job_describe(job, s, *n);
+	return s;
+}
+
 /* Queue the job for the operator and tell the coordinator we wait. */
 static cairn_err
 nd_offer_queue(nd *d, const crn_envelope *env, nd_offer *o)
@@ -1040,9 +1057,9 @@ nd_offer_queue(nd *d, const crn_envelope *env, nd_offer *o)
 	crn_approval r;
 	crn_rt_pending p;
 	uint8_t *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, wlen = 0;
 	int64_t id = 0;
-	char until[CRN_AUDIT_TIME_LEN], num[24], what[CRN_RT_JOB_DESC_LEN];
+	char until[CRN_AUDIT_TIME_LEN], num[24];
 	cairn_err rv;
 
 	memset(&r, 0, sizeof(r));
@@ -1050,15 +1067,18 @@ nd_offer_queue(nd *d, const crn_envelope *env, nd_offer *o)
 	memcpy(r.session_id, env->session_id, CAIRN_SESSION_ID_LEN);
 	snprintf(r.researcher, sizeof(r.researcher), "%s", o->who);
 	snprintf(r.dataset, sizeof(r.dataset), "%s", o->dsname);
-	/* What the operator approves: the SQL, or the model's terms and
-	 * filter, or the program's hash, WHERE and parameters. */
-	crn_rt_job_describe(&o->job, what, sizeof(what));
-	r.what = what;
+	if ((r.what = nd_offer_what(&o->job, &wlen)) == NULL) {
+		snprintf(o->why, sizeof(o->why),
+		    "cannot queue the job for approval");
+		return CAIRN_ENOMEM;
+	}
 	r.received = crn_rt_wall();
 	r.until = o->job.not_after;
 	r.offer = env->payload;
 	r.offer_len = env->payload_len;
-	if ((rv = crn_approvals_add(d->appr, &r, &id)) != CAIRN_OK) {
+	rv = crn_approvals_add(d->appr, &r, &id);
+	crn_free(r.what, wlen);
+	if (rv != CAIRN_OK) {
 		snprintf(o->why, sizeof(o->why),
 		    rv == CAIRN_EREPLAY ? "job already waits for approval here"
 		                        : "cannot queue the job for approval");

@@ -56,8 +56,9 @@ aj_describe_model(const crn_job *job, char *buf, size_t len, size_t *o)
 		aj_add(buf, len, o, "fit: a model spec that does not decode");
 		return;
 	}
-	aj_add(buf, len, o, "fit %s: %s ~", crn_model_kind_name(sp.kind),
-	    sp.y != NULL && sp.y[0] != '\0' ? sp.y : "");
+	aj_add(buf, len, o, "fit %s:", crn_model_kind_name(sp.kind));
+	if (sp.kind != CRN_MODEL_KMEANS)
+		aj_add(buf, len, o, " %s ~", sp.y != NULL ? sp.y : "");
 	if (!sp.no_intercept && sp.kind != CRN_MODEL_KMEANS)
 		aj_add(buf, len, o, " 1 +");
 	for (size_t i = 0; i < sp.nx; i++)
@@ -73,7 +74,8 @@ aj_describe_model(const crn_job *job, char *buf, size_t len, size_t *o)
 			aj_add(buf, len, o, "%s%g",
 			    i == 0 ? " " : i % sp.nx == 0 ? ";" : ",", sp.init[i]);
 	}
-	aj_add(buf, len, o, " max_iter %u", sp.max_iter);
+	if (sp.max_iter > 0)
+		aj_add(buf, len, o, " max_iter %u", sp.max_iter);
 	crn_model_spec_fini(&sp);
 }
 
@@ -97,6 +99,19 @@ aj_describe_code(const crn_job *job, char *buf, size_t len, size_t *o)
 	    job->out_scale);
 }
 
+/* One line: a tab or line break in the researcher's text becomes a
+ * space, any other control byte '?', so it cannot fake another line (a
+ * row of `cairn node pending`) or drive the operator's terminal. */
+static void
+aj_one_line(char *buf)
+{
+	for (unsigned char *p = (unsigned char *)buf; *p != '\0'; p++)
+		if (*p == '\t' || *p == '\n' || *p == '\r')
+			*p = ' ';
+		else if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
 void
 crn_rt_job_describe(const crn_job *job, char *buf, size_t len)
 {
@@ -118,8 +133,12 @@ crn_rt_job_describe(const crn_job *job, char *buf, size_t len)
 		        : "a query plan without SQL text");
 		break;
 	}
+	if (job->dp_epsilon > 0)
+		aj_add(buf, len, &o, " [dp epsilon %g delta %g]", job->dp_epsilon,
+		    job->dp_delta);
 	if (o >= len && len > 4)
 		memcpy(buf + len - 4, "...", 4);
+	aj_one_line(buf);
 }
 
 cairn_err

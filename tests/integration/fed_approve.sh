@@ -81,7 +81,7 @@ echo "$out" | grep -q "expired" || fed_fail "late approval: $out"
 # sql="": an operator approved a fit blind).
 timeout 60 "$CAIRN_BIN" fit --config "$FED/alice.conf" --schema "$FED/schema.ini" --dataset t \
     --model linear --y "region = 'north'" --x "value / 1000000" \
-    --where "value > 10" >"$FED/q4.out" 2>&1 &
+    --where "value > 10" --l2 0.5 >"$FED/q4.out" 2>&1 &
 q4=$!
 for ((k = 0; k < 100; k++)); do
 	"$CAIRN_BIN" node pending $N1 | grep -q '^[0-9]' && break
@@ -90,11 +90,39 @@ for ((k = 0; k < 100; k++)); do
 done
 id=$(wait_pending 1)
 "$CAIRN_BIN" node pending $N1 | tee "$FED/pending4.txt"
-grep -qF "fit linear: region = 'north' ~ 1 + (value / 1000000) WHERE value > 10 max_iter" \
+grep -qF "fit linear: region = 'north' ~ 1 + (value / 1000000) WHERE value > 10 l2 0.5" \
     "$FED/pending4.txt" || fed_fail "pending does not show the model's terms and filter"
 "$CAIRN_BIN" node reject "$id" --reason "ask for the aggregate instead" $N1 ||
     fed_fail "reject the fit"
 wait "$q4" && fed_fail "a rejected fit ran: $(cat "$FED/q4.out")"
+
+# 5. A code job: its program's SHA-256, WHERE and parameters (before, only
+# "code HASH round N": the filter and --param values were not shown).
+cat >"$FED/sum.lua" <<'EOF'
+function node(data, params)
+  local s = 0
+  for i = 1, data.rows do s = s + math.min(data.cols.value[i], params.cap) end
+  return {s, data.rows}
+end
+EOF
+for i in 1 2 3; do
+	"$CAIRN_BIN" node approve-code --config "$FED/node$i.conf" \
+	    "$FED/sum.lua" >/dev/null || fed_fail "node$i: approve-code"
+done
+h=$("$CAIRN_BIN" code hash "$FED/sum.lua" | cut -d' ' -f1)
+echo "schema = schema.ini" >>"$FED/alice.conf"
+timeout 60 "$CAIRN_BIN" run --config "$FED/alice.conf" --dataset t \
+    --code "$FED/sum.lua" --output-len 2 --lo 0 --hi 1e6 --scale 0 \
+    --where "region = 'north'" --params 3,4 --param cap=40 \
+    >"$FED/q5.out" 2>&1 &
+q5=$!
+id=$(wait_pending 1)
+"$CAIRN_BIN" node pending $N1 | tee "$FED/pending5.txt"
+grep -qF "code $h round 1 WHERE region = 'north' params 3, 4 cap=40 output 2" \
+    "$FED/pending5.txt" ||
+    fed_fail "pending does not show the program's hash, WHERE and parameters"
+"$CAIRN_BIN" node reject "$id" --reason "no" $N1 || fed_fail "reject the code"
+wait "$q5" && fed_fail "a rejected program ran: $(cat "$FED/q5.out")"
 
 # The decisions are in node1's audit log, which verifies.
 "$CAIRN_BIN" audit verify "$FED/state/node1/audit.log" || fed_fail "verify"
@@ -102,7 +130,8 @@ log=$("$CAIRN_BIN" audit show "$FED/state/node1/audit.log")
 for w in "decision=pending" "decision=approved" "outcome=contributed" \
     "decision=refuse reason=\"rejected by the operator" \
     "decision=refuse reason=\"expired waiting" "kind=model" \
-    "model=\"fit linear: region = 'north' ~ 1 + (value / 1000000) WHERE value > 10"; do
+    "model=\"fit linear: region = 'north' ~ 1 + (value / 1000000) WHERE value > 10 l2 0.5" \
+    "kind=code" "what=\"code $h round 1 WHERE region = 'north' params 3, 4 cap=40"; do
 	echo "$log" | grep -q "$w" || fed_fail "audit log lacks $w"
 done
 echo "fed_approve: ok"
