@@ -33,7 +33,7 @@ struct crn_lua {
 	bool has_coord;
 	uint32_t closing; /* coroutine.close calls under way, nested */
 	lua_State *volatile current; /* the thread running (sb_watch) */
-	const crn_lua_named *named; /* params.NAME; NULL: none */
+	const crn_lua_named *named;  /* params.NAME; NULL: none */
 };
 
 static int64_t
@@ -332,8 +332,8 @@ sb_plain_table(lua_State *L, int idx, const char *fn)
 	if (lua_type(L, idx) != LUA_TTABLE)
 		return; /* the library function reports it */
 	if (lua_getmetatable(L, idx))
-		luaL_error(L, "%s: tables with a metatable are not allowed",
-		    fn);
+		luaL_error(
+		    L, "%s: tables with a metatable are not allowed", fn);
 }
 
 /* Call the original (upvalue 1) with this call's arguments, then charge

@@ -529,7 +529,9 @@ crn_model_acc_guard(
 
 	if (a->rows > 0 && a->rows < min_cell) {
 		/* The WHERE (or the complete cases) left a few rows. */
-		snprintf(err, errlen, "the fit's WHERE leaves fewer than min_cell %u of this node's rows", min_cell);
+		snprintf(err, errlen,
+		    "the fit's WHERE leaves fewer than min_cell %u of this node's rows",
+		    min_cell);
 		return CAIRN_EPERM;
 	}
 	if (m->spec.kind == CRN_MODEL_KMEANS) {
@@ -538,14 +540,19 @@ crn_model_acc_guard(
 			uint64_t n = (uint64_t)(v >> m->frac_bits);
 
 			if (n > 0 && n < min_cell) {
-				/* The message reaches the coordinator: no count. */
-				snprintf(err, errlen, "the round's centres leave a cluster with fewer than min_cell %u of this node's rows", min_cell);
+				/* The message reaches the coordinator: no
+				 * count. */
+				snprintf(err, errlen,
+				    "the round's centres leave a cluster with fewer than min_cell %u of this node's rows",
+				    min_cell);
 				return CAIRN_EPERM;
 			}
 		}
 	} else if (m->spec.kind != CRN_MODEL_LINEAR && a->rows > 0 &&
 	    a->sw * a->sw < (double)min_cell * a->sw2) {
-		snprintf(err, errlen, "the round's coefficients put the weight of the fit on fewer than min_cell %u of this node's rows", min_cell);
+		snprintf(err, errlen,
+		    "the round's coefficients put the weight of the fit on fewer than min_cell %u of this node's rows",
+		    min_cell);
 		return CAIRN_EPERM;
 	}
 	return CAIRN_OK;

@@ -122,7 +122,7 @@ typedef struct co_session {
 	size_t nabsent;
 	int64_t round_started; /* for cairn_round_duration_seconds */
 	uint64_t started_wall;
-	char what[96]; /* "sum t.value", "query t": the status page */
+	char what[96];      /* "sum t.value", "query t": the status page */
 	uint64_t not_after; /* the job's validity, unix seconds */
 	/* Our audit log's head right after the job's receipt, signed: in
 	 * the offer, so that every node can later hold us to it. */
@@ -157,9 +157,9 @@ typedef struct co {
 	uint32_t nsess;
 	co_queued *queue; /* max_queue entries, the first nqueue used */
 	uint32_t nqueue;
-	crn_ops *ops;        /* metrics and status page (nodes/ops) */
-	crn_ops_state *ost;  /* its state, ours to update */
-	crn_audit *audit; /* every job's events (audit_log) */
+	crn_ops *ops;       /* metrics and status page (nodes/ops) */
+	crn_ops_state *ost; /* its state, ours to update */
+	crn_audit *audit;   /* every job's events (audit_log) */
 	/* `cairn budget` requests waiting for node reports: the newest
 	 * request of each researcher, reports relayed for CO_BUDGET_MS. */
 	struct co_budget_wait {
@@ -199,8 +199,8 @@ co_round_ms(const co *c, uint32_t round)
 /* An audit entry for the session's job; a failure is logged (the job has
  * been accepted and logged as received already). */
 static void
-co_audit(co *c, const co_session *s, const char *type,
-    const crn_audit_field *f, size_t nf)
+co_audit(co *c, const co_session *s, const char *type, const crn_audit_field *f,
+    size_t nf)
 {
 	cairn_err rv = crn_rt_audit_event(c->audit, type, s->job_id, f, nf);
 
@@ -242,8 +242,8 @@ co_join(char *out, size_t len, char *const *names, size_t n)
 
 	out[0] = '\0';
 	for (size_t i = 0; i < n && o + 1 < len; i++) {
-		int w = snprintf(out + o, len - o, "%s%s", i > 0 ? ", " : "",
-		    names[i]);
+		int w = snprintf(
+		    out + o, len - o, "%s%s", i > 0 ? ", " : "", names[i]);
 
 		if (w < 0)
 			break;
@@ -288,8 +288,8 @@ co_node_known(co *c, const char *name)
 
 	if (co_node_find(c, name) != NULL || c->nnodes >= CO_MAX_NODES)
 		return CAIRN_OK;
-	nn = crn_realloc(c->nodes, c->nnodes * sizeof(*nn),
-	    (c->nnodes + 1) * sizeof(*nn));
+	nn = crn_realloc(
+	    c->nodes, c->nnodes * sizeof(*nn), (c->nnodes + 1) * sizeof(*nn));
 	if (nn == NULL)
 		return CAIRN_ENOMEM;
 	c->nodes = nn;
@@ -466,8 +466,8 @@ co_note_add(char *buf, size_t size, const char *item)
 	size_t len = strlen(buf);
 
 	if (len + 1 < size)
-		snprintf(buf + len, size - len, "%s%s", len > 0 ? ", " : "",
-		    item);
+		snprintf(
+		    buf + len, size - len, "%s%s", len > 0 ? ", " : "", item);
 }
 
 /* Slot i (0-based) will not answer any more in this pass. */
@@ -639,7 +639,8 @@ co_release(const co_session *s, const uint8_t *sum, size_t len, uint32_t nodes,
 		crn_strfree(r->table_json);
 		crn_strfree(r->table_csv);
 		r->table_text = r->table_json = r->table_csv = NULL;
-		r->error = (char *)(uintptr_t) "the coordinator could not decode the sum";
+		r->error = (char
+		        *)(uintptr_t) "the coordinator could not decode the sum";
 	}
 }
 
@@ -756,9 +757,11 @@ co_enter_round(co *c, co_session *s, uint32_t r)
 {
 	uint32_t answered = co_count_answered(s);
 
-	crn_log_info("session %02x%02x%02x%02x: round %s closed, %u of %u answered (%lld ms since the offer)",
-	    s->sid[0], s->sid[1], s->sid[2], s->sid[3], crn_sa_round_name((crn_sa_round)s->round),
-	    answered, s->nslots, (long long)(crn_rt_now_ms() - s->started));
+	crn_log_info(
+	    "session %02x%02x%02x%02x: round %s closed, %u of %u answered (%lld ms since the offer)",
+	    s->sid[0], s->sid[1], s->sid[2], s->sid[3],
+	    crn_sa_round_name((crn_sa_round)s->round), answered, s->nslots,
+	    (long long)(crn_rt_now_ms() - s->started));
 	co_round_closed(c, s);
 	for (uint32_t i = 0; i < s->nslots; i++) {
 		/* A node that missed a round is out of the session. */
@@ -829,8 +832,9 @@ co_params(const co *c, uint32_t n, uint32_t *t, uint32_t *degree)
 
 	*degree = 0;
 	*t = n;
-	if (n < 3 || crn_graph_choose_ex(&gp, n, cc->corrupt_frac,
-	                 cc->dropout_frac, 1, cc->malicious) != CAIRN_OK)
+	if (n < 3 ||
+	    crn_graph_choose_ex(&gp, n, cc->corrupt_frac, cc->dropout_frac, 1,
+	        cc->malicious) != CAIRN_OK)
 		return;
 	*t = gp.threshold;
 	if (gp.degree > 0 && gp.degree < n - 1) {
@@ -958,7 +962,8 @@ co_pass_begin(co *c, co_session *s, uint32_t pass, char *why, size_t whylen)
 	    (rv = crn_rt_wrap(&c->party, type, s->sid, 0, msg, mlen, &env,
 	         &elen)) != CAIRN_OK)
 		goto out;
-	crn_log_info("job for '%s', pass %u of %u: session %02x%02x%02x%02x with %u nodes, threshold %u, %llu x %u-bit",
+	crn_log_info(
+	    "job for '%s', pass %u of %u: session %02x%02x%02x%02x with %u nodes, threshold %u, %llu x %u-bit",
 	    s->researcher, pass, CRN_RELEASE_PASSES, s->sid[0], s->sid[1],
 	    s->sid[2], s->sid[3], n, scfg.params.threshold,
 	    (unsigned long long)scfg.params.dim, scfg.params.ring_bits);
@@ -985,8 +990,8 @@ out:
  * session id, like every round; the nodes answer the round's parameters
  * with ShareKeys at once. */
 static cairn_err
-co_chain_begin(co *c, co_session *s, uint32_t pass, char **surv,
-    size_t nsurv, char *why, size_t whylen)
+co_chain_begin(co *c, co_session *s, uint32_t pass, char **surv, size_t nsurv,
+    char *why, size_t whylen)
 {
 	uint8_t *msg = NULL, *env = NULL;
 	size_t mlen = 0, elen = 0;
@@ -1010,7 +1015,8 @@ co_chain_begin(co *c, co_session *s, uint32_t pass, char **surv,
 	    (rv = crn_rt_wrap(&c->party, type, s->sid, 0, msg, mlen, &env,
 	         &elen)) != CAIRN_OK)
 		goto out;
-	crn_log_info("job for '%s', model round %u: session %02x%02x%02x%02x continues round 1's with %zu nodes, threshold %u",
+	crn_log_info(
+	    "job for '%s', model round %u: session %02x%02x%02x%02x continues round 1's with %zu nodes, threshold %u",
 	    s->researcher, pass, s->sid[0], s->sid[1], s->sid[2], s->sid[3],
 	    nsurv, t);
 	s->round = CRN_SA_R_SHARE;
@@ -1070,8 +1076,8 @@ co_send_forget(co *c, co_session *s)
 
 /* Add list entry e ("name\nnote") to the names and notes lists. */
 static cairn_err
-co_split_add(const char *e, char ***names, size_t *nn, char ***notes,
-    size_t *nnotes)
+co_split_add(
+    const char *e, char ***names, size_t *nn, char ***notes, size_t *nnotes)
 {
 	char name[CRN_CERT_NAME_MAX + 1];
 	const char *nl = strchr(e, '\n');
@@ -1091,8 +1097,8 @@ co_split_add(const char *e, char ***names, size_t *nn, char ***notes,
  * surv: each offered node is dropped (with where) or refused (with its
  * category), each expected one not offered is absent. */
 static cairn_err
-co_account(const co_session *s, char *const *surv, size_t nsurv,
-    crn_rt_result *r)
+co_account(
+    const co_session *s, char *const *surv, size_t nsurv, crn_rt_result *r)
 {
 	cairn_err rv = CAIRN_OK;
 
@@ -1131,7 +1137,8 @@ co_model_release(const co_session *s, crn_rt_result *r)
 	if (crn_model_fit_render(&s->fit, &r->table_text, &r->table_json,
 	        &r->table_csv) != CAIRN_OK) {
 		r->code = (int32_t)CAIRN_ENOMEM;
-		r->error = (char *)(uintptr_t) "the coordinator could not render the model";
+		r->error = (char
+		        *)(uintptr_t) "the coordinator could not render the model";
 	}
 }
 
@@ -1176,7 +1183,8 @@ co_finish(co *c, co_session *s, const uint8_t *sum, size_t len, char **surv,
 		co_model_release(s, &r);
 	else
 		co_release(s, sum, len, (uint32_t)nsurv, &r);
-	crn_log_info("job for '%s' done: %zu nodes in the sum, %zu dropped, %zu refused, %zu absent, %zu between the passes, %lld ms",
+	crn_log_info(
+	    "job for '%s' done: %zu nodes in the sum, %zu dropped, %zu refused, %zu absent, %zu between the passes, %lld ms",
 	    s->researcher, r.ncontributed, r.ndropped, r.nrefused, r.nabsent,
 	    r.ndropped_between, (long long)(crn_rt_now_ms() - s->started));
 	{
@@ -1186,16 +1194,17 @@ co_finish(co *c, co_session *s, const uint8_t *sum, size_t len, char **surv,
 			snprintf(detail, sizeof(detail), "%zu dropped",
 			    r.ndropped + r.ndropped_between);
 		co_job_end(c, s, s->researcher,
-		    r.code == 0 ? CRN_OPS_DONE : CRN_OPS_FAILED,
-		    r.ncontributed, r.code == 0 ? detail : r.error);
+		    r.code == 0 ? CRN_OPS_DONE : CRN_OPS_FAILED, r.ncontributed,
+		    r.code == 0 ? detail : r.error);
 	}
 	{
 		char in[1024], out[1024], ref[1024], abs[1024];
 		const crn_audit_field f[] = {
 		    {"outcome", r.code == 0 ? "released" : "failed"},
-		    {"reason", r.code == 0 ? ""
+		    {"reason",
+		        r.code == 0                  ? ""
 		            : r.code == CAIRN_ENOMEM ? "memory"
-		                                      : "decode"},
+		                                     : "decode"},
 		    {"contributed", in},
 		    {"dropped", out},
 		    {"refused", ref},
@@ -1267,7 +1276,8 @@ co_after_counts(co *c, co_session *s, const uint8_t *sum, size_t len,
 	s->ncounted = nsurv;
 	rv = crn_release_decide(s->plan, sum, len, n, &s->rel);
 	if (rv == CAIRN_OK)
-		crn_log_info("job for '%s': counts pass done, %llu of %llu groups releasable, %lld ms",
+		crn_log_info(
+		    "job for '%s': counts pass done, %llu of %llu groups releasable, %lld ms",
 		    s->researcher, (unsigned long long)s->rel.ngroups,
 		    (unsigned long long)s->plan->ngroups,
 		    (long long)(crn_rt_now_ms() - s->started));
@@ -1307,8 +1317,8 @@ co_after_counts(co *c, co_session *s, const uint8_t *sum, size_t len,
 	} else {
 		reason = co_fail_reason(prv);
 	}
-	co_job_failed(c, s, rv != CAIRN_OK ? rv : CAIRN_EABORT, reason, why,
-	    need, n);
+	co_job_failed(
+	    c, s, rv != CAIRN_OK ? rv : CAIRN_EABORT, reason, why, need, n);
 	return true;
 }
 
@@ -1326,8 +1336,8 @@ co_model_fail(co *c, co_session *s, cairn_err rv, uint32_t need,
 	r.needed = need;
 	r.answered = (uint32_t)nsurv;
 	for (size_t i = 0; i < nsurv; i++)
-		if (crn_rt_names_add(&r.contributed, &r.ncontributed,
-		        surv[i]) != CAIRN_OK)
+		if (crn_rt_names_add(
+		        &r.contributed, &r.ncontributed, surv[i]) != CAIRN_OK)
 			break;
 	(void)co_account(s, surv, nsurv, &r);
 	co_audit_outcome(c, s, "failed", co_fail_reason(rv), why);
@@ -1379,7 +1389,9 @@ co_model_round_done(co *c, co_session *s, const uint8_t *sum, size_t len,
 		need = 2;
 	rv = CAIRN_EABORT;
 	if (n < need) {
-		snprintf(why, sizeof(why), "%u nodes took part in model round %u, the next round needs %u", n, s->pass, need);
+		snprintf(why, sizeof(why),
+		    "%u nodes took part in model round %u, the next round needs %u",
+		    n, s->pass, need);
 		goto fail;
 	}
 	if ((rv = co_chain_begin(c, s, s->pass + 1, surv, nsurv, why,
@@ -1419,8 +1431,8 @@ co_pass_done(co *c, co_session *s, const uint8_t *sum, size_t len)
 	if (crn_hooks.coord_survivors != NULL)
 		crn_hooks.coord_survivors(false);
 	if (rv != CAIRN_OK) {
-		co_job_failed(c, s, CAIRN_ENOMEM, "memory", "out of memory", 0,
-		    0);
+		co_job_failed(
+		    c, s, CAIRN_ENOMEM, "memory", "out of memory", 0, 0);
 		return true;
 	}
 	if (s->model != NULL)
@@ -1442,8 +1454,9 @@ co_abort_text(const co_session *s, const char *reason, char *msg, size_t size)
 	snprintf(msg, size, "%s", reason);
 	if (s->refused > 0) {
 		len = strlen(msg);
-		snprintf(msg + len, size - len, "; %u node%s refused the job (%s)",
-		    s->refused, s->refused == 1 ? "" : "s", s->refusal);
+		snprintf(msg + len, size - len,
+		    "; %u node%s refused the job (%s)", s->refused,
+		    s->refused == 1 ? "" : "s", s->refusal);
 	}
 	if (s->gone[0] != '\0') {
 		len = strlen(msg);
@@ -1451,8 +1464,8 @@ co_abort_text(const co_session *s, const char *reason, char *msg, size_t size)
 	}
 	if (s->stopped[0] != '\0') {
 		len = strlen(msg);
-		snprintf(msg + len, size - len,
-		    "; refused to go on: %s (%s)", s->stopped, s->stop_why);
+		snprintf(msg + len, size - len, "; refused to go on: %s (%s)",
+		    s->stopped, s->stop_why);
 	}
 }
 
@@ -1604,8 +1617,8 @@ co_on_pending(co *c, co_session *s, uint32_t slot, const crn_envelope *env)
 		crn_log_warn("malformed approval notice from '%s'", sl->name);
 		return;
 	}
-	if (s->pass != CRN_RELEASE_PASS_COUNTS || s->round != CRN_SA_R_ADVERTISE ||
-	    sl->answered || sl->out) {
+	if (s->pass != CRN_RELEASE_PASS_COUNTS ||
+	    s->round != CRN_SA_R_ADVERTISE || sl->answered || sl->out) {
 		crn_log_debug("approval notice from '%s' after the first round",
 		    sl->name);
 		return;
@@ -1618,7 +1631,8 @@ co_on_pending(co *c, co_session *s, uint32_t slot, const crn_envelope *env)
 	dl = crn_rt_now_ms() + left + CO_PENDING_GRACE_MS;
 	if (dl > s->deadline)
 		s->deadline = dl;
-	crn_log_info("job for '%s': node '%s' waits for its operator's approval; the first round stays open until the job expires (%llu s)",
+	crn_log_info(
+	    "job for '%s': node '%s' waits for its operator's approval; the first round stays open until the job expires (%llu s)",
 	    s->researcher, sl->name, (unsigned long long)(left / 1000));
 	{
 		const crn_audit_field f[] = {{"node", sl->name}};
@@ -1751,8 +1765,8 @@ co_check_job(co *c, const crn_envelope *env, const crn_cert_info *who,
 			    "a code job's vector is its output length + 1, 64-bit");
 			return CAIRN_EINVAL;
 		}
-		return crn_code_decl_check(&d,
-		    co_coord_plan_max_nodes(c->planner), why, whylen);
+		return crn_code_decl_check(
+		    &d, co_coord_plan_max_nodes(c->planner), why, whylen);
 	}
 	if (job->kind == CRN_JOB_MODEL)
 		return co_coord_plan_model(c->planner, job, model, why, whylen);
@@ -1782,8 +1796,8 @@ co_session_for(co *c, const uint8_t job_id[CRN_JOB_ID_LEN], char *why,
 			running = true;
 		}
 	}
-	if ((*rv = co_admit_slot(running, free_s != NULL, c->nsess, why,
-	         whylen)) != CAIRN_OK)
+	if ((*rv = co_admit_slot(
+	         running, free_s != NULL, c->nsess, why, whylen)) != CAIRN_OK)
 		return NULL;
 	return free_s;
 }
@@ -1813,8 +1827,8 @@ co_queue_tell(co *c, co_queued *q, uint32_t ahead)
  * running and the jobs queued before it are ahead of it. */
 static cairn_err
 co_queue_add(co *c, uint32_t conn, const crn_envelope *env,
-    const crn_cert_info *who, const uint8_t job_id[CRN_JOB_ID_LEN],
-    char *why, size_t whylen)
+    const crn_cert_info *who, const uint8_t job_id[CRN_JOB_ID_LEN], char *why,
+    size_t whylen)
 {
 	const crn_cfg_coordinator *cc = &c->cfg->coord;
 	co_queued *q;
@@ -1843,7 +1857,8 @@ co_queue_add(co *c, uint32_t conn, const crn_envelope *env,
 	memcpy(q->job_id, job_id, CRN_JOB_ID_LEN);
 	q->since = crn_rt_now_ms();
 	c->nqueue++;
-	crn_log_info("job from '%s' queued: %u jobs running, %u ahead in the queue",
+	crn_log_info(
+	    "job from '%s' queued: %u jobs running, %u ahead in the queue",
 	    who->name, c->nsess, c->nqueue - 1);
 	co_queue_tell(c, q, c->nsess + c->nqueue - 1);
 	return CAIRN_OK;
@@ -1882,8 +1897,8 @@ co_absent(co *c, co_session *s)
 	for (size_t i = 0; i < c->nnodes; i++)
 		if (!co_listed(s->offered, s->noffered, c->nodes[i].name) &&
 		    !co_listed(s->absent, s->nabsent, c->nodes[i].name) &&
-		    crn_rt_names_add(&s->absent, &s->nabsent,
-		        c->nodes[i].name) != CAIRN_OK)
+		    crn_rt_names_add(
+		        &s->absent, &s->nabsent, c->nodes[i].name) != CAIRN_OK)
 			return CAIRN_ENOMEM;
 	if (s->nabsent > 1)
 		qsort(s->absent, s->nabsent, sizeof(*s->absent), co_str_cmp);
@@ -1920,12 +1935,12 @@ co_session_describe(co_session *s, const crn_job *job, const char *who)
 		char hex[CRN_CODE_HEX_LEN];
 
 		crn_code_hash_hex(job->code, job->code_len, hex);
-		crn_log_info("job from '%s': code %s on %s, round %u", who,
-		    hex, job->dataset, job->round);
+		crn_log_info("job from '%s': code %s on %s, round %u", who, hex,
+		    job->dataset, job->round);
 	}
 	snprintf(s->what, sizeof(s->what), "%s %s%s%s",
 	    s->model != NULL ? crn_model_kind_name(s->model->spec.kind)
-	    : s->is_sum      ? "sum"
+	        : s->is_sum  ? "sum"
 	                     : "query",
 	    job->dataset, s->is_sum ? "." : "", s->is_sum ? job->column : "");
 }
@@ -1994,9 +2009,9 @@ co_submit(co *c, uint32_t conn, const crn_envelope *env,
 	if ((s = co_session_for(c, job.job_id, why, sizeof(why), &rv)) ==
 	    NULL) {
 		/* All max_jobs slots busy: wait in the queue, bounded. */
-		if (rv == CAIRN_EPERM && (rv = co_queue_add(c, conn, env, who,
-		                              job.job_id, why, sizeof(why))) ==
-		        CAIRN_OK)
+		if (rv == CAIRN_EPERM &&
+		    (rv = co_queue_add(c, conn, env, who, job.job_id, why,
+		         sizeof(why))) == CAIRN_OK)
 			goto out;
 		goto refuse;
 	}
@@ -2038,8 +2053,8 @@ co_submit(co *c, uint32_t conn, const crn_envelope *env,
 	}
 	memcpy(s->signed_job, env->payload, env->payload_len);
 	s->signed_job_len = env->payload_len;
-	crn_log_info("job from '%s' (%s) for %u nodes", who->name, s->what,
-	    s->nslots);
+	crn_log_info(
+	    "job from '%s' (%s) for %u nodes", who->name, s->what, s->nslots);
 	{
 		const crn_audit_field f[] = {
 		    {"decision", "accept"}, {"reason", ""}};
@@ -2056,8 +2071,8 @@ refuse:
 	if (rv == CAIRN_ENOMEM && why[0] == '\0')
 		snprintf(why, sizeof(why), "out of memory");
 	crn_log_warn("refused a job from '%s': %s", who->name, why);
-	co_job_end(c, s, who->name,
-	    accepted ? CRN_OPS_FAILED : CRN_OPS_REFUSED, 0, why);
+	co_job_end(c, s, who->name, accepted ? CRN_OPS_FAILED : CRN_OPS_REFUSED,
+	    0, why);
 	if (accepted) {
 		/* Accepted on record already: this is its outcome. */
 		co_audit_outcome(c, s, "failed", co_fail_reason(rv), why);
@@ -2121,10 +2136,10 @@ co_queue_pump(co *c)
 
 			if (crn_rt_audit_event(c->audit, CRN_AUDIT_DECISION,
 			        q->job_id, f, CRN_NELEM(f)) != CAIRN_OK)
-				crn_log_err("audit log: cannot record a refusal");
+				crn_log_err(
+				    "audit log: cannot record a refusal");
 		}
-		co_fail_job(
-		    c, q->conn, q->job_id, CAIRN_ETIMEDOUT, 0, 0, why);
+		co_fail_job(c, q->conn, q->job_id, CAIRN_ETIMEDOUT, 0, 0, why);
 		co_queue_drop(c, i);
 	}
 	while (c->nqueue > 0 && (running = co_running(c)) < c->nsess) {
@@ -2177,7 +2192,8 @@ co_status_tolerance(co *c, crn_rt_status *st)
 	co_params(c, (uint32_t)st->nnodes, &st->threshold, &degree);
 	co_params(c, n, &st->expected_threshold, &degree);
 	st->expected = n;
-	st->min_participants = cc->min_participants < 2 ? 2 : cc->min_participants;
+	st->min_participants =
+	    cc->min_participants < 2 ? 2 : cc->min_participants;
 }
 
 static void
@@ -2313,12 +2329,14 @@ co_on_message(co *c, const crn_tr_event *ev)
 	    env.type == CRN_RT_MSG_JOB_PENDING ||
 	    (env.type >= CRN_SA_MSG_FIRST && env.type <= CRN_SA_MSG_LAST);
 	if (node_msg && who.role != CRN_ROLE_NODE) {
-		crn_log_warn("refused a message (type %u) from '%s': role %s, need node",
+		crn_log_warn(
+		    "refused a message (type %u) from '%s': role %s, need node",
 		    env.type, who.name, crn_role_name(who.role));
 		goto out;
 	}
 	if (!node_msg && who.role != CRN_ROLE_RESEARCHER) {
-		crn_log_warn("refused a message (type %u) from '%s': role %s, need researcher",
+		crn_log_warn(
+		    "refused a message (type %u) from '%s': role %s, need researcher",
 		    env.type, who.name, crn_role_name(who.role));
 		goto out;
 	}
@@ -2335,7 +2353,9 @@ co_on_message(co *c, const crn_tr_event *ev)
 		(void)co_send_msg(
 		    c, conn, CRN_RT_MSG_HELLO_ACK, NULL, 0, NULL, 0, 0);
 		break;
-	case CRN_RT_MSG_JOB_SUBMIT: co_submit(c, conn, &env, &who, false); break;
+	case CRN_RT_MSG_JOB_SUBMIT:
+		co_submit(c, conn, &env, &who, false);
+		break;
 	case CRN_RT_MSG_STATUS_REQ: co_on_status(c, conn); break;
 	case CRN_RT_MSG_BUDGET_REQ: co_on_budget_req(c, conn, &who); break;
 	case CRN_RT_MSG_BUDGET: co_on_budget(c, &env, who.name); break;
@@ -2362,7 +2382,8 @@ co_note_gone(co_session *s, const char *name)
 	char e[CRN_CERT_NAME_MAX + 48];
 
 	snprintf(e, sizeof(e), "%s in %s round %s", name,
-	    s->pass == CRN_RELEASE_PASS_FIGURES ? "the figures'" : "the counts'",
+	    s->pass == CRN_RELEASE_PASS_FIGURES ? "the figures'"
+	                                        : "the counts'",
 	    s->round < CRN_SA_R_DONE ? crn_sa_round_name((crn_sa_round)s->round)
 	                             : "done");
 	co_note_add(s->gone, sizeof(s->gone), e);
@@ -2382,8 +2403,7 @@ co_node_gone(co *c, const char *name)
 		for (uint32_t k = 0; s->used && k < s->nslots; k++) {
 			if (strcmp(s->slots[k].name, name) == 0 &&
 			    !s->slots[k].out) {
-				if (!s->slots[k].answered &&
-				    !s->slots[k].out &&
+				if (!s->slots[k].answered && !s->slots[k].out &&
 				    s->round < CRN_OPS_ROUNDS)
 					c->ost->dropouts[s->round]++;
 				co_note_gone(s, name);
@@ -2486,8 +2506,8 @@ co_publish(co *c, int64_t *next)
 			continue;
 		r = &st->sess[st->nsess++];
 		crn_rt_hex(s->job_id, 8, r->job);
-		snprintf(r->researcher, sizeof(r->researcher), "%s",
-		    s->researcher);
+		snprintf(
+		    r->researcher, sizeof(r->researcher), "%s", s->researcher);
 		snprintf(r->what, sizeof(r->what), "%s", s->what);
 		r->pass = s->pass;
 		r->passes = CRN_RELEASE_PASSES;
@@ -2542,8 +2562,7 @@ co_run(co *c)
 				c->ost->bytes_in += ev.len;
 				c->ost->msgs_in++;
 				co_on_message(c, &ev);
-			}
-			else if (ev.kind == CRN_TR_EV_DOWN)
+			} else if (ev.kind == CRN_TR_EV_DOWN)
 				co_on_down(c, &ev);
 			crn_tr_event_fini(&ev);
 		} else if (rv != CAIRN_ETIMEDOUT) {
@@ -2606,7 +2625,8 @@ crn_coordinator_main(const char *path)
 	c.ost = crn_ops_state_of(c.ops);
 	c.ost->cert_not_after = c.party.me.not_after;
 	if (c.cfg->coord.metrics_listen != NULL)
-		crn_log_info("metrics on http://%s/metrics, status page on http://%s/",
+		crn_log_info(
+		    "metrics on http://%s/metrics, status page on http://%s/",
 		    c.cfg->coord.metrics_listen, c.cfg->coord.metrics_listen);
 	if ((rv = crn_audit_open(&c.audit, c.cfg->coord.audit_log, c.party.id,
 	         crn_rt_wall(), err, sizeof(err))) != CAIRN_OK) {
@@ -2620,8 +2640,8 @@ crn_coordinator_main(const char *path)
 	}
 	c.nsess = c.cfg->coord.max_jobs;
 	if ((c.sess = crn_zalloc(c.nsess * sizeof(*c.sess))) == NULL ||
-	    (c.queue = crn_zalloc((c.cfg->coord.max_queue + 1) *
-	         sizeof(*c.queue))) == NULL)
+	    (c.queue = crn_zalloc(
+	         (c.cfg->coord.max_queue + 1) * sizeof(*c.queue))) == NULL)
 		goto out;
 	c.peers.party = &c.party;
 	c.peers.roles = CRN_ROLE_NODE | CRN_ROLE_RESEARCHER;
@@ -2649,7 +2669,8 @@ out:
 	while (c.queue != NULL && c.nqueue > 0)
 		co_queue_drop(&c, c.nqueue - 1);
 	if (c.queue != NULL)
-		crn_free(c.queue, (c.cfg->coord.max_queue + 1) * sizeof(*c.queue));
+		crn_free(
+		    c.queue, (c.cfg->coord.max_queue + 1) * sizeof(*c.queue));
 	crn_free(c.nodes, c.nnodes * sizeof(*c.nodes));
 	crn_tr_close(c.tr);
 	crn_ops_close(c.ops);

@@ -109,8 +109,8 @@ typedef struct nd {
 	int64_t last_ack;
 	bool silent;
 	char coord[CRN_CERT_NAME_MAX + 1]; /* its certificate name */
-	crn_ops *ops;       /* metrics (nodes/ops) */
-	crn_ops_state *ost; /* its state, ours to update */
+	crn_ops *ops;                      /* metrics (nodes/ops) */
+	crn_ops_state *ost;                /* its state, ours to update */
 } nd;
 
 /* The test build's seam (runtime/testhook.h): about to answer round
@@ -157,7 +157,8 @@ nd_silence(nd *d, int64_t now)
 	    quiet <= 3 * (int64_t)d->cfg->node.heartbeat_ms)
 		return;
 	d->silent = true;
-	crn_log_warn("coordinator '%s' has not answered our heartbeats for %lld ms though the connection is up: it is stopped, or it refuses our messages (see its log)",
+	crn_log_warn(
+	    "coordinator '%s' has not answered our heartbeats for %lld ms though the connection is up: it is stopped, or it refuses our messages (see its log)",
 	    d->coord, (long long)quiet);
 }
 
@@ -176,8 +177,8 @@ nd_audit(nd *d, const uint8_t *job_id, const char *type,
 
 /* The end of the job here, for the audit log. */
 static void
-nd_audit_outcome(nd *d, const uint8_t *job_id, const char *outcome,
-    const char *detail)
+nd_audit_outcome(
+    nd *d, const uint8_t *job_id, const char *outcome, const char *detail)
 {
 	const crn_audit_field f[] = {{"outcome", outcome}, {"detail", detail}};
 
@@ -297,7 +298,8 @@ nd_between(nd *d, nd_sess *s)
 {
 	int64_t now = crn_rt_now_ms();
 
-	crn_log_info("job %s researcher %s dataset %s: counts contributed (index %u); waiting for the cells to release",
+	crn_log_info(
+	    "job %s researcher %s dataset %s: counts contributed (index %u); waiting for the cells to release",
 	    s->job, s->researcher, s->dataset, crn_sa_node_index(s->sa));
 	nd_audit_outcome(d, s->job_id, "counts contributed", "pass 1");
 	nd_pass_end(d, s);
@@ -314,7 +316,8 @@ nd_model_between(nd *d, nd_sess *s)
 {
 	int64_t now = crn_rt_now_ms();
 
-	crn_log_info("job %s researcher %s dataset %s: model round %u contributed (index %u)",
+	crn_log_info(
+	    "job %s researcher %s dataset %s: model round %u contributed (index %u)",
 	    s->job, s->researcher, s->dataset, s->pass,
 	    crn_sa_node_index(s->sa));
 	/* The machine stays: the next round continues its session with
@@ -354,7 +357,8 @@ nd_apply(nd *d, nd_sess *s, crn_sa_actions *acts)
 			nd_between(d, s);
 			break;
 		} else if (a->kind == CRN_SA_ACT_DONE) {
-			crn_log_info("job %s researcher %s dataset %s: contributed (index %u)",
+			crn_log_info(
+			    "job %s researcher %s dataset %s: contributed (index %u)",
 			    s->job, s->researcher, s->dataset,
 			    crn_sa_node_index(s->sa));
 			nd_job_end(d, s, CRN_OPS_CONTRIBUTED);
@@ -363,7 +367,8 @@ nd_apply(nd *d, nd_sess *s, crn_sa_actions *acts)
 			                                        : "");
 			ended = true;
 		} else if (a->kind == CRN_SA_ACT_ABORT) {
-			crn_log_info("job %s researcher %s dataset %s: aborted in pass %u: %s",
+			crn_log_info(
+			    "job %s researcher %s dataset %s: aborted in pass %u: %s",
 			    s->job, s->researcher, s->dataset, s->pass,
 			    a->abort.reason);
 			nd_job_end(d, s, CRN_OPS_ABORTED);
@@ -471,8 +476,8 @@ typedef struct nd_scan {
 /* Open ds's source for a scan for job (its not_after bounds a
  * PostgreSQL statement). */
 static cairn_err
-nd_scan_open(const nd *d, const crn_cfg_dataset *ds, const crn_job *job,
-    nd_scan *h)
+nd_scan_open(
+    const nd *d, const crn_cfg_dataset *ds, const crn_job *job, nd_scan *h)
 {
 	cairn_err rv;
 
@@ -640,7 +645,8 @@ nd_code(nd *d, nd_sess *s, nd_offer *o, const crn_node_src *src)
 		p.dp_rho = crn_dp_rho_of(o->job.dp_epsilon, o->job.dp_delta);
 		p.dp_t = o->offer.threshold > 0 ? o->offer.threshold : 1;
 		s->dp_t = p.dp_t;
-		crn_log_info("job %s: DP noise for the program's output sized for %u survivors",
+		crn_log_info(
+		    "job %s: DP noise for the program's output sized for %u survivors",
 		    s->job, p.dp_t);
 	}
 	return crn_node_run_code(&p, src, d->schema, &o->job, o->ds->expose,
@@ -825,7 +831,8 @@ nd_dp_charge(nd *d, nd_sess *s, nd_offer *o)
 	    s->dp_rho, crn_dp_rho_of(n->budget_epsilon, n->budget_delta),
 	    n->budget_delta, &left, o->why, sizeof(o->why));
 	if (rv == CAIRN_OK)
-		crn_log_info("job %s researcher %s dataset %s: charged rho %.6g (epsilon %g, delta %g), %.6g left",
+		crn_log_info(
+		    "job %s researcher %s dataset %s: charged rho %.6g (epsilon %g, delta %g), %.6g left",
 		    s->job, o->who, o->job.dataset, s->dp_rho,
 		    o->job.dp_epsilon, o->job.dp_delta, left);
 	else if (rv != CAIRN_EPERM)
@@ -953,8 +960,8 @@ nd_offer_accept(nd *d, const crn_envelope *env, nd_offer *o)
 	/* Each signed job runs here once, ever: a coordinator that offers
 	 * it again (with other nodes, to difference the results) is
 	 * refused.  The id is on disk before anything is computed. */
-	if ((rv = crn_job_ledger_add(d->ledger, o->job.job_id,
-	         o->job.not_after, crn_rt_wall())) != CAIRN_OK) {
+	if ((rv = crn_job_ledger_add(d->ledger, o->job.job_id, o->job.not_after,
+	         crn_rt_wall())) != CAIRN_OK) {
 		snprintf(o->why, sizeof(o->why),
 		    rv == CAIRN_EREPLAY
 		        ? "job already ran here (each job runs once)"
@@ -1010,7 +1017,8 @@ refuse:
 static cairn_err
 nd_audit_received(nd *d, const crn_envelope *env, const nd_offer *o)
 {
-	char key[2 * CAIRN_SIGN_PK_LEN + 1], head[2 * CRN_RT_AUDIT_HEAD_LEN + 1];
+	char key[2 * CAIRN_SIGN_PK_LEN + 1],
+	    head[2 * CRN_RT_AUDIT_HEAD_LEN + 1];
 	crn_audit_field f[3];
 	uint8_t h[CRN_AUDIT_HASH_LEN];
 	uint64_t seq = 0;
@@ -1025,12 +1033,13 @@ nd_audit_received(nd *d, const crn_envelope *env, const nd_offer *o)
 		        &seq, h) == CAIRN_OK) {
 			f[n++] = (crn_audit_field){"coord_head", head};
 		} else {
-			crn_log_warn("job %s: the coordinator's audit head does not verify", o->jobhex);
+			crn_log_warn(
+			    "job %s: the coordinator's audit head does not verify",
+			    o->jobhex);
 			f[n++] = (crn_audit_field){"coord_head_bad", head};
 		}
 	}
-	return crn_rt_audit_received(
-	    d->audit, &o->job, &o->sj, o->who, f, n);
+	return crn_rt_audit_received(d->audit, &o->job, &o->sj, o->who, f, n);
 }
 
 /* What the operator approves, in one line: the SQL, or the model's terms
@@ -1094,7 +1103,8 @@ nd_offer_queue(nd *d, const crn_envelope *env, nd_offer *o)
 		(void)nd_audit(
 		    d, o->job.job_id, CRN_AUDIT_DECISION, f, CRN_NELEM(f));
 	}
-	crn_log_info("job %s researcher %s dataset %s: waits for approval (cairn node approve %lld), until %s",
+	crn_log_info(
+	    "job %s researcher %s dataset %s: waits for approval (cairn node approve %lld), until %s",
 	    o->jobhex, o->who, o->dsname, (long long)id, until);
 	memcpy(p.job_id, o->job.job_id, CRN_JOB_ID_LEN);
 	p.until = r.until;
@@ -1119,8 +1129,8 @@ nd_on_offer(nd *d, const crn_envelope *env)
 		nd_log_asked(&o);
 	/* A job whose signature verified is on record before anything
 	 * else, refused or not. */
-	if (o.job.dataset != NULL && nd_audit_received(d, env, &o) != CAIRN_OK &&
-	    rv == CAIRN_OK) {
+	if (o.job.dataset != NULL &&
+	    nd_audit_received(d, env, &o) != CAIRN_OK && rv == CAIRN_OK) {
 		snprintf(o.why, sizeof(o.why),
 		    "the node cannot write its audit log");
 		rv = CAIRN_ESYS;
@@ -1137,8 +1147,9 @@ nd_on_offer(nd *d, const crn_envelope *env)
 refuse:
 	if (o.why[0] == '\0')
 		snprintf(o.why, sizeof(o.why), "%s", cairn_strerror(rv));
-	nd_refuse(d, env->session_id, o.job.dataset != NULL ? o.job.job_id : NULL,
-	    o.jobhex, o.who, o.dsname, rv, o.why, NULL);
+	nd_refuse(d, env->session_id,
+	    o.job.dataset != NULL ? o.job.job_id : NULL, o.jobhex, o.who,
+	    o.dsname, rv, o.why, NULL);
 out:
 	crn_job_fini(&o.job);
 	crn_signed_job_fini(&o.sj);
@@ -1165,10 +1176,11 @@ nd_on_decision(nd *d, crn_approval *r)
 	snprintf(o.who, sizeof(o.who), "%s", r->researcher);
 	snprintf(o.dsname, sizeof(o.dsname), "%s", r->dataset);
 	if (strcmp(r->state, "approved") == 0) {
-		const crn_audit_field f[] = {{"decision", "approved"},
-		    {"reason", "by the operator"}};
+		const crn_audit_field f[] = {
+		    {"decision", "approved"}, {"reason", "by the operator"}};
 
-		(void)nd_audit(d, r->job_id, CRN_AUDIT_DECISION, f, CRN_NELEM(f));
+		(void)nd_audit(
+		    d, r->job_id, CRN_AUDIT_DECISION, f, CRN_NELEM(f));
 		crn_log_info("job %s: approved by the operator", o.jobhex);
 		if ((rv = nd_offer_job(d, &env, &o)) == CAIRN_OK &&
 		    (rv = nd_offer_policy(d, &env, &o)) == CAIRN_OK)
@@ -1178,7 +1190,8 @@ nd_on_decision(nd *d, crn_approval *r)
 			    o.dsname, rv, o.why[0] ? o.why : cairn_strerror(rv),
 			    NULL);
 	} else if (strcmp(r->state, "rejected") == 0) {
-		snprintf(why, sizeof(why), "rejected by the operator of node %s%s%s",
+		snprintf(why, sizeof(why),
+		    "rejected by the operator of node %s%s%s",
 		    d->cfg->node.name, r->reason[0] ? ": " : "", r->reason);
 		nd_refuse(d, env.session_id, r->job_id, o.jobhex, o.who,
 		    o.dsname, CAIRN_EPERM, why, NULL);
@@ -1267,8 +1280,8 @@ nd_model_sess(nd *d, const crn_envelope *env, bool *end)
 			continue;
 		if (crn_ct_eq(next, env->session_id, CAIRN_SESSION_ID_LEN) ||
 		    crn_ct_eq(fin, env->session_id, CAIRN_SESSION_ID_LEN)) {
-			*end = crn_ct_eq(fin, env->session_id,
-			    CAIRN_SESSION_ID_LEN);
+			*end = crn_ct_eq(
+			    fin, env->session_id, CAIRN_SESSION_ID_LEN);
 			return s;
 		}
 	}
@@ -1277,23 +1290,30 @@ nd_model_sess(nd *d, const crn_envelope *env, bool *end)
 
 /* Check round r against the model and the node's policy. */
 static cairn_err
-nd_model_round_ok(nd *d, const nd_sess *s, const crn_model_round *r,
-    char *why, size_t whylen)
+nd_model_round_ok(
+    nd *d, const nd_sess *s, const crn_model_round *r, char *why, size_t whylen)
 {
 	if (memcmp(r->job_id, s->job_id, CRN_JOB_ID_LEN) != 0 || !s->between ||
 	    r->round != s->pass + 1) {
-		snprintf(why, whylen, "model round %u out of order (this node did round %u)", r->round, s->pass);
+		snprintf(why, whylen,
+		    "model round %u out of order (this node did round %u)",
+		    r->round, s->pass);
 		return CAIRN_EPROTO;
 	}
 	/* The researcher signed max_iter: a coordinator cannot ask for more
 	 * rounds (each one another view of the data at its chosen point). */
 	if (r->round > s->model->spec.max_iter) {
-		snprintf(why, whylen, "model round %u is past the signed max_iter %u", r->round, s->model->spec.max_iter);
+		snprintf(why, whylen,
+		    "model round %u is past the signed max_iter %u", r->round,
+		    s->model->spec.max_iter);
 		return CAIRN_EPERM;
 	}
 	if (r->nodes < d->cfg->node.min_participants ||
 	    (s->max_nodes > 0 && r->nodes > s->max_nodes)) {
-		snprintf(why, whylen, "%u nodes in model round %u, policy needs %u to %u", r->nodes, r->round, d->cfg->node.min_participants, s->max_nodes);
+		snprintf(why, whylen,
+		    "%u nodes in model round %u, policy needs %u to %u",
+		    r->nodes, r->round, d->cfg->node.min_participants,
+		    s->max_nodes);
 		return CAIRN_EPERM;
 	}
 	return CAIRN_OK;
@@ -1301,8 +1321,8 @@ nd_model_round_ok(nd *d, const nd_sess *s, const crn_model_round *r,
 
 /* Compute round r over the node's data into s->vec. */
 static cairn_err
-nd_model_compute(nd *d, nd_sess *s, const crn_model_round *r, char *why,
-    size_t whylen)
+nd_model_compute(
+    nd *d, nd_sess *s, const crn_model_round *r, char *why, size_t whylen)
 {
 	nd_scan h;
 	crn_job pj;
@@ -1313,9 +1333,8 @@ nd_model_compute(nd *d, nd_sess *s, const crn_model_round *r, char *why,
 	if ((rv = nd_scan_open(d, s->cds, &pj, &h)) != CAIRN_OK)
 		snprintf(why, whylen, "out of memory");
 	else
-		rv = crn_node_model_run(&h.src, s->model, r->params,
-		    r->nparams, nd_model_min_cell(d), &s->vec, &s->vlen, why,
-		    whylen);
+		rv = crn_node_model_run(&h.src, s->model, r->params, r->nparams,
+		    nd_model_min_cell(d), &s->vec, &s->vlen, why, whylen);
 	nd_scan_close(&h);
 	return rv;
 }
@@ -1336,7 +1355,8 @@ nd_model_next(nd *d, nd_sess *s)
 	nd_maybe_die(d, s->pass, 0);
 	s->between = false;
 	s->deadline = crn_rt_now_ms() + ND_IDLE_MS;
-	crn_log_debug("job %s: model round %u continues the session, %zu-byte vector",
+	crn_log_debug(
+	    "job %s: model round %u continues the session, %zu-byte vector",
 	    s->job, s->pass, s->vlen);
 	rv = crn_sa_node_next(s->sa, s->sid, s->pass, &acts);
 	/* After next, which forgets the last round's input. */
@@ -1369,7 +1389,9 @@ nd_model_round(nd *d, const crn_envelope *env)
 		goto refuse;
 	}
 	if (end) {
-		crn_log_info("job %s researcher %s dataset %s: fit over after %u rounds", s->job, s->researcher, s->dataset, s->pass);
+		crn_log_info(
+		    "job %s researcher %s dataset %s: fit over after %u rounds",
+		    s->job, s->researcher, s->dataset, s->pass);
 		nd_sess_close(d, s);
 		goto out;
 	}
@@ -1382,8 +1404,9 @@ nd_model_round(nd *d, const crn_envelope *env)
 		goto out;
 	snprintf(why, sizeof(why), "cannot start: %s", cairn_strerror(rv));
 refuse:
-	nd_refuse(d, env->session_id, s->job_id, s->job, s->researcher, s->dataset, rv,
-	    why, rv == CAIRN_EDATA ? "data error; see the node's log" : NULL);
+	nd_refuse(d, env->session_id, s->job_id, s->job, s->researcher,
+	    s->dataset, rv, why,
+	    rv == CAIRN_EDATA ? "data error; see the node's log" : NULL);
 	nd_sess_close(d, s);
 out:
 	crn_model_round_fini(&r);
@@ -1422,7 +1445,8 @@ nd_on_pass_start(nd *d, const crn_envelope *env)
 	    CAIRN_OK)
 		crn_log_debug("job %s: replay guard keeps a session", s->job);
 	if (rel.ngroups == 0) {
-		crn_log_info("job %s researcher %s dataset %s: nothing to release; local result wiped",
+		crn_log_info(
+		    "job %s researcher %s dataset %s: nothing to release; local result wiped",
 		    s->job, s->researcher, s->dataset);
 		nd_audit_outcome(d, s->job_id, "ended", "nothing to release");
 		nd_sess_close(d, s);
@@ -1519,7 +1543,8 @@ nd_on_error(const crn_envelope *env, const char *coord)
 	memset(&e, 0, sizeof(e));
 	if (crn_rt_error_decode(&e, env->payload, env->payload_len) !=
 	    CAIRN_OK) {
-		crn_log_warn("coordinator '%s' refused a message of ours (its error message is malformed)",
+		crn_log_warn(
+		    "coordinator '%s' refused a message of ours (its error message is malformed)",
 		    coord);
 		return;
 	}
@@ -1592,7 +1617,8 @@ nd_on_message(nd *d, const crn_tr_event *ev)
 	 * operator named the one we serve. */
 	if (d->cfg->node.coordinator_name != NULL &&
 	    strcmp(who.name, d->cfg->node.coordinator_name) != 0) {
-		crn_log_warn("refused a message from coordinator '%s': coordinator_name is '%s'",
+		crn_log_warn(
+		    "refused a message from coordinator '%s': coordinator_name is '%s'",
 		    who.name, d->cfg->node.coordinator_name);
 		crn_envelope_fini(&env);
 		return;
@@ -1602,7 +1628,8 @@ nd_on_message(nd *d, const crn_tr_event *ev)
 		if (!d->acked)
 			crn_log_info("connected to coordinator '%s'", who.name);
 		else if (d->silent)
-			crn_log_info("coordinator '%s' answers again after %lld ms",
+			crn_log_info(
+			    "coordinator '%s' answers again after %lld ms",
 			    who.name,
 			    (long long)(crn_rt_now_ms() - d->last_ack));
 		snprintf(d->coord, sizeof(d->coord), "%s", who.name);
@@ -1656,7 +1683,8 @@ nd_deadlines(nd *d)
 		if (!s->used || now < s->deadline)
 			continue;
 		if (s->sa == NULL) {
-			crn_log_info("job %s: no second pass before the job expired; local result wiped",
+			crn_log_info(
+			    "job %s: no second pass before the job expired; local result wiped",
 			    s->job);
 			nd_job_end(d, s, CRN_OPS_ABANDONED);
 			nd_audit_outcome(d, s->job_id, "expired",
@@ -1695,7 +1723,8 @@ nd_verify_peer(void *arg, const uint8_t *cert, size_t cert_len,
 
 	rv = crn_rt_cert_check(&d->party, cert, cert_len, CRN_ROLE_NODE, &info);
 	if (rv != CAIRN_OK) {
-		crn_log_warn("roster: a participant's certificate is refused: %s",
+		crn_log_warn(
+		    "roster: a participant's certificate is refused: %s",
 		    cairn_strerror(rv));
 		return rv;
 	}
@@ -1743,8 +1772,8 @@ nd_state_open(nd *d)
 		crn_log_err("budget ledger: %s", err);
 		return rv;
 	}
-	if ((rv = crn_audit_open(&d->audit, d->cfg->node.audit_log,
-	         d->party.id, crn_rt_wall(), err, sizeof(err))) != CAIRN_OK ||
+	if ((rv = crn_audit_open(&d->audit, d->cfg->node.audit_log, d->party.id,
+	         crn_rt_wall(), err, sizeof(err))) != CAIRN_OK ||
 	    (rv = crn_approvals_open(&d->appr, d->cfg->node.state_dir, err,
 	         sizeof(err))) != CAIRN_OK)
 		crn_log_err("%s", err);

@@ -76,8 +76,8 @@ struct crn_colmap;
  * Fill an executor source from a node source; *map is crn_alloc'd with
  * src->nmap entries (free it after the executor ran) or NULL.
  */
-CAIRN_NODISCARD cairn_err crn_node_exec_source(const crn_node_src *in,
-    struct crn_source *out, struct crn_colmap **map);
+CAIRN_NODISCARD cairn_err crn_node_exec_source(
+    const crn_node_src *in, struct crn_source *out, struct crn_colmap **map);
 
 CAIRN_NODISCARD cairn_err crn_node_sum_column(const crn_node_src *src,
     const struct crn_plan *plan, void **vec, size_t *vlen, char *err,
@@ -112,9 +112,9 @@ CAIRN_NODISCARD cairn_err crn_node_run_query(const crn_node_src *src,
  * CAIRN_ENOMEM.  The coordinator checks the same; a node does not rely
  * on it.
  */
-CAIRN_NODISCARD cairn_err crn_node_plan_is_sql(
-    const struct crn_schema *schema, const char *sql, const uint8_t *plan,
-    size_t plan_len, char *err, size_t errlen);
+CAIRN_NODISCARD cairn_err crn_node_plan_is_sql(const struct crn_schema *schema,
+    const char *sql, const uint8_t *plan, size_t plan_len, char *err,
+    size_t errlen);
 
 /*
  * For `node check`: open the source and check that it has every column of

@@ -127,8 +127,9 @@ nc_list_norm(const char *in, char *out, size_t outlen, const char *what,
 
 		if (c == ' ')
 			continue;
-		if (c == ',' ? empty
-		             : !(isalnum(c) || c == '.' || c == '_' || c == '-'))
+		if (c == ','
+		        ? empty
+		        : !(isalnum(c) || c == '.' || c == '_' || c == '-'))
 			goto bad;
 		empty = c == ',';
 		if (o + 1 >= outlen)
@@ -183,8 +184,9 @@ crn_node_code_entries(const char *state_dir, crn_node_code_entry **out,
 	snprintf(path, sizeof(path), "%s/%s", state_dir, CRN_NODE_CODE_FILE);
 	rv = crn_file_read(path, 4u << 20, &buf, &len);
 	if (rv == CAIRN_ENOENT)
-		return (*out = crn_zalloc(sizeof(**out))) != NULL ? CAIRN_OK
-		                                                 : CAIRN_ENOMEM;
+		return (*out = crn_zalloc(sizeof(**out))) != NULL
+		    ? CAIRN_OK
+		    : CAIRN_ENOMEM;
 	if (rv != CAIRN_OK) {
 		snprintf(err, errlen, "%s: %s", path, cairn_strerror(rv));
 		return rv;
@@ -379,15 +381,16 @@ crn_node_code_dp_add(const crn_code_decl *d, uint64_t *vec, double rho,
 	crn_dp_rng r;
 	cairn_err rv;
 
-	if ((rv = crn_dp_noise_code(&nz, d->len, d->lo, d->hi, d->scale, rho,
-	         t)) != CAIRN_OK)
+	if ((rv = crn_dp_noise_code(
+	         &nz, d->len, d->lo, d->hi, d->scale, rho, t)) != CAIRN_OK)
 		return rv;
 	/* Every node's noise must stay far inside the ring beside the
 	 * values the declaration allows (below 2^62): 16 sd of max_nodes
 	 * draws below 2^62 too. */
 	for (int c = CRN_DP_COUNTS; c <= CRN_DP_SUMS; c++)
-		if (16 * sqrtl((long double)nz.node_sigma2[c] *
-		             (max_nodes > 0 ? max_nodes : 1)) >=
+		if (16 *
+		        sqrtl((long double)nz.node_sigma2[c] *
+		            (max_nodes > 0 ? max_nodes : 1)) >=
 		    ldexpl(1.0L, 62))
 			return CAIRN_ETOOBIG;
 	crn_dp_rng_init_os(&r);
@@ -512,14 +515,16 @@ crn_node_run_code(const crn_node_code_policy *p, const crn_node_src *src,
 	named.n = job->nnamed;
 	rv = crn_code_node_run((const char *)job->code, job->code_len, &lim,
 	    crn_code_seed(job->job_id, CRN_JOB_ID_LEN, job->round), &data,
-	    job->params, job->nparams, &named, &d, v, NULL, &st, &verdict, err, errlen);
+	    job->params, job->nparams, &named, &d, v, NULL, &st, &verdict, err,
+	    errlen);
 	if (rv != CAIRN_OK) {
 		snprintf(remote, remotelen, "code job: %s; see the node's log",
 		    crn_lua_reason(verdict));
 		goto out;
 	}
-	if (p->dp_rho > 0 && (rv = crn_node_code_dp_add(&d, v, p->dp_rho,
-	                          p->dp_t, p->max_nodes)) != CAIRN_OK) {
+	if (p->dp_rho > 0 &&
+	    (rv = crn_node_code_dp_add(
+	         &d, v, p->dp_rho, p->dp_t, p->max_nodes)) != CAIRN_OK) {
 		snprintf(err, errlen, "DP noise for the program's output: %s",
 		    cairn_strerror(rv));
 		snprintf(remote, remotelen, "%s", err);

@@ -424,7 +424,8 @@ crn_node_model_prepare(const struct crn_schema *schema, const crn_job *job,
 
 	*out = NULL;
 	if (schema == NULL) {
-		snprintf(err, errlen, "this node has no federation schema to check a model against");
+		snprintf(err, errlen,
+		    "this node has no federation schema to check a model against");
 		return CAIRN_EPERM;
 	}
 	if ((rv = crn_model_spec_decode(job->model, job->model_len, &spec)) !=
@@ -434,7 +435,9 @@ crn_node_model_prepare(const struct crn_schema *schema, const crn_job *job,
 		return rv;
 	}
 	if (strcmp(spec.dataset, job->dataset) != 0) {
-		snprintf(err, errlen, "the model is for dataset %s, the job for %s", spec.dataset, job->dataset);
+		snprintf(err, errlen,
+		    "the model is for dataset %s, the job for %s", spec.dataset,
+		    job->dataset);
 		rv = CAIRN_EINVAL;
 		goto out;
 	}
@@ -442,13 +445,18 @@ crn_node_model_prepare(const struct crn_schema *schema, const crn_job *job,
 	    CAIRN_OK)
 		goto out;
 	for (size_t i = 0; i < m->ds->ncols; i++)
-		if (m->used[i] && !ne_exposed(expose, nexpose, m->ds->cols[i].name)) {
-			snprintf(err, errlen, "column '%s' not exposed", m->ds->cols[i].name);
+		if (m->used[i] &&
+		    !ne_exposed(expose, nexpose, m->ds->cols[i].name)) {
+			snprintf(err, errlen, "column '%s' not exposed",
+			    m->ds->cols[i].name);
 			rv = CAIRN_EPERM;
 			goto out;
 		}
 	if (job->ring_bits != 128 || job->dim != m->dim) {
-		snprintf(err, errlen, "the job's vector (%llu x %u-bit) is not the model's (%llu x 128-bit)", (unsigned long long)job->dim, job->ring_bits, (unsigned long long)m->dim);
+		snprintf(err, errlen,
+		    "the job's vector (%llu x %u-bit) is not the model's (%llu x 128-bit)",
+		    (unsigned long long)job->dim, job->ring_bits,
+		    (unsigned long long)m->dim);
 		rv = CAIRN_EINVAL;
 		goto out;
 	}

@@ -27,8 +27,7 @@ aj_hash_hex(const char *purpose, const uint8_t *b, size_t n, char *out)
 }
 
 /* Append to buf at *o; sets *o past len when cut. */
-static void
-aj_add(char *buf, size_t len, size_t *o, const char *fmt, ...)
+static void aj_add(char *buf, size_t len, size_t *o, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void
@@ -52,7 +51,8 @@ aj_describe_model(const crn_job *job, char *buf, size_t len, size_t *o)
 
 	memset(&sp, 0, sizeof(sp));
 	if (job->model == NULL ||
-	    crn_model_spec_decode(job->model, job->model_len, &sp) != CAIRN_OK) {
+	    crn_model_spec_decode(job->model, job->model_len, &sp) !=
+	        CAIRN_OK) {
 		aj_add(buf, len, o, "fit: a model spec that does not decode");
 		return;
 	}
@@ -72,7 +72,10 @@ aj_describe_model(const crn_job *job, char *buf, size_t len, size_t *o)
 		for (size_t i = 0; sp.init != NULL && i < (size_t)sp.k * sp.nx;
 		     i++)
 			aj_add(buf, len, o, "%s%g",
-			    i == 0 ? " " : i % sp.nx == 0 ? ";" : ",", sp.init[i]);
+			    i == 0               ? " "
+			        : i % sp.nx == 0 ? ";"
+			                         : ",",
+			    sp.init[i]);
 	}
 	if (sp.max_iter > 0)
 		aj_add(buf, len, o, " max_iter %u", sp.max_iter);
@@ -92,8 +95,8 @@ aj_describe_code(const crn_job *job, char *buf, size_t len, size_t *o)
 		aj_add(buf, len, o, "%s%.17g", i == 0 ? " params " : ", ",
 		    job->params[i]);
 	for (size_t i = 0; i < job->nnamed; i++)
-		aj_add(buf, len, o, " %s=%.17g", job->pnames[i],
-		    job->pvalues[i]);
+		aj_add(
+		    buf, len, o, " %s=%.17g", job->pnames[i], job->pvalues[i]);
 	aj_add(buf, len, o, " output %llu in [%g, %g] scale %u",
 	    (unsigned long long)job->out_len, job->out_lo, job->out_hi,
 	    job->out_scale);
@@ -134,8 +137,8 @@ crn_rt_job_describe(const crn_job *job, char *buf, size_t len)
 		break;
 	}
 	if (job->dp_epsilon > 0)
-		aj_add(buf, len, &o, " [dp epsilon %g delta %g]", job->dp_epsilon,
-		    job->dp_delta);
+		aj_add(buf, len, &o, " [dp epsilon %g delta %g]",
+		    job->dp_epsilon, job->dp_delta);
 	if (o >= len && len > 4)
 		memcpy(buf + len - 4, "...", 4);
 	aj_one_line(buf);
@@ -198,7 +201,10 @@ crn_rt_audit_received(crn_audit *a, const crn_job *job,
 	crn_audit_time(job->not_after, not_after);
 	f[n++] = (crn_audit_field){"researcher", researcher};
 	f[n++] = (crn_audit_field){"kind",
-	    sum ? "sum" : code ? "code" : model ? "model" : "query"};
+	    sum         ? "sum"
+	        : code  ? "code"
+	        : model ? "model"
+	                : "query"};
 	f[n++] = (crn_audit_field){"dataset", job->dataset};
 	if (code) {
 		/* The program's identity, as operators approve it (SHA-256,

@@ -7,8 +7,9 @@
  * (sum | query | code), dataset, sql (the researcher's text) or column
  * or, for code, code_hash (SHA-256 of the program, as `cairn code hash`
  * prints it), round and where, plan_hash (BLAKE2b-256 of the encoded
- * plan, or of the column name for a sum and a program), job_hash (BLAKE2b-256 of the Job bytes the researcher signed) and
- * not_after (RFC 3339), then the caller's extra fields.
+ * plan, or of the column name for a sum and a program), job_hash (BLAKE2b-256
+ * of the Job bytes the researcher signed) and not_after (RFC 3339), then the
+ * caller's extra fields.
  */
 #ifndef CRN_RUNTIME_AUDIT_JOB_H
 #define CRN_RUNTIME_AUDIT_JOB_H

@@ -2,10 +2,10 @@
  * sandbox_test.c — the approved-code sandbox (core/lua/sandbox.h): every
  * escape of issue 11 as an attack that must fail (os.execute, io.open,
  * require, a binary chunk through load, string.dump, debug.*, metatable
- * tricks (shared strings, output, globals, results), an endless loop, a memory bomb, deep recursion, a coroutine that
- * never yields, output longer or shorter than declared, NaN and infinity),
- * plus what a program may do: compute over columns, reproducible random
- * numbers, the coordinator's next/result.
+ * tricks (shared strings, output, globals, results), an endless loop, a memory
+ * bomb, deep recursion, a coroutine that never yields, output longer or shorter
+ * than declared, NaN and infinity), plus what a program may do: compute over
+ * columns, reproducible random numbers, the coordinator's next/result.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -28,8 +28,8 @@ static char logbuf[512];
 /* Load src and call node() with no data and an outlen-vector; returns the
  * error of the first step that failed, *v the verdict. */
 static cairn_err
-run_lim(const char *src, const crn_lua_limits *lim, size_t outlen,
-    double *out, crn_lua_verdict *v)
+run_lim(const char *src, const crn_lua_limits *lim, size_t outlen, double *out,
+    crn_lua_verdict *v)
 {
 	crn_lua *L = NULL;
 	double tmp[8];
@@ -271,9 +271,10 @@ test_c_loops(void **state)
 	        &far, 1, NULL, &v),
 	    CAIRN_ETOOBIG);
 	CAIRN_T_EQ(v, CRN_LUA_STEPS);
-	CAIRN_T_FAIL(run_lim("function node()\nlocal s = string.rep('x', 1 << 20)\n"
-	                     "while true do local u = s:upper() end\nend",
-	                 &far, 1, NULL, &v),
+	CAIRN_T_FAIL(
+	    run_lim("function node()\nlocal s = string.rep('x', 1 << 20)\n"
+	            "while true do local u = s:upper() end\nend",
+	        &far, 1, NULL, &v),
 	    CAIRN_ETOOBIG);
 	CAIRN_T_EQ(v, CRN_LUA_STEPS);
 	/* A large repetition is refused (by Lua's size check or the
@@ -333,19 +334,20 @@ test_xpcall_handler(void **state)
 	                 &v),
 	    CAIRN_ETOOBIG);
 	/* Its own errors still reach its handler, with extra arguments. */
-	CAIRN_T_PASS(run("function node()\n"
-	                 "  local ok, m = xpcall(function(a, b) error({a + b}) end,\n"
-	                 "                       function(e) return e[1] * 10 end, 2, 3)\n"
-	                 "  assert(not ok)\n"
-	                 "  local ok2, r = xpcall(function(a) return a end, tostring, 7)\n"
-	                 "  assert(ok2 and r == 7)\n"
-	                 "  return {m}\n"
-	                 "end",
-	        1, out, &v));
+	CAIRN_T_PASS(run(
+	    "function node()\n"
+	    "  local ok, m = xpcall(function(a, b) error({a + b}) end,\n"
+	    "                       function(e) return e[1] * 10 end, 2, 3)\n"
+	    "  assert(not ok)\n"
+	    "  local ok2, r = xpcall(function(a) return a end, tostring, 7)\n"
+	    "  assert(ok2 and r == 7)\n"
+	    "  return {m}\n"
+	    "end",
+	    1, out, &v));
 	CAIRN_T_EQ(out[0], 50);
 	/* A handler that loops on the program's own error: the budget. */
-	CAIRN_T_FAIL(run_body("xpcall(error, function(e) while true do end end)",
-	                 &v),
+	CAIRN_T_FAIL(
+	    run_body("xpcall(error, function(e) while true do end end)", &v),
 	    CAIRN_ETOOBIG);
 	CAIRN_T_FAIL(run_body("xpcall(tostring, 1)", &v), CAIRN_EINVAL);
 	/* A coroutine killed by the count hook keeps its hooks off; closing
@@ -375,25 +377,26 @@ test_xpcall_handler(void **state)
 	    CAIRN_ETOOBIG);
 	CAIRN_T_EQ(v, CRN_LUA_STEPS);
 	/* Without a limit hit, wrap and close still close: the __close ran. */
-	CAIRN_T_PASS(run_body("local closed = 0\n"
-	                      "local mt = {__close = function() closed = closed + 1 end}\n"
-	                      "local c = coroutine.wrap(function(a)\n"
-	                      "  local x <close> = setmetatable({}, mt)\n"
-	                      "  local b = coroutine.yield(a + 1)\n"
-	                      "  error('e' .. b)\n"
-	                      "end)\n"
-	                      "assert(c(1) == 2)\n"
-	                      "local ok, m = pcall(c, 5)\n"
-	                      "assert(not ok and m:sub(-2) == 'e5', m)\n"
-	                      "assert(closed == 1)\n"
-	                      "local ok2, m2 = pcall(c)\n"
-	                      "assert(not ok2 and m2 == 'cannot resume dead coroutine', m2)\n"
-	                      "local co = coroutine.create(function()\n"
-	                      "  local x <close> = setmetatable({}, mt)\n"
-	                      "  coroutine.yield()\n"
-	                      "end)\n"
-	                      "coroutine.resume(co)\n"
-	                      "assert(coroutine.close(co) and closed == 2)",
+	CAIRN_T_PASS(run_body(
+	    "local closed = 0\n"
+	    "local mt = {__close = function() closed = closed + 1 end}\n"
+	    "local c = coroutine.wrap(function(a)\n"
+	    "  local x <close> = setmetatable({}, mt)\n"
+	    "  local b = coroutine.yield(a + 1)\n"
+	    "  error('e' .. b)\n"
+	    "end)\n"
+	    "assert(c(1) == 2)\n"
+	    "local ok, m = pcall(c, 5)\n"
+	    "assert(not ok and m:sub(-2) == 'e5', m)\n"
+	    "assert(closed == 1)\n"
+	    "local ok2, m2 = pcall(c)\n"
+	    "assert(not ok2 and m2 == 'cannot resume dead coroutine', m2)\n"
+	    "local co = coroutine.create(function()\n"
+	    "  local x <close> = setmetatable({}, mt)\n"
+	    "  coroutine.yield()\n"
+	    "end)\n"
+	    "coroutine.resume(co)\n"
+	    "assert(coroutine.close(co) and closed == 2)",
 	    &v));
 	alarm(0);
 }
@@ -411,47 +414,59 @@ test_c_paths(void **state)
 	alarm(120);
 	/* Nested coroutine.close through __close: a C-stack overflow
 	 * (SIGSEGV) at 10,000 deep in Lua 5.4.4. */
-	CAIRN_T_FAIL(run_lim("function node()\nlocal coro = false\n"
-	                      "for i = 1, 10000 do\n"
-	                      "  local previous = coro\n"
-	                      "  coro = coroutine.create(function()\n"
-	                      "    local cc <close> = setmetatable({}, {__close = function()\n"
-	                      "      if previous then assert(coroutine.close(previous)) end end})\n"
-	                      "    coroutine.yield()\n"
-	                      "  end)\n"
-	                      "  assert(coroutine.resume(coro))\n"
-	                      "end\n"
-	                      "assert(coroutine.close(coro))\nreturn {1}\nend",
-	                 &big, 1, NULL, &v),
+	CAIRN_T_FAIL(
+	    run_lim(
+	        "function node()\nlocal coro = false\n"
+	        "for i = 1, 10000 do\n"
+	        "  local previous = coro\n"
+	        "  coro = coroutine.create(function()\n"
+	        "    local cc <close> = setmetatable({}, {__close = function()\n"
+	        "      if previous then assert(coroutine.close(previous)) end end})\n"
+	        "    coroutine.yield()\n"
+	        "  end)\n"
+	        "  assert(coroutine.resume(coro))\n"
+	        "end\n"
+	        "assert(coroutine.close(coro))\nreturn {1}\nend",
+	        &big, 1, NULL, &v),
 	    CAIRN_EINVAL);
 	/* (the message, "nested too deep", comes wrapped in 64 levels
 	 * of assert positions) */
 	CAIRN_T_EQ(v, CRN_LUA_ERROR);
 	/* A __len that lies: 2^50 shifts of nils in C. */
-	CAIRN_T_FAIL(run_body("local t = setmetatable({}, {__len = function() return 1 << 50 end})\n"
-	                      "table.remove(t, 1)",
-	                 &v),
+	CAIRN_T_FAIL(
+	    run_body(
+	        "local t = setmetatable({}, {__len = function() return 1 << 50 end})\n"
+	        "table.remove(t, 1)",
+	        &v),
 	    CAIRN_EINVAL);
-	assert_non_null(strstr(logbuf, "table.remove: tables with a metatable"));
-	CAIRN_T_FAIL(run_body("local t = setmetatable({}, {__len = function() return math.maxinteger - 1 end})\n"
-	                      "table.insert(t, 1, 0)",
-	                 &v),
+	assert_non_null(
+	    strstr(logbuf, "table.remove: tables with a metatable"));
+	CAIRN_T_FAIL(
+	    run_body(
+	        "local t = setmetatable({}, {__len = function() return math.maxinteger - 1 end})\n"
+	        "table.insert(t, 1, 0)",
+	        &v),
 	    CAIRN_EINVAL);
 	/* An __index chain of 1,999 tables: 2,000 lookups per element. */
-	CAIRN_T_FAIL(run_body("local a = {}\n"
-	                      "for i = 1, 1999 do a = setmetatable({}, {__index = a}) end\n"
-	                      "table.unpack(a, 1, 900000)",
-	                 &v),
+	CAIRN_T_FAIL(
+	    run_body(
+	        "local a = {}\n"
+	        "for i = 1, 1999 do a = setmetatable({}, {__index = a}) end\n"
+	        "table.unpack(a, 1, 900000)",
+	        &v),
 	    CAIRN_EINVAL);
-	CAIRN_T_FAIL(run_body("local a = setmetatable({}, {__index = function() return 1 end})\n"
-	                      "table.sort(a)",
-	                 &v),
+	CAIRN_T_FAIL(
+	    run_body(
+	        "local a = setmetatable({}, {__index = function() return 1 end})\n"
+	        "table.sort(a)",
+	        &v),
 	    CAIRN_EINVAL);
 	/* table.move over 2^26 - 1 nils, again and again: each call is
 	 * charged, so the budget ends it. */
-	CAIRN_T_FAIL(run_body("local a, b = {}, {}\n"
-	                      "while true do table.move(a, 1, (1 << 26) - 1, 1, b) end",
-	                 &v),
+	CAIRN_T_FAIL(
+	    run_body("local a, b = {}, {}\n"
+	             "while true do table.move(a, 1, (1 << 26) - 1, 1, b) end",
+	        &v),
 	    CAIRN_ETOOBIG);
 	/* Plain tables still work. */
 	CAIRN_T_PASS(run_body("local t = {1, 2, 3}\n"
@@ -492,20 +507,23 @@ test_slow_instruction(void **state)
 	CAIRN_T_EQ(v, CRN_LUA_TIME);
 	secs = (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("a loop of 5 MB NUL-string comparisons stopped after %.2f s (limit 1 s)\n",
+	printf(
+	    "a loop of 5 MB NUL-string comparisons stopped after %.2f s (limit 1 s)\n",
 	    secs);
 	/* Without the watchdog: 1,000 comparisons per hook, over a
 	 * 20 s here (measured with it taken out).  10 s: generous for a
 	 * loaded machine or a sanitizer. */
 	assert_true(secs < 10);
 	/* Inside a coroutine too. */
-	CAIRN_T_FAIL(run_lim("function node()\n"
-	                     "local s = string.rep('\\0', 5000000)\n"
-	                     "local t = s .. ''\n"
-	                     "local co = coroutine.wrap(function() while true do local _ = s < t end end)\n"
-	                     "co()\n"
-	                     "end",
-	                 &lim, 1, NULL, &v),
+	CAIRN_T_FAIL(
+	    run_lim(
+	        "function node()\n"
+	        "local s = string.rep('\\0', 5000000)\n"
+	        "local t = s .. ''\n"
+	        "local co = coroutine.wrap(function() while true do local _ = s < t end end)\n"
+	        "co()\n"
+	        "end",
+	        &lim, 1, NULL, &v),
 	    CAIRN_ETIMEDOUT);
 	alarm(0);
 }
@@ -531,8 +549,8 @@ test_weak_result(void **state)
 	crn_lua *L = NULL;
 
 	(void)state;
-	CAIRN_T_PASS(crn_lua_new(&L, src, strlen(src), &small, 1, &v, logbuf,
-	    sizeof(logbuf)));
+	CAIRN_T_PASS(crn_lua_new(
+	    &L, src, strlen(src), &small, 1, &v, logbuf, sizeof(logbuf)));
 	CAIRN_T_FAIL(crn_lua_coordinator(L, agg, 1, NULL, 0, 1, &next, &nnext,
 	                 &res, &v, logbuf, sizeof(logbuf)),
 	    CAIRN_EDATA);
@@ -800,9 +818,8 @@ test_shared_table_tricks(void **state)
 	assert_null(L);
 	/* A result whose metamethods would loop is read raw: an empty
 	 * object, at once. */
-	CAIRN_T_PASS(crn_lua_new(
-	    &L, meta_res, strlen(meta_res), &small, 1, &v, logbuf,
-	    sizeof(logbuf)));
+	CAIRN_T_PASS(crn_lua_new(&L, meta_res, strlen(meta_res), &small, 1, &v,
+	    logbuf, sizeof(logbuf)));
 	CAIRN_T_PASS(crn_lua_coordinator(L, agg, 1, NULL, 0, 1, &next, &nnext,
 	    &res, &v, logbuf, sizeof(logbuf)));
 	assert_string_equal(res, "{}");

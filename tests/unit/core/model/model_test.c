@@ -193,8 +193,14 @@ test_refusals(void **state)
 	CAIRN_T_FAIL(
 	    compile_err(s, CRN_MODEL_LINEAR, "y", "a +", err, sizeof(err)),
 	    CAIRN_ESQL);
-	CAIRN_T_FAIL(compile_err(s, CRN_MODEL_LINEAR, "y", "a + * 2", err, sizeof(err)), CAIRN_ESQL);
-	CAIRN_T_EQ(strstr(err, "expression 'a + * 2': syntax error at or near \"*\" (at character 5)") != NULL, 1);
+	CAIRN_T_FAIL(
+	    compile_err(s, CRN_MODEL_LINEAR, "y", "a + * 2", err, sizeof(err)),
+	    CAIRN_ESQL);
+	CAIRN_T_EQ(
+	    strstr(err,
+	        "expression 'a + * 2': syntax error at or near \"*\" (at character 5)") !=
+	        NULL,
+	    1);
 	CAIRN_T_FAIL(
 	    compile_err(s, CRN_MODEL_LINEAR, "y", "a FROM d", err, sizeof(err)),
 	    CAIRN_ESQL);
@@ -515,7 +521,11 @@ test_isolation_refused(void **state)
 	for (int i = 0; i < NROWS; i++)
 		CAIRN_T_PASS(crn_model_acc_row(&a, rows[i], "t"));
 	CAIRN_T_FAIL(crn_model_acc_guard(&a, 5, err, sizeof(err)), CAIRN_EPERM);
-	CAIRN_T_EQ(strstr(err, "leave a cluster with fewer than min_cell 5 of this node's rows") != NULL, 1);
+	CAIRN_T_EQ(
+	    strstr(err,
+	        "leave a cluster with fewer than min_cell 5 of this node's rows") !=
+	        NULL,
+	    1);
 	crn_model_acc_fini(&a);
 	/* Honest centres pass. */
 	cen[0] = -5, cen[1] = 5, cen[2] = 5, cen[3] = 10;
@@ -533,7 +543,11 @@ test_isolation_refused(void **state)
 	for (int i = 0; i < NROWS; i++)
 		CAIRN_T_PASS(crn_model_acc_row(&a, rows[i], "t"));
 	CAIRN_T_FAIL(crn_model_acc_guard(&a, 5, err, sizeof(err)), CAIRN_EPERM);
-	CAIRN_T_EQ(strstr(err, "put the weight of the fit on fewer than min_cell 5 of this node's rows") != NULL, 1);
+	CAIRN_T_EQ(
+	    strstr(err,
+	        "put the weight of the fit on fewer than min_cell 5 of this node's rows") !=
+	        NULL,
+	    1);
 	crn_model_acc_fini(&a);
 	beta[0] = 0.5, beta[1] = -0.1;
 	CAIRN_T_PASS(crn_model_acc_init(&a, m, beta, 2, err, sizeof(err)));
@@ -549,7 +563,11 @@ test_isolation_refused(void **state)
 	for (int i = 0; i < 3; i++)
 		CAIRN_T_PASS(crn_model_acc_row(&a, rows[i], "t"));
 	CAIRN_T_FAIL(crn_model_acc_guard(&a, 5, err, sizeof(err)), CAIRN_EPERM);
-	CAIRN_T_EQ(strstr(err, "WHERE leaves fewer than min_cell 5 of this node's rows") != NULL, 1);
+	CAIRN_T_EQ(
+	    strstr(err,
+	        "WHERE leaves fewer than min_cell 5 of this node's rows") !=
+	        NULL,
+	    1);
 	crn_model_acc_fini(&a);
 	crn_model_free(m);
 	crn_schema_free(s);
@@ -561,7 +579,8 @@ test_isolation_refused(void **state)
 static void
 test_out_of_memory(void **state)
 {
-	const char *x[3] = {"a", "ln(b)", "CASE WHEN r = 'west' THEN 1 ELSE 0 END"};
+	const char *x[3] = {
+	    "a", "ln(b)", "CASE WHEN r = 'west' THEN 1 ELSE 0 END"};
 	crn_schema *s = schema();
 	crn_model_spec sp;
 	bool done = false;
@@ -586,12 +605,15 @@ test_out_of_memory(void **state)
 		crn_alloc_fail_after(n);
 		rv = crn_model_compile(s, &sp, &m, err, sizeof(err));
 		if (rv == CAIRN_OK &&
-		    (rv = crn_model_spec_encode(&m->spec, &buf, &len)) == CAIRN_OK) {
-			if ((rv = crn_model_spec_decode(buf, len, &back)) == CAIRN_OK)
+		    (rv = crn_model_spec_encode(&m->spec, &buf, &len)) ==
+		        CAIRN_OK) {
+			if ((rv = crn_model_spec_decode(buf, len, &back)) ==
+			    CAIRN_OK)
 				crn_model_spec_fini(&back);
 			crn_free(buf, len);
 		}
-		if (rv == CAIRN_OK && (rv = crn_model_fit_init(&f, m, 1)) == CAIRN_OK)
+		if (rv == CAIRN_OK &&
+		    (rv = crn_model_fit_init(&f, m, 1)) == CAIRN_OK)
 			crn_model_fit_fini(&f);
 		crn_alloc_fail_after(-1);
 		crn_model_free(m);

@@ -40,7 +40,8 @@ plan_of(const crn_schema *s, const char *sql, size_t *len)
 static void
 test_plan_is_sql(void **state)
 {
-	const char *innocent = "SELECT region, count(*) FROM cps GROUP BY region";
+	const char *innocent =
+	    "SELECT region, count(*) FROM cps GROUP BY region";
 	const char *target =
 	    "SELECT region, count(*), sum(wage) FROM cps WHERE age = 47 GROUP BY region";
 	crn_schema *s = NULL, *wide = NULL;
@@ -53,18 +54,19 @@ test_plan_is_sql(void **state)
 	mine = plan_of(s, innocent, &mlen);
 	other = plan_of(s, target, &olen);
 	/* The plan of the SQL: accepted. */
-	CAIRN_T_PASS(crn_node_plan_is_sql(s, innocent, mine, mlen, err,
-	    sizeof(err)));
+	CAIRN_T_PASS(
+	    crn_node_plan_is_sql(s, innocent, mine, mlen, err, sizeof(err)));
 	/* The innocent SQL signed with the target's plan: refused. */
-	CAIRN_T_FAIL(crn_node_plan_is_sql(s, innocent, other, olen, err,
-	                 sizeof(err)),
+	CAIRN_T_FAIL(
+	    crn_node_plan_is_sql(s, innocent, other, olen, err, sizeof(err)),
 	    CAIRN_EPERM);
-	assert_non_null(strstr(err, "signed plan is not the plan of the signed SQL"));
+	assert_non_null(
+	    strstr(err, "signed plan is not the plan of the signed SQL"));
 	/* One byte of the plan changed: refused (malformed, or another
 	 * plan). */
 	mine[mlen / 2] ^= 1;
-	assert_int_not_equal(crn_node_plan_is_sql(s, innocent, mine, mlen,
-	                         err, sizeof(err)),
+	assert_int_not_equal(
+	    crn_node_plan_is_sql(s, innocent, mine, mlen, err, sizeof(err)),
 	    CAIRN_OK);
 	mine[mlen / 2] ^= 1;
 	/* A plan made under a wider schema (the researcher's own file). */
@@ -85,11 +87,11 @@ test_plan_is_sql(void **state)
 
 		memcpy(strstr(wtext, "max = 900"), "max = 500", 9);
 		memcpy(strstr(wtext, "min_cell = 5"), "min_cell = 9", 12);
-		CAIRN_T_PASS(crn_schema_parse(wtext, "s", &strict, err,
-		    sizeof(err)));
+		CAIRN_T_PASS(
+		    crn_schema_parse(wtext, "s", &strict, err, sizeof(err)));
 		sp = plan_of(strict, innocent, &slen);
-		CAIRN_T_PASS(crn_node_plan_is_sql(s, innocent, sp, slen, err,
-		    sizeof(err)));
+		CAIRN_T_PASS(crn_node_plan_is_sql(
+		    s, innocent, sp, slen, err, sizeof(err)));
 		crn_free(sp, slen);
 		crn_schema_free(strict);
 	}
@@ -99,8 +101,8 @@ test_plan_is_sql(void **state)
 	    CAIRN_EPERM);
 	assert_non_null(strstr(err, "does not plan under this node's schema"));
 	/* No SQL at all: a plan alone, which the node logs as such. */
-	CAIRN_T_PASS(crn_node_plan_is_sql(s, "", other, olen, err,
-	    sizeof(err)));
+	CAIRN_T_PASS(
+	    crn_node_plan_is_sql(s, "", other, olen, err, sizeof(err)));
 	crn_free(mine, mlen);
 	crn_free(other, olen);
 	crn_free(widened, wlen);

@@ -24,9 +24,14 @@ static void
 test_model(void **state)
 {
 	char *x[] = {"age", "age = 47"};
-	crn_model_spec sp = {.kind = CRN_MODEL_LINEAR, .dataset = "cps",
-	    .y = "wage", .x = x, .nx = 2, .where = "region = 'north'",
-	    .l2 = 0.5, .max_iter = 25};
+	crn_model_spec sp = {.kind = CRN_MODEL_LINEAR,
+	    .dataset = "cps",
+	    .y = "wage",
+	    .x = x,
+	    .nx = 2,
+	    .where = "region = 'north'",
+	    .l2 = 0.5,
+	    .max_iter = 25};
 	double init[] = {1, 2, 3, 4};
 	char *kx[] = {"age", "wage"};
 	crn_job job;
@@ -36,14 +41,20 @@ test_model(void **state)
 	memset(&job, 0, sizeof(job));
 	set_model(&job, &sp);
 	crn_rt_job_describe(&job, buf, sizeof(buf));
-	assert_string_equal(buf, "fit linear: wage ~ 1 + (age) + (age = 47) WHERE region = 'north' l2 0.5 max_iter 25");
+	assert_string_equal(buf,
+	    "fit linear: wage ~ 1 + (age) + (age = 47) WHERE region = 'north' l2 0.5 max_iter 25");
 	crn_free(job.model, job.model_len);
-	sp = (crn_model_spec){.kind = CRN_MODEL_KMEANS, .dataset = "cps",
-	    .x = kx, .nx = 2, .k = 2, .init = init, .max_iter = 10};
+	sp = (crn_model_spec){.kind = CRN_MODEL_KMEANS,
+	    .dataset = "cps",
+	    .x = kx,
+	    .nx = 2,
+	    .k = 2,
+	    .init = init,
+	    .max_iter = 10};
 	set_model(&job, &sp);
 	crn_rt_job_describe(&job, buf, sizeof(buf));
-	assert_string_equal(buf,
-	    "fit kmeans: (age) + (wage) k 2 init 1,2;3,4 max_iter 10");
+	assert_string_equal(
+	    buf, "fit kmeans: (age) + (wage) k 2 init 1,2;3,4 max_iter 10");
 	crn_free(job.model, job.model_len);
 	job.model = (uint8_t *)"\xff\xff";
 	job.model_len = 2;
@@ -57,10 +68,20 @@ test_code(void **state)
 	double params[] = {3, 0.25};
 	char *names[] = {"cap"};
 	double values[] = {40};
-	crn_job job = {.kind = CRN_JOB_CODE, .where = "age >= 30",
-	    .round = 2, .params = params, .nparams = 2, .pnames = names,
-	    .pvalues = values, .nnamed = 1, .out_len = 2, .out_lo = 0,
-	    .out_hi = 1e6, .out_scale = 1, .dp_epsilon = 1, .dp_delta = 1e-6};
+	crn_job job = {.kind = CRN_JOB_CODE,
+	    .where = "age >= 30",
+	    .round = 2,
+	    .params = params,
+	    .nparams = 2,
+	    .pnames = names,
+	    .pvalues = values,
+	    .nnamed = 1,
+	    .out_len = 2,
+	    .out_lo = 0,
+	    .out_hi = 1e6,
+	    .out_scale = 1,
+	    .dp_epsilon = 1,
+	    .dp_delta = 1e-6};
 	char buf[CRN_RT_JOB_DESC_LEN], want[CRN_RT_JOB_DESC_LEN];
 
 	(void)state;
@@ -70,7 +91,8 @@ test_code(void **state)
 	memset(want + 5, 'a', 64);
 	for (size_t i = 0; i < 64; i += 2)
 		want[5 + i + 1] = 'b';
-	strcat(want, " round 2 WHERE age >= 30 params 3, 0.25 cap=40 output 2 in [0, 1e+06] scale 1 [dp epsilon 1 delta 1e-06]");
+	strcat(want,
+	    " round 2 WHERE age >= 30 params 3, 0.25 cap=40 output 2 in [0, 1e+06] scale 1 [dp epsilon 1 delta 1e-06]");
 	crn_rt_job_describe(&job, buf, sizeof(buf));
 	assert_string_equal(buf, want);
 }
