@@ -119,6 +119,27 @@ sb_hook(lua_State *L, lua_Debug *ar)
 		lua_sethook(L, sb_hook, LUA_MASKCOUNT, CRN_LUA_HOOK_EVERY);
 }
 
+/* Call the function this wrapper replaced (upvalue 1) with the
+ * wrapper's arguments: nres results (LUA_MULTRET for all), returned as
+ * the stack.  sb_porig is the same in protected mode: a Lua status, with
+ * the error object on top when not LUA_OK. */
+static int
+sb_orig(lua_State *L, int nres)
+{
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, nres);
+	return lua_gettop(L);
+}
+
+static int
+sb_porig(lua_State *L)
+{
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	return lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+}
+
 /*
  * The deadline, from outside the state.  The count hook runs between VM
  * instructions, and one instruction can take a second (comparing two
@@ -205,9 +226,7 @@ sb_coresume(lua_State *L)
 	prev = s->current;
 	if (co != NULL)
 		s->current = co;
-	lua_pushvalue(L, lua_upvalueindex(1));
-	lua_insert(L, 1);
-	st = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+	st = sb_porig(L);
 	s->current = prev;
 	if (st != LUA_OK)
 		return lua_error(L);
@@ -223,7 +242,6 @@ static int
 sb_charged(lua_State *L)
 {
 	crn_lua *s;
-	int n = lua_gettop(L);
 	uint64_t work = 1;
 
 	(void)lua_getallocf(L, (void **)&s);
@@ -241,9 +259,7 @@ sb_charged(lua_State *L)
 			lg++;
 		work += len * lg / 4;
 	}
-	lua_pushvalue(L, lua_upvalueindex(1));
-	lua_insert(L, 1);
-	lua_call(L, n, LUA_MULTRET);
+	(void)sb_orig(L, LUA_MULTRET);
 	sb_charge(L, s, work);
 	return lua_gettop(L);
 }
@@ -285,10 +301,7 @@ sb_gc(lua_State *L)
 			break;
 	if (ok[i] == NULL)
 		return luaL_error(L, "collectgarbage option not allowed");
-	lua_pushvalue(L, lua_upvalueindex(1));
-	lua_insert(L, 1);
-	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-	return lua_gettop(L);
+	return sb_orig(L, LUA_MULTRET);
 }
 
 /* Library functions that loop in C, where the count hook never runs,
@@ -309,9 +322,7 @@ sb_rep(lua_State *L)
 	(void)luaL_optlstring(L, 3, "", &lsep);
 	if (l + lsep == 0 && n > SB_C_LOOP_MAX)
 		return luaL_error(L, "string.rep: too many repetitions");
-	lua_pushvalue(L, lua_upvalueindex(1));
-	lua_insert(L, 1);
-	lua_call(L, lua_gettop(L) - 1, 1);
+	(void)sb_orig(L, 1);
 	{
 		crn_lua *s;
 
@@ -344,9 +355,7 @@ sb_call_charged(lua_State *L, uint64_t work)
 	crn_lua *s;
 
 	(void)lua_getallocf(L, (void **)&s);
-	lua_pushvalue(L, lua_upvalueindex(1));
-	lua_insert(L, 1);
-	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	(void)sb_orig(L, LUA_MULTRET);
 	sb_charge(L, s, work);
 	return lua_gettop(L);
 }
@@ -392,10 +401,7 @@ sb_setmetatable(lua_State *L)
 			    "setmetatable: __gc metamethods are not allowed");
 		lua_pop(L, 1);
 	}
-	lua_pushvalue(L, lua_upvalueindex(1));
-	lua_insert(L, 1);
-	lua_call(L, lua_gettop(L) - 1, 1);
-	return 1;
+	return sb_orig(L, 1);
 }
 
 /* xpcall's message handler, wrapped.  Lua calls the handler where the
@@ -414,10 +420,7 @@ sb_msgh(lua_State *L)
 	(void)lua_getallocf(L, (void **)&s);
 	if (s->killed != CRN_LUA_OK)
 		return 1; /* the error object, untouched */
-	lua_pushvalue(L, lua_upvalueindex(1));
-	lua_insert(L, 1);
-	lua_call(L, lua_gettop(L) - 1, 1);
-	return 1;
+	return sb_orig(L, 1);
 }
 
 /* xpcall(f, msgh, ...) with msgh wrapped by sb_msgh. */
@@ -428,10 +431,7 @@ sb_xpcall(lua_State *L)
 	lua_pushvalue(L, 2);
 	lua_pushcclosure(L, sb_msgh, 1);
 	lua_replace(L, 2);
-	lua_pushvalue(L, lua_upvalueindex(1));
-	lua_insert(L, 1);
-	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-	return lua_gettop(L);
+	return sb_orig(L, LUA_MULTRET);
 }
 
 /* Closing a coroutine runs its to-be-closed variables' __close in the
@@ -468,9 +468,7 @@ sb_coclose(lua_State *L)
 	if (s->closing >= SB_CLOSE_DEPTH)
 		return luaL_error(L, "coroutine.close: nested too deep");
 	s->closing++;
-	lua_pushvalue(L, lua_upvalueindex(1));
-	lua_insert(L, 1);
-	if (lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0) != LUA_OK) {
+	if (sb_porig(L) != LUA_OK) {
 		s->closing--;
 		return lua_error(L);
 	}

@@ -923,6 +923,32 @@ co_audit_parties(co *c, const co_session *s)
 	}
 }
 
+/* Open the pass or round on s->sid: the opening message (threshold t,
+ * n nodes) to every slot still in, round `round` awaited from now. */
+static cairn_err
+co_open_round(co *c, co_session *s, uint32_t t, uint32_t n, uint32_t round)
+{
+	uint8_t *msg = NULL, *env = NULL;
+	size_t mlen = 0, elen = 0;
+	uint32_t type = 0;
+	cairn_err rv;
+
+	if ((rv = co_opening(s, t, n, &type, &msg, &mlen)) == CAIRN_OK &&
+	    (rv = crn_rt_wrap(&c->party, type, s->sid, 0, msg, mlen, &env,
+	         &elen)) == CAIRN_OK) {
+		s->round = round;
+		s->deadline = crn_rt_now_ms() + co_round_ms(c, round);
+		s->round_started = crn_rt_now_ms();
+		co_audit_parties(c, s);
+		for (uint32_t i = 1; i <= s->nslots; i++)
+			co_send_slot(c, s, i, env, elen);
+		co_progress(c, s, 0);
+	}
+	crn_free(msg, mlen);
+	crn_free(env, elen);
+	return rv;
+}
+
 /* Start pass `pass` of the job with the nodes of s->slots: its own
  * session id (derived from the job), a new machine, and the pass's
  * opening message to every node.  The same code runs every pass. */
@@ -930,9 +956,7 @@ static cairn_err
 co_pass_begin(co *c, co_session *s, uint32_t pass, char *why, size_t whylen)
 {
 	crn_sa_coord_cfg scfg;
-	uint8_t *msg = NULL, *env = NULL;
-	size_t mlen = 0, elen = 0;
-	uint32_t type = 0, n = s->nslots;
+	uint32_t n = s->nslots;
 	cairn_err rv;
 
 	memset(&scfg, 0, sizeof(scfg));
@@ -956,30 +980,18 @@ co_pass_begin(co *c, co_session *s, uint32_t pass, char *why, size_t whylen)
 	for (uint32_t i = 0; i < n; i++)
 		memcpy(s->ids[i], s->slots[i].pk, CAIRN_SIGN_PK_LEN);
 	scfg.slot_ids = (const uint8_t(*)[CAIRN_SIGN_PK_LEN])s->ids;
-	if ((rv = crn_sa_coord_new(&s->sa, &scfg)) != CAIRN_OK ||
-	    (rv = co_opening(s, scfg.params.threshold, n, &type, &msg,
-	         &mlen)) != CAIRN_OK ||
-	    (rv = crn_rt_wrap(&c->party, type, s->sid, 0, msg, mlen, &env,
-	         &elen)) != CAIRN_OK)
+	if ((rv = crn_sa_coord_new(&s->sa, &scfg)) != CAIRN_OK)
 		goto out;
 	crn_log_info(
 	    "job for '%s', pass %u of %u: session %02x%02x%02x%02x with %u nodes, threshold %u, %llu x %u-bit",
 	    s->researcher, pass, CRN_RELEASE_PASSES, s->sid[0], s->sid[1],
 	    s->sid[2], s->sid[3], n, scfg.params.threshold,
 	    (unsigned long long)scfg.params.dim, scfg.params.ring_bits);
-	s->round = 0;
-	s->deadline = crn_rt_now_ms() + co_round_ms(c, 0);
-	s->round_started = crn_rt_now_ms();
-	co_audit_parties(c, s);
-	for (uint32_t i = 1; i <= n; i++)
-		co_send_slot(c, s, i, env, elen);
-	co_progress(c, s, 0);
+	rv = co_open_round(c, s, scfg.params.threshold, n, 0);
 out:
 	if (rv != CAIRN_OK)
 		snprintf(why, whylen, "cannot start pass %u: %s", pass,
 		    cairn_strerror(rv));
-	crn_free(msg, mlen);
-	crn_free(env, elen);
 	return rv;
 }
 
@@ -993,9 +1005,7 @@ static cairn_err
 co_chain_begin(co *c, co_session *s, uint32_t pass, char **surv, size_t nsurv,
     char *why, size_t whylen)
 {
-	uint8_t *msg = NULL, *env = NULL;
-	size_t mlen = 0, elen = 0;
-	uint32_t type = 0, t = 0, degree = 0;
+	uint32_t t = 0, degree = 0;
 	cairn_err rv;
 
 	if (crn_replay_forget(c->party.replay, s->sid) != CAIRN_OK)
@@ -1009,29 +1019,17 @@ co_chain_begin(co *c, co_session *s, uint32_t pass, char **surv, size_t nsurv,
 	s->pass = pass;
 	co_params(c, s->nslots, &t, &degree);
 	if ((rv = crn_model_session_id(s->sid, s->job_id, pass)) != CAIRN_OK ||
-	    (rv = crn_sa_coord_next(s->sa, s->sid, pass)) != CAIRN_OK ||
-	    (rv = co_opening(s, t, (uint32_t)nsurv, &type, &msg, &mlen)) !=
-	        CAIRN_OK ||
-	    (rv = crn_rt_wrap(&c->party, type, s->sid, 0, msg, mlen, &env,
-	         &elen)) != CAIRN_OK)
+	    (rv = crn_sa_coord_next(s->sa, s->sid, pass)) != CAIRN_OK)
 		goto out;
 	crn_log_info(
 	    "job for '%s', model round %u: session %02x%02x%02x%02x continues round 1's with %zu nodes, threshold %u",
 	    s->researcher, pass, s->sid[0], s->sid[1], s->sid[2], s->sid[3],
 	    nsurv, t);
-	s->round = CRN_SA_R_SHARE;
-	s->deadline = crn_rt_now_ms() + co_round_ms(c, CRN_SA_R_SHARE);
-	s->round_started = crn_rt_now_ms();
-	co_audit_parties(c, s);
-	for (uint32_t i = 1; i <= s->nslots; i++)
-		co_send_slot(c, s, i, env, elen);
-	co_progress(c, s, 0);
+	rv = co_open_round(c, s, t, (uint32_t)nsurv, CRN_SA_R_SHARE);
 out:
 	if (rv != CAIRN_OK)
 		snprintf(why, whylen, "cannot start model round %u: %s", pass,
 		    cairn_strerror(rv));
-	crn_free(msg, mlen);
-	crn_free(env, elen);
 	return rv;
 }
 
