@@ -318,9 +318,36 @@ conv_func(ectx *c, const PgQuery__FuncCall *f, int depth)
 			}
 		return e;
 	}
-	eerr(c, "function %s is not supported (ln, exp, sqrt, abs, power)",
+	eerr(c,
+	    "function %s is not supported (ln, exp, sqrt, abs, power, least, greatest)",
 	    name ? name : "?");
 	return NULL;
+}
+
+/* LEAST(a, b, ...) and GREATEST(a, b, ...): clipping a term to a range
+ * narrower than its column's bounds (what DP's noise is sized from). */
+static crn_mexpr *
+conv_minmax(ectx *c, const PgQuery__MinMaxExpr *m, int depth)
+{
+	crn_mexpr *e;
+
+	if (m->n_args < 2 ||
+	    (m->op != PG_QUERY__MIN_MAX_OP__IS_LEAST &&
+	        m->op != PG_QUERY__MIN_MAX_OP__IS_GREATEST)) {
+		eerr(c, "least and greatest take 2 or more arguments");
+		return NULL;
+	}
+	if ((e = enew(c,
+	         m->op == PG_QUERY__MIN_MAX_OP__IS_LEAST ? CRN_MOP_LEAST
+	                                                 : CRN_MOP_GREATEST)) ==
+	    NULL)
+		return NULL;
+	for (size_t j = 0; j < m->n_args; j++)
+		if (!ekid(c, e, conv(c, m->args[j], depth + 1))) {
+			crn_mexpr_free(e);
+			return NULL;
+		}
+	return e;
 }
 
 static crn_mexpr *
@@ -395,10 +422,12 @@ conv(ectx *c, const Node *n, int depth)
 		return conv_bool(c, n->bool_expr, depth);
 	case PG_QUERY__NODE__NODE_CASE_EXPR:
 		return conv_case(c, n->case_expr, depth);
+	case PG_QUERY__NODE__NODE_MIN_MAX_EXPR:
+		return conv_minmax(c, n->min_max_expr, depth);
 	default: break;
 	}
 	eerr(c,
-	    "unsupported construct (arithmetic, ln, exp, sqrt, abs, power, comparisons, AND/OR/NOT and CASE WHEN are)");
+	    "unsupported construct (arithmetic, ln, exp, sqrt, abs, power, least, greatest, comparisons, AND/OR/NOT and CASE WHEN are)");
 	return NULL;
 }
 
@@ -521,6 +550,19 @@ bound(ectx *c, crn_mexpr *e)
 		e->lo = fmin(e->lo, e->kids[e->nkids - 1]->lo);
 		e->hi = fmax(e->hi, e->kids[e->nkids - 1]->hi);
 		break;
+	case CRN_MOP_LEAST:
+	case CRN_MOP_GREATEST: {
+		bool least = e->op == CRN_MOP_LEAST;
+
+		e->lo = a->lo, e->hi = a->hi;
+		for (size_t i = 1; i < e->nkids; i++) {
+			const crn_mexpr *k = e->kids[i];
+
+			e->lo = least ? fmin(e->lo, k->lo) : fmax(e->lo, k->lo);
+			e->hi = least ? fmin(e->hi, k->hi) : fmax(e->hi, k->hi);
+		}
+		break;
+	}
 	default: eerr(c, "internal: operation %d", (int)e->op); return -1;
 	}
 	if (!isfinite(e->lo) || !isfinite(e->hi)) {
@@ -642,6 +684,14 @@ crn_mexpr_eval(const crn_mexpr *e, const crn_dataset *ds, const crn_cell *cells,
 				return crn_mexpr_eval(
 				    e->kids[i + 1], ds, cells, null);
 		return crn_mexpr_eval(e->kids[e->nkids - 1], ds, cells, null);
+	case CRN_MOP_LEAST:
+	case CRN_MOP_GREATEST:
+		a = crn_mexpr_eval(e->kids[0], ds, cells, null);
+		for (size_t i = 1; i < e->nkids; i++) {
+			b = crn_mexpr_eval(e->kids[i], ds, cells, null);
+			a = e->op == CRN_MOP_LEAST ? fmin(a, b) : fmax(a, b);
+		}
+		return a;
 	default: break;
 	}
 	if (e->nkids > 0)

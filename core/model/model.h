@@ -7,7 +7,8 @@
  *
  * Features and the response are SQL scalar expressions over the dataset's
  * columns, parsed with PostgreSQL's grammar (crn_sql_parse): + - * /,
- * unary minus, ln, exp, sqrt, abs, power(a, constant), comparisons and
+ * unary minus, ln, exp, sqrt, abs, power(a, constant), least and
+ * greatest (to clip a term to a narrower range), comparisons and
  * AND/OR/NOT (1 or 0), CASE WHEN.  Every expression's range follows from
  * the declared column bounds by interval arithmetic; an operation whose
  * range cannot be bounded (ln or sqrt of a range reaching 0 or below,
@@ -180,6 +181,47 @@ CAIRN_NODISCARD cairn_err crn_model_run(const crn_model *m,
 CAIRN_NODISCARD cairn_err crn_model_acc_guard(
     const crn_model_acc *a, uint32_t min_cell, char *err, size_t errlen);
 
+/*
+ * Differential privacy for a fit (zCDP, as core/query/dp_account.h).  The
+ * job's rho is split evenly over the rounds the researcher signed
+ * (crn_model_rounds: 1 for linear, max_iter otherwise) and charged in full
+ * before the first round.  Each round's vector is a sum over rows; one row
+ * added or removed moves element i by at most b_i, its largest per-row
+ * term from the feature bounds (and, for logistic and Poisson, the
+ * round's coefficients, which bound the linear predictor), plus half a
+ * fixed-point step.  A row touches n elements: all of them for
+ * regressions, one centre's block (d + 1) for k-means.  Each element's
+ * noise is proportional to its own bound and takes rho_round / n:
+ * element i is rounded to a grid of 2^g_i fixed-point steps (g_i so that
+ * sigma_i is about 2^40 steps) and gets a discrete Gaussian on that grid
+ * with sigma_i^2 = n e_i^2 / (2 rho_round) steps^2, e_i = b_i / step + 1
+ * (the +1 for the rounding to the grid); so sum_i e_i^2 / (2 sigma_i^2) =
+ * rho_round.  Each node adds ceil(sigma_i^2 / t).
+ */
+typedef struct crn_model_dp {
+	double rho_round; /* rho of one round */
+	double sens2;     /* squared L2 sensitivity, real units */
+	uint32_t t;
+	uint64_t n;       /* elements one row touches (one block) */
+	uint32_t *grid_bits;           /* n: g_i */
+	unsigned __int128 *node_sigma2; /* n: one node's, grid steps */
+	double *sigma2;                /* n: the sum's, real units */
+} crn_model_dp;
+
+/* Rounds a fit may take: its share of rho is rho / rounds. */
+uint32_t crn_model_rounds(const crn_model *m);
+/* The noise of a round at params, total rho, t survivors.  CAIRN_ERANGE
+ * with err when the noise cannot fit the ring, CAIRN_EINVAL for bad
+ * arguments. */
+CAIRN_NODISCARD cairn_err crn_model_dp_of(crn_model_dp *out,
+    const crn_model *m, const double *params, size_t nparams, double rho,
+    uint32_t t, char *err, size_t errlen);
+struct crn_dp_rng;
+void crn_model_dp_fini(crn_model_dp *dp);
+/* Round vec (m->dim) to the grids and add one node's noise. */
+CAIRN_NODISCARD cairn_err crn_model_dp_add(const crn_model *m,
+    const crn_model_dp *dp, unsigned __int128 *vec, struct crn_dp_rng *r);
+
 /* Decode a summed vector into doubles (m->dim). */
 void crn_model_decode(
     const crn_model *m, const unsigned __int128 *sum, double *out);
@@ -196,6 +238,7 @@ typedef struct crn_model_fit {
 	double n, deviance, prev_dev, r2, resid_se;
 	bool converged, done;
 	uint32_t min_cell;
+	double dp_epsilon, dp_delta; /* the job's DP, shown with the model */
 } crn_model_fit;
 
 CAIRN_NODISCARD cairn_err crn_model_fit_init(

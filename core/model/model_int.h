@@ -31,6 +31,8 @@ typedef enum crn_mop {
 	CRN_MOP_OR,
 	CRN_MOP_NOT,
 	CRN_MOP_CASE,
+	CRN_MOP_LEAST, /* n-ary */
+	CRN_MOP_GREATEST,
 } crn_mop;
 
 struct crn_mexpr {
@@ -45,6 +47,15 @@ struct crn_mexpr {
 	crn_mexpr **kids;
 	size_t nkids;
 };
+
+/* Linear predictors are clamped here so that the per-row weights, hence
+ * the fixed point (and the DP sensitivity), stay bounded whatever
+ * coefficients a round brings. */
+#define CRN_MODEL_ETA_LOGIT   30.0
+#define CRN_MODEL_ETA_LOG_MIN (-30.0)
+
+/* Poisson: the largest mean a row's linear predictor is clamped to. */
+double crn_model_mu_max(const crn_model *m);
 
 /* Compile one expression over ds; marks the columns it reads in used. */
 CAIRN_NODISCARD cairn_err crn_mexpr_compile(const crn_dataset *ds,

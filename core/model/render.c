@@ -1,6 +1,7 @@
 /*
  * render.c — a fitted model as text (like R's summary), JSON and CSV.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -81,6 +82,17 @@ sbc(sb *b, const char *s)
 	sbf(b, "\"");
 }
 
+/* A JSON number; null for one that is not finite (a DP fit's residual
+ * error when the noise made it unknown). */
+static void
+sbn(sb *b, const char *pre, double v)
+{
+	if (isfinite(v))
+		sbf(b, "%s%.17g", pre, v);
+	else
+		sbf(b, "%snull", pre);
+}
+
 static const char *
 term(const crn_model *m, size_t i)
 {
@@ -104,17 +116,18 @@ json_reg(sb *j, const crn_model_fit *f)
 	for (int a = 0; a < 2; a++) {
 		sbf(j, ",\"%s\":[", arr[a]);
 		for (size_t i = 0; i < m->p; i++)
-			sbf(j, "%s%.17g", i ? "," : "",
-			    a ? f->se[i] : f->coef[i]);
+			sbn(j, i ? "," : "", a ? f->se[i] : f->coef[i]);
 		sbf(j, "]");
 	}
 	sbf(j, ",\"n\":%.0f", f->n);
-	if (m->spec.kind == CRN_MODEL_LINEAR)
-		sbf(j, ",\"r_squared\":%.17g,\"residual_se\":%.17g", f->r2,
-		    f->resid_se);
-	else
-		sbf(j, ",\"iterations\":%u,\"converged\":%s,\"deviance\":%.17g",
-		    f->round, f->converged ? "true" : "false", f->deviance);
+	if (m->spec.kind == CRN_MODEL_LINEAR) {
+		sbn(j, ",\"r_squared\":", f->r2);
+		sbn(j, ",\"residual_se\":", f->resid_se);
+	} else {
+		sbf(j, ",\"iterations\":%u,\"converged\":%s", f->round,
+		    f->converged ? "true" : "false");
+		sbn(j, ",\"deviance\":", f->deviance);
+	}
 }
 
 static void
@@ -132,7 +145,7 @@ json_km(sb *j, const crn_model_fit *f)
 	for (size_t c = 0; c < m->spec.k; c++) {
 		sbf(j, "%s[", c ? "," : "");
 		for (size_t i = 0; i < d; i++)
-			sbf(j, "%s%.17g", i ? "," : "", f->centers[c * d + i]);
+			sbn(j, i ? "," : "", f->centers[c * d + i]);
 		sbf(j, "]");
 	}
 	sbf(j, "],\"sizes\":[");
@@ -205,8 +218,15 @@ crn_model_fit_render(
 		json_km(&j, f);
 	else
 		json_reg(&j, f);
+	if (f->dp_epsilon > 0)
+		sbf(&j, ",\"epsilon\":%.15g,\"delta\":%.15g", f->dp_epsilon,
+		    f->dp_delta);
 	sbf(&j, "}");
 	text_out(&t, &c, f);
+	if (f->dp_epsilon > 0)
+		sbf(&t,
+		    "Differential privacy epsilon %g, delta %g: every round's statistics carry noise, and so do these figures\n",
+		    f->dp_epsilon, f->dp_delta);
 	if (t.oom || j.oom || c.oom) {
 		crn_free(t.s, t.cap);
 		crn_free(j.s, j.cap);

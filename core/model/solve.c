@@ -39,8 +39,10 @@ term_name(const crn_model *m, size_t i)
  * combination of the earlier ones: err names it.
  */
 static cairn_err
-spd_inverse(const crn_model *m, double *a, size_t p, char *err, size_t errlen)
+spd_inverse(
+    const crn_model_fit *f, double *a, size_t p, char *err, size_t errlen)
 {
+	const crn_model *m = f->m;
 	double *l = crn_zalloc(p * p * sizeof(double));
 	double *inv = crn_zalloc(p * p * sizeof(double));
 	cairn_err rv = CAIRN_OK;
@@ -54,6 +56,14 @@ spd_inverse(const crn_model *m, double *a, size_t p, char *err, size_t errlen)
 
 		for (size_t k = 0; k < j; k++)
 			d -= l[j * p + k] * l[j * p + k];
+		if ((!(d > 1e-10 * fabs(a[j * p + j])) || !(d > 0)) &&
+		    f->dp_epsilon > 0) {
+			snprintf(err, errlen,
+			    "the DP noise left X'X singular at term '%s' (or the design is): ask with a larger epsilon, fewer rounds, narrower terms (least/greatest) or more rows",
+			    term_name(m, j));
+			rv = CAIRN_EINVAL;
+			break;
+		}
 		if (!(d > 1e-10 * fabs(a[j * p + j])) || !(d > 0)) {
 			snprintf(err, errlen,
 			    "singular design: term '%s' is collinear with the terms before it (or constant)",
@@ -166,7 +176,7 @@ step_linear(
 	unpack_tri(&s[2], p, a);
 	for (size_t i = off; i < p; i++)
 		a[i * p + i] += m->spec.l2;
-	if ((rv = spd_inverse(m, a, p, err, errlen)) != CAIRN_OK)
+	if ((rv = spd_inverse(f, a, p, err, errlen)) != CAIRN_OK)
 		return rv;
 	for (size_t i = 0; i < p; i++) {
 		f->coef[i] = 0;
@@ -181,7 +191,9 @@ step_linear(
 			    (i == j ? 1 : 2) * f->coef[i] * f->coef[j] * s[k];
 	for (size_t i = 0; i < p; i++)
 		rss -= 2 * f->coef[i] * xy[i];
-	rss = fmax(rss, 0);
+	/* Under DP the noisy y'y can fall below the fitted part: then the
+	 * residual error is unknown (NaN, shown as null), not 0. */
+	rss = rss > 0 || f->dp_epsilon == 0 ? fmax(rss, 0) : NAN;
 	tss = off ? yy - sy * sy / n : yy;
 	f->n = n;
 	f->resid_se = sqrt(rss / (n - (double)p));
@@ -206,7 +218,7 @@ step_glm(crn_model_fit *f, const double *s, double *a, char *err, size_t errlen)
 	unpack_tri(&s[1], p, a);
 	for (size_t i = off; i < p; i++)
 		a[i * p + i] += m->spec.l2;
-	if ((rv = spd_inverse(m, a, p, err, errlen)) != CAIRN_OK)
+	if ((rv = spd_inverse(f, a, p, err, errlen)) != CAIRN_OK)
 		return rv;
 	/* Coefficients, errors and deviance are all at the round's beta. */
 	f->n = n;

@@ -12,10 +12,8 @@
 #include "query/schema.h"
 #include "query/sql_plan.h"
 
-/* Linear predictors are clamped here so that the per-row weights, hence
- * the fixed point, stay bounded whatever coefficients a round brings. */
-#define ETA_LOGIT   30.0
-#define ETA_LOG_MIN (-30.0)
+#define ETA_LOGIT   CRN_MODEL_ETA_LOGIT
+#define ETA_LOG_MIN CRN_MODEL_ETA_LOG_MIN
 
 static size_t
 tri(size_t p)
@@ -176,8 +174,8 @@ amax(double lo, double hi)
 	return fmax(fabs(lo), fabs(hi));
 }
 
-static double
-poisson_mu_max(const crn_model *m)
+double
+crn_model_mu_max(const crn_model *m)
 {
 	return exp(log(fmax(amax(m->ylo, m->yhi), 1.0)) + 10.0);
 }
@@ -194,7 +192,7 @@ row_bound(const crn_model *m)
 	case CRN_MODEL_LINEAR: b = fmax(ax * ax, fmax(ay * ay, ax * ay)); break;
 	case CRN_MODEL_LOGISTIC: b = fmax(ax * ax, 2 * ETA_LOGIT + 4); break;
 	case CRN_MODEL_POISSON: {
-		double mu = poisson_mu_max(m);
+		double mu = crn_model_mu_max(m);
 
 		b = fmax(mu * ax * ax, ax * (ay + mu));
 		b = fmax(b, 2 * (ay * (fabs(log(fmax(ay, 1))) + 30) + ay + mu));
@@ -444,7 +442,7 @@ glm_row(crn_model_acc *a, const double *x, double y)
 		w = mu * (1 - mu);
 		dev = 2 * (y == 1 ? log1p(exp(-eta)) : log1p(exp(eta)));
 	} else {
-		eta = fmin(fmax(eta, ETA_LOG_MIN), log(poisson_mu_max(m)));
+		eta = fmin(fmax(eta, ETA_LOG_MIN), log(crn_model_mu_max(m)));
 		mu = exp(eta);
 		w = mu;
 		dev = 2 * ((y > 0 ? y * log(y / mu) : 0) - (y - mu));

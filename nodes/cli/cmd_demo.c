@@ -59,7 +59,7 @@ static const char demo_usage[] =
     "                    (at least two)\n"
     "  --dataset NAME    the schema's dataset the CSV files hold\n"
     "                    (default: its only dataset)\n"
-    "  --epsilon E       differential privacy: every query asks epsilon E\n"
+    "  --epsilon E       differential privacy: every query and fit asks epsilon E\n"
     "                    (nodes require DP, budget epsilon 100 each);\n"
     "                    answers are then noisy and shown beside the\n"
     "                    clear ones, not compared\n"
@@ -292,9 +292,6 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 	if ((eps != NULL && cli_dp_arg("demo", "--epsilon", eps, &d->epsilon)) ||
 	    (delta != NULL && cli_dp_arg("demo", "--delta", delta, &d->delta)))
 		return 2;
-	if (eps != NULL && d->model != NULL)
-		return cli_usage_error("demo",
-		    "--model takes no --epsilon (model fits carry no DP noise yet)");
 	if (dataset != NULL)
 		snprintf(d->dataset, sizeof(d->dataset), "%s", dataset);
 	if ((st = demo_code_take(d, code, &dc)) != 0)

@@ -32,13 +32,15 @@ static const char fit_usage[] =
     "         --model linear|logistic|poisson|kmeans [--y EXPR] --x EXPR [--x EXPR ...]\n"
     "         [--where COND] [--no-intercept] [--l2 LAMBDA] [--k K --init \"c1;c2;...\"]\n"
     "         [--max-iter N] [--tol T] [--schema FILE] [--format table|json|csv]\n"
-    "         [--strict] [--timeout MS]\n"
+    "         [--strict] [--timeout MS] [--epsilon E [--delta D]]\n"
     "\n"
     "Fit a model on the pooled rows of every node without moving them: each\n"
     "round is one secure sum of sufficient statistics, so the answer equals the\n"
     "single-process fit.  EXPR is an SQL scalar expression over the dataset's\n"
-    "columns (arithmetic, ln, exp, sqrt, abs, power, comparisons and AND/OR/NOT\n"
-    "as 1/0, CASE WHEN); its bounds must follow from the declared column bounds.\n"
+    "columns (arithmetic, ln, exp, sqrt, abs, power, least, greatest, comparisons\n"
+    "and AND/OR/NOT as 1/0, CASE WHEN); its bounds must follow from the declared\n"
+    "column bounds.  Under DP the noise is sized from those bounds: clip a wide\n"
+    "column with least/greatest, e.g. --y \"least(wage, 100)\".\n"
     "Like a query's answer, the model says which expected nodes contributed,\n"
     "dropped (with the round), refused (with the reason's category) or were\n"
     "absent.\n"
@@ -49,14 +51,22 @@ static const char fit_usage[] =
     "  --l2 LAMBDA      ridge penalty on every coefficient but the intercept\n"
     "  --k K            kmeans: number of centres\n"
     "  --init C;C;...   kmeans: K initial centres, coordinates comma-separated\n"
-    "  --max-iter N     at most N rounds (default " FIT_STR(
-        CRN_MODEL_DEFAULT_ITER) ", at most " FIT_STR(CRN_MODEL_MAX_ITER) ")\n"
-    "  --tol T          stop when the deviance changes by less than T relatively\n"
-    "                   (default 1e-10)\n"
-    "  --schema FILE    federation schema (default: the configuration's)\n"
-    "  --strict         exit 3 unless every expected node contributed\n"
-    "  --timeout MS     wait at most MS milliseconds for the model (default:\n"
-    "                   timeout_ms of the configuration)\n";
+    "  --max-iter N     at most N rounds (default " FIT_STR(CRN_MODEL_DEFAULT_ITER) ", at most " FIT_STR(
+        CRN_MODEL_MAX_ITER) ")\n"
+                            "  --tol T          stop when the deviance changes by less than T relatively\n"
+                            "                   (default 1e-10)\n"
+                            "  --schema FILE    federation schema (default: the configuration's)\n"
+                            "  --strict         exit 3 unless every expected node contributed\n"
+                            "  --timeout MS     wait at most MS milliseconds for the model (default:\n"
+                            "                   timeout_ms of the configuration)\n"
+                            "  --epsilon E      differential privacy for the whole fit, E in (0, 100]: every\n"
+                            "                   node charges E to your budget before the first round and\n"
+                            "                   adds noise to every round's statistics, the budget split\n"
+                            "                   evenly over --max-iter rounds (a linear fit takes one), so\n"
+                            "                   a GLM or k-means under DP wants a small --max-iter\n"
+                            "                   (default: epsilon of [researcher]; 0: no noise)\n"
+                            "  --delta D        the DP delta, D in (0, 0.5) (default: delta of\n"
+                            "                   [researcher], 1e-6)\n";
 
 /* "1,2;3,4" into k * d doubles; 0, or 2 after a usage error. */
 static int
@@ -120,8 +130,9 @@ fit_num(const char *cmd, const char *opt, const char *s, double lo, double hi,
 	v = strtod(s, &end);
 	if (end == s || *end != '\0' || errno != 0 || !isfinite(v) || v < lo ||
 	    v > hi || (integral && v != floor(v)))
-		return cli_usage_error(cmd, "%s needs %s from %g to %g, not '%s'",
-		    opt, integral ? "a whole number" : "a number", lo, hi, s);
+		return cli_usage_error(cmd,
+		    "%s needs %s from %g to %g, not '%s'", opt,
+		    integral ? "a whole number" : "a number", lo, hi, s);
 	*out = v;
 	return -1;
 }
@@ -220,7 +231,7 @@ cli_fit_args_fini(cli_fit_args *a)
  * the model.  Returns the exit status. */
 static int
 fit_submit(crn_rt_client *c, const char *schema_path, crn_model_spec *spec,
-    const cli_wait *w)
+    const double dp[2], const cli_wait *w)
 {
 	crn_schema *schema = NULL;
 	crn_model *m = NULL;
@@ -233,7 +244,8 @@ fit_submit(crn_rt_client *c, const char *schema_path, crn_model_spec *spec,
 
 	memset(&job, 0, sizeof(job));
 	if (schema_path == NULL) {
-		cli_error("fit: no federation schema (--schema, or schema in the configuration)");
+		cli_error(
+		    "fit: no federation schema (--schema, or schema in the configuration)");
 		goto out;
 	}
 	if (crn_schema_load(schema_path, &schema, err, sizeof(err)) !=
@@ -251,6 +263,11 @@ fit_submit(crn_rt_client *c, const char *schema_path, crn_model_spec *spec,
 	job.not_after = job.issued_at + (uint64_t)w->timeout_ms / 1000 + 60;
 	job.ring_bits = 128;
 	job.dim = m->dim;
+	/* DP as for queries: the flag, else the configuration's. */
+	job.dp_epsilon = dp[0] >= 0 ? dp[0] : c->cfg->researcher.epsilon;
+	job.dp_delta = dp[1] > 0 ? dp[1] : c->cfg->researcher.delta;
+	if (job.dp_epsilon == 0)
+		job.dp_delta = 0;
 	if ((rv = crn_model_spec_encode(spec, &job.model, &job.model_len)) !=
 	        CAIRN_OK ||
 	    (rv = crn_job_sign(&job, c->party.id, c->party.cert_der,
@@ -279,7 +296,8 @@ int
 cmd_fit(int argc, char **argv)
 {
 	const char *config = NULL, *schema = NULL, *format = NULL;
-	const char *timeout = NULL;
+	const char *timeout = NULL, *eps = NULL, *delta = NULL;
+	double dp[2] = {-1, -1}; /* -1: the configuration's */
 	cli_wait w = {.cmd = "fit"};
 	const cli_opt opts[] = {
 	    {.name = "--config", .val = &config, .required = true},
@@ -287,6 +305,8 @@ cmd_fit(int argc, char **argv)
 	    {.name = "--format", .val = &format},
 	    {.name = "--strict", .flag = &w.strict},
 	    {.name = "--timeout", .val = &timeout},
+	    {.name = "--epsilon", .val = &eps},
+	    {.name = "--delta", .val = &delta},
 	    {.name = NULL},
 	};
 	const cli_cmd cmd = {"fit", opts, NULL, 0, 0, NULL, fit_usage};
@@ -300,6 +320,11 @@ cmd_fit(int argc, char **argv)
 	    (status = cli_format("fit", format, &w.fmt)) >= 0 ||
 	    (status = cli_timeout("fit", timeout, &w.timeout_ms)) >= 0)
 		goto out;
+	if ((eps != NULL && cli_dp_arg("fit", "--epsilon", eps, &dp[0])) ||
+	    (delta != NULL && cli_dp_arg("fit", "--delta", delta, &dp[1]))) {
+		status = 2;
+		goto out;
+	}
 	crn_rt_signals();
 	crn_rt_log_init("cairn");
 	cairn_log_set_level(
@@ -311,8 +336,9 @@ cmd_fit(int argc, char **argv)
 	}
 	if (w.timeout_ms < 0)
 		w.timeout_ms = c.cfg->researcher.timeout_ms;
-	status = fit_submit(&c,
-	    schema != NULL ? schema : c.cfg->researcher.schema, &a.spec, &w);
+	status =
+	    fit_submit(&c, schema != NULL ? schema : c.cfg->researcher.schema,
+	        &a.spec, dp, &w);
 out:
 	cli_fit_args_fini(&a);
 	crn_rt_client_close(&c);

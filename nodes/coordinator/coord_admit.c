@@ -43,13 +43,6 @@ co_admit_job(const crn_job *job, uint64_t now, char *why, size_t whylen)
 		    CRN_RT_SUM_DIM);
 		return CAIRN_EINVAL;
 	}
-	/* A model's rounds would each be a release to charge and noise;
-	 * that is not built, so DP is refused rather than ignored. */
-	if (job->kind == CRN_JOB_MODEL && job->dp_epsilon != 0) {
-		snprintf(why, whylen,
-		    "model fits carry no DP noise yet: fit without epsilon");
-		return CAIRN_ENOTSUP;
-	}
 	return CAIRN_OK;
 }
 

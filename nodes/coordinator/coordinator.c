@@ -2034,6 +2034,10 @@ co_submit(co *c, uint32_t conn, const crn_envelope *env,
 		if ((rv = crn_model_fit_init(&s->fit, s->model,
 		         co_coord_plan_min_cell(c->planner))) != CAIRN_OK)
 			goto refuse;
+		if (job.dp_epsilon > 0) {
+			s->fit.dp_epsilon = job.dp_epsilon;
+			s->fit.dp_delta = job.dp_delta;
+		}
 	}
 	if (s->plan != NULL && job.kind != CRN_JOB_CODE && job.dp_epsilon > 0 &&
 	    crn_dp_request_ok(job.dp_epsilon, job.dp_delta)) {

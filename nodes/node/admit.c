@@ -46,16 +46,11 @@ crn_admit_researcher(const crn_cfg_node *n, const char *name)
 }
 
 /* The DP rule (admit.h): noise where the policy requires it (code jobs
- * too: their noise comes from the declared bounds) and a sane (epsilon,
- * delta). */
+ * and fits too: their noise comes from the declared bounds) and a sane
+ * (epsilon, delta). */
 static cairn_err
 admit_dp(const crn_cfg_node *n, const crn_job *job, crn_admit *out)
 {
-	if (job->kind == CRN_JOB_MODEL && job->dp_epsilon != 0) {
-		snprintf(out->why, sizeof(out->why),
-		    "model fits carry no DP noise yet: fit without epsilon");
-		return admit_refuse(out, CRN_ADMIT_DP, CAIRN_EPERM);
-	}
 	if (job->dp_epsilon == 0 && n->require_dp) {
 		snprintf(out->why, sizeof(out->why),
 		    "this node requires differential privacy (require_dp): ask with --epsilon");
@@ -129,9 +124,8 @@ crn_admit_job(
 	 * offer), a query's the counts pass then the figures pass. */
 	if ((job->kind == CRN_JOB_MODEL
 	            ? crn_model_session_id(sid, job->job_id, 1)
-	            : crn_release_session_id(
-	                  sid, job->job_id, CRN_RELEASE_PASS_COUNTS)) !=
-	        CAIRN_OK ||
+	            : crn_release_session_id(sid, job->job_id,
+	                  CRN_RELEASE_PASS_COUNTS)) != CAIRN_OK ||
 	    !crn_ct_eq(sid, o->session_id, CAIRN_SESSION_ID_LEN)) {
 		snprintf(out->why, sizeof(out->why),
 		    "the offer's session is not the job's first pass");

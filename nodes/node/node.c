@@ -12,12 +12,14 @@
  * identities, threshold).
  */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "base/crn.h"
+#include "crypto/dp.h"
 #include "net/transport.h"
 #include "model/model.h"
 #include "node/admit.h"
@@ -664,6 +666,36 @@ nd_model_min_cell(const nd *d)
 	return crn_admit_min_cell(&p, 1);
 }
 
+/* DP: round `round`'s vector (at params), rounded to the noise's grid
+ * with the node's share of noise added.  Nothing without DP. */
+static cairn_err
+nd_model_noise(nd_sess *s, uint32_t round, const double *params, size_t np,
+    void *vec, char *why, size_t whylen)
+{
+	crn_model_dp dp;
+	crn_dp_rng r;
+	cairn_err rv;
+
+	if (s->dp_rho <= 0)
+		return CAIRN_OK;
+	if ((rv = crn_model_dp_of(&dp, s->model, params, np, s->dp_rho, s->dp_t,
+	         why, whylen)) != CAIRN_OK)
+		return rv;
+	crn_dp_rng_init_os(&r);
+	rv = crn_model_dp_add(s->model, &dp, vec, &r);
+	crn_dp_rng_fini(&r);
+	if (rv == CAIRN_OK)
+		crn_log_info(
+		    "job %s: DP noise for model round %u: sd %.3g on the row count (L2 sensitivity %.3g, rho %.3g of the job's %.3g), sized for %u survivors",
+		    s->job, round, sqrt(dp.sigma2[0]), sqrt(dp.sens2),
+		    dp.rho_round, s->dp_rho, dp.t);
+	else
+		snprintf(why, whylen, "cannot add the DP noise: %s",
+		    cairn_strerror(rv));
+	crn_model_dp_fini(&dp);
+	return rv;
+}
+
 /* JOB_MODEL: check the model against the schema and policy, and compute
  * round 1 (from the spec alone) into s->full. */
 static cairn_err
@@ -681,11 +713,16 @@ nd_model_first(nd *d, nd_sess *s, nd_offer *o, const crn_node_src *src)
 	s->not_after = o->job.not_after;
 	if ((rv = crn_model_initial(s->model, &par, &np)) != CAIRN_OK)
 		return rv;
-	/* DP hook: when the nodes' budget ledgers land, each round's
-	 * release is charged here and in nd_model_compute, before the
-	 * vector is masked (README "Models"). */
+	/* DP: the whole job was charged (nd_dp_charge); every round's
+	 * noise is sized for the offer's threshold, which the session then
+	 * requires in every round (nd_pass_begin). */
+	if (s->dp_rho > 0)
+		s->dp_t = o->offer.threshold > 0 ? o->offer.threshold : 1;
 	rv = crn_node_model_run(src, s->model, par, np, nd_model_min_cell(d),
 	    &s->full, &s->full_len, o->why, sizeof(o->why));
+	if (rv == CAIRN_OK)
+		rv = nd_model_noise(
+		    s, 1, par, np, s->full, o->why, sizeof(o->why));
 	crn_free(par, (np ? np : 1) * sizeof(double));
 	return rv;
 }
@@ -1300,12 +1337,14 @@ nd_model_round_ok(
 		    r->round, s->pass);
 		return CAIRN_EPROTO;
 	}
-	/* The researcher signed max_iter: a coordinator cannot ask for more
-	 * rounds (each one another view of the data at its chosen point). */
-	if (r->round > s->model->spec.max_iter) {
+	/* The researcher signed max_iter (a linear fit takes one round): a
+	 * coordinator cannot ask for more rounds, each one another view of
+	 * the data at its chosen point and, under DP, another share of
+	 * noise the budget was not charged for. */
+	if (r->round > crn_model_rounds(s->model)) {
 		snprintf(why, whylen,
-		    "model round %u is past the signed max_iter %u", r->round,
-		    s->model->spec.max_iter);
+		    "model round %u is past the %u the signed model takes",
+		    r->round, crn_model_rounds(s->model));
 		return CAIRN_EPERM;
 	}
 	if (r->nodes < d->cfg->node.min_participants ||
@@ -1336,6 +1375,9 @@ nd_model_compute(
 		rv = crn_node_model_run(&h.src, s->model, r->params, r->nparams,
 		    nd_model_min_cell(d), &s->vec, &s->vlen, why, whylen);
 	nd_scan_close(&h);
+	if (rv == CAIRN_OK)
+		rv = nd_model_noise(
+		    s, r->round, r->params, r->nparams, s->vec, why, whylen);
 	return rv;
 }
 

@@ -94,7 +94,10 @@ usage_err "--y given twice" fit --config a --dataset t --model linear --y a --y 
 usage_err "--config is required" fit --dataset t --model linear --x a
 usage_err "--csv is required" bench fit --schema s --dataset t --model linear --x a
 usage_err "fit options need --model" demo --x age
-usage_err "--model takes no --epsilon" demo --model linear --epsilon 1
+usage_err "--epsilon '200': want a number from 0 (no noise) to 100" \
+    fit --config a --dataset t --model linear --x a --epsilon 200
+usage_err "--delta '0.5': want a number above 0 and below 0.5" \
+    fit --config a --dataset t --model linear --x a --epsilon 1 --delta 0.5
 
 # --name=VALUE and --name VALUE are the same; "--" ends the options.
 printf 'a,b\n1,x\n' >"$tmp/-d.csv"

@@ -10,6 +10,7 @@
 
 #include "base/crn.h"
 #include "cairn_test.h"
+#include "crypto/dp.h"
 #include "model/model.h"
 #include "query/schema.h"
 
@@ -152,6 +153,13 @@ test_expressions(void **state)
 	    row, &lo, &hi);
 	CAIRN_T_EQ(v == -1, 1);
 	CAIRN_T_EQ(lo == -1 && fabs(hi - exp(10)) < 1e-9, 1);
+	/* least/greatest clip a term: the range follows. */
+	v = eval1(s, "least(b, 2)", row, &lo, &hi);
+	CAIRN_T_EQ(v == 2 && lo == 0.5 && hi == 2, 1);
+	v = eval1(s, "greatest(a, -2, 0.5 * a)", row, &lo, &hi);
+	CAIRN_T_EQ(v == -1.5 && lo == -2 && hi == 10, 1);
+	v = eval1(s, "least(greatest(a, -1), 1)", row, &lo, &hi);
+	CAIRN_T_EQ(v == -1 && lo == -1 && hi == 1, 1);
 	/* Values outside the declared bounds are clipped to them. */
 	row[0].num = 50;
 	v = eval1(s, "a", row, &lo, &hi);
@@ -626,6 +634,169 @@ test_out_of_memory(void **state)
 	crn_schema_free(s);
 }
 
+/* Grid step of element i in real units. */
+static double
+dp_step(const crn_model *m, const crn_model_dp *dp, uint64_t i)
+{
+	return ldexp(1, (int)dp->grid_bits[i] - (int)m->frac_bits);
+}
+
+/* The accounting the README states: per element sigma_i^2 = n e_i^2 /
+ * (2 rho_round), e_i = b_i / step + 1, so that t nodes' noise is
+ * rho_round-zCDP for one row in or out; b as hand-computed here. */
+static void
+check_dp(const crn_model *m, const double *par, size_t np, double rho,
+    const double *b, uint64_t n, uint32_t rounds)
+{
+	crn_model_dp dp;
+	char err[256];
+	double sens2 = 0, loss = 0;
+	const uint32_t t = 3;
+
+	CAIRN_T_EQ(crn_model_rounds(m), rounds);
+	CAIRN_T_PASS(
+	    crn_model_dp_of(&dp, m, par, np, rho, t, err, sizeof(err)));
+	CAIRN_T_EQ(dp.n, n);
+	CAIRN_T_EQ(fabs(dp.rho_round - rho / rounds) < 1e-15, 1);
+	for (uint64_t i = 0; i < n; i++) {
+		double bi = b[i] + ldexp(1, -(int)m->frac_bits);
+		double e = bi / dp_step(m, &dp, i) + 1;
+
+		sens2 += bi * bi;
+		/* What t nodes add at least, in grid steps. */
+		loss += e * e / (2 * (double)dp.node_sigma2[i] * t);
+		/* sigma about 2^40 steps: the +1 of rounding is noise. */
+		CAIRN_T_EQ(dp.node_sigma2[i] > ((unsigned __int128)1 << 70), 1);
+	}
+	CAIRN_T_EQ(fabs(dp.sens2 - sens2) <= 1e-12 * sens2, 1);
+	CAIRN_T_EQ(loss <= dp.rho_round * (1 + 1e-12), 1);
+	CAIRN_T_EQ(loss >= dp.rho_round * (1 - 1e-6), 1);
+	crn_model_dp_fini(&dp);
+}
+
+static void
+test_dp_calibration(void **state)
+{
+	crn_schema *s = schema();
+	const char *x1[1] = {"a"}, *xk[2] = {"a", "b"};
+	double beta[2] = {0.5, -0.25}, cen[4] = {-5, 5, 5, 10};
+	crn_model *m;
+	crn_model_dp dp;
+	char err[256];
+
+	(void)state;
+	/* linear c ~ 1 + a: n, sum y, X'X (1, a, a^2), X'y, y'y. */
+	m = compile(s, CRN_MODEL_LINEAR, "c", x1, 1);
+	{
+		const double b[8] = {1, 30, 1, 10, 100, 30, 300, 900};
+
+		check_dp(m, NULL, 0, 0.5, b, 8, 1);
+	}
+	/* Refused, not wrapped, when the noise outgrows the ring. */
+	CAIRN_T_FAIL(
+	    crn_model_dp_of(&dp, m, NULL, 0, 1e-30, 3, err, sizeof(err)),
+	    CAIRN_ERANGE);
+	CAIRN_T_EQ(strstr(err, "raise epsilon or narrow") != NULL, 1);
+	crn_model_free(m);
+	/* logistic y ~ 1 + a at beta: |eta| <= 0.5 + 0.25 * 10, weights
+	 * below 1/4, residuals below 1; rho split over max_iter rounds. */
+	m = compile(s, CRN_MODEL_LOGISTIC, "y", x1, 1);
+	{
+		double dev = 2 * log1p(exp(3.0));
+		const double b[7] = {1, 0.25, 2.5, 25, 1, 10, dev};
+
+		check_dp(m, beta, 2, 2.0, b, 7, CRN_MODEL_DEFAULT_ITER);
+	}
+	crn_model_free(m);
+	/* k-means: one row moves one centre's block (count, a, b). */
+	{
+		crn_model_spec sp;
+		const double b[3] = {1, 10, 20};
+
+		memset(&sp, 0, sizeof(sp));
+		sp.kind = CRN_MODEL_KMEANS;
+		sp.dataset = (char *)(uintptr_t) "d";
+		sp.x = (char **)(uintptr_t)xk;
+		sp.nx = 2;
+		sp.k = 2;
+		sp.init = cen;
+		sp.max_iter = 5;
+		CAIRN_T_PASS(crn_model_compile(s, &sp, &m, err, sizeof(err)));
+		check_dp(m, cen, 4, 1.0, b, 3, 5);
+		crn_model_free(m);
+	}
+	crn_schema_free(s);
+}
+
+/* The noise a node adds: on the grid, mean 0, the variance of one node's
+ * share (sigma_i^2 / t) per element, measured over many draws. */
+static void
+test_dp_noise(void **state)
+{
+	crn_schema *s = schema();
+	const char *x1[1] = {"a"};
+	crn_model *m = compile(s, CRN_MODEL_LINEAR, "c", x1, 1);
+	crn_model_dp dp;
+	crn_dp_rng r;
+	uint8_t seed[CAIRN_SEED_LEN] = {7};
+	enum { DRAWS = 3000 };
+	unsigned __int128 *v = crn_zalloc(m->dim * 16);
+	double sum[8] = {0}, sum2[8] = {0}, base[8], *out = NULL;
+	char err[256];
+
+	(void)state;
+	CAIRN_T_EQ(m->dim, 8);
+	CAIRN_T_PASS(
+	    crn_model_dp_of(&dp, m, NULL, 0, 0.5, 2, err, sizeof(err)));
+	out = crn_zalloc(m->dim * sizeof(double));
+	crn_dp_rng_init_seeded(&r, seed);
+	for (int k = 0; k < DRAWS; k++) {
+		/* A node's own sums: arbitrary, off the grid. */
+		for (uint64_t i = 0; i < m->dim; i++) {
+			int64_t q =
+			    llround(ldexp(1234.5678 * (double)(i + 1), 20));
+
+			base[i] = ldexp((double)q, -20);
+			v[i] = (unsigned __int128)((__int128)q
+			    << (m->frac_bits - 20));
+		}
+		CAIRN_T_PASS(crn_model_dp_add(m, &dp, v, &r));
+		for (uint64_t i = 0; i < m->dim; i++) {
+			uint32_t g = dp.grid_bits[i];
+
+			CAIRN_T_EQ(g > 0, 1);
+			CAIRN_T_EQ(
+			    (uint64_t)v[i] & (((uint64_t)1 << g) - 1), 0);
+		}
+		crn_model_decode(m, v, out);
+		for (uint64_t i = 0; i < m->dim; i++) {
+			double d = out[i] - base[i];
+
+			sum[i] += d;
+			sum2[i] += d * d;
+		}
+	}
+	for (uint64_t i = 0; i < m->dim; i++) {
+		double step = dp_step(m, &dp, i);
+		double want = (double)dp.node_sigma2[i] * step * step;
+		double mean = sum[i] / DRAWS,
+		       var = sum2[i] / DRAWS - mean * mean;
+
+		/* sd of the mean sqrt(want / DRAWS): within 5 of them; of the
+		 * variance about want * sqrt(2 / DRAWS): within 4 of those. */
+		CAIRN_T_EQ(fabs(mean) < 5 * sqrt(want / DRAWS), 1);
+		CAIRN_T_EQ(fabs(var / want - 1) < 4 * sqrt(2.0 / DRAWS), 1);
+		/* Two nodes' shares add up to the sum's target. */
+		CAIRN_T_EQ(2 * want >= dp.sigma2[i] * (1 - 1e-9), 1);
+	}
+	crn_dp_rng_fini(&r);
+	crn_free(out, m->dim * sizeof(double));
+	crn_free(v, m->dim * 16);
+	crn_model_dp_fini(&dp);
+	crn_model_free(m);
+	crn_schema_free(s);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_expressions),
     cmocka_unit_test(test_refusals),
@@ -637,6 +808,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_codec),
     cmocka_unit_test(test_isolation_refused),
     cmocka_unit_test(test_out_of_memory),
+    cmocka_unit_test(test_dp_calibration),
+    cmocka_unit_test(test_dp_noise),
 };
 
 CAIRN_TEST_MAIN(tests)
