@@ -725,6 +725,37 @@ crn_mexpr_eval(const crn_mexpr *e, const crn_dataset *ds, const crn_cell *cells,
 	}
 }
 
+bool
+crn_mexpr_is01(const crn_mexpr *e)
+{
+	switch (e->op) {
+	case CRN_MOP_CMP:
+	case CRN_MOP_AND:
+	case CRN_MOP_OR:
+	case CRN_MOP_NOT: return true;
+	case CRN_MOP_CONST: return e->v == 0 || e->v == 1;
+	case CRN_MOP_COL:
+		/* An integer column within [0, 1]: values are clipped to it. */
+		return !e->cat && e->scale == 1 && e->lo >= 0 && e->hi <= 1;
+	case CRN_MOP_SUB:
+		return e->kids[0]->op == CRN_MOP_CONST && e->kids[0]->v == 1 &&
+		    crn_mexpr_is01(e->kids[1]);
+	case CRN_MOP_CASE:
+		for (size_t i = 1; i < e->nkids; i += 2)
+			if (!crn_mexpr_is01(e->kids[i]))
+				return false;
+		return crn_mexpr_is01(e->kids[e->nkids - 1]);
+	case CRN_MOP_MUL:
+	case CRN_MOP_LEAST:
+	case CRN_MOP_GREATEST:
+		for (size_t i = 0; i < e->nkids; i++)
+			if (!crn_mexpr_is01(e->kids[i]))
+				return false;
+		return true;
+	default: return false;
+	}
+}
+
 void
 crn_mexpr_range(const crn_mexpr *e, double *lo, double *hi)
 {

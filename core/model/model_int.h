@@ -61,6 +61,9 @@ double crn_model_mu_max(const crn_model *m);
 CAIRN_NODISCARD cairn_err crn_mexpr_compile(const crn_dataset *ds,
     const char *text, bool *used, crn_mexpr **out, char *err, size_t errlen);
 void crn_mexpr_free(crn_mexpr *e);
+/* Can e only be 0 or 1, whatever the row (comparisons, an integer
+ * column within [0, 1], CASE of such, ...)? */
+bool crn_mexpr_is01(const crn_mexpr *e);
 crn_mop crn_mop_flip(crn_mop op);
 
 #endif /* CRN_MODEL_MODEL_INT_H */

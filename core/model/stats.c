@@ -263,9 +263,13 @@ compile_exprs(crn_model *m, char *err, size_t errlen)
 	         m->ds, m->spec.y, m->used, &m->y, err, errlen)) != CAIRN_OK)
 		return rv;
 	crn_mexpr_range(m->y, &m->ylo, &m->yhi);
-	if (m->spec.kind == CRN_MODEL_LOGISTIC && (m->ylo < 0 || m->yhi > 1)) {
+	/* Decided here, from the expression: a row whose response is
+	 * neither 0 nor 1 would otherwise stop the job at the one node that
+	 * holds it, an exact answer about that row whatever the DP noise. */
+	if (m->spec.kind == CRN_MODEL_LOGISTIC &&
+	    (m->ylo < 0 || m->yhi > 1 || !crn_mexpr_is01(m->y))) {
 		snprintf(err, errlen,
-		    "logistic response '%s' ranges over [%g, %g]; it must be 0 or 1 (write a comparison such as \"y = 1\")",
+		    "logistic response '%s' (range [%g, %g]) can be other than 0 or 1; it must be 0 or 1 on every row (write a comparison such as \"y = 1\")",
 		    m->spec.y, m->ylo, m->yhi);
 		return CAIRN_ESQL;
 	}
@@ -586,12 +590,17 @@ crn_model_decode(const crn_model *m, const unsigned __int128 *sum, double *out)
 {
 	for (uint64_t i = 0; i < m->dim; i++) {
 		__int128 v = (__int128)sum[i];
-		/* Split so that no bit of a large sum is lost before scaling.
-		 */
-		double hi = (double)(int64_t)(v >> 64),
-		       lo = (double)(uint64_t)v;
-
-		out[i] = ldexp(hi, 64 - (int)m->frac_bits) +
+		/* The magnitude, split so that no bit of a large sum is lost
+		 * before scaling; then the sign.  (Splitting a negative value
+		 * directly adds 2^64 - |low| to a -2^64 high part and loses
+		 * low bits to the cancellation.) */
+		unsigned __int128 u =
+		    v < 0 ? -(unsigned __int128)v : (unsigned __int128)v;
+		double hi = (double)(uint64_t)(u >> 64),
+		       lo = (double)(uint64_t)u;
+		double x = ldexp(hi, 64 - (int)m->frac_bits) +
 		    ldexp(lo, -(int)m->frac_bits);
+
+		out[i] = v < 0 ? -x : x;
 	}
 }

@@ -666,6 +666,18 @@ nd_model_min_cell(const nd *d)
 	return crn_admit_min_cell(&p, 1);
 }
 
+/* The guard a model round applies before it leaves (crn_model_run):
+ * min_cell without DP.  Under DP none: a refusal that depends on the rows
+ * (a WHERE leaving few of them, a cluster the coordinator's centres
+ * isolate) would reach the coordinator without noise, an exact answer
+ * about one row at any epsilon; the noise covers what the guard did, and
+ * the coordinator's min_cell checks on the noisy counts remain. */
+static uint32_t
+nd_model_guard(const nd *d, const nd_sess *s)
+{
+	return s->dp_rho > 0 ? 0 : nd_model_min_cell(d);
+}
+
 /* DP: round `round`'s vector (at params), rounded to the noise's grid
  * with the node's share of noise added.  Nothing without DP. */
 static cairn_err
@@ -718,7 +730,7 @@ nd_model_first(nd *d, nd_sess *s, nd_offer *o, const crn_node_src *src)
 	 * requires in every round (nd_pass_begin). */
 	if (s->dp_rho > 0)
 		s->dp_t = o->offer.threshold > 0 ? o->offer.threshold : 1;
-	rv = crn_node_model_run(src, s->model, par, np, nd_model_min_cell(d),
+	rv = crn_node_model_run(src, s->model, par, np, nd_model_guard(d, s),
 	    &s->full, &s->full_len, o->why, sizeof(o->why));
 	if (rv == CAIRN_OK)
 		rv = nd_model_noise(
@@ -1373,7 +1385,7 @@ nd_model_compute(
 		snprintf(why, whylen, "out of memory");
 	else
 		rv = crn_node_model_run(&h.src, s->model, r->params, r->nparams,
-		    nd_model_min_cell(d), &s->vec, &s->vlen, why, whylen);
+		    nd_model_guard(d, s), &s->vec, &s->vlen, why, whylen);
 	nd_scan_close(&h);
 	if (rv == CAIRN_OK)
 		rv = nd_model_noise(

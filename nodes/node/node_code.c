@@ -427,6 +427,46 @@ nc_decl(const crn_node_code_policy *p, const crn_job *job, crn_code_decl *d,
 	return CAIRN_OK;
 }
 
+/*
+ * The researcher's WHERE left the node a few rows (1 to min_cell - 1): the
+ * program's output would be theirs alone; refused, with no count in the
+ * message.  Not under DP: the noise covers those rows, and a refusal would
+ * be an exact answer about them at any epsilon.
+ */
+static cairn_err
+nc_few_rows(
+    const crn_node_code_policy *p, size_t nrows, char *err, size_t errlen)
+{
+	if (p->dp_rho > 0 || nrows == 0 || nrows >= p->min_cell)
+		return CAIRN_OK;
+	snprintf(err, errlen,
+	    "code job: the WHERE leaves fewer than min_cell %u of this node's rows",
+	    p->min_cell);
+	return CAIRN_EPERM;
+}
+
+/*
+ * Under DP a program's failure must not reach the researcher: whether it
+ * fails can depend on one row ("error() where the person is"), an exact
+ * answer at any epsilon.  The node sends instead the output of a program
+ * that returned zeros (clipped to [lo, hi]), with its noise: one row may
+ * move every value anywhere in [lo, hi] already (crn_dp_noise_code), so
+ * this is inside what the noise was sized for.
+ */
+static cairn_err
+nc_zero_output(const crn_code_decl *d, uint64_t *v, size_t len)
+{
+	double *zero = crn_zalloc((size_t)d->len * sizeof(double));
+	uint64_t clipped = 0;
+
+	if (zero == NULL)
+		return CAIRN_ENOMEM;
+	memset(v, 0, len);
+	crn_code_encode(d, zero, v, &clipped);
+	crn_free(zero, (size_t)d->len * sizeof(double));
+	return CAIRN_OK;
+}
+
 cairn_err
 crn_node_run_code(const crn_node_code_policy *p, const crn_node_src *src,
     const crn_schema *schema, const crn_job *job, char *const *expose,
@@ -495,14 +535,8 @@ crn_node_run_code(const crn_node_code_policy *p, const crn_node_src *src,
 	if ((rv = crn_code_scan(plan, ds, &s, expose, nexpose, &data, err,
 	         errlen)) != CAIRN_OK)
 		goto out;
-	if (data.nrows > 0 && data.nrows < p->min_cell) {
-		/* The researcher's WHERE left a few rows: the program's sum
-		 * would be theirs alone.  No count in the message. */
-		snprintf(err, errlen,
-		    "code job: the WHERE leaves fewer than min_cell %u of this node's rows",
-		    p->min_cell);
+	if ((rv = nc_few_rows(p, data.nrows, err, errlen)) != CAIRN_OK) {
 		snprintf(remote, remotelen, "%s", err);
-		rv = CAIRN_EPERM;
 		goto out;
 	}
 	len = (size_t)job->dim * sizeof(uint64_t);
@@ -517,6 +551,13 @@ crn_node_run_code(const crn_node_code_policy *p, const crn_node_src *src,
 	    crn_code_seed(job->job_id, CRN_JOB_ID_LEN, job->round), &data,
 	    job->params, job->nparams, &named, &d, v, NULL, &st, &verdict, err,
 	    errlen);
+	if (rv != CAIRN_OK && p->dp_rho > 0 && verdict != CRN_LUA_OK) {
+		crn_log_warn(
+		    "code %s round %u: the program failed (%s: %s); under DP this node sends the output of zeros clipped to [%g, %g] instead of a refusal",
+		    hex, job->round, crn_lua_reason(verdict), err, d.lo, d.hi);
+		memset(&st, 0, sizeof(st));
+		rv = nc_zero_output(&d, v, len);
+	}
 	if (rv != CAIRN_OK) {
 		snprintf(remote, remotelen, "code job: %s; see the node's log",
 		    crn_lua_reason(verdict));

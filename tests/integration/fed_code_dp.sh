@@ -11,6 +11,9 @@
 #     standard deviation computed here from the declared bounds (zCDP,
 #     rho split between the values and the clip count), independently of
 #     the program.  A sum over every row, with wide bounds, is noisy too.
+#     A program that fails where the person is answers like the others
+#     (node1 sends zeros with its noise and logs the failure): a refusal
+#     would answer the question exactly.
 #  4. Each run is charged to the nodes' ledgers ('cairn node budget'); a
 #     run above what is left is refused.
 # CAIRN_TEST_TIMEOUT: 200
@@ -123,13 +126,21 @@ sd=$(sd_of 5 2 -1e6 1e6 0)
 awk -v v="$v" -v x="$exact" -v sd="$sd" 'BEGIN { d = v - x; if (d < 0) d = -d;
     exit !(d < 8 * sd && d != 0) }' || fed_fail "sum: $v vs $exact (sd $sd)"
 
-# A program that fails on node1 only (its row): node1 charged it all the
-# same (before, a failure cost nothing and answered the question free).
-if out=$(run --code "$FED/fails.lua" --output-len 1 --lo 0 --hi 1 \
-    --scale 0 --epsilon 1 2>&1); then
-	fed_fail "the failing program answered: $out"
-fi
+# A program that fails on node1 only (its row).  Under DP the failure
+# does not reach the researcher (a refusal from node1 would answer "is the
+# person at node1?" exactly, whatever epsilon): node1 sends the output of
+# zeros with its noise, logs why, and is charged like any job.
+out=$(run --code "$FED/fails.lua" --output-len 1 --lo 0 --hi 1 \
+    --scale 0 --epsilon 1 2>&1) ||
+	fed_fail "the failing program was refused under DP (an exact signal): $out"
 echo "$out"
+echo "$out" | grep -q '"contributed": \["node1", "node2", "node3"\]' ||
+	fed_fail "node1's failure reached the researcher: $out"
+v=$(echo "$out" | agg)
+sd=$(sd_of 1 1 0 1 0)
+awk -v v="$v" -v sd="$sd" 'BEGIN { d = v < 0 ? -v : v; exit !(d < 8 * sd) }' ||
+	fed_fail "the failing program's answer is past 8 sd ($sd) of 0: $v"
+fed_wait_log "$FED/node1.log" "the program failed (.*under DP this node sends the output of zeros" 1
 b=$("$CAIRN_BIN" node budget --config "$FED/node1.conf")
 echo "$b"
 echo "$b" | grep -Eq "^alice +t +6 " ||

@@ -11,6 +11,10 @@
 #     so) or returns a figure far from it.  Every node logs the noise of
 #     each round, whose sd on the row count is the documented
 #     sqrt(n / (2 rho)) (n = 8 statistics, rho of epsilon 1, delta 1e-6).
+#     Under DP nothing data-dependent refuses: a WHERE that leaves node2
+#     one row is refused without DP (min_cell) but answered with noise
+#     under DP, and a logistic response that could be 0.5 on a row is
+#     refused from the expression, before any data is read.
 #  3. Each DP fit is charged once at every node before its first round
 #     (budget records in the audit log, one per fit, failed fits too); a
 #     logistic fit's charge is the same rho however many rounds it takes.
@@ -119,19 +123,44 @@ print("row count noise sd %.4g, documented %.4g" % (got, want))
 sys.exit(0 if abs(got - want) / want < 0.01 else 1)
 EOF
 
+# 2b. No exact bit through a refusal under DP.  A WHERE that leaves node2
+# one row is refused without DP (min_cell), which tells whether anyone
+# there matches; under DP node2 answers with its noise like the others.
+# A logistic response that is not 0/1 on some row (0.5 where the person
+# is) would stop the node that holds the row: it is refused at compile
+# time, from the expression, whatever the data.
+out=$(fit --model linear --y wage --x age --where "age = 47") &&
+    fed_fail "a WHERE leaving one row at node2 ran without DP: $out"
+echo "$out" | grep -q "node2: the fit's WHERE leaves fewer than min_cell" ||
+    fed_fail "without DP node2 should refuse the WHERE: $out"
+if out=$(fit --model linear --y wage --x age --where "age = 47" --epsilon 1); then
+	echo "$out" | grep -q '"refused": \[\]' || fed_fail "a DP fit was refused: $out"
+else
+	echo "$out" | grep -q "refused" && fed_fail "under DP a node refused the WHERE: $out"
+	echo "$out" | grep -q "the DP noise left X'X singular" ||
+	    fed_fail "the DP fit with a WHERE failed for another reason: $out"
+fi
+echo "DP on, WHERE age = 47: no refusal"
+out=$(fit --model logistic --x age --epsilon 1 \
+    --y "CASE WHEN age = 47 AND wage > 4000 THEN 0.5 ELSE 0 END") &&
+    fed_fail "a logistic response of 0.5 ran: $out"
+echo "$out" | grep -q "can be other than 0 or 1; it must be 0 or 1 on every row" ||
+    fed_fail "the 0.5 response is not refused from the expression: $out"
+
 # 3. Charged once per fit, failed fits too; rounds do not multiply it.
 for k in 1 2 3; do
-	[ "$(charges "$k")" = 4 ] || fed_fail "node$k holds $(charges "$k") charges, want 4"
+	[ "$(charges "$k")" = 5 ] || fed_fail "node$k holds $(charges "$k") charges, want 5"
 done
 out=$(fit --model logistic --y "wage > 3000" --x "least(age, 60)" --max-iter 4 \
     --epsilon 4) || echo "logistic under DP: $out"
 for k in 1 2 3; do
-	[ "$(charges "$k")" = 5 ] || fed_fail "node$k holds $(charges "$k") charges, want 5"
+	[ "$(charges "$k")" = 6 ] || fed_fail "node$k holds $(charges "$k") charges, want 6"
 done
 fed_wait_log "$FED/node1.log" "DP noise for model round [2-4]: .*rho 0.06" 1
 "$CAIRN_BIN" audit verify "$FED/state/node1/audit.log" || fed_fail "audit verify"
 
-# 4. Over budget (8 is charged as rho; 5 fits at epsilon 1 took a little):
+# 4. Over budget (8 is charged as rho; 5 fits at epsilon 1 and one at 4 took
+# about a third):
 # a fit at epsilon 8 is refused by every node, the message says what is
 # left.
 if out=$(fit --model linear --y wage --x age --epsilon 8); then

@@ -231,6 +231,20 @@ test_refusals(void **state)
 	    CAIRN_ESQL);
 	CAIRN_T_PASS(
 	    compile_err(s, CRN_MODEL_LOGISTIC, "c > 3", "a", err, sizeof(err)));
+	/* A logistic response must be 0 or 1 on every row, known from the
+	 * expression: a row with 0.5 would stop its node alone (an exact
+	 * answer about it, whatever the DP noise). */
+	CAIRN_T_FAIL(
+	    compile_err(s, CRN_MODEL_LOGISTIC,
+	        "CASE WHEN a = 7 THEN 0.5 ELSE 0 END", "a", err, sizeof(err)),
+	    CAIRN_ESQL);
+	CAIRN_T_EQ(strstr(err, "can be other than 0 or 1") != NULL, 1);
+	CAIRN_T_FAIL(compile_err(s, CRN_MODEL_LOGISTIC, "least(b, 1) - 0.5",
+	                 "a", err, sizeof(err)),
+	    CAIRN_ESQL);
+	CAIRN_T_PASS(compile_err(s, CRN_MODEL_LOGISTIC,
+	    "CASE WHEN a = 7 THEN 1 - y ELSE y * (c > 2) END", "a", err,
+	    sizeof(err)));
 	crn_schema_free(s);
 }
 
@@ -797,6 +811,34 @@ test_dp_noise(void **state)
 	crn_schema_free(s);
 }
 
+/* A negative element decodes as exactly as a positive one: -k steps is
+ * -k * 2^-frac to double precision, for k from 1 to 2^100. */
+static void
+test_decode_negative(void **state)
+{
+	crn_schema *s = schema();
+	const char *x1[1] = {"a"};
+	crn_model *m = compile(s, CRN_MODEL_LINEAR, "c", x1, 1);
+	unsigned __int128 *v = crn_zalloc(m->dim * 16);
+	double *out = crn_zalloc(m->dim * sizeof(double));
+
+	(void)state;
+	for (int e = 0; e <= 100; e++) {
+		__int128 k = ((__int128)1 << e) + 1;
+		double want = ldexp((double)k, -(int)m->frac_bits);
+
+		v[1] = (unsigned __int128)(-k);
+		v[2] = (unsigned __int128)k;
+		crn_model_decode(m, v, out);
+		CAIRN_T_EQ(out[1] == -want, 1);
+		CAIRN_T_EQ(out[2] == want, 1);
+	}
+	crn_free(out, m->dim * sizeof(double));
+	crn_free(v, m->dim * 16);
+	crn_model_free(m);
+	crn_schema_free(s);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_expressions),
     cmocka_unit_test(test_refusals),
@@ -810,6 +852,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_out_of_memory),
     cmocka_unit_test(test_dp_calibration),
     cmocka_unit_test(test_dp_noise),
+    cmocka_unit_test(test_decode_negative),
 };
 
 CAIRN_TEST_MAIN(tests)
