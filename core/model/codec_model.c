@@ -154,10 +154,46 @@ out:
 }
 
 cairn_err
-crn_model_session_id(
-    uint8_t sid[16], const uint8_t job_id[16], uint32_t round)
+crn_model_session_id(uint8_t sid[16], const uint8_t job_id[16], uint32_t round)
 {
 	static const uint8_t zero[16];
 
 	return crn_kdf(sid, 16, job_id, 16, zero, "model-round", round);
+}
+
+cairn_err
+crn_model_round_sid(uint8_t sid[16], const uint8_t job_id[16], uint32_t round,
+    const double *params, size_t nparams)
+{
+	uint8_t base[16], digest[CAIRN_KEY_LEN], *buf;
+	size_t len = (nparams ? nparams : 1) * 8;
+	cairn_err rv;
+
+	if ((rv = crn_model_session_id(base, job_id, round)) != CAIRN_OK ||
+	    round < 2)
+		goto out;
+	if ((buf = crn_zalloc(len)) == NULL) {
+		rv = CAIRN_ENOMEM;
+		goto out;
+	}
+	/* Each parameter as its IEEE 754 bits, little-endian. */
+	for (size_t i = 0; i < nparams; i++) {
+		uint64_t b;
+
+		memcpy(&b, &params[i], 8);
+		for (int k = 0; k < 8; k++)
+			buf[i * 8 + k] = (uint8_t)(b >> (8 * k));
+	}
+	rv = crn_hash_commit(
+	    digest, base, "model-round-params", buf, nparams * 8);
+	crn_free(buf, len);
+	if (rv == CAIRN_OK)
+		rv = crn_kdf(sid, 16, digest, sizeof(digest), base,
+		    "model-round-params", round);
+	cairn_memzero(digest, sizeof(digest));
+	return rv;
+out:
+	if (rv == CAIRN_OK)
+		memcpy(sid, base, 16);
+	return rv;
 }

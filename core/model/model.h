@@ -100,6 +100,18 @@ CAIRN_NODISCARD cairn_err crn_model_round_decode(
  * passes are, so the coordinator cannot pick it. */
 CAIRN_NODISCARD cairn_err crn_model_session_id(
     uint8_t sid[16], const uint8_t job_id[16], uint32_t round);
+/*
+ * The session of round `round` >= 2 at its parameters: derived from the
+ * round's session id and a digest of the parameters, so that nodes sent
+ * different parameters are in different sessions, whose masks do not
+ * cancel and whose signatures do not verify across them.  A coordinator
+ * cannot give one node parameters that make its round release more (a
+ * GLM's noise is sized at the round's coefficients) while the others
+ * answer at other ones.  For round 0 and 1, crn_model_session_id.
+ */
+CAIRN_NODISCARD cairn_err crn_model_round_sid(uint8_t sid[16],
+    const uint8_t job_id[16], uint32_t round, const double *params,
+    size_t nparams);
 
 typedef struct crn_mexpr crn_mexpr;
 

@@ -923,6 +923,36 @@ co_audit_parties(co *c, const co_session *s)
 	}
 }
 
+/* Test build only (crn_hooks.coord_round_params): slot i's own round
+ * message, at parameters the hook changed, on the session they name. */
+static void
+co_send_split(co *c, co_session *s, uint32_t slot, uint32_t t, uint32_t n)
+{
+	size_t np = crn_model_nparams(s->model);
+	double *par = crn_alloc((np ? np : 1) * sizeof(double));
+	crn_model_round r = {.round = s->pass,
+	    .params = par,
+	    .nparams = np,
+	    .threshold = t,
+	    .nodes = n};
+	uint8_t sid[CAIRN_SESSION_ID_LEN], *msg = NULL, *env = NULL;
+	size_t mlen = 0, elen = 0;
+
+	if (par == NULL)
+		return;
+	memcpy(par, s->fit.params, np * sizeof(double));
+	memcpy(r.job_id, s->job_id, CRN_JOB_ID_LEN);
+	crn_hooks.coord_round_params(s->slots[slot - 1].name, s->pass, par, np);
+	if (crn_model_round_sid(sid, s->job_id, s->pass, par, np) == CAIRN_OK &&
+	    crn_model_round_encode(&r, &msg, &mlen) == CAIRN_OK &&
+	    crn_rt_wrap(&c->party, CRN_RT_MSG_PASS_START, sid, 0, msg, mlen,
+	        &env, &elen) == CAIRN_OK)
+		co_send_slot(c, s, slot, env, elen);
+	crn_free(msg, mlen);
+	crn_free(env, elen);
+	crn_free(par, (np ? np : 1) * sizeof(double));
+}
+
 /* Open the pass or round on s->sid: the opening message (threshold t,
  * n nodes) to every slot still in, round `round` awaited from now. */
 static cairn_err
@@ -941,7 +971,11 @@ co_open_round(co *c, co_session *s, uint32_t t, uint32_t n, uint32_t round)
 		s->round_started = crn_rt_now_ms();
 		co_audit_parties(c, s);
 		for (uint32_t i = 1; i <= s->nslots; i++)
-			co_send_slot(c, s, i, env, elen);
+			if (crn_hooks.coord_round_params != NULL &&
+			    s->model != NULL && s->pass >= 2)
+				co_send_split(c, s, i, t, n);
+			else
+				co_send_slot(c, s, i, env, elen);
 		co_progress(c, s, 0);
 	}
 	crn_free(msg, mlen);
@@ -962,7 +996,8 @@ co_pass_begin(co *c, co_session *s, uint32_t pass, char *why, size_t whylen)
 	memset(&scfg, 0, sizeof(scfg));
 	s->pass = pass;
 	if ((rv = s->model != NULL
-	            ? crn_model_session_id(s->sid, s->job_id, pass)
+	            ? crn_model_round_sid(s->sid, s->job_id, pass,
+	                  s->fit.params, crn_model_nparams(s->model))
 	            : crn_release_session_id(s->sid, s->job_id, pass)) !=
 	        CAIRN_OK ||
 	    (rv = co_pass_shape(s, &scfg.params.ring_bits, &scfg.params.dim)) !=
@@ -1018,7 +1053,10 @@ co_chain_begin(co *c, co_session *s, uint32_t pass, char **surv, size_t nsurv,
 	}
 	s->pass = pass;
 	co_params(c, s->nslots, &t, &degree);
-	if ((rv = crn_model_session_id(s->sid, s->job_id, pass)) != CAIRN_OK ||
+	/* The round's session is bound to its parameters (what
+	 * co_opening sends): nodes sent other ones cannot join its sum. */
+	if ((rv = crn_model_round_sid(s->sid, s->job_id, pass, s->fit.params,
+	         crn_model_nparams(s->model))) != CAIRN_OK ||
 	    (rv = crn_sa_coord_next(s->sa, s->sid, pass)) != CAIRN_OK)
 		goto out;
 	crn_log_info(

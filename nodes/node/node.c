@@ -1312,27 +1312,44 @@ nd_cells_ok(nd *d, const nd_sess *s, const crn_envelope *env,
 	return rv;
 }
 
-/* The model session this round message is for: its next round's
- * session, or the end-of-fit one.  *end says which. */
+/* The model session whose fit this end-of-fit message ends, or NULL. */
 static nd_sess *
-nd_model_sess(nd *d, const crn_envelope *env, bool *end)
+nd_model_end_sess(nd *d, const crn_envelope *env)
 {
-	uint8_t next[CAIRN_SESSION_ID_LEN], fin[CAIRN_SESSION_ID_LEN];
+	uint8_t fin[CAIRN_SESSION_ID_LEN];
 
 	for (uint32_t i = 0; i < ND_MAX_SESS; i++) {
 		nd_sess *s = &d->sess[i];
 
-		if (!s->used || s->model == NULL ||
-		    crn_model_session_id(next, s->job_id, s->pass + 1) !=
-		        CAIRN_OK ||
-		    crn_model_session_id(fin, s->job_id, 0) != CAIRN_OK)
-			continue;
-		if (crn_ct_eq(next, env->session_id, CAIRN_SESSION_ID_LEN) ||
-		    crn_ct_eq(fin, env->session_id, CAIRN_SESSION_ID_LEN)) {
-			*end = crn_ct_eq(
-			    fin, env->session_id, CAIRN_SESSION_ID_LEN);
+		if (s->used && s->model != NULL &&
+		    crn_model_session_id(fin, s->job_id, 0) == CAIRN_OK &&
+		    crn_ct_eq(fin, env->session_id, CAIRN_SESSION_ID_LEN))
 			return s;
-		}
+	}
+	return NULL;
+}
+
+/* The model session a round message (decoded into r) is for: the fit of
+ * r's job, when the message came on the session of r's round at r's
+ * parameters (crn_model_round_sid).  *bound is false when the job is a
+ * fit here but the session is not that one. */
+static nd_sess *
+nd_model_round_sess(
+    nd *d, const crn_envelope *env, const crn_model_round *r, bool *bound)
+{
+	uint8_t sid[CAIRN_SESSION_ID_LEN];
+
+	*bound = false;
+	for (uint32_t i = 0; i < ND_MAX_SESS; i++) {
+		nd_sess *s = &d->sess[i];
+
+		if (!s->used || s->model == NULL ||
+		    memcmp(s->job_id, r->job_id, CRN_JOB_ID_LEN) != 0)
+			continue;
+		*bound = crn_model_round_sid(sid, s->job_id, r->round,
+		             r->params, r->nparams) == CAIRN_OK &&
+		    crn_ct_eq(sid, env->session_id, CAIRN_SESSION_ID_LEN);
+		return s;
 	}
 	return NULL;
 }
@@ -1430,24 +1447,34 @@ static bool
 nd_model_round(nd *d, const crn_envelope *env)
 {
 	crn_model_round r;
-	bool end = false;
-	nd_sess *s = nd_model_sess(d, env, &end);
+	bool bound = false;
+	nd_sess *s = nd_model_end_sess(d, env);
 	char why[512] = "";
 	cairn_err rv;
 
-	if (s == NULL)
-		return false;
-	if ((rv = crn_model_round_decode(env->payload, env->payload_len, &r)) !=
-	    CAIRN_OK) {
-		snprintf(why, sizeof(why), "malformed model round");
-		goto refuse;
-	}
-	if (end) {
+	if (s != NULL) {
 		crn_log_info(
 		    "job %s researcher %s dataset %s: fit over after %u rounds",
 		    s->job, s->researcher, s->dataset, s->pass);
 		nd_sess_close(d, s);
-		goto out;
+		return true;
+	}
+	/* Not a fit's round unless it decodes as one for a fit here. */
+	if (crn_model_round_decode(env->payload, env->payload_len, &r) !=
+	    CAIRN_OK)
+		return false;
+	if ((s = nd_model_round_sess(d, env, &r, &bound)) == NULL) {
+		crn_model_round_fini(&r);
+		return false;
+	}
+	if (!bound) {
+		/* Another node may have been sent other parameters: this
+		 * node answers only on the session they name. */
+		snprintf(why, sizeof(why),
+		    "model round %u came on a session that is not its parameters'",
+		    r.round);
+		rv = CAIRN_EPROTO;
+		goto refuse;
 	}
 	if ((rv = nd_model_round_ok(d, s, &r, why, sizeof(why))) != CAIRN_OK ||
 	    (rv = nd_model_compute(d, s, &r, why, sizeof(why))) != CAIRN_OK)

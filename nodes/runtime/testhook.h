@@ -37,6 +37,12 @@ typedef struct crn_test_hooks {
 	 * the sum of a pass that ended, with false just after (the test build
 	 * fails the allocations in between). */
 	void (*coord_survivors)(bool before);
+	/* Coordinator: may change the parameters of model round `round`
+	 * sent to node `node` (a coordinator that splits the federation's
+	 * parameters); the round message is then that node's alone, on
+	 * the session its parameters name. */
+	void (*coord_round_params)(
+	    const char *node, uint32_t round, double *params, size_t n);
 	/* A word for the startup log line ("" when unset). */
 	const char *note;
 } crn_test_hooks;

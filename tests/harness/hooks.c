@@ -32,6 +32,12 @@
  *                                nodes a job they already ran, as a
  *                                coordinator replaying a signed job would
  *   CAIRN_TEST_RESULT_SHAPE=1    query: print what the coordinator sent
+ *   CAIRN_TEST_SPLIT_PARAMS=NODE:F
+ *                                coordinator: model rounds 2 and later
+ *                                go to NODE at F times the parameters
+ *                                the others get (on the session those
+ *                                parameters name), as a coordinator that
+ *                                wants NODE's round at a point of its own
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
@@ -50,7 +56,7 @@
 #include "runtime/testhook.h"
 #include "secagg/secagg.h"
 
-static int die_at = -1; /* (pass - 1) * CRN_SA_R_DONE + round, or -1 */
+static int die_at = -1;  /* (pass - 1) * CRN_SA_R_DONE + round, or -1 */
 static int stop_at = -1; /* the same numbering */
 static const char *tamper_how;
 static uint8_t fixed_job_id[CRN_JOB_ID_LEN];
@@ -78,7 +84,8 @@ static void
 node_round(uint32_t pass, int round)
 {
 	if (pass >= 1 && stop_at == (int)(pass - 1) * CRN_SA_R_DONE + round) {
-		fprintf(stderr, "cairn-node: test hook: stopped at %s%s (pid %ld)\n",
+		fprintf(stderr,
+		    "cairn-node: test hook: stopped at %s%s (pid %ld)\n",
 		    pass > 1 ? "figures:" : "",
 		    crn_sa_round_name((crn_sa_round)round), (long)getpid());
 		(void)raise(SIGSTOP);
@@ -181,6 +188,38 @@ result_shape(const crn_rt_result *r)
 	    r->table_json != NULL ? "yes" : "no");
 }
 
+static char split_node[64];
+static double split_factor = 1;
+
+static void
+round_params(const char *node, uint32_t round, double *params, size_t n)
+{
+	(void)round;
+	if (strcmp(node, split_node) != 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		params[i] *= split_factor;
+}
+
+static void
+parse_split(const char *e)
+{
+	const char *colon = strchr(e, ':');
+	char *end = NULL;
+
+	if (colon == NULL || colon == e ||
+	    (size_t)(colon - e) >= sizeof(split_node) ||
+	    (split_factor = strtod(colon + 1, &end), end == colon + 1) ||
+	    *end != '\0') {
+		fprintf(stderr,
+		    "cairn-hooked: CAIRN_TEST_SPLIT_PARAMS=%s is not NODE:FACTOR\n",
+		    e);
+		exit(2);
+	}
+	memcpy(split_node, e, (size_t)(colon - e));
+	crn_hooks.coord_round_params = round_params;
+}
+
 __attribute__((constructor)) static void
 hooks_init(void)
 {
@@ -198,7 +237,9 @@ hooks_init(void)
 	}
 	if ((e = getenv("CAIRN_TEST_OOM_AT")) != NULL && *e != '\0') {
 		if (strcmp(e, "survivors") != 0) {
-			fprintf(stderr, "cairn-hooked: CAIRN_TEST_OOM_AT=%s names no point (survivors)\n", e);
+			fprintf(stderr,
+			    "cairn-hooked: CAIRN_TEST_OOM_AT=%s names no point (survivors)\n",
+			    e);
 			exit(2);
 		}
 		crn_hooks.coord_survivors = coord_survivors;
@@ -213,4 +254,6 @@ hooks_init(void)
 		crn_hooks.job_id = job_id;
 	if (getenv("CAIRN_TEST_RESULT_SHAPE") != NULL)
 		crn_hooks.result = result_shape;
+	if ((e = getenv("CAIRN_TEST_SPLIT_PARAMS")) != NULL && *e != '\0')
+		parse_split(e);
 }

@@ -21,6 +21,9 @@
 #  4. A fit above what is left of the budget is refused by every node;
 #     a node with require_dp refuses a fit without --epsilon and takes
 #     part in one with it.
+#  5. A coordinator that gives one node other round parameters than the
+#     rest (each node sizes its noise at its own) gets no sum: a round's
+#     session is bound to its parameters.
 # CAIRN_TEST_TIMEOUT: 240
 set -euo pipefail
 . "$(dirname "$0")/lib_fed.sh"
@@ -136,9 +139,11 @@ echo "$out" | grep -q "node2: the fit's WHERE leaves fewer than min_cell" ||
 if out=$(fit --model linear --y wage --x age --where "age = 47" --epsilon 1); then
 	echo "$out" | grep -q '"refused": \[\]' || fed_fail "a DP fit was refused: $out"
 else
+	# The coordinator may find the noisy statistics unusable (a noisy
+	# row count under min_cell, a singular X'X); no node refuses.
 	echo "$out" | grep -q "refused" && fed_fail "under DP a node refused the WHERE: $out"
-	echo "$out" | grep -q "the DP noise left X'X singular" ||
-	    fed_fail "the DP fit with a WHERE failed for another reason: $out"
+	echo "$out" | grep -q "(needed 3, answered 3)" ||
+	    fed_fail "the DP fit with a WHERE did not have every node's answer: $out"
 fi
 echo "DP on, WHERE age = 47: no refusal"
 out=$(fit --model logistic --x age --epsilon 1 \
@@ -186,5 +191,28 @@ out=$(fit --model linear --y "least(wage, 5000)" --x age --epsilon 2) ||
 echo "$out"
 echo "$out" | grep -q '"contributed": \["node1", "node2", "node3"\]' ||
     fed_fail "node1 did not take part in the DP fit: $out"
+# 5. A coordinator that sends node2 other round parameters than the
+# others (the test build's CAIRN_TEST_SPLIT_PARAMS: 50 times the
+# coefficients, on the session they name), so that node2's round is
+# computed, and noised, at a point of the coordinator's choosing while the
+# others' noise is sized for theirs.  The round's session is bound to its
+# parameters: node2 is alone in its session, the others' round 2 lacks it,
+# and the fit stops instead of releasing a sum.
+kill -TERM "$FED_COORD_PID"
+fed_wait_exit "$FED_COORD_PID"
+fed_start_coord CAIRN_TEST_SPLIT_PARAMS=node2:50
+fed_wait_nodes 3
+out=$(fit --model logistic --y "wage > 3000" --x "least(age, 60)" --max-iter 3 \
+    --epsilon 4) && fed_fail "a fit finished with node2 at other parameters: $out"
+echo "$out"
+echo "$out" | grep -q "aborted: below threshold in round share-keys: needed 3, answered 2" ||
+    fed_fail "the split fit did not stop for want of node2: $out"
+sens2() { # the L2 sensitivity node K sized its last round 2 for
+	grep "DP noise for model round 2:" "$FED/node$1.log" | tail -1 |
+	    sed -n 's/.*(L2 sensitivity \([0-9.e+]*\),.*/\1/p'
+}
+echo "round 2 sized at node1 for $(sens2 1), at node2 for $(sens2 2)"
+[ -n "$(sens2 2)" ] && [ "$(sens2 1)" != "$(sens2 2)" ] ||
+    fed_fail "node2 was not sent other parameters (the split did not happen)"
 fed_finish
 echo "fed_model_dp: ok"

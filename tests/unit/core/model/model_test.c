@@ -839,6 +839,29 @@ test_decode_negative(void **state)
 	crn_schema_free(s);
 }
 
+/* A round's session names its parameters: another parameter, another
+ * session; rounds 0 and 1 are the job's. */
+static void
+test_round_sid(void **state)
+{
+	uint8_t job[16] = {1, 2, 3}, a[16], b[16], c[16];
+	double p[3] = {0.5, -1, 2}, q[3] = {0.5, -1, 2.000000001};
+
+	(void)state;
+	CAIRN_T_PASS(crn_model_round_sid(a, job, 2, p, 3));
+	CAIRN_T_PASS(crn_model_round_sid(b, job, 2, p, 3));
+	CAIRN_T_EQ(memcmp(a, b, 16), 0);
+	CAIRN_T_PASS(crn_model_round_sid(b, job, 2, q, 3));
+	CAIRN_T_EQ(memcmp(a, b, 16) != 0, 1);
+	CAIRN_T_PASS(crn_model_round_sid(b, job, 3, p, 3));
+	CAIRN_T_EQ(memcmp(a, b, 16) != 0, 1);
+	CAIRN_T_PASS(crn_model_session_id(c, job, 2));
+	CAIRN_T_EQ(memcmp(a, c, 16) != 0, 1);
+	CAIRN_T_PASS(crn_model_round_sid(a, job, 1, p, 3));
+	CAIRN_T_PASS(crn_model_session_id(c, job, 1));
+	CAIRN_T_EQ(memcmp(a, c, 16), 0);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_expressions),
     cmocka_unit_test(test_refusals),
@@ -853,6 +876,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_dp_calibration),
     cmocka_unit_test(test_dp_noise),
     cmocka_unit_test(test_decode_negative),
+    cmocka_unit_test(test_round_sid),
 };
 
 CAIRN_TEST_MAIN(tests)
