@@ -214,10 +214,10 @@ typedef struct crn_model_dp {
 	double rho_round; /* rho of one round */
 	double sens2;     /* squared L2 sensitivity, real units */
 	uint32_t t;
-	uint64_t n;       /* elements one row touches (one block) */
-	uint32_t *grid_bits;           /* n: g_i */
+	uint64_t n;          /* elements one row touches (one block) */
+	uint32_t *grid_bits; /* n: g_i */
 	unsigned __int128 *node_sigma2; /* n: one node's, grid steps */
-	double *sigma2;                /* n: the sum's, real units */
+	double *sigma2;                 /* n: the sum's, real units */
 } crn_model_dp;
 
 /* Rounds a fit may take: its share of rho is rho / rounds. */
@@ -225,9 +225,9 @@ uint32_t crn_model_rounds(const crn_model *m);
 /* The noise of a round at params, total rho, t survivors.  CAIRN_ERANGE
  * with err when the noise cannot fit the ring, CAIRN_EINVAL for bad
  * arguments. */
-CAIRN_NODISCARD cairn_err crn_model_dp_of(crn_model_dp *out,
-    const crn_model *m, const double *params, size_t nparams, double rho,
-    uint32_t t, char *err, size_t errlen);
+CAIRN_NODISCARD cairn_err crn_model_dp_of(crn_model_dp *out, const crn_model *m,
+    const double *params, size_t nparams, double rho, uint32_t t, char *err,
+    size_t errlen);
 struct crn_dp_rng;
 void crn_model_dp_fini(crn_model_dp *dp);
 /* Round vec (m->dim) to the grids and add one node's noise. */

@@ -149,8 +149,8 @@ demo_code_take(demo *d, const char *code, demo_code *c)
 		return cli_usage_error(
 		    "demo", "--code needs --output-len, --lo and --hi");
 	if (strcmp(d->format, "csv") == 0)
-		return cli_usage_error(
-		    "demo", "a code job's answer is JSON: --format table or json");
+		return cli_usage_error("demo",
+		    "a code job's answer is JSON: --format table or json");
 	return crn_demo_set_code(d, code, c->args, c->nargs) != 0 ? 1 : 0;
 }
 
@@ -266,7 +266,8 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 		default_examples(examples, sizeof(examples));
 	d->keep = keep;
 	if (code != NULL && d->model != NULL)
-		return cli_usage_error("demo", "give --model or --code, not both");
+		return cli_usage_error(
+		    "demo", "give --model or --code, not both");
 	/* --where filters the program's rows with --code, the fit's else. */
 	if (code != NULL)
 		cv[5] = where;
@@ -289,7 +290,8 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 			return cli_usage_error(
 			    "demo", "--timeout is 1..3600 seconds");
 	}
-	if ((eps != NULL && cli_dp_arg("demo", "--epsilon", eps, &d->epsilon)) ||
+	if ((eps != NULL &&
+	        cli_dp_arg("demo", "--epsilon", eps, &d->epsilon)) ||
 	    (delta != NULL && cli_dp_arg("demo", "--delta", delta, &d->delta)))
 		return 2;
 	if (dataset != NULL)
@@ -298,14 +300,17 @@ parse_args(demo *d, int argc, char **argv, int *custom)
 		return st;
 	*custom = schema != NULL || d->nnodes > 0;
 	if (*custom && (schema == NULL || d->nnodes == 0))
-		return cli_usage_error("demo", "--schema and --csv go together");
+		return cli_usage_error(
+		    "demo", "--schema and --csv go together");
 	if (!*custom ? crn_demo_use_examples(d, examples) != 0
 	             : crn_demo_set_schema(d, schema) != 0)
 		return 1;
 	if (d->nnodes < 2)
-		return cli_error("demo: secure aggregation needs at least two nodes; give --csv at least twice");
+		return cli_error(
+		    "demo: secure aggregation needs at least two nodes; give --csv at least twice");
 	if (d->nqueries == 0 && d->model == NULL && code == NULL)
-		return cli_error("demo: give at least one --query SQL, a --model or --code FILE.lua");
+		return cli_error(
+		    "demo: give at least one --query SQL, a --model or --code FILE.lua");
 	return 0;
 }
 

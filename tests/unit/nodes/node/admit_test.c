@@ -212,7 +212,8 @@ test_dp(void **state)
 	/* A model job: under the same rule (its rounds are noised from the
 	 * terms' ranges); require_dp refuses one that asks none. */
 	f.job.kind = CRN_JOB_MODEL;
-	assert_int_equal(crn_model_session_id(f.sid, f.job.job_id, 1), CAIRN_OK);
+	assert_int_equal(
+	    crn_model_session_id(f.sid, f.job.job_id, 1), CAIRN_OK);
 	expect(&f, CAIRN_EPERM, CRN_ADMIT_DP); /* delta 0.7 */
 	f.job.dp_delta = 1e-6;
 	expect(&f, CAIRN_OK, CRN_ADMIT_OK);
